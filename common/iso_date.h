@@ -1,0 +1,68 @@
+// ISO-8601 calendar dates of a stated precision, and the day intervals they
+// stand for.
+//
+// factstore stores dates as "2028" (YEAR), "2024-08" (MONTH) or "2024-08-02"
+// (DAY). A date stands for the interval its precision implies, which is what
+// the valid-time index and filters use:
+//
+//   ParseIsoDate("2028")  -> first_day 2028-01-01, end_day 2029-01-01, YEAR
+//   ParseIsoDate("2024-08-02") -> [2024-08-02, 2024-08-03), DAY
+#ifndef FACTSTORE_COMMON_ISO_DATE_H_
+#define FACTSTORE_COMMON_ISO_DATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "factstore/v1/types.pb.h"
+
+namespace factstore {
+
+// A parsed date: its precision and the half-open day interval it covers.
+struct IsoDate {
+  v1::DatePrecision precision = v1::DATE_PRECISION_UNSPECIFIED;
+  absl::CivilDay first_day;  // first day covered
+  absl::CivilDay end_day;    // first day after the covered interval
+};
+
+// Years outside [kMinYear, kMaxYear] are rejected.
+inline constexpr int kMinYear = 1;
+inline constexpr int kMaxYear = 9999;
+
+// Parses "YYYY", "YYYY-MM" or "YYYY-MM-DD" (four-digit year 0001-9999).
+// Returns INVALID_ARGUMENT naming the problem otherwise (bad shape, month 13,
+// February 30, ...).
+absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text);
+
+// Formats `day` cut to `precision`: "2024", "2024-08", "2024-08-02".
+std::string FormatIsoDate(absl::CivilDay day, v1::DatePrecision precision);
+
+// The half-open interval of days [first, end) a valid time covers, as
+// DayNumbers. Open ends are kOpenFirstDay and kOpenEndDay.
+struct DayRange {
+  int32_t first = 0;
+  int32_t end = 0;
+};
+inline constexpr int32_t kOpenFirstDay = 0;
+inline constexpr int32_t kOpenEndDay = 0x7FFFFFFF;
+
+// The days a valid time covers: `at` for its whole precision, or from
+// `start`'s first day to `end`'s last day, either open. Returns nullopt when
+// no time is stated, and INVALID_ARGUMENT for a malformed date or an end
+// before the start.
+absl::StatusOr<std::optional<DayRange>> ValidTimeRange(
+    const v1::ValidTime& valid_time);
+
+// Days since 0001-01-01 (which is day 0). Dates of years 1-9999 map to
+// [0, 3652059]; the valid-time index stores these numbers.
+int32_t DayNumber(absl::CivilDay day);
+
+// The inverse of DayNumber.
+absl::CivilDay DayFromNumber(int32_t number);
+
+}  // namespace factstore
+
+#endif  // FACTSTORE_COMMON_ISO_DATE_H_

@@ -1,0 +1,97 @@
+// What both factstore servers share around gRPC: listening, message limits,
+// keepalive and connection ageing, the health service, server reflection,
+// and shutdown on SIGINT/SIGTERM.
+//
+//   GrpcServerOptions options = GrpcServerOptionsFromFlags();
+//   options.listen_address = absl::GetFlag(FLAGS_listen);
+//   FS_ASSIGN_OR_RETURN(auto server, StartGrpcServer(options, {&service}));
+//   server->health()->SetServingStatus("factstore.v1.IngestService", true);
+//   WaitForShutdownSignal();
+//   server->Shutdown();
+#ifndef FACTSTORE_SERVER_GRPC_SERVER_H_
+#define FACTSTORE_SERVER_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace factstore::server {
+
+struct GrpcServerOptions {
+  // host:port to listen on; port 0 picks a free port (tests).
+  std::string listen_address = "127.0.0.1:0";
+  // Largest request message accepted; larger ones fail with
+  // RESOURCE_EXHAUSTED before reaching factstore's code.
+  int max_receive_message_bytes = 32 << 20;
+  // Largest response message sent.
+  int max_send_message_bytes = 32 << 20;
+  // HTTP/2 streams one client connection may have open at once.
+  int max_concurrent_streams = 256;
+  // Server-side keepalive pings on idle connections, and how long to wait
+  // for the answer before closing the connection.
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  // Connections are closed (with GOAWAY) after this age, so that clients
+  // behind a Kubernetes Service reconnect and spread over new pods; calls in
+  // flight get max_connection_age_grace to finish.
+  absl::Duration max_connection_age = absl::Minutes(10);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+};
+
+// Options from the shared flags (--max_receive_message_bytes, --keepalive_time,
+// ...), with listen_address left at its default.
+GrpcServerOptions GrpcServerOptionsFromFlags();
+
+// Names of the shared flags, for ApplyEnvironmentToFlags.
+std::vector<std::string> SharedGrpcFlagNames();
+
+class GrpcServer {
+ public:
+  // Builds and starts a server with `services` (not owned; they must outlive
+  // the server), the gRPC health service (every name NOT_SERVING until set)
+  // and server reflection. Returns UNAVAILABLE if it cannot listen.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const GrpcServerOptions& options,
+      const std::vector<grpc::Service*>& services,
+      const std::vector<std::string>& health_names);
+
+  // The port actually bound (useful with port 0).
+  int port() const { return port_; }
+  // host:port the server listens on.
+  const std::string& address() const { return address_; }
+  grpc::HealthCheckServiceInterface* health() {
+    return server_->GetHealthCheckService();
+  }
+  // Sets every health name (and the overall "" status) at once.
+  void SetServing(bool serving);
+
+  // Stops accepting calls and waits up to `grace` for calls in flight, then
+  // cancels what is left. Health turns NOT_SERVING first.
+  void Shutdown(absl::Duration grace);
+  grpc::Server* grpc_server() { return server_.get(); }
+
+ private:
+  GrpcServer() = default;
+
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> health_names_;
+  int port_ = 0;
+  std::string address_;
+};
+
+// Blocks SIGINT and SIGTERM so that WaitForShutdownSignal receives them.
+// REQUIRES: called in main() before any other thread starts, so that every
+// thread inherits the mask.
+void BlockShutdownSignals();
+
+// Waits for SIGINT or SIGTERM and returns its number.
+int WaitForShutdownSignal();
+
+}  // namespace factstore::server
+
+#endif  // FACTSTORE_SERVER_GRPC_SERVER_H_

@@ -1,0 +1,171 @@
+#include "storage/commit_batch.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "common/iso_date.h"
+#include "common/status_macros.h"
+#include "storage/key_codec.h"
+
+namespace factstore::storage {
+namespace {
+
+void AddReference(absl::string_view entity_id, ReferenceRole role,
+                  absl::string_view fact_id, std::vector<IndexEntry>* entries) {
+  if (entity_id.empty()) return;
+  entries->push_back({ColumnFamily::kReferenceIndex,
+                      ReferenceIndexKey(entity_id, role, fact_id)});
+}
+
+}  // namespace
+
+absl::Status FactIndexEntries(const FactRecord& record,
+                              std::vector<IndexEntry>* entries) {
+  entries->clear();
+  const v1::Fact& fact = record.content();
+  const std::string& id = fact.id();
+  entries->push_back({ColumnFamily::kSubjectIndex,
+                      SubjectIndexKey(fact.subject(), fact.predicate(), id)});
+  std::string key;
+  FS_RETURN_IF_ERROR(PredicateIndexKey(fact.predicate(), fact.value(), id, &key));
+  entries->push_back({ColumnFamily::kPredicateIndex, std::move(key)});
+  if (fact.value().kind_case() == v1::Value::kEntityId) {
+    AddReference(fact.value().entity_id(), ReferenceRole::kObject, id, entries);
+  }
+  for (const auto& [name, value] : fact.qualifiers()) {
+    if (value.kind_case() == v1::Value::kEntityId) {
+      AddReference(value.entity_id(), ReferenceRole::kQualifier, id, entries);
+    }
+  }
+  for (const MentionRecord& m : record.mentions()) {
+    AddReference(m.mention().document_id(), ReferenceRole::kDocument, id,
+                 entries);
+    AddReference(m.mention().attributed_to(), ReferenceRole::kAttribution, id,
+                 entries);
+  }
+  FS_ASSIGN_OR_RETURN(std::optional<DayRange> range,
+                      ValidTimeRange(fact.valid_time()));
+  if (range.has_value()) {
+    entries->push_back(
+        {ColumnFamily::kValidTimeIndex,
+         ValidTimeIndexKey(static_cast<uint32_t>(range->first),
+                           static_cast<uint32_t>(range->end), id)});
+  }
+  // Several mentions may share a document or speaker: keep each key once.
+  std::sort(entries->begin(), entries->end(),
+            [](const IndexEntry& a, const IndexEntry& b) {
+              return a.family != b.family ? a.family < b.family : a.key < b.key;
+            });
+  entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
+  return absl::OkStatus();
+}
+
+CommitBatch::CommitBatch(const Store& store) : store_(store) {}
+
+void CommitBatch::Put(ColumnFamily cf, absl::string_view key,
+                      absl::string_view value) {
+  batch_.Put(store_.handle(cf), rocksdb::Slice(key.data(), key.size()),
+             rocksdb::Slice(value.data(), value.size()));
+}
+
+void CommitBatch::Delete(ColumnFamily cf, absl::string_view key) {
+  batch_.Delete(store_.handle(cf), rocksdb::Slice(key.data(), key.size()));
+}
+
+void CommitBatch::PutEntity(const EntityRecord& now) {
+  const EntityRevision& newest = *now.revisions().rbegin();
+  const std::string& id = newest.entity().id();
+  now.SerializeToString(&scratch_);
+  Put(ColumnFamily::kEntities, EntityKey(id), scratch_);
+  for (const NameForm& form : newest.name_forms()) {
+    Put(ColumnFamily::kNames, NameKey(NameKind::kFullName, form.folded(), id),
+        "");
+    for (const std::string& suffix : form.word_suffixes()) {
+      Put(ColumnFamily::kNames, NameKey(NameKind::kWordSuffix, suffix, id), "");
+    }
+  }
+}
+
+void CommitBatch::DeleteEntity(const EntityRecord& record) {
+  if (record.revisions().empty()) return;
+  const std::string& id = record.revisions(0).entity().id();
+  Delete(ColumnFamily::kEntities, EntityKey(id));
+  absl::flat_hash_set<std::string> deleted;
+  for (const EntityRevision& revision : record.revisions()) {
+    for (const NameForm& form : revision.name_forms()) {
+      std::string key = NameKey(NameKind::kFullName, form.folded(), id);
+      if (deleted.insert(key).second) Delete(ColumnFamily::kNames, key);
+      for (const std::string& suffix : form.word_suffixes()) {
+        key = NameKey(NameKind::kWordSuffix, suffix, id);
+        if (deleted.insert(key).second) Delete(ColumnFamily::kNames, key);
+      }
+    }
+  }
+}
+
+absl::Status CommitBatch::PutFact(const FactRecord* before,
+                                  const FactRecord& now) {
+  std::vector<IndexEntry> now_entries;
+  FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries));
+  if (before != nullptr) {
+    std::vector<IndexEntry> before_entries;
+    FS_RETURN_IF_ERROR(FactIndexEntries(*before, &before_entries));
+    for (const IndexEntry& old_entry : before_entries) {
+      if (std::find(now_entries.begin(), now_entries.end(), old_entry) ==
+          now_entries.end()) {
+        Delete(old_entry.family, old_entry.key);
+      }
+    }
+    // Entries both versions have are already on disk.
+    now_entries.erase(
+        std::remove_if(now_entries.begin(), now_entries.end(),
+                       [&](const IndexEntry& e) {
+                         return std::find(before_entries.begin(),
+                                          before_entries.end(),
+                                          e) != before_entries.end();
+                       }),
+        now_entries.end());
+  }
+  now.SerializeToString(&scratch_);
+  Put(ColumnFamily::kFacts, FactKey(now.content().id()), scratch_);
+  for (const IndexEntry& entry : now_entries) Put(entry.family, entry.key, "");
+  return absl::OkStatus();
+}
+
+absl::Status CommitBatch::DeleteFact(const FactRecord& record) {
+  std::vector<IndexEntry> entries;
+  FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
+  Delete(ColumnFamily::kFacts, FactKey(record.content().id()));
+  for (const IndexEntry& entry : entries) Delete(entry.family, entry.key);
+  return absl::OkStatus();
+}
+
+void CommitBatch::PutPredicate(absl::string_view name,
+                               const PredicateRecord& record) {
+  record.SerializeToString(&scratch_);
+  Put(ColumnFamily::kPredicates, PredicateKey(name), scratch_);
+}
+
+void CommitBatch::PutTombstone(absl::string_view entity_id,
+                               const TombstoneRecord& record) {
+  record.SerializeToString(&scratch_);
+  Put(ColumnFamily::kTombstones, TombstoneKey(entity_id), scratch_);
+}
+
+void CommitBatch::PutRequest(absl::string_view request_id,
+                             const RequestRecord& record) {
+  record.SerializeToString(&scratch_);
+  Put(ColumnFamily::kRequests, RequestKey(request_id), scratch_);
+}
+
+void CommitBatch::PutCommitRecord(const CommitRecord& record) {
+  record.SerializeToString(&scratch_);
+  Put(ColumnFamily::kCommitLog, CommitKey(record.commit()), scratch_);
+}
+
+void CommitBatch::PutHead(const StoreHead& head) {
+  head.SerializeToString(&scratch_);
+  Put(ColumnFamily::kMeta, kHeadKey, scratch_);
+}
+
+}  // namespace factstore::storage

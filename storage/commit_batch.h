@@ -1,0 +1,91 @@
+// CommitBatch: the writes of one commit, built up and then applied as one
+// atomic RocksDB write batch by Store::Write.
+//
+// CommitBatch owns the mapping from records to index entries: putting a fact
+// writes its record and every index entry derived from it, and removes the
+// entries its previous version had that the new one does not. Callers never
+// touch index keys themselves.
+//
+//   CommitBatch batch(store);
+//   FS_RETURN_IF_ERROR(batch.PutFact(nullptr, new_fact));
+//   batch.PutCommitRecord(commit_record);
+//   batch.PutHead(head);
+//   FS_RETURN_IF_ERROR(store.Write(batch, sync));
+//
+// Not thread-safe; one batch belongs to one committer.
+#ifndef FACTSTORE_STORAGE_COMMIT_BATCH_H_
+#define FACTSTORE_STORAGE_COMMIT_BATCH_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/write_batch.h"
+#include "storage/column_families.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+
+namespace factstore::storage {
+
+// One key of an index column family.
+struct IndexEntry {
+  ColumnFamily family;
+  std::string key;
+  bool operator==(const IndexEntry& other) const {
+    return family == other.family && key == other.key;
+  }
+};
+
+// Every index entry of a fact: subject, predicate-value, references (object,
+// qualifier entities, mention documents and speakers) and valid time.
+// Returns INVALID_ARGUMENT if the record's content is not normalized.
+absl::Status FactIndexEntries(const FactRecord& record,
+                              std::vector<IndexEntry>* entries);
+
+class CommitBatch {
+ public:
+  explicit CommitBatch(const Store& store);
+  CommitBatch(const CommitBatch&) = delete;
+  CommitBatch& operator=(const CommitBatch&) = delete;
+
+  // Writes an entity record and the name keys of its newest revision. Name
+  // keys of older revisions stay, so time-travel searches still find them.
+  // REQUIRES: now.revisions() is not empty.
+  void PutEntity(const EntityRecord& now);
+  // Deletes an entity record and the name keys of all its revisions.
+  void DeleteEntity(const EntityRecord& record);
+
+  // Writes a fact record and its index entries; `before` is the stored
+  // version (null for a new fact), whose entries not derived from `now` are
+  // deleted.
+  absl::Status PutFact(const FactRecord* before, const FactRecord& now);
+  // Deletes a fact record and its index entries.
+  absl::Status DeleteFact(const FactRecord& record);
+
+  void PutPredicate(absl::string_view name, const PredicateRecord& record);
+  void PutTombstone(absl::string_view entity_id, const TombstoneRecord& record);
+  void PutRequest(absl::string_view request_id, const RequestRecord& record);
+  // Writes a commit-log record: the current commit's, or an older one
+  // rewritten by an erasure.
+  void PutCommitRecord(const CommitRecord& record);
+  void PutHead(const StoreHead& head);
+
+  // Number of RocksDB operations in the batch.
+  int operation_count() const { return batch_.Count(); }
+  // Bytes in the batch.
+  size_t byte_size() const { return batch_.GetDataSize(); }
+  rocksdb::WriteBatch* rep() { return &batch_; }
+
+ private:
+  void Put(ColumnFamily cf, absl::string_view key, absl::string_view value);
+  void Delete(ColumnFamily cf, absl::string_view key);
+
+  const Store& store_;
+  rocksdb::WriteBatch batch_;
+  std::string scratch_;
+};
+
+}  // namespace factstore::storage
+
+#endif  // FACTSTORE_STORAGE_COMMIT_BATCH_H_

@@ -1,0 +1,468 @@
+#include "storage/key_codec.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/decimal.h"
+#include "common/iso_date.h"
+
+namespace factstore::storage {
+namespace {
+
+constexpr char kEscape = '\x00';
+constexpr char kEscapedZero = '\xFF';
+constexpr char kTerminator = '\x01';
+
+// Sign classes of sortable decimals. Never renumber.
+constexpr uint8_t kNegativeClass = 0x01;
+constexpr uint8_t kZeroClass = 0x02;
+constexpr uint8_t kPositiveClass = 0x03;
+constexpr uint32_t kExponentBias = 0x8000;
+
+void PutByte(std::string* dst, uint8_t b) { dst->push_back(static_cast<char>(b)); }
+
+bool GetByte(absl::string_view* input, uint8_t* b) {
+  if (input->empty()) return false;
+  *b = static_cast<uint8_t>((*input)[0]);
+  input->remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+void PutEscapedPrefix(std::string* dst, absl::string_view prefix) {
+  for (char c : prefix) {
+    dst->push_back(c);
+    if (c == kEscape) dst->push_back(kEscapedZero);
+  }
+}
+
+void PutEscapedString(std::string* dst, absl::string_view s) {
+  PutEscapedPrefix(dst, s);
+  dst->push_back(kEscape);
+  dst->push_back(kTerminator);
+}
+
+bool GetEscapedString(absl::string_view* input, std::string* out) {
+  out->clear();
+  const char* p = input->data();
+  const char* end = p + input->size();
+  while (p < end) {
+    char c = *p++;
+    if (c != kEscape) {
+      out->push_back(c);
+      continue;
+    }
+    if (p == end) return false;
+    char next = *p++;
+    if (next == kEscapedZero) {
+      out->push_back(kEscape);
+    } else if (next == kTerminator) {
+      input->remove_prefix(static_cast<size_t>(p - input->data()));
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+void PutFixed32BigEndian(std::string* dst, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    dst->push_back(static_cast<char>((value >> shift) & 0xFF));
+  }
+}
+
+void PutFixed64BigEndian(std::string* dst, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    dst->push_back(static_cast<char>((value >> shift) & 0xFF));
+  }
+}
+
+bool GetFixed32BigEndian(absl::string_view* input, uint32_t* value) {
+  if (input->size() < 4) return false;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>((*input)[i]);
+  input->remove_prefix(4);
+  *value = v;
+  return true;
+}
+
+bool GetFixed64BigEndian(absl::string_view* input, uint64_t* value) {
+  if (input->size() < 8) return false;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>((*input)[i]);
+  input->remove_prefix(8);
+  *value = v;
+  return true;
+}
+
+// A nonzero decimal is written as 0.d1d2...dn * 10^E with d1 != 0 and
+// dn != 0. Positive numbers: class, U16(E + bias), the digits as ASCII, 0x00.
+// Negative numbers: class, the bitwise complement of all of that, so larger
+// magnitudes sort first and the terminator (0xFF) after every digit.
+void PutSortableDecimal(std::string* dst, absl::string_view decimal) {
+  bool negative = !decimal.empty() && decimal[0] == '-';
+  absl::string_view magnitude = negative ? decimal.substr(1) : decimal;
+  std::string digits;
+  int point = -1;  // number of digits before the decimal point
+  for (size_t i = 0; i < magnitude.size(); ++i) {
+    if (magnitude[i] == '.') {
+      point = static_cast<int>(digits.size());
+    } else {
+      digits.push_back(magnitude[i]);
+    }
+  }
+  if (point < 0) point = static_cast<int>(digits.size());
+  size_t first = digits.find_first_not_of('0');
+  if (first == std::string::npos) {
+    PutByte(dst, kZeroClass);
+    return;
+  }
+  size_t last = digits.find_last_not_of('0');
+  int exponent = point - static_cast<int>(first);
+  std::string body;
+  uint32_t biased = static_cast<uint32_t>(exponent + static_cast<int>(kExponentBias));
+  PutByte(&body, static_cast<uint8_t>((biased >> 8) & 0xFF));
+  PutByte(&body, static_cast<uint8_t>(biased & 0xFF));
+  body.append(digits, first, last - first + 1);
+  body.push_back('\x00');
+  PutByte(dst, negative ? kNegativeClass : kPositiveClass);
+  if (negative) {
+    for (char& c : body) c = static_cast<char>(~static_cast<uint8_t>(c));
+  }
+  dst->append(body);
+}
+
+bool GetSortableDecimal(absl::string_view* input, std::string* decimal) {
+  uint8_t cls;
+  if (!GetByte(input, &cls)) return false;
+  if (cls == kZeroClass) {
+    *decimal = "0";
+    return true;
+  }
+  if (cls != kNegativeClass && cls != kPositiveClass) return false;
+  bool negative = cls == kNegativeClass;
+  auto next = [&](uint8_t* b) {
+    if (!GetByte(input, b)) return false;
+    if (negative) *b = static_cast<uint8_t>(~*b);
+    return true;
+  };
+  uint8_t hi, lo;
+  if (!next(&hi) || !next(&lo)) return false;
+  int exponent = static_cast<int>((static_cast<uint32_t>(hi) << 8) | lo) -
+                 static_cast<int>(kExponentBias);
+  std::string digits;
+  while (true) {
+    uint8_t b;
+    if (!next(&b)) return false;
+    if (b == 0) break;
+    if (b < '0' || b > '9') return false;
+    digits.push_back(static_cast<char>(b));
+    if (digits.size() > kMaxDecimalLength) return false;
+  }
+  if (digits.empty() || digits.front() == '0' || digits.back() == '0') {
+    return false;
+  }
+  if (exponent < -static_cast<int>(kMaxDecimalLength) ||
+      exponent > static_cast<int>(kMaxDecimalLength)) {
+    return false;
+  }
+  // Value = 0.digits * 10^exponent.
+  std::string out = negative ? "-" : "";
+  int n = static_cast<int>(digits.size());
+  if (exponent <= 0) {
+    absl::StrAppend(&out, "0.", std::string(static_cast<size_t>(-exponent), '0'),
+                    digits);
+  } else if (exponent >= n) {
+    absl::StrAppend(&out, digits, std::string(static_cast<size_t>(exponent - n), '0'));
+  } else {
+    absl::StrAppend(&out, digits.substr(0, exponent), ".", digits.substr(exponent));
+  }
+  if (!IsCanonicalDecimal(out)) return false;
+  *decimal = std::move(out);
+  return true;
+}
+
+std::string PrefixSuccessor(absl::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    uint8_t last = static_cast<uint8_t>(s.back());
+    if (last != 0xFF) {
+      s.back() = static_cast<char>(last + 1);
+      return s;
+    }
+    s.pop_back();
+  }
+  return s;
+}
+
+namespace {
+
+std::string SingleStringKey(absl::string_view s) {
+  std::string key;
+  PutEscapedString(&key, s);
+  return key;
+}
+
+}  // namespace
+
+std::string EntityKey(absl::string_view entity_id) {
+  return SingleStringKey(entity_id);
+}
+std::string FactKey(absl::string_view fact_id) { return SingleStringKey(fact_id); }
+std::string PredicateKey(absl::string_view name) { return SingleStringKey(name); }
+std::string TombstoneKey(absl::string_view entity_id) {
+  return SingleStringKey(entity_id);
+}
+std::string RequestKey(absl::string_view request_id) {
+  return SingleStringKey(request_id);
+}
+
+std::string CommitKey(uint64_t commit) {
+  std::string key;
+  PutFixed64BigEndian(&key, commit);
+  return key;
+}
+
+bool DecodeCommitKey(absl::string_view key, uint64_t* commit) {
+  return GetFixed64BigEndian(&key, commit) && key.empty();
+}
+
+bool DecodeStringKey(absl::string_view key, std::string* value) {
+  return GetEscapedString(&key, value) && key.empty();
+}
+
+std::string NameKey(NameKind kind, absl::string_view folded,
+                    absl::string_view entity_id) {
+  std::string key;
+  PutByte(&key, static_cast<uint8_t>(kind));
+  PutEscapedString(&key, folded);
+  PutEscapedString(&key, entity_id);
+  return key;
+}
+
+std::string NamePrefix(NameKind kind, absl::string_view folded_prefix) {
+  std::string key;
+  PutByte(&key, static_cast<uint8_t>(kind));
+  PutEscapedPrefix(&key, folded_prefix);
+  return key;
+}
+
+std::string NameExactPrefix(NameKind kind, absl::string_view folded) {
+  std::string key;
+  PutByte(&key, static_cast<uint8_t>(kind));
+  PutEscapedString(&key, folded);
+  return key;
+}
+
+bool DecodeNameKey(absl::string_view key, NameKeyParts* parts) {
+  uint8_t kind;
+  if (!GetByte(&key, &kind)) return false;
+  if (kind != static_cast<uint8_t>(NameKind::kFullName) &&
+      kind != static_cast<uint8_t>(NameKind::kWordSuffix)) {
+    return false;
+  }
+  parts->kind = static_cast<NameKind>(kind);
+  return GetEscapedString(&key, &parts->folded) &&
+         GetEscapedString(&key, &parts->entity_id) && key.empty();
+}
+
+std::string SubjectIndexKey(absl::string_view subject,
+                            absl::string_view predicate,
+                            absl::string_view fact_id) {
+  std::string key;
+  PutEscapedString(&key, subject);
+  PutEscapedString(&key, predicate);
+  PutEscapedString(&key, fact_id);
+  return key;
+}
+
+std::string SubjectPrefix(absl::string_view subject) {
+  return SingleStringKey(subject);
+}
+
+std::string SubjectPredicatePrefix(absl::string_view subject,
+                                   absl::string_view predicate) {
+  std::string key;
+  PutEscapedString(&key, subject);
+  PutEscapedString(&key, predicate);
+  return key;
+}
+
+std::string SubjectPredicateStemPrefix(absl::string_view subject,
+                                       absl::string_view predicate_prefix) {
+  std::string key;
+  PutEscapedString(&key, subject);
+  PutEscapedPrefix(&key, predicate_prefix);
+  return key;
+}
+
+bool DecodeSubjectIndexKey(absl::string_view key, SubjectIndexParts* parts) {
+  return GetEscapedString(&key, &parts->subject) &&
+         GetEscapedString(&key, &parts->predicate) &&
+         GetEscapedString(&key, &parts->fact_id) && key.empty();
+}
+
+absl::Status PredicateIndexKey(absl::string_view predicate,
+                               const v1::Value& value,
+                               absl::string_view fact_id, std::string* key) {
+  key->clear();
+  PutEscapedString(key, predicate);
+  switch (value.kind_case()) {
+    case v1::Value::kEntityId:
+      PutByte(key, static_cast<uint8_t>(ValueTag::kEntity));
+      PutEscapedString(key, value.entity_id());
+      break;
+    case v1::Value::kQuantity:
+      if (!IsCanonicalDecimal(value.quantity().amount())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "amount is not a canonical decimal: \"", value.quantity().amount(),
+            "\""));
+      }
+      PutByte(key, static_cast<uint8_t>(ValueTag::kQuantity));
+      PutEscapedString(key, value.quantity().unit());
+      PutSortableDecimal(key, value.quantity().amount());
+      break;
+    case v1::Value::kText:
+      PutByte(key, static_cast<uint8_t>(ValueTag::kText));
+      break;
+    case v1::Value::kTime: {
+      auto date = ParseIsoDate(value.time().date());
+      if (!date.ok()) return date.status();
+      PutByte(key, static_cast<uint8_t>(ValueTag::kTime));
+      PutFixed32BigEndian(key, static_cast<uint32_t>(DayNumber(date->first_day)));
+      PutFixed32BigEndian(key, static_cast<uint32_t>(DayNumber(date->end_day)));
+      break;
+    }
+    case v1::Value::kBoolean:
+      PutByte(key, static_cast<uint8_t>(ValueTag::kBoolean));
+      PutByte(key, value.boolean() ? 1 : 0);
+      break;
+    default:
+      return absl::InvalidArgumentError("value is not normalized");
+  }
+  PutEscapedString(key, fact_id);
+  return absl::OkStatus();
+}
+
+std::string PredicatePrefix(absl::string_view predicate) {
+  return SingleStringKey(predicate);
+}
+
+std::string PredicateStemPrefix(absl::string_view predicate_prefix) {
+  std::string key;
+  PutEscapedPrefix(&key, predicate_prefix);
+  return key;
+}
+
+std::string PredicateQuantityPrefix(absl::string_view predicate,
+                                    absl::string_view unit) {
+  std::string key;
+  PutEscapedString(&key, predicate);
+  PutByte(&key, static_cast<uint8_t>(ValueTag::kQuantity));
+  PutEscapedString(&key, unit);
+  return key;
+}
+
+std::string PredicateQuantityBound(absl::string_view predicate,
+                                   absl::string_view unit,
+                                   absl::string_view amount) {
+  std::string key = PredicateQuantityPrefix(predicate, unit);
+  PutSortableDecimal(&key, amount);
+  return key;
+}
+
+bool DecodePredicateIndexKey(absl::string_view key, PredicateIndexParts* parts) {
+  if (!GetEscapedString(&key, &parts->predicate)) return false;
+  uint8_t tag;
+  if (!GetByte(&key, &tag)) return false;
+  parts->unit.clear();
+  parts->amount.clear();
+  switch (static_cast<ValueTag>(tag)) {
+    case ValueTag::kEntity: {
+      std::string id;
+      if (!GetEscapedString(&key, &id)) return false;
+      break;
+    }
+    case ValueTag::kQuantity:
+      if (!GetEscapedString(&key, &parts->unit) ||
+          !GetSortableDecimal(&key, &parts->amount)) {
+        return false;
+      }
+      break;
+    case ValueTag::kText:
+      break;
+    case ValueTag::kTime: {
+      uint32_t first, end;
+      if (!GetFixed32BigEndian(&key, &first) || !GetFixed32BigEndian(&key, &end)) {
+        return false;
+      }
+      break;
+    }
+    case ValueTag::kBoolean: {
+      uint8_t b;
+      if (!GetByte(&key, &b) || b > 1) return false;
+      break;
+    }
+    default:
+      return false;
+  }
+  parts->tag = static_cast<ValueTag>(tag);
+  return GetEscapedString(&key, &parts->fact_id) && key.empty();
+}
+
+std::string ReferenceIndexKey(absl::string_view entity_id, ReferenceRole role,
+                              absl::string_view fact_id) {
+  std::string key = ReferencePrefix(entity_id, role);
+  PutEscapedString(&key, fact_id);
+  return key;
+}
+
+std::string ReferencePrefix(absl::string_view entity_id, ReferenceRole role) {
+  std::string key;
+  PutEscapedString(&key, entity_id);
+  PutByte(&key, static_cast<uint8_t>(role));
+  return key;
+}
+
+std::string ReferenceEntityPrefix(absl::string_view entity_id) {
+  return SingleStringKey(entity_id);
+}
+
+bool DecodeReferenceIndexKey(absl::string_view key, ReferenceIndexParts* parts) {
+  if (!GetEscapedString(&key, &parts->entity_id)) return false;
+  uint8_t role;
+  if (!GetByte(&key, &role) || role < 1 || role > 4) return false;
+  parts->role = static_cast<ReferenceRole>(role);
+  return GetEscapedString(&key, &parts->fact_id) && key.empty();
+}
+
+std::string ValidTimeIndexKey(uint32_t first_day, uint32_t end_day,
+                              absl::string_view fact_id) {
+  bool open = first_day == static_cast<uint32_t>(kOpenFirstDay) ||
+              end_day == static_cast<uint32_t>(kOpenEndDay);
+  std::string key = ValidTimeStartBound(
+      open ? IntervalClass::kOpen : IntervalClass::kBounded, first_day);
+  PutFixed32BigEndian(&key, end_day);
+  PutEscapedString(&key, fact_id);
+  return key;
+}
+
+std::string ValidTimeStartBound(IntervalClass cls, uint32_t first_day) {
+  std::string key;
+  PutByte(&key, static_cast<uint8_t>(cls));
+  PutFixed32BigEndian(&key, first_day);
+  return key;
+}
+
+bool DecodeValidTimeIndexKey(absl::string_view key, ValidTimeIndexParts* parts) {
+  uint8_t cls;
+  if (!GetByte(&key, &cls) || cls < 1 || cls > 2) return false;
+  parts->interval_class = static_cast<IntervalClass>(cls);
+  return GetFixed32BigEndian(&key, &parts->first_day) &&
+         GetFixed32BigEndian(&key, &parts->end_day) &&
+         GetEscapedString(&key, &parts->fact_id) && key.empty();
+}
+
+}  // namespace factstore::storage

@@ -1,0 +1,301 @@
+#include "storage/key_codec.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/decimal.h"
+#include "common/iso_date.h"
+#include "gtest/gtest.h"
+
+namespace factstore::storage {
+namespace {
+
+std::string RandomBytes(std::mt19937_64& rng, size_t max_len) {
+  std::uniform_int_distribution<size_t> len(0, max_len);
+  // Bias towards the bytes the escaping treats specially.
+  std::uniform_int_distribution<int> pick(0, 9);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::string s(len(rng), '\0');
+  for (char& c : s) {
+    int p = pick(rng);
+    c = p == 0 ? '\x00' : p == 1 ? '\x01' : p == 2 ? '\xFF' : static_cast<char>(byte(rng));
+  }
+  return s;
+}
+
+std::string RandomDecimal(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> digits(1, 30);
+  std::uniform_int_distribution<int> digit(0, 9);
+  std::uniform_int_distribution<int> coin(0, 3);
+  std::string s = coin(rng) == 0 ? "-" : "";
+  int n = digits(rng);
+  for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + digit(rng)));
+  if (coin(rng) != 0) {
+    s.push_back('.');
+    int m = digits(rng);
+    for (int i = 0; i < m; ++i) s.push_back(static_cast<char>('0' + digit(rng)));
+  }
+  return *CanonicalizeDecimal(s);
+}
+
+TEST(KeyCodecTest, EscapedStringsRoundTrip) {
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 5000; ++i) {
+    std::string a = RandomBytes(rng, 20), b = RandomBytes(rng, 20);
+    std::string key;
+    PutEscapedString(&key, a);
+    PutEscapedString(&key, b);
+    absl::string_view in = key;
+    std::string a2, b2;
+    ASSERT_TRUE(GetEscapedString(&in, &a2));
+    ASSERT_TRUE(GetEscapedString(&in, &b2));
+    EXPECT_TRUE(in.empty());
+    EXPECT_EQ(a, a2);
+    EXPECT_EQ(b, b2);
+  }
+}
+
+TEST(KeyCodecTest, EscapedStringsPreserveOrderAcrossComponents) {
+  // For tuples (a, b), key order must equal tuple order, whatever bytes the
+  // components hold; this is what stops "a\0" + "b" colliding with "a" + "\0b".
+  std::mt19937_64 rng(2);
+  for (int i = 0; i < 20000; ++i) {
+    std::string a1 = RandomBytes(rng, 6), b1 = RandomBytes(rng, 6);
+    std::string a2 = RandomBytes(rng, 6), b2 = RandomBytes(rng, 6);
+    if (i % 3 == 0) a2 = a1;  // exercise the second component
+    std::string k1, k2;
+    PutEscapedString(&k1, a1);
+    PutEscapedString(&k1, b1);
+    PutEscapedString(&k2, a2);
+    PutEscapedString(&k2, b2);
+    auto tuple_cmp = std::make_pair(a1, b1) < std::make_pair(a2, b2);
+    auto equal = std::make_pair(a1, b1) == std::make_pair(a2, b2);
+    EXPECT_EQ(k1 < k2, tuple_cmp) << absl::CHexEscape(k1) << " vs "
+                                  << absl::CHexEscape(k2);
+    EXPECT_EQ(k1 == k2, equal);
+  }
+}
+
+TEST(KeyCodecTest, SeparatorInjectionCannotCollide) {
+  // Ids crafted to contain what would be separators in a naive layout.
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"a", "b"},
+      {std::string("a\0", 2), "b"},
+      {"a", std::string("\0b", 2)},
+      {std::string("a\0\x01", 3), "b"},
+      {"a/b", ""},
+      {"a", "/b"},
+      {"a:", "b"},
+      {"a", ":b"},
+      {"\xff\xfe", "b"},
+  };
+  std::vector<std::string> keys;
+  for (const auto& [s, p] : pairs) {
+    keys.push_back(SubjectIndexKey(s, p, "f_1"));
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::unique(keys.begin(), keys.end()), keys.end());
+  // A prefix scan for subject "a" must not see subject "a\0...".
+  std::string prefix = SubjectPrefix("a");
+  std::string other = SubjectIndexKey(std::string("a\0", 2), "b", "f_1");
+  EXPECT_NE(other.compare(0, prefix.size(), prefix), 0);
+}
+
+TEST(KeyCodecTest, EscapedPrefixesSelectStringPrefixes) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 5000; ++i) {
+    std::string s = RandomBytes(rng, 10);
+    std::string p = RandomBytes(rng, 3);
+    std::string key = SubjectIndexKey("s", s, "f");
+    std::string want = SubjectPredicateStemPrefix("s", p);
+    bool starts = s.compare(0, p.size(), p) == 0 && s.size() >= p.size();
+    EXPECT_EQ(key.compare(0, want.size(), want) == 0, starts)
+        << absl::CHexEscape(s) << " / " << absl::CHexEscape(p);
+  }
+}
+
+TEST(KeyCodecTest, RejectsMalformedEscapes) {
+  std::string out;
+  for (absl::string_view bad :
+       {absl::string_view("abc"), absl::string_view("a\0", 2),
+        absl::string_view("a\0\x02", 3), absl::string_view("")}) {
+    absl::string_view in = bad;
+    EXPECT_FALSE(GetEscapedString(&in, &out)) << absl::CHexEscape(bad);
+  }
+}
+
+TEST(KeyCodecTest, BigEndianIntegersSortNumerically) {
+  std::mt19937_64 rng(4);
+  for (int i = 0; i < 5000; ++i) {
+    uint64_t a = rng(), b = rng() >> (rng() % 64);
+    std::string ka, kb;
+    PutFixed64BigEndian(&ka, a);
+    PutFixed64BigEndian(&kb, b);
+    EXPECT_EQ(ka < kb, a < b);
+    absl::string_view in = ka;
+    uint64_t back;
+    ASSERT_TRUE(GetFixed64BigEndian(&in, &back));
+    EXPECT_EQ(back, a);
+    uint64_t commit;
+    EXPECT_TRUE(DecodeCommitKey(CommitKey(a), &commit));
+    EXPECT_EQ(commit, a);
+  }
+  std::string k32;
+  PutFixed32BigEndian(&k32, 0x01020304);
+  EXPECT_EQ(k32, std::string("\x01\x02\x03\x04", 4));
+}
+
+TEST(KeyCodecTest, SortableDecimalsRoundTripAndOrder) {
+  std::mt19937_64 rng(5);
+  std::vector<std::string> values = {"0", "1", "-1", "0.001", "-0.001",
+                                     "85900000000", "85.9", "10", "9.99",
+                                     "-10", "-9.99", "1000000000000000000000"};
+  for (int i = 0; i < 3000; ++i) values.push_back(RandomDecimal(rng));
+  for (const std::string& v : values) {
+    std::string key;
+    PutSortableDecimal(&key, v);
+    key.append("tail");
+    absl::string_view in = key;
+    std::string back;
+    ASSERT_TRUE(GetSortableDecimal(&in, &back)) << v;
+    EXPECT_EQ(back, v);
+    EXPECT_EQ(in, "tail");
+  }
+  for (int i = 0; i < 20000; ++i) {
+    const std::string& a = values[rng() % values.size()];
+    const std::string& b = values[rng() % values.size()];
+    std::string ka, kb;
+    PutSortableDecimal(&ka, a);
+    PutSortableDecimal(&kb, b);
+    int numeric = CompareDecimals(a, b);
+    EXPECT_EQ(ka < kb, numeric < 0) << a << " vs " << b;
+    EXPECT_EQ(ka == kb, numeric == 0) << a << " vs " << b;
+  }
+}
+
+TEST(KeyCodecTest, SortableDecimalsFollowedByComponentsKeepOrder) {
+  // In index keys the amount is followed by the fact id: 12 < 123 must hold
+  // even though the digits of 12 are a prefix of those of 123.
+  std::string k12 = PredicateQuantityBound("p", "USD", "12");
+  std::string k123 = PredicateQuantityBound("p", "USD", "123");
+  std::string k12_id = k12, k123_id = k123;
+  PutEscapedString(&k12_id, "\xff\xff");
+  PutEscapedString(&k123_id, "");
+  EXPECT_LT(k12_id, k123_id);
+  std::string kneg12 = PredicateQuantityBound("p", "USD", "-12");
+  std::string kneg123 = PredicateQuantityBound("p", "USD", "-123");
+  PutEscapedString(&kneg12, "");
+  PutEscapedString(&kneg123, "\xff\xff");
+  EXPECT_LT(kneg123, kneg12);
+}
+
+TEST(KeyCodecTest, RejectsMalformedDecimals) {
+  std::string out;
+  for (absl::string_view bad :
+       {absl::string_view(""), absl::string_view("\x04", 1),
+        absl::string_view("\x03\x80", 2), absl::string_view("\x03\x80\x01", 3),
+        absl::string_view("\x03\x80\x01" "0\0", 5),   // leading zero digit
+        absl::string_view("\x03\x80\x01" "10\0", 6),  // trailing zero digit
+        absl::string_view("\x03\x80\x01" "1a\0", 6)}) {
+    absl::string_view in = bad;
+    EXPECT_FALSE(GetSortableDecimal(&in, &out)) << absl::CHexEscape(bad);
+  }
+}
+
+TEST(KeyCodecTest, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff\xff", 2)), "");
+}
+
+TEST(KeyCodecTest, LayoutsDecode) {
+  NameKeyParts name;
+  ASSERT_TRUE(DecodeNameKey(NameKey(NameKind::kWordSuffix, "nang", "place:da-nang"),
+                            &name));
+  EXPECT_EQ(name.kind, NameKind::kWordSuffix);
+  EXPECT_EQ(name.folded, "nang");
+  EXPECT_EQ(name.entity_id, "place:da-nang");
+
+  SubjectIndexParts subject;
+  ASSERT_TRUE(DecodeSubjectIndexKey(
+      SubjectIndexKey("country:south-korea", "investment.total", "f_1"),
+      &subject));
+  EXPECT_EQ(subject.predicate, "investment.total");
+  EXPECT_EQ(subject.fact_id, "f_1");
+
+  v1::Value value;
+  value.mutable_quantity()->set_amount("85900000000");
+  value.mutable_quantity()->set_unit("USD");
+  std::string key;
+  ASSERT_TRUE(PredicateIndexKey("investment.total", value, "f_2", &key).ok());
+  PredicateIndexParts predicate;
+  ASSERT_TRUE(DecodePredicateIndexKey(key, &predicate));
+  EXPECT_EQ(predicate.tag, ValueTag::kQuantity);
+  EXPECT_EQ(predicate.unit, "USD");
+  EXPECT_EQ(predicate.amount, "85900000000");
+  EXPECT_EQ(predicate.fact_id, "f_2");
+  EXPECT_EQ(key.compare(0, PredicatePrefix("investment.total").size(),
+                        PredicatePrefix("investment.total")),
+            0);
+
+  value.mutable_quantity()->set_amount("1.50");  // not canonical
+  EXPECT_FALSE(PredicateIndexKey("p", value, "f", &key).ok());
+  EXPECT_FALSE(PredicateIndexKey("p", v1::Value(), "f", &key).ok());
+  v1::Value raw;
+  raw.set_raw("US$85.9 billion");
+  EXPECT_FALSE(PredicateIndexKey("p", raw, "f", &key).ok());
+
+  ReferenceIndexParts reference;
+  ASSERT_TRUE(DecodeReferenceIndexKey(
+      ReferenceIndexKey("doc:1", ReferenceRole::kDocument, "f_3"), &reference));
+  EXPECT_EQ(reference.role, ReferenceRole::kDocument);
+  EXPECT_EQ(reference.fact_id, "f_3");
+
+  ValidTimeIndexParts time;
+  ASSERT_TRUE(DecodeValidTimeIndexKey(ValidTimeIndexKey(5, 9, "f_4"), &time));
+  EXPECT_EQ(time.interval_class, IntervalClass::kBounded);
+  EXPECT_EQ(time.first_day, 5u);
+  EXPECT_EQ(time.end_day, 9u);
+  EXPECT_EQ(time.fact_id, "f_4");
+
+  ASSERT_TRUE(DecodeValidTimeIndexKey(
+      ValidTimeIndexKey(5, static_cast<uint32_t>(factstore::kOpenEndDay), "f_6"), &time));
+  EXPECT_EQ(time.interval_class, IntervalClass::kOpen);
+  EXPECT_LT(ValidTimeIndexKey(100000, 100001, "f"),
+            ValidTimeIndexKey(0, 1, "f"));  // bounded ones sort first
+
+  std::string id;
+  ASSERT_TRUE(DecodeStringKey(FactKey("f_5"), &id));
+  EXPECT_EQ(id, "f_5");
+  EXPECT_FALSE(DecodeStringKey(FactKey("f_5") + "x", &id));
+}
+
+TEST(KeyCodecTest, DecodersRejectRandomBytesWithoutCrashing) {
+  std::mt19937_64 rng(6);
+  for (int i = 0; i < 20000; ++i) {
+    std::string junk = RandomBytes(rng, 40);
+    NameKeyParts a;
+    SubjectIndexParts b;
+    PredicateIndexParts c;
+    ReferenceIndexParts d;
+    ValidTimeIndexParts e;
+    uint64_t f;
+    std::string g;
+    // Whatever they return, they must not crash or read out of bounds (the
+    // ASan configuration checks the latter).
+    DecodeNameKey(junk, &a);
+    DecodeSubjectIndexKey(junk, &b);
+    DecodePredicateIndexKey(junk, &c);
+    DecodeReferenceIndexKey(junk, &d);
+    DecodeValidTimeIndexKey(junk, &e);
+    DecodeCommitKey(junk, &f);
+    DecodeStringKey(junk, &g);
+  }
+}
+
+}  // namespace
+}  // namespace factstore::storage

@@ -1,0 +1,88 @@
+#include "storage/record_views.h"
+
+#include <algorithm>
+
+#include "storage/commit_token.h"
+
+namespace factstore::storage {
+namespace {
+
+// The last element of `revisions` (ordered by commit) with commit <= as_of.
+template <typename Revisions>
+auto LastAtOrBefore(const Revisions& revisions, uint64_t as_of)
+    -> decltype(&*revisions.begin()) {
+  auto it = std::upper_bound(
+      revisions.begin(), revisions.end(), as_of,
+      [](uint64_t commit, const auto& revision) {
+        return commit < revision.commit();
+      });
+  if (it == revisions.begin()) return nullptr;
+  return &*std::prev(it);
+}
+
+}  // namespace
+
+const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of) {
+  return LastAtOrBefore(record.revisions(), as_of);
+}
+
+bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
+              v1::Fact* out) {
+  int index = static_cast<int>(record.revisions_size()) - 1;
+  while (index >= 0 && record.revisions(index).commit() > as_of) --index;
+  if (index < 0) return false;
+  const FactRevision& revision = record.revisions(index);
+  *out = record.content();
+  out->set_modality(revision.modality());
+  out->set_rank(revision.rank());
+  out->set_asserted_commit(
+      EncodeCommitToken(store_id, record.revisions(0).commit()));
+  uint64_t updated = revision.commit();
+  if (revision.retracted()) {
+    out->set_retracted(true);
+    out->set_retraction_reason(revision.retraction_reason());
+    // The retraction is the first revision of the retracted run that ends
+    // at `revision`.
+    uint64_t retracted_at = revision.commit();
+    for (int i = index; i >= 0 && record.revisions(i).retracted(); --i) {
+      retracted_at = record.revisions(i).commit();
+    }
+    out->set_retracted_commit(EncodeCommitToken(store_id, retracted_at));
+  }
+  for (const MentionRecord& m : record.mentions()) {
+    if (m.commit() > as_of) break;
+    v1::Mention* mention = out->add_mentions();
+    *mention = m.mention();
+    mention->set_added_commit(EncodeCommitToken(store_id, m.commit()));
+    updated = std::max(updated, m.commit());
+  }
+  out->set_updated_commit(EncodeCommitToken(store_id, updated));
+  return true;
+}
+
+const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
+                                         uint64_t as_of) {
+  return LastAtOrBefore(record.revisions(), as_of);
+}
+
+bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
+                v1::Entity* out) {
+  const EntityRevision* revision = EntityRevisionAsOf(record, as_of);
+  if (revision == nullptr) return false;
+  *out = revision->entity();
+  out->set_created_commit(
+      EncodeCommitToken(store_id, record.revisions(0).commit()));
+  out->set_updated_commit(EncodeCommitToken(store_id, revision->commit()));
+  return true;
+}
+
+bool PredicateAsOf(const PredicateRecord& record, uint64_t as_of,
+                   uint32_t store_id, v1::Predicate* out) {
+  const PredicateRevision* revision = LastAtOrBefore(record.revisions(), as_of);
+  if (revision == nullptr) return false;
+  *out = revision->predicate();
+  out->set_updated_commit(EncodeCommitToken(store_id, revision->commit()));
+  return true;
+}
+
+}  // namespace factstore::storage

@@ -1,0 +1,345 @@
+#include "storage/store.h"
+
+#include <openssl/rand.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "storage/commit_batch.h"
+#include "storage/key_codec.h"
+
+namespace factstore::storage {
+namespace {
+
+// Column families read by point lookups get bloom filters; the index
+// families are only scanned, where whole-key filters do not help.
+bool IsPointLookupFamily(ColumnFamily cf) {
+  switch (cf) {
+    case ColumnFamily::kMeta:
+    case ColumnFamily::kEntities:
+    case ColumnFamily::kFacts:
+    case ColumnFamily::kPredicates:
+    case ColumnFamily::kTombstones:
+    case ColumnFamily::kRequests:
+    case ColumnFamily::kCommitLog:
+      return true;
+    default:
+      return false;
+  }
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    ColumnFamily cf, const StoreOptions& options,
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf_options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.format_version = 5;
+  // Index and filter blocks live in the block cache, so the cache size bounds
+  // memory however large the store grows; L0's stay pinned since every read
+  // consults them.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (IsPointLookupFamily(cf)) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.compression = rocksdb::kLZ4Compression;
+  cf_options.level_compaction_dynamic_level_bytes = true;
+  cf_options.write_buffer_size = options.write_buffer_bytes;
+  return cf_options;
+}
+
+}  // namespace
+
+absl::Status FromRocksStatus(const rocksdb::Status& status,
+                             absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(context, ": ", status.ToString());
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+      return absl::InvalidArgumentError(message);
+    case rocksdb::Status::kNotSupported:
+      return absl::UnimplementedError(message);
+    case rocksdb::Status::kIOError:
+      // Another process holding the lock shows up as an IO error.
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kTimedOut:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+KeyScan::KeyScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle,
+                 std::string lower, std::string upper)
+    : lower_(std::move(lower)), upper_(std::move(upper)), upper_slice_(upper_) {
+  rocksdb::ReadOptions read_options;
+  if (!upper_.empty()) read_options.iterate_upper_bound = &upper_slice_;
+  it_.reset(db->NewIterator(read_options, handle));
+  it_->Seek(lower_);
+}
+
+void KeyScan::Seek(absl::string_view target) {
+  if (target < lower_) target = lower_;
+  it_->Seek(rocksdb::Slice(target.data(), target.size()));
+}
+
+absl::string_view KeyScan::key() const {
+  rocksdb::Slice k = it_->key();
+  return absl::string_view(k.data(), k.size());
+}
+
+absl::string_view KeyScan::value() const {
+  rocksdb::Slice v = it_->value();
+  return absl::string_view(v.data(), v.size());
+}
+
+absl::Status KeyScan::status() const {
+  return FromRocksStatus(it_->status(), "scan");
+}
+
+Store::Store(bool primary, std::string path)
+    : primary_(primary), path_(std::move(path)) {}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
+  db_->Close();
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenPrimary(
+    const std::string& path, const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store(/*primary=*/true, path));
+  FS_RETURN_IF_ERROR(store->OpenDb(options, ""));
+  FS_RETURN_IF_ERROR(store->LoadIdentity());
+  return store;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
+    const std::string& path, const std::string& secondary_path,
+    const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store(/*primary=*/false, path));
+  absl::Status opened = store->OpenDb(options, secondary_path);
+  if (!opened.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot follow the store at ", path,
+        " (has the ingest service created it yet?): ", opened.message()));
+  }
+  FS_RETURN_IF_ERROR(store->LoadIdentity());
+  return store;
+}
+
+absl::Status Store::OpenDb(const StoreOptions& options,
+                           const std::string& secondary_path) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = primary_;
+  db_options.create_missing_column_families = primary_;
+  db_options.max_background_jobs = options.background_jobs;
+  db_options.bytes_per_sync = 1 << 20;
+  if (options.collect_statistics) {
+    statistics_ = rocksdb::CreateDBStatistics();
+    statistics_->set_stats_level(rocksdb::StatsLevel::kExceptTimeForMutex);
+    db_options.statistics = statistics_;
+  }
+  if (!primary_) {
+    // A secondary must keep every table file open: the primary may delete
+    // files after compaction, and an open file stays readable.
+    db_options.max_open_files = -1;
+  }
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    descriptors.emplace_back(ColumnFamilyName(cf),
+                             FamilyOptions(cf, options, cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      primary_ ? rocksdb::DB::Open(db_options, path_, descriptors, &handles, &raw)
+               : rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_path,
+                                              descriptors, &handles, &raw);
+  if (!s.ok()) {
+    return FromRocksStatus(s, absl::StrCat("open ", path_));
+  }
+  db_.reset(raw);
+  for (size_t i = 0; i < handles.size(); ++i) handles_[i] = handles[i];
+  return absl::OkStatus();
+}
+
+absl::Status Store::LoadIdentity() {
+  std::string value;
+  absl::Status found = GetValue(ColumnFamily::kMeta, kIdentityKey, &value);
+  if (found.ok()) {
+    if (!identity_.ParseFromString(value)) {
+      return absl::DataLossError(
+          absl::StrCat(path_, ": store identity record does not parse"));
+    }
+    if (identity_.schema_version() != kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_, " holds schema version ", identity_.schema_version(),
+          "; this build reads version ", kSchemaVersion));
+    }
+    return absl::OkStatus();
+  }
+  if (!absl::IsNotFound(found)) return found;
+  if (!primary_) {
+    return absl::UnavailableError(
+        absl::StrCat(path_, ": the ingest service has not initialized it yet"));
+  }
+  // A new store: give it an identity and an empty head, atomically.
+  uint32_t store_id = 0;
+  unsigned char secret[32];
+  while (store_id == 0) {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&store_id),
+                   sizeof(store_id)) != 1 ||
+        RAND_bytes(secret, sizeof(secret)) != 1) {
+      return absl::InternalError("no secure random numbers for the store id");
+    }
+  }
+  identity_.set_schema_version(kSchemaVersion);
+  identity_.set_store_id(store_id);
+  identity_.set_token_secret(std::string(reinterpret_cast<char*>(secret),
+                                         sizeof(secret)));
+  identity_.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
+  rocksdb::WriteBatch batch;
+  batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
+            identity_.SerializeAsString());
+  batch.Put(handle(ColumnFamily::kMeta), std::string(kHeadKey),
+            StoreHead().SerializeAsString());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocksStatus(db_->Write(write_options, &batch), "initialize store");
+}
+
+absl::Status Store::CatchUp() {
+  if (primary_) return absl::OkStatus();
+  return FromRocksStatus(db_->TryCatchUpWithPrimary(), "catch up with primary");
+}
+
+absl::Status Store::GetValue(ColumnFamily cf, absl::string_view key,
+                             std::string* value) const {
+  rocksdb::PinnableSlice pinned;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
+                               rocksdb::Slice(key.data(), key.size()), &pinned);
+  if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
+  value->assign(pinned.data(), pinned.size());
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::StatusOr<Record> Store::ReadRecord(ColumnFamily cf,
+                                         absl::string_view key) const {
+  rocksdb::PinnableSlice pinned;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
+                               rocksdb::Slice(key.data(), key.size()), &pinned);
+  if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
+  Record record;
+  if (!record.ParseFromArray(pinned.data(), static_cast<int>(pinned.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
+  }
+  return record;
+}
+
+absl::StatusOr<StoreHead> Store::ReadHead() const {
+  return ReadRecord<StoreHead>(ColumnFamily::kMeta, kHeadKey);
+}
+
+absl::StatusOr<EntityRecord> Store::ReadEntity(
+    absl::string_view entity_id) const {
+  return ReadRecord<EntityRecord>(ColumnFamily::kEntities, EntityKey(entity_id));
+}
+
+absl::StatusOr<FactRecord> Store::ReadFact(absl::string_view fact_id) const {
+  return ReadRecord<FactRecord>(ColumnFamily::kFacts, FactKey(fact_id));
+}
+
+absl::StatusOr<PredicateRecord> Store::ReadPredicate(
+    absl::string_view name) const {
+  return ReadRecord<PredicateRecord>(ColumnFamily::kPredicates,
+                                     PredicateKey(name));
+}
+
+absl::StatusOr<TombstoneRecord> Store::ReadTombstone(
+    absl::string_view entity_id) const {
+  return ReadRecord<TombstoneRecord>(ColumnFamily::kTombstones,
+                                     TombstoneKey(entity_id));
+}
+
+absl::StatusOr<RequestRecord> Store::ReadRequest(
+    absl::string_view request_id) const {
+  return ReadRecord<RequestRecord>(ColumnFamily::kRequests,
+                                   RequestKey(request_id));
+}
+
+absl::StatusOr<CommitRecord> Store::ReadCommit(uint64_t commit) const {
+  return ReadRecord<CommitRecord>(ColumnFamily::kCommitLog, CommitKey(commit));
+}
+
+std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
+    const std::vector<std::string>& fact_ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(fact_ids.size());
+  for (const std::string& id : fact_ids) keys.push_back(FactKey(id));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts),
+                slices.size(), slices.data(), values.data(), statuses.data());
+  std::vector<absl::StatusOr<FactRecord>> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!statuses[i].ok()) {
+      out.push_back(FromRocksStatus(statuses[i], "facts"));
+      continue;
+    }
+    FactRecord record;
+    if (!record.ParseFromArray(values[i].data(),
+                               static_cast<int>(values[i].size()))) {
+      out.push_back(absl::DataLossError("record in facts does not parse"));
+      continue;
+    }
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
+std::unique_ptr<KeyScan> Store::Scan(ColumnFamily cf, std::string lower,
+                                     std::string upper) const {
+  return std::make_unique<KeyScan>(db_.get(), handle(cf), std::move(lower),
+                                   std::move(upper));
+}
+
+std::unique_ptr<KeyScan> Store::ScanPrefix(ColumnFamily cf,
+                                           const std::string& prefix) const {
+  return Scan(cf, prefix, PrefixSuccessor(prefix));
+}
+
+absl::Status Store::Write(CommitBatch& batch, bool sync) {
+  if (!primary_) {
+    return absl::FailedPreconditionError("a secondary store cannot write");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocksStatus(db_->Write(write_options, batch.rep()), "write");
+}
+
+}  // namespace factstore::storage

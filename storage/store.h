@@ -1,0 +1,180 @@
+// Store: one factstore RocksDB database, opened either as the primary (the
+// ingest service, the only writer) or as a secondary (the query service,
+// which follows the primary's writes from the same directory).
+//
+//   FS_ASSIGN_OR_RETURN(auto store, Store::OpenPrimary("/var/factstore", {}));
+//   CommitBatch batch(*store);
+//   ...
+//   FS_RETURN_IF_ERROR(store->Write(batch, /*sync=*/false));
+//
+//   FS_ASSIGN_OR_RETURN(auto reader,
+//                       Store::OpenSecondary("/var/factstore", "/tmp/q", {}));
+//   FS_RETURN_IF_ERROR(reader->CatchUp());
+//
+// Thread safety: all methods may be called concurrently, including CatchUp
+// with reads. Writes must come from one thread at a time (the ingest
+// service's committer) so that commit sequences stay in order.
+#ifndef FACTSTORE_STORAGE_STORE_H_
+#define FACTSTORE_STORAGE_STORE_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/statistics.h"
+#include "storage/column_families.h"
+#include "storage/records.pb.h"
+
+namespace factstore::storage {
+
+class CommitBatch;
+
+// Version of the key and record formats. A store written with another
+// version is refused at open.
+inline constexpr uint32_t kSchemaVersion = 1;
+
+struct StoreOptions {
+  // Size of the block cache shared by all column families.
+  size_t block_cache_bytes = 256 << 20;
+  // Memtable size per column family (primary only).
+  size_t write_buffer_bytes = 64 << 20;
+  // Threads for flushes and compactions (primary only).
+  int background_jobs = 2;
+  // Collect RocksDB statistics (block cache hits, ...) for metrics.
+  bool collect_statistics = true;
+};
+
+// An iterator over the keys of one column family in [lower, upper).
+// Counts the entries it visits, which query plans report.
+class KeyScan {
+ public:
+  // Positioned at the first key >= lower. An empty `upper` means no bound.
+  KeyScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle,
+          std::string lower, std::string upper);
+  KeyScan(const KeyScan&) = delete;
+  KeyScan& operator=(const KeyScan&) = delete;
+
+  bool Valid() const { return it_->Valid(); }
+  void Next() {
+    it_->Next();
+    ++examined_;
+  }
+  // Positions at the first key >= target (and >= lower).
+  void Seek(absl::string_view target);
+  absl::string_view key() const;
+  absl::string_view value() const;
+  // Status of the scan; check once Valid() is false.
+  absl::Status status() const;
+  // Number of entries visited so far.
+  int64_t examined() const { return examined_; }
+
+ private:
+  std::string lower_;
+  std::string upper_;
+  // The iterator refers to this slice of upper_, so both are declared first.
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  int64_t examined_ = 0;
+};
+
+class Store {
+ public:
+  // Opens the database at `path` as the primary, creating it (and any missing
+  // column family) if needed. Returns FAILED_PRECONDITION if the store has
+  // another schema version, and the RocksDB error (e.g. UNAVAILABLE when
+  // another process holds the lock) otherwise.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenPrimary(
+      const std::string& path, const StoreOptions& options);
+
+  // Opens the database at `path` as a read-only secondary. `secondary_path`
+  // is a directory of its own for the secondary's info log. Returns
+  // UNAVAILABLE if the primary has not created the store yet.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
+      const std::string& path, const std::string& secondary_path,
+      const StoreOptions& options);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  bool is_primary() const { return primary_; }
+  const StoreIdentity& identity() const { return identity_; }
+  uint32_t store_id() const { return identity_.store_id(); }
+  const std::string& path() const { return path_; }
+
+  // Secondary only: makes the primary's writes so far visible.
+  absl::Status CatchUp();
+
+  // The head record: last commit and counts. An empty store has commit 0.
+  absl::StatusOr<StoreHead> ReadHead() const;
+
+  // Point reads. Each returns NOT_FOUND if the key is absent and DATA_LOSS if
+  // the stored record does not parse.
+  absl::StatusOr<EntityRecord> ReadEntity(absl::string_view entity_id) const;
+  absl::StatusOr<FactRecord> ReadFact(absl::string_view fact_id) const;
+  absl::StatusOr<PredicateRecord> ReadPredicate(absl::string_view name) const;
+  absl::StatusOr<TombstoneRecord> ReadTombstone(
+      absl::string_view entity_id) const;
+  absl::StatusOr<RequestRecord> ReadRequest(absl::string_view request_id) const;
+  absl::StatusOr<CommitRecord> ReadCommit(uint64_t commit) const;
+
+  // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
+  std::vector<absl::StatusOr<FactRecord>> ReadFacts(
+      const std::vector<std::string>& fact_ids) const;
+
+  // Scans keys of `cf` in [lower, upper); an empty `upper` means no bound.
+  std::unique_ptr<KeyScan> Scan(ColumnFamily cf, std::string lower,
+                                std::string upper) const;
+  // Scans every key of `cf` starting with `prefix`.
+  std::unique_ptr<KeyScan> ScanPrefix(ColumnFamily cf,
+                                      const std::string& prefix) const;
+
+  // Primary only: applies `batch` atomically. With `sync`, the WAL is fsynced
+  // before returning (survives power loss); otherwise the write survives a
+  // process crash but may be lost with the machine.
+  absl::Status Write(CommitBatch& batch, bool sync);
+
+  // RocksDB internals for metrics and tools.
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
+    return handles_[static_cast<size_t>(cf)];
+  }
+  // Null unless StoreOptions::collect_statistics.
+  rocksdb::Statistics* statistics() const { return statistics_.get(); }
+
+ private:
+  Store(bool primary, std::string path);
+
+  absl::Status OpenDb(const StoreOptions& options,
+                      const std::string& secondary_path);
+  // Reads the identity record, creating it in a new primary store.
+  absl::Status LoadIdentity();
+  absl::Status GetValue(ColumnFamily cf, absl::string_view key,
+                        std::string* value) const;
+  template <typename Record>
+  absl::StatusOr<Record> ReadRecord(ColumnFamily cf,
+                                    absl::string_view key) const;
+
+  // Constant after construction.
+  const bool primary_;
+  const std::string path_;
+  StoreIdentity identity_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilyCount> handles_{};
+};
+
+// Converts a RocksDB status into the absl::Status with the closest code.
+absl::Status FromRocksStatus(const rocksdb::Status& status,
+                             absl::string_view context);
+
+}  // namespace factstore::storage
+
+#endif  // FACTSTORE_STORAGE_STORE_H_

@@ -1,0 +1,338 @@
+#include "storage/store.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "storage/commit_batch.h"
+#include "storage/key_codec.h"
+#include "storage/record_views.h"
+#include "tests/support/temp_dir.h"
+
+namespace factstore::storage {
+namespace {
+
+using ::factstore::testing::TempDir;
+
+StoreOptions SmallOptions() {
+  StoreOptions options;
+  options.block_cache_bytes = 8 << 20;
+  options.write_buffer_bytes = 4 << 20;
+  return options;
+}
+
+FactRecord MakeFact(const std::string& id, const std::string& subject,
+                    const std::string& amount, uint64_t commit) {
+  FactRecord record;
+  v1::Fact* fact = record.mutable_content();
+  fact->set_id(id);
+  fact->set_subject(subject);
+  fact->set_predicate("investment.cumulative_total");
+  fact->mutable_value()->mutable_quantity()->set_amount(amount);
+  fact->mutable_value()->mutable_quantity()->set_unit("USD");
+  fact->mutable_valid_time()->mutable_at()->set_date("2024");
+  FactRevision* revision = record.add_revisions();
+  revision->set_commit(commit);
+  revision->set_modality(v1::MODALITY_REPORTED);
+  revision->set_rank(v1::RANK_NORMAL);
+  MentionRecord* mention = record.add_mentions();
+  mention->set_commit(commit);
+  mention->mutable_mention()->set_document_id("doc:a");
+  mention->mutable_mention()->set_quote("South Korea is the largest investor");
+  return record;
+}
+
+// Writes one commit holding `facts`, as the ingest service's committer does.
+void CommitFacts(Store& store, uint64_t commit,
+                 const std::vector<FactRecord>& facts) {
+  CommitBatch batch(store);
+  CommitRecord log;
+  log.set_commit(commit);
+  for (const FactRecord& fact : facts) {
+    ASSERT_TRUE(batch.PutFact(nullptr, fact).ok());
+    Change* change = log.add_changes();
+    change->set_kind(CHANGE_KIND_FACT_ASSERTED);
+    change->set_fact_id(fact.content().id());
+  }
+  batch.PutCommitRecord(log);
+  StoreHead head;
+  head.set_last_commit(commit);
+  head.set_fact_count(static_cast<int64_t>(commit * facts.size()));
+  batch.PutHead(head);
+  ASSERT_TRUE(store.Write(batch, /*sync=*/false).ok());
+}
+
+std::vector<std::string> ScanKeys(const Store& store, ColumnFamily cf,
+                                  const std::string& prefix) {
+  std::vector<std::string> keys;
+  auto scan = store.ScanPrefix(cf, prefix);
+  for (; scan->Valid(); scan->Next()) keys.emplace_back(scan->key());
+  EXPECT_TRUE(scan->status().ok());
+  return keys;
+}
+
+TEST(StoreTest, NewStoreGetsAnIdentityThatSurvivesReopening) {
+  TempDir dir;
+  uint32_t store_id;
+  {
+    auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_id = (*store)->store_id();
+    EXPECT_NE(store_id, 0u);
+    EXPECT_EQ((*store)->identity().token_secret().size(), 32u);
+    auto head = (*store)->ReadHead();
+    ASSERT_TRUE(head.ok());
+    EXPECT_EQ(head->last_commit(), 0u);
+  }
+  auto reopened = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->store_id(), store_id);
+}
+
+TEST(StoreTest, SecondWriterIsRefused) {
+  TempDir dir;
+  auto first = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(first.ok());
+  auto second = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  EXPECT_FALSE(second.ok());
+}
+
+TEST(StoreTest, SecondaryOfMissingStoreIsUnavailable) {
+  TempDir dir;
+  auto reader = Store::OpenSecondary(dir.path() + "/nothing-here",
+                                     dir.path() + "/secondary", SmallOptions());
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(StoreTest, FactsAndIndexEntriesAreWrittenTogether) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord fact = MakeFact("f_1", "country:south-korea", "85900000000", 1);
+  CommitFacts(**store, 1, {fact});
+
+  auto read = (*store)->ReadFact("f_1");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->content().subject(), "country:south-korea");
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex,
+                     SubjectPrefix("country:south-korea"))
+                .size(),
+            1u);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kPredicateIndex,
+                     PredicateQuantityPrefix("investment.cumulative_total", "USD"))
+                .size(),
+            1u);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kReferenceIndex,
+                     ReferencePrefix("doc:a", ReferenceRole::kDocument))
+                .size(),
+            1u);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kValidTimeIndex, "").size(), 1u);
+  auto log = (*store)->ReadCommit(1);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(log->changes(0).fact_id(), "f_1");
+  EXPECT_EQ((*store)->ReadFact("f_missing").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(StoreTest, ReplacingAFactMovesItsIndexEntries) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord before = MakeFact("f_1", "place:da-nang", "37", 1);
+  CommitFacts(**store, 1, {before});
+
+  FactRecord after = before;
+  after.mutable_mentions(0)->mutable_mention()->set_document_id("doc:b");
+  CommitBatch batch(**store);
+  ASSERT_TRUE(batch.PutFact(&before, after).ok());
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kReferenceIndex,
+                       ReferenceEntityPrefix("doc:a"))
+                  .empty());
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kReferenceIndex,
+                     ReferenceEntityPrefix("doc:b"))
+                .size(),
+            1u);
+
+  CommitBatch erase(**store);
+  ASSERT_TRUE(erase.DeleteFact(after).ok());
+  ASSERT_TRUE((*store)->Write(erase, false).ok());
+  for (ColumnFamily cf :
+       {ColumnFamily::kFacts, ColumnFamily::kSubjectIndex,
+        ColumnFamily::kPredicateIndex, ColumnFamily::kReferenceIndex,
+        ColumnFamily::kValidTimeIndex}) {
+    EXPECT_TRUE(ScanKeys(**store, cf, "").empty()) << ColumnFamilyName(cf);
+  }
+}
+
+TEST(StoreTest, IdsWithSeparatorsStayApart) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  std::string tricky(std::string("a\0b", 3));
+  CommitFacts(**store, 1,
+              {MakeFact("f_1", "a", "1", 1), MakeFact("f_2", tricky, "2", 1),
+               MakeFact("f_3", "a/b", "3", 1), MakeFact("f_4", "a:b", "4", 1)});
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix("a"))
+                .size(),
+            1u);
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix(tricky)).size(),
+      1u);
+}
+
+TEST(StoreTest, EntityNameKeysOfAllRevisionsAreRemovedOnDelete) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  EntityRecord record;
+  EntityRevision* first = record.add_revisions();
+  first->set_commit(1);
+  first->mutable_entity()->set_id("place:da-nang");
+  NameForm* form = first->add_name_forms();
+  form->set_text("Đà Nẵng");
+  form->set_folded("danang");
+  form->add_word_suffixes("nang");
+  CommitBatch batch(**store);
+  batch.PutEntity(record);
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+
+  EntityRevision* second = record.add_revisions();
+  second->set_commit(2);
+  second->mutable_entity()->set_id("place:da-nang");
+  second->add_name_forms()->set_folded("danangcity");
+  CommitBatch update(**store);
+  update.PutEntity(record);
+  ASSERT_TRUE((*store)->Write(update, false).ok());
+  // Old names stay for time travel.
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, "").size(), 3u);
+  auto read = (*store)->ReadEntity("place:da-nang");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(EntityRevisionAsOf(*read, 1)->name_forms(0).folded(), "danang");
+  EXPECT_EQ(EntityRevisionAsOf(*read, 5)->name_forms(0).folded(), "danangcity");
+  EXPECT_EQ(EntityRevisionAsOf(*read, 0), nullptr);
+
+  CommitBatch erase(**store);
+  erase.DeleteEntity(record);
+  ASSERT_TRUE((*store)->Write(erase, false).ok());
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kEntities, "").empty());
+}
+
+TEST(StoreTest, FactViewsTravelInTime) {
+  FactRecord record = MakeFact("f_1", "s", "5", 3);
+  MentionRecord* later = record.add_mentions();
+  later->set_commit(5);
+  later->mutable_mention()->set_document_id("doc:b");
+  FactRevision* retraction = record.add_revisions();
+  *retraction = record.revisions(0);
+  retraction->set_commit(7);
+  retraction->set_retracted(true);
+  retraction->set_retraction_reason("wrong figure");
+
+  v1::Fact fact;
+  EXPECT_FALSE(FactAsOf(record, 2, 1, &fact));
+  ASSERT_TRUE(FactAsOf(record, 4, 1, &fact));
+  EXPECT_EQ(fact.mentions_size(), 1);
+  EXPECT_FALSE(fact.retracted());
+  EXPECT_EQ(fact.asserted_commit(), "00000001-3");
+  EXPECT_EQ(fact.updated_commit(), "00000001-3");
+  ASSERT_TRUE(FactAsOf(record, 6, 1, &fact));
+  EXPECT_EQ(fact.mentions_size(), 2);
+  EXPECT_EQ(fact.mentions(1).added_commit(), "00000001-5");
+  EXPECT_EQ(fact.updated_commit(), "00000001-5");
+  EXPECT_FALSE(fact.retracted());
+  ASSERT_TRUE(FactAsOf(record, 100, 1, &fact));
+  EXPECT_TRUE(fact.retracted());
+  EXPECT_EQ(fact.retracted_commit(), "00000001-7");
+  EXPECT_EQ(fact.retraction_reason(), "wrong figure");
+}
+
+TEST(StoreTest, SecondaryCatchesUpWithCommits) {
+  TempDir dir;
+  auto writer = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(writer.ok());
+  auto reader = Store::OpenSecondary(dir.path() + "/db",
+                                     dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->store_id(), (*writer)->store_id());
+
+  CommitFacts(**writer, 1, {MakeFact("f_1", "s", "1", 1)});
+  ASSERT_TRUE((*reader)->CatchUp().ok());
+  EXPECT_EQ((*reader)->ReadHead()->last_commit(), 1u);
+  EXPECT_TRUE((*reader)->ReadFact("f_1").ok());
+
+  // A flush moves the data from the WAL to a table file; the secondary
+  // follows that too.
+  ASSERT_TRUE((*writer)->db()->Flush(rocksdb::FlushOptions()).ok());
+  CommitFacts(**writer, 2, {MakeFact("f_2", "s", "2", 2)});
+  ASSERT_TRUE((*reader)->CatchUp().ok());
+  EXPECT_EQ((*reader)->ReadHead()->last_commit(), 2u);
+  EXPECT_TRUE((*reader)->ReadFact("f_1").ok());
+  EXPECT_TRUE((*reader)->ReadFact("f_2").ok());
+
+  CommitBatch refused(**reader);
+  EXPECT_EQ((*reader)->Write(refused, false).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(StoreTest, SecondaryNeverSeesHalfACommit) {
+  // While the primary writes commits of 20 facts each, the secondary catches
+  // up repeatedly; whatever head it sees, every fact of that commit and of
+  // every earlier one must be there, and none of a later one.
+  TempDir dir;
+  auto writer = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(writer.ok());
+  auto reader = Store::OpenSecondary(dir.path() + "/db",
+                                     dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(reader.ok());
+  constexpr int kCommits = 200;
+  constexpr int kFactsPerCommit = 20;
+  std::atomic<bool> done{false};
+  std::thread write_thread([&] {
+    for (int c = 1; c <= kCommits; ++c) {
+      std::vector<FactRecord> facts;
+      for (int i = 0; i < kFactsPerCommit; ++i) {
+        facts.push_back(MakeFact(absl::StrCat("f_", c, "_", i), "s",
+                                 absl::StrCat(i + 1), c));
+      }
+      CommitFacts(**writer, c, facts);
+    }
+    done = true;
+  });
+  int checks = 0;
+  while (!done || checks == 0) {
+    ASSERT_TRUE((*reader)->CatchUp().ok());
+    uint64_t head = (*reader)->ReadHead()->last_commit();
+    size_t facts = ScanKeys(**reader, ColumnFamily::kFacts, "").size();
+    // Facts may be ahead of the head read just before the scan, never behind.
+    EXPECT_GE(facts, head * kFactsPerCommit);
+    EXPECT_EQ(facts % kFactsPerCommit, 0u) << "half a commit visible";
+    ++checks;
+  }
+  write_thread.join();
+  ASSERT_TRUE((*reader)->CatchUp().ok());
+  EXPECT_EQ((*reader)->ReadHead()->last_commit(), static_cast<uint64_t>(kCommits));
+  EXPECT_GT(checks, 1);
+}
+
+TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  CommitFacts(**store, 1, {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
+  auto results = (*store)->ReadFacts({"f_2", "f_nope", "f_1"});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[0]->content().id(), "f_2");
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(results[2]->content().id(), "f_1");
+}
+
+}  // namespace
+}  // namespace factstore::storage
