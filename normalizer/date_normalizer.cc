@@ -1,0 +1,841 @@
+#include "normalizer/date_normalizer.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "common/iso_date.h"
+#include "common/status_macros.h"
+#include "normalizer/text_tokens.h"
+
+namespace factstore::normalizer {
+namespace {
+
+// The date grammar. ICU's date parsing reads one pattern of one locale at a
+// time and corrects impossible dates (lenient) or needs the exact pattern
+// (strict); sources mix forms and factstore must reject impossible dates, so
+// the forms are listed here by hand as patterns over token shapes:
+//
+//   Y  a four-digit number      N  a one- or two-digit number
+//   A  a month name (Aug, August)
+//   G  "ngày"  T  "tháng"  R  "năm"       (Vietnamese day/month/year words)
+//   K  년      L  월       J  일           (Korean year/month/day suffixes)
+//   / - .  separators
+//
+// A date may be preceded by modifier words ("by", "khoảng", "약") and, in
+// Korean, followed by them ("까지", "이후", "경"); a weekday may precede it
+// and must then match it. Commas, ordinal suffixes ("2nd"), "the", "of" and
+// a dot after a word ("Aug.") are ignored.
+
+enum LanguageMask { kEn = 1, kVi = 2, kKo = 4, kAll = 7 };
+
+struct DatePattern {
+  // Pattern letters: 'y' a year (shape Y), 'm' a month number (N), 'a' a
+  // month name (A), 'd' a day (N); any other character must equal the shape.
+  const char* pattern;
+  int languages;
+  bool has_year;
+};
+
+constexpr DatePattern kPatterns[] = {
+    {"y", kAll, true},
+    {"y-m-d", kAll, true},
+    {"y/m/d", kAll, true},
+    {"y.m.d", kAll, true},
+    {"y-m", kAll, true},
+    {"y/m", kAll, true},
+    {"y.m", kAll, true},
+    {"m/y", kAll, true},
+    {"m-y", kAll, true},
+    {"m.y", kAll, true},
+    // Day, month and year in numbers, year last: the order depends on the
+    // language; Korean writes the year first, so there it is ambiguous.
+    {"m/d/y", kEn, true},
+    {"m-d-y", kEn, true},
+    {"m.d.y", kEn, true},
+    {"d/m/y", kVi, true},
+    {"d-m-y", kVi, true},
+    {"d.m.y", kVi, true},
+    // English month names.
+    {"ady", kAll, true},
+    {"day", kAll, true},
+    {"ay", kAll, true},
+    {"ad", kAll, false},
+    {"da", kAll, false},
+    {"a", kAll, false},
+    // Vietnamese.
+    {"GdTmRy", kAll, true},
+    {"dTmRy", kAll, true},
+    {"GdTmy", kAll, true},
+    {"Gd/m/y", kAll, true},
+    {"Gd-m-y", kAll, true},
+    {"Gd.m.y", kAll, true},
+    {"TmRy", kAll, true},
+    {"Tmy", kAll, true},
+    {"Tm/y", kAll, true},
+    {"Tm-y", kAll, true},
+    {"Tm.y", kAll, true},
+    {"Ry", kAll, true},
+    {"GdTm", kAll, false},
+    {"dTm", kAll, false},
+    {"Tm", kAll, false},
+    // Korean.
+    {"yK", kAll, true},
+    {"yKmL", kAll, true},
+    {"yKmLdJ", kAll, true},
+    {"mLdJ", kAll, false},
+    {"mL", kAll, false},
+};
+
+struct Phrase {
+  const char* text;
+  v1::DateModifier modifier;
+};
+
+constexpr v1::DateModifier kExact = v1::DATE_MODIFIER_EXACT;
+constexpr v1::DateModifier kApprox = v1::DATE_MODIFIER_APPROXIMATELY;
+constexpr v1::DateModifier kBy = v1::DATE_MODIFIER_BY;
+constexpr v1::DateModifier kBefore = v1::DATE_MODIFIER_BEFORE;
+constexpr v1::DateModifier kAfter = v1::DATE_MODIFIER_AFTER;
+constexpr v1::DateModifier kSince = v1::DATE_MODIFIER_SINCE;
+
+constexpr Phrase kPrefixModifiers[] = {
+    {"in", kExact},          {"on", kExact},
+    {"during", kExact},      {"as of", kExact},
+    {"by the end of", kBy},
+    {"by", kBy},             {"no later than", kBy},
+    {"until", kBy},          {"till", kBy},
+    {"through", kBy},        {"around", kApprox},
+    {"about", kApprox},      {"approximately", kApprox},
+    {"roughly", kApprox},    {"circa", kApprox},
+    {"c", kApprox},          {"ca", kApprox},
+    {"before", kBefore},     {"prior to", kBefore},
+    {"earlier than", kBefore}, {"after", kAfter},
+    {"later than", kAfter},  {"since", kSince},
+    {"from", kSince},        {"starting", kSince},
+    {"vào", kExact},         {"trong", kExact},
+    {"khoảng", kApprox},     {"đến", kBy},
+    {"tới", kBy},            {"cho đến", kBy},
+    {"trước", kBefore},      {"sau", kAfter},
+    {"từ", kSince},          {"kể từ", kSince},
+    {"bắt đầu từ", kSince},  {"약", kApprox},
+};
+
+constexpr Phrase kPostfixModifiers[] = {
+    {"까지", kBy},    {"이전", kBefore}, {"전", kBefore}, {"이후", kAfter},
+    {"후", kAfter},   {"부터", kSince},  {"이래", kSince}, {"경", kApprox},
+    {"쯤", kApprox},  {"무렵", kApprox}, {"께", kApprox}, {"에", kExact},
+    {"중", kExact},
+};
+
+// Words around the ends of a range.
+constexpr const char* kRangeOpeners[] = {"from", "between", "từ", "giai đoạn",
+                                         "trong giai đoạn"};
+constexpr const char* kRangeJoiners[] = {
+    "to", "until", "till", "through", "and", "-", "–", "—", "~",
+    "〜", "đến", "tới", "부터", "에서"};
+constexpr const char* kRangeClosers[] = {"까지"};
+
+constexpr const char* kMonthNames[][2] = {
+    {"january", "jan"}, {"february", "feb"}, {"march", "mar"},
+    {"april", "apr"},   {"may", "may"},      {"june", "jun"},
+    {"july", "jul"},    {"august", "aug"},   {"september", "sep"},
+    {"october", "oct"}, {"november", "nov"}, {"december", "dec"},
+};
+
+constexpr const char* kWeekdayNames[][3] = {
+    {"monday", "mon", "mon"},     {"tuesday", "tue", "tues"},
+    {"wednesday", "wed", "wed"},  {"thursday", "thu", "thurs"},
+    {"friday", "fri", "fri"},     {"saturday", "sat", "sat"},
+    {"sunday", "sun", "sun"},
+};
+
+// Vietnamese month names are "tháng" and a numeral: "tháng Tám" is August.
+constexpr struct {
+  const char* name;
+  int month;
+} kVietnameseMonths[] = {
+    {"một", 1},  {"hai", 2},  {"ba", 3},   {"tư", 4},    {"bốn", 4},
+    {"năm", 5},  {"sáu", 6},  {"bảy", 7},  {"tám", 8},   {"chín", 9},
+    {"mười", 10}, {"mười một", 11}, {"mười hai", 12},
+};
+
+// A token as the date grammar sees it.
+struct DateToken {
+  char shape = 'w';  // see above; 'w' another word, 's' another symbol,
+                     // '#' another number, 'W' a weekday, '_' ignored
+  int value = 0;     // number, month (1-12) or weekday (0 = Monday)
+  std::string key;   // what phrases match: a word's key or a symbol
+  std::string text;  // as written
+  bool space_before = true;
+};
+
+// Keys of phrases, built once.
+class DateWords {
+ public:
+  static const DateWords& Get() {
+    static const DateWords* const words = new DateWords();
+    return *words;
+  }
+
+  std::vector<std::string> Keys(absl::string_view phrase) const;
+  bool IsHangulPiece(absl::string_view s) const {
+    return hangul_pieces_.contains(s);
+  }
+  std::optional<int> Month(absl::string_view key) const { return Find(months_, key); }
+  std::optional<int> Weekday(absl::string_view key) const {
+    return Find(weekdays_, key);
+  }
+  std::optional<int> VietnameseMonth(absl::string_view key) const {
+    return Find(vietnamese_months_, key);
+  }
+
+  std::vector<std::pair<std::vector<std::string>, v1::DateModifier>> prefixes;
+  std::vector<std::pair<std::vector<std::string>, v1::DateModifier>> postfixes;
+  std::vector<std::vector<std::string>> openers;
+  std::vector<std::vector<std::string>> joiners;
+  std::vector<std::vector<std::string>> closers;
+
+ private:
+  DateWords();
+  static std::optional<int> Find(const absl::flat_hash_map<std::string, int>& m,
+                                 absl::string_view key) {
+    auto it = m.find(key);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  }
+
+  absl::flat_hash_set<std::string> hangul_pieces_;
+  absl::flat_hash_map<std::string, int> months_;
+  absl::flat_hash_map<std::string, int> weekdays_;
+  absl::flat_hash_map<std::string, int> vietnamese_months_;
+};
+
+std::vector<std::string> DateWords::Keys(absl::string_view phrase) const {
+  std::vector<std::string> keys;
+  absl::StatusOr<std::vector<Token>> tokens = Tokenize(phrase);
+  if (!tokens.ok()) return keys;
+  for (Token& t : *tokens) {
+    // Phrases are matched against the tokens the grammar reads, without the
+    // ignored words ("as of" is matched as "as").
+    if (t.key != "the" && t.key != "of") keys.push_back(std::move(t.key));
+  }
+  return keys;
+}
+
+DateWords::DateWords() {
+  auto note_hangul = [this](absl::string_view phrase) {
+    absl::StatusOr<std::vector<Token>> t = Tokenize(phrase);
+    if (t.ok() && t->size() == 1 && (*t)[0].hangul) {
+      hangul_pieces_.insert((*t)[0].key);
+    }
+  };
+  for (const Phrase& p : kPrefixModifiers) {
+    prefixes.emplace_back(Keys(p.text), p.modifier);
+    note_hangul(p.text);
+  }
+  for (const Phrase& p : kPostfixModifiers) {
+    postfixes.emplace_back(Keys(p.text), p.modifier);
+    note_hangul(p.text);
+  }
+  for (const char* p : kRangeOpeners) openers.push_back(Keys(p));
+  for (const char* p : kRangeJoiners) {
+    joiners.push_back(Keys(p));
+    note_hangul(p);
+  }
+  for (const char* p : kRangeClosers) {
+    closers.push_back(Keys(p));
+    note_hangul(p);
+  }
+  for (const char* marker : {"년", "월", "일"}) note_hangul(marker);
+  for (int m = 0; m < 12; ++m) {
+    months_[kMonthNames[m][0]] = m + 1;
+    months_[kMonthNames[m][1]] = m + 1;
+  }
+  months_["sept"] = 9;
+  for (int d = 0; d < 7; ++d) {
+    for (const char* name : kWeekdayNames[d]) weekdays_[name] = d;
+  }
+  for (const auto& month : kVietnameseMonths) {
+    vietnamese_months_[absl::StrJoin(Keys(month.name), " ")] = month.month;
+  }
+}
+
+char MarkerShape(absl::string_view key) {
+  if (key == "ngay") return 'G';
+  if (key == "thang") return 'T';
+  if (key == "nam") return 'R';
+  if (key == "년") return 'K';
+  if (key == "월") return 'L';
+  if (key == "일") return 'J';
+  return 0;
+}
+
+bool IsDateSeparator(absl::string_view symbol) {
+  return symbol == "/" || symbol == "-" || symbol == "." || symbol == "‐" ||
+         symbol == "‑";
+}
+
+// Tokenizes `text` into date tokens.
+absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
+  const DateWords& words = DateWords::Get();
+  FS_ASSIGN_OR_RETURN(std::vector<Token> raw, Tokenize(text));
+  // Korean writes suffixes and particles onto the number's word: "년까지".
+  std::vector<Token> tokens;
+  for (Token& token : raw) {
+    std::vector<std::string> pieces;
+    if (token.hangul && !words.IsHangulPiece(token.key)) {
+      pieces = SegmentHangul(token.key, [&words](absl::string_view s) {
+        return words.IsHangulPiece(s);
+      });
+    }
+    if (pieces.empty()) {
+      tokens.push_back(std::move(token));
+      continue;
+    }
+    bool space = token.space_before;
+    for (const std::string& piece : pieces) {
+      tokens.push_back(HangulPieceToken(piece, space));
+      space = false;
+    }
+  }
+
+  std::vector<DateToken> out;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& token = tokens[i];
+    DateToken d;
+    d.key = token.key;
+    d.text = token.text;
+    d.space_before = token.space_before;
+    const bool after_digits = i > 0 && tokens[i - 1].kind == TokenKind::kDigits &&
+                              !token.space_before;
+    const bool after_word = !out.empty() && out.back().shape != '_' &&
+                            tokens[i - 1].kind == TokenKind::kWord;
+    if (token.kind == TokenKind::kDigits) {
+      d.key.clear();
+      if (token.text.size() == 4) {
+        d.shape = 'Y';
+      } else if (token.text.size() <= 2) {
+        d.shape = 'N';
+      } else {
+        d.shape = '#';
+      }
+      if (d.shape != '#') absl::SimpleAtoi(token.text, &d.value);
+    } else if (token.kind == TokenKind::kSymbol) {
+      if (token.text == "," ||
+          (token.text == "." && (after_word || i + 1 == tokens.size()))) {
+        d.shape = '_';
+      } else if (IsDateSeparator(token.text)) {
+        d.shape = token.text == "/" || token.text == "." ? token.text[0] : '-';
+      } else {
+        d.shape = 's';
+      }
+    } else if (!out.empty() && out.back().shape == 'T' &&
+               words.VietnameseMonth(token.key).has_value()) {
+      // "tháng Tám", "tháng Mười Hai": the month's numeral.
+      d.shape = 'N';
+      d.value = *words.VietnameseMonth(token.key);
+      if (i + 1 < tokens.size()) {
+        std::string two = absl::StrCat(token.key, " ", tokens[i + 1].key);
+        if (std::optional<int> m = words.VietnameseMonth(two)) {
+          d.value = *m;
+          d.text = absl::StrCat(token.text, " ", tokens[i + 1].text);
+          ++i;
+        }
+      }
+    } else if (after_digits && (token.key == "st" || token.key == "nd" ||
+                                token.key == "rd" || token.key == "th")) {
+      d.shape = '_';  // "2nd"
+    } else if (token.key == "the" || token.key == "of") {
+      d.shape = '_';
+    } else if (char marker = MarkerShape(token.key); marker != 0) {
+      d.shape = marker;
+    } else if (std::optional<int> month = words.Month(token.key)) {
+      d.shape = 'A';
+      d.value = *month;
+    } else if (std::optional<int> weekday = words.Weekday(token.key)) {
+      d.shape = 'W';
+      d.value = *weekday;
+    } else {
+      d.shape = 'w';
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// A date as read, before it is checked.
+struct PartialDate {
+  int year = -1;  // -1 when the text gives none
+  int month = 0;
+  int day = 0;
+  std::optional<int> weekday;
+  std::string surface;
+};
+
+// The tokens the grammar reads (those not ignored), by index into `all`.
+class DateReader {
+ public:
+  DateReader(std::vector<DateToken> all, Language language)
+      : all_(std::move(all)), language_(language) {
+    for (size_t i = 0; i < all_.size(); ++i) {
+      if (all_[i].shape != '_') live_.push_back(i);
+    }
+  }
+
+  size_t size() const { return live_.size(); }
+  const DateToken& at(size_t i) const { return all_[live_[i]]; }
+
+  // The number of live tokens of `phrase` at `i`, or 0.
+  size_t MatchAt(size_t i, const std::vector<std::string>& phrase) const {
+    if (phrase.empty() || i + phrase.size() > live_.size()) return 0;
+    for (size_t k = 0; k < phrase.size(); ++k) {
+      if (at(i + k).key != phrase[k]) return 0;
+    }
+    return phrase.size();
+  }
+  // Like MatchAt, for a phrase ending just before `end`.
+  size_t MatchBefore(size_t end, const std::vector<std::string>& phrase) const {
+    if (phrase.size() > end) return 0;
+    return MatchAt(end - phrase.size(), phrase);
+  }
+
+  // The text of live tokens [begin, end), with the ignored tokens between.
+  std::string Surface(size_t begin, size_t end) const {
+    if (begin >= end) return "";
+    std::string out;
+    for (size_t i = live_[begin]; i <= live_[end - 1]; ++i) {
+      if (!out.empty() && all_[i].space_before) out += ' ';
+      out += all_[i].text;
+    }
+    return out;
+  }
+
+  // Reads live tokens [begin, end) as one date without modifiers. A bare day
+  // number is accepted when `allow_bare_day` (the start of "2-5 August").
+  absl::StatusOr<PartialDate> ReadDate(size_t begin, size_t end,
+                                       bool allow_bare_day) const;
+
+  // Reads [begin, end) as one date with its modifiers.
+  absl::StatusOr<std::pair<PartialDate, v1::DateModifier>> ReadModifiedDate(
+      size_t begin, size_t end) const;
+
+ private:
+  std::vector<DateToken> all_;
+  std::vector<size_t> live_;
+  Language language_;
+};
+
+int LanguageBit(Language language) {
+  switch (language) {
+    case Language::kVietnamese:
+      return kVi;
+    case Language::kKorean:
+      return kKo;
+    default:
+      return kEn;
+  }
+}
+
+absl::StatusOr<PartialDate> DateReader::ReadDate(size_t begin, size_t end,
+                                                 bool allow_bare_day) const {
+  PartialDate date;
+  date.surface = Surface(begin, end);
+  if (begin < end && at(begin).shape == 'W') {
+    date.weekday = at(begin).value;
+    ++begin;
+  }
+  std::string shape;
+  std::vector<std::string> unknown;
+  for (size_t i = begin; i < end; ++i) {
+    shape.push_back(at(i).shape);
+    if (at(i).shape == 'w' || at(i).shape == 's' || at(i).shape == 'W') {
+      unknown.push_back(at(i).text);
+    } else if (at(i).shape == '#') {
+      unknown.push_back(at(i).text);
+    }
+  }
+  if (shape.empty()) {
+    return absl::InvalidArgumentError("no date found");
+  }
+  if (!unknown.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unrecognized words ", QuoteText(absl::StrJoin(unknown, " "))));
+  }
+  if (allow_bare_day && shape == "N") {
+    date.day = at(begin).value;
+    return date;
+  }
+  const int bit = LanguageBit(language_);
+  bool ambiguous = false;
+  for (const DatePattern& pattern : kPatterns) {
+    absl::string_view p = pattern.pattern;
+    if (p.size() != shape.size()) continue;
+    bool match = true;
+    for (size_t k = 0; k < p.size() && match; ++k) {
+      switch (p[k]) {
+        case 'y':
+          match = shape[k] == 'Y';
+          break;
+        case 'm':
+        case 'd':
+          match = shape[k] == 'N';
+          break;
+        case 'a':
+          match = shape[k] == 'A';
+          break;
+        default:
+          match = shape[k] == p[k];
+      }
+    }
+    if (!match) continue;
+    if ((pattern.languages & bit) == 0) {
+      ambiguous = true;
+      continue;
+    }
+    for (size_t k = 0; k < p.size(); ++k) {
+      const int value = at(begin + k).value;
+      switch (p[k]) {
+        case 'y':
+          date.year = value;
+          break;
+        case 'm':
+        case 'a':
+          date.month = value;
+          break;
+        case 'd':
+          date.day = value;
+          break;
+        default:
+          break;
+      }
+    }
+    return date;
+  }
+  if (ambiguous) {
+    return absl::InvalidArgumentError(
+        "a numeric date with the year last is ambiguous in Korean (write "
+        "the year first)");
+  }
+  return absl::InvalidArgumentError("not a date form factstore reads");
+}
+
+absl::StatusOr<std::pair<PartialDate, v1::DateModifier>>
+DateReader::ReadModifiedDate(size_t begin, size_t end) const {
+  const DateWords& words = DateWords::Get();
+  v1::DateModifier modifier = v1::DATE_MODIFIER_EXACT;
+  std::vector<std::string> said;
+  auto add = [&](v1::DateModifier m, std::string text) -> absl::Status {
+    if (m != v1::DATE_MODIFIER_EXACT) {
+      if (modifier != v1::DATE_MODIFIER_EXACT && modifier != m) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "two modifiers, ", QuoteText(said.back()), " and ",
+            QuoteText(text)));
+      }
+      modifier = m;
+    }
+    said.push_back(std::move(text));
+    return absl::OkStatus();
+  };
+  // Modifier phrases, longest first, from the front and (Korean) the back.
+  while (begin < end) {
+    size_t longest = 0;
+    v1::DateModifier m = v1::DATE_MODIFIER_EXACT;
+    for (const auto& [phrase, modifier] : words.prefixes) {
+      size_t n = MatchAt(begin, phrase);
+      if (n > longest && begin + n <= end) {
+        longest = n;
+        m = modifier;
+      }
+    }
+    if (longest == 0) break;
+    FS_RETURN_IF_ERROR(add(m, Surface(begin, begin + longest)));
+    begin += longest;
+  }
+  while (begin < end) {
+    size_t longest = 0;
+    v1::DateModifier m = v1::DATE_MODIFIER_EXACT;
+    for (const auto& [phrase, modifier] : words.postfixes) {
+      size_t n = MatchBefore(end, phrase);
+      if (n > longest && end - n >= begin) {
+        longest = n;
+        m = modifier;
+      }
+    }
+    if (longest == 0) break;
+    FS_RETURN_IF_ERROR(add(m, Surface(end - longest, end)));
+    end -= longest;
+  }
+  FS_ASSIGN_OR_RETURN(PartialDate date, ReadDate(begin, end, false));
+  return std::make_pair(std::move(date), modifier);
+}
+
+// Checks a read date and turns it into a TimeValue (date and precision).
+absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
+  if (date.year < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no year in ", QuoteText(date.surface)));
+  }
+  std::string iso = absl::StrFormat("%04d", date.year);
+  if (date.month != 0) absl::StrAppendFormat(&iso, "-%02d", date.month);
+  if (date.day != 0) absl::StrAppendFormat(&iso, "-%02d", date.day);
+  absl::StatusOr<IsoDate> parsed = ParseIsoDate(iso);
+  if (!parsed.ok()) return parsed.status();
+  if (date.weekday.has_value()) {
+    if (parsed->precision != v1::DATE_PRECISION_DAY) {
+      return absl::InvalidArgumentError("a weekday needs a full date");
+    }
+    const int actual =
+        static_cast<int>(absl::GetWeekday(parsed->first_day));  // 0 = Monday
+    if (actual != *date.weekday) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          iso, " is not a ", kWeekdayNames[*date.weekday][0]));
+    }
+  }
+  v1::TimeValue time;
+  time.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
+  time.set_precision(parsed->precision);
+  time.set_modifier(v1::DATE_MODIFIER_EXACT);
+  return time;
+}
+
+// A range read from a valid time's text, or nullopt if the text is no range.
+struct RangeRead {
+  PartialDate start;
+  PartialDate end;
+};
+
+absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
+  const DateWords& words = DateWords::Get();
+  size_t begin = 0;
+  size_t end = reader.size();
+  for (const auto& opener : words.openers) {
+    if (size_t n = reader.MatchAt(begin, opener)) {
+      begin += n;
+      break;
+    }
+  }
+  for (const auto& closer : words.closers) {
+    if (size_t n = reader.MatchBefore(end, closer); n > 0 && end - n > begin) {
+      end -= n;
+      break;
+    }
+  }
+  absl::Status no_year;  // a range whose end has no year
+  for (size_t j = begin + 1; j < end; ++j) {
+    for (const auto& joiner : words.joiners) {
+      size_t n = reader.MatchAt(j, joiner);
+      if (n == 0 || j + n >= end) continue;
+      absl::StatusOr<PartialDate> right = reader.ReadDate(j + n, end, false);
+      if (!right.ok()) continue;
+      if (right->year < 0) {
+        no_year = absl::InvalidArgumentError(
+            absl::StrCat("no year in ", QuoteText(right->surface)));
+        continue;
+      }
+      absl::StatusOr<PartialDate> left = reader.ReadDate(begin, j, true);
+      if (!left.ok()) continue;
+      // "March to May 2024", "2-5 August 2024": the start takes what it
+      // leaves out from the end.
+      if (left->year < 0) {
+        if (left->month == 0) {
+          if (right->day == 0) continue;
+          left->month = right->month;
+        }
+        left->year = right->year;
+      }
+      return std::optional<RangeRead>(RangeRead{*left, *right});
+    }
+  }
+  if (!no_year.ok()) return no_year;
+  return std::optional<RangeRead>();
+}
+
+std::string DayString(int32_t day_number) {
+  return FormatIsoDate(DayFromNumber(day_number), v1::DATE_PRECISION_DAY);
+}
+
+// Fills interval_start/interval_end of a checked valid time.
+absl::Status FillInterval(v1::ValidTime& valid_time) {
+  FS_ASSIGN_OR_RETURN(std::optional<DayRange> range,
+                      ValidTimeRange(valid_time));
+  valid_time.clear_interval_start();
+  valid_time.clear_interval_end();
+  if (!range) return absl::OkStatus();
+  if (range->first != kOpenFirstDay) {
+    valid_time.set_interval_start(DayString(range->first));
+  }
+  if (range->end != kOpenEndDay) {
+    valid_time.set_interval_end(DayString(range->end));
+  }
+  return absl::OkStatus();
+}
+
+bool IsSet(const v1::TimeValue& time) {
+  return !time.date().empty() || !time.raw().empty() ||
+         time.precision() != v1::DATE_PRECISION_UNSPECIFIED ||
+         time.modifier() != v1::DATE_MODIFIER_UNSPECIFIED;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
+                                            absl::string_view language) {
+  auto fail = [text](const absl::Status& status) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read ", QuoteText(text), " as a date: ", status.message()));
+  };
+  absl::StatusOr<std::vector<DateToken>> tokens = DateTokens(text);
+  if (!tokens.ok()) return fail(tokens.status());
+  DateReader reader(*std::move(tokens), LanguageFromTag(language));
+  auto read = reader.ReadModifiedDate(0, reader.size());
+  if (!read.ok()) {
+    absl::StatusOr<std::optional<RangeRead>> range = ReadRange(reader);
+    if (range.ok() && range->has_value()) {
+      return fail(absl::InvalidArgumentError(
+          "this is a range of dates, which only a valid time can hold"));
+    }
+    return fail(read.status());
+  }
+  absl::StatusOr<v1::TimeValue> time = Finish(read->first);
+  if (!time.ok()) return fail(time.status());
+  time->set_modifier(read->second);
+  time->set_surface_text(std::string(text));
+  return time;
+}
+
+absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
+                                                 absl::string_view language) {
+  auto fail = [text](const absl::Status& status) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", QuoteText(text), " as a valid time: ",
+                     status.message()));
+  };
+  absl::StatusOr<std::vector<DateToken>> tokens = DateTokens(text);
+  if (!tokens.ok()) return fail(tokens.status());
+  DateReader reader(*std::move(tokens), LanguageFromTag(language));
+
+  v1::ValidTime valid_time;
+  absl::StatusOr<std::optional<RangeRead>> range = ReadRange(reader);
+  if (!range.ok()) return fail(range.status());
+  if (range->has_value()) {
+    absl::StatusOr<v1::TimeValue> start = Finish((*range)->start);
+    if (!start.ok()) return fail(start.status());
+    absl::StatusOr<v1::TimeValue> end = Finish((*range)->end);
+    if (!end.ok()) return fail(end.status());
+    start->set_surface_text((*range)->start.surface);
+    end->set_surface_text((*range)->end.surface);
+    *valid_time.mutable_start() = *std::move(start);
+    *valid_time.mutable_end() = *std::move(end);
+  } else {
+    auto read = reader.ReadModifiedDate(0, reader.size());
+    if (!read.ok()) return fail(read.status());
+    absl::StatusOr<v1::TimeValue> time = Finish(read->first);
+    if (!time.ok()) return fail(time.status());
+    time->set_modifier(read->second);
+    time->set_surface_text(std::string(text));
+    // "since 2019" holds from 2019 on, not only during 2019.
+    if (read->second == v1::DATE_MODIFIER_SINCE) {
+      *valid_time.mutable_start() = *std::move(time);
+    } else {
+      *valid_time.mutable_at() = *std::move(time);
+    }
+  }
+  if (absl::Status status = FillInterval(valid_time); !status.ok()) {
+    return fail(status);
+  }
+  return valid_time;
+}
+
+absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(
+    const v1::TimeValue& time) {
+  auto bad = [](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid time: ", field, ": ", why));
+  };
+  if (time.date().empty()) {
+    if (!time.raw().empty()) {
+      return bad("date", absl::StrCat("is empty; raw ", QuoteText(time.raw()),
+                                      " must be read with NormalizeDate"));
+    }
+    return bad("date", "is empty");
+  }
+  absl::StatusOr<IsoDate> parsed = ParseIsoDate(time.date());
+  if (!parsed.ok()) return bad("date", parsed.status().message());
+  if (!v1::DatePrecision_IsValid(time.precision())) {
+    return bad("precision", absl::StrCat("unknown value ", time.precision()));
+  }
+  if (time.precision() != v1::DATE_PRECISION_UNSPECIFIED &&
+      time.precision() != parsed->precision) {
+    return bad("precision",
+               absl::StrCat(v1::DatePrecision_Name(time.precision()),
+                            " does not match date ", QuoteText(time.date()),
+                            " (", v1::DatePrecision_Name(parsed->precision),
+                            ")"));
+  }
+  if (!v1::DateModifier_IsValid(time.modifier())) {
+    return bad("modifier", absl::StrCat("unknown value ", time.modifier()));
+  }
+  v1::TimeValue out = time;
+  out.clear_raw();
+  out.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
+  out.set_precision(parsed->precision);
+  if (out.modifier() == v1::DATE_MODIFIER_UNSPECIFIED) {
+    out.set_modifier(v1::DATE_MODIFIER_EXACT);
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ValidTime> CanonicalizeValidTime(
+    const v1::ValidTime& valid_time) {
+  auto bad = [](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid valid time: ", why));
+  };
+  if (!valid_time.raw().empty()) {
+    return bad(absl::StrCat("raw ", QuoteText(valid_time.raw()),
+                            " must be read with NormalizeValidTime"));
+  }
+  const bool has_at = IsSet(valid_time.at());
+  const bool has_start = IsSet(valid_time.start());
+  const bool has_end = IsSet(valid_time.end());
+  if (has_at && (has_start || has_end)) {
+    return bad("either at or start/end may be set, not both");
+  }
+  v1::ValidTime out;
+  struct Part {
+    bool set;
+    const v1::TimeValue& in;
+    v1::TimeValue* out;
+    const char* name;
+  };
+  for (const Part& part :
+       {Part{has_at, valid_time.at(), out.mutable_at(), "at"},
+        Part{has_start, valid_time.start(), out.mutable_start(), "start"},
+        Part{has_end, valid_time.end(), out.mutable_end(), "end"}}) {
+    if (!part.set) continue;
+    absl::StatusOr<v1::TimeValue> time = CanonicalizeTimeValue(part.in);
+    if (!time.ok()) return bad(absl::StrCat(part.name, ": ", time.status().message()));
+    *part.out = *std::move(time);
+  }
+  if (!has_at) out.clear_at();
+  if (!has_start) out.clear_start();
+  if (!has_end) out.clear_end();
+  if (absl::Status status = FillInterval(out); !status.ok()) {
+    return bad(status.message());
+  }
+  return out;
+}
+
+}  // namespace factstore::normalizer

@@ -1,0 +1,79 @@
+// Reading dates and valid times as sources write them in English, Vietnamese
+// and Korean, into factstore's v1::TimeValue and v1::ValidTime; and checking
+// ones that arrive already typed.
+//
+//   NormalizeDate("August 2, 2024", "en")  -> {date "2024-08-02", DAY, EXACT}
+//   NormalizeDate("Aug. 2024", "en")       -> {date "2024-08", MONTH, EXACT}
+//   NormalizeDate("by 2028", "en")         -> {date "2028", YEAR, BY}
+//   NormalizeDate("ngày 2 tháng 8 năm 2024", "vi") -> {"2024-08-02", DAY}
+//   NormalizeDate("2028년까지", "ko")       -> {date "2028", YEAR, BY}
+//   NormalizeDate("02/08/2024", "vi")      -> "2024-08-02" (day first)
+//   NormalizeDate("02/08/2024", "en")      -> "2024-02-08" (month first)
+//   NormalizeDate("February 30, 2024", "en") -> INVALID_ARGUMENT (no such day)
+//
+//   NormalizeValidTime("from 2020 to 2024", "en")
+//       -> {start "2020", end "2024",
+//           interval_start "2020-01-01", interval_end "2025-01-01"}
+//   NormalizeValidTime("in 2022", "en")
+//       -> {at "2022", interval_start "2022-01-01", interval_end "2023-01-01"}
+//   NormalizeValidTime("since 2019", "en")
+//       -> {start {"2019", SINCE}, interval_start "2019-01-01", open end}
+//
+// Dates are never corrected: February 30 or month 13 are errors, and so are
+// dates without a year. normalizer/README.md lists the forms accepted per
+// language and the numeric date order (English M/D/Y, Vietnamese D/M/Y,
+// Korean Y/M/D; a four-digit year first is Y/M/D everywhere).
+#ifndef FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
+#define FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "factstore/v1/types.pb.h"
+
+namespace factstore::normalizer {
+
+// Reads `text` (at most 256 bytes of UTF-8) written in `language` (a BCP-47
+// tag: "en", "vi", "ko"; any other tag, or "", reads as "en") into a
+// TimeValue: date cut to its precision ("2024-08-02", "2024-08", "2028"),
+// precision, modifier (EXACT unless the text says "by", "around", "before",
+// "after", "since" or their Vietnamese and Korean equivalents), surface_text
+// = `text`, raw empty.
+// Returns INVALID_ARGUMENT, with a message that quotes `text`, for text that
+// is empty, too long or not UTF-8, is not a date form listed in the README,
+// has no year, names a day that does not exist, or is a range.
+// Thread-safe.
+absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
+                                            absl::string_view language);
+
+// Reads `text` into a ValidTime: a range ("from 2020 to 2024", "2020-2024",
+// "từ 2020 đến 2024", "2020년부터 2024년까지", "March to May 2024") into
+// start/end; "since 2019" and its equivalents into start with an open end;
+// any other single date into `at`, keeping its modifier. Sets
+// interval_start/interval_end (common/iso_date.h ValidTimeRange; empty when
+// open). The TimeValues' surface_text is the text of their part.
+// Returns INVALID_ARGUMENT as NormalizeDate() does, and for a range that ends
+// before it starts. Thread-safe.
+absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
+                                                 absl::string_view language);
+
+// Checks a TimeValue sent already typed: date must be "YYYY", "YYYY-MM" or
+// "YYYY-MM-DD" of a real day; precision, when set, must match its shape and
+// is inferred from it otherwise; modifier UNSPECIFIED becomes EXACT; raw is
+// cleared and surface_text kept. A TimeValue with only raw set is an error
+// (read it with NormalizeDate()). Returns INVALID_ARGUMENT naming the field
+// at fault otherwise. Thread-safe.
+absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(
+    const v1::TimeValue& time);
+
+// Checks a ValidTime sent already typed: either `at` or start/end (either may
+// be open), not both; each date as CanonicalizeTimeValue() checks it; end not
+// before start. Fills interval_start/interval_end. An empty ValidTime ("not
+// stated") stays empty. A ValidTime with raw set is an error (read it with
+// NormalizeValidTime()). Returns INVALID_ARGUMENT naming the field at fault
+// otherwise. Thread-safe.
+absl::StatusOr<v1::ValidTime> CanonicalizeValidTime(
+    const v1::ValidTime& valid_time);
+
+}  // namespace factstore::normalizer
+
+#endif  // FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_

@@ -1,0 +1,620 @@
+#include "normalizer/date_normalizer.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "normalizer/test_names.h"
+#include "normalizer/text_tokens.h"
+
+namespace factstore::normalizer {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr v1::DatePrecision YEAR = v1::DATE_PRECISION_YEAR;
+constexpr v1::DatePrecision MONTH = v1::DATE_PRECISION_MONTH;
+constexpr v1::DatePrecision DAY = v1::DATE_PRECISION_DAY;
+constexpr v1::DateModifier EXACT = v1::DATE_MODIFIER_EXACT;
+constexpr v1::DateModifier APPROX = v1::DATE_MODIFIER_APPROXIMATELY;
+constexpr v1::DateModifier BY = v1::DATE_MODIFIER_BY;
+constexpr v1::DateModifier BEFORE = v1::DATE_MODIFIER_BEFORE;
+constexpr v1::DateModifier AFTER = v1::DATE_MODIFIER_AFTER;
+constexpr v1::DateModifier SINCE = v1::DATE_MODIFIER_SINCE;
+
+struct DateCase {
+  const char* text;
+  const char* language;
+  const char* date;
+  v1::DatePrecision precision;
+  v1::DateModifier modifier;
+};
+
+class NormalizeDateTest : public ::testing::TestWithParam<DateCase> {};
+
+TEST_P(NormalizeDateTest, ReadsDate) {
+  const DateCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t = NormalizeDate(c.text, c.language);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->date(), c.date);
+  EXPECT_EQ(t->precision(), c.precision);
+  EXPECT_EQ(t->modifier(), c.modifier)
+      << v1::DateModifier_Name(t->modifier());
+  EXPECT_EQ(t->surface_text(), c.text);
+  EXPECT_TRUE(t->raw().empty());
+}
+
+std::string DateCaseName(const ::testing::TestParamInfo<DateCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+// The examples from the project's seed articles.
+const DateCase kSeedDates[] = {
+    {"August 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"by 2028", "en", "2028", YEAR, BY},
+    {"In 2022", "en", "2022", YEAR, EXACT},
+    {"ngày 2 tháng 8 năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"2024년 8월 2일", "ko", "2024-08-02", DAY, EXACT},
+    {"02/08/2024", "vi", "2024-08-02", DAY, EXACT},
+    {"Aug. 2024", "en", "2024-08", MONTH, EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(Seeds, NormalizeDateTest,
+                         ::testing::ValuesIn(kSeedDates), DateCaseName);
+
+const DateCase kEnglishDates[] = {
+    {"2028", "en", "2028", YEAR, EXACT},
+    {"0001", "en", "0001", YEAR, EXACT},
+    {"9999", "en", "9999", YEAR, EXACT},
+    {"2024-08-02", "en", "2024-08-02", DAY, EXACT},
+    {"2024-8-2", "en", "2024-08-02", DAY, EXACT},
+    {"2024/08/02", "en", "2024-08-02", DAY, EXACT},
+    {"2024.08.02", "en", "2024-08-02", DAY, EXACT},
+    {"2024-08", "en", "2024-08", MONTH, EXACT},
+    {"2024/08", "en", "2024-08", MONTH, EXACT},
+    {"08/2024", "en", "2024-08", MONTH, EXACT},
+    {"8/2024", "en", "2024-08", MONTH, EXACT},
+    {"02/08/2024", "en", "2024-02-08", DAY, EXACT},
+    {"2/8/2024", "en", "2024-02-08", DAY, EXACT},
+    {"12/31/2024", "en", "2024-12-31", DAY, EXACT},
+    {"02-08-2024", "en", "2024-02-08", DAY, EXACT},
+    {"02.08.2024", "en", "2024-02-08", DAY, EXACT},
+    {"August 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"August 2 2024", "en", "2024-08-02", DAY, EXACT},
+    {"august 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"AUGUST 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"Aug 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"Aug. 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"August 2nd, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"2 August 2024", "en", "2024-08-02", DAY, EXACT},
+    {"2nd August 2024", "en", "2024-08-02", DAY, EXACT},
+    {"2 Aug 2024", "en", "2024-08-02", DAY, EXACT},
+    {"the 2nd of August, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"21st March 2023", "en", "2023-03-21", DAY, EXACT},
+    {"Aug. 2nd 2024", "en", "2024-08-02", DAY, EXACT},
+    {"ca. 1990", "en", "1990", YEAR, APPROX},
+    {"starting 2026", "en", "2026", YEAR, SINCE},
+    {"2024. 8. 2.", "en", "2024-08-02", DAY, EXACT},
+    {"Friday, August 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"Fri, 2 Aug 2024", "en", "2024-08-02", DAY, EXACT},
+    {"August 2024", "en", "2024-08", MONTH, EXACT},
+    {"Aug 2024", "en", "2024-08", MONTH, EXACT},
+    {"January 2020", "en", "2020-01", MONTH, EXACT},
+    {"Feb. 2020", "en", "2020-02", MONTH, EXACT},
+    {"March 2020", "en", "2020-03", MONTH, EXACT},
+    {"Apr 2020", "en", "2020-04", MONTH, EXACT},
+    {"May 2020", "en", "2020-05", MONTH, EXACT},
+    {"June 2020", "en", "2020-06", MONTH, EXACT},
+    {"Jul 2020", "en", "2020-07", MONTH, EXACT},
+    {"Sept. 2020", "en", "2020-09", MONTH, EXACT},
+    {"Sep 2020", "en", "2020-09", MONTH, EXACT},
+    {"October 2020", "en", "2020-10", MONTH, EXACT},
+    {"Nov 2020", "en", "2020-11", MONTH, EXACT},
+    {"December 2020", "en", "2020-12", MONTH, EXACT},
+    {"February 29, 2024", "en", "2024-02-29", DAY, EXACT},
+    {"in 2022", "en", "2022", YEAR, EXACT},
+    {"in August 2024", "en", "2024-08", MONTH, EXACT},
+    {"on August 2, 2024", "en", "2024-08-02", DAY, EXACT},
+    {"during 2023", "en", "2023", YEAR, EXACT},
+    {"as of 2024", "en", "2024", YEAR, EXACT},
+    {"by 2028", "en", "2028", YEAR, BY},
+    {"By 2030", "en", "2030", YEAR, BY},
+    {"by the end of 2028", "en", "2028", YEAR, BY},
+    {"until 2025", "en", "2025", YEAR, BY},
+    {"no later than June 2025", "en", "2025-06", MONTH, BY},
+    {"around 2025", "en", "2025", YEAR, APPROX},
+    {"about 2025", "en", "2025", YEAR, APPROX},
+    {"approximately 2025", "en", "2025", YEAR, APPROX},
+    {"circa 1990", "en", "1990", YEAR, APPROX},
+    {"c. 1990", "en", "1990", YEAR, APPROX},
+    {"in around 2025", "en", "2025", YEAR, APPROX},
+    {"before 2030", "en", "2030", YEAR, BEFORE},
+    {"prior to 2030", "en", "2030", YEAR, BEFORE},
+    {"after 2020", "en", "2020", YEAR, AFTER},
+    {"since 2019", "en", "2019", YEAR, SINCE},
+    {"since March 2019", "en", "2019-03", MONTH, SINCE},
+    {"from 2019", "en", "2019", YEAR, SINCE},
+    {"２０２４", "en", "2024", YEAR, EXACT},
+};
+
+const DateCase kVietnameseDates[] = {
+    {"ngày 2 tháng 8 năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"Ngày 2 Tháng 8 Năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"ngay 2 thang 8 nam 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"ngày 02 tháng 08 năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"2 tháng 8 năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"ngày 2 tháng 8, 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"ngày 2/8/2024", "vi", "2024-08-02", DAY, EXACT},
+    {"ngày 02-08-2024", "vi", "2024-08-02", DAY, EXACT},
+    {"02/08/2024", "vi", "2024-08-02", DAY, EXACT},
+    {"2/8/2024", "vi", "2024-08-02", DAY, EXACT},
+    {"31/12/2024", "vi", "2024-12-31", DAY, EXACT},
+    {"02.08.2024", "vi", "2024-08-02", DAY, EXACT},
+    {"2024-08-02", "vi", "2024-08-02", DAY, EXACT},
+    {"tháng 8/2024", "vi", "2024-08", MONTH, EXACT},
+    {"tháng 08/2024", "vi", "2024-08", MONTH, EXACT},
+    {"tháng 8-2024", "vi", "2024-08", MONTH, EXACT},
+    {"tháng 8 năm 2024", "vi", "2024-08", MONTH, EXACT},
+    {"tháng Tám năm 2024", "vi", "2024-08", MONTH, EXACT},
+    {"tháng Một năm 2024", "vi", "2024-01", MONTH, EXACT},
+    {"tháng Tư năm 2024", "vi", "2024-04", MONTH, EXACT},
+    {"tháng Năm năm 2024", "vi", "2024-05", MONTH, EXACT},
+    {"tháng Mười năm 2024", "vi", "2024-10", MONTH, EXACT},
+    {"tháng Mười Một năm 2024", "vi", "2024-11", MONTH, EXACT},
+    {"tháng Mười Hai năm 2024", "vi", "2024-12", MONTH, EXACT},
+    {"ngày 2 tháng Tám năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"8/2024", "vi", "2024-08", MONTH, EXACT},
+    {"năm 2024", "vi", "2024", YEAR, EXACT},
+    {"2024", "vi", "2024", YEAR, EXACT},
+    {"vào năm 2022", "vi", "2022", YEAR, EXACT},
+    {"trong năm 2022", "vi", "2022", YEAR, EXACT},
+    {"vào ngày 2 tháng 8 năm 2024", "vi", "2024-08-02", DAY, EXACT},
+    {"khoảng năm 2025", "vi", "2025", YEAR, APPROX},
+    {"vào khoảng năm 2025", "vi", "2025", YEAR, APPROX},
+    {"đến năm 2028", "vi", "2028", YEAR, BY},
+    {"đến 2028", "vi", "2028", YEAR, BY},
+    {"tới năm 2028", "vi", "2028", YEAR, BY},
+    {"trước năm 2030", "vi", "2030", YEAR, BEFORE},
+    {"sau năm 2020", "vi", "2020", YEAR, AFTER},
+    {"từ năm 2019", "vi", "2019", YEAR, SINCE},
+    {"kể từ năm 2019", "vi", "2019", YEAR, SINCE},
+    {"từ tháng 3/2019", "vi", "2019-03", MONTH, SINCE},
+    {"Aug. 2024", "vi", "2024-08", MONTH, EXACT},
+};
+
+const DateCase kKoreanDates[] = {
+    {"2024년 8월 2일", "ko", "2024-08-02", DAY, EXACT},
+    {"2024년8월2일", "ko", "2024-08-02", DAY, EXACT},
+    {"2024년 08월 02일", "ko", "2024-08-02", DAY, EXACT},
+    {"2024년 8월", "ko", "2024-08", MONTH, EXACT},
+    {"2024년", "ko", "2024", YEAR, EXACT},
+    {"2024. 8. 2.", "ko", "2024-08-02", DAY, EXACT},
+    {"2024.08.02", "ko", "2024-08-02", DAY, EXACT},
+    {"2024.8.2", "ko", "2024-08-02", DAY, EXACT},
+    {"2024/08/02", "ko", "2024-08-02", DAY, EXACT},
+    {"2024-08-02", "ko", "2024-08-02", DAY, EXACT},
+    {"2024. 8.", "ko", "2024-08", MONTH, EXACT},
+    {"2028년까지", "ko", "2028", YEAR, BY},
+    {"2028년 까지", "ko", "2028", YEAR, BY},
+    {"2030년 이전", "ko", "2030", YEAR, BEFORE},
+    {"2030년 전", "ko", "2030", YEAR, BEFORE},
+    {"2020년 이후", "ko", "2020", YEAR, AFTER},
+    {"2020년이후", "ko", "2020", YEAR, AFTER},
+    {"2019년부터", "ko", "2019", YEAR, SINCE},
+    {"2019년 이래", "ko", "2019", YEAR, SINCE},
+    {"2025년경", "ko", "2025", YEAR, APPROX},
+    {"2025년 쯤", "ko", "2025", YEAR, APPROX},
+    {"약 2025년", "ko", "2025", YEAR, APPROX},
+    {"2022년에", "ko", "2022", YEAR, EXACT},
+    {"2024년 8월 2일에", "ko", "2024-08-02", DAY, EXACT},
+    {"2024년 8월까지", "ko", "2024-08", MONTH, BY},
+};
+
+INSTANTIATE_TEST_SUITE_P(English, NormalizeDateTest,
+                         ::testing::ValuesIn(kEnglishDates), DateCaseName);
+INSTANTIATE_TEST_SUITE_P(Vietnamese, NormalizeDateTest,
+                         ::testing::ValuesIn(kVietnameseDates), DateCaseName);
+INSTANTIATE_TEST_SUITE_P(Korean, NormalizeDateTest,
+                         ::testing::ValuesIn(kKoreanDates), DateCaseName);
+
+struct BadDateCase {
+  const char* text;
+  const char* language;
+  const char* reason;
+};
+
+class NormalizeDateErrorTest : public ::testing::TestWithParam<BadDateCase> {
+};
+
+TEST_P(NormalizeDateErrorTest, RejectsWithMessageQuotingText) {
+  const BadDateCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t = NormalizeDate(c.text, c.language);
+  ASSERT_FALSE(t.ok()) << "read as " << t->ShortDebugString();
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(t.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a date: ")));
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr(c.reason));
+}
+
+std::string BadDateCaseName(const ::testing::TestParamInfo<BadDateCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const BadDateCase kBadDates[] = {
+    {"", "en", "the text is empty"},
+    {" ", "en", "the text is empty"},
+    {"\xff", "en", "not valid UTF-8"},
+    {"2024 \xe2\x82", "en", "not valid UTF-8"},
+    {"yesterday", "en", "unrecognized words \"yesterday\""},
+    {"soon", "vi", "unrecognized words"},
+    {"February 30, 2024", "en", "no such day"},
+    {"February 29, 2023", "en", "no such day"},
+    {"April 31, 2024", "en", "no such day"},
+    {"30/02/2024", "vi", "no such day"},
+    {"2024-02-30", "en", "no such day"},
+    {"ngày 30 tháng 2 năm 2024", "vi", "no such day"},
+    {"2024년 2월 30일", "ko", "no such day"},
+    {"13/08/2024", "en", "month out of range"},
+    {"2024-13", "en", "month out of range"},
+    {"2024-13-01", "en", "month out of range"},
+    {"tháng 13/2024", "vi", "month out of range"},
+    {"2024년 13월", "ko", "month out of range"},
+    {"02/13/2024", "vi", "month out of range"},
+    {"0000", "en", "year out of range"},
+    {"August 2", "en", "no year in \"August 2\""},
+    {"2 August", "en", "no year"},
+    {"August", "en", "no year"},
+    {"tháng 8", "vi", "no year"},
+    {"8월 2일", "ko", "no year"},
+    {"02/08/2024", "ko", "ambiguous in Korean"},
+    {"24", "en", "not a date form"},
+    {"202", "en", "unrecognized words \"202\""},
+    {"20245", "en", "unrecognized words \"20245\""},
+    {"02/08/24", "en", "not a date form"},
+    {"2024 2025", "en", "not a date form"},
+    {"August 2, 2024 xyz", "en", "unrecognized words \"xyz\""},
+    {"mid-2024", "en", "unrecognized words"},
+    {"early 2024", "en", "unrecognized words \"early\""},
+    {"2024년 말", "ko", "unrecognized words"},
+    {"by around 2028", "en", "two modifiers"},
+    {"Thursday, August 2, 2024", "en", "2024-08-02 is not a thursday"},
+    {"Friday 2024", "en", "a weekday needs a full date"},
+    {"from 2020 to 2024", "en", "a range of dates"},
+    {"2020-2024", "en", "a range of dates"},
+    {"2020년부터 2024년까지", "ko", "a range of dates"},
+    {"by", "en", "no date found"},
+    {"2024//08", "en", "not a date form"},
+};
+INSTANTIATE_TEST_SUITE_P(Bad, NormalizeDateErrorTest,
+                         ::testing::ValuesIn(kBadDates), BadDateCaseName);
+
+TEST(NormalizeDateTest, RejectsTextOverTheLengthLimit) {
+  std::string text = "2024" + std::string(300, ' ');
+  absl::StatusOr<v1::TimeValue> t = NormalizeDate(text, "en");
+  ASSERT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(t.status().message()),
+              HasSubstr("longer than 256 bytes"));
+}
+
+// Valid times.
+struct ValidTimeCase {
+  const char* text;
+  const char* language;
+  const char* at;     // "" when not set
+  const char* start;  // "" when open or not set
+  const char* end;
+  const char* interval_start;
+  const char* interval_end;
+};
+
+class NormalizeValidTimeTest : public ::testing::TestWithParam<ValidTimeCase> {
+};
+
+TEST_P(NormalizeValidTimeTest, ReadsValidTime) {
+  const ValidTimeCase& c = GetParam();
+  absl::StatusOr<v1::ValidTime> v = NormalizeValidTime(c.text, c.language);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->at().date(), c.at);
+  EXPECT_EQ(v->start().date(), c.start);
+  EXPECT_EQ(v->end().date(), c.end);
+  EXPECT_EQ(v->interval_start(), c.interval_start);
+  EXPECT_EQ(v->interval_end(), c.interval_end);
+  EXPECT_TRUE(v->raw().empty());
+  // The result is already canonical.
+  absl::StatusOr<v1::ValidTime> again = CanonicalizeValidTime(*v);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), v->SerializeAsString());
+}
+
+std::string ValidTimeCaseName(
+    const ::testing::TestParamInfo<ValidTimeCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const ValidTimeCase kValidTimes[] = {
+    {"August 2, 2024", "en", "2024-08-02", "", "", "2024-08-02", "2024-08-03"},
+    {"in 2022", "en", "2022", "", "", "2022-01-01", "2023-01-01"},
+    {"In 2022", "en", "2022", "", "", "2022-01-01", "2023-01-01"},
+    {"Aug. 2024", "en", "2024-08", "", "", "2024-08-01", "2024-09-01"},
+    {"February 2024", "en", "2024-02", "", "", "2024-02-01", "2024-03-01"},
+    {"by 2028", "en", "2028", "", "", "2028-01-01", "2029-01-01"},
+    {"around 2025", "en", "2025", "", "", "2025-01-01", "2026-01-01"},
+    {"since 2019", "en", "", "2019", "", "2019-01-01", ""},
+    {"from 2019", "en", "", "2019", "", "2019-01-01", ""},
+    {"from 2020 to 2024", "en", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"From 2020 to 2024", "en", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"2020-2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"2020 - 2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"2020–2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"2020 to 2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"between 2020 and 2024", "en", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"from March 2020 to May 2024", "en", "", "2020-03", "2024-05",
+     "2020-03-01", "2024-06-01"},
+    {"March to May 2024", "en", "", "2024-03", "2024-05", "2024-03-01",
+     "2024-06-01"},
+    {"2-5 August 2024", "en", "", "2024-08-02", "2024-08-05", "2024-08-02",
+     "2024-08-06"},
+    {"2024-08-02 - 2024-08-05", "en", "", "2024-08-02", "2024-08-05",
+     "2024-08-02", "2024-08-06"},
+    {"2024-08", "en", "2024-08", "", "", "2024-08-01", "2024-09-01"},
+    {"2024-08-02", "en", "2024-08-02", "", "", "2024-08-02", "2024-08-03"},
+    {"2020-2020", "en", "", "2020", "2020", "2020-01-01", "2021-01-01"},
+    {"ngày 2 tháng 8 năm 2024", "vi", "2024-08-02", "", "", "2024-08-02",
+     "2024-08-03"},
+    {"năm 2022", "vi", "2022", "", "", "2022-01-01", "2023-01-01"},
+    {"từ 2020 đến 2024", "vi", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"từ năm 2020 đến năm 2024", "vi", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"giai đoạn 2021-2025", "vi", "", "2021", "2025", "2021-01-01",
+     "2026-01-01"},
+    {"từ tháng 3 đến tháng 5 năm 2024", "vi", "", "2024-03", "2024-05",
+     "2024-03-01", "2024-06-01"},
+    {"2020 - 2024", "vi", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"từ năm 2019", "vi", "", "2019", "", "2019-01-01", ""},
+    {"đến năm 2028", "vi", "2028", "", "", "2028-01-01", "2029-01-01"},
+    {"2024년 8월 2일", "ko", "2024-08-02", "", "", "2024-08-02", "2024-08-03"},
+    {"2020년부터 2024년까지", "ko", "", "2020", "2024", "2020-01-01",
+     "2025-01-01"},
+    {"2020년~2024년", "ko", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"2020~2024년", "ko", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"2020년 3월부터 2024년 5월까지", "ko", "", "2020-03", "2024-05",
+     "2020-03-01", "2024-06-01"},
+    {"2019년부터", "ko", "", "2019", "", "2019-01-01", ""},
+    {"2028년까지", "ko", "2028", "", "", "2028-01-01", "2029-01-01"},
+};
+INSTANTIATE_TEST_SUITE_P(All, NormalizeValidTimeTest,
+                         ::testing::ValuesIn(kValidTimes), ValidTimeCaseName);
+
+TEST(NormalizeValidTimeTest, KeepsModifiersAndSurfaceOfParts) {
+  absl::StatusOr<v1::ValidTime> v = NormalizeValidTime("by 2028", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->at().modifier(), BY);
+  EXPECT_EQ(v->at().surface_text(), "by 2028");
+
+  v = NormalizeValidTime("since 2019", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->start().modifier(), SINCE);
+  EXPECT_FALSE(v->has_end());
+  EXPECT_FALSE(v->has_at());
+
+  v = NormalizeValidTime("from March 2020 to May 2024", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->start().surface_text(), "March 2020");
+  EXPECT_EQ(v->end().surface_text(), "May 2024");
+  EXPECT_EQ(v->start().modifier(), EXACT);
+  EXPECT_EQ(v->end().precision(), MONTH);
+}
+
+struct BadValidTimeCase {
+  const char* text;
+  const char* language;
+  const char* reason;
+};
+
+class NormalizeValidTimeErrorTest
+    : public ::testing::TestWithParam<BadValidTimeCase> {};
+
+TEST_P(NormalizeValidTimeErrorTest, RejectsWithMessageQuotingText) {
+  const BadValidTimeCase& c = GetParam();
+  absl::StatusOr<v1::ValidTime> v = NormalizeValidTime(c.text, c.language);
+  ASSERT_FALSE(v.ok()) << "read as " << v->ShortDebugString();
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(v.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a valid time: ")));
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr(c.reason));
+}
+
+std::string BadValidTimeCaseName(
+    const ::testing::TestParamInfo<BadValidTimeCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const BadValidTimeCase kBadValidTimes[] = {
+    {"", "en", "the text is empty"},
+    {"from 2024 to 2020", "en", "before it starts"},
+    {"2024-2020", "en", "before it starts"},
+    {"từ 2024 đến 2020", "vi", "before it starts"},
+    {"from February 30, 2024 to March 2024", "en", "no such day"},
+    {"from 2020 to sometime", "en", "unrecognized words"},
+    {"March to May", "en", "no year"},
+    {"whenever", "en", "unrecognized words"},
+    {"8월 2일", "ko", "no year"},
+};
+INSTANTIATE_TEST_SUITE_P(Bad, NormalizeValidTimeErrorTest,
+                         ::testing::ValuesIn(kBadValidTimes),
+                         BadValidTimeCaseName);
+
+// CanonicalizeTimeValue.
+v1::TimeValue MakeTime(const char* date, v1::DatePrecision precision,
+                       v1::DateModifier modifier) {
+  v1::TimeValue t;
+  t.set_date(date);
+  t.set_precision(precision);
+  t.set_modifier(modifier);
+  t.set_surface_text("as written");
+  return t;
+}
+
+struct CanonicalTimeCase {
+  v1::TimeValue in;
+  const char* date;  // expected, or "" for an error
+  v1::DatePrecision precision;
+  v1::DateModifier modifier;
+  const char* reason;
+};
+
+class CanonicalizeTimeValueTest
+    : public ::testing::TestWithParam<CanonicalTimeCase> {};
+
+TEST_P(CanonicalizeTimeValueTest, Canonicalizes) {
+  const CanonicalTimeCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t = CanonicalizeTimeValue(c.in);
+  if (*c.date == '\0') {
+    ASSERT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument)
+        << (t.ok() ? t->ShortDebugString() : "");
+    EXPECT_THAT(std::string(t.status().message()), HasSubstr(c.reason));
+    return;
+  }
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->date(), c.date);
+  EXPECT_EQ(t->precision(), c.precision);
+  EXPECT_EQ(t->modifier(), c.modifier);
+  EXPECT_EQ(t->surface_text(), "as written");
+  EXPECT_TRUE(t->raw().empty());
+}
+
+constexpr v1::DatePrecision UNSET_P = v1::DATE_PRECISION_UNSPECIFIED;
+constexpr v1::DateModifier UNSET_M = v1::DATE_MODIFIER_UNSPECIFIED;
+
+v1::TimeValue WithRaw(v1::TimeValue t, const char* raw) {
+  t.set_raw(raw);
+  return t;
+}
+
+const CanonicalTimeCase kCanonicalTimes[] = {
+    {MakeTime("2024", UNSET_P, UNSET_M), "2024", YEAR, EXACT, ""},
+    {MakeTime("2024-08", UNSET_P, BY), "2024-08", MONTH, BY, ""},
+    {MakeTime("2024-08-02", DAY, APPROX), "2024-08-02", DAY, APPROX, ""},
+    {MakeTime("2024-02-29", UNSET_P, SINCE), "2024-02-29", DAY, SINCE, ""},
+    {WithRaw(MakeTime("2024", YEAR, EXACT), "in 2024"), "2024", YEAR, EXACT,
+     ""},
+    {MakeTime("2024", DAY, EXACT), "", YEAR, EXACT,
+     "precision: DATE_PRECISION_DAY does not match date \"2024\""},
+    {MakeTime("2024-08-02", MONTH, EXACT), "", YEAR, EXACT,
+     "does not match"},
+    {MakeTime("2024-02-30", UNSET_P, EXACT), "", YEAR, EXACT, "no such day"},
+    {MakeTime("2024-13", UNSET_P, EXACT), "", YEAR, EXACT,
+     "month out of range"},
+    {MakeTime("24", UNSET_P, EXACT), "", YEAR, EXACT, "wrong shape"},
+    {MakeTime("2024-8-2", UNSET_P, EXACT), "", YEAR, EXACT, "wrong shape"},
+    {MakeTime("", UNSET_P, EXACT), "", YEAR, EXACT, "date: is empty"},
+    {WithRaw(MakeTime("", UNSET_P, EXACT), "by 2028"), "", YEAR, EXACT,
+     "must be read with NormalizeDate"},
+    {MakeTime("2024", static_cast<v1::DatePrecision>(9), EXACT), "", YEAR,
+     EXACT, "precision: unknown value 9"},
+    {MakeTime("2024", YEAR, static_cast<v1::DateModifier>(9)), "", YEAR, EXACT,
+     "modifier: unknown value 9"},
+};
+INSTANTIATE_TEST_SUITE_P(Canonical, CanonicalizeTimeValueTest,
+                         ::testing::ValuesIn(kCanonicalTimes));
+
+TEST(CanonicalizeValidTimeTest, AtFillsInterval) {
+  v1::ValidTime v;
+  *v.mutable_at() = MakeTime("2024-08", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->at().precision(), MONTH);
+  EXPECT_EQ(out->at().modifier(), EXACT);
+  EXPECT_EQ(out->interval_start(), "2024-08-01");
+  EXPECT_EQ(out->interval_end(), "2024-09-01");
+  EXPECT_FALSE(out->has_start());
+  EXPECT_FALSE(out->has_end());
+}
+
+TEST(CanonicalizeValidTimeTest, StartEndFillInterval) {
+  v1::ValidTime v;
+  *v.mutable_start() = MakeTime("2020", UNSET_P, UNSET_M);
+  *v.mutable_end() = MakeTime("2024-02", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->interval_start(), "2020-01-01");
+  EXPECT_EQ(out->interval_end(), "2024-03-01");
+}
+
+TEST(CanonicalizeValidTimeTest, OpenEnds) {
+  v1::ValidTime start_only;
+  *start_only.mutable_start() = MakeTime("2020", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(start_only);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->interval_start(), "2020-01-01");
+  EXPECT_EQ(out->interval_end(), "");
+  EXPECT_FALSE(out->has_end());
+
+  v1::ValidTime end_only;
+  *end_only.mutable_end() = MakeTime("2020", UNSET_P, UNSET_M);
+  out = CanonicalizeValidTime(end_only);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->interval_start(), "");
+  EXPECT_EQ(out->interval_end(), "2021-01-01");
+}
+
+TEST(CanonicalizeValidTimeTest, EmptyStaysEmpty) {
+  v1::ValidTime v;
+  v.set_interval_start("2020-01-01");  // output only: recomputed
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->SerializeAsString(), "");
+}
+
+TEST(CanonicalizeValidTimeTest, RejectsAtWithStartOrEnd) {
+  v1::ValidTime v;
+  *v.mutable_at() = MakeTime("2024", UNSET_P, UNSET_M);
+  *v.mutable_end() = MakeTime("2025", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("not both"));
+}
+
+TEST(CanonicalizeValidTimeTest, RejectsEndBeforeStart) {
+  v1::ValidTime v;
+  *v.mutable_start() = MakeTime("2024-08-02", UNSET_P, UNSET_M);
+  *v.mutable_end() = MakeTime("2024-08-01", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("before it starts"));
+}
+
+TEST(CanonicalizeValidTimeTest, AcceptsEndOnTheStartDay) {
+  v1::ValidTime v;
+  *v.mutable_start() = MakeTime("2024-08-02", UNSET_P, UNSET_M);
+  *v.mutable_end() = MakeTime("2024-08-02", UNSET_P, UNSET_M);
+  EXPECT_TRUE(CanonicalizeValidTime(v).ok());
+}
+
+TEST(CanonicalizeValidTimeTest, RejectsBadPartNamingIt) {
+  v1::ValidTime v;
+  *v.mutable_start() = MakeTime("2024-02-30", UNSET_P, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("start: "));
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("no such day"));
+}
+
+TEST(CanonicalizeValidTimeTest, RejectsRaw) {
+  v1::ValidTime v;
+  v.set_raw("by 2028");
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("must be read with NormalizeValidTime"));
+}
+
+}  // namespace
+}  // namespace factstore::normalizer

@@ -1,0 +1,976 @@
+#include "normalizer/quantity_normalizer.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/decimal.h"
+#include "common/status_macros.h"
+#include "normalizer/numerals.h"
+#include "normalizer/quantity_words.h"
+#include "normalizer/text_tokens.h"
+#include "normalizer/units.h"
+#include "unicode/uchar.h"
+#include "unicode/utf8.h"
+
+namespace factstore::normalizer {
+namespace {
+
+// The quantity grammar. ICU parses numbers and spelled-out numbers of one
+// locale, but not the mixtures sources write ("US$85.9 billion", "85,9 tỷ
+// USD", "3조 5천억 원") and not comparators or units, so the grammar is
+// written here by hand:
+//
+//   quantity := lead-noun-phrase?            (Korean: "IT 인력 74만 명")
+//               (comparator | filler | range-open)*
+//               amount (range-join amount)?
+//               tail*
+//   amount   := currency? sign? number currency? percent?
+//   number   := (coefficient scale*)+        ("3 tỷ 500 triệu", "1.5 million")
+//             | Korean number                ("3조 5천억", "5만 3천")
+//   tail     := currency | percent | postfix-comparator | "+" | per-1000
+//             | noun-phrase
+//
+// A noun phrase names the unit by its head noun: the last word in English and
+// Korean ("Vietnamese digital tech firms"), the first in Vietnamese
+// ("doanh nghiệp công nghệ số Việt Nam"), whose later words are modifiers and
+// are skipped. Any other word is an error.
+
+enum class ItemType {
+  kNumber,         // digits; value = canonical decimal
+  kWord,           // a lexicon entry; word, value (entry text), number
+  kPer1000,        // "per 1,000 residents", "trên 1.000 dân", "1,000명당"
+  kUnknownWord,    // a word the lexicon does not know
+  kUnknownSymbol,  // any other character
+};
+
+struct Item {
+  ItemType type = ItemType::kUnknownSymbol;
+  WordKind word = WordKind::kFiller;
+  std::string value;
+  int number = 0;
+  std::string key;      // the first token's key
+  std::string surface;  // as written, for messages
+  bool space_before = true;
+  bool upper_ascii = false;
+};
+
+std::string Surface(const std::vector<Token>& tokens, size_t begin,
+                    size_t end) {
+  std::string out;
+  for (size_t i = begin; i < end; ++i) {
+    if (i > begin && tokens[i].space_before) out += ' ';
+    out += tokens[i].text;
+  }
+  return out;
+}
+
+// The currency of "US$", "HK$" and the like; "" if unknown.
+absl::string_view DollarPrefixCurrency(absl::string_view prefix) {
+  static constexpr struct {
+    absl::string_view prefix;
+    absl::string_view code;
+  } kPrefixes[] = {{"US", "USD"}, {"A", "AUD"},  {"AU", "AUD"}, {"C", "CAD"},
+                   {"CA", "CAD"}, {"HK", "HKD"}, {"S", "SGD"},  {"SG", "SGD"},
+                   {"NZ", "NZD"}, {"NT", "TWD"}, {"R", "BRL"},  {"MX", "MXN"}};
+  for (const auto& p : kPrefixes) {
+    if (p.prefix == prefix) return p.code;
+  }
+  return "";
+}
+
+bool IsThousand(const Token& token, Language language) {
+  if (token.kind == TokenKind::kDigits) {
+    absl::StatusOr<std::string> value = ReadDigitGroups(token.text, language);
+    return value.ok() && *value == "1000";
+  }
+  return token.key == "thousand" || token.key == "nghin" ||
+         token.key == "ngan" || token.key == "천";
+}
+
+// The number of tokens of a "per 1,000 people" phrase at `i`, or 0.
+size_t MatchPer1000(const std::vector<Token>& tokens, size_t i,
+                    Language language, bool after_number) {
+  const QuantityLexicon& lexicon = QuantityLexicon::Get();
+  auto at = [&](size_t j) -> const Token* {
+    return j < tokens.size() ? &tokens[j] : nullptr;
+  };
+  // Korean: "(인구) 1,000명당", "(인구) 천 명당"; 당 ("per") makes it
+  // unambiguous, so it may come first.
+  size_t j = i;
+  if (at(j) != nullptr && at(j)->key == "인구") ++j;
+  if (at(j) != nullptr && at(j + 2) != nullptr && IsThousand(*at(j), language) &&
+      at(j + 1)->key == "명" && at(j + 2)->key == "당") {
+    return j + 3 - i;
+  }
+  // English and Vietnamese: "per 1,000 residents", "trên 1.000 dân",
+  // "/1.000 dân", "mỗi nghìn người". Only after the number: "trên 1.000
+  // người" at the start is "more than 1,000 people".
+  const Token* per = at(i);
+  if (!after_number) return 0;
+  if (per == nullptr || !(per->key == "per" || per->key == "tren" ||
+                          per->key == "moi" || per->text == "/")) {
+    return 0;
+  }
+  j = i + 1;
+  if (at(j) != nullptr && at(j + 1) != nullptr &&
+      (at(j)->key == "a" || at(j)->key == "one" || at(j)->key == "mot") &&
+      at(j + 1)->kind == TokenKind::kWord && IsThousand(*at(j + 1), language)) {
+    ++j;
+  }
+  if (at(j) == nullptr || !IsThousand(*at(j), language)) return 0;
+  ++j;
+  if (at(j) == nullptr) return 0;
+  if (at(j + 1) != nullptr &&
+      lexicon.IsPer1000Noun(at(j)->key + at(j + 1)->key)) {
+    return j + 2 - i;
+  }
+  return lexicon.IsPer1000Noun(at(j)->key) ? j + 1 - i : 0;
+}
+
+bool IsCurrencySymbol(const Token& token) {
+  if (token.kind != TokenKind::kSymbol) return false;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(token.text.data());
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(bytes, i, static_cast<int32_t>(token.text.size()), c);
+  return c >= 0 && u_charType(c) == U_CURRENCY_SYMBOL;
+}
+
+absl::Status UnknownCurrency(absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown currency ", QuoteText(what)));
+}
+
+// Turns prepared tokens into grammar items: numbers, lexicon phrases (longest
+// first), and unknown words and symbols.
+absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
+                                           Language language) {
+  const QuantityLexicon& lexicon = QuantityLexicon::Get();
+  std::vector<Item> items;
+  bool seen_number = false;
+  for (size_t i = 0; i < tokens.size();) {
+    const Token& token = tokens[i];
+    Item item;
+    item.key = token.key;
+    item.space_before = token.space_before;
+    item.upper_ascii = token.upper_ascii;
+    size_t length = 1;
+    if (token.kind == TokenKind::kDigits) {
+      FS_ASSIGN_OR_RETURN(item.value, ReadDigitGroups(token.text, language));
+      item.type = ItemType::kNumber;
+      seen_number = true;
+    } else if (size_t per = MatchPer1000(tokens, i, language, seen_number);
+               per > 0) {
+      item.type = ItemType::kPer1000;
+      length = per;
+    } else if (token.kind == TokenKind::kWord && token.upper_ascii &&
+               token.text.size() <= 3 && i + 1 < tokens.size() &&
+               tokens[i + 1].text == "$" && !tokens[i + 1].space_before) {
+      // "US$", "HK$": capitals written onto a dollar sign.
+      absl::string_view code = DollarPrefixCurrency(token.text);
+      if (code.empty()) return UnknownCurrency(token.text + "$");
+      item.type = ItemType::kWord;
+      item.word = WordKind::kCurrency;
+      item.value = std::string(code);
+      length = 2;
+    } else if (token.kind == TokenKind::kWord && token.lower == "đ") {
+      // "đ" is the Vietnamese dong; its key "d" would match too much.
+      item.type = ItemType::kWord;
+      item.word = WordKind::kCurrency;
+      item.value = "VND";
+    } else {
+      std::vector<std::string> keys;
+      for (size_t j = i; j < tokens.size() &&
+                         j < i + lexicon.max_phrase_tokens();
+           ++j) {
+        keys.push_back(tokens[j].key);
+      }
+      if (const LexiconEntry* entry = lexicon.Match(keys)) {
+        item.type = ItemType::kWord;
+        item.word = entry->kind;
+        item.value = entry->text;
+        item.number = entry->number;
+        length = entry->keys.size();
+      } else if (token.kind == TokenKind::kWord && token.upper_ascii &&
+                 IsCurrencyCode(token.text)) {
+        item.type = ItemType::kWord;
+        item.word = WordKind::kCurrency;
+        item.value = token.text;
+      } else if (IsCurrencySymbol(token)) {
+        return UnknownCurrency(token.text);
+      } else {
+        item.type = token.kind == TokenKind::kWord ? ItemType::kUnknownWord
+                                                   : ItemType::kUnknownSymbol;
+      }
+    }
+    item.surface = Surface(tokens, i, i + length);
+    items.push_back(std::move(item));
+    i += length;
+  }
+  return items;
+}
+
+// A number read from digits and words, before its sign.
+struct NumberValue {
+  std::string value;  // canonical, non-negative
+  bool scaled = false;
+  // When one coefficient carries all the scale words ("200 million",
+  // "5천만"), their product; the lower end of a range without scale words
+  // takes it over ("100-200 million").
+  std::string multiplier;
+};
+
+struct Amount {
+  NumberValue number;
+  bool negative = false;
+};
+
+// What the grammar read, before the unit is checked against the hint.
+struct Reading {
+  std::string low;   // canonical decimal
+  std::string high;  // canonical decimal; set for ranges only
+  v1::Comparator comparator = v1::COMPARATOR_UNSPECIFIED;
+  std::string currency;
+  bool percent = false;
+  bool per_1000 = false;
+  std::string noun_unit;  // the unit the nouns name, "" for none
+};
+
+class Parser {
+ public:
+  Parser(Language language, std::vector<Item> items)
+      : language_(language), items_(std::move(items)) {}
+
+  absl::StatusOr<Reading> Parse();
+
+ private:
+  bool IsWord(size_t i, WordKind kind) const {
+    return i < items_.size() && items_[i].type == ItemType::kWord &&
+           items_[i].word == kind;
+  }
+  bool IsNumber(size_t i) const {
+    return i < items_.size() && items_[i].type == ItemType::kNumber;
+  }
+  // Whether the item at `i` is part of a number (digits, number words,
+  // scale words, Korean units).
+  bool IsNumberLike(size_t i) const;
+  bool IsKoreanUnit(size_t i) const {
+    return IsWord(i, WordKind::kKoreanSmallUnit) ||
+           IsWord(i, WordKind::kKoreanBigUnit);
+  }
+
+  // Whether an amount starts at `i`: a number, maybe after a currency and a
+  // sign.
+  bool StartsAmount(size_t i) const {
+    if (IsWord(i, WordKind::kCurrency)) ++i;
+    if (IsWord(i, WordKind::kDash) || IsWord(i, WordKind::kPlus)) ++i;
+    return IsNumberLike(i) || IsWord(i, WordKind::kArticle);
+  }
+
+  absl::Status SetComparator(int comparator, const Item& item);
+  absl::Status AddCurrency(const std::string& code);
+  absl::StatusOr<Amount> ParseAmount(bool in_between);
+  absl::StatusOr<std::optional<NumberValue>> ParseNumber(bool in_between);
+  absl::StatusOr<NumberValue> ParseKoreanNumber();
+  std::optional<std::string> ParseCoefficient(bool in_between);
+  std::optional<int64_t> ParseEnglishWords(bool in_between);
+  absl::Status CheckNounPhrase(const std::vector<size_t>& run);
+  absl::Status Unexpected(size_t i) const;
+  absl::Status UnknownWords(size_t begin, size_t end) const;
+
+  const Language language_;
+  const std::vector<Item> items_;
+  size_t pos_ = 0;
+  Reading reading_;
+  const Item* comparator_item_ = nullptr;
+  std::vector<std::string> noun_units_;
+};
+
+bool Parser::IsNumberLike(size_t i) const {
+  if (IsNumber(i)) return true;
+  if (i >= items_.size() || items_[i].type != ItemType::kWord) return false;
+  switch (items_[i].word) {
+    case WordKind::kScale:
+    case WordKind::kKoreanSmallUnit:
+    case WordKind::kKoreanBigUnit:
+    case WordKind::kNumberWord:
+    case WordKind::kHalf:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status Parser::SetComparator(int comparator, const Item& item) {
+  auto value = static_cast<v1::Comparator>(comparator);
+  if (comparator_item_ != nullptr && reading_.comparator != value) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("two comparators, ", QuoteText(comparator_item_->surface),
+                     " and ", QuoteText(item.surface)));
+  }
+  reading_.comparator = value;
+  comparator_item_ = &item;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::AddCurrency(const std::string& code) {
+  if (!reading_.currency.empty() && reading_.currency != code) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "two currencies, ", reading_.currency, " and ", code));
+  }
+  reading_.currency = code;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::UnknownWords(size_t begin, size_t end) const {
+  std::vector<std::string> words;
+  for (size_t i = begin; i < end && i < items_.size(); ++i) {
+    const Item& item = items_[i];
+    // Three or four capitals where a currency code could stand.
+    if (item.type == ItemType::kUnknownWord && item.upper_ascii &&
+        (item.surface.size() == 3 || item.surface.size() == 4)) {
+      return UnknownCurrency(item.surface);
+    }
+    words.push_back(item.surface);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unrecognized words ", QuoteText(absl::StrJoin(words, " "))));
+}
+
+absl::Status Parser::Unexpected(size_t i) const {
+  bool any_number = false;
+  for (size_t j = 0; j < items_.size(); ++j) any_number |= IsNumberLike(j);
+  if (!any_number) return absl::InvalidArgumentError("no number found");
+  if (i >= items_.size()) {
+    return absl::InvalidArgumentError("the text ends before a number");
+  }
+  if (items_[i].type == ItemType::kUnknownWord) {
+    size_t end = i;
+    while (end < items_.size() && items_[end].type == ItemType::kUnknownWord) {
+      ++end;
+    }
+    return UnknownWords(i, end);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unexpected ", QuoteText(items_[i].surface)));
+}
+
+std::optional<int64_t> Parser::ParseEnglishWords(bool in_between) {
+  // Number words below a thousand ("two hundred and thirty-five"); larger
+  // numbers add scale words, which the caller reads.
+  enum class State { kStart, kUnits, kTeens, kTens, kHundred, kAnd };
+  size_t p = pos_;
+  int64_t value = 0;
+  State state = State::kStart;
+  if (IsWord(p, WordKind::kArticle)) {
+    if (IsWord(p + 1, WordKind::kScale)) {
+      pos_ = p + 1;
+      return 1;
+    }
+    if (!IsWord(p + 1, WordKind::kNumberWord) || items_[p + 1].number != 100) {
+      return std::nullopt;
+    }
+    value = 1;
+    state = State::kUnits;
+    ++p;
+  }
+  for (; p < items_.size(); ++p) {
+    if (IsWord(p, WordKind::kAnd) && !in_between && state == State::kHundred &&
+        IsWord(p + 1, WordKind::kNumberWord) && items_[p + 1].number < 100) {
+      state = State::kAnd;
+      continue;
+    }
+    if (!IsWord(p, WordKind::kNumberWord)) break;
+    const int word = items_[p].number;
+    const bool fresh = state == State::kStart || state == State::kHundred ||
+                       state == State::kAnd;
+    if (word == 100) {
+      if (state == State::kStart || state == State::kHundred ||
+          state == State::kAnd || value < 1 || value > 99) {
+        break;
+      }
+      value *= 100;
+      state = State::kHundred;
+    } else if (word >= 20) {
+      if (!fresh) break;
+      value += word;
+      state = State::kTens;
+    } else if (fresh) {
+      value += word;
+      state = word < 10 ? State::kUnits : State::kTeens;
+    } else if (state == State::kTens && word > 0 && word < 10) {
+      value += word;
+      state = State::kUnits;
+    } else {
+      break;
+    }
+  }
+  if (state == State::kStart) return std::nullopt;
+  if (state == State::kAnd) --p;  // "and" not followed by a number word
+  pos_ = p;
+  return value;
+}
+
+std::optional<std::string> Parser::ParseCoefficient(bool in_between) {
+  if (IsNumber(pos_)) return items_[pos_++].value;
+  if (IsWord(pos_, WordKind::kHalf)) {
+    // "half a million"
+    size_t p = pos_ + 1;
+    if (IsWord(p, WordKind::kArticle)) ++p;
+    if (!IsWord(p, WordKind::kScale)) return std::nullopt;
+    pos_ = p;
+    return "0.5";
+  }
+  if (std::optional<int64_t> words = ParseEnglishWords(in_between)) {
+    return absl::StrCat(*words);
+  }
+  // Vietnamese numerals count only before a scale word ("hai tỷ"): "năm"
+  // alone is "year".
+  if (pos_ < items_.size() && IsWord(pos_ + 1, WordKind::kScale)) {
+    if (std::optional<int> numeral =
+            QuantityLexicon::Get().VietnameseNumeral(items_[pos_].key)) {
+      ++pos_;
+      return absl::StrCat(*numeral);
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::optional<NumberValue>> Parser::ParseNumber(
+    bool in_between) {
+  for (size_t p = pos_; p < items_.size() && (IsNumber(p) || IsKoreanUnit(p));
+       ++p) {
+    if (IsKoreanUnit(p)) {
+      FS_ASSIGN_OR_RETURN(NumberValue korean, ParseKoreanNumber());
+      return korean;
+    }
+  }
+  // Terms of a coefficient and scale words, each smaller than the scale of
+  // the one before: "3 tỷ 500 triệu", "two million five hundred thousand".
+  struct Term {
+    std::string value;
+    std::string multiplier;
+    int scales = 0;
+  };
+  std::vector<Term> terms;
+  while (true) {
+    const size_t start = pos_;
+    const bool digits = IsNumber(pos_);
+    std::optional<std::string> coefficient = ParseCoefficient(in_between);
+    if (!coefficient) break;
+    Term term;
+    term.multiplier = "1";
+    while (IsWord(pos_, WordKind::kScale)) {
+      if (++term.scales > 3) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "too many scale words at ", QuoteText(items_[pos_].surface)));
+      }
+      term.multiplier = MultiplyDecimals(term.multiplier, items_[pos_].value);
+      ++pos_;
+    }
+    term.value = MultiplyDecimals(*coefficient, term.multiplier);
+    if (!terms.empty()) {
+      const Term& previous = terms.back();
+      bool continues = previous.scales > 0 && (term.scales > 0 || !digits) &&
+                       CompareDecimals(term.value, previous.multiplier) < 0;
+      if (!continues) {
+        pos_ = start;  // another number: left for the caller to report
+        break;
+      }
+    }
+    terms.push_back(std::move(term));
+  }
+  if (terms.empty()) return std::optional<NumberValue>();
+  NumberValue number;
+  number.value = "0";
+  for (const Term& term : terms) {
+    number.value = AddDecimals(number.value, term.value);
+    number.scaled |= term.scales > 0;
+  }
+  if (terms.size() == 1 && terms[0].scales > 0) {
+    number.multiplier = terms[0].multiplier;
+  }
+  return std::optional<NumberValue>(std::move(number));
+}
+
+absl::StatusOr<NumberValue> Parser::ParseKoreanNumber() {
+  // Korean groups digits by 만 (10^4), 억 (10^8) and 조 (10^12); within a
+  // group 천, 백 and 십 multiply the digits before them:
+  // "3조 5천억" = 3·10^12 + 5·10^3·10^8, "2천5백만" = (2·10^3 + 5·10^2)·10^4.
+  const size_t start = pos_;
+  std::string total = "0";
+  std::string group = "0";
+  bool group_set = false;
+  std::optional<std::string> pending;
+  std::string last_small;  // the last 천/백/십 in this group
+  std::string last_big;    // the last 만/억/조
+  std::string units = "1";
+  int numbers = 0;
+  auto malformed = [&]() {
+    std::vector<std::string> parts;
+    for (size_t i = start; i <= pos_ && i < items_.size(); ++i) {
+      parts.push_back(items_[i].surface);
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed Korean number ", QuoteText(absl::StrJoin(parts, " "))));
+  };
+  for (; pos_ < items_.size(); ++pos_) {
+    const Item& item = items_[pos_];
+    if (IsNumber(pos_)) {
+      if (pending) break;
+      pending = item.value;
+      ++numbers;
+    } else if (IsWord(pos_, WordKind::kKoreanSmallUnit)) {
+      if (!last_small.empty() && CompareDecimals(item.value, last_small) >= 0) {
+        return malformed();
+      }
+      group = AddDecimals(group, MultiplyDecimals(pending.value_or("1"),
+                                                  item.value));
+      group_set = true;
+      pending.reset();
+      last_small = item.value;
+      units = MultiplyDecimals(units, item.value);
+    } else if (IsWord(pos_, WordKind::kKoreanBigUnit)) {
+      if (!last_big.empty() && CompareDecimals(item.value, last_big) >= 0) {
+        return malformed();
+      }
+      std::string g = AddDecimals(group, pending.value_or("0"));
+      if (!group_set && !pending) g = "1";  // "만 명" is 10,000 people
+      total = AddDecimals(total, MultiplyDecimals(g, item.value));
+      group = "0";
+      group_set = false;
+      pending.reset();
+      last_small.clear();
+      last_big = item.value;
+      units = MultiplyDecimals(units, item.value);
+    } else {
+      break;
+    }
+  }
+  // Digits after a unit need a unit of their own ("5만 3" is not a number).
+  if (pending && (group_set || total != "0")) return malformed();
+  NumberValue number;
+  number.value = AddDecimals(AddDecimals(total, group), pending.value_or("0"));
+  number.scaled = true;
+  if (numbers == 1 && IsNumber(start)) number.multiplier = units;
+  return number;
+}
+
+absl::StatusOr<Amount> Parser::ParseAmount(bool in_between) {
+  Amount amount;
+  if (IsWord(pos_, WordKind::kCurrency)) {
+    FS_RETURN_IF_ERROR(AddCurrency(items_[pos_].value));
+    ++pos_;
+  }
+  if ((IsWord(pos_, WordKind::kDash) || IsWord(pos_, WordKind::kPlus)) &&
+      IsNumber(pos_ + 1) && !items_[pos_ + 1].space_before) {
+    amount.negative = IsWord(pos_, WordKind::kDash);
+    ++pos_;
+  }
+  FS_ASSIGN_OR_RETURN(std::optional<NumberValue> number,
+                      ParseNumber(in_between));
+  if (!number) return Unexpected(pos_);
+  amount.number = *std::move(number);
+  if (IsWord(pos_, WordKind::kCurrency)) {
+    FS_RETURN_IF_ERROR(AddCurrency(items_[pos_].value));
+    ++pos_;
+  }
+  if (IsWord(pos_, WordKind::kPercent)) {
+    reading_.percent = true;
+    ++pos_;
+  }
+  return amount;
+}
+
+absl::Status Parser::CheckNounPhrase(const std::vector<size_t>& run) {
+  // The head is the last word, particles aside.
+  size_t last = run.size();
+  while (last > 0 && IsWord(run[last - 1], WordKind::kParticle)) --last;
+  if (last == 0) return absl::OkStatus();  // particles only
+  if (!IsWord(run[last - 1], WordKind::kUnitNoun)) {
+    return UnknownWords(run.front(), run.back() + 1);
+  }
+  noun_units_.push_back(items_[run[last - 1]].value);
+  return absl::OkStatus();
+}
+
+std::string WithSign(const Amount& amount, const std::string& value) {
+  return amount.negative && value != "0" ? absl::StrCat("-", value) : value;
+}
+
+absl::StatusOr<Reading> Parser::Parse() {
+  const size_t n = items_.size();
+  std::vector<std::vector<size_t>> noun_phrases;
+  auto in_noun_phrase = [&](size_t i) {
+    return items_[i].type == ItemType::kUnknownWord ||
+           IsWord(i, WordKind::kUnitNoun) || IsWord(i, WordKind::kParticle);
+  };
+
+  // Korean may name what is counted, or the rate's base, before the number.
+  if (language_ == Language::kKorean) {
+    std::vector<size_t> lead;
+    for (; pos_ < n; ++pos_) {
+      if (in_noun_phrase(pos_)) {
+        lead.push_back(pos_);
+      } else if (items_[pos_].type == ItemType::kPer1000) {
+        reading_.per_1000 = true;
+      } else {
+        break;
+      }
+    }
+    if (!lead.empty()) noun_phrases.push_back(std::move(lead));
+  }
+
+  bool between = false;  // "between" (joins with "and")
+  bool from = false;     // "from", "từ" (join with "to", "đến")
+  for (; pos_ < n; ++pos_) {
+    const Item& item = items_[pos_];
+    if (IsWord(pos_, WordKind::kPrefixComparator)) {
+      FS_RETURN_IF_ERROR(SetComparator(item.number, item));
+    } else if (IsWord(pos_, WordKind::kFiller)) {
+      continue;
+    } else if (IsWord(pos_, WordKind::kRangeOpen) && !between && !from) {
+      (item.number == 1 ? between : from) = true;
+    } else {
+      break;
+    }
+  }
+
+  FS_ASSIGN_OR_RETURN(Amount low, ParseAmount(between));
+  auto is_range_join = [&](size_t i) {
+    return IsWord(i, WordKind::kRangeJoin) || IsWord(i, WordKind::kDash) ||
+           (between && IsWord(i, WordKind::kAnd));
+  };
+  // A unit written on both ends: "100명에서 200명".
+  if (IsWord(pos_, WordKind::kUnitNoun) && is_range_join(pos_ + 1)) {
+    noun_units_.push_back(items_[pos_++].value);
+  }
+  std::optional<Amount> high;
+  if (is_range_join(pos_)) {
+    const size_t join = pos_++;
+    if (!StartsAmount(pos_)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the range has no number after ",
+                       QuoteText(items_[join].surface)));
+    }
+    FS_ASSIGN_OR_RETURN(high, ParseAmount(between));
+  } else if (between || from) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a range needs two numbers joined by ",
+        between ? "\"and\"" : "a word such as \"to\""));
+  }
+
+  // The tail.
+  std::vector<size_t> run;  // the noun phrase being read
+  bool modifiers = false;   // the rest only describes what is counted
+  auto close_run = [&]() -> absl::Status {
+    if (run.empty()) return absl::OkStatus();
+    absl::Status status = CheckNounPhrase(run);
+    run.clear();
+    return status;
+  };
+  for (; pos_ < n; ++pos_) {
+    const Item& item = items_[pos_];
+    if (IsNumberLike(pos_)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "more than one number (", QuoteText(item.surface),
+          " follows the first; a range needs a word such as \"to\" or "
+          "\"-\" between its ends)"));
+    }
+    if (item.type == ItemType::kPer1000) {
+      FS_RETURN_IF_ERROR(close_run());
+      reading_.per_1000 = true;
+      continue;
+    }
+    if (IsWord(pos_, WordKind::kPostfixComparator)) {
+      FS_RETURN_IF_ERROR(close_run());
+      FS_RETURN_IF_ERROR(SetComparator(item.number, item));
+      continue;
+    }
+    if (modifiers) continue;
+    if (language_ == Language::kVietnamese) {
+      // The head noun comes first; what follows it modifies it.
+      if (IsWord(pos_, WordKind::kUnitNoun)) {
+        noun_units_.push_back(item.value);
+        modifiers = true;
+        continue;
+      }
+      if (item.type == ItemType::kUnknownWord) {
+        size_t end = pos_;
+        while (end < n && items_[end].type == ItemType::kUnknownWord) ++end;
+        return UnknownWords(pos_, end);
+      }
+    } else if (in_noun_phrase(pos_)) {
+      run.push_back(pos_);
+      continue;
+    }
+    FS_RETURN_IF_ERROR(close_run());
+    if (IsWord(pos_, WordKind::kCurrency)) {
+      FS_RETURN_IF_ERROR(AddCurrency(item.value));
+    } else if (IsWord(pos_, WordKind::kPercent)) {
+      reading_.percent = true;
+      // "10% doanh nghiệp": what follows says of what.
+      modifiers = language_ == Language::kVietnamese;
+    } else if (IsWord(pos_, WordKind::kOf) && reading_.percent) {
+      modifiers = true;  // "10 percent of companies"
+    } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
+      FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
+    } else if (IsWord(pos_, WordKind::kUntil)) {
+      if (!high) FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_MOST, item));
+    } else {
+      return Unexpected(pos_);
+    }
+  }
+  FS_RETURN_IF_ERROR(close_run());
+  for (std::vector<size_t>& phrase : noun_phrases) {
+    FS_RETURN_IF_ERROR(CheckNounPhrase(phrase));
+  }
+
+  // Nouns: counters that name no unit ("개") give way to those that do.
+  for (const std::string& unit : noun_units_) {
+    if (unit.empty()) continue;
+    if (!reading_.noun_unit.empty() && reading_.noun_unit != unit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the text names two units, \"", reading_.noun_unit, "\" and \"",
+          unit, "\""));
+    }
+    reading_.noun_unit = unit;
+  }
+
+  // Amounts. A lower end without scale words takes the upper end's, when it
+  // then stays below it: "10-15 triệu" is 10 to 15 million, but "500,000 to
+  // 1 million" starts at 500,000.
+  if (high && !low.number.scaled && !high->number.multiplier.empty() &&
+      !low.negative && !high->negative) {
+    std::string scaled =
+        MultiplyDecimals(low.number.value, high->number.multiplier);
+    if (CompareDecimals(scaled, high->number.value) <= 0) {
+      low.number.value = std::move(scaled);
+    }
+  }
+  reading_.low = WithSign(low, low.number.value);
+  if (high) {
+    reading_.high = WithSign(*high, high->number.value);
+    if (reading_.comparator != v1::COMPARATOR_UNSPECIFIED &&
+        reading_.comparator != v1::COMPARATOR_APPROXIMATELY) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a range cannot also be ", QuoteText(comparator_item_->surface)));
+    }
+    reading_.comparator = v1::COMPARATOR_RANGE;
+  }
+  for (const std::string* value : {&reading_.low, &reading_.high}) {
+    if (value->size() > kMaxDecimalLength) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the amount is longer than ", kMaxDecimalLength, " characters"));
+    }
+  }
+  if (high && CompareDecimals(reading_.low, reading_.high) > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the range ends (", reading_.high, ") below its start (",
+                     reading_.low, ")"));
+  }
+  return reading_;
+}
+
+// The unit the reading names, or "" if none.
+absl::StatusOr<std::string> NamedUnit(const Reading& reading) {
+  std::vector<std::string> named;
+  if (!reading.currency.empty()) named.push_back(reading.currency);
+  if (reading.percent) named.emplace_back(kUnitPercent);
+  if (reading.per_1000) named.emplace_back(kUnitPer1000People);
+  // What a percentage or a rate counts ("10% of companies") is not its unit;
+  // money is not counted in people.
+  if (!reading.noun_unit.empty() &&
+      (named.empty() || !reading.currency.empty())) {
+    named.push_back(reading.noun_unit);
+  }
+  if (named.size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the text names two units, \"", named[0], "\" and \"", named[1],
+        "\""));
+  }
+  return named.empty() ? std::string() : named[0];
+}
+
+absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
+                                        const Reading& reading,
+                                        const UnitHint& hint) {
+  FS_ASSIGN_OR_RETURN(std::string unit, NamedUnit(reading));
+  if (!unit.empty()) {
+    FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));
+    return unit;
+  }
+  if (hint.allowed_units.size() == 1) {
+    FS_ASSIGN_OR_RETURN(unit, CanonicalizeUnit(hint.allowed_units[0]));
+  } else {
+    switch (hint.dimension) {
+      case v1::UNIT_DIMENSION_MONEY:
+        return absl::InvalidArgumentError(
+            absl::StrCat("no currency in ", QuoteText(text)));
+      case v1::UNIT_DIMENSION_RATIO:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "no unit in ", QuoteText(text),
+            " (a ratio needs \"%\" or \"per 1,000 people\")"));
+      case v1::UNIT_DIMENSION_DURATION:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "no unit in ", QuoteText(text),
+            " (a duration needs years, months or days)"));
+      default:
+        unit = std::string(kUnitCount);
+    }
+  }
+  FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));
+  return unit;
+}
+
+absl::Status CheckSign(absl::string_view amount, absl::string_view unit) {
+  v1::UnitDimension dimension = DimensionOfUnit(unit);
+  if (!amount.empty() && amount[0] == '-' &&
+      (dimension == v1::UNIT_DIMENSION_COUNT ||
+       dimension == v1::UNIT_DIMENSION_DURATION)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a negative amount (", amount, ") of \"", unit, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckUnitFitsHint(absl::string_view unit, const UnitHint& hint) {
+  if (!hint.allowed_units.empty()) {
+    bool allowed = false;
+    std::vector<std::string> names;
+    for (const std::string& a : hint.allowed_units) {
+      absl::StatusOr<std::string> canonical = CanonicalizeUnit(a);
+      names.push_back(canonical.ok() ? *canonical : a);
+      allowed |= names.back() == unit;
+    }
+    if (!allowed) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unit \"", unit, "\" is not among the allowed units (",
+          absl::StrJoin(names, ", "), ")"));
+    }
+  }
+  if (hint.dimension != v1::UNIT_DIMENSION_UNSPECIFIED &&
+      DimensionOfUnit(unit) != hint.dimension) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unit \"", unit, "\" is a ", DimensionName(DimensionOfUnit(unit)),
+        " unit, but a ", DimensionName(hint.dimension), " unit is expected"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
+                                               absl::string_view language,
+                                               const UnitHint& hint) {
+  auto fail = [text](const absl::Status& status) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read ", QuoteText(text), " as a quantity: ",
+        status.message()));
+  };
+  const Language lang = LanguageFromTag(language);
+  absl::StatusOr<std::vector<Token>> tokens = Tokenize(text);
+  if (!tokens.ok()) return fail(tokens.status());
+  absl::StatusOr<std::vector<Item>> items =
+      Classify(PrepareQuantityTokens(*std::move(tokens), true), lang);
+  if (!items.ok()) return fail(items.status());
+  absl::StatusOr<Reading> reading = Parser(lang, *std::move(items)).Parse();
+  if (!reading.ok()) return fail(reading.status());
+  absl::StatusOr<std::string> unit = ResolveUnit(text, *reading, hint);
+  if (!unit.ok()) return fail(unit.status());
+  if (absl::Status sign = CheckSign(reading->low, *unit); !sign.ok()) {
+    return fail(sign);
+  }
+
+  v1::Quantity quantity;
+  quantity.set_amount(reading->low);
+  quantity.set_unit(*unit);
+  quantity.set_surface_text(std::string(text));
+  if (reading->comparator == v1::COMPARATOR_RANGE) {
+    quantity.set_comparator(v1::COMPARATOR_RANGE);
+    quantity.set_lower_bound(reading->low);
+    quantity.set_upper_bound(reading->high);
+  } else {
+    quantity.set_comparator(reading->comparator == v1::COMPARATOR_UNSPECIFIED
+                                ? v1::COMPARATOR_EXACT
+                                : reading->comparator);
+  }
+  return quantity;
+}
+
+absl::StatusOr<v1::Quantity> CanonicalizeQuantity(
+    const v1::Quantity& quantity) {
+  auto bad = [](absl::string_view field, const absl::Status& status) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid quantity: ", field, ": ", status.message()));
+  };
+  auto decimal = [&](absl::string_view field,
+                     const std::string& value) -> absl::StatusOr<std::string> {
+    if (value.empty()) {
+      return bad(field, absl::InvalidArgumentError("is empty"));
+    }
+    absl::StatusOr<std::string> canonical = CanonicalizeDecimal(value);
+    if (!canonical.ok()) return bad(field, canonical.status());
+    return canonical;
+  };
+
+  v1::Quantity out = quantity;
+  if (quantity.unit().empty()) {
+    return bad("unit", absl::InvalidArgumentError("is empty"));
+  }
+  absl::StatusOr<std::string> unit = CanonicalizeUnit(quantity.unit());
+  if (!unit.ok()) return bad("unit", unit.status());
+  out.set_unit(*unit);
+
+  if (!v1::Comparator_IsValid(quantity.comparator())) {
+    return bad("comparator", absl::InvalidArgumentError(absl::StrCat(
+                                 "unknown value ", quantity.comparator())));
+  }
+  if (quantity.comparator() == v1::COMPARATOR_RANGE) {
+    FS_ASSIGN_OR_RETURN(std::string lower,
+                        decimal("lower_bound", quantity.lower_bound()));
+    FS_ASSIGN_OR_RETURN(std::string upper,
+                        decimal("upper_bound", quantity.upper_bound()));
+    if (CompareDecimals(lower, upper) > 0) {
+      return bad("lower_bound",
+                 absl::InvalidArgumentError(absl::StrCat(
+                     lower, " is above upper_bound ", upper)));
+    }
+    std::string amount = lower;
+    if (!quantity.amount().empty()) {
+      FS_ASSIGN_OR_RETURN(amount, decimal("amount", quantity.amount()));
+      if (amount != lower) {
+        return bad("amount", absl::InvalidArgumentError(absl::StrCat(
+                                 amount, " of a COMPARATOR_RANGE must equal "
+                                 "lower_bound ", lower)));
+      }
+    }
+    out.set_amount(amount);
+    out.set_lower_bound(lower);
+    out.set_upper_bound(upper);
+  } else {
+    if (!quantity.lower_bound().empty() || !quantity.upper_bound().empty()) {
+      return bad("lower_bound/upper_bound",
+                 absl::InvalidArgumentError(
+                     "only a COMPARATOR_RANGE quantity has bounds"));
+    }
+    FS_ASSIGN_OR_RETURN(std::string amount,
+                        decimal("amount", quantity.amount()));
+    out.set_amount(amount);
+    if (quantity.comparator() == v1::COMPARATOR_UNSPECIFIED) {
+      out.set_comparator(v1::COMPARATOR_EXACT);
+    }
+  }
+  if (absl::Status sign = CheckSign(out.amount(), out.unit()); !sign.ok()) {
+    return bad("amount", sign);
+  }
+  return out;
+}
+
+}  // namespace factstore::normalizer

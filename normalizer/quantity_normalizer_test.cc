@@ -1,0 +1,806 @@
+#include "normalizer/quantity_normalizer.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "normalizer/test_names.h"
+#include "normalizer/text_tokens.h"
+
+namespace factstore::normalizer {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr v1::Comparator EXACT = v1::COMPARATOR_EXACT;
+constexpr v1::Comparator APPROX = v1::COMPARATOR_APPROXIMATELY;
+constexpr v1::Comparator MORE = v1::COMPARATOR_MORE_THAN;
+constexpr v1::Comparator AT_LEAST = v1::COMPARATOR_AT_LEAST;
+constexpr v1::Comparator LESS = v1::COMPARATOR_LESS_THAN;
+constexpr v1::Comparator AT_MOST = v1::COMPARATOR_AT_MOST;
+constexpr v1::Comparator RANGE = v1::COMPARATOR_RANGE;
+
+struct QuantityCase {
+  const char* text;
+  const char* language;
+  const char* amount;
+  const char* unit;
+  v1::Comparator comparator;
+  const char* lower = "";
+  const char* upper = "";
+};
+
+class NormalizeQuantityTest : public ::testing::TestWithParam<QuantityCase> {};
+
+TEST_P(NormalizeQuantityTest, ReadsCanonicalQuantity) {
+  const QuantityCase& c = GetParam();
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity(c.text, c.language, {});
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->amount(), c.amount);
+  EXPECT_EQ(q->unit(), c.unit);
+  EXPECT_EQ(q->comparator(), c.comparator)
+      << v1::Comparator_Name(q->comparator());
+  EXPECT_EQ(q->lower_bound(), c.lower);
+  EXPECT_EQ(q->upper_bound(), c.upper);
+  EXPECT_EQ(q->surface_text(), c.text);
+}
+
+std::string QuantityCaseName(
+    const ::testing::TestParamInfo<QuantityCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+// The examples from the project's seed articles.
+const QuantityCase kSeedCases[] = {
+    {"US$85.9 billion", "en", "85900000000", "USD", EXACT},
+    {"approximately 53,000 people", "en", "53000", "person", APPROX},
+    {"khoảng 53.000 người", "vi", "53000", "person", APPROX},
+    {"37 educational institutions", "en", "37", "organization", EXACT},
+    {"around 6,000 students", "en", "6000", "person", APPROX},
+    {"$600 billion", "en", "600000000000", "USD", EXACT},
+    {"$800 billion", "en", "800000000000", "USD", EXACT},
+    {"2.3 technology companies per 1,000 residents", "en", "2.3",
+     "per_1000_people", EXACT},
+    {"Nearly 20 Vietnamese digital tech firms", "en", "20", "organization",
+     APPROX},
+    {"150 delegates", "en", "150", "person", EXACT},
+    {"more than 10 Vietnamese digital firms", "en", "10", "organization",
+     MORE},
+    {"740,000 IT officers", "en", "740000", "person", EXACT},
+    {"490,000 workers", "en", "490000", "person", EXACT},
+    {"30 years", "en", "30", "year", EXACT},
+    {"85,9 tỷ USD", "vi", "85900000000", "USD", EXACT},
+    {"600억 달러", "ko", "60000000000", "USD", EXACT},
+    {"약 5만 3천 명", "ko", "53000", "person", APPROX},
+    {"53,000 digital technology professionals", "en", "53000", "person",
+     EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(Seeds, NormalizeQuantityTest,
+                         ::testing::ValuesIn(kSeedCases), QuantityCaseName);
+
+const QuantityCase kEnglishCases[] = {
+    // Plain numbers and separators.
+    {"0", "en", "0", "count", EXACT},
+    {"7", "en", "7", "count", EXACT},
+    {"007", "en", "7", "count", EXACT},
+    {"1,234", "en", "1234", "count", EXACT},
+    {"1,234.5", "en", "1234.5", "count", EXACT},
+    {"1,234,567", "en", "1234567", "count", EXACT},
+    {"1,234,567.891", "en", "1234567.891", "count", EXACT},
+    {"2.50", "en", "2.5", "count", EXACT},
+    {"1.234", "en", "1.234", "count", EXACT},
+    {"0.05", "en", "0.05", "count", EXACT},
+    {"1.234,5", "en", "1234.5", "count", EXACT},
+    {"1.234.567", "en", "1234567", "count", EXACT},
+    {"53,000.", "en", "53000", "count", EXACT},
+    {"(53,000)", "en", "53000", "count", EXACT},
+    {"-5%", "en", "-5", "percent", EXACT},
+    {"−2.3%", "en", "-2.3", "percent", EXACT},
+    {"+5%", "en", "5", "percent", EXACT},
+    {"１２３", "en", "123", "count", EXACT},
+    // Scale words.
+    {"5 thousand", "en", "5000", "count", EXACT},
+    {"85.9 billion", "en", "85900000000", "count", EXACT},
+    {"1.5 million", "en", "1500000", "count", EXACT},
+    {"3 trillion", "en", "3000000000000", "count", EXACT},
+    {"2.5 Million", "en", "2500000", "count", EXACT},
+    {"85.9bn", "en", "85900000000", "count", EXACT},
+    {"85.9 bn", "en", "85900000000", "count", EXACT},
+    {"5k", "en", "5000", "count", EXACT},
+    {"5K", "en", "5000", "count", EXACT},
+    {"$5m", "en", "5000000", "USD", EXACT},
+    {"$5M", "en", "5000000", "USD", EXACT},
+    {"$5 mn", "en", "5000000", "USD", EXACT},
+    {"$2tn", "en", "2000000000000", "USD", EXACT},
+    {"$3B", "en", "3000000000", "USD", EXACT},
+    {"1.2 thousand million", "en", "1200000000", "count", EXACT},
+    {"2 million 500 thousand", "en", "2500000", "count", EXACT},
+    // Number words.
+    {"one", "en", "1", "count", EXACT},
+    {"ten people", "en", "10", "person", EXACT},
+    {"Twelve firms", "en", "12", "organization", EXACT},
+    {"nineteen", "en", "19", "count", EXACT},
+    {"twenty", "en", "20", "count", EXACT},
+    {"twenty-five", "en", "25", "count", EXACT},
+    {"twenty five", "en", "25", "count", EXACT},
+    {"ninety-nine years", "en", "99", "year", EXACT},
+    {"a hundred", "en", "100", "count", EXACT},
+    {"one hundred", "en", "100", "count", EXACT},
+    {"two hundred and thirty-five", "en", "235", "count", EXACT},
+    {"three hundred five", "en", "305", "count", EXACT},
+    {"a million", "en", "1000000", "count", EXACT},
+    {"one million", "en", "1000000", "count", EXACT},
+    {"a thousand", "en", "1000", "count", EXACT},
+    {"two thousand", "en", "2000", "count", EXACT},
+    {"fifty thousand", "en", "50000", "count", EXACT},
+    {"two hundred thousand", "en", "200000", "count", EXACT},
+    {"two million five hundred thousand", "en", "2500000", "count", EXACT},
+    {"half a million", "en", "500000", "count", EXACT},
+    {"half a billion dollars", "en", "500000000", "USD", EXACT},
+    {"a dozen", "en", "12", "count", EXACT},
+    {"two dozen", "en", "24", "count", EXACT},
+    {"a dozen companies", "en", "12", "organization", EXACT},
+    {"zero", "en", "0", "count", EXACT},
+    // Money.
+    {"$85.9 billion", "en", "85900000000", "USD", EXACT},
+    {"US$ 85.9 billion", "en", "85900000000", "USD", EXACT},
+    {"USD 85.9 billion", "en", "85900000000", "USD", EXACT},
+    {"85.9 billion USD", "en", "85900000000", "USD", EXACT},
+    {"85.9 billion US dollars", "en", "85900000000", "USD", EXACT},
+    {"85.9 billion U.S. dollars", "en", "85900000000", "USD", EXACT},
+    {"85.9 billion dollars", "en", "85900000000", "USD", EXACT},
+    {"1 dollar", "en", "1", "USD", EXACT},
+    {"$1,500", "en", "1500", "USD", EXACT},
+    {"1,500$", "en", "1500", "USD", EXACT},
+    {"€5 million", "en", "5000000", "EUR", EXACT},
+    {"5 million euros", "en", "5000000", "EUR", EXACT},
+    {"EUR 12.5", "en", "12.5", "EUR", EXACT},
+    {"£3bn", "en", "3000000000", "GBP", EXACT},
+    {"10 million pounds", "en", "10000000", "GBP", EXACT},
+    {"¥100 million", "en", "100000000", "JPY", EXACT},
+    {"500 million yen", "en", "500000000", "JPY", EXACT},
+    {"JPY 1,000", "en", "1000", "JPY", EXACT},
+    {"10 billion yuan", "en", "10000000000", "CNY", EXACT},
+    {"CNY 7", "en", "7", "CNY", EXACT},
+    {"RMB 7 billion", "en", "7000000000", "CNY", EXACT},
+    {"₩5,000", "en", "5000", "KRW", EXACT},
+    {"5,000 won", "en", "5000", "KRW", EXACT},
+    {"KRW 1 trillion", "en", "1000000000000", "KRW", EXACT},
+    {"VND 5 trillion", "en", "5000000000000", "VND", EXACT},
+    {"5 trillion dong", "en", "5000000000000", "VND", EXACT},
+    {"5 trillion Vietnamese dong", "en", "5000000000000", "VND", EXACT},
+    {"HK$10 million", "en", "10000000", "HKD", EXACT},
+    {"A$5", "en", "5", "AUD", EXACT},
+    {"S$2 billion", "en", "2000000000", "SGD", EXACT},
+    {"THB 300", "en", "300", "THB", EXACT},
+    {"NZ$40", "en", "40", "NZD", EXACT},
+    {"C$ 12 million", "en", "12000000", "CAD", EXACT},
+    {"NT$3 billion", "en", "3000000000", "TWD", EXACT},
+    {"CHF 40", "en", "40", "CHF", EXACT},
+    {"$0.5 million", "en", "500000", "USD", EXACT},
+    // Comparators.
+    {"about 100", "en", "100", "count", APPROX},
+    {"around 100", "en", "100", "count", APPROX},
+    {"approx. 100", "en", "100", "count", APPROX},
+    {"some 6,000 students", "en", "6000", "person", APPROX},
+    {"nearly 20", "en", "20", "count", APPROX},
+    {"almost 1,000 people", "en", "1000", "person", APPROX},
+    {"roughly $5 billion", "en", "5000000000", "USD", APPROX},
+    {"an estimated 5,000 workers", "en", "5000", "person", APPROX},
+    {"estimated 5,000", "en", "5000", "count", APPROX},
+    {"close to 50 firms", "en", "50", "organization", APPROX},
+    {"Approximately 53,000 people", "en", "53000", "person", APPROX},
+    {"more than 10", "en", "10", "count", MORE},
+    {"over 1,000 people", "en", "1000", "person", MORE},
+    {"above 5%", "en", "5", "percent", MORE},
+    {"upwards of $2 billion", "en", "2000000000", "USD", MORE},
+    {"in excess of 300", "en", "300", "count", MORE},
+    {"just over 40%", "en", "40", "percent", MORE},
+    {"at least 150 delegates", "en", "150", "person", AT_LEAST},
+    {"no fewer than 20 firms", "en", "20", "organization", AT_LEAST},
+    {"no less than $1 billion", "en", "1000000000", "USD", AT_LEAST},
+    {"a minimum of 3 years", "en", "3", "year", AT_LEAST},
+    {"up to 500 students", "en", "500", "person", AT_MOST},
+    {"at most 5", "en", "5", "count", AT_MOST},
+    {"no more than 10%", "en", "10", "percent", AT_MOST},
+    {"as many as 5,000 visitors", "en", "5000", "person", AT_MOST},
+    {"less than 10%", "en", "10", "percent", LESS},
+    {"under 500 employees", "en", "500", "person", LESS},
+    {"below 2 percent", "en", "2", "percent", LESS},
+    {"fewer than 100 companies", "en", "100", "organization", LESS},
+    {"100+", "en", "100", "count", AT_LEAST},
+    {"100+ companies", "en", "100", "organization", AT_LEAST},
+    {"100 or more", "en", "100", "count", AT_LEAST},
+    {"100 people or more", "en", "100", "person", AT_LEAST},
+    {"5% and above", "en", "5", "percent", AT_LEAST},
+    {"50 or fewer", "en", "50", "count", AT_MOST},
+    {"a total of 500 delegates", "en", "500", "person", EXACT},
+    // Ranges.
+    {"between 100 and 200", "en", "100", "count", RANGE, "100", "200"},
+    {"100-200", "en", "100", "count", RANGE, "100", "200"},
+    {"100 - 200", "en", "100", "count", RANGE, "100", "200"},
+    {"100–200 people", "en", "100", "person", RANGE, "100", "200"},
+    {"100 to 200", "en", "100", "count", RANGE, "100", "200"},
+    {"from 100 to 200 students", "en", "100", "person", RANGE, "100", "200"},
+    {"10-15%", "en", "10", "percent", RANGE, "10", "15"},
+    {"10%-15%", "en", "10", "percent", RANGE, "10", "15"},
+    {"between 10% and 15%", "en", "10", "percent", RANGE, "10", "15"},
+    {"$100-200 million", "en", "100000000", "USD", RANGE, "100000000",
+     "200000000"},
+    {"$1.5-2 billion", "en", "1500000000", "USD", RANGE, "1500000000",
+     "2000000000"},
+    {"between 5 and 10 million", "en", "5000000", "count", RANGE, "5000000",
+     "10000000"},
+    {"$5 million to $10 million", "en", "5000000", "USD", RANGE, "5000000",
+     "10000000"},
+    {"500,000 to 1 million", "en", "500000", "count", RANGE, "500000",
+     "1000000"},
+    {"about 10-15%", "en", "10", "percent", RANGE, "10", "15"},
+    {"between one hundred and two hundred", "en", "100", "count", RANGE,
+     "100", "200"},
+    {"5-5", "en", "5", "count", RANGE, "5", "5"},
+    {"-5 to 5%", "en", "-5", "percent", RANGE, "-5", "5"},
+    // Percentages and ratios.
+    {"5%", "en", "5", "percent", EXACT},
+    {"5 %", "en", "5", "percent", EXACT},
+    {"12.5 percent", "en", "12.5", "percent", EXACT},
+    {"12.5 per cent", "en", "12.5", "percent", EXACT},
+    {"7 pct", "en", "7", "percent", EXACT},
+    {"５％", "en", "5", "percent", EXACT},
+    {"10 percent of companies", "en", "10", "percent", EXACT},
+    {"2.3 per 1,000 people", "en", "2.3", "per_1000_people", EXACT},
+    {"2.3 per 1000 inhabitants", "en", "2.3", "per_1000_people", EXACT},
+    {"4 per thousand residents", "en", "4", "per_1000_people", EXACT},
+    {"4 doctors per 1,000 population", "en", "4", "per_1000_people", EXACT},
+    // Units from nouns.
+    {"5 people", "en", "5", "person", EXACT},
+    {"1 person", "en", "1", "person", EXACT},
+    {"6,000 graduates", "en", "6000", "person", EXACT},
+    {"53,000 digital technology professionals", "en", "53000", "person",
+     EXACT},
+    {"200 engineers", "en", "200", "person", EXACT},
+    {"20 university students", "en", "20", "person", EXACT},
+    {"10 universities", "en", "10", "organization", EXACT},
+    {"3 associations", "en", "3", "organization", EXACT},
+    {"45 South Korean enterprises", "en", "45", "organization", EXACT},
+    {"12 start-ups", "en", "12", "organization", EXACT},
+    {"1 company", "en", "1", "organization", EXACT},
+    {"5 agreements", "en", "5", "document", EXACT},
+    {"two MOUs", "en", "2", "document", EXACT},
+    {"3 conferences", "en", "3", "event", EXACT},
+    {"10 events", "en", "10", "event", EXACT},
+    {"5,000 jobs", "en", "5000", "count", EXACT},
+    {"12 projects", "en", "12", "count", EXACT},
+    {"1 year", "en", "1", "year", EXACT},
+    {"18 months", "en", "18", "month", EXACT},
+    {"90 days", "en", "90", "day", EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(English, NormalizeQuantityTest,
+                         ::testing::ValuesIn(kEnglishCases), QuantityCaseName);
+
+const QuantityCase kVietnameseCases[] = {
+    // Numbers and separators.
+    {"53.000", "vi", "53000", "count", EXACT},
+    {"1.234.567", "vi", "1234567", "count", EXACT},
+    {"1.234,5", "vi", "1234.5", "count", EXACT},
+    {"85,9", "vi", "85.9", "count", EXACT},
+    {"1,234", "vi", "1.234", "count", EXACT},
+    {"85.9", "vi", "85.9", "count", EXACT},
+    {"0.500", "vi", "0.5", "count", EXACT},
+    {"1,234.5", "vi", "1234.5", "count", EXACT},
+    // Scale words, with and without diacritics.
+    {"5 nghìn", "vi", "5000", "count", EXACT},
+    {"5 ngàn", "vi", "5000", "count", EXACT},
+    {"5 nghin", "vi", "5000", "count", EXACT},
+    {"3 triệu", "vi", "3000000", "count", EXACT},
+    {"3 trieu", "vi", "3000000", "count", EXACT},
+    {"85,9 tỷ", "vi", "85900000000", "count", EXACT},
+    {"85,9 tỉ", "vi", "85900000000", "count", EXACT},
+    {"85,9 ty", "vi", "85900000000", "count", EXACT},
+    {"1,5 nghìn tỷ", "vi", "1500000000000", "count", EXACT},
+    {"2 ngàn tỷ đồng", "vi", "2000000000000", "VND", EXACT},
+    {"3 tỷ 500 triệu", "vi", "3500000000", "count", EXACT},
+    {"1 triệu 200 nghìn", "vi", "1200000", "count", EXACT},
+    {"hai tỷ", "vi", "2000000000", "count", EXACT},
+    {"năm triệu người", "vi", "5000000", "person", EXACT},
+    {"một triệu", "vi", "1000000", "count", EXACT},
+    {"năm trăm nghìn", "vi", "500000", "count", EXACT},
+    // Money.
+    {"85,9 tỷ USD", "vi", "85900000000", "USD", EXACT},
+    {"85.9 tỷ USD", "vi", "85900000000", "USD", EXACT},
+    {"85,9 tỷ đô la", "vi", "85900000000", "USD", EXACT},
+    {"85,9 tỷ đô la Mỹ", "vi", "85900000000", "USD", EXACT},
+    {"85,9 tỷ đô-la Mỹ", "vi", "85900000000", "USD", EXACT},
+    {"600 tỷ đô", "vi", "600000000000", "USD", EXACT},
+    {"5.000 tỷ đồng", "vi", "5000000000000", "VND", EXACT},
+    {"5.000 ty dong", "vi", "5000000000000", "VND", EXACT},
+    {"5.000 tỷ VND", "vi", "5000000000000", "VND", EXACT},
+    {"5.000 tỷ VNĐ", "vi", "5000000000000", "VND", EXACT},
+    {"50.000đ", "vi", "50000", "VND", EXACT},
+    {"50.000 đ", "vi", "50000", "VND", EXACT},
+    {"50.000₫", "vi", "50000", "VND", EXACT},
+    {"10 triệu euro", "vi", "10000000", "EUR", EXACT},
+    {"100 triệu yên", "vi", "100000000", "JPY", EXACT},
+    {"7 tỷ nhân dân tệ", "vi", "7000000000", "CNY", EXACT},
+    {"3 triệu bảng Anh", "vi", "3000000", "GBP", EXACT},
+    {"1 triệu won", "vi", "1000000", "KRW", EXACT},
+    {"US$85,9 tỷ", "vi", "85900000000", "USD", EXACT},
+    // Comparators.
+    {"khoảng 53.000 người", "vi", "53000", "person", APPROX},
+    {"khoang 53.000 nguoi", "vi", "53000", "person", APPROX},
+    {"gần 20 doanh nghiệp", "vi", "20", "organization", APPROX},
+    {"chừng 100 người", "vi", "100", "person", APPROX},
+    {"ước tính 5.000 lao động", "vi", "5000", "person", APPROX},
+    {"xấp xỉ 10%", "vi", "10", "percent", APPROX},
+    {"hơn 10 doanh nghiệp", "vi", "10", "organization", MORE},
+    {"trên 1.000 người", "vi", "1000", "person", MORE},
+    {"ít nhất 150 đại biểu", "vi", "150", "person", AT_LEAST},
+    {"tối thiểu 3 năm", "vi", "3", "year", AT_LEAST},
+    {"dưới 5%", "vi", "5", "percent", LESS},
+    {"chưa đến 100 người", "vi", "100", "person", LESS},
+    {"tối đa 500 sinh viên", "vi", "500", "person", AT_MOST},
+    {"không quá 10 tỷ đồng", "vi", "10000000000", "VND", AT_MOST},
+    {"lên tới 800 tỷ USD", "vi", "800000000000", "USD", AT_MOST},
+    {"100 người trở lên", "vi", "100", "person", AT_LEAST},
+    // Ranges.
+    {"từ 100 đến 200", "vi", "100", "count", RANGE, "100", "200"},
+    {"từ 100 đến 200 người", "vi", "100", "person", RANGE, "100", "200"},
+    {"100 - 200 người", "vi", "100", "person", RANGE, "100", "200"},
+    {"10-15%", "vi", "10", "percent", RANGE, "10", "15"},
+    {"10 đến 15 triệu", "vi", "10000000", "count", RANGE, "10000000",
+     "15000000"},
+    {"khoảng 10-15 tỷ USD", "vi", "10000000000", "USD", RANGE, "10000000000",
+     "15000000000"},
+    // Percentages and ratios.
+    {"5 phần trăm", "vi", "5", "percent", EXACT},
+    {"5,5%", "vi", "5.5", "percent", EXACT},
+    {"10% doanh nghiệp", "vi", "10", "percent", EXACT},
+    {"2,3 doanh nghiệp công nghệ trên 1.000 dân", "vi", "2.3",
+     "per_1000_people", EXACT},
+    {"2,3 doanh nghiệp/1.000 dân", "vi", "2.3", "per_1000_people", EXACT},
+    {"2,3 doanh nghiệp mỗi nghìn người", "vi", "2.3", "per_1000_people",
+     EXACT},
+    // Units from nouns; modifiers follow the noun.
+    {"53.000 người", "vi", "53000", "person", EXACT},
+    {"53.000 nhân lực công nghệ số", "vi", "53000", "person", EXACT},
+    {"20 doanh nghiệp công nghệ số Việt Nam", "vi", "20", "organization",
+     EXACT},
+    {"37 cơ sở giáo dục", "vi", "37", "organization", EXACT},
+    {"5 công ty", "vi", "5", "organization", EXACT},
+    {"5 cong ty", "vi", "5", "organization", EXACT},
+    {"3 trường đại học", "vi", "3", "organization", EXACT},
+    {"6.000 sinh viên", "vi", "6000", "person", EXACT},
+    {"150 đại biểu", "vi", "150", "person", EXACT},
+    {"740.000 cán bộ CNTT", "vi", "740000", "person", EXACT},
+    {"490.000 lao động", "vi", "490000", "person", EXACT},
+    {"5 hợp đồng", "vi", "5", "document", EXACT},
+    {"2 biên bản ghi nhớ", "vi", "2", "document", EXACT},
+    {"3 hội thảo", "vi", "3", "event", EXACT},
+    {"4 diễn đàn", "vi", "4", "event", EXACT},
+    {"30 năm", "vi", "30", "year", EXACT},
+    {"6 tháng", "vi", "6", "month", EXACT},
+    {"15 ngày", "vi", "15", "day", EXACT},
+    {"1.000 việc làm", "vi", "1000", "count", EXACT},
+    {"20 dự án", "vi", "20", "count", EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(Vietnamese, NormalizeQuantityTest,
+                         ::testing::ValuesIn(kVietnameseCases),
+                         QuantityCaseName);
+
+const QuantityCase kKoreanCases[] = {
+    // Numbers and Korean units.
+    {"1,234.5", "ko", "1234.5", "count", EXACT},
+    {"5만", "ko", "50000", "count", EXACT},
+    {"85억", "ko", "8500000000", "count", EXACT},
+    {"600억", "ko", "60000000000", "count", EXACT},
+    {"1억 2천만", "ko", "120000000", "count", EXACT},
+    {"1억2천만", "ko", "120000000", "count", EXACT},
+    {"3조 5천억", "ko", "3500000000000", "count", EXACT},
+    {"5만 3천", "ko", "53000", "count", EXACT},
+    {"5만3천", "ko", "53000", "count", EXACT},
+    {"2천5백만", "ko", "25000000", "count", EXACT},
+    {"천억", "ko", "100000000000", "count", EXACT},
+    {"1,200억", "ko", "120000000000", "count", EXACT},
+    {"3.5조", "ko", "3500000000000", "count", EXACT},
+    {"85.9억", "ko", "8590000000", "count", EXACT},
+    {"10만", "ko", "100000", "count", EXACT},
+    {"백만", "ko", "1000000", "count", EXACT},
+    {"만 명", "ko", "10000", "person", EXACT},
+    {"천 명", "ko", "1000", "person", EXACT},
+    {"1조 2천억 5천만", "ko", "1200050000000", "count", EXACT},
+    // Money.
+    {"600억 달러", "ko", "60000000000", "USD", EXACT},
+    {"600억달러", "ko", "60000000000", "USD", EXACT},
+    {"85억 원", "ko", "8500000000", "KRW", EXACT},
+    {"85억원", "ko", "8500000000", "KRW", EXACT},
+    {"5천만 원", "ko", "50000000", "KRW", EXACT},
+    {"1조 원", "ko", "1000000000000", "KRW", EXACT},
+    {"100만 엔", "ko", "1000000", "JPY", EXACT},
+    {"50억 유로", "ko", "5000000000", "EUR", EXACT},
+    {"10억 위안", "ko", "1000000000", "CNY", EXACT},
+    {"2억 파운드", "ko", "200000000", "GBP", EXACT},
+    {"미국 달러 100만", "ko", "1000000", "USD", EXACT},
+    {"$600 billion", "ko", "600000000000", "USD", EXACT},
+    {"₩5,000", "ko", "5000", "KRW", EXACT},
+    {"85.9억 USD", "ko", "8590000000", "USD", EXACT},
+    {"600억 달러를", "ko", "60000000000", "USD", EXACT},
+    // Comparators.
+    {"약 5만 3천 명", "ko", "53000", "person", APPROX},
+    {"약 600억 달러", "ko", "60000000000", "USD", APPROX},
+    {"대략 100명", "ko", "100", "person", APPROX},
+    {"거의 20개 기업", "ko", "20", "organization", APPROX},
+    {"5만 명 정도", "ko", "50000", "person", APPROX},
+    {"100명 가량", "ko", "100", "person", APPROX},
+    {"100명 이상", "ko", "100", "person", AT_LEAST},
+    {"100명이상", "ko", "100", "person", AT_LEAST},
+    {"10% 이하", "ko", "10", "percent", AT_MOST},
+    {"100억 원 초과", "ko", "10000000000", "KRW", MORE},
+    {"5% 미만", "ko", "5", "percent", LESS},
+    {"100명 넘게", "ko", "100", "person", MORE},
+    {"100명이 넘는 학생", "ko", "100", "person", MORE},
+    {"10개 넘는 기업", "ko", "10", "organization", MORE},
+    {"최소 3년", "ko", "3", "year", AT_LEAST},
+    {"최대 500명", "ko", "500", "person", AT_MOST},
+    {"500명까지", "ko", "500", "person", AT_MOST},
+    // Ranges.
+    {"100~200", "ko", "100", "count", RANGE, "100", "200"},
+    {"100~200명", "ko", "100", "person", RANGE, "100", "200"},
+    {"100에서 200", "ko", "100", "count", RANGE, "100", "200"},
+    {"100명에서 200명", "ko", "100", "person", RANGE, "100", "200"},
+    {"100부터 200까지", "ko", "100", "count", RANGE, "100", "200"},
+    {"100~200억 원", "ko", "10000000000", "KRW", RANGE, "10000000000",
+     "20000000000"},
+    {"3~5천만 원", "ko", "30000000", "KRW", RANGE, "30000000", "50000000"},
+    {"10-15%", "ko", "10", "percent", RANGE, "10", "15"},
+    {"약 10~15%", "ko", "10", "percent", RANGE, "10", "15"},
+    // Percentages and ratios.
+    {"5%", "ko", "5", "percent", EXACT},
+    {"5퍼센트", "ko", "5", "percent", EXACT},
+    {"5 퍼센트", "ko", "5", "percent", EXACT},
+    {"기업의 10%", "ko", "10", "percent", EXACT},
+    {"인구 1,000명당 2.3개", "ko", "2.3", "per_1000_people", EXACT},
+    {"2.3개 인구 1,000명당", "ko", "2.3", "per_1000_people", EXACT},
+    // Units from counters and nouns.
+    {"53,000명", "ko", "53000", "person", EXACT},
+    {"5만 3천명", "ko", "53000", "person", EXACT},
+    {"150명", "ko", "150", "person", EXACT},
+    {"IT 인력 74만 명", "ko", "740000", "person", EXACT},
+    {"74만 명의 IT 인력", "ko", "740000", "person", EXACT},
+    {"근로자 49만 명", "ko", "490000", "person", EXACT},
+    {"37개 교육기관", "ko", "37", "organization", EXACT},
+    {"37개의 교육기관", "ko", "37", "organization", EXACT},
+    {"20개 기업", "ko", "20", "organization", EXACT},
+    {"기업 20곳", "ko", "20", "organization", EXACT},
+    {"20개사", "ko", "20", "organization", EXACT},
+    {"20곳", "ko", "20", "count", EXACT},
+    {"5개", "ko", "5", "count", EXACT},
+    {"5개국", "ko", "5", "count", EXACT},
+    {"일자리 5천 개", "ko", "5000", "count", EXACT},
+    {"3건의 양해각서", "ko", "3", "document", EXACT},
+    {"행사 4건", "ko", "4", "event", EXACT},
+    {"30년", "ko", "30", "year", EXACT},
+    {"6개월", "ko", "6", "month", EXACT},
+    {"10일", "ko", "10", "day", EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(Korean, NormalizeQuantityTest,
+                         ::testing::ValuesIn(kKoreanCases), QuantityCaseName);
+
+const QuantityCase kOtherLanguageCases[] = {
+    // Tags other than vi and ko read as English.
+    {"53,000 people", "", "53000", "person", EXACT},
+    {"53,000 people", "en-GB", "53000", "person", EXACT},
+    {"53,000 people", "fr", "53000", "person", EXACT},
+    {"53.000 người", "vi-VN", "53000", "person", EXACT},
+    {"53.000 người", "VI", "53000", "person", EXACT},
+    {"5만 명", "ko-KR", "50000", "person", EXACT},
+    // English grouping rules apply to Korean.
+    {"53,000명", "ko-KR", "53000", "person", EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(OtherTags, NormalizeQuantityTest,
+                         ::testing::ValuesIn(kOtherLanguageCases),
+                         QuantityCaseName);
+
+// Text that must be rejected, and a part of the reason.
+struct BadQuantityCase {
+  const char* text;
+  const char* language;
+  const char* reason;
+};
+
+class NormalizeQuantityErrorTest
+    : public ::testing::TestWithParam<BadQuantityCase> {};
+
+TEST_P(NormalizeQuantityErrorTest, RejectsWithMessageQuotingText) {
+  const BadQuantityCase& c = GetParam();
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity(c.text, c.language, {});
+  ASSERT_FALSE(q.ok()) << "read as " << q->ShortDebugString();
+  EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(q.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a quantity: ")));
+  EXPECT_THAT(std::string(q.status().message()), HasSubstr(c.reason));
+}
+
+std::string BadQuantityCaseName(
+    const ::testing::TestParamInfo<BadQuantityCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const BadQuantityCase kBadCases[] = {
+    {"", "en", "the text is empty"},
+    {"   ", "en", "the text is empty"},
+    {"abc", "en", "no number found"},
+    {"many people", "en", "no number found"},
+    {"several thousand", "en", "unrecognized words \"several\""},
+    {"dozens of firms", "en", "no number found"},
+    {"khoảng", "vi", "no number found"},
+    {"약", "ko", "no number found"},
+    {"85.9 billion USDD", "en", "unknown currency \"USDD\""},
+    {"USDD 85.9 billion", "en", "unknown currency \"USDD\""},
+    {"5 XYZ", "en", "unknown currency \"XYZ\""},
+    {"ZZ$5", "en", "unknown currency \"ZZ$\""},
+    {"₿5", "en", "unknown currency \"₿\""},
+    {"85,9 tỷ USDD", "vi", "unknown currency \"USDD\""},
+    {"100 200", "en", "more than one number"},
+    {"5 million 3", "en", "more than one number"},
+    {"100 people 200", "en", "more than one number"},
+    {"100 and 200", "en", "unexpected \"and\""},
+    {"5 tỷ 3", "vi", "more than one number"},
+    {"100 abc", "en", "unrecognized words \"abc\""},
+    {"100 people abc", "en", "unrecognized words \"people abc\""},
+    {"150 delegates from Korea", "en", "unexpected \"from\""},
+    {"$85.9 billion xyz", "en", "unrecognized words \"xyz\""},
+    {"abc 100", "en", "unrecognized words \"abc\""},
+    {"100 #", "en", "unexpected \"#\""},
+    {"100!!", "en", "unexpected \"!\""},
+    {"100 per year", "en", "unexpected \"per\""},
+    {"85,9", "en", "\"85,9\" is not a number"},
+    {"1,23,456", "en", "is not a number"},
+    {"1,5 million", "en", "is not a number"},
+    {"1.2.3,4.5", "vi", "is not a number"},
+    {"1,2,3", "vi", "is not a number"},
+    {"5 tỷ USD abc", "vi", "unrecognized words \"abc\""},
+    {"abc 5 người", "vi", "unrecognized words \"abc\""},
+    {"5 abc người", "vi", "unrecognized words \"abc\""},
+    {"5만 3", "ko", "malformed Korean number"},
+    {"5천 3천", "ko", "malformed Korean number"},
+    {"5억 3조", "ko", "malformed Korean number"},
+    {"600억 달러 abc", "ko", "unrecognized words \"abc\""},
+    {"between 100", "en", "a range needs two numbers joined by \"and\""},
+    {"from 100", "en", "a range needs two numbers"},
+    {"từ 100", "vi", "a range needs two numbers"},
+    {"100 to", "en", "the range has no number after \"to\""},
+    {"100 to people", "en", "the range has no number after \"to\""},
+    {"$100 to €200", "en", "two currencies, USD and EUR"},
+    {"200-100", "en", "the range ends (100) below its start (200)"},
+    {"more than 10-15", "en", "a range cannot also be \"more than\""},
+    {"about more than 10", "en", "two comparators"},
+    {"$5 EUR", "en", "two currencies, USD and EUR"},
+    {"5% USD", "en", "names two units"},
+    {"$5 million people", "en", "names two units"},
+    {"PEOPLE 5", "en", "unexpected \"PEOPLE\""},
+    {"-5 people", "en", "negative amount"},
+    {"a", "en", "no number found"},
+    {"a people", "en", "no number found"},
+    {"half", "en", "unexpected \"half\""},
+    {"1 million million million million", "en", "too many scale words"},
+    {"\xff\xfe", "en", "the text is not valid UTF-8"},
+    {"100 \xc3", "en", "the text is not valid UTF-8"},
+    {"5 \xe1\xba", "vi", "the text is not valid UTF-8"},
+    {"２³", "en", "unexpected"},
+    {"100 ‰", "en", "unexpected"},
+    {"IT 인력 abc 74만 명", "ko", "unrecognized words"},
+    {"기업 20명", "ko", "names two units"},
+};
+INSTANTIATE_TEST_SUITE_P(Bad, NormalizeQuantityErrorTest,
+                         ::testing::ValuesIn(kBadCases), BadQuantityCaseName);
+
+TEST(NormalizeQuantityTest, RejectsTextOverTheLengthLimit) {
+  std::string text = "1" + std::string(300, '0');
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity(text, "en", {});
+  ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(q.status().message()), HasSubstr("longer than 256 bytes"));
+  EXPECT_THAT(std::string(q.status().message()),
+              HasSubstr(absl::StrCat("cannot read \"", text.substr(0, 80))));
+}
+
+TEST(NormalizeQuantityTest, RejectsAmountsOverTheDecimalLimit) {
+  std::string text = "1" + std::string(99, '0') + " trillion";
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity(text, "en", {});
+  ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(q.status().message()), HasSubstr("longer than 100 characters"));
+}
+
+TEST(NormalizeQuantityTest, AcceptsTextAtTheLengthLimit) {
+  std::string text = "5 " + std::string(248, ' ') + "people";
+  ASSERT_EQ(text.size(), kMaxRawTextBytes);
+  EXPECT_TRUE(NormalizeQuantity(text, "en", {}).ok());
+}
+
+TEST(NormalizeQuantityTest, MessageOfInvalidUtf8IsValidUtf8) {
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity("5 \xff", "en", {});
+  ASSERT_FALSE(q.ok());
+  EXPECT_THAT(std::string(q.status().message()), HasSubstr("\"5 \\xff\""));
+}
+
+// Unit hints.
+struct HintCase {
+  const char* text;
+  const char* language;
+  v1::UnitDimension dimension;
+  std::vector<std::string> allowed;
+  const char* unit;    // expected unit, or "" for an error
+  const char* reason;  // part of the error
+};
+
+class UnitHintTest : public ::testing::TestWithParam<HintCase> {};
+
+TEST_P(UnitHintTest, ChoosesOrChecksUnit) {
+  const HintCase& c = GetParam();
+  UnitHint hint{c.dimension, c.allowed};
+  absl::StatusOr<v1::Quantity> q = NormalizeQuantity(c.text, c.language, hint);
+  if (*c.unit != '\0') {
+    ASSERT_TRUE(q.ok()) << q.status();
+    EXPECT_EQ(q->unit(), c.unit);
+  } else {
+    ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument)
+        << (q.ok() ? q->ShortDebugString() : "");
+    EXPECT_THAT(std::string(q.status().message()), HasSubstr(QuoteText(c.text)));
+    EXPECT_THAT(std::string(q.status().message()), HasSubstr(c.reason));
+  }
+}
+
+std::string HintCaseName(const ::testing::TestParamInfo<HintCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const HintCase kHintCases[] = {
+    {"53,000", "en", v1::UNIT_DIMENSION_COUNT, {}, "count", ""},
+    {"53,000", "en", v1::UNIT_DIMENSION_UNSPECIFIED, {}, "count", ""},
+    {"53,000", "en", v1::UNIT_DIMENSION_COUNT, {"person"}, "person", ""},
+    {"53,000", "en", v1::UNIT_DIMENSION_UNSPECIFIED, {"usd"}, "USD", ""},
+    {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {"USD"}, "USD", ""},
+    {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {}, "",
+     "no currency in \"85.9 billion\""},
+    {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {"USD", "EUR"}, "",
+     "no currency"},
+    {"2.3", "en", v1::UNIT_DIMENSION_RATIO, {}, "", "no unit in \"2.3\""},
+    {"30", "en", v1::UNIT_DIMENSION_DURATION, {}, "", "no unit in \"30\""},
+    {"2.3", "en", v1::UNIT_DIMENSION_RATIO, {"per_1000_people"},
+     "per_1000_people", ""},
+    {"53,000", "en", v1::UNIT_DIMENSION_COUNT, {"person", "organization"}, "",
+     "unit \"count\" is not among the allowed units (person, organization)"},
+    {"$5 billion", "en", v1::UNIT_DIMENSION_MONEY, {}, "USD", ""},
+    {"$5 billion", "en", v1::UNIT_DIMENSION_COUNT, {}, "",
+     "unit \"USD\" is a MONEY unit, but a COUNT unit is expected"},
+    {"$5 billion", "en", v1::UNIT_DIMENSION_MONEY, {"EUR"}, "",
+     "unit \"USD\" is not among the allowed units (EUR)"},
+    {"5,000 people", "en", v1::UNIT_DIMENSION_COUNT, {"person"}, "person", ""},
+    {"5,000 people", "en", v1::UNIT_DIMENSION_COUNT, {"organization"}, "",
+     "unit \"person\" is not among the allowed units (organization)"},
+    {"5,000 people", "en", v1::UNIT_DIMENSION_MONEY, {}, "",
+     "unit \"person\" is a COUNT unit, but a MONEY unit is expected"},
+    {"5%", "en", v1::UNIT_DIMENSION_RATIO, {}, "percent", ""},
+    {"5%", "en", v1::UNIT_DIMENSION_COUNT, {}, "",
+     "unit \"percent\" is a RATIO unit"},
+    {"30 years", "en", v1::UNIT_DIMENSION_DURATION, {}, "year", ""},
+    {"khoảng 53.000", "vi", v1::UNIT_DIMENSION_COUNT, {"person"}, "person",
+     ""},
+    {"85,9 tỷ", "vi", v1::UNIT_DIMENSION_MONEY, {}, "", "no currency"},
+    {"20곳", "ko", v1::UNIT_DIMENSION_COUNT, {"organization"}, "organization",
+     ""},
+    {"5만 명", "ko", v1::UNIT_DIMENSION_COUNT, {"organization"}, "",
+     "unit \"person\" is not among the allowed units"},
+};
+INSTANTIATE_TEST_SUITE_P(Hints, UnitHintTest, ::testing::ValuesIn(kHintCases),
+                         HintCaseName);
+
+// CanonicalizeQuantity.
+v1::Quantity MakeQuantity(const char* amount, const char* unit,
+                          v1::Comparator comparator, const char* lower = "",
+                          const char* upper = "") {
+  v1::Quantity q;
+  q.set_amount(amount);
+  q.set_unit(unit);
+  q.set_comparator(comparator);
+  q.set_lower_bound(lower);
+  q.set_upper_bound(upper);
+  q.set_surface_text("as written");
+  return q;
+}
+
+struct CanonicalCase {
+  v1::Quantity in;
+  const char* amount;  // expected, or "" for an error
+  const char* unit;
+  v1::Comparator comparator;
+  const char* reason;
+};
+
+class CanonicalizeQuantityTest
+    : public ::testing::TestWithParam<CanonicalCase> {};
+
+TEST_P(CanonicalizeQuantityTest, Canonicalizes) {
+  const CanonicalCase& c = GetParam();
+  absl::StatusOr<v1::Quantity> q = CanonicalizeQuantity(c.in);
+  if (*c.amount == '\0') {
+    ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument)
+        << (q.ok() ? q->ShortDebugString() : "");
+    EXPECT_THAT(std::string(q.status().message()), HasSubstr(c.reason));
+    return;
+  }
+  ASSERT_TRUE(q.ok()) << q.status();
+  EXPECT_EQ(q->amount(), c.amount);
+  EXPECT_EQ(q->unit(), c.unit);
+  EXPECT_EQ(q->comparator(), c.comparator);
+  EXPECT_EQ(q->surface_text(), "as written");
+  if (c.comparator == RANGE) {
+    EXPECT_EQ(q->lower_bound(), q->amount());
+  }
+}
+
+const CanonicalCase kCanonicalCases[] = {
+    {MakeQuantity("085.90", "usd", v1::COMPARATOR_UNSPECIFIED), "85.9", "USD",
+     EXACT, ""},
+    {MakeQuantity("53000", "person", APPROX), "53000", "person", APPROX, ""},
+    {MakeQuantity("53000", "Person", EXACT), "53000", "person", EXACT, ""},
+    {MakeQuantity("2.30", "per_1000_people", EXACT), "2.3", "per_1000_people",
+     EXACT, ""},
+    {MakeQuantity("-0.5", "percent", EXACT), "-0.5", "percent", EXACT, ""},
+    {MakeQuantity("-0", "count", EXACT), "0", "count", EXACT, ""},
+    {MakeQuantity("100", "count", RANGE, "100", "200"), "100", "count", RANGE,
+     ""},
+    {MakeQuantity("", "count", RANGE, "0100", "200.0"), "100", "count", RANGE,
+     ""},
+    {MakeQuantity("5", "count", RANGE, "5", "5"), "5", "count", RANGE, ""},
+    {MakeQuantity("1e5", "count", EXACT), "", "", EXACT,
+     "amount: not a decimal number"},
+    {MakeQuantity("", "count", EXACT), "", "", EXACT, "amount: is empty"},
+    {MakeQuantity("5", "", EXACT), "", "", EXACT, "unit: is empty"},
+    {MakeQuantity("5", "USDD", EXACT), "", "", EXACT,
+     "unknown currency \"USDD\""},
+    {MakeQuantity("5", "people", EXACT), "", "", EXACT,
+     "unknown unit \"people\""},
+    {MakeQuantity("150", "count", RANGE, "100", "200"), "", "", RANGE,
+     "must equal lower_bound 100"},
+    {MakeQuantity("200", "count", RANGE, "200", "100"), "", "", RANGE,
+     "200 is above upper_bound 100"},
+    {MakeQuantity("100", "count", RANGE, "100", ""), "", "", RANGE,
+     "upper_bound: is empty"},
+    {MakeQuantity("100", "count", EXACT, "100", "200"), "", "", EXACT,
+     "only a COMPARATOR_RANGE quantity has bounds"},
+    {MakeQuantity("100", "count", static_cast<v1::Comparator>(42)), "", "",
+     EXACT, "comparator: unknown value 42"},
+    {MakeQuantity("-5", "person", EXACT), "", "", EXACT, "negative amount"},
+    {MakeQuantity("-5", "year", EXACT), "", "", EXACT, "negative amount"},
+    {MakeQuantity(("1" + std::string(120, '0')).c_str(), "count", EXACT), "",
+     "", EXACT, "longer than 100"},
+};
+INSTANTIATE_TEST_SUITE_P(Canonical, CanonicalizeQuantityTest,
+                         ::testing::ValuesIn(kCanonicalCases));
+
+TEST(CanonicalizeQuantityTest, AcceptsItsOwnOutputAndNormalizeOutput) {
+  for (const auto& cases :
+       {std::vector<QuantityCase>(std::begin(kSeedCases), std::end(kSeedCases)),
+        std::vector<QuantityCase>(std::begin(kKoreanCases),
+                                  std::end(kKoreanCases))}) {
+    for (const QuantityCase& c : cases) {
+      absl::StatusOr<v1::Quantity> q = NormalizeQuantity(c.text, c.language, {});
+      ASSERT_TRUE(q.ok()) << c.text;
+      absl::StatusOr<v1::Quantity> again = CanonicalizeQuantity(*q);
+      ASSERT_TRUE(again.ok()) << again.status();
+      EXPECT_EQ(again->SerializeAsString(), q->SerializeAsString()) << c.text;
+    }
+  }
+}
+
+TEST(CheckUnitFitsHintTest, AcceptsAnyUnitWithoutHint) {
+  EXPECT_TRUE(CheckUnitFitsHint("USD", {}).ok());
+  EXPECT_TRUE(CheckUnitFitsHint("person", {}).ok());
+}
+
+}  // namespace
+}  // namespace factstore::normalizer
