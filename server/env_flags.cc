@@ -5,7 +5,9 @@
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/log.h"
 
 namespace factstore::server {
 
@@ -16,6 +18,29 @@ std::vector<std::string> EnvironmentNamesForFlag(
     names.push_back(absl::StrCat(prefix, absl::AsciiStrToUpper(flag_name)));
   }
   return names;
+}
+
+void LogConfiguration(const std::string& message,
+                      const std::vector<std::string>& flag_names) {
+  std::vector<std::string> values;
+  values.reserve(flag_names.size());
+  std::vector<LogField> fields;
+  for (const std::string& name : flag_names) {
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr) continue;
+    std::string value = flag->CurrentValue();
+    bool secret = absl::StrContains(name, "token") ||
+                  absl::StrContains(name, "password") ||
+                  absl::StrContains(name, "secret");
+    if (secret && !value.empty()) value = "<redacted>";
+    values.push_back(std::move(value));
+  }
+  size_t i = 0;
+  for (const std::string& name : flag_names) {
+    if (absl::FindCommandLineFlag(name) == nullptr) continue;
+    fields.emplace_back(name, LogValue(values[i++]));
+  }
+  Log(LogLevel::kInfo, message, fields);
 }
 
 absl::Status ApplyEnvironmentToFlags(const std::vector<std::string>& prefixes,

@@ -29,6 +29,12 @@ absl::Status ApplyEnvironmentToFlags(const std::vector<std::string>& prefixes,
 std::vector<std::string> EnvironmentNamesForFlag(
     const std::vector<std::string>& prefixes, const std::string& flag_name);
 
+// Logs the current value of each flag in `flag_names` in one line, with the
+// values of secret flags (names containing "token", "password" or "secret")
+// replaced by "<redacted>".
+void LogConfiguration(const std::string& message,
+                      const std::vector<std::string>& flag_names);
+
 }  // namespace factstore::server
 
 #endif  // FACTSTORE_SERVER_ENV_FLAGS_H_

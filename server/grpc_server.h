@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/support/server_interceptor.h"
 
 namespace factstore::server {
 
@@ -41,6 +42,22 @@ struct GrpcServerOptions {
   // flight get max_connection_age_grace to finish.
   absl::Duration max_connection_age = absl::Minutes(10);
   absl::Duration max_connection_age_grace = absl::Seconds(30);
+
+  // TLS: the server's certificate chain and private key (PEM files, both or
+  // neither). The files are watched and reloaded when they change, as
+  // mounted Kubernetes secrets do.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // CA bundle (PEM) that client certificates are verified against.
+  std::string tls_client_ca_file;
+  // Mutual TLS: refuse clients without a certificate the CA signed.
+  bool tls_require_client_cert = false;
+  // How often the certificate files are checked for changes.
+  absl::Duration tls_refresh_interval = absl::Seconds(10);
+
+  // Checks the TLS settings (files readable, certificate and key matching);
+  // INVALID_ARGUMENT names the flag.
+  absl::Status Validate() const;
 };
 
 // Options from the shared flags (--max_receive_message_bytes, --keepalive_time,
@@ -58,7 +75,10 @@ class GrpcServer {
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const GrpcServerOptions& options,
       const std::vector<grpc::Service*>& services,
-      const std::vector<std::string>& health_names);
+      const std::vector<std::string>& health_names,
+      std::vector<std::unique_ptr<
+          grpc::experimental::ServerInterceptorFactoryInterface>>
+          interceptors = {});
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace factstore::server {
 
@@ -47,8 +48,9 @@ class LogValue {
   bool is_number_;
 };
 
-using LogFields =
-    std::initializer_list<std::pair<absl::string_view, LogValue>>;
+using LogField = std::pair<absl::string_view, LogValue>;
+// A braced list ({{"key", value}, ...}) or a vector of LogField.
+using LogFields = absl::Span<const LogField>;
 
 // Writes one line if `level` is enabled.
 void Log(LogLevel level, absl::string_view message, LogFields fields = {});

@@ -1,0 +1,111 @@
+#include "ingest_service/commit_context.h"
+
+#include "common/status_macros.h"
+#include "storage/key_codec.h"
+
+namespace factstore::ingest {
+
+CommitContext::CommitContext(const storage::Store& store,
+                             const storage::StoreHead& head, int64_t time_micros)
+    : store_(store),
+      head_(head),
+      commit_(head.last_commit() + 1),
+      time_micros_(time_micros),
+      entities_([&store](const std::string& id) { return store.ReadEntity(id); }),
+      facts_([&store](const std::string& id) { return store.ReadFact(id); }),
+      predicates_(
+          [&store](const std::string& name) { return store.ReadPredicate(name); }),
+      tombstones_(
+          [&store](const std::string& id) { return store.ReadTombstone(id); }),
+      requests_(
+          [&store](const std::string& id) { return store.ReadRequest(id); }),
+      commit_log_([&store](const std::string& key)
+                      -> absl::StatusOr<storage::CommitRecord> {
+        uint64_t commit;
+        if (!storage::DecodeCommitKey(key, &commit)) {
+          return absl::InternalError("bad commit key");
+        }
+        return store.ReadCommit(commit);
+      }) {}
+
+void CommitContext::SetSavePoint() {
+  save_points_.push_back({entities_.Mark(), facts_.Mark(), predicates_.Mark(),
+                          tombstones_.Mark(), requests_.Mark(),
+                          commit_log_.Mark(), changes_.size(), head_});
+}
+
+void CommitContext::RollbackToSavePoint() {
+  const SavePoint& sp = save_points_.back();
+  entities_.RollbackTo(sp.entities);
+  facts_.RollbackTo(sp.facts);
+  predicates_.RollbackTo(sp.predicates);
+  tombstones_.RollbackTo(sp.tombstones);
+  requests_.RollbackTo(sp.requests);
+  commit_log_.RollbackTo(sp.commit_log);
+  changes_.resize(sp.changes);
+  head_ = sp.head;
+  save_points_.pop_back();
+}
+
+void CommitContext::ReleaseSavePoint() {
+  save_points_.pop_back();
+  if (save_points_.empty()) {
+    entities_.ForgetUndo();
+    facts_.ForgetUndo();
+    predicates_.ForgetUndo();
+    tombstones_.ForgetUndo();
+    requests_.ForgetUndo();
+    commit_log_.ForgetUndo();
+  }
+}
+
+bool CommitContext::HasWrites() const {
+  return !changes_.empty() || entities_.pending_count() > 0 ||
+         facts_.pending_count() > 0 || predicates_.pending_count() > 0 ||
+         tombstones_.pending_count() > 0 || requests_.pending_count() > 0 ||
+         commit_log_.pending_count() > 0;
+}
+
+absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
+  for (const auto& [id, record] : entities_.pending()) {
+    if (record.has_value()) {
+      batch->PutEntity(*record);
+    } else {
+      FS_ASSIGN_OR_RETURN(const storage::EntityRecord* before,
+                          entities_.Original(id));
+      if (before != nullptr) batch->DeleteEntity(*before);
+    }
+  }
+  for (const auto& [id, record] : facts_.pending()) {
+    FS_ASSIGN_OR_RETURN(const storage::FactRecord* before, facts_.Original(id));
+    if (record.has_value()) {
+      FS_RETURN_IF_ERROR(batch->PutFact(before, *record));
+    } else if (before != nullptr) {
+      FS_RETURN_IF_ERROR(batch->DeleteFact(*before));
+    }
+  }
+  for (const auto& [name, record] : predicates_.pending()) {
+    if (record.has_value()) batch->PutPredicate(name, *record);
+  }
+  for (const auto& [id, record] : tombstones_.pending()) {
+    if (record.has_value()) batch->PutTombstone(id, *record);
+  }
+  for (const auto& [id, record] : requests_.pending()) {
+    if (record.has_value()) batch->PutRequest(id, *record);
+  }
+  for (const auto& [key, record] : commit_log_.pending()) {
+    if (record.has_value()) batch->PutCommitRecord(*record);
+  }
+  storage::CommitRecord log;
+  log.set_commit(commit());
+  log.set_time_micros(time_micros_);
+  for (storage::Change& change : changes_) *log.add_changes() = std::move(change);
+  changes_.clear();
+  batch->PutCommitRecord(log);
+  head_.set_last_commit(commit());
+  head_.set_last_commit_time_micros(time_micros_);
+  batch->PutHead(head_);
+  return absl::OkStatus();
+}
+
+}  // namespace factstore::ingest

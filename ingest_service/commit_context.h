@@ -1,0 +1,199 @@
+// CommitContext: the state of one group commit while the committer applies
+// its write operations.
+//
+// Reads see the store plus everything earlier operations of the group wrote;
+// writes go to an in-memory overlay. At the end, Finalize turns the overlay
+// into one CommitBatch: each touched record is written once, with index
+// entries computed from its stored and its final version, plus the commit-log
+// record and the head. Save points let one operation be undone without
+// disturbing the others (all_or_nothing, validate_only).
+//
+// Used by the committer thread only; not thread-safe.
+#ifndef FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
+#define FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/commit_batch.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+
+namespace factstore::ingest {
+
+// The stored and pending versions of the records of one column family,
+// keyed by id. A pending nullopt means "deleted in this group".
+template <typename Record>
+class RecordTable {
+ public:
+  using Loader = std::function<absl::StatusOr<Record>(const std::string&)>;
+  explicit RecordTable(Loader loader) : loader_(std::move(loader)) {}
+
+  // The current version of `key`, or null if it does not exist. The pointer
+  // stays valid until `key` is next put, deleted or rolled back (node maps
+  // keep other keys' records in place).
+  absl::StatusOr<const Record*> Get(const std::string& key) {
+    if (auto it = pending_.find(key); it != pending_.end()) {
+      return it->second.has_value() ? &*it->second : nullptr;
+    }
+    absl::StatusOr<const std::optional<Record>*> stored = Stored(key);
+    if (!stored.ok()) return stored.status();
+    return (*stored)->has_value() ? &**stored.value() : nullptr;
+  }
+
+  void Put(const std::string& key, Record record) {
+    Remember(key);
+    pending_[key] = std::move(record);
+  }
+
+  void Delete(const std::string& key) {
+    Remember(key);
+    pending_[key] = std::nullopt;
+  }
+
+  // The version in the store before this group, or null.
+  absl::StatusOr<const Record*> Original(const std::string& key) {
+    absl::StatusOr<const std::optional<Record>*> stored = Stored(key);
+    if (!stored.ok()) return stored.status();
+    return (*stored)->has_value() ? &**stored.value() : nullptr;
+  }
+
+  size_t pending_count() const { return pending_.size(); }
+  const absl::node_hash_map<std::string, std::optional<Record>>& pending() const {
+    return pending_;
+  }
+
+  // Undo support: Mark() returns a position; RollbackTo() restores the
+  // pending state of that moment; Commit() forgets the undo history.
+  size_t Mark() const { return undo_.size(); }
+  void RollbackTo(size_t mark) {
+    while (undo_.size() > mark) {
+      auto& [key, previous] = undo_.back();
+      if (previous.has_value()) {
+        pending_[key] = std::move(*previous);
+      } else {
+        pending_.erase(key);
+      }
+      undo_.pop_back();
+    }
+  }
+  void ForgetUndo() { undo_.clear(); }
+
+ private:
+  absl::StatusOr<const std::optional<Record>*> Stored(const std::string& key) {
+    auto it = stored_.find(key);
+    if (it == stored_.end()) {
+      absl::StatusOr<Record> loaded = loader_(key);
+      if (loaded.ok()) {
+        it = stored_.emplace(key, std::move(loaded).value()).first;
+      } else if (absl::IsNotFound(loaded.status())) {
+        it = stored_.emplace(key, std::nullopt).first;
+      } else {
+        return loaded.status();
+      }
+    }
+    return &it->second;
+  }
+
+  void Remember(const std::string& key) {
+    auto it = pending_.find(key);
+    if (it == pending_.end()) {
+      undo_.emplace_back(key, std::nullopt);
+    } else {
+      undo_.emplace_back(key, it->second);
+    }
+  }
+
+  Loader loader_;
+  // What the store held (nullopt: absent), cached on first read.
+  absl::node_hash_map<std::string, std::optional<Record>> stored_;
+  absl::node_hash_map<std::string, std::optional<Record>> pending_;
+  // (key, pending entry before the change; nullopt: there was none).
+  std::vector<std::pair<std::string, std::optional<std::optional<Record>>>>
+      undo_;
+};
+
+class CommitContext {
+ public:
+  // `head` is the state after the previous commit; this group's commit is
+  // head.last_commit() + 1.
+  CommitContext(const storage::Store& store, const storage::StoreHead& head,
+                int64_t time_micros);
+  CommitContext(const CommitContext&) = delete;
+  CommitContext& operator=(const CommitContext&) = delete;
+
+  // The commit this group writes (if it writes anything).
+  uint64_t commit() const { return commit_; }
+  int64_t time_micros() const { return time_micros_; }
+  uint32_t store_id() const { return store_.store_id(); }
+  const storage::Store& store() const { return store_; }
+
+  RecordTable<storage::EntityRecord>& entities() { return entities_; }
+  RecordTable<storage::FactRecord>& facts() { return facts_; }
+  RecordTable<storage::PredicateRecord>& predicates() { return predicates_; }
+  RecordTable<storage::TombstoneRecord>& tombstones() { return tombstones_; }
+  RecordTable<storage::RequestRecord>& requests() { return requests_; }
+  RecordTable<storage::CommitRecord>& commit_log() { return commit_log_; }
+
+  // Counts and limits of the store as of this group.
+  storage::StoreHead& head() { return head_; }
+
+  // Records a change for the commit log and the change feed.
+  void AddChange(storage::Change change) { changes_.push_back(std::move(change)); }
+
+  // Ids of facts this group asserted about `subject` with `predicate` (some
+  // may have been rolled back since; check them in facts()).
+  std::vector<std::string>& NewFactIds(const std::string& subject,
+                                       const std::string& predicate) {
+    return new_facts_[std::make_pair(subject, predicate)];
+  }
+
+  // Save points nest like a stack: every SetSavePoint is ended by exactly
+  // one RollbackToSavePoint or ReleaseSavePoint.
+  void SetSavePoint();
+  void RollbackToSavePoint();
+  void ReleaseSavePoint();
+
+  // True if the group has anything to write.
+  bool HasWrites() const;
+
+  // Builds the group's write batch: every touched record, its index entries,
+  // the commit-log record and the head (head() then reports commit()).
+  // REQUIRES: HasWrites(); no open save point; called once.
+  absl::Status Finalize(storage::CommitBatch* batch);
+
+ private:
+  struct SavePoint {
+    size_t entities, facts, predicates, tombstones, requests, commit_log;
+    size_t changes;
+    storage::StoreHead head;
+  };
+
+  const storage::Store& store_;
+  storage::StoreHead head_;
+  const uint64_t commit_;
+  const int64_t time_micros_;
+  RecordTable<storage::EntityRecord> entities_;
+  RecordTable<storage::FactRecord> facts_;
+  RecordTable<storage::PredicateRecord> predicates_;
+  RecordTable<storage::TombstoneRecord> tombstones_;
+  RecordTable<storage::RequestRecord> requests_;
+  RecordTable<storage::CommitRecord> commit_log_;
+  std::vector<storage::Change> changes_;
+  std::vector<SavePoint> save_points_;
+  absl::node_hash_map<std::pair<std::string, std::string>,
+                      std::vector<std::string>>
+      new_facts_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_

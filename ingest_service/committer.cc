@@ -1,0 +1,204 @@
+#include "ingest_service/committer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/log.h"
+#include "storage/commit_batch.h"
+#include "storage/commit_token.h"
+
+namespace factstore::ingest {
+
+absl::StatusOr<std::unique_ptr<Committer>> Committer::Start(
+    storage::Store* store, CommitterOptions options,
+    std::unique_ptr<storage::CommitProgressWriter> progress) {
+  absl::StatusOr<storage::StoreHead> head = store->ReadHead();
+  if (!head.ok()) return head.status();
+  if (progress != nullptr) progress->Publish(head->last_commit());
+  std::unique_ptr<Committer> committer(new Committer(
+      store, options, *std::move(head), std::move(progress)));
+  committer->thread_ = std::thread([c = committer.get()] { c->Run(); });
+  return committer;
+}
+
+Committer::Committer(storage::Store* store, CommitterOptions options,
+                     storage::StoreHead head,
+                     std::unique_ptr<storage::CommitProgressWriter> progress)
+    : store_(store),
+      options_(options),
+      progress_(std::move(progress)),
+      head_(std::move(head)) {}
+
+Committer::~Committer() {
+  Shutdown();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Committer::Submit(std::unique_ptr<WriteOp> op) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queued_items_ += op->weight();
+      queue_.push_back(std::move(op));
+      return;
+    }
+  }
+  op->Done(absl::UnavailableError("the ingest service is shutting down"), "");
+}
+
+std::unique_ptr<WriteOp> Committer::TrySubmit(std::unique_ptr<WriteOp> op) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_ && queued_items_ > 0 &&
+        queued_items_ + op->weight() > options_.max_queued_items) {
+      return op;
+    }
+  }
+  Submit(std::move(op));
+  return nullptr;
+}
+
+void Committer::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+storage::StoreHead Committer::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+void Committer::set_observer(CommitObserver observer) {
+  absl::MutexLock lock(&mu_);
+  observer_ = std::move(observer);
+}
+
+void Committer::Run() {
+  while (true) {
+    std::vector<std::unique_ptr<WriteOp>> group;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+            return !c->queue_.empty() || c->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping and drained
+      int items = 0;
+      while (!queue_.empty()) {
+        WriteOp* next = queue_.front().get();
+        bool alone = next->exclusive();
+        if (!group.empty() &&
+            (alone || group.back()->exclusive() ||
+             items + next->weight() > options_.max_group_items)) {
+          break;
+        }
+        items += next->weight();
+        queued_items_ -= next->weight();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+        if (alone) break;
+      }
+    }
+    CommitGroup(group);
+  }
+}
+
+void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
+  absl::Time start = absl::Now();
+  storage::StoreHead head;
+  CommitObserver observer;
+  {
+    absl::MutexLock lock(&mu_);
+    head = head_;
+    observer = observer_;
+  }
+  CommitContext ctx(*store_, head, absl::ToUnixMicros(start));
+  std::vector<absl::Status> statuses(group.size());
+  int items = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    WriteOp& op = *group[i];
+    items += op.weight();
+    ctx.SetSavePoint();
+    absl::Status status;
+    const std::string& request_id = op.request_id();
+    if (!request_id.empty() && !op.validate_only()) {
+      auto earlier = ctx.requests().Get(request_id);
+      if (!earlier.ok()) {
+        status = earlier.status();
+      } else if (*earlier != nullptr) {
+        const storage::RequestRecord& record = **earlier;
+        if (record.fingerprint() != op.fingerprint() ||
+            record.method() != op.method()) {
+          status = absl::AlreadyExistsError(absl::StrCat(
+              "request_id: \"", request_id,
+              "\" was already used for a different request"));
+        } else {
+          status = op.Replay(record, ctx);
+        }
+        ctx.RollbackToSavePoint();
+        statuses[i] = status;
+        continue;
+      }
+    }
+    status = op.Apply(ctx);
+    if (!status.ok() || op.validate_only()) {
+      ctx.RollbackToSavePoint();
+    } else {
+      if (!request_id.empty()) {
+        storage::RequestRecord record;
+        record.set_fingerprint(op.fingerprint());
+        record.set_method(op.method());
+        record.set_commit(ctx.commit());
+        record.set_time_micros(ctx.time_micros());
+        op.RecordItems(&record);
+        ctx.requests().Put(request_id, std::move(record));
+      }
+      ctx.ReleaseSavePoint();
+    }
+    statuses[i] = status;
+  }
+
+  std::string token;
+  CommitStats stats;
+  if (ctx.HasWrites()) {
+    storage::CommitBatch batch(*store_);
+    absl::Status written = ctx.Finalize(&batch);
+    if (written.ok()) written = store_->Write(batch, options_.sync);
+    if (written.ok()) {
+      if (progress_ != nullptr) progress_->Publish(ctx.head().last_commit());
+      absl::MutexLock lock(&mu_);
+      head_ = ctx.head();
+      token = storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
+    } else {
+      server::Log(server::LogLevel::kError, "commit failed",
+                  {{"error", written.ToString()},
+                   {"commit", ctx.commit()}});
+      absl::Status failure = absl::UnavailableError(
+          absl::StrCat("the commit failed, nothing was written: ",
+                       written.message()));
+      for (absl::Status& s : statuses) {
+        if (s.ok()) s = failure;
+      }
+    }
+    stats.commit = written.ok() ? ctx.commit() : 0;
+    stats.batch_operations = batch.operation_count();
+    stats.batch_bytes = batch.byte_size();
+    stats.facts_added =
+        std::max<int64_t>(0, ctx.head().fact_count() - head.fact_count());
+    stats.mentions_added =
+        std::max<int64_t>(0, ctx.head().mention_count() - head.mention_count());
+  } else {
+    token = storage::EncodeCommitToken(store_->store_id(), head.last_commit());
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i]->Done(statuses[i], token);
+  }
+  stats.operations = static_cast<int>(group.size());
+  stats.items = items;
+  stats.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (observer && stats.commit != 0) observer(stats);
+}
+
+}  // namespace factstore::ingest

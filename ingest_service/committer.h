@@ -1,0 +1,111 @@
+// Committer: the single writer of the store, with group commit.
+//
+// RPC threads Submit prepared operations; one committer thread takes every
+// operation waiting in the queue (up to a group size), applies them in
+// submission order to one CommitContext, writes the result as one atomic
+// RocksDB write batch (one WAL append, and one fsync with --sync), and only
+// then calls each operation's Done. Concurrent requests therefore share
+// commits, and throughput grows with concurrency while every caller is
+// acknowledged only after its data is durable.
+//
+// Commit sequences are assigned by the committer and are strictly
+// increasing; a group that writes nothing uses no sequence.
+//
+// Thread-safe: Submit may be called from any thread.
+#ifndef FACTSTORE_INGEST_SERVICE_COMMITTER_H_
+#define FACTSTORE_INGEST_SERVICE_COMMITTER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "ingest_service/write_op.h"
+#include "storage/commit_progress.h"
+#include "storage/store.h"
+
+namespace factstore::ingest {
+
+struct CommitterOptions {
+  // fsync the WAL at every commit: acknowledged writes survive power loss.
+  // Without it they survive a crash of the process.
+  bool sync = false;
+  // Largest group, in items (facts, entities, ...): bounds the size of one
+  // write batch and the latency of the requests queued behind it.
+  int max_group_items = 50000;
+  // Items that may wait in the queue; TrySubmit refuses more.
+  int max_queued_items = 200000;
+};
+
+// What a commit did, for metrics.
+struct CommitStats {
+  uint64_t commit = 0;
+  int operations = 0;
+  int items = 0;
+  int batch_operations = 0;
+  size_t batch_bytes = 0;
+  int64_t facts_added = 0;     // new facts (fact count after - before)
+  int64_t mentions_added = 0;  // likewise for mentions
+  double seconds = 0;  // applying and writing
+};
+
+class Committer {
+ public:
+  using CommitObserver = std::function<void(const CommitStats&)>;
+
+  // Starts the committer thread over `store`, whose head it reads first.
+  // `progress` (optional) publishes every commit for followers.
+  static absl::StatusOr<std::unique_ptr<Committer>> Start(
+      storage::Store* store, CommitterOptions options,
+      std::unique_ptr<storage::CommitProgressWriter> progress = nullptr);
+
+  // Stops accepting, commits what is queued, and joins the thread.
+  ~Committer();
+
+  // Queues `op`. Its Done runs later on the committer thread (also when the
+  // committer is shutting down: it then gets UNAVAILABLE).
+  void Submit(std::unique_ptr<WriteOp> op);
+
+  // Like Submit, but refuses (returns `op` back) when the queue already
+  // holds max_queued_items, so that callers can answer RESOURCE_EXHAUSTED.
+  std::unique_ptr<WriteOp> TrySubmit(std::unique_ptr<WriteOp> op);
+
+  // Commits what is queued, then refuses new operations with UNAVAILABLE.
+  void Shutdown();
+
+  // The state after the last commit.
+  storage::StoreHead head() const;
+  uint32_t store_id() const { return store_->store_id(); }
+
+  // Called on the committer thread after every commit.
+  void set_observer(CommitObserver observer);
+
+ private:
+  Committer(storage::Store* store, CommitterOptions options,
+            storage::StoreHead head,
+            std::unique_ptr<storage::CommitProgressWriter> progress);
+  void Run();
+  void CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group);
+
+  storage::Store* const store_;
+  const CommitterOptions options_;
+  // Used by the committer thread only.
+  const std::unique_ptr<storage::CommitProgressWriter> progress_;
+
+  mutable absl::Mutex mu_;
+  std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);
+  int queued_items_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  storage::StoreHead head_ ABSL_GUARDED_BY(mu_);
+  CommitObserver observer_ ABSL_GUARDED_BY(mu_);
+
+  std::thread thread_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_COMMITTER_H_

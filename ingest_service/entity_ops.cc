@@ -1,0 +1,337 @@
+#include "ingest_service/entity_ops.h"
+
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "ingest_service/limits.h"
+#include "ingest_service/request_validator.h"
+#include "normalizer/name_folding.h"
+#include "storage/commit_token.h"
+#include "storage/key_codec.h"
+#include "storage/record_views.h"
+
+namespace factstore::ingest {
+namespace {
+
+void AddNameForm(const std::string& text, storage::EntityRevision* revision) {
+  normalizer::NameFormParts parts = normalizer::FoldNameWithWords(text);
+  if (parts.folded.empty()) return;
+  for (const storage::NameForm& existing : revision->name_forms()) {
+    if (existing.folded() == parts.folded) return;
+  }
+  storage::NameForm* form = revision->add_name_forms();
+  form->set_text(text);
+  form->set_folded(parts.folded);
+  for (std::string& suffix : parts.word_suffixes) {
+    form->add_word_suffixes(std::move(suffix));
+  }
+}
+
+v1::ItemError Error(absl::StatusCode code, const std::string& field,
+                    const std::string& description) {
+  Violations violations;
+  violations.Add(field, description);
+  return violations.ToItemError(code);
+}
+
+}  // namespace
+
+storage::EntityRevision MakeEntityRevision(const v1::Entity& entity,
+                                           uint64_t commit) {
+  storage::EntityRevision revision;
+  revision.set_commit(commit);
+  v1::Entity* stored = revision.mutable_entity();
+  *stored = entity;
+  stored->clear_created_commit();
+  stored->clear_updated_commit();
+  AddNameForm(entity.name(), &revision);
+  for (const std::string& alias : entity.aliases()) AddNameForm(alias, &revision);
+  return revision;
+}
+
+UpsertEntitiesOp::UpsertEntitiesOp(const v1::UpsertEntitiesRequest& request,
+                                   Callback callback)
+    : all_or_nothing_(request.all_or_nothing()), callback_(std::move(callback)) {
+  set_validate_only(request.validate_only());
+  for (int i = 0; i < request.entities_size(); ++i) {
+    const v1::Entity& entity = request.entities(i);
+    Violations violations;
+    ValidateEntity(entity, absl::StrCat("entities[", i, "]"), &violations);
+    if (!violations.empty()) {
+      errors_.push_back(violations.ToItemError());
+      revisions_.emplace_back();
+      continue;
+    }
+    errors_.push_back(std::nullopt);
+    revisions_.push_back(MakeEntityRevision(entity, 0));
+  }
+}
+
+absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
+  response_.Clear();
+  int rejected = 0;
+  Violations all;
+  absl::flat_hash_map<std::string, int> seen;
+  for (size_t i = 0; i < revisions_.size(); ++i) {
+    v1::EntityResult* result = response_.add_results();
+    std::optional<v1::ItemError> error = errors_[i];
+    storage::EntityRevision& revision = revisions_[i];
+    const std::string& id = revision.entity().id();
+    if (!error.has_value()) {
+      auto [it, inserted] = seen.emplace(id, static_cast<int>(i));
+      if (!inserted) {
+        error = Error(absl::StatusCode::kInvalidArgument,
+                      absl::StrCat("entities[", i, "].id"),
+                      absl::StrCat("repeats entities[", it->second, "].id \"",
+                                   id, "\""));
+      }
+    }
+    if (error.has_value()) {
+      result->set_outcome(v1::OUTCOME_REJECTED);
+      for (const v1::FieldViolation& v : error->violations()) {
+        all.Add(v.field(), v.description());
+      }
+      *result->mutable_error() = *std::move(error);
+      ++rejected;
+      continue;
+    }
+    revision.set_commit(ctx.commit());
+    auto existing = ctx.entities().Get(id);
+    if (!existing.ok()) return existing.status();
+    storage::EntityRecord record;
+    v1::Outcome outcome;
+    if (*existing == nullptr) {
+      *record.add_revisions() = revision;
+      ctx.head().set_entity_count(ctx.head().entity_count() + 1);
+      outcome = v1::OUTCOME_CREATED;
+    } else {
+      record = **existing;
+      if (google::protobuf::util::MessageDifferencer::Equals(
+              record.revisions().rbegin()->entity(), revision.entity())) {
+        outcome = v1::OUTCOME_UNCHANGED;
+      } else {
+        *record.add_revisions() = revision;
+        outcome = v1::OUTCOME_UPDATED;
+      }
+    }
+    if (outcome != v1::OUTCOME_UNCHANGED) {
+      storage::Change change;
+      change.set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
+      change.set_entity_id(id);
+      ctx.AddChange(std::move(change));
+      ctx.entities().Put(id, record);
+    }
+    result->set_outcome(validate_only() ? v1::OUTCOME_VALID : outcome);
+    storage::EntityAsOf(record, ctx.commit(), ctx.store_id(),
+                        result->mutable_entity());
+  }
+  if (all_or_nothing_ && rejected > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        rejected, " of ", revisions_.size(),
+        " entities rejected and all_or_nothing is set, so nothing was "
+        "written: ",
+        all.Summary()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status UpsertEntitiesOp::Replay(const storage::RequestRecord& record,
+                                      CommitContext& ctx) {
+  response_.Clear();
+  for (const storage::RequestItem& item : record.items()) {
+    v1::EntityResult* result = response_.add_results();
+    result->set_outcome(static_cast<v1::Outcome>(item.outcome()));
+    if (item.has_error()) *result->mutable_error() = item.error();
+    if (item.outcome() == v1::OUTCOME_REJECTED) continue;
+    auto stored = ctx.entities().Get(item.id());
+    if (stored.ok() && *stored != nullptr) {
+      storage::EntityAsOf(**stored, record.commit(), ctx.store_id(),
+                          result->mutable_entity());
+    } else {
+      result->mutable_entity()->set_id(item.id());
+    }
+  }
+  return absl::OkStatus();
+}
+
+void UpsertEntitiesOp::RecordItems(storage::RequestRecord* record) const {
+  for (const v1::EntityResult& result : response_.results()) {
+    storage::RequestItem* item = record->add_items();
+    item->set_outcome(result.outcome());
+    item->set_id(result.entity().id());
+    if (result.has_error()) *item->mutable_error() = result.error();
+  }
+}
+
+void UpsertEntitiesOp::Done(const absl::Status& status,
+                            const std::string& commit_token) {
+  response_.set_commit_token(commit_token);
+  callback_(status, std::move(response_));
+}
+
+EraseEntityOp::EraseEntityOp(v1::EraseEntityRequest request, Callback callback)
+    : request_(std::move(request)), callback_(std::move(callback)) {}
+
+absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
+  response_.Clear();
+  const std::string& id = request_.entity_id();
+  auto entity = ctx.entities().Get(id);
+  if (!entity.ok()) return entity.status();
+
+  // Facts to delete: about the entity, or with it as value or qualifier.
+  // Facts to trim: with a mention from it (document) or by it (speaker).
+  std::set<std::string> doomed;
+  std::set<std::string> trimmed;
+  {
+    auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex,
+                                       storage::SubjectPrefix(id));
+    for (; scan->Valid(); scan->Next()) {
+      storage::SubjectIndexParts parts;
+      if (!storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
+        return absl::DataLossError("malformed subject index key");
+      }
+      doomed.insert(std::move(parts.fact_id));
+      if (doomed.size() > static_cast<size_t>(kMaxFactsPerErasure)) break;
+    }
+    if (absl::Status s = scan->status(); !s.ok()) return s;
+  }
+  {
+    auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kReferenceIndex,
+                                       storage::ReferenceEntityPrefix(id));
+    for (; scan->Valid(); scan->Next()) {
+      storage::ReferenceIndexParts parts;
+      if (!storage::DecodeReferenceIndexKey(scan->key(), &parts)) {
+        return absl::DataLossError("malformed reference index key");
+      }
+      if (parts.role == storage::ReferenceRole::kObject ||
+          parts.role == storage::ReferenceRole::kQualifier) {
+        doomed.insert(std::move(parts.fact_id));
+      } else {
+        trimmed.insert(std::move(parts.fact_id));
+      }
+      if (doomed.size() + trimmed.size() >
+          static_cast<size_t>(kMaxFactsPerErasure)) {
+        break;
+      }
+    }
+    if (absl::Status s = scan->status(); !s.ok()) return s;
+  }
+  if (doomed.size() + trimmed.size() > static_cast<size_t>(kMaxFactsPerErasure)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "entity_id: \"", id, "\" is referenced by more than ",
+        kMaxFactsPerErasure, " facts, more than one erasure may touch"));
+  }
+  if (*entity == nullptr && doomed.empty() && trimmed.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("entity_id: entity \"", id, "\" does not exist"));
+  }
+
+  // Commits whose log records name what is erased, to scrub afterwards.
+  std::set<uint64_t> commits_to_scrub;
+  storage::StoreHead& head = ctx.head();
+  int erased_mentions = 0;
+  for (const std::string& fact_id : doomed) {
+    auto fact = ctx.facts().Get(fact_id);
+    if (!fact.ok()) return fact.status();
+    if (*fact == nullptr) continue;
+    const storage::FactRecord& record = **fact;
+    for (const auto& revision : record.revisions()) {
+      commits_to_scrub.insert(revision.commit());
+    }
+    for (const auto& mention : record.mentions()) {
+      commits_to_scrub.insert(mention.commit());
+    }
+    head.set_fact_count(head.fact_count() - 1);
+    head.set_mention_count(head.mention_count() - record.mentions_size());
+    if (record.revisions().rbegin()->retracted()) {
+      head.set_retracted_fact_count(head.retracted_fact_count() - 1);
+    }
+    ctx.facts().Delete(fact_id);
+  }
+  for (const std::string& fact_id : trimmed) {
+    if (doomed.count(fact_id) > 0) continue;
+    auto fact = ctx.facts().Get(fact_id);
+    if (!fact.ok()) return fact.status();
+    if (*fact == nullptr) continue;
+    storage::FactRecord record = **fact;
+    auto* mentions = record.mutable_mentions();
+    int before = mentions->size();
+    for (int i = mentions->size() - 1; i >= 0; --i) {
+      const v1::Mention& m = mentions->Get(i).mention();
+      if (m.document_id() == id || m.attributed_to() == id) {
+        mentions->DeleteSubrange(i, 1);
+      }
+    }
+    int removed = before - mentions->size();
+    erased_mentions += removed;
+    head.set_mention_count(head.mention_count() - removed);
+    ctx.facts().Put(fact_id, std::move(record));
+  }
+  if (*entity != nullptr) {
+    for (const auto& revision : (*entity)->revisions()) {
+      commits_to_scrub.insert(revision.commit());
+    }
+    ctx.entities().Delete(id);
+    head.set_entity_count(head.entity_count() - 1);
+  }
+  for (uint64_t commit : commits_to_scrub) {
+    std::string key = storage::CommitKey(commit);
+    auto log = ctx.commit_log().Get(key);
+    if (!log.ok()) return log.status();
+    if (*log == nullptr) continue;
+    storage::CommitRecord scrubbed = **log;
+    // Scrubbed changes stay as empty entries, so that the positions of the
+    // others (which watch resume tokens count in) do not move.
+    for (storage::Change& c : *scrubbed.mutable_changes()) {
+      if (doomed.count(c.fact_id()) > 0 || c.entity_id() == id) c.Clear();
+    }
+    ctx.commit_log().Put(key, std::move(scrubbed));
+  }
+
+  auto tombstone = ctx.tombstones().Get(id);
+  if (!tombstone.ok()) return tombstone.status();
+  storage::TombstoneRecord record =
+      *tombstone != nullptr ? **tombstone : storage::TombstoneRecord();
+  storage::TombstoneEntry* entry = record.add_erasures();
+  entry->set_commit(ctx.commit());
+  entry->set_time_micros(ctx.time_micros());
+  entry->set_reason(request_.reason());
+  ctx.tombstones().Put(id, std::move(record));
+  head.set_tombstone_count(head.tombstone_count() + 1);
+
+  storage::Change change;
+  change.set_kind(storage::CHANGE_KIND_ENTITY_ERASED);
+  change.set_entity_id(id);
+  ctx.AddChange(std::move(change));
+
+  v1::Tombstone* out = response_.mutable_tombstone();
+  out->set_entity_id(id);
+  out->set_reason(request_.reason());
+  *out->mutable_erase_time() = google::protobuf::Timestamp();
+  out->mutable_erase_time()->set_seconds(ctx.time_micros() / 1000000);
+  out->mutable_erase_time()->set_nanos(
+      static_cast<int32_t>(ctx.time_micros() % 1000000) * 1000);
+  out->set_erase_commit(storage::EncodeCommitToken(ctx.store_id(), ctx.commit()));
+  response_.set_erased_fact_count(static_cast<int32_t>(doomed.size()));
+  response_.set_erased_mention_count(erased_mentions);
+  return absl::OkStatus();
+}
+
+absl::Status EraseEntityOp::Replay(const storage::RequestRecord&,
+                                   CommitContext&) {
+  return absl::UnimplementedError("EraseEntity takes no request_id");
+}
+
+void EraseEntityOp::RecordItems(storage::RequestRecord*) const {}
+
+void EraseEntityOp::Done(const absl::Status& status,
+                         const std::string& commit_token) {
+  response_.set_commit_token(commit_token);
+  callback_(status, std::move(response_));
+}
+
+}  // namespace factstore::ingest

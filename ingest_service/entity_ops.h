@@ -1,0 +1,73 @@
+// The committer operations on entities: upserting and erasing.
+#ifndef FACTSTORE_INGEST_SERVICE_ENTITY_OPS_H_
+#define FACTSTORE_INGEST_SERVICE_ENTITY_OPS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "factstore/v1/ingest_service.pb.h"
+#include "ingest_service/write_op.h"
+
+namespace factstore::ingest {
+
+// The record revision of a new or changed entity, with the folded forms of
+// its name and aliases for the name index. Folding uses ICU; call it on the
+// RPC thread when possible.
+storage::EntityRevision MakeEntityRevision(const v1::Entity& entity,
+                                           uint64_t commit);
+
+// Creates or replaces entities (UpsertEntities).
+class UpsertEntitiesOp : public WriteOp {
+ public:
+  using Callback =
+      std::function<void(const absl::Status&, v1::UpsertEntitiesResponse&&)>;
+
+  // Validates every entity and folds its names (thread-safe; runs on the RPC
+  // thread).
+  UpsertEntitiesOp(const v1::UpsertEntitiesRequest& request, Callback callback);
+
+  absl::Status Apply(CommitContext& ctx) override;
+  absl::Status Replay(const storage::RequestRecord& record,
+                      CommitContext& ctx) override;
+  void RecordItems(storage::RequestRecord* record) const override;
+  void Done(const absl::Status& status, const std::string& commit_token) override;
+  int weight() const override { return static_cast<int>(revisions_.size()); }
+  const char* method() const override { return "UpsertEntities"; }
+
+ private:
+  bool all_or_nothing_;
+  std::vector<storage::EntityRevision> revisions_;
+  std::vector<std::optional<v1::ItemError>> errors_;
+  Callback callback_;
+  v1::UpsertEntitiesResponse response_;
+};
+
+// Erases an entity and everything about it (EraseEntity). Runs alone in its
+// group.
+class EraseEntityOp : public WriteOp {
+ public:
+  using Callback =
+      std::function<void(const absl::Status&, v1::EraseEntityResponse&&)>;
+
+  EraseEntityOp(v1::EraseEntityRequest request, Callback callback);
+
+  absl::Status Apply(CommitContext& ctx) override;
+  absl::Status Replay(const storage::RequestRecord& record,
+                      CommitContext& ctx) override;
+  void RecordItems(storage::RequestRecord* record) const override;
+  void Done(const absl::Status& status, const std::string& commit_token) override;
+  int weight() const override { return 1; }
+  bool exclusive() const override { return true; }
+  const char* method() const override { return "EraseEntity"; }
+
+ private:
+  v1::EraseEntityRequest request_;
+  Callback callback_;
+  v1::EraseEntityResponse response_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_ENTITY_OPS_H_

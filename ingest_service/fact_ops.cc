@@ -1,0 +1,445 @@
+#include "ingest_service/fact_ops.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/iso_date.h"
+#include "common/status_macros.h"
+#include "ingest_service/entity_ops.h"
+#include "ingest_service/limits.h"
+#include "ingest_service/request_validator.h"
+#include "storage/commit_token.h"
+#include "storage/key_codec.h"
+#include "storage/record_views.h"
+
+namespace factstore::ingest {
+namespace {
+
+v1::ItemError MakeError(absl::StatusCode code, const std::string& field,
+                        const std::string& description) {
+  Violations violations;
+  violations.Add(field, description);
+  return violations.ToItemError(code);
+}
+
+// Two mentions are the same source when they quote the same passage of the
+// same document.
+bool SameMention(const v1::Mention& a, const v1::Mention& b) {
+  return a.document_id() == b.document_id() && a.quote() == b.quote() &&
+         a.quote_start() == b.quote_start() && a.quote_end() == b.quote_end();
+}
+
+// True if every mention of `b` is one of `a`'s and vice versa.
+bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
+  auto contained = [](const v1::Fact& x, const v1::Fact& y) {
+    for (const v1::Mention& m : x.mentions()) {
+      bool found = false;
+      for (const v1::Mention& n : y.mentions()) found = found || SameMention(m, n);
+      if (!found) return false;
+    }
+    return true;
+  };
+  return contained(a, b) && contained(b, a);
+}
+
+const char* EntityTypeName(int type) {
+  return v1::EntityType_Name(static_cast<v1::EntityType>(type)).c_str() +
+         sizeof("ENTITY_TYPE_") - 1;
+}
+
+storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content) {
+  storage::Change change;
+  change.set_kind(kind);
+  change.set_fact_id(content.id());
+  change.set_subject(content.subject());
+  change.set_predicate(content.predicate());
+  return change;
+}
+
+}  // namespace
+
+IngestFactsOp::IngestFactsOp(std::vector<PreparedFact> facts, Options options,
+                             Callback callback)
+    : facts_(std::move(facts)),
+      options_(options),
+      callback_(std::move(callback)) {}
+
+absl::Status IngestFactsOp::Apply(CommitContext& ctx) {
+  response_.Clear();
+  int accepted = 0, rejected = 0;
+  Violations batch_violations;
+  for (int i = 0; i < static_cast<int>(facts_.size()); ++i) {
+    v1::FactResult* result = response_.add_results();
+    std::optional<v1::ItemError> error = facts_[i].error;
+    if (!error.has_value()) {
+      ctx.SetSavePoint();
+      error = ApplyFact(ctx, i, result);
+      if (error.has_value()) {
+        ctx.RollbackToSavePoint();
+      } else {
+        ctx.ReleaseSavePoint();
+      }
+    }
+    if (error.has_value()) {
+      result->Clear();
+      result->set_outcome(v1::OUTCOME_REJECTED);
+      for (const v1::FieldViolation& v : error->violations()) {
+        batch_violations.Add(v.field(), v.description());
+      }
+      *result->mutable_error() = *std::move(error);
+      ++rejected;
+    } else {
+      ++accepted;
+      if (validate_only()) result->set_outcome(v1::OUTCOME_VALID);
+    }
+  }
+  response_.set_accepted_count(accepted);
+  response_.set_rejected_count(rejected);
+  if (options_.all_or_nothing && rejected > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        rejected, " of ", facts_.size(),
+        " facts rejected and all_or_nothing is set, so nothing was written: ",
+        batch_violations.Summary()));
+  }
+  return absl::OkStatus();
+}
+
+std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
+    CommitContext& ctx, const PreparedFact& prepared) {
+  const v1::Fact& fact = prepared.fact;
+  absl::flat_hash_set<std::string> documents;
+  for (const v1::Mention& m : fact.mentions()) documents.insert(m.document_id());
+  if (documents.empty()) return std::nullopt;
+  // Every fact with the same subject and predicate: stored ones from the
+  // index, and those this group asserted.
+  std::vector<std::string> ids = ctx.NewFactIds(fact.subject(), fact.predicate());
+  auto scan = ctx.store().ScanPrefix(
+      storage::ColumnFamily::kSubjectIndex,
+      storage::SubjectPredicatePrefix(fact.subject(), fact.predicate()));
+  for (; scan->Valid(); scan->Next()) {
+    storage::SubjectIndexParts parts;
+    if (storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
+      ids.push_back(std::move(parts.fact_id));
+    }
+  }
+  for (const std::string& id : ids) {
+    if (id == fact.id()) continue;
+    auto other = ctx.facts().Get(id);
+    if (!other.ok() || *other == nullptr) continue;
+    const storage::FactRecord& record = **other;
+    if (record.revisions().rbegin()->retracted()) continue;
+    if (record.content().valid_time().SerializeAsString() !=
+        fact.valid_time().SerializeAsString()) {
+      continue;
+    }
+    for (const storage::MentionRecord& m : record.mentions()) {
+      if (documents.contains(m.mention().document_id())) {
+        return MakeError(
+            absl::StatusCode::kFailedPrecondition, "value",
+            absl::StrCat("document \"", m.mention().document_id(),
+                         "\" already gives another value for this subject "
+                         "and valid time (fact ",
+                         id, "), and predicate \"", fact.predicate(),
+                         "\" has cardinality ONE"));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
+                                                      int index,
+                                                      v1::FactResult* result) {
+  const PreparedFact& prepared = facts_[index];
+  const v1::Fact& fact = prepared.fact;
+  std::string path = absl::StrCat("facts[", index, "]");
+  auto fail = [&](absl::StatusCode code, const std::string& field,
+                  const std::string& why) {
+    return MakeError(code, field, why);
+  };
+
+  for (const EntityToCreate& create : prepared.creates) {
+    auto existing = ctx.entities().Get(create.id);
+    if (!existing.ok()) {
+      return fail(absl::StatusCode::kUnavailable, create.field,
+                  existing.status().ToString());
+    }
+    if (*existing != nullptr) continue;
+    v1::Entity entity;
+    entity.set_id(create.id);
+    entity.set_type(create.type);
+    entity.set_name(create.name);
+    storage::EntityRecord record;
+    *record.add_revisions() = MakeEntityRevision(entity, ctx.commit());
+    ctx.entities().Put(create.id, std::move(record));
+    ctx.head().set_entity_count(ctx.head().entity_count() + 1);
+    storage::Change change;
+    change.set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
+    change.set_entity_id(create.id);
+    ctx.AddChange(std::move(change));
+    result->add_created_entity_ids(create.id);
+  }
+  for (const EntityReference& ref : prepared.references) {
+    auto entity = ctx.entities().Get(ref.id);
+    if (!entity.ok()) {
+      return fail(absl::StatusCode::kUnavailable, ref.field,
+                  entity.status().ToString());
+    }
+    if (*entity == nullptr) {
+      return fail(absl::StatusCode::kNotFound, ref.field,
+                  absl::StrCat("entity \"", ref.id,
+                               "\" does not exist; upsert it first"));
+    }
+    int type = (*entity)->revisions().rbegin()->entity().type();
+    if (!ref.allowed_types.empty() &&
+        std::find(ref.allowed_types.begin(), ref.allowed_types.end(), type) ==
+            ref.allowed_types.end()) {
+      std::string allowed;
+      for (v1::EntityType t : ref.allowed_types) {
+        absl::StrAppend(&allowed, allowed.empty() ? "" : " or ",
+                        EntityTypeName(t));
+      }
+      return fail(absl::StatusCode::kInvalidArgument, ref.field,
+                  absl::StrCat("entity \"", ref.id, "\" is a ",
+                               EntityTypeName(type), "; ", allowed,
+                               " expected here"));
+    }
+  }
+  if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
+    if (auto error = CheckCardinality(ctx, prepared); error.has_value()) {
+      error->mutable_violations(0)->set_field(absl::StrCat(path, ".value"));
+      error->set_message(absl::StrCat(path, ".value: ",
+                                      error->violations(0).description()));
+      return error;
+    }
+  }
+
+  auto existing = ctx.facts().Get(fact.id());
+  if (!existing.ok()) {
+    return fail(absl::StatusCode::kUnavailable, path,
+                existing.status().ToString());
+  }
+  storage::FactRecord record;
+  v1::Outcome outcome;
+  if (*existing == nullptr) {
+    v1::Fact* content = record.mutable_content();
+    *content = fact;
+    content->clear_mentions();
+    content->clear_modality();
+    content->clear_rank();
+    storage::FactRevision* revision = record.add_revisions();
+    revision->set_commit(ctx.commit());
+    revision->set_modality(fact.modality());
+    revision->set_rank(fact.rank());
+    for (const v1::Mention& m : fact.mentions()) {
+      bool seen = false;
+      for (const storage::MentionRecord& r : record.mentions()) {
+        seen = seen || SameMention(r.mention(), m);
+      }
+      if (seen) continue;
+      storage::MentionRecord* mr = record.add_mentions();
+      mr->set_commit(ctx.commit());
+      *mr->mutable_mention() = m;
+    }
+    ctx.head().set_fact_count(ctx.head().fact_count() + 1);
+    absl::StatusOr<std::optional<DayRange>> range =
+        ValidTimeRange(content->valid_time());
+    if (range.ok() && range->has_value() &&
+        (*range)->first != kOpenFirstDay && (*range)->end != kOpenEndDay) {
+      int64_t span = (*range)->end - (*range)->first;
+      if (span > ctx.head().max_valid_span_days()) {
+        ctx.head().set_max_valid_span_days(span);
+      }
+    }
+    ctx.head().set_mention_count(ctx.head().mention_count() +
+                                 record.mentions_size());
+    ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record.content()));
+    ctx.NewFactIds(fact.subject(), fact.predicate()).push_back(fact.id());
+    outcome = v1::OUTCOME_CREATED;
+  } else {
+    record = **existing;
+    int added = 0;
+    for (const v1::Mention& m : fact.mentions()) {
+      bool seen = false;
+      for (const storage::MentionRecord& r : record.mentions()) {
+        seen = seen || SameMention(r.mention(), m);
+      }
+      if (seen) continue;
+      storage::MentionRecord* mr = record.add_mentions();
+      mr->set_commit(ctx.commit());
+      *mr->mutable_mention() = m;
+      ++added;
+    }
+    if (record.mentions_size() > kMaxMentionsPerStoredFact) {
+      return fail(absl::StatusCode::kFailedPrecondition,
+                  absl::StrCat(path, ".mentions"),
+                  absl::StrCat("fact ", fact.id(), " already has the maximum of ",
+                               kMaxMentionsPerStoredFact, " mentions"));
+    }
+    const storage::FactRevision& latest = *record.revisions().rbegin();
+    bool attributes_changed =
+        latest.modality() != fact.modality() || latest.rank() != fact.rank();
+    if (attributes_changed) {
+      storage::FactRevision revision = latest;
+      revision.set_commit(ctx.commit());
+      revision.set_modality(fact.modality());
+      revision.set_rank(fact.rank());
+      *record.add_revisions() = std::move(revision);
+      ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
+    }
+    if (added > 0) {
+      ctx.head().set_mention_count(ctx.head().mention_count() + added);
+      ctx.AddChange(
+          FactChange(storage::CHANGE_KIND_MENTION_ADDED, record.content()));
+    }
+    outcome = attributes_changed ? v1::OUTCOME_UPDATED
+              : added > 0        ? v1::OUTCOME_MENTION_ADDED
+                                 : v1::OUTCOME_UNCHANGED;
+    if (outcome == v1::OUTCOME_UNCHANGED) {
+      // The same claim with the same sources twice in one request is a
+      // caller's mistake; the same claim from another source is not.
+      for (int j = 0; j < index; ++j) {
+        if (!facts_[j].error.has_value() && facts_[j].fact.id() == fact.id() &&
+            SameMentions(facts_[j].fact, fact)) {
+          return fail(absl::StatusCode::kInvalidArgument, path,
+                      absl::StrCat("repeats facts[", j,
+                                   "]: the same claim with the same mentions"));
+        }
+      }
+    }
+  }
+  if (outcome != v1::OUTCOME_UNCHANGED) {
+    ctx.facts().Put(fact.id(), record);
+  }
+  result->set_outcome(outcome);
+  result->set_fact_id(fact.id());
+  if (!options_.compact_results) {
+    storage::FactAsOf(record, ctx.commit(), ctx.store_id(),
+                      result->mutable_fact());
+  }
+  return std::nullopt;
+}
+
+void IngestFactsOp::FillResultFact(CommitContext& ctx, const std::string& fact_id,
+                                   uint64_t as_of, v1::FactResult* result) {
+  result->set_fact_id(fact_id);
+  if (options_.compact_results) return;
+  auto record = ctx.facts().Get(fact_id);
+  if (record.ok() && *record != nullptr) {
+    storage::FactAsOf(**record, as_of, ctx.store_id(), result->mutable_fact());
+  }
+}
+
+absl::Status IngestFactsOp::Replay(const storage::RequestRecord& record,
+                                   CommitContext& ctx) {
+  response_.Clear();
+  int accepted = 0, rejected = 0;
+  for (const storage::RequestItem& item : record.items()) {
+    v1::FactResult* result = response_.add_results();
+    result->set_outcome(static_cast<v1::Outcome>(item.outcome()));
+    if (item.has_error()) *result->mutable_error() = item.error();
+    for (const std::string& id : item.created_entity_ids()) {
+      result->add_created_entity_ids(id);
+    }
+    if (item.outcome() == v1::OUTCOME_REJECTED) {
+      ++rejected;
+    } else {
+      ++accepted;
+      // Erased facts are gone; their results keep outcome and id only.
+      FillResultFact(ctx, item.id(), record.commit(), result);
+    }
+  }
+  response_.set_accepted_count(accepted);
+  response_.set_rejected_count(rejected);
+  return absl::OkStatus();
+}
+
+void IngestFactsOp::RecordItems(storage::RequestRecord* record) const {
+  for (const v1::FactResult& result : response_.results()) {
+    storage::RequestItem* item = record->add_items();
+    item->set_outcome(result.outcome());
+    item->set_id(result.fact_id());
+    if (result.has_error()) *item->mutable_error() = result.error();
+    for (const std::string& id : result.created_entity_ids()) {
+      item->add_created_entity_ids(id);
+    }
+  }
+}
+
+void IngestFactsOp::Done(const absl::Status& status,
+                         const std::string& commit_token) {
+  response_.set_commit_token(commit_token);
+  callback_(status, std::move(response_));
+}
+
+RetractFactsOp::RetractFactsOp(v1::RetractFactsRequest request, Callback callback)
+    : request_(std::move(request)), callback_(std::move(callback)) {}
+
+absl::Status RetractFactsOp::Apply(CommitContext& ctx) {
+  response_.Clear();
+  for (int i = 0; i < request_.fact_ids_size(); ++i) {
+    const std::string& id = request_.fact_ids(i);
+    v1::RetractResult* result = response_.add_results();
+    result->set_fact_id(id);
+    std::string field = absl::StrCat("fact_ids[", i, "]");
+    auto record = ctx.facts().Get(id);
+    if (!record.ok()) return record.status();
+    if (*record == nullptr) {
+      result->set_outcome(v1::OUTCOME_REJECTED);
+      *result->mutable_error() = MakeError(
+          absl::StatusCode::kNotFound, field,
+          absl::StrCat("fact \"", absl::CHexEscape(id), "\" does not exist"));
+      continue;
+    }
+    const storage::FactRevision& latest = *(*record)->revisions().rbegin();
+    if (latest.retracted()) {
+      result->set_outcome(validate_only() ? v1::OUTCOME_VALID
+                                          : v1::OUTCOME_UNCHANGED);
+      continue;
+    }
+    storage::FactRecord updated = **record;
+    storage::FactRevision revision = latest;
+    revision.set_commit(ctx.commit());
+    revision.set_retracted(true);
+    revision.set_retraction_reason(request_.reason());
+    *updated.add_revisions() = std::move(revision);
+    ctx.AddChange(
+        FactChange(storage::CHANGE_KIND_FACT_RETRACTED, updated.content()));
+    ctx.facts().Put(id, std::move(updated));
+    ctx.head().set_retracted_fact_count(ctx.head().retracted_fact_count() + 1);
+    result->set_outcome(v1::OUTCOME_UPDATED);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RetractFactsOp::Replay(const storage::RequestRecord& record,
+                                    CommitContext& ctx) {
+  response_.Clear();
+  for (const storage::RequestItem& item : record.items()) {
+    v1::RetractResult* result = response_.add_results();
+    result->set_outcome(static_cast<v1::Outcome>(item.outcome()));
+    result->set_fact_id(item.id());
+    if (item.has_error()) *result->mutable_error() = item.error();
+  }
+  return absl::OkStatus();
+}
+
+void RetractFactsOp::RecordItems(storage::RequestRecord* record) const {
+  for (const v1::RetractResult& result : response_.results()) {
+    storage::RequestItem* item = record->add_items();
+    item->set_outcome(result.outcome());
+    item->set_id(result.fact_id());
+    if (result.has_error()) *item->mutable_error() = result.error();
+  }
+}
+
+void RetractFactsOp::Done(const absl::Status& status,
+                          const std::string& commit_token) {
+  response_.set_commit_token(commit_token);
+  callback_(status, std::move(response_));
+}
+
+}  // namespace factstore::ingest

@@ -1,0 +1,85 @@
+// The committer operations that write facts: ingesting a batch and
+// retracting facts.
+#ifndef FACTSTORE_INGEST_SERVICE_FACT_OPS_H_
+#define FACTSTORE_INGEST_SERVICE_FACT_OPS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "factstore/v1/ingest_service.pb.h"
+#include "ingest_service/fact_preparer.h"
+#include "ingest_service/write_op.h"
+
+namespace factstore::ingest {
+
+// Commits a batch of prepared facts (IngestFacts, or one batch of
+// StreamIngestFacts).
+//
+// For each fact: creates the entities it asked to create, checks that every
+// entity it refers to exists with an allowed type and the predicate's
+// cardinality, then creates the fact, adds its new mentions, updates its
+// modality or rank, or reports it UNCHANGED.
+class IngestFactsOp : public WriteOp {
+ public:
+  // Receives the status of the whole operation and, when OK, the response.
+  using Callback =
+      std::function<void(const absl::Status&, v1::IngestFactsResponse&&)>;
+
+  struct Options {
+    bool all_or_nothing = false;
+    // Results carry only outcome, id and error, not the normalized fact.
+    bool compact_results = false;
+  };
+
+  IngestFactsOp(std::vector<PreparedFact> facts, Options options,
+                Callback callback);
+
+  absl::Status Apply(CommitContext& ctx) override;
+  absl::Status Replay(const storage::RequestRecord& record,
+                      CommitContext& ctx) override;
+  void RecordItems(storage::RequestRecord* record) const override;
+  void Done(const absl::Status& status, const std::string& commit_token) override;
+  int weight() const override { return static_cast<int>(facts_.size()); }
+  const char* method() const override { return "IngestFacts"; }
+
+ private:
+  // Applies one valid fact; returns its error if it is rejected.
+  std::optional<v1::ItemError> ApplyFact(CommitContext& ctx, int index,
+                                         v1::FactResult* result);
+  std::optional<v1::ItemError> CheckCardinality(CommitContext& ctx,
+                                                const PreparedFact& prepared);
+  void FillResultFact(CommitContext& ctx, const std::string& fact_id,
+                      uint64_t as_of, v1::FactResult* result);
+
+  std::vector<PreparedFact> facts_;
+  const Options options_;
+  Callback callback_;
+  v1::IngestFactsResponse response_;
+};
+
+// Retracts facts by id (RetractFacts).
+class RetractFactsOp : public WriteOp {
+ public:
+  using Callback =
+      std::function<void(const absl::Status&, v1::RetractFactsResponse&&)>;
+
+  RetractFactsOp(v1::RetractFactsRequest request, Callback callback);
+
+  absl::Status Apply(CommitContext& ctx) override;
+  absl::Status Replay(const storage::RequestRecord& record,
+                      CommitContext& ctx) override;
+  void RecordItems(storage::RequestRecord* record) const override;
+  void Done(const absl::Status& status, const std::string& commit_token) override;
+  int weight() const override { return request_.fact_ids_size(); }
+  const char* method() const override { return "RetractFacts"; }
+
+ private:
+  v1::RetractFactsRequest request_;
+  Callback callback_;
+  v1::RetractFactsResponse response_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_FACT_OPS_H_

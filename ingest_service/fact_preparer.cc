@@ -1,0 +1,580 @@
+#include "ingest_service/fact_preparer.h"
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ingest_service/fact_identity.h"
+#include "ingest_service/limits.h"
+#include "ingest_service/request_validator.h"
+#include "normalizer/date_normalizer.h"
+#include "normalizer/name_folding.h"
+#include "normalizer/quantity_normalizer.h"
+#include "normalizer/units.h"
+#include "normalizer/value_parsers.h"
+
+namespace factstore::ingest {
+namespace {
+
+const char* ValueTypeName(v1::ValueType type) {
+  switch (type) {
+    case v1::VALUE_TYPE_ENTITY:
+      return "an entity";
+    case v1::VALUE_TYPE_QUANTITY:
+      return "a quantity";
+    case v1::VALUE_TYPE_TEXT:
+      return "text";
+    case v1::VALUE_TYPE_TIME:
+      return "a date";
+    case v1::VALUE_TYPE_BOOLEAN:
+      return "a boolean";
+    default:
+      return "an unknown type";
+  }
+}
+
+const char* KindName(v1::Value::KindCase kind) {
+  switch (kind) {
+    case v1::Value::kEntityId:
+      return "entity_id";
+    case v1::Value::kQuantity:
+      return "quantity";
+    case v1::Value::kText:
+      return "text";
+    case v1::Value::kTime:
+      return "time";
+    case v1::Value::kBoolean:
+      return "boolean";
+    case v1::Value::kEntityName:
+      return "entity_name";
+    case v1::Value::kRaw:
+      return "raw";
+    default:
+      return "nothing";
+  }
+}
+
+const char* EntityTypeName(v1::EntityType type) {
+  return v1::EntityType_Name(type).c_str() + sizeof("ENTITY_TYPE_") - 1;
+}
+
+std::string TypeList(const std::vector<v1::EntityType>& types) {
+  std::vector<std::string> names;
+  for (v1::EntityType t : types) names.push_back(EntityTypeName(t));
+  return absl::StrJoin(names, " or ");
+}
+
+// Collects a fact's problems and the code that best describes them: NOT_FOUND
+// when every problem is a reference to something that does not exist,
+// INVALID_ARGUMENT otherwise.
+class Problems {
+ public:
+  void Invalid(absl::string_view field, absl::string_view description) {
+    violations_.Add(field, description);
+  }
+  void Missing(absl::string_view field, absl::string_view description) {
+    violations_.Add(field, description);
+    ++missing_;
+  }
+  void AddCandidates(const std::vector<NamedEntity>& candidates) {
+    for (const NamedEntity& c : candidates) candidates_.push_back(c.id);
+  }
+  // For the validators, which report invalid input only.
+  Violations* violations() { return &violations_; }
+  bool empty() const { return violations_.empty(); }
+  v1::ItemError ToItemError() const {
+    bool all_missing = missing_ == violations_.list().size();
+    v1::ItemError error = violations_.ToItemError(
+        all_missing ? absl::StatusCode::kNotFound
+                    : absl::StatusCode::kInvalidArgument);
+    for (const std::string& c : candidates_) error.add_candidates(c);
+    return error;
+  }
+
+ private:
+  Violations violations_;
+  std::vector<std::string> candidates_;
+  size_t missing_ = 0;
+};
+
+// Reports a unit that the predicate does not accept; empty if it is fine.
+std::string UnitProblem(const std::string& unit, const v1::Predicate& predicate) {
+  if (!normalizer::IsKnownUnit(unit)) {
+    return absl::StrCat("unknown unit \"", absl::CHexEscape(unit),
+                        "\" (see docs/units.md)");
+  }
+  if (predicate.allowed_units_size() > 0) {
+    if (std::find(predicate.allowed_units().begin(),
+                  predicate.allowed_units().end(),
+                  unit) == predicate.allowed_units().end()) {
+      return absl::StrCat("unit \"", unit, "\" is not allowed for predicate \"",
+                          predicate.name(), "\" (allowed: ",
+                          absl::StrJoin(predicate.allowed_units(), ", "), ")");
+    }
+  } else if (predicate.unit_dimension() != v1::UNIT_DIMENSION_UNSPECIFIED &&
+             normalizer::DimensionOfUnit(unit) != predicate.unit_dimension()) {
+    return absl::StrCat(
+        "unit \"", unit, "\" is not a ",
+        absl::AsciiStrToLower(
+            v1::UnitDimension_Name(predicate.unit_dimension()).substr(15)),
+        " unit, which predicate \"", predicate.name(), "\" takes");
+  }
+  return "";
+}
+
+normalizer::UnitHint HintFor(const v1::Predicate& predicate) {
+  normalizer::UnitHint hint;
+  hint.dimension = predicate.unit_dimension();
+  hint.allowed_units.assign(predicate.allowed_units().begin(),
+                            predicate.allowed_units().end());
+  return hint;
+}
+
+// State of preparing one fact.
+struct Context {
+  const v1::Fact& input;
+  std::string path;
+  std::string language;
+  v1::MissingEntityPolicy policy;
+  NameCache* names;
+  const NameResolver* resolver;
+  PreparedFact* out;
+  Problems problems;
+};
+
+// Resolves an entity given by id or by name; returns the id, or "" after
+// reporting a problem.
+std::string ResolveEntity(Context& ctx, const std::string& id,
+                          const std::string& name, const std::string& id_field,
+                          const std::string& name_field,
+                          const std::vector<v1::EntityType>& allowed_types) {
+  if (!id.empty()) {
+    ctx.out->references.push_back({id, id_field, allowed_types});
+    return id;
+  }
+  std::string folded = normalizer::FoldName(name);
+  if (folded.empty()) {
+    ctx.problems.Invalid(name_field, absl::StrCat("\"", absl::CHexEscape(name),
+                                                  "\" is not a usable name"));
+    return "";
+  }
+  if (auto cached = ctx.names->find(folded); cached != ctx.names->end()) {
+    ctx.out->references.push_back({cached->second, name_field, allowed_types});
+    return cached->second;
+  }
+  auto found = ctx.resolver->Find(name);
+  if (!found.ok()) {
+    ctx.problems.Invalid(name_field, found.status().ToString());
+    return "";
+  }
+  std::vector<NamedEntity> matching;
+  for (const NamedEntity& e : *found) {
+    if (allowed_types.empty() ||
+        std::find(allowed_types.begin(), allowed_types.end(), e.type) !=
+            allowed_types.end()) {
+      matching.push_back(e);
+    }
+  }
+  if (matching.size() > 1) {
+    std::vector<std::string> ids;
+    for (const NamedEntity& e : matching) ids.push_back(e.id);
+    ctx.problems.Invalid(
+        name_field, absl::StrCat("\"", name, "\" is ambiguous: it names ",
+                                 absl::StrJoin(ids, ", "),
+                                 "; give the id instead"));
+    ctx.problems.AddCandidates(matching);
+    return "";
+  }
+  if (matching.size() == 1) {
+    (*ctx.names)[folded] = matching[0].id;
+    ctx.out->references.push_back({matching[0].id, name_field, allowed_types});
+    return matching[0].id;
+  }
+  if (ctx.policy != v1::MISSING_ENTITY_POLICY_CREATE) {
+    std::string why = absl::StrCat("no entity is named \"", name, "\"");
+    if (!found->empty()) {
+      absl::StrAppend(&why, " of type ", TypeList(allowed_types), " (",
+                      (*found)[0].id, " is a ",
+                      EntityTypeName((*found)[0].type), ")");
+    }
+    absl::StrAppend(&why, "; upsert it first or set missing_entities to "
+                          "MISSING_ENTITY_POLICY_CREATE");
+    ctx.problems.Missing(name_field, why);
+    return "";
+  }
+  v1::EntityType type =
+      allowed_types.size() == 1 ? allowed_types[0] : v1::ENTITY_TYPE_OTHER;
+  std::string new_id = DeriveEntityId(type, name);
+  (*ctx.names)[folded] = new_id;
+  ctx.out->creates.push_back({new_id, type, name, name_field});
+  ctx.out->references.push_back({new_id, name_field, allowed_types});
+  return new_id;
+}
+
+std::vector<v1::EntityType> Types(
+    const google::protobuf::RepeatedField<int>& types) {
+  std::vector<v1::EntityType> out;
+  for (int t : types) out.push_back(static_cast<v1::EntityType>(t));
+  return out;
+}
+
+// Normalizes a date given typed, as TimeValue.raw, or both empty (returns
+// false without a problem when `optional`).
+bool NormalizeTimeValue(Context& ctx, const v1::TimeValue& input,
+                        const std::string& field, v1::TimeValue* out) {
+  absl::StatusOr<v1::TimeValue> normalized;
+  if (!input.raw().empty()) {
+    if (!input.date().empty()) {
+      ctx.problems.Invalid(field, "give either date or raw, not both");
+      return false;
+    }
+    if (input.raw().size() > kMaxRawValueBytes) {
+      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                           absl::StrCat("is longer than ", kMaxRawValueBytes,
+                                        " bytes"));
+      return false;
+    }
+    normalized = normalizer::NormalizeDate(input.raw(), ctx.language);
+    if (normalized.ok() && !input.surface_text().empty()) {
+      normalized->set_surface_text(input.surface_text());
+    }
+  } else {
+    normalized = normalizer::CanonicalizeTimeValue(input);
+  }
+  if (!normalized.ok()) {
+    ctx.problems.Invalid(field, normalized.status().message());
+    return false;
+  }
+  *out = *std::move(normalized);
+  return true;
+}
+
+bool NormalizeQuantityValue(Context& ctx, const v1::Quantity& input,
+                            const v1::Predicate* predicate,
+                            const std::string& field, v1::Quantity* out) {
+  absl::StatusOr<v1::Quantity> normalized;
+  if (input.amount().empty() && !input.surface_text().empty()) {
+    if (input.surface_text().size() > kMaxRawValueBytes) {
+      ctx.problems.Invalid(absl::StrCat(field, ".surface_text"),
+                           absl::StrCat("is longer than ", kMaxRawValueBytes,
+                                        " bytes"));
+      return false;
+    }
+    normalized = normalizer::NormalizeQuantity(
+        input.surface_text(), ctx.language,
+        predicate != nullptr ? HintFor(*predicate) : normalizer::UnitHint());
+  } else {
+    normalized = normalizer::CanonicalizeQuantity(input);
+  }
+  if (!normalized.ok()) {
+    ctx.problems.Invalid(field, normalized.status().message());
+    return false;
+  }
+  std::string problem = predicate != nullptr
+                            ? UnitProblem(normalized->unit(), *predicate)
+                            : (normalizer::IsKnownUnit(normalized->unit())
+                                   ? ""
+                                   : absl::StrCat("unknown unit \"",
+                                                  normalized->unit(), "\""));
+  if (!problem.empty()) {
+    ctx.problems.Invalid(absl::StrCat(field, ".unit"), problem);
+    return false;
+  }
+  *out = *std::move(normalized);
+  return true;
+}
+
+void CheckTextValue(Context& ctx, const v1::Text& text, const std::string& field,
+                    v1::Value* out) {
+  CheckText(text.text(), absl::StrCat(field, ".text"), kMaxTextValueBytes, true,
+            true, ctx.problems.violations());
+  CheckLanguage(text.language(), absl::StrCat(field, ".language"),
+                ctx.problems.violations());
+  v1::Text* t = out->mutable_text();
+  *t = text;
+  if (t->language().empty()) t->set_language(ctx.language);
+}
+
+// Normalizes the fact's main value against the predicate's value type.
+void NormalizeMainValue(Context& ctx, const v1::Predicate& predicate,
+                        v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  std::string field = absl::StrCat(ctx.path, ".value");
+  v1::ValueType type = predicate.value_type();
+  auto mismatch = [&] {
+    ctx.problems.Invalid(
+        field, absl::StrCat("predicate \"", predicate.name(), "\" takes ",
+                            ValueTypeName(type), ", not ", KindName(in.kind_case())));
+  };
+  const std::string& raw = in.raw();
+  if (in.kind_case() == v1::Value::kRaw && raw.size() > kMaxRawValueBytes) {
+    ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                         absl::StrCat("is longer than ", kMaxRawValueBytes,
+                                      " bytes"));
+    return;
+  }
+  switch (type) {
+    case v1::VALUE_TYPE_ENTITY: {
+      std::vector<v1::EntityType> allowed = Types(predicate.object_types());
+      std::string id;
+      if (in.kind_case() == v1::Value::kEntityId) {
+        CheckId(in.entity_id(), absl::StrCat(field, ".entity_id"), kMaxIdBytes,
+                true, ctx.problems.violations());
+        id = ResolveEntity(ctx, in.entity_id(), "",
+                           absl::StrCat(field, ".entity_id"), "", allowed);
+      } else if (in.kind_case() == v1::Value::kEntityName ||
+                 in.kind_case() == v1::Value::kRaw) {
+        const std::string& name =
+            in.kind_case() == v1::Value::kRaw ? raw : in.entity_name();
+        std::string name_field = absl::StrCat(
+            field, in.kind_case() == v1::Value::kRaw ? ".raw" : ".entity_name");
+        CheckText(name, name_field, kMaxNameBytes, true, false,
+                  ctx.problems.violations());
+        if (ctx.problems.empty()) {
+          id = ResolveEntity(ctx, "", name, "", name_field, allowed);
+        }
+      } else {
+        mismatch();
+        return;
+      }
+      if (!id.empty()) out->set_entity_id(id);
+      return;
+    }
+    case v1::VALUE_TYPE_QUANTITY: {
+      if (in.kind_case() == v1::Value::kRaw) {
+        v1::Quantity q;
+        q.set_surface_text(raw);
+        NormalizeQuantityValue(ctx, q, &predicate, field,
+                               out->mutable_quantity());
+      } else if (in.kind_case() == v1::Value::kQuantity) {
+        NormalizeQuantityValue(ctx, in.quantity(), &predicate,
+                               absl::StrCat(field, ".quantity"),
+                               out->mutable_quantity());
+      } else {
+        mismatch();
+      }
+      return;
+    }
+    case v1::VALUE_TYPE_TEXT: {
+      if (in.kind_case() == v1::Value::kRaw) {
+        v1::Text text;
+        text.set_text(raw);
+        CheckTextValue(ctx, text, absl::StrCat(field, ".raw"), out);
+      } else if (in.kind_case() == v1::Value::kText) {
+        CheckTextValue(ctx, in.text(), absl::StrCat(field, ".text"), out);
+      } else {
+        mismatch();
+      }
+      return;
+    }
+    case v1::VALUE_TYPE_TIME: {
+      v1::TimeValue time;
+      if (in.kind_case() == v1::Value::kRaw) {
+        time.set_raw(raw);
+        NormalizeTimeValue(ctx, time, absl::StrCat(field, ".raw"),
+                           out->mutable_time());
+      } else if (in.kind_case() == v1::Value::kTime) {
+        NormalizeTimeValue(ctx, in.time(), absl::StrCat(field, ".time"),
+                           out->mutable_time());
+      } else {
+        mismatch();
+      }
+      return;
+    }
+    case v1::VALUE_TYPE_BOOLEAN: {
+      if (in.kind_case() == v1::Value::kBoolean) {
+        out->set_boolean(in.boolean());
+      } else if (in.kind_case() == v1::Value::kRaw) {
+        auto parsed = normalizer::ParseBoolean(raw, ctx.language);
+        if (!parsed.ok()) {
+          ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                               parsed.status().message());
+        } else {
+          out->set_boolean(*parsed);
+        }
+      } else {
+        mismatch();
+      }
+      return;
+    }
+    default:
+      ctx.problems.Invalid(field, "the predicate has no value type");
+  }
+}
+
+// Normalizes a qualifier value. Without a predicate to say what raw text
+// means, qualifiers must say which kind they are.
+void NormalizeQualifier(Context& ctx, const v1::Value& in,
+                        const std::string& field, v1::Value* out) {
+  switch (in.kind_case()) {
+    case v1::Value::kEntityId: {
+      CheckId(in.entity_id(), absl::StrCat(field, ".entity_id"), kMaxIdBytes,
+              true, ctx.problems.violations());
+      std::string id = ResolveEntity(ctx, in.entity_id(), "",
+                                     absl::StrCat(field, ".entity_id"), "", {});
+      if (!id.empty()) out->set_entity_id(id);
+      return;
+    }
+    case v1::Value::kEntityName: {
+      std::string name_field = absl::StrCat(field, ".entity_name");
+      CheckText(in.entity_name(), name_field, kMaxNameBytes, true, false,
+                ctx.problems.violations());
+      if (!ctx.problems.empty()) return;
+      std::string id = ResolveEntity(ctx, "", in.entity_name(), "", name_field, {});
+      if (!id.empty()) out->set_entity_id(id);
+      return;
+    }
+    case v1::Value::kQuantity:
+      NormalizeQuantityValue(ctx, in.quantity(), nullptr,
+                             absl::StrCat(field, ".quantity"),
+                             out->mutable_quantity());
+      return;
+    case v1::Value::kText:
+      CheckTextValue(ctx, in.text(), absl::StrCat(field, ".text"), out);
+      return;
+    case v1::Value::kTime:
+      NormalizeTimeValue(ctx, in.time(), absl::StrCat(field, ".time"),
+                         out->mutable_time());
+      return;
+    case v1::Value::kBoolean:
+      out->set_boolean(in.boolean());
+      return;
+    case v1::Value::kRaw:
+      ctx.problems.Invalid(
+          absl::StrCat(field, ".raw"),
+          "a qualifier has no predicate to say what raw text means; use "
+          "entity_name, quantity.surface_text, time.raw or text instead");
+      return;
+    default:
+      ctx.problems.Invalid(field, "has no value");
+  }
+}
+
+void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
+  const v1::ValidTime& in = ctx.input.valid_time();
+  std::string field = absl::StrCat(ctx.path, ".valid_time");
+  absl::StatusOr<v1::ValidTime> normalized;
+  if (!in.raw().empty()) {
+    if (in.has_at() || in.has_start() || in.has_end()) {
+      ctx.problems.Invalid(field, "give either raw or at/start/end, not both");
+      return;
+    }
+    if (in.raw().size() > kMaxRawValueBytes) {
+      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                           absl::StrCat("is longer than ", kMaxRawValueBytes,
+                                        " bytes"));
+      return;
+    }
+    normalized = normalizer::NormalizeValidTime(in.raw(), ctx.language);
+    if (!normalized.ok()) {
+      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                           normalized.status().message());
+      return;
+    }
+  } else {
+    v1::ValidTime typed;
+    if (in.has_at() &&
+        !NormalizeTimeValue(ctx, in.at(), absl::StrCat(field, ".at"),
+                            typed.mutable_at())) {
+      return;
+    }
+    if (in.has_start() &&
+        !NormalizeTimeValue(ctx, in.start(), absl::StrCat(field, ".start"),
+                            typed.mutable_start())) {
+      return;
+    }
+    if (in.has_end() &&
+        !NormalizeTimeValue(ctx, in.end(), absl::StrCat(field, ".end"),
+                            typed.mutable_end())) {
+      return;
+    }
+    normalized = normalizer::CanonicalizeValidTime(typed);
+    if (!normalized.ok()) {
+      ctx.problems.Invalid(field, normalized.status().message());
+      return;
+    }
+  }
+  *out = *std::move(normalized);
+}
+
+}  // namespace
+
+PreparedFact FactPreparer::Prepare(const v1::Fact& input, absl::string_view path,
+                                   v1::MissingEntityPolicy policy,
+                                   NameCache* names) const {
+  PreparedFact out;
+  Context ctx{input, std::string(path), "", policy, names, resolver_, &out, {}};
+  ValidateFactShape(input, path, ctx.problems.violations());
+  if (!ctx.problems.empty()) {
+    out.error = ctx.problems.ToItemError();
+    return out;
+  }
+  ctx.language = !input.language().empty() ? input.language()
+                 : (input.mentions_size() > 0 &&
+                    !input.mentions(0).language().empty())
+                     ? input.mentions(0).language()
+                     : "en";
+
+  v1::Fact& fact = out.fact;
+  fact.set_predicate(input.predicate());
+  out.predicate = registry_->Find(input.predicate());
+  if (out.predicate == nullptr) {
+    ctx.problems.Missing(
+        absl::StrCat(path, ".predicate"),
+        absl::StrCat("predicate \"", input.predicate(),
+                     "\" is not registered; register it with "
+                     "RegisterPredicates first"));
+    out.error = ctx.problems.ToItemError();
+    return out;
+  }
+  const v1::Predicate& predicate = *out.predicate;
+
+  std::string subject = ResolveEntity(
+      ctx, input.subject(), input.subject_name(), absl::StrCat(path, ".subject"),
+      absl::StrCat(path, ".subject_name"), Types(predicate.subject_types()));
+  fact.set_subject(subject);
+  NormalizeMainValue(ctx, predicate, fact.mutable_value());
+  NormalizeValidTime(ctx, fact.mutable_valid_time());
+  for (const auto& [name, value] : input.qualifiers()) {
+    NormalizeQualifier(
+        ctx, value,
+        absl::StrCat(path, ".qualifiers[\"", absl::CHexEscape(name), "\"]"),
+        &(*fact.mutable_qualifiers())[name]);
+  }
+  for (int i = 0; i < input.mentions_size(); ++i) {
+    const v1::Mention& in = input.mentions(i);
+    v1::Mention* mention = fact.add_mentions();
+    *mention = in;
+    mention->clear_added_commit();
+    if (mention->quote_start() == -1) mention->set_quote_end(0);
+    std::string mention_path = absl::StrCat(path, ".mentions[", i, "]");
+    out.references.push_back({in.document_id(),
+                              absl::StrCat(mention_path, ".document_id"),
+                              {v1::ENTITY_TYPE_DOCUMENT}});
+    if (policy == v1::MISSING_ENTITY_POLICY_CREATE) {
+      out.creates.push_back(
+          {in.document_id(), v1::ENTITY_TYPE_DOCUMENT,
+           in.title().empty() ? in.document_id() : in.title(),
+           absl::StrCat(mention_path, ".document_id")});
+    }
+    if (!in.attributed_to().empty()) {
+      out.references.push_back(
+          {in.attributed_to(), absl::StrCat(mention_path, ".attributed_to"),
+           {v1::ENTITY_TYPE_PERSON, v1::ENTITY_TYPE_ORGANIZATION}});
+    }
+  }
+  fact.set_modality(input.modality() == v1::MODALITY_UNSPECIFIED
+                        ? v1::MODALITY_REPORTED
+                        : input.modality());
+  fact.set_rank(input.rank() == v1::RANK_UNSPECIFIED ? v1::RANK_NORMAL
+                                                     : input.rank());
+  if (!ctx.problems.empty()) {
+    out.error = ctx.problems.ToItemError();
+    return out;
+  }
+  fact.set_id(DeriveFactId(fact));
+  return out;
+}
+
+}  // namespace factstore::ingest

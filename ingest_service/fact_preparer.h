@@ -1,0 +1,82 @@
+// FactPreparer: the part of ingesting a fact that needs no lock on the store.
+// It runs on the RPC threads, in parallel, before the fact reaches the
+// committer:
+//   - checks the fact's shape (request_validator.h),
+//   - looks the predicate up in the registry and checks the value's kind,
+//   - normalizes raw values and dates in the fact's language
+//     (normalizer/), keeping the source's wording in surface_text,
+//   - resolves entity names to ids through the name index,
+//   - derives the content id.
+// What depends on the state at commit time (do the referenced entities
+// exist, is the fact new) is the committer's job.
+//
+// Thread-safe.
+#ifndef FACTSTORE_INGEST_SERVICE_FACT_PREPARER_H_
+#define FACTSTORE_INGEST_SERVICE_FACT_PREPARER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "factstore/v1/ingest_service.pb.h"
+#include "factstore/v1/types.pb.h"
+#include "ingest_service/name_resolver.h"
+#include "ingest_service/predicate_registry.h"
+
+namespace factstore::ingest {
+
+// An entity the committer must create unless it exists by then.
+struct EntityToCreate {
+  std::string id;
+  v1::EntityType type = v1::ENTITY_TYPE_OTHER;
+  std::string name;
+  // Which field asked for it, for error messages.
+  std::string field;
+};
+
+// A reference to an entity that must exist (or be created) at commit time,
+// with the types it may have (empty: any).
+struct EntityReference {
+  std::string id;
+  std::string field;
+  std::vector<v1::EntityType> allowed_types;
+};
+
+// One fact after preparation.
+struct PreparedFact {
+  // The normalized fact: id, subject, predicate, value, valid time,
+  // qualifiers, modality, rank and mentions set; input-only fields cleared.
+  v1::Fact fact;
+  // The predicate's definition it was checked against.
+  std::shared_ptr<const v1::Predicate> predicate;
+  // Entities the fact refers to, and those to create first.
+  std::vector<EntityReference> references;
+  std::vector<EntityToCreate> creates;
+  // Set when the fact is rejected.
+  std::optional<v1::ItemError> error;
+};
+
+// Remembers, for one request, which name resolved to which id, so that
+// several facts naming the same new entity create it once.
+using NameCache = absl::flat_hash_map<std::string, std::string>;
+
+class FactPreparer {
+ public:
+  FactPreparer(const PredicateRegistry* registry, const NameResolver* resolver)
+      : registry_(registry), resolver_(resolver) {}
+
+  // Prepares `input`, found at `path` in the request ("facts[3]").
+  PreparedFact Prepare(const v1::Fact& input, absl::string_view path,
+                       v1::MissingEntityPolicy policy, NameCache* names) const;
+
+ private:
+  const PredicateRegistry* registry_;
+  const NameResolver* resolver_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_FACT_PREPARER_H_

@@ -1,0 +1,418 @@
+#include "ingest_service/ingest_service_impl.h"
+
+#include <deque>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "ingest_service/entity_ops.h"
+#include "ingest_service/fact_identity.h"
+#include "ingest_service/fact_ops.h"
+#include "ingest_service/limits.h"
+#include "ingest_service/predicate_ops.h"
+#include "ingest_service/request_validator.h"
+#include "server/status_conversion.h"
+
+namespace factstore::ingest {
+namespace {
+
+using server::ToGrpcStatus;
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
+                                    const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+absl::Status TooMany(absl::string_view field, int count, int limit) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": ", count, " items, at most ", limit, " per request"));
+}
+
+absl::Status Overloaded() {
+  return absl::ResourceExhaustedError(
+      "the ingest queue is full; retry with backoff");
+}
+
+// Submits `op`, or finishes the call with RESOURCE_EXHAUSTED when the queue
+// is full.
+void SubmitOrShed(Committer* committer, std::unique_ptr<WriteOp> op) {
+  std::unique_ptr<WriteOp> refused = committer->TrySubmit(std::move(op));
+  if (refused != nullptr) refused->Done(Overloaded(), "");
+}
+
+absl::Status CheckRequestId(const std::string& request_id) {
+  Violations violations;
+  CheckId(request_id, "request_id", kMaxRequestIdBytes, false, &violations);
+  if (violations.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(violations.Summary());
+}
+
+// StreamIngestFacts: reads batches, submits each to the committer, and
+// writes one acknowledgement per batch, in order, once it is durable.
+class StreamIngestReactor final
+    : public grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
+                                     v1::StreamIngestFactsResponse> {
+ public:
+  // Finishes at once with `denied` when it is not OK.
+  StreamIngestReactor(const IngestServiceImpl* service, grpc::Status denied)
+      : service_(service) {
+    if (!denied.ok()) {
+      finished_ = true;
+      Finish(denied);
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      // After a failed write the call is over; drop what arrives.
+      if (finished_ || write_failed_) ok = false;
+    }
+    if (!ok) {
+      {
+        absl::MutexLock lock(&mu_);
+        reads_done_ = true;
+      }
+      MaybeFinish();
+      return;
+    }
+    int64_t index = next_index_++;
+    std::unique_ptr<WriteOp> op = MakeOp(index);
+    bool read_more;
+    {
+      absl::MutexLock lock(&mu_);
+      ++in_flight_;
+      read_more = in_flight_ < kStreamWindow;
+      read_paused_ = !read_more;
+    }
+    service_->committer()->Submit(std::move(op));
+    if (read_more) StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool resume_reading = false;
+    const v1::StreamIngestFactsResponse* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      acks_.pop_front();
+      --in_flight_;
+      if (!ok) write_failed_ = true;
+      if (read_paused_ && !reads_done_ && !write_failed_) {
+        read_paused_ = false;
+        resume_reading = true;
+      }
+      if (write_failed_) {
+        in_flight_ -= static_cast<int>(acks_.size());
+        acks_.clear();
+      }
+      if (!acks_.empty()) {
+        next = &acks_.front();
+      } else {
+        writing_ = false;
+      }
+    }
+    if (next != nullptr) StartWrite(next);
+    if (resume_reading) StartRead(&request_);
+    MaybeFinish();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  std::unique_ptr<WriteOp> MakeOp(int64_t index) {
+    v1::StreamIngestFactsRequest& batch = request_;
+    IngestFactsOp::Options options;
+    options.all_or_nothing = batch.all_or_nothing();
+    options.compact_results = batch.compact_results();
+    auto callback = [this, index](const absl::Status& status,
+                                  v1::IngestFactsResponse&& response) {
+      v1::StreamIngestFactsResponse ack;
+      ack.set_batch_index(index);
+      ack.set_commit_token(response.commit_token());
+      ack.set_accepted_count(response.accepted_count());
+      ack.set_rejected_count(response.rejected_count());
+      ack.mutable_results()->Swap(response.mutable_results());
+      if (!status.ok()) {
+        ack.mutable_batch_error()->set_code(static_cast<int>(status.code()));
+        ack.mutable_batch_error()->set_message(std::string(status.message()));
+        ack.set_accepted_count(0);
+      }
+      Acknowledge(std::move(ack));
+    };
+    absl::Status valid = CheckRequestId(batch.request_id());
+    absl::StatusOr<std::vector<PreparedFact>> prepared =
+        valid.ok() ? service_->PrepareFacts(batch.facts(),
+                                            batch.missing_entities())
+                   : absl::StatusOr<std::vector<PreparedFact>>(valid);
+    if (!prepared.ok()) {
+      // The batch is refused as a whole; it still gets its acknowledgement,
+      // in order, through the committer.
+      auto op = std::make_unique<IngestFactsOp>(
+          std::vector<PreparedFact>(), options,
+          [callback, status = prepared.status()](
+              const absl::Status&, v1::IngestFactsResponse&& response) {
+            callback(status, std::move(response));
+          });
+      return op;
+    }
+    auto op = std::make_unique<IngestFactsOp>(*std::move(prepared), options,
+                                              std::move(callback));
+    std::string request_id = batch.request_id();
+    batch.clear_request_id();
+    op->set_request(request_id, batch);
+    return op;
+  }
+
+  // Runs on the committer thread.
+  void Acknowledge(v1::StreamIngestFactsResponse ack) {
+    const v1::StreamIngestFactsResponse* to_write = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (write_failed_) {
+        --in_flight_;
+      } else {
+        acks_.push_back(std::move(ack));
+        if (!writing_) {
+          writing_ = true;
+          to_write = &acks_.front();
+        }
+      }
+    }
+    if (to_write != nullptr) {
+      StartWrite(to_write);
+    } else {
+      MaybeFinish();
+    }
+  }
+
+  void MaybeFinish() {
+    bool cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || !(reads_done_ || write_failed_) || in_flight_ > 0 ||
+          writing_) {
+        return;
+      }
+      finished_ = true;
+      cancelled = write_failed_;
+    }
+    Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED,
+                                    "the client stopped reading")
+                     : grpc::Status::OK);
+  }
+
+  const IngestServiceImpl* service_;
+  // Only touched by reactions that gRPC serializes (OnReadDone); the next
+  // read starts after MakeOp has consumed it.
+  v1::StreamIngestFactsRequest request_;
+  int64_t next_index_ = 0;
+
+  absl::Mutex mu_;
+  // Acknowledgements waiting to be written; the front one is being written
+  // when writing_. std::deque keeps elements in place while it grows.
+  std::deque<v1::StreamIngestFactsResponse> acks_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+IngestServiceImpl::IngestServiceImpl(const storage::Store* store,
+                                     Committer* committer,
+                                     PredicateRegistry* registry,
+                                     server::Authorizer* authorizer)
+    : store_(store),
+      committer_(committer),
+      registry_(registry),
+      authorizer_(authorizer),
+      resolver_(store),
+      preparer_(registry, &resolver_) {}
+
+grpc::Status IngestServiceImpl::Authorize(
+    grpc::CallbackServerContext* context) const {
+  return authorizer_ == nullptr ? grpc::Status::OK : authorizer_->Check(*context);
+}
+
+absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
+    const google::protobuf::RepeatedPtrField<v1::Fact>& facts,
+    v1::MissingEntityPolicy policy) const {
+  if (facts.size() > kMaxFactsPerRequest) {
+    return TooMany("facts", facts.size(), kMaxFactsPerRequest);
+  }
+  if (!v1::MissingEntityPolicy_IsValid(policy)) {
+    return absl::InvalidArgumentError("missing_entities: unknown policy");
+  }
+  std::vector<PreparedFact> prepared;
+  prepared.reserve(facts.size());
+  NameCache names;
+  for (int i = 0; i < facts.size(); ++i) {
+    prepared.push_back(preparer_.Prepare(facts.Get(i), absl::StrCat("facts[", i, "]"),
+                                         policy, &names));
+  }
+  return prepared;
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterPredicatesRequest* request,
+    v1::RegisterPredicatesResponse* response) {
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  if (request->predicates_size() > kMaxPredicatesPerRequest) {
+    return FinishNow(context, TooMany("predicates", request->predicates_size(),
+                                      kMaxPredicatesPerRequest));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto op = std::make_unique<RegisterPredicatesOp>(
+      *request, registry_,
+      [reactor, response](const absl::Status& status,
+                          v1::RegisterPredicatesResponse&& result) {
+        if (status.ok()) *response = std::move(result);
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
+    grpc::CallbackServerContext* context,
+    const v1::UpsertEntitiesRequest* request,
+    v1::UpsertEntitiesResponse* response) {
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  if (request->entities_size() > kMaxEntitiesPerRequest) {
+    return FinishNow(context, TooMany("entities", request->entities_size(),
+                                      kMaxEntitiesPerRequest));
+  }
+  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto op = std::make_unique<UpsertEntitiesOp>(
+      *request, [reactor, response](const absl::Status& status,
+                                    v1::UpsertEntitiesResponse&& result) {
+        if (status.ok()) *response = std::move(result);
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  v1::UpsertEntitiesRequest fingerprinted = *request;
+  fingerprinted.clear_request_id();
+  op->set_request(request->request_id(), fingerprinted);
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
+    grpc::CallbackServerContext* context, const v1::IngestFactsRequest* request,
+    v1::IngestFactsResponse* response) {
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
+  absl::StatusOr<std::vector<PreparedFact>> prepared =
+      PrepareFacts(request->facts(), request->missing_entities());
+  if (!prepared.ok()) return FinishNow(context, prepared.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  IngestFactsOp::Options options;
+  options.all_or_nothing = request->all_or_nothing();
+  options.compact_results = request->compact_results();
+  auto op = std::make_unique<IngestFactsOp>(
+      *std::move(prepared), options,
+      [reactor, response](const absl::Status& status,
+                          v1::IngestFactsResponse&& result) {
+        if (status.ok()) *response = std::move(result);
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  op->set_validate_only(request->validate_only());
+  v1::IngestFactsRequest fingerprinted = *request;
+  fingerprinted.clear_request_id();
+  op->set_request(request->request_id(), fingerprinted);
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
+grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
+                        v1::StreamIngestFactsResponse>*
+IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
+  return new StreamIngestReactor(this, Authorize(context));
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
+    grpc::CallbackServerContext* context, const v1::RetractFactsRequest* request,
+    v1::RetractFactsResponse* response) {
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  if (request->fact_ids_size() > kMaxRetractionsPerRequest) {
+    return FinishNow(context, TooMany("fact_ids", request->fact_ids_size(),
+                                      kMaxRetractionsPerRequest));
+  }
+  Violations violations;
+  CheckText(request->reason(), "reason", kMaxShortTextBytes, true, false,
+            &violations);
+  CheckId(request->request_id(), "request_id", kMaxRequestIdBytes, false,
+          &violations);
+  if (request->fact_ids_size() == 0) violations.Add("fact_ids", "is required");
+  if (!violations.empty()) {
+    return FinishNow(context, absl::InvalidArgumentError(violations.Summary()));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto op = std::make_unique<RetractFactsOp>(
+      *request, [reactor, response](const absl::Status& status,
+                                    v1::RetractFactsResponse&& result) {
+        if (status.ok()) *response = std::move(result);
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  v1::RetractFactsRequest fingerprinted = *request;
+  fingerprinted.clear_request_id();
+  op->set_request(request->request_id(), fingerprinted);
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
+    grpc::CallbackServerContext* context, const v1::EraseEntityRequest* request,
+    v1::EraseEntityResponse* response) {
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  Violations violations;
+  CheckId(request->entity_id(), "entity_id", kMaxIdBytes, true, &violations);
+  CheckText(request->reason(), "reason", kMaxShortTextBytes, true, false,
+            &violations);
+  if (!violations.empty()) {
+    return FinishNow(context, absl::InvalidArgumentError(violations.Summary()));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto op = std::make_unique<EraseEntityOp>(
+      *request, [reactor, response](const absl::Status& status,
+                                    v1::EraseEntityResponse&& result) {
+        if (status.ok()) *response = std::move(result);
+        reactor->Finish(ToGrpcStatus(status));
+      });
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
+}  // namespace factstore::ingest

@@ -1,0 +1,79 @@
+// IngestServiceImpl: factstore.v1.IngestService on gRPC's callback API.
+//
+// Each RPC validates and normalizes its input on the calling thread, then
+// hands a WriteOp to the Committer and finishes when the commit is durable.
+// StreamIngestFacts keeps up to kStreamWindow batches in flight per stream:
+// it stops reading when the window is full, so a fast client is slowed down
+// by HTTP/2 flow control instead of making the server buffer.
+#ifndef FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
+#define FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
+
+#include <memory>
+#include <vector>
+
+#include "factstore/v1/ingest_service.grpc.pb.h"
+#include "ingest_service/committer.h"
+#include "ingest_service/fact_preparer.h"
+#include "ingest_service/name_resolver.h"
+#include "ingest_service/predicate_registry.h"
+#include "server/auth.h"
+#include "storage/store.h"
+
+namespace factstore::ingest {
+
+// Batches of one stream that may be read and not yet acknowledged.
+inline constexpr int kStreamWindow = 4;
+
+class IngestServiceImpl final : public v1::IngestService::CallbackService {
+ public:
+  // `store`, `committer`, `registry` and `authorizer` (which may be null:
+  // every caller allowed) must outlive the service.
+  IngestServiceImpl(const storage::Store* store, Committer* committer,
+                    PredicateRegistry* registry, server::Authorizer* authorizer);
+
+  grpc::ServerUnaryReactor* RegisterPredicates(
+      grpc::CallbackServerContext* context,
+      const v1::RegisterPredicatesRequest* request,
+      v1::RegisterPredicatesResponse* response) override;
+  grpc::ServerUnaryReactor* UpsertEntities(
+      grpc::CallbackServerContext* context,
+      const v1::UpsertEntitiesRequest* request,
+      v1::UpsertEntitiesResponse* response) override;
+  grpc::ServerUnaryReactor* IngestFacts(grpc::CallbackServerContext* context,
+                                        const v1::IngestFactsRequest* request,
+                                        v1::IngestFactsResponse* response) override;
+  grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
+                          v1::StreamIngestFactsResponse>*
+  StreamIngestFacts(grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* RetractFacts(
+      grpc::CallbackServerContext* context,
+      const v1::RetractFactsRequest* request,
+      v1::RetractFactsResponse* response) override;
+  grpc::ServerUnaryReactor* EraseEntity(grpc::CallbackServerContext* context,
+                                        const v1::EraseEntityRequest* request,
+                                        v1::EraseEntityResponse* response) override;
+
+  // Prepares the facts of one request or stream batch. Returns
+  // INVALID_ARGUMENT when the batch itself is unacceptable (too many facts).
+  absl::StatusOr<std::vector<PreparedFact>> PrepareFacts(
+      const google::protobuf::RepeatedPtrField<v1::Fact>& facts,
+      v1::MissingEntityPolicy policy) const;
+
+  Committer* committer() const { return committer_; }
+  PredicateRegistry* registry() const { return registry_; }
+
+ private:
+  // OK, or why the caller may not write.
+  grpc::Status Authorize(grpc::CallbackServerContext* context) const;
+
+  const storage::Store* store_;
+  Committer* committer_;
+  PredicateRegistry* registry_;
+  server::Authorizer* authorizer_;
+  NameResolver resolver_;
+  FactPreparer preparer_;
+};
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_

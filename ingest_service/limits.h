@@ -1,0 +1,49 @@
+// Limits on what the ingest service accepts, documented for users in
+// docs/limits.md. Requests beyond them are rejected with INVALID_ARGUMENT
+// (or RESOURCE_EXHAUSTED for whole-call sizes) naming the field.
+#ifndef FACTSTORE_INGEST_SERVICE_LIMITS_H_
+#define FACTSTORE_INGEST_SERVICE_LIMITS_H_
+
+#include <cstddef>
+
+namespace factstore::ingest {
+
+// Items per request.
+inline constexpr int kMaxFactsPerRequest = 10000;
+inline constexpr int kMaxEntitiesPerRequest = 1000;
+inline constexpr int kMaxPredicatesPerRequest = 1000;
+inline constexpr int kMaxRetractionsPerRequest = 10000;
+
+// Identifiers: entity ids, document ids, fact ids, request ids.
+inline constexpr size_t kMaxIdBytes = 256;
+inline constexpr size_t kMaxRequestIdBytes = 128;
+inline constexpr size_t kMaxPredicateNameBytes = 128;
+inline constexpr size_t kMaxQualifierNameBytes = 64;
+inline constexpr size_t kMaxLanguageTagBytes = 35;
+
+// Texts.
+inline constexpr size_t kMaxNameBytes = 512;
+inline constexpr size_t kMaxDescriptionBytes = 4096;
+inline constexpr size_t kMaxTextValueBytes = 4096;
+inline constexpr size_t kMaxRawValueBytes = 256;
+inline constexpr size_t kMaxQuoteBytes = 4096;
+inline constexpr size_t kMaxUrlBytes = 2048;
+inline constexpr size_t kMaxTitleBytes = 1024;
+inline constexpr size_t kMaxShortTextBytes = 256;  // publisher, extractor, reason
+inline constexpr size_t kMaxExternalIdBytes = 256;
+
+// Repeated fields.
+inline constexpr int kMaxAliases = 64;
+inline constexpr int kMaxExternalIds = 32;
+inline constexpr int kMaxQualifiers = 16;
+inline constexpr int kMaxMentionsPerFactInRequest = 64;
+inline constexpr int kMaxMentionsPerStoredFact = 1000;
+inline constexpr int kMaxUnitsPerPredicate = 64;
+
+// An erasure touching more facts than this is refused (FAILED_PRECONDITION):
+// one erasure is one atomic commit and must fit in memory.
+inline constexpr int kMaxFactsPerErasure = 200000;
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_LIMITS_H_

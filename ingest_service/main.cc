@@ -1,0 +1,112 @@
+// ingest_server: the factstore ingest service, the store's only writer.
+//
+//   ingest_server --listen=127.0.0.1:50051 --data_dir=./var/factstore
+//
+// Every flag can also be set through the environment: FACTSTORE_INGEST_<FLAG>
+// or FACTSTORE_<FLAG> (e.g. FACTSTORE_DATA_DIR). See docs/configuration.md.
+#include <filesystem>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ingest_service/ingest_server.h"
+#include "server/auth.h"
+#include "server/env_flags.h"
+#include "server/grpc_server.h"
+#include "server/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve factstore.v1.IngestService on.");
+ABSL_FLAG(std::string, data_dir, "./var/factstore",
+          "RocksDB directory of the store; created if missing.");
+ABSL_FLAG(bool, sync, false,
+          "fsync the write-ahead log at every commit, so acknowledged writes "
+          "survive power loss (default: they survive a process crash).");
+ABSL_FLAG(int, block_cache_mb, 128, "RocksDB block cache size, MiB.");
+ABSL_FLAG(int, max_group_items, 50000,
+          "Largest group commit, in facts, entities or predicates.");
+ABSL_FLAG(int, max_queued_items, 200000,
+          "Items that may wait for the committer before unary writes are "
+          "refused with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
+          "On SIGTERM, time given to calls in flight before they are "
+          "cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM, report NOT_SERVING and keep serving this long before "
+          "draining, so that load balancers stop sending calls first.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9091",
+          "host:port to serve Prometheus /metrics on; empty: not served.");
+
+namespace {
+
+using factstore::server::Log;
+using factstore::server::LogLevel;
+
+int Fail(const std::string& message) {
+  Log(LogLevel::kError, message);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  factstore::server::BlockShutdownSignals();
+  absl::SetProgramUsageMessage(
+      "factstore ingest service: validates, normalizes and commits facts.");
+  std::vector<std::string> flags = {"listen",         "data_dir",
+                                    "sync",           "block_cache_mb",
+                                    "max_group_items", "max_queued_items",
+                                    "shutdown_grace", "shutdown_delay", "log_level",
+                                    "metrics_listen"};
+  for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
+    flags.push_back(name);
+  }
+  for (const std::string& name : factstore::server::AuthFlagNames()) {
+    flags.push_back(name);
+  }
+  absl::Status env = factstore::server::ApplyEnvironmentToFlags(
+      {"FACTSTORE_INGEST_", "FACTSTORE_"}, flags);
+  if (!env.ok()) return Fail(std::string(env.message()));
+  absl::ParseCommandLine(argc, argv);
+
+  LogLevel level;
+  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return Fail(absl::StrCat("--log_level: unknown level \"",
+                             absl::GetFlag(FLAGS_log_level), "\""));
+  }
+  factstore::server::SetLogLevel(level);
+
+  factstore::ingest::IngestServerConfig config;
+  config.grpc = factstore::server::GrpcServerOptionsFromFlags();
+  config.grpc.listen_address = absl::GetFlag(FLAGS_listen);
+  config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  config.committer.sync = absl::GetFlag(FLAGS_sync);
+  config.committer.max_group_items = absl::GetFlag(FLAGS_max_group_items);
+  config.committer.max_queued_items = absl::GetFlag(FLAGS_max_queued_items);
+  config.block_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.auth = factstore::server::AuthOptionsFromFlags();
+  factstore::server::LogConfiguration("starting ingest service", flags);
+  if (absl::Status valid = config.Validate(); !valid.ok()) {
+    return Fail(std::string(valid.message()));
+  }
+
+  auto server = factstore::ingest::IngestServer::Start(config);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  Log(LogLevel::kInfo, "serving",
+      {{"address", (*server)->address()},
+       {"commit", (*server)->head_commit_token()}});
+
+  int signal_number = factstore::server::WaitForShutdownSignal();
+  Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
+  (*server)->BeginShutdown();
+  absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}

@@ -1,0 +1,38 @@
+#include "ingest_service/predicate_registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "storage/key_codec.h"
+
+namespace factstore::ingest {
+
+absl::StatusOr<std::unique_ptr<PredicateRegistry>> PredicateRegistry::Load(
+    const storage::Store& store) {
+  std::unique_ptr<PredicateRegistry> registry(new PredicateRegistry());
+  auto scan = store.Scan(storage::ColumnFamily::kPredicates, "", "");
+  for (; scan->Valid(); scan->Next()) {
+    storage::PredicateRecord record;
+    if (!record.ParseFromArray(scan->value().data(),
+                               static_cast<int>(scan->value().size())) ||
+        record.revisions().empty()) {
+      return absl::DataLossError("predicate record does not parse");
+    }
+    registry->Update(record.revisions().rbegin()->predicate());
+  }
+  if (absl::Status s = scan->status(); !s.ok()) return s;
+  return registry;
+}
+
+std::shared_ptr<const v1::Predicate> PredicateRegistry::Find(
+    absl::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+void PredicateRegistry::Update(const v1::Predicate& predicate) {
+  auto copy = std::make_shared<const v1::Predicate>(predicate);
+  absl::MutexLock lock(&mu_);
+  by_name_[predicate.name()] = std::move(copy);
+}
+
+}  // namespace factstore::ingest

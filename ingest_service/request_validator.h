@@ -1,0 +1,79 @@
+// Request validation that needs no stored state: shapes, identifiers, text
+// encoding and the limits of ingest_service/limits.h. Every problem is
+// reported with the path of the field ("facts[3].mentions[0].quote") so that
+// callers can fix their input without guessing.
+//
+//   Violations violations;
+//   ValidateEntity(request.entities(i), absl::StrCat("entities[", i, "]"),
+//                  &violations);
+//   if (!violations.empty()) result->mutable_error()->Swap(
+//       &violations.ToItemError());
+//
+// All functions are thread-safe.
+#ifndef FACTSTORE_INGEST_SERVICE_REQUEST_VALIDATOR_H_
+#define FACTSTORE_INGEST_SERVICE_REQUEST_VALIDATOR_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "factstore/v1/types.pb.h"
+
+namespace factstore::ingest {
+
+// The problems found in one item of a request.
+class Violations {
+ public:
+  void Add(absl::string_view field, absl::string_view description);
+  bool empty() const { return list_.empty(); }
+  const std::vector<v1::FieldViolation>& list() const { return list_; }
+  // "field: description", plus "(and N more problems)" when there are more.
+  std::string Summary() const;
+  // An ItemError with `code` (a grpc::StatusCode value), the summary and
+  // every violation.
+  v1::ItemError ToItemError(absl::StatusCode code =
+                                absl::StatusCode::kInvalidArgument) const;
+
+ private:
+  std::vector<v1::FieldViolation> list_;
+};
+
+// True if `text` is well-formed UTF-8.
+bool IsValidUtf8(absl::string_view text);
+
+// Checks an identifier: 1 to max_bytes bytes of UTF-8 without whitespace or
+// control characters. An empty value is a violation only when `required`.
+void CheckId(absl::string_view value, absl::string_view field, size_t max_bytes,
+             bool required, Violations* violations);
+
+// Checks free text: UTF-8, at most max_bytes, no control characters (tab
+// and newlines are allowed when `multiline`).
+void CheckText(absl::string_view value, absl::string_view field,
+               size_t max_bytes, bool required, bool multiline,
+               Violations* violations);
+
+// Checks a BCP-47-shaped language tag ("en", "vi", "ko", "en-US").
+void CheckLanguage(absl::string_view value, absl::string_view field,
+                   Violations* violations);
+
+// Checks a predicate name: dotted lower_snake_case segments
+// ("investment.cumulative_total"), at most kMaxPredicateNameBytes.
+void CheckPredicateName(absl::string_view value, absl::string_view field,
+                        Violations* violations);
+
+void ValidateEntity(const v1::Entity& entity, absl::string_view path,
+                    Violations* violations);
+void ValidatePredicate(const v1::Predicate& predicate, absl::string_view path,
+                       Violations* violations);
+void ValidateMention(const v1::Mention& mention, absl::string_view path,
+                     Violations* violations);
+// Checks what can be checked of a fact without the registry or the store:
+// subject, predicate name, that a value is present, qualifier names and
+// counts, mentions and their fields.
+void ValidateFactShape(const v1::Fact& fact, absl::string_view path,
+                       Violations* violations);
+
+}  // namespace factstore::ingest
+
+#endif  // FACTSTORE_INGEST_SERVICE_REQUEST_VALIDATOR_H_

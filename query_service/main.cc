@@ -1,0 +1,117 @@
+// query_server: the factstore query service, a read-only follower of the
+// ingest service's store.
+//
+//   query_server --listen=127.0.0.1:50052 --data_dir=./var/factstore
+//
+// Every flag can also be set through the environment: FACTSTORE_QUERY_<FLAG>
+// or FACTSTORE_<FLAG> (e.g. FACTSTORE_DATA_DIR). See docs/configuration.md.
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "query_service/query_server.h"
+#include "server/auth.h"
+#include "server/env_flags.h"
+#include "server/grpc_server.h"
+#include "server/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
+          "host:port to serve factstore.v1.QueryService on.");
+ABSL_FLAG(std::string, data_dir, "./var/factstore",
+          "The ingest service's RocksDB directory, followed read-only.");
+ABSL_FLAG(std::string, secondary_dir, "",
+          "Directory of this process's own for the RocksDB secondary's info "
+          "log; empty: a fresh directory under $TMPDIR.");
+ABSL_FLAG(absl::Duration, catch_up_interval, absl::Milliseconds(10),
+          "How often to catch up with the ingest service's writes.");
+ABSL_FLAG(absl::Duration, max_wait, absl::Seconds(30),
+          "Longest wait for read_options.min_commit when the call has no "
+          "deadline.");
+ABSL_FLAG(absl::Duration, max_catch_up_age, absl::Seconds(5),
+          "Report NOT_SERVING when the last successful catch-up is older.");
+ABSL_FLAG(int64_t, max_commits_behind, 100000,
+          "Report NOT_SERVING when this many commits behind the ingest "
+          "service.");
+ABSL_FLAG(int, block_cache_mb, 256, "RocksDB block cache size, MiB.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
+          "On SIGTERM, time given to calls in flight before they are "
+          "cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM, report NOT_SERVING and keep serving this long before "
+          "draining, so that load balancers stop sending calls first.");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9092",
+          "host:port to serve Prometheus /metrics on; empty: not served.");
+
+namespace {
+
+using factstore::server::Log;
+using factstore::server::LogLevel;
+
+int Fail(const std::string& message) {
+  Log(LogLevel::kError, message);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  factstore::server::BlockShutdownSignals();
+  absl::SetProgramUsageMessage(
+      "factstore query service: typed reads over the store.");
+  std::vector<std::string> flags = {
+      "listen",           "data_dir",           "secondary_dir",
+      "catch_up_interval", "max_wait",          "max_catch_up_age",
+      "max_commits_behind", "block_cache_mb",   "shutdown_grace", "shutdown_delay",
+      "log_level",         "metrics_listen"};
+  for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
+    flags.push_back(name);
+  }
+  for (const std::string& name : factstore::server::AuthFlagNames()) {
+    flags.push_back(name);
+  }
+  absl::Status env = factstore::server::ApplyEnvironmentToFlags(
+      {"FACTSTORE_QUERY_", "FACTSTORE_"}, flags);
+  if (!env.ok()) return Fail(std::string(env.message()));
+  absl::ParseCommandLine(argc, argv);
+
+  LogLevel level;
+  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    return Fail(absl::StrCat("--log_level: unknown level \"",
+                             absl::GetFlag(FLAGS_log_level), "\""));
+  }
+  factstore::server::SetLogLevel(level);
+
+  factstore::query::QueryServerConfig config;
+  config.grpc = factstore::server::GrpcServerOptionsFromFlags();
+  config.grpc.listen_address = absl::GetFlag(FLAGS_listen);
+  config.follower.data_dir = absl::GetFlag(FLAGS_data_dir);
+  config.follower.secondary_dir = absl::GetFlag(FLAGS_secondary_dir);
+  config.follower.catch_up_interval = absl::GetFlag(FLAGS_catch_up_interval);
+  config.follower.store.block_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  config.max_wait = absl::GetFlag(FLAGS_max_wait);
+  config.max_catch_up_age = absl::GetFlag(FLAGS_max_catch_up_age);
+  config.max_commits_behind = absl::GetFlag(FLAGS_max_commits_behind);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.auth = factstore::server::AuthOptionsFromFlags();
+  factstore::server::LogConfiguration("starting query service", flags);
+  if (absl::Status valid = config.Validate(); !valid.ok()) {
+    return Fail(std::string(valid.message()));
+  }
+
+  auto server = factstore::query::QueryServer::Start(config);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  Log(LogLevel::kInfo, "listening", {{"address", (*server)->address()}});
+
+  int signal_number = factstore::server::WaitForShutdownSignal();
+  Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
+  (*server)->BeginShutdown();
+  absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}

@@ -1,0 +1,90 @@
+#include "query_service/page_token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace factstore::query {
+namespace {
+
+constexpr size_t kMaxTokenBytes = 4096;
+constexpr size_t kMacBytes = 16;
+
+absl::Status Invalid(absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("page_token: ", why,
+                   "; start again without a page token"));
+}
+
+}  // namespace
+
+std::string PageTokenCodec::Mac(absl::string_view data) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+       &length);
+  return std::string(reinterpret_cast<char*>(mac), kMacBytes);
+}
+
+std::string PageTokenCodec::Encode(const PageCursor& cursor) const {
+  SignedPageCursor signed_cursor;
+  signed_cursor.set_cursor(cursor.SerializeAsString());
+  signed_cursor.set_mac(Mac(signed_cursor.cursor()));
+  std::string token;
+  absl::WebSafeBase64Escape(signed_cursor.SerializeAsString(), &token);
+  return token;
+}
+
+absl::StatusOr<PageCursor> PageTokenCodec::Decode(absl::string_view token,
+                                                  absl::string_view fingerprint,
+                                                  absl::Time now) const {
+  if (token.size() > kMaxTokenBytes) return Invalid("too long");
+  std::string bytes;
+  if (!absl::WebSafeBase64Unescape(token, &bytes)) {
+    return Invalid("not a token issued by this service");
+  }
+  SignedPageCursor signed_cursor;
+  if (!signed_cursor.ParseFromString(bytes) ||
+      signed_cursor.mac().size() != kMacBytes) {
+    return Invalid("not a token issued by this service");
+  }
+  std::string expected = Mac(signed_cursor.cursor());
+  if (CRYPTO_memcmp(expected.data(), signed_cursor.mac().data(), kMacBytes) !=
+      0) {
+    return Invalid("not a token issued by this store (altered or forged)");
+  }
+  PageCursor cursor;
+  if (!cursor.ParseFromString(signed_cursor.cursor())) {
+    return Invalid("not a token issued by this service");
+  }
+  if (cursor.query_fingerprint() != fingerprint) {
+    return Invalid("it belongs to a different query (the filter changed)");
+  }
+  absl::Time issued = absl::FromUnixMicros(cursor.issue_time_micros());
+  if (now - issued > kPageTokenLifetime) return Invalid("it has expired");
+  return cursor;
+}
+
+std::string QueryFingerprint(const google::protobuf::Message& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  absl::StrAppend(&bytes, request.GetDescriptor()->full_name());
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
+  return std::string(reinterpret_cast<char*>(digest), 16);
+}
+
+}  // namespace factstore::query

@@ -1,0 +1,135 @@
+#include "query_service/query_server.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "server/log.h"
+#include "server/store_metrics.h"
+
+namespace factstore::query {
+namespace {
+
+// How far behind the ingest service the follower is, for Prometheus.
+class FollowerCollector : public prometheus::Collectable {
+ public:
+  explicit FollowerCollector(const StoreFollower* follower) : follower_(follower) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    FollowerView view = follower_->view();
+    using prometheus::MetricType;
+    double behind = view.primary_commit > view.commit
+                        ? static_cast<double>(view.primary_commit - view.commit)
+                        : 0;
+    double age = view.ready ? absl::ToDoubleSeconds(absl::Now() - view.caught_up_at)
+                            : 0;
+    return {server::MakeFamily("factstore_secondary_lag_commits",
+                               "Commits of the ingest service not visible yet.",
+                               MetricType::Gauge, behind),
+            server::MakeFamily("factstore_secondary_lag_seconds",
+                               "Seconds since the last successful catch-up.",
+                               MetricType::Gauge, age),
+            server::MakeFamily("factstore_visible_commit",
+                               "The latest commit this service reads.",
+                               MetricType::Gauge, static_cast<double>(view.commit)),
+            server::MakeFamily("factstore_secondary_ready",
+                               "1 once the store has been caught up with.",
+                               MetricType::Gauge, view.ready ? 1 : 0)};
+  }
+
+ private:
+  const StoreFollower* follower_;
+};
+
+}  // namespace
+
+absl::Status QueryServerConfig::Validate() const {
+  if (follower.data_dir.empty()) {
+    return absl::InvalidArgumentError("--data_dir is empty");
+  }
+  if (grpc.listen_address.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen: \"", grpc.listen_address, "\" is not host:port"));
+  }
+  if (follower.catch_up_interval <= absl::ZeroDuration() ||
+      follower.catch_up_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(
+        "--catch_up_interval must be between 0 and 1m");
+  }
+  if (max_wait <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max_wait must be positive");
+  }
+  if (absl::Status tls = grpc.Validate(); !tls.ok()) return tls;
+  if (follower.store.block_cache_bytes < (1 << 20)) {
+    return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
+    const QueryServerConfig& config) {
+  FS_RETURN_IF_ERROR(config.Validate());
+  std::unique_ptr<QueryServer> server(new QueryServer());
+  server->config_ = config;
+  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create(config.auth));
+  FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
+  server->follower_ = StoreFollower::Start(config.follower);
+  StoreFollower* follower = server->follower_.get();
+  server->metrics_->AddCollectable(std::make_shared<server::StoreCollector>(
+      [follower] { return follower->store(); }));
+  server->metrics_->AddCollectable(std::make_shared<FollowerCollector>(follower));
+  server->service_ = std::make_unique<QueryServiceImpl>(
+      follower, config.max_wait,
+      server->authorizer_->enabled() ? server->authorizer_.get() : nullptr);
+  FS_ASSIGN_OR_RETURN(
+      server->grpc_,
+      server::GrpcServer::Start(config.grpc, {server->service_.get()},
+                                {kQueryHealthName},
+                                server->metrics_->Interceptors()));
+  server->health_listener_ = server->follower_->AddListener(
+      [s = server.get()] { s->UpdateHealth(); });
+  return server;
+}
+
+void QueryServer::UpdateHealth() {
+  if (shutting_down_) return;
+  FollowerView view = follower_->view();
+  int64_t behind = view.primary_commit > view.commit
+                       ? static_cast<int64_t>(view.primary_commit - view.commit)
+                       : 0;
+  bool serving = view.ready &&
+                 absl::Now() - view.caught_up_at <= config_.max_catch_up_age &&
+                 behind <= config_.max_commits_behind;
+  int now = serving ? 1 : 0;
+  if (serving_.exchange(now) != now) {
+    grpc_->SetServing(serving);
+    server::Log(serving ? server::LogLevel::kInfo : server::LogLevel::kWarning,
+                serving ? "serving" : "not serving",
+                {{"commit", view.commit},
+                 {"commits_behind", behind},
+                 {"caught_up_ago_seconds",
+                  absl::ToDoubleSeconds(absl::Now() - view.caught_up_at)}});
+  }
+}
+
+QueryServer::~QueryServer() { Shutdown(absl::ZeroDuration()); }
+
+void QueryServer::BeginShutdown() {
+  shutting_down_ = true;
+  grpc_->SetServing(false);
+}
+
+void QueryServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  BeginShutdown();
+  if (health_listener_ >= 0) follower_->RemoveListener(health_listener_);
+  follower_->EndFeeds();
+  grpc_->Shutdown(grace);
+  follower_->Stop();
+  grpc_.reset();
+  service_.reset();
+  metrics_.reset();  // stops scraping the follower before it goes
+  follower_.reset();
+}
+
+}  // namespace factstore::query

@@ -1,0 +1,243 @@
+#include "query_service/query_service_impl.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "query_service/change_feed.h"
+#include "server/status_conversion.h"
+
+namespace factstore::query {
+namespace {
+
+using server::ToGrpcStatus;
+
+absl::Status NotReady() {
+  return absl::UnavailableError(
+      "the query service has not caught up with the store yet; retry shortly");
+}
+
+}  // namespace
+
+QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
+                                   absl::Duration max_wait,
+                                   server::Authorizer* authorizer)
+    : follower_(follower), max_wait_(max_wait), authorizer_(authorizer) {}
+
+const StoreQueries* QueryServiceImpl::queries() {
+  absl::MutexLock lock(&mu_);
+  if (queries_ == nullptr) {
+    const storage::Store* store = follower_->store();
+    if (store == nullptr || !follower_->view().ready) return nullptr;
+    queries_ = std::make_unique<StoreQueries>(store);
+  }
+  return queries_.get();
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
+    grpc::CallbackServerContext* context, const v1::ReadOptions& options,
+    const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
+    Read read) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (authorizer_ != nullptr) {
+    if (grpc::Status denied = authorizer_->Check(*context); !denied.ok()) {
+      reactor->Finish(denied);
+      return reactor;
+    }
+  }
+  const StoreQueries* queries = this->queries();
+  if (queries == nullptr) {
+    reactor->Finish(ToGrpcStatus(NotReady()));
+    return reactor;
+  }
+  absl::StatusOr<ReadTarget> target =
+      ParseReadOptions(options, queries->store().store_id(), "read_options");
+  if (target.ok() && pin) {
+    absl::Status pinned = pin(*queries, &*target);
+    if (!pinned.ok()) target = pinned;
+  }
+  if (!target.ok()) {
+    reactor->Finish(ToGrpcStatus(target.status()));
+    return reactor;
+  }
+  auto run = [this, reactor, queries, target = *target,
+              read = std::move(read)](const absl::Status& waited) {
+    if (!waited.ok()) {
+      reactor->Finish(ToGrpcStatus(waited));
+      return;
+    }
+    uint64_t visible = follower_->view().commit;
+    absl::StatusOr<uint64_t> commit =
+        ResolveReadCommit(queries->store(), target, visible);
+    absl::Status status =
+        commit.ok() ? read(*queries, *commit) : commit.status();
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  if (target->wait_for <= follower_->view().commit) {
+    run(absl::OkStatus());
+    return reactor;
+  }
+  absl::Time deadline = absl::FromChrono(context->deadline());
+  deadline = std::min(deadline, absl::Now() + max_wait_);
+  follower_->WaitForCommit(target->wait_for, deadline, std::move(run));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::GetEntity(
+    grpc::CallbackServerContext* context, const v1::GetEntityRequest* request,
+    v1::GetEntityResponse* response) {
+  return Serve(context, request->read_options(), nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit) {
+                 return q.GetEntity(*request, commit, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetEntities(
+    grpc::CallbackServerContext* context,
+    const v1::BatchGetEntitiesRequest* request,
+    v1::BatchGetEntitiesResponse* response) {
+  return Serve(context, request->read_options(), nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit) {
+                 return q.BatchGetEntities(*request, commit, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
+    grpc::CallbackServerContext* context,
+    const v1::SearchEntitiesRequest* request,
+    v1::SearchEntitiesResponse* response) {
+  auto cursor = std::make_shared<std::optional<PageCursor>>();
+  return Serve(
+      context, request->read_options(),
+      [request, cursor](const StoreQueries& q, ReadTarget* target) {
+        absl::StatusOr<std::optional<PageCursor>> decoded =
+            q.SearchEntitiesCursor(*request);
+        if (!decoded.ok()) return decoded.status();
+        *cursor = *std::move(decoded);
+        if (cursor->has_value()) target->Pin((*cursor)->commit());
+        return absl::OkStatus();
+      },
+      [request, response, cursor, context](const StoreQueries& q,
+                                           uint64_t commit) {
+        return q.SearchEntities(*request, commit, *cursor,
+                                [context] { return context->IsCancelled(); },
+                                response);
+      });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::GetFact(
+    grpc::CallbackServerContext* context, const v1::GetFactRequest* request,
+    v1::GetFactResponse* response) {
+  return Serve(context, request->read_options(), nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit) {
+                 return q.GetFact(*request, commit, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetFacts(
+    grpc::CallbackServerContext* context, const v1::BatchGetFactsRequest* request,
+    v1::BatchGetFactsResponse* response) {
+  return Serve(context, request->read_options(), nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit) {
+                 return q.BatchGetFacts(*request, commit, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
+    grpc::CallbackServerContext* context, const v1::ListFactsRequest* request,
+    v1::ListFactsResponse* response) {
+  auto cursor = std::make_shared<std::optional<PageCursor>>();
+  return Serve(
+      context, request->read_options(),
+      [request, cursor](const StoreQueries& q, ReadTarget* target) {
+        absl::Status filter = StoreQueries::ValidateFilter(request->filter());
+        if (!filter.ok()) return filter;
+        absl::StatusOr<std::optional<PageCursor>> decoded =
+            q.ListFactsCursor(*request);
+        if (!decoded.ok()) return decoded.status();
+        *cursor = *std::move(decoded);
+        if (cursor->has_value()) target->Pin((*cursor)->commit());
+        return absl::OkStatus();
+      },
+      [request, response, cursor, context](const StoreQueries& q,
+                                           uint64_t commit) {
+        return q.ListFacts(*request, commit, *cursor,
+                           [context] { return context->IsCancelled(); },
+                           response);
+      });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::ResolveValue(
+    grpc::CallbackServerContext* context, const v1::ResolveValueRequest* request,
+    v1::ResolveValueResponse* response) {
+  return Serve(context, request->read_options(), nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit) {
+                 return q.ResolveValue(*request, commit, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
+    grpc::CallbackServerContext* context,
+    const v1::ListPredicatesRequest* request,
+    v1::ListPredicatesResponse* response) {
+  auto cursor = std::make_shared<std::optional<PageCursor>>();
+  return Serve(
+      context, request->read_options(),
+      [request, cursor](const StoreQueries& q, ReadTarget* target) {
+        absl::StatusOr<std::optional<PageCursor>> decoded =
+            q.ListPredicatesCursor(*request);
+        if (!decoded.ok()) return decoded.status();
+        *cursor = *std::move(decoded);
+        if (cursor->has_value()) target->Pin((*cursor)->commit());
+        return absl::OkStatus();
+      },
+      [request, response, cursor](const StoreQueries& q, uint64_t commit) {
+        return q.ListPredicates(*request, commit, *cursor, response);
+      });
+}
+
+grpc::ServerWriteReactor<v1::WatchFactsResponse>* QueryServiceImpl::WatchFacts(
+    grpc::CallbackServerContext* context, const v1::WatchFactsRequest* request) {
+  grpc::Status allowed =
+      authorizer_ != nullptr ? authorizer_->Check(*context) : grpc::Status::OK;
+  return StartWatch(follower_, *request, allowed);
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
+    grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
+    v1::GetStatsResponse* response) {
+  if (!request->read_options().as_of().empty() ||
+      request->read_options().has_as_of_time()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "read_options.as_of: statistics are only "
+                                 "kept for the latest commit"));
+    return reactor;
+  }
+  return Serve(context, request->read_options(), nullptr,
+               [this, response](const StoreQueries& q, uint64_t) {
+                 FollowerView view = follower_->view();
+                 const storage::StoreHead& head = view.head;
+                 response->set_entity_count(head.entity_count());
+                 response->set_fact_count(head.fact_count());
+                 response->set_retracted_fact_count(head.retracted_fact_count());
+                 response->set_mention_count(head.mention_count());
+                 response->set_predicate_count(head.predicate_count());
+                 response->set_tombstone_count(head.tombstone_count());
+                 response->set_commit_token(q.CommitToken(view.commit));
+                 if (int64_t micros = head.last_commit_time_micros(); micros > 0) {
+                   response->mutable_commit_time()->set_seconds(micros / 1000000);
+                   response->mutable_commit_time()->set_nanos(
+                       static_cast<int32_t>(micros % 1000000) * 1000);
+                 }
+                 response->set_commits_behind(
+                     view.primary_commit > view.commit
+                         ? static_cast<int64_t>(view.primary_commit - view.commit)
+                         : 0);
+                 response->set_catch_up_age_seconds(
+                     absl::ToDoubleSeconds(absl::Now() - view.caught_up_at));
+                 return absl::OkStatus();
+               });
+}
+
+}  // namespace factstore::query

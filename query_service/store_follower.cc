@@ -1,0 +1,197 @@
+#include "query_service/store_follower.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/log.h"
+#include "storage/commit_progress.h"
+
+namespace factstore::query {
+
+std::unique_ptr<StoreFollower> StoreFollower::Start(FollowerOptions options) {
+  std::unique_ptr<StoreFollower> follower(new StoreFollower(std::move(options)));
+  follower->thread_ = std::thread([f = follower.get()] { f->Run(); });
+  return follower;
+}
+
+StoreFollower::StoreFollower(FollowerOptions options)
+    : options_(std::move(options)) {
+  secondary_dir_ = options_.secondary_dir;
+  if (secondary_dir_.empty()) {
+    const char* tmp = getenv("TMPDIR");
+    std::string pattern =
+        absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
+                     "/factstore-query-XXXXXX");
+    if (mkdtemp(pattern.data()) != nullptr) secondary_dir_ = pattern;
+  } else {
+    std::error_code ignored;
+    std::filesystem::create_directories(secondary_dir_, ignored);
+  }
+}
+
+StoreFollower::~StoreFollower() {
+  Stop();
+  if (thread_.joinable()) thread_.join();
+  if (options_.secondary_dir.empty() && !secondary_dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(secondary_dir_, ignored);
+  }
+}
+
+const storage::Store* StoreFollower::store() const {
+  absl::MutexLock lock(&mu_);
+  return store_.get();
+}
+
+FollowerView StoreFollower::view() const {
+  absl::MutexLock lock(&mu_);
+  return view_;
+}
+
+bool StoreFollower::stopped() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+void StoreFollower::WaitForCommit(uint64_t commit, absl::Time deadline,
+                                  WaitCallback done) {
+  absl::Status immediate;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      immediate = absl::UnavailableError("the query service is shutting down");
+    } else if (view_.ready && view_.commit >= commit) {
+      immediate = absl::OkStatus();
+    } else {
+      waiters_.push_back({commit, deadline, std::move(done)});
+      catch_up_now_ = true;
+      return;
+    }
+  }
+  done(immediate);
+}
+
+int StoreFollower::AddListener(std::function<void()> listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  int handle = next_listener_++;
+  listeners_[handle] = std::move(listener);
+  return handle;
+}
+
+void StoreFollower::RemoveListener(int handle) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.erase(handle);
+}
+
+void StoreFollower::EndFeeds() {
+  absl::MutexLock lock(&mu_);
+  feeds_ended_ = true;
+  catch_up_now_ = true;
+}
+
+bool StoreFollower::feeds_ended() const {
+  absl::MutexLock lock(&mu_);
+  return feeds_ended_ || stopping_;
+}
+
+void StoreFollower::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+bool StoreFollower::Round() {
+  storage::Store* store;
+  {
+    absl::MutexLock lock(&mu_);
+    store = store_.get();
+  }
+  if (store == nullptr) {
+    auto opened = storage::Store::OpenSecondary(options_.data_dir, secondary_dir_,
+                                                options_.store);
+    if (!opened.ok()) {
+      server::Log(server::LogLevel::kDebug, "store not ready yet",
+                  {{"error", opened.status().ToString()}});
+      return false;
+    }
+    server::Log(server::LogLevel::kInfo, "following store",
+                {{"data_dir", options_.data_dir},
+                 {"secondary_dir", secondary_dir_}});
+    absl::MutexLock lock(&mu_);
+    store_ = *std::move(opened);
+    store = store_.get();
+  }
+  absl::Time started = absl::Now();
+  absl::Status caught_up = store->CatchUp();
+  absl::StatusOr<storage::StoreHead> head =
+      caught_up.ok() ? store->ReadHead() : caught_up;
+  if (!head.ok()) {
+    server::Log(server::LogLevel::kWarning, "catch-up failed",
+                {{"error", head.status().ToString()}});
+    return true;
+  }
+  absl::StatusOr<uint64_t> primary = storage::ReadCommitProgress(options_.data_dir);
+  absl::MutexLock lock(&mu_);
+  view_.commit = head->last_commit();
+  view_.head = *std::move(head);
+  view_.caught_up_at = started;
+  view_.primary_commit = primary.ok() ? *primary : 0;
+  view_.ready = true;
+  return true;
+}
+
+void StoreFollower::Run() {
+  while (true) {
+    bool opened = Round();
+    // Release the waiters whose commit is visible or whose time is up.
+    std::vector<std::pair<WaitCallback, absl::Status>> ready;
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping = stopping_;
+      absl::Time now = absl::Now();
+      for (auto it = waiters_.begin(); it != waiters_.end();) {
+        if (stopping_) {
+          ready.emplace_back(std::move(it->done),
+                             absl::UnavailableError(
+                                 "the query service is shutting down"));
+        } else if (view_.ready && view_.commit >= it->commit) {
+          ready.emplace_back(std::move(it->done), absl::OkStatus());
+        } else if (now >= it->deadline) {
+          ready.emplace_back(
+              std::move(it->done),
+              absl::DeadlineExceededError(absl::StrCat(
+                  "commit ", it->commit, " is not visible yet (this query "
+                  "service sees commit ", view_.commit,
+                  "); is the token from this store's ingest service?")));
+        } else {
+          ++it;
+          continue;
+        }
+        it = waiters_.erase(it);
+      }
+    }
+    for (auto& [done, status] : ready) done(status);
+    {
+      absl::MutexLock lock(&listeners_mu_);
+      for (auto& [handle, listener] : listeners_) listener();
+    }
+    if (stopping) return;
+    absl::MutexLock lock(&mu_);
+    absl::Duration wait =
+        opened ? options_.catch_up_interval : options_.open_retry_interval;
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](StoreFollower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {
+              return f->catch_up_now_ || f->stopping_;
+            },
+            this),
+        wait);
+    catch_up_now_ = false;
+  }
+}
+
+}  // namespace factstore::query

@@ -1,0 +1,126 @@
+// StoreFollower: keeps the query service's view of the store up to date.
+//
+// It opens the ingest service's data directory as a RocksDB secondary
+// (retrying until the ingest service has created the store), then catches up
+// with the primary's writes every `catch_up_interval`, and at once when a
+// reader asks for a commit it does not see yet (min_commit). After each
+// round it publishes the visible commit and wakes whoever waits for it.
+//
+//   auto follower = StoreFollower::Start(options);
+//   follower->WaitForCommit(42, deadline, [](absl::Status s) { ... });
+//
+// Thread-safe. Callbacks run on the follower's thread and must be quick.
+#ifndef FACTSTORE_QUERY_SERVICE_STORE_FOLLOWER_H_
+#define FACTSTORE_QUERY_SERVICE_STORE_FOLLOWER_H_
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+
+namespace factstore::query {
+
+struct FollowerOptions {
+  // The ingest service's data directory.
+  std::string data_dir = "./var/factstore";
+  // A directory of this process's own for the secondary's info log; empty
+  // means a fresh directory under $TMPDIR.
+  std::string secondary_dir;
+  // How often to catch up with the primary when nobody asks sooner.
+  absl::Duration catch_up_interval = absl::Milliseconds(10);
+  // How often to retry opening a store that does not exist yet.
+  absl::Duration open_retry_interval = absl::Milliseconds(200);
+  storage::StoreOptions store;
+};
+
+// What the follower sees after its last catch-up.
+struct FollowerView {
+  // Zero until the first successful catch-up.
+  uint64_t commit = 0;
+  storage::StoreHead head;
+  // When the last successful catch-up started: everything committed before
+  // then is visible.
+  absl::Time caught_up_at = absl::InfinitePast();
+  // The primary's last commit as it published it (0 if unknown).
+  uint64_t primary_commit = 0;
+  bool ready = false;
+};
+
+class StoreFollower {
+ public:
+  using WaitCallback = std::function<void(const absl::Status&)>;
+
+  static std::unique_ptr<StoreFollower> Start(FollowerOptions options);
+  // Stops the thread; waiters get UNAVAILABLE.
+  ~StoreFollower();
+
+  // The store, once opened (null before). It stays valid until destruction.
+  const storage::Store* store() const;
+  FollowerView view() const;
+
+  // Calls `done` with OK once `commit` is visible, with DEADLINE_EXCEEDED
+  // at `deadline`, or with UNAVAILABLE when the follower stops. May call it
+  // before returning if the commit is already visible.
+  void WaitForCommit(uint64_t commit, absl::Time deadline, WaitCallback done);
+
+  // Registers a function called after every catch-up round (also when
+  // nothing changed); returns a handle for RemoveListener. RemoveListener
+  // returns only once the function is not running.
+  int AddListener(std::function<void()> listener);
+  void RemoveListener(int handle);
+
+  // Asks change feeds to end (they see feeds_ended() true at the next
+  // round) while the follower goes on catching up for waiting reads.
+  void EndFeeds();
+  bool feeds_ended() const;
+
+  // Stops catching up and releases waiters; listeners are called a last
+  // time with stopped() and feeds_ended() true.
+  void Stop();
+  bool stopped() const;
+
+ private:
+  explicit StoreFollower(FollowerOptions options);
+  void Run();
+  // One round: open if needed, catch up, publish. Returns false if the
+  // store is not open yet.
+  bool Round();
+
+  const FollowerOptions options_;
+  std::string secondary_dir_;
+
+  mutable absl::Mutex mu_;
+  std::unique_ptr<storage::Store> store_ ABSL_GUARDED_BY(mu_);
+  FollowerView view_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool feeds_ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool catch_up_now_ ABSL_GUARDED_BY(mu_) = false;
+  struct Waiter {
+    uint64_t commit;
+    absl::Time deadline;
+    WaitCallback done;
+  };
+  std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+
+  // Listeners are called without mu_ held, under listeners_mu_.
+  absl::Mutex listeners_mu_;
+  std::map<int, std::function<void()>> listeners_
+      ABSL_GUARDED_BY(listeners_mu_);
+  int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace factstore::query
+
+#endif  // FACTSTORE_QUERY_SERVICE_STORE_FOLLOWER_H_

@@ -1,0 +1,749 @@
+#include "query_service/store_queries.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/decimal.h"
+#include "common/iso_date.h"
+#include "common/status_macros.h"
+#include "normalizer/name_folding.h"
+#include "query_service/value_resolution.h"
+#include "storage/commit_token.h"
+#include "storage/key_codec.h"
+#include "storage/record_views.h"
+
+namespace factstore::query {
+namespace {
+
+using storage::ColumnFamily;
+
+constexpr size_t kMaxIdBytes = 256;
+constexpr size_t kMaxQueryBytes = 256;
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+absl::Status CheckId(absl::string_view id, absl::string_view field,
+                     bool required) {
+  if (id.empty()) {
+    return required ? Invalid(field, "is required") : absl::OkStatus();
+  }
+  if (id.size() > kMaxIdBytes) {
+    return Invalid(field, absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(int requested, int default_size,
+                             absl::string_view field) {
+  if (requested < 0) return Invalid(field, "must not be negative");
+  if (requested == 0) return default_size;
+  return std::min(requested, kMaxPageSize);
+}
+
+std::string Quoted(absl::string_view s) {
+  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, 64)), "\"");
+}
+
+// Converts a DateInterval bound ("2024", "2024-08", "2024-08-02") to the
+// day number of its first day.
+absl::StatusOr<int32_t> FirstDayOf(absl::string_view date,
+                                   absl::string_view field) {
+  auto parsed = ParseIsoDate(date);
+  if (!parsed.ok()) return Invalid(field, parsed.status().message());
+  return DayNumber(parsed->first_day);
+}
+
+// A ListFacts filter with its values parsed.
+struct ParsedFilter {
+  const v1::FactFilter* filter;
+  std::string min_amount, max_amount;  // canonical, empty when open
+  int32_t time_start = kOpenFirstDay;
+  int32_t time_end = kOpenEndDay;
+  bool has_time = false;
+};
+
+absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
+  ParsedFilter parsed{&filter};
+  FS_RETURN_IF_ERROR(CheckId(filter.subject(), "filter.subject", false));
+  FS_RETURN_IF_ERROR(CheckId(filter.object(), "filter.object", false));
+  FS_RETURN_IF_ERROR(
+      CheckId(filter.source_document(), "filter.source_document", false));
+  if (filter.predicate().size() > 128) {
+    return Invalid("filter.predicate", "is longer than 128 bytes");
+  }
+  if (filter.predicate_prefix().size() > 128) {
+    return Invalid("filter.predicate_prefix", "is longer than 128 bytes");
+  }
+  if (!filter.predicate().empty() && !filter.predicate_prefix().empty()) {
+    return Invalid("filter.predicate_prefix",
+                   "give either predicate or predicate_prefix, not both");
+  }
+  if (filter.has_quantity_range()) {
+    const v1::QuantityRange& range = filter.quantity_range();
+    if (filter.predicate().empty()) {
+      return Invalid("filter.quantity_range",
+                     "needs filter.predicate (ranges are read from the "
+                     "predicate's value index)");
+    }
+    if (range.unit().empty()) {
+      return Invalid("filter.quantity_range.unit", "is required");
+    }
+    if (!range.min().empty()) {
+      auto min = CanonicalizeDecimal(range.min());
+      if (!min.ok()) return Invalid("filter.quantity_range.min", min.status().message());
+      parsed.min_amount = *min;
+    }
+    if (!range.max().empty()) {
+      auto max = CanonicalizeDecimal(range.max());
+      if (!max.ok()) return Invalid("filter.quantity_range.max", max.status().message());
+      parsed.max_amount = *max;
+    }
+    if (!parsed.min_amount.empty() && !parsed.max_amount.empty() &&
+        CompareDecimals(parsed.min_amount, parsed.max_amount) > 0) {
+      return Invalid("filter.quantity_range", "min is greater than max");
+    }
+  }
+  if (filter.has_valid_time()) {
+    parsed.has_time = true;
+    if (!filter.valid_time().start().empty()) {
+      FS_ASSIGN_OR_RETURN(parsed.time_start,
+                          FirstDayOf(filter.valid_time().start(),
+                                     "filter.valid_time.start"));
+    }
+    if (!filter.valid_time().end().empty()) {
+      FS_ASSIGN_OR_RETURN(parsed.time_end, FirstDayOf(filter.valid_time().end(),
+                                                      "filter.valid_time.end"));
+    }
+    if (parsed.time_end <= parsed.time_start) {
+      return Invalid("filter.valid_time", "end must be after start");
+    }
+  }
+  for (int i = 0; i < filter.modalities_size(); ++i) {
+    int m = filter.modalities(i);
+    if (m == v1::MODALITY_UNSPECIFIED || !v1::Modality_IsValid(m)) {
+      return Invalid(absl::StrCat("filter.modalities[", i, "]"),
+                     "is not a modality");
+    }
+  }
+  return parsed;
+}
+
+// True if `fact` (as of the read commit) passes every filter condition.
+bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
+  const v1::FactFilter& f = *parsed.filter;
+  if (!f.include_retracted() && fact.retracted()) return false;
+  if (!f.subject().empty() && fact.subject() != f.subject()) return false;
+  if (!f.predicate().empty() && fact.predicate() != f.predicate()) return false;
+  if (!f.predicate_prefix().empty() &&
+      !absl::StartsWith(fact.predicate(), f.predicate_prefix())) {
+    return false;
+  }
+  if (!f.object().empty() && (fact.value().kind_case() != v1::Value::kEntityId ||
+                              fact.value().entity_id() != f.object())) {
+    return false;
+  }
+  if (f.has_quantity_range()) {
+    if (fact.value().kind_case() != v1::Value::kQuantity) return false;
+    const v1::Quantity& q = fact.value().quantity();
+    if (q.unit() != f.quantity_range().unit()) return false;
+    if (!parsed.min_amount.empty()) {
+      int c = CompareDecimals(q.amount(), parsed.min_amount);
+      if (c < 0 || (c == 0 && f.quantity_range().min_exclusive())) return false;
+    }
+    if (!parsed.max_amount.empty()) {
+      int c = CompareDecimals(q.amount(), parsed.max_amount);
+      if (c > 0 || (c == 0 && f.quantity_range().max_exclusive())) return false;
+    }
+  }
+  if (parsed.has_time) {
+    auto range = ValidTimeRange(fact.valid_time());
+    if (!range.ok() || !range->has_value()) return false;
+    if ((*range)->end <= parsed.time_start || (*range)->first >= parsed.time_end) {
+      return false;
+    }
+  }
+  if (!f.source_document().empty()) {
+    bool found = false;
+    for (const v1::Mention& m : fact.mentions()) {
+      found = found || m.document_id() == f.source_document();
+    }
+    if (!found) return false;
+  }
+  if (f.modalities_size() > 0 &&
+      std::find(f.modalities().begin(), f.modalities().end(), fact.modality()) ==
+          f.modalities().end()) {
+    return false;
+  }
+  return true;
+}
+
+// One range of one index that a ListFacts plan reads.
+struct IndexRange {
+  ColumnFamily family;
+  std::string lower;
+  std::string upper;  // empty: to the end of the family
+};
+
+struct Plan {
+  std::string index;
+  std::vector<IndexRange> ranges;
+};
+
+Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
+  const v1::FactFilter& f = *parsed.filter;
+  auto prefix_range = [](ColumnFamily cf, std::string prefix) {
+    std::string upper = storage::PrefixSuccessor(prefix);
+    return IndexRange{cf, std::move(prefix), std::move(upper)};
+  };
+  if (!f.subject().empty()) {
+    std::string prefix =
+        !f.predicate().empty()
+            ? storage::SubjectPredicatePrefix(f.subject(), f.predicate())
+        : !f.predicate_prefix().empty()
+            ? storage::SubjectPredicateStemPrefix(f.subject(), f.predicate_prefix())
+            : storage::SubjectPrefix(f.subject());
+    return {"subject_predicate",
+            {prefix_range(ColumnFamily::kSubjectIndex, std::move(prefix))}};
+  }
+  if (!f.object().empty()) {
+    return {"object",
+            {prefix_range(ColumnFamily::kReferenceIndex,
+                          storage::ReferencePrefix(
+                              f.object(), storage::ReferenceRole::kObject))}};
+  }
+  if (!f.source_document().empty()) {
+    return {"source",
+            {prefix_range(ColumnFamily::kReferenceIndex,
+                          storage::ReferencePrefix(
+                              f.source_document(),
+                              storage::ReferenceRole::kDocument))}};
+  }
+  if (f.has_quantity_range()) {
+    const std::string& unit = f.quantity_range().unit();
+    std::string prefix = storage::PredicateQuantityPrefix(f.predicate(), unit);
+    std::string lower =
+        parsed.min_amount.empty()
+            ? prefix
+            : storage::PredicateQuantityBound(f.predicate(), unit,
+                                              parsed.min_amount);
+    std::string upper =
+        parsed.max_amount.empty()
+            ? storage::PrefixSuccessor(prefix)
+            : storage::PrefixSuccessor(storage::PredicateQuantityBound(
+                  f.predicate(), unit, parsed.max_amount));
+    return {"predicate_value",
+            {IndexRange{ColumnFamily::kPredicateIndex, lower, upper}}};
+  }
+  if (!f.predicate().empty()) {
+    return {"predicate_value",
+            {prefix_range(ColumnFamily::kPredicateIndex,
+                          storage::PredicatePrefix(f.predicate()))}};
+  }
+  if (!f.predicate_prefix().empty()) {
+    return {"predicate_value",
+            {prefix_range(ColumnFamily::kPredicateIndex,
+                          storage::PredicateStemPrefix(f.predicate_prefix()))}};
+  }
+  if (parsed.has_time) {
+    // Bounded intervals overlapping [start, end) start at or after
+    // start - (the longest bounded span) and before end; open ones are few
+    // and read whole up to end.
+    int64_t earliest = static_cast<int64_t>(parsed.time_start) -
+                       head.max_valid_span_days();
+    uint32_t from = static_cast<uint32_t>(std::max<int64_t>(earliest, 0));
+    uint32_t to = static_cast<uint32_t>(parsed.time_end);
+    return {"valid_time",
+            {IndexRange{ColumnFamily::kValidTimeIndex,
+                        storage::ValidTimeStartBound(
+                            storage::IntervalClass::kBounded, from),
+                        storage::ValidTimeStartBound(
+                            storage::IntervalClass::kBounded, to)},
+             IndexRange{ColumnFamily::kValidTimeIndex,
+                        storage::ValidTimeStartBound(storage::IntervalClass::kOpen,
+                                                     0),
+                        storage::ValidTimeStartBound(storage::IntervalClass::kOpen,
+                                                     to)}}};
+  }
+  return {"all_facts", {IndexRange{ColumnFamily::kFacts, "", ""}}};
+}
+
+// The fact id an index key of `family` points to.
+bool FactIdOfKey(ColumnFamily family, absl::string_view key, std::string* id) {
+  switch (family) {
+    case ColumnFamily::kSubjectIndex: {
+      storage::SubjectIndexParts parts;
+      if (!storage::DecodeSubjectIndexKey(key, &parts)) return false;
+      *id = std::move(parts.fact_id);
+      return true;
+    }
+    case ColumnFamily::kReferenceIndex: {
+      storage::ReferenceIndexParts parts;
+      if (!storage::DecodeReferenceIndexKey(key, &parts)) return false;
+      *id = std::move(parts.fact_id);
+      return true;
+    }
+    case ColumnFamily::kPredicateIndex: {
+      storage::PredicateIndexParts parts;
+      if (!storage::DecodePredicateIndexKey(key, &parts)) return false;
+      *id = std::move(parts.fact_id);
+      return true;
+    }
+    case ColumnFamily::kValidTimeIndex: {
+      storage::ValidTimeIndexParts parts;
+      if (!storage::DecodeValidTimeIndexKey(key, &parts)) return false;
+      *id = std::move(parts.fact_id);
+      return true;
+    }
+    case ColumnFamily::kFacts:
+      return storage::DecodeStringKey(key, id);
+    default:
+      return false;
+  }
+}
+
+std::string ErasedMessage(const storage::TombstoneRecord& tombstone,
+                          absl::string_view id) {
+  const storage::TombstoneEntry& last = *tombstone.erasures().rbegin();
+  return absl::StrCat(
+      "entity ", Quoted(id), " was erased at ",
+      absl::FormatTime(absl::RFC3339_sec, absl::FromUnixMicros(last.time_micros()),
+                       absl::UTCTimeZone()),
+      " (", last.reason(), ")");
+}
+
+}  // namespace
+
+StoreQueries::StoreQueries(const storage::Store* store)
+    : store_(store), tokens_(store->identity().token_secret()) {}
+
+std::string StoreQueries::CommitToken(uint64_t commit) const {
+  return storage::EncodeCommitToken(store_->store_id(), commit);
+}
+
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::DecodeCursor(
+    const std::string& token, const google::protobuf::Message& query) const {
+  if (token.empty()) return std::optional<PageCursor>();
+  FS_ASSIGN_OR_RETURN(PageCursor cursor,
+                      tokens_.Decode(token, QueryFingerprint(query), absl::Now()));
+  return std::optional<PageCursor>(std::move(cursor));
+}
+
+PageCursor StoreQueries::NewCursor(const google::protobuf::Message& query,
+                                   uint64_t commit,
+                                   const std::optional<PageCursor>& previous) const {
+  PageCursor cursor;
+  cursor.set_query_fingerprint(QueryFingerprint(query));
+  cursor.set_commit(commit);
+  cursor.set_issue_time_micros(previous.has_value()
+                                   ? previous->issue_time_micros()
+                                   : absl::ToUnixMicros(absl::Now()));
+  return cursor;
+}
+
+namespace {
+
+template <typename Request>
+Request QueryPart(const Request& request) {
+  Request query = request;
+  query.clear_page_token();
+  query.clear_page_size();
+  query.clear_read_options();
+  return query;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListFactsCursor(
+    const v1::ListFactsRequest& request) const {
+  return DecodeCursor(request.page_token(), QueryPart(request));
+}
+
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::SearchEntitiesCursor(
+    const v1::SearchEntitiesRequest& request) const {
+  return DecodeCursor(request.page_token(), QueryPart(request));
+}
+
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListPredicatesCursor(
+    const v1::ListPredicatesRequest& request) const {
+  return DecodeCursor(request.page_token(), QueryPart(request));
+}
+
+absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
+                                     uint64_t commit,
+                                     v1::GetEntityResponse* response) const {
+  FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
+  response->set_commit_token(CommitToken(commit));
+  auto record = store_->ReadEntity(request.id());
+  if (record.ok() &&
+      storage::EntityAsOf(*record, commit, store_->store_id(),
+                          response->mutable_entity())) {
+    return absl::OkStatus();
+  }
+  if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+  response->clear_entity();
+  auto tombstone = store_->ReadTombstone(request.id());
+  if (tombstone.ok() && !tombstone->erasures().empty()) {
+    return absl::NotFoundError(ErasedMessage(*tombstone, request.id()));
+  }
+  return absl::NotFoundError(absl::StrCat("entity ", Quoted(request.id()),
+                                          " does not exist"));
+}
+
+absl::Status StoreQueries::BatchGetEntities(
+    const v1::BatchGetEntitiesRequest& request, uint64_t commit,
+    v1::BatchGetEntitiesResponse* response) const {
+  if (request.ids_size() > kMaxBatchGet) {
+    return Invalid("ids", absl::StrCat(request.ids_size(), " ids, at most ",
+                                       kMaxBatchGet));
+  }
+  for (int i = 0; i < request.ids_size(); ++i) {
+    FS_RETURN_IF_ERROR(CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+  }
+  response->set_commit_token(CommitToken(commit));
+  for (const std::string& id : request.ids()) {
+    auto record = store_->ReadEntity(id);
+    if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+    v1::Entity entity;
+    if (record.ok() &&
+        storage::EntityAsOf(*record, commit, store_->store_id(), &entity)) {
+      *response->add_entities() = std::move(entity);
+    } else {
+      response->add_missing_ids(id);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::SearchEntities(
+    const v1::SearchEntitiesRequest& request, uint64_t commit,
+    const std::optional<PageCursor>& cursor, const StopCheck& stop,
+    v1::SearchEntitiesResponse* response) const {
+  if (request.query().empty()) return Invalid("query", "is required");
+  if (request.query().size() > kMaxQueryBytes) {
+    return Invalid("query", absl::StrCat("is longer than ", kMaxQueryBytes, " bytes"));
+  }
+  for (int i = 0; i < request.types_size(); ++i) {
+    int t = request.types(i);
+    if (t == v1::ENTITY_TYPE_UNSPECIFIED || !v1::EntityType_IsValid(t)) {
+      return Invalid(absl::StrCat("types[", i, "]"), "is not an entity type");
+    }
+  }
+  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
+                                              kDefaultSearchPageSize, "page_size"));
+  std::string q = normalizer::FoldName(request.query());
+  if (q.empty()) {
+    return Invalid("query", absl::StrCat(Quoted(request.query()),
+                                         " has no letters or digits to search for"));
+  }
+  response->set_commit_token(CommitToken(commit));
+
+  // Phase 0: names equal to q; 1: names starting with q; 2: later words
+  // starting with q. An entity is listed once, in the first phase it
+  // qualifies for, at its smallest qualifying name.
+  int last_phase = request.exact_only() ? 0 : 2;
+  int phase = cursor.has_value() ? static_cast<int>(cursor->phase()) : 0;
+  std::string after = cursor.has_value() ? cursor->after_key() : "";
+  int64_t examined = 0;
+  std::string last_key;
+  for (; phase <= last_phase; ++phase, after.clear()) {
+    storage::NameKind kind = phase == 2 ? storage::NameKind::kWordSuffix
+                                        : storage::NameKind::kFullName;
+    std::string prefix = phase == 0 ? storage::NameExactPrefix(kind, q)
+                                    : storage::NamePrefix(kind, q);
+    auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefix);
+    if (!after.empty()) {
+      scan->Seek(after);
+      if (scan->Valid() && scan->key() == after) scan->Next();
+    }
+    for (; scan->Valid(); scan->Next()) {
+      if (++examined % 256 == 0 && stop && stop()) {
+        return absl::CancelledError("the call was cancelled");
+      }
+      storage::NameKeyParts key;
+      if (!storage::DecodeNameKey(scan->key(), &key)) {
+        return absl::DataLossError("malformed name index key");
+      }
+      if (phase == 1 && key.folded == q) continue;
+      auto record = store_->ReadEntity(key.entity_id);
+      if (absl::IsNotFound(record.status())) continue;
+      if (!record.ok()) return record.status();
+      const storage::EntityRevision* revision =
+          storage::EntityRevisionAsOf(*record, commit);
+      if (revision == nullptr) continue;
+      int type = revision->entity().type();
+      if (request.types_size() > 0 &&
+          std::find(request.types().begin(), request.types().end(), type) ==
+              request.types().end()) {
+        continue;
+      }
+      // Where does this entity qualify first, and at which key?
+      const storage::NameForm* matched = nullptr;
+      bool exact = false, prefix_match = false;
+      std::string smallest;  // smallest qualifying folded text of this phase
+      for (const storage::NameForm& form : revision->name_forms()) {
+        if (form.folded() == q) exact = true;
+        if (absl::StartsWith(form.folded(), q)) prefix_match = true;
+        if (phase == 0 && form.folded() == q && matched == nullptr) matched = &form;
+        if (phase == 1 && absl::StartsWith(form.folded(), q) &&
+            (smallest.empty() || form.folded() < smallest)) {
+          smallest = form.folded();
+          matched = &form;
+        }
+        if (phase == 2) {
+          for (const std::string& suffix : form.word_suffixes()) {
+            if (absl::StartsWith(suffix, q) &&
+                (smallest.empty() || suffix < smallest)) {
+              smallest = suffix;
+              matched = &form;
+            }
+          }
+        }
+      }
+      if (matched == nullptr) continue;  // a name it no longer had then
+      if (phase == 1 && (exact || smallest != key.folded)) continue;
+      if (phase == 2 && (prefix_match || smallest != key.folded)) continue;
+      v1::EntityMatch* match = response->add_matches();
+      storage::EntityAsOf(*record, commit, store_->store_id(),
+                          match->mutable_entity());
+      match->set_matched_name(matched->text());
+      match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
+                            : phase == 1 ? v1::MATCH_KIND_PREFIX
+                                         : v1::MATCH_KIND_WORD_PREFIX);
+      last_key = std::string(scan->key());
+      if (response->matches_size() == page_size) {
+        scan->Next();
+        bool more = scan->Valid() || phase < last_phase;
+        if (more) {
+          PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+          next.set_phase(static_cast<uint32_t>(phase));
+          next.set_after_key(last_key);
+          response->set_next_page_token(tokens_.Encode(next));
+        }
+        return absl::OkStatus();
+      }
+    }
+    FS_RETURN_IF_ERROR(scan->status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
+                                   uint64_t commit,
+                                   v1::GetFactResponse* response) const {
+  FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
+  response->set_commit_token(CommitToken(commit));
+  auto record = store_->ReadFact(request.id());
+  if (record.ok() && storage::FactAsOf(*record, commit, store_->store_id(),
+                                       response->mutable_fact())) {
+    return absl::OkStatus();
+  }
+  if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+  response->clear_fact();
+  return absl::NotFoundError(absl::StrCat("fact ", Quoted(request.id()),
+                                          " does not exist at commit ",
+                                          CommitToken(commit)));
+}
+
+absl::Status StoreQueries::BatchGetFacts(const v1::BatchGetFactsRequest& request,
+                                         uint64_t commit,
+                                         v1::BatchGetFactsResponse* response) const {
+  if (request.ids_size() > kMaxBatchGet) {
+    return Invalid("ids", absl::StrCat(request.ids_size(), " ids, at most ",
+                                       kMaxBatchGet));
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < request.ids_size(); ++i) {
+    FS_RETURN_IF_ERROR(CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+    ids.push_back(request.ids(i));
+  }
+  response->set_commit_token(CommitToken(commit));
+  std::vector<absl::StatusOr<storage::FactRecord>> records = store_->ReadFacts(ids);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
+      return records[i].status();
+    }
+    v1::Fact fact;
+    if (records[i].ok() &&
+        storage::FactAsOf(*records[i], commit, store_->store_id(), &fact)) {
+      *response->add_facts() = std::move(fact);
+    } else {
+      response->add_missing_ids(ids[i]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::ValidateFilter(const v1::FactFilter& filter) {
+  return ParseFilter(filter).status();
+}
+
+absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
+                                     uint64_t commit,
+                                     const std::optional<PageCursor>& cursor,
+                                     const StopCheck& stop,
+                                     v1::ListFactsResponse* response) const {
+  FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
+  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
+                                              kDefaultFactPageSize, "page_size"));
+  FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
+  Plan plan = MakePlan(parsed, head);
+  response->set_commit_token(CommitToken(commit));
+  response->mutable_plan()->set_index(plan.index);
+
+  size_t range_index = cursor.has_value() ? cursor->phase() : 0;
+  std::string after = cursor.has_value() ? cursor->after_key() : "";
+  int64_t examined = 0;
+  auto finish_page = [&](size_t range, const std::string& key) {
+    PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+    next.set_phase(static_cast<uint32_t>(range));
+    next.set_after_key(key);
+    response->set_next_page_token(tokens_.Encode(next));
+  };
+  for (; range_index < plan.ranges.size(); ++range_index, after.clear()) {
+    const IndexRange& range = plan.ranges[range_index];
+    auto scan = store_->Scan(range.family, range.lower, range.upper);
+    if (!after.empty()) {
+      scan->Seek(after);
+      if (scan->Valid() && scan->key() == after) scan->Next();
+    }
+    std::string fact_id;
+    for (; scan->Valid(); scan->Next()) {
+      ++examined;
+      if (examined % 256 == 0 && stop && stop()) {
+        return absl::CancelledError("the call was cancelled or timed out");
+      }
+      std::string key(scan->key());
+      if (!FactIdOfKey(range.family, key, &fact_id)) {
+        return absl::DataLossError("malformed index key");
+      }
+      auto record = store_->ReadFact(fact_id);
+      if (absl::IsNotFound(record.status())) continue;
+      if (!record.ok()) return record.status();
+      v1::Fact fact;
+      if (storage::FactAsOf(*record, commit, store_->store_id(), &fact) &&
+          Matches(fact, parsed)) {
+        *response->add_facts() = std::move(fact);
+      }
+      bool full = response->facts_size() == page_size;
+      if (full || examined >= kMaxKeysExaminedPerPage) {
+        response->mutable_plan()->set_keys_examined(examined);
+        scan->Next();
+        if (scan->Valid() || range_index + 1 < plan.ranges.size()) {
+          finish_page(range_index, key);
+        }
+        return scan->status();
+      }
+    }
+    FS_RETURN_IF_ERROR(scan->status());
+  }
+  response->mutable_plan()->set_keys_examined(examined);
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
+                                        uint64_t commit,
+                                        v1::ResolveValueResponse* response) const {
+  FS_RETURN_IF_ERROR(CheckId(request.subject(), "subject", true));
+  if (request.predicate().empty()) return Invalid("predicate", "is required");
+  std::optional<int32_t> at_day;
+  if (!request.at().empty()) {
+    FS_ASSIGN_OR_RETURN(at_day, FirstDayOf(request.at(), "at"));
+  }
+  response->set_commit_token(CommitToken(commit));
+  std::vector<Claim> claims;
+  auto scan = store_->ScanPrefix(
+      ColumnFamily::kSubjectIndex,
+      storage::SubjectPredicatePrefix(request.subject(), request.predicate()));
+  for (; scan->Valid(); scan->Next()) {
+    storage::SubjectIndexParts parts;
+    if (!storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
+      return absl::DataLossError("malformed subject index key");
+    }
+    auto record = store_->ReadFact(parts.fact_id);
+    if (absl::IsNotFound(record.status())) continue;
+    if (!record.ok()) return record.status();
+    Claim claim;
+    if (!storage::FactAsOf(*record, commit, store_->store_id(), &claim.fact) ||
+        claim.fact.retracted()) {
+      continue;
+    }
+    if (at_day.has_value()) {
+      // Claims without a stated valid time are not excluded by `at`.
+      auto range = ValidTimeRange(claim.fact.valid_time());
+      if (range.ok() && range->has_value() &&
+          (*at_day < (*range)->first || *at_day >= (*range)->end)) {
+        continue;
+      }
+    }
+    auto updated = storage::DecodeCommitToken(claim.fact.updated_commit(),
+                                              store_->store_id(), "fact");
+    claim.updated_commit = updated.ok() ? *updated : 0;
+    claims.push_back(std::move(claim));
+  }
+  FS_RETURN_IF_ERROR(scan->status());
+  Resolution resolution = ResolveClaims(std::move(claims));
+  if (resolution.ordered.empty()) {
+    response->set_explanation("no claim matches");
+    return absl::OkStatus();
+  }
+  *response->mutable_preferred() = std::move(resolution.ordered[0].fact);
+  for (size_t i = 1; i < resolution.ordered.size(); ++i) {
+    *response->add_competing() = std::move(resolution.ordered[i].fact);
+  }
+  response->set_reason(resolution.reason);
+  response->set_explanation(std::move(resolution.explanation));
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::ListPredicates(
+    const v1::ListPredicatesRequest& request, uint64_t commit,
+    const std::optional<PageCursor>& cursor,
+    v1::ListPredicatesResponse* response) const {
+  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
+                                              kDefaultPredicatePageSize,
+                                              "page_size"));
+  if (request.prefix().size() > 128) {
+    return Invalid("prefix", "is longer than 128 bytes");
+  }
+  response->set_commit_token(CommitToken(commit));
+  std::string prefix;
+  storage::PutEscapedPrefix(&prefix, request.prefix());
+  auto scan = store_->ScanPrefix(ColumnFamily::kPredicates, prefix);
+  if (cursor.has_value()) {
+    scan->Seek(cursor->after_key());
+    if (scan->Valid() && scan->key() == cursor->after_key()) scan->Next();
+  }
+  for (; scan->Valid(); scan->Next()) {
+    storage::PredicateRecord record;
+    if (!record.ParseFromArray(scan->value().data(),
+                               static_cast<int>(scan->value().size()))) {
+      return absl::DataLossError("predicate record does not parse");
+    }
+    v1::Predicate predicate;
+    if (!storage::PredicateAsOf(record, commit, store_->store_id(), &predicate)) {
+      continue;
+    }
+    *response->add_predicates() = std::move(predicate);
+    if (response->predicates_size() == page_size) {
+      std::string key(scan->key());
+      scan->Next();
+      if (scan->Valid()) {
+        PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+        next.set_after_key(key);
+        response->set_next_page_token(tokens_.Encode(next));
+      }
+      break;
+    }
+  }
+  return scan->status();
+}
+
+}  // namespace factstore::query

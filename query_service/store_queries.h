@@ -1,0 +1,102 @@
+// StoreQueries: the read RPCs of the query service, answered from a store at
+// a given commit. The gRPC layer (query_service_impl.h) decides the commit
+// (read-your-writes waits, time travel, page-token snapshots) and calls
+// these; they only read.
+//
+// Every read is exact at its commit: records keep their revisions, and
+// index entries of facts asserted later are skipped (storage/record_views.h).
+// ListFacts reads from the index its filter selects, so a selective query
+// examines keys in proportion to its result, not to the store.
+//
+// Thread-safe (reads only).
+#ifndef FACTSTORE_QUERY_SERVICE_STORE_QUERIES_H_
+#define FACTSTORE_QUERY_SERVICE_STORE_QUERIES_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "factstore/v1/query_service.pb.h"
+#include "query_service/page_token.h"
+#include "storage/store.h"
+
+namespace factstore::query {
+
+// Default and largest page sizes (docs/query.md).
+inline constexpr int kDefaultFactPageSize = 100;
+inline constexpr int kDefaultSearchPageSize = 20;
+inline constexpr int kDefaultPredicatePageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+inline constexpr int kMaxBatchGet = 1000;
+// A page stops after examining this many index entries even if it is not
+// full; the next page continues from there.
+inline constexpr int64_t kMaxKeysExaminedPerPage = 100000;
+
+// Returns true when the caller has gone away or its deadline passed; long
+// scans check it and stop.
+using StopCheck = std::function<bool()>;
+
+class StoreQueries {
+ public:
+  // REQUIRES: `store` outlives this object.
+  explicit StoreQueries(const storage::Store* store);
+
+  // Page tokens of the paged RPCs: nullopt for an empty token, the verified
+  // cursor otherwise, INVALID_ARGUMENT for a bad token.
+  absl::StatusOr<std::optional<PageCursor>> ListFactsCursor(
+      const v1::ListFactsRequest& request) const;
+  absl::StatusOr<std::optional<PageCursor>> SearchEntitiesCursor(
+      const v1::SearchEntitiesRequest& request) const;
+  absl::StatusOr<std::optional<PageCursor>> ListPredicatesCursor(
+      const v1::ListPredicatesRequest& request) const;
+
+  absl::Status GetEntity(const v1::GetEntityRequest& request, uint64_t commit,
+                         v1::GetEntityResponse* response) const;
+  absl::Status BatchGetEntities(const v1::BatchGetEntitiesRequest& request,
+                                uint64_t commit,
+                                v1::BatchGetEntitiesResponse* response) const;
+  absl::Status SearchEntities(const v1::SearchEntitiesRequest& request,
+                              uint64_t commit,
+                              const std::optional<PageCursor>& cursor,
+                              const StopCheck& stop,
+                              v1::SearchEntitiesResponse* response) const;
+  absl::Status GetFact(const v1::GetFactRequest& request, uint64_t commit,
+                       v1::GetFactResponse* response) const;
+  absl::Status BatchGetFacts(const v1::BatchGetFactsRequest& request,
+                             uint64_t commit,
+                             v1::BatchGetFactsResponse* response) const;
+  absl::Status ListFacts(const v1::ListFactsRequest& request, uint64_t commit,
+                         const std::optional<PageCursor>& cursor,
+                         const StopCheck& stop,
+                         v1::ListFactsResponse* response) const;
+  absl::Status ResolveValue(const v1::ResolveValueRequest& request,
+                            uint64_t commit,
+                            v1::ResolveValueResponse* response) const;
+  absl::Status ListPredicates(const v1::ListPredicatesRequest& request,
+                              uint64_t commit,
+                              const std::optional<PageCursor>& cursor,
+                              v1::ListPredicatesResponse* response) const;
+
+  // Checks a ListFacts filter without running it (INVALID_ARGUMENT naming
+  // the field).
+  static absl::Status ValidateFilter(const v1::FactFilter& filter);
+
+  const storage::Store& store() const { return *store_; }
+  std::string CommitToken(uint64_t commit) const;
+
+ private:
+  absl::StatusOr<std::optional<PageCursor>> DecodeCursor(
+      const std::string& token, const google::protobuf::Message& query) const;
+  PageCursor NewCursor(const google::protobuf::Message& query, uint64_t commit,
+                       const std::optional<PageCursor>& previous) const;
+
+  const storage::Store* store_;
+  PageTokenCodec tokens_;
+};
+
+}  // namespace factstore::query
+
+#endif  // FACTSTORE_QUERY_SERVICE_STORE_QUERIES_H_

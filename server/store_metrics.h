@@ -1,0 +1,35 @@
+// StoreCollector: RocksDB's own figures for Prometheus, read at each scrape:
+// block cache hits, misses, hit ratio and usage, table (SST) bytes, pending
+// compaction bytes, memtable bytes, running compactions.
+#ifndef FACTSTORE_SERVER_STORE_METRICS_H_
+#define FACTSTORE_SERVER_STORE_METRICS_H_
+
+#include <functional>
+#include <vector>
+
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+#include "storage/store.h"
+
+namespace factstore::server {
+
+class StoreCollector : public prometheus::Collectable {
+ public:
+  // `store` returns the store to read, or null while there is none yet
+  // (a query service waiting for the ingest service to create it).
+  explicit StoreCollector(std::function<const storage::Store*()> store)
+      : store_(std::move(store)) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::function<const storage::Store*()> store_;
+};
+
+// A one-sample family of `type`, for collectors.
+prometheus::MetricFamily MakeFamily(const char* name, const char* help,
+                                    prometheus::MetricType type, double value);
+
+}  // namespace factstore::server
+
+#endif  // FACTSTORE_SERVER_STORE_METRICS_H_

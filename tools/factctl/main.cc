@@ -1,0 +1,453 @@
+// factctl: the command-line client of factstore.
+//
+//   factctl load data/samples/*.jsonl
+//   factctl get-entity place:da-nang
+//   factctl search danang
+//   factctl facts --subject=country:south-korea
+//   factctl resolve product:kr-it-outsourcing-market market.size
+//   factctl watch --subject=place:da-nang
+//   factctl stats
+//
+// Addresses come from --ingest/--query, or FACTCTL_INGEST/FACTCTL_QUERY, and
+// default to the local services of `./dev up`. Output is JSON (one object per
+// line) when stdout is not a terminal, a table when it is; --output chooses.
+#include <unistd.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "factstore/v1/ingest_service.grpc.pb.h"
+#include "factstore/v1/query_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "server/env_flags.h"
+#include "tools/factctl/loader.h"
+#include "tools/factctl/printing.h"
+
+ABSL_FLAG(std::string, ingest, "127.0.0.1:50051",
+          "Address of the ingest service (env FACTCTL_INGEST).");
+ABSL_FLAG(std::string, query, "127.0.0.1:50052",
+          "Address of the query service (env FACTCTL_QUERY).");
+ABSL_FLAG(std::string, output, "auto",
+          "json, table, or auto (table on a terminal, json otherwise).");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
+ABSL_FLAG(std::string, min_commit, "",
+          "Reads: wait until this commit token is visible.");
+ABSL_FLAG(std::string, as_of, "", "Reads: read as of this commit token.");
+// load
+ABSL_FLAG(int, batch_size, 1000, "load: facts per stream batch.");
+ABSL_FLAG(bool, create_missing, false,
+          "load: create entities that facts name but that do not exist.");
+// search
+ABSL_FLAG(std::vector<std::string>, type, {},
+          "search: entity types to keep (PLACE, ORGANIZATION, ...).");
+ABSL_FLAG(bool, exact, false, "search: exact matches only.");
+// facts
+ABSL_FLAG(std::string, subject, "", "facts/watch: subject entity id.");
+ABSL_FLAG(std::string, predicate, "", "facts: predicate name.");
+ABSL_FLAG(std::string, predicate_prefix, "", "facts/watch: predicate prefix.");
+ABSL_FLAG(std::string, object, "", "facts: object entity id.");
+ABSL_FLAG(std::string, unit, "", "facts: unit of --min/--max.");
+ABSL_FLAG(std::string, min, "", "facts: smallest amount (inclusive).");
+ABSL_FLAG(std::string, max, "", "facts: largest amount (inclusive).");
+ABSL_FLAG(std::string, from, "", "facts: valid time overlaps from this date.");
+ABSL_FLAG(std::string, to, "", "facts: ... to this date (exclusive).");
+ABSL_FLAG(std::string, source, "", "facts: source document id.");
+ABSL_FLAG(std::vector<std::string>, modality, {},
+          "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
+ABSL_FLAG(bool, include_retracted, false, "facts: also retracted facts.");
+ABSL_FLAG(int, limit, 0, "facts/search: stop after this many results (0: all).");
+ABSL_FLAG(int, page_size, 100, "facts/search: results per page.");
+// resolve
+ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
+// watch
+ABSL_FLAG(std::string, after, "", "watch: resume after this token.");
+ABSL_FLAG(int, count, 0, "watch: stop after this many events (0: never).");
+// predicates
+ABSL_FLAG(std::string, prefix, "", "predicates: name prefix.");
+
+namespace factstore::tools {
+namespace {
+
+constexpr char kUsage[] = R"(factctl COMMAND [ARGS] [--flags]
+
+Commands:
+  load FILE...                 load JSON Lines files of predicates, entities and facts
+  get-entity ID...             show entities
+  search QUERY                 find entities by name or alias (--type, --exact, --limit)
+  get-fact ID...               show facts
+  facts                        list facts (--subject --predicate --predicate_prefix
+                               --object --unit --min --max --from --to --source
+                               --modality --include_retracted --limit)
+  resolve SUBJECT PREDICATE    the preferred value among competing claims (--at)
+  predicates                   the predicate registry (--prefix)
+  watch                        follow changes (--after --subject --predicate_prefix --count)
+  stats                        counts and freshness of the store
+
+Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
+--timeout, --min_commit, --as_of.)";
+
+bool TableOutput() {
+  std::string output = absl::GetFlag(FLAGS_output);
+  if (output == "table") return true;
+  if (output == "json") return false;
+  return isatty(STDOUT_FILENO) != 0;
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+  return context;
+}
+
+v1::ReadOptions ReadOptionsFromFlags() {
+  v1::ReadOptions options;
+  options.set_min_commit(absl::GetFlag(FLAGS_min_commit));
+  options.set_as_of(absl::GetFlag(FLAGS_as_of));
+  return options;
+}
+
+int Failed(const grpc::Status& status) {
+  std::cerr << "factctl: " << status.error_message() << " (code "
+            << static_cast<int>(status.error_code()) << ")\n";
+  return status.error_code() == grpc::StatusCode::NOT_FOUND ? 3 : 1;
+}
+
+std::unique_ptr<v1::QueryService::Stub> QueryStub() {
+  return v1::QueryService::NewStub(grpc::CreateChannel(
+      absl::GetFlag(FLAGS_query), grpc::InsecureChannelCredentials()));
+}
+
+int Load(const std::vector<std::string>& files) {
+  if (files.empty()) {
+    std::cerr << "factctl load: give one or more files\n";
+    return 2;
+  }
+  auto stub = v1::IngestService::NewStub(grpc::CreateChannel(
+      absl::GetFlag(FLAGS_ingest), grpc::InsecureChannelCredentials()));
+  LoadOptions options;
+  options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  options.create_missing = absl::GetFlag(FLAGS_create_missing);
+  if (isatty(STDERR_FILENO)) options.progress = &std::cerr;
+  absl::StatusOr<LoadSummary> summary = LoadFiles(files, *stub, options, std::cerr);
+  if (!summary.ok()) {
+    std::cerr << "factctl load: " << summary.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "loaded " << summary->lines << " lines in " << summary->seconds
+            << " s: " << summary->predicates << " predicates, "
+            << summary->entities << " entities, " << summary->facts
+            << " facts accepted, " << summary->rejected
+            << " rejected; last commit " << summary->commit_token << "\n";
+  return summary->rejected > 0 ? 1 : 0;
+}
+
+int GetEntities(const std::vector<std::string>& ids) {
+  auto stub = QueryStub();
+  v1::BatchGetEntitiesRequest request;
+  for (const std::string& id : ids) request.add_ids(id);
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  v1::BatchGetEntitiesResponse response;
+  auto context = Context();
+  grpc::Status status = stub->BatchGetEntities(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (TableOutput()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : response.entities()) rows.push_back(EntityRow(e));
+    PrintTable(std::cout, EntityHeader(), rows);
+    for (const auto& e : response.entities()) {
+      if (!e.description().empty()) std::cout << "\n" << e.id() << ": " << e.description() << "\n";
+    }
+  } else {
+    for (const auto& e : response.entities()) std::cout << ToJsonLine(e) << "\n";
+  }
+  for (const std::string& id : response.missing_ids()) {
+    std::cerr << "factctl: no entity " << id << "\n";
+  }
+  return response.missing_ids_size() > 0 ? 3 : 0;
+}
+
+int Search(const std::vector<std::string>& words) {
+  if (words.empty()) {
+    std::cerr << "factctl search: give a name to search for\n";
+    return 2;
+  }
+  auto stub = QueryStub();
+  v1::SearchEntitiesRequest request;
+  request.set_query(absl::StrJoin(words, " "));
+  for (const std::string& type : absl::GetFlag(FLAGS_type)) {
+    v1::EntityType parsed;
+    if (!v1::EntityType_Parse(absl::StrCat("ENTITY_TYPE_", type), &parsed)) {
+      std::cerr << "factctl search: unknown --type " << type << "\n";
+      return 2;
+    }
+    request.add_types(parsed);
+  }
+  request.set_exact_only(absl::GetFlag(FLAGS_exact));
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  int limit = absl::GetFlag(FLAGS_limit);
+  std::vector<std::vector<std::string>> rows;
+  int shown = 0;
+  while (true) {
+    v1::SearchEntitiesResponse response;
+    auto context = Context();
+    grpc::Status status = stub->SearchEntities(context.get(), request, &response);
+    if (!status.ok()) return Failed(status);
+    for (const auto& match : response.matches()) {
+      if (limit > 0 && shown >= limit) break;
+      ++shown;
+      if (TableOutput()) {
+        rows.push_back({match.entity().id(),
+                        v1::EntityType_Name(match.entity().type()).substr(12),
+                        match.entity().name(), match.matched_name(),
+                        v1::MatchKind_Name(match.match_kind()).substr(11)});
+      } else {
+        std::cout << ToJsonLine(match) << "\n";
+      }
+    }
+    if (response.next_page_token().empty() || (limit > 0 && shown >= limit)) break;
+    request.set_page_token(response.next_page_token());
+  }
+  if (TableOutput()) {
+    PrintTable(std::cout, {"ID", "TYPE", "NAME", "MATCHED", "MATCH"}, rows);
+  }
+  return 0;
+}
+
+int GetFacts(const std::vector<std::string>& ids) {
+  auto stub = QueryStub();
+  v1::BatchGetFactsRequest request;
+  for (const std::string& id : ids) request.add_ids(id);
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  v1::BatchGetFactsResponse response;
+  auto context = Context();
+  grpc::Status status = stub->BatchGetFacts(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  for (const auto& fact : response.facts()) {
+    if (TableOutput()) {
+      PrintTable(std::cout, FactHeader(), {FactRow(fact)});
+      for (const auto& m : fact.mentions()) {
+        std::cout << "  " << m.document_id() << ": \"" << m.quote() << "\"\n";
+      }
+    } else {
+      std::cout << ToJsonLine(fact) << "\n";
+    }
+  }
+  for (const std::string& id : response.missing_ids()) {
+    std::cerr << "factctl: no fact " << id << "\n";
+  }
+  return response.missing_ids_size() > 0 ? 3 : 0;
+}
+
+int Facts() {
+  auto stub = QueryStub();
+  v1::ListFactsRequest request;
+  v1::FactFilter* filter = request.mutable_filter();
+  filter->set_subject(absl::GetFlag(FLAGS_subject));
+  filter->set_predicate(absl::GetFlag(FLAGS_predicate));
+  filter->set_predicate_prefix(absl::GetFlag(FLAGS_predicate_prefix));
+  filter->set_object(absl::GetFlag(FLAGS_object));
+  if (!absl::GetFlag(FLAGS_unit).empty() || !absl::GetFlag(FLAGS_min).empty() ||
+      !absl::GetFlag(FLAGS_max).empty()) {
+    filter->mutable_quantity_range()->set_unit(absl::GetFlag(FLAGS_unit));
+    filter->mutable_quantity_range()->set_min(absl::GetFlag(FLAGS_min));
+    filter->mutable_quantity_range()->set_max(absl::GetFlag(FLAGS_max));
+  }
+  if (!absl::GetFlag(FLAGS_from).empty() || !absl::GetFlag(FLAGS_to).empty()) {
+    filter->mutable_valid_time()->set_start(absl::GetFlag(FLAGS_from));
+    filter->mutable_valid_time()->set_end(absl::GetFlag(FLAGS_to));
+  }
+  filter->set_source_document(absl::GetFlag(FLAGS_source));
+  for (const std::string& m : absl::GetFlag(FLAGS_modality)) {
+    v1::Modality parsed;
+    if (!v1::Modality_Parse(absl::StrCat("MODALITY_", m), &parsed)) {
+      std::cerr << "factctl facts: unknown --modality " << m << "\n";
+      return 2;
+    }
+    filter->add_modalities(parsed);
+  }
+  filter->set_include_retracted(absl::GetFlag(FLAGS_include_retracted));
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  int limit = absl::GetFlag(FLAGS_limit);
+  int shown = 0;
+  std::vector<std::vector<std::string>> rows;
+  while (true) {
+    v1::ListFactsResponse response;
+    auto context = Context();
+    grpc::Status status = stub->ListFacts(context.get(), request, &response);
+    if (!status.ok()) return Failed(status);
+    for (const auto& fact : response.facts()) {
+      if (limit > 0 && shown >= limit) break;
+      ++shown;
+      if (TableOutput()) {
+        rows.push_back(FactRow(fact));
+      } else {
+        std::cout << ToJsonLine(fact) << "\n";
+      }
+    }
+    if (response.next_page_token().empty() || (limit > 0 && shown >= limit)) break;
+    request.set_page_token(response.next_page_token());
+  }
+  if (TableOutput()) PrintTable(std::cout, FactHeader(), rows);
+  return 0;
+}
+
+int Resolve(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    std::cerr << "factctl resolve: give SUBJECT PREDICATE\n";
+    return 2;
+  }
+  auto stub = QueryStub();
+  v1::ResolveValueRequest request;
+  request.set_subject(args[0]);
+  request.set_predicate(args[1]);
+  request.set_at(absl::GetFlag(FLAGS_at));
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  v1::ResolveValueResponse response;
+  auto context = Context();
+  grpc::Status status = stub->ResolveValue(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    std::cout << ToJsonLine(response) << "\n";
+    return 0;
+  }
+  if (!response.has_preferred()) {
+    std::cout << "no claim matches\n";
+    return 3;
+  }
+  std::vector<std::vector<std::string>> rows = {FactRow(response.preferred())};
+  for (const auto& fact : response.competing()) rows.push_back(FactRow(fact));
+  PrintTable(std::cout, FactHeader(), rows);
+  std::cout << "\npreferred: " << DescribeValue(response.preferred().value())
+            << " (" << response.explanation() << ")\n";
+  return 0;
+}
+
+int Predicates() {
+  auto stub = QueryStub();
+  v1::ListPredicatesRequest request;
+  request.set_prefix(absl::GetFlag(FLAGS_prefix));
+  request.set_page_size(1000);
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  std::vector<std::vector<std::string>> rows;
+  while (true) {
+    v1::ListPredicatesResponse response;
+    auto context = Context();
+    grpc::Status status = stub->ListPredicates(context.get(), request, &response);
+    if (!status.ok()) return Failed(status);
+    for (const auto& p : response.predicates()) {
+      if (TableOutput()) {
+        rows.push_back({p.name(), v1::ValueType_Name(p.value_type()).substr(11),
+                        absl::StrJoin(p.allowed_units(), ","), p.description()});
+      } else {
+        std::cout << ToJsonLine(p) << "\n";
+      }
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  if (TableOutput()) PrintTable(std::cout, {"NAME", "TYPE", "UNITS", "DESCRIPTION"}, rows);
+  return 0;
+}
+
+int Watch() {
+  auto stub = QueryStub();
+  v1::WatchFactsRequest request;
+  request.set_after(absl::GetFlag(FLAGS_after));
+  request.set_subject(absl::GetFlag(FLAGS_subject));
+  request.set_predicate_prefix(absl::GetFlag(FLAGS_predicate_prefix));
+  int count = absl::GetFlag(FLAGS_count);
+  grpc::ClientContext context;
+  auto reader = stub->WatchFacts(&context, request);
+  v1::WatchFactsResponse response;
+  int seen = 0;
+  bool table = TableOutput();
+  while (reader->Read(&response)) {
+    for (const auto& event : response.events()) {
+      if (table) {
+        std::cout << v1::ChangeKind_Name(event.kind()).substr(12) << "  "
+                  << event.commit_token() << "  "
+                  << (event.has_fact()
+                          ? absl::StrJoin(FactRow(event.fact()), "  ")
+                          : event.erased_entity_id())
+                  << "\n";
+      } else {
+        std::cout << ToJsonLine(event) << "\n";
+      }
+      std::cout.flush();
+      if (count > 0 && ++seen >= count) {
+        context.TryCancel();
+        std::cerr << "resume with --after=" << response.resume_token() << "\n";
+        return 0;
+      }
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return Failed(status);
+  return 0;
+}
+
+int Stats() {
+  auto stub = QueryStub();
+  v1::GetStatsRequest request;
+  request.mutable_read_options()->set_min_commit(absl::GetFlag(FLAGS_min_commit));
+  v1::GetStatsResponse response;
+  auto context = Context();
+  grpc::Status status = stub->GetStats(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    std::cout << ToJsonLine(response) << "\n";
+    return 0;
+  }
+  PrintTable(std::cout, {"ENTITIES", "FACTS", "RETRACTED", "MENTIONS",
+                         "PREDICATES", "TOMBSTONES", "COMMIT", "BEHIND"},
+             {{absl::StrCat(response.entity_count()),
+               absl::StrCat(response.fact_count()),
+               absl::StrCat(response.retracted_fact_count()),
+               absl::StrCat(response.mention_count()),
+               absl::StrCat(response.predicate_count()),
+               absl::StrCat(response.tombstone_count()), response.commit_token(),
+               absl::StrCat(response.commits_behind())}});
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::Status env = server::ApplyEnvironmentToFlags({"FACTCTL_"}, {"ingest", "query"});
+  if (!env.ok()) {
+    std::cerr << "factctl: " << env.message() << "\n";
+    return 2;
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  std::string command = positional[1];
+  std::vector<std::string> args(positional.begin() + 2, positional.end());
+  if (command == "load") return Load(args);
+  if (command == "get-entity") return GetEntities(args);
+  if (command == "search") return Search(args);
+  if (command == "get-fact") return GetFacts(args);
+  if (command == "facts") return Facts();
+  if (command == "resolve") return Resolve(args);
+  if (command == "predicates") return Predicates();
+  if (command == "watch") return Watch();
+  if (command == "stats") return Stats();
+  std::cerr << "factctl: unknown command \"" << command << "\"\n\n" << kUsage << "\n";
+  return 2;
+}
+
+}  // namespace
+}  // namespace factstore::tools
+
+int main(int argc, char** argv) { return factstore::tools::Run(argc, argv); }
