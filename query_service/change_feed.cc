@@ -126,8 +126,9 @@ class WatchReactor final
         return (subject_.empty() || change.subject() == subject_) &&
                absl::StartsWith(change.predicate(), predicate_prefix_);
       case storage::CHANGE_KIND_ENTITY_ERASED:
-        return predicate_prefix_.empty() &&
-               (subject_.empty() || change.entity_id() == subject_);
+        // An erasure may remove facts of any predicate, so predicate
+        // filters let it through.
+        return subject_.empty() || change.entity_id() == subject_;
       default:
         return false;
     }

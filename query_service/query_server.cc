@@ -115,17 +115,22 @@ QueryServer::~QueryServer() { Shutdown(absl::ZeroDuration()); }
 
 void QueryServer::BeginShutdown() {
   shutting_down_ = true;
-  grpc_->SetServing(false);
+  if (grpc_ != nullptr) grpc_->SetServing(false);
 }
 
 void QueryServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   BeginShutdown();
-  if (health_listener_ >= 0) follower_->RemoveListener(health_listener_);
-  follower_->EndFeeds();
-  grpc_->Shutdown(grace);
-  follower_->Stop();
+  // Start() may have failed half way: any part may be missing.
+  if (follower_ != nullptr) {
+    if (health_listener_ >= 0) follower_->RemoveListener(health_listener_);
+    follower_->EndFeeds();
+    // Reads waiting for a commit must not hold the shutdown past its grace.
+    follower_->ReleaseWaitersAt(absl::Now() + grace);
+  }
+  if (grpc_ != nullptr) grpc_->Shutdown(grace);
+  if (follower_ != nullptr) follower_->Stop();
   grpc_.reset();
   service_.reset();
   metrics_.reset();  // stops scraping the follower before it goes

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -62,10 +63,10 @@ void StoreFollower::WaitForCommit(uint64_t commit, absl::Time deadline,
   absl::Status immediate;
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) {
-      immediate = absl::UnavailableError("the query service is shutting down");
-    } else if (view_.ready && view_.commit >= commit) {
+    if (view_.ready && view_.commit >= commit) {
       immediate = absl::OkStatus();
+    } else if (stopping_ || absl::Now() >= release_waiters_at_) {
+      immediate = absl::UnavailableError("the query service is shutting down");
     } else {
       waiters_.push_back({commit, deadline, std::move(done)});
       catch_up_now_ = true;
@@ -96,6 +97,12 @@ void StoreFollower::EndFeeds() {
 bool StoreFollower::feeds_ended() const {
   absl::MutexLock lock(&mu_);
   return feeds_ended_ || stopping_;
+}
+
+void StoreFollower::ReleaseWaitersAt(absl::Time time) {
+  absl::MutexLock lock(&mu_);
+  release_waiters_at_ = std::min(release_waiters_at_, time);
+  catch_up_now_ = true;
 }
 
 void StoreFollower::Stop() {
@@ -160,6 +167,10 @@ void StoreFollower::Run() {
                                  "the query service is shutting down"));
         } else if (view_.ready && view_.commit >= it->commit) {
           ready.emplace_back(std::move(it->done), absl::OkStatus());
+        } else if (now >= release_waiters_at_) {
+          ready.emplace_back(std::move(it->done),
+                             absl::UnavailableError(
+                                 "the query service is shutting down"));
         } else if (now >= it->deadline) {
           ready.emplace_back(
               std::move(it->done),
@@ -183,6 +194,12 @@ void StoreFollower::Run() {
     absl::MutexLock lock(&mu_);
     absl::Duration wait =
         opened ? options_.catch_up_interval : options_.open_retry_interval;
+    if (!waiters_.empty()) {
+      // Wake up in time to release waiters at their deadline.
+      absl::Time wake = release_waiters_at_;
+      for (const Waiter& w : waiters_) wake = std::min(wake, w.deadline);
+      wait = std::min(wait, std::max(wake - absl::Now(), absl::ZeroDuration()));
+    }
     mu_.AwaitWithTimeout(
         absl::Condition(
             +[](StoreFollower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {

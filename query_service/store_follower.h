@@ -84,6 +84,11 @@ class StoreFollower {
   void EndFeeds();
   bool feeds_ended() const;
 
+  // Releases the reads still waiting for a commit at `time` (and any that
+  // start waiting after it) with UNAVAILABLE, so that a server shutting down
+  // is not held past its grace period by a read whose commit never comes.
+  void ReleaseWaitersAt(absl::Time time);
+
   // Stops catching up and releases waiters; listeners are called a last
   // time with stopped() and feeds_ended() true.
   void Stop();
@@ -105,6 +110,7 @@ class StoreFollower {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool feeds_ended_ ABSL_GUARDED_BY(mu_) = false;
   bool catch_up_now_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time release_waiters_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   struct Waiter {
     uint64_t commit;
     absl::Time deadline;

@@ -1,9 +1,13 @@
 #include "server/metrics.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -211,6 +215,26 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(
   metrics->registry_ = std::make_shared<prometheus::Registry>();
   metrics->rpc_metrics_ = std::make_shared<RpcMetrics>(*metrics->registry_);
   if (!listen_address.empty()) {
+    // The HTTP server underneath crashes on some malformed addresses rather
+    // than failing, so check the shape first: an IP address and a port.
+    size_t colon = listen_address.rfind(':');
+    std::string host = colon == std::string::npos
+                           ? ""
+                           : listen_address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    int port = -1;
+    unsigned char address[sizeof(struct in6_addr)];
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(listen_address.substr(colon + 1), &port) || port < 0 ||
+        port > 65535 ||
+        (inet_pton(AF_INET, host.c_str(), address) != 1 &&
+         inet_pton(AF_INET6, host.c_str(), address) != 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--metrics_listen: \"", listen_address,
+          "\" is not IP:port (for example 0.0.0.0:9091)"));
+    }
     try {
       // prometheus-cpp reports a failed bind with an exception; it stops here.
       metrics->exposer_ = std::make_unique<prometheus::Exposer>(listen_address);

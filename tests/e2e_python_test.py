@@ -1,0 +1,232 @@
+"""End to end with a client no one here wrote: Python grpcio.
+
+Starts the real ingest and query servers, loads the sample dataset
+(data/samples, the facts of the two seed articles) through StreamIngestFacts
+with stubs generated at test time from the repository's protos, then asks the
+questions a new user asks and checks the normalized values and mentions.
+"""
+
+import glob
+import json
+import os
+import sys
+import threading
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import testlib  # noqa: E402
+
+import grpc  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
+
+
+class SampleDatasetTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs = testlib.generate_stubs()
+        data_dir = os.path.join(testlib.temp_dir("e2e-"), "data")
+        cls.ingest_server = testlib.ServerProcess.ingest(data_dir).start()
+        cls.query_server = testlib.ServerProcess.query(data_dir).start()
+        cls.ingest_channel = grpc.insecure_channel(cls.ingest_server.address)
+        cls.query_channel = grpc.insecure_channel(cls.query_server.address)
+        assert testlib.wait_serving(cls.query_channel, "factstore.v1.QueryService")
+        cls.ingest = cls.stubs.ingest_grpc.IngestServiceStub(cls.ingest_channel)
+        cls.query = cls.stubs.query_grpc.QueryServiceStub(cls.query_channel)
+        cls.token, cls.fact_lines, cls.rejected = cls.load_samples()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ingest_channel.close()
+        cls.query_channel.close()
+        cls.query_server.stop()
+        cls.ingest_server.stop()
+
+    @classmethod
+    def load_samples(cls):
+        """Loads data/samples/*.jsonl in file order; returns the last commit
+        token, the number of fact lines and the rejected results."""
+        s = cls.stubs
+        predicates, entities, facts = [], [], []
+        for path in sorted(glob.glob(os.path.join(testlib.SAMPLES_DIR, "*.jsonl"))):
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    record = json.loads(line)
+                    (kind, body), = record.items()
+                    if kind == "predicate":
+                        predicates.append(json_format.ParseDict(body, s.types.Predicate()))
+                    elif kind == "entity":
+                        entities.append(json_format.ParseDict(body, s.types.Entity()))
+                    else:
+                        facts.append(json_format.ParseDict(body, s.types.Fact()))
+        rejected = []
+        registered = cls.ingest.RegisterPredicates(
+            s.ingest.RegisterPredicatesRequest(predicates=predicates), timeout=30)
+        rejected += [r for r in registered.results if r.outcome == s.ingest.OUTCOME_REJECTED]
+        upserted = cls.ingest.UpsertEntities(
+            s.ingest.UpsertEntitiesRequest(entities=entities), timeout=30)
+        rejected += [r for r in upserted.results if r.outcome == s.ingest.OUTCOME_REJECTED]
+
+        batches = [facts[i:i + 40] for i in range(0, len(facts), 40)]
+        requests = iter([s.ingest.StreamIngestFactsRequest(facts=b) for b in batches])
+        token = upserted.commit_token
+        acks = list(cls.ingest.StreamIngestFacts(requests, timeout=60))
+        assert len(acks) == len(batches), (len(acks), len(batches))
+        for index, ack in enumerate(acks):
+            assert ack.batch_index == index
+            rejected += [r for r in ack.results if r.outcome == s.ingest.OUTCOME_REJECTED]
+            token = ack.commit_token
+        return token, len(facts), rejected
+
+    def read_options(self):
+        return self.stubs.types.ReadOptions(min_commit=self.token)
+
+    def test_every_sample_line_is_accepted(self):
+        self.assertEqual([r.error.message for r in self.rejected], [])
+        self.assertGreater(self.fact_lines, 50)
+
+    def test_get_entity_da_nang(self):
+        reply = self.query.GetEntity(self.stubs.query.GetEntityRequest(
+            id="place:da-nang", read_options=self.read_options()), timeout=10)
+        self.assertEqual(reply.entity.name, "Đà Nẵng")
+        self.assertEqual(reply.entity.type, self.stubs.types.ENTITY_TYPE_PLACE)
+        self.assertIn("Danang", list(reply.entity.aliases))
+        self.assertTrue(reply.commit_token)
+
+    def test_search_finds_da_nang_however_it_is_written(self):
+        for query in ("danang", "Đà Nẵng", "DA NANG", "da-nang", "다낭"):
+            with self.subTest(query=query):
+                reply = self.query.SearchEntities(self.stubs.query.SearchEntitiesRequest(
+                    query=query, read_options=self.read_options()), timeout=10)
+                self.assertGreater(len(reply.matches), 0)
+                self.assertEqual(reply.matches[0].entity.id, "place:da-nang")
+                self.assertEqual(reply.matches[0].match_kind,
+                                 self.stubs.query.MATCH_KIND_EXACT)
+
+    def test_south_korea_investment_is_normalized_with_its_quote(self):
+        reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(
+                subject="country:south-korea",
+                predicate="investment.cumulative_total"),
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual(len(reply.facts), 1)
+        fact = reply.facts[0]
+        quantity = fact.value.quantity
+        self.assertEqual(quantity.amount, "85900000000")
+        self.assertEqual(quantity.unit, "USD")
+        self.assertEqual(quantity.comparator, self.stubs.types.COMPARATOR_EXACT)
+        self.assertEqual(quantity.surface_text, "US$85.9 billion")
+        self.assertEqual(len(fact.mentions), 1)
+        self.assertIn("US$85.9 billion", fact.mentions[0].quote)
+        self.assertEqual(fact.mentions[0].document_id, "doc:kr-vn-ict-da-nang")
+        self.assertEqual(reply.plan.index, "subject_predicate")
+
+    def test_da_nang_workforce_is_approximately_53000_people(self):
+        reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(subject="place:da-nang"),
+            page_size=1000, read_options=self.read_options()), timeout=10)
+        amounts = {(f.value.quantity.amount, f.value.quantity.unit,
+                    f.value.quantity.comparator) for f in reply.facts
+                   if f.value.HasField("quantity")}
+        types = self.stubs.types
+        self.assertIn(("53000", "person", types.COMPARATOR_APPROXIMATELY), amounts)
+        self.assertIn(("37", "organization", types.COMPARATOR_EXACT), amounts)
+        self.assertIn(("6000", "person", types.COMPARATOR_APPROXIMATELY), amounts)
+
+    def test_largest_investor_claim_has_a_mention_from_each_article(self):
+        reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(
+                subject="country:vietnam",
+                predicate="investment.largest_foreign_investor"),
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual(len(reply.facts), 1)
+        fact = reply.facts[0]
+        self.assertEqual(fact.value.entity_id, "country:south-korea")
+        self.assertEqual(sorted(m.document_id for m in fact.mentions),
+                         ["doc:kr-vn-ict-da-nang", "doc:vn-kr-digital-forum-seoul-2024"])
+        # The object index finds it from the other side too.
+        by_object = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(
+                object="country:south-korea",
+                predicate="investment.largest_foreign_investor"),
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual([f.id for f in by_object.facts], [fact.id])
+        self.assertEqual(by_object.plan.index, "object")
+
+    def test_resolve_value_prefers_the_observed_market_size(self):
+        query = self.stubs.query
+        reply = self.query.ResolveValue(query.ResolveValueRequest(
+            subject="product:kr-it-outsourcing-market", predicate="market.size",
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual(reply.preferred.value.quantity.amount, "600000000000")
+        self.assertEqual(reply.reason, query.RESOLUTION_REASON_MODALITY)
+        self.assertEqual([f.value.quantity.amount for f in reply.competing],
+                         ["800000000000"])
+        in_2028 = self.query.ResolveValue(query.ResolveValueRequest(
+            subject="product:kr-it-outsourcing-market", predicate="market.size",
+            at="2028", read_options=self.read_options()), timeout=10)
+        self.assertEqual(in_2028.preferred.value.quantity.amount, "800000000000")
+        self.assertEqual(in_2028.preferred.modality, self.stubs.types.MODALITY_FORECAST)
+        self.assertEqual(in_2028.reason, query.RESOLUTION_REASON_SOLE_CLAIM)
+
+    def test_the_forum_date_is_normalized(self):
+        reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(
+                subject="event:vn-kr-digital-forum-seoul-2024", predicate="event.date"),
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual(len(reply.facts), 1)
+        date = reply.facts[0].value.time
+        self.assertEqual(date.date, "2024-08-02")
+        self.assertEqual(date.precision, self.stubs.types.DATE_PRECISION_DAY)
+        self.assertEqual(date.surface_text, "August 2, 2024")
+
+    def test_valid_time_finds_the_2028_forecast(self):
+        reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
+            filter=self.stubs.query.FactFilter(valid_time=self.stubs.query.DateInterval(
+                start="2028", end="2029")),
+            page_size=1000, read_options=self.read_options()), timeout=10)
+        self.assertEqual(reply.plan.index, "valid_time")
+        forecasts = [f for f in reply.facts if f.predicate == "market.size"]
+        self.assertEqual(len(forecasts), 1)
+        self.assertEqual(forecasts[0].value.quantity.amount, "800000000000")
+        self.assertEqual(forecasts[0].valid_time.at.modifier,
+                         self.stubs.types.DATE_MODIFIER_BY)
+
+    def test_watch_replays_the_sample_from_the_first_commit(self):
+        # A commit token of commit 0: replay everything.
+        store_id = self.token.split("-")[0]
+        stream = self.query.WatchFacts(self.stubs.query.WatchFactsRequest(
+            after=f"{store_id}-0", subject="place:da-nang"), timeout=10)
+        events = []
+        try:
+            for response in stream:
+                events.extend(response.events)
+                if len(events) >= 5:
+                    break
+        finally:
+            stream.cancel()
+        self.assertGreaterEqual(len(events), 5)
+        for event in events:
+            self.assertEqual(event.kind, self.stubs.query.CHANGE_KIND_ASSERTED)
+            self.assertEqual(event.fact.subject, "place:da-nang")
+
+    def test_stats_count_the_sample(self):
+        reply = self.query.GetStats(self.stubs.query.GetStatsRequest(
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual(reply.fact_count, self.fact_lines - 1)  # one shared claim
+        self.assertEqual(reply.mention_count, self.fact_lines)
+        self.assertEqual(reply.commits_behind, 0)
+
+    def test_errors_name_the_field(self):
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.query.ListFacts(self.stubs.query.ListFactsRequest(
+                filter=self.stubs.query.FactFilter(
+                    quantity_range=self.stubs.query.QuantityRange(unit="USD"))),
+                timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("filter.quantity_range", caught.exception.details())
+
+
+if __name__ == "__main__":
+    testlib.run_tests()
