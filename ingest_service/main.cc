@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(std::string(server.status().message()));
   Log(LogLevel::kInfo, "serving",
       {{"address", (*server)->address()},
+       {"metrics_port", (*server)->metrics()->port()},
        {"commit", (*server)->head_commit_token()}});
 
   int signal_number = factstore::server::WaitForShutdownSignal();

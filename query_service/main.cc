@@ -105,7 +105,9 @@ int main(int argc, char** argv) {
 
   auto server = factstore::query::QueryServer::Start(config);
   if (!server.ok()) return Fail(std::string(server.status().message()));
-  Log(LogLevel::kInfo, "listening", {{"address", (*server)->address()}});
+  Log(LogLevel::kInfo, "listening",
+      {{"address", (*server)->address()},
+       {"metrics_port", (*server)->metrics()->port()}});
 
   int signal_number = factstore::server::WaitForShutdownSignal();
   Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});

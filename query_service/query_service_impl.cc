@@ -79,7 +79,11 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
   }
   absl::Time deadline = absl::FromChrono(context->deadline());
   deadline = std::min(deadline, absl::Now() + max_wait_);
-  follower_->WaitForCommit(target->wait_for, deadline, std::move(run));
+  follower_->WaitForCommit(
+      target->wait_for, deadline,
+      [this, run = std::move(run)](const absl::Status& waited) {
+        waited_reads_.Run([run, waited] { run(waited); });
+      });
   return reactor;
 }
 

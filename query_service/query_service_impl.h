@@ -19,6 +19,7 @@
 #include "query_service/store_follower.h"
 #include "query_service/store_queries.h"
 #include "server/auth.h"
+#include "server/executor.h"
 
 namespace factstore::query {
 
@@ -82,6 +83,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   StoreFollower* const follower_;
   const absl::Duration max_wait_;
   server::Authorizer* const authorizer_;
+  // Runs the reads that had to wait for a commit: the follower releases
+  // them on its own thread, which must get back to catching up.
+  server::Executor waited_reads_{2};
   absl::Mutex mu_;
   std::unique_ptr<StoreQueries> queries_ ABSL_GUARDED_BY(mu_);
 };

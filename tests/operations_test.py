@@ -1,0 +1,389 @@
+"""Security and observability of the real server processes: TLS, mutual TLS,
+certificate reload, bearer tokens and identity allow-lists, and the
+Prometheus endpoint (scraped, parsed, checked by promtool, and scraped by a
+real Prometheus server).
+
+Certificates are made with openssl at test time.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import testlib  # noqa: E402
+
+import grpc  # noqa: E402
+
+INGEST = "factstore.v1.IngestService"
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Pki:
+    """A throwaway certificate authority and the certificates it signs."""
+
+    def __init__(self, name):
+        self.dir = testlib.temp_dir(f"pki-{name}-")
+        self.ca = os.path.join(self.dir, "ca.pem")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "2", "-subj", f"/CN=factstore test {name} CA",
+                cwd=self.dir)
+
+    def issue(self, name, common_name, sans):
+        """Returns (cert path, key path) for a certificate signed by this CA."""
+        ext = os.path.join(self.dir, f"{name}.ext")
+        with open(ext, "w") as out:
+            out.write("subjectAltName=" + ",".join(sans) + "\n")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN={common_name}", cwd=self.dir)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey",
+                "ca.key", "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
+                "-extfile", ext, cwd=self.dir)
+        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def tls_channel(address, ca, cert=None, key=None):
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(ca),
+        private_key=read(key) if key else None,
+        certificate_chain=read(cert) if cert else None)
+    return grpc.secure_channel(address, credentials,
+                               options=[("grpc.ssl_target_name_override", "localhost")])
+
+
+def upsert(stubs, channel, metadata=None, entity_id="place:da-nang"):
+    stub = stubs.ingest_grpc.IngestServiceStub(channel)
+    return stub.UpsertEntities(stubs.ingest.UpsertEntitiesRequest(entities=[
+        stubs.types.Entity(id=entity_id, type=stubs.types.ENTITY_TYPE_PLACE,
+                           name="Đà Nẵng")]), timeout=5, metadata=metadata)
+
+
+def health(stubs, channel, service=INGEST):
+    return stubs.health_grpc.HealthStub(channel).Check(
+        stubs.health.HealthCheckRequest(service=service), timeout=5).status
+
+
+class TlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs = testlib.generate_stubs()
+        cls.pki = Pki("main")
+        cls.server_cert, cls.server_key = cls.pki.issue(
+            "server", "localhost", ["DNS:localhost", "IP:127.0.0.1"])
+        cls.writer_cert, cls.writer_key = cls.pki.issue(
+            "writer", "writer-1", ["DNS:writer-1"])
+        cls.reader_cert, cls.reader_key = cls.pki.issue(
+            "reader", "reader-7", ["DNS:reader-7"])
+        cls.stranger = Pki("stranger")
+        cls.stranger_cert, cls.stranger_key = cls.stranger.issue(
+            "client", "writer-1", ["DNS:writer-1"])
+
+    def data_dir(self):
+        return os.path.join(testlib.temp_dir("tls-"), "data")
+
+    def test_tls_serves_tls_clients_and_refuses_plaintext(self):
+        with testlib.ServerProcess.ingest(self.data_dir(), f"--tls_cert={self.server_cert}",
+                                          f"--tls_key={self.server_key}") as server:
+            secure = tls_channel(server.address, self.pki.ca)
+            self.assertEqual(len(upsert(self.stubs, secure).results), 1)
+            plain = grpc.insecure_channel(server.address)
+            with self.assertRaises(grpc.RpcError) as refused:
+                upsert(self.stubs, plain)
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            # A client that does not trust the server's CA is refused too.
+            untrusting = tls_channel(server.address, self.stranger.ca)
+            with self.assertRaises(grpc.RpcError):
+                upsert(self.stubs, untrusting)
+            for c in (secure, plain, untrusting):
+                c.close()
+
+    def test_mutual_tls_refuses_clients_without_a_valid_certificate(self):
+        with testlib.ServerProcess.ingest(
+                self.data_dir(), f"--tls_cert={self.server_cert}",
+                f"--tls_key={self.server_key}", f"--tls_client_ca={self.pki.ca}",
+                "--tls_require_client_cert") as server:
+            with_cert = tls_channel(server.address, self.pki.ca, self.writer_cert,
+                                    self.writer_key)
+            self.assertEqual(len(upsert(self.stubs, with_cert).results), 1)
+            without_cert = tls_channel(server.address, self.pki.ca)
+            with self.assertRaises(grpc.RpcError) as refused:
+                upsert(self.stubs, without_cert)
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            foreign_cert = tls_channel(server.address, self.pki.ca, self.stranger_cert,
+                                       self.stranger_key)
+            with self.assertRaises(grpc.RpcError):
+                upsert(self.stubs, foreign_cert)
+            for c in (with_cert, without_cert, foreign_cert):
+                c.close()
+
+    def test_certificates_are_reloaded_when_the_files_change(self):
+        directory = testlib.temp_dir("rotating-")
+        cert = os.path.join(directory, "tls.crt")
+        key = os.path.join(directory, "tls.key")
+        shutil.copy(self.server_cert, cert)
+        shutil.copy(self.server_key, key)
+        with testlib.ServerProcess.ingest(self.data_dir(), f"--tls_cert={cert}",
+                                          f"--tls_key={key}",
+                                          "--tls_refresh_interval=1s") as server:
+            old_ca = tls_channel(server.address, self.pki.ca)
+            self.assertEqual(len(upsert(self.stubs, old_ca).results), 1)
+            old_ca.close()
+            # Rotate to a certificate of another CA, as a renewed Kubernetes
+            # secret would: new files replace the old ones.
+            new_pki = Pki("rotated")
+            new_cert, new_key = new_pki.issue("server", "localhost",
+                                              ["DNS:localhost", "IP:127.0.0.1"])
+            shutil.copy(new_key, key + ".tmp")
+            shutil.copy(new_cert, cert + ".tmp")
+            os.replace(key + ".tmp", key)
+            os.replace(cert + ".tmp", cert)
+            deadline = time.time() + 15
+            rotated = False
+            while time.time() < deadline and not rotated:
+                channel = tls_channel(server.address, new_pki.ca)
+                try:
+                    upsert(self.stubs, channel)
+                    rotated = True
+                except grpc.RpcError:
+                    time.sleep(0.2)
+                finally:
+                    channel.close()
+            self.assertTrue(rotated, "the server never presented the new certificate")
+
+    def test_bearer_tokens_authenticate_writers(self):
+        token_file = os.path.join(testlib.temp_dir("token-"), "token")
+        with open(token_file, "w") as out:
+            out.write("first-token\n")
+        with testlib.ServerProcess.ingest(self.data_dir(),
+                                          f"--auth_token_file={token_file}") as server:
+            channel = grpc.insecure_channel(server.address)
+            with self.assertRaises(grpc.RpcError) as anonymous:
+                upsert(self.stubs, channel)
+            self.assertEqual(anonymous.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            with self.assertRaises(grpc.RpcError) as wrong:
+                upsert(self.stubs, channel, [("authorization", "Bearer nope")])
+            self.assertEqual(wrong.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            upsert(self.stubs, channel, [("authorization", "Bearer first-token")])
+            # The streaming RPC is guarded too.
+            stub = self.stubs.ingest_grpc.IngestServiceStub(channel)
+            with self.assertRaises(grpc.RpcError) as stream:
+                list(stub.StreamIngestFacts(iter([self.stubs.ingest.StreamIngestFactsRequest()]),
+                                            timeout=5))
+            self.assertEqual(stream.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            # Probes need no token.
+            self.assertEqual(health(self.stubs, channel),
+                             self.stubs.health.HealthCheckResponse.SERVING)
+            # A rotated token file takes effect without a restart.
+            time.sleep(1.1)
+            with open(token_file + ".tmp", "w") as out:
+                out.write("second-token\n")
+            os.replace(token_file + ".tmp", token_file)
+            deadline = time.time() + 10
+            while True:
+                try:
+                    upsert(self.stubs, channel, [("authorization", "Bearer second-token")])
+                    break
+                except grpc.RpcError:
+                    self.assertLess(time.time(), deadline, "new token never accepted")
+                    time.sleep(0.2)
+            with self.assertRaises(grpc.RpcError):
+                upsert(self.stubs, channel, [("authorization", "Bearer first-token")])
+            channel.close()
+
+    def test_client_certificate_identities_are_checked_against_the_allow_list(self):
+        with testlib.ServerProcess.ingest(
+                self.data_dir(), f"--tls_cert={self.server_cert}",
+                f"--tls_key={self.server_key}", f"--tls_client_ca={self.pki.ca}",
+                "--tls_require_client_cert", "--auth_allowed_identities=writer-1",
+                env={"FACTSTORE_AUTH_TOKEN": "ops-token"}) as server:
+            writer = tls_channel(server.address, self.pki.ca, self.writer_cert,
+                                 self.writer_key)
+            upsert(self.stubs, writer)
+            reader = tls_channel(server.address, self.pki.ca, self.reader_cert,
+                                 self.reader_key)
+            with self.assertRaises(grpc.RpcError) as denied:
+                upsert(self.stubs, reader)
+            self.assertEqual(denied.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn("reader-7", denied.exception.details())
+            # A valid token lets a client in whatever its identity.
+            upsert(self.stubs, reader, [("authorization", "Bearer ops-token")])
+            writer.close()
+            reader.close()
+
+    def test_the_query_service_can_require_a_token(self):
+        data_dir = self.data_dir()
+        with testlib.ServerProcess.ingest(data_dir), testlib.ServerProcess.query(
+                data_dir, env={"FACTSTORE_QUERY_AUTH_TOKEN": "reader-token"}) as query:
+            channel = grpc.insecure_channel(query.address)
+            self.assertTrue(testlib.wait_serving(channel, "factstore.v1.QueryService"))
+            stub = self.stubs.query_grpc.QueryServiceStub(channel)
+            request = self.stubs.query.GetStatsRequest()
+            with self.assertRaises(grpc.RpcError) as anonymous:
+                stub.GetStats(request, timeout=5)
+            self.assertEqual(anonymous.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            stub.GetStats(request, timeout=5,
+                          metadata=[("authorization", "Bearer reader-token")])
+            with self.assertRaises(grpc.RpcError) as watch:
+                next(stub.WatchFacts(self.stubs.query.WatchFactsRequest(), timeout=5))
+            self.assertEqual(watch.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            channel.close()
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        return reply.read().decode()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})?\s+(\S+)')
+
+
+def parse_exposition(text):
+    """Parses the Prometheus text format into {(name, labels): value}."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"not an exposition line: {line!r}"
+        labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', match.group(3) or "")))
+        samples[(match.group(1), labels)] = float(match.group(4))
+    return samples
+
+
+def value(samples, name, **labels):
+    wanted = set(labels.items())
+    return sum(v for (n, l), v in samples.items() if n == name and wanted <= set(l))
+
+
+class MetricsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs = testlib.generate_stubs()
+
+    def test_prometheus_endpoint_counts_rpcs_and_commits(self):
+        data_dir = os.path.join(testlib.temp_dir("metrics-"), "data")
+        ingest = testlib.ServerProcess.ingest(data_dir)
+        ingest.args.append("--metrics_listen=127.0.0.1:0")
+        query = testlib.ServerProcess.query(data_dir)
+        query.args.append("--metrics_listen=127.0.0.1:0")
+        with ingest, query:
+            ports = {}
+            for server in (ingest, query):
+                entry = [e for e in server.log_entries() if "metrics_port" in e][0]
+                ports[server] = int(entry["metrics_port"])
+                self.assertGreater(ports[server], 0)
+            channel = grpc.insecure_channel(ingest.address)
+            for i in range(3):
+                upsert(self.stubs, channel, entity_id=f"place:p{i}")
+            stub = self.stubs.ingest_grpc.IngestServiceStub(channel)
+            with self.assertRaises(grpc.RpcError):
+                stub.EraseEntity(self.stubs.ingest.EraseEntityRequest(), timeout=5)
+            channel.close()
+
+            text = scrape(ports[ingest])
+            samples = parse_exposition(text)
+            ok = dict(grpc_service=INGEST, grpc_method="UpsertEntities")
+            self.assertEqual(value(samples, "grpc_server_started_total", **ok), 3)
+            self.assertEqual(value(samples, "grpc_server_handled_total", grpc_code="OK", **ok), 3)
+            self.assertEqual(value(samples, "grpc_server_handled_total", grpc_service=INGEST,
+                                   grpc_method="EraseEntity", grpc_code="InvalidArgument"), 1)
+            self.assertEqual(value(samples, "grpc_server_handling_seconds_count", **ok), 3)
+            self.assertGreater(value(samples, "grpc_server_handling_seconds_bucket", le="+Inf",
+                                     **ok), 0)
+            self.assertEqual(value(samples, "factstore_commits_total"), 3)
+            self.assertEqual(value(samples, "factstore_last_commit"), 3)
+            for name in ("factstore_commit_items_count", "factstore_commit_seconds_count",
+                         "factstore_rocksdb_block_cache_hit_ratio",
+                         "factstore_rocksdb_sst_bytes",
+                         "factstore_rocksdb_pending_compaction_bytes"):
+                self.assertIn(name, {n for n, _ in samples}, name)
+
+            query_channel = grpc.insecure_channel(query.address)
+            self.assertTrue(testlib.wait_serving(query_channel, "factstore.v1.QueryService"))
+            query_samples = parse_exposition(scrape(ports[query]))
+            self.assertEqual(value(query_samples, "factstore_secondary_lag_commits"), 0)
+            self.assertEqual(value(query_samples, "factstore_visible_commit"), 3)
+            query_channel.close()
+
+            promtool = shutil.which("promtool")
+            if promtool:
+                checked = subprocess.run([promtool, "check", "metrics"], input=text,
+                                         capture_output=True, text=True)
+                self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+
+    def test_a_real_prometheus_scrapes_the_ingest_service(self):
+        prometheus = shutil.which("prometheus")
+        if not prometheus:
+            self.skipTest("no prometheus binary")
+        data_dir = os.path.join(testlib.temp_dir("scrape-"), "data")
+        ingest = testlib.ServerProcess.ingest(data_dir)
+        ingest.args.append("--metrics_listen=127.0.0.1:0")
+        with ingest:
+            port = int([e for e in ingest.log_entries() if "metrics_port" in e][0]
+                       ["metrics_port"])
+            work = testlib.temp_dir("prometheus-")
+            config = os.path.join(work, "prometheus.yml")
+            with open(config, "w") as out:
+                out.write("global:\n  scrape_interval: 1s\n"
+                          "scrape_configs:\n  - job_name: factstore-ingest\n"
+                          f"    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
+            web = "127.0.0.1:0"
+            with socket_free_port() as web_port:
+                web = f"127.0.0.1:{web_port}"
+            server = subprocess.Popen(
+                [prometheus, f"--config.file={config}", f"--storage.tsdb.path={work}/tsdb",
+                 f"--web.listen-address={web}"], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.time() + 30
+                up = None
+                while time.time() < deadline:
+                    try:
+                        with urllib.request.urlopen(
+                                f"http://{web}/api/v1/query?query=up", timeout=2) as reply:
+                            body = reply.read().decode()
+                        if '"value":[' in body and '"1"]' in body:
+                            up = body
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.5)
+                self.assertIsNotNone(up, "prometheus never scraped the ingest service")
+                self.assertIn("factstore-ingest", up)
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
+
+
+class socket_free_port:
+    """A port that was free a moment ago (for the Prometheus web server)."""
+
+    def __enter__(self):
+        import socket
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *unused):
+        self.sock.close()
+
+
+if __name__ == "__main__":
+    testlib.run_tests()

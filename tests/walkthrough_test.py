@@ -1,0 +1,206 @@
+"""Runs every command of docs/walkthrough.md, as written, through buf curl.
+
+The walkthrough is written for grpcurl. The test defines a shell function
+`grpcurl` that translates each call to the equivalent `buf curl` call (buf
+from npm, reflection only, no local proto files), starts the real services
+with the sample facts loaded, and runs the page's blocks in order in one
+shell, checking each block's "# expect:" lines against its output. A second
+test calls every RPC of both services once through buf curl.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import testlib  # noqa: E402
+
+import grpc  # noqa: E402
+
+WALKTHROUGH = os.path.join(testlib.ROOT, "docs", "walkthrough.md")
+
+# grpcurl's command line, spoken in buf curl.
+GRPCURL_SHIM = r'''
+grpcurl() {
+  local data="" have_data=0 max_time="" positional=() headers=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -plaintext) ;;
+      -d) data="$2"; have_data=1; shift ;;
+      -max-time) max_time="$2"; shift ;;
+      -H) headers+=(-H "$2"); shift ;;
+      -*) echo "grpcurl shim: no buf curl equivalent for $1" >&2; return 2 ;;
+      *) positional+=("$1") ;;
+    esac
+    shift
+  done
+  local host="${positional[0]}" verb="${positional[1]:-}"
+  local base=("$BUF" curl --protocol grpc --http2-prior-knowledge "${headers[@]}")
+  case "$verb" in
+    list)
+      if [ ${#positional[@]} -ge 3 ]; then
+        "${base[@]}" --list-methods "http://$host" | grep "^${positional[2]}/"
+      else
+        "${base[@]}" --list-services "http://$host"
+      fi ;;
+    describe)
+      # buf curl has no describe: ask the reflection service directly for
+      # the file that defines the symbol.
+      "${base[@]}" -d "{\"fileContainingSymbol\": \"${positional[2]}\"}" \
+        "http://$host/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo" \
+        | jq -r '.fileDescriptorResponse.fileDescriptorProto[]' | base64 -d | tr -c '[:print:]\n' ' ' ;;
+    *)
+      local data_args=()
+      if [ "$have_data" = 1 ]; then
+        if [ "$data" = "@" ]; then data_args=(-d @-); else data_args=(-d "$data"); fi
+      fi
+      if [ -n "$max_time" ]; then
+        timeout "$max_time" "${base[@]}" "${data_args[@]}" "http://$host/$verb"
+        local status=$?
+        [ $status -eq 124 ] && status=0  # stopped by -max-time, as grpcurl would be
+        return $status
+      fi
+      "${base[@]}" "${data_args[@]}" "http://$host/$verb" ;;
+  esac
+}
+'''
+
+
+def walkthrough_blocks():
+    """The page's ```sh blocks: (info, code, expected substrings)."""
+    text = open(WALKTHROUGH, encoding="utf-8").read()
+    blocks = []
+    for info, code in re.findall(r"```(sh[^\n]*)\n(.*?)```", text, re.S):
+        expects = re.findall(r"^# expect: (.*)$", code, re.M)
+        blocks.append((info.strip(), code, expects))
+    return blocks
+
+
+class WalkthroughTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.buf = os.environ.get("FACTSTORE_BUF") or ""
+        if not os.access(cls.buf, os.X_OK):
+            raise RuntimeError("buf not found: run through ./dev test or set FACTSTORE_BUF")
+        cls.stubs = testlib.generate_stubs()
+        data_dir = os.path.join(testlib.temp_dir("walkthrough-"), "data")
+        cls.ingest = testlib.ServerProcess.ingest(data_dir).start()
+        cls.query = testlib.ServerProcess.query(data_dir).start()
+        channel = grpc.insecure_channel(cls.query.address)
+        assert testlib.wait_serving(channel, "factstore.v1.QueryService")
+        channel.close()
+        samples = sorted(os.path.join(testlib.SAMPLES_DIR, f)
+                         for f in os.listdir(testlib.SAMPLES_DIR) if f.endswith(".jsonl"))
+        loaded = subprocess.run([testlib.FACTCTL_BINARY, "load", *samples],
+                                env={**os.environ, "FACTCTL_INGEST": cls.ingest.address},
+                                capture_output=True, text=True)
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.query.stop()
+        cls.ingest.stop()
+
+    def test_every_walkthrough_command_works_through_buf_curl(self):
+        blocks = walkthrough_blocks()
+        runnable = [b for b in blocks if b[0] == "sh"]
+        self.assertGreaterEqual(len(runnable), 12)
+        self.assertTrue(any(b[0] == "sh env" for b in blocks))
+        script = ["set -e", GRPCURL_SHIM, f"BUF={self.buf}",
+                  f"INGEST={self.ingest.address}", f"QUERY={self.query.address}",
+                  f"cd {testlib.temp_dir('walkthrough-cwd-')}"]
+        for index, (_, code, _) in enumerate(runnable):
+            # The echo before the marker ends a last line without newline.
+            script += ["echo", f"echo '@@@ block {index}'", code]
+        script += ["echo", "echo '@@@ end'"]
+        run = subprocess.run(["bash", "-c", "\n".join(script)], capture_output=True,
+                             text=True, timeout=300)
+        outputs = re.split(r"^@@@ ", run.stdout, flags=re.M)
+        by_block = {}
+        for chunk in outputs:
+            header, _, body = chunk.partition("\n")
+            if header.startswith("block "):
+                by_block[int(header.split()[1])] = body
+        self.assertIn("@@@ end", run.stdout,
+                      f"a block failed (exit {run.returncode}):\n{run.stderr[-3000:]}\n"
+                      f"last output:\n{run.stdout[-2000:]}")
+        for index, (_, code, expects) in enumerate(runnable):
+            for expected in expects:
+                with self.subTest(block=index, expected=expected):
+                    self.assertIn(expected, by_block.get(index, ""),
+                                  f"block {index}:\n{code}\noutput:\n{by_block.get(index)}")
+
+    def buf_curl(self, address, method, data="{}"):
+        return subprocess.run(
+            [self.buf, "curl", "--protocol", "grpc", "--http2-prior-knowledge",
+             "-d", data, f"http://{address}/{method}"],
+            capture_output=True, text=True, timeout=60)
+
+    def test_every_rpc_answers_through_buf_curl_with_reflection_only(self):
+        ingest, query = self.ingest.address, self.query.address
+        calls = [
+            (ingest, "factstore.v1.IngestService/RegisterPredicates",
+             '{"predicates": [{"name": "note.buf", "valueType": "VALUE_TYPE_TEXT"}]}',
+             "OUTCOME_CREATED"),
+            (ingest, "factstore.v1.IngestService/UpsertEntities",
+             '{"entities": [{"id": "org:buf", "type": "ENTITY_TYPE_ORGANIZATION", "name": "Buf"}]}',
+             "OUTCOME_CREATED"),
+            (ingest, "factstore.v1.IngestService/IngestFacts",
+             '{"facts": [{"subject": "org:buf", "predicate": "note.buf", "value": {"raw": "hello"},'
+             ' "mentions": [{"documentId": "doc:kr-vn-ict-da-nang"}]}]}', "OUTCOME_CREATED"),
+            (ingest, "factstore.v1.IngestService/StreamIngestFacts",
+             '{"facts": [{"subject": "org:buf", "predicate": "note.buf", "value": {"raw": "again"},'
+             ' "mentions": [{"documentId": "doc:kr-vn-ict-da-nang"}]}]}', "commitToken"),
+            (ingest, "factstore.v1.IngestService/RetractFacts",
+             '{"factIds": ["f_00000000000000000000000000000000"], "reason": "none"}',
+             "OUTCOME_REJECTED"),
+            (ingest, "factstore.v1.IngestService/EraseEntity",
+             '{"entityId": "org:buf", "reason": "walkthrough"}', "tombstone"),
+            (query, "factstore.v1.QueryService/GetEntity", '{"id": "place:da-nang"}', "Đà Nẵng"),
+            (query, "factstore.v1.QueryService/BatchGetEntities",
+             '{"ids": ["place:da-nang", "place:nowhere"]}', "place:nowhere"),
+            (query, "factstore.v1.QueryService/SearchEntities", '{"query": "seoul"}', "place:seoul"),
+            (query, "factstore.v1.QueryService/ListFacts",
+             '{"filter": {"subject": "place:da-nang"}, "pageSize": 1}', "nextPageToken"),
+            (query, "factstore.v1.QueryService/ResolveValue",
+             '{"subject": "product:kr-it-outsourcing-market", "predicate": "market.size"}',
+             "600000000000"),
+            (query, "factstore.v1.QueryService/ListPredicates", '{"prefix": "market."}',
+             "market.size"),
+            (query, "factstore.v1.QueryService/GetStats", "{}", "factCount"),
+        ]
+        fact_id = None
+        for address, method, data, expected in calls:
+            with self.subTest(method=method):
+                result = self.buf_curl(address, method, data)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn(expected, result.stdout)
+                if method.endswith("/ListFacts"):
+                    fact_id = re.search(r'"id": "(f_[0-9a-f]+)"', result.stdout).group(1)
+        for method in ("GetFact", "BatchGetFacts"):
+            with self.subTest(method=method):
+                data = (f'{{"id": "{fact_id}"}}' if method == "GetFact"
+                        else f'{{"ids": ["{fact_id}"]}}')
+                result = self.buf_curl(query, f"factstore.v1.QueryService/{method}", data)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertIn(fact_id, result.stdout)
+        with self.subTest(method="WatchFacts"):
+            store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
+                query, "factstore.v1.QueryService/GetStats").stdout).group(1)
+            watch = subprocess.run(
+                ["timeout", "3", self.buf, "curl", "--protocol", "grpc",
+                 "--http2-prior-knowledge", "-d",
+                 f'{{"after": "{store}-0", "subject": "place:seoul"}}',
+                 f"http://{query}/factstore.v1.QueryService/WatchFacts"],
+                capture_output=True, text=True, timeout=30)
+            self.assertIn("CHANGE_KIND_ASSERTED", watch.stdout)
+        with self.subTest(method="grpc.health.v1.Health/Check"):
+            result = self.buf_curl(query, "grpc.health.v1.Health/Check",
+                                   '{"service": "factstore.v1.QueryService"}')
+            self.assertIn("SERVING", result.stdout)
+
+
+if __name__ == "__main__":
+    testlib.run_tests()
