@@ -41,7 +41,13 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
         "--data_dir: cannot create ", config.data_dir, ": ", error.message()));
   }
   std::unique_ptr<IngestServer> server(new IngestServer());
-  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create(config.auth));
+  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create([&config] {
+                        server::AuthOptions auth = config.auth;
+                        // The probe port is plaintext: only TLS calls may
+                        // reach the service.
+                        auth.require_tls = !config.grpc.probe_listen_address.empty();
+                        return auth;
+                      }()));
   FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
   storage::StoreOptions store_options;
   store_options.block_cache_bytes = config.block_cache_bytes;

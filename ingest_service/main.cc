@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "serving",
       {{"address", (*server)->address()},
        {"metrics_port", (*server)->metrics()->port()},
+       {"probe_port", (*server)->grpc()->probe_port()},
        {"commit", (*server)->head_commit_token()}});
 
   int signal_number = factstore::server::WaitForShutdownSignal();

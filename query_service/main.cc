@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(std::string(server.status().message()));
   Log(LogLevel::kInfo, "listening",
       {{"address", (*server)->address()},
-       {"metrics_port", (*server)->metrics()->port()}});
+       {"metrics_port", (*server)->metrics()->port()},
+       {"probe_port", (*server)->grpc()->probe_port()}});
 
   int signal_number = factstore::server::WaitForShutdownSignal();
   Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});

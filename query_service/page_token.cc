@@ -13,7 +13,12 @@
 namespace factstore::query {
 namespace {
 
-constexpr size_t kMaxTokenBytes = 4096;
+// Longer tokens are refused unread. The limit must stay above the longest
+// token Encode() issues: a cursor's after_key can be a name index key, whose
+// folded name may be ten times the 512 bytes of the name it comes from
+// (U+FDFA alone folds to 18 letters), so tokens of SearchEntities reach about
+// 8 KiB.
+constexpr size_t kMaxTokenBytes = 64 << 10;
 constexpr size_t kMacBytes = 16;
 
 absl::Status Invalid(absl::string_view why) {

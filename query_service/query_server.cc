@@ -70,7 +70,13 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   FS_RETURN_IF_ERROR(config.Validate());
   std::unique_ptr<QueryServer> server(new QueryServer());
   server->config_ = config;
-  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create(config.auth));
+  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create([&config] {
+                        server::AuthOptions auth = config.auth;
+                        // The probe port is plaintext: only TLS calls may
+                        // reach the service.
+                        auth.require_tls = !config.grpc.probe_listen_address.empty();
+                        return auth;
+                      }()));
   FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
   server->follower_ = StoreFollower::Start(config.follower);
   StoreFollower* follower = server->follower_.get();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/auth_context.h"
 
 ABSL_FLAG(std::string, auth_token_file, "",
@@ -80,8 +81,12 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
   } else {
     authorizer->token_ = std::string(absl::StripAsciiWhitespace(options.token));
   }
-  authorizer->enabled_ =
+  authorizer->require_tls_ = options.require_tls;
+  authorizer->has_credentials_ =
       !authorizer->token_.empty() || !authorizer->allowed_identities_.empty();
+  authorizer->enabled_ = !authorizer->token_.empty() ||
+                         !authorizer->allowed_identities_.empty() ||
+                         options.require_tls;
   return authorizer;
 }
 
@@ -109,6 +114,22 @@ std::string Authorizer::CurrentToken() {
 
 grpc::Status Authorizer::Check(const grpc::ServerContextBase& context) {
   if (!enabled_) return grpc::Status::OK;
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (require_tls_) {
+    bool over_tls = false;
+    if (auth != nullptr) {
+      for (const grpc::string_ref& type :
+           auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME)) {
+        over_tls = over_tls || type == "ssl" || type == "tls";
+      }
+    }
+    if (!over_tls) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "this port serves health checks only; call the TLS "
+                          "port");
+    }
+    if (!has_credentials_) return grpc::Status::OK;
+  }
   bool presented_token = false;
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -125,7 +146,6 @@ grpc::Status Authorizer::Check(const grpc::ServerContextBase& context) {
     }
   }
   std::vector<std::string> identities;
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     for (const char* property :
          {"x509_subject_alternative_name", "x509_common_name"}) {

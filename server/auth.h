@@ -4,6 +4,8 @@
 // metadata; the token comes from a file, reloaded when it changes, or from a
 // flag or environment variable) or with a client certificate whose identity
 // (subject alternative name or common name) is on an allow-list (mutual TLS).
+// With require_tls, calls that did not come over TLS (the plaintext probe
+// port) are refused first, whatever they carry.
 // A call with a valid token or an allowed identity passes; one with neither
 // gets UNAUTHENTICATED, or PERMISSION_DENIED when it proved an identity that
 // is not allowed. With nothing configured every call passes.
@@ -34,6 +36,9 @@ struct AuthOptions {
   std::string token;
   // Client certificate identities allowed without a token.
   std::vector<std::string> allowed_identities;
+  // Refuse calls that did not come over TLS (the server also listens on a
+  // plaintext probe port).
+  bool require_tls = false;
 };
 
 // Options from the flags --auth_token_file, --auth_token (better set through
@@ -60,6 +65,8 @@ class Authorizer {
   std::string CurrentToken();
 
   bool enabled_ = false;
+  bool require_tls_ = false;
+  bool has_credentials_ = false;  // a token or an identity allow-list
   std::string token_file_;
   std::vector<std::string> allowed_identities_;
   absl::Mutex mu_;

@@ -35,6 +35,9 @@ ABSL_FLAG(bool, tls_require_client_cert, false,
           "Mutual TLS: refuse clients without a valid certificate.");
 ABSL_FLAG(absl::Duration, tls_refresh_interval, absl::Seconds(10),
           "How often the TLS files are checked for new certificates.");
+ABSL_FLAG(std::string, probe_listen, "",
+          "With TLS: a plaintext host:port that serves only health checks and "
+          "reflection, for Kubernetes' gRPC probes.");
 
 namespace factstore::server {
 namespace {
@@ -61,6 +64,7 @@ GrpcServerOptions GrpcServerOptionsFromFlags() {
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.tls_require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
   options.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
+  options.probe_listen_address = absl::GetFlag(FLAGS_probe_listen);
   return options;
 }
 
@@ -77,6 +81,10 @@ absl::Status GrpcServerOptions::Validate() const {
     return BadTls("--tls_cert/--tls_key", "give both or neither");
   }
   if (tls_cert_file.empty()) {
+    if (!probe_listen_address.empty()) {
+      return BadTls("--probe_listen",
+                    "is for TLS servers (the main port serves probes otherwise)");
+    }
     if (!tls_client_ca_file.empty() || tls_require_client_cert) {
       return BadTls("--tls_client_ca",
                     "client certificates need TLS: set --tls_cert and --tls_key");
@@ -164,7 +172,8 @@ std::vector<std::string> SharedGrpcFlagNames() {
           "keepalive_timeout",         "max_connection_age",
           "max_connection_age_grace",  "tls_cert",
           "tls_key",                   "tls_client_ca",
-          "tls_require_client_cert",   "tls_refresh_interval"};
+          "tls_require_client_cert",   "tls_refresh_interval",
+          "probe_listen"};
 }
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
@@ -181,6 +190,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, Credentials(options),
                            &server->port_);
+  int probe_port = 0;
+  if (!options.probe_listen_address.empty()) {
+    builder.AddListeningPort(options.probe_listen_address,
+                             grpc::InsecureServerCredentials(), &probe_port);
+  }
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options.max_send_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
@@ -209,6 +223,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
         absl::StrCat("cannot listen on ", options.listen_address,
                      " (address in use or not local?)"));
   }
+  if (!options.probe_listen_address.empty() && probe_port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "--probe_listen: cannot listen on ", options.probe_listen_address));
+  }
+  server->probe_port_ = probe_port;
   std::string host = options.listen_address.substr(
       0, options.listen_address.rfind(':'));
   server->address_ = absl::StrCat(host, ":", server->port_);

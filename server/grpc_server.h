@@ -54,6 +54,10 @@ struct GrpcServerOptions {
   bool tls_require_client_cert = false;
   // How often the certificate files are checked for changes.
   absl::Duration tls_refresh_interval = absl::Seconds(10);
+  // A second, plaintext port for health probes when TLS is on (Kubernetes'
+  // native gRPC probes cannot speak TLS). The services answer nothing but
+  // UNAUTHENTICATED there (see Authorizer); health and reflection answer.
+  std::string probe_listen_address;
 
   // Checks the TLS settings (files readable, certificate and key matching);
   // INVALID_ARGUMENT names the flag.
@@ -82,6 +86,8 @@ class GrpcServer {
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }
+  // The probe port bound, 0 without one.
+  int probe_port() const { return probe_port_; }
   // host:port the server listens on.
   const std::string& address() const { return address_; }
   grpc::HealthCheckServiceInterface* health() {
@@ -101,6 +107,7 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::string> health_names_;
   int port_ = 0;
+  int probe_port_ = 0;
   std::string address_;
 };
 

@@ -460,9 +460,16 @@ bool DecodeValidTimeIndexKey(absl::string_view key, ValidTimeIndexParts* parts) 
   uint8_t cls;
   if (!GetByte(&key, &cls) || cls < 1 || cls > 2) return false;
   parts->interval_class = static_cast<IntervalClass>(cls);
-  return GetFixed32BigEndian(&key, &parts->first_day) &&
-         GetFixed32BigEndian(&key, &parts->end_day) &&
-         GetEscapedString(&key, &parts->fact_id) && key.empty();
+  if (!GetFixed32BigEndian(&key, &parts->first_day) ||
+      !GetFixed32BigEndian(&key, &parts->end_day)) {
+    return false;
+  }
+  // The class follows from the days (ValidTimeIndexKey); a key whose class
+  // byte disagrees was not written by it.
+  bool open = parts->first_day == static_cast<uint32_t>(kOpenFirstDay) ||
+              parts->end_day == static_cast<uint32_t>(kOpenEndDay);
+  if (open != (parts->interval_class == IntervalClass::kOpen)) return false;
+  return GetEscapedString(&key, &parts->fact_id) && key.empty();
 }
 
 }  // namespace factstore::storage

@@ -153,15 +153,22 @@ absl::Status Store::OpenDb(const StoreOptions& options,
   db_options.create_missing_column_families = primary_;
   db_options.max_background_jobs = options.background_jobs;
   db_options.bytes_per_sync = 1 << 20;
+  if (primary_) db_options.max_total_wal_size = options.max_wal_bytes;
   if (options.collect_statistics) {
     statistics_ = rocksdb::CreateDBStatistics();
     statistics_->set_stats_level(rocksdb::StatsLevel::kExceptTimeForMutex);
     db_options.statistics = statistics_;
   }
+  // RocksDB's own log: rotated and bounded.
+  db_options.max_log_file_size = 16 << 20;
+  db_options.keep_log_file_num = 4;
   if (!primary_) {
     // A secondary must keep every table file open: the primary may delete
     // files after compaction, and an open file stays readable.
     db_options.max_open_files = -1;
+    // A secondary logs every catch-up (a hundred times a second) at INFO;
+    // only warnings are worth keeping.
+    db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   }
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);

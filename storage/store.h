@@ -47,6 +47,13 @@ struct StoreOptions {
   size_t write_buffer_bytes = 64 << 20;
   // Threads for flushes and compactions (primary only).
   int background_jobs = 2;
+  // Largest total size of the write-ahead log files (primary only). Past it,
+  // RocksDB flushes the column families that keep the oldest log file alive,
+  // so that it can be deleted. A restart replays the whole WAL (after a crash
+  // and after a clean stop alike), so this bounds the restart time; without
+  // it, the column families written a little at every commit (the head) keep
+  // every log file alive up to four times the sum of the write buffers.
+  size_t max_wal_bytes = 128 << 20;
   // Collect RocksDB statistics (block cache hits, ...) for metrics.
   bool collect_statistics = true;
 };

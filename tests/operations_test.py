@@ -114,6 +114,24 @@ class TlsTest(unittest.TestCase):
             for c in (secure, plain, untrusting):
                 c.close()
 
+    def test_a_plaintext_probe_port_answers_health_checks_only(self):
+        with testlib.ServerProcess.ingest(self.data_dir(), f"--tls_cert={self.server_cert}",
+                                          f"--tls_key={self.server_key}",
+                                          "--probe_listen=127.0.0.1:0") as server:
+            probe_port = [e for e in server.log_entries() if "probe_port" in e][0]["probe_port"]
+            self.assertGreater(probe_port, 0)
+            probe = grpc.insecure_channel(f"127.0.0.1:{int(probe_port)}")
+            self.assertEqual(health(self.stubs, probe),
+                             self.stubs.health.HealthCheckResponse.SERVING)
+            with self.assertRaises(grpc.RpcError) as refused:
+                upsert(self.stubs, probe)
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            self.assertIn("health checks only", refused.exception.details())
+            secure = tls_channel(server.address, self.pki.ca)
+            self.assertEqual(len(upsert(self.stubs, secure).results), 1)
+            probe.close()
+            secure.close()
+
     def test_mutual_tls_refuses_clients_without_a_valid_certificate(self):
         with testlib.ServerProcess.ingest(
                 self.data_dir(), f"--tls_cert={self.server_cert}",
@@ -226,6 +244,34 @@ class TlsTest(unittest.TestCase):
             upsert(self.stubs, reader, [("authorization", "Bearer ops-token")])
             writer.close()
             reader.close()
+
+    def test_factctl_speaks_tls_and_sends_its_token(self):
+        data_dir = self.data_dir()
+        tls = [f"--tls_cert={self.server_cert}", f"--tls_key={self.server_key}"]
+        env = {"FACTSTORE_AUTH_TOKEN": "loader-token"}
+        with testlib.ServerProcess.ingest(data_dir, *tls, env=env) as ingest, \
+                testlib.ServerProcess.query(data_dir, *tls, env=env) as query:
+            samples = sorted(os.path.join(testlib.SAMPLES_DIR, f)
+                             for f in os.listdir(testlib.SAMPLES_DIR)
+                             if f.endswith(".jsonl"))
+            common = [f"--ingest={ingest.address}", f"--query={query.address}",
+                      f"--tls_ca={self.pki.ca}", "--tls_server_name=localhost"]
+            loaded = subprocess.run([testlib.FACTCTL_BINARY, "load", *common, *samples],
+                                    env={**os.environ, "FACTCTL_TOKEN": "loader-token"},
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(loaded.returncode, 0, loaded.stdout + loaded.stderr)
+            self.assertIn("0 rejected", loaded.stdout)
+            last_commit = re.search(r"last commit (\S+)", loaded.stdout).group(1)
+            stats = subprocess.run([testlib.FACTCTL_BINARY, "stats", *common,
+                                    "--token=loader-token", "--output=json",
+                                    f"--min_commit={last_commit}"],
+                                   capture_output=True, text=True, timeout=60)
+            self.assertEqual(stats.returncode, 0, stats.stderr)
+            self.assertIn('"factCount"', stats.stdout)
+            refused = subprocess.run([testlib.FACTCTL_BINARY, "stats", *common],
+                                     capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(refused.returncode, 0)
+            self.assertIn("credentials", refused.stderr)
 
     def test_the_query_service_can_require_a_token(self):
         data_dir = self.data_dir()

@@ -43,9 +43,12 @@ std::string WithoutItemPrefix(const std::string& message) {
   return message;
 }
 
-std::unique_ptr<grpc::ClientContext> NewContext(absl::Duration timeout) {
+std::unique_ptr<grpc::ClientContext> NewContext(const LoadOptions& options) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
+  if (!options.token.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", options.token));
+  }
   return context;
 }
 
@@ -149,7 +152,7 @@ class Loader {
   absl::Status FlushPredicates() {
     if (predicates_.predicates_size() == 0) return absl::OkStatus();
     v1::RegisterPredicatesResponse response;
-    auto context = NewContext(options_.timeout);
+    auto context = NewContext(options_);
     grpc::Status status =
         stub_.RegisterPredicates(context.get(), predicates_, &response);
     if (!status.ok()) return CallFailed("RegisterPredicates", status);
@@ -171,7 +174,7 @@ class Loader {
   absl::Status FlushEntities() {
     if (entities_.entities_size() == 0) return absl::OkStatus();
     v1::UpsertEntitiesResponse response;
-    auto context = NewContext(options_.timeout);
+    auto context = NewContext(options_);
     grpc::Status status = stub_.UpsertEntities(context.get(), entities_, &response);
     if (!status.ok()) return CallFailed("UpsertEntities", status);
     for (int i = 0; i < response.results_size(); ++i) {
@@ -194,7 +197,7 @@ class Loader {
   absl::Status SendFacts() {
     if (facts_.facts_size() == 0) return absl::OkStatus();
     if (stream_ == nullptr) {
-      stream_context_ = NewContext(options_.timeout);
+      stream_context_ = NewContext(options_);
       stream_ = stub_.StreamIngestFacts(stream_context_.get());
       reader_ = std::thread([this] { ReadAcks(); });
     }

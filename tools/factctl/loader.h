@@ -31,6 +31,8 @@ struct LoadOptions {
   std::ostream* progress = nullptr;
   // Deadline of each unary call, and of the whole fact stream.
   absl::Duration timeout = absl::Minutes(10);
+  // Bearer token sent with every call; empty: none.
+  std::string token;
 };
 
 struct LoadSummary {

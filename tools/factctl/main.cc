@@ -13,7 +13,9 @@
 // line) when stdout is not a terminal, a table when it is; --output chooses.
 #include <unistd.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,7 @@
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "factstore/v1/query_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/security/credentials.h"
 #include "server/env_flags.h"
 #include "tools/factctl/loader.h"
 #include "tools/factctl/printing.h"
@@ -37,6 +40,15 @@ ABSL_FLAG(std::string, query, "127.0.0.1:50052",
 ABSL_FLAG(std::string, output, "auto",
           "json, table, or auto (table on a terminal, json otherwise).");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle to verify the services' certificates: use TLS.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate, for services that require mutual TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name to expect in the services' certificates, if not the host.");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token to send (env FACTCTL_TOKEN).");
 ABSL_FLAG(std::string, min_commit, "",
           "Reads: wait until this commit token is visible.");
 ABSL_FLAG(std::string, as_of, "", "Reads: read as of this commit token.");
@@ -91,7 +103,8 @@ Commands:
   stats                        counts and freshness of the store
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
---timeout, --min_commit, --as_of.)";
+--timeout, --min_commit, --as_of; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
+auth: --token (or FACTCTL_TOKEN).)";
 
 bool TableOutput() {
   std::string output = absl::GetFlag(FLAGS_output);
@@ -100,10 +113,43 @@ bool TableOutput() {
   return isatty(STDOUT_FILENO) != 0;
 }
 
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+// A channel to `address`: plaintext, or TLS when --tls_ca is set. The token
+// of --token goes into each call's metadata (Context()).
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  grpc::ChannelArguments arguments;
+  if (absl::GetFlag(FLAGS_tls_ca).empty()) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_ca));
+    if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+      tls.pem_cert_chain = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_cert));
+      tls.pem_private_key = ReadFileOrEmpty(absl::GetFlag(FLAGS_tls_key));
+    }
+    credentials = grpc::SslCredentials(tls);
+    if (!absl::GetFlag(FLAGS_tls_server_name).empty()) {
+      arguments.SetSslTargetNameOverride(absl::GetFlag(FLAGS_tls_server_name));
+    }
+  }
+  return grpc::CreateCustomChannel(address, credentials, arguments);
+}
+
 std::unique_ptr<grpc::ClientContext> Context() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(
       absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+  if (!absl::GetFlag(FLAGS_token).empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", absl::GetFlag(FLAGS_token)));
+  }
   return context;
 }
 
@@ -121,8 +167,7 @@ int Failed(const grpc::Status& status) {
 }
 
 std::unique_ptr<v1::QueryService::Stub> QueryStub() {
-  return v1::QueryService::NewStub(grpc::CreateChannel(
-      absl::GetFlag(FLAGS_query), grpc::InsecureChannelCredentials()));
+  return v1::QueryService::NewStub(Channel(absl::GetFlag(FLAGS_query)));
 }
 
 int Load(const std::vector<std::string>& files) {
@@ -130,11 +175,11 @@ int Load(const std::vector<std::string>& files) {
     std::cerr << "factctl load: give one or more files\n";
     return 2;
   }
-  auto stub = v1::IngestService::NewStub(grpc::CreateChannel(
-      absl::GetFlag(FLAGS_ingest), grpc::InsecureChannelCredentials()));
+  auto stub = v1::IngestService::NewStub(Channel(absl::GetFlag(FLAGS_ingest)));
   LoadOptions options;
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
   options.create_missing = absl::GetFlag(FLAGS_create_missing);
+  options.token = absl::GetFlag(FLAGS_token);
   if (isatty(STDERR_FILENO)) options.progress = &std::cerr;
   absl::StatusOr<LoadSummary> summary = LoadFiles(files, *stub, options, std::cerr);
   if (!summary.ok()) {
@@ -367,6 +412,10 @@ int Watch() {
   request.set_predicate_prefix(absl::GetFlag(FLAGS_predicate_prefix));
   int count = absl::GetFlag(FLAGS_count);
   grpc::ClientContext context;
+  if (!absl::GetFlag(FLAGS_token).empty()) {
+    context.AddMetadata("authorization",
+                        absl::StrCat("Bearer ", absl::GetFlag(FLAGS_token)));
+  }
   auto reader = stub->WatchFacts(&context, request);
   v1::WatchFactsResponse response;
   int seen = 0;
@@ -422,7 +471,8 @@ int Stats() {
 
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  absl::Status env = server::ApplyEnvironmentToFlags({"FACTCTL_"}, {"ingest", "query"});
+  absl::Status env = server::ApplyEnvironmentToFlags(
+      {"FACTCTL_"}, {"ingest", "query", "token", "tls_ca", "tls_cert", "tls_key"});
   if (!env.ok()) {
     std::cerr << "factctl: " << env.message() << "\n";
     return 2;
