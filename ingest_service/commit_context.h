@@ -149,11 +149,11 @@ class CommitContext {
   // Records a change for the commit log and the change feed.
   void AddChange(storage::Change change) { changes_.push_back(std::move(change)); }
 
-  // Ids of facts this group asserted about `subject` with `predicate` (some
-  // may have been rolled back since; check them in facts()).
-  std::vector<std::string>& NewFactIds(const std::string& subject,
-                                       const std::string& predicate) {
-    return new_facts_[std::make_pair(subject, predicate)];
+  // Ids of facts this group asserted under a subject-index prefix (subject,
+  // predicate and valid time: storage::SubjectPredicateTimePrefix). Some may
+  // have been rolled back since; look them up in facts().
+  std::vector<std::string>& NewFactIds(const std::string& subject_time_prefix) {
+    return new_facts_[subject_time_prefix];
   }
 
   // Save points nest like a stack: every SetSavePoint is ended by exactly
@@ -189,9 +189,7 @@ class CommitContext {
   RecordTable<storage::CommitRecord> commit_log_;
   std::vector<storage::Change> changes_;
   std::vector<SavePoint> save_points_;
-  absl::node_hash_map<std::pair<std::string, std::string>,
-                      std::vector<std::string>>
-      new_facts_;
+  absl::node_hash_map<std::string, std::vector<std::string>> new_facts_;
 };
 
 }  // namespace factstore::ingest

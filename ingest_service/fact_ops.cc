@@ -107,18 +107,34 @@ absl::Status IngestFactsOp::Apply(CommitContext& ctx) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The subject-index prefix of a fact's subject, predicate and valid time.
+std::string SubjectTimePrefix(const v1::Fact& fact) {
+  absl::StatusOr<std::optional<DayRange>> range = ValidTimeRange(fact.valid_time());
+  uint32_t first = storage::kNoValidTimeDay, end = storage::kNoValidTimeDay;
+  if (range.ok() && range->has_value()) {
+    first = static_cast<uint32_t>((*range)->first);
+    end = static_cast<uint32_t>((*range)->end);
+  }
+  return storage::SubjectPredicateTimePrefix(fact.subject(), fact.predicate(),
+                                             first, end);
+}
+
+}  // namespace
+
 std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
     CommitContext& ctx, const PreparedFact& prepared) {
   const v1::Fact& fact = prepared.fact;
   absl::flat_hash_set<std::string> documents;
   for (const v1::Mention& m : fact.mentions()) documents.insert(m.document_id());
   if (documents.empty()) return std::nullopt;
-  // Every fact with the same subject and predicate: stored ones from the
-  // index, and those this group asserted.
-  std::vector<std::string> ids = ctx.NewFactIds(fact.subject(), fact.predicate());
-  auto scan = ctx.store().ScanPrefix(
-      storage::ColumnFamily::kSubjectIndex,
-      storage::SubjectPredicatePrefix(fact.subject(), fact.predicate()));
+  // The other facts of the same subject, predicate and valid time: stored
+  // ones from the subject index (which orders by valid time), and those this
+  // group asserted. There are few: one per competing value.
+  std::string prefix = SubjectTimePrefix(fact);
+  std::vector<std::string> ids = ctx.NewFactIds(prefix);
+  auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex, prefix);
   for (; scan->Valid(); scan->Next()) {
     storage::SubjectIndexParts parts;
     if (storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
@@ -131,10 +147,6 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
     if (!other.ok() || *other == nullptr) continue;
     const storage::FactRecord& record = **other;
     if (record.revisions().rbegin()->retracted()) continue;
-    if (record.content().valid_time().SerializeAsString() !=
-        fact.valid_time().SerializeAsString()) {
-      continue;
-    }
     for (const storage::MentionRecord& m : record.mentions()) {
       if (documents.contains(m.mention().document_id())) {
         return MakeError(
@@ -257,7 +269,9 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
     ctx.head().set_mention_count(ctx.head().mention_count() +
                                  record.mentions_size());
     ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record.content()));
-    ctx.NewFactIds(fact.subject(), fact.predicate()).push_back(fact.id());
+    if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
+      ctx.NewFactIds(SubjectTimePrefix(fact)).push_back(fact.id());
+    }
     outcome = v1::OUTCOME_CREATED;
   } else {
     record = **existing;

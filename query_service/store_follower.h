@@ -30,6 +30,10 @@
 
 namespace factstore::query {
 
+// The longest time between two real catch-ups when the primary makes no
+// commits (to follow its flushes and compactions).
+inline constexpr absl::Duration kForcedCatchUpInterval = absl::Seconds(1);
+
 struct FollowerOptions {
   // The ingest service's data directory.
   std::string data_dir = "./var/factstore";
@@ -109,6 +113,9 @@ class StoreFollower {
   FollowerView view_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool feeds_ended_ ABSL_GUARDED_BY(mu_) = false;
+  // When the last real catch-up ran (Round may skip one when the primary has
+  // published no new commit).
+  absl::Time last_catch_up_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool catch_up_now_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time release_waiters_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   struct Waiter {

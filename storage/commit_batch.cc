@@ -24,8 +24,16 @@ absl::Status FactIndexEntries(const FactRecord& record,
   entries->clear();
   const v1::Fact& fact = record.content();
   const std::string& id = fact.id();
-  entries->push_back({ColumnFamily::kSubjectIndex,
-                      SubjectIndexKey(fact.subject(), fact.predicate(), id)});
+  FS_ASSIGN_OR_RETURN(std::optional<DayRange> range,
+                      ValidTimeRange(fact.valid_time()));
+  entries->push_back(
+      {ColumnFamily::kSubjectIndex,
+       range.has_value()
+           ? SubjectIndexKey(fact.subject(), fact.predicate(),
+                             static_cast<uint32_t>(range->first),
+                             static_cast<uint32_t>(range->end), id)
+           : SubjectIndexKey(fact.subject(), fact.predicate(), kNoValidTimeDay,
+                             kNoValidTimeDay, id)});
   std::string key;
   FS_RETURN_IF_ERROR(PredicateIndexKey(fact.predicate(), fact.value(), id, &key));
   entries->push_back({ColumnFamily::kPredicateIndex, std::move(key)});
@@ -43,8 +51,6 @@ absl::Status FactIndexEntries(const FactRecord& record,
     AddReference(m.mention().attributed_to(), ReferenceRole::kAttribution, id,
                  entries);
   }
-  FS_ASSIGN_OR_RETURN(std::optional<DayRange> range,
-                      ValidTimeRange(fact.valid_time()));
   if (range.has_value()) {
     entries->push_back(
         {ColumnFamily::kValidTimeIndex,

@@ -269,12 +269,22 @@ bool DecodeNameKey(absl::string_view key, NameKeyParts* parts) {
 }
 
 std::string SubjectIndexKey(absl::string_view subject,
-                            absl::string_view predicate,
-                            absl::string_view fact_id) {
+                            absl::string_view predicate, uint32_t first_day,
+                            uint32_t end_day, absl::string_view fact_id) {
+  std::string key =
+      SubjectPredicateTimePrefix(subject, predicate, first_day, end_day);
+  PutEscapedString(&key, fact_id);
+  return key;
+}
+
+std::string SubjectPredicateTimePrefix(absl::string_view subject,
+                                       absl::string_view predicate,
+                                       uint32_t first_day, uint32_t end_day) {
   std::string key;
   PutEscapedString(&key, subject);
   PutEscapedString(&key, predicate);
-  PutEscapedString(&key, fact_id);
+  PutFixed32BigEndian(&key, first_day);
+  PutFixed32BigEndian(&key, end_day);
   return key;
 }
 
@@ -301,6 +311,8 @@ std::string SubjectPredicateStemPrefix(absl::string_view subject,
 bool DecodeSubjectIndexKey(absl::string_view key, SubjectIndexParts* parts) {
   return GetEscapedString(&key, &parts->subject) &&
          GetEscapedString(&key, &parts->predicate) &&
+         GetFixed32BigEndian(&key, &parts->first_day) &&
+         GetFixed32BigEndian(&key, &parts->end_day) &&
          GetEscapedString(&key, &parts->fact_id) && key.empty();
 }
 

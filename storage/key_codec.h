@@ -18,7 +18,9 @@
 //   kEntities       S(entity_id)
 //   kNames          kind byte (1 full name, 2 word suffix) S(folded) S(entity_id)
 //   kFacts          S(fact_id)
-//   kSubjectIndex   S(subject) S(predicate) S(fact_id)
+//   kSubjectIndex   S(subject) S(predicate) U32(first day) U32(end day)
+//                   S(fact_id); facts stating no valid time use
+//                   kNoValidTimeDay for both days
 //   kPredicateIndex S(predicate) value-sort-key S(fact_id), where the
 //                   value-sort-key is a type byte and: entity S(id);
 //                   quantity S(unit) D(amount); text nothing; time
@@ -108,21 +110,30 @@ struct NameKeyParts {
 };
 bool DecodeNameKey(absl::string_view key, NameKeyParts* parts);
 
-// kSubjectIndex.
+// kSubjectIndex. Within a subject and predicate, facts sort by valid time
+// (those stating none last), which also lets the cardinality check find the
+// facts of one subject, predicate and valid time directly.
+inline constexpr uint32_t kNoValidTimeDay = 0xFFFFFFFFu;
 std::string SubjectIndexKey(absl::string_view subject,
-                            absl::string_view predicate,
-                            absl::string_view fact_id);
+                            absl::string_view predicate, uint32_t first_day,
+                            uint32_t end_day, absl::string_view fact_id);
 // Every fact about `subject`.
 std::string SubjectPrefix(absl::string_view subject);
 // Facts about `subject` with exactly `predicate`.
 std::string SubjectPredicatePrefix(absl::string_view subject,
                                    absl::string_view predicate);
+// Facts about `subject` with `predicate` and the valid time [first, end).
+std::string SubjectPredicateTimePrefix(absl::string_view subject,
+                                       absl::string_view predicate,
+                                       uint32_t first_day, uint32_t end_day);
 // Facts about `subject` whose predicate starts with `predicate_prefix`.
 std::string SubjectPredicateStemPrefix(absl::string_view subject,
                                        absl::string_view predicate_prefix);
 struct SubjectIndexParts {
   std::string subject;
   std::string predicate;
+  uint32_t first_day;
+  uint32_t end_day;
   std::string fact_id;
 };
 bool DecodeSubjectIndexKey(absl::string_view key, SubjectIndexParts* parts);

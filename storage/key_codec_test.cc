@@ -95,13 +95,13 @@ TEST(KeyCodecTest, SeparatorInjectionCannotCollide) {
   };
   std::vector<std::string> keys;
   for (const auto& [s, p] : pairs) {
-    keys.push_back(SubjectIndexKey(s, p, "f_1"));
+    keys.push_back(SubjectIndexKey(s, p, 1, 2, "f_1"));
   }
   std::sort(keys.begin(), keys.end());
   EXPECT_EQ(std::unique(keys.begin(), keys.end()), keys.end());
   // A prefix scan for subject "a" must not see subject "a\0...".
   std::string prefix = SubjectPrefix("a");
-  std::string other = SubjectIndexKey(std::string("a\0", 2), "b", "f_1");
+  std::string other = SubjectIndexKey(std::string("a\0", 2), "b", 1, 2, "f_1");
   EXPECT_NE(other.compare(0, prefix.size(), prefix), 0);
 }
 
@@ -110,7 +110,7 @@ TEST(KeyCodecTest, EscapedPrefixesSelectStringPrefixes) {
   for (int i = 0; i < 5000; ++i) {
     std::string s = RandomBytes(rng, 10);
     std::string p = RandomBytes(rng, 3);
-    std::string key = SubjectIndexKey("s", s, "f");
+    std::string key = SubjectIndexKey("s", s, 1, 2, "f");
     std::string want = SubjectPredicateStemPrefix("s", p);
     bool starts = s.compare(0, p.size(), p) == 0 && s.size() >= p.size();
     EXPECT_EQ(key.compare(0, want.size(), want) == 0, starts)
@@ -222,10 +222,24 @@ TEST(KeyCodecTest, LayoutsDecode) {
 
   SubjectIndexParts subject;
   ASSERT_TRUE(DecodeSubjectIndexKey(
-      SubjectIndexKey("country:south-korea", "investment.total", "f_1"),
+      SubjectIndexKey("country:south-korea", "investment.total", 7, 9, "f_1"),
       &subject));
   EXPECT_EQ(subject.predicate, "investment.total");
+  EXPECT_EQ(subject.first_day, 7u);
+  EXPECT_EQ(subject.end_day, 9u);
   EXPECT_EQ(subject.fact_id, "f_1");
+  // Within a subject and predicate, facts sort by valid time, timeless last.
+  EXPECT_LT(SubjectIndexKey("s", "p", 5, 6, "f_z"),
+            SubjectIndexKey("s", "p", 6, 7, "f_a"));
+  EXPECT_LT(SubjectIndexKey("s", "p", 6, 7, "f_z"),
+            SubjectIndexKey("s", "p", kNoValidTimeDay, kNoValidTimeDay, "f_a"));
+  std::string time_prefix = SubjectPredicateTimePrefix("s", "p", 5, 6);
+  EXPECT_EQ(SubjectIndexKey("s", "p", 5, 6, "f").compare(0, time_prefix.size(),
+                                                          time_prefix),
+            0);
+  EXPECT_NE(SubjectIndexKey("s", "p", 5, 7, "f").compare(0, time_prefix.size(),
+                                                          time_prefix),
+            0);
 
   v1::Value value;
   value.mutable_quantity()->set_amount("85900000000");

@@ -11,6 +11,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "storage/commit_batch.h"
 #include "storage/key_codec.h"
 
@@ -169,9 +170,17 @@ absl::Status Store::OpenDb(const StoreOptions& options,
     // A secondary logs every catch-up (a hundred times a second) at INFO;
     // only warnings are worth keeping.
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    // Each catch-up opens the new table files with this many threads,
+    // started and joined every time; one is plenty for a few files.
+    db_options.max_file_opening_threads = 1;
   }
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
+  if (primary_) {
+    db_options.write_buffer_manager =
+        std::make_shared<rocksdb::WriteBufferManager>(
+            options.memtable_budget_bytes, cache);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : kAllColumnFamilies) {
     descriptors.emplace_back(ColumnFamilyName(cf),

@@ -45,6 +45,9 @@ struct StoreOptions {
   size_t block_cache_bytes = 256 << 20;
   // Memtable size per column family (primary only).
   size_t write_buffer_bytes = 64 << 20;
+  // All memtables together (primary only): past it, the largest is flushed.
+  // Charged to the block cache, so that the cache size bounds both.
+  size_t memtable_budget_bytes = 64 << 20;
   // Threads for flushes and compactions (primary only).
   int background_jobs = 2;
   // Largest total size of the write-ahead log files (primary only). Past it,
