@@ -37,7 +37,7 @@ Committer::~Committer() {
 
 void Committer::Submit(std::unique_ptr<WriteOp> op) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!stopping_) {
       queued_items_ += op->weight();
       queue_.push_back(std::move(op));
@@ -47,43 +47,83 @@ void Committer::Submit(std::unique_ptr<WriteOp> op) {
   op->Done(absl::UnavailableError("the ingest service is shutting down"), "");
 }
 
+bool Committer::HasRoomLocked(int weight) const {
+  // Operations held back wait for room first; an empty queue takes any one
+  // operation, however large.
+  return held_back_.empty() &&
+         (queued_items_ == 0 ||
+          queued_items_ + weight <= options_.max_queued_items);
+}
+
 std::unique_ptr<WriteOp> Committer::TrySubmit(std::unique_ptr<WriteOp> op) {
   {
-    absl::MutexLock lock(&mu_);
-    if (!stopping_ && queued_items_ > 0 &&
-        queued_items_ + op->weight() > options_.max_queued_items) {
-      return op;
-    }
+    MutexLock lock(&mu_);
+    if (!stopping_ && !HasRoomLocked(op->weight())) return op;
   }
   Submit(std::move(op));
   return nullptr;
 }
 
+bool Committer::SubmitWhenRoom(std::unique_ptr<WriteOp> op,
+                               std::function<void()> queued) {
+  {
+    MutexLock lock(&mu_);
+    if (!stopping_ && !HasRoomLocked(op->weight())) {
+      held_back_.push_back({std::move(op), std::move(queued)});
+      return false;
+    }
+  }
+  Submit(std::move(op));
+  return true;
+}
+
+std::vector<std::function<void()>> Committer::QueueHeldBackLocked() {
+  std::vector<std::function<void()>> queued;
+  while (!held_back_.empty()) {
+    HeldBack& next = held_back_.front();
+    int weight = next.op->weight();
+    if (!stopping_ && queued_items_ > 0 &&
+        queued_items_ + weight > options_.max_queued_items) {
+      break;
+    }
+    queued_items_ += weight;
+    queue_.push_back(std::move(next.op));
+    queued.push_back(std::move(next.queued));
+    held_back_.pop_front();
+  }
+  return queued;
+}
+
 void Committer::Shutdown() {
-  absl::MutexLock lock(&mu_);
-  stopping_ = true;
+  std::vector<std::function<void()>> queued;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    // What was held back was accepted: it is committed with the rest.
+    queued = QueueHeldBackLocked();
+  }
+  for (auto& callback : queued) callback();
 }
 
 storage::StoreHead Committer::head() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return head_;
 }
 
 void Committer::set_observer(CommitObserver observer) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   observer_ = std::move(observer);
 }
 
 void Committer::Run() {
   while (true) {
     std::vector<std::unique_ptr<WriteOp>> group;
+    std::vector<std::function<void()>> queued;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
-            return !c->queue_.empty() || c->stopping_;
-          },
-          this));
+      MutexLock lock(&mu_);
+      mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || stopping_;
+      });
       if (queue_.empty()) return;  // stopping and drained
       int items = 0;
       while (!queue_.empty()) {
@@ -100,7 +140,9 @@ void Committer::Run() {
         queue_.pop_front();
         if (alone) break;
       }
+      queued = QueueHeldBackLocked();
     }
+    for (auto& callback : queued) callback();
     CommitGroup(group);
   }
 }
@@ -109,10 +151,13 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   absl::Time start = absl::Now();
   storage::StoreHead head;
   CommitObserver observer;
+  CommitStats stats;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     head = head_;
     observer = observer_;
+    stats.queued_items = queued_items_;
+    stats.held_back = static_cast<int>(held_back_.size());
   }
   CommitContext ctx(*store_, head, absl::ToUnixMicros(start));
   std::vector<absl::Status> statuses(group.size());
@@ -161,14 +206,13 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   }
 
   std::string token;
-  CommitStats stats;
   if (ctx.HasWrites()) {
     storage::CommitBatch batch(*store_);
     absl::Status written = ctx.Finalize(&batch);
     if (written.ok()) written = store_->Write(batch, options_.sync);
     if (written.ok()) {
       if (progress_ != nullptr) progress_->Publish(ctx.head().last_commit());
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       head_ = ctx.head();
       token = storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
     } else {

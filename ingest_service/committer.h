@@ -20,10 +20,11 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "ingest_service/write_op.h"
 #include "storage/commit_progress.h"
 #include "storage/store.h"
@@ -37,7 +38,8 @@ struct CommitterOptions {
   // Largest group, in items (facts, entities, ...): bounds the size of one
   // write batch and the latency of the requests queued behind it.
   int max_group_items = 50000;
-  // Items that may wait in the queue; TrySubmit refuses more.
+  // Items that may wait in the queue; TrySubmit refuses more, and
+  // SubmitWhenRoom holds back what does not fit until there is room.
   int max_queued_items = 200000;
 };
 
@@ -51,6 +53,10 @@ struct CommitStats {
   int64_t facts_added = 0;     // new facts (fact count after - before)
   int64_t mentions_added = 0;  // likewise for mentions
   double seconds = 0;  // applying and writing
+  // The queue when the group was taken from it: items still waiting, and
+  // operations held back by SubmitWhenRoom.
+  int queued_items = 0;
+  int held_back = 0;
 };
 
 class Committer {
@@ -74,6 +80,15 @@ class Committer {
   // holds max_queued_items, so that callers can answer RESOURCE_EXHAUSTED.
   std::unique_ptr<WriteOp> TrySubmit(std::unique_ptr<WriteOp> op);
 
+  // Like Submit when the queue has room for `op`: returns true, and `queued`
+  // is not called. Otherwise returns false and keeps `op` aside: it enters
+  // the queue as soon as a group leaves room for it (ahead of any later
+  // submission, in the order held back), and `queued` is then called on the
+  // committer thread (or on the thread calling Shutdown, which queues
+  // everything held back). Streams use it to stop reading while the queue is
+  // full instead of growing it.
+  bool SubmitWhenRoom(std::unique_ptr<WriteOp> op, std::function<void()> queued);
+
   // Commits what is queued, then refuses new operations with UNAVAILABLE.
   void Shutdown();
 
@@ -90,15 +105,25 @@ class Committer {
             std::unique_ptr<storage::CommitProgressWriter> progress);
   void Run();
   void CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group);
+  bool HasRoomLocked(int weight) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves the operations held back by SubmitWhenRoom that now fit (all of
+  // them when stopping) into the queue; returns their `queued` callbacks.
+  std::vector<std::function<void()>> QueueHeldBackLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::Store* const store_;
   const CommitterOptions options_;
   // Used by the committer thread only.
   const std::unique_ptr<storage::CommitProgressWriter> progress_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);
   int queued_items_ ABSL_GUARDED_BY(mu_) = 0;
+  struct HeldBack {
+    std::unique_ptr<WriteOp> op;
+    std::function<void()> queued;
+  };
+  std::deque<HeldBack> held_back_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   storage::StoreHead head_ ABSL_GUARDED_BY(mu_);
   CommitObserver observer_ ABSL_GUARDED_BY(mu_);

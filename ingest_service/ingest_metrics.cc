@@ -41,7 +41,21 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                        .Name("factstore_last_commit")
                        .Help("Sequence number of the last commit.")
                        .Register(registry)
-                       .Add({})) {}
+                       .Add({})),
+      queued_items_(prometheus::BuildGauge()
+                        .Name("factstore_ingest_queued_items")
+                        .Help("Items waiting for the committer at the last "
+                              "commit (at most --max_queued_items plus one "
+                              "request).")
+                        .Register(registry)
+                        .Add({})),
+      held_back_(prometheus::BuildGauge()
+                     .Name("factstore_ingest_held_back_batches")
+                     .Help("Stream batches waiting for room in the "
+                           "committer's queue at the last commit (their "
+                           "streams stop reading meanwhile).")
+                     .Register(registry)
+                     .Add({})) {}
 
 void IngestMetrics::Observe(const CommitStats& stats) {
   commits_.Increment();
@@ -52,6 +66,8 @@ void IngestMetrics::Observe(const CommitStats& stats) {
   seconds_.Observe(stats.seconds);
   bytes_.Observe(static_cast<double>(stats.batch_bytes));
   last_commit_.Set(static_cast<double>(stats.commit));
+  queued_items_.Set(stats.queued_items);
+  held_back_.Set(stats.held_back);
 }
 
 }  // namespace factstore::ingest

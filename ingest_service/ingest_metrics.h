@@ -4,7 +4,9 @@
 //   factstore_mentions_committed_total,
 //   factstore_commit_items / factstore_commit_requests (group-commit sizes),
 //   factstore_commit_seconds (apply + write latency),
-//   factstore_commit_batch_bytes, factstore_last_commit.
+//   factstore_commit_batch_bytes, factstore_last_commit,
+//   factstore_ingest_queued_items / factstore_ingest_held_back_batches (the
+//   committer's queue at the last commit: saturation).
 #ifndef FACTSTORE_INGEST_SERVICE_INGEST_METRICS_H_
 #define FACTSTORE_INGEST_SERVICE_INGEST_METRICS_H_
 
@@ -32,6 +34,8 @@ class IngestMetrics {
   prometheus::Histogram& seconds_;
   prometheus::Histogram& bytes_;
   prometheus::Gauge& last_commit_;
+  prometheus::Gauge& queued_items_;
+  prometheus::Gauge& held_back_;
 };
 
 }  // namespace factstore::ingest

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "ingest_service/entity_ops.h"
 #include "ingest_service/fact_identity.h"
 #include "ingest_service/fact_ops.h"
@@ -50,7 +50,11 @@ absl::Status CheckRequestId(const std::string& request_id) {
 }
 
 // StreamIngestFacts: reads batches, submits each to the committer, and
-// writes one acknowledgement per batch, in order, once it is durable.
+// writes one acknowledgement per batch, in order, once it is durable. It
+// reads the next batch only while fewer than kStreamWindow batches await
+// their acknowledgement and the committer's queue has taken the last one
+// (when the queue is full the batch is held back, and reading stops until
+// there is room): HTTP/2 flow control then slows the client down.
 class StreamIngestReactor final
     : public grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
                                      v1::StreamIngestFactsResponse> {
@@ -63,48 +67,49 @@ class StreamIngestReactor final
       Finish(denied);
       return;
     }
+    reading_ = true;
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       // After a failed write the call is over; drop what arrives.
       if (finished_ || write_failed_) ok = false;
-    }
-    if (!ok) {
-      {
-        absl::MutexLock lock(&mu_);
+      if (!ok) {
+        reading_ = false;
         reads_done_ = true;
       }
+    }
+    if (!ok) {
       MaybeFinish();
       return;
     }
+    // reading_ stays true while MakeOp consumes request_, so that no other
+    // reaction starts the next read into it.
     int64_t index = next_index_++;
     std::unique_ptr<WriteOp> op = MakeOp(index);
-    bool read_more;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
+      reading_ = false;
       ++in_flight_;
-      read_more = in_flight_ < kStreamWindow;
-      read_paused_ = !read_more;
+      waiting_for_room_ = true;
     }
-    service_->committer()->Submit(std::move(op));
-    if (read_more) StartRead(&request_);
+    // OnQueued may run on the committer thread before this returns.
+    if (service_->committer()->SubmitWhenRoom(std::move(op),
+                                              [this] { OnQueued(); })) {
+      OnQueued();
+    }
   }
 
   void OnWriteDone(bool ok) override {
-    bool resume_reading = false;
+    bool read = false;
     const v1::StreamIngestFactsResponse* next = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       acks_.pop_front();
       --in_flight_;
       if (!ok) write_failed_ = true;
-      if (read_paused_ && !reads_done_ && !write_failed_) {
-        read_paused_ = false;
-        resume_reading = true;
-      }
       if (write_failed_) {
         in_flight_ -= static_cast<int>(acks_.size());
         acks_.clear();
@@ -114,15 +119,37 @@ class StreamIngestReactor final
       } else {
         writing_ = false;
       }
+      read = StartReadingLocked();
     }
     if (next != nullptr) StartWrite(next);
-    if (resume_reading) StartRead(&request_);
+    if (read) StartRead(&request_);
     MaybeFinish();
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // The batch last read is in the committer's queue.
+  void OnQueued() {
+    bool read;
+    {
+      MutexLock lock(&mu_);
+      waiting_for_room_ = false;
+      read = StartReadingLocked();
+    }
+    if (read) StartRead(&request_);
+  }
+
+  // Whether to read the next batch now; if so, marks the read started.
+  bool StartReadingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reading_ || waiting_for_room_ || reads_done_ || write_failed_ ||
+        finished_ || in_flight_ >= kStreamWindow) {
+      return false;
+    }
+    reading_ = true;
+    return true;
+  }
+
   std::unique_ptr<WriteOp> MakeOp(int64_t index) {
     v1::StreamIngestFactsRequest& batch = request_;
     IngestFactsOp::Options options;
@@ -171,7 +198,7 @@ class StreamIngestReactor final
   void Acknowledge(v1::StreamIngestFactsResponse ack) {
     const v1::StreamIngestFactsResponse* to_write = nullptr;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (write_failed_) {
         --in_flight_;
       } else {
@@ -192,7 +219,7 @@ class StreamIngestReactor final
   void MaybeFinish() {
     bool cancelled;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (finished_ || !(reads_done_ || write_failed_) || in_flight_ > 0 ||
           writing_) {
         return;
@@ -206,19 +233,22 @@ class StreamIngestReactor final
   }
 
   const IngestServiceImpl* service_;
-  // Only touched by reactions that gRPC serializes (OnReadDone); the next
-  // read starts after MakeOp has consumed it.
+  // Only touched by OnReadDone; the next read starts after MakeOp has
+  // consumed it.
   v1::StreamIngestFactsRequest request_;
   int64_t next_index_ = 0;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   // Acknowledgements waiting to be written; the front one is being written
   // when writing_. std::deque keeps elements in place while it grows.
   std::deque<v1::StreamIngestFactsResponse> acks_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  // A read is outstanding, or its batch is being prepared.
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  // The batch last read is held back until the committer's queue has room.
+  bool waiting_for_room_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -229,8 +259,7 @@ IngestServiceImpl::IngestServiceImpl(const storage::Store* store,
                                      Committer* committer,
                                      PredicateRegistry* registry,
                                      server::Authorizer* authorizer)
-    : store_(store),
-      committer_(committer),
+    : committer_(committer),
       registry_(registry),
       authorizer_(authorizer),
       resolver_(store),

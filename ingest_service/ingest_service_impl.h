@@ -3,8 +3,10 @@
 // Each RPC validates and normalizes its input on the calling thread, then
 // hands a WriteOp to the Committer and finishes when the commit is durable.
 // StreamIngestFacts keeps up to kStreamWindow batches in flight per stream:
-// it stops reading when the window is full, so a fast client is slowed down
-// by HTTP/2 flow control instead of making the server buffer.
+// it stops reading when the window is full, and while the committer's queue
+// is full (max_queued_items), so a fast client is slowed down by HTTP/2 flow
+// control instead of making the server buffer. Unary writes that find the
+// queue full are refused with RESOURCE_EXHAUSTED.
 #ifndef FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
 #define FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
 
@@ -66,7 +68,6 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
   // OK, or why the caller may not write.
   grpc::Status Authorize(grpc::CallbackServerContext* context) const;
 
-  const storage::Store* store_;
   Committer* committer_;
   PredicateRegistry* registry_;
   server::Authorizer* authorizer_;

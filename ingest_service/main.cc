@@ -29,8 +29,9 @@ ABSL_FLAG(int, block_cache_mb, 128, "RocksDB block cache size, MiB.");
 ABSL_FLAG(int, max_group_items, 50000,
           "Largest group commit, in facts, entities or predicates.");
 ABSL_FLAG(int, max_queued_items, 200000,
-          "Items that may wait for the committer before unary writes are "
-          "refused with RESOURCE_EXHAUSTED.");
+          "Items that may wait for the committer. Beyond, unary writes are "
+          "refused with RESOURCE_EXHAUSTED and streams stop reading until "
+          "there is room.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, time given to calls in flight before they are "
           "cancelled.");

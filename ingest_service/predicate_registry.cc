@@ -24,14 +24,14 @@ absl::StatusOr<std::unique_ptr<PredicateRegistry>> PredicateRegistry::Load(
 
 std::shared_ptr<const v1::Predicate> PredicateRegistry::Find(
     absl::string_view name) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 
 void PredicateRegistry::Update(const v1::Predicate& predicate) {
   auto copy = std::make_shared<const v1::Predicate>(predicate);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   by_name_[predicate.name()] = std::move(copy);
 }
 

@@ -14,7 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "factstore/v1/types.pb.h"
 #include "storage/store.h"
 
@@ -35,7 +35,7 @@ class PredicateRegistry {
  private:
   PredicateRegistry() = default;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const v1::Predicate>>
       by_name_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "unicode/normalizer2.h"
 #include "unicode/translit.h"
 #include "unicode/uchar.h"
@@ -72,7 +72,7 @@ class FoldTransform {
   }
 
   std::unique_ptr<icu::Transliterator> Clone() {
-    absl::MutexLock lock(&mutex_);
+    MutexLock lock(&mutex_);
     std::unique_ptr<icu::Transliterator> copy(prototype_->clone());
     if (copy == nullptr) Die("cannot clone the folding transliterator",
                              U_MEMORY_ALLOCATION_ERROR);
@@ -81,7 +81,7 @@ class FoldTransform {
 
   // Cloning only reads the prototype, but ICU does not promise that reads
   // from several threads are safe either; clones are made once per thread.
-  absl::Mutex mutex_;
+  Mutex mutex_;
   std::unique_ptr<icu::Transliterator> prototype_ ABSL_PT_GUARDED_BY(mutex_);
 };
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/clock.h"
 #include "server/status_conversion.h"
 #include "storage/commit_token.h"
@@ -64,7 +64,7 @@ class WatchReactor final
 
   void OnWriteDone(bool ok) override {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) {
         FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
@@ -76,7 +76,7 @@ class WatchReactor final
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!writing_) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     } else {
@@ -150,7 +150,7 @@ class WatchReactor final
   // write in flight. Called by the follower after each catch-up and after
   // each write.
   void Pump() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (finished_ || writing_) return;
     if (cancelled_) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
@@ -238,7 +238,7 @@ class WatchReactor final
   const storage::Store* store_ = nullptr;
   int listener_ = -1;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   uint64_t next_commit_ ABSL_GUARDED_BY(mu_) = 0;
   uint32_t next_offset_ ABSL_GUARDED_BY(mu_) = 0;
   v1::WatchFactsResponse response_ ABSL_GUARDED_BY(mu_);

@@ -25,7 +25,7 @@ QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
     : follower_(follower), max_wait_(max_wait), authorizer_(authorizer) {}
 
 const StoreQueries* QueryServiceImpl::queries() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (queries_ == nullptr) {
     const storage::Store* store = follower_->store();
     if (store == nullptr || !follower_->view().ready) return nullptr;

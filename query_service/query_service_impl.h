@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "factstore/v1/query_service.grpc.pb.h"
 #include "query_service/read_target.h"
@@ -86,7 +86,7 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // Runs the reads that had to wait for a commit: the follower releases
   // them on its own thread, which must get back to catching up.
   server::Executor waited_reads_{2};
-  absl::Mutex mu_;
+  Mutex mu_;
   std::unique_ptr<StoreQueries> queries_ ABSL_GUARDED_BY(mu_);
 };
 

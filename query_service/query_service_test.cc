@@ -13,7 +13,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -107,11 +107,11 @@ class WatchClient {
     thread_ = std::thread([this] {
       v1::WatchFactsResponse response;
       while (reader_->Read(&response)) {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         responses_.push_back(response);
       }
       grpc::Status status = reader_->Finish();
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       status_ = status;
       done_ = true;
     });
@@ -131,7 +131,7 @@ class WatchClient {
     absl::Time deadline = absl::Now() + timeout;
     while (true) {
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         if (done(responses_)) return true;
         if (done_ || absl::Now() > deadline) return false;
       }
@@ -153,13 +153,13 @@ class WatchClient {
   // Waits for the stream to end and returns its status.
   grpc::Status WaitForEnd(absl::Duration timeout = absl::Seconds(10)) {
     WaitUntil([](const auto&) { return false; }, timeout);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return done_ ? status_
                  : grpc::Status(grpc::StatusCode::UNKNOWN, "still running");
   }
 
   std::vector<v1::WatchFactsResponse> Responses() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return responses_;
   }
   std::vector<v1::ChangeEvent> Events() {
@@ -179,7 +179,7 @@ class WatchClient {
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<v1::WatchFactsResponse>> reader_;
   std::thread thread_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<v1::WatchFactsResponse> responses_;
   grpc::Status status_;
   bool done_ = false;

@@ -44,17 +44,17 @@ StoreFollower::~StoreFollower() {
 }
 
 const storage::Store* StoreFollower::store() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return store_.get();
 }
 
 FollowerView StoreFollower::view() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return view_;
 }
 
 bool StoreFollower::stopped() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return stopping_;
 }
 
@@ -62,7 +62,7 @@ void StoreFollower::WaitForCommit(uint64_t commit, absl::Time deadline,
                                   WaitCallback done) {
   absl::Status immediate;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (view_.ready && view_.commit >= commit) {
       immediate = absl::OkStatus();
     } else if (stopping_ || absl::Now() >= release_waiters_at_) {
@@ -77,43 +77,43 @@ void StoreFollower::WaitForCommit(uint64_t commit, absl::Time deadline,
 }
 
 int StoreFollower::AddListener(std::function<void()> listener) {
-  absl::MutexLock lock(&listeners_mu_);
+  MutexLock lock(&listeners_mu_);
   int handle = next_listener_++;
   listeners_[handle] = std::move(listener);
   return handle;
 }
 
 void StoreFollower::RemoveListener(int handle) {
-  absl::MutexLock lock(&listeners_mu_);
+  MutexLock lock(&listeners_mu_);
   listeners_.erase(handle);
 }
 
 void StoreFollower::EndFeeds() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   feeds_ended_ = true;
   catch_up_now_ = true;
 }
 
 bool StoreFollower::feeds_ended() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return feeds_ended_ || stopping_;
 }
 
 void StoreFollower::ReleaseWaitersAt(absl::Time time) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   release_waiters_at_ = std::min(release_waiters_at_, time);
   catch_up_now_ = true;
 }
 
 void StoreFollower::Stop() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   stopping_ = true;
 }
 
 bool StoreFollower::Round() {
   storage::Store* store;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     store = store_.get();
   }
   if (store == nullptr) {
@@ -127,7 +127,7 @@ bool StoreFollower::Round() {
     server::Log(server::LogLevel::kInfo, "following store",
                 {{"data_dir", options_.data_dir},
                  {"secondary_dir", secondary_dir_}});
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     store_ = *std::move(opened);
     store = store_.get();
   }
@@ -139,7 +139,7 @@ bool StoreFollower::Round() {
   // follows flushes and compactions.
   absl::StatusOr<uint64_t> primary = storage::ReadCommitProgress(options_.data_dir);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (view_.ready && primary.ok() && *primary == view_.commit &&
         started - last_catch_up_ < kForcedCatchUpInterval) {
       view_.caught_up_at = started;
@@ -155,7 +155,7 @@ bool StoreFollower::Round() {
                 {{"error", head.status().ToString()}});
     return true;
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   view_.commit = head->last_commit();
   view_.head = *std::move(head);
   view_.caught_up_at = started;
@@ -172,7 +172,7 @@ void StoreFollower::Run() {
     std::vector<std::pair<WaitCallback, absl::Status>> ready;
     bool stopping;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       stopping = stopping_;
       absl::Time now = absl::Now();
       for (auto it = waiters_.begin(); it != waiters_.end();) {
@@ -202,11 +202,11 @@ void StoreFollower::Run() {
     }
     for (auto& [done, status] : ready) done(status);
     {
-      absl::MutexLock lock(&listeners_mu_);
+      MutexLock lock(&listeners_mu_);
       for (auto& [handle, listener] : listeners_) listener();
     }
     if (stopping) return;
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absl::Duration wait =
         opened ? options_.catch_up_interval : options_.open_retry_interval;
     if (!waiters_.empty()) {
@@ -216,11 +216,9 @@ void StoreFollower::Run() {
       wait = std::min(wait, std::max(wake - absl::Now(), absl::ZeroDuration()));
     }
     mu_.AwaitWithTimeout(
-        absl::Condition(
-            +[](StoreFollower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {
-              return f->catch_up_now_ || f->stopping_;
-            },
-            this),
+        [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return catch_up_now_ || stopping_;
+        },
         wait);
     catch_up_now_ = false;
   }

@@ -23,7 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
@@ -108,7 +108,7 @@ class StoreFollower {
   const FollowerOptions options_;
   std::string secondary_dir_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::unique_ptr<storage::Store> store_ ABSL_GUARDED_BY(mu_);
   FollowerView view_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -126,7 +126,7 @@ class StoreFollower {
   std::list<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
 
   // Listeners are called without mu_ held, under listeners_mu_.
-  absl::Mutex listeners_mu_;
+  Mutex listeners_mu_;
   std::map<int, std::function<void()>> listeners_
       ABSL_GUARDED_BY(listeners_mu_);
   int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;

@@ -72,7 +72,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
   std::unique_ptr<Authorizer> authorizer(new Authorizer());
   authorizer->allowed_identities_ = options.allowed_identities;
   authorizer->token_file_ = options.token_file;
-  absl::MutexLock lock(&authorizer->mu_);
+  MutexLock lock(&authorizer->mu_);
   if (!options.token_file.empty()) {
     auto token = ReadToken(options.token_file, &authorizer->file_mtime_ns_);
     if (!token.ok()) return token.status();
@@ -91,7 +91,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
 }
 
 std::string Authorizer::CurrentToken() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!token_file_.empty() && absl::Now() - file_checked_ > absl::Seconds(1)) {
     file_checked_ = absl::Now();
     struct stat info;

@@ -23,7 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 
@@ -69,7 +69,7 @@ class Authorizer {
   bool has_credentials_ = false;  // a token or an identity allow-list
   std::string token_file_;
   std::vector<std::string> allowed_identities_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time file_checked_ ABSL_GUARDED_BY(mu_);
   int64_t file_mtime_ns_ ABSL_GUARDED_BY(mu_) = 0;

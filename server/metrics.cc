@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
 #include "prometheus/counter.h"
@@ -103,13 +103,13 @@ class RpcMetrics {
     std::string type;
     prometheus::Counter* started;
     prometheus::Histogram* handling;
-    absl::Mutex mu;
+    Mutex mu;
     absl::flat_hash_map<int, prometheus::Counter*> handled ABSL_GUARDED_BY(mu);
   };
 
   Method* ForMethod(const char* full_method,
                     grpc::experimental::ServerRpcInfo::Type type) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = methods_.find(full_method);
     if (it != methods_.end()) return it->second.get();
     // "/factstore.v1.QueryService/GetFact"
@@ -133,7 +133,7 @@ class RpcMetrics {
   }
 
   prometheus::Counter& Handled(Method& method, grpc::StatusCode code) {
-    absl::MutexLock lock(&method.mu);
+    MutexLock lock(&method.mu);
     auto it = method.handled.find(code);
     if (it != method.handled.end()) return *it->second;
     prometheus::Counter* counter = &handled_.Add({{"grpc_service", method.service},
@@ -148,7 +148,7 @@ class RpcMetrics {
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_;
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_
       ABSL_GUARDED_BY(mu_);
 };

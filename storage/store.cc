@@ -154,7 +154,19 @@ absl::Status Store::OpenDb(const StoreOptions& options,
   db_options.create_missing_column_families = primary_;
   db_options.max_background_jobs = options.background_jobs;
   db_options.bytes_per_sync = 1 << 20;
-  if (primary_) db_options.max_total_wal_size = options.max_wal_bytes;
+  if (primary_) {
+    db_options.max_total_wal_size = options.max_wal_bytes;
+    // At open, keep what recovery replays from the WAL in memtables (and the
+    // WAL files) instead of flushing it to new table files. After such a
+    // flush, a secondary that had not yet read the end of the WAL when the
+    // primary stopped sees neither the recovered commits (until the next
+    // write) nor, for the keys they overwrote, anything newer than its own
+    // memtables, which RocksDB 7.8 reads before table files: the query
+    // service would serve a stale store until restarted. Without the flush
+    // it reads the rest of the old WAL, then the new one.
+    // tests/crash_test.py (SecondaryBehindTest) checks this.
+    db_options.avoid_flush_during_recovery = true;
+  }
   if (options.collect_statistics) {
     statistics_ = rocksdb::CreateDBStatistics();
     statistics_->set_stats_level(rocksdb::StatsLevel::kExceptTimeForMutex);

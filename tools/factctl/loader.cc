@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/factctl/load_record.pb.h"
@@ -100,7 +100,7 @@ class Loader {
   }
 
   void Reject(const Origin& origin, const std::string& why) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     ++summary_.rejected;
     if (options_.progress != nullptr) *options_.progress << "\r\033[K";
     errors_ << Where(origin) << ": " << why << "\n";
@@ -206,7 +206,7 @@ class Loader {
       facts_.set_missing_entities(v1::MISSING_ENTITY_POLICY_CREATE);
     }
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       pending_origins_.push_back(std::move(origins_));
     }
     origins_.clear();
@@ -221,7 +221,7 @@ class Loader {
     while (stream_->Read(&ack)) {
       std::vector<Origin> origins;
       {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         origins = std::move(pending_origins_.front());
         pending_origins_.pop_front();
       }
@@ -236,7 +236,7 @@ class Loader {
           Reject(origins[i], WithoutItemPrefix(result.error().message()));
         }
       }
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (!ack.has_batch_error()) summary_.facts += ack.accepted_count();
       summary_.commit_token = ack.commit_token();
       DrawProgressLocked(false);
@@ -251,7 +251,7 @@ class Loader {
     stream_.reset();
     stream_context_.reset();
     if (!status.ok()) return CallFailed("StreamIngestFacts", status);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!pending_origins_.empty()) {
       return absl::DataLossError(
           "the ingest service closed the stream without acknowledging every "
@@ -267,7 +267,7 @@ class Loader {
   }
 
   void DrawProgress(bool final) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     DrawProgressLocked(final);
   }
 
@@ -301,7 +301,7 @@ class Loader {
       stream_;
   std::thread reader_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<std::vector<Origin>> pending_origins_ ABSL_GUARDED_BY(mu_);
   LoadSummary summary_;  // counters guarded by mu_ while a stream is open
 };

@@ -1,0 +1,87 @@
+// Mutex and MutexLock: a mutual-exclusion lock with Abseil's thread-safety
+// annotations and absl::Mutex-style Await, built on std::mutex.
+//
+//   Mutex mu_;
+//   std::deque<Work> queue_ ABSL_GUARDED_BY(mu_);
+//   ...
+//   MutexLock lock(&mu_);
+//   mu_.Await([this] { return !queue_.empty(); });
+//
+// Why not absl::Mutex: factstore links Debian's Abseil, which is not built
+// with ThreadSanitizer's annotations, so TSan cannot see the ordering an
+// absl::Mutex provides and reports races that are not there. std::mutex is
+// pthreads underneath, which TSan understands. Every factstore lock is one
+// of these (docs/build.md, "Sanitizers").
+//
+// Thread-safe, of course; not recursive.
+#ifndef FACTSTORE_COMMON_MUTEX_H_
+#define FACTSTORE_COMMON_MUTEX_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/time/time.h"
+
+namespace factstore {
+
+class ABSL_LOCKABLE Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
+
+  // Releases the lock and wakes the threads in Await, which re-check their
+  // conditions (as absl::Mutex does when it is released).
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    mu_.unlock();
+    changed_.notify_all();
+  }
+
+  // Blocks until `condition()` is true. The condition is evaluated with the
+  // lock held, each time another thread releases it.
+  // REQUIRES: the lock is held.
+  template <typename Condition>
+  void Await(Condition condition) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    changed_.wait(held, condition);
+    held.release();
+  }
+
+  // Like Await, but gives up after `timeout`; returns the condition's value.
+  // REQUIRES: the lock is held.
+  template <typename Condition>
+  bool AwaitWithTimeout(Condition condition, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    bool met = changed_.wait_for(held, absl::ToChronoNanoseconds(timeout),
+                                 condition);
+    held.release();
+    return met;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+};
+
+// Holds a Mutex for its scope.
+class ABSL_SCOPED_LOCKABLE MutexLock {
+ public:
+  explicit MutexLock(Mutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) : mu_(mu) {
+    mu_->Lock();
+  }
+  ~MutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex* const mu_;
+};
+
+}  // namespace factstore
+
+#endif  // FACTSTORE_COMMON_MUTEX_H_
