@@ -150,6 +150,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenSecondary(
 absl::Status Store::OpenDb(const StoreOptions& options,
                            const std::string& secondary_path) {
   rocksdb::DBOptions db_options;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.create_if_missing = primary_;
   db_options.create_missing_column_families = primary_;
   db_options.max_background_jobs = options.background_jobs;

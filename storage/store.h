@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/statistics.h"
 #include "storage/column_families.h"
@@ -59,6 +60,10 @@ struct StoreOptions {
   size_t max_wal_bytes = 128 << 20;
   // Collect RocksDB statistics (block cache hits, ...) for metrics.
   bool collect_statistics = true;
+  // Tests only: the Env RocksDB does its file I/O through, e.g. one that
+  // simulates a power cut (storage/power_cut_file_system.h). Not owned; must
+  // outlive the store. Null means RocksDB's default Env.
+  rocksdb::Env* env = nullptr;
 };
 
 // An iterator over the keys of one column family in [lower, upper).
