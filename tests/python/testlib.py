@@ -166,7 +166,19 @@ class ServerProcess:
         self.process.send_signal(number)
 
     def wait(self, timeout=30):
-        return self.process.wait(timeout)
+        return self._reported(self.process.wait(timeout))
+
+    def _reported(self, code):
+        """Returns `code`; when the server failed, first prints what it said
+        that was not a JSON log line (a sanitizer's report, a crash)."""
+        if code not in (0, None, -signal.SIGKILL):
+            if self._reader:
+                self._reader.join(timeout=5)
+            other = [line for line in self.log_lines if not line.startswith("{")]
+            if other:
+                print(f"{os.path.basename(self.binary)} exited with {code}:\n"
+                      + "\n".join(other[-200:]), file=sys.stderr)
+        return code
 
     def kill(self):
         if self.process and self.process.poll() is None:
@@ -177,7 +189,7 @@ class ServerProcess:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                return self.process.wait(timeout)
+                return self._reported(self.process.wait(timeout))
             except subprocess.TimeoutExpired:
                 self.kill()
                 raise
