@@ -325,14 +325,14 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
       }
     }
   }
-  if (outcome != v1::OUTCOME_UNCHANGED) {
-    ctx.facts().Put(fact.id(), record);
-  }
   result->set_outcome(outcome);
   result->set_fact_id(fact.id());
   if (!options_.compact_results) {
     storage::FactAsOf(record, ctx.commit(), ctx.store_id(),
                       result->mutable_fact());
+  }
+  if (outcome != v1::OUTCOME_UNCHANGED) {
+    ctx.facts().Put(fact.id(), std::move(record));
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "storage/commit_batch.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "absl/container/flat_hash_set.h"
 #include "common/iso_date.h"
@@ -70,12 +71,44 @@ CommitBatch::CommitBatch(const Store& store) : store_(store) {}
 
 void CommitBatch::Put(ColumnFamily cf, absl::string_view key,
                       absl::string_view value) {
-  batch_.Put(store_.handle(cf), rocksdb::Slice(key.data(), key.size()),
-             rocksdb::Slice(value.data(), value.size()));
+  assert(!sealed_);
+  operations_.push_back(
+      {cf, false, data_.size(), key.size(), data_.size() + key.size(), value.size()});
+  data_.append(key.data(), key.size());
+  data_.append(value.data(), value.size());
 }
 
 void CommitBatch::Delete(ColumnFamily cf, absl::string_view key) {
-  batch_.Delete(store_.handle(cf), rocksdb::Slice(key.data(), key.size()));
+  assert(!sealed_);
+  operations_.push_back({cf, true, data_.size(), key.size(), 0, 0});
+  data_.append(key.data(), key.size());
+}
+
+rocksdb::WriteBatch* CommitBatch::Seal() {
+  if (sealed_) return &batch_;
+  sealed_ = true;
+  auto key_of = [this](const Operation& op) {
+    return absl::string_view(data_.data() + op.key_offset, op.key_size);
+  };
+  std::vector<const Operation*> order;
+  order.reserve(operations_.size());
+  for (const Operation& op : operations_) order.push_back(&op);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const Operation* a, const Operation* b) {
+                     if (a->family != b->family) return a->family < b->family;
+                     return key_of(*a) < key_of(*b);
+                   });
+  for (const Operation* op : order) {
+    absl::string_view key = key_of(*op);
+    rocksdb::Slice key_slice(key.data(), key.size());
+    if (op->is_delete) {
+      batch_.Delete(store_.handle(op->family), key_slice);
+    } else {
+      batch_.Put(store_.handle(op->family), key_slice,
+                 rocksdb::Slice(data_.data() + op->value_offset, op->value_size));
+    }
+  }
+  return &batch_;
 }
 
 void CommitBatch::PutEntity(const EntityRecord& now) {

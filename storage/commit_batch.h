@@ -12,6 +12,12 @@
 //   batch.PutHead(head);
 //   FS_RETURN_IF_ERROR(store.Write(batch, sync));
 //
+// The operations are kept aside and handed to RocksDB sorted by column family
+// and key (Seal), so that RocksDB inserts each family's keys into its
+// memtable in ascending order: its skip list then starts each search where
+// the previous insert ended instead of from the top. Operations on the same
+// key keep their order, so the last one wins as it would unsorted.
+//
 // Not thread-safe; one batch belongs to one committer.
 #ifndef FACTSTORE_STORAGE_COMMIT_BATCH_H_
 #define FACTSTORE_STORAGE_COMMIT_BATCH_H_
@@ -72,17 +78,33 @@ class CommitBatch {
   void PutHead(const StoreHead& head);
 
   // Number of RocksDB operations in the batch.
-  int operation_count() const { return batch_.Count(); }
-  // Bytes in the batch.
-  size_t byte_size() const { return batch_.GetDataSize(); }
-  rocksdb::WriteBatch* rep() { return &batch_; }
+  int operation_count() const { return static_cast<int>(operations_.size()); }
+  // Bytes of keys and values in the batch.
+  size_t byte_size() const { return data_.size(); }
+
+  // The RocksDB write batch of every operation so far, sorted by column
+  // family and key. Nothing may be added afterwards.
+  rocksdb::WriteBatch* Seal();
 
  private:
+  struct Operation {
+    ColumnFamily family;
+    bool is_delete;
+    // Offsets into data_ (which grows, so no pointers).
+    size_t key_offset;
+    size_t key_size;
+    size_t value_offset;
+    size_t value_size;
+  };
+
   void Put(ColumnFamily cf, absl::string_view key, absl::string_view value);
   void Delete(ColumnFamily cf, absl::string_view key);
 
   const Store& store_;
+  std::vector<Operation> operations_;
+  std::string data_;  // the keys and values of operations_, back to back
   rocksdb::WriteBatch batch_;
+  bool sealed_ = false;
   std::string scratch_;
 };
 

@@ -368,7 +368,7 @@ absl::Status Store::Write(CommitBatch& batch, bool sync) {
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocksStatus(db_->Write(write_options, batch.rep()), "write");
+  return FromRocksStatus(db_->Write(write_options, batch.Seal()), "write");
 }
 
 }  // namespace factstore::storage

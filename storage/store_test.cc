@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rocksdb/write_batch.h"
 #include "storage/commit_batch.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
@@ -168,6 +169,80 @@ TEST(StoreTest, ReplacingAFactMovesItsIndexEntries) {
         ColumnFamily::kValidTimeIndex}) {
     EXPECT_TRUE(ScanKeys(**store, cf, "").empty()) << ColumnFamilyName(cf);
   }
+}
+
+// Collects what a sealed batch hands to RocksDB, in order.
+class BatchRecorder : public rocksdb::WriteBatch::Handler {
+ public:
+  struct Entry {
+    uint32_t family;
+    std::string key;
+    bool is_delete;
+  };
+  rocksdb::Status PutCF(uint32_t family, const rocksdb::Slice& key,
+                        const rocksdb::Slice&) override {
+    entries.push_back({family, key.ToString(), false});
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t family, const rocksdb::Slice& key) override {
+    entries.push_back({family, key.ToString(), true});
+    return rocksdb::Status::OK();
+  }
+  std::vector<Entry> entries;
+};
+
+TEST(StoreTest, SealedBatchesAreSortedByFamilyAndKey) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  CommitBatch batch(**store);
+  for (const char* id : {"f_9", "f_2", "f_7", "f_1", "f_5"}) {
+    ASSERT_TRUE(batch.PutFact(nullptr, MakeFact(id, std::string("place:") + id,
+                                                "37", 1))
+                    .ok());
+  }
+  StoreHead head;
+  head.set_last_commit(1);
+  batch.PutHead(head);
+  const int operations = batch.operation_count();
+  BatchRecorder recorder;
+  ASSERT_TRUE(batch.Seal()->Iterate(&recorder).ok());
+  ASSERT_EQ(static_cast<int>(recorder.entries.size()), operations);
+  for (size_t i = 1; i < recorder.entries.size(); ++i) {
+    const auto& a = recorder.entries[i - 1];
+    const auto& b = recorder.entries[i];
+    if (a.family == b.family) {
+      EXPECT_LT(a.key, b.key) << "entry " << i;
+    }
+  }
+}
+
+TEST(StoreTest, OperationsOnOneKeyKeepTheirOrderInABatch) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord gone = MakeFact("f_gone", "place:da-nang", "37", 1);
+  FactRecord kept = MakeFact("f_kept", "place:seoul", "38", 1);
+  CommitFacts(**store, 1, {kept});
+
+  CommitBatch batch(**store);
+  ASSERT_TRUE(batch.PutFact(nullptr, gone).ok());  // put, then deleted
+  ASSERT_TRUE(batch.DeleteFact(gone).ok());
+  ASSERT_TRUE(batch.DeleteFact(kept).ok());  // deleted, then put back
+  ASSERT_TRUE(batch.PutFact(nullptr, kept).ok());
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kSubjectIndex,
+                       SubjectPrefix("place:da-nang"))
+                  .empty());
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex,
+                     SubjectPrefix("place:seoul"))
+                .size(),
+            1u);
+  auto read = (*store)->ReadFact("f_kept");
+  EXPECT_TRUE(read.ok()) << read.status();
+  auto missing = (*store)->ReadFact("f_gone");
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
 }
 
 TEST(StoreTest, IdsWithSeparatorsStayApart) {
