@@ -1367,6 +1367,10 @@ int RunBaselineStream() {
 }  // namespace factstore::bench
 
 int main(int argc, char** argv) {
+  // Debian's Abseil leaves its mutex deadlock detector on, a global lock on
+  // every gRPC mutex acquisition; the servers turn it off too
+  // (server/grpc_server.h).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "factstore load generator: one scenario, one JSON object (bench/README.md).");
   absl::ParseCommandLine(argc, argv);

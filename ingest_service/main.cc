@@ -56,6 +56,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   factstore::server::BlockShutdownSignals();
+  factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore ingest service: validates, normalizes and commits facts.");
   std::vector<std::string> flags = {"listen",         "data_dir",

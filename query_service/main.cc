@@ -60,6 +60,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   factstore::server::BlockShutdownSignals();
+  factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore query service: typed reads over the store.");
   std::vector<std::string> flags = {

@@ -116,6 +116,14 @@ class GrpcServer {
 // thread inherits the mask.
 void BlockShutdownSignals();
 
+// Turns off Abseil's mutex deadlock detector. Debian builds Abseil without
+// NDEBUG, which leaves it on: every absl::Mutex acquisition (gRPC makes
+// several per call) then updates one process-wide lock-order graph under a
+// global lock, which costs CPU on every RPC and serializes the threads.
+// factstore's own locks are factstore::Mutex, checked by the TSan suite.
+// REQUIRES: called in main() before any other thread starts.
+void DisableMutexDeadlockDetection();
+
 // Waits for SIGINT or SIGTERM and returns its number.
 int WaitForShutdownSignal();
 
