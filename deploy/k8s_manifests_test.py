@@ -62,7 +62,7 @@ BUILD_PACKAGES = [
     "g++", "pkg-config", "protobuf-compiler", "protobuf-compiler-grpc",
     "libprotobuf-dev", "libgrpc++-dev", "grpc-proto", "libabsl-dev",
     "librocksdb-dev", "libgtest-dev", "libgmock-dev", "libicu-dev",
-    "prometheus-cpp-dev", "libssl-dev",
+    "prometheus-cpp-dev", "libssl-dev", "libgoogle-perftools-dev",
 ]
 BUILD_TARGETS = ["//ingest_service:ingest_server", "//query_service:query_server",
                  "//tools/factctl:factctl"]
@@ -70,7 +70,7 @@ BUILD_TARGETS = ["//ingest_service:ingest_server", "//query_service:query_server
 RUNTIME_PACKAGE_PATTERNS = [
     r"libgrpc\+\+1\.\d+", r"libprotobuf\d+", r"libabsl\d+", r"librocksdb\d+\.\d+",
     r"libicu\d+", r"libprometheus-cpp-core[\d.]+", r"libprometheus-cpp-pull[\d.]+",
-    r"libssl3", r"ca-certificates",
+    r"libssl3", r"libtcmalloc-minimal\d+", r"ca-certificates",
 ]
 # Memory a container needs beyond its RocksDB block cache (memtables,
 # request buffers, the binary itself).
