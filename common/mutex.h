@@ -34,11 +34,13 @@ class ABSL_LOCKABLE Mutex {
 
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { mu_.lock(); }
 
-  // Releases the lock and wakes the threads in Await, which re-check their
-  // conditions (as absl::Mutex does when it is released).
+  // Wakes the threads in Await, which re-check their conditions once they
+  // get the lock (as with absl::Mutex, on every release), then releases it.
+  // Nothing touches the Mutex after the release, so another thread may
+  // destroy it (and the object holding it) as soon as it gets the lock.
   void Unlock() ABSL_UNLOCK_FUNCTION() {
+    if (waiters_ > 0) changed_.notify_all();
     mu_.unlock();
-    changed_.notify_all();
   }
 
   // Blocks until `condition()` is true. The condition is evaluated with the
@@ -47,7 +49,9 @@ class ABSL_LOCKABLE Mutex {
   template <typename Condition>
   void Await(Condition condition) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    ++waiters_;
     changed_.wait(held, condition);
+    --waiters_;
     held.release();
   }
 
@@ -57,8 +61,10 @@ class ABSL_LOCKABLE Mutex {
   bool AwaitWithTimeout(Condition condition, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    ++waiters_;
     bool met = changed_.wait_for(held, absl::ToChronoNanoseconds(timeout),
                                  condition);
+    --waiters_;
     held.release();
     return met;
   }
@@ -66,6 +72,7 @@ class ABSL_LOCKABLE Mutex {
  private:
   std::mutex mu_;
   std::condition_variable changed_;
+  int waiters_ = 0;  // threads in Await; guarded by mu_
 };
 
 // Holds a Mutex for its scope.

@@ -33,18 +33,35 @@ Committer::Committer(storage::Store* store, CommitterOptions options,
 Committer::~Committer() {
   Shutdown();
   if (thread_.joinable()) thread_.join();
+  // Only if the thread never ran: nothing may be left unanswered.
+  std::deque<std::unique_ptr<WriteOp>> left;
+  {
+    MutexLock lock(&mu_);
+    left.swap(queue_);
+    for (HeldBack& held : held_back_) left.push_back(std::move(held.op));
+    held_back_.clear();
+  }
+  for (auto& op : left) RefuseStopping(*op);
 }
 
 void Committer::Submit(std::unique_ptr<WriteOp> op) {
   {
     MutexLock lock(&mu_);
     if (!stopping_) {
-      queued_items_ += op->weight();
-      queue_.push_back(std::move(op));
+      PushLocked(std::move(op));
       return;
     }
   }
-  op->Done(absl::UnavailableError("the ingest service is shutting down"), "");
+  RefuseStopping(*op);
+}
+
+void Committer::PushLocked(std::unique_ptr<WriteOp> op) {
+  queued_items_ += op->weight();
+  queue_.push_back(std::move(op));
+}
+
+void Committer::RefuseStopping(WriteOp& op) {
+  op.Done(absl::UnavailableError("the ingest service is shutting down"), "");
 }
 
 bool Committer::HasRoomLocked(int weight) const {
@@ -55,12 +72,18 @@ bool Committer::HasRoomLocked(int weight) const {
           queued_items_ + weight <= options_.max_queued_items);
 }
 
+// The room check and the push happen under one lock, so that concurrent
+// callers cannot together overshoot max_queued_items.
 std::unique_ptr<WriteOp> Committer::TrySubmit(std::unique_ptr<WriteOp> op) {
   {
     MutexLock lock(&mu_);
-    if (!stopping_ && !HasRoomLocked(op->weight())) return op;
+    if (!stopping_) {
+      if (!HasRoomLocked(op->weight())) return op;
+      PushLocked(std::move(op));
+      return nullptr;
+    }
   }
-  Submit(std::move(op));
+  RefuseStopping(*op);
   return nullptr;
 }
 
@@ -68,12 +91,16 @@ bool Committer::SubmitWhenRoom(std::unique_ptr<WriteOp> op,
                                std::function<void()> queued) {
   {
     MutexLock lock(&mu_);
-    if (!stopping_ && !HasRoomLocked(op->weight())) {
-      held_back_.push_back({std::move(op), std::move(queued)});
-      return false;
+    if (!stopping_) {
+      if (!HasRoomLocked(op->weight())) {
+        held_back_.push_back({std::move(op), std::move(queued)});
+        return false;
+      }
+      PushLocked(std::move(op));
+      return true;
     }
   }
-  Submit(std::move(op));
+  RefuseStopping(*op);
   return true;
 }
 
@@ -95,14 +122,11 @@ std::vector<std::function<void()>> Committer::QueueHeldBackLocked() {
 }
 
 void Committer::Shutdown() {
-  std::vector<std::function<void()>> queued;
-  {
-    MutexLock lock(&mu_);
-    stopping_ = true;
-    // What was held back was accepted: it is committed with the rest.
-    queued = QueueHeldBackLocked();
-  }
-  for (auto& callback : queued) callback();
+  // What was held back was accepted: the committer thread queues it and
+  // commits it with the rest, calling its `queued` callbacks before it
+  // commits, as always (calling them here could race with that commit).
+  MutexLock lock(&mu_);
+  stopping_ = true;
 }
 
 storage::StoreHead Committer::head() const {
@@ -124,6 +148,8 @@ void Committer::Run() {
       mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !queue_.empty() || stopping_;
       });
+      // When stopping, this queues everything held back.
+      queued = QueueHeldBackLocked();
       if (queue_.empty()) return;  // stopping and drained
       int items = 0;
       while (!queue_.empty()) {
@@ -140,7 +166,9 @@ void Committer::Run() {
         queue_.pop_front();
         if (alone) break;
       }
-      queued = QueueHeldBackLocked();
+      for (auto& callback : QueueHeldBackLocked()) {
+        queued.push_back(std::move(callback));
+      }
     }
     for (auto& callback : queued) callback();
     CommitGroup(group);

@@ -84,8 +84,8 @@ class Committer {
   // is not called. Otherwise returns false and keeps `op` aside: it enters
   // the queue as soon as a group leaves room for it (ahead of any later
   // submission, in the order held back), and `queued` is then called on the
-  // committer thread (or on the thread calling Shutdown, which queues
-  // everything held back). Streams use it to stop reading while the queue is
+  // committer thread, before the group holding `op` is committed (after
+  // Shutdown, everything held back is queued so). Streams use it to stop reading while the queue is
   // full instead of growing it.
   bool SubmitWhenRoom(std::unique_ptr<WriteOp> op, std::function<void()> queued);
 
@@ -106,6 +106,9 @@ class Committer {
   void Run();
   void CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group);
   bool HasRoomLocked(int weight) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PushLocked(std::unique_ptr<WriteOp> op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Answers an operation submitted after Shutdown with UNAVAILABLE.
+  static void RefuseStopping(WriteOp& op);
   // Moves the operations held back by SubmitWhenRoom that now fit (all of
   // them when stopping) into the queue; returns their `queued` callbacks.
   std::vector<std::function<void()>> QueueHeldBackLocked()

@@ -1,6 +1,7 @@
 #include "ingest_service/ingest_service_impl.h"
 
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -194,42 +195,57 @@ class StreamIngestReactor final
     return op;
   }
 
-  // Runs on the committer thread.
+  // Runs on the committer thread, outside any reaction: once it releases
+  // mu_, a reaction on a gRPC thread may finish the call and delete this
+  // reactor, so it touches nothing afterwards unless it holds the write
+  // (writing_ keeps the call open) or is the one finishing.
   void Acknowledge(v1::StreamIngestFactsResponse ack) {
     const v1::StreamIngestFactsResponse* to_write = nullptr;
+    std::optional<grpc::Status> finish;
     {
       MutexLock lock(&mu_);
       if (write_failed_) {
         --in_flight_;
+        finish = TakeFinishLocked();
       } else {
         acks_.push_back(std::move(ack));
         if (!writing_) {
           writing_ = true;
           to_write = &acks_.front();
         }
+        // Otherwise OnWriteDone writes it after the one in progress.
       }
     }
     if (to_write != nullptr) {
       StartWrite(to_write);
-    } else {
-      MaybeFinish();
+    } else if (finish.has_value()) {
+      Finish(*finish);
     }
   }
 
+  // From reactions only (gRPC does not delete the reactor while one runs).
   void MaybeFinish() {
-    bool cancelled;
+    std::optional<grpc::Status> finish;
     {
       MutexLock lock(&mu_);
-      if (finished_ || !(reads_done_ || write_failed_) || in_flight_ > 0 ||
-          writing_) {
-        return;
-      }
-      finished_ = true;
-      cancelled = write_failed_;
+      finish = TakeFinishLocked();
     }
-    Finish(cancelled ? grpc::Status(grpc::StatusCode::CANCELLED,
-                                    "the client stopped reading")
-                     : grpc::Status::OK);
+    if (finish.has_value()) Finish(*finish);
+  }
+
+  // If the call is over, marks it finished and returns the status to finish
+  // it with; the caller must call Finish with it.
+  std::optional<grpc::Status> TakeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || !(reads_done_ || write_failed_) || in_flight_ > 0 ||
+        writing_) {
+      return std::nullopt;
+    }
+    finished_ = true;
+    if (write_failed_) {
+      return grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the client stopped reading");
+    }
+    return grpc::Status::OK;
   }
 
   const IngestServiceImpl* service_;

@@ -99,6 +99,7 @@ class CommitBatch {
 
   void Put(ColumnFamily cf, absl::string_view key, absl::string_view value);
   void Delete(ColumnFamily cf, absl::string_view key);
+  void CheckNotSealed() const;
 
   const Store& store_;
   std::vector<Operation> operations_;
