@@ -25,6 +25,9 @@ so this covers process crashes, not power loss (docs/durability.md). With
 strace installed, a further test counts the WAL fsyncs --sync makes per
 commit.
 
+Run by hand through ./dev crash [FLAGS] (optimized servers), or with
+/usr/bin/python3 tests/crash_test.py --bin DIR [FLAGS]:
+
     crash_test.py                       3 rounds per mode (the quick suite)
     crash_test.py --rounds=20           the long run (or FACTSTORE_CRASH_ROUNDS)
     crash_test.py --seed=N              replay the kill times of a run
