@@ -284,8 +284,12 @@ class Watcher(threading.Thread):
         self.stubs = stubs
         self.channel = grpc.insecure_channel(
             address, options=monitor.separate_connection_options())
-        self.stream = stubs.query_grpc.QueryServiceStub(self.channel).WatchFacts(
-            request, timeout=10**6)
+        self.stub = stubs.query_grpc.QueryServiceStub(self.channel)
+        self.request = request
+        self.stream = self.stub.WatchFacts(request, timeout=10**6)
+        self.resume_token = ""
+        self.reconnects = 0
+        self.closed = False
         self.recorder = recorder
         self.name = name
         self.lag = lag
@@ -297,6 +301,14 @@ class Watcher(threading.Thread):
         self.failure = None
 
     def run(self):
+        while self.follow():
+            pass
+
+    def follow(self):
+        """Reads the current stream; returns True to read again: the server
+        ended it with UNAVAILABLE, as it does to every call when a connection
+        reaches --max_connection_age (docs/operations.md), and the watch
+        resumes from its last resume token, as clients are told to."""
         asserted_kind = self.stubs.query.CHANGE_KIND_ASSERTED
         try:
             for response in self.stream:
@@ -317,16 +329,30 @@ class Watcher(threading.Thread):
                             committed = (event.commit_time.seconds
                                          + event.commit_time.nanos / 1e9)
                             self.recorder.ok("watch_lag", max(0.0, now - committed), now)
+                    self.resume_token = response.resume_token
                     position = response.resume_token.split("-")[1]
                     if "." not in position:
                         self.resume_commit = int(position)
                     self.cond.notify_all()
+            return False
         except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.CANCELLED:
-                self.failure = f"{error.code()}: {error.details()}"
-                self.recorder.error("watch_lag", f"{self.name}: {self.failure}")
             with self.cond:
+                if self.closed:
+                    self.cond.notify_all()
+                    return False
+                if error.code() == grpc.StatusCode.UNAVAILABLE:
+                    self.reconnects += 1
+                    request = type(self.request)()
+                    request.CopyFrom(self.request)
+                    if self.resume_token:
+                        request.after = self.resume_token
+                    self.stream = self.stub.WatchFacts(request, timeout=10**6)
+                    return True
+                if error.code() != grpc.StatusCode.CANCELLED:
+                    self.failure = f"{error.code()}: {error.details()}"
+                    self.recorder.error("watch_lag", f"{self.name}: {self.failure}")
                 self.cond.notify_all()
+            return False
 
     def wait_for(self, commit, timeout):
         deadline = time.time() + timeout
@@ -338,7 +364,9 @@ class Watcher(threading.Thread):
         return self.failure is None
 
     def close(self):
-        self.stream.cancel()
+        with self.cond:
+            self.closed = True
+            self.stream.cancel()
         self.channel.close()
 
 
@@ -472,6 +500,11 @@ def main():
     parser.add_argument("--out", help="directory for soak-<time>.{csv,png,json} "
                         "(default: bench/results)")
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--connection-age", type=float, default=0,
+                        help="seconds: run the query server with this "
+                        "--max_connection_age (and 1 s of grace), so that the "
+                        "watches must resume from their tokens; each must "
+                        "resume at least once (default: the server's own 10 min)")
     parser.add_argument("--check-timeout", type=float, default=900,
                         help="longest time the final checks may take, s")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -513,7 +546,9 @@ def main():
         if not testlib.wait_serving(ingest_channel, INGEST):
             raise RuntimeError("the ingest server is not serving")
         seed(stubs, ingest_channel)
-        query = testlib.ServerProcess.query(data_dir, cache).start()
+        age = ([f"--max_connection_age={args.connection_age:g}s",
+                "--max_connection_age_grace=1s"] if args.connection_age else [])
+        query = testlib.ServerProcess.query(data_dir, cache, *age).start()
         if not testlib.wait_serving(grpc.insecure_channel(query.address), QUERY):
             raise RuntimeError("the query server is not serving")
         query_channel = grpc.insecure_channel(
@@ -606,6 +641,12 @@ def main():
         whole = watchers[0]
         with whole.cond:
             summary["watch_asserted"] = whole.asserted
+            summary["watch_reconnects"] = {w.name: w.reconnects for w in watchers}
+            if args.connection_age:
+                for watcher in watchers:
+                    if watcher.reconnects == 0:
+                        failures.append(f"watch {watcher.name} never resumed, "
+                                        f"although connections aged out")
             if whole.duplicates:
                 failures.append(f"the watch from commit 0 saw {whole.duplicates} "
                                 f"facts twice")
