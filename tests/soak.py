@@ -144,7 +144,11 @@ class Acknowledged:
 
 class Writer(threading.Thread):
     """StreamIngestFacts at a fixed rate: batch k is sent at start + k * interval
-    (at once when flow control has held the stream back)."""
+    (at once when flow control has held the stream back). Every batch has a
+    request_id of its own; when the server ends the stream with UNAVAILABLE
+    (as at --max_connection_age), the writer opens a new one and first sends
+    again every batch not yet acknowledged: those already committed are
+    answered from their first commit, so each fact is written once."""
 
     def __init__(self, stubs, channel, args, acknowledged, recorder, stop):
         super().__init__(daemon=True)
@@ -155,45 +159,80 @@ class Writer(threading.Thread):
         self.acknowledged = acknowledged
         self.recorder = recorder
         self.stop = stop
-        self.sent_at = {}
+        self.lock = threading.Lock()
+        self.unacknowledged = {}  # batch number -> time first sent
+        self.next_batch = 0
+        self.start_time = None
         self.sent_facts = 0
+        self.reconnects = 0
         self.failure = None
 
-    def requests(self):
-        s = self.stubs
-        start = time.time()
-        k = 0
+    def make_request(self, k):
+        request = self.stubs.ingest.StreamIngestFactsRequest(
+            compact_results=True, request_id=f"soak-batch-{k}")
+        for n in range(k * self.batch, (k + 1) * self.batch):
+            fact = request.facts.add(subject=subject_of(n), predicate=PREDICATE)
+            fact.value.quantity.amount = str(n)
+            fact.value.quantity.unit = "count"
+            fact.mentions.add(document_id=DOCUMENT, quote=f"Soak fact number {n}.")
+        return request
+
+    def requests(self, stream):
+        """The batches of one stream; stream["batches"][i] is the batch
+        number of its i-th request. Stops once stream["over"] is set."""
+        with self.lock:
+            if stream["over"]:
+                return
+            resend = sorted(self.unacknowledged)
+            stream["batches"].extend(resend)
+        for k in resend:
+            yield self.make_request(k)
         while not self.stop.is_set():
-            due = start + k * self.interval
+            due = self.start_time + self.next_batch * self.interval
             delay = due - time.time()
             if delay > 0 and self.stop.wait(delay):
                 return
-            request = s.ingest.StreamIngestFactsRequest(compact_results=True)
-            for n in range(k * self.batch, (k + 1) * self.batch):
-                fact = request.facts.add(subject=subject_of(n), predicate=PREDICATE)
-                fact.value.quantity.amount = str(n)
-                fact.value.quantity.unit = "count"
-                fact.mentions.add(document_id=DOCUMENT, quote=f"Soak fact number {n}.")
-            self.sent_at[k] = time.time()
-            self.sent_facts += self.batch
-            k += 1
-            yield request
+            with self.lock:
+                if stream["over"]:
+                    return
+                k = self.next_batch
+                self.next_batch += 1
+                self.unacknowledged[k] = time.time()
+                self.sent_facts += self.batch
+                stream["batches"].append(k)
+            yield self.make_request(k)
 
     def run(self):
-        try:
-            for ack in self.stub.StreamIngestFacts(self.requests(), timeout=10**6):
-                now = time.time()
-                sent = self.sent_at.pop(ack.batch_index)
-                if ack.HasField("batch_error") or ack.accepted_count != self.batch or any(
-                        r.outcome != self.stubs.ingest.OUTCOME_CREATED for r in ack.results):
-                    self.recorder.error("ingest_ack", f"batch {ack.batch_index}: "
-                                        f"{ack.batch_error.message or 'not all created'}")
+        self.start_time = time.time()
+        while True:
+            stream = {"batches": [], "over": False}
+            try:
+                for ack in self.stub.StreamIngestFacts(self.requests(stream),
+                                                       timeout=10**6):
+                    now = time.time()
+                    k = stream["batches"][ack.batch_index]
+                    with self.lock:
+                        sent = self.unacknowledged.pop(k)
+                    if ack.HasField("batch_error") or ack.accepted_count != self.batch or any(
+                            r.outcome != self.stubs.ingest.OUTCOME_CREATED
+                            for r in ack.results):
+                        self.recorder.error("ingest_ack", f"batch {k}: "
+                                            f"{ack.batch_error.message or 'not all created'}")
+                        continue
+                    self.acknowledged.add([r.fact_id for r in ack.results], ack.commit_token)
+                    self.recorder.ok("ingest_ack", now - sent, now)
+                return
+            except grpc.RpcError as error:
+                with self.lock:
+                    stream["over"] = True
+                if error.code() == grpc.StatusCode.UNAVAILABLE and not self.stop.is_set():
+                    self.reconnects += 1
                     continue
-                self.acknowledged.add([r.fact_id for r in ack.results], ack.commit_token)
-                self.recorder.ok("ingest_ack", now - sent, now)
-        except grpc.RpcError as error:
-            self.failure = f"{error.code()}: {error.details()}"
-            self.recorder.error("ingest_ack", self.failure)
+                if error.code() == grpc.StatusCode.CANCELLED and self.stop.is_set():
+                    return
+                self.failure = f"{error.code()}: {error.details()}"
+                self.recorder.error("ingest_ack", self.failure)
+                return
 
 
 class Reader(threading.Thread):
@@ -501,10 +540,10 @@ def main():
                         "(default: bench/results)")
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--connection-age", type=float, default=0,
-                        help="seconds: run the query server with this "
+                        help="seconds: run both servers with this "
                         "--max_connection_age (and 1 s of grace), so that the "
-                        "watches must resume from their tokens; each must "
-                        "resume at least once (default: the server's own 10 min)")
+                        "ingest stream and the watches must resume; each must "
+                        "resume at least once (default: the servers' own 10 min)")
     parser.add_argument("--check-timeout", type=float, default=900,
                         help="longest time the final checks may take, s")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -535,7 +574,9 @@ def main():
     cache = f"--block_cache_mb={args.block_cache_mb}"
     log(f"{duration:g} s at {args.rate:g} facts/s and {args.query_rate:g} queries/s; "
         f"store in {data_dir}")
-    ingest = testlib.ServerProcess.ingest(data_dir, cache).start()
+    age = ([f"--max_connection_age={args.connection_age:g}s",
+            "--max_connection_age_grace=1s"] if args.connection_age else [])
+    ingest = testlib.ServerProcess.ingest(data_dir, cache, *age).start()
     query = None
     failures = []
     summary = {"duration_s": duration, "rate_facts_per_s": args.rate,
@@ -546,8 +587,6 @@ def main():
         if not testlib.wait_serving(ingest_channel, INGEST):
             raise RuntimeError("the ingest server is not serving")
         seed(stubs, ingest_channel)
-        age = ([f"--max_connection_age={args.connection_age:g}s",
-                "--max_connection_age_grace=1s"] if args.connection_age else [])
         query = testlib.ServerProcess.query(data_dir, cache, *age).start()
         if not testlib.wait_serving(grpc.insecure_channel(query.address), QUERY):
             raise RuntimeError("the query server is not serving")
@@ -607,6 +646,10 @@ def main():
         check_deadline = time.time() + args.check_timeout
         count, token, _ = acknowledged.snapshot()
         summary["facts_sent"] = writer.sent_facts
+        summary["ingest_reconnects"] = writer.reconnects
+        if args.connection_age and writer.reconnects == 0:
+            failures.append("the ingest stream never resumed, although "
+                            "connections aged out")
         summary["facts_acknowledged"] = count
         summary["achieved_rate_facts_per_s"] = round(count / duration, 1)
         if writer.failure:
