@@ -643,26 +643,29 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
   return out;
 }
 
-std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(int channels) {
-  std::vector<std::unique_ptr<v1::IngestService::Stub>> stubs;
-  for (auto& channel : MakeChannels(absl::GetFlag(FLAGS_ingest), channels)) {
-    stubs.push_back(v1::IngestService::NewStub(channel));
+// Stubs of `Service` over `channels` connections to `address`, once the
+// service reports SERVING (within `wait`).
+template <typename Service>
+std::vector<std::unique_ptr<typename Service::Stub>> ServingStubs(
+    const std::string& address, int channels, absl::Duration wait,
+    const char* what) {
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
+  for (auto& channel : MakeChannels(address, channels)) {
+    stubs.push_back(Service::NewStub(channel));
   }
-  Require(WaitServing(MakeChannel(absl::GetFlag(FLAGS_ingest), 999),
-                      absl::Seconds(60)),
-          "the ingest service is not serving");
+  Require(WaitServing(MakeChannel(address, 999), wait),
+          absl::StrCat("the ", what, " service is not serving"));
   return stubs;
 }
 
+std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(int channels) {
+  return ServingStubs<v1::IngestService>(absl::GetFlag(FLAGS_ingest), channels,
+                                         absl::Seconds(60), "ingest");
+}
+
 std::vector<std::unique_ptr<v1::QueryService::Stub>> QueryStubs(int channels) {
-  std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs;
-  for (auto& channel : MakeChannels(absl::GetFlag(FLAGS_query), channels)) {
-    stubs.push_back(v1::QueryService::NewStub(channel));
-  }
-  Require(WaitServing(MakeChannel(absl::GetFlag(FLAGS_query), 999),
-                      absl::Seconds(120)),
-          "the query service is not serving");
-  return stubs;
+  return ServingStubs<v1::QueryService>(absl::GetFlag(FLAGS_query), channels,
+                                        absl::Seconds(120), "query");
 }
 
 template <typename T>

@@ -69,6 +69,17 @@ def fill_facts(stubs, message, first, count, subject=None, quote=""):
     return message
 
 
+
+def run_for(threads, duration, stop, join_timeout):
+    """Starts `threads`, lets them run for `duration` seconds, sets `stop`
+    and waits for them."""
+    for thread in threads:
+        thread.start()
+    time.sleep(duration)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=join_timeout)
+
 class Servers:
     """An ingest server, and optionally a query server, on a fresh store."""
 
@@ -139,13 +150,8 @@ class IngestOverloadTest(unittest.TestCase):
         sampler = monitor.RssSampler({"ingest": servers.ingest.process.pid})
         prober = monitor.HealthProber(servers.ingest.address, INGEST)
         with sampler, prober:
-            threads = [threading.Thread(target=client) for _ in range(clients)]
-            for thread in threads:
-                thread.start()
-            time.sleep(duration)
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=60)
+            run_for([threading.Thread(target=client) for _ in range(clients)],
+                    duration, stop, join_timeout=60)
         print(f"unary overload: {outcomes}, health checks {prober.checks} "
               f"(slowest {prober.slowest:.3f}s), ingest RSS "
               f"{sampler.first('ingest') // MB} -> {sampler.peak('ingest') // MB} MiB",
@@ -235,12 +241,7 @@ class IngestOverloadTest(unittest.TestCase):
             threads = [threading.Thread(target=stream, args=(n, channels[n % 2]))
                        for n in range(streams)]
             threads.append(threading.Thread(target=scrape))
-            for thread in threads:
-                thread.start()
-            time.sleep(duration)
-            stop.set()
-            for thread in threads:
-                thread.join(timeout=120)
+            run_for(threads, duration, stop, join_timeout=120)
         print(f"streams over a full queue: {sum(acks)} batches acknowledged, queue peak "
               f"{peaks}, ingest RSS {sampler.first('ingest') // MB} -> "
               f"{sampler.peak('ingest') // MB} MiB", file=sys.stderr)
