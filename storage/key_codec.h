@@ -78,6 +78,8 @@ std::string PrefixSuccessor(absl::string_view prefix);
 
 inline constexpr absl::string_view kIdentityKey = "identity";
 inline constexpr absl::string_view kHeadKey = "head";
+// Replicated mode: the store's LogPosition.
+inline constexpr absl::string_view kLogPositionKey = "log_position";
 
 std::string EntityKey(absl::string_view entity_id);
 std::string FactKey(absl::string_view fact_id);

@@ -128,6 +128,7 @@ Store::~Store() {
 absl::StatusOr<std::unique_ptr<Store>> Store::OpenPrimary(
     const std::string& path, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(/*primary=*/true, path));
+  store->create_identity_ = options.create_identity;
   FS_RETURN_IF_ERROR(store->OpenDb(options, ""));
   FS_RETURN_IF_ERROR(store->LoadIdentity());
   return store;
@@ -233,7 +234,22 @@ absl::Status Store::LoadIdentity() {
     return absl::UnavailableError(
         absl::StrCat(path_, ": the ingest service has not initialized it yet"));
   }
+  if (!create_identity_) return absl::OkStatus();
   // A new store: give it an identity and an empty head, atomically.
+  absl::StatusOr<StoreIdentity> identity = NewIdentity();
+  if (!identity.ok()) return identity.status();
+  identity_ = *std::move(identity);
+  rocksdb::WriteBatch batch;
+  batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
+            identity_.SerializeAsString());
+  batch.Put(handle(ColumnFamily::kMeta), std::string(kHeadKey),
+            StoreHead().SerializeAsString());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return FromRocksStatus(db_->Write(write_options, &batch), "initialize store");
+}
+
+absl::StatusOr<StoreIdentity> Store::NewIdentity() {
   uint32_t store_id = 0;
   unsigned char secret[32];
   while (store_id == 0) {
@@ -243,19 +259,23 @@ absl::Status Store::LoadIdentity() {
       return absl::InternalError("no secure random numbers for the store id");
     }
   }
-  identity_.set_schema_version(kSchemaVersion);
-  identity_.set_store_id(store_id);
-  identity_.set_token_secret(std::string(reinterpret_cast<char*>(secret),
-                                         sizeof(secret)));
-  identity_.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
-  rocksdb::WriteBatch batch;
-  batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
-            identity_.SerializeAsString());
-  batch.Put(handle(ColumnFamily::kMeta), std::string(kHeadKey),
-            StoreHead().SerializeAsString());
-  rocksdb::WriteOptions write_options;
-  write_options.sync = true;
-  return FromRocksStatus(db_->Write(write_options, &batch), "initialize store");
+  StoreIdentity identity;
+  identity.set_schema_version(kSchemaVersion);
+  identity.set_store_id(store_id);
+  identity.set_token_secret(std::string(reinterpret_cast<char*>(secret),
+                                        sizeof(secret)));
+  identity.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
+  return identity;
+}
+
+absl::Status Store::Destroy(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    descriptors.emplace_back(ColumnFamilyName(cf), rocksdb::ColumnFamilyOptions());
+  }
+  return FromRocksStatus(
+      rocksdb::DestroyDB(path, rocksdb::Options(), descriptors),
+      absl::StrCat("delete the store at ", path));
 }
 
 absl::Status Store::CatchUp() {
@@ -323,6 +343,21 @@ absl::StatusOr<CommitRecord> Store::ReadCommit(uint64_t commit) const {
   return ReadRecord<CommitRecord>(ColumnFamily::kCommitLog, CommitKey(commit));
 }
 
+absl::StatusOr<LogPosition> Store::ReadLogPosition() const {
+  return ReadRecord<LogPosition>(ColumnFamily::kMeta, kLogPositionKey);
+}
+
+absl::StatusOr<bool> Store::IsEmpty() const {
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), handle(cf)));
+    it->SeekToFirst();
+    if (it->Valid()) return false;
+    if (!it->status().ok()) return FromRocksStatus(it->status(), "scan");
+  }
+  return true;
+}
+
 std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
     const std::vector<std::string>& fact_ids) const {
   std::vector<std::string> keys;
@@ -369,6 +404,51 @@ absl::Status Store::Write(CommitBatch& batch, bool sync) {
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   return FromRocksStatus(db_->Write(write_options, batch.Seal()), "write");
+}
+
+absl::Status Store::Apply(rocksdb::WriteBatch* batch,
+                          const LogPosition* position, bool sync) {
+  if (!primary_) {
+    return absl::FailedPreconditionError("a secondary store cannot write");
+  }
+  if (position != nullptr) {
+    rocksdb::Status put =
+        batch->Put(handle(ColumnFamily::kMeta), std::string(kLogPositionKey),
+                   position->SerializeAsString());
+    if (!put.ok()) return FromRocksStatus(put, "log position");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocksStatus(db_->Write(write_options, batch), "apply log entry");
+}
+
+bool Store::HasCanonicalColumnFamilyIds() const {
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    if (handle(cf)->GetID() != static_cast<uint32_t>(cf)) return false;
+  }
+  return true;
+}
+
+absl::Status Store::CompactAll() {
+  if (!primary_) {
+    return absl::FailedPreconditionError("a secondary store cannot compact");
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  FS_RETURN_IF_ERROR(FromRocksStatus(
+      db_->Flush(rocksdb::FlushOptions(), all), "flush before compaction"));
+  rocksdb::CompactRangeOptions options;
+  // Rewrite the last level too: that is where old versions and deletion
+  // markers meet and both disappear.
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* h : all) {
+    FS_RETURN_IF_ERROR(FromRocksStatus(
+        db_->CompactRange(options, h, nullptr, nullptr),
+        absl::StrCat("compact ", h->GetName())));
+  }
+  // Writes after the flush went to a new log file; the old ones are no
+  // longer needed and are deleted now rather than at the next flush.
+  return FromRocksStatus(db_->FlushWAL(/*sync=*/true), "sync the log");
 }
 
 }  // namespace factstore::storage

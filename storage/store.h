@@ -60,6 +60,9 @@ struct StoreOptions {
   size_t max_wal_bytes = 128 << 20;
   // Collect RocksDB statistics (block cache hits, ...) for metrics.
   bool collect_statistics = true;
+  // A new primary store gets a random identity. Replicas of a commit log
+  // (replication/) turn this off: their identity arrives with the log.
+  bool create_identity = true;
   // Tests only: the Env RocksDB does its file I/O through, e.g. one that
   // simulates a power cut (storage/power_cut_file_system.h). Not owned; must
   // outlive the store. Null means RocksDB's default Env.
@@ -119,7 +122,17 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // A new store's identity: this schema version, a random store id and
+  // page-token secret, the current time.
+  static absl::StatusOr<StoreIdentity> NewIdentity();
+
+  // Deletes the store at `path` (every file RocksDB made there). OK if there
+  // is none. REQUIRES: no Store has it open.
+  static absl::Status Destroy(const std::string& path);
+
   bool is_primary() const { return primary_; }
+  // False for a store opened without create_identity that has none yet.
+  bool initialized() const { return identity_.store_id() != 0; }
   const StoreIdentity& identity() const { return identity_; }
   uint32_t store_id() const { return identity_.store_id(); }
   const std::string& path() const { return path_; }
@@ -139,6 +152,11 @@ class Store {
       absl::string_view entity_id) const;
   absl::StatusOr<RequestRecord> ReadRequest(absl::string_view request_id) const;
   absl::StatusOr<CommitRecord> ReadCommit(uint64_t commit) const;
+  // Replicated mode: where the store is in its commit log; NOT_FOUND if it
+  // has applied no log entry.
+  absl::StatusOr<LogPosition> ReadLogPosition() const;
+  // True if no column family holds a key.
+  absl::StatusOr<bool> IsEmpty() const;
 
   // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
   std::vector<absl::StatusOr<FactRecord>> ReadFacts(
@@ -155,6 +173,24 @@ class Store {
   // before returning (survives power loss); otherwise the write survives a
   // process crash but may be lost with the machine.
   absl::Status Write(CommitBatch& batch, bool sync);
+
+  // Primary only: applies a RocksDB write batch made by another store of the
+  // same schema (a commit-log entry), adding `position` (if not null) to it,
+  // atomically. The batch's column family ids must mean what they mean here:
+  // see HasCanonicalColumnFamilyIds.
+  absl::Status Apply(rocksdb::WriteBatch* batch, const LogPosition* position,
+                     bool sync);
+
+  // True if every column family's RocksDB id is its ColumnFamily value, as
+  // in every store that created all its families at once. Write batches
+  // (which name families by id) can then move between stores.
+  bool HasCanonicalColumnFamilyIds() const;
+
+  // Primary only: flushes the memtables and compacts every column family
+  // down to its last level, so that deleted keys and values are gone from
+  // the table files, and the write-ahead log files that held them are
+  // released. Costs a rewrite of the whole store: for erasure.
+  absl::Status CompactAll();
 
   // RocksDB internals for metrics and tools.
   rocksdb::DB* db() const { return db_.get(); }
@@ -180,6 +216,7 @@ class Store {
   // Constant after construction.
   const bool primary_;
   const std::string path_;
+  bool create_identity_ = true;
   StoreIdentity identity_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::DB> db_;
