@@ -1,0 +1,707 @@
+#include "replication/log_replica.h"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "replication/log_entry.pb.h"
+#include "replication/store_snapshot.h"
+#include "server/log.h"
+
+namespace factstore::replication {
+namespace {
+
+// Room in an entry for everything but the batch slice (log id, numbers,
+// writer name).
+constexpr int64_t kEntryOverheadBytes = 1024;
+
+// How long the follower waits for the next entry before doing its periodic
+// work.
+constexpr absl::Duration kReadTimeout = absl::Milliseconds(100);
+
+// How long a log must keep looking shorter than the store (over several
+// reads) before the replica stops following it: longer than a JetStream
+// stream leader election, during which a server that is behind may answer.
+constexpr absl::Duration kBackwardsConfirmation = absl::Seconds(15);
+
+std::string HexPrefix(const std::string& bytes) {
+  return absl::BytesToHexString(bytes.substr(0, 8));
+}
+
+}  // namespace
+
+const char* ReplicaStateName(ReplicaStatus::State state) {
+  switch (state) {
+    case ReplicaStatus::State::kWaitingForLog:
+      return "waiting_for_log";
+    case ReplicaStatus::State::kLoading:
+      return "loading";
+    case ReplicaStatus::State::kFollowing:
+      return "following";
+    case ReplicaStatus::State::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
+std::string ProcessName(const std::string& role) {
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(role, "@", host, "/", getpid(), "/",
+                      absl::ToUnixMicros(absl::Now()));
+}
+
+LogReplica::LogReplica(NatsClient* nats, LogReplicaOptions options)
+    : nats_(nats), options_(std::move(options)), log_(nats, options_.log) {}
+
+absl::StatusOr<std::unique_ptr<LogReplica>> LogReplica::Start(
+    NatsClient* nats, LogReplicaOptions options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--data_dir: cannot create ", options.data_dir, ": ", error.message()));
+  }
+  std::unique_ptr<LogReplica> replica(new LogReplica(nats, std::move(options)));
+  {
+    MutexLock lock(&replica->mu_);
+    FS_RETURN_IF_ERROR(replica->OpenStoreLocked());
+  }
+  replica->thread_ = std::thread([r = replica.get()] { r->Run(); });
+  replica->scrubber_ = std::thread([r = replica.get()] { r->Scrub(); });
+  return replica;
+}
+
+LogReplica::~LogReplica() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  if (scrubber_.joinable()) scrubber_.join();
+  reader_.reset();
+  MutexLock lock(&mu_);
+  published_store_.store(nullptr);
+  applier_.reset();
+  store_.reset();
+}
+
+absl::Status LogReplica::OpenStoreLocked() {
+  storage::StoreOptions store_options = options_.store;
+  store_options.create_identity = false;
+  applier_.reset();
+  store_.reset();
+  std::string marker = RebuildMarkerPath();
+  if (std::filesystem::exists(marker)) {
+    server::Log(server::LogLevel::kWarning,
+                "deleting the store to load the commit log's snapshot again "
+                "(it fell behind the log's start)",
+                {{"data_dir", options_.data_dir}});
+    FS_RETURN_IF_ERROR(storage::Store::Destroy(options_.data_dir));
+    std::error_code ignored;
+    std::filesystem::remove(marker, ignored);
+  }
+  FS_ASSIGN_OR_RETURN(store_,
+                      storage::Store::OpenPrimary(options_.data_dir, store_options));
+  FS_ASSIGN_OR_RETURN(bool rebuild, LogApplier::NeedsRebuild(*store_));
+  if (rebuild) {
+    server::Log(server::LogLevel::kWarning,
+                "the store holds a snapshot that stopped loading half-way; "
+                "deleting it to load again",
+                {{"data_dir", options_.data_dir}});
+    return ResetStoreLocked();
+  }
+  LogApplier::Options applier_options;
+  applier_options.sync = options_.sync;
+  FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
+  status_.position = applier_->position();
+  status_.head = applier_->head();
+  if (applier_->initialized()) {
+    status_.state = ReplicaStatus::State::kFollowing;
+    published_store_.store(store_.get());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LogReplica::ResetStoreLocked() {
+  applier_.reset();
+  store_.reset();
+  FS_RETURN_IF_ERROR(storage::Store::Destroy(options_.data_dir));
+  storage::StoreOptions store_options = options_.store;
+  store_options.create_identity = false;
+  FS_ASSIGN_OR_RETURN(store_,
+                      storage::Store::OpenPrimary(options_.data_dir, store_options));
+  LogApplier::Options applier_options;
+  applier_options.sync = options_.sync;
+  FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
+  status_.position = storage::LogPosition();
+  status_.head = storage::StoreHead();
+  reconnect_reader_ = true;
+  return absl::OkStatus();
+}
+
+ReplicaStatus LogReplica::status() const {
+  MutexLock lock(&mu_);
+  ReplicaStatus status = status_;
+  status.nats_connected = nats_->connected();
+  return status;
+}
+
+absl::Status LogReplica::WaitUntilLoaded(absl::Time deadline) {
+  MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(
+      [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return status_.state == ReplicaStatus::State::kFollowing ||
+               status_.state == ReplicaStatus::State::kFailed || stopping_;
+      },
+      std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  switch (status_.state) {
+    case ReplicaStatus::State::kFollowing:
+      return absl::OkStatus();
+    case ReplicaStatus::State::kFailed:
+      return absl::FailedPreconditionError(status_.error);
+    default:
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the store has not loaded the commit log yet (",
+          ReplicaStateName(status_.state), ")"));
+  }
+}
+
+int LogReplica::AddCommitListener(std::function<void(uint64_t)> listener) {
+  MutexLock lock(&listeners_mu_);
+  int handle = next_listener_++;
+  listeners_[handle] = std::move(listener);
+  return handle;
+}
+
+void LogReplica::RemoveCommitListener(int handle) {
+  MutexLock lock(&listeners_mu_);
+  listeners_.erase(handle);
+}
+
+void LogReplica::NotifyCommit(uint64_t commit) {
+  MutexLock lock(&listeners_mu_);
+  for (auto& [handle, listener] : listeners_) listener(commit);
+}
+
+std::string LogReplica::RebuildMarkerPath() const {
+  return options_.data_dir + "/REBUILD_FROM_LOG";
+}
+
+void LogReplica::FailLocked(const absl::Status& error, bool rebuild) {
+  if (status_.state == ReplicaStatus::State::kFailed) return;
+  if (rebuild) {
+    // The next start deletes the store and loads the log's snapshot.
+    FILE* marker = fopen(RebuildMarkerPath().c_str(), "w");
+    if (marker != nullptr) {
+      fputs(error.ToString().c_str(), marker);
+      fclose(marker);
+    }
+  }
+  status_.state = ReplicaStatus::State::kFailed;
+  status_.rebuild_required = rebuild;
+  status_.error = std::string(error.message());
+  server::Log(server::LogLevel::kError,
+              rebuild ? "the store fell behind the commit log's start; restart "
+                        "this server to load the log's snapshot again"
+                      : "stopped following the commit log: it is not the log "
+                        "this store was built from",
+              {{"error", status_.error},
+               {"data_dir", options_.data_dir},
+               {"applied_sequence", status_.position.sequence()},
+               {"commit", status_.head.last_commit()}});
+}
+
+absl::StatusOr<uint64_t> LogReplica::ApplyLocked(const LogMessage& message) {
+  absl::StatusOr<ApplyResult> applied = applier_->Apply(message);
+  if (!applied.ok()) {
+    const absl::Status& error = applied.status();
+    reconnect_reader_ = true;
+    if (absl::IsFailedPrecondition(error)) {
+      FailLocked(error, /*rebuild=*/false);
+    } else if (absl::IsOutOfRange(error)) {
+      if (published_store_.load() == nullptr) {
+        // Nothing was served from this store yet: start the load again.
+        server::Log(server::LogLevel::kWarning,
+                    "the snapshot being loaded was compacted away; loading "
+                    "the new one",
+                    {{"error", std::string(error.message())}});
+        absl::Status reset = ResetStoreLocked();
+        if (!reset.ok()) FailLocked(reset, /*rebuild=*/true);
+      } else {
+        FailLocked(error, /*rebuild=*/true);
+      }
+    } else {
+      server::Log(server::LogLevel::kWarning, "could not apply a log entry",
+                  {{"sequence", message.sequence},
+                   {"error", std::string(error.message())}});
+    }
+    return error;
+  }
+  if (applied->snapshot_loaded) {
+    // The store was opened before it had an identity: open it again to
+    // read the one the snapshot brought.
+    FS_RETURN_IF_ERROR(OpenStoreLocked());
+    if (status_.state != ReplicaStatus::State::kFollowing) {
+      return absl::InternalError("the loaded store did not open as a replica");
+    }
+  } else if (status_.state == ReplicaStatus::State::kWaitingForLog &&
+             !applier_->initialized()) {
+    status_.state = ReplicaStatus::State::kLoading;
+  }
+  status_.position = applier_->position();
+  status_.head = applier_->head();
+  if (applied->erasure) scrub_requested_ = true;
+  return applied->commit;
+}
+
+absl::Status LogReplica::SuspectBackwardsLocked(const std::string& why) {
+  absl::Time now = absl::Now();
+  if (suspect_since_ == absl::InfinitePast()) {
+    suspect_since_ = now;
+    suspect_count_ = 0;
+    server::Log(server::LogLevel::kWarning,
+                "the commit log looks shorter than this store; checking again",
+                {{"why", why}});
+  }
+  ++suspect_count_;
+  if (now - suspect_since_ >= kBackwardsConfirmation && suspect_count_ >= 3) {
+    FailLocked(absl::FailedPreconditionError(why), /*rebuild=*/false);
+    return absl::FailedPreconditionError(status_.error);
+  }
+  // During a stream leader election a NATS server that is behind may answer
+  // for the stream for a moment: not a reason to stop yet.
+  return absl::UnavailableError(absl::StrCat(why, " (checking again)"));
+}
+
+absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
+  reader_.reset();
+  if (applier_->initialized()) {
+    // The log must still be the one this store applied.
+    const storage::LogPosition& position = applier_->position();
+    if (state.last_sequence < position.sequence()) {
+      return SuspectBackwardsLocked(absl::StrCat(
+          "the log went backwards: stream ", options_.log.stream,
+          " ends at entry ", state.last_sequence,
+          ", but this store applied entries up to ", position.sequence()));
+    }
+    if (position.sequence() >= state.first_sequence) {
+      absl::StatusOr<LogMessage> entry = log_.Read(position.sequence());
+      if (!entry.ok() && !absl::IsNotFound(entry.status())) return entry.status();
+      if (!entry.ok() || EntryDigest(entry->payload) != position.entry_digest()) {
+        return SuspectBackwardsLocked(absl::StrCat(
+            "the log went backwards: entry ", position.sequence(), " of stream ",
+            options_.log.stream, " is not the entry this store applied there"));
+      }
+    } else if (state.last_sequence >= state.first_sequence) {
+      absl::StatusOr<LogMessage> first = log_.Read(state.first_sequence);
+      if (!first.ok()) return first.status();
+      LogEntry entry;
+      if (entry.ParseFromString(first->payload) &&
+          entry.log_id() != position.log_id()) {
+        FailLocked(absl::FailedPreconditionError(absl::StrCat(
+                       "stream ", options_.log.stream, " holds log ",
+                       HexPrefix(entry.log_id()), ", not log ",
+                       HexPrefix(position.log_id()),
+                       " that this store was built from")),
+                   /*rebuild=*/false);
+        return absl::FailedPreconditionError(status_.error);
+      }
+      if (position.sequence() + 1 < state.first_sequence) {
+        FailLocked(absl::OutOfRangeError(absl::StrCat(
+                       "the log now starts at entry ", state.first_sequence,
+                       " (compacted behind a snapshot) but this store applied "
+                       "only up to ", position.sequence())),
+                   /*rebuild=*/true);
+        return absl::OutOfRangeError(status_.error);
+      }
+    }
+  }
+  suspect_since_ = absl::InfinitePast();
+  uint64_t start = applier_->initialized() ? applier_->last_seen_sequence() + 1
+                                           : state.first_sequence;
+  FS_ASSIGN_OR_RETURN(reader_, log_.ReadFrom(start));
+  log_created_micros_ = state.created_micros;
+  reconnect_reader_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status LogReplica::StartLog() {
+  FS_ASSIGN_OR_RETURN(LogState state, log_.Create());
+  if (state.last_sequence > 0) return absl::OkStatus();  // someone else did
+  FS_ASSIGN_OR_RETURN(std::string batch, NewStoreBatch());
+  std::string log_id(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(log_id.data()),
+                 static_cast<int>(log_id.size())) != 1) {
+    return absl::InternalError("no secure random numbers for the log id");
+  }
+  LogEntry entry;
+  entry.set_log_id(log_id);
+  SnapshotPart* part = entry.mutable_snapshot();
+  part->set_base_sequence(0);
+  part->set_commit(0);
+  part->set_part(0);
+  part->set_last(true);
+  part->set_batch_ends(true);
+  part->set_batch(std::move(batch));
+  part->set_writer(options_.writer_name);
+  absl::StatusOr<uint64_t> sequence =
+      log_.Append(entry.SerializeAsString(), 0,
+                  absl::StrCat(options_.writer_name, "/start"));
+  if (absl::IsAborted(sequence.status())) return absl::OkStatus();
+  if (!sequence.ok()) return sequence.status();
+  server::Log(server::LogLevel::kInfo, "started a new commit log",
+              {{"stream", options_.log.stream},
+               {"log", HexPrefix(log_id)},
+               {"replicas", state.replicas}});
+  return absl::OkStatus();
+}
+
+void LogReplica::CheckLog() {
+  absl::Time started = absl::Now();
+  absl::StatusOr<LogState> state = log_.State();
+  MutexLock lock(&mu_);
+  if (!state.ok()) {
+    if (absl::IsNotFound(state.status()) && applier_->initialized()) {
+      server::Log(server::LogLevel::kWarning, "the commit log stream is missing",
+                  {{"stream", options_.log.stream}});
+    }
+    return;
+  }
+  status_.log_first_sequence = state->first_sequence;
+  status_.log_last_sequence = state->last_sequence;
+  status_.log_read_at = started;
+  if (applier_->initialized()) {
+    if (state->created_micros != log_created_micros_ ||
+        state->last_sequence < applier_->position().sequence()) {
+      // Replaced or truncated under us: verify it again before reading on.
+      reconnect_reader_ = true;
+    } else if (applier_->last_seen_sequence() >= state->last_sequence) {
+      status_.caught_up_at = started;
+    }
+  }
+}
+
+absl::Duration LogReplica::Step() {
+  {
+    MutexLock lock(&mu_);
+    if (status_.state == ReplicaStatus::State::kFailed) {
+      reader_.reset();
+      return absl::Seconds(1);
+    }
+  }
+  if (absl::Now() >= next_check_) {
+    next_check_ = absl::Now() + options_.check_interval;
+    if (nats_->connected()) CheckLog();
+  }
+  bool reconnect;
+  {
+    MutexLock lock(&mu_);
+    reconnect = reconnect_reader_ || reader_ == nullptr;
+  }
+  if (reconnect) {
+    if (!nats_->connected()) return absl::Milliseconds(100);
+    absl::StatusOr<LogState> state = log_.State();
+    bool may_start;
+    {
+      MutexLock lock(&mu_);
+      may_start = options_.may_start_log && !applier_->initialized();
+    }
+    bool no_log = absl::IsNotFound(state.status()) ||
+                  (state.ok() && state->last_sequence == 0);
+    if (no_log && may_start) {
+      absl::Status started = StartLog();
+      if (!started.ok()) {
+        server::Log(server::LogLevel::kWarning, "cannot start the commit log yet",
+                    {{"error", std::string(started.message())}});
+        return absl::Milliseconds(500);
+      }
+      return absl::ZeroDuration();
+    }
+    if (absl::IsNotFound(state.status())) {
+      if (!waiting_logged_) {
+        server::Log(server::LogLevel::kInfo, "waiting for the commit log stream",
+                    {{"stream", options_.log.stream}});
+        waiting_logged_ = true;
+      }
+      return absl::Seconds(1);
+    }
+    if (!state.ok()) {
+      if (absl::Now() - last_read_warning_ > absl::Seconds(10)) {
+        last_read_warning_ = absl::Now();
+        server::Log(server::LogLevel::kWarning, "cannot read the commit log's state",
+                    {{"error", std::string(state.status().message())}});
+      }
+      return absl::Milliseconds(250);
+    }
+    waiting_logged_ = false;
+    MutexLock lock(&mu_);
+    if (no_log && !applier_->initialized()) return absl::Milliseconds(250);
+    status_.log_first_sequence = state->first_sequence;
+    status_.log_last_sequence = state->last_sequence;
+    absl::Status connected = ConnectReaderLocked(*state);
+    if (!connected.ok()) {
+      // Said once per ten seconds at most: this repeats until it passes.
+      if (status_.state != ReplicaStatus::State::kFailed &&
+          absl::Now() - last_read_warning_ > absl::Seconds(10)) {
+        last_read_warning_ = absl::Now();
+        server::Log(server::LogLevel::kWarning, "cannot read the commit log",
+                    {{"error", std::string(connected.message())}});
+      }
+      return absl::Milliseconds(250);
+    }
+  }
+  absl::StatusOr<std::optional<LogMessage>> next = reader_->Next(kReadTimeout);
+  if (!next.ok()) {
+    MutexLock lock(&mu_);
+    reconnect_reader_ = true;
+    server::Log(server::LogLevel::kWarning, "reading the commit log failed",
+                {{"error", std::string(next.status().message())}});
+    return absl::Milliseconds(100);
+  }
+  if (!next->has_value()) return absl::ZeroDuration();
+  uint64_t commit = 0;
+  {
+    MutexLock lock(&mu_);
+    if (reconnect_reader_) return absl::ZeroDuration();  // a writer asked
+    absl::StatusOr<uint64_t> applied = ApplyLocked(**next);
+    if (!applied.ok()) return absl::Milliseconds(100);
+    commit = *applied;
+    if (applier_->last_seen_sequence() >= status_.log_last_sequence &&
+        status_.log_read_at != absl::InfinitePast()) {
+      status_.caught_up_at = status_.log_read_at;
+    }
+  }
+  if (commit != 0) NotifyCommit(commit);
+  return absl::ZeroDuration();
+}
+
+void LogReplica::Run() {
+  while (true) {
+    absl::Duration wait = Step();
+    MutexLock lock(&mu_);
+    if (stopping_) return;
+    if (wait > absl::ZeroDuration()) {
+      mu_.AwaitWithTimeout(
+          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, wait);
+      if (stopping_) return;
+    }
+  }
+}
+
+void LogReplica::Scrub() {
+  while (true) {
+    storage::Store* store;
+    {
+      MutexLock lock(&mu_);
+      mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return scrub_requested_ || stopping_;
+      });
+      if (stopping_) return;
+      scrub_requested_ = false;
+      store = store_.get();
+    }
+    // Runs beside the writes (RocksDB compacts concurrently with them); the
+    // store outlives this thread.
+    absl::Time started = absl::Now();
+    absl::Status compacted = store->CompactAll();
+    server::Log(compacted.ok() ? server::LogLevel::kInfo : server::LogLevel::kError,
+                "compacted the store after an erasure",
+                {{"seconds", absl::ToDoubleSeconds(absl::Now() - started)},
+                 {"error", compacted.ok() ? "" : std::string(compacted.message())}});
+  }
+}
+
+int64_t LogReplica::MaxEntryBytes() const {
+  int64_t testing = max_entry_bytes_for_testing_.load();
+  return testing > 0 ? testing : log_.max_entry_bytes();
+}
+
+absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
+    const std::string& payload, const std::string& message_id) {
+  absl::Time deadline = absl::Now() + options_.append_timeout;
+  absl::StatusOr<uint64_t> sequence;
+  while (true) {
+    sequence = log_.Append(payload, applier_->last_seen_sequence(), message_id);
+    if (sequence.ok() || absl::IsAborted(sequence.status()) ||
+        absl::IsNotFound(sequence.status()) || absl::Now() >= deadline ||
+        stopping_) {
+      break;
+    }
+    // No answer: JetStream may be electing a stream leader. The same
+    // message id makes a resend of a stored entry a duplicate.
+    mu_.Unlock();
+    absl::SleepFor(absl::Milliseconds(100));
+    mu_.Lock();
+  }
+  if (absl::IsAborted(sequence.status())) {
+    return absl::AbortedError(absl::StrCat(
+        "another writer appended to the commit log first, nothing of this "
+        "commit was written (",
+        sequence.status().message(), ")"));
+  }
+  if (!sequence.ok()) {
+    // Unknown outcome: if the entry is in the log, the follower applies it
+    // when it reads it.
+    reconnect_reader_ = true;
+    return absl::UnavailableError(absl::StrCat(
+        "the commit log did not answer (", sequence.status().message(),
+        "); the commit may or may not be in it: retry with the same "
+        "request_id to have it written once"));
+  }
+  LogMessage message;
+  message.sequence = *sequence;
+  message.time_micros = absl::ToUnixMicros(absl::Now());
+  message.payload = payload;
+  return ApplyLocked(message);
+}
+
+absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
+                                      uint64_t commit, bool erasure) {
+  uint64_t applied_commit = 0;
+  {
+    MutexLock lock(&mu_);
+    if (status_.state == ReplicaStatus::State::kFailed) {
+      return absl::FailedPreconditionError(status_.error);
+    }
+    if (!applier_->initialized()) {
+      return absl::UnavailableError(
+          "the store has not loaded the commit log yet, nothing was written");
+    }
+    if (commit != applier_->head().last_commit() + 1) {
+      return absl::AbortedError(absl::StrCat(
+          "the store moved to commit ", applier_->head().last_commit(),
+          " since this commit was built"));
+    }
+    int64_t max_entry = MaxEntryBytes();
+    if (max_entry <= kEntryOverheadBytes) {
+      return absl::UnavailableError(
+          "not connected to NATS (the commit log), nothing was written");
+    }
+    const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
+    const std::string& rep = batch->Data();
+    const uint32_t parts =
+        static_cast<uint32_t>(std::max<size_t>(1, (rep.size() + slice_bytes - 1) /
+                                                      slice_bytes));
+    uint64_t attempt = ++append_attempts_;
+    LogEntry entry;
+    entry.set_log_id(applier_->position().log_id());
+    CommitPart* part = entry.mutable_commit();
+    part->set_commit(commit);
+    part->set_part_count(parts);
+    part->set_erasure(erasure);
+    part->set_writer(options_.writer_name);
+    for (uint32_t i = 0; i < parts; ++i) {
+      part->set_part(i);
+      size_t offset = static_cast<size_t>(i) * slice_bytes;
+      part->set_batch(rep.substr(offset, std::min(slice_bytes, rep.size() - offset)));
+      FS_ASSIGN_OR_RETURN(
+          applied_commit,
+          AppendAndApplyLocked(entry.SerializeAsString(),
+                               absl::StrCat(options_.writer_name, "/", attempt, "/", i)));
+    }
+    if (applied_commit != commit) {
+      return absl::InternalError(absl::StrCat(
+          "commit ", commit, " was appended but not applied"));
+    }
+  }
+  NotifyCommit(commit);
+  return absl::OkStatus();
+}
+
+absl::Status LogReplica::CatchUp(absl::Time deadline) {
+  FS_ASSIGN_OR_RETURN(LogState state, log_.State());
+  MutexLock lock(&mu_);
+  status_.log_last_sequence = std::max(status_.log_last_sequence, state.last_sequence);
+  mu_.AwaitWithTimeout(
+      [this, &state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || status_.state == ReplicaStatus::State::kFailed ||
+               (applier_->initialized() &&
+                applier_->last_seen_sequence() >= state.last_sequence);
+      },
+      std::max(deadline - absl::Now(), absl::ZeroDuration()));
+  if (status_.state == ReplicaStatus::State::kFailed) {
+    return absl::FailedPreconditionError(status_.error);
+  }
+  if (!applier_->initialized() ||
+      applier_->last_seen_sequence() < state.last_sequence) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "caught up with the commit log to entry ", applier_->last_seen_sequence(),
+        " of ", state.last_sequence));
+  }
+  return absl::OkStatus();
+}
+
+bool LogReplica::compaction_pending() const {
+  MutexLock lock(&mu_);
+  return applier_ != nullptr && applier_->position().pending_compaction() != 0;
+}
+
+absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
+  int64_t max_entry = MaxEntryBytes();
+  if (max_entry <= kEntryOverheadBytes) {
+    return absl::UnavailableError("not connected to NATS");
+  }
+  const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
+  const uint64_t base = applier_->position().sequence();
+  const uint64_t commit = applier_->head().last_commit();
+  uint64_t attempt = ++append_attempts_;
+  uint32_t next_part = 0;
+  LogEntry entry;
+  entry.set_log_id(log_id);
+  SnapshotPart* part = entry.mutable_snapshot();
+  part->set_base_sequence(base);
+  part->set_commit(commit);
+  part->set_writer(options_.writer_name);
+  return ForEachSnapshotBatch(
+      *store_, slice_bytes,
+      [&](std::string batch, bool last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        // A batch larger than an entry (one large value) goes in slices.
+        for (size_t offset = 0; offset < batch.size() || offset == 0;
+             offset += slice_bytes) {
+          bool ends = offset + slice_bytes >= batch.size();
+          part->set_part(next_part);
+          part->set_batch(batch.substr(offset, slice_bytes));
+          part->set_batch_ends(ends);
+          part->set_last(last && ends);
+          absl::StatusOr<uint64_t> appended = AppendAndApplyLocked(
+              entry.SerializeAsString(),
+              absl::StrCat(options_.writer_name, "/", attempt, "/s", next_part));
+          if (!appended.ok()) return appended.status();
+          ++next_part;
+          if (ends) break;
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status LogReplica::CompactLog() {
+  absl::Time started = absl::Now();
+  MutexLock lock(&mu_);
+  if (status_.state != ReplicaStatus::State::kFollowing) {
+    return absl::FailedPreconditionError(
+        status_.error.empty() ? "the store does not follow the log" : status_.error);
+  }
+  uint64_t first = applier_->last_seen_sequence() + 1;
+  FS_RETURN_IF_ERROR(AppendSnapshotLocked(applier_->position().log_id()));
+  // Everything before the snapshot goes; the snapshot itself starts the log.
+  FS_RETURN_IF_ERROR(log_.PurgeBefore(first));
+  status_.position = applier_->position();
+  server::Log(server::LogLevel::kInfo, "compacted the commit log behind a snapshot",
+              {{"first_sequence", first},
+               {"last_sequence", applier_->position().sequence()},
+               {"commit", applier_->head().last_commit()},
+               {"seconds", absl::ToDoubleSeconds(absl::Now() - started)}});
+  return absl::OkStatus();
+}
+
+}  // namespace factstore::replication
