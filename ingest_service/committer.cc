@@ -12,22 +12,26 @@ namespace factstore::ingest {
 
 absl::StatusOr<std::unique_ptr<Committer>> Committer::Start(
     storage::Store* store, CommitterOptions options,
-    std::unique_ptr<storage::CommitProgressWriter> progress) {
+    std::unique_ptr<storage::CommitProgressWriter> progress,
+    std::unique_ptr<CommitSink> sink) {
   absl::StatusOr<storage::StoreHead> head = store->ReadHead();
   if (!head.ok()) return head.status();
   if (progress != nullptr) progress->Publish(head->last_commit());
+  if (sink == nullptr) sink = std::make_unique<StoreCommitSink>(store, options.sync);
   std::unique_ptr<Committer> committer(new Committer(
-      store, options, *std::move(head), std::move(progress)));
+      store, options, *std::move(head), std::move(progress), std::move(sink)));
   committer->thread_ = std::thread([c = committer.get()] { c->Run(); });
   return committer;
 }
 
 Committer::Committer(storage::Store* store, CommitterOptions options,
                      storage::StoreHead head,
-                     std::unique_ptr<storage::CommitProgressWriter> progress)
+                     std::unique_ptr<storage::CommitProgressWriter> progress,
+                     std::unique_ptr<CommitSink> sink)
     : store_(store),
       options_(options),
       progress_(std::move(progress)),
+      sink_(std::move(sink)),
       head_(std::move(head)) {}
 
 Committer::~Committer() {
@@ -175,24 +179,11 @@ void Committer::Run() {
   }
 }
 
-void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
-  absl::Time start = absl::Now();
-  storage::StoreHead head;
-  CommitObserver observer;
-  CommitStats stats;
-  {
-    MutexLock lock(&mu_);
-    head = head_;
-    observer = observer_;
-    stats.queued_items = queued_items_;
-    stats.held_back = static_cast<int>(held_back_.size());
-  }
-  CommitContext ctx(*store_, head, absl::ToUnixMicros(start));
-  std::vector<absl::Status> statuses(group.size());
-  int items = 0;
+void Committer::ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
+                           CommitContext& ctx,
+                           std::vector<absl::Status>& statuses) {
   for (size_t i = 0; i < group.size(); ++i) {
     WriteOp& op = *group[i];
-    items += op.weight();
     ctx.SetSavePoint();
     absl::Status status;
     const std::string& request_id = op.request_id();
@@ -232,12 +223,53 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
     }
     statuses[i] = status;
   }
+}
 
+void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
+  absl::Time start = absl::Now();
+  storage::StoreHead head;
+  CommitObserver observer;
+  CommitStats stats;
+  std::optional<storage::StoreHead> foreign = sink_->ForeignHead();
+  {
+    MutexLock lock(&mu_);
+    if (foreign.has_value()) head_ = *std::move(foreign);
+    head = head_;
+    observer = observer_;
+    stats.queued_items = queued_items_;
+    stats.held_back = static_cast<int>(held_back_.size());
+  }
+  int items = 0;
+  bool erasure = false;
+  for (const auto& op : group) {
+    items += op->weight();
+    erasure = erasure || op->erases();
+  }
+  std::vector<absl::Status> statuses(group.size());
   std::string token;
-  if (ctx.HasWrites()) {
+  // In replicated mode another writer may have moved the log since `head`:
+  // the group is then built again on the new head, a few times at most.
+  constexpr int kMaxAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    CommitContext ctx(*store_, head, absl::ToUnixMicros(absl::Now()));
+    ApplyGroup(group, ctx, statuses);
+    if (!ctx.HasWrites()) {
+      token = storage::EncodeCommitToken(store_->store_id(), head.last_commit());
+      break;
+    }
     storage::CommitBatch batch(*store_);
     absl::Status written = ctx.Finalize(&batch);
-    if (written.ok()) written = store_->Write(batch, options_.sync);
+    if (written.ok()) written = sink_->Write(batch, ctx.commit(), erasure);
+    if (absl::IsAborted(written) && attempt < kMaxAttempts) {
+      absl::StatusOr<storage::StoreHead> caught_up = sink_->CatchUp();
+      if (caught_up.ok()) {
+        head = *std::move(caught_up);
+        MutexLock lock(&mu_);
+        head_ = head;
+        continue;
+      }
+      written = caught_up.status();
+    }
     if (written.ok()) {
       if (progress_ != nullptr) progress_->Publish(ctx.head().last_commit());
       MutexLock lock(&mu_);
@@ -247,9 +279,10 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
       server::Log(server::LogLevel::kError, "commit failed",
                   {{"error", written.ToString()},
                    {"commit", ctx.commit()}});
+      // The sink's message says whether the commit may have been written
+      // (replicated mode, an append without an answer).
       absl::Status failure = absl::UnavailableError(
-          absl::StrCat("the commit failed, nothing was written: ",
-                       written.message()));
+          absl::StrCat("the commit failed: ", written.message()));
       for (absl::Status& s : statuses) {
         if (s.ok()) s = failure;
       }
@@ -261,8 +294,7 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
         std::max<int64_t>(0, ctx.head().fact_count() - head.fact_count());
     stats.mentions_added =
         std::max<int64_t>(0, ctx.head().mention_count() - head.mention_count());
-  } else {
-    token = storage::EncodeCommitToken(store_->store_id(), head.last_commit());
+    break;
   }
   for (size_t i = 0; i < group.size(); ++i) {
     group[i]->Done(statuses[i], token);

@@ -25,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
+#include "ingest_service/commit_sink.h"
 #include "ingest_service/write_op.h"
 #include "storage/commit_progress.h"
 #include "storage/store.h"
@@ -64,10 +65,13 @@ class Committer {
   using CommitObserver = std::function<void(const CommitStats&)>;
 
   // Starts the committer thread over `store`, whose head it reads first.
-  // `progress` (optional) publishes every commit for followers.
+  // `progress` (optional) publishes every commit for followers. `sink`
+  // (optional) is where write batches go; by default the store itself
+  // (StoreCommitSink, with options.sync).
   static absl::StatusOr<std::unique_ptr<Committer>> Start(
       storage::Store* store, CommitterOptions options,
-      std::unique_ptr<storage::CommitProgressWriter> progress = nullptr);
+      std::unique_ptr<storage::CommitProgressWriter> progress = nullptr,
+      std::unique_ptr<CommitSink> sink = nullptr);
 
   // Stops accepting, commits what is queued, and joins the thread.
   ~Committer();
@@ -102,9 +106,14 @@ class Committer {
  private:
   Committer(storage::Store* store, CommitterOptions options,
             storage::StoreHead head,
-            std::unique_ptr<storage::CommitProgressWriter> progress);
+            std::unique_ptr<storage::CommitProgressWriter> progress,
+            std::unique_ptr<CommitSink> sink);
   void Run();
   void CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group);
+  // Applies every operation of `group` to `ctx`, each undone on failure,
+  // with the statuses in `statuses`.
+  void ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
+                  CommitContext& ctx, std::vector<absl::Status>& statuses);
   bool HasRoomLocked(int weight) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PushLocked(std::unique_ptr<WriteOp> op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers an operation submitted after Shutdown with UNAVAILABLE.
@@ -118,6 +127,7 @@ class Committer {
   const CommitterOptions options_;
   // Used by the committer thread only.
   const std::unique_ptr<storage::CommitProgressWriter> progress_;
+  const std::unique_ptr<CommitSink> sink_;
 
   mutable Mutex mu_;
   std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);

@@ -60,6 +60,7 @@ class EraseEntityOp : public WriteOp {
   void Done(const absl::Status& status, const std::string& commit_token) override;
   int weight() const override { return 1; }
   bool exclusive() const override { return true; }
+  bool erases() const override { return true; }
   const char* method() const override { return "EraseEntity"; }
 
  private:

@@ -11,18 +11,26 @@
 #ifndef FACTSTORE_INGEST_SERVICE_INGEST_SERVER_H_
 #define FACTSTORE_INGEST_SERVICE_INGEST_SERVER_H_
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ingest_service/commit_sink.h"
 #include "ingest_service/committer.h"
+#include "ingest_service/write_forwarder.h"
 #include "ingest_service/ingest_service_impl.h"
 #include "ingest_service/predicate_registry.h"
 #include "ingest_service/ingest_metrics.h"
 #include "server/auth.h"
 #include "server/grpc_server.h"
 #include "server/metrics.h"
+#include "replication/leader_lease.h"
+#include "replication/log_replica.h"
+#include "replication/nats_client.h"
+#include "replication/replication_flags.h"
 #include "storage/store.h"
 
 namespace factstore::ingest {
@@ -40,6 +48,19 @@ struct IngestServerConfig {
   std::string metrics_listen;
   // Who may write; nothing configured: anyone who can connect.
   server::AuthOptions auth;
+
+  // Replicated mode (replication.enabled()): data_dir holds this replica's
+  // view of the commit log; the replica holding the leader lease commits,
+  // the others forward writes to it.
+  replication::ReplicationConfig replication;
+  // How long the leader lease lasts without renewal: the longest wait for a
+  // new leader when the leader dies.
+  absl::Duration leader_lease = absl::Seconds(3);
+  // host:port the other ingest replicas forward writes to; empty: the
+  // address listened on (with the host name for a wildcard host).
+  std::string advertise_address;
+  // How long start-up waits for an empty store to load the commit log.
+  absl::Duration load_timeout = absl::Minutes(30);
 
   // Checks the values; INVALID_ARGUMENT names the bad one.
   absl::Status Validate() const;
@@ -69,7 +90,10 @@ class IngestServer {
   // within `grace` (their commits complete), then closes the store.
   void Shutdown(absl::Duration grace);
 
-  storage::Store* store() { return store_.get(); }
+  storage::Store* store() { return store_; }
+  // Replicated mode only (null otherwise).
+  replication::LogReplica* replica() { return replica_.get(); }
+  replication::LeaderLease* lease() { return lease_.get(); }
   Committer* committer() { return committer_.get(); }
   server::GrpcServer* grpc() { return grpc_.get(); }
   server::Metrics* metrics() { return metrics_.get(); }
@@ -77,14 +101,37 @@ class IngestServer {
  private:
   IngestServer() = default;
 
+  // Starts what the replicated mode adds: the NATS connection, the replica
+  // (waiting until its store holds the log's state), and the sink.
+  absl::Status StartReplica(const IngestServerConfig& config,
+                            const storage::StoreOptions& store_options);
+  // Starts competing for the leader lease and forwarding writes.
+  absl::Status StartLeadership(const IngestServerConfig& config);
+  // Reloads the predicates that commit `commit` registered (written by
+  // another leader) into the registry.
+  void RefreshRegistry(uint64_t commit);
+  // Replicated mode: reports NOT_SERVING while the replica does not follow
+  // the log.
+  void WatchReplica();
+
   std::unique_ptr<server::Metrics> metrics_;
   std::unique_ptr<IngestMetrics> ingest_metrics_;
   std::unique_ptr<server::Authorizer> authorizer_;
-  std::unique_ptr<storage::Store> store_;
+  // Embedded mode: the store, opened here. Replicated mode: the replica's.
+  std::unique_ptr<storage::Store> owned_store_;
+  storage::Store* store_ = nullptr;
+  std::unique_ptr<replication::NatsClient> nats_;
+  std::unique_ptr<replication::LogReplica> replica_;
+  std::unique_ptr<CommitSink> sink_;
   std::unique_ptr<PredicateRegistry> registry_;
   std::unique_ptr<Committer> committer_;
+  std::unique_ptr<replication::LeaderLease> lease_;
+  std::unique_ptr<WriteForwarder> forwarder_;
   std::unique_ptr<IngestServiceImpl> service_;
   std::unique_ptr<server::GrpcServer> grpc_;
+  int registry_listener_ = -1;
+  std::atomic<bool> stop_watching_{false};
+  std::thread watcher_;
   bool shut_down_ = false;
 };
 

@@ -274,10 +274,12 @@ class StreamIngestReactor final
 IngestServiceImpl::IngestServiceImpl(const storage::Store* store,
                                      Committer* committer,
                                      PredicateRegistry* registry,
-                                     server::Authorizer* authorizer)
+                                     server::Authorizer* authorizer,
+                                     bool replicated)
     : committer_(committer),
       registry_(registry),
       authorizer_(authorizer),
+      replicated_(replicated),
       resolver_(store),
       preparer_(registry, &resolver_) {}
 
@@ -314,6 +316,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
     reactor->Finish(denied);
     return reactor;
   }
+  if (Forwarding()) {
+    return ToLeader(context, request, response,
+                               &v1::IngestService::Stub::async::RegisterPredicates);
+  }
   if (request->predicates_size() > kMaxPredicatesPerRequest) {
     return FinishNow(context, TooMany("predicates", request->predicates_size(),
                                       kMaxPredicatesPerRequest));
@@ -338,6 +344,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
+  }
+  if (Forwarding()) {
+    return ToLeader(context, request, response,
+                               &v1::IngestService::Stub::async::UpsertEntities);
   }
   if (request->entities_size() > kMaxEntitiesPerRequest) {
     return FinishNow(context, TooMany("entities", request->entities_size(),
@@ -368,6 +378,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
     reactor->Finish(denied);
     return reactor;
   }
+  if (Forwarding()) {
+    return ToLeader(context, request, response,
+                               &v1::IngestService::Stub::async::IngestFacts);
+  }
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return FinishNow(context, s);
   }
@@ -396,7 +410,17 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
 grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
                         v1::StreamIngestFactsResponse>*
 IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
-  return new StreamIngestReactor(this, Authorize(context));
+  grpc::Status allowed = Authorize(context);
+  if (allowed.ok() && Forwarding()) {
+    // Streams are not forwarded: the client reconnects, to the leader.
+    WriteForwarder* forwarder = forwarder_.load();
+    allowed = forwarder == nullptr
+                  ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "the ingest service is starting; retry shortly")
+                  : forwarder->NotLeader(context,
+                                         "streams must be opened on the leader");
+  }
+  return new StreamIngestReactor(this, allowed);
 }
 
 grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
@@ -406,6 +430,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
+  }
+  if (Forwarding()) {
+    return ToLeader(context, request, response,
+                               &v1::IngestService::Stub::async::RetractFacts);
   }
   if (request->fact_ids_size() > kMaxRetractionsPerRequest) {
     return FinishNow(context, TooMany("fact_ids", request->fact_ids_size(),
@@ -441,6 +469,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
+  }
+  if (Forwarding()) {
+    return ToLeader(context, request, response,
+                               &v1::IngestService::Stub::async::EraseEntity);
   }
   Violations violations;
   CheckId(request->entity_id(), "entity_id", kMaxIdBytes, true, &violations);

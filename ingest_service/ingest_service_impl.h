@@ -10,6 +10,7 @@
 #ifndef FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
 #define FACTSTORE_INGEST_SERVICE_INGEST_SERVICE_IMPL_H_
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "ingest_service/fact_preparer.h"
 #include "ingest_service/name_resolver.h"
 #include "ingest_service/predicate_registry.h"
+#include "ingest_service/write_forwarder.h"
 #include "server/auth.h"
 #include "storage/store.h"
 
@@ -30,8 +32,11 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
  public:
   // `store`, `committer`, `registry` and `authorizer` (which may be null:
   // every caller allowed) must outlive the service.
+  // `replicated`: writes are committed here only while this replica leads
+  // (see set_forwarder; until it is called they are refused).
   IngestServiceImpl(const storage::Store* store, Committer* committer,
-                    PredicateRegistry* registry, server::Authorizer* authorizer);
+                    PredicateRegistry* registry, server::Authorizer* authorizer,
+                    bool replicated = false);
 
   grpc::ServerUnaryReactor* RegisterPredicates(
       grpc::CallbackServerContext* context,
@@ -61,6 +66,10 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
       const google::protobuf::RepeatedPtrField<v1::Fact>& facts,
       v1::MissingEntityPolicy policy) const;
 
+  // Replicated mode: from now on, writes go to the leader unless this
+  // replica leads. `forwarder` must outlive the service.
+  void set_forwarder(WriteForwarder* forwarder) { forwarder_.store(forwarder); }
+
   Committer* committer() const { return committer_; }
   PredicateRegistry* registry() const { return registry_; }
 
@@ -68,9 +77,34 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
   // OK, or why the caller may not write.
   grpc::Status Authorize(grpc::CallbackServerContext* context) const;
 
+  // True if writes go to the leader instead of this replica's committer.
+  bool Forwarding() const {
+    if (!replicated_) return false;
+    WriteForwarder* forwarder = forwarder_.load();
+    return forwarder == nullptr || !forwarder->leading();
+  }
+
+  // Forwards a unary write to the leader.
+  template <typename Request, typename Response>
+  grpc::ServerUnaryReactor* ToLeader(
+      grpc::CallbackServerContext* context, const Request* request,
+      Response* response,
+      WriteForwarder::AsyncMethod<Request, Response> method) {
+    WriteForwarder* forwarder = forwarder_.load();
+    if (forwarder == nullptr) {
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "the ingest service is starting; retry shortly"));
+      return reactor;
+    }
+    return forwarder->Forward(context, request, response, method);
+  }
+
   Committer* committer_;
   PredicateRegistry* registry_;
   server::Authorizer* authorizer_;
+  const bool replicated_;
+  std::atomic<WriteForwarder*> forwarder_{nullptr};
   NameResolver resolver_;
   FactPreparer preparer_;
 };

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ingest_service/ingest_server.h"
+#include "replication/replication_flags.h"
 #include "server/auth.h"
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
@@ -38,6 +39,16 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
 ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
           "On SIGTERM, report NOT_SERVING and keep serving this long before "
           "draining, so that load balancers stop sending calls first.");
+ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(3),
+          "Replicated mode: how long the leader lease lasts without renewal, "
+          "the longest wait for a new leader when the leader dies.");
+ABSL_FLAG(std::string, advertise_address, "",
+          "Replicated mode: host:port the other ingest replicas forward "
+          "writes to (e.g. the pod's IP and port); empty: --listen, with the "
+          "host name for a wildcard host.");
+ABSL_FLAG(absl::Duration, load_timeout, absl::Minutes(30),
+          "Replicated mode: how long start-up waits for an empty store to "
+          "load the commit log.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9091",
           "host:port to serve Prometheus /metrics on; empty: not served.");
@@ -63,11 +74,15 @@ int main(int argc, char** argv) {
                                     "sync",           "block_cache_mb",
                                     "max_group_items", "max_queued_items",
                                     "shutdown_grace", "shutdown_delay", "log_level",
-                                    "metrics_listen"};
+                                    "metrics_listen", "leader_lease",
+                                    "advertise_address", "load_timeout"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
     flags.push_back(name);
   }
   for (const std::string& name : factstore::server::AuthFlagNames()) {
+    flags.push_back(name);
+  }
+  for (const std::string& name : factstore::replication::ReplicationFlagNames()) {
     flags.push_back(name);
   }
   absl::Status env = factstore::server::ApplyEnvironmentToFlags(
@@ -93,6 +108,10 @@ int main(int argc, char** argv) {
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.auth = factstore::server::AuthOptionsFromFlags();
+  config.replication = factstore::replication::ReplicationConfigFromFlags();
+  config.leader_lease = absl::GetFlag(FLAGS_leader_lease);
+  config.advertise_address = absl::GetFlag(FLAGS_advertise_address);
+  config.load_timeout = absl::GetFlag(FLAGS_load_timeout);
   factstore::server::LogConfiguration("starting ingest service", flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {
     return Fail(std::string(valid.message()));

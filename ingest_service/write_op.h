@@ -45,6 +45,10 @@ class WriteOp {
   // it reads from the store is complete (erasure scans the indexes).
   virtual bool exclusive() const { return false; }
 
+  // True if the operation erases data: in replicated mode the commit log is
+  // then compacted so that no copy of it stays there.
+  virtual bool erases() const { return false; }
+
   // Validate only: the committer undoes the operation after Apply.
   bool validate_only() const { return validate_only_; }
   // Optional idempotency key; the fingerprint identifies the request

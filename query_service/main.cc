@@ -1,7 +1,9 @@
 // query_server: the factstore query service, a read-only follower of the
-// ingest service's store.
+// ingest service's store (embedded mode), or a replica of the commit log
+// with a store of its own (replicated mode, --nats).
 //
 //   query_server --listen=127.0.0.1:50052 --data_dir=./var/factstore
+//   query_server --nats=nats://nats:4222 --data_dir=/var/lib/factstore-query
 //
 // Every flag can also be set through the environment: FACTSTORE_QUERY_<FLAG>
 // or FACTSTORE_<FLAG> (e.g. FACTSTORE_DATA_DIR). See docs/configuration.md.
@@ -13,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "query_service/query_server.h"
+#include "replication/replication_flags.h"
 #include "server/auth.h"
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
@@ -21,7 +24,8 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "host:port to serve factstore.v1.QueryService on.");
 ABSL_FLAG(std::string, data_dir, "./var/factstore",
-          "The ingest service's RocksDB directory, followed read-only.");
+          "Embedded mode: the ingest service's RocksDB directory, followed "
+          "read-only. Replicated mode (--nats): this replica's own store.");
 ABSL_FLAG(std::string, secondary_dir, "",
           "Directory of this process's own for the RocksDB secondary's info "
           "log; empty: a fresh directory under $TMPDIR.");
@@ -34,7 +38,7 @@ ABSL_FLAG(absl::Duration, max_catch_up_age, absl::Seconds(5),
           "Report NOT_SERVING when the last successful catch-up is older.");
 ABSL_FLAG(int64_t, max_commits_behind, 100000,
           "Report NOT_SERVING when this many commits behind the ingest "
-          "service.");
+          "service (replicated mode: commit log entries not applied yet).");
 ABSL_FLAG(int, block_cache_mb, 256, "RocksDB block cache size, MiB.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, time given to calls in flight before they are "
@@ -74,6 +78,9 @@ int main(int argc, char** argv) {
   for (const std::string& name : factstore::server::AuthFlagNames()) {
     flags.push_back(name);
   }
+  for (const std::string& name : factstore::replication::ReplicationFlagNames()) {
+    flags.push_back(name);
+  }
   absl::Status env = factstore::server::ApplyEnvironmentToFlags(
       {"FACTSTORE_QUERY_", "FACTSTORE_"}, flags);
   if (!env.ok()) return Fail(std::string(env.message()));
@@ -99,6 +106,7 @@ int main(int argc, char** argv) {
   config.max_commits_behind = absl::GetFlag(FLAGS_max_commits_behind);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.auth = factstore::server::AuthOptionsFromFlags();
+  config.replication = factstore::replication::ReplicationConfigFromFlags();
   factstore::server::LogConfiguration("starting query service", flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {
     return Fail(std::string(valid.message()));
@@ -111,11 +119,20 @@ int main(int argc, char** argv) {
        {"metrics_port", (*server)->metrics()->port()},
        {"probe_port", (*server)->grpc()->probe_port()}});
 
-  int signal_number = factstore::server::WaitForShutdownSignal();
-  Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
+  factstore::query::QueryServer* running = server->get();
+  int signal_number = factstore::server::WaitForShutdownSignal(
+      [running] { return running->restart_required(); });
+  if (signal_number == 0) {
+    // The replica fell behind the log's start: the next start loads the
+    // log's snapshot; the orchestrator (or ./dev) restarts the process.
+    Log(LogLevel::kError,
+        "restarting to load the commit log's snapshot again (exit code 3)");
+  } else {
+    Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
+  }
   (*server)->BeginShutdown();
-  absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
+  if (signal_number != 0) absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   Log(LogLevel::kInfo, "stopped");
-  return 0;
+  return signal_number == 0 ? 3 : 0;
 }

@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "server/log.h"
+#include "replication/replica_metrics.h"
 #include "server/store_metrics.h"
 
 namespace factstore::query {
@@ -22,7 +23,7 @@ class FollowerCollector : public prometheus::Collectable {
                         : 0;
     double age = view.ready ? absl::ToDoubleSeconds(absl::Now() - view.caught_up_at)
                             : 0;
-    return {server::MakeFamily("factstore_secondary_lag_commits",
+    std::vector<prometheus::MetricFamily> families = {server::MakeFamily("factstore_secondary_lag_commits",
                                "Commits of the ingest service not visible yet.",
                                MetricType::Gauge, behind),
             server::MakeFamily("factstore_secondary_lag_seconds",
@@ -34,6 +35,7 @@ class FollowerCollector : public prometheus::Collectable {
             server::MakeFamily("factstore_secondary_ready",
                                "1 once the store has been caught up with.",
                                MetricType::Gauge, view.ready ? 1 : 0)};
+    return families;
   }
 
  private:
@@ -62,7 +64,7 @@ absl::Status QueryServerConfig::Validate() const {
   if (follower.store.block_cache_bytes < (1 << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
   }
-  return absl::OkStatus();
+  return replication.Validate();
 }
 
 absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
@@ -78,7 +80,24 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
                         return auth;
                       }()));
   FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
-  server->follower_ = StoreFollower::Start(config.follower);
+  FollowerOptions follower_options = config.follower;
+  if (config.replication.enabled()) {
+    replication::NatsOptions nats = config.replication.nats;
+    nats.name = "factstore-query";
+    FS_ASSIGN_OR_RETURN(server->nats_, replication::NatsClient::Connect(nats));
+    replication::LogReplicaOptions replica;
+    replica.data_dir = config.follower.data_dir;
+    replica.store = config.follower.store;
+    replica.log = config.replication.log;
+    replica.may_start_log = false;
+    replica.writer_name = replication::ProcessName("query");
+    FS_ASSIGN_OR_RETURN(server->replica_,
+                        replication::LogReplica::Start(server->nats_.get(), replica));
+    follower_options.replica = server->replica_.get();
+    server->metrics_->AddCollectable(
+        std::make_shared<replication::ReplicaCollector>(server->replica_.get()));
+  }
+  server->follower_ = StoreFollower::Start(follower_options);
   StoreFollower* follower = server->follower_.get();
   server->metrics_->AddCollectable(std::make_shared<server::StoreCollector>(
       [follower] { return follower->store(); }));
@@ -96,15 +115,30 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   return server;
 }
 
+bool QueryServer::restart_required() const {
+  return replica_ != nullptr && replica_->status().rebuild_required;
+}
+
 void QueryServer::UpdateHealth() {
   if (shutting_down_) return;
   FollowerView view = follower_->view();
   int64_t behind = view.primary_commit > view.commit
                        ? static_cast<int64_t>(view.primary_commit - view.commit)
                        : 0;
-  bool serving = view.ready &&
-                 absl::Now() - view.caught_up_at <= config_.max_catch_up_age &&
-                 behind <= config_.max_commits_behind;
+  bool serving;
+  if (view.replica.has_value()) {
+    // Replicated mode: a replica that cannot reach NATS keeps serving what
+    // it has (its lag is unknown, and growing in GetStats and metrics); it
+    // stops only when it knows it is too far behind, or stopped following.
+    serving = view.ready &&
+              view.replica->state ==
+                  replication::ReplicaStatus::State::kFollowing &&
+              view.replica->entries_behind() <= config_.max_commits_behind;
+  } else {
+    serving = view.ready &&
+              absl::Now() - view.caught_up_at <= config_.max_catch_up_age &&
+              behind <= config_.max_commits_behind;
+  }
   int now = serving ? 1 : 0;
   if (serving_.exchange(now) != now) {
     grpc_->SetServing(serving);
@@ -141,6 +175,8 @@ void QueryServer::Shutdown(absl::Duration grace) {
   service_.reset();
   metrics_.reset();  // stops scraping the follower before it goes
   follower_.reset();
+  replica_.reset();
+  nats_.reset();
 }
 
 }  // namespace factstore::query

@@ -17,6 +17,9 @@
 #include "absl/time/time.h"
 #include "query_service/query_service_impl.h"
 #include "query_service/store_follower.h"
+#include "replication/log_replica.h"
+#include "replication/nats_client.h"
+#include "replication/replication_flags.h"
 #include "server/auth.h"
 #include "server/grpc_server.h"
 #include "server/metrics.h"
@@ -38,6 +41,9 @@ struct QueryServerConfig {
   std::string metrics_listen;
   // Who may read; nothing configured: anyone who can connect.
   server::AuthOptions auth;
+  // Replicated mode (replication.enabled()): the store in follower.data_dir
+  // is this server's own view of the commit log, not a secondary.
+  replication::ReplicationConfig replication;
 
   absl::Status Validate() const;
 };
@@ -52,6 +58,11 @@ class QueryServer {
 
   const std::string& address() const { return grpc_->address(); }
   StoreFollower* follower() { return follower_.get(); }
+  // Replicated mode: the replica (null in embedded mode).
+  replication::LogReplica* replica() { return replica_.get(); }
+  // True once the replica fell behind the log's start: the process must
+  // restart to load the log's snapshot again (main() exits).
+  bool restart_required() const;
   server::GrpcServer* grpc() { return grpc_.get(); }
   server::Metrics* metrics() { return metrics_.get(); }
 
@@ -72,6 +83,8 @@ class QueryServer {
   QueryServerConfig config_;
   std::unique_ptr<server::Metrics> metrics_;
   std::unique_ptr<server::Authorizer> authorizer_;
+  std::unique_ptr<replication::NatsClient> nats_;
+  std::unique_ptr<replication::LogReplica> replica_;
   std::unique_ptr<StoreFollower> follower_;
   std::unique_ptr<QueryServiceImpl> service_;
   std::unique_ptr<server::GrpcServer> grpc_;

@@ -17,6 +17,20 @@ absl::Status NotReady() {
       "the query service has not caught up with the store yet; retry shortly");
 }
 
+void FillReplicationStatus(const replication::ReplicaStatus& status,
+                           v1::ReplicationStatus* out) {
+  out->set_state(replication::ReplicaStateName(status.state));
+  out->set_applied_sequence(status.position.sequence());
+  out->set_log_last_sequence(status.log_last_sequence);
+  out->set_entries_behind(status.entries_behind());
+  out->set_nats_connected(status.nats_connected);
+  if (status.log_read_at != absl::InfinitePast()) {
+    out->set_log_read_age_seconds(
+        absl::ToDoubleSeconds(absl::Now() - status.log_read_at));
+  }
+  out->set_error(status.error);
+}
+
 }  // namespace
 
 QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
@@ -48,6 +62,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
   const StoreQueries* queries = this->queries();
   if (queries == nullptr) {
     reactor->Finish(ToGrpcStatus(NotReady()));
+    return reactor;
+  }
+  if (absl::Status failed = follower_->ReplicaFailure(); !failed.ok()) {
+    reactor->Finish(ToGrpcStatus(failed));
     return reactor;
   }
   absl::StatusOr<ReadTarget> target =
@@ -240,6 +258,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
                          : 0);
                  response->set_catch_up_age_seconds(
                      absl::ToDoubleSeconds(absl::Now() - view.caught_up_at));
+                 if (view.replica.has_value()) {
+                   FillReplicationStatus(*view.replica,
+                                         response->mutable_replication());
+                 }
                  return absl::OkStatus();
                });
 }

@@ -15,12 +15,17 @@ namespace factstore::query {
 
 std::unique_ptr<StoreFollower> StoreFollower::Start(FollowerOptions options) {
   std::unique_ptr<StoreFollower> follower(new StoreFollower(std::move(options)));
+  if (follower->options_.replica != nullptr) {
+    follower->replica_listener_ = follower->options_.replica->AddCommitListener(
+        [f = follower.get()](uint64_t) { f->Wake(); });
+  }
   follower->thread_ = std::thread([f = follower.get()] { f->Run(); });
   return follower;
 }
 
 StoreFollower::StoreFollower(FollowerOptions options)
     : options_(std::move(options)) {
+  if (options_.replica != nullptr) return;  // no secondary
   secondary_dir_ = options_.secondary_dir;
   if (secondary_dir_.empty()) {
     const char* tmp = getenv("TMPDIR");
@@ -35,6 +40,9 @@ StoreFollower::StoreFollower(FollowerOptions options)
 }
 
 StoreFollower::~StoreFollower() {
+  if (replica_listener_ >= 0) {
+    options_.replica->RemoveCommitListener(replica_listener_);
+  }
   Stop();
   if (thread_.joinable()) thread_.join();
   if (options_.secondary_dir.empty() && !secondary_dir_.empty()) {
@@ -45,7 +53,20 @@ StoreFollower::~StoreFollower() {
 
 const storage::Store* StoreFollower::store() const {
   MutexLock lock(&mu_);
-  return store_.get();
+  return store_;
+}
+
+absl::Status StoreFollower::ReplicaFailure() const {
+  if (!replica_failed_.load()) return absl::OkStatus();
+  MutexLock lock(&mu_);
+  std::string error = view_.replica.has_value() ? view_.replica->error : "";
+  return absl::UnavailableError(absl::StrCat(
+      "this query replica stopped following the commit log: ", error));
+}
+
+void StoreFollower::Wake() {
+  MutexLock lock(&mu_);
+  catch_up_now_ = true;
 }
 
 FollowerView StoreFollower::view() const {
@@ -110,11 +131,38 @@ void StoreFollower::Stop() {
   stopping_ = true;
 }
 
+bool StoreFollower::ReplicaRound() {
+  replication::ReplicaStatus status = options_.replica->status();
+  const storage::Store* store = options_.replica->store();
+  MutexLock lock(&mu_);
+  if (store_ == nullptr && store != nullptr) {
+    server::Log(server::LogLevel::kInfo, "serving the replica's store",
+                {{"data_dir", store->path()}});
+  }
+  store_ = store;
+  if (store != nullptr) {
+    view_.commit = status.head.last_commit();
+    view_.head = status.head;
+    view_.primary_commit =
+        status.head.last_commit() + static_cast<uint64_t>(status.entries_behind());
+    // What the replica last confirmed having everything the log held.
+    view_.caught_up_at = status.caught_up_at;
+    // A replica that stopped following its log serves nothing from it.
+    view_.ready =
+        status.state != replication::ReplicaStatus::State::kFailed;
+  }
+  replica_failed_.store(status.state ==
+                        replication::ReplicaStatus::State::kFailed);
+  view_.replica = std::move(status);
+  return store != nullptr;
+}
+
 bool StoreFollower::Round() {
+  if (options_.replica != nullptr) return ReplicaRound();
   storage::Store* store;
   {
     MutexLock lock(&mu_);
-    store = store_.get();
+    store = owned_store_.get();
   }
   if (store == nullptr) {
     auto opened = storage::Store::OpenSecondary(options_.data_dir, secondary_dir_,
@@ -128,8 +176,9 @@ bool StoreFollower::Round() {
                 {{"data_dir", options_.data_dir},
                  {"secondary_dir", secondary_dir_}});
     MutexLock lock(&mu_);
-    store_ = *std::move(opened);
-    store = store_.get();
+    owned_store_ = *std::move(opened);
+    store = owned_store_.get();
+    store_ = store;
   }
   absl::Time started = absl::Now();
   // The primary publishes each commit before acknowledging it: when it has

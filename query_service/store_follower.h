@@ -1,10 +1,13 @@
 // StoreFollower: keeps the query service's view of the store up to date.
 //
-// It opens the ingest service's data directory as a RocksDB secondary
-// (retrying until the ingest service has created the store), then catches up
-// with the primary's writes every `catch_up_interval`, and at once when a
-// reader asks for a commit it does not see yet (min_commit). After each
-// round it publishes the visible commit and wakes whoever waits for it.
+// Embedded mode: it opens the ingest service's data directory as a RocksDB
+// secondary (retrying until the ingest service has created the store), then
+// catches up with the primary's writes every `catch_up_interval`, and at
+// once when a reader asks for a commit it does not see yet (min_commit).
+// Replicated mode: the store is a LogReplica's, which applies the commit log
+// by itself; the follower reads the replica's state every round and at once
+// after each commit the replica applies. After each round it publishes the
+// visible commit and wakes whoever waits for it.
 //
 //   auto follower = StoreFollower::Start(options);
 //   follower->WaitForCommit(42, deadline, [](absl::Status s) { ... });
@@ -13,10 +16,12 @@
 #ifndef FACTSTORE_QUERY_SERVICE_STORE_FOLLOWER_H_
 #define FACTSTORE_QUERY_SERVICE_STORE_FOLLOWER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,6 +30,7 @@
 #include "absl/status/status.h"
 #include "common/mutex.h"
 #include "absl/time/time.h"
+#include "replication/log_replica.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -45,6 +51,9 @@ struct FollowerOptions {
   // How often to retry opening a store that does not exist yet.
   absl::Duration open_retry_interval = absl::Milliseconds(200);
   storage::StoreOptions store;
+  // Replicated mode: the replica whose store to serve (data_dir and
+  // secondary_dir are then unused). Not owned; must outlive the follower.
+  replication::LogReplica* replica = nullptr;
 };
 
 // What the follower sees after its last catch-up.
@@ -55,9 +64,13 @@ struct FollowerView {
   // When the last successful catch-up started: everything committed before
   // then is visible.
   absl::Time caught_up_at = absl::InfinitePast();
-  // The primary's last commit as it published it (0 if unknown).
+  // The primary's last commit as it published it (0 if unknown). In
+  // replicated mode, the commit at the log's end as far as the replica
+  // knows (its commit plus the entries it has not applied yet).
   uint64_t primary_commit = 0;
   bool ready = false;
+  // Replicated mode only: the replica's state (lag, NATS, failure).
+  std::optional<replication::ReplicaStatus> replica;
 };
 
 class StoreFollower {
@@ -76,6 +89,13 @@ class StoreFollower {
   // at `deadline`, or with UNAVAILABLE when the follower stops. May call it
   // before returning if the commit is already visible.
   void WaitForCommit(uint64_t commit, absl::Time deadline, WaitCallback done);
+
+  // Asks for a round now (the replica applied a commit).
+  void Wake();
+
+  // Replicated mode: OK, or UNAVAILABLE saying why the replica stopped
+  // following its log (nothing may then be read from it). Cheap.
+  absl::Status ReplicaFailure() const;
 
   // Registers a function called after every catch-up round (also when
   // nothing changed); returns a handle for RemoveListener. RemoveListener
@@ -104,12 +124,19 @@ class StoreFollower {
   // One round: open if needed, catch up, publish. Returns false if the
   // store is not open yet.
   bool Round();
+  // Round() in replicated mode.
+  bool ReplicaRound();
 
   const FollowerOptions options_;
   std::string secondary_dir_;
 
   mutable Mutex mu_;
-  std::unique_ptr<storage::Store> store_ ABSL_GUARDED_BY(mu_);
+  // The store read from: the secondary opened here (owned_store_), or the
+  // replica's.
+  std::unique_ptr<storage::Store> owned_store_ ABSL_GUARDED_BY(mu_);
+  const storage::Store* store_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int replica_listener_ = -1;
+  std::atomic<bool> replica_failed_{false};
   FollowerView view_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool feeds_ended_ ABSL_GUARDED_BY(mu_) = false;

@@ -274,4 +274,17 @@ int WaitForShutdownSignal() {
   return signal_number;
 }
 
+int WaitForShutdownSignal(const std::function<bool()>& stop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  struct timespec poll = {0, 200 * 1000 * 1000};
+  while (true) {
+    int signal_number = sigtimedwait(&set, nullptr, &poll);
+    if (signal_number > 0) return signal_number;
+    if (stop()) return 0;
+  }
+}
+
 }  // namespace factstore::server

@@ -11,6 +11,7 @@
 #ifndef FACTSTORE_SERVER_GRPC_SERVER_H_
 #define FACTSTORE_SERVER_GRPC_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -126,6 +127,9 @@ void DisableMutexDeadlockDetection();
 
 // Waits for SIGINT or SIGTERM and returns its number.
 int WaitForShutdownSignal();
+// Like WaitForShutdownSignal, but also returns 0 once `stop()` is true
+// (checked every 200 ms): a server that must restart by itself.
+int WaitForShutdownSignal(const std::function<bool()>& stop);
 
 }  // namespace factstore::server
 

@@ -255,9 +255,14 @@ class _XmlResult(unittest.TextTestResult):
         self._record(test, "skipped", reason)
 
 
-def run_tests():
-    """Runs the calling module's tests; exits non-zero on failure."""
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
+def run_tests(names=None):
+    """Runs the calling module's tests (or only `names`: test classes or
+    Class.method names); exits non-zero on failure."""
+    module = sys.modules["__main__"]
+    if names:
+        suite = unittest.defaultTestLoader.loadTestsFromNames(names, module)
+    else:
+        suite = unittest.defaultTestLoader.loadTestsFromModule(module)
     runner = unittest.TextTestRunner(resultclass=_XmlResult, verbosity=2)
     result = runner.run(suite)
     xml_path = os.environ.get("XML_OUTPUT_FILE")
