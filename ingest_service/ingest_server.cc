@@ -98,6 +98,7 @@ absl::Status IngestServer::StartReplica(const IngestServerConfig& config,
   replica.log = config.replication.log;
   replica.sync = config.committer.sync;
   replica.may_start_log = true;
+  replica.start_from_store = config.start_log_from_store;
   replica.writer_name = replication::ProcessName("ingest");
   FS_ASSIGN_OR_RETURN(replica_, replication::LogReplica::Start(nats_.get(), replica));
   server::Log(server::LogLevel::kInfo, "loading the commit log",

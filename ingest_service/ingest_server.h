@@ -61,6 +61,9 @@ struct IngestServerConfig {
   std::string advertise_address;
   // How long start-up waits for an empty store to load the commit log.
   absl::Duration load_timeout = absl::Minutes(30);
+  // When the stream holds no log yet, start it from the store in data_dir
+  // (an embedded-mode store, or a restored copy) instead of an empty one.
+  bool start_log_from_store = false;
 
   // Checks the values; INVALID_ARGUMENT names the bad one.
   absl::Status Validate() const;

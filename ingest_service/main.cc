@@ -49,6 +49,10 @@ ABSL_FLAG(std::string, advertise_address, "",
 ABSL_FLAG(absl::Duration, load_timeout, absl::Minutes(30),
           "Replicated mode: how long start-up waits for an empty store to "
           "load the commit log.");
+ABSL_FLAG(bool, start_log_from_store, false,
+          "Replicated mode: when the stream holds no log yet, start it from "
+          "the store in --data_dir (an embedded-mode store, or a restored "
+          "copy of a replica's) instead of refusing that store.");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9091",
           "host:port to serve Prometheus /metrics on; empty: not served.");
@@ -75,7 +79,8 @@ int main(int argc, char** argv) {
                                     "max_group_items", "max_queued_items",
                                     "shutdown_grace", "shutdown_delay", "log_level",
                                     "metrics_listen", "leader_lease",
-                                    "advertise_address", "load_timeout"};
+                                    "advertise_address", "load_timeout",
+                                    "start_log_from_store"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
     flags.push_back(name);
   }
@@ -112,6 +117,7 @@ int main(int argc, char** argv) {
   config.leader_lease = absl::GetFlag(FLAGS_leader_lease);
   config.advertise_address = absl::GetFlag(FLAGS_advertise_address);
   config.load_timeout = absl::GetFlag(FLAGS_load_timeout);
+  config.start_log_from_store = absl::GetFlag(FLAGS_start_log_from_store);
   factstore::server::LogConfiguration("starting ingest service", flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {
     return Fail(std::string(valid.message()));

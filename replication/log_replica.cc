@@ -122,6 +122,21 @@ absl::Status LogReplica::OpenStoreLocked() {
   }
   LogApplier::Options applier_options;
   applier_options.sync = options_.sync;
+  if (options_.start_from_store && options_.may_start_log) {
+    // A store with data but no log position: it will start the log, if the
+    // stream turns out to hold none (Step checks).
+    absl::StatusOr<storage::LogPosition> position = store_->ReadLogPosition();
+    FS_ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
+    if (absl::IsNotFound(position.status()) && !empty) {
+      if (!store_->initialized() || !store_->HasCanonicalColumnFamilyIds()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            options_.data_dir, ": this store cannot start a commit log (no "
+            "identity, or column families not created together)"));
+      }
+      adopt_pending_ = true;
+      return absl::OkStatus();
+    }
+  }
   FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
   status_.position = applier_->position();
   status_.head = applier_->head();
@@ -366,12 +381,79 @@ absl::Status LogReplica::StartLog() {
   return absl::OkStatus();
 }
 
+absl::Status LogReplica::StartLogFromStore() {
+  absl::Time started = absl::Now();
+  FS_ASSIGN_OR_RETURN(LogState state, log_.Create());
+  if (state.last_sequence > 0) {
+    return absl::FailedPreconditionError("the stream already holds entries");
+  }
+  int64_t max_entry = MaxEntryBytes();
+  if (max_entry <= kEntryOverheadBytes) {
+    return absl::UnavailableError("not connected to NATS");
+  }
+  const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
+  FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
+  std::string log_id(16, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(log_id.data()),
+                 static_cast<int>(log_id.size())) != 1) {
+    return absl::InternalError("no secure random numbers for the log id");
+  }
+  LogEntry entry;
+  entry.set_log_id(log_id);
+  SnapshotPart* part = entry.mutable_snapshot();
+  part->set_base_sequence(0);
+  part->set_commit(head.last_commit());
+  part->set_writer(options_.writer_name);
+  uint64_t last = 0;
+  uint32_t next_part = 0;
+  std::string last_payload;
+  FS_RETURN_IF_ERROR(ForEachSnapshotBatch(
+      *store_, slice_bytes, [&](std::string batch, bool final_batch) {
+        for (size_t offset = 0; offset < batch.size() || offset == 0;
+             offset += slice_bytes) {
+          bool ends = offset + slice_bytes >= batch.size();
+          part->set_part(next_part);
+          part->set_batch(batch.substr(offset, slice_bytes));
+          part->set_batch_ends(ends);
+          part->set_last(final_batch && ends);
+          last_payload = entry.SerializeAsString();
+          absl::StatusOr<uint64_t> sequence = log_.Append(
+              last_payload, last,
+              absl::StrCat(options_.writer_name, "/adopt/", next_part));
+          if (!sequence.ok()) return sequence.status();
+          last = *sequence;
+          ++next_part;
+          if (ends) break;
+        }
+        return absl::OkStatus();
+      }));
+  // The store is the snapshot it published: it only needs its position.
+  storage::LogPosition position;
+  position.set_log_id(log_id);
+  position.set_sequence(last);
+  position.set_entry_digest(EntryDigest(last_payload));
+  position.set_entry_time_micros(absl::ToUnixMicros(absl::Now()));
+  rocksdb::WriteBatch empty;
+  FS_RETURN_IF_ERROR(store_->Apply(&empty, &position, /*sync=*/true));
+  adopt_pending_ = false;
+  FS_RETURN_IF_ERROR(OpenStoreLocked());
+  reconnect_reader_ = true;
+  server::Log(server::LogLevel::kInfo, "started a new commit log from the store",
+              {{"stream", options_.log.stream},
+               {"log", HexPrefix(log_id)},
+               {"commit", head.last_commit()},
+               {"entries", static_cast<int64_t>(next_part)},
+               {"seconds", absl::ToDoubleSeconds(absl::Now() - started)}});
+  return absl::OkStatus();
+}
+
 void LogReplica::CheckLog() {
   absl::Time started = absl::Now();
   absl::StatusOr<LogState> state = log_.State();
   MutexLock lock(&mu_);
   if (!state.ok()) {
-    if (absl::IsNotFound(state.status()) && applier_->initialized()) {
+    if (absl::IsNotFound(state.status()) && applier_ != nullptr &&
+        applier_->initialized()) {
       server::Log(server::LogLevel::kWarning, "the commit log stream is missing",
                   {{"stream", options_.log.stream}});
     }
@@ -380,7 +462,7 @@ void LogReplica::CheckLog() {
   status_.log_first_sequence = state->first_sequence;
   status_.log_last_sequence = state->last_sequence;
   status_.log_read_at = started;
-  if (applier_->initialized()) {
+  if (applier_ != nullptr && applier_->initialized()) {
     if (state->created_micros != log_created_micros_ ||
         state->last_sequence < applier_->position().sequence()) {
       // Replaced or truncated under us: verify it again before reading on.
@@ -411,13 +493,35 @@ absl::Duration LogReplica::Step() {
   if (reconnect) {
     if (!nats_->connected()) return absl::Milliseconds(100);
     absl::StatusOr<LogState> state = log_.State();
-    bool may_start;
+    bool may_start, adopt;
     {
       MutexLock lock(&mu_);
-      may_start = options_.may_start_log && !applier_->initialized();
+      adopt = adopt_pending_;
+      may_start = options_.may_start_log && (adopt || !applier_->initialized());
     }
     bool no_log = absl::IsNotFound(state.status()) ||
                   (state.ok() && state->last_sequence == 0);
+    if (adopt && !no_log && state.ok()) {
+      MutexLock lock(&mu_);
+      FailLocked(absl::FailedPreconditionError(absl::StrCat(
+                     "--start_log_from_store: stream ", options_.log.stream,
+                     " already holds a log (", state->last_sequence,
+                     " entries); the store in ", options_.data_dir,
+                     " can only start a new one")),
+                 /*rebuild=*/false);
+      return absl::Seconds(1);
+    }
+    if (no_log && may_start && adopt) {
+      MutexLock lock(&mu_);
+      absl::Status adopted = StartLogFromStore();
+      if (!adopted.ok()) {
+        server::Log(server::LogLevel::kWarning,
+                    "cannot start the commit log from the store yet",
+                    {{"error", std::string(adopted.message())}});
+        return absl::Seconds(1);
+      }
+      return absl::ZeroDuration();
+    }
     if (no_log && may_start) {
       absl::Status started = StartLog();
       if (!started.ok()) {
@@ -573,7 +677,7 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
     if (status_.state == ReplicaStatus::State::kFailed) {
       return absl::FailedPreconditionError(status_.error);
     }
-    if (!applier_->initialized()) {
+    if (applier_ == nullptr || !applier_->initialized()) {
       return absl::UnavailableError(
           "the store has not loaded the commit log yet, nothing was written");
     }
@@ -625,14 +729,14 @@ absl::Status LogReplica::CatchUp(absl::Time deadline) {
   mu_.AwaitWithTimeout(
       [this, &state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || status_.state == ReplicaStatus::State::kFailed ||
-               (applier_->initialized() &&
+               (applier_ != nullptr && applier_->initialized() &&
                 applier_->last_seen_sequence() >= state.last_sequence);
       },
       std::max(deadline - absl::Now(), absl::ZeroDuration()));
   if (status_.state == ReplicaStatus::State::kFailed) {
     return absl::FailedPreconditionError(status_.error);
   }
-  if (!applier_->initialized() ||
+  if (applier_ == nullptr || !applier_->initialized() ||
       applier_->last_seen_sequence() < state.last_sequence) {
     return absl::DeadlineExceededError(absl::StrCat(
         "caught up with the commit log to entry ", applier_->last_seen_sequence(),

@@ -58,6 +58,11 @@ struct LogReplicaOptions {
   // Start a new log (stream and first snapshot) when there is none and the
   // store is empty: the ingest service. Query replicas wait for one.
   bool may_start_log = false;
+  // With may_start_log: when the stream holds no entry, start the log from
+  // the store already in data_dir (an embedded-mode store, or a restored
+  // copy of a replica's) instead of from an empty one. Without it such a
+  // store is refused.
+  bool start_from_store = false;
   // How often to read the log's state: its end (for the lag), and whether it
   // was replaced under this replica.
   absl::Duration check_interval = absl::Seconds(1);
@@ -190,6 +195,8 @@ class LogReplica {
   absl::Status SuspectBackwardsLocked(const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StartLog();
+  // Starts the log from the store in data_dir (start_from_store).
+  absl::Status StartLogFromStore() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Applies `message`, handles what the result means (store loaded, erasure,
   // failure) and returns the commit applied (0 if none).
   absl::StatusOr<uint64_t> ApplyLocked(const LogMessage& message)
@@ -227,6 +234,8 @@ class LogReplica {
   int64_t log_created_micros_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t append_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   bool scrub_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // The store in data_dir waits to start the log (start_from_store).
+  bool adopt_pending_ ABSL_GUARDED_BY(mu_) = false;
   // Since when the log looks shorter than the store, and how many reads said
   // so.
   absl::Time suspect_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

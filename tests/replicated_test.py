@@ -502,6 +502,45 @@ class OutageTest(ReplicatedBase):
 
 
 
+class MigrationTest(ReplicatedBase):
+
+    def test_an_embedded_store_starts_the_log(self):
+        """--start_log_from_store: an embedded-mode store (or a restored copy)
+        becomes the log's first snapshot; replicas then hold what it held."""
+        data_dir = os.path.join(testlib.temp_dir("embedded-"), "data")
+        embedded = testlib.ServerProcess.ingest(data_dir).start()
+        try:
+            channel = grpc.insecure_channel(embedded.address)
+            self.assertTrue(testlib.wait_serving(channel, INGEST))
+            token = self.seed(embedded, 50)
+            channel.close()
+        finally:
+            embedded.stop()
+        before = self.full_scan(self.embedded_view(data_dir), token)
+        before_stats = self.stats(self.embedded_view(data_dir), token)
+        for server in list(self.servers):
+            server.stop()
+        # Without the flag the store is refused: it is not a view of a log.
+        refused = testlib.ServerProcess.ingest(data_dir, *self.nats_flags())
+        with self.assertRaises(RuntimeError):
+            refused.start(timeout=30)
+        refused.wait(30)
+        ingest = self.start_ingest("--start_log_from_store", data_dir=data_dir)
+        self.wait_leader(ingest)
+        query = self.query_stub(self.start_query())
+        self.assertEqual(self.full_scan(query, token), before)
+        after = self.stats(query, token)
+        self.assertEqual(after.commit_token, before_stats.commit_token)
+        self.assertEqual(after.entity_count, before_stats.entity_count)
+        # And the log goes on from there.
+        reply = self.ingest_stub(ingest).UpsertEntities(
+            self.stubs.ingest.UpsertEntitiesRequest(entities=[self.stubs.types.Entity(
+                id="org:repl-migrated", name="After the migration",
+                type=self.stubs.types.ENTITY_TYPE_ORGANIZATION)]), timeout=30)
+        self.assertEqual(self.stats(query, reply.commit_token).entity_count,
+                         before_stats.entity_count + 1)
+
+
 class ErasureTest(ReplicatedBase):
 
     def test_erasure_leaves_no_copy_in_any_data_directory(self):
