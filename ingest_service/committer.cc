@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/log.h"
@@ -248,8 +249,11 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   std::vector<absl::Status> statuses(group.size());
   std::string token;
   // In replicated mode another writer may have moved the log since `head`:
-  // the group is then built again on the new head, a few times at most.
-  constexpr int kMaxAttempts = 5;
+  // the group is then built again on the new head, for up to
+  // kConflictTimeout, after a random pause that grows with each conflict
+  // (two writers that keep colliding would otherwise collide again).
+  constexpr absl::Duration kConflictTimeout = absl::Seconds(10);
+  absl::Time give_up = absl::InfiniteFuture();
   for (int attempt = 1;; ++attempt) {
     CommitContext ctx(*store_, head, absl::ToUnixMicros(absl::Now()));
     ApplyGroup(group, ctx, statuses);
@@ -260,7 +264,11 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
     storage::CommitBatch batch(*store_);
     absl::Status written = ctx.Finalize(&batch);
     if (written.ok()) written = sink_->Write(batch, ctx.commit(), erasure);
-    if (absl::IsAborted(written) && attempt < kMaxAttempts) {
+    if (absl::IsAborted(written) && absl::Now() < give_up) {
+      ++stats.conflicts;
+      if (give_up == absl::InfiniteFuture()) give_up = absl::Now() + kConflictTimeout;
+      absl::SleepFor(absl::Microseconds(absl::Uniform(
+          bitgen_, 0, 1000 * std::min(attempt, 20))));
       absl::StatusOr<storage::StoreHead> caught_up = sink_->CatchUp();
       if (caught_up.ok()) {
         head = *std::move(caught_up);

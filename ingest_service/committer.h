@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "common/mutex.h"
 #include "ingest_service/commit_sink.h"
@@ -58,6 +59,9 @@ struct CommitStats {
   // operations held back by SubmitWhenRoom.
   int queued_items = 0;
   int held_back = 0;
+  // Replicated mode: times the group was built again because another
+  // writer had moved the commit log first.
+  int conflicts = 0;
 };
 
 class Committer {
@@ -128,6 +132,7 @@ class Committer {
   // Used by the committer thread only.
   const std::unique_ptr<storage::CommitProgressWriter> progress_;
   const std::unique_ptr<CommitSink> sink_;
+  absl::BitGen bitgen_;
 
   mutable Mutex mu_;
   std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);

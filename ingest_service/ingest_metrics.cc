@@ -55,7 +55,10 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                            "committer's queue at the last commit (their "
                            "streams stop reading meanwhile).")
                      .Register(registry)
-                     .Add({})) {}
+                     .Add({})),
+      conflicts_(Counter(registry, "factstore_commit_conflicts_total",
+                         "Replicated mode: group commits built again because "
+                         "another writer appended to the commit log first.")) {}
 
 void IngestMetrics::Observe(const CommitStats& stats) {
   commits_.Increment();
@@ -68,6 +71,7 @@ void IngestMetrics::Observe(const CommitStats& stats) {
   last_commit_.Set(static_cast<double>(stats.commit));
   queued_items_.Set(stats.queued_items);
   held_back_.Set(stats.held_back);
+  conflicts_.Increment(stats.conflicts);
 }
 
 }  // namespace factstore::ingest

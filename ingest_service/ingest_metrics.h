@@ -6,7 +6,9 @@
 //   factstore_commit_seconds (apply + write latency),
 //   factstore_commit_batch_bytes, factstore_last_commit,
 //   factstore_ingest_queued_items / factstore_ingest_held_back_batches (the
-//   committer's queue at the last commit: saturation).
+//   committer's queue at the last commit: saturation),
+//   factstore_commit_conflicts_total (replicated mode: groups built again
+//   because another writer moved the commit log first).
 #ifndef FACTSTORE_INGEST_SERVICE_INGEST_METRICS_H_
 #define FACTSTORE_INGEST_SERVICE_INGEST_METRICS_H_
 
@@ -36,6 +38,7 @@ class IngestMetrics {
   prometheus::Gauge& last_commit_;
   prometheus::Gauge& queued_items_;
   prometheus::Gauge& held_back_;
+  prometheus::Counter& conflicts_;
 };
 
 }  // namespace factstore::ingest
