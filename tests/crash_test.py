@@ -19,16 +19,28 @@ A query server follows the store through all of it: it must answer health
 checks and reads while the ingest service is down, and see the final state
 after the restarts (also through one watch kept open from the start).
 
-The same test runs without and with --sync. SIGKILL ends the process but not
-the machine: the operating system keeps what was written to the page cache,
-so this covers process crashes, not power loss (docs/durability.md). With
-strace installed, a further test counts the WAL fsyncs --sync makes per
-commit.
+The same test runs without and with --sync, and in replicated mode
+(replication/README.md): a 3-node NATS JetStream cluster on loopback holds
+the commit log (3 replicas), the ingest server keeps its own store as a view
+of it and is restarted on that directory after each kill (it catches up with
+the log and takes the leader lease again once the killed process's lease has
+expired: --leader_lease=2s), and the query server is a replica with a
+directory of its own, built from the log. There an acknowledgement means the
+log's quorum and the ingest's store have the batch; the checks are the same,
+at the leader's head once it leads again, and at the end the ingest server's
+own store (read as an embedded store once it stopped) must pass them too.
+
+SIGKILL ends the process but not the machine: the operating system keeps
+what was written to the page cache, so this covers process crashes, not
+power loss (docs/durability.md). With strace installed, a further test
+counts the WAL fsyncs --sync makes per commit (embedded mode).
 
 Run by hand through ./dev crash [FLAGS] (optimized servers), or with
 /usr/bin/python3 tests/crash_test.py --bin DIR [FLAGS]:
 
     crash_test.py                       3 rounds per mode (the quick suite)
+    crash_test.py CrashDurabilityTest.test_crash_replicated
+                                        one mode (unittest names)
     crash_test.py --rounds=20           the long run (or FACTSTORE_CRASH_ROUNDS)
     crash_test.py --seed=N              replay the kill times of a run
     crash_test.py --restart-benchmark [--facts=1000000]
@@ -50,6 +62,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+import nats_cluster  # noqa: E402
 import testlib  # noqa: E402
 
 import grpc  # noqa: E402
@@ -310,37 +323,111 @@ def replay_watch(stubs, query, store_id, head):
 
 
 class CrashRun:
-    """The rounds of one mode (with or without --sync) over one data directory."""
+    """The rounds of one mode (with or without --sync, or replicated) over one
+    ingest data directory."""
 
-    def __init__(self, test, sync, rounds, seed):
+    # Replicated mode: the killed process's lease expires after this, then the
+    # restarted one takes it (replication/README.md, "the leader lease").
+    LEADER_LEASE = "2s"
+
+    def __init__(self, test, sync, rounds, seed, replicated=False):
         self.test = test
         self.stubs = test.stubs
         self.sync = sync
+        self.replicated = replicated
         self.rounds = rounds
         self.rng = random.Random(seed)
         self.ledger = Ledger(self.rng)
-        self.data_dir = os.path.join(testlib.temp_dir("crash-"), "data")
+        base = testlib.temp_dir("crash-")
+        self.data_dir = os.path.join(base, "data")
+        # Embedded: the query server reads the ingest server's directory.
+        # Replicated: it is a replica of the log with a store of its own.
+        self.query_dir = os.path.join(base, "query") if replicated else self.data_dir
         self.flags = ["--sync"] if sync else []
+        self.nats = None
+        self.stream = f"CRASH{seed}"
+        self.ingest = self.query_server = None
         self.restarts = 0
         self.downtime_reads = 0
         self.verifications = []
+        self.leader_seconds = []   # replicated: from a start until it leads
+
+    def nats_flags(self):
+        return [f"--nats={self.nats.urls}", f"--nats_stream={self.stream}",
+                "--nats_replicas=3"]
 
     def start_ingest(self):
-        ingest = testlib.ServerProcess.ingest(self.data_dir, *self.flags).start()
+        flags = list(self.flags)
+        if self.replicated:
+            flags += self.nats_flags() + [f"--leader_lease={self.LEADER_LEASE}"]
+        started = time.time()
+        ingest = testlib.ServerProcess.ingest(self.data_dir, *flags).start(timeout=60)
+        self.ingest = ingest
         channel = grpc.insecure_channel(ingest.address)
-        self.test.assertTrue(testlib.wait_serving(channel, INGEST))
+        self.test.assertTrue(testlib.wait_serving(channel, INGEST, timeout=60))
+        if self.replicated:
+            self.wait_leader(ingest)
+            self.leader_seconds.append(round(time.time() - started, 2))
         return ingest, channel
 
-    def run(self):
+    def wait_leader(self, ingest, timeout=30):
+        """Until the restarted ingest server leads (the killed one's lease
+        expires first); until then its writes are forwarded to the dead
+        leader and fail UNAVAILABLE."""
+        deadline = time.time() + timeout
+        while not any(e.get("msg") == "now the leader: accepting writes"
+                      for e in ingest.log_entries()):
+            self.test.assertIsNone(ingest.process.poll(), "the ingest server exited")
+            self.test.assertLess(time.time(), deadline,
+                                 "the restarted ingest server did not take the lease")
+            time.sleep(0.05)
+
+    def recovered_head(self, ingest, channel):
+        """The head a (re)started ingest server recovered, as a commit token.
+
+        Embedded: the one it logged. Replicated: the one it logged is its
+        store's once it had loaded the log; the leader's head (it caught up
+        with the log's end when it took the lease) is what every replica
+        must reach, and an empty RegisterPredicates, which writes nothing,
+        answers it."""
+        logged = serving_commit(ingest)
+        if not self.replicated:
+            return logged
         s = self.stubs
-        ingest, channel = self.start_ingest()
-        seed_registry(s, channel)
-        self.query_server = testlib.ServerProcess.query(self.data_dir).start()
-        query_channel = grpc.insecure_channel(self.query_server.address)
-        prober = None
-        self.ingest = ingest
+        stub = s.ingest_grpc.IngestServiceStub(channel)
+        deadline = time.time() + 30
+        while True:
+            try:
+                head = stub.RegisterPredicates(s.ingest.RegisterPredicatesRequest(),
+                                               timeout=10).commit_token
+                break
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE or time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.test.assertGreaterEqual(token_commit(head)[0], token_commit(logged)[0])
+        return head
+
+    def run(self):
+        if not self.replicated:
+            self.run_rounds()
+            return
+        # The log: a cluster for this run, the stream with 3 replicas.
+        with nats_cluster.NatsCluster(3, max_file_store=1 << 30) as nats:
+            self.nats = nats
+            self.run_rounds()
+
+    def run_rounds(self):
+        s = self.stubs
+        prober = query_channel = None
         try:
-            self.test.assertTrue(testlib.wait_serving(query_channel, QUERY))
+            ingest, channel = self.start_ingest()
+            seed_registry(s, channel)
+            query_flags = self.nats_flags() if self.replicated else []
+            self.query_server = testlib.ServerProcess.query(
+                self.query_dir, *query_flags).start(timeout=60)
+            query_channel = grpc.insecure_channel(self.query_server.address)
+            self.test.assertTrue(testlib.wait_serving(query_channel, QUERY, timeout=60))
             self.query = s.query_grpc.QueryServiceStub(query_channel)
             stats = self.query.GetStats(s.query.GetStatsRequest(), timeout=10)
             self.store_id = stats.commit_token.split("-")[0]
@@ -351,16 +438,14 @@ class CrashRun:
             for round_number in range(self.rounds):
                 if round_number > 0:
                     ingest, channel = self.start_ingest()
-                    self.ingest = ingest
                     self.restarts += 1
-                    self.verify(serving_commit(ingest))
+                    self.verify(self.recovered_head(ingest, channel))
                 self.crash_round(ingest, channel)
                 channel.close()
                 self.downtime_checks()
             ingest, channel = self.start_ingest()
-            self.ingest = ingest
             self.restarts += 1
-            head = serving_commit(ingest)
+            head = self.recovered_head(ingest, channel)
             self.verify(head)
             prober.done.set()
             prober.join()
@@ -379,8 +464,10 @@ class CrashRun:
             watcher.stream.cancel()
             self.test.assertGreater(len(self.ledger.acked), 0)
             self.test.assertEqual(self.ledger.errors, [])
-            ingest.stop()
+            self.test.assertEqual(ingest.stop(), 0)
             channel.close()
+            if self.replicated:
+                self.verify_ingest_store(head, present)
         except BaseException:
             self.dump_logs()
             raise
@@ -388,18 +475,51 @@ class CrashRun:
             if prober is not None:
                 prober.done.set()
                 prober.join()
-            query_channel.close()
-            self.query_server.stop()
-            self.ingest.kill()
+            if query_channel is not None:
+                query_channel.close()
+            if self.query_server is not None:
+                self.query_server.stop()
+            if self.ingest is not None:
+                self.ingest.kill()
+
+    def verify_ingest_store(self, head, present):
+        """Replicated mode: the ingest server's own store, which it built
+        from the log across the kills and restarts, holds what the replica
+        holds. Read by an embedded query server now that the ingest server
+        stopped."""
+        s = self.stubs
+        replica_query = self.query
+        with testlib.ServerProcess.query(self.data_dir) as view:
+            view_channel = grpc.insecure_channel(view.address)
+            try:
+                self.test.assertTrue(testlib.wait_serving(view_channel, QUERY, timeout=60))
+                self.query = s.query_grpc.QueryServiceStub(view_channel)
+                stats = self.query.GetStats(s.query.GetStatsRequest(), timeout=10)
+                self.test.assertEqual(stats.commit_token, head)
+                self.verify(head)
+                self.verifications[-1]["store"] = "ingest"
+                self.test.assertEqual(self.present_ids, present)
+            finally:
+                self.query = replica_query
+                view_channel.close()
 
     def dump_logs(self):
-        """What the servers (and the query server's RocksDB secondary) logged,
-        for a failed run."""
+        """What the servers (and the query server's RocksDB secondary, or the
+        NATS nodes) logged, for a failed run."""
         print(f"--- data directory {self.data_dir}; ingest log (last process):",
               file=sys.stderr)
-        print("\n".join(self.ingest.log_lines[-30:]), file=sys.stderr)
-        print("--- query server log:", file=sys.stderr)
+        if self.ingest is not None:
+            print("\n".join(self.ingest.log_lines[-30:]), file=sys.stderr)
+        if self.query_server is None:
+            return
+        print(f"--- query server log ({self.query_dir}):", file=sys.stderr)
         print("\n".join(self.query_server.log_lines[-60:]), file=sys.stderr)
+        if self.replicated:
+            for i in range(self.nats.size):
+                print(f"--- NATS node {i + 1} ({self.nats.log_path(i)}):",
+                      file=sys.stderr)
+                print(self.nats.nodes[i].log_tail(15), file=sys.stderr)
+            return
         secondary = [a.split("=", 1)[1] for a in self.query_server.args
                      if a.startswith("--secondary_dir=")]
         if secondary:
@@ -560,19 +680,30 @@ class CrashDurabilityTest(unittest.TestCase):
         print(f"crash test seed {cls.seed} (--seed={cls.seed} replays the kill "
               f"times), {OPTIONS['rounds']} rounds", file=sys.stderr)
 
-    def run_mode(self, sync):
-        run = CrashRun(self, sync, OPTIONS["rounds"], self.seed + int(sync))
+    def run_mode(self, sync=False, replicated=False):
+        started = time.time()
+        run = CrashRun(self, sync, OPTIONS["rounds"],
+                       self.seed + int(sync) + 2 * int(replicated), replicated)
         run.run()
         self.assertEqual(run.restarts, OPTIONS["rounds"])
-        print(json.dumps({"sync": sync, "rounds": OPTIONS["rounds"],
-                          "downtime_reads": run.downtime_reads,
-                          "verifications": run.verifications}), file=sys.stderr)
+        report = {"sync": sync, "replicated": replicated, "rounds": OPTIONS["rounds"],
+                  "seconds": round(time.time() - started, 1),
+                  "downtime_reads": run.downtime_reads,
+                  "verifications": run.verifications}
+        if replicated:
+            report["leader_seconds"] = run.leader_seconds
+        print(json.dumps(report), file=sys.stderr)
 
     def test_sigkill_loses_no_acknowledged_batch_and_splits_none(self):
         self.run_mode(sync=False)
 
     def test_sigkill_with_sync(self):
         self.run_mode(sync=True)
+
+    # Needs nats-server (a dependency, ./dev installs it); it fails rather
+    # than skips without it, as tests/replicated_test.py does.
+    def test_crash_replicated(self):
+        self.run_mode(replicated=True)
 
 
 class SecondaryBehindTest(unittest.TestCase):
@@ -853,5 +984,6 @@ if __name__ == "__main__":
         if args.bin:
             testlib.INGEST_BINARY = os.path.join(args.bin, "ingest_server")
             testlib.QUERY_BINARY = os.path.join(args.bin, "query_server")
-        sys.argv[1:] = rest
-        testlib.run_tests()
+        # Other arguments name test classes or cases
+        # (CrashDurabilityTest.test_crash_replicated); none: all of them.
+        testlib.run_tests([name for name in rest if not name.startswith("-")])
