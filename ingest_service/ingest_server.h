@@ -96,6 +96,11 @@ class IngestServer {
   storage::Store* store() { return store_; }
   // Replicated mode only (null otherwise).
   replication::LogReplica* replica() { return replica_.get(); }
+  // True once the replica fell behind the log's start: the process must
+  // restart to load the log's snapshot again (main() exits).
+  bool restart_required() const {
+    return replica_ != nullptr && replica_->status().rebuild_required;
+  }
   replication::LeaderLease* lease() { return lease_.get(); }
   Committer* committer() { return committer_.get(); }
   server::GrpcServer* grpc() { return grpc_.get(); }

@@ -18,6 +18,7 @@
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
 #include "server/log.h"
+#include "server/serve_until_stopped.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve factstore.v1.IngestService on.");
@@ -131,11 +132,7 @@ int main(int argc, char** argv) {
        {"probe_port", (*server)->grpc()->probe_port()},
        {"commit", (*server)->head_commit_token()}});
 
-  int signal_number = factstore::server::WaitForShutdownSignal();
-  Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
-  (*server)->BeginShutdown();
-  absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
-  Log(LogLevel::kInfo, "stopped");
-  return 0;
+  return factstore::server::ServeUntilStopped(
+      **server, absl::GetFlag(FLAGS_shutdown_delay),
+      absl::GetFlag(FLAGS_shutdown_grace));
 }

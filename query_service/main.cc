@@ -20,6 +20,7 @@
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
 #include "server/log.h"
+#include "server/serve_until_stopped.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "host:port to serve factstore.v1.QueryService on.");
@@ -119,20 +120,7 @@ int main(int argc, char** argv) {
        {"metrics_port", (*server)->metrics()->port()},
        {"probe_port", (*server)->grpc()->probe_port()}});
 
-  factstore::query::QueryServer* running = server->get();
-  int signal_number = factstore::server::WaitForShutdownSignal(
-      [running] { return running->restart_required(); });
-  if (signal_number == 0) {
-    // The replica fell behind the log's start: the next start loads the
-    // log's snapshot; the orchestrator (or ./dev) restarts the process.
-    Log(LogLevel::kError,
-        "restarting to load the commit log's snapshot again (exit code 3)");
-  } else {
-    Log(LogLevel::kInfo, "shutting down", {{"signal", signal_number}});
-  }
-  (*server)->BeginShutdown();
-  if (signal_number != 0) absl::SleepFor(absl::GetFlag(FLAGS_shutdown_delay));
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
-  Log(LogLevel::kInfo, "stopped");
-  return signal_number == 0 ? 3 : 0;
+  return factstore::server::ServeUntilStopped(
+      **server, absl::GetFlag(FLAGS_shutdown_delay),
+      absl::GetFlag(FLAGS_shutdown_grace));
 }
