@@ -412,13 +412,13 @@ grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
 IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
   grpc::Status allowed = Authorize(context);
   if (allowed.ok() && Forwarding()) {
-    // Streams are not forwarded: the client reconnects, to the leader.
     WriteForwarder* forwarder = forwarder_.load();
-    allowed = forwarder == nullptr
-                  ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "the ingest service is starting; retry shortly")
-                  : forwarder->NotLeader(context,
-                                         "streams must be opened on the leader");
+    if (forwarder == nullptr) {
+      allowed = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "the ingest service is starting; retry shortly");
+    } else if (auto* relay = forwarder->ForwardStream(context, &allowed)) {
+      return relay;
+    }
   }
   return new StreamIngestReactor(this, allowed);
 }

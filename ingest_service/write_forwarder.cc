@@ -7,6 +7,109 @@
 
 namespace factstore::ingest {
 
+// One StreamIngestFacts call relayed to a stream on the leader. The callback
+// API allows one read and one write in flight per side, so requests and
+// answers each go one at a time: the next request is read from the client
+// once the previous one was handed to the leader's stream, and the next
+// answer is read from the leader once the previous one was sent to the
+// client. The leader's status ends the client's call; a client that goes
+// away cancels the leader's stream. Deletes itself when both calls are over.
+class StreamRelay final : public WriteForwarder::StreamReactor {
+ public:
+  StreamRelay(const WriteForwarder& forwarder, v1::IngestService::Stub* stub,
+              grpc::CallbackServerContext* context)
+      : upstream_(this) {
+    forwarder.PrepareClientContext(*context, &client_context_);
+    stub->async()->StreamIngestFacts(&client_context_, &upstream_);
+    upstream_.StartRead(&response_);
+    upstream_.StartCall();
+    StartRead(&request_);
+  }
+
+  // The client's next request: to the leader (unless the leader's stream
+  // is already over, and with it this call).
+  void OnReadDone(bool ok) override {
+    {
+      MutexLock lock(&mu_);
+      if (upstream_done_) return;
+    }
+    if (!ok) {
+      upstream_.StartWritesDone();  // the client is done sending
+      return;
+    }
+    upstream_.StartWrite(&request_);
+  }
+
+  // An answer reached the client: read the leader's next one.
+  void OnWriteDone(bool ok) override {
+    bool finish = false;
+    grpc::Status status;
+    {
+      MutexLock lock(&mu_);
+      writing_ = false;
+      if (upstream_done_) {
+        finish = true;
+        status = upstream_status_;
+      }
+    }
+    if (finish) {
+      Finish(status);
+    } else if (ok) {
+      upstream_.StartRead(&response_);
+    } else {
+      client_context_.TryCancel();  // the client is gone
+    }
+  }
+
+  void OnCancel() override { client_context_.TryCancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  class Upstream final
+      : public grpc::ClientBidiReactor<v1::StreamIngestFactsRequest,
+                                       v1::StreamIngestFactsResponse> {
+   public:
+    explicit Upstream(StreamRelay* relay) : relay_(relay) {}
+
+    // A request reached the leader: read the client's next one.
+    void OnWriteDone(bool ok) override {
+      if (ok) relay_->StartRead(&relay_->request_);
+    }
+    // The leader's next answer: to the client.
+    void OnReadDone(bool ok) override {
+      if (!ok) return;  // the leader ended its stream; OnDone follows
+      {
+        MutexLock lock(&relay_->mu_);
+        relay_->writing_ = true;
+      }
+      relay_->StartWrite(&relay_->response_);
+    }
+    // The leader's stream is over: so is the client's, once the answer in
+    // flight (if any) has been sent.
+    void OnDone(const grpc::Status& status) override {
+      {
+        MutexLock lock(&relay_->mu_);
+        relay_->upstream_done_ = true;
+        relay_->upstream_status_ = status;
+        if (relay_->writing_) return;  // OnWriteDone finishes
+      }
+      relay_->Finish(status);
+    }
+
+   private:
+    StreamRelay* const relay_;
+  };
+
+  grpc::ClientContext client_context_;
+  v1::StreamIngestFactsRequest request_;
+  v1::StreamIngestFactsResponse response_;
+  Upstream upstream_;
+  Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool upstream_done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status upstream_status_ ABSL_GUARDED_BY(mu_);
+};
+
 WriteForwarder::WriteForwarder(
     replication::LeaderLease* lease, std::string self_address,
     std::shared_ptr<grpc::ChannelCredentials> credentials)
@@ -24,6 +127,17 @@ grpc::Status WriteForwarder::NotLeader(grpc::CallbackServerContext* context,
                    ") is not the leader: ", why,
                    leader.empty() ? "; no leader is known right now, retry shortly"
                                   : absl::StrCat("; the leader is ", leader)));
+}
+
+WriteForwarder::StreamReactor* WriteForwarder::ForwardStream(
+    grpc::CallbackServerContext* context, grpc::Status* refused) {
+  std::string why;
+  v1::IngestService::Stub* stub = LeaderStub(context, &why);
+  if (stub == nullptr) {
+    *refused = NotLeader(context, why);
+    return nullptr;
+  }
+  return new StreamRelay(*this, stub, context);
 }
 
 v1::IngestService::Stub* WriteForwarder::LeaderStub(

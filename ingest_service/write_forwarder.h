@@ -4,10 +4,11 @@
 // Clients (and a Kubernetes Service in front of every ingest replica) can
 // therefore call any replica: the leader commits, the others forward the
 // call with its metadata (authorization included) and deadline and pass the
-// answer back. A call that arrives already forwarded is never forwarded
-// again (the leader changed in between): it is refused with UNAVAILABLE
-// naming the leader, as are calls made while no leader is known, and
-// StreamIngestFacts streams on a replica that is not the leader.
+// answer back; a StreamIngestFacts stream is relayed message by message to
+// a stream on the leader. A call that arrives already forwarded is never
+// forwarded again (the leader changed in between): it is refused with
+// UNAVAILABLE naming the leader, as are calls made while no leader is
+// known.
 //
 //   if (forwarder != nullptr && !forwarder->leading()) {
 //     return forwarder->Forward(context, request, response,
@@ -57,6 +58,14 @@ class WriteForwarder {
       grpc::ClientContext*, const Request*, Response*,
       std::function<void(grpc::Status)>);
 
+  using StreamReactor = grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
+                                                v1::StreamIngestFactsResponse>;
+
+  // Relays a StreamIngestFacts call to a stream on the leader, or (no leader
+  // to forward to) returns null with the refusal in `*refused`.
+  StreamReactor* ForwardStream(grpc::CallbackServerContext* context,
+                               grpc::Status* refused);
+
   // Forwards a unary call to the leader and finishes it with the leader's
   // answer.
   template <typename Request, typename Response>
@@ -81,6 +90,8 @@ class WriteForwarder {
   }
 
  private:
+  friend class StreamRelay;
+
   // A stub for the leader, or null with `why` when the call cannot be
   // forwarded (no leader known, the leader is this replica, already
   // forwarded once).

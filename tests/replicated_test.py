@@ -342,6 +342,34 @@ class ReplicatedTest(ReplicatedBase):
         self.assertEqual(len(second.facts), 100)
         self.assertFalse({f.id for f in first.facts} & {f.id for f in second.facts})
 
+    def test_a_standby_forwards_writes_to_the_leader(self):
+        """Unary writes and StreamIngestFacts streams sent to the ingest
+        replica that does not lead are relayed to the one that does."""
+        s = self.stubs
+        first = self.start_ingest()
+        leader = self.wait_leader(first)
+        standby = self.start_ingest()
+        query = self.query_stub(self.start_query())
+        self.seed(standby, 20)   # unary writes, through the standby
+        ledger = Ledger()
+        writer = StreamWriter(self.stubs, [standby.address], ledger, 0, 20, size=50)
+        writer.run()
+        self.assertEqual(ledger.errors, [])
+        self.assertEqual(len(ledger.acked), 20)
+        self.assertEqual(writer.reconnects, 0)
+        stats = self.stats(query, ledger.last_token)
+        self.assertEqual(stats.fact_count, 20 * 50)
+        self.assertIs(leader, first)
+        self.assertFalse(any(e.get("msg") == "now the leader: accepting writes"
+                             for e in standby.log_entries()))
+        # A bad request is refused by the leader, through the standby, with
+        # the leader's error.
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.ingest_stub(standby).IngestFacts(s.ingest.IngestFactsRequest(
+                all_or_nothing=True,
+                facts=[s.types.Fact(subject="", predicate=PREDICATE)]), timeout=30)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
     def test_nats_node_killed_during_streaming_ingest(self):
         ingest = self.start_ingest()
         queries = [self.start_query(), self.start_query()]
