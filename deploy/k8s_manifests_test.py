@@ -8,27 +8,34 @@ k8s_manifests_test.sh) or directly from the repository root:
 
 Python's standard library only. How the pieces are read:
 
-- Manifests: `kubectl kustomize` renders the base (deploy/k8s) and the base
-  with components/tls to YAML, exactly as `kubectl apply -k` would. Then
+- Manifests: `kubectl kustomize` renders three deployments to YAML, exactly
+  as `kubectl apply -k` would: the base (deploy/k8s, the embedded mode), the
+  base with components/tls, and the base with components/replicated (the
+  replicated mode: NATS, ingest replicas, query Deployment). Then
   `kubectl annotate --local -f - -o json` converts that YAML to JSON: with
   --local, kubectl reads the objects, adds one annotation (removed again here)
   and prints them, without ever contacting an API server, so no YAML parser
   is needed. kubectl is looked up in $FACTSTORE_KUBECTL, $PATH,
   /usr/local/bin and /usr/bin.
 - Flags: the ABSL_FLAG(...) definitions in ingest_service/main.cc,
-  query_service/main.cc and server/*.cc (name, type, default), the list of
-  flags each main() lets the environment set, and its variable prefixes
-  (ApplyEnvironmentToFlags). The binaries need not be built.
+  query_service/main.cc, server/*.cc and the sources of the flag lists each
+  main() includes (replication/replication_flags.cc: the --nats* flags),
+  with name, type and default; the list of flags each main() lets the
+  environment set, and its variable prefixes (ApplyEnvironmentToFlags). The
+  binaries need not be built.
 - Health service names: kIngestHealthName / kQueryHealthName in the servers'
   headers.
+- nats-server's configuration (components/replicated/nats.conf, in a
+  ConfigMap): a small parser for the part of its syntax the file uses.
 - The Dockerfile: a small parser for the instructions the checks need.
   Package names are checked against Debian with `apt-cache show`. No image is
   built (there is no Docker engine where the tests run).
 
-Each check is a function returning a list of problems. The tests run every
+Each check is a function returning a list of problems. Most apply to both
+modes, some only to one (CHECKS, REPLICATED_CHECKS). The tests run every
 check on the real manifests (no problem allowed), then each check again on a
-copy broken on purpose (at least one problem required), so that a check
-which can no longer fail does not go unnoticed.
+copy broken on purpose (at least one problem required), in each mode it
+applies to, so that a check which can no longer fail does not go unnoticed.
 """
 
 import copy
@@ -40,12 +47,14 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.environ.get("FACTSTORE_ROOT") or os.path.dirname(HERE)
 
 K8S_DIR = os.path.join(ROOT, "deploy", "k8s")
 TLS_COMPONENT = "components/tls"
+REPLICATED_COMPONENT = "components/replicated"
 DOCKERFILE = os.path.join(ROOT, "deploy", "Dockerfile")
 
 SERVERS = {
@@ -79,6 +88,19 @@ MEMORY_HEADROOM_MIB = 512
 # the store.
 SHUTDOWN_MARGIN_SECONDS = 5
 RENDER_ANNOTATION = "factstore.io/test-render"
+
+# What components/replicated promises.
+INGEST_REPLICAS = 2          # a leader and a standby
+NATS_SERVERS = 3             # a quorum survives the loss of one
+MIN_STREAM_REPLICAS = 3      # --nats_replicas
+MIN_QUERY_REPLICAS = 2       # the autoscaler's floor
+# The first nats-server with `jetstream { sync_interval: always }` that is
+# also free of the stream loss on process crashes of 2.10.20-2.10.22.
+MIN_NATS_VERSION = (2, 10, 23)
+# nats-server's defaults for lame duck mode (when nats.conf sets none).
+NATS_LAME_DUCK_DEFAULTS = {"lame_duck_grace_period": 10.0, "lame_duck_duration": 120.0}
+# kube-dns, as NetworkPolicies name it.
+KUBE_DNS = ({"k8s-app": "kube-dns"}, {"kubernetes.io/metadata.name": "kube-system"})
 
 
 # --------------------------------------------------------------------------
@@ -173,6 +195,7 @@ class Flag:
         self.name, self.type, self.default = name, flag_type, default
 
 
+
 class Sources:
     """What the C++ sources say about flags, environment and health names."""
 
@@ -184,13 +207,13 @@ class Sources:
         if not self.server_files:
             raise AssertionError("no server/*.cc in " + root)
         shared = {}
-        self.functions = {}
+        self.functions = {}     # name of a ...FlagNames() function -> [flag names]
+        self.function_flags = {}  # name of such a function -> flags its file defines
         for path in self.server_files:
             text = self.read(path)
             shared.update(self.flags_in(text))
-            # Functions returning a list of flag names, e.g. SharedGrpcFlagNames().
-            for m in re.finditer(r"(\w+FlagNames)\(\)\s*\{\s*return\s*\{(.*?)\};", text, re.S):
-                self.functions[m.group(1)] = string_literals(m.group(2))
+            for function in self.read_functions(text):
+                self.function_flags[function] = {}
         self.flags = {}         # binary -> {name: Flag}
         self.env_flags = {}     # binary -> set of names the environment may set
         self.prefixes = {}      # binary -> [prefix, ...], most specific first
@@ -199,7 +222,6 @@ class Sources:
             text = self.read(main_cc)
             flags = dict(shared)
             flags.update(self.flags_in(text))
-            self.flags[binary] = flags
             call = text.find("ApplyEnvironmentToFlags(")
             if call < 0:
                 raise AssertionError(main_cc + ": no ApplyEnvironmentToFlags call")
@@ -212,9 +234,15 @@ class Sources:
                 names.update(string_literals(m.group(1)))
             else:
                 names.update(string_literals(args[1]))
-            for function, listed in self.functions.items():
-                if function + "()" in text:
-                    names.update(listed)
+            # Flag lists from other files (SharedGrpcFlagNames(),
+            # ReplicationFlagNames(), ...): defined in server/*.cc or in the
+            # .cc of a header main() includes, with the flags they name.
+            for function in sorted(set(re.findall(r"(\w+FlagNames)\(\)", text))):
+                if function not in self.functions:
+                    self.find_function(main_cc, text, function)
+                names.update(self.functions[function])
+                flags.update(self.function_flags[function])
+            self.flags[binary] = flags
             unknown = names - set(flags)
             if unknown:
                 raise AssertionError("%s: environment flags without ABSL_FLAG: %s" %
@@ -224,6 +252,29 @@ class Sources:
             if not m:
                 raise AssertionError(header + ": no " + constant)
             self.health_name[binary] = m.group(1)
+
+    def read_functions(self, text):
+        """Records the ...FlagNames() functions `text` defines; returns them."""
+        found = []
+        for m in re.finditer(r"(\w+FlagNames)\(\)\s*\{\s*return\s*\{(.*?)\};", text, re.S):
+            self.functions[m.group(1)] = string_literals(m.group(2))
+            found.append(m.group(1))
+        return found
+
+    def find_function(self, main_cc, text, function):
+        """Reads the .cc of the included header that defines `function`."""
+        for header in re.findall(r'#include\s+"([\w/]+)\.h"', text):
+            source = header + ".cc"
+            if not os.path.isfile(os.path.join(self.root, source)):
+                continue
+            source_text = self.read(source)
+            if function in self.read_functions(source_text):
+                self.function_flags[function] = self.flags_in(source_text)
+                return
+        raise AssertionError(
+            "%s calls %s(), defined in no server/*.cc nor in the .cc of a header it "
+            "includes (is that file in the test's data, deploy/BUILD.bazel?)" %
+            (main_cc, function))
 
     def read(self, relative):
         with open(os.path.join(self.root, relative), encoding="utf-8") as f:
@@ -240,6 +291,7 @@ class Sources:
             name = args[-3].strip()
             flags[name] = Flag(name, flag_type, parse_default(flag_type, args[-2]))
         return flags
+
 
 
 DURATION = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|ms|s|m|h))+")
@@ -460,16 +512,196 @@ def render(components=()):
 
 
 # --------------------------------------------------------------------------
+# nats-server's configuration
+
+
+class NatsConfError(ValueError):
+    pass
+
+
+def parse_nats_conf(text):
+    """nats.conf as nested dicts (keys in lower case), lists and strings.
+
+    The subset of nats-server's syntax the deployment uses: `key: value`,
+    `key = value` or `key value`; blocks in braces; arrays in brackets;
+    quoted or bare strings ($VARIABLES stay as written); comments with # or
+    //. No `include`.
+    """
+    n, pos = len(text), [0]
+
+    def skip(newlines=True):
+        while pos[0] < n:
+            c = text[pos[0]]
+            if c in " \t\r" or (newlines and c in "\n,;"):
+                pos[0] += 1
+            elif c == "#" or text.startswith("//", pos[0]):
+                end = text.find("\n", pos[0])
+                pos[0] = n if end < 0 else end
+            else:
+                return
+
+    def bare():
+        start = pos[0]
+        while pos[0] < n and text[pos[0]] not in " \t\r\n,;}]#":
+            pos[0] += 1
+        return text[start:pos[0]]
+
+    def value():
+        skip(newlines=False)
+        if pos[0] >= n:
+            raise NatsConfError("value missing at the end")
+        c = text[pos[0]]
+        if c == "{":
+            pos[0] += 1
+            return block("}")
+        if c == "[":
+            pos[0] += 1
+            items = []
+            while True:
+                skip()
+                if pos[0] >= n:
+                    raise NatsConfError("unclosed [")
+                if text[pos[0]] == "]":
+                    pos[0] += 1
+                    return items
+                items.append(value())
+        if c in "\"'":
+            end = text.find(c, pos[0] + 1)
+            if end < 0:
+                raise NatsConfError("unclosed quote")
+            result = text[pos[0] + 1:end]
+            pos[0] = end + 1
+            return result
+        return bare()
+
+    def block(closer):
+        result = {}
+        while True:
+            skip()
+            if pos[0] >= n:
+                if closer:
+                    raise NatsConfError("unclosed {")
+                return result
+            if closer and text[pos[0]] == closer:
+                pos[0] += 1
+                return result
+            m = re.compile(r"[\w$.\-]+").match(text, pos[0])
+            if not m:
+                raise NatsConfError("no key at %r" % text[pos[0]:pos[0] + 20])
+            key = m.group(0).lower()
+            if key == "include":
+                raise NatsConfError("include is not understood here")
+            pos[0] = m.end()
+            skip(newlines=False)
+            if pos[0] < n and text[pos[0]] in ":=":
+                pos[0] += 1
+            result[key] = value()
+
+    return block(None)
+
+
+def nats_size(value):
+    """Bytes of a nats-server size ("90G", "1GB", "512MB", 1024); the larger
+    reading of a unit (1024-based) where nats-server's is ambiguous."""
+    m = re.fullmatch(r"(\d+)\s*([kmgt]?)(i?b?)", str(value).strip().lower())
+    if not m:
+        return None
+    return int(m.group(1)) * 1024 ** " kmgt".index(m.group(2) or " ")
+
+
+def duration_seconds(text):
+    """Seconds of a Go duration ("30s", "2m"), None if it is not one."""
+    value, error = parse_flag_value(Flag("", "absl::Duration", None), str(text))
+    return None if error else value
+
+
+def parse_version(image):
+    """(2, 10, 26) from "nats:2.10.26-alpine[@sha256:...]", else None."""
+    name = (image or "").split("@")[0]
+    tag = name.rsplit(":", 1)[1] if ":" in name.split("/")[-1] else ""
+    m = re.match(r"v?(\d+)\.(\d+)\.(\d+)(?:$|[-.])", tag)
+    return tuple(int(g) for g in m.groups()) if m else None
+
+
+# --------------------------------------------------------------------------
 # The deployment as the checks see it
 
 
-class Deployment:
-    """Rendered objects + sources + Dockerfile, with helpers for the checks."""
+class Pod:
+    """A workload (StatefulSet, Deployment) and its pod template."""
 
-    def __init__(self, objects, sources, dockerfile_text):
+    def __init__(self, workload):
+        self.workload = workload
+        self.kind = workload["kind"]
+        self.name = workload["metadata"]["name"]
+        self.template = workload["spec"]["template"]
+        self.spec = self.template["spec"]
+
+    @property
+    def labels(self):
+        return self.template["metadata"].get("labels", {})
+
+    @property
+    def annotations(self):
+        return self.template["metadata"].get("annotations", {})
+
+    @property
+    def containers(self):
+        return self.spec.get("containers", [])
+
+    def volume(self, name):
+        for v in self.spec.get("volumes", []):
+            if v["name"] == name:
+                return v
+        return None
+
+    def claims(self):
+        return {t["metadata"]["name"]: t for t in
+                self.workload["spec"].get("volumeClaimTemplates", [])}
+
+    def claim_names(self):
+        return set(self.claims())
+
+    def ports(self):
+        """{name: containerPort} over the pod's containers."""
+        return {p.get("name"): p["containerPort"]
+                for c in self.containers for p in c.get("ports", [])}
+
+
+def is_nats_pod(pod):
+    return pod.labels.get("app.kubernetes.io/name") == "nats"
+
+
+def env_source(container, name):
+    """Where the container's variable `name` comes from: ("value", text),
+    ("field", path), ("secret", secret, key), ("other", None) or None."""
+    for item in container.get("env", []):
+        if item["name"] != name:
+            continue
+        if "value" in item:
+            return ("value", item["value"])
+        source = item.get("valueFrom", {})
+        if "fieldRef" in source:
+            return ("field", source["fieldRef"].get("fieldPath"))
+        if "secretKeyRef" in source:
+            return ("secret", source["secretKeyRef"].get("name"),
+                    source["secretKeyRef"].get("key"))
+        return ("other", None)
+    return None
+
+
+class Deployment:
+    """Rendered objects + sources + Dockerfile, with helpers for the checks.
+
+    `replicated` says which mode the objects are meant to run in: the checks
+    hold them to that mode's promises.
+    """
+
+    def __init__(self, objects, sources, dockerfile_text, replicated=False):
         self.objects = objects
         self.sources = sources
         self.dockerfile_text = dockerfile_text
+        self.replicated = replicated
 
     @property
     def dockerfile(self):
@@ -484,21 +716,31 @@ class Deployment:
                 return o
         return None
 
-    @property
-    def statefulset(self):
-        sets = self.of_kind("StatefulSet")
-        return sets[0] if len(sets) == 1 else None
+    def pods(self):
+        """Every workload's pod template."""
+        return [Pod(o) for o in self.objects
+                if o.get("kind") in ("StatefulSet", "Deployment", "DaemonSet", "ReplicaSet")
+                and "template" in o.get("spec", {})]
 
-    @property
-    def pod(self):
-        return self.statefulset["spec"]["template"]["spec"]
+    def factstore_pods(self):
+        return [p for p in self.pods() if p.labels.get("app.kubernetes.io/name") == "factstore"]
 
-    @property
-    def pod_labels(self):
-        return self.statefulset["spec"]["template"]["metadata"].get("labels", {})
+    def nats_pods(self):
+        return [p for p in self.pods() if is_nats_pod(p)]
 
     def containers(self):
-        return self.pod.get("containers", [])
+        """The containers of factstore's pods."""
+        return [c for p in self.factstore_pods() for c in p.containers]
+
+    def pod_of(self, container):
+        for p in self.pods():
+            if any(c is container for c in p.containers):
+                return p
+        raise AssertionError("container %s is in no pod" % container.get("name"))
+
+    def pods_running(self, binary):
+        return [p for p in self.factstore_pods()
+                if any(self.binary(c) == binary for c in p.containers)]
 
     def binary(self, container):
         command = container.get("command") or exec_form(
@@ -510,6 +752,9 @@ class Deployment:
             if self.binary(c) == binary_name:
                 return c
         return None
+
+    def servers(self):
+        return [c for c in self.containers() if self.binary(c) in SERVERS]
 
     def env(self, container):
         """The container's environment: {name: value}, None for valueFrom."""
@@ -528,6 +773,16 @@ class Deployment:
             env[item["name"]] = item.get("value") if "valueFrom" not in item else None
         return env
 
+    def flag_source(self, container, name):
+        """The variable that sets flag `name` of the container's server, or
+        None (an argument or the default)."""
+        binary = self.binary(container)
+        env = self.env(container)
+        for prefix in self.sources.prefixes.get(binary, []):
+            if prefix + name.upper() in env:
+                return prefix + name.upper()
+        return None
+
     def flag_values(self, container):
         """{flag: (value, where)} for every flag of the container's server."""
         binary = self.binary(container)
@@ -537,9 +792,12 @@ class Deployment:
         for name in sorted(self.sources.env_flags[binary]):
             for prefix in self.sources.prefixes[binary]:
                 variable = prefix + name.upper()
-                if variable in env and env[variable] is not None:
-                    value, _ = parse_flag_value(flags[name], env[variable])
-                    values[name] = (value, variable)
+                if variable in env:
+                    if env[variable] is not None:
+                        value, _ = parse_flag_value(flags[name], env[variable])
+                        values[name] = (value, variable)
+                    else:
+                        values[name] = (None, variable)  # from a Secret: unknown here
                     break
         for name, text in parse_args(container.get("args", []), flags):
             if name in flags:
@@ -566,18 +824,11 @@ class Deployment:
                     best = mount
         return best
 
-    def volume(self, name):
-        for v in self.pod.get("volumes", []):
-            if v["name"] == name:
-                return v
-        return None
-
-    def claim_names(self):
-        return {t["metadata"]["name"] for t in
-                self.statefulset["spec"].get("volumeClaimTemplates", [])}
+    def volume(self, container, name):
+        return self.pod_of(container).volume(name)
 
     def config_map(self):
-        """The ConfigMap the containers read their environment from."""
+        """The ConfigMap the servers read their environment from."""
         for c in self.containers():
             for source in c.get("envFrom", []):
                 if "configMapRef" in source:
@@ -585,6 +836,58 @@ class Deployment:
                     if cm is not None:
                         return cm
         raise AssertionError("no container reads a ConfigMap")
+
+    def services_selecting(self, pod):
+        return [s for s in self.of_kind("Service") if s["spec"].get("selector") and
+                selector_matches({"matchLabels": s["spec"]["selector"]}, pod.labels)]
+
+    # The NATS servers (components/replicated).
+
+    def nats_statefulset(self):
+        sets = [p for p in self.nats_pods() if p.kind == "StatefulSet"]
+        return sets[0] if len(sets) == 1 else None
+
+    def nats_container(self, pod):
+        for c in pod.containers:
+            if c["name"] == "nats" or "nats" in image_repository(c.get("image")):
+                return c
+        return None
+
+    def nats_config(self, pod):
+        """(parsed nats.conf, ConfigMap, key) of the NATS container, or
+        (None, problem, None)."""
+        c = self.nats_container(pod)
+        if c is None:
+            return None, "pod %s has no NATS container" % pod.name, None
+        args = c.get("args", []) + c.get("command", [])[1:]
+        path = None
+        for i, arg in enumerate(args):
+            if arg in ("--config", "-c") and i + 1 < len(args):
+                path = args[i + 1]
+            elif arg.startswith("--config="):
+                path = arg.split("=", 1)[1]
+        if path is None:
+            return None, "%s: nats-server gets no --config" % pod.name, None
+        mount = self.mount_for(c, path)
+        volume = pod.volume(mount["name"]) if mount else None
+        if volume is None or "configMap" not in volume:
+            return None, "%s: --config %s is in no mounted ConfigMap" % (pod.name, path), None
+        cm = self.named("ConfigMap", volume["configMap"]["name"])
+        key = os.path.relpath(path, mount["mountPath"])
+        if cm is None or key not in cm.get("data", {}):
+            return None, "%s: --config %s: no key %s in ConfigMap %s" % (
+                pod.name, path, key, volume["configMap"]["name"]), None
+        try:
+            return parse_nats_conf(cm["data"][key]), cm, key
+        except NatsConfError as e:
+            return None, "%s: %s does not parse: %s" % (pod.name, key, e), None
+
+
+def image_repository(image):
+    """"nats" from "registry.example.com/library/nats:2.10.26@sha256:..."."""
+    name = (image or "").split("@")[0]
+    last = name.split("/")[-1]
+    return last.split(":")[0]
 
 
 def parse_args(args, flags):
@@ -660,64 +963,179 @@ def is_tls(deployment, container):
 
 
 # --------------------------------------------------------------------------
+# Network policies: who may open a connection to whom
+
+
+class Endpoint:
+    """A pod as NetworkPolicies see it: labels, its namespace's labels (None:
+    the deployment's own namespace), named ports, and whether the rendered
+    policies govern it (they do not govern pods of other namespaces)."""
+
+    def __init__(self, labels, namespace=None, ports=None, own=True):
+        self.labels, self.namespace, self.ports, self.own = labels, namespace, ports or {}, own
+
+
+def endpoint(pod):
+    return Endpoint(pod.labels, None, pod.ports(), True)
+
+
+def policy_types(policy):
+    spec = policy["spec"]
+    return spec.get("policyTypes") or (["Ingress"] + (["Egress"] if "egress" in spec else []))
+
+
+def peer_matches(peer, ep):
+    if "ipBlock" in peer:
+        return False
+    namespaces = peer.get("namespaceSelector")
+    if namespaces is None:
+        if ep.namespace is not None:  # a podSelector alone: this namespace
+            return False
+    elif ep.namespace is None:
+        # This deployment's namespace: its labels are unknown here, so only a
+        # selector of every namespace is known to match it.
+        if namespaces.get("matchLabels") or namespaces.get("matchExpressions"):
+            return False
+    elif not selector_matches(namespaces, ep.namespace):
+        return False
+    pods = peer.get("podSelector")
+    return pods is None or selector_matches(pods, ep.labels)
+
+
+def rule_covers(rule, port, protocol, named_ports):
+    ports = rule.get("ports")
+    if not ports:
+        return True
+    for p in ports:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        value = p.get("port")
+        if value is None:
+            return True
+        if isinstance(value, str):
+            value = named_ports.get(value)
+        if value == port:
+            return True
+    return False
+
+
+def connection_allowed(d, source, destination, port, protocol="TCP"):
+    """Whether the policies let `source` open `port` on `destination`."""
+    def governing(ep, kind):
+        return [p for p in d.of_kind("NetworkPolicy") if ep.own and
+                kind in policy_types(p) and
+                selector_matches(p["spec"].get("podSelector"), ep.labels)]
+
+    egress = governing(source, "Egress")
+    if egress and not any(
+            rule_covers(rule, port, protocol, destination.ports) and
+            (not rule.get("to") or any(peer_matches(peer, destination) for peer in rule["to"]))
+            for p in egress for rule in p["spec"].get("egress", [])):
+        return False
+    ingress = governing(destination, "Ingress")
+    if ingress and not any(
+            rule_covers(rule, port, protocol, destination.ports) and
+            (not rule.get("from") or any(peer_matches(peer, source) for peer in rule["from"]))
+            for p in ingress for rule in p["spec"].get("ingress", [])):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
 # The checks. Each returns a list of problems.
 
 
 def check_objects(d):
     problems = []
-    for kind, minimum in [("StatefulSet", 1), ("Service", 2), ("PodDisruptionBudget", 1),
-                          ("NetworkPolicy", 1), ("ConfigMap", 1), ("Secret", 1),
-                          ("ServiceAccount", 1)]:
+    if d.replicated:
+        expected = [("StatefulSet", 2), ("Deployment", 1), ("HorizontalPodAutoscaler", 1),
+                    ("Service", 5), ("PodDisruptionBudget", 3), ("NetworkPolicy", 3),
+                    ("ConfigMap", 2), ("Secret", 2), ("ServiceAccount", 1)]
+    else:
+        expected = [("StatefulSet", 1), ("Service", 2), ("PodDisruptionBudget", 1),
+                    ("NetworkPolicy", 1), ("ConfigMap", 1), ("Secret", 1),
+                    ("ServiceAccount", 1)]
+    for kind, minimum in expected:
         count = len(d.of_kind(kind))
         if count < minimum:
             problems.append("expected at least %d %s, rendered %d" % (minimum, kind, count))
-    if len(d.of_kind("StatefulSet")) != 1:
-        problems.append("expected exactly one StatefulSet")
+    if not d.replicated:
+        if len(d.of_kind("StatefulSet")) != 1:
+            problems.append("expected exactly one StatefulSet")
+        return problems
+    # Replicated: each server in workloads of its own, and NATS.
+    for binary, kind in (("ingest_server", "StatefulSet"), ("query_server", "Deployment")):
+        pods = d.pods_running(binary)
+        if len(pods) != 1:
+            problems.append("expected one workload running %s, found %s" %
+                            (binary, [p.name for p in pods]))
+            continue
+        if pods[0].kind != kind:
+            problems.append("%s runs in a %s, expected a %s" % (binary, pods[0].kind, kind))
+        others = [d.binary(c) for c in pods[0].containers if d.binary(c) != binary]
+        if others:
+            problems.append("%s %s also runs %s: each server keeps its own store in "
+                            "its own pod" % (pods[0].kind, pods[0].name, others))
+    if d.nats_statefulset() is None:
+        problems.append("expected one NATS StatefulSet (pods labelled "
+                        "app.kubernetes.io/name: nats)")
     return problems
 
 
 def check_statefulset(d):
-    sts = d.statefulset
-    spec = sts["spec"]
     problems = []
-    if spec.get("replicas") != 1:
-        problems.append("StatefulSet replicas must be 1 (one writer per data volume), "
-                        "is %r" % spec.get("replicas"))
-    binaries = sorted(d.binary(c) for c in d.containers())
-    if binaries != sorted(SERVERS):
-        problems.append("the pod must run exactly %s, runs %s" % (sorted(SERVERS), binaries))
-    if not selector_matches(spec.get("selector"), d.pod_labels):
-        problems.append("the StatefulSet's selector does not select its pod template")
-    if not d.claim_names():
-        problems.append("no volumeClaimTemplates: the store needs a PersistentVolumeClaim")
-    for template in spec.get("volumeClaimTemplates", []):
-        modes = template["spec"].get("accessModes", [])
-        if not set(modes) & {"ReadWriteOnce", "ReadWriteOncePod"}:
-            problems.append("claim %s: accessModes %s (RocksDB wants a local block "
-                            "volume: ReadWriteOnce)" % (template["metadata"]["name"], modes))
-    retention = spec.get("persistentVolumeClaimRetentionPolicy", {})
-    for when in ("whenDeleted", "whenScaled"):
-        if retention.get(when, "Retain") != "Retain":
-            problems.append("persistentVolumeClaimRetentionPolicy.%s deletes the store" % when)
-    service = d.named("Service", spec.get("serviceName", ""))
-    if service is None:
-        problems.append("serviceName %r is not a rendered Service" % spec.get("serviceName"))
-    elif service["spec"].get("clusterIP") != "None":
-        problems.append("serviceName %s must be a headless Service" % spec["serviceName"])
+    sets = [p for p in d.factstore_pods() if p.kind == "StatefulSet"]
+    if not sets:
+        return ["no factstore StatefulSet"]
+    for pod in sets:
+        spec = pod.workload["spec"]
+        if not d.replicated:
+            if spec.get("replicas") != 1:
+                problems.append("StatefulSet replicas must be 1 (one writer per data volume), "
+                                "is %r" % spec.get("replicas"))
+            binaries = sorted(d.binary(c) for c in pod.containers)
+            if binaries != sorted(SERVERS):
+                problems.append("the pod must run exactly %s, runs %s" %
+                                (sorted(SERVERS), binaries))
+        if not selector_matches(spec.get("selector"), pod.labels):
+            problems.append("StatefulSet %s: its selector does not select its pod template" %
+                            pod.name)
+        if not pod.claim_names():
+            problems.append("StatefulSet %s: no volumeClaimTemplates: the store needs a "
+                            "PersistentVolumeClaim" % pod.name)
+        for template in spec.get("volumeClaimTemplates", []):
+            modes = template["spec"].get("accessModes", [])
+            if not set(modes) & {"ReadWriteOnce", "ReadWriteOncePod"}:
+                problems.append("claim %s: accessModes %s (RocksDB wants a local block "
+                                "volume: ReadWriteOnce)" % (template["metadata"]["name"], modes))
+        retention = spec.get("persistentVolumeClaimRetentionPolicy", {})
+        for when in ("whenDeleted", "whenScaled"):
+            if retention.get(when, "Retain") != "Retain":
+                problems.append("StatefulSet %s: persistentVolumeClaimRetentionPolicy.%s "
+                                "deletes the store" % (pod.name, when))
+        service = d.named("Service", spec.get("serviceName", ""))
+        if service is None:
+            problems.append("serviceName %r is not a rendered Service" % spec.get("serviceName"))
+        elif service["spec"].get("clusterIP") != "None":
+            problems.append("serviceName %s must be a headless Service" % spec["serviceName"])
     return problems
+
+
+def probe_window(probe):
+    """Seconds a probe keeps failing before Kubernetes acts on it."""
+    return (probe.get("initialDelaySeconds", 0) +
+            probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3))
 
 
 def check_probes(d):
     problems = []
-    for c in d.containers():
+    ingest = d.server("ingest_server")
+    for c in d.servers():
         binary = d.binary(c)
-        if binary not in SERVERS:
-            continue
         expected = d.sources.health_name[binary]
         grpc_port = d.port_by_name(c, "grpc")
         listen = host_port(d.flag(c, "listen"))
         port_numbers = {p["containerPort"] for p in c.get("ports", [])}
-        port_names = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
         tls = is_tls(d, c)
         if tls:
             # kubelet's gRPC probes cannot speak TLS: with TLS they must use
@@ -751,9 +1169,22 @@ def check_probes(d):
                 problems.append("%s: port %d, but the server listens on %s" %
                                 (where, port,
                                  d.flag(c, "probe_listen" if tls else "listen")))
-            if action.get("service") != expected:
+            # "" is the server as a whole, which reports the same status:
+            # fine for liveness, too vague for the others.
+            allowed = (expected, "") if kind == "livenessProbe" else (expected,)
+            if action.get("service", "") not in allowed:
                 problems.append("%s: health service %r, %s reports %r" %
                                 (where, action.get("service"), binary, expected))
+        if d.replicated and c.get("startupProbe") and ingest is not None:
+            # A replica on an empty volume listens (ingest) or reports SERVING
+            # (query) only once its store has loaded the log; a startup probe
+            # that gives up first restarts the load from the start.
+            load = d.flag(ingest, "load_timeout") or 0.0
+            window = probe_window(c["startupProbe"])
+            if window < load:
+                problems.append("%s.startupProbe gives up after %ds, before "
+                                "--load_timeout %gs: a replica loading the log would be "
+                                "restarted forever" % (c["name"], window, load))
     return problems
 
 
@@ -761,8 +1192,35 @@ def check_data_volume(d):
     problems = []
     ingest, query = d.server("ingest_server"), d.server("query_server")
     if ingest is None or query is None:
-        return ["both servers must run in the pod"]
-    claims = d.claim_names()
+        return ["both servers must run"]
+    if d.replicated:
+        for c in (ingest, query):
+            pod = d.pod_of(c)
+            data_dir = d.flag(c, "data_dir")
+            if not isinstance(data_dir, str) or not data_dir.startswith("/"):
+                problems.append("%s: --data_dir %r is not an absolute path" %
+                                (c["name"], data_dir))
+                continue
+            mount = d.mount_for(c, data_dir)
+            volume = pod.volume(mount["name"]) if mount else None
+            if mount is None or (volume is None and mount["name"] not in pod.claim_names()):
+                problems.append("%s: --data_dir %s is on no volume" % (c["name"], data_dir))
+                continue
+            if mount.get("readOnly"):
+                problems.append("%s: --data_dir %s is read-only: each replica writes its "
+                                "own store" % (c["name"], data_dir))
+            if c is ingest and mount["name"] not in pod.claim_names():
+                problems.append("ingest: --data_dir %s is not on the StatefulSet's "
+                                "PersistentVolumeClaim (a leader's store must survive "
+                                "the pod)" % data_dir)
+            if c is query and mount["name"] not in pod.claim_names() and not (
+                    "emptyDir" in volume or "ephemeral" in volume):
+                problems.append("query: --data_dir %s must be on a volume of the pod's "
+                                "own (emptyDir, ephemeral volume or a claim template): "
+                                "replicas never share a store" % data_dir)
+        return problems
+    pod = d.pod_of(ingest)
+    claims = pod.claim_names()
     mounts = {}
     for c in (ingest, query):
         data_dir = d.flag(c, "data_dir")
@@ -794,23 +1252,26 @@ def check_data_volume(d):
 def check_writable_dirs(d):
     problems = []
     query = d.server("query_server")
-    secondary = d.flag(query, "secondary_dir") if query else None
-    if not secondary:
-        problems.append("query: --secondary_dir is not set (it would fall back to $TMPDIR)")
-    else:
-        mount = d.mount_for(query, secondary)
-        volume = d.volume(mount["name"]) if mount else None
-        if mount is None or volume is None:
-            problems.append("query: --secondary_dir %s is on no volume" % secondary)
-        elif mount.get("readOnly") or "emptyDir" not in volume:
-            problems.append("query: --secondary_dir %s must be on a writable emptyDir" %
-                            secondary)
-        data_dir = d.flag(query, "data_dir") or ""
-        if secondary == data_dir or secondary.startswith(data_dir.rstrip("/") + "/"):
-            problems.append("query: --secondary_dir must not be inside --data_dir")
+    # The RocksDB secondary's own directory: embedded mode only (a replica
+    # has a store of its own and no secondary).
+    if not d.replicated:
+        secondary = d.flag(query, "secondary_dir") if query else None
+        if not secondary:
+            problems.append("query: --secondary_dir is not set (it would fall back to $TMPDIR)")
+        else:
+            mount = d.mount_for(query, secondary)
+            volume = d.volume(query, mount["name"]) if mount else None
+            if mount is None or volume is None:
+                problems.append("query: --secondary_dir %s is on no volume" % secondary)
+            elif mount.get("readOnly") or "emptyDir" not in volume:
+                problems.append("query: --secondary_dir %s must be on a writable emptyDir" %
+                                secondary)
+            data_dir = d.flag(query, "data_dir") or ""
+            if secondary == data_dir or secondary.startswith(data_dir.rstrip("/") + "/"):
+                problems.append("query: --secondary_dir must not be inside --data_dir")
     for c in d.containers():
         mount = d.mount_for(c, "/tmp")
-        volume = d.volume(mount["name"]) if mount else None
+        volume = d.volume(c, mount["name"]) if mount else None
         if (c.get("securityContext", {}).get("readOnlyRootFilesystem") and
                 (mount is None or mount["mountPath"] != "/tmp" or mount.get("readOnly") or
                  volume is None or "emptyDir" not in volume)):
@@ -820,42 +1281,46 @@ def check_writable_dirs(d):
 
 def check_security(d):
     problems = []
-    pod = d.pod.get("securityContext", {})
-    if pod.get("runAsNonRoot") is not True:
-        problems.append("pod: runAsNonRoot must be true")
-    if not isinstance(pod.get("runAsUser"), int) or pod.get("runAsUser") <= 0:
-        problems.append("pod: runAsUser must be a non-zero UID")
-    if not isinstance(pod.get("fsGroup"), int):
-        problems.append("pod: fsGroup must be set, or the volume is not writable")
-    if pod.get("seccompProfile", {}).get("type") != "RuntimeDefault":
-        problems.append("pod: seccompProfile must be RuntimeDefault")
-    sa = d.named("ServiceAccount", d.pod.get("serviceAccountName", ""))
-    if d.pod.get("automountServiceAccountToken") is not False and not (
-            sa and sa.get("automountServiceAccountToken") is False):
-        problems.append("pod: the servers do not use the API; do not mount a token")
     docker_user = d.dockerfile.last(d.dockerfile.stages[-1], "USER") or ""
-    for c in d.containers():
-        sc = c.get("securityContext", {})
-        name = c["name"]
-        if sc.get("allowPrivilegeEscalation") is not False:
-            problems.append("%s: allowPrivilegeEscalation must be false" % name)
-        if sc.get("readOnlyRootFilesystem") is not True:
-            problems.append("%s: readOnlyRootFilesystem must be true" % name)
-        if sc.get("privileged"):
-            problems.append("%s: must not be privileged" % name)
-        caps = sc.get("capabilities", {})
-        if "ALL" not in caps.get("drop", []) or caps.get("add"):
-            problems.append("%s: capabilities must drop ALL and add none" % name)
-        if sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is not True:
-            problems.append("%s: runAsNonRoot must be true" % name)
-        uid = sc.get("runAsUser", pod.get("runAsUser"))
-        if not isinstance(uid, int) or uid <= 0:
-            problems.append("%s: runAsUser must be a non-zero UID" % name)
-        elif docker_user.split(":")[0] != str(uid):
-            problems.append("%s: runs as UID %s, the image's USER is %r" % (name, uid, docker_user))
-        seccomp = sc.get("seccompProfile", pod.get("seccompProfile", {}))
-        if seccomp.get("type") != "RuntimeDefault":
-            problems.append("%s: seccompProfile must be RuntimeDefault" % name)
+    factstore = {id(c) for c in d.containers()}
+    for p in d.factstore_pods() + d.nats_pods():
+        pod = p.spec.get("securityContext", {})
+        where = "pod %s" % p.name
+        if pod.get("runAsNonRoot") is not True:
+            problems.append("%s: runAsNonRoot must be true" % where)
+        if not isinstance(pod.get("runAsUser"), int) or pod.get("runAsUser") <= 0:
+            problems.append("%s: runAsUser must be a non-zero UID" % where)
+        if not isinstance(pod.get("fsGroup"), int):
+            problems.append("%s: fsGroup must be set, or the volume is not writable" % where)
+        if pod.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+            problems.append("%s: seccompProfile must be RuntimeDefault" % where)
+        sa = d.named("ServiceAccount", p.spec.get("serviceAccountName", ""))
+        if p.spec.get("automountServiceAccountToken") is not False and not (
+                sa and sa.get("automountServiceAccountToken") is False):
+            problems.append("%s: the servers do not use the API; do not mount a token" % where)
+        for c in p.containers:
+            sc = c.get("securityContext", {})
+            name = c["name"]
+            if sc.get("allowPrivilegeEscalation") is not False:
+                problems.append("%s: allowPrivilegeEscalation must be false" % name)
+            if sc.get("readOnlyRootFilesystem") is not True:
+                problems.append("%s: readOnlyRootFilesystem must be true" % name)
+            if sc.get("privileged"):
+                problems.append("%s: must not be privileged" % name)
+            caps = sc.get("capabilities", {})
+            if "ALL" not in caps.get("drop", []) or caps.get("add"):
+                problems.append("%s: capabilities must drop ALL and add none" % name)
+            if sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is not True:
+                problems.append("%s: runAsNonRoot must be true" % name)
+            uid = sc.get("runAsUser", pod.get("runAsUser"))
+            if not isinstance(uid, int) or uid <= 0:
+                problems.append("%s: runAsUser must be a non-zero UID" % name)
+            elif id(c) in factstore and docker_user.split(":")[0] != str(uid):
+                problems.append("%s: runs as UID %s, the image's USER is %r" %
+                                (name, uid, docker_user))
+            seccomp = sc.get("seccompProfile", pod.get("seccompProfile", {}))
+            if seccomp.get("type") != "RuntimeDefault":
+                problems.append("%s: seccompProfile must be RuntimeDefault" % name)
     return problems
 
 
@@ -863,9 +1328,13 @@ def check_configuration(d):
     """Commands, arguments and FACTSTORE_* variables against the real flags."""
     problems = []
     installed = d.dockerfile.installed_binaries(d.dockerfile.stages[-1])
-    if d.pod.get("enableServiceLinks") is not False:
-        problems.append("pod: enableServiceLinks must be false (service variables such as "
-                        "FACTSTORE_INGEST_PORT share the servers' FACTSTORE_ namespace)")
+    for p in d.factstore_pods():
+        if p.spec.get("enableServiceLinks") is not False:
+            problems.append("pod %s: enableServiceLinks must be false (service variables "
+                            "such as FACTSTORE_INGEST_PORT share the servers' FACTSTORE_ "
+                            "namespace)" % p.name)
+    # Every server of the deployment: the pods share one ConfigMap, and a
+    # variable for the other server is not a typo.
     binaries = [d.binary(c) for c in d.containers()]
     for c in d.containers():
         name, binary = c["name"], d.binary(c)
@@ -916,41 +1385,41 @@ def check_configuration(d):
 
 def check_listen_addresses(d):
     problems = []
-    seen = {}
-    for c in d.containers():
-        if d.binary(c) not in SERVERS:
-            continue
-        for flag_name, port_prefix in (("listen", "grpc"), ("metrics_listen", "metrics")):
-            address = d.flag(c, flag_name)
-            parsed = host_port(address)
-            port = d.port_by_name(c, port_prefix)
-            where = "%s: --%s=%s" % (c["name"], flag_name, address)
-            if parsed is None:
-                problems.append(where + " is not host:port")
+    for p in d.factstore_pods():
+        seen = {}  # one network namespace per pod
+        for c in p.containers:
+            if d.binary(c) not in SERVERS:
                 continue
-            if parsed[0] not in ALL_INTERFACES:
-                problems.append(where + " does not listen on the pod's interfaces")
-            if port is None:
-                problems.append("%s: no container port named %s-*" % (c["name"], port_prefix))
-            elif port["containerPort"] != parsed[1]:
-                problems.append("%s, but container port %s is %d" %
-                                (where, port["name"], port["containerPort"]))
-            if parsed[1] in seen:
-                problems.append("%s: port %d is also used by %s (one network namespace)" %
-                                (where, parsed[1], seen[parsed[1]]))
-            seen[parsed[1]] = c["name"]
-    names = [p.get("name") for c in d.containers() for p in c.get("ports", [])]
-    if len(names) != len(set(names)):
-        problems.append("container port names repeat: %s" % names)
+            for flag_name, port_prefix in (("listen", "grpc"), ("metrics_listen", "metrics")):
+                address = d.flag(c, flag_name)
+                parsed = host_port(address)
+                port = d.port_by_name(c, port_prefix)
+                where = "%s: --%s=%s" % (c["name"], flag_name, address)
+                if parsed is None:
+                    problems.append(where + " is not host:port")
+                    continue
+                if parsed[0] not in ALL_INTERFACES:
+                    problems.append(where + " does not listen on the pod's interfaces")
+                if port is None:
+                    problems.append("%s: no container port named %s-*" %
+                                    (c["name"], port_prefix))
+                elif port["containerPort"] != parsed[1]:
+                    problems.append("%s, but container port %s is %d" %
+                                    (where, port["name"], port["containerPort"]))
+                if parsed[1] in seen:
+                    problems.append("%s: port %d is also used by %s (one network namespace)" %
+                                    (where, parsed[1], seen[parsed[1]]))
+                seen[parsed[1]] = c["name"]
+        names = [port.get("name") for c in p.containers for port in c.get("ports", [])]
+        if len(names) != len(set(names)):
+            problems.append("pod %s: container port names repeat: %s" % (p.name, names))
     return problems
 
 
 def check_shutdown(d):
     problems = []
-    grace_period = d.pod.get("terminationGracePeriodSeconds", 30)
-    for c in d.containers():
-        if d.binary(c) not in SERVERS:
-            continue
+    for c in d.servers():
+        grace_period = d.pod_of(c).spec.get("terminationGracePeriodSeconds", 30)
         delay = d.flag(c, "shutdown_delay") or 0.0
         grace = d.flag(c, "shutdown_grace")
         if grace is None:
@@ -968,80 +1437,120 @@ def check_shutdown(d):
     return problems
 
 
+GO_MEMORY_UNITS = {"": 1, "B": 1, "KiB": 2 ** 10, "MiB": 2 ** 20, "GiB": 2 ** 30, "TiB": 2 ** 40}
+
+
 def check_resources(d):
     problems = []
-    for c in d.containers():
-        resources = c.get("resources", {})
-        requests, limits = resources.get("requests", {}), resources.get("limits", {})
-        for key, table in (("cpu", requests), ("memory", requests), ("memory", limits)):
-            if quantity(table.get(key, "")) is None:
-                problems.append("%s: resources %s.%s missing" %
-                                (c["name"], "requests" if table is requests else "limits", key))
-        limit = quantity(limits.get("memory", ""))
-        request = quantity(requests.get("memory", ""))
-        if limit is not None and request is not None and request > limit:
-            problems.append("%s: memory request above the limit" % c["name"])
-        if d.binary(c) in SERVERS and limit is not None:
-            cache_mb = d.flag(c, "block_cache_mb")
-            if not isinstance(cache_mb, int):
-                problems.append("%s: --block_cache_mb unknown" % c["name"])
-            elif limit < (cache_mb + MEMORY_HEADROOM_MIB) * 2 ** 20:
-                problems.append("%s: memory limit %s < block cache %d MiB + %d MiB headroom" %
-                                (c["name"], limits["memory"], cache_mb, MEMORY_HEADROOM_MIB))
+    for p in d.factstore_pods() + d.nats_pods():
+        for c in p.containers:
+            resources = c.get("resources", {})
+            requests, limits = resources.get("requests", {}), resources.get("limits", {})
+            for key, table in (("cpu", requests), ("memory", requests), ("memory", limits)):
+                if quantity(table.get(key, "")) is None:
+                    problems.append("%s: resources %s.%s missing" %
+                                    (c["name"], "requests" if table is requests else "limits",
+                                     key))
+            limit = quantity(limits.get("memory", ""))
+            request = quantity(requests.get("memory", ""))
+            if limit is not None and request is not None and request > limit:
+                problems.append("%s: memory request above the limit" % c["name"])
+            if is_nats_pod(p):
+                # Go's garbage collector aims below GOMEMLIMIT.
+                source = env_source(c, "GOMEMLIMIT")
+                m = re.fullmatch(r"(\d+)([KMGT]iB|B|)", source[1]) if source and \
+                    source[0] == "value" else None
+                if m and limit is not None and \
+                        int(m.group(1)) * GO_MEMORY_UNITS[m.group(2)] >= limit:
+                    problems.append("%s: GOMEMLIMIT %s is not below the memory limit %s" %
+                                    (c["name"], source[1], limits.get("memory")))
+                continue
+            if d.binary(c) in SERVERS and limit is not None:
+                cache_mb = d.flag(c, "block_cache_mb")
+                if not isinstance(cache_mb, int):
+                    problems.append("%s: --block_cache_mb unknown" % c["name"])
+                elif limit < (cache_mb + MEMORY_HEADROOM_MIB) * 2 ** 20:
+                    problems.append("%s: memory limit %s < block cache %d MiB + %d MiB "
+                                    "headroom" % (c["name"], limits["memory"], cache_mb,
+                                                  MEMORY_HEADROOM_MIB))
     return problems
-
-
-def container_port(d, target):
-    """(container, port) that a Service targetPort names or numbers."""
-    for c in d.containers():
-        for port in c.get("ports", []):
-            if target in (port.get("name"), port["containerPort"]):
-                return c, port
-    return None, None
 
 
 def check_services(d):
     problems = []
     apis = {}
+    pods = d.factstore_pods() + d.nats_pods()
     for service in d.of_kind("Service"):
         name, spec = service["metadata"]["name"], service["spec"]
-        if not spec.get("selector") or not selector_matches(
-                {"matchLabels": spec["selector"]}, d.pod_labels):
-            problems.append("Service %s does not select the factstore pod" % name)
+        selected = [p for p in pods if spec.get("selector") and
+                    selector_matches({"matchLabels": spec["selector"]}, p.labels)]
+        if not selected:
+            problems.append("Service %s selects no pod of the deployment" % name)
+            continue
         for port in spec.get("ports", []):
             target = port.get("targetPort", port["port"])
-            c, container_port_ = container_port(d, target)
-            if c is None:
-                problems.append("Service %s: targetPort %r is no container port" % (name, target))
+            found = [(p, c, cp) for p in selected for c in p.containers
+                     for cp in c.get("ports", []) if target in (cp.get("name"),
+                                                                cp["containerPort"])]
+            if not found:
+                problems.append("Service %s: targetPort %r is no port of its pods" %
+                                (name, target))
                 continue
-            if container_port_.get("name", "").startswith("grpc"):
-                apis.setdefault(d.binary(c), []).append(service)
+            for p, c, container_port_ in found:
+                if not is_nats_pod(p) and container_port_.get("name", "").startswith("grpc"):
+                    services = apis.setdefault(d.binary(c), [])
+                    if service not in services:
+                        services.append(service)
     for binary, headless in (("ingest_server", False), ("query_server", True)):
         services = apis.get(binary, [])
-        if len(services) != 1:
-            problems.append("expected one Service for %s's gRPC port, found %d" %
-                            (binary, len(services)))
+        if headless:
+            if len(services) != 1:
+                problems.append("expected one Service for %s's gRPC port, found %d" %
+                                (binary, len(services)))
+                continue
+            service = services[0]
+            name = service["metadata"]["name"]
+            if service["spec"].get("clusterIP") != "None":
+                problems.append("Service %s must be headless (clusterIP: None) so that gRPC "
+                                "clients balance over the pods" % name)
+            if service["spec"].get("publishNotReadyAddresses"):
+                problems.append("Service %s must leave out pods that are not Ready (a "
+                                "follower that is behind)" % name)
             continue
-        service = services[0]
+        # The clients' ClusterIP Service; any other is headless (the
+        # StatefulSet's governing Service names each replica).
+        clients = [s for s in services if s["spec"].get("clusterIP") != "None"]
+        if len(clients) != 1:
+            problems.append("expected one ClusterIP Service for %s's gRPC port, found %d" %
+                            (binary, len(clients)))
+            continue
+        service = clients[0]
         name = service["metadata"]["name"]
-        is_headless = service["spec"].get("clusterIP") == "None"
-        if headless and not is_headless:
-            problems.append("Service %s must be headless (clusterIP: None) so that gRPC "
-                            "clients balance over the pods" % name)
-        if headless and service["spec"].get("publishNotReadyAddresses"):
-            problems.append("Service %s must leave out pods that are not Ready (a "
-                            "follower that is behind)" % name)
-        if not headless and (is_headless or service["spec"].get("type", "ClusterIP") !=
-                             "ClusterIP"):
+        if service["spec"].get("type", "ClusterIP") != "ClusterIP":
             problems.append("Service %s must be a ClusterIP Service" % name)
+        if d.replicated and service["spec"].get("publishNotReadyAddresses"):
+            problems.append("Service %s publishes ingest replicas that are not Ready "
+                            "(loading, or no longer following the log)" % name)
     return problems
 
 
 def check_disruption_budget(d):
     problems = []
     pdbs = d.of_kind("PodDisruptionBudget")
-    if not any(selector_matches(p["spec"].get("selector"), d.pod_labels) for p in pdbs):
-        problems.append("no PodDisruptionBudget selects the factstore pod")
+    for pod in d.factstore_pods() + d.nats_pods():
+        covering = [p for p in pdbs if selector_matches(p["spec"].get("selector"), pod.labels)]
+        if not covering:
+            problems.append("no PodDisruptionBudget selects the pods of %s %s" %
+                            (pod.kind, pod.name))
+        elif len(covering) > 1:
+            problems.append("several PodDisruptionBudgets select %s (evictions then fail)" %
+                            pod.name)
+        elif d.replicated and (covering[0]["spec"].get("maxUnavailable") != 1 or
+                               "minAvailable" in covering[0]["spec"]):
+            problems.append("PodDisruptionBudget %s: maxUnavailable must be 1 (one %s pod "
+                            "at a time%s)" % (covering[0]["metadata"]["name"], pod.name,
+                                              ": two of three NATS servers keep the quorum"
+                                              if is_nats_pod(pod) else ""))
     for p in pdbs:
         if "minAvailable" not in p["spec"] and "maxUnavailable" not in p["spec"]:
             problems.append("PodDisruptionBudget %s sets no budget" % p["metadata"]["name"])
@@ -1053,69 +1562,85 @@ WRITER_LABEL = ("factstore.io/writer", "true")
 
 def check_network_policy(d):
     problems = []
-    policies = [p for p in d.of_kind("NetworkPolicy")
-                if selector_matches(p["spec"].get("podSelector"), d.pod_labels)]
-    if not policies:
-        return ["no NetworkPolicy selects the factstore pod"]
-    names = {}
-    for c in d.containers():
-        for port in c.get("ports", []):
-            names[port.get("name")] = port["containerPort"]
-    ingest, query = d.server("ingest_server"), d.server("query_server")
-    ingest_port = d.port_by_name(ingest, "grpc")["containerPort"]
-    wanted = {"query gRPC": d.port_by_name(query, "grpc")["containerPort"]}
-    for c in (ingest, query):
-        wanted["%s metrics" % c["name"]] = d.port_by_name(c, "metrics")["containerPort"]
-    reachable = set()
-    ingest_allowed = False
-    for policy in policies:
-        spec = policy["spec"]
-        types = spec.get("policyTypes", ["Ingress"])
-        if "Ingress" not in types:
-            problems.append("NetworkPolicy %s does not restrict ingress" %
-                            policy["metadata"]["name"])
-        for i, rule in enumerate(spec.get("ingress", [])):
-            where = "NetworkPolicy %s ingress[%d]" % (policy["metadata"]["name"], i)
-            ports = set()
-            for port in rule.get("ports", []):
-                value = port.get("port")
-                if value is None:
-                    ports = None
-                    break
-                if isinstance(value, str) and value not in names:
-                    problems.append("%s: port %r is no container port" % (where, value))
-                ports.add(names.get(value, value))
-            if ports is not None and not rule.get("ports"):
-                ports = None  # no ports: every port
-            covers = (lambda p: True) if ports is None else (lambda p: p in ports)
-            for port in wanted.values():
-                if covers(port):
-                    reachable.add(port)
-            if not covers(ingest_port):
-                continue
-            ingest_allowed = True
-            peers = rule.get("from", [])
-            if not peers:
-                problems.append("%s: lets everyone reach the ingest port" % where)
-            for peer in peers:
-                selector = peer.get("podSelector")
-                namespaces = peer.get("namespaceSelector")
-                if ("ipBlock" in peer or selector is None or
-                        selector.get("matchLabels", {}).get(WRITER_LABEL[0]) != WRITER_LABEL[1] or
-                        (namespaces is not None and not namespaces)):
-                    problems.append("%s: peer %s may reach the ingest port: peers must "
-                                    "select pods labelled %s=%s (and, with a "
-                                    "namespaceSelector, name the namespaces)" %
-                                    (where, json.dumps(peer), *WRITER_LABEL))
-    if not ingest_allowed:
-        problems.append("no NetworkPolicy rule lets writers reach the ingest port")
-    for what, port in wanted.items():
-        if port not in reachable:
-            problems.append("no NetworkPolicy rule allows the %s port %d" % (what, port))
+    for pod in d.factstore_pods():
+        policies = [p for p in d.of_kind("NetworkPolicy")
+                    if selector_matches(p["spec"].get("podSelector"), pod.labels)]
+        if not policies:
+            problems.append("no NetworkPolicy selects pod %s" % pod.name)
+            continue
+        names = pod.ports()
+        ingest = next((c for c in pod.containers if d.binary(c) == "ingest_server"), None)
+        ingest_port = d.port_by_name(ingest, "grpc")["containerPort"] if ingest else None
+        wanted = {}
+        for c in pod.containers:
+            if d.binary(c) == "query_server":
+                wanted["query gRPC"] = d.port_by_name(c, "grpc")["containerPort"]
+            wanted["%s metrics" % c["name"]] = d.port_by_name(c, "metrics")["containerPort"]
+        reachable = set()
+        ingest_allowed = False
+        for policy in policies:
+            spec = policy["spec"]
+            if "Ingress" not in policy_types(policy):
+                problems.append("NetworkPolicy %s does not restrict ingress" %
+                                policy["metadata"]["name"])
+            for i, rule in enumerate(spec.get("ingress", [])):
+                where = "NetworkPolicy %s ingress[%d]" % (policy["metadata"]["name"], i)
+                ports = set()
+                for port in rule.get("ports", []):
+                    value = port.get("port")
+                    if value is None:
+                        ports = None
+                        break
+                    if isinstance(value, str) and value not in names:
+                        problems.append("%s: port %r is no port of pod %s" %
+                                        (where, value, pod.name))
+                    ports.add(names.get(value, value))
+                if ports is not None and not rule.get("ports"):
+                    ports = None  # no ports: every port
+                covers = (lambda p: True) if ports is None else (lambda p: p in ports)
+                for port in wanted.values():
+                    if covers(port):
+                        reachable.add(port)
+                if ingest_port is None or not covers(ingest_port):
+                    continue
+                ingest_allowed = True
+                peers = rule.get("from", [])
+                if not peers:
+                    problems.append("%s: lets everyone reach the ingest port" % where)
+                for peer in peers:
+                    selector = peer.get("podSelector")
+                    namespaces = peer.get("namespaceSelector")
+                    if ("ipBlock" in peer or selector is None or
+                            selector.get("matchLabels", {}).get(WRITER_LABEL[0]) !=
+                            WRITER_LABEL[1] or
+                            (namespaces is not None and not namespaces)):
+                        problems.append("%s: peer %s may reach the ingest port: peers must "
+                                        "select pods labelled %s=%s (and, with a "
+                                        "namespaceSelector, name the namespaces)" %
+                                        (where, json.dumps(peer), *WRITER_LABEL))
+        if ingest_port is not None and not ingest_allowed:
+            problems.append("no NetworkPolicy rule lets writers reach the ingest port")
+        for what, port in wanted.items():
+            if port not in reachable:
+                problems.append("pod %s: no NetworkPolicy rule allows the %s port %d" %
+                                (pod.name, what, port))
     return problems
 
 
-FILE_FLAGS = ("auth_token_file", "tls_cert", "tls_key", "tls_client_ca")
+FILE_FLAGS = ("auth_token_file", "tls_cert", "tls_key", "tls_client_ca",
+              "nats_credentials_file", "nats_tls_ca_file", "nats_tls_cert_file",
+              "nats_tls_key_file")
+
+
+def is_secret_name(name):
+    """FACTSTORE_AUTH_TOKEN, FACTSTORE_NATS_TOKEN, NATS_PASSWORD, ...: values
+    that are secrets themselves (not files holding them)."""
+    return bool(re.search(r"(TOKEN|PASSWORD)$", name))
+
+
+def expected_keys(secret):
+    return [k.strip() for k in secret["metadata"].get("annotations", {}).get(
+        "factstore.io/expected-keys", "").split(",") if k.strip()]
 
 
 def check_credentials(d):
@@ -1127,28 +1652,43 @@ def check_credentials(d):
                             secret["metadata"]["name"])
     for cm in d.of_kind("ConfigMap"):
         for key in cm.get("data", {}):
-            if key.endswith("AUTH_TOKEN"):
-                problems.append("ConfigMap %s holds %s: a secret (use the token file)" %
-                                (cm["metadata"]["name"], key))
-    for c in d.containers():
-        for source in c.get("envFrom", []):
-            for kind, ref in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
-                if ref in source and d.named(kind, source[ref]["name"]) is None:
-                    problems.append("%s: envFrom %s %s is not rendered" %
-                                    (c["name"], kind, source[ref]["name"]))
-        for item in c.get("env", []):
-            if item["name"].endswith("AUTH_TOKEN") and "value" in item:
-                problems.append("%s: %s given as a literal" % (c["name"], item["name"]))
-        for mount in c.get("volumeMounts", []):
-            volume = d.volume(mount["name"])
-            if volume is None and mount["name"] not in d.claim_names():
-                problems.append("%s: mount of unknown volume %s" % (c["name"], mount["name"]))
-            if volume and "secret" in volume and mount.get("subPath"):
-                problems.append("%s: Secret volume %s mounted with subPath: Kubernetes "
-                                "never updates such files, so rotation would need a restart"
-                                % (c["name"], mount["name"]))
-        if d.binary(c) not in SERVERS:
-            continue
+            if is_secret_name(key):
+                problems.append("ConfigMap %s holds %s: a secret (use a token file or a "
+                                "Secret)" % (cm["metadata"]["name"], key))
+    for p in d.factstore_pods() + d.nats_pods():
+        for c in p.containers:
+            for source in c.get("envFrom", []):
+                for kind, ref in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                    if ref in source and d.named(kind, source[ref]["name"]) is None:
+                        problems.append("%s: envFrom %s %s is not rendered" %
+                                        (c["name"], kind, source[ref]["name"]))
+            for item in c.get("env", []):
+                if is_secret_name(item["name"]) and "value" in item:
+                    problems.append("%s: %s given as a literal" % (c["name"], item["name"]))
+                ref = item.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    secret = d.named("Secret", ref.get("name"))
+                    if secret is None:
+                        problems.append("%s: %s: Secret %s is not rendered" %
+                                        (c["name"], item["name"], ref.get("name")))
+                    elif ref.get("key") not in expected_keys(secret):
+                        problems.append("%s: %s reads key %r, not among the Secret %s's "
+                                        "keys %s" % (c["name"], item["name"], ref.get("key"),
+                                                     ref.get("name"), expected_keys(secret)))
+            for mount in c.get("volumeMounts", []):
+                volume = p.volume(mount["name"])
+                if volume is None and mount["name"] not in p.claim_names():
+                    problems.append("%s: mount of unknown volume %s" % (c["name"], mount["name"]))
+                if volume and "secret" in volume and mount.get("subPath"):
+                    problems.append("%s: Secret volume %s mounted with subPath: Kubernetes "
+                                    "never updates such files, so rotation would need a "
+                                    "restart" % (c["name"], mount["name"]))
+        for v in p.spec.get("volumes", []):
+            mode = v.get("secret", {}).get("defaultMode", 0o644)
+            if "secret" in v and mode & 0o007:
+                problems.append("volume %s: Secret files readable by others (mode %o)" %
+                                (v["name"], mode))
+    for c in d.servers():
         values = {name: d.flag(c, name) for name in FILE_FLAGS}
         if not values["auth_token_file"] and not d.flag(c, "auth_allowed_identities"):
             problems.append("%s: no --auth_token_file: anyone who can connect may call" %
@@ -1159,7 +1699,7 @@ def check_credentials(d):
             if not path:
                 continue
             mount = d.mount_for(c, path)
-            volume = d.volume(mount["name"]) if mount else None
+            volume = d.volume(c, mount["name"]) if mount else None
             if volume is None or "secret" not in volume:
                 problems.append("%s: --%s=%s is not in a mounted Secret" %
                                 (c["name"], flag_name, path))
@@ -1169,18 +1709,17 @@ def check_credentials(d):
                 problems.append("%s: Secret %s is not rendered" %
                                 (c["name"], volume["secret"]["secretName"]))
                 continue
-            expected = secret["metadata"].get("annotations", {}).get(
-                "factstore.io/expected-keys", "")
             key = os.path.relpath(path, mount["mountPath"])
-            if key not in [k.strip() for k in expected.split(",")]:
-                problems.append("%s: --%s reads key %r, not among the Secret's keys %r" %
-                                (c["name"], flag_name, key, expected))
-    for v in d.pod.get("volumes", []):
-        mode = v.get("secret", {}).get("defaultMode", 0o644)
-        if "secret" in v and mode & 0o007:
-            problems.append("volume %s: Secret files readable by others (mode %o)" %
-                            (v["name"], mode))
+            if key not in expected_keys(secret):
+                problems.append("%s: --%s reads key %r, not among the Secret's keys %s" %
+                                (c["name"], flag_name, key, expected_keys(secret)))
     return problems
+
+
+def image_pinned(image):
+    name = (image or "").split("@")[0]
+    return "@" in (image or "") or (":" in name.split("/")[-1] and
+                                    not name.endswith(":latest"))
 
 
 def check_images(d):
@@ -1188,36 +1727,448 @@ def check_images(d):
     images = {c.get("image") for c in d.containers()}
     if len(images) != 1:
         problems.append("both servers come from one image, containers use %s" % sorted(images))
-    for image in images:
-        name = (image or "").split("@")[0]
-        if "@" not in (image or "") and (":" not in name.split("/")[-1] or
-                                         name.endswith(":latest")):
-            problems.append("image %r: pin a tag or digest" % image)
-    return problems
+    for p in d.factstore_pods() + d.nats_pods():
+        for c in p.containers:
+            if not image_pinned(c.get("image")):
+                problems.append("%s: image %r: pin a tag or digest" % (c["name"], c.get("image")))
+    return list(dict.fromkeys(problems))
 
 
 def check_metrics(d):
     problems = []
-    annotated = d.statefulset["spec"]["template"]["metadata"].get("annotations", {})
-    for c in d.containers():
-        if d.binary(c) not in SERVERS:
-            continue
-        port = d.port_by_name(c, "metrics")
-        if port is None:
-            problems.append("%s: no container port named metrics-*" % c["name"])
-            continue
-        scraped = annotated.get("prometheus.io/scrape") == "true" and \
-            annotated.get("prometheus.io/port") == str(port["containerPort"])
-        for service in d.of_kind("Service"):
-            if service["metadata"].get("annotations", {}).get("prometheus.io/scrape") != "true":
+    for p in d.factstore_pods():
+        annotated = p.annotations
+        for c in p.containers:
+            if d.binary(c) not in SERVERS:
                 continue
-            for p in service["spec"].get("ports", []):
-                if p.get("targetPort") in (port.get("name"), port["containerPort"]):
-                    scraped = True
-        if not scraped:
-            problems.append("%s: metrics port %s is not annotated for scraping" %
-                            (c["name"], port.get("name")))
+            port = d.port_by_name(c, "metrics")
+            if port is None:
+                problems.append("%s: no container port named metrics-*" % c["name"])
+                continue
+            scraped = annotated.get("prometheus.io/scrape") == "true" and \
+                annotated.get("prometheus.io/port") == str(port["containerPort"])
+            for service in d.services_selecting(p):
+                if service["metadata"].get("annotations", {}).get(
+                        "prometheus.io/scrape") != "true":
+                    continue
+                for sp in service["spec"].get("ports", []):
+                    if sp.get("targetPort") in (port.get("name"), port["containerPort"]):
+                        scraped = True
+            if not scraped:
+                problems.append("%s: metrics port %s is not annotated for scraping" %
+                                (c["name"], port.get("name")))
     return problems
+
+
+# The replicated mode's own checks (components/replicated).
+
+
+def has_host_anti_affinity(pod):
+    """Whether the pod template keeps its own pods on different nodes."""
+    anti = pod.spec.get("affinity", {}).get("podAntiAffinity", {})
+    terms = list(anti.get("requiredDuringSchedulingIgnoredDuringExecution", []))
+    terms += [t.get("podAffinityTerm", {}) for t in
+              anti.get("preferredDuringSchedulingIgnoredDuringExecution", [])]
+    return any(t.get("topologyKey") == "kubernetes.io/hostname" and
+               selector_matches(t.get("labelSelector"), pod.labels) for t in terms)
+
+
+def nats_setup(d):
+    """(StatefulSet pod, NATS container, parsed nats.conf, problems)."""
+    sts = d.nats_statefulset()
+    if sts is None:
+        return None, None, None, ["no NATS StatefulSet (pods labelled app.kubernetes.io/name: "
+                                  "nats)"]
+    conf, problem, _ = d.nats_config(sts)
+    if conf is None:
+        return sts, d.nats_container(sts), None, [problem]
+    return sts, d.nats_container(sts), conf, []
+
+
+def nats_ports(conf):
+    """(client, cluster, monitor) ports nats.conf sets, None where unknown."""
+    def port_of(block, port_key, listen_key, default):
+        if not isinstance(block, dict):
+            return None
+        if block.get(port_key) is not None:
+            return int(block[port_key]) if str(block[port_key]).isdigit() else None
+        parsed = host_port(block.get(listen_key)) if block.get(listen_key) else None
+        return parsed[1] if parsed else default
+    return (port_of(conf, "port", "listen", 4222),
+            port_of(conf.get("cluster"), "port", "listen", None),
+            port_of(conf, "http_port", "http", None))
+
+
+def check_nats_cluster(d):
+    sts, c, conf, problems = nats_setup(d)
+    if conf is None:
+        return problems
+    spec = sts.workload["spec"]
+    replicas = spec.get("replicas", 1)
+    if replicas != NATS_SERVERS:
+        problems.append("NATS StatefulSet %s: %r replicas, expected %d (a quorum of two "
+                        "survives the loss of one)" % (sts.name, replicas, NATS_SERVERS))
+    if spec.get("podManagementPolicy") != "Parallel":
+        problems.append("NATS StatefulSet %s: podManagementPolicy must be Parallel: a "
+                        "server is healthy only in a cluster with a JetStream leader, so "
+                        "OrderedReady would wait for the first pod forever" % sts.name)
+    if not selector_matches(spec.get("selector"), sts.labels):
+        problems.append("NATS StatefulSet %s: its selector does not select its pods" % sts.name)
+    if not has_host_anti_affinity(sts):
+        problems.append("NATS StatefulSet %s: no pod anti-affinity on kubernetes.io/hostname: "
+                        "two servers on one node lose the quorum with it" % sts.name)
+    client, cluster_port, monitor = nats_ports(conf)
+    cluster = conf.get("cluster")
+    if not isinstance(cluster, dict) or cluster_port is None:
+        return problems + ["nats.conf: no cluster block with a port"]
+    ports = {p["containerPort"] for p in c.get("ports", [])}
+    for what, port in (("client", client), ("cluster", cluster_port), ("monitor", monitor)):
+        if port not in ports:
+            problems.append("nats: the %s port %s of nats.conf is not a container port" %
+                            (what, port))
+    governing = d.named("Service", spec.get("serviceName", ""))
+    if governing is None:
+        problems.append("NATS StatefulSet %s: serviceName %r is not a rendered Service" %
+                        (sts.name, spec.get("serviceName")))
+    else:
+        gspec = governing["spec"]
+        if gspec.get("clusterIP") != "None" or not gspec.get("publishNotReadyAddresses"):
+            problems.append("Service %s must be headless and publish not-Ready pods: the "
+                            "servers find each other by those names before any is Ready" %
+                            spec["serviceName"])
+        if not selector_matches({"matchLabels": gspec.get("selector", {})}, sts.labels):
+            problems.append("Service %s does not select the NATS pods" % spec["serviceName"])
+    routes = cluster.get("routes", [])
+    routes = routes if isinstance(routes, list) else [routes]
+    expected = {"%s-%d.%s" % (sts.name, i, spec.get("serviceName")) for i in range(replicas)}
+    found = set()
+    for route in routes:
+        url = urllib.parse.urlsplit(str(route))
+        host = ".".join((url.hostname or "").split(".")[:2])
+        if url.scheme not in ("nats", "tls") or url.port != cluster_port or host not in expected:
+            problems.append("nats.conf: route %s is not a server of the StatefulSet at its "
+                            "cluster port %d" % (route, cluster_port))
+        found.add(host)
+    if expected - found:
+        problems.append("nats.conf: no route to %s" % sorted(expected - found))
+    name = str(conf.get("server_name", ""))
+    source = env_source(c, name[1:]) if name.startswith("$") else None
+    if source != ("field", "metadata.name"):
+        problems.append("nats.conf: server_name %r must be the pod's name (an environment "
+                        "variable from metadata.name): unique and stable per server" % name)
+    return problems
+
+
+def check_nats_jetstream(d):
+    sts, c, conf, problems = nats_setup(d)
+    if conf is None:
+        return problems
+    js = conf.get("jetstream")
+    if not isinstance(js, dict):
+        return problems + ["nats.conf: no jetstream block"]
+    sync = js.get("sync_interval", js.get("sync"))
+    if sync != "always":
+        problems.append("nats.conf: jetstream sync_interval is %r, must be always: otherwise "
+                        "a power loss of two servers can lose acknowledged writes" % sync)
+    store_dir = js.get("store_dir", js.get("store"))
+    claims = sts.claims()
+    mount = d.mount_for(c, store_dir) if isinstance(store_dir, str) else None
+    if mount is None or mount["name"] not in claims:
+        problems.append("nats.conf: jetstream store_dir %r is not on a PersistentVolumeClaim "
+                        "of the StatefulSet" % store_dir)
+    else:
+        claim = claims[mount["name"]]
+        if mount.get("readOnly"):
+            problems.append("nats: the JetStream claim is mounted read-only")
+        if not set(claim["spec"].get("accessModes", [])) & {"ReadWriteOnce",
+                                                             "ReadWriteOncePod"}:
+            problems.append("nats: claim %s is not ReadWriteOnce" % mount["name"])
+        size = quantity(claim["spec"].get("resources", {}).get("requests", {}).get(
+            "storage", ""))
+        limit = nats_size(js.get("max_file_store", ""))
+        if limit is None or size is None or limit > size:
+            problems.append("nats.conf: jetstream max_file_store %r must be set, and below "
+                            "the claim's %s" % (js.get("max_file_store"),
+                                                claim["spec"].get("resources", {}).get(
+                                                    "requests", {}).get("storage")))
+    retention = sts.workload["spec"].get("persistentVolumeClaimRetentionPolicy", {})
+    for when in ("whenDeleted", "whenScaled"):
+        if retention.get(when, "Retain") != "Retain":
+            problems.append("NATS StatefulSet: persistentVolumeClaimRetentionPolicy.%s deletes "
+                            "the commit log" % when)
+    return problems
+
+
+def check_nats_image(d):
+    problems = []
+    if not d.nats_pods():
+        return ["no NATS pods"]
+    for pod in d.nats_pods():
+        c = d.nats_container(pod)
+        image = (c or {}).get("image")
+        if image_repository(image) != "nats":
+            problems.append("%s: image %r is not the upstream nats image" % (pod.name, image))
+        version = parse_version(image)
+        if version is None:
+            problems.append("%s: image %r: pin a version tag (e.g. nats:2.10.26-alpine, "
+                            "plus @sha256:... if you like)" % (pod.name, image))
+        elif version < MIN_NATS_VERSION:
+            problems.append("%s: nats-server %s is older than %s (sync_interval: always, and "
+                            "no stream loss on process crashes)" %
+                            (pod.name, ".".join(map(str, version)),
+                             ".".join(map(str, MIN_NATS_VERSION))))
+    return problems
+
+
+def check_nats_probes(d):
+    sts, c, conf, problems = nats_setup(d)
+    if conf is None:
+        return problems
+    _, _, monitor = nats_ports(conf)
+    if monitor is None:
+        return problems + ["nats.conf: no http_port: the probes need /healthz"]
+    names = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        probe = c.get(kind)
+        where = "nats.%s" % kind
+        action = (probe or {}).get("httpGet")
+        if not action:
+            problems.append("%s: missing, or not an HTTP probe of /healthz" % where)
+            continue
+        port = action.get("port")
+        port = names.get(port) if isinstance(port, str) else port
+        if port != monitor:
+            problems.append("%s: port %r is not the monitoring port %d" %
+                            (where, action.get("port"), monitor))
+        url = urllib.parse.urlsplit(action.get("path", ""))
+        query = urllib.parse.parse_qs(url.query)
+        enabled_only = query.get("js-enabled-only", ["false"])[0] == "true"
+        if url.path != "/healthz":
+            problems.append("%s: path %r is not /healthz" % (where, action.get("path")))
+        elif kind == "livenessProbe" and not enabled_only:
+            problems.append("%s: %s restarts servers that are catching up or lost the "
+                            "quorum; use /healthz?js-enabled-only=true" %
+                            (where, action.get("path")))
+        elif kind != "livenessProbe" and enabled_only:
+            problems.append("%s: js-enabled-only reports a server healthy before it has "
+                            "joined JetStream or caught up" % where)
+    # Lame duck mode: the preStop signal needs the pid file, and the pod the
+    # time to move its clients.
+    pid_file = conf.get("pid_file")
+    command = " ".join(c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get(
+        "command", []))
+    if not pid_file or "ldm=%s" % pid_file not in command:
+        problems.append("nats: no preStop hook sending lame duck mode to pid_file %r" %
+                        pid_file)
+    else:
+        mount = d.mount_for(c, os.path.dirname(pid_file))
+        volume = sts.volume(mount["name"]) if mount else None
+        if volume is None or mount.get("readOnly") or "emptyDir" not in volume:
+            problems.append("nats: pid_file %s is not on a writable emptyDir" % pid_file)
+    needed = sum(duration_seconds(conf.get(key, "")) or default
+                 for key, default in NATS_LAME_DUCK_DEFAULTS.items())
+    grace = sts.spec.get("terminationGracePeriodSeconds", 30)
+    if grace < needed + SHUTDOWN_MARGIN_SECONDS:
+        problems.append("nats: terminationGracePeriodSeconds %s < lame duck grace period + "
+                        "duration (%gs) + %ds" % (grace, needed, SHUTDOWN_MARGIN_SECONDS))
+    return problems
+
+
+def nats_url_target(d, sts, conf, url):
+    """A problem with one URL of --nats, or None."""
+    client, _, _ = nats_ports(conf)
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("nats", "tls") or not parsed.hostname:
+        return "%r is not a nats:// or tls:// URL" % url
+    port = parsed.port or 4222
+    labels = (parsed.hostname or "").split(".")
+    governing = sts.workload["spec"].get("serviceName")
+    pods = {"%s-%d" % (sts.name, i) for i in range(sts.workload["spec"].get("replicas", 1))}
+    if len(labels) >= 2 and labels[0] in pods and labels[1] == governing:
+        return None if port == client else "%s: port %d is not the client port %d" % (
+            url, port, client)
+    service = d.named("Service", labels[0])
+    if service is None:
+        return "%s names no Service of the deployment" % url
+    if not selector_matches({"matchLabels": service["spec"].get("selector", {})}, sts.labels):
+        return "%s: Service %s does not select the NATS pods" % (url, labels[0])
+    names = {p.get("name"): p["containerPort"] for p in d.nats_container(sts).get("ports", [])}
+    for sp in service["spec"].get("ports", []):
+        if sp["port"] == port:
+            target = sp.get("targetPort", sp["port"])
+            target = names.get(target) if isinstance(target, str) else target
+            return None if target == client else "%s: Service port %d leads to %r, not the " \
+                "client port %d" % (url, port, target, client)
+    return "%s: Service %s has no port %d" % (url, labels[0], port)
+
+
+def check_nats_clients(d):
+    sts, c, conf, problems = nats_setup(d)
+    if conf is None:
+        return problems
+    replicas = sts.workload["spec"].get("replicas", 1)
+    servers = d.servers()
+    if sorted(d.binary(s) for s in servers) != sorted(SERVERS):
+        problems.append("expected one ingest and one query container, found %s" %
+                        [s["name"] for s in servers])
+    for s in servers:
+        urls = d.flag(s, "nats")
+        if not urls:
+            problems.append("%s: --nats is not set (FACTSTORE_NATS): the server would run "
+                            "in embedded mode" % s["name"])
+            continue
+        for url in urls.split(","):
+            problem = nats_url_target(d, sts, conf, url.strip())
+            if problem:
+                problems.append("%s: --nats: %s" % (s["name"], problem))
+        stream_replicas = d.flag(s, "nats_replicas")
+        if not isinstance(stream_replicas, int) or not (
+                MIN_STREAM_REPLICAS <= stream_replicas <= replicas):
+            problems.append("%s: --nats_replicas %r: the stream needs %d replicas or more, "
+                            "and at most one per NATS server (%d)" %
+                            (s["name"], stream_replicas, MIN_STREAM_REPLICAS, replicas))
+    return problems
+
+
+def check_nats_auth(d):
+    sts, c, conf, problems = nats_setup(d)
+    if conf is None:
+        return problems
+    if "operator" in conf:
+        # NATS accounts: every server needs a credentials file.
+        for s in d.servers():
+            if not d.flag(s, "nats_credentials_file"):
+                problems.append("%s: NATS uses accounts, but --nats_credentials_file is not "
+                                "set" % s["name"])
+        return problems
+    auth = conf.get("authorization")
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not token:
+        return problems + ["nats.conf: no authorization token: NATS would accept every "
+                           "client that can connect"]
+    if not str(token).startswith("$"):
+        return problems + ["nats.conf: the token is written into the ConfigMap; take it from "
+                           "an environment variable fed by a Secret"]
+    source = env_source(c, token[1:])
+    if not source or source[0] != "secret":
+        return problems + ["nats: %s does not come from a Secret (secretKeyRef)" % token[1:]]
+    for s in d.servers():
+        variable = d.flag_source(s, "nats_token")
+        server_source = env_source(s, variable) if variable else None
+        if server_source != source:
+            problems.append("%s: the NATS token (%s) must come from Secret %s key %s, as "
+                            "the NATS servers' does; it comes from %r" %
+                            (s["name"], variable or "FACTSTORE_NATS_TOKEN", source[1],
+                             source[2], server_source))
+    return problems
+
+
+def check_replicated_workloads(d):
+    problems = []
+    ingest_pods, query_pods = d.pods_running("ingest_server"), d.pods_running("query_server")
+    if len(ingest_pods) != 1 or len(query_pods) != 1:
+        return ["expected one ingest and one query workload"]
+    ingest_pod, query_pod = ingest_pods[0], query_pods[0]
+    replicas = ingest_pod.workload["spec"].get("replicas", 1)
+    if replicas != INGEST_REPLICAS:
+        problems.append("%s: %r ingest replicas, expected %d (a leader and a standby)" %
+                        (ingest_pod.name, replicas, INGEST_REPLICAS))
+    if not has_host_anti_affinity(ingest_pod):
+        problems.append("%s: no pod anti-affinity on kubernetes.io/hostname: leader and "
+                        "standby could share a node" % ingest_pod.name)
+    # The address the other replica forwards writes to: this pod's own.
+    ingest = d.server("ingest_server")
+    advertise = d.flag(ingest, "advertise_address") or ""
+    listen = host_port(d.flag(ingest, "listen"))
+    m = re.fullmatch(r"\[?\$\((\w+)\)\]?:(\d+)", advertise)
+    if not m:
+        problems.append("ingest: --advertise_address %r must be the pod's IP and port, "
+                        "e.g. $(POD_IP):50051" % advertise)
+    else:
+        variable = d.flag_source(ingest, "advertise_address")
+        names = [item["name"] for item in ingest.get("env", [])]
+        if env_source(ingest, m.group(1)) != ("field", "status.podIP"):
+            problems.append("ingest: %s is not the pod's IP (fieldRef status.podIP)" %
+                            m.group(1))
+        elif variable not in names or names.index(m.group(1)) > names.index(variable):
+            problems.append("ingest: %s must be defined in env before %s, or Kubernetes "
+                            "does not expand $(%s)" % (m.group(1), variable, m.group(1)))
+        if listen is None or int(m.group(2)) != listen[1]:
+            problems.append("ingest: --advertise_address port %s is not the gRPC port %s" %
+                            (m.group(2), listen and listen[1]))
+    # Query replicas: a Deployment whose count the autoscaler owns.
+    if query_pod.kind != "Deployment":
+        problems.append("%s: query replicas should be a Deployment" % query_pod.name)
+    if "replicas" in query_pod.workload["spec"]:
+        problems.append("%s sets replicas: every `kubectl apply` would reset the "
+                        "autoscaler's count" % query_pod.name)
+    hpas = [h for h in d.of_kind("HorizontalPodAutoscaler")
+            if h["spec"].get("scaleTargetRef", {}).get("kind") == query_pod.kind and
+            h["spec"]["scaleTargetRef"].get("name") == query_pod.name]
+    if len(hpas) != 1:
+        problems.append("expected one HorizontalPodAutoscaler for %s, found %d" %
+                        (query_pod.name, len(hpas)))
+    for h in hpas:
+        spec = h["spec"]
+        if h.get("apiVersion") != "autoscaling/v2":
+            problems.append("HPA %s: apiVersion %s, expected autoscaling/v2" %
+                            (h["metadata"]["name"], h.get("apiVersion")))
+        if spec.get("minReplicas", 1) < MIN_QUERY_REPLICAS or \
+                spec.get("maxReplicas", 0) <= spec.get("minReplicas", 1):
+            problems.append("HPA %s: minReplicas %s, maxReplicas %s: keep at least %d "
+                            "query replicas, and room to add more" %
+                            (h["metadata"]["name"], spec.get("minReplicas"),
+                             spec.get("maxReplicas"), MIN_QUERY_REPLICAS))
+        if not any(m.get("type") == "Resource" and m["resource"].get("name") == "cpu" and
+                   m["resource"].get("target", {}).get("type") == "Utilization"
+                   for m in spec.get("metrics", [])):
+            problems.append("HPA %s does not scale on CPU utilization" % h["metadata"]["name"])
+    return problems
+
+
+def check_replicated_network(d):
+    """Everyone who talks to NATS may, NATS to itself, ingest to ingest, all
+    to DNS; and the policies open nothing beyond named peers and ports."""
+    problems = []
+    sts, c, conf, setup = nats_setup(d)
+    if conf is None:
+        return setup
+    client, cluster, _ = nats_ports(conf)
+    pods = d.factstore_pods() + d.nats_pods()
+    for pod in pods:
+        governing = [policy_types(p) for p in d.of_kind("NetworkPolicy")
+                     if selector_matches(p["spec"].get("podSelector"), pod.labels)]
+        for kind in ("Ingress", "Egress"):
+            if not any(kind in t for t in governing):
+                problems.append("%s: no NetworkPolicy restricts its %s" % (pod.name, kind.lower()))
+    for policy in d.of_kind("NetworkPolicy"):
+        for i, rule in enumerate(policy["spec"].get("egress", [])):
+            if not rule.get("to") or not rule.get("ports"):
+                problems.append("NetworkPolicy %s egress[%d] opens every %s" %
+                                (policy["metadata"]["name"], i,
+                                 "port" if rule.get("to") else "destination"))
+    nats = [endpoint(p) for p in d.nats_pods()]
+    for pod in d.factstore_pods():
+        if any(d.flag(s, "nats") for s in pod.containers if d.binary(s) in SERVERS):
+            for target in nats:
+                if not connection_allowed(d, endpoint(pod), target, client):
+                    problems.append("%s may not reach NATS on %d" % (pod.name, client))
+        if any(d.binary(s) == "ingest_server" for s in pod.containers):
+            ingest = endpoint(pod)
+            port = d.port_by_name(d.server("ingest_server"), "grpc")["containerPort"]
+            if not connection_allowed(d, ingest, ingest, port):
+                problems.append("%s: ingest replicas may not reach each other on %d "
+                                "(forwarding)" % (pod.name, port))
+    for source in nats:
+        for target in nats:
+            if not connection_allowed(d, source, target, cluster):
+                problems.append("NATS servers may not reach each other on %d (routes)" % cluster)
+    dns = Endpoint(KUBE_DNS[0], KUBE_DNS[1], {}, own=False)
+    for pod in pods:
+        if not connection_allowed(d, endpoint(pod), dns, 53, "UDP"):
+            problems.append("%s may not ask kube-dns (port 53/UDP): it names Services" %
+                            pod.name)
+    return list(dict.fromkeys(problems))
 
 
 APT_KNOWN = {}  # package -> whether apt-cache knows it
@@ -1293,19 +2244,30 @@ def check_dockerfile(d):
     return problems
 
 
-CHECKS = [check_objects, check_statefulset, check_probes, check_data_volume,
-          check_writable_dirs, check_security, check_configuration,
-          check_listen_addresses, check_shutdown, check_resources, check_services,
-          check_disruption_budget, check_network_policy, check_credentials,
-          check_images, check_metrics, check_dockerfile]
+COMMON_CHECKS = [check_objects, check_statefulset, check_probes, check_data_volume,
+                 check_writable_dirs, check_security, check_configuration,
+                 check_listen_addresses, check_shutdown, check_resources, check_services,
+                 check_disruption_budget, check_network_policy, check_credentials,
+                 check_images, check_metrics]
+# The embedded mode (the base, and the base with components/tls).
+CHECKS = COMMON_CHECKS + [check_dockerfile]
+# The replicated mode (the base with components/replicated).
+REPLICATED_CHECKS = COMMON_CHECKS + [
+    check_nats_cluster, check_nats_jetstream, check_nats_image, check_nats_probes,
+    check_nats_clients, check_nats_auth, check_replicated_workloads,
+    check_replicated_network]
 
 
 # --------------------------------------------------------------------------
 # Breakages: each check must notice its own.
 
 
+def pod(d, name):
+    return next(p for p in d.pods() if p.name == name)
+
+
 def container(d, name):
-    return next(c for c in d.pod["containers"] if c["name"] == name)
+    return next(c for p in d.pods() for c in p.containers if c["name"] == name)
 
 
 def set_config(d, key, value):
@@ -1320,8 +2282,16 @@ def service(d, name):
     return d.named("Service", name)
 
 
+def policy(d, name):
+    return d.named("NetworkPolicy", name)
+
+
 def mount(d, container_name, volume):
     return next(m for m in container(d, container_name)["volumeMounts"] if m["name"] == volume)
+
+
+def env_item(d, container_name, name):
+    return next(i for i in container(d, container_name)["env"] if i["name"] == name)
 
 
 def docker_edit(old, new):
@@ -1333,14 +2303,27 @@ def docker_edit(old, new):
     return edit
 
 
+def nats_conf_edit(old, new):
+    def edit(d):
+        for cm in d.of_kind("ConfigMap"):
+            text = cm.get("data", {}).get("nats.conf")
+            if text is not None:
+                if old not in text:
+                    raise AssertionError("breakage does not apply: %r not in nats.conf" % old)
+                cm["data"]["nats.conf"] = text.replace(old, new)
+                return
+        raise AssertionError("breakage does not apply: no nats.conf")
+    return edit
+
+
 BREAKAGES = [
     (check_objects, "no PodDisruptionBudget",
      lambda d: d.objects.remove(d.of_kind("PodDisruptionBudget")[0])),
     (check_statefulset, "two replicas (two writers)",
-     lambda d: d.statefulset["spec"].update(replicas=2)),
+     lambda d: pod(d, "factstore").workload["spec"].update(replicas=2)),
     (check_statefulset, "claims deleted with the StatefulSet",
-     lambda d: d.statefulset["spec"]["persistentVolumeClaimRetentionPolicy"].update(
-         whenDeleted="Delete")),
+     lambda d: pod(d, "factstore").workload["spec"][
+         "persistentVolumeClaimRetentionPolicy"].update(whenDeleted="Delete")),
     (check_probes, "query readiness asks for the ingest health service",
      lambda d: container(d, "query")["readinessProbe"]["grpc"].update(
          service="factstore.v1.IngestService")),
@@ -1370,9 +2353,9 @@ BREAKAGES = [
     (check_security, "capabilities kept",
      lambda d: container(d, "query")["securityContext"].pop("capabilities")),
     (check_security, "pod runs as root",
-     lambda d: d.pod["securityContext"].update(runAsUser=0)),
+     lambda d: pod(d, "factstore").spec["securityContext"].update(runAsUser=0)),
     (check_security, "no fsGroup",
-     lambda d: d.pod["securityContext"].pop("fsGroup")),
+     lambda d: pod(d, "factstore").spec["securityContext"].pop("fsGroup")),
     (check_configuration, "misspelled variable",
      lambda d: set_config(d, "FACTSTORE_QUERY_SECONDRY_DIR", "/x")),
     (check_configuration, "block cache not a number",
@@ -1384,7 +2367,7 @@ BREAKAGES = [
     (check_configuration, "command not in the image",
      lambda d: container(d, "query").update(command=["/usr/bin/query_server"])),
     (check_configuration, "service links on",
-     lambda d: d.pod.update(enableServiceLinks=True)),
+     lambda d: pod(d, "factstore").spec.update(enableServiceLinks=True)),
     (check_listen_addresses, "query listens on loopback",
      lambda d: set_config(d, "FACTSTORE_QUERY_LISTEN", "127.0.0.1:50052")),
     (check_listen_addresses, "metrics ports collide",
@@ -1440,7 +2423,7 @@ BREAKAGES = [
      lambda d: container(d, "query").update(image="registry.example.com/other:1")),
     (check_images, "latest tag",
      lambda d: [c.update(image="registry.example.com/factstore:latest")
-                for c in d.pod["containers"]]),
+                for c in d.containers()]),
     (check_metrics, "metrics Service not annotated",
      lambda d: service(d, "factstore-metrics")["metadata"].pop("annotations")),
     (check_dockerfile, "USER by name", docker_edit("USER 10001:10001", "USER factstore")),
@@ -1462,6 +2445,200 @@ BREAKAGES = [
 ]
 
 
+def add_query_to_ingest_pod(d):
+    pod(d, "factstore-ingest").spec["containers"].append(copy.deepcopy(container(d, "query")))
+
+
+def share_query_claim(d):
+    volume = pod(d, "factstore-query").volume("data")
+    volume.pop("emptyDir")
+    volume["persistentVolumeClaim"] = {"claimName": "shared"}
+
+
+def literal_nats_token(d):
+    item = env_item(d, "ingest", "FACTSTORE_NATS_TOKEN")
+    item.pop("valueFrom")
+    item["value"] = "nats-secret"
+
+
+REPLICATED_BREAKAGES = [
+    # What the common checks must notice in replicated mode too.
+    (check_objects, "no autoscaler",
+     lambda d: d.objects.remove(d.of_kind("HorizontalPodAutoscaler")[0])),
+    (check_objects, "query server inside the ingest pod", add_query_to_ingest_pod),
+    (check_statefulset, "ingest claims deleted with the StatefulSet",
+     lambda d: pod(d, "factstore-ingest").workload["spec"][
+         "persistentVolumeClaimRetentionPolicy"].update(whenScaled="Delete")),
+    (check_statefulset, "ingest governing Service not headless",
+     lambda d: service(d, "factstore-ingest-replicas")["spec"].pop("clusterIP")),
+    (check_probes, "ingest readiness asks for the query health service",
+     lambda d: container(d, "ingest")["readinessProbe"]["grpc"].update(
+         service="factstore.v1.QueryService")),
+    (check_probes, "query startup gives up before a load could end",
+     lambda d: container(d, "query")["startupProbe"].update(failureThreshold=60)),
+    (check_probes, "ingest load timeout beyond its startup probe",
+     lambda d: set_config(d, "FACTSTORE_INGEST_LOAD_TIMEOUT", "2h")),
+    (check_data_volume, "ingest store off its claim",
+     lambda d: set_config(d, "FACTSTORE_INGEST_DATA_DIR", "/tmp/db")),
+    (check_data_volume, "query store read-only",
+     lambda d: mount(d, "query", "data").update(readOnly=True)),
+    (check_data_volume, "query replicas share one claim", share_query_claim),
+    (check_writable_dirs, "no /tmp for the query server",
+     lambda d: container(d, "query")["volumeMounts"].remove(mount(d, "query", "query-tmp"))),
+    (check_security, "NATS runs as root",
+     lambda d: pod(d, "factstore-nats").spec["securityContext"].update(runAsUser=0)),
+    (check_security, "NATS root filesystem writable",
+     lambda d: container(d, "nats")["securityContext"].update(readOnlyRootFilesystem=False)),
+    (check_configuration, "misspelled advertise variable",
+     lambda d: env_item(d, "ingest", "FACTSTORE_INGEST_ADVERTISE_ADDRESS").update(
+         name="FACTSTORE_INGEST_ADVERTISE_ADRESS")),
+    (check_configuration, "NATS timeout without unit",
+     lambda d: set_config(d, "FACTSTORE_NATS_TIMEOUT", "5")),
+    (check_configuration, "service links on the query pods",
+     lambda d: pod(d, "factstore-query").spec.update(enableServiceLinks=True)),
+    (check_listen_addresses, "query listens on loopback",
+     lambda d: set_config(d, "FACTSTORE_QUERY_LISTEN", "127.0.0.1:50052")),
+    (check_shutdown, "ingest pods killed before calls drain",
+     lambda d: pod(d, "factstore-ingest").spec.update(terminationGracePeriodSeconds=20)),
+    (check_resources, "NATS without a memory limit",
+     lambda d: container(d, "nats")["resources"]["limits"].pop("memory")),
+    (check_resources, "GOMEMLIMIT above the NATS memory limit",
+     lambda d: env_item(d, "nats", "GOMEMLIMIT").update(value="4GiB")),
+    (check_services, "ingest Service publishes replicas that are not Ready",
+     lambda d: service(d, "factstore-ingest")["spec"].update(publishNotReadyAddresses=True)),
+    (check_services, "a second ClusterIP Service for the ingest port",
+     lambda d: service(d, "factstore-ingest-replicas")["spec"].pop("clusterIP")),
+    (check_services, "NATS client Service targets a missing port",
+     lambda d: service(d, "factstore-nats")["spec"]["ports"][0].update(targetPort="clients")),
+    (check_disruption_budget, "no budget for the ingest replicas",
+     lambda d: d.objects.remove(d.named("PodDisruptionBudget", "factstore-ingest"))),
+    (check_disruption_budget, "two NATS servers at a time",
+     lambda d: d.named("PodDisruptionBudget", "factstore-nats")["spec"].update(
+         maxUnavailable=2)),
+    (check_network_policy, "ingest port open to every pod",
+     lambda d: policy(d, "factstore-ingest")["spec"]["ingress"][0]["from"].append(
+         {"podSelector": {}})),
+    (check_network_policy, "query metrics unreachable",
+     lambda d: policy(d, "factstore-query")["spec"]["ingress"].pop()),
+    (check_credentials, "NATS token as a literal", literal_nats_token),
+    (check_credentials, "NATS token from a key the Secret does not have",
+     lambda d: env_item(d, "query", "FACTSTORE_NATS_TOKEN")["valueFrom"][
+         "secretKeyRef"].update(key="nats-token")),
+    (check_credentials, "NATS Secret placeholder with data",
+     lambda d: d.named("Secret", "factstore-nats").update(data={"token": "c2VjcmV0"})),
+    (check_images, "query from another image",
+     lambda d: container(d, "query").update(image="registry.example.com/other:1")),
+    (check_images, "NATS image not pinned",
+     lambda d: container(d, "nats").update(image="nats")),
+    (check_metrics, "metrics Service not annotated",
+     lambda d: service(d, "factstore-metrics")["metadata"].pop("annotations")),
+    # What components/replicated promises.
+    (check_nats_cluster, "two NATS servers",
+     lambda d: pod(d, "factstore-nats").workload["spec"].update(replicas=2)),
+    (check_nats_cluster, "NATS pods started one by one",
+     lambda d: pod(d, "factstore-nats").workload["spec"].update(
+         podManagementPolicy="OrderedReady")),
+    (check_nats_cluster, "no route to the third server",
+     nats_conf_edit("    nats://factstore-nats-2.factstore-nats-headless:6222\n", "")),
+    (check_nats_cluster, "route names hidden until Ready",
+     lambda d: service(d, "factstore-nats-headless")["spec"].update(
+         publishNotReadyAddresses=False)),
+    (check_nats_cluster, "one server_name for all",
+     nats_conf_edit("server_name: $SERVER_NAME", "server_name: factstore-nats")),
+    (check_nats_cluster, "no anti-affinity",
+     lambda d: pod(d, "factstore-nats").spec.pop("affinity")),
+    (check_nats_jetstream, "lazy fsync",
+     nats_conf_edit("sync_interval: always", "sync_interval: 2m")),
+    (check_nats_jetstream, "no sync_interval",
+     nats_conf_edit("sync_interval: always", "")),
+    (check_nats_jetstream, "JetStream in the pid emptyDir",
+     nats_conf_edit("store_dir: /data", "store_dir: /var/run/nats/js")),
+    (check_nats_jetstream, "max_file_store above the claim",
+     nats_conf_edit("max_file_store: 90G", "max_file_store: 200G")),
+    (check_nats_jetstream, "NATS claims deleted with the StatefulSet",
+     lambda d: pod(d, "factstore-nats").workload["spec"][
+         "persistentVolumeClaimRetentionPolicy"].update(whenDeleted="Delete")),
+    (check_nats_image, "NATS before 2.10.23",
+     lambda d: container(d, "nats").update(image="nats:2.10.22-alpine")),
+    (check_nats_image, "NATS by digest only",
+     lambda d: container(d, "nats").update(image="nats@sha256:" + "0" * 64)),
+    (check_nats_image, "NATS 2.9 (no sync_interval)",
+     lambda d: container(d, "nats").update(image="nats:2.9.25-alpine")),
+    (check_nats_image, "not the upstream image",
+     lambda d: container(d, "nats").update(image="bitnami/nats-server:2.10.26")),
+    (check_nats_probes, "liveness on the full /healthz",
+     lambda d: container(d, "nats")["livenessProbe"]["httpGet"].update(path="/healthz")),
+    (check_nats_probes, "startup before JetStream is current",
+     lambda d: container(d, "nats")["startupProbe"]["httpGet"].update(
+         path="/healthz?js-enabled-only=true")),
+    (check_nats_probes, "readiness on the client port",
+     lambda d: container(d, "nats")["readinessProbe"]["httpGet"].update(port="client")),
+    (check_nats_probes, "no readiness probe",
+     lambda d: container(d, "nats").pop("readinessProbe")),
+    (check_nats_probes, "killed during lame duck mode",
+     lambda d: pod(d, "factstore-nats").spec.update(terminationGracePeriodSeconds=30)),
+    (check_nats_probes, "lame duck signal to another pid file",
+     lambda d: container(d, "nats")["lifecycle"]["preStop"]["exec"].update(
+         command=["nats-server", "--signal", "ldm=/tmp/nats.pid"])),
+    (check_nats_probes, "lame duck for two minutes (nats-server's default)",
+     nats_conf_edit("lame_duck_duration: 30s", "")),
+    (check_nats_clients, "query server in embedded mode",
+     lambda d: set_config(d, "FACTSTORE_QUERY_NATS", "")),
+    (check_nats_clients, "no FACTSTORE_NATS",
+     lambda d: del_config(d, "FACTSTORE_NATS")),
+    (check_nats_clients, "NATS Service at a wrong port",
+     lambda d: set_config(d, "FACTSTORE_NATS", "nats://factstore-nats:6222")),
+    (check_nats_clients, "a NATS Service that does not exist",
+     lambda d: set_config(d, "FACTSTORE_NATS", "nats://nats:4222")),
+    (check_nats_clients, "more stream replicas than NATS servers",
+     lambda d: set_config(d, "FACTSTORE_NATS_REPLICAS", "5")),
+    (check_nats_clients, "stream with one replica",
+     lambda d: set_config(d, "FACTSTORE_NATS_REPLICAS", "1")),
+    (check_nats_auth, "query presents another key",
+     lambda d: env_item(d, "query", "FACTSTORE_NATS_TOKEN")["valueFrom"][
+         "secretKeyRef"].update(key="other")),
+    (check_nats_auth, "ingest presents no token",
+     lambda d: container(d, "ingest")["env"].remove(
+         env_item(d, "ingest", "FACTSTORE_NATS_TOKEN"))),
+    (check_nats_auth, "token written into nats.conf",
+     nats_conf_edit("token: $NATS_TOKEN", "token: nats-secret")),
+    (check_nats_auth, "NATS without authorization",
+     nats_conf_edit("authorization {\n  token: $NATS_TOKEN\n}", "")),
+    (check_replicated_workloads, "one ingest replica",
+     lambda d: pod(d, "factstore-ingest").workload["spec"].update(replicas=1)),
+    (check_replicated_workloads, "ingest replicas may share a node",
+     lambda d: pod(d, "factstore-ingest").spec.pop("affinity")),
+    (check_replicated_workloads, "advertised port is the query port",
+     lambda d: env_item(d, "ingest", "FACTSTORE_INGEST_ADVERTISE_ADDRESS").update(
+         value="$(POD_IP):50052")),
+    (check_replicated_workloads, "advertised address is the Service",
+     lambda d: env_item(d, "ingest", "FACTSTORE_INGEST_ADVERTISE_ADDRESS").update(
+         value="factstore-ingest:50051")),
+    (check_replicated_workloads, "POD_IP defined after its use",
+     lambda d: container(d, "ingest")["env"].append(
+         container(d, "ingest")["env"].pop(0))),
+    (check_replicated_workloads, "query replicas fixed in the manifest",
+     lambda d: pod(d, "factstore-query").workload["spec"].update(replicas=2)),
+    (check_replicated_workloads, "autoscaler on memory",
+     lambda d: d.of_kind("HorizontalPodAutoscaler")[0]["spec"]["metrics"][0][
+         "resource"].update(name="memory")),
+    (check_replicated_workloads, "autoscaler down to one replica",
+     lambda d: d.of_kind("HorizontalPodAutoscaler")[0]["spec"].update(minReplicas=1)),
+    (check_replicated_network, "query pods not labelled as NATS clients",
+     lambda d: pod(d, "factstore-query").labels.pop("factstore.io/nats-client")),
+    (check_replicated_network, "ingest pods may not reach each other",
+     lambda d: policy(d, "factstore-ingest")["spec"]["egress"].pop(1)),
+    (check_replicated_network, "no routes between NATS servers",
+     lambda d: policy(d, "factstore-nats")["spec"]["ingress"].pop(1)),
+    (check_replicated_network, "query pods cannot resolve names",
+     lambda d: policy(d, "factstore-query")["spec"]["egress"].pop()),
+    (check_replicated_network, "egress to every port",
+     lambda d: policy(d, "factstore-query")["spec"]["egress"][0].pop("ports")),
+    (check_replicated_network, "NATS egress unrestricted",
+     lambda d: policy(d, "factstore-nats")["spec"].update(policyTypes=["Ingress"])),
+]
+
+
 def report(problems):
     return "\n".join("  - " + p for p in problems)
 
@@ -1469,7 +2646,9 @@ def report(problems):
 class DeployTest(unittest.TestCase):
     """The real manifests pass every check; each breakage fails its check.
 
-    One test method per breakage (test_breaks_<check>_<n>) is added below.
+    One test method per breakage (test_breaks_<check>_<n> for the base,
+    test_replicated_breaks_<check>_<n> for components/replicated) is added
+    below.
     """
 
     @classmethod
@@ -1479,30 +2658,45 @@ class DeployTest(unittest.TestCase):
             cls.dockerfile_text = f.read()
         cls.base = render()
         cls.tls = render([TLS_COMPONENT])
+        cls.replicated = render([REPLICATED_COMPONENT])
 
-    def deployment(self, objects):
-        return Deployment(copy.deepcopy(objects), self.sources, self.dockerfile_text)
+    def deployment(self, objects, replicated=False):
+        return Deployment(copy.deepcopy(objects), self.sources, self.dockerfile_text,
+                          replicated)
 
-    def run_checks(self, objects):
+    def run_checks(self, objects, checks=None, replicated=False):
         problems = []
-        for check in CHECKS:
+        for check in checks or CHECKS:
             problems += ["%s: %s" % (check.__name__, p)
-                         for p in check(self.deployment(objects))]
+                         for p in check(self.deployment(objects, replicated))]
         return problems
 
     def test_sources_are_understood(self):
         for binary in SERVERS:
             flags = self.sources.flags[binary]
             for name in ("listen", "data_dir", "metrics_listen", "shutdown_grace",
-                         "block_cache_mb", "tls_cert", "auth_token_file"):
+                         "block_cache_mb", "tls_cert", "auth_token_file", "nats",
+                         "nats_replicas", "nats_token"):
                 self.assertIn(name, flags, binary)
                 self.assertIn(name, self.sources.env_flags[binary], binary)
             self.assertEqual(self.sources.prefixes[binary][-1], "FACTSTORE_")
+            self.assertEqual(flags["nats_replicas"].default, 3)
         self.assertIn("secondary_dir", self.sources.flags["query_server"])
+        for name in ("advertise_address", "load_timeout", "leader_lease"):
+            self.assertIn(name, self.sources.env_flags["ingest_server"])
         self.assertEqual(self.sources.flags["query_server"]["shutdown_grace"].type,
                          "absl::Duration")
         self.assertIsInstance(self.sources.flags["query_server"]["shutdown_grace"].default, float)
         self.assertIsInstance(self.sources.flags["ingest_server"]["block_cache_mb"].default, int)
+
+    def test_nats_conf_is_understood(self):
+        conf = parse_nats_conf('a: 1\nb = "x y" # c\nc { d: [u://h:1, "v"]\n e: $V }\n'
+                               'f [1, 2]\n')
+        self.assertEqual(conf, {"a": "1", "b": "x y", "c": {"d": ["u://h:1", "v"], "e": "$V"},
+                                "f": ["1", "2"]})
+        self.assertEqual(nats_size("90G"), 90 * 2 ** 30)
+        self.assertEqual(parse_version("nats:2.10.26-alpine@sha256:ab"), (2, 10, 26))
+        self.assertIsNone(parse_version("nats:latest"))
 
     def test_base_passes_every_check(self):
         problems = self.run_checks(self.base)
@@ -1515,24 +2709,36 @@ class DeployTest(unittest.TestCase):
         problems = self.run_checks(self.tls)
         self.assertEqual([], problems, "deploy/k8s + components/tls:\n" + report(problems))
 
+    def test_replicated_component_passes_every_check(self):
+        d = self.deployment(self.replicated, replicated=True)
+        for c in d.servers():
+            self.assertTrue(d.flag(c, "nats"), c["name"] + ": not in replicated mode")
+        problems = self.run_checks(self.replicated, REPLICATED_CHECKS, replicated=True)
+        self.assertEqual([], problems, "deploy/k8s + components/replicated:\n" +
+                         report(problems))
+
     def test_every_check_has_a_breakage(self):
-        covered = {check for check, _, _ in BREAKAGES}
-        self.assertEqual([], [c.__name__ for c in CHECKS if c not in covered])
+        for checks, breakages in ((CHECKS, BREAKAGES),
+                                  (REPLICATED_CHECKS, REPLICATED_BREAKAGES)):
+            covered = {check for check, _, _ in breakages}
+            self.assertEqual([], [c.__name__ for c in checks if c not in covered])
 
 
-def add_breakage_test(number, check, what, breakage):
+def add_breakage_test(prefix, objects, replicated, number, check, what, breakage):
     def test(self):
-        d = self.deployment(self.base)
+        d = self.deployment(getattr(self, objects), replicated)
         breakage(d)
         problems = check(d)
         self.assertTrue(problems, "%s did not notice: %s" % (check.__name__, what))
     test.__doc__ = "%s notices: %s" % (check.__name__, what)
-    name = "test_breaks_%s_%02d" % (check.__name__[len("check_"):], number)
+    name = "test_%sbreaks_%s_%02d" % (prefix, check.__name__[len("check_"):], number)
     setattr(DeployTest, name, test)
 
 
 for _number, (_check, _what, _breakage) in enumerate(BREAKAGES):
-    add_breakage_test(_number, _check, _what, _breakage)
+    add_breakage_test("", "base", False, _number, _check, _what, _breakage)
+for _number, (_check, _what, _breakage) in enumerate(REPLICATED_BREAKAGES):
+    add_breakage_test("replicated_", "replicated", True, _number, _check, _what, _breakage)
 
 
 class XmlResult(unittest.TextTestResult):

@@ -44,7 +44,7 @@ absl::Status NatsOptions::Validate() const {
   int kinds = !credentials_file.empty() + !user.empty() + !token.empty();
   if (kinds > 1) {
     return absl::InvalidArgumentError(
-        "--nats_credentials_file, --nats_user and --nats_token_file: set at "
+        "--nats_credentials_file, --nats_user and --nats_token: set at "
         "most one");
   }
   if (!password.empty() && user.empty()) {
