@@ -6,6 +6,8 @@
 //   load_generator --scenario=get_fact --ids_in=/tmp/ids --outstanding=16
 //   load_generator --scenario=get_fact --target=baseline --reply_bytes=900
 //   load_generator --scenario=ingest_stream --streams=4 --first_index=1000000
+//   load_generator --scenario=get_fact --ids_in=/tmp/ids --query=HOST:P1,HOST:P2
+//   load_generator --scenario=wait_serving --query=HOST:P3 --caught_up
 //
 // Every RPC goes through gRPC's callback client API: unary calls through
 // stub->async()->Method(context, request, response, callback), streams
@@ -27,8 +29,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -44,12 +49,16 @@
 ABSL_FLAG(std::string, scenario, "",
           "setup, load_entities, populate, ingest_stream, ingest_unary, "
           "get_fact, get_entity, batch_get_facts, list_by_subject, "
-          "list_by_range, search_prefix, freshness, check.");
+          "list_by_range, search_prefix, freshness, wait_serving, check.");
 ABSL_FLAG(std::string, target, "factstore",
           "factstore, or baseline (the transport baseline server; "
           "get_fact and ingest_stream only).");
 ABSL_FLAG(std::string, ingest, "127.0.0.1:50051", "Ingest service address.");
-ABSL_FLAG(std::string, query, "127.0.0.1:50052", "Query service address.");
+ABSL_FLAG(std::string, query, "127.0.0.1:50052",
+          "Query service address, or a comma-separated list of replicas' "
+          "addresses: the query scenarios then open --channels channels to "
+          "each and give the closed loop's slots to them in turn (slot i "
+          "calls replica i mod N); freshness uses the first.");
 ABSL_FLAG(std::string, baseline, "127.0.0.1:50053",
           "Transport baseline server address.");
 // The population.
@@ -82,12 +91,21 @@ ABSL_FLAG(int64_t, ids_sample, 2000000,
 // Freshness.
 ABSL_FLAG(int, samples, 200, "freshness: facts ingested and looked for.");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(1),
-          "freshness: GetFact polling interval.");
+          "freshness: GetFact polling interval; wait_serving: health "
+          "polling interval.");
 ABSL_FLAG(int, background_streams, 0,
           "freshness: ingest streams running meanwhile (load).");
 ABSL_FLAG(int, background_window, 1,
           "freshness: batches in flight per background stream; small, so "
           "that the sampled writes do not queue behind many batches.");
+// wait_serving.
+ABSL_FLAG(absl::Duration, wait_timeout, absl::Minutes(10),
+          "wait_serving: how long to wait for each replica.");
+ABSL_FLAG(bool, caught_up, false,
+          "wait_serving: after SERVING, also wait until GetStats reports "
+          "nothing left to apply (replication.entries_behind 0 and the "
+          "applied sequence at the log's last one; embedded: "
+          "commits_behind 0).");
 // Baseline payloads.
 ABSL_FLAG(int, reply_bytes, 0,
           "baseline get_fact: reply size; 0 measures a real GetFactResponse.");
@@ -663,9 +681,33 @@ std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(int channels) 
                                          absl::Seconds(60), "ingest");
 }
 
+// The --query addresses (one, or a comma-separated list of replicas).
+std::vector<std::string> QueryAddresses() {
+  std::vector<std::string> out;
+  for (absl::string_view a :
+       absl::StrSplit(absl::GetFlag(FLAGS_query), ',', absl::SkipWhitespace())) {
+    out.emplace_back(absl::StripAsciiWhitespace(a));
+  }
+  Require(!out.empty(), "--query is empty");
+  return out;
+}
+
+// `channels` stubs per --query address, interleaved (replica 0's first
+// channel, replica 1's first, ..., replica 0's second, ...), so that the
+// slots of a UnaryLoop (slot i uses stub i mod size) alternate between the
+// replicas. Waits until every replica reports SERVING.
 std::vector<std::unique_ptr<v1::QueryService::Stub>> QueryStubs(int channels) {
-  return ServingStubs<v1::QueryService>(absl::GetFlag(FLAGS_query), channels,
-                                        absl::Seconds(120), "query");
+  std::vector<std::string> addresses = QueryAddresses();
+  std::vector<std::vector<std::unique_ptr<v1::QueryService::Stub>>> each;
+  for (const std::string& address : addresses) {
+    each.push_back(ServingStubs<v1::QueryService>(address, channels,
+                                                  absl::Seconds(120), "query"));
+  }
+  std::vector<std::unique_ptr<v1::QueryService::Stub>> stubs;
+  for (int c = 0; c < std::max(1, channels); ++c) {
+    for (auto& replica : each) stubs.push_back(std::move(replica[c]));
+  }
+  return stubs;
 }
 
 template <typename T>
@@ -941,7 +983,9 @@ int RunQueryLoop(
   window.SleepThrough();
   loop.Wait();
   Json out = Header(scenario);
-  out.Add("outstanding", outstanding).Add("channels", channels);
+  out.Add("outstanding", outstanding)
+      .Add("channels", channels)
+      .Add("query_addresses", static_cast<int>(QueryAddresses().size()));
   out.AddRaw("params", extra.ToString());
   window.AddTo(&out);
   Print(out);
@@ -986,6 +1030,7 @@ int RunGetFact() {
   Json out = Header("get_fact");
   out.Add("outstanding", outstanding)
       .Add("channels", channels)
+      .Add("query_addresses", static_cast<int>(QueryAddresses().size()))
       .Add("ids", static_cast<int64_t>(ids.size()))
       .Add("request_bytes", static_cast<int64_t>(sample_request.ByteSizeLong()))
       .Add("reply_bytes", sized > 0 ? reply_bytes.load() / sized : 0);
@@ -1245,6 +1290,148 @@ int RunFreshness() {
 }
 
 // ---------------------------------------------------------------------------
+// wait_serving: for each --query replica in turn, polls its health (service
+// factstore.v1.QueryService) every --poll_interval until SERVING, then reads
+// its GetStats; with --caught_up, polls GetStats until the replica has
+// nothing left to apply. Times are seconds since the program started;
+// serving_unix_us is the wall-clock time of SERVING, for a harness that
+// times a replica from its own start. A replica that does not get there
+// within --wait_timeout fails the run.
+
+Json ReplicaStats(const v1::GetStatsResponse& stats) {
+  Json j;
+  j.Add("fact_count", stats.fact_count())
+      .Add("entity_count", stats.entity_count())
+      .Add("commit_token", stats.commit_token())
+      .Add("commits_behind", stats.commits_behind());
+  if (stats.has_replication()) {
+    const v1::ReplicationStatus& r = stats.replication();
+    j.Add("state", r.state())
+        .Add("applied_sequence", static_cast<int64_t>(r.applied_sequence()))
+        .Add("log_last_sequence", static_cast<int64_t>(r.log_last_sequence()))
+        .Add("entries_behind", r.entries_behind())
+        .Add("nats_connected", r.nats_connected());
+    if (!r.error().empty()) j.Add("error", r.error());
+  }
+  return j;
+}
+
+bool NothingToApply(const v1::GetStatsResponse& stats) {
+  if (!stats.has_replication()) return stats.commits_behind() == 0;
+  const v1::ReplicationStatus& r = stats.replication();
+  return r.state() == "following" && r.entries_behind() == 0 &&
+         r.log_last_sequence() > 0 && r.applied_sequence() >= r.log_last_sequence();
+}
+
+int RunWaitServing() {
+  const absl::Time started = absl::Now();
+  const absl::Duration poll = absl::GetFlag(FLAGS_poll_interval);
+  const absl::Duration limit = absl::GetFlag(FLAGS_wait_timeout);
+  const bool caught_up = absl::GetFlag(FLAGS_caught_up);
+  auto since_start = [started] {
+    return absl::ToDoubleSeconds(absl::Now() - started);
+  };
+  ServerCpu servers(ServerPids());
+  servers.Start();
+  double cpu0 = ProcessCpuSeconds();
+  std::vector<std::string> replicas;
+  bool ok = true;
+  int64_t health_polls = 0, stats_polls = 0;
+  for (const std::string& address : QueryAddresses()) {
+    auto channel = MakeChannel(address, 0);
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    auto query = v1::QueryService::NewStub(channel);
+    const absl::Time deadline = absl::Now() + limit;
+    Json replica;
+    replica.Add("address", address);
+    double serving_s = -1;
+    int64_t serving_unix_us = -1;
+    std::string last = "no answer";
+    while (absl::Now() < deadline) {
+      absl::Time poll_start = absl::Now();
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+      grpc::health::v1::HealthCheckRequest request;
+      request.set_service("factstore.v1.QueryService");
+      grpc::health::v1::HealthCheckResponse response;
+      grpc::Status status = health->Check(&context, request, &response);
+      ++health_polls;
+      if (status.ok() &&
+          response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+        serving_s = since_start();
+        // Wall-clock time, for the harness that started the replica (an
+        // integer: JSON numbers here have six significant digits).
+        serving_unix_us = absl::ToUnixMicros(absl::Now());
+        break;
+      }
+      last = status.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                               response.status())
+                         : status.error_message();
+      absl::SleepFor(poll_start + poll - absl::Now());
+    }
+    replica.Add("serving_s", serving_s).Add("serving_unix_us", serving_unix_us);
+    if (serving_s < 0) {
+      std::cerr << "load_generator: " << address << " not SERVING within "
+                << limit << " (last: " << last << ")\n";
+      replica.Add("last_health", last);
+      ok = false;
+      replicas.push_back(replica.ToString());
+      continue;
+    }
+    // What it holds when it turns SERVING; then, with --caught_up, once it
+    // has nothing left to apply.
+    bool first = true;
+    double caught_up_s = -1;
+    while (true) {
+      absl::Time poll_start = absl::Now();
+      v1::GetStatsRequest request;
+      v1::GetStatsResponse stats;
+      auto context = Context();
+      grpc::Status status = query->GetStats(context.get(), request, &stats);
+      ++stats_polls;
+      if (!status.ok()) {
+        std::cerr << "load_generator: GetStats on " << address << ": "
+                  << status.error_message() << "\n";
+      } else {
+        if (first) {
+          replica.Add("at_serving", ReplicaStats(stats));
+          first = false;
+        }
+        if (!caught_up) break;
+        if (NothingToApply(stats)) {
+          caught_up_s = since_start();
+          replica.Add("caught_up_s", caught_up_s).Add("caught_up", ReplicaStats(stats));
+          break;
+        }
+      }
+      if (absl::Now() > deadline) {
+        std::cerr << "load_generator: " << address << " still had entries to "
+                  << "apply after " << limit << "\n";
+        ok = false;
+        break;
+      }
+      absl::SleepFor(poll_start + std::max(poll, absl::Milliseconds(20)) -
+                     absl::Now());
+    }
+    replicas.push_back(replica.ToString());
+  }
+  double client_cpu = ProcessCpuSeconds() - cpu0;
+  servers.Stop();
+  Json out = Header("wait_serving");
+  out.Add("seconds", since_start())
+      .Add("poll_interval_ms", absl::ToDoubleMilliseconds(poll))
+      .Add("caught_up_wanted", caught_up)
+      .AddRaw("replicas", absl::StrCat("[", absl::StrJoin(replicas, ","), "]"))
+      .Add("health_polls", health_polls)
+      .Add("stats_polls", stats_polls)
+      .Add("ops", static_cast<int64_t>(replicas.size()))
+      .Add("client_cpu_s", client_cpu)
+      .Add("server_cpu_s", servers.ToJson());
+  Print(out);
+  return ok ? 0 : 1;
+}
+
+// ---------------------------------------------------------------------------
 // The transport baseline: the same patterns against a server that does no
 // work.
 
@@ -1403,6 +1590,7 @@ int main(int argc, char** argv) {
   if (scenario == "list_by_range") return RunListFacts(/*by_subject=*/false);
   if (scenario == "search_prefix") return RunSearchPrefix();
   if (scenario == "freshness") return RunFreshness();
+  if (scenario == "wait_serving") return RunWaitServing();
   if (scenario == "check") return RunCheck();
   std::cerr << "load_generator: unknown --scenario \"" << scenario
             << "\" (see --help)\n";

@@ -7,6 +7,7 @@ directory and runs this script with --bin pointing there:
   run_bench.py --bin DIR                 quick run (a few minutes)
   run_bench.py --bin DIR --full          also the scale run (10M facts)
   run_bench.py --bin DIR --scenario get_fact --scenario freshness
+  run_bench.py --bin DIR --replicated    replicated mode against embedded
 
 It starts the real ingest and query servers on a fresh store in a temporary
 directory, the transport baseline server next to them, runs the load
@@ -14,6 +15,12 @@ generator once per scenario, then the storage baseline on the same data, and
 compares each figure with its baseline measured in the same run. Results go to
 bench/results/latest.json (and latest.png for --full). Nothing fails on
 timing: targets are marked pass or MISS for information.
+
+--replicated runs another suite instead: embedded mode (ingest, freshness),
+then replicated mode on a 3-node NATS JetStream cluster
+(tests/python/nats_cluster.py) with one ingest and two query replicas
+(ingest, a joining replica's catch-up, GetFact on one and on two replicas,
+freshness on a replica); results in bench/results/latest-replicated.json.
 
 Python standard library only; matplotlib (Debian python3-matplotlib) is used
 for the plot of the full run when it is installed.
@@ -40,6 +47,9 @@ RESULTS = os.path.join(ROOT, "bench", "results")
 # target.
 INGEST_CACHE_MB = 128
 QUERY_CACHE_MB = 256
+
+# The commit log's stream in --replicated runs.
+NATS_STREAM = "FACTSTORE_BENCH"
 
 # Every scenario --scenario accepts, in the order a full suite runs them.
 SCENARIOS = [
@@ -112,14 +122,40 @@ class Server:
         self.log_path = os.path.join(logs, f"{name}.log")
         self.process = None
 
-    def start(self):
+    def start(self, timeout=120.0):
         log_file = open(self.log_path, "ab")
         started = time.monotonic()
         self.process = subprocess.Popen(self.argv, stdout=log_file,
                                         stderr=subprocess.STDOUT, env=self.env)
         self.process.log_path = self.log_path
-        wait_for_port(self.port, self.process, self.name)
+        wait_for_port(self.port, self.process, self.name, timeout)
         return time.monotonic() - started
+
+    def log_messages(self):
+        """The "msg" of every JSON line the server logged so far."""
+        messages = []
+        try:
+            with open(self.log_path, errors="replace") as f:
+                for line in f:
+                    try:
+                        messages.append(json.loads(line).get("msg"))
+                    except ValueError:
+                        pass
+        except OSError:
+            pass
+        return messages
+
+    def wait_for_log(self, message, timeout=60.0):
+        """Waits until the server logs `message` (seconds waited)."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited (see {self.log_path})")
+            if message in self.log_messages():
+                return time.monotonic() - started
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not log {message!r} within "
+                           f"{timeout} s (see {self.log_path})")
 
     @property
     def pid(self):
@@ -149,6 +185,8 @@ class Bench:
         self.runs = {}       # name -> JSON object printed by a program
         self.extra = {}      # other figures (RSS, restart time, ...)
         self.servers = []
+        # Other processes of ours whose CPU is not "Others" (NATS nodes).
+        self.helpers = []
         self.failures = []
         # Whatever the programs put in $TMPDIR goes away with the work
         # directory.
@@ -203,7 +241,8 @@ class Bench:
         stderr_path = os.path.join(self.logs, f"{name}.stderr")
         # What else the machine did meanwhile: busy CPU time of the whole
         # machine minus that of our servers and of the program.
-        servers = [s for s in self.servers if s.process.poll() is None]
+        servers = [s.process for s in self.servers] + self.helpers
+        servers = [p for p in servers if p is not None and p.poll() is None]
         ours0 = children_cpu_seconds() + sum(cpu_seconds(s.pid) for s in servers)
         busy0 = machine_busy_seconds()
         started = time.monotonic()
@@ -238,10 +277,11 @@ class Bench:
         return data
 
     def load(self, name, scenario, *flags, pids=None, target="factstore",
-             show_stderr=False):
+             show_stderr=False, query=None):
         argv = [self.program("load_generator"), f"--scenario={scenario}",
                 f"--target={target}", f"--ingest={self.ingest_addr}",
-                f"--query={self.query_addr}", f"--baseline={self.baseline_addr}",
+                f"--query={query or self.query_addr}",
+                f"--baseline={self.baseline_addr}",
                 f"--seed={self.seed}", f"--subjects={self.subjects}",
                 f"--documents={self.documents}"]
         if pids:
@@ -260,7 +300,8 @@ class Bench:
     def timed(self, warmup, duration):
         return [f"--warmup={warmup}s", f"--duration={duration}s"]
 
-    def populate(self, label, facts, subjects, documents, timeline=False):
+    def populate(self, label, facts, subjects, documents, timeline=False,
+                 pids=None):
         self.seed = 1
         self.subjects = subjects
         self.documents = documents
@@ -273,7 +314,7 @@ class Bench:
         if self.args.progress:
             flags.append("--progress")
         self.load(f"populate_{label}", "populate", *flags,
-                  pids=[self.ingest.pid, self.query.pid],
+                  pids=pids or [self.ingest.pid, self.query.pid],
                   show_stderr=self.args.progress)
 
     def read_scenarios(self, suffix, quick_levels=True):
@@ -476,17 +517,186 @@ class Bench:
         self.extra["scale_store_bytes"] = dir_bytes(store)
         shutil.rmtree(store, ignore_errors=True)
 
+    # -- replicated mode ---------------------------------------------------
+
+    def mode_runs(self, prefix, pids):
+        """ingest_stream at 1 and 4 streams, then freshness idle and under
+        load: what --replicated measures in both modes, the same way."""
+        w = self.timed(self.args.ingest_warmup, self.args.ingest_seconds)
+        for streams, first in ((1, 10_000_000), (4, 20_000_000)):
+            self.load(f"{prefix}ingest_stream_{streams}", "ingest_stream",
+                      f"--streams={streams}", f"--first_index={first}", *w,
+                      pids=pids)
+        self.load(f"{prefix}freshness", "freshness",
+                  f"--samples={self.args.samples}", "--first_index=40000000",
+                  pids=pids)
+        self.load(f"{prefix}freshness_loaded", "freshness",
+                  f"--samples={self.args.loaded_samples}",
+                  "--first_index=41000000", "--background_streams=1", pids=pids)
+
+    def replicated_server(self, name, program, data_dir, *flags):
+        """A server in replicated mode on the bench's NATS cluster, with a
+        data directory of its own (not started)."""
+        port = free_port()
+        return Server(name, [
+            self.program(program), f"--listen=127.0.0.1:{port}",
+            f"--data_dir={data_dir}", "--metrics_listen=", "--log_level=info",
+            f"--nats={self.nats.urls}", f"--nats_stream={NATS_STREAM}",
+            "--nats_replicas=3", *flags], port, self.logs, self.env)
+
+    def wait_replicas(self, name, replicas, facts=None):
+        """Waits until every replica has applied the whole log; checks that
+        they hold `facts` facts (when given) and the same commit."""
+        data = self.load(name, "wait_serving", "--caught_up", "--poll_interval=20ms",
+                         pids=[r.pid for r in replicas],
+                         query=",".join(f"127.0.0.1:{r.port}" for r in replicas))
+        if not data:
+            return None
+        held = [r.get("caught_up") for r in data["replicas"]]
+        if any(h is None for h in held):
+            self.failures.append(f"{name}: a replica did not catch up (see "
+                                 f"{os.path.join(self.logs, name + '.stderr')})")
+            return data
+        counts = [h["fact_count"] for h in held]
+        commits = {h["commit_token"] for h in held}
+        if facts is not None and any(c != facts for c in counts):
+            self.failures.append(f"{name}: replicas hold {counts} facts after "
+                                 f"applying the whole log; {facts} were acknowledged")
+        if len(commits) != 1 or len(set(counts)) != 1:
+            self.failures.append(f"{name}: caught-up replicas differ: "
+                                 f"{[(h['fact_count'], h['commit_token']) for h in held]}")
+        return data
+
+    def join_replica(self, facts, nats_pids):
+        """Starts a query replica on an empty directory with
+        --max_commits_behind=0 and times it until it reports SERVING."""
+        joining = self.replicated_server(
+            "query-3", "query_server", os.path.join(self.work, "replicated", "query-3"),
+            "--max_commits_behind=0")
+        started = time.time()
+        listen_s = joining.start(timeout=600)
+        self.servers.append(joining)
+        data = self.load("replicated_join", "wait_serving", "--poll_interval=5ms",
+                         pids=[joining.pid] + nats_pids,
+                         query=f"127.0.0.1:{joining.port}")
+        try:
+            cpu = cpu_seconds(joining.pid)  # all of it, from its start
+        except OSError:
+            cpu = None
+        joining.stop()
+        self.servers.remove(joining)
+        replica = (data or {}).get("replicas", [{}])[0]
+        if not data or replica.get("serving_s", -1) < 0:
+            self.failures.append("replicated_join: the joining replica never "
+                                 f"reported SERVING (see {joining.log_path})")
+            return
+        seconds = replica["serving_unix_us"] / 1e6 - started
+        held = replica.get("at_serving", {})
+        self.extra["join"] = {"facts": facts, "seconds": seconds,
+                              "listen_s": listen_s, "cpu_s": cpu,
+                              "at_serving": held}
+        log(f"joining replica: SERVING after {seconds:.2f} s "
+            f"({facts / seconds:.0f} facts/s), listening after {listen_s:.2f} s, "
+            f"{held.get('fact_count')} facts")
+        if held.get("fact_count") != facts:
+            self.failures.append(
+                f"replicated_join: the joining replica reported SERVING with "
+                f"--max_commits_behind=0 holding {held.get('fact_count')} facts; "
+                f"{facts} were acknowledged ({held})")
+
+    def replicated_suite(self):
+        facts = self.args.facts
+        subjects, documents = max(1000, facts // 100), max(5000, facts // 20)
+        # Embedded mode first, measured the same way on a store of the same
+        # size.
+        store = os.path.join(self.work, "store-embedded")
+        self.start_cluster(store)
+        self.populate("embedded", facts, subjects, documents)
+        self.mode_runs("embedded_", [self.ingest.pid, self.query.pid])
+        self.stop_all()
+        shutil.rmtree(store, ignore_errors=True)
+
+        # Replicated mode: 3 NATS nodes, the log's stream with 3 replicas,
+        # one ingest server and two query replicas, each with its own store.
+        sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+        from nats_cluster import NatsCluster  # pylint: disable=import-outside-toplevel
+        base = os.path.join(self.work, "replicated")
+        os.makedirs(base)
+        # The log of a 100,000-fact run takes a few hundred MB per node;
+        # max_file_store is a limit, not a reservation.
+        self.nats = NatsCluster(3, max_file_store=32 << 30, directory=base)
+        try:
+            log("starting a 3-node NATS JetStream cluster")
+            self.nats.start()
+            self.helpers = [node.process for node in self.nats.nodes]
+            nats_pids = [p.pid for p in self.helpers]
+            ingest = self.replicated_server("ingest-r", "ingest_server",
+                                            os.path.join(base, "ingest"), "--sync=false")
+            ingest.start()
+            self.servers.append(ingest)
+            leader_s = ingest.wait_for_log("now the leader: accepting writes")
+            self.extra["leader_after_s"] = leader_s
+            log(f"replicated ingest server leads after {leader_s:.2f} s")
+            replicas = []
+            for i in (1, 2):
+                replica = self.replicated_server(f"query-{i}", "query_server",
+                                                 os.path.join(base, f"query-{i}"))
+                replica.start()
+                self.servers.append(replica)
+                replicas.append(replica)
+            q1, q2 = replicas
+            self.ingest, self.query = ingest, q1
+            self.ingest_addr = f"127.0.0.1:{ingest.port}"
+            self.query_addr = f"127.0.0.1:{q1.port}"
+            both = f"127.0.0.1:{q1.port},127.0.0.1:{q2.port}"
+            self.extra["replicated_pids"] = {"ingest": ingest.pid, "query_1": q1.pid,
+                                             "query_2": q2.pid, "nats": nats_pids}
+            every = [ingest.pid, q1.pid, q2.pid] + nats_pids
+            self.populate("replicated", facts, subjects, documents, pids=every)
+            accepted = self.runs.get("populate_replicated", {}).get("items")
+            self.wait_replicas("replicated_caught_up", replicas, accepted)
+            if accepted:
+                self.join_replica(accepted, nats_pids)
+            # Point reads: one replica, then the same load over both.
+            w = self.timed(self.args.warmup, self.args.read_seconds)
+            for k in (16, 64):
+                self.load(f"replicated_get_fact_{k}_1", "get_fact",
+                          f"--ids_in={self.ids}", f"--outstanding={k}", *w,
+                          pids=[q1.pid, q2.pid])
+                self.load(f"replicated_get_fact_{k}_2", "get_fact",
+                          f"--ids_in={self.ids}", f"--outstanding={k}", *w,
+                          pids=[q1.pid, q2.pid], query=both)
+            self.mode_runs("replicated_", every)
+            self.wait_replicas("replicated_caught_up_at_end", replicas)
+            self.record_rss("replicated")
+        except Exception as error:  # pylint: disable=broad-except
+            # Keep the embedded figures and whatever was measured: the table
+            # still prints, with the problem listed under it.
+            self.failures.append(f"replicated mode stopped: {error}")
+            log(f"replicated mode stopped: {error}")
+        finally:
+            self.stop_all()
+            self.nats.stop_all()
+            self.helpers = []
+
     def run(self):
         started = datetime.datetime.now().astimezone()
         try:
-            self.quick_suite()
-            if self.args.full:
-                self.scale_suite()
+            if self.args.replicated:
+                self.replicated_suite()
+            else:
+                self.quick_suite()
+                if self.args.full:
+                    self.scale_suite()
         finally:
             self.stop_all()
-        table = build_table(self.runs, self.extra, self.args)
+        if self.args.replicated:
+            table = build_replicated_table(self.runs, self.extra, self.args)
+        else:
+            table = build_table(self.runs, self.extra, self.args)
         result = {
-            "mode": "full" if self.args.full else "quick",
+            "mode": ("replicated" if self.args.replicated
+                     else "full" if self.args.full else "quick"),
             "started": started.isoformat(timespec="seconds"),
             "seconds": (datetime.datetime.now().astimezone() - started).total_seconds(),
             "machine": machine(),
@@ -498,7 +708,8 @@ class Bench:
             "runs": self.runs,
         }
         os.makedirs(RESULTS, exist_ok=True)
-        path = os.path.join(RESULTS, "latest.json")
+        path = os.path.join(RESULTS, "latest-replicated.json"
+                            if self.args.replicated else "latest.json")
         with open(path, "w") as f:
             json.dump(result, f, indent=1)
         print_table(table)
@@ -544,6 +755,15 @@ def machine():
 
 
 def summary(data):
+    if data.get("scenario") == "wait_serving":
+        parts = []
+        for r in data.get("replicas", []):
+            held = r.get("caught_up") or r.get("at_serving") or {}
+            parts.append(f"{r['address']} SERVING after {r.get('serving_s', -1):.2f} s"
+                         + (f", caught up after {r['caught_up_s']:.2f} s"
+                            if "caught_up_s" in r else "")
+                         + f", {held.get('fact_count')} facts")
+        return "; ".join(parts)
     if data.get("scenario") == "freshness":
         f = data["freshness_ms"]
         m = data["min_commit_latency_ms"]
@@ -588,6 +808,178 @@ def mark(ok):
     return "pass" if ok else "MISS"
 
 
+def timed_row(figure, unit, data, *, value=None, per="ops", **kw):
+    """A row for a load generator run: its rate, latency and CPU."""
+    count = data[per]
+    kw.setdefault("server_cpu_per_op", per_op_us(server_cpu(data), count))
+    kw.setdefault("client_cpu_per_op", per_op_us(data.get("client_cpu_s"), count))
+    return row(figure, unit,
+               value if value is not None else data[f"{per}_per_s"],
+               p50=data["latency_ms"]["p50"], p99=data["latency_ms"]["p99"],
+               run=data, **kw)
+
+
+def cpu_of(data, pids):
+    """Sum of the CPU seconds a run measured for `pids` (None if one is
+    missing)."""
+    cpu = (data or {}).get("server_cpu_s") or {}
+    values = [cpu.get(str(pid)) for pid in pids]
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values)
+
+
+def build_replicated_table(runs, extra, args):
+    """The table of a --replicated run: replicated figures beside the
+    embedded ones measured in the same run."""
+    table = []
+    pids = extra.get("replicated_pids") or {}
+    replicas = [pids.get("query_1"), pids.get("query_2")]
+    nats = pids.get("nats") or []
+
+    # -- ingest --
+    for streams in (1, 4):
+        data = runs.get(f"replicated_ingest_stream_{streams}")
+        base = runs.get(f"embedded_ingest_stream_{streams}")
+        if data:
+            r = timed_row(f"StreamIngestFacts, {streams} stream(s), replicated",
+                          "facts/s", data, per="items",
+                          baseline_name="embedded" if base else "",
+                          baseline=base["items_per_s"] if base else None,
+                          target=">= 70% of embedded",
+                          note="" if streams != 1 else
+                          "4 batches of 1000 facts in flight per stream; an "
+                          "acknowledgement waits for the commit's append to a "
+                          "quorum of the 3 NATS nodes; Srv us/op: the ingest "
+                          "server's CPU per fact")
+            r["mark"] = mark(r["ratio"] >= 0.7 if r["ratio"] is not None else None)
+            table.append(r)
+        if base:
+            table.append(timed_row(f"  embedded, {streams} stream(s)", "facts/s", base,
+                                   per="items"))
+        if data and streams == 4:
+            nats_cpu = cpu_of(data, nats)
+            if nats_cpu is not None:
+                table.append(row("  NATS, 3 nodes, storing these writes",
+                                 "CPU us/fact", per_op_us(nats_cpu, data["items"]),
+                                 note="the three nodes' CPU together", run=data))
+            follow = cpu_of(data, replicas)
+            if follow is not None:
+                table.append(row("  each query replica following them", "CPU us/fact",
+                                 per_op_us(follow / 2, data["items"]), run=data,
+                                 note="mean of the two replicas"))
+        if base and streams == 4:
+            follower = server_cpu(base, 1)
+            if follower is not None:
+                table.append(row("  embedded query service following", "CPU us/fact",
+                                 per_op_us(follower, base["items"]), run=base))
+        if data and base and streams == 4:
+            every = cpu_of(data, [pids.get("ingest")] + replicas + nats)
+            embedded = sum((base.get("server_cpu_s") or {}).values())
+            table.append(row(
+                "  every server's CPU per fact, 4 streams", "CPU us/fact",
+                per_op_us(every, data["items"]), baseline_name="embedded",
+                baseline=per_op_us(embedded, base["items"]),
+                note="replicated: ingest + 2 query replicas + 3 NATS nodes; "
+                     "embedded: ingest + query. Here they all share the "
+                     "machine's cores, so this bounds the replicated rate "
+                     "on a small machine", run=data))
+    pop = runs.get("populate_replicated")
+    base = runs.get("populate_embedded")
+    if pop:
+        table.append(timed_row(f"Populate {pop['items']:,} facts, 4 streams, repl.",
+                               "facts/s", pop, per="items",
+                               baseline_name="embedded" if base else "",
+                               baseline=base["items_per_s"] if base else None,
+                               note=f"{pop['seconds']:.1f} s; embedded "
+                                    f"{base['seconds']:.1f} s" if base else ""))
+
+    # -- a joining replica --
+    join = extra.get("join")
+    if join:
+        ingest4 = runs.get("replicated_ingest_stream_4")
+        held = join.get("at_serving") or {}
+        rate = join["facts"] / join["seconds"] if join["seconds"] > 0 else None
+        table.append(row(
+            f"Joining replica catch-up, {join['facts']:,} facts", "facts/s", rate,
+            baseline_name="ingest 4 str." if ingest4 else "",
+            baseline=ingest4["items_per_s"] if ingest4 else None,
+            server_cpu_per_op=per_op_us(join.get("cpu_s"), join["facts"]),
+            note=f"empty directory to SERVING with --max_commits_behind=0: "
+                 f"{join['seconds']:.2f} s (listening after {join['listen_s']:.2f} s); "
+                 f"it then held {held.get('fact_count')} facts and "
+                 f"{held.get('entity_count')} entities, log sequence "
+                 f"{held.get('applied_sequence')}; baseline: the replicated "
+                 f"ingest rate it must outpace; Srv us/op: its CPU per fact",
+            run=runs.get("replicated_join")))
+
+    # -- point reads over one and two replicas --
+    for k in (16, 64):
+        one = runs.get(f"replicated_get_fact_{k}_1")
+        two = runs.get(f"replicated_get_fact_{k}_2")
+        if one:
+            table.append(timed_row(f"GetFact, {k} outstanding, 1 replica", "calls/s",
+                                   one, server_cpu_per_op=per_op_us(
+                                       cpu_of(one, replicas[:1]), one["ops"])))
+        if two:
+            table.append(timed_row(
+                f"GetFact, {k} outstanding, 2 replicas", "calls/s", two,
+                baseline_name="1 replica" if one else "",
+                baseline=one["ops_per_s"] if one else None,
+                server_cpu_per_op=per_op_us(cpu_of(two, replicas), two["ops"]),
+                note="" if k != 16 else
+                "one load generator, --query=A,B: a channel per replica, the "
+                "closed loop's slots alternate between them (half of the "
+                "outstanding calls each); Srv us/op: both replicas' CPU per call; "
+                "client and replicas share the machine's cores"))
+
+    # -- freshness on a replica --
+    for name, label in (("freshness", "idle"), ("freshness_loaded", "under load")):
+        data = runs.get(f"replicated_{name}")
+        base = runs.get(f"embedded_{name}")
+        for which, d in (("replica", data), ("embedded", base)):
+            if not d:
+                continue
+            f = d["freshness_ms"]
+            title = (f"Freshness without token, {label}, replica" if which == "replica"
+                     else f"  embedded, {label}")
+            table.append(row(
+                title, "ms (p99)", f["p99"], p50=f["p50"], p99=f["p99"],
+                baseline_name="embedded" if (which == "replica" and base) else "",
+                baseline=base["freshness_ms"]["p99"] if (which == "replica" and base)
+                else None,
+                target="p99 <= 50 ms", mark=mark(f["p99"] <= 50 if f["count"] else None),
+                note=(f"ingest ack to visible on a query replica, {f['count']} "
+                      f"samples, polled every {d['poll_interval_ms']:g} ms"
+                      + (", 1 ingest stream running" if label != "idle" else "")
+                      if which == "replica" else ""),
+                run=d))
+        for which, d in (("replica", data), ("embedded", base)):
+            if not d:
+                continue
+            m = d["min_commit_latency_ms"]
+            title = (f"GetFact with min_commit, {label}, replica" if which == "replica"
+                     else f"  embedded, {label}")
+            table.append(row(
+                title, "stale", d["stale"], p50=m["p50"], p99=m["p99"],
+                target="never stale", mark=mark(d["stale"] == 0 and m["count"] > 0),
+                note=(f"{m['count']} reads with the ack's commit token, right "
+                      f"after it; p50/p99 latency" if which == "replica" else ""),
+                run=d))
+
+    rss = extra.get("rss_replicated")
+    if rss:
+        for server, cache in (("query", QUERY_CACHE_MB), ("ingest", INGEST_CACHE_MB)):
+            mib = rss[f"{server}_bytes"] / 2**20
+            table.append(row(f"RSS of {server} service, replicated", "MiB", mib,
+                             baseline_name="cache+300MiB", baseline=cache + 300,
+                             target="<= block cache + 300 MiB",
+                             mark=mark(mib <= cache + 300),
+                             note="after every scenario above" if server == "query"
+                             else ""))
+    return table
+
+
 def build_table(runs, extra, args):
     table = []
     write = runs.get("storage_write")
@@ -599,15 +991,7 @@ def build_table(runs, extra, args):
         # The commit-log record and the head, once per commit.
         keys_per_fact += 2.0 / shape["facts_per_commit"]
 
-    def timed(figure, unit, data, *, value=None, per="ops", **kw):
-        """A row for a load generator run: its rate, latency and CPU."""
-        count = data[per]
-        kw.setdefault("server_cpu_per_op", per_op_us(server_cpu(data), count))
-        kw.setdefault("client_cpu_per_op", per_op_us(data.get("client_cpu_s"), count))
-        return row(figure, unit,
-                   value if value is not None else data[f"{per}_per_s"],
-                   p50=data["latency_ms"]["p50"], p99=data["latency_ms"]["p99"],
-                   run=data, **kw)
+    timed = timed_row
 
     # -- writes --
     for streams in (1, 4):
@@ -949,7 +1333,21 @@ def main():
                         help="show populate progress")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary stores and logs")
+    parser.add_argument("--replicated", action="store_true",
+                        help="instead of the quick run: replicated mode (a "
+                             "3-node NATS JetStream cluster from "
+                             "tests/python/nats_cluster.py, stream replicas 3, "
+                             "one ingest and two query replicas) against "
+                             "embedded mode measured the same way in the same "
+                             "run: ingest at 1 and 4 streams, a joining "
+                             "replica's catch-up after --facts facts, GetFact "
+                             "on one and on two replicas, freshness on a "
+                             "replica (bench/results/latest-replicated.json; "
+                             "a few minutes)")
     args = parser.parse_args()
+    if args.replicated and (args.full or args.scenario or args.profile):
+        parser.error("--replicated runs a suite of its own: not with --full, "
+                     "--scenario or --profile")
     if args.full:
         args.progress = True
     Bench(args).run()
