@@ -96,6 +96,7 @@ absl::Status IngestServer::StartReplica(const IngestServerConfig& config,
   replica.data_dir = config.data_dir;
   replica.store = store_options;
   replica.log = config.replication.log;
+  replica.compress = config.replication.compress;
   replica.sync = config.committer.sync;
   replica.may_start_log = true;
   replica.start_from_store = config.start_log_from_store;

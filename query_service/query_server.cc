@@ -89,6 +89,8 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
     replica.data_dir = config.follower.data_dir;
     replica.store = config.follower.store;
     replica.log = config.replication.log;
+    replica.compress = config.replication.compress;
+  replica.compress = config.replication.compress;
     replica.may_start_log = false;
     replica.writer_name = replication::ProcessName("query");
     FS_ASSIGN_OR_RETURN(server->replica_,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "rocksdb/write_batch.h"
+#include "replication/batch_compression.h"
 #include "server/log.h"
 #include "storage/column_families.h"
 #include "storage/key_codec.h"
@@ -77,6 +78,21 @@ class BatchInspector : public rocksdb::WriteBatch::Handler {
   }
   std::optional<storage::StoreHead> head_;
 };
+
+// The write batch representation of `data` in `encoding`.
+absl::StatusOr<std::string> DecodeBatch(std::string data, BatchEncoding encoding,
+                                        uint64_t batch_bytes) {
+  switch (encoding) {
+    case BATCH_ENCODING_RAW:
+      return data;
+    case BATCH_ENCODING_LZ4:
+      return DecompressBatch(data, batch_bytes);
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "batch encoding ", static_cast<int>(encoding),
+          " is unknown to this build; upgrade this server"));
+  }
+}
 
 // Checks `batch` (see BatchInspector); returns the head it writes.
 absl::StatusOr<std::optional<storage::StoreHead>> InspectBatch(
@@ -249,6 +265,8 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyCommitPart(
     pending_commit_ = part.commit();
     pending_part_count_ = part.part_count();
     pending_erasure_ = part.erasure();
+    pending_encoding_ = part.encoding();
+    pending_batch_bytes_ = part.batch_bytes();
   }
   pending_batch_.append(part.batch());
   ++pending_parts_;
@@ -271,6 +289,10 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyCommitPart(
                              ", so the next must be ", head_.last_commit() + 1,
                              "; two writers forked the history"));
   }
+  absl::StatusOr<std::string> decoded =
+      DecodeBatch(std::move(rep), pending_encoding_, pending_batch_bytes_);
+  if (!decoded.ok()) return fail(std::string(decoded.status().message()));
+  rep = *std::move(decoded);
   if (rep.size() < kWriteBatchHeaderBytes) return fail("not a write batch");
   rocksdb::WriteBatch batch(std::move(rep));
   absl::StatusOr<std::optional<storage::StoreHead>> head = InspectBatch(batch);
@@ -336,12 +358,18 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
     loading_next_part_ = part.part() + 1;
     return ApplyResult();
   }
-  if (loading_batch_.size() < kWriteBatchHeaderBytes) {
+  absl::StatusOr<std::string> decoded =
+      DecodeBatch(std::move(loading_batch_), part.encoding(), part.batch_bytes());
+  loading_batch_.clear();
+  if (!decoded.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log entry ", message.sequence, " (snapshot): ", decoded.status().message()));
+  }
+  if (decoded->size() < kWriteBatchHeaderBytes) {
     return absl::FailedPreconditionError(absl::StrCat(
         "log entry ", message.sequence, " holds no write batch"));
   }
-  rocksdb::WriteBatch batch(std::move(loading_batch_));
-  loading_batch_.clear();
+  rocksdb::WriteBatch batch(*std::move(decoded));
   absl::StatusOr<std::optional<storage::StoreHead>> head = InspectBatch(batch);
   if (!head.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(

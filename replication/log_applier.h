@@ -145,6 +145,8 @@ class LogApplier {
   uint32_t pending_parts_ = 0;
   uint32_t pending_part_count_ = 0;
   bool pending_erasure_ = false;
+  BatchEncoding pending_encoding_ = BATCH_ENCODING_RAW;
+  uint64_t pending_batch_bytes_ = 0;
   std::string pending_batch_;
 };
 

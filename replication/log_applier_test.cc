@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "replication/batch_compression.h"
 #include "replication/log_entry.pb.h"
 #include "replication/store_snapshot.h"
 #include "rocksdb/iterator.h"
@@ -525,6 +526,61 @@ TEST(LogApplier, CommitInPartsIsAppliedWithItsLastPartOnly) {
   std::string next = WriteCommit(*r.source, {}, {MakeFact("f_4", "org:fpt")});
   EXPECT_EQ(MustApply(*r.applier, At(5, CommitEntry(2, next))).commit, 2u);
   EXPECT_EQ(DiffStores(*r.source, *r.replica), "");
+}
+
+// A commit appended LZ4-compressed (the default) and cut in parts is
+// decompressed whole once its last part arrives, and a compressed snapshot
+// loads into an empty store.
+TEST(LogApplier, CompressedCommitsAndSnapshotsApply) {
+  Replication r;
+  ASSERT_NO_FATAL_FAILURE(r.OpenAndLoad());
+  std::string batch =
+      WriteCommit(*r.source, {MakeEntity("place:hue", "Huế", "hue")},
+                  {MakeFact("f_1", "place:hue"), MakeFact("f_2", "place:hue")});
+  std::string compressed = CompressBatch(batch);
+  ASSERT_LT(compressed.size(), batch.size());
+  const size_t middle = compressed.size() / 2;
+  for (uint32_t part : {0, 1}) {
+    LogEntry entry = CommitEntry(
+        1, part == 0 ? compressed.substr(0, middle) : compressed.substr(middle),
+        part, 2);
+    entry.mutable_commit()->set_encoding(BATCH_ENCODING_LZ4);
+    entry.mutable_commit()->set_batch_bytes(batch.size());
+    EXPECT_EQ(MustApply(*r.applier, At(2 + part, entry)).commit, part == 0 ? 0u : 1u);
+  }
+  EXPECT_EQ(DiffStores(*r.source, *r.replica), "");
+
+  // The whole source store as one compressed snapshot batch, into an empty
+  // store.
+  Replication fresh;
+  ASSERT_NO_FATAL_FAILURE(fresh.Open());
+  std::vector<std::string> batches;
+  ASSERT_TRUE(ForEachSnapshotBatch(*r.source, 1 << 20, [&](std::string b, bool) {
+                batches.push_back(std::move(b));
+                return absl::OkStatus();
+              }).ok());
+  ASSERT_EQ(batches.size(), 1u);
+  LogEntry snapshot = SnapshotEntry(3, 1, CompressBatch(batches[0]));
+  snapshot.mutable_snapshot()->set_encoding(BATCH_ENCODING_LZ4);
+  snapshot.mutable_snapshot()->set_batch_bytes(batches[0].size());
+  EXPECT_TRUE(MustApply(*fresh.applier, At(7, snapshot)).snapshot_loaded);
+  EXPECT_EQ(DiffStores(*r.source, *fresh.replica), "");
+}
+
+// Compressed bytes that do not decompress to the size the entry gives are
+// refused, and nothing is written.
+TEST(LogApplier, DamagedCompressedCommitIsRefused) {
+  Replication r;
+  ASSERT_NO_FATAL_FAILURE(r.OpenAndLoad());
+  std::string batch = WriteCommit(*r.source, {}, {MakeFact("f_1", "org:fpt")});
+  const Contents before = ReadContents(*r.replica, true);
+  LogEntry entry = CommitEntry(1, CompressBatch(batch));
+  entry.mutable_commit()->set_encoding(BATCH_ENCODING_LZ4);
+  entry.mutable_commit()->set_batch_bytes(batch.size() + 1);
+  absl::StatusOr<ApplyResult> refused = r.applier->Apply(At(2, entry));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_EQ(Diff(before, ReadContents(*r.replica, true)), "");
 }
 
 // A commit whose writer stopped before publishing every part is discarded

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "replication/batch_compression.h"
 #include "replication/log_entry.pb.h"
 #include "replication/store_snapshot.h"
 #include "server/log.h"
@@ -387,46 +388,25 @@ absl::Status LogReplica::StartLogFromStore() {
   if (state.last_sequence > 0) {
     return absl::FailedPreconditionError("the stream already holds entries");
   }
-  int64_t max_entry = MaxEntryBytes();
-  if (max_entry <= kEntryOverheadBytes) {
-    return absl::UnavailableError("not connected to NATS");
-  }
-  const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
   FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
   std::string log_id(16, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(log_id.data()),
                  static_cast<int>(log_id.size())) != 1) {
     return absl::InternalError("no secure random numbers for the log id");
   }
-  LogEntry entry;
-  entry.set_log_id(log_id);
-  SnapshotPart* part = entry.mutable_snapshot();
-  part->set_base_sequence(0);
-  part->set_commit(head.last_commit());
-  part->set_writer(options_.writer_name);
   uint64_t last = 0;
-  uint32_t next_part = 0;
+  uint32_t parts = 0;
   std::string last_payload;
-  FS_RETURN_IF_ERROR(ForEachSnapshotBatch(
-      *store_, slice_bytes, [&](std::string batch, bool final_batch) {
-        for (size_t offset = 0; offset < batch.size() || offset == 0;
-             offset += slice_bytes) {
-          bool ends = offset + slice_bytes >= batch.size();
-          part->set_part(next_part);
-          part->set_batch(batch.substr(offset, slice_bytes));
-          part->set_batch_ends(ends);
-          part->set_last(final_batch && ends);
-          last_payload = entry.SerializeAsString();
-          absl::StatusOr<uint64_t> sequence = log_.Append(
-              last_payload, last,
-              absl::StrCat(options_.writer_name, "/adopt/", next_part));
-          if (!sequence.ok()) return sequence.status();
-          last = *sequence;
-          ++next_part;
-          if (ends) break;
-        }
-        return absl::OkStatus();
-      }));
+  FS_RETURN_IF_ERROR(PublishSnapshotLocked(
+      log_id, /*base=*/0, head.last_commit(),
+      [&](const std::string& payload, uint32_t part) -> absl::StatusOr<uint64_t> {
+        FS_ASSIGN_OR_RETURN(
+            last, log_.Append(payload, last,
+                              absl::StrCat(options_.writer_name, "/adopt/", part)));
+        parts = part + 1;
+        return last;
+      },
+      &last_payload));
   // The store is the snapshot it published: it only needs its position.
   storage::LogPosition position;
   position.set_log_id(log_id);
@@ -442,7 +422,7 @@ absl::Status LogReplica::StartLogFromStore() {
               {{"stream", options_.log.stream},
                {"log", HexPrefix(log_id)},
                {"commit", head.last_commit()},
-               {"entries", static_cast<int64_t>(next_part)},
+               {"entries", static_cast<int64_t>(parts)},
                {"seconds", absl::ToDoubleSeconds(absl::Now() - started)}});
   return absl::OkStatus();
 }
@@ -692,7 +672,9 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
           "not connected to NATS (the commit log), nothing was written");
     }
     const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
-    const std::string& rep = batch->Data();
+    const std::string compressed =
+        options_.compress ? CompressBatch(batch->Data()) : std::string();
+    const std::string& rep = options_.compress ? compressed : batch->Data();
     const uint32_t parts =
         static_cast<uint32_t>(std::max<size_t>(1, (rep.size() + slice_bytes - 1) /
                                                       slice_bytes));
@@ -704,6 +686,8 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
     part->set_part_count(parts);
     part->set_erasure(erasure);
     part->set_writer(options_.writer_name);
+    part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4 : BATCH_ENCODING_RAW);
+    part->set_batch_bytes(batch->Data().size());
     for (uint32_t i = 0; i < parts; ++i) {
       part->set_part(i);
       size_t offset = static_cast<size_t>(i) * slice_bytes;
@@ -750,15 +734,16 @@ bool LogReplica::compaction_pending() const {
   return applier_ != nullptr && applier_->position().pending_compaction() != 0;
 }
 
-absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
+absl::Status LogReplica::PublishSnapshotLocked(
+    const std::string& log_id, uint64_t base, uint64_t commit,
+    const std::function<absl::StatusOr<uint64_t>(const std::string& payload,
+                                                 uint32_t part)>& append,
+    std::string* last_payload) {
   int64_t max_entry = MaxEntryBytes();
   if (max_entry <= kEntryOverheadBytes) {
     return absl::UnavailableError("not connected to NATS");
   }
   const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
-  const uint64_t base = applier_->position().sequence();
-  const uint64_t commit = applier_->head().last_commit();
-  uint64_t attempt = ++append_attempts_;
   uint32_t next_part = 0;
   LogEntry entry;
   entry.set_log_id(log_id);
@@ -766,9 +751,13 @@ absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
   part->set_base_sequence(base);
   part->set_commit(commit);
   part->set_writer(options_.writer_name);
+  // Batches of about a slice before compression: most then fit one entry.
   return ForEachSnapshotBatch(
-      *store_, slice_bytes,
-      [&](std::string batch, bool last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      *store_, slice_bytes, [&](std::string batch, bool last) {
+        part->set_batch_bytes(batch.size());
+        part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4
+                                             : BATCH_ENCODING_RAW);
+        if (options_.compress) batch = CompressBatch(batch);
         // A batch larger than an entry (one large value) goes in slices.
         for (size_t offset = 0; offset < batch.size() || offset == 0;
              offset += slice_bytes) {
@@ -777,15 +766,27 @@ absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
           part->set_batch(batch.substr(offset, slice_bytes));
           part->set_batch_ends(ends);
           part->set_last(last && ends);
-          absl::StatusOr<uint64_t> appended = AppendAndApplyLocked(
-              entry.SerializeAsString(),
-              absl::StrCat(options_.writer_name, "/", attempt, "/s", next_part));
+          std::string payload = entry.SerializeAsString();
+          absl::StatusOr<uint64_t> appended = append(payload, next_part);
           if (!appended.ok()) return appended.status();
+          if (last_payload != nullptr) *last_payload = std::move(payload);
           ++next_part;
           if (ends) break;
         }
         return absl::OkStatus();
       });
+}
+
+absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
+  uint64_t attempt = ++append_attempts_;
+  return PublishSnapshotLocked(
+      log_id, applier_->position().sequence(), applier_->head().last_commit(),
+      [&](const std::string& payload, uint32_t part)
+          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return AppendAndApplyLocked(
+                payload, absl::StrCat(options_.writer_name, "/", attempt, "/s", part));
+          },
+      nullptr);
 }
 
 absl::Status LogReplica::CompactLog() {

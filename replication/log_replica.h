@@ -71,6 +71,8 @@ struct LogReplicaOptions {
   absl::Duration append_timeout = absl::Seconds(10);
   // Names this process in the entries it writes (host, pid, start time).
   std::string writer_name;
+  // LZ4-compress the write batches this replica appends (readers take both).
+  bool compress = true;
 };
 
 // What a replica knows about itself and the log.
@@ -212,6 +214,14 @@ class LogReplica {
   // Appends a snapshot of the store, based at its position.
   absl::Status AppendSnapshotLocked(const std::string& log_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cuts the store into snapshot entries of log `log_id` (based at log
+  // sequence `base`, of commit `commit`) and hands each to `append`;
+  // `last_payload` (optional) gets the last one.
+  absl::Status PublishSnapshotLocked(
+      const std::string& log_id, uint64_t base, uint64_t commit,
+      const std::function<absl::StatusOr<uint64_t>(const std::string& payload,
+                                                   uint32_t part)>& append,
+      std::string* last_payload) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t MaxEntryBytes() const;
   void NotifyCommit(uint64_t commit);
 

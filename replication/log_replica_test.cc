@@ -90,7 +90,14 @@ absl::Status AppendCommit(LogReplica& replica, const std::string& key,
   uint64_t commit = head.last_commit() + 1;
   storage::CommitBatch batch(*store);
   storage::RequestRecord request;
-  request.set_method(std::string(padding, 'p'));
+  // Letters in no order, so that compression does not shrink the batch.
+  std::string filler(padding, 'a');
+  uint32_t state = 12345;
+  for (char& c : filler) {
+    state = state * 1103515245u + 12345u;
+    c = static_cast<char>('a' + (state >> 16) % 26);
+  }
+  request.set_method(filler);
   request.set_commit(commit);
   batch.PutRequest(key, request);
   storage::CommitRecord record;

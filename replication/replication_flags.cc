@@ -27,6 +27,10 @@ ABSL_FLAG(std::string, nats_tls_key_file, "",
           "Private key (PEM) of --nats_tls_cert_file.");
 ABSL_FLAG(absl::Duration, nats_timeout, absl::Seconds(5),
           "How long a request to JetStream waits for its answer.");
+ABSL_FLAG(std::string, nats_compression, "lz4",
+          "How the write batches this server appends to the commit log are "
+          "encoded: lz4 (about four times smaller) or none. Readers take "
+          "both.");
 
 namespace factstore::replication {
 
@@ -47,7 +51,7 @@ absl::Status ReplicationConfig::Validate() const {
   if (log.replicas < 1 || log.replicas > 5) {
     return absl::InvalidArgumentError("--nats_replicas must be 1 to 5");
   }
-  return absl::OkStatus();
+  return compression_flag_error;
 }
 
 ReplicationConfig ReplicationConfigFromFlags() {
@@ -63,6 +67,12 @@ ReplicationConfig ReplicationConfigFromFlags() {
   config.nats.request_timeout = absl::GetFlag(FLAGS_nats_timeout);
   config.log.stream = absl::GetFlag(FLAGS_nats_stream);
   config.log.replicas = absl::GetFlag(FLAGS_nats_replicas);
+  std::string compression = absl::GetFlag(FLAGS_nats_compression);
+  config.compress = compression != "none";
+  if (compression != "lz4" && compression != "none") {
+    config.compression_flag_error = absl::InvalidArgumentError(absl::StrCat(
+        "--nats_compression: \"", compression, "\" is not lz4 or none"));
+  }
   return config;
 }
 
@@ -70,7 +80,7 @@ std::vector<std::string> ReplicationFlagNames() {
   return {"nats",           "nats_stream",        "nats_replicas",
           "nats_credentials_file", "nats_user",   "nats_password",
           "nats_token",     "nats_tls_ca_file",   "nats_tls_cert_file",
-          "nats_tls_key_file", "nats_timeout"};
+          "nats_tls_key_file", "nats_timeout", "nats_compression"};
 }
 
 }  // namespace factstore::replication

@@ -16,6 +16,10 @@ namespace factstore::replication {
 struct ReplicationConfig {
   NatsOptions nats;
   CommitLogOptions log;
+  // LZ4-compress the write batches appended to the log (--nats_compression).
+  bool compress = true;
+  // A bad --nats_compression value, reported by Validate.
+  absl::Status compression_flag_error;
 
   // True when NATS servers are given: the replicated mode.
   bool enabled() const { return !nats.servers.empty(); }

@@ -14,7 +14,9 @@ same facts in a full scan).
 import base64
 import itertools
 import os
+import random
 import signal
+import string
 import subprocess
 import sys
 import threading
@@ -574,7 +576,11 @@ class ErasureTest(ReplicatedBase):
     def test_erasure_leaves_no_copy_in_any_data_directory(self):
         s = self.stubs
         types = s.types
-        ingest = self.start_ingest()
+        # Uncompressed log entries, so that a search of the NATS nodes' files
+        # for the erased strings means something (LZ4 would hide them from
+        # it whether or not they are there). Compaction does not depend on
+        # the encoding.
+        ingest = self.start_ingest("--nats_compression=none")
         queries = [self.start_query(), self.start_query()]
         self.wait_leader(ingest)
         self.seed(ingest, 3)
@@ -688,9 +694,14 @@ class LargeCommitTest(unittest.TestCase):
                 self.assertTrue(testlib.wait_serving(channel, INGEST, timeout=30))
                 deadline = time.time() + 30
                 writer = s.ingest_grpc.IngestServiceStub(channel)
-                entities = [s.types.Entity(id=f"org:large-{i:04d}", name=f"Large {i} " + "x" * 200,
-                                           type=s.types.ENTITY_TYPE_ORGANIZATION)
-                            for i in range(1000)]
+                # Descriptions that do not compress: the batch stays larger
+                # than a message once LZ4 has had a go at it.
+                rng = random.Random(7)
+                entities = [s.types.Entity(
+                    id=f"org:large-{i:04d}", name=f"Large {i}",
+                    description="".join(rng.choice(string.ascii_letters)
+                                        for _ in range(300)),
+                    type=s.types.ENTITY_TYPE_ORGANIZATION) for i in range(1000)]
                 while True:
                     try:
                         reply = writer.UpsertEntities(
@@ -700,7 +711,9 @@ class LargeCommitTest(unittest.TestCase):
                         if time.time() > deadline:
                             raise
                         time.sleep(0.2)
-                reader = s.query_grpc.QueryServiceStub(grpc.insecure_channel(query.address))
+                query_channel = grpc.insecure_channel(query.address)
+                self.assertTrue(testlib.wait_serving(query_channel, QUERY, timeout=60))
+                reader = s.query_grpc.QueryServiceStub(query_channel)
                 stats = reader.GetStats(s.query.GetStatsRequest(
                     read_options=s.types.ReadOptions(min_commit=reply.commit_token)),
                     timeout=60)
