@@ -109,10 +109,9 @@ absl::Status FromNatsStatus(natsStatus status, int js_error,
   }
 }
 
-absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
-    const NatsOptions& options) {
-  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
-  std::unique_ptr<NatsClient> client(new NatsClient(options));
+absl::StatusOr<natsOptions*> NatsClient::MakeOptions(const NatsOptions& options,
+                                                     NatsClient* client,
+                                                     bool background) {
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   std::vector<const char*> urls;
@@ -123,10 +122,11 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
   if (s == NATS_OK) s = natsOptions_SetName(opts, options.name.c_str());
   // Keep trying forever, at start-up too: a replica serves what it has while
   // NATS is away, and picks up the log when it comes back.
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK && background) s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK && !background) s = natsOptions_SetAllowReconnect(opts, false);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 250);
   if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts, 100, 500);
-  if (s == NATS_OK) {
+  if (s == NATS_OK && background) {
     s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
   }
   // A connection that stops answering pings is declared lost after about
@@ -140,16 +140,14 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
   if (s == NATS_OK) s = natsOptions_SetFailRequestsOnDisconnect(opts, true);
   // Large log entries would otherwise be held in the reconnect buffer.
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 8 << 20);
-  if (s == NATS_OK) {
-    s = natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected,
-                                      client.get());
+  if (s == NATS_OK && background) {
+    s = natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected, client);
   }
-  if (s == NATS_OK) {
-    s = natsOptions_SetReconnectedCB(opts, &NatsClient::OnReconnected,
-                                     client.get());
+  if (s == NATS_OK && background) {
+    s = natsOptions_SetReconnectedCB(opts, &NatsClient::OnReconnected, client);
   }
-  if (s == NATS_OK) {
-    s = natsOptions_SetErrorHandler(opts, &NatsClient::OnError, client.get());
+  if (s == NATS_OK && background) {
+    s = natsOptions_SetErrorHandler(opts, &NatsClient::OnError, client);
   }
   if (s == NATS_OK && !options.credentials_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(
@@ -179,8 +177,39 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
     natsOptions_Destroy(opts);
     return absl::InvalidArgumentError(error.message());
   }
-  s = natsConnection_Connect(&client->connection_, opts);
-  natsOptions_Destroy(opts);
+  return opts;
+}
+
+absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
+    const NatsOptions& options) {
+  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
+  std::unique_ptr<NatsClient> client(new NatsClient(options));
+  // One plain attempt first: refused credentials or a TLS failure are
+  // configuration errors, said at once (libnats would otherwise retry them
+  // inside Connect forever); no server answering is not, and the real
+  // connection below keeps trying in the background.
+  {
+    absl::StatusOr<natsOptions*> once = MakeOptions(options, nullptr, false);
+    if (!once.ok()) return once.status();
+    natsConnection* probe = nullptr;
+    natsStatus s = natsConnection_Connect(&probe, *once);
+    natsOptions_Destroy(*once);
+    if (probe != nullptr) natsConnection_Destroy(probe);
+    if (s == NATS_CONNECTION_AUTH_FAILED) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "NATS refused this server's credentials (--nats_token, --nats_user, "
+          "--nats_credentials_file): ", FromNatsStatus(s, 0, "connect").message()));
+    }
+    if (s == NATS_SSL_ERROR) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "TLS with NATS failed (--nats_tls_ca_file, --nats_tls_cert_file, "
+          "--nats_tls_key_file): ", FromNatsStatus(s, 0, "connect").message()));
+    }
+  }
+  absl::StatusOr<natsOptions*> opts = MakeOptions(options, client.get(), true);
+  if (!opts.ok()) return opts.status();
+  natsStatus s = natsConnection_Connect(&client->connection_, *opts);
+  natsOptions_Destroy(*opts);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
     return FromNatsStatus(s, 0, "connect to NATS");
   }

@@ -71,8 +71,10 @@ inline constexpr jsErrCode kWrongLastSequence = JSStreamWrongLastSequenceErr;
 
 class NatsClient {
  public:
-  // Starts connecting to `options.servers` and returns at once. Fails only
-  // on invalid options (INVALID_ARGUMENT) or files it cannot read.
+  // Starts connecting to `options.servers` and returns at once (no server
+  // answering is no error: it keeps trying in the background). Fails on
+  // invalid options (INVALID_ARGUMENT), credentials a server refused
+  // (PERMISSION_DENIED) or a failed TLS handshake (FAILED_PRECONDITION).
   static absl::StatusOr<std::unique_ptr<NatsClient>> Connect(
       const NatsOptions& options);
   // Closes the connection.
@@ -95,6 +97,11 @@ class NatsClient {
   int64_t disconnects() const { return disconnects_.load(); }
 
  private:
+  // libnats options for `options`. `background`: keep (re)connecting
+  // forever, with `client`'s callbacks; otherwise a single attempt.
+  static absl::StatusOr<natsOptions*> MakeOptions(const NatsOptions& options,
+                                                  NatsClient* client,
+                                                  bool background);
   explicit NatsClient(NatsOptions options) : options_(std::move(options)) {}
   static void OnDisconnected(natsConnection* connection, void* closure);
   static void OnReconnected(natsConnection* connection, void* closure);

@@ -24,36 +24,6 @@ import grpc  # noqa: E402
 INGEST = "factstore.v1.IngestService"
 
 
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-class Pki:
-    """A throwaway certificate authority and the certificates it signs."""
-
-    def __init__(self, name):
-        self.dir = testlib.temp_dir(f"pki-{name}-")
-        self.ca = os.path.join(self.dir, "ca.pem")
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.pem", "-days", "2", "-subj", f"/CN=factstore test {name} CA",
-                cwd=self.dir)
-
-    def issue(self, name, common_name, sans):
-        """Returns (cert path, key path) for a certificate signed by this CA."""
-        ext = os.path.join(self.dir, f"{name}.ext")
-        with open(ext, "w") as out:
-            out.write("subjectAltName=" + ",".join(sans) + "\n")
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
-                "-subj", f"/CN={common_name}", cwd=self.dir)
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey",
-                "ca.key", "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
-                "-extfile", ext, cwd=self.dir)
-        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
-
-
 def read(path):
     with open(path, "rb") as f:
         return f.read()
@@ -84,14 +54,14 @@ class TlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.stubs = testlib.generate_stubs()
-        cls.pki = Pki("main")
+        cls.pki = testlib.Pki("main")
         cls.server_cert, cls.server_key = cls.pki.issue(
             "server", "localhost", ["DNS:localhost", "IP:127.0.0.1"])
         cls.writer_cert, cls.writer_key = cls.pki.issue(
             "writer", "writer-1", ["DNS:writer-1"])
         cls.reader_cert, cls.reader_key = cls.pki.issue(
             "reader", "reader-7", ["DNS:reader-7"])
-        cls.stranger = Pki("stranger")
+        cls.stranger = testlib.Pki("stranger")
         cls.stranger_cert, cls.stranger_key = cls.stranger.issue(
             "client", "writer-1", ["DNS:writer-1"])
 
@@ -165,7 +135,7 @@ class TlsTest(unittest.TestCase):
             old_ca.close()
             # Rotate to a certificate of another CA, as a renewed Kubernetes
             # secret would: new files replace the old ones.
-            new_pki = Pki("rotated")
+            new_pki = testlib.Pki("rotated")
             new_cert, new_key = new_pki.issue("server", "localhost",
                                               ["DNS:localhost", "IP:127.0.0.1"])
             shutil.copy(new_key, key + ".tmp")

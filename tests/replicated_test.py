@@ -729,6 +729,76 @@ class LargeCommitTest(unittest.TestCase):
                 ingest.stop()
 
 
+class NatsSecurityTest(unittest.TestCase):
+    """Both servers reach a NATS server that requires TLS (with client
+    certificates) and a token; a server with the wrong token, or without the
+    CA, stops at start-up saying so."""
+
+    def test_tls_and_token(self):
+        s = testlib.generate_stubs()
+        pki = testlib.Pki("nats")
+        server_cert, server_key = pki.issue("nats", "localhost",
+                                            ["DNS:localhost", "IP:127.0.0.1"])
+        client_cert, client_key = pki.issue("client", "factstore", ["DNS:factstore"])
+        token = "nats-correct-horse"
+        config = (f'tls {{ cert_file: "{server_cert}", key_file: "{server_key}", '
+                  f'ca_file: "{pki.ca}", verify: true }}\n'
+                  f'authorization {{ token: "{token}" }}')
+        with NatsCluster(1, extra_config=config) as nats:
+            url = nats.urls.replace("nats://", "tls://")
+            flags = [f"--nats={url}", "--nats_stream=SECURE", "--nats_replicas=1",
+                     f"--nats_tls_ca_file={pki.ca}",
+                     f"--nats_tls_cert_file={client_cert}",
+                     f"--nats_tls_key_file={client_key}"]
+            env = {"FACTSTORE_NATS_TOKEN": token}   # secrets through the environment
+            ingest = testlib.ServerProcess.ingest(
+                os.path.join(testlib.temp_dir("ingest-"), "data"), *flags, env=env)
+            query = testlib.ServerProcess.query(
+                os.path.join(testlib.temp_dir("query-"), "data"), *flags, env=env)
+            try:
+                ingest.start(timeout=60)
+                query.start(timeout=60)
+                channel = grpc.insecure_channel(ingest.address)
+                writer = s.ingest_grpc.IngestServiceStub(channel)
+                deadline = time.time() + 30
+                while True:
+                    try:
+                        reply = writer.UpsertEntities(s.ingest.UpsertEntitiesRequest(
+                            entities=[s.types.Entity(
+                                id="org:secure", name="Secure",
+                                type=s.types.ENTITY_TYPE_ORGANIZATION)]), timeout=30)
+                        break
+                    except grpc.RpcError:   # no leader yet
+                        self.assertLess(time.time(), deadline)
+                        time.sleep(0.2)
+                query_channel = grpc.insecure_channel(query.address)
+                self.assertTrue(testlib.wait_serving(query_channel, QUERY, timeout=60))
+                reader = s.query_grpc.QueryServiceStub(query_channel)
+                got = reader.GetEntity(s.query.GetEntityRequest(
+                    id="org:secure",
+                    read_options=s.types.ReadOptions(min_commit=reply.commit_token)),
+                    timeout=30)
+                self.assertEqual(got.entity.name, "Secure")
+                # The configuration line does not show the token.
+                self.assertFalse(any(token in line for line in ingest.log_lines))
+            finally:
+                for server in (query, ingest):
+                    server.stop()
+            # Misconfigured servers stop at once (exit code 2), naming what
+            # to fix, instead of waiting forever for a NATS that refuses them.
+            for env, without, why in (
+                    ({"FACTSTORE_NATS_TOKEN": "nats-wrong"}, None, "credentials"),
+                    (env, "--nats_tls_ca_file", "TLS")):
+                bad_flags = [f for f in flags if not (without and f.startswith(without))]
+                bad = testlib.ServerProcess.query(
+                    os.path.join(testlib.temp_dir("query-"), "data"), *bad_flags, env=env)
+                with self.assertRaises(RuntimeError):
+                    bad.start(timeout=30)
+                self.assertEqual(bad.wait(30), 2)
+                self.assertTrue(any(why in line for line in bad.log_lines),
+                                bad.log_lines[-3:])
+
+
 def wait_until_absent(directories, needles, timeout):
     """Polls grep() until nothing is found or `timeout` passes; returns what
     was found last."""

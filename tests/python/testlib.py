@@ -205,6 +205,37 @@ class ServerProcess:
             pass
 
 
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Pki:
+    """A throwaway certificate authority (made with openssl at test time) and
+    the certificates it signs."""
+
+    def __init__(self, name):
+        self.dir = temp_dir(f"pki-{name}-")
+        self.ca = os.path.join(self.dir, "ca.pem")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "2", "-subj", f"/CN=factstore test {name} CA",
+                cwd=self.dir)
+
+    def issue(self, name, common_name, sans):
+        """Returns (cert path, key path) for a certificate signed by this CA."""
+        ext = os.path.join(self.dir, f"{name}.ext")
+        with open(ext, "w") as out:
+            out.write("subjectAltName=" + ",".join(sans) + "\n")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN={common_name}", cwd=self.dir)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey",
+                "ca.key", "-CAcreateserial", "-out", f"{name}.pem", "-days", "2",
+                "-extfile", ext, cwd=self.dir)
+        return os.path.join(self.dir, f"{name}.pem"), os.path.join(self.dir, f"{name}.key")
+
+
 def wait_serving(channel, service, timeout=20):
     """Polls grpc.health.v1.Health/Check until `service` is SERVING."""
     stubs = generate_stubs()
