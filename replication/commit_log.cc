@@ -26,10 +26,11 @@ LogState ToState(const jsStreamInfo& info) {
 }  // namespace
 
 LogReader::~LogReader() {
-  if (subscription_ != nullptr) {
-    natsSubscription_Unsubscribe(subscription_);
-    natsSubscription_Destroy(subscription_);
-  }
+  // Destroy only drops the interest (an UNSUB); an explicit Unsubscribe
+  // would also ask JetStream to delete the consumer and wait up to the
+  // request timeout for the answer, holding up every shutdown while NATS is
+  // away. JetStream removes an ordered consumer without interest by itself.
+  if (subscription_ != nullptr) natsSubscription_Destroy(subscription_);
 }
 
 absl::StatusOr<std::optional<LogMessage>> LogReader::Next(

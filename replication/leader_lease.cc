@@ -66,9 +66,12 @@ absl::Time LeaderLease::leading_since() const {
 }
 
 void LeaderLease::Release() {
-  MutexLock lock(&mu_);
-  stopping_ = true;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }  // unlocking wakes the thread
   // The thread gives the lease back before it ends.
+  MutexLock lock(&mu_);
   mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return released_ || !thread_.joinable();
   });
@@ -185,8 +188,9 @@ void LeaderLease::Run() {
     if (stopping_) break;
   }
   if (leader_.load() && bucket_ != nullptr) {
-    // Give the lease back so that another replica takes over at once.
-    kvStore_Delete(bucket_, kLeaderKey);
+    // Give the lease back so that another replica takes over at once (if
+    // NATS is away, it expires by itself).
+    if (nats_->connected()) kvStore_Delete(bucket_, kLeaderKey);
     StepDown("shutting down");
   }
   MutexLock lock(&mu_);
