@@ -153,12 +153,28 @@ void IngestServer::RefreshRegistry(uint64_t commit) {
 
 void IngestServer::WatchReplica() {
   bool serving = true;
+  absl::Time next_compaction = absl::InfinitePast();
   while (!stop_watching_.load()) {
     replication::ReplicaStatus status = replica_->status();
     bool following = status.state == replication::ReplicaStatus::State::kFollowing;
     if (following != serving) {
       serving = following;
       grpc_->SetServing(serving);
+    }
+    // An erasure whose compaction did not happen (NATS away, or the leader
+    // that committed it died first) is compacted by whoever leads now, also
+    // when no write comes to do it (LogCommitSink does it with the next
+    // commit).
+    if (following && lease_->is_leader() && replica_->compaction_pending() &&
+        absl::Now() >= next_compaction) {
+      absl::Status compacted = replica_->CompactLog();
+      next_compaction = absl::Now() + (compacted.ok() ? absl::ZeroDuration()
+                                                      : absl::Minutes(1));
+      if (!compacted.ok()) {
+        server::Log(server::LogLevel::kError,
+                    "could not compact the commit log after an erasure",
+                    {{"error", std::string(compacted.message())}});
+      }
     }
     absl::SleepFor(absl::Milliseconds(250));
   }
@@ -202,6 +218,8 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
   if (server->replica_ != nullptr) {
     server->registry_listener_ = server->replica_->AddCommitListener(
         [s = server.get()](uint64_t commit) { s->RefreshRegistry(commit); });
+    // What another writer registered between Load and the listener.
+    FS_RETURN_IF_ERROR(server->registry_->Reload(*server->store_));
   }
   server->ingest_metrics_ =
       std::make_unique<IngestMetrics>(server->metrics_->registry());

@@ -86,6 +86,22 @@ class StreamIngestReactor final
       MaybeFinish();
       return;
     }
+    if (service_->Forwarding()) {
+      // This replica stopped leading while the stream was open: end it
+      // (once the batches in flight are answered) so that the client opens
+      // it again on the leader. This batch was not written.
+      {
+        MutexLock lock(&mu_);
+        reading_ = false;
+        reads_done_ = true;
+        end_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "this ingest replica is no longer the leader; open "
+                            "the stream again (unacknowledged batches were not "
+                            "written)");
+      }
+      MaybeFinish();
+      return;
+    }
     // reading_ stays true while MakeOp consumes request_, so that no other
     // reaction starts the next read into it.
     int64_t index = next_index_++;
@@ -245,7 +261,7 @@ class StreamIngestReactor final
       return grpc::Status(grpc::StatusCode::CANCELLED,
                           "the client stopped reading");
     }
-    return grpc::Status::OK;
+    return end_;
   }
 
   const IngestServiceImpl* service_;
@@ -267,6 +283,8 @@ class StreamIngestReactor final
   bool waiting_for_room_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // How the call ends once the reads are done and answered.
+  grpc::Status end_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 
 }  // namespace

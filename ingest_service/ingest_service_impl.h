@@ -73,16 +73,17 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
   Committer* committer() const { return committer_; }
   PredicateRegistry* registry() const { return registry_; }
 
- private:
-  // OK, or why the caller may not write.
-  grpc::Status Authorize(grpc::CallbackServerContext* context) const;
-
-  // True if writes go to the leader instead of this replica's committer.
+  // True if writes go to the leader instead of this replica's committer
+  // (replicated mode, this replica does not lead).
   bool Forwarding() const {
     if (!replicated_) return false;
     WriteForwarder* forwarder = forwarder_.load();
     return forwarder == nullptr || !forwarder->leading();
   }
+
+ private:
+  // OK, or why the caller may not write.
+  grpc::Status Authorize(grpc::CallbackServerContext* context) const;
 
   // Forwards a unary write to the leader.
   template <typename Request, typename Response>

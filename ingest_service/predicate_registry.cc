@@ -8,6 +8,11 @@ namespace factstore::ingest {
 absl::StatusOr<std::unique_ptr<PredicateRegistry>> PredicateRegistry::Load(
     const storage::Store& store) {
   std::unique_ptr<PredicateRegistry> registry(new PredicateRegistry());
+  if (absl::Status read = registry->Reload(store); !read.ok()) return read;
+  return registry;
+}
+
+absl::Status PredicateRegistry::Reload(const storage::Store& store) {
   auto scan = store.Scan(storage::ColumnFamily::kPredicates, "", "");
   for (; scan->Valid(); scan->Next()) {
     storage::PredicateRecord record;
@@ -16,10 +21,9 @@ absl::StatusOr<std::unique_ptr<PredicateRegistry>> PredicateRegistry::Load(
         record.revisions().empty()) {
       return absl::DataLossError("predicate record does not parse");
     }
-    registry->Update(record.revisions().rbegin()->predicate());
+    Update(record.revisions().rbegin()->predicate());
   }
-  if (absl::Status s = scan->status(); !s.ok()) return s;
-  return registry;
+  return scan->status();
 }
 
 std::shared_ptr<const v1::Predicate> PredicateRegistry::Find(

@@ -26,6 +26,10 @@ class PredicateRegistry {
   static absl::StatusOr<std::unique_ptr<PredicateRegistry>> Load(
       const storage::Store& store);
 
+  // Reads every registered predicate from `store` again (replicated mode:
+  // another writer may have registered some).
+  absl::Status Reload(const storage::Store& store);
+
   // The current definition of `name`, or null if it is not registered.
   std::shared_ptr<const v1::Predicate> Find(absl::string_view name) const;
 

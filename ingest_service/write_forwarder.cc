@@ -14,30 +14,39 @@ namespace factstore::ingest {
 // answer is read from the leader once the previous one was sent to the
 // client. The leader's status ends the client's call; a client that goes
 // away cancels the leader's stream. Deletes itself when both calls are over.
+//
+// The leader's side (Upstream) is held (AddHold) until this side will start
+// nothing more on it: the leader's answers are over (its read loop ended)
+// and no request is being handed to it. Otherwise gRPC could end that call,
+// and free it, between a check and a StartWrite.
 class StreamRelay final : public WriteForwarder::StreamReactor {
  public:
-  StreamRelay(const WriteForwarder& forwarder, v1::IngestService::Stub* stub,
+  StreamRelay(const WriteForwarder& forwarder,
+              std::shared_ptr<v1::IngestService::Stub> stub,
               grpc::CallbackServerContext* context)
-      : upstream_(this) {
+      : stub_(std::move(stub)), upstream_(this) {
     forwarder.PrepareClientContext(*context, &client_context_);
-    stub->async()->StreamIngestFacts(&client_context_, &upstream_);
+    stub_->async()->StreamIngestFacts(&client_context_, &upstream_);
+    upstream_.AddHold();
     upstream_.StartRead(&response_);
     upstream_.StartCall();
     StartRead(&request_);
   }
 
-  // The client's next request: to the leader (unless the leader's stream
-  // is already over, and with it this call).
+  // The client's next request (or its end): to the leader, unless the
+  // leader's answers are already over.
   void OnReadDone(bool ok) override {
     {
       MutexLock lock(&mu_);
-      if (upstream_done_) return;
+      if (answers_over_) return;
+      ++starting_;
     }
-    if (!ok) {
+    if (ok) {
+      upstream_.StartWrite(&request_);
+    } else {
       upstream_.StartWritesDone();  // the client is done sending
-      return;
     }
-    upstream_.StartWrite(&request_);
+    MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { --starting_; });
   }
 
   // An answer reached the client: read the leader's next one.
@@ -57,7 +66,11 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     } else if (ok) {
       upstream_.StartRead(&response_);
     } else {
-      client_context_.TryCancel();  // the client is gone
+      // The client is gone: no more answers will be read.
+      client_context_.TryCancel();
+      MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        answers_over_ = true;
+      });
     }
   }
 
@@ -75,9 +88,15 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     void OnWriteDone(bool ok) override {
       if (ok) relay_->StartRead(&relay_->request_);
     }
-    // The leader's next answer: to the client.
+    // The leader's next answer: to the client. None left: OnDone follows.
     void OnReadDone(bool ok) override {
-      if (!ok) return;  // the leader ended its stream; OnDone follows
+      if (!ok) {
+        relay_->MaybeReleaseHold(
+            [r = relay_]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
+              r->answers_over_ = true;
+            });
+        return;
+      }
       {
         MutexLock lock(&relay_->mu_);
         relay_->writing_ = true;
@@ -100,6 +119,23 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     StreamRelay* const relay_;
   };
 
+  // Runs `update` under mu_, then releases the hold on the leader's call if
+  // nothing more will be started on it.
+  template <typename Update>
+  void MaybeReleaseHold(Update update) {
+    bool release = false;
+    {
+      MutexLock lock(&mu_);
+      update();
+      if (answers_over_ && starting_ == 0 && !hold_released_) {
+        hold_released_ = true;
+        release = true;
+      }
+    }
+    if (release) upstream_.RemoveHold();
+  }
+
+  const std::shared_ptr<v1::IngestService::Stub> stub_;
   grpc::ClientContext client_context_;
   v1::StreamIngestFactsRequest request_;
   v1::StreamIngestFactsResponse response_;
@@ -108,6 +144,11 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool upstream_done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status upstream_status_ ABSL_GUARDED_BY(mu_);
+  // Nothing more will be read from the leader.
+  bool answers_over_ ABSL_GUARDED_BY(mu_) = false;
+  // Requests being handed to the leader right now.
+  int starting_ ABSL_GUARDED_BY(mu_) = 0;
+  bool hold_released_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 WriteForwarder::WriteForwarder(
@@ -132,15 +173,15 @@ grpc::Status WriteForwarder::NotLeader(grpc::CallbackServerContext* context,
 WriteForwarder::StreamReactor* WriteForwarder::ForwardStream(
     grpc::CallbackServerContext* context, grpc::Status* refused) {
   std::string why;
-  v1::IngestService::Stub* stub = LeaderStub(context, &why);
+  std::shared_ptr<v1::IngestService::Stub> stub = LeaderStub(context, &why);
   if (stub == nullptr) {
     *refused = NotLeader(context, why);
     return nullptr;
   }
-  return new StreamRelay(*this, stub, context);
+  return new StreamRelay(*this, std::move(stub), context);
 }
 
-v1::IngestService::Stub* WriteForwarder::LeaderStub(
+std::shared_ptr<v1::IngestService::Stub> WriteForwarder::LeaderStub(
     grpc::CallbackServerContext* context, std::string* why) {
   const auto& metadata = context->client_metadata();
   if (metadata.find(kForwardedFromKey) != metadata.end()) {
@@ -161,7 +202,7 @@ v1::IngestService::Stub* WriteForwarder::LeaderStub(
     stub_ = v1::IngestService::NewStub(grpc::CreateChannel(leader, credentials_));
     stub_address_ = leader;
   }
-  return stub_.get();
+  return stub_;
 }
 
 void WriteForwarder::PrepareClientContext(const grpc::CallbackServerContext& from,

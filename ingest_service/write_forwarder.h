@@ -67,36 +67,47 @@ class WriteForwarder {
                                grpc::Status* refused);
 
   // Forwards a unary call to the leader and finishes it with the leader's
-  // answer.
+  // answer. A caller that cancels (or a server shutting down) cancels the
+  // forwarded call.
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* Forward(grpc::CallbackServerContext* context,
                                     const Request* request, Response* response,
                                     AsyncMethod<Request, Response> method) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     std::string why;
-    v1::IngestService::Stub* stub = LeaderStub(context, &why);
+    std::shared_ptr<v1::IngestService::Stub> stub = LeaderStub(context, &why);
     if (stub == nullptr) {
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
       reactor->Finish(NotLeader(context, why));
       return reactor;
     }
-    auto* client = new grpc::ClientContext();
-    PrepareClientContext(*context, client);
-    (stub->async()->*method)(client, request, response,
-                             [reactor, client](grpc::Status status) {
-                               delete client;
-                               reactor->Finish(status);
-                             });
-    return reactor;
+    auto* relay = new UnaryRelay(std::move(stub));
+    PrepareClientContext(*context, &relay->client);
+    (relay->stub->async()->*method)(
+        &relay->client, request, response,
+        [relay](grpc::Status status) { relay->Finish(status); });
+    return relay;
   }
 
  private:
   friend class StreamRelay;
 
+  // One unary call on its way to the leader; deletes itself when done.
+  struct UnaryRelay final : public grpc::ServerUnaryReactor {
+    explicit UnaryRelay(std::shared_ptr<v1::IngestService::Stub> leader)
+        : stub(std::move(leader)) {}
+    void OnCancel() override { client.TryCancel(); }
+    void OnDone() override { delete this; }
+
+    // Kept for the call's lifetime: the leader may change meanwhile.
+    const std::shared_ptr<v1::IngestService::Stub> stub;
+    grpc::ClientContext client;
+  };
+
   // A stub for the leader, or null with `why` when the call cannot be
   // forwarded (no leader known, the leader is this replica, already
-  // forwarded once).
-  v1::IngestService::Stub* LeaderStub(grpc::CallbackServerContext* context,
-                                      std::string* why);
+  // forwarded once). Shared: a call keeps it even when the leader changes.
+  std::shared_ptr<v1::IngestService::Stub> LeaderStub(
+      grpc::CallbackServerContext* context, std::string* why);
   // Copies the deadline and the caller's metadata, and marks the call.
   void PrepareClientContext(const grpc::CallbackServerContext& from,
                             grpc::ClientContext* to) const;
@@ -108,7 +119,7 @@ class WriteForwarder {
   Mutex mu_;
   // The channel to the leader, kept while the leader stays the same.
   std::string stub_address_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<v1::IngestService::Stub> stub_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<v1::IngestService::Stub> stub_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace factstore::ingest

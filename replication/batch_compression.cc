@@ -8,12 +8,16 @@
 
 namespace factstore::replication {
 
-std::string CompressBatch(absl::string_view batch) {
+absl::StatusOr<std::string> CompressBatch(absl::string_view batch) {
+  if (batch.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    return absl::InvalidArgumentError("write batch too large to compress");
+  }
   std::string out(LZ4_compressBound(static_cast<int>(batch.size())), '\0');
   int written = LZ4_compress_default(batch.data(), out.data(),
                                      static_cast<int>(batch.size()),
                                      static_cast<int>(out.size()));
-  out.resize(written > 0 ? static_cast<size_t>(written) : 0);
+  if (written <= 0) return absl::InternalError("LZ4 could not compress a batch");
+  out.resize(static_cast<size_t>(written));
   return out;
 }
 

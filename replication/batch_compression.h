@@ -14,7 +14,8 @@
 namespace factstore::replication {
 
 // LZ4 block of `batch` (decompressing it needs batch.size()).
-std::string CompressBatch(absl::string_view batch);
+// INVALID_ARGUMENT for a batch LZ4 cannot take (2 GiB or more).
+absl::StatusOr<std::string> CompressBatch(absl::string_view batch);
 
 // The batch of `compressed`, which must decompress to exactly `size` bytes;
 // INVALID_ARGUMENT otherwise.

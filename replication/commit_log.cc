@@ -116,11 +116,20 @@ absl::StatusOr<uint64_t> CommitLog::Append(absl::string_view payload,
   options.ExpectStream = options_.stream.c_str();
   options.ExpectLastSeq = expected_last;
   options.MsgId = message_id.c_str();
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, subject_.c_str(), nullptr, payload.data(),
+                                static_cast<int>(payload.size()));
+  // libnats leaves the header out for an expected sequence of 0 (it takes 0
+  // for "no expectation"); JetStream takes "0" as "the stream is empty".
+  if (s == NATS_OK && expected_last == 0) {
+    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Sequence", "0");
+  }
   jsPubAck* ack = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_Publish(&ack, nats_->jetstream(), subject_.c_str(),
-                            payload.data(), static_cast<int>(payload.size()),
-                            &options, &js_error);
+  if (s == NATS_OK) {
+    s = js_PublishMsg(&ack, nats_->jetstream(), msg, &options, &js_error);
+  }
+  natsMsg_Destroy(msg);
   if (s != NATS_OK) {
     return FromNatsStatus(s, js_error,
                           absl::StrCat("append to the commit log after entry ",

@@ -91,8 +91,8 @@ class CommitLog {
   // The stream's state; NOT_FOUND if there is no stream.
   absl::StatusOr<LogState> State();
 
-  // Appends `payload` if the log's last sequence is `expected_last`, and
-  // returns its sequence. Errors:
+  // Appends `payload` if the log's last sequence is `expected_last` (0: the
+  // log is empty), and returns its sequence. Errors:
   //   ABORTED: the log's last sequence is another: nothing was appended.
   //   UNAVAILABLE, DEADLINE_EXCEEDED: no answer; the entry may or may not
   //     be in the log. Sending it again with the same `message_id` within

@@ -113,34 +113,45 @@ absl::Duration LeaderLease::Round() {
       return absl::Milliseconds(500);
     }
   }
-  absl::Time now = absl::Now();
   if (leader_.load()) {
+    // The lease runs from when the renewal was sent, not from its answer.
+    absl::Time sent = absl::Now();
     uint64_t revision = 0;
     natsStatus s = kvStore_Update(&revision, bucket_, kLeaderKey, value_.data(),
                                   static_cast<int>(value_.size()), revision_);
     if (s == NATS_OK) {
       revision_ = revision;
-      renewed_at_ = now;
+      renewed_at_ = sent;
       return options_.ttl / 4;
     }
     absl::Status error = FromNatsStatus(s, 0, "renew the leader lease");
     if (absl::StrContains(error.message(), "wrong last sequence")) {
       StepDown("another replica holds the lease");
-    } else if (now - renewed_at_ > options_.ttl / 2) {
-      // Stop before the lease can have expired on the server.
+    } else if (absl::Now() - renewed_at_ > options_.ttl / 2) {
+      // Stop before the lease can have expired on the server (the time is
+      // read after the failed call, which may have waited long).
       StepDown("could not renew the lease in time");
     }
     return absl::Milliseconds(100);
   }
+  absl::Time now = absl::Now();
   kvEntry* entry = nullptr;
   natsStatus s = kvStore_Get(&entry, bucket_, kLeaderKey);
   if (s == NATS_OK) {
     LeaderRecord record;
     std::string json(kvEntry_ValueString(entry) != nullptr ? kvEntry_ValueString(entry) : "");
+    uint64_t revision = kvEntry_Revision(entry);
     kvEntry_Destroy(entry);
     google::protobuf::util::JsonParseOptions parse;
     parse.ignore_unknown_fields = true;
     if (google::protobuf::util::JsonStringToMessage(json, &record, parse).ok()) {
+      if (record.holder() == options_.holder) {
+        // Ours: a create whose answer was lost. Take it up (or hand it
+        // back when this replica cannot lead after all).
+        revision_ = revision;
+        renewed_at_ = now;
+        return BecomeLeader();
+      }
       MutexLock lock(&mu_);
       leader_address_ = record.address();
       leader_holder_ = record.holder();
@@ -159,12 +170,30 @@ absl::Duration LeaderLease::Round() {
   if (s != NATS_OK) return options_.ttl / 8;  // another replica was quicker
   revision_ = revision;
   renewed_at_ = now;
+  return BecomeLeader();
+}
+
+absl::Duration LeaderLease::BecomeLeader() {
   absl::Status ready = transition_(true);
+  if (ready.ok()) {
+    // Getting ready may have taken a good part of the lease: renew it
+    // first, so that a lease that expired meanwhile is not led on.
+    absl::Time sent = absl::Now();
+    uint64_t revision = 0;
+    natsStatus s = kvStore_Update(&revision, bucket_, kLeaderKey, value_.data(),
+                                  static_cast<int>(value_.size()), revision_);
+    if (s == NATS_OK) {
+      revision_ = revision;
+      renewed_at_ = sent;
+    } else {
+      ready = FromNatsStatus(s, 0, "renew the leader lease after catching up");
+    }
+  }
   if (!ready.ok()) {
     server::Log(server::LogLevel::kWarning,
                 "took the leader lease but cannot lead yet; giving it back",
                 {{"error", std::string(ready.message())}});
-    kvStore_Delete(bucket_, kLeaderKey);
+    DeleteOwnLease();
     return absl::Seconds(1);
   }
   leader_.store(true);
@@ -179,6 +208,24 @@ absl::Duration LeaderLease::Round() {
   return options_.ttl / 4;
 }
 
+void LeaderLease::DeleteOwnLease() {
+  // A delete marker that JetStream refuses unless the key is still at the
+  // revision this replica wrote: never the next holder's lease.
+  std::string subject = absl::StrCat("$KV.", options_.bucket, ".", kLeaderKey);
+  std::string revision = absl::StrCat(revision_);
+  natsMsg* msg = nullptr;
+  natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, nullptr, 0);
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg, "KV-Operation", "DEL");
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Subject-Sequence",
+                          revision.c_str());
+  }
+  jsPubAck* ack = nullptr;
+  if (s == NATS_OK) s = js_PublishMsg(&ack, nats_->jetstream(), msg, nullptr, nullptr);
+  if (ack != nullptr) jsPubAck_Destroy(ack);
+  natsMsg_Destroy(msg);
+}
+
 void LeaderLease::Run() {
   while (true) {
     absl::Duration wait = Round();
@@ -190,7 +237,7 @@ void LeaderLease::Run() {
   if (leader_.load() && bucket_ != nullptr) {
     // Give the lease back so that another replica takes over at once (if
     // NATS is away, it expires by itself).
-    if (nats_->connected()) kvStore_Delete(bucket_, kLeaderKey);
+    if (nats_->connected()) DeleteOwnLease();
     StepDown("shutting down");
   }
   MutexLock lock(&mu_);

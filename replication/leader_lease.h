@@ -82,6 +82,11 @@ class LeaderLease {
   // One round; returns how long to wait before the next.
   absl::Duration Round();
   void StepDown(const char* why);
+  // Holding the lease (revision_): gets ready to lead, or gives it back.
+  // Returns how long to wait before the next round.
+  absl::Duration BecomeLeader();
+  // Deletes the lease if it is still this replica's (revision_).
+  void DeleteOwnLease();
 
   NatsClient* const nats_;
   const LeaderLeaseOptions options_;

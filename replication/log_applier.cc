@@ -184,6 +184,14 @@ absl::Status LogApplier::Write(rocksdb::WriteBatch* batch,
   return absl::OkStatus();
 }
 
+absl::Status LogApplier::ClearPendingCompaction() {
+  if (position_.pending_compaction() == 0) return absl::OkStatus();
+  storage::LogPosition position = position_;
+  position.set_pending_compaction(0);
+  rocksdb::WriteBatch empty;
+  return Write(&empty, position);
+}
+
 absl::StatusOr<ApplyResult> LogApplier::Apply(const LogMessage& message) {
   absl::StatusOr<ApplyResult> result = ApplyMessage(message);
   if (!result.ok()) {
@@ -329,11 +337,10 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
     last_seen_ = message.sequence;
     if (!part.last()) return ApplyResult();
     // Moves the position past the snapshot, so that a later restart starts
-    // reading after it.
+    // reading after it. A pending compaction stays pending: the snapshot
+    // is only half of it, until the entries before it are purged
+    // (ClearPendingCompaction).
     storage::LogPosition position = PositionAt(message, log_id);
-    if (position.pending_compaction() <= part.base_sequence()) {
-      position.set_pending_compaction(0);
-    }
     rocksdb::WriteBatch empty;
     FS_RETURN_IF_ERROR(Write(&empty, position));
     return ApplyResult();

@@ -105,6 +105,10 @@ class LogApplier {
   // buffered are dropped): read again from the entry after it.
   absl::StatusOr<ApplyResult> Apply(const LogMessage& message);
 
+  // Records that the log no longer holds the entries before the erasure
+  // that made a compaction pending (they were purged behind a snapshot).
+  absl::Status ClearPendingCompaction();
+
  private:
   absl::StatusOr<ApplyResult> ApplyMessage(const LogMessage& message);
   LogApplier(storage::Store* store, Options options)

@@ -537,7 +537,7 @@ TEST(LogApplier, CompressedCommitsAndSnapshotsApply) {
   std::string batch =
       WriteCommit(*r.source, {MakeEntity("place:hue", "Huế", "hue")},
                   {MakeFact("f_1", "place:hue"), MakeFact("f_2", "place:hue")});
-  std::string compressed = CompressBatch(batch);
+  std::string compressed = *CompressBatch(batch);
   ASSERT_LT(compressed.size(), batch.size());
   const size_t middle = compressed.size() / 2;
   for (uint32_t part : {0, 1}) {
@@ -560,7 +560,7 @@ TEST(LogApplier, CompressedCommitsAndSnapshotsApply) {
                 return absl::OkStatus();
               }).ok());
   ASSERT_EQ(batches.size(), 1u);
-  LogEntry snapshot = SnapshotEntry(3, 1, CompressBatch(batches[0]));
+  LogEntry snapshot = SnapshotEntry(3, 1, *CompressBatch(batches[0]));
   snapshot.mutable_snapshot()->set_encoding(BATCH_ENCODING_LZ4);
   snapshot.mutable_snapshot()->set_batch_bytes(batches[0].size());
   EXPECT_TRUE(MustApply(*fresh.applier, At(7, snapshot)).snapshot_loaded);
@@ -574,7 +574,7 @@ TEST(LogApplier, DamagedCompressedCommitIsRefused) {
   ASSERT_NO_FATAL_FAILURE(r.OpenAndLoad());
   std::string batch = WriteCommit(*r.source, {}, {MakeFact("f_1", "org:fpt")});
   const Contents before = ReadContents(*r.replica, true);
-  LogEntry entry = CommitEntry(1, CompressBatch(batch));
+  LogEntry entry = CommitEntry(1, *CompressBatch(batch));
   entry.mutable_commit()->set_encoding(BATCH_ENCODING_LZ4);
   entry.mutable_commit()->set_batch_bytes(batch.size() + 1);
   absl::StatusOr<ApplyResult> refused = r.applier->Apply(At(2, entry));
@@ -989,7 +989,9 @@ TEST(LogApplier, SnapshotAtOrBelowThePositionIsSkipped) {
   const LogPosition& position = r.applier->position();
   EXPECT_EQ(position.sequence(), 5u);
   EXPECT_EQ(position.entry_digest(), EntryDigest(last.payload));
-  EXPECT_EQ(position.pending_compaction(), 0u);
+  // Still pending: the snapshot alone does not remove the erased data from
+  // the log; the purge after it does.
+  EXPECT_EQ(position.pending_compaction(), 3u);
   EXPECT_EQ(r.applier->last_seen_sequence(), 5u);
   absl::StatusOr<LogPosition> stored = r.replica->ReadLogPosition();
   ASSERT_TRUE(stored.ok()) << stored.status();
@@ -1042,8 +1044,14 @@ TEST(LogApplier, ErasureCommitLeavesAPendingCompaction) {
   ASSERT_NO_FATAL_FAILURE(r.CreateApplier());
   EXPECT_EQ(r.applier->position().pending_compaction(), 3u);
   MustApply(*r.applier, At(5, SnapshotEntry(4, 3, r.first_snapshot)));
-  EXPECT_EQ(r.applier->position().pending_compaction(), 0u);
+  EXPECT_EQ(r.applier->position().pending_compaction(), 3u);
   EXPECT_EQ(r.applier->position().sequence(), 5u);
+  // Once the entries before the snapshot are purged, it is done.
+  ASSERT_TRUE(r.applier->ClearPendingCompaction().ok());
+  EXPECT_EQ(r.applier->position().pending_compaction(), 0u);
+  absl::StatusOr<LogPosition> cleared = r.replica->ReadLogPosition();
+  ASSERT_TRUE(cleared.ok()) << cleared.status();
+  EXPECT_EQ(cleared->pending_compaction(), 0u);
 }
 
 // A log that starts with a snapshot of a populated store: cut in many

@@ -86,6 +86,9 @@ LogReplica::~LogReplica() {
   {
     MutexLock lock(&mu_);
     stopping_ = true;
+    // A compaction after an erasure stops here rather than hold up the
+    // shutdown; the next erasure compacts everything again.
+    if (store_ != nullptr) store_->CancelCompactions();
   }
   if (thread_.joinable()) thread_.join();
   if (scrubber_.joinable()) scrubber_.join();
@@ -145,6 +148,7 @@ absl::Status LogReplica::OpenStoreLocked() {
     status_.state = ReplicaStatus::State::kFollowing;
     published_store_.store(store_.get());
   }
+  PublishStatusLocked();
   return absl::OkStatus();
 }
 
@@ -161,13 +165,22 @@ absl::Status LogReplica::ResetStoreLocked() {
   FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
   status_.position = storage::LogPosition();
   status_.head = storage::StoreHead();
+  PublishStatusLocked();
   reconnect_reader_ = true;
   return absl::OkStatus();
 }
 
+void LogReplica::PublishStatusLocked() {
+  MutexLock lock(&status_mu_);
+  published_status_ = status_;
+}
+
 ReplicaStatus LogReplica::status() const {
-  MutexLock lock(&mu_);
-  ReplicaStatus status = status_;
+  ReplicaStatus status;
+  {
+    MutexLock lock(&status_mu_);
+    status = published_status_;
+  }
   status.nats_connected = nats_->connected();
   return status;
 }
@@ -226,6 +239,7 @@ void LogReplica::FailLocked(const absl::Status& error, bool rebuild) {
   status_.state = ReplicaStatus::State::kFailed;
   status_.rebuild_required = rebuild;
   status_.error = std::string(error.message());
+  PublishStatusLocked();
   server::Log(server::LogLevel::kError,
               rebuild ? "the store fell behind the commit log's start; restart "
                         "this server to load the log's snapshot again"
@@ -266,7 +280,10 @@ absl::StatusOr<uint64_t> LogReplica::ApplyLocked(const LogMessage& message) {
   if (applied->snapshot_loaded) {
     // The store was opened before it had an identity: open it again to
     // read the one the snapshot brought.
-    FS_RETURN_IF_ERROR(OpenStoreLocked());
+    if (absl::Status reopened = OpenStoreLocked(); !reopened.ok()) {
+      FailLocked(reopened, /*rebuild=*/true);
+      return reopened;
+    }
     if (status_.state != ReplicaStatus::State::kFollowing) {
       return absl::InternalError("the loaded store did not open as a replica");
     }
@@ -276,6 +293,7 @@ absl::StatusOr<uint64_t> LogReplica::ApplyLocked(const LogMessage& message) {
   }
   status_.position = applier_->position();
   status_.head = applier_->head();
+  PublishStatusLocked();
   if (applied->erasure) scrub_requested_ = true;
   return applied->commit;
 }
@@ -322,8 +340,8 @@ absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
       absl::StatusOr<LogMessage> first = log_.Read(state.first_sequence);
       if (!first.ok()) return first.status();
       LogEntry entry;
-      if (entry.ParseFromString(first->payload) &&
-          entry.log_id() != position.log_id()) {
+      if (!entry.ParseFromString(first->payload)) entry.Clear();
+      if (!entry.log_id().empty() && entry.log_id() != position.log_id()) {
         FailLocked(absl::FailedPreconditionError(absl::StrCat(
                        "stream ", options_.log.stream, " holds log ",
                        HexPrefix(entry.log_id()), ", not log ",
@@ -332,7 +350,11 @@ absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
                    /*rebuild=*/false);
         return absl::FailedPreconditionError(status_.error);
       }
-      if (position.sequence() + 1 < state.first_sequence) {
+      // Entries purged behind a snapshot this store already has (its base
+      // is at or below the position) cost nothing; any other gap does.
+      bool snapshot_covers = entry.has_snapshot() && entry.snapshot().part() == 0 &&
+                             entry.snapshot().base_sequence() <= position.sequence();
+      if (position.sequence() + 1 < state.first_sequence && !snapshot_covers) {
         FailLocked(absl::OutOfRangeError(absl::StrCat(
                        "the log now starts at entry ", state.first_sequence,
                        " (compacted behind a snapshot) but this store applied "
@@ -443,6 +465,13 @@ void LogReplica::CheckLog() {
   status_.log_last_sequence = state->last_sequence;
   status_.log_read_at = started;
   if (applier_ != nullptr && applier_->initialized()) {
+    uint64_t pending = applier_->position().pending_compaction();
+    if (pending != 0 && state->first_sequence > pending &&
+        state->created_micros == log_created_micros_) {
+      // Another writer compacted the log behind the erasure.
+      absl::Status cleared = applier_->ClearPendingCompaction();
+      if (cleared.ok()) status_.position = applier_->position();
+    }
     if (state->created_micros != log_created_micros_ ||
         state->last_sequence < applier_->position().sequence()) {
       // Replaced or truncated under us: verify it again before reading on.
@@ -451,6 +480,7 @@ void LogReplica::CheckLog() {
       status_.caught_up_at = started;
     }
   }
+  PublishStatusLocked();
 }
 
 absl::Duration LogReplica::Step() {
@@ -532,6 +562,7 @@ absl::Duration LogReplica::Step() {
     if (no_log && !applier_->initialized()) return absl::Milliseconds(250);
     status_.log_first_sequence = state->first_sequence;
     status_.log_last_sequence = state->last_sequence;
+    PublishStatusLocked();
     absl::Status connected = ConnectReaderLocked(*state);
     if (!connected.ok()) {
       // Said once per ten seconds at most: this repeats until it passes.
@@ -556,6 +587,11 @@ absl::Duration LogReplica::Step() {
   uint64_t commit = 0;
   {
     MutexLock lock(&mu_);
+    // A writer's entries go in one after the other: the follower waits.
+    mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !appending_ || stopping_;
+    });
+    if (stopping_) return absl::ZeroDuration();
     if (reconnect_reader_) return absl::ZeroDuration();  // a writer asked
     absl::StatusOr<uint64_t> applied = ApplyLocked(**next);
     if (!applied.ok()) return absl::Milliseconds(100);
@@ -563,6 +599,7 @@ absl::Duration LogReplica::Step() {
     if (applier_->last_seen_sequence() >= status_.log_last_sequence &&
         status_.log_read_at != absl::InfinitePast()) {
       status_.caught_up_at = status_.log_read_at;
+      PublishStatusLocked();
     }
   }
   if (commit != 0) NotifyCommit(commit);
@@ -612,15 +649,23 @@ int64_t LogReplica::MaxEntryBytes() const {
 
 absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
     const std::string& payload, const std::string& message_id) {
+  // The entry follows what this replica had seen when the writer built it,
+  // on every resend too: that is what makes JetStream refuse it if another
+  // writer appended in between (the follower thread applies nothing while
+  // appending_ is set, so last_seen cannot move meanwhile anyway).
+  const uint64_t expected = applier_->last_seen_sequence();
   absl::Time deadline = absl::Now() + options_.append_timeout;
   absl::StatusOr<uint64_t> sequence;
   while (true) {
-    sequence = log_.Append(payload, applier_->last_seen_sequence(), message_id);
-    if (sequence.ok() || absl::IsAborted(sequence.status()) ||
-        absl::IsNotFound(sequence.status()) || absl::Now() >= deadline ||
-        stopping_) {
-      break;
+    sequence = log_.Append(payload, expected, message_id);
+    if (sequence.ok() && *sequence == 0) {
+      // nats-server 2.9 may acknowledge a resend as a duplicate before the
+      // original is stored, without its sequence: ask again.
+      sequence = absl::UnavailableError("a duplicate acknowledged without its sequence");
     }
+    bool no_answer = absl::IsUnavailable(sequence.status()) ||
+                     absl::IsDeadlineExceeded(sequence.status());
+    if (!no_answer || absl::Now() >= deadline || stopping_) break;
     // No answer: JetStream may be electing a stream leader. The same
     // message id makes a resend of a stored entry a duplicate.
     mu_.Unlock();
@@ -633,7 +678,8 @@ absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
         "commit was written (",
         sequence.status().message(), ")"));
   }
-  if (!sequence.ok()) {
+  if (absl::IsUnavailable(sequence.status()) ||
+      absl::IsDeadlineExceeded(sequence.status())) {
     // Unknown outcome: if the entry is in the log, the follower applies it
     // when it reads it.
     reconnect_reader_ = true;
@@ -642,16 +688,30 @@ absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
         "); the commit may or may not be in it: retry with the same "
         "request_id to have it written once"));
   }
+  if (!sequence.ok()) {
+    // JetStream answered, and refused the entry.
+    return absl::Status(sequence.status().code(),
+                        absl::StrCat("the commit log refused the entry, nothing "
+                                     "was written: ",
+                                     sequence.status().message()));
+  }
   LogMessage message;
   message.sequence = *sequence;
   message.time_micros = absl::ToUnixMicros(absl::Now());
   message.payload = payload;
-  return ApplyLocked(message);
+  absl::StatusOr<uint64_t> applied = ApplyLocked(message);
+  if (!applied.ok() && !absl::IsFailedPrecondition(applied.status()) &&
+      !absl::IsOutOfRange(applied.status())) {
+    return absl::UnavailableError(absl::StrCat(
+        "the commit is in the log (entry ", *sequence,
+        ") but this replica could not apply it (", applied.status().message(),
+        "); the other replicas will: retry with the same request_id"));
+  }
+  return applied;
 }
 
 absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
                                       uint64_t commit, bool erasure) {
-  uint64_t applied_commit = 0;
   {
     MutexLock lock(&mu_);
     if (status_.state == ReplicaStatus::State::kFailed) {
@@ -672,13 +732,17 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
           "not connected to NATS (the commit log), nothing was written");
     }
     const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
-    const std::string compressed =
-        options_.compress ? CompressBatch(batch->Data()) : std::string();
+    std::string compressed;
+    if (options_.compress) {
+      FS_ASSIGN_OR_RETURN(compressed, CompressBatch(batch->Data()));
+    }
     const std::string& rep = options_.compress ? compressed : batch->Data();
     const uint32_t parts =
         static_cast<uint32_t>(std::max<size_t>(1, (rep.size() + slice_bytes - 1) /
                                                       slice_bytes));
     uint64_t attempt = ++append_attempts_;
+    // No entry of another writer may land between this commit's parts.
+    Appending appending(this);
     LogEntry entry;
     entry.set_log_id(applier_->position().log_id());
     CommitPart* part = entry.mutable_commit();
@@ -692,12 +756,12 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
       part->set_part(i);
       size_t offset = static_cast<size_t>(i) * slice_bytes;
       part->set_batch(rep.substr(offset, std::min(slice_bytes, rep.size() - offset)));
-      FS_ASSIGN_OR_RETURN(
-          applied_commit,
+      FS_RETURN_IF_ERROR(
           AppendAndApplyLocked(entry.SerializeAsString(),
-                               absl::StrCat(options_.writer_name, "/", attempt, "/", i)));
+                               absl::StrCat(options_.writer_name, "/", attempt, "/", i))
+              .status());
     }
-    if (applied_commit != commit) {
+    if (applier_->head().last_commit() != commit) {
       return absl::InternalError(absl::StrCat(
           "commit ", commit, " was appended but not applied"));
     }
@@ -710,6 +774,7 @@ absl::Status LogReplica::CatchUp(absl::Time deadline) {
   FS_ASSIGN_OR_RETURN(LogState state, log_.State());
   MutexLock lock(&mu_);
   status_.log_last_sequence = std::max(status_.log_last_sequence, state.last_sequence);
+  PublishStatusLocked();
   mu_.AwaitWithTimeout(
       [this, &state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || status_.state == ReplicaStatus::State::kFailed ||
@@ -723,15 +788,16 @@ absl::Status LogReplica::CatchUp(absl::Time deadline) {
   if (applier_ == nullptr || !applier_->initialized() ||
       applier_->last_seen_sequence() < state.last_sequence) {
     return absl::DeadlineExceededError(absl::StrCat(
-        "caught up with the commit log to entry ", applier_->last_seen_sequence(),
-        " of ", state.last_sequence));
+        "caught up with the commit log to entry ",
+        applier_ != nullptr ? applier_->last_seen_sequence() : 0, " of ",
+        state.last_sequence));
   }
   return absl::OkStatus();
 }
 
 bool LogReplica::compaction_pending() const {
-  MutexLock lock(&mu_);
-  return applier_ != nullptr && applier_->position().pending_compaction() != 0;
+  MutexLock lock(&status_mu_);
+  return published_status_.position.pending_compaction() != 0;
 }
 
 absl::Status LogReplica::PublishSnapshotLocked(
@@ -757,7 +823,11 @@ absl::Status LogReplica::PublishSnapshotLocked(
         part->set_batch_bytes(batch.size());
         part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4
                                              : BATCH_ENCODING_RAW);
-        if (options_.compress) batch = CompressBatch(batch);
+        if (options_.compress) {
+          absl::StatusOr<std::string> compressed = CompressBatch(batch);
+          if (!compressed.ok()) return compressed.status();
+          batch = *std::move(compressed);
+        }
         // A batch larger than an entry (one large value) goes in slices.
         for (size_t offset = 0; offset < batch.size() || offset == 0;
              offset += slice_bytes) {
@@ -796,11 +866,17 @@ absl::Status LogReplica::CompactLog() {
     return absl::FailedPreconditionError(
         status_.error.empty() ? "the store does not follow the log" : status_.error);
   }
+  if (applier_->position().pending_compaction() == 0) return absl::OkStatus();
   uint64_t first = applier_->last_seen_sequence() + 1;
-  FS_RETURN_IF_ERROR(AppendSnapshotLocked(applier_->position().log_id()));
+  {
+    Appending appending(this);
+    FS_RETURN_IF_ERROR(AppendSnapshotLocked(applier_->position().log_id()));
+  }
   // Everything before the snapshot goes; the snapshot itself starts the log.
   FS_RETURN_IF_ERROR(log_.PurgeBefore(first));
+  FS_RETURN_IF_ERROR(applier_->ClearPendingCompaction());
   status_.position = applier_->position();
+  PublishStatusLocked();
   server::Log(server::LogLevel::kInfo, "compacted the commit log behind a snapshot",
               {{"first_sequence", first},
                {"last_sequence", applier_->position().sequence()},

@@ -139,9 +139,10 @@ class LogReplica {
   absl::Status WaitUntilLoaded(absl::Time deadline);
 
   // Calls `listener(commit)` after each commit applied (from the log or
-  // through AppendCommit), on the thread that applied it, without locks
-  // held. Returns a handle for RemoveCommitListener, which returns only once
-  // the listener is not running.
+  // through AppendCommit), on the thread that applied it, without the
+  // replica's state locked (listeners are called one at a time, under a
+  // lock of their own). Returns a handle for RemoveCommitListener, which
+  // returns only once the listener is not running.
   int AddCommitListener(std::function<void(uint64_t commit)> listener);
   void RemoveCommitListener(int handle);
 
@@ -231,6 +232,10 @@ class LogReplica {
   std::atomic<storage::Store*> published_store_{nullptr};
   std::atomic<int64_t> max_entry_bytes_for_testing_{0};
 
+  // Copies status_ where status() reads it: status() never waits for mu_,
+  // which appends and compactions hold across network calls.
+  void PublishStatusLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable Mutex mu_;
   std::unique_ptr<storage::Store> store_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<LogApplier> applier_ ABSL_GUARDED_BY(mu_);
@@ -244,6 +249,22 @@ class LogReplica {
   int64_t log_created_micros_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t append_attempts_ ABSL_GUARDED_BY(mu_) = 0;
   bool scrub_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // A writer is appending (possibly several parts, releasing mu_ between
+  // resends): the follower thread applies nothing meanwhile.
+  bool appending_ ABSL_GUARDED_BY(mu_) = false;
+  // Sets appending_ for its scope. REQUIRES: mu_ held at construction and
+  // destruction.
+  class Appending {
+   public:
+    explicit Appending(LogReplica* replica) ABSL_EXCLUSIVE_LOCKS_REQUIRED(replica->mu_)
+        : replica_(replica) {
+      replica_->appending_ = true;
+    }
+    ~Appending() ABSL_NO_THREAD_SAFETY_ANALYSIS { replica_->appending_ = false; }
+
+   private:
+    LogReplica* const replica_;
+  };
   // The store in data_dir waits to start the log (start_from_store).
   bool adopt_pending_ ABSL_GUARDED_BY(mu_) = false;
   // Since when the log looks shorter than the store, and how many reads said
@@ -255,6 +276,10 @@ class LogReplica {
   absl::Time next_check_ = absl::InfinitePast();
   bool waiting_logged_ = false;
   absl::Time last_read_warning_ = absl::InfinitePast();
+
+  // Lock order: mu_, then status_mu_.
+  mutable Mutex status_mu_;
+  ReplicaStatus published_status_ ABSL_GUARDED_BY(status_mu_);
 
   Mutex listeners_mu_;
   std::map<int, std::function<void(uint64_t)>> listeners_

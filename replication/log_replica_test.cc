@@ -84,7 +84,7 @@ class Fixture {
 // Appends commit head + 1 that writes `key` = `value` in kRequests (a
 // family nothing else writes here) with `padding` bytes of value.
 absl::Status AppendCommit(LogReplica& replica, const std::string& key,
-                          size_t padding = 0) {
+                          size_t padding = 0, bool erasure = false) {
   storage::Store* store = replica.store();
   storage::StoreHead head = replica.status().head;
   uint64_t commit = head.last_commit() + 1;
@@ -105,7 +105,7 @@ absl::Status AppendCommit(LogReplica& replica, const std::string& key,
   batch.PutCommitRecord(record);
   head.set_last_commit(commit);
   batch.PutHead(head);
-  return replica.AppendCommit(batch.Seal(), commit, /*erasure=*/false);
+  return replica.AppendCommit(batch.Seal(), commit, erasure);
 }
 
 // Waits until `replica` has applied commit `commit`.
@@ -198,7 +198,11 @@ TEST(LogReplica, CompactionLoadsNewReplicasAndRebuildsStaleOnes) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000).ok());
   ASSERT_TRUE(WaitForCommit(*stale, 5));
   stale.reset();  // away while the log is compacted
-  for (int i = 5; i < 10; ++i) ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000).ok());
+  for (int i = 5; i < 10; ++i) {
+    // The last one marked as an erasure: what makes a compaction due.
+    ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000, /*erasure=*/i == 9).ok());
+  }
+  EXPECT_TRUE(a->compaction_pending());
 
   ASSERT_TRUE(a->CompactLog().ok());
   auto state = a->log()->State();
@@ -227,6 +231,26 @@ TEST(LogReplica, CompactionLoadsNewReplicasAndRebuildsStaleOnes) {
   ASSERT_TRUE(stale->WaitUntilLoaded(absl::Now() + absl::Seconds(20)).ok());
   ASSERT_TRUE(WaitForCommit(*stale, 11));
   EXPECT_EQ(Contents(*a->store()), Contents(*stale->store()));
+}
+
+// Appending with an expected sequence of 0 means "the log is empty": the
+// first entry of a log is never appended twice by writers starting
+// together.
+TEST(CommitLog, FirstEntryOnlyIntoAnEmptyLog) {
+  Fixture f;
+  ASSERT_TRUE(f.ok());
+  auto a = f.Replica("a", true);  // a client for the log
+  CommitLog log(f.client("a"), {"FIRST", 1});
+  ASSERT_TRUE(log.Create().ok());
+  absl::StatusOr<uint64_t> first = log.Append("one", 0, "first-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 1u);
+  absl::StatusOr<uint64_t> second = log.Append("two", 0, "first-2");
+  EXPECT_TRUE(absl::IsAborted(second.status())) << second.status();
+  // A resend of the first (same message id) is answered with its sequence.
+  absl::StatusOr<uint64_t> again = log.Append("one", 0, "first-1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 1u);
 }
 
 // The stream deleted and created again under a running replica: it stops

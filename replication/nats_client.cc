@@ -81,6 +81,16 @@ absl::Status FromNatsStatus(natsStatus status, int js_error,
   switch (js_error) {
     case JSStreamWrongLastSequenceErr:
       return absl::AbortedError(message);
+    // Answers that will not change if asked again.
+    case JSStorageResourcesExceededErr:
+    case JSInsufficientResourcesErr:
+      return absl::ResourceExhaustedError(message);
+    case JSStreamMessageExceedsMaximumErr:
+      return absl::InvalidArgumentError(message);
+    case JSStreamNotMatchErr:
+      return absl::FailedPreconditionError(message);
+    case JSStreamStoreFailedErr:
+      return absl::InternalError(message);
     case JSStreamNotFoundErr:
     case JSConsumerNotFoundErr:
     case JSNoMessageFoundErr:
@@ -148,6 +158,9 @@ absl::StatusOr<natsOptions*> NatsClient::MakeOptions(const NatsOptions& options,
   }
   if (s == NATS_OK && background) {
     s = natsOptions_SetErrorHandler(opts, &NatsClient::OnError, client);
+  }
+  if (s == NATS_OK && background) {
+    s = natsOptions_SetClosedCB(opts, &NatsClient::OnClosed, client);
   }
   if (s == NATS_OK && !options.credentials_file.empty()) {
     s = natsOptions_SetUserCredentialsFromFiles(
@@ -231,8 +244,22 @@ NatsClient::~NatsClient() {
   if (jetstream_ != nullptr) jsCtx_Destroy(jetstream_);
   if (connection_ != nullptr) {
     natsConnection_Close(connection_);
+    // The library calls its callbacks (with this object) on a thread of its
+    // own; the closed callback comes last. Wait for it before going away.
+    {
+      MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(
+          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_; },
+          absl::Seconds(5));
+    }
     natsConnection_Destroy(connection_);
   }
+}
+
+void NatsClient::OnClosed(natsConnection* connection, void* closure) {
+  auto* client = static_cast<NatsClient*>(closure);
+  MutexLock lock(&client->mu_);
+  client->closed_ = true;
 }
 
 bool NatsClient::connected() const {

@@ -26,7 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 
 namespace factstore::replication {
 
@@ -107,11 +109,14 @@ class NatsClient {
   static void OnReconnected(natsConnection* connection, void* closure);
   static void OnError(natsConnection* connection, natsSubscription* sub,
                       natsStatus error, void* closure);
+  static void OnClosed(natsConnection* connection, void* closure);
 
   const NatsOptions options_;
   natsConnection* connection_ = nullptr;
   jsCtx* jetstream_ = nullptr;
   std::atomic<int64_t> disconnects_{0};
+  Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace factstore::replication

@@ -422,6 +422,8 @@ absl::Status Store::Apply(rocksdb::WriteBatch* batch,
   return FromRocksStatus(db_->Write(write_options, batch), "apply log entry");
 }
 
+void Store::CancelCompactions() { db_->DisableManualCompaction(); }
+
 bool Store::HasCanonicalColumnFamilyIds() const {
   for (ColumnFamily cf : kAllColumnFamilies) {
     if (handle(cf)->GetID() != static_cast<uint32_t>(cf)) return false;

@@ -192,6 +192,10 @@ class Store {
   // released. Costs a rewrite of the whole store: for erasure.
   absl::Status CompactAll();
 
+  // Stops CompactAll calls running now (they return an error) and refuses
+  // new ones: for a process shutting down.
+  void CancelCompactions();
+
   // RocksDB internals for metrics and tools.
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
