@@ -346,8 +346,9 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
     return ApplyResult();
   }
 
-  // Loading into the empty store, from its first part.
-  bool next = loading_ ? (!gap && part.part() == loading_next_part_)
+  // Loading into the empty store, from its first part, all of one log.
+  bool next = loading_ ? (!gap && part.part() == loading_next_part_ &&
+                          log_id == loading_log_id_)
                        : part.part() == 0;
   if (!next) {
     return absl::OutOfRangeError(absl::StrCat(
@@ -357,6 +358,7 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
         "): the snapshot being loaded was compacted away; start again from "
         "the log's first entry"));
   }
+  if (part.part() == 0) loading_log_id_ = log_id;
   loading_batch_.append(part.batch());
   if (!part.batch_ends() && !part.last()) {
     // A slice of a batch larger than one message: wait for the rest.

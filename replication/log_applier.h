@@ -141,6 +141,8 @@ class LogApplier {
   // Parts written so far, and the slices of the batch being received.
   uint32_t loading_applied_parts_ = 0;
   std::string loading_batch_;
+  // The log the snapshot being loaded belongs to.
+  std::string loading_log_id_;
   // The head the snapshot being loaded wrote, checked at its last part.
   std::optional<storage::StoreHead> loading_head_;
 

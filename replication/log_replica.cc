@@ -517,7 +517,9 @@ absl::Duration LogReplica::Step() {
                      "--start_log_from_store: stream ", options_.log.stream,
                      " already holds a log (", state->last_sequence,
                      " entries); the store in ", options_.data_dir,
-                     " can only start a new one")),
+                     " can only start a new one (if the stream holds only a "
+                     "start this server left half-way, delete the stream and "
+                     "start again)")),
                  /*rebuild=*/false);
       return absl::Seconds(1);
     }
