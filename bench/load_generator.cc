@@ -241,7 +241,10 @@ class UnaryLoop {
   }
 
   void Start() {
-    active_ = outstanding_;
+    {
+      absl::MutexLock lock(&mu_);
+      active_ = outstanding_;
+    }
     for (int slot = 0; slot < outstanding_; ++slot) Issue(slot);
   }
   void Wait() { finished_.WaitForNotification(); }

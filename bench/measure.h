@@ -74,8 +74,11 @@ class Recorder {
 
   absl::Time start() const { return start_; }
   absl::Time measure_start() const { return measure_start_; }
-  absl::Time end() const { return end_; }
-  bool Finished(absl::Time now) const { return now >= end_; }
+  absl::Time end() const {
+    absl::MutexLock lock(&mu_);
+    return end_;
+  }
+  bool Finished(absl::Time now) const { return now >= end(); }
 
   // One operation that started at `started` and completed at `done`,
   // carrying `items` (facts in a batch or a page).

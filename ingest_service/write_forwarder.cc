@@ -68,9 +68,7 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     } else {
       // The client is gone: no more answers will be read.
       client_context_.TryCancel();
-      MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        answers_over_ = true;
-      });
+      EndAnswers();
     }
   }
 
@@ -91,10 +89,7 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     // The leader's next answer: to the client. None left: OnDone follows.
     void OnReadDone(bool ok) override {
       if (!ok) {
-        relay_->MaybeReleaseHold(
-            [r = relay_]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
-              r->answers_over_ = true;
-            });
+        relay_->EndAnswers();
         return;
       }
       {
@@ -118,6 +113,13 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
    private:
     StreamRelay* const relay_;
   };
+
+  // Nothing more will be read from the leader.
+  void EndAnswers() {
+    MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      answers_over_ = true;
+    });
+  }
 
   // Runs `update` under mu_, then releases the hold on the leader's call if
   // nothing more will be started on it.

@@ -99,6 +99,9 @@ class WatchReactor final
           "the query service has not caught up with the store yet");
     }
     store_ = store;
+    // Only the constructor calls this, before the listener can; the lock
+    // keeps the rule "next_* under mu_" without exceptions.
+    MutexLock lock(&mu_);
     if (after.empty()) {
       next_commit_ = view.commit + 1;
       next_offset_ = 0;
@@ -135,7 +138,7 @@ class WatchReactor final
   }
 
   // The resume token for the current position.
-  std::string ResumeToken() const {
+  std::string ResumeToken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     storage::CommitPosition position;
     if (next_offset_ == 0) {
       position.commit = next_commit_ - 1;

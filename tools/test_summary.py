@@ -5,7 +5,9 @@ Reads Bazel's build event stream (--build_event_json_file) for each test
 target's result and its test.xml, and counts test cases: every GoogleTest
 case, every Python unittest case, one per shell test. A target that was
 expected (--labels, from `bazel query tests(//...)`) but did not build or run
-counts as one failure. Exits non-zero when anything failed.
+counts as one failure. Checks run outside `bazel test` (--check NAME=CODE,
+e.g. the thread-safety analysis build) count as one case each, passed when
+CODE is 0. Exits non-zero when anything failed.
 """
 
 import argparse
@@ -37,6 +39,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", required=True)
     parser.add_argument("--labels", default="")
+    parser.add_argument("--check", action="append", default=[],
+                        help="NAME=EXIT_CODE of a check run outside bazel test")
     args = parser.parse_args()
 
     expected = [l.strip() for l in args.labels.split() if l.strip()]
@@ -76,6 +80,13 @@ def main():
         failed += f
         if f:
             failing.append(f"{label} ({status}, {f} failing)")
+    for check in args.check:
+        name, _, code = check.partition("=")
+        if code.strip() == "0":
+            passed += 1
+        else:
+            failed += 1
+            failing.append(f"{name} (exit code {code})")
     for entry in failing:
         print(f"FAILED: {entry}")
     print(f"{passed} passed, {failed} failed")
