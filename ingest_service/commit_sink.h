@@ -11,12 +11,14 @@
 #define FACTSTORE_INGEST_SERVICE_COMMIT_SINK_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "storage/commit_batch.h"
+#include "storage/erasure_compactor.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -46,7 +48,8 @@ class CommitSink {
   virtual std::optional<storage::StoreHead> ForeignHead() { return std::nullopt; }
 };
 
-// Embedded mode: the store is the only copy.
+// Embedded mode: the store is the only copy. After an erasure it is
+// compacted in the background, so that the erased data leaves its files.
 class StoreCommitSink : public CommitSink {
  public:
   // `store` must outlive the sink. With `sync`, every commit is fsynced.
@@ -55,10 +58,18 @@ class StoreCommitSink : public CommitSink {
   absl::Status Write(storage::CommitBatch& batch, uint64_t commit,
                      bool erasure) override {
     absl::Status written = store_->Write(batch, sync_);
-    if (written.ok()) return written;
-    // A RocksDB write batch is all or nothing.
-    return absl::Status(written.code(), absl::StrCat("nothing was written: ",
-                                                     written.message()));
+    if (!written.ok()) {
+      // A RocksDB write batch is all or nothing.
+      return absl::Status(written.code(), absl::StrCat("nothing was written: ",
+                                                       written.message()));
+    }
+    if (erasure) {
+      if (compactor_ == nullptr) {
+        compactor_ = std::make_unique<storage::ErasureCompactor>(store_);
+      }
+      compactor_->Request();
+    }
+    return written;
   }
   absl::StatusOr<storage::StoreHead> CatchUp() override {
     return store_->ReadHead();
@@ -67,6 +78,8 @@ class StoreCommitSink : public CommitSink {
  private:
   storage::Store* const store_;
   const bool sync_;
+  // Made at the first erasure; the committer thread only.
+  std::unique_ptr<storage::ErasureCompactor> compactor_;
 };
 
 }  // namespace factstore::ingest

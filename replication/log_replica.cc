@@ -17,6 +17,7 @@
 #include "replication/log_entry.pb.h"
 #include "replication/store_snapshot.h"
 #include "server/log.h"
+#include "storage/erasure_compactor.h"
 
 namespace factstore::replication {
 namespace {
@@ -78,7 +79,7 @@ absl::StatusOr<std::unique_ptr<LogReplica>> LogReplica::Start(
     FS_RETURN_IF_ERROR(replica->OpenStoreLocked());
   }
   replica->thread_ = std::thread([r = replica.get()] { r->Run(); });
-  replica->scrubber_ = std::thread([r = replica.get()] { r->Scrub(); });
+
   return replica;
 }
 
@@ -86,15 +87,12 @@ LogReplica::~LogReplica() {
   {
     MutexLock lock(&mu_);
     stopping_ = true;
-    // A compaction after an erasure stops here rather than hold up the
-    // shutdown; the next erasure compacts everything again.
-    if (store_ != nullptr) store_->CancelCompactions();
   }
   if (thread_.joinable()) thread_.join();
-  if (scrubber_.joinable()) scrubber_.join();
   reader_.reset();
   MutexLock lock(&mu_);
   published_store_.store(nullptr);
+  compactor_.reset();  // cancels a compaction in progress; before the store
   applier_.reset();
   store_.reset();
 }
@@ -294,7 +292,18 @@ absl::StatusOr<uint64_t> LogReplica::ApplyLocked(const LogMessage& message) {
   status_.position = applier_->position();
   status_.head = applier_->head();
   PublishStatusLocked();
-  if (applied->erasure) scrub_requested_ = true;
+  if (applied->erasure) {
+    if (compactor_ == nullptr) {
+      compactor_ = std::make_unique<storage::ErasureCompactor>(
+          store_.get(), [](const absl::Status& compacted) {
+            server::Log(compacted.ok() ? server::LogLevel::kInfo
+                                       : server::LogLevel::kError,
+                        "compacted the store after an erasure",
+                        {{"error", std::string(compacted.message())}});
+          });
+    }
+    compactor_->Request();
+  }
   return applied->commit;
 }
 
@@ -618,29 +627,6 @@ void LogReplica::Run() {
           [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, wait);
       if (stopping_) return;
     }
-  }
-}
-
-void LogReplica::Scrub() {
-  while (true) {
-    storage::Store* store;
-    {
-      MutexLock lock(&mu_);
-      mu_.Await([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return scrub_requested_ || stopping_;
-      });
-      if (stopping_) return;
-      scrub_requested_ = false;
-      store = store_.get();
-    }
-    // Runs beside the writes (RocksDB compacts concurrently with them); the
-    // store outlives this thread.
-    absl::Time started = absl::Now();
-    absl::Status compacted = store->CompactAll();
-    server::Log(compacted.ok() ? server::LogLevel::kInfo : server::LogLevel::kError,
-                "compacted the store after an erasure",
-                {{"seconds", absl::ToDoubleSeconds(absl::Now() - started)},
-                 {"error", compacted.ok() ? "" : std::string(compacted.message())}});
   }
 }
 

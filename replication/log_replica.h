@@ -39,6 +39,7 @@
 #include "replication/log_applier.h"
 #include "replication/nats_client.h"
 #include "rocksdb/write_batch.h"
+#include "storage/erasure_compactor.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -187,7 +188,6 @@ class LogReplica {
   // go on, before the store was ever published).
   absl::Status ResetStoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
-  void Scrub();
   // One step of the follower thread; returns how long to wait before the
   // next one.
   absl::Duration Step();
@@ -248,7 +248,9 @@ class LogReplica {
   // the stream was replaced, and the log is verified again.
   int64_t log_created_micros_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t append_attempts_ ABSL_GUARDED_BY(mu_) = 0;
-  bool scrub_requested_ ABSL_GUARDED_BY(mu_) = false;
+  // Compacts the store after an erasure (made at the first one; the store
+  // it holds is published by then and never replaced).
+  std::unique_ptr<storage::ErasureCompactor> compactor_ ABSL_GUARDED_BY(mu_);
   // A writer is appending (possibly several parts, releasing mu_ between
   // resends): the follower thread applies nothing meanwhile.
   bool appending_ ABSL_GUARDED_BY(mu_) = false;
@@ -287,7 +289,6 @@ class LogReplica {
   int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
 
   std::thread thread_;
-  std::thread scrubber_;
 };
 
 }  // namespace factstore::replication

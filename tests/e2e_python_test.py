@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
@@ -226,6 +227,64 @@ class SampleDatasetTest(unittest.TestCase):
                 timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("filter.quantity_range", caught.exception.details())
+
+
+class EmbeddedErasureTest(unittest.TestCase):
+    """After EraseEntity, the erased names and quotes leave every file of the
+    store (table files and write-ahead log): the ingest service compacts it
+    in the background."""
+
+    def test_erased_strings_leave_the_data_directory(self):
+        s = testlib.generate_stubs()
+        t = s.types
+        data_dir = os.path.join(testlib.temp_dir("erase-"), "data")
+        ingest = testlib.ServerProcess.ingest(data_dir).start()
+        try:
+            channel = grpc.insecure_channel(ingest.address)
+            stub = s.ingest_grpc.IngestServiceStub(channel)
+            stub.RegisterPredicates(s.ingest.RegisterPredicatesRequest(predicates=[
+                t.Predicate(name="erase.count", value_type=t.VALUE_TYPE_QUANTITY,
+                            unit_dimension=t.UNIT_DIMENSION_COUNT)]), timeout=30)
+            stub.UpsertEntities(s.ingest.UpsertEntitiesRequest(entities=[
+                t.Entity(id="person:to-erase", type=t.ENTITY_TYPE_PERSON,
+                         name="Vwxyzzy Plonkett"),
+                t.Entity(id="doc:erase-source", type=t.ENTITY_TYPE_DOCUMENT,
+                         name="Erasure test source")]), timeout=30)
+            request = s.ingest.IngestFactsRequest()
+            for j in range(3):
+                fact = request.facts.add(subject="person:to-erase", predicate="erase.count")
+                fact.value.quantity.amount = str(j)
+                fact.value.quantity.unit = "count"
+                fact.mentions.add(document_id="doc:erase-source",
+                                  quote=f"Plonkett counted {j} vwxyzzy widgets")
+            self.assertEqual(stub.IngestFacts(request, timeout=30).accepted_count, 3)
+            needles = [b"Vwxyzzy Plonkett", b"Plonkett counted", b"vwxyzzy widgets"]
+            # The test can fail: the strings are on disk before the erasure.
+            self.assertNotEqual(files_containing(data_dir, needles), [])
+            stub.EraseEntity(s.ingest.EraseEntityRequest(
+                entity_id="person:to-erase", reason="test"), timeout=60)
+            deadline = time.time() + 60
+            while files_containing(data_dir, needles) and time.time() < deadline:
+                time.sleep(0.5)
+            self.assertEqual(files_containing(data_dir, needles), [])
+            channel.close()
+        finally:
+            ingest.stop()
+        # Nor in what the stopped server leaves behind.
+        self.assertEqual(files_containing(data_dir, needles), [])
+
+
+def files_containing(directory, needles):
+    found = []
+    for root, _, files in os.walk(directory):
+        for name in files:
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            found += [f"{name}: {n!r}" for n in needles if n in data]
+    return found
 
 
 if __name__ == "__main__":
