@@ -1693,6 +1693,9 @@ def check_credentials(d):
         if not values["auth_token_file"] and not d.flag(c, "auth_allowed_identities"):
             problems.append("%s: no --auth_token_file: anyone who can connect may call" %
                             c["name"])
+        if d.flag(c, "allow_unauthenticated"):
+            problems.append("%s: --allow_unauthenticated serves anyone who can connect" %
+                            c["name"])
         if bool(values["tls_cert"]) != bool(values["tls_key"]):
             problems.append("%s: --tls_cert and --tls_key go together" % c["name"])
         for flag_name, path in values.items():
@@ -1713,6 +1716,17 @@ def check_credentials(d):
             if key not in expected_keys(secret):
                 problems.append("%s: --%s reads key %r, not among the Secret's keys %s" %
                                 (c["name"], flag_name, key, expected_keys(secret)))
+    # The query service gets reader tokens only: a file of its own, so that
+    # the ingest service's writer and admin tokens do not open it.
+    files = {}
+    for c in d.servers():
+        path = d.flag(c, "auth_token_file")
+        if path:
+            files.setdefault(path, set()).add(d.binary(c))
+    for path, binaries in files.items():
+        if len(binaries) > 1:
+            problems.append("both servers read the token file %s: give the query service "
+                            "a file of reader tokens" % path)
     return problems
 
 
@@ -2408,17 +2422,23 @@ BREAKAGES = [
     (check_network_policy, "metrics unreachable",
      lambda d: d.of_kind("NetworkPolicy")[0]["spec"]["ingress"].pop()),
     (check_credentials, "Secret mounted with subPath",
-     lambda d: mount(d, "query", "credentials").update(subPath="auth-token")),
+     lambda d: mount(d, "query", "credentials").update(subPath="query-tokens")),
     (check_credentials, "placeholder Secret with data",
-     lambda d: d.of_kind("Secret")[0].update(data={"auth-token": "c2VjcmV0"})),
+     lambda d: d.of_kind("Secret")[0].update(data={"query-tokens": "c2VjcmV0"})),
     (check_credentials, "token in the ConfigMap",
      lambda d: set_config(d, "FACTSTORE_AUTH_TOKEN", "secret")),
     (check_credentials, "token file outside the Secret",
-     lambda d: set_config(d, "FACTSTORE_AUTH_TOKEN_FILE", "/tmp/token")),
+     lambda d: set_config(d, "FACTSTORE_INGEST_AUTH_TOKEN_FILE", "/tmp/token")),
     (check_credentials, "token file with a key the Secret does not have",
-     lambda d: set_config(d, "FACTSTORE_AUTH_TOKEN_FILE", "/etc/factstore/credentials/token")),
+     lambda d: set_config(d, "FACTSTORE_QUERY_AUTH_TOKEN_FILE",
+                          "/etc/factstore/credentials/token")),
     (check_credentials, "no authentication",
-     lambda d: del_config(d, "FACTSTORE_AUTH_TOKEN_FILE")),
+     lambda d: del_config(d, "FACTSTORE_INGEST_AUTH_TOKEN_FILE")),
+    (check_credentials, "unauthenticated on purpose",
+     lambda d: set_config(d, "FACTSTORE_QUERY_ALLOW_UNAUTHENTICATED", "true")),
+    (check_credentials, "the query service reads the writers' tokens",
+     lambda d: set_config(d, "FACTSTORE_QUERY_AUTH_TOKEN_FILE",
+                          "/etc/factstore/credentials/ingest-tokens")),
     (check_images, "two images",
      lambda d: container(d, "query").update(image="registry.example.com/other:1")),
     (check_images, "latest tag",

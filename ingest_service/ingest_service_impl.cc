@@ -301,9 +301,10 @@ IngestServiceImpl::IngestServiceImpl(const storage::Store* store,
       resolver_(store),
       preparer_(registry, &resolver_) {}
 
-grpc::Status IngestServiceImpl::Authorize(
-    grpc::CallbackServerContext* context) const {
-  return authorizer_ == nullptr ? grpc::Status::OK : authorizer_->Check(*context);
+grpc::Status IngestServiceImpl::Authorize(grpc::CallbackServerContext* context,
+                                          server::Role needed) const {
+  return authorizer_ == nullptr ? grpc::Status::OK
+                                : authorizer_->Check(*context, needed);
 }
 
 absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
@@ -329,7 +330,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
     grpc::CallbackServerContext* context,
     const v1::RegisterPredicatesRequest* request,
     v1::RegisterPredicatesResponse* response) {
-  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kAdmin); !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
@@ -358,7 +359,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
     grpc::CallbackServerContext* context,
     const v1::UpsertEntitiesRequest* request,
     v1::UpsertEntitiesResponse* response) {
-  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
@@ -391,7 +392,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
 grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
     grpc::CallbackServerContext* context, const v1::IngestFactsRequest* request,
     v1::IngestFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
@@ -428,7 +429,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
 grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
                         v1::StreamIngestFactsResponse>*
 IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
-  grpc::Status allowed = Authorize(context);
+  grpc::Status allowed = Authorize(context, server::Role::kWriter);
   if (allowed.ok() && Forwarding()) {
     WriteForwarder* forwarder = forwarder_.load();
     if (forwarder == nullptr) {
@@ -444,7 +445,7 @@ IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
 grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
     grpc::CallbackServerContext* context, const v1::RetractFactsRequest* request,
     v1::RetractFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
@@ -483,7 +484,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
 grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
     grpc::CallbackServerContext* context, const v1::EraseEntityRequest* request,
     v1::EraseEntityResponse* response) {
-  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kAdmin); !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;

@@ -82,8 +82,9 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
   }
 
  private:
-  // OK, or why the caller may not write.
-  grpc::Status Authorize(grpc::CallbackServerContext* context) const;
+  // OK, or why the caller may not make a call that needs `needed`.
+  grpc::Status Authorize(grpc::CallbackServerContext* context,
+                         server::Role needed) const;
 
   // Forwards a unary write to the leader.
   template <typename Request, typename Response>

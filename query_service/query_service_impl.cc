@@ -38,6 +38,13 @@ QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
                                    server::Authorizer* authorizer)
     : follower_(follower), max_wait_(max_wait), authorizer_(authorizer) {}
 
+grpc::Status QueryServiceImpl::Authorize(
+    const grpc::CallbackServerContext* context) const {
+  return authorizer_ == nullptr
+             ? grpc::Status::OK
+             : authorizer_->Check(*context, server::Role::kReader);
+}
+
 const StoreQueries* QueryServiceImpl::queries() {
   MutexLock lock(&mu_);
   if (queries_ == nullptr) {
@@ -53,11 +60,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
     Read read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (authorizer_ != nullptr) {
-    if (grpc::Status denied = authorizer_->Check(*context); !denied.ok()) {
-      reactor->Finish(denied);
-      return reactor;
-    }
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    reactor->Finish(denied);
+    return reactor;
   }
   const StoreQueries* queries = this->queries();
   if (queries == nullptr) {
@@ -220,14 +225,18 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
 
 grpc::ServerWriteReactor<v1::WatchFactsResponse>* QueryServiceImpl::WatchFacts(
     grpc::CallbackServerContext* context, const v1::WatchFactsRequest* request) {
-  grpc::Status allowed =
-      authorizer_ != nullptr ? authorizer_->Check(*context) : grpc::Status::OK;
-  return StartWatch(follower_, *request, allowed);
+  return StartWatch(follower_, *request, Authorize(context));
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
     grpc::CallbackServerContext* context, const v1::GetStatsRequest* request,
     v1::GetStatsResponse* response) {
+  // Who is calling is settled before anything about the request is answered.
+  if (grpc::Status denied = Authorize(context); !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
   if (!request->read_options().as_of().empty() ||
       request->read_options().has_as_of_time()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

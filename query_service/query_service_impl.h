@@ -77,6 +77,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
                                   const std::function<absl::Status(
                                       const StoreQueries&, ReadTarget*)>& pin,
                                   Read read);
+  // OK, or why the caller may not read (every call needs the reader role).
+  grpc::Status Authorize(const grpc::CallbackServerContext* context) const;
   // The queries over the follower's store, once it is open; null before.
   const StoreQueries* queries();
 

@@ -211,6 +211,13 @@ class ConfigurationTest(unittest.TestCase):
              "--tls_cert/--tls_key"),
             (testlib.ServerProcess.ingest(data, "--auth_token_file=/nonexistent"),
              "--auth_token_file"),
+            (testlib.ServerProcess.ingest(data, "--auth_allowed_identities=dns:x=root"),
+             "--auth_allowed_identities"),
+            # Other machines could call it, and nothing authenticates them.
+            (testlib.ServerProcess.ingest(data, "--listen=0.0.0.0:0"),
+             "--allow_unauthenticated"),
+            (testlib.ServerProcess.query(data, "--listen=[::]:0"),
+             "--allow_unauthenticated"),
             (testlib.ServerProcess.ingest(data, "--log_level=loud"), "--log_level"),
             (testlib.ServerProcess.ingest(data, env={"FACTSTORE_INGEST_SYNC": "maybe"}),
              "FACTSTORE_INGEST_SYNC"),

@@ -195,6 +195,141 @@ class TlsTest(unittest.TestCase):
                 upsert(self.stubs, channel, [("authorization", "Bearer first-token")])
             channel.close()
 
+    def denied(self, call):
+        with self.assertRaises(grpc.RpcError) as refused:
+            call()
+        return refused.exception
+
+    def test_roles_decide_which_calls_a_token_may_make(self):
+        directory = testlib.temp_dir("roles-")
+        ingest_tokens = os.path.join(directory, "ingest-tokens")
+        with open(ingest_tokens, "w") as out:
+            out.write("# the ingest service's callers\n"
+                      "writer        writer-token\n"
+                      "writer+admin  admin-token\n"
+                      "reader        reader-token\n")
+        query_tokens = os.path.join(directory, "query-tokens")
+        with open(query_tokens, "w") as out:
+            out.write("reader reader-token\nwriter writer-token\n")
+        data_dir = self.data_dir()
+        s = self.stubs
+
+        def bearer(token):
+            return [("authorization", f"Bearer {token}")]
+
+        with testlib.ServerProcess.ingest(data_dir, f"--auth_token_file={ingest_tokens}") as ingest, \
+                testlib.ServerProcess.query(data_dir,
+                                            f"--auth_token_file={query_tokens}") as query:
+            channel = grpc.insecure_channel(ingest.address)
+            stub = s.ingest_grpc.IngestServiceStub(channel)
+            # A reader may not write; the refusal names the role it lacks.
+            refused = self.denied(lambda: upsert(s, channel, bearer("reader-token")))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn('needs the role "writer"', refused.details())
+            self.assertIn("reader", refused.details())
+            refused = self.denied(lambda: list(stub.StreamIngestFacts(
+                iter([s.ingest.StreamIngestFactsRequest()]), timeout=5,
+                metadata=bearer("reader-token"))))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            # A writer writes, but neither registers predicates nor erases.
+            upsert(s, channel, bearer("writer-token"))
+            head = upsert(s, channel, bearer("writer-token"), entity_id="place:hue")
+            for admin_call in (
+                    lambda metadata: stub.RegisterPredicates(
+                        s.ingest.RegisterPredicatesRequest(validate_only=True),
+                        timeout=5, metadata=metadata),
+                    lambda metadata: stub.EraseEntity(
+                        s.ingest.EraseEntityRequest(entity_id="place:hue",
+                                                    reason="test"),
+                        timeout=5, metadata=metadata)):
+                refused = self.denied(lambda: admin_call(bearer("writer-token")))
+                self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+                self.assertIn('needs the role "admin"', refused.details())
+            # The writer's refused erasure changed nothing; the admin's erases.
+            query_channel = grpc.insecure_channel(query.address)
+            reads = s.query_grpc.QueryServiceStub(query_channel)
+            entity = reads.GetEntity(s.query.GetEntityRequest(
+                id="place:hue", read_options=s.types.ReadOptions(
+                    min_commit=head.commit_token)), timeout=10,
+                metadata=bearer("reader-token"))
+            self.assertEqual(entity.entity.id, "place:hue")
+            stub.EraseEntity(s.ingest.EraseEntityRequest(entity_id="place:hue",
+                                                         reason="test"),
+                             timeout=10, metadata=bearer("admin-token"))
+            head = upsert(s, channel, bearer("writer-token"))
+            # The query service holds a writer token that is not a reader.
+            refused = self.denied(lambda: reads.GetStats(
+                s.query.GetStatsRequest(), timeout=5, metadata=bearer("writer-token")))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn('needs the role "reader"', refused.details())
+            refused = self.denied(lambda: next(reads.WatchFacts(
+                s.query.WatchFactsRequest(), timeout=5, metadata=bearer("writer-token"))))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            # Who calls is settled before the request is looked at.
+            bad_request = s.query.GetStatsRequest(
+                read_options=s.types.ReadOptions(as_of="1"))
+            refused = self.denied(lambda: reads.GetStats(bad_request, timeout=5))
+            self.assertEqual(refused.code(), grpc.StatusCode.UNAUTHENTICATED)
+            refused = self.denied(lambda: reads.GetStats(
+                bad_request, timeout=5, metadata=bearer("reader-token")))
+            self.assertEqual(refused.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            stats = reads.GetStats(s.query.GetStatsRequest(
+                read_options=s.types.ReadOptions(min_commit=head.commit_token)),
+                timeout=10, metadata=bearer("reader-token"))
+            self.assertEqual(stats.entity_count, 1)
+            # A token file that no longer parses keeps the tokens that worked.
+            time.sleep(1.1)
+            with open(ingest_tokens, "w") as out:
+                out.write("superuser writer-token\n")
+            time.sleep(1.2)
+            upsert(s, channel, bearer("writer-token"))
+            channel.close()
+            query_channel.close()
+
+    def test_identities_match_subject_alternative_names_of_the_configured_kind(self):
+        spiffe = "spiffe://factstore.test/ns/news/sa/extractor"
+        extractor_cert, extractor_key = self.pki.issue(
+            "extractor", "writer-1", [f"URI:{spiffe}", "DNS:extractor.news.svc"])
+        reader_cert, reader_key = self.pki.issue(
+            "auditor", "auditor", ["DNS:auditor.news.svc"])
+        with testlib.ServerProcess.ingest(
+                self.data_dir(), f"--tls_cert={self.server_cert}",
+                f"--tls_key={self.server_key}", f"--tls_client_ca={self.pki.ca}",
+                "--tls_require_client_cert",
+                # "writer-1" is only the extractor's Common Name; it has SANs.
+                "--auth_allowed_identities=writer-1,dns:" + spiffe +
+                f",uri:{spiffe}=writer,dns:auditor.news.svc=reader") as server:
+            extractor = tls_channel(server.address, self.pki.ca, extractor_cert,
+                                    extractor_key)
+            upsert(self.stubs, extractor)
+            auditor = tls_channel(server.address, self.pki.ca, reader_cert, reader_key)
+            refused = self.denied(lambda: upsert(self.stubs, auditor))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn('needs the role "writer"', refused.details())
+            extractor.close()
+            auditor.close()
+        # The same certificate, with only its Common Name on the list.
+        with testlib.ServerProcess.ingest(
+                self.data_dir(), f"--tls_cert={self.server_cert}",
+                f"--tls_key={self.server_key}", f"--tls_client_ca={self.pki.ca}",
+                "--tls_require_client_cert", "--auth_allowed_identities=writer-1,"
+                "dns:" + spiffe) as server:
+            extractor = tls_channel(server.address, self.pki.ca, extractor_cert,
+                                    extractor_key)
+            refused = self.denied(lambda: upsert(self.stubs, extractor))
+            self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn("is not allowed", refused.details())
+            extractor.close()
+
+    def test_serving_other_machines_without_authentication_needs_consent(self):
+        data_dir = self.data_dir()
+        with testlib.ServerProcess.ingest(data_dir, "--listen=0.0.0.0:0",
+                                          "--allow_unauthenticated") as server:
+            port = server.address.rsplit(":", 1)[1]
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            upsert(self.stubs, channel)
+            channel.close()
+
     def test_client_certificate_identities_are_checked_against_the_allow_list(self):
         with testlib.ServerProcess.ingest(
                 self.data_dir(), f"--tls_cert={self.server_cert}",
