@@ -5,6 +5,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "server/log.h"
 #include "storage/commit_batch.h"
 #include "storage/commit_token.h"
@@ -66,7 +67,9 @@ void Committer::PushLocked(std::unique_ptr<WriteOp> op) {
 }
 
 void Committer::RefuseStopping(WriteOp& op) {
-  op.Done(absl::UnavailableError("the ingest service is shutting down"), "");
+  op.Done(WithReason(absl::UnavailableError("the ingest service is shutting down"),
+                     reason::kNotServing),
+          "");
 }
 
 bool Committer::HasRoomLocked(int weight) const {
@@ -196,9 +199,11 @@ void Committer::ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
         const storage::RequestRecord& record = **earlier;
         if (record.fingerprint() != op.fingerprint() ||
             record.method() != op.method()) {
-          status = absl::AlreadyExistsError(absl::StrCat(
-              "request_id: \"", request_id,
-              "\" was already used for a different request"));
+          status = WithReason(
+              absl::AlreadyExistsError(absl::StrCat(
+                  "request_id: \"", request_id,
+                  "\" was already used for a different request")),
+              reason::kRequestIdReused);
         } else {
           status = op.Replay(record, ctx);
         }
@@ -289,8 +294,10 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
                    {"commit", ctx.commit()}});
       // The sink's message says whether the commit may have been written
       // (replicated mode, an append without an answer).
-      absl::Status failure = absl::UnavailableError(
-          absl::StrCat("the commit failed: ", written.message()));
+      absl::Status failure = WithReason(
+          absl::UnavailableError(
+              absl::StrCat("the commit failed: ", written.message())),
+          reason::kCommitFailed);
       for (absl::Status& s : statuses) {
         if (s.ok()) s = failure;
       }

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "ingest_service/limits.h"
 #include "ingest_service/request_validator.h"
@@ -130,11 +131,10 @@ absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
                         result->mutable_entity());
   }
   if (all_or_nothing_ && rejected > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return all.ToStatus(absl::StrCat(
         rejected, " of ", revisions_.size(),
         " entities rejected and all_or_nothing is set, so nothing was "
-        "written: ",
-        all.Summary()));
+        "written: "));
   }
   return absl::OkStatus();
 }
@@ -221,13 +221,16 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     if (absl::Status s = scan->status(); !s.ok()) return s;
   }
   if (doomed.size() + trimmed.size() > static_cast<size_t>(kMaxFactsPerErasure)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "entity_id: \"", id, "\" is referenced by more than ",
-        kMaxFactsPerErasure, " facts, more than one erasure may touch"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "entity_id: \"", id, "\" is referenced by more than ",
+            kMaxFactsPerErasure, " facts, more than one erasure may touch")),
+        reason::kErasureTooLarge);
   }
   if (*entity == nullptr && doomed.empty() && trimmed.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("entity_id: entity \"", id, "\" does not exist"));
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "entity_id: entity \"", id, "\" does not exist")),
+                      reason::kEntityNotFound);
   }
 
   // Commits whose log records name what is erased, to scrub afterwards.

@@ -99,10 +99,9 @@ absl::Status IngestFactsOp::Apply(CommitContext& ctx) {
   response_.set_accepted_count(accepted);
   response_.set_rejected_count(rejected);
   if (options_.all_or_nothing && rejected > 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return batch_violations.ToStatus(absl::StrCat(
         rejected, " of ", facts_.size(),
-        " facts rejected and all_or_nothing is set, so nothing was written: ",
-        batch_violations.Summary()));
+        " facts rejected and all_or_nothing is set, so nothing was written: "));
   }
   return absl::OkStatus();
 }

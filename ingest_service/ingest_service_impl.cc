@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/mutex.h"
 #include "ingest_service/entity_ops.h"
 #include "ingest_service/fact_identity.h"
@@ -27,13 +28,16 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 }
 
 absl::Status TooMany(absl::string_view field, int count, int limit) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": ", count, " items, at most ", limit, " per request"));
+  return WithReason(
+      InvalidField(field, absl::StrCat(count, " items, at most ", limit,
+                                       " per request")),
+      reason::kRequestTooLarge);
 }
 
 absl::Status Overloaded() {
-  return absl::ResourceExhaustedError(
-      "the ingest queue is full; retry with backoff");
+  return WithReason(absl::ResourceExhaustedError(
+                        "the ingest queue is full; retry with backoff"),
+                    reason::kOverloaded);
 }
 
 // Submits `op`, or finishes the call with RESOURCE_EXHAUSTED when the queue
@@ -47,7 +51,7 @@ absl::Status CheckRequestId(const std::string& request_id) {
   Violations violations;
   CheckId(request_id, "request_id", kMaxRequestIdBytes, false, &violations);
   if (violations.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(violations.Summary());
+  return violations.ToStatus();
 }
 
 // StreamIngestFacts: reads batches, submits each to the committer, and
@@ -94,10 +98,11 @@ class StreamIngestReactor final
         MutexLock lock(&mu_);
         reading_ = false;
         reads_done_ = true;
-        end_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                            "this ingest replica is no longer the leader; open "
-                            "the stream again (unacknowledged batches were not "
-                            "written)");
+        end_ = server::ToGrpcStatus(WithReason(
+            absl::UnavailableError(
+                "this ingest replica is no longer the leader; open the "
+                "stream again (unacknowledged batches were not written)"),
+            reason::kNotLeader));
       }
       MaybeFinish();
       return;
@@ -181,8 +186,7 @@ class StreamIngestReactor final
       ack.set_rejected_count(response.rejected_count());
       ack.mutable_results()->Swap(response.mutable_results());
       if (!status.ok()) {
-        ack.mutable_batch_error()->set_code(static_cast<int>(status.code()));
-        ack.mutable_batch_error()->set_message(std::string(status.message()));
+        *ack.mutable_batch_error() = ItemErrorFromStatus(status);
         ack.set_accepted_count(0);
       }
       Acknowledge(std::move(ack));
@@ -258,8 +262,8 @@ class StreamIngestReactor final
     }
     finished_ = true;
     if (write_failed_) {
-      return grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the client stopped reading");
+      return server::ToGrpcStatus(
+          absl::CancelledError("the client stopped reading"));
     }
     return end_;
   }
@@ -314,7 +318,7 @@ absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
     return TooMany("facts", facts.size(), kMaxFactsPerRequest);
   }
   if (!v1::MissingEntityPolicy_IsValid(policy)) {
-    return absl::InvalidArgumentError("missing_entities: unknown policy");
+    return InvalidField("missing_entities", "unknown policy");
   }
   std::vector<PreparedFact> prepared;
   prepared.reserve(facts.size());
@@ -433,8 +437,7 @@ IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
   if (allowed.ok() && Forwarding()) {
     WriteForwarder* forwarder = forwarder_.load();
     if (forwarder == nullptr) {
-      allowed = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                             "the ingest service is starting; retry shortly");
+      allowed = server::ToGrpcStatus(StartingUp());
     } else if (auto* relay = forwarder->ForwardStream(context, &allowed)) {
       return relay;
     }
@@ -465,7 +468,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
           &violations);
   if (request->fact_ids_size() == 0) violations.Add("fact_ids", "is required");
   if (!violations.empty()) {
-    return FinishNow(context, absl::InvalidArgumentError(violations.Summary()));
+    return FinishNow(context, violations.ToStatus());
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto op = std::make_unique<RetractFactsOp>(
@@ -498,7 +501,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
   CheckText(request->reason(), "reason", kMaxShortTextBytes, true, false,
             &violations);
   if (!violations.empty()) {
-    return FinishNow(context, absl::InvalidArgumentError(violations.Summary()));
+    return FinishNow(context, violations.ToStatus());
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto op = std::make_unique<EraseEntityOp>(

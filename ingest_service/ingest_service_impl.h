@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/errors.h"
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "ingest_service/committer.h"
 #include "ingest_service/fact_preparer.h"
@@ -21,9 +22,18 @@
 #include "ingest_service/predicate_registry.h"
 #include "ingest_service/write_forwarder.h"
 #include "server/auth.h"
+#include "server/status_conversion.h"
 #include "storage/store.h"
 
 namespace factstore::ingest {
+
+// UNAVAILABLE for calls that arrive before a replicated ingest service knows
+// whether it leads.
+inline absl::Status StartingUp() {
+  return WithReason(
+      absl::UnavailableError("the ingest service is starting; retry shortly"),
+      reason::kNotServing);
+}
 
 // Batches of one stream that may be read and not yet acknowledged.
 inline constexpr int kStreamWindow = 4;
@@ -95,8 +105,7 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
     WriteForwarder* forwarder = forwarder_.load();
     if (forwarder == nullptr) {
       grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "the ingest service is starting; retry shortly"));
+      reactor->Finish(server::ToGrpcStatus(StartingUp()));
       return reactor;
     }
     return forwarder->Forward(context, request, response, method);

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/iso_date.h"
 #include "ingest_service/limits.h"
 #include "unicode/uchar.h"
@@ -69,6 +70,27 @@ void Violations::Add(absl::string_view field, absl::string_view description) {
   v.set_field(std::string(field));
   v.set_description(std::string(description));
   list_.push_back(std::move(v));
+}
+
+v1::ItemError ItemErrorFromStatus(const absl::Status& status) {
+  v1::ItemError error;
+  error.set_code(static_cast<int>(status.code()));
+  error.set_message(std::string(status.message()));
+  for (const FieldViolation& v : FieldViolationsOf(status)) {
+    v1::FieldViolation* out = error.add_violations();
+    out->set_field(v.field);
+    out->set_description(v.description);
+  }
+  return error;
+}
+
+absl::Status Violations::ToStatus(absl::string_view context) const {
+  std::vector<FieldViolation> violations;
+  violations.reserve(list_.size());
+  for (const v1::FieldViolation& v : list_) {
+    violations.push_back({v.field(), v.description()});
+  }
+  return InvalidFields(absl::StrCat(context, Summary()), violations);
 }
 
 std::string Violations::Summary() const {

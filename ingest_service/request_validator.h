@@ -30,6 +30,9 @@ class Violations {
   const std::vector<v1::FieldViolation>& list() const { return list_; }
   // "field: description", plus "(and N more problems)" when there are more.
   std::string Summary() const;
+  // INVALID_ARGUMENT with `context` and the summary as its message, and a
+  // BadRequest of every violation.
+  absl::Status ToStatus(absl::string_view context = "") const;
   // An ItemError with `code` (a grpc::StatusCode value), the summary and
   // every violation.
   v1::ItemError ToItemError(absl::StatusCode code =
@@ -38,6 +41,10 @@ class Violations {
  private:
   std::vector<v1::FieldViolation> list_;
 };
+
+// An ItemError for a batch refused as a whole: the status's code, message
+// and field violations.
+v1::ItemError ItemErrorFromStatus(const absl::Status& status);
 
 // True if `text` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view text);

@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "server/status_conversion.h"
 
 namespace factstore::ingest {
 
@@ -164,12 +166,14 @@ grpc::Status WriteForwarder::NotLeader(grpc::CallbackServerContext* context,
                                        const std::string& why) const {
   std::string leader = lease_->leader_address();
   if (!leader.empty()) context->AddTrailingMetadata(kLeaderAddressKey, leader);
-  return grpc::Status(
-      grpc::StatusCode::UNAVAILABLE,
-      absl::StrCat("this ingest replica (", self_address_,
-                   ") is not the leader: ", why,
-                   leader.empty() ? "; no leader is known right now, retry shortly"
-                                  : absl::StrCat("; the leader is ", leader)));
+  std::vector<std::pair<std::string, std::string>> metadata;
+  if (!leader.empty()) metadata.emplace_back("leader", leader);
+  return server::ToGrpcStatus(WithReason(
+      absl::UnavailableError(absl::StrCat(
+          "this ingest replica (", self_address_, ") is not the leader: ", why,
+          leader.empty() ? "; no leader is known right now, retry shortly"
+                         : absl::StrCat("; the leader is ", leader))),
+      reason::kNotLeader, std::move(metadata)));
 }
 
 WriteForwarder::StreamReactor* WriteForwarder::ForwardStream(

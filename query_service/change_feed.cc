@@ -4,8 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/mutex.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/mutex.h"
 #include "server/status_conversion.h"
 #include "storage/commit_token.h"
 #include "storage/record_views.h"
@@ -67,8 +68,8 @@ class WatchReactor final
       MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) {
-        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                  "the client stopped reading"));
+        FinishLocked(server::ToGrpcStatus(
+            absl::CancelledError("the client stopped reading")));
         return;
       }
     }
@@ -78,7 +79,7 @@ class WatchReactor final
   void OnCancel() override {
     MutexLock lock(&mu_);
     if (!writing_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      FinishLocked(server::ToGrpcStatus(absl::CancelledError("cancelled")));
     } else {
       cancelled_ = true;
     }
@@ -95,8 +96,9 @@ class WatchReactor final
     const storage::Store* store = follower_->store();
     FollowerView view = follower_->view();
     if (store == nullptr || !view.ready) {
-      return absl::UnavailableError(
-          "the query service has not caught up with the store yet");
+      return WithReason(absl::UnavailableError("the query service has not "
+                                               "caught up with the store yet"),
+                        reason::kReplicaBehind);
     }
     store_ = store;
     // Only the constructor calls this, before the listener can; the lock
@@ -156,15 +158,16 @@ class WatchReactor final
     MutexLock lock(&mu_);
     if (finished_ || writing_) return;
     if (cancelled_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      FinishLocked(server::ToGrpcStatus(absl::CancelledError("cancelled")));
       return;
     }
     if (follower_->feeds_ended()) {
-      FinishLocked(grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("the query service is shutting down; resume with "
-                       "after=\"",
-                       ResumeToken(), "\"")));
+      FinishLocked(server::ToGrpcStatus(WithReason(
+          absl::UnavailableError(
+              absl::StrCat("the query service is shutting down; resume with "
+                           "after=\"",
+                           ResumeToken(), "\"")),
+          reason::kNotServing)));
       return;
     }
     uint64_t visible = follower_->view().commit;

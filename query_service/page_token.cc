@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -22,9 +23,10 @@ constexpr size_t kMaxTokenBytes = 64 << 10;
 constexpr size_t kMacBytes = 16;
 
 absl::Status Invalid(absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("page_token: ", why,
-                   "; start again without a page token"));
+  return WithReason(
+      InvalidField("page_token",
+                   absl::StrCat(why, "; start again without a page token")),
+      reason::kInvalidPageToken);
 }
 
 }  // namespace

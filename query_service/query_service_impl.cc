@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "query_service/change_feed.h"
 #include "server/status_conversion.h"
 
@@ -13,8 +14,10 @@ namespace {
 using server::ToGrpcStatus;
 
 absl::Status NotReady() {
-  return absl::UnavailableError(
-      "the query service has not caught up with the store yet; retry shortly");
+  return WithReason(absl::UnavailableError("the query service has not caught "
+                                           "up with the store yet; retry "
+                                           "shortly"),
+                    reason::kReplicaBehind);
 }
 
 void FillReplicationStatus(const replication::ReplicaStatus& status,
@@ -240,9 +243,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
   if (!request->read_options().as_of().empty() ||
       request->read_options().has_as_of_time()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "read_options.as_of: statistics are only "
-                                 "kept for the latest commit"));
+    reactor->Finish(ToGrpcStatus(InvalidField(
+        "read_options.as_of",
+        "statistics are only kept for the latest commit")));
     return reactor;
   }
   return Serve(context, request->read_options(), nullptr,

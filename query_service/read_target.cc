@@ -1,6 +1,7 @@
 #include "query_service/read_target.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/status_macros.h"
 #include "storage/commit_token.h"
 
@@ -25,8 +26,8 @@ absl::StatusOr<ReadTarget> ParseReadOptions(const v1::ReadOptions& options,
   } else if (options.has_as_of_time()) {
     const google::protobuf::Timestamp& t = options.as_of_time();
     if (t.seconds() < 0 || t.nanos() < 0 || t.nanos() > 999999999) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".as_of_time: not a valid timestamp"));
+      return InvalidField(absl::StrCat(field, ".as_of_time"),
+                          "not a valid timestamp");
     }
     target.at_time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
   }

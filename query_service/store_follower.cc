@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "server/log.h"
 #include "storage/commit_progress.h"
 
@@ -56,12 +57,24 @@ const storage::Store* StoreFollower::store() const {
   return store_;
 }
 
+namespace {
+
+absl::Status ShuttingDown() {
+  return WithReason(absl::UnavailableError("the query service is shutting down"),
+                    reason::kNotServing);
+}
+
+}  // namespace
+
 absl::Status StoreFollower::ReplicaFailure() const {
   if (!replica_failed_.load()) return absl::OkStatus();
   MutexLock lock(&mu_);
   std::string error = view_.replica.has_value() ? view_.replica->error : "";
-  return absl::UnavailableError(absl::StrCat(
-      "this query replica stopped following the commit log: ", error));
+  return WithReason(absl::UnavailableError(absl::StrCat(
+                        "this query replica stopped following the commit "
+                        "log: ",
+                        error)),
+                    reason::kReplicaBehind);
 }
 
 void StoreFollower::Wake() {
@@ -87,7 +100,7 @@ void StoreFollower::WaitForCommit(uint64_t commit, absl::Time deadline,
     if (view_.ready && view_.commit >= commit) {
       immediate = absl::OkStatus();
     } else if (stopping_ || absl::Now() >= release_waiters_at_) {
-      immediate = absl::UnavailableError("the query service is shutting down");
+      immediate = ShuttingDown();
     } else {
       waiters_.push_back({commit, deadline, std::move(done)});
       catch_up_now_ = true;
@@ -226,22 +239,22 @@ void StoreFollower::Run() {
       absl::Time now = absl::Now();
       for (auto it = waiters_.begin(); it != waiters_.end();) {
         if (stopping_) {
-          ready.emplace_back(std::move(it->done),
-                             absl::UnavailableError(
-                                 "the query service is shutting down"));
+          ready.emplace_back(std::move(it->done), ShuttingDown());
         } else if (view_.ready && view_.commit >= it->commit) {
           ready.emplace_back(std::move(it->done), absl::OkStatus());
         } else if (now >= release_waiters_at_) {
-          ready.emplace_back(std::move(it->done),
-                             absl::UnavailableError(
-                                 "the query service is shutting down"));
+          ready.emplace_back(std::move(it->done), ShuttingDown());
         } else if (now >= it->deadline) {
           ready.emplace_back(
               std::move(it->done),
-              absl::DeadlineExceededError(absl::StrCat(
-                  "commit ", it->commit, " is not visible yet (this query "
-                  "service sees commit ", view_.commit,
-                  "); is the token from this store's ingest service?")));
+              WithReason(absl::DeadlineExceededError(absl::StrCat(
+                             "commit ", it->commit,
+                             " is not visible yet (this query service sees "
+                             "commit ",
+                             view_.commit,
+                             "); is the token from this store's ingest "
+                             "service?")),
+                         reason::kCommitNotVisible));
         } else {
           ++it;
           continue;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/decimal.h"
+#include "common/errors.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
@@ -27,7 +28,7 @@ constexpr size_t kMaxIdBytes = 256;
 constexpr size_t kMaxQueryBytes = 256;
 
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  return InvalidField(field, why);
 }
 
 absl::Status CheckId(absl::string_view id, absl::string_view field,
@@ -391,10 +392,13 @@ absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
   response->clear_entity();
   auto tombstone = store_->ReadTombstone(request.id());
   if (tombstone.ok() && !tombstone->erasures().empty()) {
-    return absl::NotFoundError(ErasedMessage(*tombstone, request.id()));
+    return WithReason(
+        absl::NotFoundError(ErasedMessage(*tombstone, request.id())),
+        reason::kEntityErased);
   }
-  return absl::NotFoundError(absl::StrCat("entity ", Quoted(request.id()),
-                                          " does not exist"));
+  return WithReason(absl::NotFoundError(absl::StrCat(
+                        "entity ", Quoted(request.id()), " does not exist")),
+                    reason::kEntityNotFound);
 }
 
 absl::Status StoreQueries::BatchGetEntities(
@@ -547,9 +551,10 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
   }
   if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
   response->clear_fact();
-  return absl::NotFoundError(absl::StrCat("fact ", Quoted(request.id()),
-                                          " does not exist at commit ",
-                                          CommitToken(commit)));
+  return WithReason(absl::NotFoundError(absl::StrCat(
+                        "fact ", Quoted(request.id()),
+                        " does not exist at commit ", CommitToken(commit))),
+                    reason::kFactNotFound);
 }
 
 absl::Status StoreQueries::BatchGetFacts(const v1::BatchGetFactsRequest& request,

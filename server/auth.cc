@@ -16,9 +16,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/auth_context.h"
 #include "server/log.h"
+#include "server/status_conversion.h"
 
 ABSL_FLAG(std::string, auth_token_file, "",
           "File of bearer tokens with their roles, one \"<roles> <token>\" "
@@ -352,9 +354,10 @@ grpc::Status Authorizer::Check(const grpc::ServerContextBase& context,
   if (!enabled_) return grpc::Status::OK;
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (require_tls_ && !OverTls(auth.get())) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "this port serves health checks only; call the TLS "
-                        "port");
+    return ToGrpcStatus(WithReason(
+        absl::UnauthenticatedError(
+            "this port serves health checks only; call the TLS port"),
+        reason::kTlsRequired));
   }
   // TLS without tokens or identities: the transport authenticated the
   // caller (or no one is asked to), and every caller holds every role.
@@ -389,26 +392,29 @@ grpc::Status Authorizer::Check(const grpc::ServerContextBase& context,
   }
   if (Holds(roles, needed)) return grpc::Status::OK;
   if (valid_token || allowed_identity) {
-    return grpc::Status(
-        grpc::StatusCode::PERMISSION_DENIED,
-        absl::StrCat("this call needs the role \"", RoleName(needed),
-                     "\"; the caller's credentials hold ",
-                     RoleSetName(roles)));
+    return ToGrpcStatus(WithReason(
+        absl::PermissionDeniedError(absl::StrCat(
+            "this call needs the role \"", RoleName(needed),
+            "\"; the caller's credentials hold ", RoleSetName(roles))),
+        reason::kRoleMissing, {{"role", std::string(RoleName(needed))}}));
   }
   if (presented_token) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "the bearer token is not valid");
+    return ToGrpcStatus(
+        WithReason(absl::UnauthenticatedError("the bearer token is not valid"),
+                   reason::kCredentialsInvalid));
   }
   if (!peer.empty()) {
-    return grpc::Status(
-        grpc::StatusCode::PERMISSION_DENIED,
-        absl::StrCat("client certificate identity \"", peer.first(),
-                     "\" is not allowed to call this service"));
+    return ToGrpcStatus(WithReason(
+        absl::PermissionDeniedError(
+            absl::StrCat("client certificate identity \"", peer.first(),
+                         "\" is not allowed to call this service")),
+        reason::kIdentityNotAllowed));
   }
-  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                      "this service needs credentials: an \"authorization: "
-                      "Bearer <token>\" header or an allowed client "
-                      "certificate");
+  return ToGrpcStatus(WithReason(
+      absl::UnauthenticatedError(
+          "this service needs credentials: an \"authorization: Bearer "
+          "<token>\" header or an allowed client certificate"),
+      reason::kCredentialsMissing));
 }
 
 }  // namespace factstore::server

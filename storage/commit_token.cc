@@ -6,15 +6,16 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/errors.h"
 
 namespace factstore::storage {
 namespace {
 
 absl::Status Malformed(absl::string_view token, absl::string_view field,
                        absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": invalid commit token \"", absl::CHexEscape(token.substr(0, 64)),
-      "\": ", why));
+  return InvalidField(field, absl::StrCat("invalid commit token \"",
+                                         absl::CHexEscape(token.substr(0, 64)),
+                                         "\": ", why));
 }
 
 bool AllDigits(absl::string_view s) {

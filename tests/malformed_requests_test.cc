@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "factstore/v1/query_service.grpc.pb.h"
 #include "google/protobuf/stubs/logging.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "storage/commit_token.h"
@@ -1041,6 +1044,8 @@ struct Item {
 struct Result {
   grpc::Status status;
   std::vector<Item> items;
+  // StreamIngestFacts: the batch's error, which `status` mirrors.
+  std::optional<v1::ItemError> batch_error;
 };
 
 template <typename Results>
@@ -1102,6 +1107,7 @@ Result Stream(TestCluster& cluster, const Row& row) {
     result.status =
         grpc::Status(static_cast<grpc::StatusCode>(ack.batch_error().code()),
                      ack.batch_error().message());
+    result.batch_error = ack.batch_error();
   }
   result.items = ItemsOfResults(ack.results());
   return result;
@@ -1248,6 +1254,41 @@ class MalformedRequestTest : public ::testing::TestWithParam<Row> {
   }
 };
 
+// Every refused call carries the standard error details (AIP-193) in its
+// grpc-status-details-bin trailer: a google.rpc.Status with the call's code
+// and message, one ErrorInfo with a reason in the factstore.v1 domain, and,
+// for INVALID_ARGUMENT, a BadRequest naming the field the row names.
+void CheckErrorDetails(const grpc::Status& status, const Expect& expect) {
+  google::rpc::Status details;
+  ASSERT_FALSE(status.error_details().empty())
+      << "no error details: " << status.error_message();
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(), static_cast<int>(status.error_code()));
+  EXPECT_EQ(details.message(), status.error_message());
+  int error_infos = 0;
+  bool named = expect.field.empty() ||
+               status.error_code() != grpc::StatusCode::INVALID_ARGUMENT;
+  for (const google::protobuf::Any& detail : details.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad_request;
+    if (detail.UnpackTo(&info)) {
+      ++error_infos;
+      EXPECT_EQ(info.domain(), "factstore.v1");
+      EXPECT_FALSE(info.reason().empty());
+      EXPECT_EQ(info.reason().find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_"),
+                std::string::npos)
+          << info.reason();
+    } else if (detail.UnpackTo(&bad_request)) {
+      for (const auto& v : bad_request.field_violations()) {
+        named = named || FieldMatches(v.field(), expect.field);
+      }
+    }
+  }
+  EXPECT_EQ(error_infos, 1) << details.ShortDebugString();
+  EXPECT_TRUE(named) << "no BadRequest.FieldViolation names " << expect.field
+                     << ": " << details.ShortDebugString();
+}
+
 // Runs `row` and checks how it failed and that nothing was written.
 void CheckRow(TestCluster& cluster, const Row& row) {
   const Expect& expect = row.expect;
@@ -1265,6 +1306,21 @@ void CheckRow(TestCluster& cluster, const Row& row) {
       EXPECT_TRUE(absl::StrContains(result.status.error_message(), field))
           << "the message does not name " << expect.field << ": "
           << result.status.error_message();
+    }
+    if (result.batch_error.has_value()) {
+      // A batch of a stream: its ItemError lists the fields at fault.
+      bool named = expect.field.empty() ||
+                   expect.call != grpc::StatusCode::INVALID_ARGUMENT;
+      for (const v1::FieldViolation& v : result.batch_error->violations()) {
+        named = named || FieldMatches(v.field(), expect.field);
+      }
+      EXPECT_TRUE(named) << "no violation of the batch error names "
+                         << expect.field << ": "
+                         << result.batch_error->ShortDebugString();
+    } else if (expect.call != grpc::StatusCode::UNIMPLEMENTED) {
+      // (UNIMPLEMENTED: the request did not parse; gRPC itself refused it
+      // before any factstore code ran.)
+      CheckErrorDetails(result.status, expect);
     }
   } else if (static_cast<int>(result.items.size()) <= expect.item) {
     ADD_FAILURE() << "no result for item " << expect.item;
@@ -1331,25 +1387,32 @@ TEST_F(MalformedRequestTest, ValidRequestsFailTheChecks) {
     EXPECT_TRUE(absl::StrContains(messages, "the store's head changed"))
         << messages;
   }
+  const std::string wrong_field = [&] {
+    ::testing::TestPartResultArray failures;
+    {
+      ::testing::ScopedFakeTestPartResultReporter intercept(
+          ::testing::ScopedFakeTestPartResultReporter::
+              INTERCEPT_ONLY_CURRENT_THREAD,
+          &failures);
+      // Read-only, and refused, but not for the field the row names.
+      CheckRow(*shared->cluster,
+               {"WrongField", Rpc::kListFacts,
+                R"pb(filter { predicate: "a" predicate_prefix: "b" })pb",
+                nullptr, CallFails(kCallInvalid, "filter.subject")});
+    }
+    // The message and the error details both miss the field.
+    std::string messages;
+    for (int i = 0; i < failures.size(); ++i) {
+      absl::StrAppend(&messages, failures.GetTestPartResult(i).message(), "\n");
+    }
+    return failures.size() == 2 ? messages
+                                : std::string("not exactly two failures");
+  }();
+  EXPECT_TRUE(absl::StrContains(wrong_field, "does not name filter.subject"))
+      << wrong_field;
   EXPECT_TRUE(absl::StrContains(
-      [&] {
-        ::testing::TestPartResultArray failures;
-        {
-          ::testing::ScopedFakeTestPartResultReporter intercept(
-              ::testing::ScopedFakeTestPartResultReporter::
-                  INTERCEPT_ONLY_CURRENT_THREAD,
-              &failures);
-          // Read-only, and refused, but not for the field the row names.
-          CheckRow(*shared->cluster,
-                   {"WrongField", Rpc::kListFacts,
-                    R"pb(filter { predicate: "a" predicate_prefix: "b" })pb",
-                    nullptr, CallFails(kCallInvalid, "filter.subject")});
-        }
-        return failures.size() == 1
-                   ? std::string(failures.GetTestPartResult(0).message())
-                   : std::string("not exactly one failure");
-      }(),
-      "does not name filter.subject"));
+      wrong_field, "no BadRequest.FieldViolation names filter.subject"))
+      << wrong_field;
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, MalformedRequestTest,

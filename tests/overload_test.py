@@ -120,6 +120,7 @@ class IngestOverloadTest(unittest.TestCase):
         clients, per_request, duration = 12, 500, 6.0
         outcomes = {}
         accepted = []
+        shed_details = []  # (reason, retry delay) of each refusal
         lock = threading.Lock()
         stop = threading.Event()
         counter = iter(range(10**9))
@@ -143,6 +144,13 @@ class IngestOverloadTest(unittest.TestCase):
                     code = error.code()
                     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
                         self.assertIn("queue is full", error.details())
+                        _, details = testlib.error_details(error)
+                        info = details.get("google.rpc.ErrorInfo")
+                        retry = details.get("google.rpc.RetryInfo")
+                        with lock:
+                            shed_details.append((
+                                info.reason if info else None,
+                                retry.retry_delay.ToMilliseconds() if retry else None))
                 with lock:
                     outcomes[code] = outcomes.get(code, 0) + 1
             channel.close()
@@ -161,6 +169,9 @@ class IngestOverloadTest(unittest.TestCase):
                          outcomes)
         self.assertGreater(outcomes.get(grpc.StatusCode.RESOURCE_EXHAUSTED, 0), 0)
         self.assertGreater(outcomes.get(grpc.StatusCode.OK, 0), 0)
+        # Each refusal says why, in the standard details, and when to retry.
+        self.assertEqual({reason for reason, _ in shed_details}, {"OVERLOADED"})
+        self.assertNotIn(None, [delay for _, delay in shed_details])
         self.assertEqual(prober.failures, [])
         self.assertGreater(prober.checks, 10)
         self.assertLess(sampler.peak("ingest") - sampler.first("ingest"),

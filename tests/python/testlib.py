@@ -41,6 +41,11 @@ QUERY_BINARY = os.path.join(ROOT, "query_service", "query_server")
 FACTCTL_BINARY = os.path.join(ROOT, "tools", "factctl", "factctl")
 SAMPLES_DIR = os.path.join(ROOT, "data", "samples")
 GRPC_PROTO_DIR = "/usr/share/grpc-proto"
+# googleapis' google/rpc protos (npm package google-proto-files, see WORKSPACE).
+if os.environ.get("TEST_SRCDIR"):
+    GOOGLEAPIS_PROTO_DIR = os.path.join(os.environ["TEST_SRCDIR"], "googleapis_protos")
+else:
+    GOOGLEAPIS_PROTO_DIR = os.path.join(ROOT, "node_modules", "google-proto-files")
 
 
 def temp_dir(prefix):
@@ -55,7 +60,8 @@ def generate_stubs():
     """Generates and imports Python stubs for the API and grpc.health.v1.
 
     Returns a namespace with the modules: types, ingest, ingest_grpc, query,
-    query_grpc, health, health_grpc.
+    query_grpc, health, health_grpc, rpc_status and rpc_details (google.rpc's
+    Status and error details).
     """
     global _stubs
     if _stubs is not None:
@@ -78,6 +84,13 @@ def generate_stubs():
             f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}"]
     if protoc.main(args + protos + ["factstore_health_check.proto"]) != 0:
         raise RuntimeError("protoc failed to generate the Python stubs")
+    # google.rpc lands in out/google/rpc: "google" is a namespace package
+    # (protobuf's), so the modules join it. Debian's grpc_tools bundles a
+    # protoc from before proto3's optional fields, which error_details.proto
+    # uses; the system protoc (protobuf-compiler) generates these messages.
+    subprocess.run(["/usr/bin/protoc", f"-I{GOOGLEAPIS_PROTO_DIR}",
+                    f"--python_out={out}", "google/rpc/status.proto",
+                    "google/rpc/error_details.proto"], check=True)
     sys.path.insert(0, out)
 
     class Stubs:
@@ -88,9 +101,29 @@ def generate_stubs():
         query_grpc = importlib.import_module("factstore.v1.query_service_pb2_grpc")
         health = importlib.import_module("factstore_health_check_pb2")
         health_grpc = importlib.import_module("factstore_health_check_pb2_grpc")
+        rpc_status = importlib.import_module("google.rpc.status_pb2")
+        rpc_details = importlib.import_module("google.rpc.error_details_pb2")
 
     _stubs = Stubs
     return _stubs
+
+
+def error_details(error):
+    """The google.rpc.Status a failed call carried (grpc-status-details-bin),
+    as (status, {detail type name: message}); None when it carried none."""
+    stubs = generate_stubs()
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = stubs.rpc_status.Status.FromString(value)
+            details = {}
+            for any_detail in status.details:
+                name = any_detail.type_url.rsplit("/", 1)[-1]
+                message_class = getattr(stubs.rpc_details, name.rsplit(".", 1)[-1])
+                detail = message_class()
+                any_detail.Unpack(detail)
+                details[name] = detail
+            return status, details
+    return None
 
 
 class ServerProcess:
