@@ -72,15 +72,16 @@ BUILD_PACKAGES = [
     "libprotobuf-dev", "libgrpc++-dev", "grpc-proto", "libabsl-dev",
     "librocksdb-dev", "libgtest-dev", "libgmock-dev", "libicu-dev",
     "prometheus-cpp-dev", "libssl-dev", "libgoogle-perftools-dev",
+    "libnats-dev", "liblz4-dev", "nodejs", "npm",
 ]
 BUILD_TARGETS = ["//ingest_service:ingest_server", "//query_service:query_server",
                  "//tools/factctl:factctl"]
-# Runtime libraries the binaries link against, as Debian package patterns.
-RUNTIME_PACKAGE_PATTERNS = [
-    r"libgrpc\+\+1\.\d+", r"libprotobuf\d+", r"libabsl\d+", r"librocksdb\d+\.\d+",
-    r"libicu\d+", r"libprometheus-cpp-core[\d.]+", r"libprometheus-cpp-pull[\d.]+",
-    r"libssl3", r"libtcmalloc-minimal\d+", r"ca-certificates",
-]
+# The binaries the image ships; the runtime stages must install the Debian
+# package of every library they link against (binary_packages).
+BINARIES = ["ingest_service/ingest_server", "query_service/query_server",
+            "tools/factctl/factctl"]
+# Packages debian:bookworm-slim has already.
+SLIM_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
 # Memory a container needs beyond its RocksDB block cache (memtables,
 # request buffers, the binary itself).
 MEMORY_HEADROOM_MIB = 512
@@ -2204,6 +2205,39 @@ def apt_known(packages):
     return {p for p in packages if APT_KNOWN[p]}
 
 
+_binary_packages = None
+
+
+def binary_packages():
+    """The Debian packages of the libraries the built binaries link against
+    directly (readelf's NEEDED entries, found with ldconfig, owned per
+    dpkg), as the runtime image must install them."""
+    global _binary_packages
+    if _binary_packages is None:
+        cache = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True,
+                               check=True).stdout
+        paths = {}
+        for line in cache.splitlines():
+            m = re.match(r"\s*(\S+) \(libc6,x86-64[^)]*\) => (\S+)", line)
+            if m:
+                paths.setdefault(m.group(1), m.group(2))
+        needed = set()
+        for binary in BINARIES:
+            dynamic = subprocess.run(["readelf", "-d", os.path.join(ROOT, binary)],
+                                     capture_output=True, text=True, check=True).stdout
+            needed |= set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
+        packages = set()
+        for library in sorted(needed):
+            real = os.path.realpath(paths[library])
+            owner = subprocess.run(["dpkg-query", "-S", real], capture_output=True, text=True)
+            if owner.returncode != 0:  # usrmerge: dpkg knows /lib, not /usr/lib
+                owner = subprocess.run(["dpkg-query", "-S", real.replace("/usr/lib/", "/lib/", 1)],
+                                       capture_output=True, text=True, check=True)
+            packages.add(owner.stdout.split(":")[0])
+        _binary_packages = packages
+    return _binary_packages
+
+
 def check_dockerfile(d):
     problems = []
     docker = d.dockerfile
@@ -2229,9 +2263,12 @@ def check_dockerfile(d):
         problems.append("runtime image derives from %r, not debian:bookworm-slim" %
                         docker.base_image(final))
     runtime_packages = [p for s in docker.chain(final) for p in docker.apt_packages(s)]
-    for pattern in RUNTIME_PACKAGE_PATTERNS:
-        if not any(re.fullmatch(pattern, p) for p in runtime_packages):
-            problems.append("runtime stages install no package matching %s" % pattern)
+    missing = binary_packages() - SLIM_PACKAGES - set(runtime_packages)
+    if missing:
+        problems.append("runtime stages do not install %s, which the binaries link "
+                        "against" % sorted(missing))
+    if "ca-certificates" not in runtime_packages:
+        problems.append("runtime stages do not install ca-certificates")
     for p in runtime_packages:
         if p.endswith("-dev") or p in ("g++", "bazel-bootstrap"):
             problems.append("runtime stages install the build package %s" % p)
@@ -2454,6 +2491,8 @@ BREAKAGES = [
      docker_edit("librocksdb7.8", "librocksdb7.99")),
     (check_dockerfile, "build package missing",
      docker_edit("prometheus-cpp-dev ", "")),
+    (check_dockerfile, "a library the binaries link against is missing",
+     docker_edit("      libnats3.4 \\\n", "")),
     (check_dockerfile, "unoptimized build", docker_edit("--config=opt", "")),
     (check_dockerfile, "runtime on the full image",
      docker_edit("FROM debian:${DEBIAN_RELEASE}-slim AS base",
