@@ -233,6 +233,34 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
                       reason::kEntityNotFound);
   }
 
+  // A fact whose every mention comes from the entity (as document) or from
+  // what it said (as speaker) would be left without any source: it is
+  // erased with them.
+  for (auto it = trimmed.begin(); it != trimmed.end();) {
+    if (doomed.count(*it) > 0) {
+      it = trimmed.erase(it);
+      continue;
+    }
+    auto fact = ctx.facts().Get(*it);
+    if (!fact.ok()) return fact.status();
+    bool keeps_a_source = false;
+    if (*fact != nullptr) {
+      for (const auto& stored : (**fact).mentions()) {
+        const v1::Mention& m = stored.mention();
+        if (m.document_id() != id && m.attributed_to() != id) {
+          keeps_a_source = true;
+          break;
+        }
+      }
+    }
+    if (*fact != nullptr && !keeps_a_source) {
+      doomed.insert(*it);
+      it = trimmed.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
   // Commits whose log records name what is erased, to scrub afterwards.
   std::set<uint64_t> commits_to_scrub;
   storage::StoreHead& head = ctx.head();
@@ -256,7 +284,6 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     ctx.facts().Delete(fact_id);
   }
   for (const std::string& fact_id : trimmed) {
-    if (doomed.count(fact_id) > 0) continue;
     auto fact = ctx.facts().Get(fact_id);
     if (!fact.ok()) return fact.status();
     if (*fact == nullptr) continue;
@@ -311,25 +338,38 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
   change.set_entity_id(id);
   ctx.AddChange(std::move(change));
 
-  v1::Tombstone* out = response_.mutable_tombstone();
-  out->set_entity_id(id);
-  out->set_reason(request_.reason());
-  *out->mutable_erase_time() = google::protobuf::Timestamp();
-  out->mutable_erase_time()->set_seconds(ctx.time_micros() / 1000000);
-  out->mutable_erase_time()->set_nanos(
-      static_cast<int32_t>(ctx.time_micros() % 1000000) * 1000);
-  out->set_erase_commit(storage::EncodeCommitToken(ctx.store_id(), ctx.commit()));
+  FillTombstone(ctx.commit(), ctx.time_micros(),
+                storage::EncodeCommitToken(ctx.store_id(), ctx.commit()));
   response_.set_erased_fact_count(static_cast<int32_t>(doomed.size()));
   response_.set_erased_mention_count(erased_mentions);
   return absl::OkStatus();
 }
 
-absl::Status EraseEntityOp::Replay(const storage::RequestRecord&,
-                                   CommitContext&) {
-  return absl::UnimplementedError("EraseEntity takes no request_id");
+absl::Status EraseEntityOp::Replay(const storage::RequestRecord& record,
+                                   CommitContext& ctx) {
+  response_.Clear();
+  FillTombstone(record.commit(), record.time_micros(),
+                storage::EncodeCommitToken(ctx.store_id(), record.commit()));
+  response_.set_erased_fact_count(record.erased_fact_count());
+  response_.set_erased_mention_count(record.erased_mention_count());
+  return absl::OkStatus();
 }
 
-void EraseEntityOp::RecordItems(storage::RequestRecord*) const {}
+void EraseEntityOp::FillTombstone(uint64_t commit, int64_t time_micros,
+                                  const std::string& commit_token) {
+  v1::Tombstone* out = response_.mutable_tombstone();
+  out->set_entity_id(request_.entity_id());
+  out->set_reason(request_.reason());
+  out->mutable_erase_time()->set_seconds(time_micros / 1000000);
+  out->mutable_erase_time()->set_nanos(
+      static_cast<int32_t>(time_micros % 1000000) * 1000);
+  out->set_erase_commit(commit_token);
+}
+
+void EraseEntityOp::RecordItems(storage::RequestRecord* record) const {
+  record->set_erased_fact_count(response_.erased_fact_count());
+  record->set_erased_mention_count(response_.erased_mention_count());
+}
 
 void EraseEntityOp::Done(const absl::Status& status,
                          const std::string& commit_token) {

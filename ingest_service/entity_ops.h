@@ -64,6 +64,10 @@ class EraseEntityOp : public WriteOp {
   const char* method() const override { return "EraseEntity"; }
 
  private:
+  // Sets response_.tombstone for an erasure at `commit`.
+  void FillTombstone(uint64_t commit, int64_t time_micros,
+                     const std::string& commit_token);
+
   v1::EraseEntityRequest request_;
   Callback callback_;
   v1::EraseEntityResponse response_;

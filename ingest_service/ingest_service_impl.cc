@@ -500,6 +500,8 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
   CheckId(request->entity_id(), "entity_id", kMaxIdBytes, true, &violations);
   CheckText(request->reason(), "reason", kMaxShortTextBytes, true, false,
             &violations);
+  CheckId(request->request_id(), "request_id", kMaxRequestIdBytes, false,
+          &violations);
   if (!violations.empty()) {
     return FinishNow(context, violations.ToStatus());
   }
@@ -510,6 +512,9 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
         if (status.ok()) *response = std::move(result);
         reactor->Finish(ToGrpcStatus(status));
       });
+  v1::EraseEntityRequest fingerprinted = *request;
+  fingerprinted.clear_request_id();
+  op->set_request(request->request_id(), fingerprinted);
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }

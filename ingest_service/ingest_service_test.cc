@@ -527,17 +527,28 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   v1::Fact about = RawFact("person:nguyen-van-khoa", "note.text", "Vinasa chair",
                            "doc:seoul-forum", "Vinasa chair Nguyen Van Khoa");
   *request.add_facts() = about;
+  // Said by the person, and also reported by an article on its own.
+  v1::Fact twice = RawFact("org:vinasa", "note.text", "digital firms in Seoul",
+                           "doc:seoul-forum", "Vietnamese firms came to Seoul");
+  twice.mutable_mentions(0)->set_attributed_to("person:nguyen-van-khoa");
+  *twice.add_mentions() = RawFact("org:vinasa", "note.text", "x", "doc:da-nang-ict",
+                                  "Vinasa brought firms to Seoul")
+                              .mentions(0);
+  *request.add_facts() = twice;
   v1::IngestFactsResponse ingested = Ingest(*cluster_, request);
-  ASSERT_EQ(ingested.accepted_count(), 2)
-      << ingested.results(0).error().message() << ingested.results(1).error().message();
+  ASSERT_EQ(ingested.accepted_count(), 3)
+      << ingested.results(0).error().message() << ingested.results(1).error().message()
+      << ingested.results(2).error().message();
 
   v1::EraseEntityRequest erase;
   erase.set_entity_id("person:nguyen-van-khoa");
   erase.set_reason("privacy request #12");
+  erase.set_request_id("erase-12");
   v1::EraseEntityResponse erased;
   auto context = Context();
   ASSERT_TRUE(cluster_->ingest().EraseEntity(context.get(), erase, &erased).ok());
-  EXPECT_EQ(erased.erased_fact_count(), 1);
+  // The fact about the person, and the quote that only the person gave.
+  EXPECT_EQ(erased.erased_fact_count(), 2);
   EXPECT_EQ(erased.erased_mention_count(), 1);
   EXPECT_EQ(erased.tombstone().reason(), "privacy request #12");
 
@@ -545,10 +556,35 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   grpc::Status status;
   ReadFact(ingested.results(1).fact_id(), erased.commit_token(), &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  // The fact quoting the person stays, without the person's mention.
-  v1::GetFactResponse kept = ReadFact(ingested.results(0).fact_id(),
+  // So is the fact whose only source was the person: a fact is not kept
+  // without any mention.
+  ReadFact(ingested.results(0).fact_id(), erased.commit_token(), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  // The fact another article reported too stays, with that mention only.
+  v1::GetFactResponse kept = ReadFact(ingested.results(2).fact_id(),
                                       erased.commit_token());
-  EXPECT_EQ(kept.fact().mentions_size(), 0);
+  ASSERT_EQ(kept.fact().mentions_size(), 1);
+  EXPECT_EQ(kept.fact().mentions(0).document_id(), "doc:da-nang-ict");
+  EXPECT_TRUE(kept.fact().mentions(0).attributed_to().empty());
+
+  // A retry with the request id gets the first answer; without one, the
+  // entity is gone; the id with another request is refused.
+  v1::EraseEntityResponse retried;
+  auto retry_context = Context();
+  ASSERT_TRUE(cluster_->ingest().EraseEntity(retry_context.get(), erase, &retried).ok());
+  EXPECT_EQ(retried.tombstone().ShortDebugString(), erased.tombstone().ShortDebugString());
+  EXPECT_EQ(retried.erased_fact_count(), 2);
+  EXPECT_EQ(retried.erased_mention_count(), 1);
+  v1::EraseEntityRequest plain = erase;
+  plain.clear_request_id();
+  auto plain_context = Context();
+  EXPECT_EQ(cluster_->ingest().EraseEntity(plain_context.get(), plain, &retried).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::EraseEntityRequest other = erase;
+  other.set_reason("another request");
+  auto other_context = Context();
+  EXPECT_EQ(cluster_->ingest().EraseEntity(other_context.get(), other, &retried).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
   // The entity answers NOT_FOUND with the tombstone's reason.
   v1::GetEntityRequest get;
   get.set_id("person:nguyen-van-khoa");

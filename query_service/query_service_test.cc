@@ -2167,6 +2167,10 @@ TEST_F(QueryServiceTest, WatchReportsErasuresAndNeverReplaysErasedFacts) {
   v1::Fact quote = RawFact("org:vinasa", "org.member_count", "more than 10",
                            "doc:seoul-forum", "more than 10 firms ...");
   quote.mutable_mentions(0)->set_attributed_to("person:nguyen-van-khoa");
+  // Another source, so that the fact outlives the speaker's erasure.
+  *quote.add_mentions() = RawFact("org:vinasa", "org.member_count", "x",
+                                  "doc:da-nang-ict", "over ten firms")
+                              .mentions(0);
   v1::IngestFactsResponse ingested = IngestAll({
       RawFact("person:nguyen-van-khoa", "note.text", "Vinasa chair",
               "doc:seoul-forum", "Vinasa chair Nguyen Van Khoa"),
