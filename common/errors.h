@@ -51,6 +51,8 @@ inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
 inline constexpr absl::string_view kErasureTooLarge = "ERASURE_TOO_LARGE";
 // RESOURCE_EXHAUSTED: the ingest queue is full.
 inline constexpr absl::string_view kOverloaded = "OVERLOADED";
+// RESOURCE_EXHAUSTED: the query service has --max_watches watches open.
+inline constexpr absl::string_view kTooManyWatches = "TOO_MANY_WATCHES";
 // UNAVAILABLE: the server is starting or shutting down.
 inline constexpr absl::string_view kNotServing = "NOT_SERVING";
 // UNAVAILABLE: this ingest replica does not lead; metadata "leader" names

@@ -1,22 +1,24 @@
 #include "query_service/change_feed.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/mutex.h"
+#include "query_service/read_checks.h"
 #include "server/status_conversion.h"
 #include "storage/commit_token.h"
 #include "storage/record_views.h"
 
 namespace factstore::query {
 namespace {
-
-// Commits one pump may scan without finding anything, so that one stream
-// cannot hold the follower's thread for long.
-constexpr int kMaxCommitsPerPump = 1000;
 
 v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
   switch (kind) {
@@ -35,32 +37,54 @@ v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
   }
 }
 
+}  // namespace
+
 class WatchReactor final
     : public grpc::ServerWriteReactor<v1::WatchFactsResponse> {
  public:
-  WatchReactor(StoreFollower* follower, const v1::WatchFactsRequest& request,
-               const grpc::Status& allowed)
-      : follower_(follower),
+  WatchReactor(ChangeFeeds* feeds, const v1::WatchFactsRequest& request,
+               grpc::Status allowed)
+      : feeds_(feeds),
+        follower_(feeds->follower_),
         subject_(request.subject()),
         predicate_prefix_(request.predicate_prefix()) {
+    if (allowed.ok()) {
+      absl::Status valid = CheckReadId(request.subject(), "subject", false);
+      if (valid.ok()) {
+        valid = CheckReadPredicate(request.predicate_prefix(), "predicate_prefix");
+      }
+      if (valid.ok() && !feeds_->TryOpen()) {
+        valid = WithReason(
+            absl::ResourceExhaustedError(absl::StrCat(
+                "this query service has ", feeds_->max_watches_,
+                " watches open, its limit (--max_watches); retry later or "
+                "on another replica")),
+            reason::kTooManyWatches);
+      } else if (valid.ok()) {
+        counted_ = true;
+        valid = Position(request.after());
+      }
+      allowed = server::ToGrpcStatus(valid);
+    }
     if (!allowed.ok()) {
-      Finish(allowed);
-      finished_ = true;
+      MutexLock lock(&mu_);
+      FinishLocked(allowed);
       return;
     }
     int heartbeat = request.heartbeat_ms() == 0 ? 10000 : request.heartbeat_ms();
     heartbeat_ = absl::Milliseconds(std::clamp(heartbeat, 100, 3600000));
-    absl::Status valid = Position(request.after());
-    if (!valid.ok()) {
-      Finish(server::ToGrpcStatus(valid));
-      finished_ = true;
-      return;
-    }
-    // The first response goes out at once, empty if need be, so that the
+    // The first response goes out at once (empty if need be), so that the
     // client learns its starting position.
-    last_sent_ = absl::InfinitePast();
-    listener_ = follower_->AddListener([this] { Pump(); });
-    Pump();
+    {
+      MutexLock lock(&mu_);
+      last_sent_ = absl::InfinitePast();
+    }
+    listener_ = follower_->AddListener([this] { OnRound(); });
+    SchedulePump();
+  }
+
+  ~WatchReactor() override {
+    if (counted_) feeds_->Close();
   }
 
   void OnWriteDone(bool ok) override {
@@ -73,7 +97,7 @@ class WatchReactor final
         return;
       }
     }
-    Pump();
+    SchedulePump();
   }
 
   void OnCancel() override {
@@ -86,8 +110,16 @@ class WatchReactor final
   }
 
   void OnDone() override {
+    // After this the follower no longer schedules pumps; one may be queued
+    // or running still, and then it deletes the reactor when it ends.
     if (listener_ >= 0) follower_->RemoveListener(listener_);
-    delete this;
+    bool delete_now;
+    {
+      MutexLock lock(&mu_);
+      done_ = true;
+      delete_now = !pump_scheduled_;
+    }
+    if (delete_now) delete this;
   }
 
  private:
@@ -107,6 +139,7 @@ class WatchReactor final
     if (after.empty()) {
       next_commit_ = view.commit + 1;
       next_offset_ = 0;
+      next_commit_hint_.store(next_commit_);
       return absl::OkStatus();
     }
     auto position =
@@ -119,6 +152,7 @@ class WatchReactor final
       next_commit_ = position->commit;
       next_offset_ = position->offset;
     }
+    next_commit_hint_.store(next_commit_);
     return absl::OkStatus();
   }
 
@@ -151,15 +185,62 @@ class WatchReactor final
     return storage::EncodeResumeToken(store_->store_id(), position);
   }
 
+  // Called by the follower after each round, on its thread: queues a turn
+  // only when there is something to do (commits to read, a heartbeat due,
+  // the end), which it learns from two atomics and the follower's, so that
+  // hundreds of idle watches cost it next to nothing.
+  void OnRound() {
+    if (follower_->visible_commit() >= next_commit_hint_.load() ||
+        absl::ToUnixMicros(absl::Now()) >= heartbeat_due_micros_.load() ||
+        follower_->feeds_ended()) {
+      SchedulePump();
+    }
+  }
+
+  // Queues a turn on the executor unless one is queued or running. Called
+  // after each round with something to do, after each write, and at start.
+  void SchedulePump() {
+    {
+      MutexLock lock(&mu_);
+      if (pump_scheduled_ || done_ || finished_) return;
+      pump_scheduled_ = true;
+    }
+    // pump_scheduled_ keeps the reactor alive until RunPump clears it.
+    feeds_->executor_.Run([this] { RunPump(); });
+  }
+
+  // One turn on the executor; queues another behind the other feeds' when
+  // the budget ran out with more to read.
+  void RunPump() {
+    bool more = Pump();
+    bool delete_now = false;
+    bool again = false;
+    {
+      MutexLock lock(&mu_);
+      pump_scheduled_ = false;
+      if (done_) {
+        delete_now = true;
+      } else if (more && !finished_ && !writing_) {
+        pump_scheduled_ = true;
+        again = true;
+      }
+    }
+    if (delete_now) {
+      delete this;
+    } else if (again) {
+      feeds_->executor_.Run([this] { RunPump(); });
+    }
+  }
+
   // Builds and starts the next write if there is something to send and no
-  // write in flight. Called by the follower after each catch-up and after
-  // each write.
-  void Pump() {
+  // write in flight. Returns true when it stopped at kMaxCommitsPerRead with
+  // more visible commits to read and nothing to write yet.
+  bool Pump() {
     MutexLock lock(&mu_);
-    if (finished_ || writing_) return;
+    if (finished_ || writing_) return false;
     if (cancelled_) {
       FinishLocked(server::ToGrpcStatus(absl::CancelledError("cancelled")));
-      return;
+      return false;
     }
     if (follower_->feeds_ended()) {
       FinishLocked(server::ToGrpcStatus(WithReason(
@@ -168,43 +249,61 @@ class WatchReactor final
                            "after=\"",
                            ResumeToken(), "\"")),
           reason::kNotServing)));
-      return;
+      return false;
     }
-    uint64_t visible = follower_->view().commit;
+    uint64_t visible = follower_->visible_commit();
     response_.Clear();
-    int scanned = 0;
-    while (next_commit_ <= visible &&
-           response_.events_size() < kMaxEventsPerResponse &&
-           scanned < kMaxCommitsPerPump) {
-      auto record = store_->ReadCommit(next_commit_);
-      if (!record.ok()) {
-        if (!absl::IsNotFound(record.status())) {
-          FinishLocked(server::ToGrpcStatus(record.status()));
-          return;
+    if (next_commit_ <= visible) {
+      absl::StatusOr<std::vector<storage::CommitRecord>> records =
+          store_->ReadCommits(next_commit_, visible, kMaxCommitsPerRead);
+      if (!records.ok()) {
+        FinishLocked(server::ToGrpcStatus(records.status()));
+        return false;
+      }
+      bool response_full = false;
+      for (const storage::CommitRecord& record : *records) {
+        if (record.commit() != next_commit_) {
+          // The commits in between recorded nothing.
+          next_commit_ = record.commit();
+          next_offset_ = 0;
         }
-        ++next_commit_;  // nothing recorded for this commit
-        next_offset_ = 0;
-        continue;
-      }
-      ++scanned;
-      while (next_offset_ < static_cast<uint32_t>(record->changes_size()) &&
-             response_.events_size() < kMaxEventsPerResponse) {
-        const storage::Change& change = record->changes(next_offset_);
-        ++next_offset_;
-        if (!Matches(change)) continue;
-        AddEvent(*record, change);
-      }
-      if (next_offset_ >= static_cast<uint32_t>(record->changes_size())) {
+        while (next_offset_ < static_cast<uint32_t>(record.changes_size()) &&
+               response_.events_size() < kMaxEventsPerResponse) {
+          const storage::Change& change = record.changes(next_offset_);
+          ++next_offset_;
+          if (!Matches(change)) continue;
+          AddEvent(record, change);
+        }
+        if (next_offset_ < static_cast<uint32_t>(record.changes_size())) {
+          response_full = true;  // the rest of this commit goes next time
+          break;
+        }
         ++next_commit_;
         next_offset_ = 0;
+        if (response_.events_size() >= kMaxEventsPerResponse) {
+          response_full = true;
+          break;
+        }
+      }
+      if (!response_full &&
+          static_cast<int>(records->size()) < kMaxCommitsPerRead) {
+        // Read to `visible`: nothing later is recorded up to it.
+        next_commit_ = visible + 1;
+        next_offset_ = 0;
       }
     }
+    next_commit_hint_.store(next_commit_);
+    bool more = next_commit_ <= visible;
     absl::Time now = absl::Now();
-    if (response_.events_size() == 0 && now - last_sent_ < heartbeat_) return;
+    if (response_.events_size() == 0 && now - last_sent_ < heartbeat_) {
+      return more;
+    }
     response_.set_resume_token(ResumeToken());
     last_sent_ = now;
+    heartbeat_due_micros_.store(absl::ToUnixMicros(now + heartbeat_));
     writing_ = true;
     StartWrite(&response_);
+    return false;
   }
 
   void AddEvent(const storage::CommitRecord& record,
@@ -237,12 +336,15 @@ class WatchReactor final
     Finish(status);
   }
 
+  ChangeFeeds* const feeds_;
   StoreFollower* const follower_;
   const std::string subject_;
   const std::string predicate_prefix_;
   absl::Duration heartbeat_;
   const storage::Store* store_ = nullptr;
   int listener_ = -1;
+  // Counted in feeds_->open().
+  bool counted_ = false;
 
   Mutex mu_;
   uint64_t next_commit_ ABSL_GUARDED_BY(mu_) = 0;
@@ -252,14 +354,37 @@ class WatchReactor final
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // next_commit_ and when the next heartbeat is due, for OnRound to read
+  // without mu_ (a pump may hold it while it reads).
+  std::atomic<uint64_t> next_commit_hint_{0};
+  std::atomic<int64_t> heartbeat_due_micros_{0};
+  // A turn is queued on the executor or running.
+  bool pump_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  // gRPC is done with the call (OnDone ran).
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace
+ChangeFeeds::ChangeFeeds(StoreFollower* follower, int max_watches)
+    : follower_(follower), max_watches_(max_watches), executor_(1) {
+  // The feeds' reading is background work: at a lower scheduling priority
+  // than the follower's catch-up and the reads it releases, a watch replaying
+  // a long history takes the CPU they leave, not the CPU they need. (Linux
+  // sets the nice value per thread; a thread may always lower its own
+  // priority.)
+  executor_.Run([] {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+  });
+}
 
-grpc::ServerWriteReactor<v1::WatchFactsResponse>* StartWatch(
-    StoreFollower* follower, const v1::WatchFactsRequest& request,
-    const grpc::Status& allowed) {
-  return new WatchReactor(follower, request, allowed);
+bool ChangeFeeds::TryOpen() {
+  if (open_.fetch_add(1) < max_watches_) return true;
+  open_.fetch_sub(1);
+  return false;
+}
+
+grpc::ServerWriteReactor<v1::WatchFactsResponse>* ChangeFeeds::Start(
+    const v1::WatchFactsRequest& request, const grpc::Status& allowed) {
+  return new WatchReactor(this, request, allowed);
 }
 
 }  // namespace factstore::query

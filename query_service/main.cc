@@ -35,6 +35,9 @@ ABSL_FLAG(absl::Duration, catch_up_interval, absl::Milliseconds(10),
 ABSL_FLAG(absl::Duration, max_wait, absl::Seconds(30),
           "Longest wait for read_options.min_commit when the call has no "
           "deadline.");
+ABSL_FLAG(int, max_watches, 1000,
+          "Most WatchFacts streams open at once; more are refused with "
+          "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(absl::Duration, max_catch_up_age, absl::Seconds(5),
           "Report NOT_SERVING when the last successful catch-up is older.");
 ABSL_FLAG(int64_t, max_commits_behind, 100000,
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
       "factstore query service: typed reads over the store.");
   std::vector<std::string> flags = {
       "listen",           "data_dir",           "secondary_dir",
-      "catch_up_interval", "max_wait",          "max_catch_up_age",
+      "catch_up_interval", "max_wait",          "max_watches", "max_catch_up_age",
       "max_commits_behind", "block_cache_mb",   "shutdown_grace", "shutdown_delay",
       "log_level",         "metrics_listen"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   config.follower.store.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
   config.max_wait = absl::GetFlag(FLAGS_max_wait);
+  config.max_watches = absl::GetFlag(FLAGS_max_watches);
   config.max_catch_up_age = absl::GetFlag(FLAGS_max_catch_up_age);
   config.max_commits_behind = absl::GetFlag(FLAGS_max_commits_behind);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

@@ -37,9 +37,12 @@ void FillReplicationStatus(const replication::ReplicaStatus& status,
 }  // namespace
 
 QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
-                                   absl::Duration max_wait,
+                                   absl::Duration max_wait, int max_watches,
                                    server::Authorizer* authorizer)
-    : follower_(follower), max_wait_(max_wait), authorizer_(authorizer) {}
+    : follower_(follower),
+      max_wait_(max_wait),
+      authorizer_(authorizer),
+      feeds_(follower, max_watches) {}
 
 grpc::Status QueryServiceImpl::Authorize(
     const grpc::CallbackServerContext* context) const {
@@ -228,7 +231,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
 
 grpc::ServerWriteReactor<v1::WatchFactsResponse>* QueryServiceImpl::WatchFacts(
     grpc::CallbackServerContext* context, const v1::WatchFactsRequest* request) {
-  return StartWatch(follower_, *request, Authorize(context));
+  return feeds_.Start(*request, Authorize(context));
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(

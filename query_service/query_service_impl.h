@@ -12,9 +12,10 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
-#include "common/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "factstore/v1/query_service.grpc.pb.h"
+#include "query_service/change_feed.h"
 #include "query_service/read_target.h"
 #include "query_service/store_follower.h"
 #include "query_service/store_queries.h"
@@ -27,9 +28,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
  public:
   // `follower` and `authorizer` (null: every caller allowed) must outlive
   // the service. `max_wait` bounds waits for a commit when the call has no
-  // deadline.
+  // deadline; at most `max_watches` WatchFacts calls are open at once.
   QueryServiceImpl(StoreFollower* follower, absl::Duration max_wait,
-                   server::Authorizer* authorizer);
+                   int max_watches, server::Authorizer* authorizer);
 
   grpc::ServerUnaryReactor* GetEntity(grpc::CallbackServerContext* context,
                                       const v1::GetEntityRequest* request,
@@ -88,6 +89,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // Runs the reads that had to wait for a commit: the follower releases
   // them on its own thread, which must get back to catching up.
   server::Executor waited_reads_{2};
+  // WatchFacts calls, reading on a thread of their own.
+  ChangeFeeds feeds_;
   Mutex mu_;
   std::unique_ptr<StoreQueries> queries_ ABSL_GUARDED_BY(mu_);
 };

@@ -166,6 +166,7 @@ bool StoreFollower::ReplicaRound() {
   }
   replica_failed_.store(status.state ==
                         replication::ReplicaStatus::State::kFailed);
+  visible_commit_.store(view_.ready ? view_.commit : 0);
   view_.replica = std::move(status);
   return store != nullptr;
 }
@@ -223,6 +224,7 @@ bool StoreFollower::Round() {
   view_.caught_up_at = started;
   view_.primary_commit = primary.ok() ? *primary : 0;
   view_.ready = true;
+  visible_commit_.store(view_.commit);
   last_catch_up_ = started;
   return true;
 }

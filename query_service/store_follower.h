@@ -84,6 +84,9 @@ class StoreFollower {
   // The store, once opened (null before). It stays valid until destruction.
   const storage::Store* store() const;
   FollowerView view() const;
+  // view().commit when view().ready, else 0; without a lock or a copy, for
+  // callers that ask often (the change feeds, after every round).
+  uint64_t visible_commit() const { return visible_commit_.load(); }
 
   // Calls `done` with OK once `commit` is visible, with DEADLINE_EXCEEDED
   // at `deadline`, or with UNAVAILABLE when the follower stops. May call it
@@ -138,6 +141,8 @@ class StoreFollower {
   int replica_listener_ = -1;
   std::atomic<bool> replica_failed_{false};
   FollowerView view_ ABSL_GUARDED_BY(mu_);
+  // Mirrors view_ (see visible_commit()); written under mu_.
+  std::atomic<uint64_t> visible_commit_{0};
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool feeds_ended_ ABSL_GUARDED_BY(mu_) = false;
   // When the last real catch-up ran (Round may skip one when the primary has

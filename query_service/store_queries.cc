@@ -14,6 +14,7 @@
 #include "common/iso_date.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
+#include "query_service/read_checks.h"
 #include "query_service/value_resolution.h"
 #include "storage/commit_token.h"
 #include "storage/key_codec.h"
@@ -24,7 +25,6 @@ namespace {
 
 using storage::ColumnFamily;
 
-constexpr size_t kMaxIdBytes = 256;
 constexpr size_t kMaxQueryBytes = 256;
 
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
@@ -33,13 +33,7 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 
 absl::Status CheckId(absl::string_view id, absl::string_view field,
                      bool required) {
-  if (id.empty()) {
-    return required ? Invalid(field, "is required") : absl::OkStatus();
-  }
-  if (id.size() > kMaxIdBytes) {
-    return Invalid(field, absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
-  }
-  return absl::OkStatus();
+  return CheckReadId(id, field, required);
 }
 
 absl::StatusOr<int> PageSize(int requested, int default_size,
@@ -77,12 +71,9 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   FS_RETURN_IF_ERROR(CheckId(filter.object(), "filter.object", false));
   FS_RETURN_IF_ERROR(
       CheckId(filter.source_document(), "filter.source_document", false));
-  if (filter.predicate().size() > 128) {
-    return Invalid("filter.predicate", "is longer than 128 bytes");
-  }
-  if (filter.predicate_prefix().size() > 128) {
-    return Invalid("filter.predicate_prefix", "is longer than 128 bytes");
-  }
+  FS_RETURN_IF_ERROR(CheckReadPredicate(filter.predicate(), "filter.predicate"));
+  FS_RETURN_IF_ERROR(
+      CheckReadPredicate(filter.predicate_prefix(), "filter.predicate_prefix"));
   if (!filter.predicate().empty() && !filter.predicate_prefix().empty()) {
     return Invalid("filter.predicate_prefix",
                    "give either predicate or predicate_prefix, not both");

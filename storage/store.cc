@@ -343,6 +343,30 @@ absl::StatusOr<CommitRecord> Store::ReadCommit(uint64_t commit) const {
   return ReadRecord<CommitRecord>(ColumnFamily::kCommitLog, CommitKey(commit));
 }
 
+absl::StatusOr<std::vector<CommitRecord>> Store::ReadCommits(
+    uint64_t first, uint64_t last, int max_records) const {
+  std::vector<CommitRecord> records;
+  if (first > last) return records;
+  std::string upper = CommitKey(last + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  options.iterate_upper_bound = last == UINT64_MAX ? nullptr : &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(options, handle(ColumnFamily::kCommitLog)));
+  for (it->Seek(CommitKey(first));
+       it->Valid() && static_cast<int>(records.size()) < max_records;
+       it->Next()) {
+    CommitRecord& record = records.emplace_back();
+    if (!record.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("record in commit_log does not parse");
+    }
+  }
+  if (!it->status().ok()) return FromRocksStatus(it->status(), "commit_log");
+  return records;
+}
+
 absl::StatusOr<LogPosition> Store::ReadLogPosition() const {
   return ReadRecord<LogPosition>(ColumnFamily::kMeta, kLogPositionKey);
 }

@@ -152,6 +152,12 @@ class Store {
       absl::string_view entity_id) const;
   absl::StatusOr<RequestRecord> ReadRequest(absl::string_view request_id) const;
   absl::StatusOr<CommitRecord> ReadCommit(uint64_t commit) const;
+  // The records of commits first..last that have one (a commit may have
+  // none), in order, at most `max_records`: one sequential scan that leaves
+  // the block cache as it was (for the change feeds, which read far back).
+  absl::StatusOr<std::vector<CommitRecord>> ReadCommits(uint64_t first,
+                                                        uint64_t last,
+                                                        int max_records) const;
   // Replicated mode: where the store is in its commit log; NOT_FOUND if it
   // has applied no log entry.
   absl::StatusOr<LogPosition> ReadLogPosition() const;

@@ -328,6 +328,34 @@ TEST(StoreTest, FactViewsTravelInTime) {
   EXPECT_EQ(fact.retraction_reason(), "wrong figure");
 }
 
+TEST(StoreTest, ReadCommitsReturnsTheRecordsOfARangeInOrder) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  // Commits 1, 2, 4 and 5 have records; 3 has none.
+  for (uint64_t commit : {1, 2, 4, 5}) {
+    CommitFacts(**store, commit,
+                {MakeFact(absl::StrCat("f_", commit), "s", "1", commit)});
+  }
+  auto commits = [&](uint64_t first, uint64_t last, int max) {
+    std::vector<uint64_t> found;
+    auto records = (*store)->ReadCommits(first, last, max);
+    EXPECT_TRUE(records.ok()) << records.status();
+    for (const CommitRecord& r : *records) found.push_back(r.commit());
+    return found;
+  };
+  EXPECT_EQ(commits(1, 5, 100), (std::vector<uint64_t>{1, 2, 4, 5}));
+  EXPECT_EQ(commits(2, 4, 100), (std::vector<uint64_t>{2, 4}));
+  EXPECT_EQ(commits(3, 3, 100), std::vector<uint64_t>{});
+  EXPECT_EQ(commits(1, 5, 2), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(commits(5, 1, 100), std::vector<uint64_t>{});
+  EXPECT_EQ(commits(4, UINT64_MAX, 100), (std::vector<uint64_t>{4, 5}));
+  auto fifth = (*store)->ReadCommits(5, 5, 1);
+  ASSERT_TRUE(fifth.ok());
+  ASSERT_EQ(fifth->size(), 1u);
+  EXPECT_EQ((*fifth)[0].changes(0).fact_id(), "f_5");
+}
+
 TEST(StoreTest, SecondaryCatchesUpWithCommits) {
   TempDir dir;
   auto writer = Store::OpenPrimary(dir.path() + "/db", SmallOptions());

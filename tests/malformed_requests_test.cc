@@ -998,6 +998,16 @@ std::vector<Row> Rows() {
        CallFails(kCallInvalid, "prefix")},
       {"WatchAfterGarbageToken", Rpc::kWatchFacts, R"pb(after: "yesterday")pb",
        nullptr, CallFails(kCallInvalid, "after")},
+      {"WatchSubjectTooLong", Rpc::kWatchFacts, "",
+       EditAs<v1::WatchFactsRequest>([](v1::WatchFactsRequest& r) {
+         r.set_subject("place:" + std::string(300, 'x'));
+       }),
+       CallFails(kCallInvalid, "subject")},
+      {"WatchPredicatePrefixTooLong", Rpc::kWatchFacts, "",
+       EditAs<v1::WatchFactsRequest>([](v1::WatchFactsRequest& r) {
+         r.set_predicate_prefix(std::string(200, 'p'));
+       }),
+       CallFails(kCallInvalid, "predicate_prefix")},
 
       // ---- Read options ----
       {"ReadMalformedMinCommit", Rpc::kGetEntity,
