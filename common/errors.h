@@ -10,8 +10,7 @@
 //     domain "factstore.v1", with metadata (WithReason). An error without
 //     one gets the reason of its code (ReasonForCode);
 //   - google.rpc.RetryInfo: on RESOURCE_EXHAUSTED and UNAVAILABLE, how long
-//     to wait before retrying (WithRetryDelay, else one second), except for
-//     REQUEST_TOO_LARGE, which a retry cannot cure.
+//     to wait before retrying (WithRetryDelay, else one second).
 // docs/errors.md lists every reason; a test holds the list and this header
 // to each other.
 #ifndef FACTSTORE_COMMON_ERRORS_H_

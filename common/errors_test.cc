@@ -71,10 +71,11 @@ TEST(ErrorsTest, EveryErrorGetsAReasonAndRetryableOnesADelay) {
   EXPECT_EQ(shed.retry.retry_delay().seconds(), 0);
   EXPECT_EQ(shed.retry.retry_delay().nanos(), 250000000);
 
-  // A request over a size limit stays too large however often it is sent.
+  // A request over a size limit is INVALID_ARGUMENT: no RetryInfo.
   Details too_large = Unpack(ToRpcStatus(WithReason(
-      absl::ResourceExhaustedError("too many"), reason::kRequestTooLarge)));
+      InvalidField("facts", "too many"), reason::kRequestTooLarge)));
   EXPECT_FALSE(too_large.has_retry);
+  EXPECT_TRUE(too_large.has_bad_request);
 }
 
 TEST(ErrorsTest, ASecondReasonReplacesTheFirst) {

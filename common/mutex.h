@@ -43,6 +43,11 @@ class ABSL_LOCKABLE Mutex {
     mu_.unlock();
   }
 
+  // Tells clang's thread-safety analysis that the calling code holds the
+  // lock, where it cannot see so (a callback run inside a locked scope).
+  // Checks nothing at run time: std::mutex does not know its owner.
+  void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
+
   // Blocks until `condition()` is true. The condition is evaluated with the
   // lock held, each time another thread releases it.
   // REQUIRES: the lock is held.

@@ -55,6 +55,7 @@ ROOT = os.environ.get("FACTSTORE_ROOT") or os.path.dirname(HERE)
 K8S_DIR = os.path.join(ROOT, "deploy", "k8s")
 TLS_COMPONENT = "components/tls"
 REPLICATED_COMPONENT = "components/replicated"
+MONITORING_COMPONENT = "components/monitoring"
 DOCKERFILE = os.path.join(ROOT, "deploy", "Dockerfile")
 
 SERVERS = {
@@ -1731,6 +1732,37 @@ def check_credentials(d):
     return problems
 
 
+def check_service_monitor(d):
+    """components/monitoring: the ServiceMonitor selects a rendered Service
+    and scrapes every metrics port of it by name, at /metrics."""
+    problems = []
+    monitors = d.of_kind("ServiceMonitor")
+    if not monitors:
+        return ["no ServiceMonitor"]
+    for monitor in monitors:
+        spec = monitor.get("spec", {})
+        wanted = spec.get("selector", {}).get("matchLabels", {})
+        services = [s for s in d.of_kind("Service") if wanted and all(
+            s["metadata"].get("labels", {}).get(k) == v for k, v in wanted.items())]
+        if len(services) != 1:
+            problems.append("ServiceMonitor %s selects %d Services, not the metrics "
+                            "Service" % (monitor["metadata"]["name"], len(services)))
+            continue
+        ports = {p.get("name") for p in services[0]["spec"].get("ports", [])}
+        metrics_ports = {p for p in ports if p and p.startswith("metrics")}
+        scraped = {e.get("port") for e in spec.get("endpoints", [])}
+        for port in sorted(scraped - ports, key=str):
+            problems.append("ServiceMonitor scrapes port %r, which Service %s does not "
+                            "have" % (port, services[0]["metadata"]["name"]))
+        for port in sorted(metrics_ports - scraped):
+            problems.append("ServiceMonitor does not scrape %s" % port)
+        for e in spec.get("endpoints", []):
+            if e.get("path", "/metrics") != "/metrics":
+                problems.append("ServiceMonitor endpoint %s scrapes %s, not /metrics" %
+                                (e.get("port"), e.get("path")))
+    return problems
+
+
 def image_pinned(image):
     name = (image or "").split("@")[0]
     return "@" in (image or "") or (":" in name.split("/")[-1] and
@@ -2718,6 +2750,7 @@ class DeployTest(unittest.TestCase):
         cls.base = render()
         cls.tls = render([TLS_COMPONENT])
         cls.replicated = render([REPLICATED_COMPONENT])
+        cls.monitoring = render([MONITORING_COMPONENT])
 
     def deployment(self, objects, replicated=False):
         return Deployment(copy.deepcopy(objects), self.sources, self.dockerfile_text,
@@ -2775,6 +2808,24 @@ class DeployTest(unittest.TestCase):
         problems = self.run_checks(self.replicated, REPLICATED_CHECKS, replicated=True)
         self.assertEqual([], problems, "deploy/k8s + components/replicated:\n" +
                          report(problems))
+
+    def test_monitoring_component_passes_every_check(self):
+        problems = self.run_checks(self.monitoring, CHECKS + [check_service_monitor])
+        self.assertEqual([], problems, "deploy/k8s + components/monitoring:\n" +
+                         report(problems))
+
+    def test_service_monitor_check_notices_breakages(self):
+        def broken(edit):
+            d = self.deployment(self.monitoring)
+            edit(d.of_kind("ServiceMonitor")[0]["spec"])
+            return check_service_monitor(d)
+        self.assertEqual(check_service_monitor(self.deployment(self.base)),
+                         ["no ServiceMonitor"])
+        self.assertTrue(broken(lambda spec: spec["selector"]["matchLabels"].update(
+            {"app.kubernetes.io/component": "metric"})))
+        self.assertTrue(broken(lambda spec: spec["endpoints"].pop()))
+        self.assertTrue(broken(lambda spec: spec["endpoints"][0].update(port="metrics")))
+        self.assertTrue(broken(lambda spec: spec["endpoints"][0].update(path="/stats")))
 
     def test_every_check_has_a_breakage(self):
         for checks, breakages in ((CHECKS, BREAKAGES),

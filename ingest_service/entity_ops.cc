@@ -228,6 +228,13 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
         reason::kErasureTooLarge);
   }
   if (*entity == nullptr && doomed.empty() && trimmed.empty()) {
+    auto tombstone = ctx.tombstones().Get(id);
+    if (!tombstone.ok()) return tombstone.status();
+    if (*tombstone != nullptr) {
+      return WithReason(absl::NotFoundError(absl::StrCat(
+                            "entity_id: entity \"", id, "\" was erased")),
+                        reason::kEntityErased);
+    }
     return WithReason(absl::NotFoundError(absl::StrCat(
                           "entity_id: entity \"", id, "\" does not exist")),
                       reason::kEntityNotFound);

@@ -72,6 +72,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   factstore::server::BlockShutdownSignals();
+  factstore::server::CreateFilesForOwnerOnly();
   factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore ingest service: validates, normalizes and commits facts.");

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -91,6 +92,7 @@ class WatchReactor final
     {
       MutexLock lock(&mu_);
       writing_ = false;
+      writing_hint_.store(false);
       if (!ok) {
         FinishLocked(server::ToGrpcStatus(
             absl::CancelledError("the client stopped reading")));
@@ -115,7 +117,7 @@ class WatchReactor final
     if (listener_ >= 0) follower_->RemoveListener(listener_);
     bool delete_now;
     {
-      MutexLock lock(&mu_);
+      MutexLock lock(&schedule_mu_);
       done_ = true;
       delete_now = !pump_scheduled_;
     }
@@ -187,9 +189,12 @@ class WatchReactor final
 
   // Called by the follower after each round, on its thread: queues a turn
   // only when there is something to do (commits to read, a heartbeat due,
-  // the end), which it learns from two atomics and the follower's, so that
-  // hundreds of idle watches cost it next to nothing.
+  // the end) and no write in flight (its completion queues one), which it
+  // learns from atomics, so that hundreds of idle watches cost it next to
+  // nothing. It never waits for a turn in progress (SchedulePump takes only
+  // schedule_mu_).
   void OnRound() {
+    if (writing_hint_.load()) return;
     if (follower_->visible_commit() >= next_commit_hint_.load() ||
         absl::ToUnixMicros(absl::Now()) >= heartbeat_due_micros_.load() ||
         follower_->feeds_ended()) {
@@ -197,32 +202,39 @@ class WatchReactor final
     }
   }
 
-  // Queues a turn on the executor unless one is queued or running. Called
-  // after each round with something to do, after each write, and at start.
+  // Queues a turn on the executor, or, when one is queued or running, asks
+  // it to run once more. Called after each round with something to do,
+  // after each write, and at start.
   void SchedulePump() {
     {
-      MutexLock lock(&mu_);
-      if (pump_scheduled_ || done_ || finished_) return;
+      MutexLock lock(&schedule_mu_);
+      if (done_ || ended_) return;
+      if (pump_scheduled_) {
+        run_again_ = true;
+        return;
+      }
       pump_scheduled_ = true;
     }
     // pump_scheduled_ keeps the reactor alive until RunPump clears it.
     feeds_->executor_.Run([this] { RunPump(); });
   }
 
-  // One turn on the executor; queues another behind the other feeds' when
-  // the budget ran out with more to read.
+  // One turn on the executor; queues another, behind the other feeds'
+  // turns, when the budget ran out with more to read or when asked to.
   void RunPump() {
     bool more = Pump();
     bool delete_now = false;
     bool again = false;
     {
-      MutexLock lock(&mu_);
-      pump_scheduled_ = false;
+      MutexLock lock(&schedule_mu_);
       if (done_) {
+        pump_scheduled_ = false;
         delete_now = true;
-      } else if (more && !finished_ && !writing_) {
-        pump_scheduled_ = true;
-        again = true;
+      } else if ((more || run_again_) && !ended_) {
+        run_again_ = false;
+        again = true;  // pump_scheduled_ stays true
+      } else {
+        pump_scheduled_ = false;
       }
     }
     if (delete_now) {
@@ -230,6 +242,24 @@ class WatchReactor final
     } else if (again) {
       feeds_->executor_.Run([this] { RunPump(); });
     }
+  }
+
+  // Adds the matching changes of `record` (the commit at next_commit_) from
+  // next_offset_ on to the response. Returns true when the commit is done
+  // (next_commit_ moves past it), false when the response filled first.
+  bool Deliver(const storage::CommitRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint32_t size = static_cast<uint32_t>(record.changes_size());
+    while (next_offset_ < size &&
+           response_.events_size() < kMaxEventsPerResponse) {
+      const storage::Change& change = record.changes(next_offset_);
+      ++next_offset_;
+      if (Matches(change)) AddEvent(record, change);
+    }
+    if (next_offset_ < size) return false;
+    ++next_commit_;
+    next_offset_ = 0;
+    return true;
   }
 
   // Builds and starts the next write if there is something to send and no
@@ -254,39 +284,41 @@ class WatchReactor final
     uint64_t visible = follower_->visible_commit();
     response_.Clear();
     if (next_commit_ <= visible) {
-      absl::StatusOr<std::vector<storage::CommitRecord>> records =
-          store_->ReadCommits(next_commit_, visible, kMaxCommitsPerRead);
-      if (!records.ok()) {
-        FinishLocked(server::ToGrpcStatus(records.status()));
+      // The rest of a commit a full response left off in, kept from the
+      // last turn: a commit may hold tens of thousands of changes.
+      bool stopped = false;
+      if (partial_.has_value() && partial_->commit() == next_commit_) {
+        stopped = !Deliver(*partial_);
+      }
+      partial_.reset();
+      int commits = 0;
+      absl::Status scanned = absl::OkStatus();
+      if (!stopped) {
+        scanned = store_->ScanCommits(
+            next_commit_, visible,
+            [this, &commits, &stopped](const storage::CommitRecord& record) {
+              // ScanCommits calls back on this thread, inside Pump.
+              mu_.AssertHeld();
+              if (record.commit() != next_commit_) {
+                // The commits in between recorded nothing.
+                next_commit_ = record.commit();
+                next_offset_ = 0;
+              }
+              if (!Deliver(record)) {
+                partial_ = record;
+                stopped = true;
+                return false;
+              }
+              stopped = ++commits >= kMaxCommitsPerRead ||
+                        response_.events_size() >= kMaxEventsPerResponse;
+              return !stopped;
+            });
+      }
+      if (!scanned.ok()) {
+        FinishLocked(server::ToGrpcStatus(scanned));
         return false;
       }
-      bool response_full = false;
-      for (const storage::CommitRecord& record : *records) {
-        if (record.commit() != next_commit_) {
-          // The commits in between recorded nothing.
-          next_commit_ = record.commit();
-          next_offset_ = 0;
-        }
-        while (next_offset_ < static_cast<uint32_t>(record.changes_size()) &&
-               response_.events_size() < kMaxEventsPerResponse) {
-          const storage::Change& change = record.changes(next_offset_);
-          ++next_offset_;
-          if (!Matches(change)) continue;
-          AddEvent(record, change);
-        }
-        if (next_offset_ < static_cast<uint32_t>(record.changes_size())) {
-          response_full = true;  // the rest of this commit goes next time
-          break;
-        }
-        ++next_commit_;
-        next_offset_ = 0;
-        if (response_.events_size() >= kMaxEventsPerResponse) {
-          response_full = true;
-          break;
-        }
-      }
-      if (!response_full &&
-          static_cast<int>(records->size()) < kMaxCommitsPerRead) {
+      if (!stopped) {
         // Read to `visible`: nothing later is recorded up to it.
         next_commit_ = visible + 1;
         next_offset_ = 0;
@@ -302,6 +334,7 @@ class WatchReactor final
     last_sent_ = now;
     heartbeat_due_micros_.store(absl::ToUnixMicros(now + heartbeat_));
     writing_ = true;
+    writing_hint_.store(true);
     StartWrite(&response_);
     return false;
   }
@@ -333,6 +366,10 @@ class WatchReactor final
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
+    {
+      MutexLock lock(&schedule_mu_);
+      ended_ = true;
+    }
     Finish(status);
   }
 
@@ -352,16 +389,27 @@ class WatchReactor final
   v1::WatchFactsResponse response_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // The commit a full response left off in (see Pump).
+  std::optional<storage::CommitRecord> partial_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  // next_commit_ and when the next heartbeat is due, for OnRound to read
-  // without mu_ (a pump may hold it while it reads).
+  // next_commit_, when the next heartbeat is due and writing_, for OnRound
+  // to read without mu_ (a turn holds it while it reads).
   std::atomic<uint64_t> next_commit_hint_{0};
   std::atomic<int64_t> heartbeat_due_micros_{0};
+  std::atomic<bool> writing_hint_{false};
+
+  // The scheduling of turns, under a lock of its own that is never held
+  // while reading. Order: mu_ before schedule_mu_.
+  Mutex schedule_mu_ ABSL_ACQUIRED_AFTER(mu_);
   // A turn is queued on the executor or running.
-  bool pump_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool pump_scheduled_ ABSL_GUARDED_BY(schedule_mu_) = false;
+  // Asked for while a turn was queued or running: run one more.
+  bool run_again_ ABSL_GUARDED_BY(schedule_mu_) = false;
+  // The call was finished (finished_): no more turns.
+  bool ended_ ABSL_GUARDED_BY(schedule_mu_) = false;
   // gRPC is done with the call (OnDone ran).
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(schedule_mu_) = false;
 };
 
 ChangeFeeds::ChangeFeeds(StoreFollower* follower, int max_watches)

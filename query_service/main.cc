@@ -68,6 +68,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   factstore::server::BlockShutdownSignals();
+  factstore::server::CreateFilesForOwnerOnly();
   factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore query service: typed reads over the store.");

@@ -57,6 +57,10 @@ namespace {
 
 constexpr Role kRoles[] = {Role::kReader, Role::kWriter, Role::kAdmin};
 
+// Shortest token accepted: guessing must not be practical. (Generated tokens,
+// `openssl rand -hex 32`, have 64.)
+constexpr size_t kMinTokenBytes = 8;
+
 int64_t ModificationTimeNs(const struct stat& info) {
   return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
          info.st_mtim.tv_nsec;
@@ -219,6 +223,14 @@ absl::StatusOr<std::map<std::string, RoleSet>> ParseTokenFile(
       absl::StatusOr<RoleSet> parsed = ParseRoles(fields[0]);
       if (!parsed.ok()) return at_line(parsed.status().message());
       roles = *parsed;
+    } else if (ParseRoles(fields[0]).ok()) {
+      // "writer" alone is a role whose token is missing (an empty $(...)
+      // in a script), not a token named "writer" with every role.
+      return at_line("roles without a token");
+    }
+    if (fields.back().size() < kMinTokenBytes) {
+      return at_line(absl::StrCat("a token must be at least ", kMinTokenBytes,
+                                  " bytes"));
     }
     if (!tokens.emplace(std::string(fields.back()), roles).second) {
       return at_line("the token is listed twice");
@@ -312,6 +324,10 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
   } else {
     auto tokens = std::make_shared<std::map<std::string, RoleSet>>();
     std::string token(absl::StripAsciiWhitespace(options.token));
+    if (!token.empty() && token.size() < kMinTokenBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--auth_token: a token must be at least ", kMinTokenBytes, " bytes"));
+    }
     if (!token.empty()) tokens->emplace(token, kEveryRole);
     authorizer->tokens_ = std::move(tokens);
   }
@@ -336,13 +352,16 @@ Authorizer::CurrentTokens() {
         tokens_ = std::make_shared<const std::map<std::string, RoleSet>>(
             *std::move(tokens));
         file_mtime_ns_ = read_mtime;
-      } else {
-        // A half-written or broken file keeps the tokens that worked; the
-        // next change of the file is read again.
-        file_mtime_ns_ = read_mtime;
+        reload_error_.clear();
+      } else if (std::string error(tokens.status().message());
+                 error != reload_error_) {
+        // A half-written or broken file keeps the tokens that worked, and
+        // is read again at the next check (once a second) until it loads;
+        // the error is logged once.
+        reload_error_ = error;
         Log(LogLevel::kError, "the token file did not load; keeping the "
                               "previous tokens",
-            {{"error", std::string(tokens.status().message())}});
+            {{"error", error}});
       }
     }
   }

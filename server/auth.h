@@ -20,7 +20,8 @@
 // development).
 //
 // Identities (--auth_allowed_identities, comma-separated) are
-// "[dns:|uri:]<name>[=<role>+<role>...]": "dns:" matches only a DNS subject
+// "[dns:|uri:]<name>[=<role>+<role>...]" (a name that itself contains '='
+// must be followed by its roles): "dns:" matches only a DNS subject
 // alternative name, "uri:" only a URI one (SPIFFE ids), no prefix either;
 // no roles means every role. The certificate's Common Name is matched only
 // when the certificate has no subject alternative names at all.
@@ -70,8 +71,9 @@ std::string RoleSetName(RoleSet roles);
 absl::StatusOr<RoleSet> ParseRoles(absl::string_view text);
 
 // A token file's contents: token -> roles. INVALID_ARGUMENT (with the line
-// number) for an unknown role, a line with more than two fields, a token
-// given twice, or a file with no token.
+// number) for an unknown role, a line with more than two fields, roles
+// without a token, a token shorter than 8 bytes or given twice, or a file
+// with no token.
 absl::StatusOr<std::map<std::string, RoleSet>> ParseTokenFile(
     absl::string_view contents);
 
@@ -146,6 +148,8 @@ class Authorizer {
       ABSL_GUARDED_BY(mu_);
   absl::Time file_checked_ ABSL_GUARDED_BY(mu_);
   int64_t file_mtime_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  // Why the file last failed to load ("" once it loads).
+  std::string reload_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace factstore::server

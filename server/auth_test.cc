@@ -31,13 +31,13 @@ TEST(TokenFileTest, ReadsRolesCommentsAndBareTokens) {
   absl::StatusOr<std::map<std::string, RoleSet>> tokens = ParseTokenFile(
       "# tokens of the ingest service\n"
       "\n"
-      "writer        w-token\n"
-      "  writer+admin\ta-token  \n"
+      "writer        w-token-1\n"
+      "  writer+admin\ta-token-1  \n"
       "legacy-token\n");
   ASSERT_TRUE(tokens.ok()) << tokens.status();
   ASSERT_EQ(tokens->size(), 3u);
-  EXPECT_EQ(tokens->at("w-token"), static_cast<RoleSet>(Role::kWriter));
-  EXPECT_EQ(tokens->at("a-token"),
+  EXPECT_EQ(tokens->at("w-token-1"), static_cast<RoleSet>(Role::kWriter));
+  EXPECT_EQ(tokens->at("a-token-1"),
             static_cast<RoleSet>(Role::kWriter) | static_cast<RoleSet>(Role::kAdmin));
   EXPECT_EQ(tokens->at("legacy-token"), kEveryRole);
 }
@@ -49,13 +49,18 @@ TEST(TokenFileTest, MistakesNameTheirLine) {
     EXPECT_FALSE(tokens.ok()) << contents;
     return std::string(tokens.status().message());
   };
-  EXPECT_EQ(error("reader r\nsuperuser s\n"),
+  EXPECT_EQ(error("reader r-token-1\nsuperuser s-token-1\n"),
             "line 2: unknown role \"superuser\" (roles are reader, writer, "
             "admin, joined by '+')");
-  EXPECT_EQ(error("reader r extra\n"),
+  EXPECT_EQ(error("reader r-token-1 extra\n"),
             "line 1: expected \"<roles> <token>\" or a bare token");
-  EXPECT_EQ(error("reader same\nwriter same\n"),
+  EXPECT_EQ(error("reader same-token\nwriter same-token\n"),
             "line 2: the token is listed twice");
+  // What `printf 'writer %s\n' "$(openssl rand -hex 32)"` writes when
+  // openssl fails: not a token "writer" with every role.
+  EXPECT_EQ(error("writer\n"), "line 1: roles without a token");
+  EXPECT_EQ(error("reader+admin\n"), "line 1: roles without a token");
+  EXPECT_EQ(error("writer short\n"), "line 1: a token must be at least 8 bytes");
   EXPECT_EQ(error("# only a comment\n\n"), "holds no token");
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -258,6 +259,8 @@ void BlockShutdownSignals() {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
+
+void CreateFilesForOwnerOnly() { umask(S_IRWXG | S_IRWXO); }
 
 void DisableMutexDeadlockDetection() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

@@ -117,6 +117,15 @@ class GrpcServer {
 // thread inherits the mask.
 void BlockShutdownSignals();
 
+// Makes every file and directory the process creates from now on readable
+// and writable by its owner only (umask 077): the store, its write-ahead
+// log, the commit-progress and registry files hold the data and must not be
+// readable by other users of the machine. The query service reading the
+// ingest service's store as a secondary runs as the same user (in
+// Kubernetes: the pod's runAsUser).
+// REQUIRES: called in main() before anything creates a file.
+void CreateFilesForOwnerOnly();
+
 // Turns off Abseil's mutex deadlock detector. Debian builds Abseil without
 // NDEBUG, which leaves it on: every absl::Mutex acquisition (gRPC makes
 // several per call) then updates one process-wide lock-order graph under a

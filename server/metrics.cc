@@ -95,7 +95,15 @@ class RpcMetrics {
         handling_(prometheus::BuildHistogram()
                       .Name("grpc_server_handling_seconds")
                       .Help("Time from the start of an RPC to its status.")
-                      .Register(registry)) {}
+                      .Register(registry)),
+        received_(prometheus::BuildCounter()
+                      .Name("grpc_server_msg_received_total")
+                      .Help("Messages received from clients (a stream's each).")
+                      .Register(registry)),
+        sent_(prometheus::BuildCounter()
+                  .Name("grpc_server_msg_sent_total")
+                  .Help("Messages sent to clients (a stream's each).")
+                  .Register(registry)) {}
 
   struct Method {
     std::string service;
@@ -103,6 +111,8 @@ class RpcMetrics {
     std::string type;
     prometheus::Counter* started;
     prometheus::Histogram* handling;
+    prometheus::Counter* received;
+    prometheus::Counter* sent;
     Mutex mu;
     absl::flat_hash_map<int, prometheus::Counter*> handled ABSL_GUARDED_BY(mu);
   };
@@ -123,6 +133,8 @@ class RpcMetrics {
                                                  {"grpc_method", method->name},
                                                  {"grpc_type", method->type}};
     method->started = &started_.Add(labels);
+    method->received = &received_.Add(labels);
+    method->sent = &sent_.Add(labels);
     method->handling = &handling_.Add(
         labels, prometheus::Histogram::BucketBoundaries{
                     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -148,6 +160,8 @@ class RpcMetrics {
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_;
+  prometheus::Family<prometheus::Counter>& received_;
+  prometheus::Family<prometheus::Counter>& sent_;
   Mutex mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<Method>> methods_
       ABSL_GUARDED_BY(mu_);
@@ -166,6 +180,13 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
             InterceptionPoint::POST_RECV_INITIAL_METADATA)) {
       start_ = absl::Now();
       method_->started->Increment();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionPoint::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() != nullptr) {
+      method_->received->Increment();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionPoint::PRE_SEND_MESSAGE)) {
+      method_->sent->Increment();
     }
     if (methods->QueryInterceptionHookPoint(InterceptionPoint::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();

@@ -1,8 +1,5 @@
 #include "server/store_metrics.h"
 
-#include "rocksdb/db.h"
-#include "rocksdb/statistics.h"
-
 namespace factstore::server {
 
 prometheus::MetricFamily MakeFamily(const char* name, const char* help,
@@ -21,52 +18,70 @@ prometheus::MetricFamily MakeFamily(const char* name, const char* help,
   return family;
 }
 
+namespace {
+
+// A gauge family with one sample per column family.
+prometheus::MetricFamily PerFamily(
+    const char* name, const char* help, const storage::StoreStats& stats,
+    uint64_t storage::StoreStats::Family::*field) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = prometheus::MetricType::Gauge;
+  for (const storage::StoreStats::Family& f : stats.families) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"column_family", f.name});
+    metric.gauge.value = static_cast<double>(f.*field);
+    family.metric.push_back(std::move(metric));
+  }
+  return family;
+}
+
+}  // namespace
+
 std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   std::vector<prometheus::MetricFamily> families;
   const storage::Store* store = store_();
   if (store == nullptr) return families;
-  rocksdb::DB* db = store->db();
-  auto aggregated = [db](const std::string& property) {
-    uint64_t value = 0;
-    db->GetAggregatedIntProperty(property, &value);
-    return static_cast<double>(value);
-  };
+  const storage::StoreStats stats = store->Stats();
   using prometheus::MetricType;
-  if (rocksdb::Statistics* stats = store->statistics(); stats != nullptr) {
-    double hits = static_cast<double>(stats->getTickerCount(rocksdb::BLOCK_CACHE_HIT));
-    double misses =
-        static_cast<double>(stats->getTickerCount(rocksdb::BLOCK_CACHE_MISS));
-    families.push_back(MakeFamily("factstore_rocksdb_block_cache_hits_total",
-                                  "Block cache hits.", MetricType::Counter, hits));
-    families.push_back(MakeFamily("factstore_rocksdb_block_cache_misses_total",
-                                  "Block cache misses.", MetricType::Counter,
-                                  misses));
-    families.push_back(MakeFamily(
-        "factstore_rocksdb_block_cache_hit_ratio",
-        "Block cache hits over lookups since start (0 before any lookup).",
-        MetricType::Gauge, hits + misses > 0 ? hits / (hits + misses) : 0));
-  }
-  uint64_t cache_usage = 0;
-  db->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &cache_usage);
-  families.push_back(MakeFamily("factstore_rocksdb_block_cache_usage_bytes",
-                                "Bytes in the block cache.", MetricType::Gauge,
-                                static_cast<double>(cache_usage)));
+  using Family = storage::StoreStats::Family;
   families.push_back(MakeFamily(
-      "factstore_rocksdb_sst_bytes", "Bytes of table files, all column families.",
-      MetricType::Gauge,
-      aggregated(rocksdb::DB::Properties::kTotalSstFilesSize)));
+      "factstore_rocksdb_block_cache_hits_total", "Block cache hits.",
+      MetricType::Counter, static_cast<double>(stats.block_cache_hits)));
   families.push_back(MakeFamily(
-      "factstore_rocksdb_pending_compaction_bytes",
-      "Estimated bytes compaction still has to rewrite.", MetricType::Gauge,
-      aggregated(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)));
+      "factstore_rocksdb_block_cache_misses_total", "Block cache misses.",
+      MetricType::Counter, static_cast<double>(stats.block_cache_misses)));
   families.push_back(MakeFamily(
-      "factstore_rocksdb_memtable_bytes", "Bytes in memtables.", MetricType::Gauge,
-      aggregated(rocksdb::DB::Properties::kCurSizeAllMemTables)));
-  uint64_t running = 0;
-  db->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &running);
-  families.push_back(MakeFamily("factstore_rocksdb_running_compactions",
-                                "Compactions running now.", MetricType::Gauge,
-                                static_cast<double>(running)));
+      "factstore_rocksdb_block_cache_usage_bytes", "Bytes in the block cache.",
+      MetricType::Gauge, static_cast<double>(stats.block_cache_usage_bytes)));
+  families.push_back(PerFamily("factstore_rocksdb_sst_bytes",
+                               "Bytes of table files.", stats, &Family::sst_bytes));
+  families.push_back(PerFamily("factstore_rocksdb_level0_files",
+                               "Table files in level 0 (writes slow down, then "
+                               "stop, when they pile up).",
+                               stats, &Family::level0_files));
+  families.push_back(PerFamily("factstore_rocksdb_pending_compaction_bytes",
+                               "Estimated bytes compaction still has to rewrite.",
+                               stats, &Family::pending_compaction_bytes));
+  families.push_back(PerFamily("factstore_rocksdb_memtable_bytes",
+                               "Bytes in memtables.", stats,
+                               &Family::memtable_bytes));
+  families.push_back(MakeFamily(
+      "factstore_rocksdb_running_compactions", "Compactions running now.",
+      MetricType::Gauge, static_cast<double>(stats.running_compactions)));
+  families.push_back(MakeFamily(
+      "factstore_rocksdb_write_stall_seconds_total",
+      "Time writes spent stalled or delayed by RocksDB.", MetricType::Counter,
+      static_cast<double>(stats.write_stall_micros) / 1e6));
+  families.push_back(MakeFamily(
+      "factstore_rocksdb_writes_stopped",
+      "1 while RocksDB stops writes until compaction catches up.",
+      MetricType::Gauge, stats.writes_stopped ? 1 : 0));
+  families.push_back(MakeFamily(
+      "factstore_rocksdb_delayed_write_rate_bytes",
+      "Rate writes are slowed to (bytes per second); 0 when not slowed.",
+      MetricType::Gauge, static_cast<double>(stats.delayed_write_rate)));
   return families;
 }
 

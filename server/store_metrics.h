@@ -1,6 +1,7 @@
-// StoreCollector: RocksDB's own figures for Prometheus, read at each scrape:
-// block cache hits, misses, hit ratio and usage, table (SST) bytes, pending
-// compaction bytes, memtable bytes, running compactions.
+// StoreCollector: the store's own figures (storage::StoreStats) for
+// Prometheus, read at each scrape: block cache hits, misses and usage; per
+// column family table (SST) bytes, level-0 files, pending compaction bytes
+// and memtable bytes; running compactions and write stalls.
 #ifndef FACTSTORE_SERVER_STORE_METRICS_H_
 #define FACTSTORE_SERVER_STORE_METRICS_H_
 

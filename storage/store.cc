@@ -343,10 +343,10 @@ absl::StatusOr<CommitRecord> Store::ReadCommit(uint64_t commit) const {
   return ReadRecord<CommitRecord>(ColumnFamily::kCommitLog, CommitKey(commit));
 }
 
-absl::StatusOr<std::vector<CommitRecord>> Store::ReadCommits(
-    uint64_t first, uint64_t last, int max_records) const {
-  std::vector<CommitRecord> records;
-  if (first > last) return records;
+absl::Status Store::ScanCommits(
+    uint64_t first, uint64_t last,
+    const std::function<bool(const CommitRecord&)>& visit) const {
+  if (first > last) return absl::OkStatus();
   std::string upper = CommitKey(last + 1);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
@@ -354,17 +354,52 @@ absl::StatusOr<std::vector<CommitRecord>> Store::ReadCommits(
   options.iterate_upper_bound = last == UINT64_MAX ? nullptr : &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(options, handle(ColumnFamily::kCommitLog)));
-  for (it->Seek(CommitKey(first));
-       it->Valid() && static_cast<int>(records.size()) < max_records;
-       it->Next()) {
-    CommitRecord& record = records.emplace_back();
+  CommitRecord record;
+  for (it->Seek(CommitKey(first)); it->Valid(); it->Next()) {
     if (!record.ParseFromArray(it->value().data(),
                                static_cast<int>(it->value().size()))) {
       return absl::DataLossError("record in commit_log does not parse");
     }
+    if (!visit(record)) return absl::OkStatus();
   }
   if (!it->status().ok()) return FromRocksStatus(it->status(), "commit_log");
-  return records;
+  return absl::OkStatus();
+}
+
+StoreStats Store::Stats() const {
+  StoreStats stats;
+  auto property = [this](ColumnFamily cf, const std::string& name) {
+    uint64_t value = 0;
+    db_->GetIntProperty(handle(cf), name, &value);
+    return value;
+  };
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    StoreStats::Family& family = stats.families.emplace_back();
+    family.name = ColumnFamilyName(cf);
+    family.sst_bytes = property(cf, rocksdb::DB::Properties::kTotalSstFilesSize);
+    family.level0_files =
+        property(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"));
+    family.pending_compaction_bytes =
+        property(cf, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    family.memtable_bytes =
+        property(cf, rocksdb::DB::Properties::kCurSizeAllMemTables);
+  }
+  db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage,
+                      &stats.block_cache_usage_bytes);
+  db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions,
+                      &stats.running_compactions);
+  uint64_t stopped = 0;
+  db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped);
+  stats.writes_stopped = stopped != 0;
+  db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate,
+                      &stats.delayed_write_rate);
+  if (statistics_ != nullptr) {
+    stats.block_cache_hits = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    stats.block_cache_misses =
+        statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+    stats.write_stall_micros = statistics_->getTickerCount(rocksdb::STALL_MICROS);
+  }
+  return stats;
 }
 
 absl::StatusOr<LogPosition> Store::ReadLogPosition() const {

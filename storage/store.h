@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -102,6 +103,29 @@ class KeyScan {
   int64_t examined_ = 0;
 };
 
+// What a store reports for monitoring: RocksDB's properties and statistics,
+// per column family where RocksDB keeps them so.
+struct StoreStats {
+  struct Family {
+    const char* name = "";
+    uint64_t sst_bytes = 0;
+    uint64_t level0_files = 0;
+    uint64_t pending_compaction_bytes = 0;
+    uint64_t memtable_bytes = 0;
+  };
+  std::vector<Family> families;
+  uint64_t block_cache_usage_bytes = 0;
+  // Since the store was opened; zero without StoreOptions::collect_statistics.
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  uint64_t write_stall_micros = 0;
+  uint64_t running_compactions = 0;
+  // Writes are stopped (too many level-0 files or memtables, or too much
+  // pending compaction), or slowed to delayed_write_rate bytes/s (0: not).
+  bool writes_stopped = false;
+  uint64_t delayed_write_rate = 0;
+};
+
 class Store {
  public:
   // Opens the database at `path` as the primary, creating it (and any missing
@@ -152,12 +176,13 @@ class Store {
       absl::string_view entity_id) const;
   absl::StatusOr<RequestRecord> ReadRequest(absl::string_view request_id) const;
   absl::StatusOr<CommitRecord> ReadCommit(uint64_t commit) const;
-  // The records of commits first..last that have one (a commit may have
-  // none), in order, at most `max_records`: one sequential scan that leaves
-  // the block cache as it was (for the change feeds, which read far back).
-  absl::StatusOr<std::vector<CommitRecord>> ReadCommits(uint64_t first,
-                                                        uint64_t last,
-                                                        int max_records) const;
+  // Calls `visit` with the record of each commit first..last that has one (a
+  // commit may have none), in order, until it returns false: one sequential
+  // scan that leaves the block cache as it was (for the change feeds, which
+  // read far back).
+  absl::Status ScanCommits(
+      uint64_t first, uint64_t last,
+      const std::function<bool(const CommitRecord&)>& visit) const;
   // Replicated mode: where the store is in its commit log; NOT_FOUND if it
   // has applied no log entry.
   absl::StatusOr<LogPosition> ReadLogPosition() const;
@@ -202,7 +227,10 @@ class Store {
   // new ones: for a process shutting down.
   void CancelCompactions();
 
-  // RocksDB internals for metrics and tools.
+  // For metrics; cheap (RocksDB keeps these figures up to date).
+  StoreStats Stats() const;
+
+  // RocksDB internals for tools.
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* handle(ColumnFamily cf) const {
     return handles_[static_cast<size_t>(cf)];

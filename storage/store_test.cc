@@ -328,7 +328,7 @@ TEST(StoreTest, FactViewsTravelInTime) {
   EXPECT_EQ(fact.retraction_reason(), "wrong figure");
 }
 
-TEST(StoreTest, ReadCommitsReturnsTheRecordsOfARangeInOrder) {
+TEST(StoreTest, ScanCommitsVisitsTheRecordsOfARangeInOrder) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok()) << store.status();
@@ -337,11 +337,15 @@ TEST(StoreTest, ReadCommitsReturnsTheRecordsOfARangeInOrder) {
     CommitFacts(**store, commit,
                 {MakeFact(absl::StrCat("f_", commit), "s", "1", commit)});
   }
+  // The commits visited, stopping after `max`.
   auto commits = [&](uint64_t first, uint64_t last, int max) {
     std::vector<uint64_t> found;
-    auto records = (*store)->ReadCommits(first, last, max);
-    EXPECT_TRUE(records.ok()) << records.status();
-    for (const CommitRecord& r : *records) found.push_back(r.commit());
+    absl::Status scanned =
+        (*store)->ScanCommits(first, last, [&](const CommitRecord& r) {
+          found.push_back(r.commit());
+          return static_cast<int>(found.size()) < max;
+        });
+    EXPECT_TRUE(scanned.ok()) << scanned;
     return found;
   };
   EXPECT_EQ(commits(1, 5, 100), (std::vector<uint64_t>{1, 2, 4, 5}));
@@ -350,10 +354,15 @@ TEST(StoreTest, ReadCommitsReturnsTheRecordsOfARangeInOrder) {
   EXPECT_EQ(commits(1, 5, 2), (std::vector<uint64_t>{1, 2}));
   EXPECT_EQ(commits(5, 1, 100), std::vector<uint64_t>{});
   EXPECT_EQ(commits(4, UINT64_MAX, 100), (std::vector<uint64_t>{4, 5}));
-  auto fifth = (*store)->ReadCommits(5, 5, 1);
-  ASSERT_TRUE(fifth.ok());
-  ASSERT_EQ(fifth->size(), 1u);
-  EXPECT_EQ((*fifth)[0].changes(0).fact_id(), "f_5");
+  std::string fact_id;
+  ASSERT_TRUE((*store)
+                  ->ScanCommits(5, 5,
+                                [&](const CommitRecord& r) {
+                                  fact_id = r.changes(0).fact_id();
+                                  return true;
+                                })
+                  .ok());
+  EXPECT_EQ(fact_id, "f_5");
 }
 
 TEST(StoreTest, SecondaryCatchesUpWithCommits) {

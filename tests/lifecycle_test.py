@@ -230,6 +230,33 @@ class ConfigurationTest(unittest.TestCase):
             with self.subTest(args=server.args, env=server.env):
                 self.refused(server, text)
 
+    def test_the_servers_create_their_files_for_their_owner_only(self):
+        base = testlib.temp_dir("modes-")
+        data = os.path.join(base, "data")
+        secondary = os.path.join(base, "secondary")
+        stubs = testlib.generate_stubs()
+        with testlib.ServerProcess.ingest(data) as ingest, \
+                testlib.ServerProcess.query(data, f"--secondary_dir={secondary}") as query:
+            channel = grpc.insecure_channel(ingest.address)
+            reply = stubs.ingest_grpc.IngestServiceStub(channel).UpsertEntities(
+                stubs.ingest.UpsertEntitiesRequest(entities=[stubs.types.Entity(
+                    id="place:hue", type=stubs.types.ENTITY_TYPE_PLACE, name="Huế")]),
+                timeout=10)
+            channel.close()
+            query_channel = grpc.insecure_channel(query.address)
+            stubs.query_grpc.QueryServiceStub(query_channel).GetStats(
+                stubs.query.GetStatsRequest(read_options=stubs.types.ReadOptions(
+                    min_commit=reply.commit_token)), timeout=10)
+            query_channel.close()
+            checked = 0
+            for top in (data, secondary):
+                for root, dirs, files in os.walk(top):
+                    for path in [root] + [os.path.join(root, f) for f in files]:
+                        mode = os.stat(path).st_mode & 0o777
+                        self.assertEqual(mode & 0o077, 0, f"{path} has mode {mode:o}")
+                        checked += 1
+            self.assertGreater(checked, 10)
+
     def test_a_second_writer_on_the_same_store_is_refused(self):
         data = os.path.join(testlib.temp_dir("lock-"), "data")
         with testlib.ServerProcess.ingest(data):

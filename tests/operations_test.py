@@ -456,15 +456,33 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(value(samples, "grpc_server_handled_total", grpc_service=INGEST,
                                    grpc_method="EraseEntity", grpc_code="InvalidArgument"), 1)
             self.assertEqual(value(samples, "grpc_server_handling_seconds_count", **ok), 3)
+            # Messages: one each way per unary call; the refused erasure got
+            # its request and sent no response.
+            self.assertEqual(value(samples, "grpc_server_msg_received_total", **ok), 3)
+            self.assertEqual(value(samples, "grpc_server_msg_sent_total", **ok), 3)
+            erase = dict(grpc_service=INGEST, grpc_method="EraseEntity")
+            self.assertEqual(value(samples, "grpc_server_msg_received_total", **erase), 1)
+            self.assertEqual(value(samples, "grpc_server_msg_sent_total", **erase), 0)
             self.assertGreater(value(samples, "grpc_server_handling_seconds_bucket", le="+Inf",
                                      **ok), 0)
             self.assertEqual(value(samples, "factstore_commits_total"), 3)
             self.assertEqual(value(samples, "factstore_last_commit"), 3)
             for name in ("factstore_commit_items_count", "factstore_commit_seconds_count",
-                         "factstore_rocksdb_block_cache_hit_ratio",
-                         "factstore_rocksdb_sst_bytes",
-                         "factstore_rocksdb_pending_compaction_bytes"):
+                         "factstore_rocksdb_block_cache_hits_total",
+                         "factstore_rocksdb_block_cache_misses_total",
+                         "factstore_rocksdb_write_stall_seconds_total",
+                         "factstore_rocksdb_writes_stopped",
+                         "factstore_rocksdb_delayed_write_rate_bytes",
+                         "factstore_rocksdb_running_compactions"):
                 self.assertIn(name, {n for n, _ in samples}, name)
+            # Per column family: every family of the store, by name.
+            for name in ("factstore_rocksdb_sst_bytes", "factstore_rocksdb_level0_files",
+                         "factstore_rocksdb_pending_compaction_bytes",
+                         "factstore_rocksdb_memtable_bytes"):
+                families = {dict(labels).get("column_family")
+                            for n, labels in samples if n == name}
+                self.assertTrue({"default", "facts", "entities", "commit_log"} <= families,
+                                (name, families))
 
             query_channel = grpc.insecure_channel(query.address)
             self.assertTrue(testlib.wait_serving(query_channel, "factstore.v1.QueryService"))
