@@ -3,8 +3,9 @@
 //
 // The feed reads the commit log itself rather than buffering changes as they
 // happen, so a slow consumer only falls behind in the log: the server holds
-// at most one response per stream, and the next is built when the previous
-// one has been written (flow control, not memory). Positions are (commit,
+// at most one response per stream (and the rest of one commit it filled up
+// in), and the next is built when the previous one has been written (flow
+// control, not memory). Positions are (commit,
 // number of changes of that commit already delivered), so resuming with the
 // last resume_token delivers every later change exactly once, whatever the
 // filters. Erased facts are scrubbed from the log and never replayed.
@@ -12,9 +13,9 @@
 // Feeds read on threads of their own (ChangeFeeds' executor), never on the
 // store follower's catch-up thread or on gRPC's callback threads: the
 // follower only tells them that there may be more to read. A feed reads at
-// most kMaxCommitsPerRead commits per turn, then lets the others have theirs,
-// so a watch resuming from far back delays no read and no other watch for
-// long. The number of open watches is capped.
+// most kMaxCommitsPerRead commits per turn (fewer when its response fills),
+// then lets the others have theirs, so a watch resuming from far back delays
+// no read and no other watch for long. The number of open watches is capped.
 #ifndef FACTSTORE_QUERY_SERVICE_CHANGE_FEED_H_
 #define FACTSTORE_QUERY_SERVICE_CHANGE_FEED_H_
 
