@@ -95,9 +95,9 @@ TEST(ErrorsTest, LongMessagesAreCutOnACharacterBoundary) {
   google::rpc::Status rpc = ToRpcStatus(InvalidField("value.text", value));
   EXPECT_LT(rpc.message().size(), 2100u);
   EXPECT_NE(rpc.message().find("more bytes)"), std::string::npos);
-  google::rpc::BadRequest bad_request;
-  ASSERT_TRUE(rpc.details(0).UnpackTo(&bad_request));
-  EXPECT_LT(bad_request.field_violations(0).description().size(), 2100u);
+  Details d = Unpack(rpc);
+  ASSERT_TRUE(d.has_bad_request);
+  EXPECT_LT(d.bad_request.field_violations(0).description().size(), 2100u);
   // What precedes the ellipsis is whole characters.
   std::string kept = rpc.message().substr(0, rpc.message().find("…"));
   EXPECT_EQ((kept.size() - std::string("value.text: ").size()) % 3, 0u);
