@@ -2260,6 +2260,8 @@ def binary_packages():
             needed |= set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dynamic))
         packages = set()
         for library in sorted(needed):
+            if re.match(r"lib(a|ub|t|l)san\.so", library):
+                continue  # a sanitizer build's runtime (--config=asan|tsan)
             real = os.path.realpath(paths[library])
             owner = subprocess.run(["dpkg-query", "-S", real], capture_output=True, text=True)
             if owner.returncode != 0:  # usrmerge: dpkg knows /lib, not /usr/lib
