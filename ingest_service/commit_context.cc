@@ -91,7 +91,11 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
     if (record.has_value()) batch->PutTombstone(id, *record);
   }
   for (const auto& [id, record] : requests_.pending()) {
-    if (record.has_value()) batch->PutRequest(id, *record);
+    if (record.has_value()) {
+      batch->PutRequest(id, *record);
+    } else {
+      batch->DeleteRequest(id);
+    }
   }
   for (const auto& [key, record] : commit_log_.pending()) {
     if (record.has_value()) batch->PutCommitRecord(*record);

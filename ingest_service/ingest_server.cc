@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "ingest_service/log_commit_sink.h"
+#include "ingest_service/request_expiry.h"
 #include "replication/replica_metrics.h"
 #include "server/log.h"
 #include "server/store_metrics.h"
@@ -23,6 +24,9 @@ absl::Status IngestServerConfig::Validate() const {
   if (grpc.listen_address.rfind(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--listen: \"", grpc.listen_address, "\" is not host:port"));
+  }
+  if (request_id_retention < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--request_id_retention must be at least 1s");
   }
   if (block_cache_bytes < (1 << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
@@ -252,8 +256,32 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
     server->service_->set_forwarder(server->forwarder_.get());
     server->watcher_ = std::thread([s = server.get()] { s->WatchReplica(); });
   }
+  server->sweeper_ = std::thread([s = server.get(), retention = config.request_id_retention] {
+    s->ExpireRequestIds(retention);
+  });
   server->grpc_->SetServing(true);
   return server;
+}
+
+void IngestServer::ExpireRequestIds(absl::Duration retention) {
+  const absl::Duration interval =
+      std::clamp(retention / 4, absl::Seconds(1), absl::Minutes(10));
+  absl::Time next = absl::Now() + interval;
+  while (!stop_watching_.load()) {
+    absl::SleepFor(absl::Milliseconds(250));
+    if (absl::Now() < next) continue;
+    next = absl::Now() + interval;
+    if (replica_ != nullptr && !lease_->is_leader()) continue;
+    // A read first, so that a store with nothing to expire gets no commit.
+    absl::StatusOr<bool> due = HasRequestIdsBefore(*store_, absl::Now() - retention);
+    if (!due.ok()) {
+      server::Log(server::LogLevel::kWarning, "could not look for expired request ids",
+                  {{"error", std::string(due.status().message())}});
+    } else if (*due) {
+      // A full queue refuses it: the next sweep tries again.
+      committer_->TrySubmit(std::make_unique<ExpireRequestIdsOp>(retention));
+    }
+  }
 }
 
 IngestServer::~IngestServer() { Shutdown(absl::ZeroDuration()); }
@@ -273,6 +301,7 @@ void IngestServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stop_watching_.store(true);
   if (watcher_.joinable()) watcher_.join();
+  if (sweeper_.joinable()) sweeper_.join();
   if (grpc_ != nullptr) grpc_->Shutdown(grace);
   committer_.reset();  // commits what is queued
   // Gives the lease back: another replica takes over at once.

@@ -48,6 +48,8 @@ struct IngestServerConfig {
   std::string metrics_listen;
   // Who may write; nothing configured: anyone who can connect.
   server::AuthOptions auth;
+  // How long a request_id is remembered (request_expiry.h).
+  absl::Duration request_id_retention = absl::Hours(72);
 
   // Replicated mode (replication.enabled()): data_dir holds this replica's
   // view of the commit log; the replica holding the leader lease commits,
@@ -121,6 +123,9 @@ class IngestServer {
   // Replicated mode: reports NOT_SERVING while the replica does not follow
   // the log.
   void WatchReplica();
+  // Deletes request ids older than `retention`, every retention/4 (between
+  // 1 s and 10 min); in replicated mode only while leading.
+  void ExpireRequestIds(absl::Duration retention);
 
   std::unique_ptr<server::Metrics> metrics_;
   std::unique_ptr<IngestMetrics> ingest_metrics_;
@@ -140,6 +145,7 @@ class IngestServer {
   int registry_listener_ = -1;
   std::atomic<bool> stop_watching_{false};
   std::thread watcher_;
+  std::thread sweeper_;
   bool shut_down_ = false;
 };
 

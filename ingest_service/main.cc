@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, advertise_address, "",
 ABSL_FLAG(absl::Duration, load_timeout, absl::Minutes(30),
           "Replicated mode: how long start-up waits for an empty store to "
           "load the commit log.");
+ABSL_FLAG(absl::Duration, request_id_retention, absl::Hours(72),
+          "How long a write's request_id is remembered (a retry within it is "
+          "answered from the first result; later, it is a new request).");
 ABSL_FLAG(bool, start_log_from_store, false,
           "Replicated mode: when the stream holds no log yet, start it from "
           "the store in --data_dir (an embedded-mode store, or a restored "
@@ -82,7 +85,7 @@ int main(int argc, char** argv) {
                                     "shutdown_grace", "shutdown_delay", "log_level",
                                     "metrics_listen", "leader_lease",
                                     "advertise_address", "load_timeout",
-                                    "start_log_from_store"};
+                                    "start_log_from_store", "request_id_retention"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
     flags.push_back(name);
   }
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
   config.leader_lease = absl::GetFlag(FLAGS_leader_lease);
   config.advertise_address = absl::GetFlag(FLAGS_advertise_address);
   config.load_timeout = absl::GetFlag(FLAGS_load_timeout);
+  config.request_id_retention = absl::GetFlag(FLAGS_request_id_retention);
   config.start_log_from_store = absl::GetFlag(FLAGS_start_log_from_store);
   factstore::server::LogConfiguration("starting ingest service", flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {

@@ -207,6 +207,10 @@ void CommitBatch::PutRequest(absl::string_view request_id,
   Put(ColumnFamily::kRequests, RequestKey(request_id), scratch_);
 }
 
+void CommitBatch::DeleteRequest(absl::string_view request_id) {
+  Delete(ColumnFamily::kRequests, RequestKey(request_id));
+}
+
 void CommitBatch::PutCommitRecord(const CommitRecord& record) {
   record.SerializeToString(&scratch_);
   Put(ColumnFamily::kCommitLog, CommitKey(record.commit()), scratch_);

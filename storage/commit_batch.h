@@ -72,6 +72,8 @@ class CommitBatch {
   void PutPredicate(absl::string_view name, const PredicateRecord& record);
   void PutTombstone(absl::string_view entity_id, const TombstoneRecord& record);
   void PutRequest(absl::string_view request_id, const RequestRecord& record);
+  // Forgets a request id (it expired).
+  void DeleteRequest(absl::string_view request_id);
   // Writes a commit-log record: the current commit's, or an older one
   // rewritten by an erasure.
   void PutCommitRecord(const CommitRecord& record);

@@ -257,6 +257,41 @@ class ConfigurationTest(unittest.TestCase):
                         checked += 1
             self.assertGreater(checked, 10)
 
+    def test_request_ids_are_forgotten_after_the_retention(self):
+        data = os.path.join(testlib.temp_dir("expiry-"), "data")
+        s = testlib.generate_stubs()
+
+        def upsert(stub, entity_id):
+            return stub.UpsertEntities(s.ingest.UpsertEntitiesRequest(
+                request_id="load-1", entities=[s.types.Entity(
+                    id=entity_id, type=s.types.ENTITY_TYPE_PLACE, name="Huế")]),
+                timeout=10)
+
+        with testlib.ServerProcess.ingest(data, "--request_id_retention=2s") as ingest:
+            channel = grpc.insecure_channel(ingest.address)
+            stub = s.ingest_grpc.IngestServiceStub(channel)
+            first = upsert(stub, "place:hue")
+            # Within the retention: the id answers for the first request only.
+            self.assertEqual(upsert(stub, "place:hue").commit_token, first.commit_token)
+            with self.assertRaises(grpc.RpcError) as reused:
+                upsert(stub, "place:hue-2")
+            self.assertEqual(reused.exception.code(), grpc.StatusCode.ALREADY_EXISTS)
+            # After it, the id is free: the same id names a new request.
+            deadline = time.time() + 20
+            while True:
+                try:
+                    reply = upsert(stub, "place:hue-2")
+                    break
+                except grpc.RpcError as error:
+                    self.assertEqual(error.code(), grpc.StatusCode.ALREADY_EXISTS)
+                    self.assertLess(time.time(), deadline, "the request id never expired")
+                    time.sleep(0.2)
+            self.assertNotEqual(reply.commit_token, first.commit_token)
+            self.assertEqual(reply.results[0].outcome, s.ingest.OUTCOME_CREATED)
+            channel.close()
+            self.assertTrue(any(e.get("msg") == "request ids expired"
+                                for e in ingest.log_entries()))
+
     def test_a_second_writer_on_the_same_store_is_refused(self):
         data = os.path.join(testlib.temp_dir("lock-"), "data")
         with testlib.ServerProcess.ingest(data):
