@@ -15,6 +15,7 @@ import base64
 import itertools
 import os
 import random
+import re
 import signal
 import string
 import subprocess
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
 import testlib  # noqa: E402
@@ -292,6 +294,25 @@ class ReplicatedBase(unittest.TestCase):
             self.assertEqual(scan, scans[0])
         return scans[0], stats[0]
 
+    def wait_caught_up(self, server, commit, timeout=120):
+        """Waits until `server` (started with --metrics_listen) has applied
+        its log up to its end, which is at least `commit` entries long."""
+        port = int([e for e in server.log_entries() if "metrics_port" in e][0]
+                   ["metrics_port"])
+        deadline = time.time() + timeout
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                        timeout=5) as reply:
+                text = reply.read().decode()
+            figures = dict(re.findall(
+                r"^factstore_replication_(entries_behind|applied_sequence) (\S+)$",
+                text, re.MULTILINE))
+            if (float(figures.get("entries_behind", "1")) == 0 and
+                    float(figures.get("applied_sequence", "0")) >= commit):
+                return
+            self.assertLess(time.time(), deadline, f"not caught up: {figures}")
+            time.sleep(0.2)
+
     def embedded_view(self, data_dir):
         """A query server in embedded mode over a stopped ingest replica's
         store: what that replica holds."""
@@ -432,10 +453,13 @@ class ReplicatedTest(ReplicatedBase):
         self.assertEqual(len(scan), 400 * 100)
         # Both ingest stores hold the same: the killed one after a restart
         # (it catches up from the log), then each read as an embedded store.
-        restarted = self.start_ingest(data_dir=first.data_dir)
+        restarted = self.start_ingest("--metrics_listen=127.0.0.1:0",
+                                      data_dir=first.data_dir)
         restarted_channel = self.channel(restarted)
         self.assertTrue(testlib.wait_serving(restarted_channel, INGEST, timeout=60))
-        time.sleep(1)  # let it read the log's end
+        # SERVING means near the log's end; wait until it has applied all of
+        # it: the last acknowledged commit, and no entry left behind.
+        self.wait_caught_up(restarted, commit_of(ledger.last_token))
         for server in (restarted, second):
             server.stop()
         views = [self.embedded_view(first.data_dir), self.embedded_view(second.data_dir)]
