@@ -122,12 +122,6 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
   return violations;
 }
 
-std::string ReasonOf(const absl::Status& status) {
-  google::rpc::ErrorInfo info;
-  if (GetDetail(status, &info)) return info.reason();
-  return std::string(ReasonForCode(status.code()));
-}
-
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status rpc;
   rpc.set_code(static_cast<int>(status.code()));

@@ -105,9 +105,6 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
 // The fields `status` names in its BadRequest (none without one).
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
-// The reason `status` carries (ReasonForCode when it carries none).
-std::string ReasonOf(const absl::Status& status);
-
 // The google.rpc.Status a client receives for `status` (not OK): its code,
 // its message, and the details above.
 google::rpc::Status ToRpcStatus(const absl::Status& status);

@@ -48,9 +48,6 @@ class ChangeFeeds {
   grpc::ServerWriteReactor<v1::WatchFactsResponse>* Start(
       const v1::WatchFactsRequest& request, const grpc::Status& allowed);
 
-  // Watches open now.
-  int open() const { return open_.load(); }
-
  private:
   friend class WatchReactor;
   // Counts a watch in, unless max_watches are open.

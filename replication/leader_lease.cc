@@ -114,16 +114,8 @@ absl::Duration LeaderLease::Round() {
     }
   }
   if (leader_.load()) {
-    // The lease runs from when the renewal was sent, not from its answer.
-    absl::Time sent = absl::Now();
-    uint64_t revision = 0;
-    natsStatus s = kvStore_Update(&revision, bucket_, kLeaderKey, value_.data(),
-                                  static_cast<int>(value_.size()), revision_);
-    if (s == NATS_OK) {
-      revision_ = revision;
-      renewed_at_ = sent;
-      return options_.ttl / 4;
-    }
+    natsStatus s = Renew();
+    if (s == NATS_OK) return options_.ttl / 4;
     absl::Status error = FromNatsStatus(s, 0, "renew the leader lease");
     if (absl::StrContains(error.message(), "wrong last sequence")) {
       StepDown("another replica holds the lease");
@@ -173,19 +165,26 @@ absl::Duration LeaderLease::Round() {
   return BecomeLeader();
 }
 
+natsStatus LeaderLease::Renew() {
+  // The lease runs from when the renewal was sent, not from its answer.
+  absl::Time sent = absl::Now();
+  uint64_t revision = 0;
+  natsStatus s = kvStore_Update(&revision, bucket_, kLeaderKey, value_.data(),
+                                static_cast<int>(value_.size()), revision_);
+  if (s == NATS_OK) {
+    revision_ = revision;
+    renewed_at_ = sent;
+  }
+  return s;
+}
+
 absl::Duration LeaderLease::BecomeLeader() {
   absl::Status ready = transition_(true);
   if (ready.ok()) {
     // Getting ready may have taken a good part of the lease: renew it
     // first, so that a lease that expired meanwhile is not led on.
-    absl::Time sent = absl::Now();
-    uint64_t revision = 0;
-    natsStatus s = kvStore_Update(&revision, bucket_, kLeaderKey, value_.data(),
-                                  static_cast<int>(value_.size()), revision_);
-    if (s == NATS_OK) {
-      revision_ = revision;
-      renewed_at_ = sent;
-    } else {
+    natsStatus s = Renew();
+    if (s != NATS_OK) {
       ready = FromNatsStatus(s, 0, "renew the leader lease after catching up");
     }
   }

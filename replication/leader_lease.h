@@ -85,6 +85,9 @@ class LeaderLease {
   // Holding the lease (revision_): gets ready to lead, or gives it back.
   // Returns how long to wait before the next round.
   absl::Duration BecomeLeader();
+  // Renews the lease at revision_; on success records the new revision and
+  // when the renewal was sent.
+  natsStatus Renew();
   // Deletes the lease if it is still this replica's (revision_).
   void DeleteOwnLease();
 
