@@ -283,6 +283,8 @@ class WatchReactor final
     }
     uint64_t visible = follower_->visible_commit();
     response_.Clear();
+    // Stopped at kMaxCommitsPerRead with more to read.
+    bool more = false;
     if (next_commit_ <= visible) {
       // The rest of a commit a full response left off in, kept from the
       // last turn: a commit may hold tens of thousands of changes.
@@ -318,14 +320,14 @@ class WatchReactor final
         FinishLocked(server::ToGrpcStatus(scanned));
         return false;
       }
-      if (!stopped) {
-        // Read to `visible`: nothing later is recorded up to it.
-        next_commit_ = visible + 1;
-        next_offset_ = 0;
-      }
+      // next_commit_ is now past the last record read, not necessarily past
+      // `visible`: every commit records itself in the batch that makes it
+      // the head, yet a RocksDB secondary catching up while the primary
+      // flushes can show the head before the commit log family has the
+      // record. Such a commit is read on a later turn, never skipped.
+      more = stopped;
     }
     next_commit_hint_.store(next_commit_);
-    bool more = next_commit_ <= visible;
     absl::Time now = absl::Now();
     if (response_.events_size() == 0 && now - last_sent_ < heartbeat_) {
       return more;
