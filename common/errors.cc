@@ -140,8 +140,10 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
     rpc.add_details()->PackFrom(info);
   }
   google::rpc::RetryInfo retry;
-  bool retryable = status.code() == absl::StatusCode::kResourceExhausted ||
-                   status.code() == absl::StatusCode::kUnavailable;
+  // A read too large for any server stays too large: no RetryInfo.
+  bool retryable = (status.code() == absl::StatusCode::kResourceExhausted ||
+                    status.code() == absl::StatusCode::kUnavailable) &&
+                   info.reason() != reason::kReadTooLarge;
   if (retryable && !GetDetail(status, &retry)) {
     retry.mutable_retry_delay()->set_seconds(1);
     rpc.add_details()->PackFrom(retry);

@@ -48,10 +48,14 @@ inline constexpr absl::string_view kFactNotFound = "FACT_NOT_FOUND";
 inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
 // FAILED_PRECONDITION: an erasure would touch more facts than one commit may.
 inline constexpr absl::string_view kErasureTooLarge = "ERASURE_TOO_LARGE";
-// RESOURCE_EXHAUSTED: the ingest queue is full.
+// RESOURCE_EXHAUSTED: the ingest queue is full, or the query service has
+// --max_pending_reads reads pending.
 inline constexpr absl::string_view kOverloaded = "OVERLOADED";
 // RESOURCE_EXHAUSTED: the query service has --max_watches watches open.
 inline constexpr absl::string_view kTooManyWatches = "TOO_MANY_WATCHES";
+// RESOURCE_EXHAUSTED: one read would examine more than --max_keys_per_read
+// index entries and cannot be cut into pages (ResolveValue).
+inline constexpr absl::string_view kReadTooLarge = "READ_TOO_LARGE";
 // UNAVAILABLE: the server is starting or shutting down.
 inline constexpr absl::string_view kNotServing = "NOT_SERVING";
 // UNAVAILABLE: this ingest replica does not lead; metadata "leader" names

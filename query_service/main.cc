@@ -7,7 +7,9 @@
 //
 // Every flag can also be set through the environment: FACTSTORE_QUERY_<FLAG>
 // or FACTSTORE_<FLAG> (e.g. FACTSTORE_DATA_DIR). See docs/configuration.md.
+#include <algorithm>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -33,8 +35,18 @@ ABSL_FLAG(std::string, secondary_dir, "",
 ABSL_FLAG(absl::Duration, catch_up_interval, absl::Milliseconds(10),
           "How often to catch up with the ingest service's writes.");
 ABSL_FLAG(absl::Duration, max_wait, absl::Seconds(30),
-          "Longest wait for read_options.min_commit when the call has no "
-          "deadline.");
+          "The server's deadline for a read, waiting for "
+          "read_options.min_commit included; a sooner call deadline wins.");
+ABSL_FLAG(int, max_pending_reads, 10000,
+          "Most reads admitted and not answered yet (waiting for a commit or "
+          "for a read thread); more are refused with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, read_threads, 0,
+          "Threads that run scanning reads (lists, searches, resolutions, "
+          "batch gets) and reads released by a commit; 0: one per core, at "
+          "least 2.");
+ABSL_FLAG(int64_t, max_keys_per_read, 100000,
+          "Index entries one ListFacts or SearchEntities page examines before "
+          "it ends early with a page token; ResolveValue refuses more claims.");
 ABSL_FLAG(int, max_watches, 1000,
           "Most WatchFacts streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED.");
@@ -75,6 +87,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> flags = {
       "listen",           "data_dir",           "secondary_dir",
       "catch_up_interval", "max_wait",          "max_watches", "max_catch_up_age",
+      "max_pending_reads", "read_threads",      "max_keys_per_read",
       "max_commits_behind", "block_cache_mb",   "shutdown_grace", "shutdown_delay",
       "log_level",         "metrics_listen"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
@@ -106,8 +119,15 @@ int main(int argc, char** argv) {
   config.follower.catch_up_interval = absl::GetFlag(FLAGS_catch_up_interval);
   config.follower.store.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
-  config.max_wait = absl::GetFlag(FLAGS_max_wait);
-  config.max_watches = absl::GetFlag(FLAGS_max_watches);
+  config.limits.max_read_time = absl::GetFlag(FLAGS_max_wait);
+  config.limits.max_pending_reads = absl::GetFlag(FLAGS_max_pending_reads);
+  config.limits.read_threads = absl::GetFlag(FLAGS_read_threads);
+  if (config.limits.read_threads == 0) {
+    config.limits.read_threads =
+        std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+  config.limits.max_keys_per_read = absl::GetFlag(FLAGS_max_keys_per_read);
+  config.limits.max_watches = absl::GetFlag(FLAGS_max_watches);
   config.max_catch_up_age = absl::GetFlag(FLAGS_max_catch_up_age);
   config.max_commits_behind = absl::GetFlag(FLAGS_max_commits_behind);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

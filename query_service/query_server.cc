@@ -57,12 +57,7 @@ absl::Status QueryServerConfig::Validate() const {
     return absl::InvalidArgumentError(
         "--catch_up_interval must be between 0 and 1m");
   }
-  if (max_wait <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--max_wait must be positive");
-  }
-  if (max_watches < 1) {
-    return absl::InvalidArgumentError("--max_watches must be at least 1");
-  }
+  if (absl::Status valid = limits.Validate(); !valid.ok()) return valid;
   if (absl::Status tls = grpc.Validate(); !tls.ok()) return tls;
   if (follower.store.block_cache_bytes < (1 << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
@@ -111,7 +106,7 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
       [follower] { return follower->store(); }));
   server->metrics_->AddCollectable(std::make_shared<FollowerCollector>(follower));
   server->service_ = std::make_unique<QueryServiceImpl>(
-      follower, config.max_wait, config.max_watches,
+      follower, config.limits,
       server->authorizer_->enabled() ? server->authorizer_.get() : nullptr);
   FS_ASSIGN_OR_RETURN(
       server->grpc_,

@@ -32,10 +32,9 @@ inline constexpr char kQueryHealthName[] = "factstore.v1.QueryService";
 struct QueryServerConfig {
   server::GrpcServerOptions grpc;
   FollowerOptions follower;
-  // Longest wait for a commit (min_commit) when the call has no deadline.
-  absl::Duration max_wait = absl::Seconds(30);
-  // Most WatchFacts calls open at once; more get RESOURCE_EXHAUSTED.
-  int max_watches = 1000;
+  // What one call and all calls together may take (deadlines, pending
+  // reads, read threads, keys per read, watches).
+  ReadLimits limits;
   // Health thresholds.
   absl::Duration max_catch_up_age = absl::Seconds(5);
   int64_t max_commits_behind = 100000;

@@ -36,13 +36,40 @@ void FillReplicationStatus(const replication::ReplicaStatus& status,
 
 }  // namespace
 
+absl::Status ReadLimits::Validate() const {
+  if (max_read_time <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max_wait must be positive");
+  }
+  if (max_pending_reads < 1) {
+    return absl::InvalidArgumentError("--max_pending_reads must be at least 1");
+  }
+  if (read_threads < 1 || read_threads > 256) {
+    return absl::InvalidArgumentError(
+        "--read_threads must be between 1 and 256");
+  }
+  if (max_keys_per_read < 1) {
+    return absl::InvalidArgumentError("--max_keys_per_read must be at least 1");
+  }
+  if (max_watches < 1) {
+    return absl::InvalidArgumentError("--max_watches must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
 QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
-                                   absl::Duration max_wait, int max_watches,
+                                   const ReadLimits& limits,
                                    server::Authorizer* authorizer)
     : follower_(follower),
-      max_wait_(max_wait),
+      limits_(limits),
       authorizer_(authorizer),
-      feeds_(follower, max_watches) {}
+      feeds_(follower, limits.max_watches),
+      reads_(limits.read_threads) {}
+
+bool QueryServiceImpl::TryAdmit() {
+  if (pending_reads_.fetch_add(1) < limits_.max_pending_reads) return true;
+  pending_reads_.fetch_sub(1);
+  return false;
+}
 
 grpc::Status QueryServiceImpl::Authorize(
     const grpc::CallbackServerContext* context) const {
@@ -56,13 +83,14 @@ const StoreQueries* QueryServiceImpl::queries() {
   if (queries_ == nullptr) {
     const storage::Store* store = follower_->store();
     if (store == nullptr || !follower_->view().ready) return nullptr;
-    queries_ = std::make_unique<StoreQueries>(store);
+    queries_ = std::make_unique<StoreQueries>(store, limits_.max_keys_per_read);
   }
   return queries_.get();
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     grpc::CallbackServerContext* context, const v1::ReadOptions& options,
+    Cost cost,
     const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
     Read read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -89,29 +117,55 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     reactor->Finish(ToGrpcStatus(target.status()));
     return reactor;
   }
-  auto run = [this, reactor, queries, target = *target,
-              read = std::move(read)](const absl::Status& waited) {
-    if (!waited.ok()) {
-      reactor->Finish(ToGrpcStatus(waited));
-      return;
-    }
-    uint64_t visible = follower_->view().commit;
-    absl::StatusOr<uint64_t> commit =
-        ResolveReadCommit(queries->store(), target, visible);
-    absl::Status status =
-        commit.ok() ? read(*queries, *commit) : commit.status();
-    reactor->Finish(ToGrpcStatus(status));
-  };
-  if (target->wait_for <= follower_->view().commit) {
-    run(absl::OkStatus());
+  if (!TryAdmit()) {
+    reactor->Finish(ToGrpcStatus(WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "this query service has ", limits_.max_pending_reads,
+            " reads pending, its limit (--max_pending_reads); retry with "
+            "backoff or on another replica")),
+        reason::kOverloaded)));
     return reactor;
   }
-  absl::Time deadline = absl::FromChrono(context->deadline());
-  deadline = std::min(deadline, absl::Now() + max_wait_);
+  // The server's deadline, or the call's when it is sooner.
+  const absl::Time deadline =
+      std::min(absl::FromChrono(context->deadline()),
+               absl::Now() + limits_.max_read_time);
+  auto run = [this, reactor, queries, context, deadline, target = *target,
+              read = std::move(read)](const absl::Status& waited) {
+    absl::Status status = waited;
+    if (status.ok()) {
+      uint64_t visible = follower_->view().commit;
+      absl::StatusOr<uint64_t> commit =
+          ResolveReadCommit(queries->store(), target, visible);
+      StopCheck stop = [context, deadline] {
+        return context->IsCancelled() || absl::Now() >= deadline;
+      };
+      status = !commit.ok()          ? commit.status()
+               : absl::Now() >= deadline ? absl::CancelledError("")
+                                         : read(*queries, *commit, stop);
+      if (absl::IsCancelled(status) && !context->IsCancelled()) {
+        status = absl::DeadlineExceededError(absl::StrCat(
+            "the read ran out of time (the call's deadline, at most "
+            "--max_wait=",
+            absl::FormatDuration(limits_.max_read_time),
+            "); narrow it or page with a smaller page_size"));
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status));
+    pending_reads_.fetch_sub(1);
+  };
+  if (target->wait_for <= follower_->view().commit) {
+    if (cost == Cost::kPoint) {
+      run(absl::OkStatus());
+    } else {
+      reads_.Run([run = std::move(run)] { run(absl::OkStatus()); });
+    }
+    return reactor;
+  }
   follower_->WaitForCommit(
       target->wait_for, deadline,
       [this, run = std::move(run)](const absl::Status& waited) {
-        waited_reads_.Run([run, waited] { run(waited); });
+        reads_.Run([run, waited] { run(waited); });
       });
   return reactor;
 }
@@ -119,8 +173,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
 grpc::ServerUnaryReactor* QueryServiceImpl::GetEntity(
     grpc::CallbackServerContext* context, const v1::GetEntityRequest* request,
     v1::GetEntityResponse* response) {
-  return Serve(context, request->read_options(), nullptr,
-               [request, response](const StoreQueries& q, uint64_t commit) {
+  return Serve(context, request->read_options(), Cost::kPoint, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck&) {
                  return q.GetEntity(*request, commit, response);
                });
 }
@@ -129,8 +184,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetEntities(
     grpc::CallbackServerContext* context,
     const v1::BatchGetEntitiesRequest* request,
     v1::BatchGetEntitiesResponse* response) {
-  return Serve(context, request->read_options(), nullptr,
-               [request, response](const StoreQueries& q, uint64_t commit) {
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck&) {
                  return q.BatchGetEntities(*request, commit, response);
                });
 }
@@ -141,7 +197,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
     v1::SearchEntitiesResponse* response) {
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
-      context, request->read_options(),
+      context, request->read_options(), Cost::kScan,
       [request, cursor](const StoreQueries& q, ReadTarget* target) {
         absl::StatusOr<std::optional<PageCursor>> decoded =
             q.SearchEntitiesCursor(*request);
@@ -150,19 +206,18 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
         if (cursor->has_value()) target->Pin((*cursor)->commit());
         return absl::OkStatus();
       },
-      [request, response, cursor, context](const StoreQueries& q,
-                                           uint64_t commit) {
-        return q.SearchEntities(*request, commit, *cursor,
-                                [context] { return context->IsCancelled(); },
-                                response);
+      [request, response, cursor](const StoreQueries& q, uint64_t commit,
+                                  const StopCheck& stop) {
+        return q.SearchEntities(*request, commit, *cursor, stop, response);
       });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::GetFact(
     grpc::CallbackServerContext* context, const v1::GetFactRequest* request,
     v1::GetFactResponse* response) {
-  return Serve(context, request->read_options(), nullptr,
-               [request, response](const StoreQueries& q, uint64_t commit) {
+  return Serve(context, request->read_options(), Cost::kPoint, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck&) {
                  return q.GetFact(*request, commit, response);
                });
 }
@@ -170,8 +225,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetFact(
 grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetFacts(
     grpc::CallbackServerContext* context, const v1::BatchGetFactsRequest* request,
     v1::BatchGetFactsResponse* response) {
-  return Serve(context, request->read_options(), nullptr,
-               [request, response](const StoreQueries& q, uint64_t commit) {
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck&) {
                  return q.BatchGetFacts(*request, commit, response);
                });
 }
@@ -181,7 +237,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
     v1::ListFactsResponse* response) {
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
-      context, request->read_options(),
+      context, request->read_options(), Cost::kScan,
       [request, cursor](const StoreQueries& q, ReadTarget* target) {
         absl::Status filter = StoreQueries::ValidateFilter(request->filter());
         if (!filter.ok()) return filter;
@@ -192,20 +248,19 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
         if (cursor->has_value()) target->Pin((*cursor)->commit());
         return absl::OkStatus();
       },
-      [request, response, cursor, context](const StoreQueries& q,
-                                           uint64_t commit) {
-        return q.ListFacts(*request, commit, *cursor,
-                           [context] { return context->IsCancelled(); },
-                           response);
+      [request, response, cursor](const StoreQueries& q, uint64_t commit,
+                                  const StopCheck& stop) {
+        return q.ListFacts(*request, commit, *cursor, stop, response);
       });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::ResolveValue(
     grpc::CallbackServerContext* context, const v1::ResolveValueRequest* request,
     v1::ResolveValueResponse* response) {
-  return Serve(context, request->read_options(), nullptr,
-               [request, response](const StoreQueries& q, uint64_t commit) {
-                 return q.ResolveValue(*request, commit, response);
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck& stop) {
+                 return q.ResolveValue(*request, commit, stop, response);
                });
 }
 
@@ -215,7 +270,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
     v1::ListPredicatesResponse* response) {
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
-      context, request->read_options(),
+      context, request->read_options(), Cost::kScan,
       [request, cursor](const StoreQueries& q, ReadTarget* target) {
         absl::StatusOr<std::optional<PageCursor>> decoded =
             q.ListPredicatesCursor(*request);
@@ -224,7 +279,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
         if (cursor->has_value()) target->Pin((*cursor)->commit());
         return absl::OkStatus();
       },
-      [request, response, cursor](const StoreQueries& q, uint64_t commit) {
+      [request, response, cursor](const StoreQueries& q, uint64_t commit,
+                                  const StopCheck&) {
         return q.ListPredicates(*request, commit, *cursor, response);
       });
 }
@@ -251,8 +307,9 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
         "statistics are only kept for the latest commit")));
     return reactor;
   }
-  return Serve(context, request->read_options(), nullptr,
-               [this, response](const StoreQueries& q, uint64_t) {
+  return Serve(context, request->read_options(), Cost::kPoint, nullptr,
+               [this, response](const StoreQueries& q, uint64_t,
+                                const StopCheck&) {
                  FollowerView view = follower_->view();
                  const storage::StoreHead& head = view.head;
                  response->set_entity_count(head.entity_count());

@@ -5,9 +5,17 @@
 // sees, it asks the follower to catch up and waits, asynchronously and
 // within the call's deadline, never answering from an older state. The read
 // itself is StoreQueries'.
+//
+// Work per call is bounded (docs/limits.md): every read ends at the call's
+// deadline or ReadLimits::max_read_time, whichever comes first; reads
+// admitted and not yet answered are capped; reads that scan (lists,
+// searches, resolutions, batch gets) and reads released by a commit run on
+// the service's read threads, never on gRPC's callback threads or the
+// follower's; point reads that need no wait answer on the callback thread.
 #ifndef FACTSTORE_QUERY_SERVICE_QUERY_SERVICE_IMPL_H_
 #define FACTSTORE_QUERY_SERVICE_QUERY_SERVICE_IMPL_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -24,13 +32,31 @@
 
 namespace factstore::query {
 
+// How much one query service takes on (flags of the same names).
+struct ReadLimits {
+  // The server's deadline for a read, waiting for min_commit included; the
+  // call's own deadline applies when it is sooner (--max_wait).
+  absl::Duration max_read_time = absl::Seconds(30);
+  // Reads admitted and not answered yet (waiting for a commit, queued for
+  // or on a read thread); more get RESOURCE_EXHAUSTED (OVERLOADED).
+  int max_pending_reads = 10000;
+  // Threads that run scanning reads and reads released by a commit.
+  int read_threads = 2;
+  // Index entries one page or resolution may examine (StoreQueries).
+  int64_t max_keys_per_read = kMaxKeysExaminedPerPage;
+  // WatchFacts calls open at once; more get RESOURCE_EXHAUSTED.
+  int max_watches = 1000;
+
+  // INVALID_ARGUMENT naming the flag of a value out of range.
+  absl::Status Validate() const;
+};
+
 class QueryServiceImpl final : public v1::QueryService::CallbackService {
  public:
   // `follower` and `authorizer` (null: every caller allowed) must outlive
-  // the service. `max_wait` bounds waits for a commit when the call has no
-  // deadline; at most `max_watches` WatchFacts calls are open at once.
-  QueryServiceImpl(StoreFollower* follower, absl::Duration max_wait,
-                   int max_watches, server::Authorizer* authorizer);
+  // the service. REQUIRES: limits.Validate() is OK.
+  QueryServiceImpl(StoreFollower* follower, const ReadLimits& limits,
+                   server::Authorizer* authorizer);
 
   grpc::ServerUnaryReactor* GetEntity(grpc::CallbackServerContext* context,
                                       const v1::GetEntityRequest* request,
@@ -69,30 +95,38 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
                                      v1::GetStatsResponse* response) override;
 
  private:
-  // A read at the commit it resolves to.
-  using Read = std::function<absl::Status(const StoreQueries& queries,
-                                          uint64_t commit)>;
+  // A read at the commit it resolves to; long ones check `stop` as they go.
+  using Read = std::function<absl::Status(
+      const StoreQueries& queries, uint64_t commit, const StopCheck& stop)>;
+  // Where a read that needs no wait runs: a point read on the callback
+  // thread, a scan on a read thread.
+  enum class Cost { kPoint, kScan };
   // Runs `read` once the target's commit is visible, then finishes the call.
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                  const v1::ReadOptions& options,
+                                  const v1::ReadOptions& options, Cost cost,
                                   const std::function<absl::Status(
                                       const StoreQueries&, ReadTarget*)>& pin,
                                   Read read);
+  // Counts a read in, unless max_pending_reads are pending.
+  bool TryAdmit();
   // OK, or why the caller may not read (every call needs the reader role).
   grpc::Status Authorize(const grpc::CallbackServerContext* context) const;
   // The queries over the follower's store, once it is open; null before.
   const StoreQueries* queries();
 
   StoreFollower* const follower_;
-  const absl::Duration max_wait_;
+  const ReadLimits limits_;
   server::Authorizer* const authorizer_;
-  // Runs the reads that had to wait for a commit: the follower releases
-  // them on its own thread, which must get back to catching up.
-  server::Executor waited_reads_{2};
+  // Reads admitted and not finished.
+  std::atomic<int> pending_reads_{0};
   // WatchFacts calls, reading on a thread of their own.
   ChangeFeeds feeds_;
   Mutex mu_;
   std::unique_ptr<StoreQueries> queries_ ABSL_GUARDED_BY(mu_);
+  // Runs scans, and the reads that had to wait for a commit: the follower
+  // releases them on its own thread, which must get back to catching up.
+  // Last: destroyed first, running what is queued while the rest is alive.
+  server::Executor reads_;
 };
 
 }  // namespace factstore::query

@@ -496,6 +496,106 @@ TEST_F(QueryServiceTest, MinCommitInTheFutureTimesOut) {
   EXPECT_EQ(response.entity().name(), "Đà Nẵng");
 }
 
+TEST_F(QueryServiceTest, PendingReadsBeyondTheLimitAreRefused) {
+  TestClusterOptions options;
+  options.query_limits.max_pending_reads = 2;
+  StartCluster(options);
+  // Two reads wait for the next commit ...
+  const std::string next = Token(CommitOf(last_commit_) + 1);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> waiting;
+  for (int i = 0; i < 2; ++i) {
+    waiting.emplace_back([&] {
+      v1::GetEntityRequest request;
+      request.set_id("place:da-nang");
+      request.mutable_read_options()->set_min_commit(next);
+      v1::GetEntityResponse response;
+      auto context = Context(absl::Seconds(30));
+      grpc::Status status = query().GetEntity(context.get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      answered += status.ok();
+    });
+  }
+  // ... so a third is refused, not queued, once both are in.
+  v1::GetEntityRequest third;
+  third.set_id("place:da-nang");
+  third.mutable_read_options()->set_min_commit(last_commit_);
+  grpc::Status refused;
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  do {
+    v1::GetEntityResponse response;
+    auto context = Context();
+    refused = query().GetEntity(context.get(), third, &response);
+    ASSERT_NE(refused.error_code(), grpc::StatusCode::NOT_FOUND)
+        << refused.error_message();
+    if (refused.ok()) absl::SleepFor(absl::Milliseconds(5));
+  } while (refused.ok() && absl::Now() < give_up);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("--max_pending_reads"));
+  EXPECT_EQ(answered, 0);
+
+  // The commit releases them, and the service takes reads again.
+  IngestOne(RawFact("place:da-nang", "note.text", "released", "doc:da-nang-ict",
+                    "released"));
+  for (auto& t : waiting) t.join();
+  EXPECT_EQ(answered, 2);
+  v1::GetEntityResponse response;
+  auto context = Context();
+  EXPECT_TRUE(query().GetEntity(context.get(), third, &response).ok());
+}
+
+TEST_F(QueryServiceTest, ReadsEndAtTheServersDeadline) {
+  // A server deadline too short for any read: reads that need no wait end
+  // with DEADLINE_EXCEEDED too, whatever the client's own deadline.
+  TestClusterOptions options;
+  options.query_limits.max_read_time = absl::Nanoseconds(1);
+  StartCluster(options);
+  v1::ListFactsRequest list;
+  list.mutable_filter()->set_subject("place:da-nang");
+  v1::ListFactsResponse listed;
+  auto list_context = Context(absl::Seconds(30));
+  grpc::Status status = query().ListFacts(list_context.get(), list, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("--max_wait"));
+
+  v1::GetEntityRequest get;
+  get.set_id("place:da-nang");
+  v1::GetEntityResponse got;
+  auto get_context = Context(absl::Seconds(30));
+  status = query().GetEntity(get_context.get(), get, &got);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << status.error_message();
+}
+
+TEST_F(QueryServiceTest, ResolveValueRefusesMoreClaimsThanTheKeyBudget) {
+  TestClusterOptions options;
+  options.query_limits.max_keys_per_read = 3;
+  StartCluster(options);
+  for (int i = 0; i < 3; ++i) {
+    IngestOne(QuantityFact("place:da-nang", "org.member_count",
+                           absl::StrCat(10 + i), "count", "doc:da-nang-ict",
+                           absl::StrCat("claim ", i)));
+  }
+  v1::ResolveValueResponse resolved = Resolve("place:da-nang", "org.member_count");
+  EXPECT_TRUE(resolved.has_preferred());
+  EXPECT_EQ(resolved.competing_size(), 2);
+
+  IngestOne(QuantityFact("place:da-nang", "org.member_count", "13", "count",
+                         "doc:da-nang-ict", "claim 3"));
+  v1::ResolveValueRequest request;
+  request.set_subject("place:da-nang");
+  request.set_predicate("org.member_count");
+  request.mutable_read_options()->set_min_commit(last_commit_);
+  v1::ResolveValueResponse response;
+  auto context = Context();
+  grpc::Status status = query().ResolveValue(context.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("more than 3 claims"));
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("--max_keys_per_read"));
+}
+
 TEST_F(QueryServiceTest, ShutdownReleasesReadsWaitingForACommit) {
   grpc::Status waited;
   std::thread reader([&] {
@@ -804,6 +904,46 @@ TEST_F(SearchTest, PagesOfOneListEveryMatchExactlyOnce) {
         [](const auto& a, const auto& b) { return a.second < b.second; }))
         << q;
   }
+}
+
+TEST_F(SearchTest, APageStopsAtTheKeyBudgetAndTheNextGoesOn) {
+  // What one search lists with no budget to speak of ...
+  std::map<std::string, std::vector<std::pair<std::string, v1::MatchKind>>>
+      expected;
+  for (const char* q : {"korea", "nang", "s"}) {
+    v1::SearchEntitiesRequest request;
+    request.set_query(q);
+    request.set_page_size(1000);
+    expected[q] = Matches(Search(request));
+    ASSERT_FALSE(expected[q].empty()) << q;
+  }
+  // ... is what pages listing at most 3 index entries each list together.
+  TestClusterOptions options;
+  options.query_limits.max_keys_per_read = 3;
+  StartCluster(options);
+  Upsert(R"pb(
+    entities { id: "place:korea" type: ENTITY_TYPE_PLACE name: "Korea" }
+  )pb");
+  for (const auto& [q, all] : expected) {
+    v1::SearchEntitiesRequest request;
+    request.set_query(q);
+    request.set_page_size(1000);
+    std::vector<std::pair<std::string, v1::MatchKind>> paged;
+    size_t pages = 0;
+    while (true) {
+      v1::SearchEntitiesResponse response = Search(request);
+      ++pages;
+      // Three entries examined list three matches at most.
+      EXPECT_LE(response.matches_size(), 3) << q;
+      for (const auto& m : Matches(response)) paged.push_back(m);
+      if (response.next_page_token().empty()) break;
+      request.set_page_token(response.next_page_token());
+      ASSERT_LT(pages, 1000u) << q;
+    }
+    EXPECT_EQ(paged, all) << q;
+    EXPECT_GE(pages, (all.size() + 2) / 3) << q;
+  }
+  EXPECT_GT(expected["s"].size(), 3u);
 }
 
 // ---------------------------------------------------------------------------

@@ -313,8 +313,11 @@ std::string ErasedMessage(const storage::TombstoneRecord& tombstone,
 
 }  // namespace
 
-StoreQueries::StoreQueries(const storage::Store* store)
-    : store_(store), tokens_(store->identity().token_secret()) {}
+StoreQueries::StoreQueries(const storage::Store* store,
+                           int64_t max_keys_per_read)
+    : store_(store),
+      max_keys_per_read_(max_keys_per_read),
+      tokens_(store->identity().token_secret()) {}
 
 std::string StoreQueries::CommitToken(uint64_t commit) const {
   return storage::EncodeCommitToken(store_->store_id(), commit);
@@ -459,6 +462,16 @@ absl::Status StoreQueries::SearchEntities(
       if (scan->Valid() && scan->key() == after) scan->Next();
     }
     for (; scan->Valid(); scan->Next()) {
+      if (examined == max_keys_per_read_) {
+        // The budget is spent before this entry: the next page starts at it
+        // (after the entry before it, or at the phase's start).
+        PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+        next.set_phase(static_cast<uint32_t>(phase));
+        next.set_after_key(after);
+        response->set_next_page_token(tokens_.Encode(next));
+        return absl::OkStatus();
+      }
+      after.assign(scan->key().data(), scan->key().size());
       if (++examined % 256 == 0 && stop && stop()) {
         return absl::CancelledError("the call was cancelled");
       }
@@ -663,7 +676,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
 }
 
 absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
-                                        uint64_t commit,
+                                        uint64_t commit, const StopCheck& stop,
                                         v1::ResolveValueResponse* response) const {
   FS_RETURN_IF_ERROR(CheckId(request.subject(), "subject", true));
   if (request.predicate().empty()) return Invalid("predicate", "is required");
@@ -676,7 +689,21 @@ absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
   auto scan = store_->ScanPrefix(
       ColumnFamily::kSubjectIndex,
       storage::SubjectPredicatePrefix(request.subject(), request.predicate()));
+  int64_t examined = 0;
   for (; scan->Valid(); scan->Next()) {
+    if (examined == max_keys_per_read_) {
+      // A resolution weighs every claim, so it cannot be cut into pages.
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              Quoted(request.subject()), " has more than ", max_keys_per_read_,
+              " claims for ", Quoted(request.predicate()),
+              ", more than one resolution may weigh (--max_keys_per_read); "
+              "page through them with ListFacts instead")),
+          reason::kReadTooLarge);
+    }
+    if (++examined % 256 == 0 && stop && stop()) {
+      return absl::CancelledError("the call was cancelled or timed out");
+    }
     storage::SubjectIndexParts parts;
     if (!storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
       return absl::DataLossError("malformed subject index key");

@@ -31,8 +31,10 @@ inline constexpr int kDefaultSearchPageSize = 20;
 inline constexpr int kDefaultPredicatePageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kMaxBatchGet = 1000;
-// A page stops after examining this many index entries even if it is not
-// full; the next page continues from there.
+// Default for --max_keys_per_read: a ListFacts or SearchEntities page stops
+// after examining this many index entries even if it is not full (the next
+// page continues from there); ResolveValue refuses a subject and predicate
+// with more claims than this.
 inline constexpr int64_t kMaxKeysExaminedPerPage = 100000;
 
 // Returns true when the caller has gone away or its deadline passed; long
@@ -41,8 +43,9 @@ using StopCheck = std::function<bool()>;
 
 class StoreQueries {
  public:
-  // REQUIRES: `store` outlives this object.
-  explicit StoreQueries(const storage::Store* store);
+  // REQUIRES: `store` outlives this object; max_keys_per_read >= 1.
+  explicit StoreQueries(const storage::Store* store,
+                        int64_t max_keys_per_read = kMaxKeysExaminedPerPage);
 
   // Page tokens of the paged RPCs: nullopt for an empty token, the verified
   // cursor otherwise, INVALID_ARGUMENT for a bad token.
@@ -72,8 +75,10 @@ class StoreQueries {
                          const std::optional<PageCursor>& cursor,
                          const StopCheck& stop,
                          v1::ListFactsResponse* response) const;
+  // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the subject has more
+  // than max_keys_per_read claims for the predicate.
   absl::Status ResolveValue(const v1::ResolveValueRequest& request,
-                            uint64_t commit,
+                            uint64_t commit, const StopCheck& stop,
                             v1::ResolveValueResponse* response) const;
   absl::Status ListPredicates(const v1::ListPredicatesRequest& request,
                               uint64_t commit,
@@ -94,6 +99,7 @@ class StoreQueries {
                        const std::optional<PageCursor>& previous) const;
 
   const storage::Store* store_;
+  const int64_t max_keys_per_read_;
   PageTokenCodec tokens_;
 };
 

@@ -80,6 +80,7 @@ bool TestCluster::StartQuery() {
   config.follower.secondary_dir = dir_.path() + "/secondary";
   config.follower.catch_up_interval = options_.catch_up_interval;
   config.follower.store.block_cache_bytes = 16 << 20;
+  config.limits = options_.query_limits;
   auto server = query::QueryServer::Start(config);
   if (!server.ok()) {
     std::cerr << "query server: " << server.status() << "\n";

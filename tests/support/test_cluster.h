@@ -25,6 +25,8 @@ struct TestClusterOptions {
   bool start_query = true;
   bool sync = false;
   absl::Duration catch_up_interval = absl::Milliseconds(5);
+  // The query service's limits (deadlines, pending reads, keys per read).
+  query::ReadLimits query_limits;
 };
 
 class TestCluster {
