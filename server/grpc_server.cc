@@ -28,6 +28,15 @@ ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(10),
           "Close connections after this age so clients rebalance over pods.");
 ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Seconds(30),
           "Time calls in flight get to finish on an aged-out connection.");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "Close new connections that have not completed the TLS handshake "
+          "and sent their HTTP/2 settings within this time.");
+ABSL_FLAG(absl::Duration, min_ping_interval, absl::Seconds(10),
+          "Clients pinging more often than this with no calls in between "
+          "get strikes; past --max_ping_strikes they get GOAWAY.");
+ABSL_FLAG(int, max_ping_strikes, 2,
+          "Too-frequent pings tolerated before GOAWAY (too_many_pings); 0: "
+          "any number.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of the server; enables TLS (with --tls_key).");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of the server.");
@@ -61,6 +70,9 @@ GrpcServerOptions GrpcServerOptionsFromFlags() {
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.max_connection_age_grace =
       absl::GetFlag(FLAGS_max_connection_age_grace);
+  options.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  options.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);
+  options.max_ping_strikes = absl::GetFlag(FLAGS_max_ping_strikes);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
@@ -79,6 +91,13 @@ absl::Status BadTls(absl::string_view flag, absl::string_view why) {
 }  // namespace
 
 absl::Status GrpcServerOptions::Validate() const {
+  if (handshake_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--handshake_timeout must be positive");
+  }
+  if (min_ping_interval < absl::ZeroDuration() || max_ping_strikes < 0) {
+    return absl::InvalidArgumentError(
+        "--min_ping_interval and --max_ping_strikes must not be negative");
+  }
   if (tls_cert_file.empty() != tls_key_file.empty()) {
     return BadTls("--tls_cert/--tls_key", "give both or neither");
   }
@@ -172,7 +191,9 @@ std::vector<std::string> SharedGrpcFlagNames() {
   return {"max_receive_message_bytes", "max_send_message_bytes",
           "max_concurrent_streams",    "keepalive_time",
           "keepalive_timeout",         "max_connection_age",
-          "max_connection_age_grace",  "tls_cert",
+          "max_connection_age_grace",  "handshake_timeout",
+          "min_ping_interval",         "max_ping_strikes",
+          "tls_cert",
           "tls_key",                   "tls_client_ca",
           "tls_require_client_cert",   "tls_refresh_interval",
           "probe_listen"};
@@ -206,11 +227,14 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
                              Millis(options.keepalive_timeout));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  // Clients may ping every 10 s (as gRPC clients with keepalive do) without
-  // being sent GOAWAY for "too many pings".
+  // Clients may ping every min_ping_interval (gRPC clients with keepalive
+  // do so at 10 s or more); a ping flood is answered with GOAWAY.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             10000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+                             Millis(options.min_ping_interval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+                             options.max_ping_strikes);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             Millis(options.handshake_timeout));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
                              Millis(options.max_connection_age));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,

@@ -43,6 +43,14 @@ struct GrpcServerOptions {
   // flight get max_connection_age_grace to finish.
   absl::Duration max_connection_age = absl::Minutes(10);
   absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // A new connection that has not finished its TLS handshake and sent its
+  // HTTP/2 settings by then is closed (gRPC's default is 2 minutes).
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // Pings a client may send sooner than min_ping_interval after the last
+  // one, with no call data in between, before it is sent GOAWAY
+  // (ENHANCE_YOUR_CALM, "too_many_pings") and disconnected.
+  absl::Duration min_ping_interval = absl::Seconds(10);
+  int max_ping_strikes = 2;
 
   // TLS: the server's certificate chain and private key (PEM files, both or
   // neither). The files are watched and reloaded when they change, as
@@ -60,7 +68,8 @@ struct GrpcServerOptions {
   // UNAUTHENTICATED there (see Authorizer); health and reflection answer.
   std::string probe_listen_address;
 
-  // Checks the TLS settings (files readable, certificate and key matching);
+  // Checks the transport limits and the TLS settings (files readable,
+  // certificate and key matching);
   // INVALID_ARGUMENT names the flag.
   absl::Status Validate() const;
 };

@@ -690,5 +690,77 @@ class WatchLoadTest(unittest.TestCase):
         self.assertEqual(servers.close(), [0, 0])
 
 
+def h2_frame(frame_type, payload=b"", flags=0, stream=0):
+    """One HTTP/2 frame (RFC 9113, section 4.1)."""
+    return (len(payload).to_bytes(3, "big") + bytes([frame_type, flags]) +
+            stream.to_bytes(4, "big") + payload)
+
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_SETTINGS, H2_PING, H2_GOAWAY = 4, 6, 7
+ENHANCE_YOUR_CALM = 0xB
+
+
+def read_h2_frames(sock, until_type, timeout):
+    """Reads frames until one of `until_type` arrives (returned as (type,
+    payload)), the connection closes (None) or `timeout` passes (raises)."""
+    sock.settimeout(timeout)
+    buffered = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        while len(buffered) >= 9:
+            length = int.from_bytes(buffered[:3], "big")
+            if len(buffered) < 9 + length:
+                break
+            frame_type, payload = buffered[3], buffered[9:9 + length]
+            buffered = buffered[9 + length:]
+            if frame_type == until_type:
+                return frame_type, payload
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            return None
+        buffered += chunk
+    raise AssertionError("no frame and no close within %s s" % timeout)
+
+
+class TransportLimitsTest(unittest.TestCase):
+    """HTTP/2 abuse from a raw socket, as a misbehaving client would send it:
+    the servers end it, and well-behaved clients keep being served."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stubs = testlib.generate_stubs()
+
+    def test_ping_flood_gets_goaway_and_silent_connections_are_closed(self):
+        servers = Servers(ingest_flags=["--handshake_timeout=1s"])
+        host, port = servers.ingest.address.rsplit(":", 1)
+
+        # A connection that pings without pause, with no calls.
+        flood = socket.create_connection((host, int(port)), timeout=10)
+        flood.sendall(H2_PREFACE + h2_frame(H2_SETTINGS) +
+                      h2_frame(H2_SETTINGS, flags=1))
+        for i in range(10):
+            flood.sendall(h2_frame(H2_PING, i.to_bytes(8, "big")))
+        goaway = read_h2_frames(flood, H2_GOAWAY, timeout=10)
+        self.assertIsNotNone(goaway, "closed without GOAWAY")
+        _, payload = goaway
+        self.assertEqual(int.from_bytes(payload[4:8], "big"), ENHANCE_YOUR_CALM)
+        self.assertIn(b"too_many_pings", payload[8:])
+        flood.close()
+
+        # A connection that never finishes its handshake (not even the
+        # HTTP/2 preface) is closed after --handshake_timeout.
+        # The server may say GOAWAY first; either way the connection ends.
+        silent = socket.create_connection((host, int(port)), timeout=10)
+        read_h2_frames(silent, H2_GOAWAY, timeout=15)
+        silent.close()
+
+        # Clients that behave are served throughout.
+        self.assertTrue(testlib.wait_serving(servers.ingest_channel, INGEST))
+        self.assertEqual(servers.close(), [0])
+
 if __name__ == "__main__":
     testlib.run_tests()
