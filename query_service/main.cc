@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
   config.limits.max_pending_reads = absl::GetFlag(FLAGS_max_pending_reads);
   config.limits.read_threads = absl::GetFlag(FLAGS_read_threads);
   if (config.limits.read_threads == 0) {
-    config.limits.read_threads =
-        std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    config.limits.read_threads = std::clamp(
+        static_cast<int>(std::thread::hardware_concurrency()), 2, 256);
   }
   config.limits.max_keys_per_read = absl::GetFlag(FLAGS_max_keys_per_read);
   config.limits.max_watches = absl::GetFlag(FLAGS_max_watches);

@@ -151,8 +151,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
             "); narrow it or page with a smaller page_size"));
       }
     }
-    reactor->Finish(ToGrpcStatus(status));
+    // Counted out before the answer leaves: a client that sends its next
+    // read on receiving it must find the room this one made.
     pending_reads_.fetch_sub(1);
+    reactor->Finish(ToGrpcStatus(status));
   };
   if (target->wait_for <= follower_->view().commit) {
     if (cost == Cost::kPoint) {

@@ -457,10 +457,7 @@ absl::Status StoreQueries::SearchEntities(
     std::string prefix = phase == 0 ? storage::NameExactPrefix(kind, q)
                                     : storage::NamePrefix(kind, q);
     auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefix);
-    if (!after.empty()) {
-      scan->Seek(after);
-      if (scan->Valid() && scan->key() == after) scan->Next();
-    }
+    if (!after.empty()) scan->SeekPast(after);
     for (; scan->Valid(); scan->Next()) {
       if (examined == max_keys_per_read_) {
         // The budget is spent before this entry: the next page starts at it
@@ -619,10 +616,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
   for (; range_index < plan.ranges.size(); ++range_index, after.clear()) {
     const IndexRange& range = plan.ranges[range_index];
     auto scan = store_->Scan(range.family, range.lower, range.upper);
-    if (!after.empty()) {
-      scan->Seek(after);
-      if (scan->Valid() && scan->key() == after) scan->Next();
-    }
+    if (!after.empty()) scan->SeekPast(after);
     while (scan->Valid()) {
       // Read the facts of the next index entries with one MultiGet: as many
       // as the page still needs if all match, within [16, 256].
@@ -655,7 +649,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
           *response->add_facts() = std::move(fact);
         }
         if (response->facts_size() == page_size ||
-            examined >= kMaxKeysExaminedPerPage) {
+            examined >= max_keys_per_read_) {
           response->mutable_plan()->set_keys_examined(examined);
           bool more = i + 1 < records.size() || scan->Valid() ||
                       range_index + 1 < plan.ranges.size();
@@ -695,10 +689,12 @@ absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
       // A resolution weighs every claim, so it cannot be cut into pages.
       return WithReason(
           absl::ResourceExhaustedError(absl::StrCat(
-              Quoted(request.subject()), " has more than ", max_keys_per_read_,
-              " claims for ", Quoted(request.predicate()),
-              ", more than one resolution may weigh (--max_keys_per_read); "
-              "page through them with ListFacts instead")),
+              Quoted(request.subject()), " and ", Quoted(request.predicate()),
+              " have more than ", max_keys_per_read_,
+              " index entries (claims, retracted ones and later ones "
+              "included), more than one resolution may weigh "
+              "(--max_keys_per_read); page through them with ListFacts "
+              "instead")),
           reason::kReadTooLarge);
     }
     if (++examined % 256 == 0 && stop && stop()) {
@@ -758,10 +754,7 @@ absl::Status StoreQueries::ListPredicates(
   std::string prefix;
   storage::PutEscapedPrefix(&prefix, request.prefix());
   auto scan = store_->ScanPrefix(ColumnFamily::kPredicates, prefix);
-  if (cursor.has_value()) {
-    scan->Seek(cursor->after_key());
-    if (scan->Valid() && scan->key() == cursor->after_key()) scan->Next();
-  }
+  if (cursor.has_value()) scan->SeekPast(cursor->after_key());
   for (; scan->Valid(); scan->Next()) {
     storage::PredicateRecord record;
     if (!record.ParseFromArray(scan->value().data(),

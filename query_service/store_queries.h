@@ -75,8 +75,9 @@ class StoreQueries {
                          const std::optional<PageCursor>& cursor,
                          const StopCheck& stop,
                          v1::ListFactsResponse* response) const;
-  // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the subject has more
-  // than max_keys_per_read claims for the predicate.
+  // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the subject and
+  // predicate have more than max_keys_per_read index entries (retracted
+  // claims and claims after `commit` count too).
   absl::Status ResolveValue(const v1::ResolveValueRequest& request,
                             uint64_t commit, const StopCheck& stop,
                             v1::ResolveValueResponse* response) const;

@@ -495,10 +495,11 @@ absl::Status Store::CompactAll() {
     return absl::FailedPreconditionError("a secondary store cannot compact");
   }
   std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
-  // The head (kMeta) is flushed after everything else: a secondary catching
-  // up between two of these flushes may then see data newer than its head,
-  // which reads at the head's commit filter out, but never a head newer than
-  // the data it needs.
+  // The head (kMeta) is flushed after everything else, so that a secondary
+  // catching up between two of these flushes tends to see data newer than
+  // its head (which reads at the head's commit filter out) rather than a
+  // head newer than its data. Commits landing meanwhile and RocksDB's own
+  // flushes make no such promise; the change feeds do not rely on it.
   std::vector<rocksdb::ColumnFamilyHandle*> data;
   for (rocksdb::ColumnFamilyHandle* h : all) {
     if (h != handle(ColumnFamily::kMeta)) data.push_back(h);

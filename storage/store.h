@@ -87,6 +87,12 @@ class KeyScan {
   }
   // Positions at the first key >= target (and >= lower).
   void Seek(absl::string_view target);
+  // Positions at the first key > `last` (and >= lower): where a page that
+  // ended at `last` goes on.
+  void SeekPast(absl::string_view last) {
+    Seek(last);
+    if (Valid() && key() == last) Next();
+  }
   absl::string_view key() const;
   absl::string_view value() const;
   // Status of the scan; check once Valid() is false.
