@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "bench/bench.grpc.pb.h"
 #include "bench/measure.h"
+#include "bench/peer_rows.h"
 #include "bench/workload.h"
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "factstore/v1/query_service.grpc.pb.h"
@@ -49,7 +50,7 @@
 ABSL_FLAG(std::string, scenario, "",
           "setup, load_entities, populate, ingest_stream, ingest_unary, "
           "get_fact, get_entity, batch_get_facts, list_by_subject, "
-          "list_by_range, search_prefix, freshness, wait_serving, check.");
+          "list_by_range, search_prefix, freshness, wait_serving, check, export_facts.");
 ABSL_FLAG(std::string, target, "factstore",
           "factstore, or baseline (the transport baseline server; "
           "get_fact and ingest_stream only).");
@@ -86,6 +87,9 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(60), "Deadline of each call.");
 // Sharing fact ids between runs.
 ABSL_FLAG(std::string, ids_out, "", "populate: write accepted fact ids here.");
 ABSL_FLAG(std::string, ids_in, "", "Reads: fact ids to read, one per line.");
+ABSL_FLAG(std::string, rows_out, "",
+          "export_facts: write the facts of --ids_in here as the PostgreSQL "
+          "peer's rows (bench/peer_rows.h).");
 ABSL_FLAG(int64_t, ids_sample, 2000000,
           "Keep at most this many ids of --ids_in (uniform sample).");
 // Freshness.
@@ -927,6 +931,46 @@ int RunLoadEntities() {
 }
 
 // check: validates facts without writing and reports the rejected ones.
+// Reads back every fact of --ids_in as factstore stored it (normalized) and
+// writes the PostgreSQL peer's rows of them, so that the peer holds the same
+// facts.
+int RunExportFacts() {
+  std::vector<std::string> ids = LoadIds();
+  const std::string path = absl::GetFlag(FLAGS_rows_out);
+  Require(!path.empty(), "--rows_out is required for export_facts");
+  std::ofstream out(path);
+  Require(out.good(), absl::StrCat("cannot write ", path));
+  auto stubs = QueryStubs(1);
+  absl::Time started = absl::Now();
+  int64_t rows = 0;
+  for (size_t start = 0; start < ids.size(); start += 100) {
+    v1::BatchGetFactsRequest request;
+    for (size_t i = start; i < std::min(ids.size(), start + 100); ++i) {
+      request.add_ids(ids[i]);
+    }
+    v1::BatchGetFactsResponse response;
+    auto context = Context();
+    grpc::Status status = CallAndWait([&](auto done) {
+      stubs[0]->async()->BatchGetFacts(context.get(), &request, &response,
+                                       std::move(done));
+    });
+    Require(status.ok(), absl::StrCat("BatchGetFacts: ", status.error_message()));
+    if (response.missing_ids_size() > 0) {
+      Require(false, absl::StrCat("fact ", response.missing_ids(0), " is missing"));
+    }
+    for (const v1::Fact& fact : response.facts()) {
+      out << PeerRow(fact) << '\n';
+      ++rows;
+    }
+  }
+  out.close();
+  Require(out.good(), absl::StrCat("cannot write ", path));
+  Json j = Header("export_facts");
+  j.Add("rows", rows).Add("seconds", absl::ToDoubleSeconds(absl::Now() - started));
+  Print(j);
+  return 0;
+}
+
 int RunCheck() {
   const Workload w = MakeWorkload();
   auto stubs = IngestStubs(1);
@@ -1595,6 +1639,7 @@ int main(int argc, char** argv) {
   if (scenario == "freshness") return RunFreshness();
   if (scenario == "wait_serving") return RunWaitServing();
   if (scenario == "check") return RunCheck();
+  if (scenario == "export_facts") return RunExportFacts();
   std::cerr << "load_generator: unknown --scenario \"" << scenario
             << "\" (see --help)\n";
   return 2;

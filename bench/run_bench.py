@@ -51,11 +51,14 @@ QUERY_CACHE_MB = 256
 # The commit log's stream in --replicated runs.
 NATS_STREAM = "FACTSTORE_BENCH"
 
+# PostgreSQL 15 from Debian (postgresql-15), the peer of the quick run.
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
 # Every scenario --scenario accepts, in the order a full suite runs them.
 SCENARIOS = [
     "get_fact", "get_entity", "batch_get_facts", "list_by_subject",
     "list_by_range", "search_prefix", "ingest_stream", "ingest_unary",
-    "freshness", "storage",
+    "freshness", "storage", "peer",
 ]
 
 
@@ -114,9 +117,11 @@ def rss_bytes(pid):
 class Server:
     """One server process with its log file."""
 
-    def __init__(self, name, argv, port, logs, env=None):
+    def __init__(self, name, argv, port, logs, env=None, user=None):
         self.name = name
         self.env = env
+        # Runs as this user when set (PostgreSQL refuses to run as root).
+        self.user = user
         self.argv = argv
         self.port = port
         self.log_path = os.path.join(logs, f"{name}.log")
@@ -126,7 +131,8 @@ class Server:
         log_file = open(self.log_path, "ab")
         started = time.monotonic()
         self.process = subprocess.Popen(self.argv, stdout=log_file,
-                                        stderr=subprocess.STDOUT, env=self.env)
+                                        stderr=subprocess.STDOUT, env=self.env,
+                                        user=self.user)
         self.process.log_path = self.log_path
         wait_for_port(self.port, self.process, self.name, timeout)
         return time.monotonic() - started
@@ -193,6 +199,8 @@ class Bench:
         self.env = dict(os.environ, TMPDIR=self.work)
         self.shape = None
         self.seed, self.subjects, self.documents, self.facts = 1, 1000, 5000, 0
+        # The populated facts as the PostgreSQL peer's rows (export_facts).
+        self.peer_rows = None
 
     # -- processes ---------------------------------------------------------
 
@@ -478,6 +486,12 @@ class Bench:
                       max(5000, facts // 20))
         self.read_scenarios("")
         self.record_rss("100k")
+        if self.wanted("peer"):
+            # The same facts for the peer, as factstore stored them.
+            rows = os.path.join(self.work, "peer-rows.txt")
+            if self.load("export_facts", "export_facts", f"--ids_in={self.ids}",
+                         f"--rows_out={rows}"):
+                self.peer_rows = rows
         self.stop_all()
         # Raw reads of the same data, with nothing else running.
         self.storage_read_baseline("100k")
@@ -496,6 +510,73 @@ class Bench:
             self.stop_all()
         if self.wanted("storage") or self.wanted("ingest_stream"):
             self.storage_write_baseline()
+        if self.peer_rows:
+            self.peer_suite()
+
+    # -- the PostgreSQL peer -------------------------------------------------
+
+    def peer_suite(self):
+        """The same facts and reads against PostgreSQL 15, on a private
+        cluster on loopback that is removed afterwards (bench/README.md)."""
+        if not os.path.exists(os.path.join(PG_BIN, "postgres")):
+            self.failures.append("peer: PostgreSQL 15 is not installed "
+                                 f"({PG_BIN}; ./dev bench installs it)")
+            return
+        pg_dir = tempfile.mkdtemp(prefix="factstore-peer-")
+        try:
+            conninfo = self.start_peer(pg_dir)
+            common = [self.program("peer_benchmark"), f"--conninfo={conninfo}",
+                      f"--rows={self.peer_rows}", f"--seed={self.seed}",
+                      f"--subjects={self.subjects}", f"--documents={self.documents}",
+                      f"--facts={self.facts}"]
+
+            def peer(name, scenario, *flags):
+                data = self.run_program(name, common + [f"--scenario={scenario}",
+                                                         *flags])
+                if data is not None and "ops_per_s" in data:
+                    log(f"{name}: {summary(data)}")
+
+            for writers in (1, 4):
+                peer(f"peer_schema_{writers}", "schema")
+                peer(f"peer_insert_{writers}", "insert", f"--writers={writers}",
+                     "--batch_size=1000")
+            peer("peer_copy", "copy")
+            w = self.timed(self.args.warmup, self.args.read_seconds)
+            for k in (1, 16, 64):
+                peer(f"peer_get_{k}", "get", f"--clients={k}", *w)
+            peer("peer_subject_16", "subject", "--clients=16", "--page_size=100", *w)
+            peer("peer_range_16", "range", "--clients=16", "--page_size=100", *w)
+        finally:
+            self.stop_all()
+            shutil.rmtree(pg_dir, ignore_errors=True)
+
+    def start_peer(self, pg_dir):
+        """initdb and start PostgreSQL in `pg_dir`; returns its conninfo.
+
+        Durability as factstore's default: the WAL is written at each commit
+        but not flushed (synchronous_commit=off; factstore acknowledges after
+        writing its WAL, without fsync unless --sync). 256 MB of shared
+        buffers, as the query service's block cache."""
+        user = None
+        if os.geteuid() == 0:
+            user = "postgres"  # the Debian package's user
+            shutil.chown(pg_dir, user, user)
+        data = os.path.join(pg_dir, "data")
+        with open(os.path.join(self.logs, "postgresql-initdb.log"), "wb") as out:
+            subprocess.run([os.path.join(PG_BIN, "initdb"), "-D", data,
+                            "-U", "factstore", "--auth=trust", "--encoding=UTF8",
+                            "--locale=C.UTF-8", "--no-sync"],
+                           stdout=out, stderr=subprocess.STDOUT, user=user,
+                           check=True)
+        port = free_port()
+        server = Server("postgresql", [
+            os.path.join(PG_BIN, "postgres"), "-D", data, "-p", str(port),
+            "-k", pg_dir, "-c", "listen_addresses=127.0.0.1",
+            "-c", "synchronous_commit=off", "-c", "shared_buffers=256MB",
+            "-c", "max_connections=100"], port, self.logs, user=user)
+        server.start()
+        self.servers.append(server)
+        return f"host=127.0.0.1 port={port} user=factstore dbname=postgres"
 
     def scale_suite(self):
         facts = self.args.scale_facts
@@ -1147,6 +1228,7 @@ def build_table(runs, extra, args):
                          note=f"{m['count']} reads right after the ack; p50/p99 "
                               f"latency", run=data))
 
+    table += peer_rows(runs)
     # -- scale --
     small_facts = args.facts
     big_facts = args.scale_facts
@@ -1184,6 +1266,54 @@ def build_table(runs, extra, args):
                          restart["start_s"],
                          note=f"SIGTERM to exit took {restart['stop_s']:.1f} s; store "
                               f"{extra.get('scale_store_bytes', 0) / 2**30:.2f} GiB"))
+    return table
+
+
+def peer_rows(runs):
+    """Each factstore figure the issue compares with PostgreSQL 15, with the
+    peer's figure as its baseline (ratio = factstore / peer), then the peer's
+    own row with its latencies."""
+    table = []
+    comparisons = [
+        # (factstore run, per, peer run, figure, unit, target, check)
+        ("ingest_stream_1", "items", "peer_insert_1",
+         "vs PostgreSQL: ingest, 1 stream / 1 writer", "facts/s", "", None),
+        ("ingest_stream_4", "items", "peer_insert_4",
+         "vs PostgreSQL: ingest, 4 streams / 4 writers", "facts/s",
+         ">= 1.0x peer", lambda fs, pg: fs["items_per_s"] >= pg["items_per_s"]),
+        ("get_fact_1", "ops", "peer_get_1",
+         "vs PostgreSQL: GetFact, 1 outstanding / 1 client", "calls/s",
+         "p50 <= peer's", lambda fs, pg: fs["latency_ms"]["p50"]
+         <= pg["latency_ms"]["p50"]),
+        ("get_fact_16", "ops", "peer_get_16",
+         "vs PostgreSQL: GetFact, 16 outstanding / 16 clients", "calls/s",
+         ">= 1.5x peer", lambda fs, pg: fs["ops_per_s"] >= 1.5 * pg["ops_per_s"]),
+        ("get_fact_64", "ops", "peer_get_64",
+         "vs PostgreSQL: GetFact, 64 outstanding / 64 clients", "calls/s", "", None),
+        ("list_by_subject_16", "ops", "peer_subject_16",
+         "vs PostgreSQL: 100 facts of a subject, 16 outstanding", "pages/s",
+         ">= 2x peer", lambda fs, pg: fs["ops_per_s"] >= 2 * pg["ops_per_s"]),
+        ("list_by_range_16", "ops", "peer_range_16",
+         "vs PostgreSQL: value range, 100 a page, 16 outstanding", "pages/s",
+         "", None),
+    ]
+    for fs_name, per, pg_name, figure, unit, target, check in comparisons:
+        fs, pg = runs.get(fs_name), runs.get(pg_name)
+        if not pg or f"{per}_per_s" not in pg:
+            continue
+        if fs:
+            r = timed_row(figure, unit, fs, per=per, baseline_name="PostgreSQL",
+                          baseline=pg[f"{per}_per_s"], target=target)
+            if check:
+                r["mark"] = mark(check(fs, pg))
+            table.append(r)
+        table.append(timed_row(f"  PostgreSQL 15 ({pg_name})", unit, pg, per=per,
+                               server_cpu_per_op=None))
+    copy = runs.get("peer_copy")
+    if copy and "items_per_s" in copy:
+        table.append(row("  PostgreSQL 15 COPY (reference)", "facts/s",
+                         copy["items_per_s"], run=copy,
+                         note="one COPY per table of every populated fact"))
     return table
 
 
