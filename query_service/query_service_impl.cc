@@ -79,11 +79,15 @@ grpc::Status QueryServiceImpl::Authorize(
 }
 
 const StoreQueries* QueryServiceImpl::queries() {
+  if (const StoreQueries* ready = ready_queries_.load(std::memory_order_acquire)) {
+    return ready;
+  }
   MutexLock lock(&mu_);
   if (queries_ == nullptr) {
     const storage::Store* store = follower_->store();
     if (store == nullptr || !follower_->view().ready) return nullptr;
     queries_ = std::make_unique<StoreQueries>(store, limits_.max_keys_per_read);
+    ready_queries_.store(queries_.get(), std::memory_order_release);
   }
   return queries_.get();
 }
@@ -133,14 +137,18 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
   auto run = [this, reactor, queries, context, deadline, target = *target,
               read = std::move(read)](const absl::Status& waited) {
     absl::Status status = waited;
+    // The follower is ready (queries exist), so this is its view's commit,
+    // read without copying the view. It reads 0 only once a replica has
+    // failed, which the follower records first and the check after reports.
+    const uint64_t visible = follower_->visible_commit();
+    if (status.ok()) status = follower_->ReplicaFailure();
     if (status.ok()) {
-      uint64_t visible = follower_->view().commit;
       absl::StatusOr<uint64_t> commit =
           ResolveReadCommit(queries->store(), target, visible);
       StopCheck stop = [context, deadline] {
         return context->IsCancelled() || absl::Now() >= deadline;
       };
-      status = !commit.ok()          ? commit.status()
+      status = !commit.ok()              ? commit.status()
                : absl::Now() >= deadline ? absl::CancelledError("")
                                          : read(*queries, *commit, stop);
       if (absl::IsCancelled(status) && !context->IsCancelled()) {
@@ -156,7 +164,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     pending_reads_.fetch_sub(1);
     reactor->Finish(ToGrpcStatus(status));
   };
-  if (target->wait_for <= follower_->view().commit) {
+  if (target->wait_for <= follower_->visible_commit()) {
     if (cost == Cost::kPoint) {
       run(absl::OkStatus());
     } else {

@@ -123,6 +123,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   ChangeFeeds feeds_;
   Mutex mu_;
   std::unique_ptr<StoreQueries> queries_ ABSL_GUARDED_BY(mu_);
+  // queries_ once created (it never changes after), for reads to find
+  // without taking mu_.
+  std::atomic<const StoreQueries*> ready_queries_{nullptr};
   // Runs scans, and the reads that had to wait for a commit: the follower
   // releases them on its own thread, which must get back to catching up.
   // Last: destroyed first, running what is queued while the rest is alive.
