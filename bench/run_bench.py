@@ -86,10 +86,24 @@ def wait_for_port(port, process, name, timeout=120.0):
 
 
 def cpu_seconds(pid):
-    """User + system CPU seconds of `pid` from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of `pid` and of its children, from
+    /proc/PID/stat: those it has waited for, and those still running (the
+    PostgreSQL peer's backends are children of its postmaster)."""
+    def stat(p):
+        with open(f"/proc/{p}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    fields = stat(pid)
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            child = stat(entry)
+        except OSError:
+            continue
+        if child[1] == str(pid):
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_seconds():
