@@ -930,7 +930,6 @@ int RunLoadEntities() {
   return window.recorder.errors() == 0 ? 0 : 1;
 }
 
-// check: validates facts without writing and reports the rejected ones.
 // Reads back every fact of --ids_in as factstore stored it (normalized) and
 // writes the PostgreSQL peer's rows of them, so that the peer holds the same
 // facts.
@@ -971,6 +970,7 @@ int RunExportFacts() {
   return 0;
 }
 
+// check: validates facts without writing and reports the rejected ones.
 int RunCheck() {
   const Workload w = MakeWorkload();
   auto stubs = IngestStubs(1);

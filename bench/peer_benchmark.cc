@@ -240,6 +240,11 @@ int RunInsert() {
   std::vector<Row> rows = LoadRows();
   const int writers = std::max(1, absl::GetFlag(FLAGS_writers));
   const size_t batch = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_batch_size)));
+  // One INSERT carries kPeerFactColumns parameters a row; libpq takes at
+  // most 65535 parameters a statement.
+  if (batch * kPeerFactColumns > 65535) {
+    Fail(absl::StrCat("--batch_size: at most ", 65535 / kPeerFactColumns));
+  }
   std::vector<Conn> conns;
   for (int w = 0; w < writers; ++w) conns.push_back(Connect());
   Recorder recorder(absl::Now(), absl::ZeroDuration(), absl::Hours(24));
@@ -352,7 +357,6 @@ int RunReads(const std::string& scenario, const std::string& sql, int params,
   }
   Recorder recorder(absl::Now(), absl::GetFlag(FLAGS_warmup),
                     absl::GetFlag(FLAGS_duration));
-  double cpu_before = ProcessCpuSeconds();
   std::atomic<int64_t> wrong{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
@@ -382,11 +386,17 @@ int RunReads(const std::string& scenario, const std::string& sql, int params,
       }
     });
   }
+  // This process's CPU over the measured window only, as the load
+  // generator counts it.
+  absl::SleepFor(recorder.measure_start() - absl::Now());
+  const double cpu_before = ProcessCpuSeconds();
+  absl::SleepFor(recorder.end() - absl::Now());
+  const double cpu_after = ProcessCpuSeconds();
   for (std::thread& t : threads) t.join();
   Json out = Header(scenario);
   out.Add("clients", clients)
       .Add("wrong_answers", wrong.load())
-      .Add("client_cpu_s", ProcessCpuSeconds() - cpu_before);
+      .Add("client_cpu_s", cpu_after - cpu_before);
   recorder.AddSummary(&out, /*with_timeline=*/false);
   std::cout << out.ToString() << std::endl;
   return recorder.errors() == 0 ? 0 : 1;

@@ -92,17 +92,21 @@ def cpu_seconds(pid):
     def stat(p):
         with open(f"/proc/{p}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()
-    fields = stat(pid)
-    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            child = stat(entry)
-        except OSError:
-            continue
-        if child[1] == str(pid):
-            ticks += int(child[11]) + int(child[12])
+    for _ in range(10):
+        fields = stat(pid)
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                child = stat(entry)
+            except OSError:
+                continue
+            if child[1] == str(pid):
+                ticks += int(child[11]) + int(child[12])
+        # A child reaped during the scan is in neither sum: scan again.
+        if stat(pid)[13:15] == fields[13:15]:
+            break
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -538,7 +542,13 @@ class Bench:
             return
         pg_dir = tempfile.mkdtemp(prefix="factstore-peer-")
         try:
-            conninfo = self.start_peer(pg_dir)
+            try:
+                conninfo = self.start_peer(pg_dir)
+            except (OSError, RuntimeError, LookupError, ValueError,
+                    subprocess.CalledProcessError) as e:
+                self.failures.append(f"peer: PostgreSQL did not start: {e} "
+                                     f"(logs in {self.logs})")
+                return
             common = [self.program("peer_benchmark"), f"--conninfo={conninfo}",
                       f"--rows={self.peer_rows}", f"--seed={self.seed}",
                       f"--subjects={self.subjects}", f"--documents={self.documents}",
@@ -588,8 +598,8 @@ class Bench:
             "-k", pg_dir, "-c", "listen_addresses=127.0.0.1",
             "-c", "synchronous_commit=off", "-c", "shared_buffers=256MB",
             "-c", "max_connections=100"], port, self.logs, user=user)
+        self.servers.append(server)  # stopped with the rest, even if it fails
         server.start()
-        self.servers.append(server)
         return f"host=127.0.0.1 port={port} user=factstore dbname=postgres"
 
     def scale_suite(self):
