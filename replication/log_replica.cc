@@ -700,6 +700,17 @@ absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
 
 absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
                                       uint64_t commit, bool erasure) {
+  // When a NATS server goes away the client reconnects to another; a commit
+  // made meanwhile waits for that (within append_timeout, as an append
+  // waits for an answer) rather than failing at once.
+  for (absl::Time deadline = absl::Now() + options_.append_timeout;
+       MaxEntryBytes() <= kEntryOverheadBytes && absl::Now() < deadline;) {
+    {
+      MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   {
     MutexLock lock(&mu_);
     if (status_.state == ReplicaStatus::State::kFailed) {

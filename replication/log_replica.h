@@ -68,7 +68,8 @@ struct LogReplicaOptions {
   // was replaced under this replica.
   absl::Duration check_interval = absl::Seconds(1);
   // How long AppendCommit keeps retrying an append that got no answer
-  // (JetStream electing a stream leader after losing a server).
+  // (JetStream electing a stream leader after losing a server), and waits
+  // for the client to reconnect when it lost its NATS server.
   absl::Duration append_timeout = absl::Seconds(10);
   // Names this process in the entries it writes (host, pid, start time).
   std::string writer_name;
@@ -154,9 +155,10 @@ class LogReplica {
   // has seen, and applies it. Errors:
   //   ABORTED: another writer appended first; nothing of this commit counts.
   //     Call CatchUp, then build the commit again on the new head.
-  //   UNAVAILABLE: the log could not be reached in time. The commit may or
-  //     may not be in the log; if it is, the replica applies it when it
-  //     reads it.
+  //   UNAVAILABLE: the log could not be reached in time (not connected to
+  //     NATS within append_timeout: nothing was written). Otherwise the
+  //     commit may or may not be in the log; if it is, the replica applies
+  //     it when it reads it.
   //   FAILED_PRECONDITION: the replica stopped following the log.
   absl::Status AppendCommit(rocksdb::WriteBatch* batch, uint64_t commit,
                             bool erasure);

@@ -147,7 +147,9 @@ class StreamWriter(threading.Thread):
                 with self.ledger.lock:
                     self.ledger.errors.append(
                         f"batch {number}: {ack.batch_error.message or ack.accepted_count}")
-            self.ledger.record(number, ids, ack.commit_token)
+            if not ack.HasField("batch_error"):
+                # A refused batch has no commit token.
+                self.ledger.record(number, ids, ack.commit_token)
             self.pending.remove(number)
             if self.first_error_at is not None and self.resumed_at is None:
                 self.resumed_at = time.time()
