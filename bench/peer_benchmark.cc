@@ -109,6 +109,12 @@ constexpr char kSelect[] =
     "m.language, m.quote, m.extractor, m.confidence "
     "FROM facts f LEFT JOIN mentions m ON m.fact_id = f.id ";
 
+Json Header(const std::string& scenario) {
+  Json j;
+  j.Add("scenario", scenario).Add("target", "postgresql");
+  return j;
+}
+
 int RunSchema() {
   Conn conn = Connect();
   Exec(conn.get(), "DROP TABLE IF EXISTS mentions, facts");
@@ -142,8 +148,7 @@ int RunSchema() {
        "  confidence real,"
        "  PRIMARY KEY (fact_id, document_id))");
   Exec(conn.get(), "CREATE INDEX mentions_by_document ON mentions (document_id)");
-  Json out;
-  out.Add("scenario", "peer_schema");
+  Json out = Header("peer_schema");
   std::cout << out.ToString() << std::endl;
   return 0;
 }
@@ -227,12 +232,6 @@ void InsertBatch(PGconn* conn, const std::vector<Row>& rows, size_t first,
     Fail(absl::StrCat("INSERT INTO mentions: ", PQerrorMessage(conn)));
   }
   Exec(conn, "COMMIT");
-}
-
-Json Header(const std::string& scenario) {
-  Json j;
-  j.Add("scenario", scenario).Add("target", "postgresql");
-  return j;
 }
 
 // Every row once, --writers connections taking batches in turn.

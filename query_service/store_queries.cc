@@ -448,9 +448,9 @@ absl::Status StoreQueries::SearchEntities(
   // qualifies for, at its smallest qualifying name.
   int last_phase = request.exact_only() ? 0 : 2;
   int phase = cursor.has_value() ? static_cast<int>(cursor->phase()) : 0;
+  // The last entry examined in this phase: where a next page goes on.
   std::string after = cursor.has_value() ? cursor->after_key() : "";
   int64_t examined = 0;
-  std::string last_key;
   for (; phase <= last_phase; ++phase, after.clear()) {
     storage::NameKind kind = phase == 2 ? storage::NameKind::kWordSuffix
                                         : storage::NameKind::kFullName;
@@ -522,14 +522,13 @@ absl::Status StoreQueries::SearchEntities(
       match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
                             : phase == 1 ? v1::MATCH_KIND_PREFIX
                                          : v1::MATCH_KIND_WORD_PREFIX);
-      last_key = std::string(scan->key());
       if (response->matches_size() == page_size) {
         scan->Next();
         bool more = scan->Valid() || phase < last_phase;
         if (more) {
           PageCursor next = NewCursor(QueryPart(request), commit, cursor);
           next.set_phase(static_cast<uint32_t>(phase));
-          next.set_after_key(last_key);
+          next.set_after_key(after);  // this entry's key
           response->set_next_page_token(tokens_.Encode(next));
         }
         return absl::OkStatus();
