@@ -373,8 +373,13 @@ class Bench:
             self.load("batch_get_facts_16", "batch_get_facts", ids,
                       "--outstanding=16", *w, pids=q)
         if self.wanted("list_by_subject"):
-            self.load(f"list_by_subject_16{suffix}", "list_by_subject",
-                      "--outstanding=16", *w, pids=q)
+            run = lambda: self.load(f"list_by_subject_16{suffix}", "list_by_subject",
+                                    "--outstanding=16", *w, pids=q)
+            if suffix == "":
+                self.profiled("list_by_subject_16", self.query.pid,
+                              self.args.warmup, self.args.read_seconds, run)
+            else:
+                run()
         if self.wanted("list_by_range") and suffix == "":
             self.load("list_by_range_16", "list_by_range", f"--facts={self.facts}",
                       "--outstanding=16", *w, pids=q)
@@ -382,9 +387,12 @@ class Bench:
             self.load("load_entities", "load_entities",
                       f"--search_entities={self.args.search_entities}",
                       "--outstanding=2")
-            self.load("search_prefix_16", "search_prefix",
-                      f"--search_entities={self.args.search_entities}",
-                      "--outstanding=16", *w, pids=q)
+            self.profiled(
+                "search_prefix_16", self.query.pid, self.args.warmup,
+                self.args.read_seconds,
+                lambda: self.load("search_prefix_16", "search_prefix",
+                                  f"--search_entities={self.args.search_entities}",
+                                  "--outstanding=16", *w, pids=q))
 
     def ingest_scenarios(self):
         both = [self.ingest.pid, self.query.pid]
@@ -1481,7 +1489,8 @@ def main():
                         help="also the raw --sync write baseline (always in --full)")
     parser.add_argument("--profile", action="store_true",
                         help="profile the ingest server under 4 streams and the "
-                             "query server under GetFact with perf "
+                             "query server under GetFact at 16, ListFacts by subject "
+                             "and SearchEntities with perf "
                              "(bench/results/profile_*.txt)")
     parser.add_argument("--progress", action="store_true",
                         help="show populate progress")

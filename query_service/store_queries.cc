@@ -378,7 +378,7 @@ absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
   response->set_commit_token(CommitToken(commit));
   auto record = store_->ReadEntity(request.id());
   if (record.ok() &&
-      storage::EntityAsOf(*record, commit, store_->store_id(),
+      storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
                           response->mutable_entity())) {
     return absl::OkStatus();
   }
@@ -411,7 +411,7 @@ absl::Status StoreQueries::BatchGetEntities(
     if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
     v1::Entity entity;
     if (record.ok() &&
-        storage::EntityAsOf(*record, commit, store_->store_id(), &entity)) {
+        storage::EntityAsOf(std::move(*record), commit, store_->store_id(), &entity)) {
       *response->add_entities() = std::move(entity);
     } else {
       response->add_missing_ids(id);
@@ -516,7 +516,7 @@ absl::Status StoreQueries::SearchEntities(
       if (phase == 1 && (exact || smallest != key.folded)) continue;
       if (phase == 2 && (prefix_match || smallest != key.folded)) continue;
       v1::EntityMatch* match = response->add_matches();
-      storage::EntityAsOf(*record, commit, store_->store_id(),
+      storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
                           match->mutable_entity());
       match->set_matched_name(matched->text());
       match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
@@ -545,7 +545,8 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
   FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
   auto record = store_->ReadFact(request.id());
-  if (record.ok() && storage::FactAsOf(*record, commit, store_->store_id(),
+  if (record.ok() && storage::FactAsOf(std::move(*record), commit,
+                                       store_->store_id(),
                                        response->mutable_fact())) {
     return absl::OkStatus();
   }
@@ -576,8 +577,8 @@ absl::Status StoreQueries::BatchGetFacts(const v1::BatchGetFactsRequest& request
       return records[i].status();
     }
     v1::Fact fact;
-    if (records[i].ok() &&
-        storage::FactAsOf(*records[i], commit, store_->store_id(), &fact)) {
+    if (records[i].ok() && storage::FactAsOf(std::move(*records[i]), commit,
+                                             store_->store_id(), &fact)) {
       *response->add_facts() = std::move(fact);
     } else {
       response->add_missing_ids(ids[i]);
@@ -643,7 +644,8 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
         }
         v1::Fact fact;
         if (records[i].ok() &&
-            storage::FactAsOf(*records[i], commit, store_->store_id(), &fact) &&
+            storage::FactAsOf(std::move(*records[i]), commit,
+                              store_->store_id(), &fact) &&
             Matches(fact, parsed)) {
           *response->add_facts() = std::move(fact);
         }
@@ -707,7 +709,8 @@ absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
     if (absl::IsNotFound(record.status())) continue;
     if (!record.ok()) return record.status();
     Claim claim;
-    if (!storage::FactAsOf(*record, commit, store_->store_id(), &claim.fact) ||
+    if (!storage::FactAsOf(std::move(*record), commit, store_->store_id(),
+                           &claim.fact) ||
         claim.fact.retracted()) {
       continue;
     }

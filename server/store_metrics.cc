@@ -67,6 +67,10 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   families.push_back(PerFamily("factstore_rocksdb_memtable_bytes",
                                "Bytes in memtables.", stats,
                                &Family::memtable_bytes));
+  families.push_back(PerFamily("factstore_rocksdb_memtables",
+                               "Memtables, the active one and those not yet "
+                               "flushed (every read looks at each).",
+                               stats, &Family::memtables));
   families.push_back(MakeFamily(
       "factstore_rocksdb_running_compactions", "Compactions running now.",
       MetricType::Gauge, static_cast<double>(stats.running_compactions)));

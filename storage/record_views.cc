@@ -1,38 +1,48 @@
 #include "storage/record_views.h"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 #include "storage/commit_token.h"
 
 namespace factstore::storage {
 namespace {
 
-// The last element of `revisions` (ordered by commit) with commit <= as_of.
+// The index of the last element of `revisions` (ordered by commit) with
+// commit <= as_of, or -1.
 template <typename Revisions>
-auto LastAtOrBefore(const Revisions& revisions, uint64_t as_of)
-    -> decltype(&*revisions.begin()) {
+int LastIndexAtOrBefore(const Revisions& revisions, uint64_t as_of) {
   auto it = std::upper_bound(
       revisions.begin(), revisions.end(), as_of,
       [](uint64_t commit, const auto& revision) {
         return commit < revision.commit();
       });
-  if (it == revisions.begin()) return nullptr;
-  return &*std::prev(it);
+  return static_cast<int>(std::distance(revisions.begin(), it)) - 1;
 }
 
-}  // namespace
-
-const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of) {
-  return LastAtOrBefore(record.revisions(), as_of);
+// The last element of `revisions` (ordered by commit) with commit <= as_of.
+template <typename Revisions>
+auto LastAtOrBefore(const Revisions& revisions, uint64_t as_of)
+    -> decltype(&*revisions.begin()) {
+  int index = LastIndexAtOrBefore(revisions, as_of);
+  return index < 0 ? nullptr : &revisions[index];
 }
 
-bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
-              v1::Fact* out) {
+// FactAsOf for a record to copy from (`Record` const) or to move from.
+template <typename Record>
+bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
+                  v1::Fact* out) {
+  constexpr bool kMove = !std::is_const_v<Record>;
   int index = static_cast<int>(record.revisions_size()) - 1;
   while (index >= 0 && record.revisions(index).commit() > as_of) --index;
   if (index < 0) return false;
   const FactRevision& revision = record.revisions(index);
-  *out = record.content();
+  if constexpr (kMove) {
+    *out = std::move(*record.mutable_content());
+  } else {
+    *out = record.content();
+  }
   out->set_modality(revision.modality());
   out->set_rank(revision.rank());
   out->set_asserted_commit(
@@ -49,15 +59,36 @@ bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
     }
     out->set_retracted_commit(EncodeCommitToken(store_id, retracted_at));
   }
-  for (const MentionRecord& m : record.mentions()) {
-    if (m.commit() > as_of) break;
+  for (int i = 0; i < record.mentions_size(); ++i) {
+    const uint64_t commit = record.mentions(i).commit();
+    if (commit > as_of) break;
     v1::Mention* mention = out->add_mentions();
-    *mention = m.mention();
-    mention->set_added_commit(EncodeCommitToken(store_id, m.commit()));
-    updated = std::max(updated, m.commit());
+    if constexpr (kMove) {
+      *mention = std::move(*record.mutable_mentions(i)->mutable_mention());
+    } else {
+      *mention = record.mentions(i).mention();
+    }
+    mention->set_added_commit(EncodeCommitToken(store_id, commit));
+    updated = std::max(updated, commit);
   }
   out->set_updated_commit(EncodeCommitToken(store_id, updated));
   return true;
+}
+
+}  // namespace
+
+bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
+              v1::Fact* out) {
+  return FillFactAsOf(record, as_of, store_id, out);
+}
+
+bool FactAsOf(FactRecord&& record, uint64_t as_of, uint32_t store_id,
+              v1::Fact* out) {
+  return FillFactAsOf(record, as_of, store_id, out);
+}
+
+const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of) {
+  return LastAtOrBefore(record.revisions(), as_of);
 }
 
 const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
@@ -73,6 +104,18 @@ bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
   out->set_created_commit(
       EncodeCommitToken(store_id, record.revisions(0).commit()));
   out->set_updated_commit(EncodeCommitToken(store_id, revision->commit()));
+  return true;
+}
+
+bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
+                v1::Entity* out) {
+  const int index = LastIndexAtOrBefore(record.revisions(), as_of);
+  if (index < 0) return false;
+  const uint64_t created = record.revisions(0).commit();
+  const uint64_t updated = record.revisions(index).commit();
+  *out = std::move(*record.mutable_revisions(index)->mutable_entity());
+  out->set_created_commit(EncodeCommitToken(store_id, created));
+  out->set_updated_commit(EncodeCommitToken(store_id, updated));
   return true;
 }
 

@@ -19,6 +19,11 @@ namespace factstore::storage {
 // if the fact had not been asserted by then.
 bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
               v1::Fact* out);
+// The same, moving the fact's content and mentions out of `record` instead of
+// copying them (a read answering from a record it has just parsed); `record`
+// is left valid but unspecified.
+bool FactAsOf(FactRecord&& record, uint64_t as_of, uint32_t store_id,
+              v1::Fact* out);
 
 // The revision of the fact's attributes in effect at `as_of`, or null.
 const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of);
@@ -31,6 +36,10 @@ const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
 // Fills `out` with the entity as of `as_of` and returns true, or returns
 // false if it did not exist yet.
 bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
+                v1::Entity* out);
+// The same, moving the entity out of `record`'s revision instead of copying
+// it; `record` is left valid but unspecified.
+bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
                 v1::Entity* out);
 
 // Fills `out` with the predicate as of `as_of` and returns true, or returns

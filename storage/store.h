@@ -118,6 +118,9 @@ struct StoreStats {
     uint64_t level0_files = 0;
     uint64_t pending_compaction_bytes = 0;
     uint64_t memtable_bytes = 0;
+    // The active memtable and the immutable ones not yet flushed; every
+    // point read and every scan looks at each of them.
+    uint64_t memtables = 0;
   };
   std::vector<Family> families;
   uint64_t block_cache_usage_bytes = 0;

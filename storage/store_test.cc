@@ -3,6 +3,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -326,6 +327,40 @@ TEST(StoreTest, FactViewsTravelInTime) {
   EXPECT_TRUE(fact.retracted());
   EXPECT_EQ(fact.retracted_commit(), "00000001-7");
   EXPECT_EQ(fact.retraction_reason(), "wrong figure");
+
+  // A view that moves out of the record shows the same fact as one that
+  // copies, at every commit.
+  for (uint64_t as_of = 0; as_of <= 8; ++as_of) {
+    v1::Fact copied, moved;
+    FactRecord consumed = record;
+    bool exists = FactAsOf(record, as_of, 1, &copied);
+    EXPECT_EQ(FactAsOf(std::move(consumed), as_of, 1, &moved), exists);
+    EXPECT_EQ(moved.SerializeAsString(), copied.SerializeAsString())
+        << "as of " << as_of;
+  }
+}
+
+TEST(StoreTest, EntityViewsThatMoveShowWhatCopiesShow) {
+  EntityRecord record;
+  for (uint64_t commit : {2, 5}) {
+    EntityRevision* revision = record.add_revisions();
+    revision->set_commit(commit);
+    revision->mutable_entity()->set_id("place:da-nang");
+    revision->mutable_entity()->set_name(absl::StrCat("Da Nang ", commit));
+  }
+  for (uint64_t as_of = 0; as_of <= 6; ++as_of) {
+    v1::Entity copied, moved;
+    EntityRecord consumed = record;
+    bool exists = EntityAsOf(record, as_of, 1, &copied);
+    EXPECT_EQ(exists, as_of >= 2);
+    EXPECT_EQ(EntityAsOf(std::move(consumed), as_of, 1, &moved), exists);
+    EXPECT_EQ(moved.SerializeAsString(), copied.SerializeAsString())
+        << "as of " << as_of;
+  }
+  v1::Entity entity;
+  ASSERT_TRUE(EntityAsOf(EntityRecord(record), 4, 1, &entity));
+  EXPECT_EQ(entity.name(), "Da Nang 2");
+  EXPECT_EQ(entity.updated_commit(), "00000001-2");
 }
 
 TEST(StoreTest, ScanCommitsVisitsTheRecordsOfARangeInOrder) {
@@ -431,6 +466,44 @@ TEST(StoreTest, SecondaryNeverSeesHalfACommit) {
   ASSERT_TRUE((*reader)->CatchUp().ok());
   EXPECT_EQ((*reader)->ReadHead()->last_commit(), static_cast<uint64_t>(kCommits));
   EXPECT_GT(checks, 1);
+}
+
+TEST(StoreTest, SecondaryDropsMemtablesOfEveryFamilyAtAFlush) {
+  // The facts fill their memtables many times over while the head (the
+  // default family) gets a few bytes per commit. The secondary seals a
+  // memtable of each family at every new WAL file and drops it only when
+  // that family is flushed: the primary flushes all families together, so
+  // the secondary keeps a few memtables of the head, not one per flush of
+  // the facts.
+  TempDir dir;
+  StoreOptions options = SmallOptions();
+  options.write_buffer_bytes = 64 << 10;
+  auto writer = Store::OpenPrimary(dir.path() + "/db", options);
+  ASSERT_TRUE(writer.ok());
+  auto reader = Store::OpenSecondary(dir.path() + "/db",
+                                     dir.path() + "/secondary", options);
+  ASSERT_TRUE(reader.ok());
+  auto family = [](const StoreStats& stats, absl::string_view name) {
+    for (const StoreStats::Family& f : stats.families) {
+      if (name == f.name) return f;
+    }
+    ADD_FAILURE() << "no family " << name;
+    return StoreStats::Family();
+  };
+  for (int c = 1; c <= 100; ++c) {
+    std::vector<FactRecord> facts;
+    for (int i = 0; i < 20; ++i) {
+      facts.push_back(MakeFact(absl::StrCat("f_", c, "_", i), "s",
+                               absl::StrCat(i + 1), c));
+    }
+    CommitFacts(**writer, c, facts);
+    ASSERT_TRUE((*reader)->CatchUp().ok());
+    EXPECT_LE(family((*reader)->Stats(), "default").memtables, 4u)
+        << "after commit " << c;
+  }
+  // The facts did fill their memtables: what the test is about happened.
+  EXPECT_GT(family((*writer)->Stats(), "facts").sst_bytes, 0u);
+  EXPECT_EQ((*reader)->ReadHead()->last_commit(), 100u);
 }
 
 TEST(StoreTest, ReadFactsReturnsOneResultPerId) {

@@ -478,7 +478,8 @@ class MetricsTest(unittest.TestCase):
             # Per column family: every family of the store, by name.
             for name in ("factstore_rocksdb_sst_bytes", "factstore_rocksdb_level0_files",
                          "factstore_rocksdb_pending_compaction_bytes",
-                         "factstore_rocksdb_memtable_bytes"):
+                         "factstore_rocksdb_memtable_bytes",
+                         "factstore_rocksdb_memtables"):
                 families = {dict(labels).get("column_family")
                             for n, labels in samples if n == name}
                 self.assertTrue({"default", "facts", "entities", "commit_log"} <= families,
