@@ -58,6 +58,11 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   }
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.compression = rocksdb::kLZ4Compression;
+  // Level 0 and the level below it are rewritten soon after they are
+  // written; compressing them costs the writer CPU for little space.
+  cf_options.compression_per_level = {rocksdb::kNoCompression,
+                                      rocksdb::kNoCompression,
+                                      rocksdb::kLZ4Compression};
   cf_options.level_compaction_dynamic_level_bytes = true;
   cf_options.write_buffer_size = options.write_buffer_bytes;
   return cf_options;
