@@ -294,9 +294,12 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
                    {"commit", ctx.commit()}});
       // The sink's message says whether the commit may have been written
       // (replicated mode, an append without an answer).
+      // A full disk keeps its code: retrying soon will not help.
+      std::string message = absl::StrCat("the commit failed: ", written.message());
       absl::Status failure = WithReason(
-          absl::UnavailableError(
-              absl::StrCat("the commit failed: ", written.message())),
+          absl::IsResourceExhausted(written)
+              ? absl::ResourceExhaustedError(message)
+              : absl::UnavailableError(message),
           reason::kCommitFailed);
       for (absl::Status& s : statuses) {
         if (s.ok()) s = failure;

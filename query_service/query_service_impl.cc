@@ -104,7 +104,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
   }
   const StoreQueries* queries = this->queries();
   if (queries == nullptr) {
-    reactor->Finish(ToGrpcStatus(NotReady()));
+    absl::Status failed = follower_->OpenFailure();
+    reactor->Finish(ToGrpcStatus(failed.ok() ? NotReady() : failed));
     return reactor;
   }
   if (absl::Status failed = follower_->ReplicaFailure(); !failed.ok()) {

@@ -3,6 +3,8 @@
 // tests talk to both through real gRPC channels. No mocks.
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/mutex.h"
 #include "absl/time/clock.h"
@@ -2608,6 +2611,62 @@ TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(entity.entity().name(), "Đà Nẵng");
 
+  server->Shutdown(absl::Seconds(1));
+  ingest_server->Shutdown(absl::Seconds(1));
+}
+
+TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
+  // A directory that looks like a store (it has a CURRENT file) but names a
+  // manifest that is not there: reads say so instead of "not caught up yet".
+  testing::TempDir dir;
+  const std::string data_dir = dir.path() + "/data";
+  std::filesystem::create_directories(data_dir);
+  {
+    std::ofstream current(data_dir + "/CURRENT");
+    current << "MANIFEST-000042\n";
+  }
+  query::QueryServerConfig config;
+  config.grpc.listen_address = "127.0.0.1:0";
+  config.follower.data_dir = data_dir;
+  config.follower.secondary_dir = dir.path() + "/secondary";
+  config.follower.catch_up_interval = absl::Milliseconds(5);
+  config.follower.open_retry_interval = absl::Milliseconds(20);
+  config.follower.store.block_cache_bytes = 16 << 20;
+  auto started = query::QueryServer::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<query::QueryServer> server = *std::move(started);
+  auto channel =
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::QueryService::NewStub(channel);
+  v1::GetEntityRequest get;
+  get.set_id("place:da-nang");
+  grpc::Status status;
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  do {
+    v1::GetEntityResponse entity;
+    auto context = Context();
+    status = stub->GetEntity(context.get(), get, &entity);
+    if (absl::StrContains(status.error_message(), "cannot open the store")) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  } while (absl::Now() < deadline);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(),
+              ::testing::AllOf(::testing::HasSubstr("cannot open the store at " +
+                                                    data_dir),
+                               ::testing::HasSubstr("MANIFEST")));
+  EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  // Once the directory is a store again, the follower opens it.
+  std::filesystem::remove_all(data_dir);
+  ingest::IngestServerConfig ingest_config;
+  ingest_config.grpc.listen_address = "127.0.0.1:0";
+  ingest_config.data_dir = data_dir;
+  ingest_config.block_cache_bytes = 16 << 20;
+  auto ingest_started = ingest::IngestServer::Start(ingest_config);
+  ASSERT_TRUE(ingest_started.ok()) << ingest_started.status();
+  std::unique_ptr<ingest::IngestServer> ingest_server = *std::move(ingest_started);
+  EXPECT_TRUE(testing::WaitForServing(channel, query::kQueryHealthName,
+                                      absl::Seconds(20)));
   server->Shutdown(absl::Seconds(1));
   ingest_server->Shutdown(absl::Seconds(1));
 }

@@ -171,6 +171,51 @@ bool StoreFollower::ReplicaRound() {
   return store != nullptr;
 }
 
+void StoreFollower::RecordOpenFailure(const absl::Status& status) {
+  // Before the ingest service has created the store (no CURRENT file yet),
+  // waiting is expected, and so are a few failures while it creates it
+  // (CURRENT written, column families or identity not yet). A failure that
+  // lasts past kOpenFailureGrace is reported.
+  constexpr absl::Duration kOpenFailureGrace = absl::Seconds(2);
+  std::error_code ignored;
+  const bool exists = std::filesystem::exists(
+      std::filesystem::path(options_.data_dir) / "CURRENT", ignored);
+  const absl::Time now = absl::Now();
+  bool report, changed;
+  {
+    MutexLock lock(&mu_);
+    if (!exists) {
+      open_failing_since_ = absl::InfiniteFuture();
+    } else if (open_failing_since_ == absl::InfiniteFuture()) {
+      open_failing_since_ = now;
+    }
+    report = exists && now - open_failing_since_ >= kOpenFailureGrace;
+    absl::Status failure =
+        report ? WithReason(absl::UnavailableError(absl::StrCat(
+                                "the query service cannot open the store at ",
+                                options_.data_dir, " (retrying): ",
+                                status.message())),
+                            reason::kNotServing)
+               : absl::OkStatus();
+    changed = failure.message() != open_failure_.message();
+    open_failure_ = std::move(failure);
+  }
+  if (!report) {
+    server::Log(server::LogLevel::kDebug, "store not ready yet",
+                {{"error", status.ToString()}});
+  } else if (changed) {
+    // Once per distinct error, not at every retry.
+    server::Log(server::LogLevel::kError, "cannot open the store",
+                {{"data_dir", options_.data_dir},
+                 {"error", status.ToString()}});
+  }
+}
+
+absl::Status StoreFollower::OpenFailure() const {
+  MutexLock lock(&mu_);
+  return open_failure_;
+}
+
 bool StoreFollower::Round() {
   if (options_.replica != nullptr) return ReplicaRound();
   storage::Store* store;
@@ -182,14 +227,15 @@ bool StoreFollower::Round() {
     auto opened = storage::Store::OpenSecondary(options_.data_dir, secondary_dir_,
                                                 options_.store);
     if (!opened.ok()) {
-      server::Log(server::LogLevel::kDebug, "store not ready yet",
-                  {{"error", opened.status().ToString()}});
+      RecordOpenFailure(opened.status());
       return false;
     }
     server::Log(server::LogLevel::kInfo, "following store",
                 {{"data_dir", options_.data_dir},
                  {"secondary_dir", secondary_dir_}});
     MutexLock lock(&mu_);
+    open_failure_ = absl::OkStatus();
+    open_failing_since_ = absl::InfiniteFuture();
     owned_store_ = *std::move(opened);
     store = owned_store_.get();
     store_ = store;

@@ -100,6 +100,13 @@ class StoreFollower {
   // following its log (nothing may then be read from it). Cheap.
   absl::Status ReplicaFailure() const;
 
+  // Embedded mode, while store() is null: UNAVAILABLE naming why the store
+  // exists but has not opened for two seconds (another schema version, a
+  // damaged or unreadable directory; the follower keeps retrying and logs
+  // each distinct error once), or OK while it does not exist yet or is
+  // being created.
+  absl::Status OpenFailure() const;
+
   // Registers a function called after every catch-up round (also when
   // nothing changed); returns a handle for RemoveListener. RemoveListener
   // returns only once the function is not running.
@@ -127,6 +134,7 @@ class StoreFollower {
   // One round: open if needed, catch up, publish. Returns false if the
   // store is not open yet.
   bool Round();
+  void RecordOpenFailure(const absl::Status& status);
   // Round() in replicated mode.
   bool ReplicaRound();
 
@@ -137,6 +145,10 @@ class StoreFollower {
   // The store read from: the secondary opened here (owned_store_), or the
   // replica's.
   std::unique_ptr<storage::Store> owned_store_ ABSL_GUARDED_BY(mu_);
+  // See OpenFailure().
+  absl::Status open_failure_ ABSL_GUARDED_BY(mu_);
+  // Since when opening has failed with the store's CURRENT file present.
+  absl::Time open_failing_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   const storage::Store* store_ ABSL_GUARDED_BY(mu_) = nullptr;
   int replica_listener_ = -1;
   std::atomic<bool> replica_failed_{false};

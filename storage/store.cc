@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -68,6 +69,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return cf_options;
 }
 
+// RocksDB reports a held LOCK file as a plain IO error; its Posix
+// environment words it one of these two ways.
+bool IsLockHeld(const rocksdb::Status& status) {
+  absl::string_view state = status.getState() != nullptr ? status.getState() : "";
+  return absl::StrContains(state, "While lock file") ||
+         absl::StrContains(state, "lock hold by current process");
+}
+
 }  // namespace
 
 absl::Status FromRocksStatus(const rocksdb::Status& status,
@@ -84,8 +93,15 @@ absl::Status FromRocksStatus(const rocksdb::Status& status,
     case rocksdb::Status::kNotSupported:
       return absl::UnimplementedError(message);
     case rocksdb::Status::kIOError:
-      // Another process holding the lock shows up as an IO error.
-      return absl::UnavailableError(message);
+      // A full disk will not clear up by retrying at once: the operator
+      // must make room (and, if RocksDB stopped writing, restart the
+      // ingest server).
+      if (status.IsNoSpace()) return absl::ResourceExhaustedError(message);
+      // Another process holding the store's lock: it may go away.
+      if (IsLockHeld(status)) return absl::UnavailableError(message);
+      // Anything else (EIO, a missing or unreadable file) is not a reason
+      // for a client to retry.
+      return absl::InternalError(message);
     case rocksdb::Status::kBusy:
     case rocksdb::Status::kTryAgain:
     case rocksdb::Status::kTimedOut:

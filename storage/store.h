@@ -270,7 +270,11 @@ class Store {
   std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilyCount> handles_{};
 };
 
-// Converts a RocksDB status into the absl::Status with the closest code.
+// Converts a RocksDB status into the absl::Status with the closest code, its
+// message prefixed by `context`. I/O errors map by kind: the store's lock
+// held by another process -> UNAVAILABLE (retry later), no space left ->
+// RESOURCE_EXHAUSTED (retrying will not help until room is made), any other
+// -> INTERNAL; busy / try again / timed out -> UNAVAILABLE.
 absl::Status FromRocksStatus(const rocksdb::Status& status,
                              absl::string_view context);
 
