@@ -244,6 +244,8 @@ class ConfigurationTest(unittest.TestCase):
                 timeout=10)
             channel.close()
             query_channel = grpc.insecure_channel(query.address)
+            # Until its first catch-up the query service answers UNAVAILABLE.
+            self.assertTrue(testlib.wait_serving(query_channel, "factstore.v1.QueryService"))
             stubs.query_grpc.QueryServiceStub(query_channel).GetStats(
                 stubs.query.GetStatsRequest(read_options=stubs.types.ReadOptions(
                     min_commit=reply.commit_token)), timeout=10)
