@@ -247,6 +247,8 @@ class TlsTest(unittest.TestCase):
                 self.assertIn('needs the role "admin"', refused.details())
             # The writer's refused erasure changed nothing; the admin's erases.
             query_channel = grpc.insecure_channel(query.address)
+            # Until its first catch-up the query service answers UNAVAILABLE.
+            self.assertTrue(testlib.wait_serving(query_channel, "factstore.v1.QueryService"))
             reads = s.query_grpc.QueryServiceStub(query_channel)
             entity = reads.GetEntity(s.query.GetEntityRequest(
                 id="place:hue", read_options=s.types.ReadOptions(
