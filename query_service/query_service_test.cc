@@ -2534,18 +2534,45 @@ grpc::health::v1::HealthCheckResponse::ServingStatus Health(
   return response.status();
 }
 
-TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
-  testing::TempDir dir;
+// A query server following `data_dir`, retrying and catching up quickly;
+// null (with a test failure) if it does not start.
+std::unique_ptr<query::QueryServer> StartQueryServerOn(
+    const std::string& data_dir, const std::string& secondary_dir) {
   query::QueryServerConfig config;
   config.grpc.listen_address = "127.0.0.1:0";
-  config.follower.data_dir = dir.path() + "/data";
-  config.follower.secondary_dir = dir.path() + "/secondary";
+  config.follower.data_dir = data_dir;
+  config.follower.secondary_dir = secondary_dir;
   config.follower.catch_up_interval = absl::Milliseconds(5);
   config.follower.open_retry_interval = absl::Milliseconds(20);
   config.follower.store.block_cache_bytes = 16 << 20;
   auto started = query::QueryServer::Start(config);
-  ASSERT_TRUE(started.ok()) << started.status();
-  std::unique_ptr<query::QueryServer> server = *std::move(started);
+  if (!started.ok()) {
+    ADD_FAILURE() << started.status();
+    return nullptr;
+  }
+  return *std::move(started);
+}
+
+// An ingest server writing `data_dir`; null (with a test failure) if it does
+// not start.
+std::unique_ptr<ingest::IngestServer> StartIngestServerOn(const std::string& data_dir) {
+  ingest::IngestServerConfig config;
+  config.grpc.listen_address = "127.0.0.1:0";
+  config.data_dir = data_dir;
+  config.block_cache_bytes = 16 << 20;
+  auto started = ingest::IngestServer::Start(config);
+  if (!started.ok()) {
+    ADD_FAILURE() << started.status();
+    return nullptr;
+  }
+  return *std::move(started);
+}
+
+TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
+  testing::TempDir dir;
+  std::unique_ptr<query::QueryServer> server =
+      StartQueryServerOn(dir.path() + "/data", dir.path() + "/secondary");
+  ASSERT_NE(server, nullptr);
   auto channel =
       grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   auto stub = v1::QueryService::NewStub(channel);
@@ -2580,13 +2607,9 @@ TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
   absl::SleepFor(absl::Milliseconds(300));
   expect_unavailable("after a while");
 
-  ingest::IngestServerConfig ingest_config;
-  ingest_config.grpc.listen_address = "127.0.0.1:0";
-  ingest_config.data_dir = dir.path() + "/data";
-  ingest_config.block_cache_bytes = 16 << 20;
-  auto ingest_started = ingest::IngestServer::Start(ingest_config);
-  ASSERT_TRUE(ingest_started.ok()) << ingest_started.status();
-  std::unique_ptr<ingest::IngestServer> ingest_server = *std::move(ingest_started);
+  std::unique_ptr<ingest::IngestServer> ingest_server =
+      StartIngestServerOn(dir.path() + "/data");
+  ASSERT_NE(ingest_server, nullptr);
 
   ASSERT_TRUE(testing::WaitForServing(channel, query::kQueryHealthName,
                                       absl::Seconds(20)));
@@ -2625,16 +2648,9 @@ TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
     std::ofstream current(data_dir + "/CURRENT");
     current << "MANIFEST-000042\n";
   }
-  query::QueryServerConfig config;
-  config.grpc.listen_address = "127.0.0.1:0";
-  config.follower.data_dir = data_dir;
-  config.follower.secondary_dir = dir.path() + "/secondary";
-  config.follower.catch_up_interval = absl::Milliseconds(5);
-  config.follower.open_retry_interval = absl::Milliseconds(20);
-  config.follower.store.block_cache_bytes = 16 << 20;
-  auto started = query::QueryServer::Start(config);
-  ASSERT_TRUE(started.ok()) << started.status();
-  std::unique_ptr<query::QueryServer> server = *std::move(started);
+  std::unique_ptr<query::QueryServer> server =
+      StartQueryServerOn(data_dir, dir.path() + "/secondary");
+  ASSERT_NE(server, nullptr);
   auto channel =
       grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   auto stub = v1::QueryService::NewStub(channel);
@@ -2658,13 +2674,8 @@ TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
 
   // Once the directory is a store again, the follower opens it.
   std::filesystem::remove_all(data_dir);
-  ingest::IngestServerConfig ingest_config;
-  ingest_config.grpc.listen_address = "127.0.0.1:0";
-  ingest_config.data_dir = data_dir;
-  ingest_config.block_cache_bytes = 16 << 20;
-  auto ingest_started = ingest::IngestServer::Start(ingest_config);
-  ASSERT_TRUE(ingest_started.ok()) << ingest_started.status();
-  std::unique_ptr<ingest::IngestServer> ingest_server = *std::move(ingest_started);
+  std::unique_ptr<ingest::IngestServer> ingest_server = StartIngestServerOn(data_dir);
+  ASSERT_NE(ingest_server, nullptr);
   EXPECT_TRUE(testing::WaitForServing(channel, query::kQueryHealthName,
                                       absl::Seconds(20)));
   server->Shutdown(absl::Seconds(1));

@@ -703,16 +703,15 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
   // When a NATS server goes away the client reconnects to another; a commit
   // made meanwhile waits for that (within append_timeout, as an append
   // waits for an answer) rather than failing at once.
-  for (absl::Time deadline = absl::Now() + options_.append_timeout;
-       MaxEntryBytes() <= kEntryOverheadBytes && absl::Now() < deadline;) {
-    {
-      MutexLock lock(&mu_);
-      if (stopping_) break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
   {
     MutexLock lock(&mu_);
+    for (absl::Time deadline = absl::Now() + options_.append_timeout;
+         !stopping_ && MaxEntryBytes() <= kEntryOverheadBytes &&
+         absl::Now() < deadline;) {
+      mu_.AwaitWithTimeout(
+          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; },
+          absl::Milliseconds(20));
+    }
     if (status_.state == ReplicaStatus::State::kFailed) {
       return absl::FailedPreconditionError(status_.error);
     }

@@ -34,8 +34,7 @@ template <typename Record>
 bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
                   v1::Fact* out) {
   constexpr bool kMove = !std::is_const_v<Record>;
-  int index = static_cast<int>(record.revisions_size()) - 1;
-  while (index >= 0 && record.revisions(index).commit() > as_of) --index;
+  const int index = LastIndexAtOrBefore(record.revisions(), as_of);
   if (index < 0) return false;
   const FactRevision& revision = record.revisions(index);
   if constexpr (kMove) {
@@ -75,6 +74,24 @@ bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
   return true;
 }
 
+// EntityAsOf for a record to copy from (`Record` const) or to move from.
+template <typename Record>
+bool FillEntityAsOf(Record& record, uint64_t as_of, uint32_t store_id,
+                    v1::Entity* out) {
+  const int index = LastIndexAtOrBefore(record.revisions(), as_of);
+  if (index < 0) return false;
+  const uint64_t created = record.revisions(0).commit();
+  const uint64_t updated = record.revisions(index).commit();
+  if constexpr (!std::is_const_v<Record>) {
+    *out = std::move(*record.mutable_revisions(index)->mutable_entity());
+  } else {
+    *out = record.revisions(index).entity();
+  }
+  out->set_created_commit(EncodeCommitToken(store_id, created));
+  out->set_updated_commit(EncodeCommitToken(store_id, updated));
+  return true;
+}
+
 }  // namespace
 
 bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
@@ -98,25 +115,12 @@ const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
 
 bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
                 v1::Entity* out) {
-  const EntityRevision* revision = EntityRevisionAsOf(record, as_of);
-  if (revision == nullptr) return false;
-  *out = revision->entity();
-  out->set_created_commit(
-      EncodeCommitToken(store_id, record.revisions(0).commit()));
-  out->set_updated_commit(EncodeCommitToken(store_id, revision->commit()));
-  return true;
+  return FillEntityAsOf(record, as_of, store_id, out);
 }
 
 bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
                 v1::Entity* out) {
-  const int index = LastIndexAtOrBefore(record.revisions(), as_of);
-  if (index < 0) return false;
-  const uint64_t created = record.revisions(0).commit();
-  const uint64_t updated = record.revisions(index).commit();
-  *out = std::move(*record.mutable_revisions(index)->mutable_entity());
-  out->set_created_commit(EncodeCommitToken(store_id, created));
-  out->set_updated_commit(EncodeCommitToken(store_id, updated));
-  return true;
+  return FillEntityAsOf(record, as_of, store_id, out);
 }
 
 bool PredicateAsOf(const PredicateRecord& record, uint64_t as_of,
