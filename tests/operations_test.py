@@ -358,6 +358,10 @@ class TlsTest(unittest.TestCase):
         env = {"FACTSTORE_AUTH_TOKEN": "loader-token"}
         with testlib.ServerProcess.ingest(data_dir, *tls, env=env) as ingest, \
                 testlib.ServerProcess.query(data_dir, *tls, env=env) as query:
+            # `factctl stats` reads from the query service: wait for its
+            # first catch-up (health checks need no token).
+            self.assertTrue(testlib.wait_serving(tls_channel(query.address, self.pki.ca),
+                                                 "factstore.v1.QueryService"))
             samples = sorted(os.path.join(testlib.SAMPLES_DIR, f)
                              for f in os.listdir(testlib.SAMPLES_DIR)
                              if f.endswith(".jsonl"))
