@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/enum_names.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
 #include "ingest_service/entity_ops.h"
@@ -43,11 +44,6 @@ bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
     return true;
   };
   return contained(a, b) && contained(b, a);
-}
-
-const char* EntityTypeName(int type) {
-  return v1::EntityType_Name(static_cast<v1::EntityType>(type)).c_str() +
-         sizeof("ENTITY_TYPE_") - 1;
 }
 
 storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content) {
@@ -211,11 +207,12 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
       std::string allowed;
       for (v1::EntityType t : ref.allowed_types) {
         absl::StrAppend(&allowed, allowed.empty() ? "" : " or ",
-                        EntityTypeName(t));
+                        ShortEnumName(t));
       }
       return fail(absl::StatusCode::kInvalidArgument, ref.field,
                   absl::StrCat("entity \"", ref.id, "\" is a ",
-                               EntityTypeName(type), "; ", allowed,
+                               ShortEnumName(static_cast<v1::EntityType>(type)),
+                               "; ", allowed,
                                " expected here"));
     }
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/enum_names.h"
 #include "ingest_service/fact_identity.h"
 #include "ingest_service/limits.h"
 #include "ingest_service/request_validator.h"
@@ -55,13 +56,9 @@ const char* KindName(v1::Value::KindCase kind) {
   }
 }
 
-const char* EntityTypeName(v1::EntityType type) {
-  return v1::EntityType_Name(type).c_str() + sizeof("ENTITY_TYPE_") - 1;
-}
-
 std::string TypeList(const std::vector<v1::EntityType>& types) {
   std::vector<std::string> names;
-  for (v1::EntityType t : types) names.push_back(EntityTypeName(t));
+  for (v1::EntityType t : types) names.push_back(ShortEnumName(t));
   return absl::StrJoin(names, " or ");
 }
 
@@ -117,7 +114,7 @@ std::string UnitProblem(const std::string& unit, const v1::Predicate& predicate)
     return absl::StrCat(
         "unit \"", unit, "\" is not a ",
         absl::AsciiStrToLower(
-            v1::UnitDimension_Name(predicate.unit_dimension()).substr(15)),
+            ShortEnumName(predicate.unit_dimension())),
         " unit, which predicate \"", predicate.name(), "\" takes");
   }
   return "";
@@ -196,7 +193,7 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
     if (!found->empty()) {
       absl::StrAppend(&why, " of type ", TypeList(allowed_types), " (",
                       (*found)[0].id, " is a ",
-                      EntityTypeName((*found)[0].type), ")");
+                      ShortEnumName((*found)[0].type), ")");
     }
     absl::StrAppend(&why, "; upsert it first or set missing_entities to "
                           "MISSING_ENTITY_POLICY_CREATE");

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/enum_names.h"
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "factstore/v1/query_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -251,9 +252,9 @@ int Search(const std::vector<std::string>& words) {
       ++shown;
       if (TableOutput()) {
         rows.push_back({match.entity().id(),
-                        v1::EntityType_Name(match.entity().type()).substr(12),
+                        ShortEnumName(match.entity().type()),
                         match.entity().name(), match.matched_name(),
-                        v1::MatchKind_Name(match.match_kind()).substr(11)});
+                        ShortEnumName(match.match_kind())});
       } else {
         std::cout << ToJsonLine(match) << "\n";
       }
@@ -391,7 +392,7 @@ int Predicates() {
     if (!status.ok()) return Failed(status);
     for (const auto& p : response.predicates()) {
       if (TableOutput()) {
-        rows.push_back({p.name(), v1::ValueType_Name(p.value_type()).substr(11),
+        rows.push_back({p.name(), ShortEnumName(p.value_type()),
                         absl::StrJoin(p.allowed_units(), ","), p.description()});
       } else {
         std::cout << ToJsonLine(p) << "\n";
@@ -423,7 +424,7 @@ int Watch() {
   while (reader->Read(&response)) {
     for (const auto& event : response.events()) {
       if (table) {
-        std::cout << v1::ChangeKind_Name(event.kind()).substr(12) << "  "
+        std::cout << ShortEnumName(event.kind()) << "  "
                   << event.commit_token() << "  "
                   << (event.has_fact()
                           ? absl::StrJoin(FactRow(event.fact()), "  ")

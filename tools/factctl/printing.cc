@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/enum_names.h"
 #include "google/protobuf/util/json_util.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
@@ -138,7 +139,7 @@ std::vector<std::string> FactHeader() {
 }
 
 std::vector<std::string> FactRow(const v1::Fact& fact) {
-  std::string modality = v1::Modality_Name(fact.modality()).substr(9);
+  std::string modality = ShortEnumName(fact.modality());
   if (fact.retracted()) modality += " (retracted)";
   return {fact.id(),
           fact.subject(),
@@ -152,7 +153,7 @@ std::vector<std::string> FactRow(const v1::Fact& fact) {
 std::vector<std::string> EntityHeader() { return {"ID", "TYPE", "NAME", "ALIASES"}; }
 
 std::vector<std::string> EntityRow(const v1::Entity& entity) {
-  return {entity.id(), v1::EntityType_Name(entity.type()).substr(12),
+  return {entity.id(), ShortEnumName(entity.type()),
           entity.name(), absl::StrJoin(entity.aliases(), ", ")};
 }
 
