@@ -6,8 +6,8 @@
 //   load_generator --scenario=get_fact --ids_in=/tmp/ids --outstanding=16
 //   load_generator --scenario=get_fact --target=baseline --reply_bytes=900
 //   load_generator --scenario=ingest_stream --streams=4 --first_index=1000000
-//   load_generator --scenario=get_fact --ids_in=/tmp/ids --query=HOST:P1,HOST:P2
-//   load_generator --scenario=wait_serving --query=HOST:P3 --caught_up
+//   load_generator --scenario=get_fact --ids_in=/tmp/ids --query=H:P1,H:P2
+//   load_generator --scenario=wait_serving --query=H:P3 --caught_up
 //
 // Every RPC goes through gRPC's callback client API: unary calls through
 // stub->async()->Method(context, request, response, callback), streams
@@ -18,8 +18,8 @@
 #include <atomic>
 #include <deque>
 #include <fstream>
-#include <limits>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -42,6 +42,7 @@
 #include "bench/measure.h"
 #include "bench/peer_rows.h"
 #include "bench/workload.h"
+#include "bench/workload_flags.h"
 #include "factstore/v1/ingest_service.grpc.pb.h"
 #include "factstore/v1/query_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -50,7 +51,8 @@
 ABSL_FLAG(std::string, scenario, "",
           "setup, load_entities, populate, ingest_stream, ingest_unary, "
           "get_fact, get_entity, batch_get_facts, list_by_subject, "
-          "list_by_range, search_prefix, freshness, wait_serving, check, export_facts.");
+          "list_by_range, search_prefix, freshness, wait_serving, check, "
+          "export_facts.");
 ABSL_FLAG(std::string, target, "factstore",
           "factstore, or baseline (the transport baseline server; "
           "get_fact and ingest_stream only).");
@@ -63,26 +65,24 @@ ABSL_FLAG(std::string, query, "127.0.0.1:50052",
 ABSL_FLAG(std::string, baseline, "127.0.0.1:50053",
           "Transport baseline server address.");
 // The population.
-ABSL_FLAG(uint64_t, seed, 1, "Seed of the workload.");
-ABSL_FLAG(int64_t, subjects, 1000, "Subject entities of the population.");
-ABSL_FLAG(int64_t, documents, 5000, "Source documents of the population.");
 ABSL_FLAG(int64_t, search_entities, 100000,
           "Entities of the search population (load_entities, search_prefix).");
-ABSL_FLAG(int64_t, facts, 100000,
-          "populate: facts to load; reads: facts in the store (list_by_range).");
+ABSL_FLAG(
+    int64_t, facts, 100000,
+    "populate: facts to load; reads: facts in the store (list_by_range).");
 ABSL_FLAG(int64_t, first_index, 0,
           "Index of the first new fact (populate, ingest_*, freshness); "
           "facts are a function of their index.");
 // Load shape.
 ABSL_FLAG(int, streams, 1, "Concurrent ingest streams.");
 ABSL_FLAG(int, window, 4, "Batches in flight per ingest stream.");
-ABSL_FLAG(int, batch_size, 1000, "Facts per ingest batch (entities per upsert).");
+ABSL_FLAG(int, batch_size, 1000,
+          "Facts per ingest batch (entities per upsert).");
 ABSL_FLAG(int, outstanding, 16, "Unary calls in flight (closed loop).");
-ABSL_FLAG(int, channels, 1, "gRPC channels (connections) the calls spread over.");
+ABSL_FLAG(int, channels, 1,
+          "gRPC channels (connections) the calls spread over.");
 ABSL_FLAG(int, batch_get, 100, "Ids per BatchGetFacts call.");
 ABSL_FLAG(int, page_size, 100, "ListFacts page size.");
-ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "Time before measuring.");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "Time measured.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(60), "Deadline of each call.");
 // Sharing fact ids between runs.
 ABSL_FLAG(std::string, ids_out, "", "populate: write accepted fact ids here.");
@@ -129,15 +129,8 @@ namespace {
 
 using Clock = absl::Time;
 
-Workload MakeWorkload() {
-  WorkloadOptions o;
-  o.seed = absl::GetFlag(FLAGS_seed);
-  o.subjects = absl::GetFlag(FLAGS_subjects);
-  o.documents = absl::GetFlag(FLAGS_documents);
-  return Workload(o);
-}
-
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int index) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           int index) {
   grpc::ChannelArguments args;
   // Separate channels get separate connections.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -148,8 +141,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int index)
                                    args);
 }
 
-std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(const std::string& target,
-                                                         int count) {
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
+    const std::string& target, int count) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < std::max(1, count); ++i) {
     channels.push_back(MakeChannel(target, i));
@@ -273,29 +266,29 @@ class UnaryLoop {
     Stub* stub = stubs_[slot % stubs_.size()];
     Call* raw = call.release();
     raw->start = absl::Now();
-    hooks_.invoke(stub, &raw->context, &raw->request, &raw->response,
-                  [this, slot, raw](grpc::Status status) {
-                    absl::Time done = absl::Now();
-                    std::unique_ptr<Call> call(raw);
-                    if (!status.ok()) {
-                      recorder_->RecordError(done, status.error_code());
-                      if (errors_printed_++ < 5) {
-                        std::cerr << "load_generator: call failed: "
-                                  << status.error_message() << "\n";
-                      }
-                    } else {
-                      int64_t items =
-                          hooks_.items ? hooks_.items(call->request, call->response)
-                                       : 1;
-                      if (items < 0) {
-                        recorder_->RecordError(done, -1);
-                      } else {
-                        recorder_->Record(call->start, done, true, items);
-                      }
-                    }
-                    call.reset();
-                    Issue(slot);
-                  });
+    hooks_.invoke(
+        stub, &raw->context, &raw->request, &raw->response,
+        [this, slot, raw](grpc::Status status) {
+          absl::Time done = absl::Now();
+          std::unique_ptr<Call> call(raw);
+          if (!status.ok()) {
+            recorder_->RecordError(done, status.error_code());
+            if (errors_printed_++ < 5) {
+              std::cerr << "load_generator: call failed: "
+                        << status.error_message() << "\n";
+            }
+          } else {
+            int64_t items =
+                hooks_.items ? hooks_.items(call->request, call->response) : 1;
+            if (items < 0) {
+              recorder_->RecordError(done, -1);
+            } else {
+              recorder_->Record(call->start, done, true, items);
+            }
+          }
+          call.reset();
+          Issue(slot);
+        });
   }
 
   void SlotDone() {
@@ -490,10 +483,11 @@ struct Window {
 
   // Timed: warm-up then --duration. Untimed: the whole run is measured.
   explicit Window(bool timed_window)
-      : recorder(absl::Now(),
-                 timed_window ? absl::GetFlag(FLAGS_warmup) : absl::ZeroDuration(),
-                 timed_window ? absl::GetFlag(FLAGS_duration)
-                              : absl::InfiniteDuration()),
+      : recorder(
+            absl::Now(),
+            timed_window ? absl::GetFlag(FLAGS_warmup) : absl::ZeroDuration(),
+            timed_window ? absl::GetFlag(FLAGS_duration)
+                         : absl::InfiniteDuration()),
         servers(ServerPids()),
         timed(timed_window) {
     if (!timed) Begin();
@@ -563,7 +557,9 @@ std::vector<std::string> LoadIds() {
 // ---------------------------------------------------------------------------
 // Writing.
 
-int64_t CountAccepted(const v1::IngestFactsResponse& r) { return r.accepted_count(); }
+int64_t CountAccepted(const v1::IngestFactsResponse& r) {
+  return r.accepted_count();
+}
 
 void FillBatch(const Workload& w, int64_t first, int64_t count,
                google::protobuf::RepeatedPtrField<v1::Fact>* facts) {
@@ -629,12 +625,13 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
   for (int s = 0; s < streams; ++s) {
     v1::IngestService::Stub* stub = stubs[s % stubs.size()].get();
     IngestStream::Hooks hooks;
-    hooks.start = [stub](grpc::ClientContext* context,
-                         grpc::ClientBidiReactor<v1::StreamIngestFactsRequest,
-                                                 v1::StreamIngestFactsResponse>*
-                             reactor) {
-      stub->async()->StreamIngestFacts(context, reactor);
-    };
+    hooks.start =
+        [stub](
+            grpc::ClientContext* context,
+            grpc::ClientBidiReactor<v1::StreamIngestFactsRequest,
+                                    v1::StreamIngestFactsResponse>* reactor) {
+          stub->async()->StreamIngestFacts(context, reactor);
+        };
     hooks.next = [&w, source, batch_size,
                   batch_bytes](v1::StreamIngestFactsRequest* batch) {
       int64_t first = 0;
@@ -647,8 +644,8 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
       }
       return true;
     };
-    hooks.ack = [ids, rejections,
-                 ack_bytes](const v1::StreamIngestFactsResponse& ack) -> int64_t {
+    hooks.ack = [ids, rejections, ack_bytes](
+                    const v1::StreamIngestFactsResponse& ack) -> int64_t {
       if (ack_bytes != nullptr && ack_bytes->load() == 0) {
         ack_bytes->store(static_cast<int64_t>(ack.ByteSizeLong()));
       }
@@ -683,7 +680,8 @@ std::vector<std::unique_ptr<typename Service::Stub>> ServingStubs(
   return stubs;
 }
 
-std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(int channels) {
+std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(
+    int channels) {
   return ServingStubs<v1::IngestService>(absl::GetFlag(FLAGS_ingest), channels,
                                          absl::Seconds(60), "ingest");
 }
@@ -691,8 +689,8 @@ std::vector<std::unique_ptr<v1::IngestService::Stub>> IngestStubs(int channels) 
 // The --query addresses (one, or a comma-separated list of replicas).
 std::vector<std::string> QueryAddresses() {
   std::vector<std::string> out;
-  for (absl::string_view a :
-       absl::StrSplit(absl::GetFlag(FLAGS_query), ',', absl::SkipWhitespace())) {
+  for (absl::string_view a : absl::StrSplit(absl::GetFlag(FLAGS_query), ',',
+                                            absl::SkipWhitespace())) {
     out.emplace_back(absl::StripAsciiWhitespace(a));
   }
   Require(!out.empty(), "--query is empty");
@@ -726,7 +724,7 @@ std::vector<T*> Raw(const std::vector<std::unique_ptr<T>>& v) {
 
 // populate / ingest_stream.
 int RunIngestStream(bool populate) {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   int streams = std::max(1, absl::GetFlag(FLAGS_streams));
   auto stubs = IngestStubs(std::max(absl::GetFlag(FLAGS_channels), 1));
   int64_t first = absl::GetFlag(FLAGS_first_index);
@@ -736,9 +734,9 @@ int RunIngestStream(bool populate) {
   IdSink ids(!absl::GetFlag(FLAGS_ids_out).empty());
   RejectionLog rejections;
   std::atomic<int64_t> ack_bytes{0}, batch_bytes{0};
-  auto running = StartIngestStreams(stubs, streams, w, &source, &window.recorder,
-                                    &ids, &rejections, &ack_bytes, &batch_bytes,
-                                    absl::GetFlag(FLAGS_window));
+  auto running = StartIngestStreams(
+      stubs, streams, w, &source, &window.recorder, &ids, &rejections,
+      &ack_bytes, &batch_bytes, absl::GetFlag(FLAGS_window));
   if (populate) {
     std::atomic<bool> finished{false};
     std::thread progress;
@@ -746,8 +744,8 @@ int RunIngestStream(bool populate) {
       progress = std::thread([&] {
         int64_t total = absl::GetFlag(FLAGS_facts);
         while (!finished.load()) {
-          std::cerr << "\rpopulate: " << window.recorder.counted_items() << " / "
-                    << total << " facts" << std::flush;
+          std::cerr << "\rpopulate: " << window.recorder.counted_items()
+                    << " / " << total << " facts" << std::flush;
           absl::SleepFor(absl::Seconds(1));
         }
         std::cerr << "\n";
@@ -761,7 +759,8 @@ int RunIngestStream(bool populate) {
     window.SleepThrough();
     for (auto& s : running) s->Wait();
   }
-  if (!absl::GetFlag(FLAGS_ids_out).empty()) ids.Write(absl::GetFlag(FLAGS_ids_out));
+  if (!absl::GetFlag(FLAGS_ids_out).empty())
+    ids.Write(absl::GetFlag(FLAGS_ids_out));
   Json out = Header(populate ? "populate" : "ingest_stream");
   out.Add("streams", streams)
       .Add("window", absl::GetFlag(FLAGS_window))
@@ -780,7 +779,7 @@ int RunIngestStream(bool populate) {
 }
 
 int RunIngestUnary() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   int channels = std::max(1, absl::GetFlag(FLAGS_channels));
   int outstanding = std::max(1, absl::GetFlag(FLAGS_outstanding));
   int batch_size = absl::GetFlag(FLAGS_batch_size);
@@ -826,7 +825,7 @@ int RunIngestUnary() {
 
 // setup: the predicates, the subjects and the documents.
 int RunSetup() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   auto stubs = IngestStubs(1);
   v1::IngestService::Stub* stub = stubs[0].get();
   Window window(/*timed=*/false);
@@ -837,7 +836,8 @@ int RunSetup() {
     stub->async()->RegisterPredicates(context.get(), &predicates, &registered,
                                       std::move(done));
   });
-  Require(status.ok(), absl::StrCat("RegisterPredicates: ", status.error_message()));
+  Require(status.ok(),
+          absl::StrCat("RegisterPredicates: ", status.error_message()));
   for (const auto& r : registered.results()) {
     Require(r.outcome() != v1::OUTCOME_REJECTED,
             absl::StrCat("predicate rejected: ", r.error().message()));
@@ -890,7 +890,7 @@ int RunSetup() {
 
 // load_entities: the search population, 1000 entities per call.
 int RunLoadEntities() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   auto stubs = IngestStubs(1);
   Window window(/*timed=*/false);
   IndexSource source(0, absl::GetFlag(FLAGS_search_entities));
@@ -953,9 +953,11 @@ int RunExportFacts() {
       stubs[0]->async()->BatchGetFacts(context.get(), &request, &response,
                                        std::move(done));
     });
-    Require(status.ok(), absl::StrCat("BatchGetFacts: ", status.error_message()));
+    Require(status.ok(),
+            absl::StrCat("BatchGetFacts: ", status.error_message()));
     if (response.missing_ids_size() > 0) {
-      Require(false, absl::StrCat("fact ", response.missing_ids(0), " is missing"));
+      Require(false,
+              absl::StrCat("fact ", response.missing_ids(0), " is missing"));
     }
     for (const v1::Fact& fact : response.facts()) {
       out << PeerRow(fact) << '\n';
@@ -965,14 +967,15 @@ int RunExportFacts() {
   out.close();
   Require(out.good(), absl::StrCat("cannot write ", path));
   Json j = Header("export_facts");
-  j.Add("rows", rows).Add("seconds", absl::ToDoubleSeconds(absl::Now() - started));
+  j.Add("rows", rows)
+      .Add("seconds", absl::ToDoubleSeconds(absl::Now() - started));
   Print(j);
   return 0;
 }
 
 // check: validates facts without writing and reports the rejected ones.
 int RunCheck() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   auto stubs = IngestStubs(1);
   int64_t first = absl::GetFlag(FLAGS_first_index);
   int64_t count = absl::GetFlag(FLAGS_facts);
@@ -1087,12 +1090,13 @@ int RunGetFact() {
 }
 
 int RunGetEntity() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::GetEntityRequest,
                          v1::GetEntityResponse>;
   Loop::Hooks hooks;
   hooks.fill = [&](int, std::mt19937_64& rng, v1::GetEntityRequest* request) {
-    request->set_id(w.SubjectId(static_cast<int64_t>(rng() % w.options().subjects)));
+    request->set_id(
+        w.SubjectId(static_cast<int64_t>(rng() % w.options().subjects)));
     return true;
   };
   hooks.invoke = [](v1::QueryService::Stub* s, grpc::ClientContext* c,
@@ -1116,9 +1120,11 @@ int RunBatchGetFacts() {
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::BatchGetFactsRequest,
                          v1::BatchGetFactsResponse>;
   Loop::Hooks hooks;
-  hooks.fill = [&](int, std::mt19937_64& rng, v1::BatchGetFactsRequest* request) {
+  hooks.fill = [&](int, std::mt19937_64& rng,
+                   v1::BatchGetFactsRequest* request) {
     request->clear_ids();
-    for (int i = 0; i < per_call; ++i) request->add_ids(ids[rng() % ids.size()]);
+    for (int i = 0; i < per_call; ++i)
+      request->add_ids(ids[rng() % ids.size()]);
     return true;
   };
   hooks.invoke = [](v1::QueryService::Stub* s, grpc::ClientContext* c,
@@ -1131,13 +1137,14 @@ int RunBatchGetFacts() {
     return r.missing_ids_size() == 0 ? r.facts_size() : -1;
   };
   Json params;
-  params.Add("ids_per_call", per_call).Add("ids", static_cast<int64_t>(ids.size()));
+  params.Add("ids_per_call", per_call)
+      .Add("ids", static_cast<int64_t>(ids.size()));
   return RunQueryLoop<v1::BatchGetFactsRequest, v1::BatchGetFactsResponse>(
       "batch_get_facts", std::move(hooks), params);
 }
 
 int RunListFacts(bool by_subject) {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   int page_size = absl::GetFlag(FLAGS_page_size);
   int64_t facts = absl::GetFlag(FLAGS_facts);
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::ListFactsRequest,
@@ -1172,16 +1179,18 @@ int RunListFacts(bool by_subject) {
   params.Add("page_size", page_size)
       .Add("filter", by_subject ? "subject" : "predicate + quantity_range");
   return RunQueryLoop<v1::ListFactsRequest, v1::ListFactsResponse>(
-      by_subject ? "list_by_subject" : "list_by_range", std::move(hooks), params);
+      by_subject ? "list_by_subject" : "list_by_range", std::move(hooks),
+      params);
 }
 
 int RunSearchPrefix() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   int64_t entities = absl::GetFlag(FLAGS_search_entities);
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::SearchEntitiesRequest,
                          v1::SearchEntitiesResponse>;
   Loop::Hooks hooks;
-  hooks.fill = [&](int, std::mt19937_64& rng, v1::SearchEntitiesRequest* request) {
+  hooks.fill = [&](int, std::mt19937_64& rng,
+                   v1::SearchEntitiesRequest* request) {
     request->Clear();
     request->set_query(w.SearchPrefix(rng(), entities));
     return true;
@@ -1205,7 +1214,7 @@ int RunSearchPrefix() {
 // it is visible (even samples), or read it once with min_commit (odd
 // samples), which must never miss it.
 int RunFreshness() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   auto ingest = IngestStubs(1);
   auto query = QueryStubs(1);
   int samples = absl::GetFlag(FLAGS_samples);
@@ -1269,8 +1278,8 @@ int RunFreshness() {
         });
         ++polls;
         if (read.ok()) {
-          fresh_ms.push_back(
-              static_cast<float>(absl::ToDoubleMilliseconds(absl::Now() - acked)));
+          fresh_ms.push_back(static_cast<float>(
+              absl::ToDoubleMilliseconds(absl::Now() - acked)));
           break;
         }
         if (read.error_code() != grpc::StatusCode::NOT_FOUND ||
@@ -1289,7 +1298,8 @@ int RunFreshness() {
       auto get_context = Context();
       absl::Time t0 = absl::Now();
       grpc::Status read = CallAndWait([&](auto done) {
-        query[0]->async()->GetFact(get_context.get(), &get, &got, std::move(done));
+        query[0]->async()->GetFact(get_context.get(), &get, &got,
+                                   std::move(done));
       });
       absl::Time t1 = absl::Now();
       if (read.ok() && got.fact().id() == id) {
@@ -1367,7 +1377,8 @@ bool NothingToApply(const v1::GetStatsResponse& stats) {
   if (!stats.has_replication()) return stats.commits_behind() == 0;
   const v1::ReplicationStatus& r = stats.replication();
   return r.state() == "following" && r.entries_behind() == 0 &&
-         r.log_last_sequence() > 0 && r.applied_sequence() >= r.log_last_sequence();
+         r.log_last_sequence() > 0 &&
+         r.applied_sequence() >= r.log_last_sequence();
 }
 
 int RunWaitServing() {
@@ -1411,9 +1422,10 @@ int RunWaitServing() {
         serving_unix_us = absl::ToUnixMicros(absl::Now());
         break;
       }
-      last = status.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-                               response.status())
-                         : status.error_message();
+      last = status.ok()
+                 ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                       response.status())
+                 : status.error_message();
       absl::SleepFor(poll_start + poll - absl::Now());
     }
     replica.Add("serving_s", serving_s).Add("serving_unix_us", serving_unix_us);
@@ -1447,7 +1459,8 @@ int RunWaitServing() {
         if (!caught_up) break;
         if (NothingToApply(stats)) {
           caught_up_s = since_start();
-          replica.Add("caught_up_s", caught_up_s).Add("caught_up", ReplicaStats(stats));
+          replica.Add("caught_up_s", caught_up_s)
+              .Add("caught_up", ReplicaStats(stats));
           break;
         }
       }
@@ -1532,7 +1545,7 @@ int RunBaselineGetFact() {
 }
 
 int RunBaselineStream() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   int streams = std::max(1, absl::GetFlag(FLAGS_streams));
   int batch_size = absl::GetFlag(FLAGS_batch_size);
   // A real batch and a real compact acknowledgement, to size the payloads.
@@ -1560,19 +1573,18 @@ int RunBaselineStream() {
   Require(WaitServing(MakeChannel(absl::GetFlag(FLAGS_baseline), 999),
                       absl::Seconds(30)),
           "the transport baseline server is not serving");
-  std::string padding(static_cast<size_t>(std::max<int64_t>(0, batch_bytes - 10)),
-                      'x');
+  std::string padding(
+      static_cast<size_t>(std::max<int64_t>(0, batch_bytes - 10)), 'x');
   Window window(/*timed=*/true);
   using Stream = StreamLoad<bench::StreamBatch, bench::StreamAck>;
   std::vector<std::unique_ptr<Stream>> running;
   for (int s = 0; s < streams; ++s) {
     bench::TransportBaseline::Stub* stub = stubs[0].get();
     Stream::Hooks hooks;
-    hooks.start = [stub](grpc::ClientContext* c,
-                         grpc::ClientBidiReactor<bench::StreamBatch,
-                                                 bench::StreamAck>* reactor) {
-      stub->async()->Stream(c, reactor);
-    };
+    hooks.start =
+        [stub](grpc::ClientContext* c,
+               grpc::ClientBidiReactor<bench::StreamBatch, bench::StreamAck>*
+                   reactor) { stub->async()->Stream(c, reactor); };
     hooks.next = [&](bench::StreamBatch* batch) {
       batch->set_payload(padding);
       batch->set_ack_bytes(ack_bytes);
@@ -1609,7 +1621,8 @@ int main(int argc, char** argv) {
   // (server/grpc_server.h).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
-      "factstore load generator: one scenario, one JSON object (bench/README.md).");
+      "factstore load generator: one scenario, one JSON object "
+      "(bench/README.md).");
   absl::ParseCommandLine(argc, argv);
   using namespace factstore::bench;  // NOLINT
   const std::string scenario = absl::GetFlag(FLAGS_scenario);

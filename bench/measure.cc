@@ -33,8 +33,9 @@ std::string JsonQuote(absl::string_view s) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c),
-                                                   absl::kZeroPad2));
+          absl::StrAppend(
+              &out, "\\u00",
+              absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
         } else {
           out += c;
         }
@@ -134,7 +135,8 @@ Recorder::Recorder(absl::Time start, absl::Duration warmup,
 
 void Recorder::Record(absl::Time started, absl::Time done, bool ok,
                       int64_t items) {
-  float latency_ms = static_cast<float>(absl::ToDoubleMilliseconds(done - started));
+  float latency_ms =
+      static_cast<float>(absl::ToDoubleMilliseconds(done - started));
   int second = static_cast<int>(absl::ToDoubleSeconds(done - start_));
   absl::MutexLock lock(&mu_);
   if (second >= 0) {
@@ -220,9 +222,7 @@ void Recorder::AddSummary(Json* out, bool with_timeline) const {
 double ProcessCpuSeconds() {
   rusage usage;
   getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return tv.tv_sec + tv.tv_usec / 1e6;
-  };
+  auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 

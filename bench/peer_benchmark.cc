@@ -43,22 +43,19 @@
 #include "bench/measure.h"
 #include "bench/peer_rows.h"
 #include "bench/workload.h"
+#include "bench/workload_flags.h"
 
 ABSL_FLAG(std::string, scenario, "",
           "schema, insert, copy, get, subject, range.");
-ABSL_FLAG(std::string, conninfo, "",
-          "libpq connection string of the peer (host=... port=... dbname=...).");
+ABSL_FLAG(
+    std::string, conninfo, "",
+    "libpq connection string of the peer (host=... port=... dbname=...).");
 ABSL_FLAG(std::string, rows, "", "The rows (load_generator export_facts).");
 ABSL_FLAG(int, writers, 4, "insert: concurrent connections.");
 ABSL_FLAG(int, batch_size, 1000, "insert: rows per transaction.");
 ABSL_FLAG(int, clients, 16, "Reads: connections, one call in flight each.");
 ABSL_FLAG(int, page_size, 100, "subject, range: rows per query.");
-ABSL_FLAG(uint64_t, seed, 1, "Seed of the workload (as the load generator's).");
-ABSL_FLAG(int64_t, subjects, 1000, "Subject entities of the population.");
-ABSL_FLAG(int64_t, documents, 5000, "Source documents of the population.");
 ABSL_FLAG(int64_t, facts, 100000, "Facts of the population (range queries).");
-ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "Time before measuring.");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "Time measured.");
 
 namespace factstore::bench {
 namespace {
@@ -132,7 +129,8 @@ int RunSchema() {
        "  valid_to date,"
        "  modality smallint NOT NULL,"
        "  rank smallint NOT NULL)");
-  Exec(conn.get(), "CREATE INDEX facts_by_subject ON facts (subject, predicate, id)");
+  Exec(conn.get(),
+       "CREATE INDEX facts_by_subject ON facts (subject, predicate, id)");
   Exec(conn.get(),
        "CREATE INDEX facts_by_value ON facts (predicate, unit, amount, id)");
   Exec(conn.get(),
@@ -147,7 +145,8 @@ int RunSchema() {
        "  extractor text,"
        "  confidence real,"
        "  PRIMARY KEY (fact_id, document_id))");
-  Exec(conn.get(), "CREATE INDEX mentions_by_document ON mentions (document_id)");
+  Exec(conn.get(),
+       "CREATE INDEX mentions_by_document ON mentions (document_id)");
   Json out = Header("peer_schema");
   std::cout << out.ToString() << std::endl;
   return 0;
@@ -164,7 +163,8 @@ struct Row {
 std::vector<Row> LoadRows() {
   const std::string path = absl::GetFlag(FLAGS_rows);
   std::ifstream in(path);
-  if (path.empty() || !in.good()) Fail(absl::StrCat("cannot read --rows ", path));
+  if (path.empty() || !in.good())
+    Fail(absl::StrCat("cannot read --rows ", path));
   std::vector<Row> rows;
   std::string line;
   while (std::getline(in, line)) {
@@ -213,18 +213,18 @@ void InsertBatch(PGconn* conn, const std::vector<Row>& rows, size_t first,
   }
   const int n = static_cast<int>(count);
   Exec(conn, "BEGIN");
-  std::string insert_facts = absl::StrCat("INSERT INTO facts (", kFactColumns,
-                                          ") VALUES ",
-                                          Placeholders(n, kPeerFactColumns));
+  std::string insert_facts =
+      absl::StrCat("INSERT INTO facts (", kFactColumns, ") VALUES ",
+                   Placeholders(n, kPeerFactColumns));
   Result r(PQexecParams(conn, insert_facts.c_str(),
                         static_cast<int>(facts.size()), nullptr, facts.data(),
                         nullptr, nullptr, 0));
   if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
     Fail(absl::StrCat("INSERT INTO facts: ", PQerrorMessage(conn)));
   }
-  std::string insert_mentions = absl::StrCat(
-      "INSERT INTO mentions (", kMentionColumns, ") VALUES ",
-      Placeholders(n, kPeerMentionColumns + 1));
+  std::string insert_mentions =
+      absl::StrCat("INSERT INTO mentions (", kMentionColumns, ") VALUES ",
+                   Placeholders(n, kPeerMentionColumns + 1));
   r.reset(PQexecParams(conn, insert_mentions.c_str(),
                        static_cast<int>(mentions.size()), nullptr,
                        mentions.data(), nullptr, nullptr, 0));
@@ -238,7 +238,8 @@ void InsertBatch(PGconn* conn, const std::vector<Row>& rows, size_t first,
 int RunInsert() {
   std::vector<Row> rows = LoadRows();
   const int writers = std::max(1, absl::GetFlag(FLAGS_writers));
-  const size_t batch = static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_batch_size)));
+  const size_t batch =
+      static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_batch_size)));
   // One INSERT carries kPeerFactColumns parameters a row; libpq takes at
   // most 65535 parameters a statement.
   if (batch * kPeerFactColumns > 65535) {
@@ -258,7 +259,8 @@ int RunInsert() {
         size_t count = std::min(batch, rows.size() - first);
         absl::Time started = absl::Now();
         InsertBatch(conns[w].get(), rows, first, count);
-        recorder.Record(started, absl::Now(), true, static_cast<int64_t>(count));
+        recorder.Record(started, absl::Now(), true,
+                        static_cast<int64_t>(count));
       }
     });
   }
@@ -324,9 +326,11 @@ int RunCopy() {
   Copy(conn.get(), absl::StrCat("COPY facts (", kFactColumns, ") FROM STDIN"),
        facts);
   Copy(conn.get(),
-       absl::StrCat("COPY mentions (", kMentionColumns, ") FROM STDIN"), mentions);
+       absl::StrCat("COPY mentions (", kMentionColumns, ") FROM STDIN"),
+       mentions);
   Exec(conn.get(), "COMMIT");
-  recorder.Record(started, absl::Now(), true, static_cast<int64_t>(rows.size()));
+  recorder.Record(started, absl::Now(), true,
+                  static_cast<int64_t>(rows.size()));
   recorder.EndNow(absl::Now());
   // The reads that follow find fresh statistics and a set visibility map.
   Exec(conn.get(), "VACUUM ANALYZE facts");
@@ -342,14 +346,15 @@ int RunCopy() {
 // measured window. An answer with fewer than `min_rows` or more than
 // `max_rows` rows counts as an error (a wrong answer).
 int RunReads(const std::string& scenario, const std::string& sql, int params,
-             const std::function<void(std::mt19937_64&, std::vector<std::string>*)>&
-                 fill,
+             const std::function<void(std::mt19937_64&,
+                                      std::vector<std::string>*)>& fill,
              int min_rows, int max_rows) {
   const int clients = std::max(1, absl::GetFlag(FLAGS_clients));
   std::vector<Conn> conns;
   for (int c = 0; c < clients; ++c) {
     conns.push_back(Connect());
-    Result r(PQprepare(conns.back().get(), "read", sql.c_str(), params, nullptr));
+    Result r(
+        PQprepare(conns.back().get(), "read", sql.c_str(), params, nullptr));
     if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       Fail(absl::StrCat("prepare: ", PQerrorMessage(conns.back().get())));
     }
@@ -360,7 +365,8 @@ int RunReads(const std::string& scenario, const std::string& sql, int params,
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      std::mt19937_64 rng(absl::GetFlag(FLAGS_seed) * 7919 + static_cast<uint64_t>(c));
+      std::mt19937_64 rng(absl::GetFlag(FLAGS_seed) * 7919 +
+                          static_cast<uint64_t>(c));
       std::vector<std::string> values;
       std::vector<const char*> pointers;
       while (!recorder.Finished(absl::Now())) {
@@ -401,12 +407,6 @@ int RunReads(const std::string& scenario, const std::string& sql, int params,
   return recorder.errors() == 0 ? 0 : 1;
 }
 
-Workload MakeWorkload() {
-  return Workload({.seed = absl::GetFlag(FLAGS_seed),
-                   .subjects = absl::GetFlag(FLAGS_subjects),
-                   .documents = absl::GetFlag(FLAGS_documents)});
-}
-
 int RunGet() {
   std::vector<Row> rows = LoadRows();
   std::vector<std::string> ids;
@@ -420,10 +420,11 @@ int RunGet() {
 }
 
 int RunSubject() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   return RunReads(
       "peer_subject",
-      absl::StrCat(kSelect, "WHERE f.subject = $1 ORDER BY f.predicate, f.id LIMIT ",
+      absl::StrCat(kSelect,
+                   "WHERE f.subject = $1 ORDER BY f.predicate, f.id LIMIT ",
                    absl::GetFlag(FLAGS_page_size)),
       1,
       [&w](std::mt19937_64& rng, std::vector<std::string>* values) {
@@ -434,7 +435,7 @@ int RunSubject() {
 }
 
 int RunRange() {
-  const Workload w = MakeWorkload();
+  const Workload w = WorkloadFromFlags();
   const int64_t facts = absl::GetFlag(FLAGS_facts);
   return RunReads(
       "peer_range",

@@ -17,11 +17,20 @@ void AppendField(absl::string_view value, bool null, std::string* out) {
   }
   for (char c : value) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
@@ -63,8 +72,9 @@ std::string PeerRow(const v1::Fact& fact) {
   AppendText(fact.valid_time().interval_end(), &row);
   AppendField(absl::StrCat(static_cast<int>(fact.modality())), false, &row);
   AppendField(absl::StrCat(static_cast<int>(fact.rank())), false, &row);
-  const v1::Mention& m =
-      fact.mentions_size() > 0 ? fact.mentions(0) : v1::Mention::default_instance();
+  const v1::Mention& m = fact.mentions_size() > 0
+                             ? fact.mentions(0)
+                             : v1::Mention::default_instance();
   AppendText(m.document_id(), &row);
   AppendText(m.url(), &row);
   AppendText(m.publisher(), &row);

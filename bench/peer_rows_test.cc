@@ -69,7 +69,7 @@ TEST(PeerRowsTest, AbsentValuesAreNull) {
   EXPECT_TRUE(nulls[5]);  // unit
   EXPECT_TRUE(nulls[6]);  // comparator
   EXPECT_EQ(fields[7], "opened an office");
-  EXPECT_TRUE(nulls[8]);  // open valid time
+  EXPECT_TRUE(nulls[8]);                 // open valid time
   EXPECT_TRUE(nulls[kPeerFactColumns]);  // no mention
 }
 

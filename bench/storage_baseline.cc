@@ -55,11 +55,12 @@
 ABSL_FLAG(std::string, mode, "", "measure, write or read.");
 ABSL_FLAG(std::string, store, "", "measure/read: a factstore data directory.");
 ABSL_FLAG(std::string, dir, "", "write: a fresh directory for the database.");
-ABSL_FLAG(std::string, shape,
-          "facts:1:38:560,index_subject:1:70:0,index_predicate_value:1:75:0,"
-          "index_reference:1:56:0,index_valid_time:1:45:0",
-          "write: per-fact writes as family:keys_per_fact:key_bytes:value_bytes "
-          "entries (what --mode=measure prints as shape).");
+ABSL_FLAG(
+    std::string, shape,
+    "facts:1:38:560,index_subject:1:70:0,index_predicate_value:1:75:0,"
+    "index_reference:1:56:0,index_valid_time:1:45:0",
+    "write: per-fact writes as family:keys_per_fact:key_bytes:value_bytes "
+    "entries (what --mode=measure prints as shape).");
 ABSL_FLAG(double, commit_bytes_per_fact, 85,
           "write: commit-log record bytes per fact of the batch.");
 ABSL_FLAG(int, head_bytes, 60, "write: head record bytes.");
@@ -197,8 +198,9 @@ int Measure() {
   Json families;
   for (const auto& [cf, t] : totals) {
     Json j;
-    j.Add("keys", t.keys).Add("key_bytes", t.key_bytes).Add("value_bytes",
-                                                             t.value_bytes);
+    j.Add("keys", t.keys)
+        .Add("key_bytes", t.key_bytes)
+        .Add("value_bytes", t.value_bytes);
     families.Add(storage::ColumnFamilyName(cf), j);
   }
   Json per_fact;
@@ -270,11 +272,11 @@ std::vector<FamilyShape> ParseShape(const std::string& text) {
 // quotes, names and ids.
 const std::string& Corpus() {
   static const std::string* corpus = [] {
-    const char* words[] = {"according", "to",     "figures", "presented",
-                           "at",        "the",    "forum",   "market",
-                           "reached",   "million", "people", "investment",
-                           "Đà Nẵng",   "khoảng", "người",   "규모는",
-                           "2024",      "officials", "said",  "report"};
+    const char* words[] = {"according", "to",        "figures", "presented",
+                           "at",        "the",       "forum",   "market",
+                           "reached",   "million",   "people",  "investment",
+                           "Đà Nẵng",   "khoảng",    "người",   "규모는",
+                           "2024",      "officials", "said",    "report"};
     std::mt19937_64 rng(7);
     auto* s = new std::string;
     while (s->size() < (1 << 20)) {
@@ -322,7 +324,8 @@ int Write() {
   // Index keys start with one of a thousand prefixes (subjects, predicates,
   // documents, dates) and end with a random fact id, as factstore's do.
   std::vector<std::string> prefixes;
-  for (int i = 0; i < 1000; ++i) prefixes.push_back(absl::StrCat("prefix-", i, "/"));
+  for (int i = 0; i < 1000; ++i)
+    prefixes.push_back(absl::StrCat("prefix-", i, "/"));
   auto make_key = [&](int length, std::string* key) {
     key->clear();
     int id_length = std::min(length, 36);
@@ -383,7 +386,8 @@ int Write() {
               rocksdb::Slice(corpus.data() + offset, commit_size));
     batch.Put(store->handle(ColumnFamily::kMeta), "head", head);
     keys += 2;
-    bytes += static_cast<int64_t>(commit_key.size() + commit_size + 4 + head.size());
+    bytes +=
+        static_cast<int64_t>(commit_key.size() + commit_size + 4 + head.size());
     absl::Time before = absl::Now();
     rocksdb::Status s = db->Write(write_options, &batch);
     now = absl::Now();
@@ -602,7 +606,8 @@ int Follow() {
   }
   double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   double cpu = ProcessCpuSeconds() - cpu0;
-  for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+  for (rocksdb::ColumnFamilyHandle* h : handles)
+    db->DestroyColumnFamilyHandle(h);
   Percentiles p = ComputePercentiles(&latencies_ms);
   Json out;
   out.Add("mode", "follow")

@@ -29,21 +29,22 @@ const char* Pick(const std::array<const char*, N>& words, uint64_t r) {
 
 // Name pieces.
 constexpr std::array<const char*, 20> kViSyllables = {
-    "Hà",  "Hải",  "Long",  "Bình", "Phú",  "An",  "Thanh", "Quảng", "Đà",   "Nẵng",
-    "Vĩnh", "Hưng", "Tân",  "Sơn",  "Đông", "Tây", "Nam",   "Bắc",   "Minh", "Phước"};
+    "Hà",    "Hải", "Long", "Bình", "Phú",  "An",   "Thanh",
+    "Quảng", "Đà",  "Nẵng", "Vĩnh", "Hưng", "Tân",  "Sơn",
+    "Đông",  "Tây", "Nam",  "Bắc",  "Minh", "Phước"};
 constexpr std::array<const char*, 16> kViFamilies = {
-    "Nguyễn", "Trần", "Lê",  "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ",
+    "Nguyễn", "Trần", "Lê",  "Phạm", "Hoàng", "Huỳnh", "Phan",  "Vũ",
     "Võ",     "Đặng", "Bùi", "Đỗ",   "Hồ",    "Ngô",   "Dương", "Lý"};
 constexpr std::array<const char*, 8> kViMiddles = {
     "Văn", "Thị", "Hữu", "Đức", "Minh", "Ngọc", "Thanh", "Quang"};
 constexpr std::array<const char*, 24> kViGiven = {
-    "An",   "Bình",  "Cường", "Dũng", "Hà",    "Hải",  "Hạnh",  "Hùng",
-    "Khoa", "Lan",   "Linh",  "Long", "Mai",   "Nam",  "Phương", "Quân",
-    "Sơn",  "Tâm",   "Thảo",  "Trang", "Tuấn", "Việt", "Yến",   "Khánh"};
+    "An",   "Bình", "Cường", "Dũng",  "Hà",   "Hải",  "Hạnh",   "Hùng",
+    "Khoa", "Lan",  "Linh",  "Long",  "Mai",  "Nam",  "Phương", "Quân",
+    "Sơn",  "Tâm",  "Thảo",  "Trang", "Tuấn", "Việt", "Yến",    "Khánh"};
 constexpr std::array<const char*, 6> kViOrgKinds = {
     "Công ty Cổ phần Công nghệ", "Công ty TNHH Phần mềm",
-    "Tập đoàn Đầu tư",          "Công ty Viễn thông",
-    "Công ty Giải pháp số",     "Trung tâm Đổi mới Sáng tạo"};
+    "Tập đoàn Đầu tư",           "Công ty Viễn thông",
+    "Công ty Giải pháp số",      "Trung tâm Đổi mới Sáng tạo"};
 
 constexpr std::array<const char*, 20> kKoSyllables = {
     "서", "울", "부", "산", "대", "구", "인", "천", "광", "주",
@@ -61,17 +62,18 @@ constexpr std::array<const char*, 10> kEnFirstParts = {
 constexpr std::array<const char*, 8> kEnSecondParts = {
     "field", "ton", "ville", "haven", "bridge", "wood", "ford", "burg"};
 constexpr std::array<const char*, 16> kEnFirstNames = {
-    "James", "Mary",  "Robert", "Linda",  "Michael", "Susan", "David", "Karen",
-    "Daniel", "Laura", "Kevin", "Emily", "Brian",   "Grace", "Peter", "Helen"};
+    "James",  "Mary",  "Robert", "Linda", "Michael", "Susan", "David", "Karen",
+    "Daniel", "Laura", "Kevin",  "Emily", "Brian",   "Grace", "Peter", "Helen"};
 constexpr std::array<const char*, 12> kEnLastNames = {
-    "Smith", "Brown",  "Taylor", "Wilson", "Clarke", "Walker",
+    "Smith",  "Brown",  "Taylor", "Wilson", "Clarke", "Walker",
     "Wright", "Turner", "Hughes", "Parker", "Morgan", "Bennett"};
 constexpr std::array<const char*, 6> kEnOrgKinds = {
     "Technologies", "Software", "Holdings", "Digital", "Systems", "Analytics"};
 
 constexpr std::array<const char*, 7> kPublishers = {
-    "Vietnam News", "VietnamNet",       "Tuổi Trẻ",           "VnExpress",
-    "Yonhap",       "The Korea Herald", "Korea JoongAng Daily"};
+    "Vietnam News",        "VietnamNet", "Tuổi Trẻ",
+    "VnExpress",           "Yonhap",     "The Korea Herald",
+    "Korea JoongAng Daily"};
 constexpr std::array<const char*, 12> kEnMonths = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
@@ -127,8 +129,8 @@ std::string OrgName(Language l, uint64_t r) {
       return absl::StrCat(Pick(kViOrgKinds, r), " ", Pick(kViSyllables, r >> 8),
                           " ", Pick(kViSyllables, r >> 16));
     case kKorean:
-      return absl::StrCat(Pick(kKoSyllables, r >> 8), Pick(kKoSyllables, r >> 16),
-                          Pick(kKoOrgKinds, r));
+      return absl::StrCat(Pick(kKoSyllables, r >> 8),
+                          Pick(kKoSyllables, r >> 16), Pick(kKoOrgKinds, r));
     default:
       return absl::StrCat(Pick(kEnFirstParts, r >> 8),
                           Pick(kEnSecondParts, r >> 16), " ",
@@ -139,13 +141,14 @@ std::string OrgName(Language l, uint64_t r) {
 std::string PersonName(Language l, uint64_t r) {
   switch (l) {
     case kVietnamese:
-      return absl::StrCat(Pick(kViFamilies, r), " ", Pick(kViMiddles, r >> 8), " ",
-                          Pick(kViGiven, r >> 16));
+      return absl::StrCat(Pick(kViFamilies, r), " ", Pick(kViMiddles, r >> 8),
+                          " ", Pick(kViGiven, r >> 16));
     case kKorean:
       return absl::StrCat(Pick(kKoFamilies, r), Pick(kKoGiven, r >> 8),
                           Pick(kKoGiven, r >> 16));
     default:
-      return absl::StrCat(Pick(kEnFirstNames, r), " ", Pick(kEnLastNames, r >> 8));
+      return absl::StrCat(Pick(kEnFirstNames, r), " ",
+                          Pick(kEnLastNames, r >> 8));
   }
 }
 
@@ -216,7 +219,8 @@ std::string RawValue(int predicate, Language l, int64_t a) {
         case kKorean:
           return absl::StrCat(Group(a, ','), "만 달러");
         default:
-          return absl::StrCat("US$", Group(a / 10, ','), ".", a % 10, " million");
+          return absl::StrCat("US$", Group(a / 10, ','), ".", a % 10,
+                              " million");
       }
     case 3:  // people
       switch (l) {
@@ -294,17 +298,19 @@ std::string Quote(Language l, const std::string& subject,
                   const std::string& value, const std::string& time) {
   switch (l) {
     case kVietnamese:
-      return Fit(absl::StrCat("Theo số liệu công bố tại diễn đàn hợp tác số Việt "
-                              "Nam - Hàn Quốc, ",
-                              subject, " đạt ", value, " ", time,
-                              ", các quan chức cho biết."),
-                 "Đây là mức cao nhất từ trước đến nay.", 150);
+      return Fit(
+          absl::StrCat("Theo số liệu công bố tại diễn đàn hợp tác số Việt "
+                       "Nam - Hàn Quốc, ",
+                       subject, " đạt ", value, " ", time,
+                       ", các quan chức cho biết."),
+          "Đây là mức cao nhất từ trước đến nay.", 150);
     case kKorean:
-      return Fit(absl::StrCat("한국과 베트남 디지털 협력 포럼에서 발표된 자료에 "
-                              "따르면 ",
-                              subject, "의 규모는 ", time, " 기준 ", value,
-                              "로 집계되었다고 관계자들이 밝혔다."),
-                 "이는 역대 최고 수준이다.", 150);
+      return Fit(
+          absl::StrCat("한국과 베트남 디지털 협력 포럼에서 발표된 자료에 "
+                       "따르면 ",
+                       subject, "의 규모는 ", time, " 기준 ", value,
+                       "로 집계되었다고 관계자들이 밝혔다."),
+          "이는 역대 최고 수준이다.", 150);
     default:
       return Fit(absl::StrCat("According to figures presented at the Vietnam - "
                               "Korea digital cooperation forum, ",
@@ -380,7 +386,8 @@ v1::Entity Workload::Document(int64_t k) const {
       e.set_name(absl::StrCat("한-베 디지털 협력 보도 제", k, "호"));
       break;
     default:
-      e.set_name(absl::StrCat("Korea - Vietnam digital cooperation report no. ", k));
+      e.set_name(
+          absl::StrCat("Korea - Vietnam digital cooperation report no. ", k));
   }
   return e;
 }
@@ -427,9 +434,10 @@ void Workload::MakeFact(int64_t i, v1::Fact* fact) const {
   // A fifth of the facts are about the hottest 1% of the subjects.
   uint64_t r = Mix(h ^ 0x5bd1e995);
   int64_t subjects = options_.subjects;
-  int64_t j = (r % 5 == 0) ? static_cast<int64_t>((r >> 8) % std::max<int64_t>(
-                                                      10, subjects / 100))
-                           : static_cast<int64_t>((r >> 8) % subjects);
+  int64_t j = (r % 5 == 0)
+                  ? static_cast<int64_t>((r >> 8) %
+                                         std::max<int64_t>(10, subjects / 100))
+                  : static_cast<int64_t>((r >> 8) % subjects);
   // investment.cumulative_total takes places only: ids 0, 1, 2 mod 10.
   int64_t k = predicate == 0 ? (j / 10) * 10 + (j % 3) : j;
 
@@ -445,12 +453,12 @@ void Workload::MakeFact(int64_t i, v1::Fact* fact) const {
   v1::Mention* m = fact->add_mentions();
   int64_t doc = (i / kFactsPerDocument) % options_.documents;
   m->set_document_id(DocumentId(doc));
-  m->set_url(absl::StrCat("https://news.example.com/", LanguageTag(l), "/",
-                          doc));
+  m->set_url(
+      absl::StrCat("https://news.example.com/", LanguageTag(l), "/", doc));
   m->set_publisher(Pick(kPublishers, t >> 32));
-  m->set_publication_date(absl::StrCat(
-      "2024-", absl::Dec(1 + (t >> 40) % 12, absl::kZeroPad2), "-",
-      absl::Dec(1 + (t >> 44) % 28, absl::kZeroPad2)));
+  m->set_publication_date(
+      absl::StrCat("2024-", absl::Dec(1 + (t >> 40) % 12, absl::kZeroPad2), "-",
+                   absl::Dec(1 + (t >> 44) % 28, absl::kZeroPad2)));
   m->set_language(LanguageTag(l));
   std::string subject_name = Subject(k).name();
   m->set_quote(Quote(l, subject_name, value, time));
@@ -471,7 +479,8 @@ Workload::RangeQuery Workload::RandomRange(uint64_t r, int64_t facts) const {
 }
 
 std::string Workload::SearchPrefix(uint64_t r, int64_t entities) const {
-  v1::Entity e = SearchEntity(static_cast<int64_t>(r % std::max<int64_t>(1, entities)));
+  v1::Entity e =
+      SearchEntity(static_cast<int64_t>(r % std::max<int64_t>(1, entities)));
   size_t length = 2 + (r >> 32) % 5;
   const std::string& name = e.name();
   size_t points = 0;

@@ -6,7 +6,9 @@
 // loads a store and the programs that read it later agree on which subjects,
 // documents and amounts exist without sharing more than a few flags.
 //
-//   Workload w({.seed = 1, .subjects = 1000, .documents = 5000});
+//   WorkloadOptions options;
+//   options.subjects = 1000;
+//   Workload w(options);
 //   v1::Fact fact;
 //   w.MakeFact(42, &fact);   // fact #42: subject, predicate, raw value, ...
 #ifndef FACTSTORE_BENCH_WORKLOAD_H_

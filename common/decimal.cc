@@ -24,7 +24,8 @@ Unsigned Split(absl::string_view canonical) {
   if (dot == absl::string_view::npos) {
     u.digits = std::string(canonical);
   } else {
-    u.digits = absl::StrCat(canonical.substr(0, dot), canonical.substr(dot + 1));
+    u.digits =
+        absl::StrCat(canonical.substr(0, dot), canonical.substr(dot + 1));
     u.scale = static_cast<int>(canonical.size() - dot - 1);
   }
   return u;

@@ -38,32 +38,50 @@ std::string BoundedMessage(absl::string_view message) {
   while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) {
     --cut;
   }
-  return absl::StrCat(message.substr(0, cut), "… (",
-                      message.size() - cut, " more bytes)");
+  return absl::StrCat(message.substr(0, cut), "… (", message.size() - cut,
+                      " more bytes)");
 }
 
 }  // namespace
 
 absl::string_view ReasonForCode(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kOk: return "OK";
-    case absl::StatusCode::kCancelled: return "CANCELLED";
-    case absl::StatusCode::kUnknown: return "UNKNOWN";
-    case absl::StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case absl::StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case absl::StatusCode::kNotFound: return "NOT_FOUND";
-    case absl::StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case absl::StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case absl::StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case absl::StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case absl::StatusCode::kAborted: return "ABORTED";
-    case absl::StatusCode::kOutOfRange: return "OUT_OF_RANGE";
-    case absl::StatusCode::kUnimplemented: return "UNIMPLEMENTED";
-    case absl::StatusCode::kInternal: return "INTERNAL";
-    case absl::StatusCode::kUnavailable: return "UNAVAILABLE";
-    case absl::StatusCode::kDataLoss: return "DATA_LOSS";
-    case absl::StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
+    case absl::StatusCode::kOk:
+      return "OK";
+    case absl::StatusCode::kCancelled:
+      return "CANCELLED";
+    case absl::StatusCode::kUnknown:
+      return "UNKNOWN";
+    case absl::StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case absl::StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case absl::StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case absl::StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case absl::StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case absl::StatusCode::kAborted:
+      return "ABORTED";
+    case absl::StatusCode::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case absl::StatusCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case absl::StatusCode::kInternal:
+      return "INTERNAL";
+    case absl::StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case absl::StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    case absl::StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
   }
 }
 
@@ -106,7 +124,8 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
   google::rpc::RetryInfo retry;
   int64_t nanos = absl::ToInt64Nanoseconds(delay);
   retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
-  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  retry.mutable_retry_delay()->set_nanos(
+      static_cast<int32_t>(nanos % 1000000000));
   SetDetail(&status, retry);
   return status;
 }
@@ -126,13 +145,13 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status rpc;
   rpc.set_code(static_cast<int>(status.code()));
   rpc.set_message(BoundedMessage(status.message()));
-  status.ForEachPayload([&rpc](absl::string_view type_url,
-                               const absl::Cord& value) {
-    if (!absl::StartsWith(type_url, kTypeUrlPrefix)) return;
-    google::protobuf::Any* detail = rpc.add_details();
-    detail->set_type_url(std::string(type_url));
-    detail->set_value(std::string(value));
-  });
+  status.ForEachPayload(
+      [&rpc](absl::string_view type_url, const absl::Cord& value) {
+        if (!absl::StartsWith(type_url, kTypeUrlPrefix)) return;
+        google::protobuf::Any* detail = rpc.add_details();
+        detail->set_type_url(std::string(type_url));
+        detail->set_value(std::string(value));
+      });
   google::rpc::ErrorInfo info;
   if (!GetDetail(status, &info)) {
     info.set_reason(std::string(ReasonForCode(status.code())));

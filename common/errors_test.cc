@@ -56,9 +56,9 @@ TEST(ErrorsTest, EveryErrorGetsAReasonAndRetryableOnesADelay) {
   EXPECT_EQ(internal.error_info.reason(), "INTERNAL");
   EXPECT_FALSE(internal.has_retry);
 
-  Details unavailable = Unpack(ToRpcStatus(WithReason(
-      absl::UnavailableError("not the leader"), reason::kNotLeader,
-      {{"leader", "10.0.0.7:50051"}})));
+  Details unavailable = Unpack(ToRpcStatus(
+      WithReason(absl::UnavailableError("not the leader"), reason::kNotLeader,
+                 {{"leader", "10.0.0.7:50051"}})));
   EXPECT_EQ(unavailable.error_infos, 1);
   EXPECT_EQ(unavailable.error_info.reason(), "NOT_LEADER");
   EXPECT_EQ(unavailable.error_info.metadata().at("leader"), "10.0.0.7:50051");
@@ -72,15 +72,15 @@ TEST(ErrorsTest, EveryErrorGetsAReasonAndRetryableOnesADelay) {
   EXPECT_EQ(shed.retry.retry_delay().nanos(), 250000000);
 
   // A request over a size limit is INVALID_ARGUMENT: no RetryInfo.
-  Details too_large = Unpack(ToRpcStatus(WithReason(
-      InvalidField("facts", "too many"), reason::kRequestTooLarge)));
+  Details too_large = Unpack(ToRpcStatus(
+      WithReason(InvalidField("facts", "too many"), reason::kRequestTooLarge)));
   EXPECT_FALSE(too_large.has_retry);
   EXPECT_TRUE(too_large.has_bad_request);
 }
 
 TEST(ErrorsTest, ASecondReasonReplacesTheFirst) {
-  absl::Status status = WithReason(
-      InvalidField("page_token", "expired"), reason::kInvalidPageToken);
+  absl::Status status = WithReason(InvalidField("page_token", "expired"),
+                                   reason::kInvalidPageToken);
   Details d = Unpack(ToRpcStatus(status));
   EXPECT_EQ(d.error_info.reason(), "INVALID_PAGE_TOKEN");
   EXPECT_EQ(d.error_infos, 1);

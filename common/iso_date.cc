@@ -20,9 +20,9 @@ bool ParseDigits(absl::string_view s, size_t width, int* out) {
 }
 
 absl::Status Bad(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "invalid date \"", text, "\": ", why,
-      " (expected YYYY, YYYY-MM or YYYY-MM-DD)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid date \"", text, "\": ", why,
+                   " (expected YYYY, YYYY-MM or YYYY-MM-DD)"));
 }
 
 }  // namespace
@@ -34,10 +34,12 @@ absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text) {
     date.precision = v1::DATE_PRECISION_YEAR;
   } else if (text.size() == 7 && text[4] == '-') {
     date.precision = v1::DATE_PRECISION_MONTH;
-    if (!ParseDigits(text.substr(5, 2), 2, &month)) return Bad(text, "bad month");
+    if (!ParseDigits(text.substr(5, 2), 2, &month))
+      return Bad(text, "bad month");
   } else if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     date.precision = v1::DATE_PRECISION_DAY;
-    if (!ParseDigits(text.substr(5, 2), 2, &month)) return Bad(text, "bad month");
+    if (!ParseDigits(text.substr(5, 2), 2, &month))
+      return Bad(text, "bad month");
     if (!ParseDigits(text.substr(8, 2), 2, &day)) return Bad(text, "bad day");
   } else {
     return Bad(text, "wrong shape");
@@ -105,9 +107,9 @@ absl::StatusOr<std::optional<DayRange>> ValidTimeRange(
     range.end = DayNumber(end->end_day);
   }
   if (range.end <= range.first) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "valid time ends (", valid_time.end().date(), ") before it starts (",
-        valid_time.start().date(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("valid time ends (", valid_time.end().date(),
+                     ") before it starts (", valid_time.start().date(), ")"));
   }
   return range;
 }

@@ -67,8 +67,8 @@ class ABSL_LOCKABLE Mutex {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
     ++waiters_;
-    bool met = changed_.wait_for(held, absl::ToChronoNanoseconds(timeout),
-                                 condition);
+    bool met =
+        changed_.wait_for(held, absl::ToChronoNanoseconds(timeout), condition);
     --waiters_;
     held.release();
     return met;

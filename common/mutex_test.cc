@@ -46,7 +46,8 @@ TEST(MutexTest, AwaitWithTimeoutGivesUp) {
   Mutex mu;
   MutexLock lock(&mu);
   absl::Time start = absl::Now();
-  EXPECT_FALSE(mu.AwaitWithTimeout([] { return false; }, absl::Milliseconds(30)));
+  EXPECT_FALSE(
+      mu.AwaitWithTimeout([] { return false; }, absl::Milliseconds(30)));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(25));
   EXPECT_TRUE(mu.AwaitWithTimeout([] { return true; }, absl::Seconds(5)));
 }

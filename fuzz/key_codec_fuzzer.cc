@@ -109,12 +109,11 @@ void CheckKeyLayouts(absl::string_view key) {
                                    subject.first_day, subject.end_day,
                                    subject.fact_id) == key)
         << "subject index key " << Show(key);
-    FUZZ_CHECK(
-        absl::StartsWith(key, st::SubjectPredicatePrefix(subject.subject,
-                                                         subject.predicate)) &&
-        absl::StartsWith(key, st::SubjectPredicateTimePrefix(
-                                  subject.subject, subject.predicate,
-                                  subject.first_day, subject.end_day)))
+    FUZZ_CHECK(absl::StartsWith(key, st::SubjectPredicatePrefix(
+                                         subject.subject, subject.predicate)) &&
+               absl::StartsWith(key, st::SubjectPredicateTimePrefix(
+                                         subject.subject, subject.predicate,
+                                         subject.first_day, subject.end_day)))
         << "subject index key " << Show(key) << " outside its prefixes";
   }
   st::PredicateIndexParts predicate;

@@ -6,15 +6,18 @@
 namespace factstore::ingest {
 
 CommitContext::CommitContext(const storage::Store& store,
-                             const storage::StoreHead& head, int64_t time_micros)
+                             const storage::StoreHead& head,
+                             int64_t time_micros)
     : store_(store),
       head_(head),
       commit_(head.last_commit() + 1),
       time_micros_(time_micros),
-      entities_([&store](const std::string& id) { return store.ReadEntity(id); }),
+      entities_(
+          [&store](const std::string& id) { return store.ReadEntity(id); }),
       facts_([&store](const std::string& id) { return store.ReadFact(id); }),
-      predicates_(
-          [&store](const std::string& name) { return store.ReadPredicate(name); }),
+      predicates_([&store](const std::string& name) {
+        return store.ReadPredicate(name);
+      }),
       tombstones_(
           [&store](const std::string& id) { return store.ReadTombstone(id); }),
       requests_(
@@ -103,7 +106,8 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
   storage::CommitRecord log;
   log.set_commit(commit());
   log.set_time_micros(time_micros_);
-  for (storage::Change& change : changes_) *log.add_changes() = std::move(change);
+  for (storage::Change& change : changes_)
+    *log.add_changes() = std::move(change);
   changes_.clear();
   batch->PutCommitRecord(log);
   head_.set_last_commit(commit());

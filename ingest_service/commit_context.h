@@ -67,7 +67,8 @@ class RecordTable {
   }
 
   size_t pending_count() const { return pending_.size(); }
-  const absl::node_hash_map<std::string, std::optional<Record>>& pending() const {
+  const absl::node_hash_map<std::string, std::optional<Record>>& pending()
+      const {
     return pending_;
   }
 
@@ -147,7 +148,9 @@ class CommitContext {
   storage::StoreHead& head() { return head_; }
 
   // Records a change for the commit log and the change feed.
-  void AddChange(storage::Change change) { changes_.push_back(std::move(change)); }
+  void AddChange(storage::Change change) {
+    changes_.push_back(std::move(change));
+  }
 
   // Ids of facts this group asserted under a subject-index prefix (subject,
   // predicate and valid time: storage::SubjectPredicateTimePrefix). Some may

@@ -45,7 +45,9 @@ class CommitSink {
   // The store's head if others than the committer write to it (replicated
   // mode: what the replica applied from the log); nullopt when only the
   // committer writes, whose own head is then current.
-  virtual std::optional<storage::StoreHead> ForeignHead() { return std::nullopt; }
+  virtual std::optional<storage::StoreHead> ForeignHead() {
+    return std::nullopt;
+  }
 };
 
 // Embedded mode: the store is the only copy. After an erasure it is
@@ -53,7 +55,8 @@ class CommitSink {
 class StoreCommitSink : public CommitSink {
  public:
   // `store` must outlive the sink. With `sync`, every commit is fsynced.
-  StoreCommitSink(storage::Store* store, bool sync) : store_(store), sync_(sync) {}
+  StoreCommitSink(storage::Store* store, bool sync)
+      : store_(store), sync_(sync) {}
 
   absl::Status Write(storage::CommitBatch& batch, uint64_t commit,
                      bool erasure) override {

@@ -19,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Committer>> Committer::Start(
   absl::StatusOr<storage::StoreHead> head = store->ReadHead();
   if (!head.ok()) return head.status();
   if (progress != nullptr) progress->Publish(head->last_commit());
-  if (sink == nullptr) sink = std::make_unique<StoreCommitSink>(store, options.sync);
+  if (sink == nullptr)
+    sink = std::make_unique<StoreCommitSink>(store, options.sync);
   std::unique_ptr<Committer> committer(new Committer(
       store, options, *std::move(head), std::move(progress), std::move(sink)));
   committer->thread_ = std::thread([c = committer.get()] { c->Run(); });
@@ -67,9 +68,10 @@ void Committer::PushLocked(std::unique_ptr<WriteOp> op) {
 }
 
 void Committer::RefuseStopping(WriteOp& op) {
-  op.Done(WithReason(absl::UnavailableError("the ingest service is shutting down"),
-                     reason::kNotServing),
-          "");
+  op.Done(
+      WithReason(absl::UnavailableError("the ingest service is shutting down"),
+                 reason::kNotServing),
+      "");
 }
 
 bool Committer::HasRoomLocked(int weight) const {
@@ -199,11 +201,11 @@ void Committer::ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
         const storage::RequestRecord& record = **earlier;
         if (record.fingerprint() != op.fingerprint() ||
             record.method() != op.method()) {
-          status = WithReason(
-              absl::AlreadyExistsError(absl::StrCat(
-                  "request_id: \"", request_id,
-                  "\" was already used for a different request")),
-              reason::kRequestIdReused);
+          status =
+              WithReason(absl::AlreadyExistsError(absl::StrCat(
+                             "request_id: \"", request_id,
+                             "\" was already used for a different request")),
+                         reason::kRequestIdReused);
         } else {
           status = op.Replay(record, ctx);
         }
@@ -263,7 +265,8 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
     CommitContext ctx(*store_, head, absl::ToUnixMicros(absl::Now()));
     ApplyGroup(group, ctx, statuses);
     if (!ctx.HasWrites()) {
-      token = storage::EncodeCommitToken(store_->store_id(), head.last_commit());
+      token =
+          storage::EncodeCommitToken(store_->store_id(), head.last_commit());
       break;
     }
     storage::CommitBatch batch(*store_);
@@ -271,9 +274,10 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
     if (written.ok()) written = sink_->Write(batch, ctx.commit(), erasure);
     if (absl::IsAborted(written) && absl::Now() < give_up) {
       ++stats.conflicts;
-      if (give_up == absl::InfiniteFuture()) give_up = absl::Now() + kConflictTimeout;
-      absl::SleepFor(absl::Microseconds(absl::Uniform(
-          bitgen_, 0, 1000 * std::min(attempt, 20))));
+      if (give_up == absl::InfiniteFuture())
+        give_up = absl::Now() + kConflictTimeout;
+      absl::SleepFor(absl::Microseconds(
+          absl::Uniform(bitgen_, 0, 1000 * std::min(attempt, 20))));
       absl::StatusOr<storage::StoreHead> caught_up = sink_->CatchUp();
       if (caught_up.ok()) {
         head = *std::move(caught_up);
@@ -287,20 +291,21 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
       if (progress_ != nullptr) progress_->Publish(ctx.head().last_commit());
       MutexLock lock(&mu_);
       head_ = ctx.head();
-      token = storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
+      token =
+          storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
     } else {
       server::Log(server::LogLevel::kError, "commit failed",
-                  {{"error", written.ToString()},
-                   {"commit", ctx.commit()}});
+                  {{"error", written.ToString()}, {"commit", ctx.commit()}});
       // The sink's message says whether the commit may have been written
       // (replicated mode, an append without an answer).
       // A full disk keeps its code: retrying soon will not help.
-      std::string message = absl::StrCat("the commit failed: ", written.message());
-      absl::Status failure = WithReason(
-          absl::IsResourceExhausted(written)
-              ? absl::ResourceExhaustedError(message)
-              : absl::UnavailableError(message),
-          reason::kCommitFailed);
+      std::string message =
+          absl::StrCat("the commit failed: ", written.message());
+      absl::Status failure =
+          WithReason(absl::IsResourceExhausted(written)
+                         ? absl::ResourceExhaustedError(message)
+                         : absl::UnavailableError(message),
+                     reason::kCommitFailed);
       for (absl::Status& s : statuses) {
         if (s.ok()) s = failure;
       }

@@ -54,7 +54,7 @@ struct CommitStats {
   size_t batch_bytes = 0;
   int64_t facts_added = 0;     // new facts (fact count after - before)
   int64_t mentions_added = 0;  // likewise for mentions
-  double seconds = 0;  // applying and writing
+  double seconds = 0;          // applying and writing
   // The queue when the group was taken from it: items still waiting, and
   // operations held back by SubmitWhenRoom.
   int queued_items = 0;
@@ -93,9 +93,10 @@ class Committer {
   // the queue as soon as a group leaves room for it (ahead of any later
   // submission, in the order held back), and `queued` is then called on the
   // committer thread, before the group holding `op` is committed (after
-  // Shutdown, everything held back is queued so). Streams use it to stop reading while the queue is
-  // full instead of growing it.
-  bool SubmitWhenRoom(std::unique_ptr<WriteOp> op, std::function<void()> queued);
+  // Shutdown, everything held back is queued so). Streams use it to stop
+  // reading while the queue is full instead of growing it.
+  bool SubmitWhenRoom(std::unique_ptr<WriteOp> op,
+                      std::function<void()> queued);
 
   // Commits what is queued, then refuses new operations with UNAVAILABLE.
   void Shutdown();
@@ -119,7 +120,8 @@ class Committer {
   void ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
                   CommitContext& ctx, std::vector<absl::Status>& statuses);
   bool HasRoomLocked(int weight) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void PushLocked(std::unique_ptr<WriteOp> op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PushLocked(std::unique_ptr<WriteOp> op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers an operation submitted after Shutdown with UNAVAILABLE.
   static void RefuseStopping(WriteOp& op);
   // Moves the operations held back by SubmitWhenRoom that now fit (all of

@@ -50,13 +50,15 @@ storage::EntityRevision MakeEntityRevision(const v1::Entity& entity,
   stored->clear_created_commit();
   stored->clear_updated_commit();
   AddNameForm(entity.name(), &revision);
-  for (const std::string& alias : entity.aliases()) AddNameForm(alias, &revision);
+  for (const std::string& alias : entity.aliases())
+    AddNameForm(alias, &revision);
   return revision;
 }
 
 UpsertEntitiesOp::UpsertEntitiesOp(const v1::UpsertEntitiesRequest& request,
                                    Callback callback)
-    : all_or_nothing_(request.all_or_nothing()), callback_(std::move(callback)) {
+    : all_or_nothing_(request.all_or_nothing()),
+      callback_(std::move(callback)) {
   set_validate_only(request.validate_only());
   for (int i = 0; i < request.entities_size(); ++i) {
     const v1::Entity& entity = request.entities(i);
@@ -85,10 +87,10 @@ absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
     if (!error.has_value()) {
       auto [it, inserted] = seen.emplace(id, static_cast<int>(i));
       if (!inserted) {
-        error = Error(absl::StatusCode::kInvalidArgument,
-                      absl::StrCat("entities[", i, "].id"),
-                      absl::StrCat("repeats entities[", it->second, "].id \"",
-                                   id, "\""));
+        error = Error(
+            absl::StatusCode::kInvalidArgument,
+            absl::StrCat("entities[", i, "].id"),
+            absl::StrCat("repeats entities[", it->second, "].id \"", id, "\""));
       }
     }
     if (error.has_value()) {
@@ -220,7 +222,8 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     }
     if (absl::Status s = scan->status(); !s.ok()) return s;
   }
-  if (doomed.size() + trimmed.size() > static_cast<size_t>(kMaxFactsPerErasure)) {
+  if (doomed.size() + trimmed.size() >
+      static_cast<size_t>(kMaxFactsPerErasure)) {
     return WithReason(
         absl::FailedPreconditionError(absl::StrCat(
             "entity_id: \"", id, "\" is referenced by more than ",
@@ -231,8 +234,8 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     auto tombstone = ctx.tombstones().Get(id);
     if (!tombstone.ok()) return tombstone.status();
     if (*tombstone != nullptr) {
-      return WithReason(absl::NotFoundError(absl::StrCat(
-                            "entity_id: entity \"", id, "\" was erased")),
+      return WithReason(absl::NotFoundError(absl::StrCat("entity_id: entity \"",
+                                                         id, "\" was erased")),
                         reason::kEntityErased);
     }
     return WithReason(absl::NotFoundError(absl::StrCat(

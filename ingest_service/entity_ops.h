@@ -32,7 +32,8 @@ class UpsertEntitiesOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord* record) const override;
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return static_cast<int>(revisions_.size()); }
   const char* method() const override { return "UpsertEntities"; }
 
@@ -57,7 +58,8 @@ class EraseEntityOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord* record) const override;
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return 1; }
   bool exclusive() const override { return true; }
   bool erases() const override { return true; }

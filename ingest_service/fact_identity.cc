@@ -82,9 +82,8 @@ std::string DeriveFactId(const v1::Fact& fact) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(canonical.data()),
          canonical.size(), digest);
-  return absl::StrCat(
-      "f_", absl::BytesToHexString(absl::string_view(
-                reinterpret_cast<const char*>(digest), 16)));
+  return absl::StrCat("f_", absl::BytesToHexString(absl::string_view(
+                                reinterpret_cast<const char*>(digest), 16)));
 }
 
 bool IsFactIdShape(const std::string& id) {

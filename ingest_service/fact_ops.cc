@@ -38,7 +38,8 @@ bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
   auto contained = [](const v1::Fact& x, const v1::Fact& y) {
     for (const v1::Mention& m : x.mentions()) {
       bool found = false;
-      for (const v1::Mention& n : y.mentions()) found = found || SameMention(m, n);
+      for (const v1::Mention& n : y.mentions())
+        found = found || SameMention(m, n);
       if (!found) return false;
     }
     return true;
@@ -106,7 +107,8 @@ namespace {
 
 // The subject-index prefix of a fact's subject, predicate and valid time.
 std::string SubjectTimePrefix(const v1::Fact& fact) {
-  absl::StatusOr<std::optional<DayRange>> range = ValidTimeRange(fact.valid_time());
+  absl::StatusOr<std::optional<DayRange>> range =
+      ValidTimeRange(fact.valid_time());
   uint32_t first = storage::kNoValidTimeDay, end = storage::kNoValidTimeDay;
   if (range.ok() && range->has_value()) {
     first = static_cast<uint32_t>((*range)->first);
@@ -122,14 +124,16 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
     CommitContext& ctx, const PreparedFact& prepared) {
   const v1::Fact& fact = prepared.fact;
   absl::flat_hash_set<std::string> documents;
-  for (const v1::Mention& m : fact.mentions()) documents.insert(m.document_id());
+  for (const v1::Mention& m : fact.mentions())
+    documents.insert(m.document_id());
   if (documents.empty()) return std::nullopt;
   // The other facts of the same subject, predicate and valid time: stored
   // ones from the subject index (which orders by valid time), and those this
   // group asserted. There are few: one per competing value.
   std::string prefix = SubjectTimePrefix(fact);
   std::vector<std::string> ids = ctx.NewFactIds(prefix);
-  auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex, prefix);
+  auto scan =
+      ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex, prefix);
   for (; scan->Valid(); scan->Next()) {
     storage::SubjectIndexParts parts;
     if (storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
@@ -212,15 +216,14 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
       return fail(absl::StatusCode::kInvalidArgument, ref.field,
                   absl::StrCat("entity \"", ref.id, "\" is a ",
                                ShortEnumName(static_cast<v1::EntityType>(type)),
-                               "; ", allowed,
-                               " expected here"));
+                               "; ", allowed, " expected here"));
     }
   }
   if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
     if (auto error = CheckCardinality(ctx, prepared); error.has_value()) {
       error->mutable_violations(0)->set_field(absl::StrCat(path, ".value"));
-      error->set_message(absl::StrCat(path, ".value: ",
-                                      error->violations(0).description()));
+      error->set_message(
+          absl::StrCat(path, ".value: ", error->violations(0).description()));
       return error;
     }
   }
@@ -255,8 +258,8 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
     ctx.head().set_fact_count(ctx.head().fact_count() + 1);
     absl::StatusOr<std::optional<DayRange>> range =
         ValidTimeRange(content->valid_time());
-    if (range.ok() && range->has_value() &&
-        (*range)->first != kOpenFirstDay && (*range)->end != kOpenEndDay) {
+    if (range.ok() && range->has_value() && (*range)->first != kOpenFirstDay &&
+        (*range)->end != kOpenEndDay) {
       int64_t span = (*range)->end - (*range)->first;
       if (span > ctx.head().max_valid_span_days()) {
         ctx.head().set_max_valid_span_days(span);
@@ -264,7 +267,8 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
     }
     ctx.head().set_mention_count(ctx.head().mention_count() +
                                  record.mentions_size());
-    ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record.content()));
+    ctx.AddChange(
+        FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record.content()));
     if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
       ctx.NewFactIds(SubjectTimePrefix(fact)).push_back(fact.id());
     }
@@ -284,10 +288,11 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
       ++added;
     }
     if (record.mentions_size() > kMaxMentionsPerStoredFact) {
-      return fail(absl::StatusCode::kFailedPrecondition,
-                  absl::StrCat(path, ".mentions"),
-                  absl::StrCat("fact ", fact.id(), " already has the maximum of ",
-                               kMaxMentionsPerStoredFact, " mentions"));
+      return fail(
+          absl::StatusCode::kFailedPrecondition,
+          absl::StrCat(path, ".mentions"),
+          absl::StrCat("fact ", fact.id(), " already has the maximum of ",
+                       kMaxMentionsPerStoredFact, " mentions"));
     }
     const storage::FactRevision& latest = *record.revisions().rbegin();
     bool attributes_changed =
@@ -298,7 +303,8 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
       revision.set_modality(fact.modality());
       revision.set_rank(fact.rank());
       *record.add_revisions() = std::move(revision);
-      ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
+      ctx.AddChange(
+          FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
     }
     if (added > 0) {
       ctx.head().set_mention_count(ctx.head().mention_count() + added);
@@ -333,8 +339,9 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   return std::nullopt;
 }
 
-void IngestFactsOp::FillResultFact(CommitContext& ctx, const std::string& fact_id,
-                                   uint64_t as_of, v1::FactResult* result) {
+void IngestFactsOp::FillResultFact(CommitContext& ctx,
+                                   const std::string& fact_id, uint64_t as_of,
+                                   v1::FactResult* result) {
   result->set_fact_id(fact_id);
   if (options_.compact_results) return;
   auto record = ctx.facts().Get(fact_id);
@@ -385,7 +392,8 @@ void IngestFactsOp::Done(const absl::Status& status,
   callback_(status, std::move(response_));
 }
 
-RetractFactsOp::RetractFactsOp(v1::RetractFactsRequest request, Callback callback)
+RetractFactsOp::RetractFactsOp(v1::RetractFactsRequest request,
+                               Callback callback)
     : request_(std::move(request)), callback_(std::move(callback)) {}
 
 absl::Status RetractFactsOp::Apply(CommitContext& ctx) {

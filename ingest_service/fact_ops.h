@@ -39,7 +39,8 @@ class IngestFactsOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord* record) const override;
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return static_cast<int>(facts_.size()); }
   const char* method() const override { return "IngestFacts"; }
 
@@ -70,7 +71,8 @@ class RetractFactsOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord* record) const override;
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return request_.fact_ids_size(); }
   const char* method() const override { return "RetractFacts"; }
 

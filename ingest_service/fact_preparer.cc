@@ -96,7 +96,8 @@ class Problems {
 };
 
 // Reports a unit that the predicate does not accept; empty if it is fine.
-std::string UnitProblem(const std::string& unit, const v1::Predicate& predicate) {
+std::string UnitProblem(const std::string& unit,
+                        const v1::Predicate& predicate) {
   if (!normalizer::IsKnownUnit(unit)) {
     return absl::StrCat("unknown unit \"", absl::CHexEscape(unit),
                         "\" (see docs/units.md)");
@@ -113,8 +114,7 @@ std::string UnitProblem(const std::string& unit, const v1::Predicate& predicate)
              normalizer::DimensionOfUnit(unit) != predicate.unit_dimension()) {
     return absl::StrCat(
         "unit \"", unit, "\" is not a ",
-        absl::AsciiStrToLower(
-            ShortEnumName(predicate.unit_dimension())),
+        absl::AsciiStrToLower(ShortEnumName(predicate.unit_dimension())),
         " unit, which predicate \"", predicate.name(), "\" takes");
   }
   return "";
@@ -177,9 +177,9 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
     std::vector<std::string> ids;
     for (const NamedEntity& e : matching) ids.push_back(e.id);
     ctx.problems.Invalid(
-        name_field, absl::StrCat("\"", name, "\" is ambiguous: it names ",
-                                 absl::StrJoin(ids, ", "),
-                                 "; give the id instead"));
+        name_field,
+        absl::StrCat("\"", name, "\" is ambiguous: it names ",
+                     absl::StrJoin(ids, ", "), "; give the id instead"));
     ctx.problems.AddCandidates(matching);
     return "";
   }
@@ -192,11 +192,12 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
     std::string why = absl::StrCat("no entity is named \"", name, "\"");
     if (!found->empty()) {
       absl::StrAppend(&why, " of type ", TypeList(allowed_types), " (",
-                      (*found)[0].id, " is a ",
-                      ShortEnumName((*found)[0].type), ")");
+                      (*found)[0].id, " is a ", ShortEnumName((*found)[0].type),
+                      ")");
     }
-    absl::StrAppend(&why, "; upsert it first or set missing_entities to "
-                          "MISSING_ENTITY_POLICY_CREATE");
+    absl::StrAppend(&why,
+                    "; upsert it first or set missing_entities to "
+                    "MISSING_ENTITY_POLICY_CREATE");
     ctx.problems.Missing(name_field, why);
     return "";
   }
@@ -227,9 +228,9 @@ bool NormalizeTimeValue(Context& ctx, const v1::TimeValue& input,
       return false;
     }
     if (input.raw().size() > kMaxRawValueBytes) {
-      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
-                           absl::StrCat("is longer than ", kMaxRawValueBytes,
-                                        " bytes"));
+      ctx.problems.Invalid(
+          absl::StrCat(field, ".raw"),
+          absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return false;
     }
     normalized = normalizer::NormalizeDate(input.raw(), ctx.language);
@@ -253,9 +254,9 @@ bool NormalizeQuantityValue(Context& ctx, const v1::Quantity& input,
   absl::StatusOr<v1::Quantity> normalized;
   if (input.amount().empty() && !input.surface_text().empty()) {
     if (input.surface_text().size() > kMaxRawValueBytes) {
-      ctx.problems.Invalid(absl::StrCat(field, ".surface_text"),
-                           absl::StrCat("is longer than ", kMaxRawValueBytes,
-                                        " bytes"));
+      ctx.problems.Invalid(
+          absl::StrCat(field, ".surface_text"),
+          absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return false;
     }
     normalized = normalizer::NormalizeQuantity(
@@ -268,12 +269,12 @@ bool NormalizeQuantityValue(Context& ctx, const v1::Quantity& input,
     ctx.problems.Invalid(field, normalized.status().message());
     return false;
   }
-  std::string problem = predicate != nullptr
-                            ? UnitProblem(normalized->unit(), *predicate)
-                            : (normalizer::IsKnownUnit(normalized->unit())
-                                   ? ""
-                                   : absl::StrCat("unknown unit \"",
-                                                  normalized->unit(), "\""));
+  std::string problem =
+      predicate != nullptr
+          ? UnitProblem(normalized->unit(), *predicate)
+          : (normalizer::IsKnownUnit(normalized->unit())
+                 ? ""
+                 : absl::StrCat("unknown unit \"", normalized->unit(), "\""));
   if (!problem.empty()) {
     ctx.problems.Invalid(absl::StrCat(field, ".unit"), problem);
     return false;
@@ -282,8 +283,8 @@ bool NormalizeQuantityValue(Context& ctx, const v1::Quantity& input,
   return true;
 }
 
-void CheckTextValue(Context& ctx, const v1::Text& text, const std::string& field,
-                    v1::Value* out) {
+void CheckTextValue(Context& ctx, const v1::Text& text,
+                    const std::string& field, v1::Value* out) {
   CheckText(text.text(), absl::StrCat(field, ".text"), kMaxTextValueBytes, true,
             true, ctx.problems.violations());
   CheckLanguage(text.language(), absl::StrCat(field, ".language"),
@@ -301,14 +302,15 @@ void NormalizeMainValue(Context& ctx, const v1::Predicate& predicate,
   v1::ValueType type = predicate.value_type();
   auto mismatch = [&] {
     ctx.problems.Invalid(
-        field, absl::StrCat("predicate \"", predicate.name(), "\" takes ",
-                            ValueTypeName(type), ", not ", KindName(in.kind_case())));
+        field,
+        absl::StrCat("predicate \"", predicate.name(), "\" takes ",
+                     ValueTypeName(type), ", not ", KindName(in.kind_case())));
   };
   const std::string& raw = in.raw();
   if (in.kind_case() == v1::Value::kRaw && raw.size() > kMaxRawValueBytes) {
-    ctx.problems.Invalid(absl::StrCat(field, ".raw"),
-                         absl::StrCat("is longer than ", kMaxRawValueBytes,
-                                      " bytes"));
+    ctx.problems.Invalid(
+        absl::StrCat(field, ".raw"),
+        absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
     return;
   }
   switch (type) {
@@ -418,7 +420,8 @@ void NormalizeQualifier(Context& ctx, const v1::Value& in,
       CheckText(in.entity_name(), name_field, kMaxNameBytes, true, false,
                 ctx.problems.violations());
       if (!ctx.problems.empty()) return;
-      std::string id = ResolveEntity(ctx, "", in.entity_name(), "", name_field, {});
+      std::string id =
+          ResolveEntity(ctx, "", in.entity_name(), "", name_field, {});
       if (!id.empty()) out->set_entity_id(id);
       return;
     }
@@ -458,9 +461,9 @@ void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
       return;
     }
     if (in.raw().size() > kMaxRawValueBytes) {
-      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
-                           absl::StrCat("is longer than ", kMaxRawValueBytes,
-                                        " bytes"));
+      ctx.problems.Invalid(
+          absl::StrCat(field, ".raw"),
+          absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return;
     }
     normalized = normalizer::NormalizeValidTime(in.raw(), ctx.language);
@@ -497,7 +500,8 @@ void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
 
 }  // namespace
 
-PreparedFact FactPreparer::Prepare(const v1::Fact& input, absl::string_view path,
+PreparedFact FactPreparer::Prepare(const v1::Fact& input,
+                                   absl::string_view path,
                                    v1::MissingEntityPolicy policy,
                                    NameCache* names) const {
   PreparedFact out;
@@ -507,29 +511,29 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input, absl::string_view path
     out.error = ctx.problems.ToItemError();
     return out;
   }
-  ctx.language = !input.language().empty() ? input.language()
-                 : (input.mentions_size() > 0 &&
-                    !input.mentions(0).language().empty())
-                     ? input.mentions(0).language()
-                     : "en";
+  ctx.language =
+      !input.language().empty() ? input.language()
+      : (input.mentions_size() > 0 && !input.mentions(0).language().empty())
+          ? input.mentions(0).language()
+          : "en";
 
   v1::Fact& fact = out.fact;
   fact.set_predicate(input.predicate());
   out.predicate = registry_->Find(input.predicate());
   if (out.predicate == nullptr) {
-    ctx.problems.Missing(
-        absl::StrCat(path, ".predicate"),
-        absl::StrCat("predicate \"", input.predicate(),
-                     "\" is not registered; register it with "
-                     "RegisterPredicates first"));
+    ctx.problems.Missing(absl::StrCat(path, ".predicate"),
+                         absl::StrCat("predicate \"", input.predicate(),
+                                      "\" is not registered; register it with "
+                                      "RegisterPredicates first"));
     out.error = ctx.problems.ToItemError();
     return out;
   }
   const v1::Predicate& predicate = *out.predicate;
 
   std::string subject = ResolveEntity(
-      ctx, input.subject(), input.subject_name(), absl::StrCat(path, ".subject"),
-      absl::StrCat(path, ".subject_name"), Types(predicate.subject_types()));
+      ctx, input.subject(), input.subject_name(),
+      absl::StrCat(path, ".subject"), absl::StrCat(path, ".subject_name"),
+      Types(predicate.subject_types()));
   fact.set_subject(subject);
   NormalizeMainValue(ctx, predicate, fact.mutable_value());
   NormalizeValidTime(ctx, fact.mutable_valid_time());
@@ -550,14 +554,14 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input, absl::string_view path
                               absl::StrCat(mention_path, ".document_id"),
                               {v1::ENTITY_TYPE_DOCUMENT}});
     if (policy == v1::MISSING_ENTITY_POLICY_CREATE) {
-      out.creates.push_back(
-          {in.document_id(), v1::ENTITY_TYPE_DOCUMENT,
-           in.title().empty() ? in.document_id() : in.title(),
-           absl::StrCat(mention_path, ".document_id")});
+      out.creates.push_back({in.document_id(), v1::ENTITY_TYPE_DOCUMENT,
+                             in.title().empty() ? in.document_id() : in.title(),
+                             absl::StrCat(mention_path, ".document_id")});
     }
     if (!in.attributed_to().empty()) {
       out.references.push_back(
-          {in.attributed_to(), absl::StrCat(mention_path, ".attributed_to"),
+          {in.attributed_to(),
+           absl::StrCat(mention_path, ".attributed_to"),
            {v1::ENTITY_TYPE_PERSON, v1::ENTITY_TYPE_ORGANIZATION}});
     }
   }

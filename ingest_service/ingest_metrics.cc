@@ -5,14 +5,21 @@ namespace {
 
 prometheus::Counter& Counter(prometheus::Registry& registry, const char* name,
                              const char* help) {
-  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
+  return prometheus::BuildCounter()
+      .Name(name)
+      .Help(help)
+      .Register(registry)
+      .Add({});
 }
 
-prometheus::Histogram& Histogram(prometheus::Registry& registry, const char* name,
-                                 const char* help,
-                                 prometheus::Histogram::BucketBoundaries buckets) {
-  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry).Add(
-      {}, std::move(buckets));
+prometheus::Histogram& Histogram(
+    prometheus::Registry& registry, const char* name, const char* help,
+    prometheus::Histogram::BucketBoundaries buckets) {
+  return prometheus::BuildHistogram()
+      .Name(name)
+      .Help(help)
+      .Register(registry)
+      .Add({}, std::move(buckets));
 }
 
 }  // namespace

@@ -20,13 +20,15 @@
 namespace factstore::ingest {
 
 absl::Status IngestServerConfig::Validate() const {
-  if (data_dir.empty()) return absl::InvalidArgumentError("--data_dir is empty");
+  if (data_dir.empty())
+    return absl::InvalidArgumentError("--data_dir is empty");
   if (grpc.listen_address.rfind(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--listen: \"", grpc.listen_address, "\" is not host:port"));
   }
   if (request_id_retention < absl::Seconds(1)) {
-    return absl::InvalidArgumentError("--request_id_retention must be at least 1s");
+    return absl::InvalidArgumentError(
+        "--request_id_retention must be at least 1s");
   }
   if (block_cache_bytes < (1 << 20)) {
     return absl::InvalidArgumentError("--block_cache_mb must be at least 1");
@@ -42,7 +44,8 @@ absl::Status IngestServerConfig::Validate() const {
   }
   if (replication.enabled()) {
     if (leader_lease < absl::Seconds(1) || leader_lease > absl::Minutes(5)) {
-      return absl::InvalidArgumentError("--leader_lease must be between 1s and 5m");
+      return absl::InvalidArgumentError(
+          "--leader_lease must be between 1s and 5m");
     }
     if (!advertise_address.empty() &&
         advertise_address.rfind(':') == std::string::npos) {
@@ -91,8 +94,9 @@ std::shared_ptr<grpc::ChannelCredentials> ForwardingCredentials(
 
 }  // namespace
 
-absl::Status IngestServer::StartReplica(const IngestServerConfig& config,
-                                        const storage::StoreOptions& store_options) {
+absl::Status IngestServer::StartReplica(
+    const IngestServerConfig& config,
+    const storage::StoreOptions& store_options) {
   replication::NatsOptions nats = config.replication.nats;
   nats.name = "factstore-ingest";
   FS_ASSIGN_OR_RETURN(nats_, replication::NatsClient::Connect(nats));
@@ -105,11 +109,13 @@ absl::Status IngestServer::StartReplica(const IngestServerConfig& config,
   replica.may_start_log = true;
   replica.start_from_store = config.start_log_from_store;
   replica.writer_name = replication::ProcessName("ingest");
-  FS_ASSIGN_OR_RETURN(replica_, replication::LogReplica::Start(nats_.get(), replica));
+  FS_ASSIGN_OR_RETURN(replica_,
+                      replication::LogReplica::Start(nats_.get(), replica));
   server::Log(server::LogLevel::kInfo, "loading the commit log",
               {{"stream", config.replication.log.stream},
                {"data_dir", config.data_dir}});
-  absl::Status loaded = replica_->WaitUntilLoaded(absl::Now() + config.load_timeout);
+  absl::Status loaded =
+      replica_->WaitUntilLoaded(absl::Now() + config.load_timeout);
   if (!loaded.ok()) {
     return absl::UnavailableError(absl::StrCat(
         "the store could not load the commit log: ", loaded.message()));
@@ -122,23 +128,25 @@ absl::Status IngestServer::StartReplica(const IngestServerConfig& config,
 absl::Status IngestServer::StartLeadership(const IngestServerConfig& config) {
   std::string address = AdvertisedAddress(config, grpc_->address());
   replication::LeaderLeaseOptions lease;
-  lease.bucket = absl::StrCat("factstore_leader_", config.replication.log.stream);
+  lease.bucket =
+      absl::StrCat("factstore_leader_", config.replication.log.stream);
   lease.replicas = config.replication.log.replicas;
   lease.holder = replica_->writer_name();
   lease.address = address;
   lease.ttl = config.leader_lease;
   replication::LogReplica* replica = replica_.get();
   absl::Duration ttl = config.leader_lease;
-  FS_ASSIGN_OR_RETURN(
-      lease_, replication::LeaderLease::Start(
-                  nats_.get(), lease, [replica, ttl](bool leading) {
-                    // A new leader first applies what the old one wrote, so
-                    // that its first commit builds on the log's end.
-                    if (!leading) return absl::OkStatus();
-                    return replica->CatchUp(absl::Now() + ttl / 2);
-                  }));
-  forwarder_ = std::make_unique<WriteForwarder>(lease_.get(), address,
-                                                ForwardingCredentials(config.grpc));
+  FS_ASSIGN_OR_RETURN(lease_,
+                      replication::LeaderLease::Start(
+                          nats_.get(), lease, [replica, ttl](bool leading) {
+                            // A new leader first applies what the old one
+                            // wrote, so that its first commit builds on the
+                            // log's end.
+                            if (!leading) return absl::OkStatus();
+                            return replica->CatchUp(absl::Now() + ttl / 2);
+                          }));
+  forwarder_ = std::make_unique<WriteForwarder>(
+      lease_.get(), address, ForwardingCredentials(config.grpc));
   return absl::OkStatus();
 }
 
@@ -160,7 +168,8 @@ void IngestServer::WatchReplica() {
   absl::Time next_compaction = absl::InfinitePast();
   while (!stop_watching_.load()) {
     replication::ReplicaStatus status = replica_->status();
-    bool following = status.state == replication::ReplicaStatus::State::kFollowing;
+    bool following =
+        status.state == replication::ReplicaStatus::State::kFollowing;
     if (following != serving) {
       serving = following;
       grpc_->SetServing(serving);
@@ -194,34 +203,39 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
         "--data_dir: cannot create ", config.data_dir, ": ", error.message()));
   }
   std::unique_ptr<IngestServer> server(new IngestServer());
-  FS_RETURN_IF_ERROR(server::CheckExposure(
-      config.auth, config.grpc.listen_address,
-      config.grpc.tls_require_client_cert));
-  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create([&config] {
-                        server::AuthOptions auth = config.auth;
-                        // The probe port is plaintext: only TLS calls may
-                        // reach the service.
-                        auth.require_tls = !config.grpc.probe_listen_address.empty();
-                        return auth;
-                      }()));
-  FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
+  FS_RETURN_IF_ERROR(
+      server::CheckExposure(config.auth, config.grpc.listen_address,
+                            config.grpc.tls_require_client_cert));
+  FS_ASSIGN_OR_RETURN(
+      server->authorizer_, server::Authorizer::Create([&config] {
+        server::AuthOptions auth = config.auth;
+        // The probe port is plaintext: only TLS calls may
+        // reach the service.
+        auth.require_tls = !config.grpc.probe_listen_address.empty();
+        return auth;
+      }()));
+  FS_ASSIGN_OR_RETURN(server->metrics_,
+                      server::Metrics::Start(config.metrics_listen));
   storage::StoreOptions store_options;
   store_options.block_cache_bytes = config.block_cache_bytes;
   std::unique_ptr<storage::CommitProgressWriter> progress;
   if (config.replication.enabled()) {
     FS_RETURN_IF_ERROR(server->StartReplica(config, store_options));
   } else {
-    FS_ASSIGN_OR_RETURN(server->owned_store_,
-                        storage::Store::OpenPrimary(config.data_dir, store_options));
+    FS_ASSIGN_OR_RETURN(
+        server->owned_store_,
+        storage::Store::OpenPrimary(config.data_dir, store_options));
     server->store_ = server->owned_store_.get();
     // Only a secondary in the same directory reads it.
     FS_ASSIGN_OR_RETURN(progress,
                         storage::CommitProgressWriter::Open(config.data_dir));
   }
-  FS_ASSIGN_OR_RETURN(server->registry_, PredicateRegistry::Load(*server->store_));
-  FS_ASSIGN_OR_RETURN(server->committer_,
-                      Committer::Start(server->store_, config.committer,
-                                       std::move(progress), std::move(server->sink_)));
+  FS_ASSIGN_OR_RETURN(server->registry_,
+                      PredicateRegistry::Load(*server->store_));
+  FS_ASSIGN_OR_RETURN(
+      server->committer_,
+      Committer::Start(server->store_, config.committer, std::move(progress),
+                       std::move(server->sink_)));
   if (server->replica_ != nullptr) {
     server->registry_listener_ = server->replica_->AddCommitListener(
         [s = server.get()](uint64_t commit) { s->RefreshRegistry(commit); });
@@ -238,7 +252,8 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
       [store = server->store_] { return store; }));
   if (server->replica_ != nullptr) {
     server->metrics_->AddCollectable(
-        std::make_shared<replication::ReplicaCollector>(server->replica_.get()));
+        std::make_shared<replication::ReplicaCollector>(
+            server->replica_.get()));
   }
   // In replicated mode the forwarder comes once the bound address is known
   // (it is what the lease advertises); writes are refused until then.
@@ -246,19 +261,19 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
       server->store_, server->committer_.get(), server->registry_.get(),
       server->authorizer_->enabled() ? server->authorizer_.get() : nullptr,
       /*replicated=*/server->replica_ != nullptr);
-  FS_ASSIGN_OR_RETURN(
-      server->grpc_,
-      server::GrpcServer::Start(config.grpc, {server->service_.get()},
-                                {kIngestHealthName},
-                                server->metrics_->Interceptors()));
+  FS_ASSIGN_OR_RETURN(server->grpc_, server::GrpcServer::Start(
+                                         config.grpc, {server->service_.get()},
+                                         {kIngestHealthName},
+                                         server->metrics_->Interceptors()));
   if (server->replica_ != nullptr) {
     FS_RETURN_IF_ERROR(server->StartLeadership(config));
     server->service_->set_forwarder(server->forwarder_.get());
     server->watcher_ = std::thread([s = server.get()] { s->WatchReplica(); });
   }
-  server->sweeper_ = std::thread([s = server.get(), retention = config.request_id_retention] {
-    s->ExpireRequestIds(retention);
-  });
+  server->sweeper_ =
+      std::thread([s = server.get(), retention = config.request_id_retention] {
+        s->ExpireRequestIds(retention);
+      });
   server->grpc_->SetServing(true);
   return server;
 }
@@ -273,9 +288,11 @@ void IngestServer::ExpireRequestIds(absl::Duration retention) {
     next = absl::Now() + interval;
     if (replica_ != nullptr && !lease_->is_leader()) continue;
     // A read first, so that a store with nothing to expire gets no commit.
-    absl::StatusOr<bool> due = HasRequestIdsBefore(*store_, absl::Now() - retention);
+    absl::StatusOr<bool> due =
+        HasRequestIdsBefore(*store_, absl::Now() - retention);
     if (!due.ok()) {
-      server::Log(server::LogLevel::kWarning, "could not look for expired request ids",
+      server::Log(server::LogLevel::kWarning,
+                  "could not look for expired request ids",
                   {{"error", std::string(due.status().message())}});
     } else if (*due) {
       // A full queue refuses it: the next sweep tries again.
@@ -306,7 +323,8 @@ void IngestServer::Shutdown(absl::Duration grace) {
   committer_.reset();  // commits what is queued
   // Gives the lease back: another replica takes over at once.
   lease_.reset();
-  if (registry_listener_ >= 0) replica_->RemoveCommitListener(registry_listener_);
+  if (registry_listener_ >= 0)
+    replica_->RemoveCommitListener(registry_listener_);
   service_.reset();
   forwarder_.reset();
   grpc_.reset();

@@ -13,24 +13,24 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ingest_service/commit_sink.h"
 #include "ingest_service/committer.h"
-#include "ingest_service/write_forwarder.h"
+#include "ingest_service/ingest_metrics.h"
 #include "ingest_service/ingest_service_impl.h"
 #include "ingest_service/predicate_registry.h"
-#include "ingest_service/ingest_metrics.h"
-#include "server/auth.h"
-#include "server/grpc_server.h"
-#include "server/metrics.h"
+#include "ingest_service/write_forwarder.h"
 #include "replication/leader_lease.h"
 #include "replication/log_replica.h"
 #include "replication/nats_client.h"
 #include "replication/replication_flags.h"
+#include "server/auth.h"
+#include "server/grpc_server.h"
+#include "server/metrics.h"
 #include "storage/store.h"
 
 namespace factstore::ingest {

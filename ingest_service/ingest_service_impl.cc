@@ -28,10 +28,9 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 }
 
 absl::Status TooMany(absl::string_view field, int count, int limit) {
-  return WithReason(
-      InvalidField(field, absl::StrCat(count, " items, at most ", limit,
-                                       " per request")),
-      reason::kRequestTooLarge);
+  return WithReason(InvalidField(field, absl::StrCat(count, " items, at most ",
+                                                     limit, " per request")),
+                    reason::kRequestTooLarge);
 }
 
 absl::Status Overloaded() {
@@ -193,9 +192,9 @@ class StreamIngestReactor final
     };
     absl::Status valid = CheckRequestId(batch.request_id());
     absl::StatusOr<std::vector<PreparedFact>> prepared =
-        valid.ok() ? service_->PrepareFacts(batch.facts(),
-                                            batch.missing_entities())
-                   : absl::StatusOr<std::vector<PreparedFact>>(valid);
+        valid.ok()
+            ? service_->PrepareFacts(batch.facts(), batch.missing_entities())
+            : absl::StatusOr<std::vector<PreparedFact>>(valid);
     if (!prepared.ok()) {
       // The batch is refused as a whole; it still gets its acknowledgement,
       // in order, through the committer.
@@ -255,7 +254,8 @@ class StreamIngestReactor final
 
   // If the call is over, marks it finished and returns the status to finish
   // it with; the caller must call Finish with it.
-  std::optional<grpc::Status> TakeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  std::optional<grpc::Status> TakeFinishLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || !(reads_done_ || write_failed_) || in_flight_ > 0 ||
         writing_) {
       return std::nullopt;
@@ -324,8 +324,8 @@ absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
   prepared.reserve(facts.size());
   NameCache names;
   for (int i = 0; i < facts.size(); ++i) {
-    prepared.push_back(preparer_.Prepare(facts.Get(i), absl::StrCat("facts[", i, "]"),
-                                         policy, &names));
+    prepared.push_back(preparer_.Prepare(
+        facts.Get(i), absl::StrCat("facts[", i, "]"), policy, &names));
   }
   return prepared;
 }
@@ -334,14 +334,15 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
     grpc::CallbackServerContext* context,
     const v1::RegisterPredicatesRequest* request,
     v1::RegisterPredicatesResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kAdmin); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kAdmin);
+      !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
   if (Forwarding()) {
     return ToLeader(context, request, response,
-                               &v1::IngestService::Stub::async::RegisterPredicates);
+                    &v1::IngestService::Stub::async::RegisterPredicates);
   }
   if (request->predicates_size() > kMaxPredicatesPerRequest) {
     return FinishNow(context, TooMany("predicates", request->predicates_size(),
@@ -363,14 +364,15 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
     grpc::CallbackServerContext* context,
     const v1::UpsertEntitiesRequest* request,
     v1::UpsertEntitiesResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
+      !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
   if (Forwarding()) {
     return ToLeader(context, request, response,
-                               &v1::IngestService::Stub::async::UpsertEntities);
+                    &v1::IngestService::Stub::async::UpsertEntities);
   }
   if (request->entities_size() > kMaxEntitiesPerRequest) {
     return FinishNow(context, TooMany("entities", request->entities_size(),
@@ -396,14 +398,15 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
 grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
     grpc::CallbackServerContext* context, const v1::IngestFactsRequest* request,
     v1::IngestFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
+      !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
   if (Forwarding()) {
     return ToLeader(context, request, response,
-                               &v1::IngestService::Stub::async::IngestFacts);
+                    &v1::IngestService::Stub::async::IngestFacts);
   }
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return FinishNow(context, s);
@@ -446,16 +449,18 @@ IngestServiceImpl::StreamIngestFacts(grpc::CallbackServerContext* context) {
 }
 
 grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
-    grpc::CallbackServerContext* context, const v1::RetractFactsRequest* request,
+    grpc::CallbackServerContext* context,
+    const v1::RetractFactsRequest* request,
     v1::RetractFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
+      !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
   if (Forwarding()) {
     return ToLeader(context, request, response,
-                               &v1::IngestService::Stub::async::RetractFacts);
+                    &v1::IngestService::Stub::async::RetractFacts);
   }
   if (request->fact_ids_size() > kMaxRetractionsPerRequest) {
     return FinishNow(context, TooMany("fact_ids", request->fact_ids_size(),
@@ -487,14 +492,15 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
 grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
     grpc::CallbackServerContext* context, const v1::EraseEntityRequest* request,
     v1::EraseEntityResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kAdmin); !denied.ok()) {
+  if (grpc::Status denied = Authorize(context, server::Role::kAdmin);
+      !denied.ok()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(denied);
     return reactor;
   }
   if (Forwarding()) {
     return ToLeader(context, request, response,
-                               &v1::IngestService::Stub::async::EraseEntity);
+                    &v1::IngestService::Stub::async::EraseEntity);
   }
   Violations violations;
   CheckId(request->entity_id(), "entity_id", kMaxIdBytes, true, &violations);

@@ -56,9 +56,10 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::UpsertEntitiesRequest* request,
       v1::UpsertEntitiesResponse* response) override;
-  grpc::ServerUnaryReactor* IngestFacts(grpc::CallbackServerContext* context,
-                                        const v1::IngestFactsRequest* request,
-                                        v1::IngestFactsResponse* response) override;
+  grpc::ServerUnaryReactor* IngestFacts(
+      grpc::CallbackServerContext* context,
+      const v1::IngestFactsRequest* request,
+      v1::IngestFactsResponse* response) override;
   grpc::ServerBidiReactor<v1::StreamIngestFactsRequest,
                           v1::StreamIngestFactsResponse>*
   StreamIngestFacts(grpc::CallbackServerContext* context) override;
@@ -66,9 +67,10 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RetractFactsRequest* request,
       v1::RetractFactsResponse* response) override;
-  grpc::ServerUnaryReactor* EraseEntity(grpc::CallbackServerContext* context,
-                                        const v1::EraseEntityRequest* request,
-                                        v1::EraseEntityResponse* response) override;
+  grpc::ServerUnaryReactor* EraseEntity(
+      grpc::CallbackServerContext* context,
+      const v1::EraseEntityRequest* request,
+      v1::EraseEntityResponse* response) override;
 
   // Prepares the facts of one request or stream batch. Returns
   // INVALID_ARGUMENT when the batch itself is unacceptable (too many facts).

@@ -47,7 +47,8 @@ class IngestServiceTest : public ::testing::Test {
     request.mutable_read_options()->set_min_commit(token);
     v1::GetFactResponse response;
     auto context = Context();
-    grpc::Status s = cluster_->query().GetFact(context.get(), request, &response);
+    grpc::Status s =
+        cluster_->query().GetFact(context.get(), request, &response);
     if (status != nullptr) {
       *status = s;
     } else {
@@ -62,7 +63,8 @@ class IngestServiceTest : public ::testing::Test {
         cluster_->ingest_server()->head_commit_token());
     v1::GetStatsResponse response;
     auto context = Context();
-    EXPECT_TRUE(cluster_->query().GetStats(context.get(), request, &response).ok());
+    EXPECT_TRUE(
+        cluster_->query().GetStats(context.get(), request, &response).ok());
     return response;
   }
 
@@ -72,10 +74,9 @@ class IngestServiceTest : public ::testing::Test {
 
 TEST_F(IngestServiceTest, NormalizesAndCommitsRawFacts) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total",
-                                 "US$85.9 billion", "doc:da-nang-ict",
-                                 kDaNangQuote);
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$85.9 billion", "doc:da-nang-ict", kDaNangQuote);
   v1::IngestFactsResponse response = Ingest(*cluster_, request);
   ASSERT_EQ(response.results_size(), 1);
   const v1::FactResult& result = response.results(0);
@@ -92,7 +93,8 @@ TEST_F(IngestServiceTest, NormalizesAndCommitsRawFacts) {
   EXPECT_GT(CommitOf(response.commit_token()), CommitOf(entities_commit_));
   EXPECT_EQ(response.accepted_count(), 1);
 
-  v1::GetFactResponse read = ReadFact(result.fact_id(), response.commit_token());
+  v1::GetFactResponse read =
+      ReadFact(result.fact_id(), response.commit_token());
   EXPECT_EQ(read.fact().value().quantity().amount(), "85900000000");
   EXPECT_EQ(read.fact().asserted_commit(), response.commit_token());
   EXPECT_EQ(read.fact().mentions(0).added_commit(), response.commit_token());
@@ -100,20 +102,21 @@ TEST_F(IngestServiceTest, NormalizesAndCommitsRawFacts) {
 
 TEST_F(IngestServiceTest, TheSameClaimFromAnotherSourceAddsAMention) {
   v1::IngestFactsRequest english;
-  *english.add_facts() = RawFact("place:da-nang", "workforce.digital_professionals",
-                                 "approximately 53,000 people", "doc:da-nang-ict",
-                                 "The workforce of digital technology "
-                                 "professionals is approximately 53,000 people.");
+  *english.add_facts() =
+      RawFact("place:da-nang", "workforce.digital_professionals",
+              "approximately 53,000 people", "doc:da-nang-ict",
+              "The workforce of digital technology "
+              "professionals is approximately 53,000 people.");
   v1::IngestFactsResponse first = Ingest(*cluster_, english);
   ASSERT_EQ(first.results(0).outcome(), v1::OUTCOME_CREATED)
       << first.results(0).error().message();
 
   // The same claim in Vietnamese, from another document.
   v1::IngestFactsRequest vietnamese;
-  *vietnamese.add_facts() = RawFact(
-      "place:da-nang", "workforce.digital_professionals", "khoảng 53.000 người",
-      "doc:seoul-forum", "Lực lượng nhân lực công nghệ số khoảng 53.000 người.",
-      "vi");
+  *vietnamese.add_facts() =
+      RawFact("place:da-nang", "workforce.digital_professionals",
+              "khoảng 53.000 người", "doc:seoul-forum",
+              "Lực lượng nhân lực công nghệ số khoảng 53.000 người.", "vi");
   v1::IngestFactsResponse second = Ingest(*cluster_, vietnamese);
   ASSERT_EQ(second.results(0).outcome(), v1::OUTCOME_MENTION_ADDED)
       << second.results(0).error().message();
@@ -131,9 +134,9 @@ TEST_F(IngestServiceTest, TheSameClaimFromAnotherSourceAddsAMention) {
 TEST_F(IngestServiceTest, ValidateOnlyShowsTheNormalizationAndWritesNothing) {
   v1::IngestFactsRequest request;
   request.set_validate_only(true);
-  *request.add_facts() = RawFact("place:da-nang", "workforce.digital_professionals",
-                                 "khoảng 53.000 người", "doc:da-nang-ict",
-                                 "khoảng 53.000 người", "vi");
+  *request.add_facts() = RawFact(
+      "place:da-nang", "workforce.digital_professionals", "khoảng 53.000 người",
+      "doc:da-nang-ict", "khoảng 53.000 người", "vi");
   v1::IngestFactsResponse response = Ingest(*cluster_, request);
   ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_VALID)
       << response.results(0).error().message();
@@ -149,18 +152,20 @@ TEST_F(IngestServiceTest, ValidateOnlyShowsTheNormalizationAndWritesNothing) {
   EXPECT_EQ(Stats().fact_count(), 0);
 }
 
-TEST_F(IngestServiceTest, InvalidItemsAreRejectedWithTheirFieldAndValidOnesCommit) {
+TEST_F(IngestServiceTest,
+       InvalidItemsAreRejectedWithTheirFieldAndValidOnesCommit) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total", "US$85.9 billion",
-                                 "doc:da-nang-ict", kDaNangQuote);
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total", "85.9 billion USDD",
-                                 "doc:da-nang-ict", "bad currency");
-  *request.add_facts() = RawFact("country:nowhere", "investment.cumulative_total",
-                                 "US$1 billion", "doc:da-nang-ict", "no subject");
-  *request.add_facts() = RawFact("country:south-korea", "no.such.predicate", "1",
-                                 "doc:da-nang-ict", "no predicate");
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$85.9 billion", "doc:da-nang-ict", kDaNangQuote);
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "85.9 billion USDD", "doc:da-nang-ict", "bad currency");
+  *request.add_facts() =
+      RawFact("country:nowhere", "investment.cumulative_total", "US$1 billion",
+              "doc:da-nang-ict", "no subject");
+  *request.add_facts() = RawFact("country:south-korea", "no.such.predicate",
+                                 "1", "doc:da-nang-ict", "no predicate");
   v1::IngestFactsResponse response = Ingest(*cluster_, request);
   ASSERT_EQ(response.results_size(), 4);
   EXPECT_EQ(response.results(0).outcome(), v1::OUTCOME_CREATED);
@@ -169,7 +174,8 @@ TEST_F(IngestServiceTest, InvalidItemsAreRejectedWithTheirFieldAndValidOnesCommi
 
   const v1::ItemError& currency = response.results(1).error();
   EXPECT_EQ(response.results(1).outcome(), v1::OUTCOME_REJECTED);
-  EXPECT_EQ(currency.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(currency.code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_EQ(currency.violations(0).field(), "facts[1].value");
   EXPECT_NE(currency.message().find("USDD"), std::string::npos)
       << currency.message();
@@ -187,11 +193,12 @@ TEST_F(IngestServiceTest, InvalidItemsAreRejectedWithTheirFieldAndValidOnesCommi
 TEST_F(IngestServiceTest, AllOrNothingWritesNothingWhenAnItemIsBad) {
   v1::IngestFactsRequest request;
   request.set_all_or_nothing(true);
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total", "US$85.9 billion",
-                                 "doc:da-nang-ict", kDaNangQuote);
-  *request.add_facts() = RawFact("place:da-nang", "education.it_institution_count",
-                                 "thirty-seven-ish", "doc:da-nang-ict", "bad");
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$85.9 billion", "doc:da-nang-ict", kDaNangQuote);
+  *request.add_facts() =
+      RawFact("place:da-nang", "education.it_institution_count",
+              "thirty-seven-ish", "doc:da-nang-ict", "bad");
   v1::IngestFactsResponse response;
   auto context = Context();
   grpc::Status status =
@@ -205,12 +212,14 @@ TEST_F(IngestServiceTest, AllOrNothingWritesNothingWhenAnItemIsBad) {
 TEST_F(IngestServiceTest, TypeMismatchesAndUnitsAreChecked) {
   v1::IngestFactsRequest request;
   v1::Fact* text_for_quantity = request.add_facts();
-  *text_for_quantity = RawFact("place:da-nang", "education.it_institution_count",
-                               "", "doc:da-nang-ict", "q");
+  *text_for_quantity =
+      RawFact("place:da-nang", "education.it_institution_count", "",
+              "doc:da-nang-ict", "q");
   text_for_quantity->mutable_value()->mutable_text()->set_text("many");
   // A percentage where a count of organizations is expected.
-  *request.add_facts() = RawFact("place:da-nang", "education.it_institution_count",
-                                 "37%", "doc:da-nang-ict", "q");
+  *request.add_facts() =
+      RawFact("place:da-nang", "education.it_institution_count", "37%",
+              "doc:da-nang-ict", "q");
   // The subject must be a PLACE for investment.cumulative_total.
   *request.add_facts() = RawFact("org:fpt", "investment.cumulative_total",
                                  "$5 million", "doc:da-nang-ict", "q");
@@ -226,12 +235,15 @@ TEST_F(IngestServiceTest, TypeMismatchesAndUnitsAreChecked) {
               static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT))
         << i << ": " << response.results(i).error().message();
   }
-  EXPECT_EQ(response.results(0).error().violations(0).field(), "facts[0].value");
-  EXPECT_EQ(response.results(1).error().violations(0).field(), "facts[1].value");
+  EXPECT_EQ(response.results(0).error().violations(0).field(),
+            "facts[0].value");
+  EXPECT_EQ(response.results(1).error().violations(0).field(),
+            "facts[1].value");
   EXPECT_NE(response.results(1).error().message().find("percent"),
             std::string::npos)
       << response.results(1).error().message();
-  EXPECT_EQ(response.results(2).error().violations(0).field(), "facts[2].subject");
+  EXPECT_EQ(response.results(2).error().violations(0).field(),
+            "facts[2].subject");
   EXPECT_EQ(response.results(3).error().violations(0).field(),
             "facts[3].value.entity_id");
 }
@@ -239,10 +251,10 @@ TEST_F(IngestServiceTest, TypeMismatchesAndUnitsAreChecked) {
 TEST_F(IngestServiceTest, SubjectsAndObjectsByName) {
   v1::IngestFactsRequest request;
   v1::Fact* by_name = request.add_facts();
-  *by_name = RawFact("", "education.it_institution_count", "37",
-                     "doc:da-nang-ict",
-                     "Da Nang has 37 educational institutions providing "
-                     "training of information technology.");
+  *by_name =
+      RawFact("", "education.it_institution_count", "37", "doc:da-nang-ict",
+              "Da Nang has 37 educational institutions providing "
+              "training of information technology.");
   by_name->set_subject_name("DA NANG");
   v1::Fact* object_by_name = request.add_facts();
   *object_by_name = RawFact("event:vn-kr-digital-forum-2024", "event.location",
@@ -256,7 +268,8 @@ TEST_F(IngestServiceTest, SubjectsAndObjectsByName) {
   ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_CREATED)
       << response.results(0).error().message();
   EXPECT_EQ(response.results(0).fact().subject(), "place:da-nang");
-  EXPECT_EQ(response.results(0).fact().value().quantity().unit(), "organization");
+  EXPECT_EQ(response.results(0).fact().value().quantity().unit(),
+            "organization");
   ASSERT_EQ(response.results(1).outcome(), v1::OUTCOME_CREATED)
       << response.results(1).error().message();
   EXPECT_EQ(response.results(1).fact().value().entity_id(), "place:seoul");
@@ -280,19 +293,33 @@ TEST_F(IngestServiceTest, SubjectsAndObjectsByName) {
 
 TEST_F(IngestServiceTest, AmbiguousNamesListTheCandidates) {
   auto entities = Parse<v1::UpsertEntitiesRequest>(R"pb(
-    entities { id: "org:korea-a" type: ENTITY_TYPE_ORGANIZATION name: "Korea Agency" aliases: "KA" }
-    entities { id: "org:korea-b" type: ENTITY_TYPE_ORGANIZATION name: "Kinetic Alliance" aliases: "ka" }
+    entities {
+      id: "org:korea-a"
+      type: ENTITY_TYPE_ORGANIZATION
+      name: "Korea Agency"
+      aliases: "KA"
+    }
+    entities {
+      id: "org:korea-b"
+      type: ENTITY_TYPE_ORGANIZATION
+      name: "Kinetic Alliance"
+      aliases: "ka"
+    }
   )pb");
   v1::UpsertEntitiesResponse upserted;
   auto context = Context();
-  ASSERT_TRUE(cluster_->ingest().UpsertEntities(context.get(), entities, &upserted).ok());
+  ASSERT_TRUE(cluster_->ingest()
+                  .UpsertEntities(context.get(), entities, &upserted)
+                  .ok());
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("", "org.member_count", "12", "doc:seoul-forum", "q");
+  *request.add_facts() =
+      RawFact("", "org.member_count", "12", "doc:seoul-forum", "q");
   request.mutable_facts(0)->set_subject_name("K.A.");
   v1::IngestFactsResponse response = Ingest(*cluster_, request);
   const v1::ItemError& error = response.results(0).error();
   EXPECT_EQ(error.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
-  EXPECT_NE(error.message().find("ambiguous"), std::string::npos) << error.message();
+  EXPECT_NE(error.message().find("ambiguous"), std::string::npos)
+      << error.message();
   ASSERT_EQ(error.candidates_size(), 2);
   EXPECT_EQ(error.candidates(0), "org:korea-a");
   EXPECT_EQ(error.candidates(1), "org:korea-b");
@@ -301,9 +328,9 @@ TEST_F(IngestServiceTest, AmbiguousNamesListTheCandidates) {
 TEST_F(IngestServiceTest, RequestIdsMakeRetriesSafe) {
   v1::IngestFactsRequest request;
   request.set_request_id("load-2024-08-03-batch-7");
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total", "US$85.9 billion",
-                                 "doc:da-nang-ict", kDaNangQuote);
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$85.9 billion", "doc:da-nang-ict", kDaNangQuote);
   v1::IngestFactsResponse first = Ingest(*cluster_, request);
   ASSERT_EQ(first.results(0).outcome(), v1::OUTCOME_CREATED);
   v1::IngestFactsResponse retry = Ingest(*cluster_, request);
@@ -325,8 +352,8 @@ TEST_F(IngestServiceTest, RequestIdsMakeRetriesSafe) {
 
 TEST_F(IngestServiceTest, DuplicatesWithinOneRequestAreRejected) {
   v1::IngestFactsRequest request;
-  v1::Fact fact = RawFact("place:da-nang", "education.it_institution_count", "37",
-                          "doc:da-nang-ict", "Da Nang has 37 ...");
+  v1::Fact fact = RawFact("place:da-nang", "education.it_institution_count",
+                          "37", "doc:da-nang-ict", "Da Nang has 37 ...");
   *request.add_facts() = fact;
   *request.add_facts() = fact;
   v1::IngestFactsResponse response = Ingest(*cluster_, request);
@@ -337,12 +364,12 @@ TEST_F(IngestServiceTest, DuplicatesWithinOneRequestAreRejected) {
 
 TEST_F(IngestServiceTest, OneClaimFromTwoSourcesInOneRequestIsNotADuplicate) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("country:south-korea", "note.text",
-                                 "largest investor in Vietnam", "doc:da-nang-ict",
-                                 "South Korea is currently the largest investor");
-  *request.add_facts() = RawFact("country:south-korea", "note.text",
-                                 "largest investor in Vietnam", "doc:seoul-forum",
-                                 "South Korea is now the biggest investor");
+  *request.add_facts() = RawFact(
+      "country:south-korea", "note.text", "largest investor in Vietnam",
+      "doc:da-nang-ict", "South Korea is currently the largest investor");
+  *request.add_facts() =
+      RawFact("country:south-korea", "note.text", "largest investor in Vietnam",
+              "doc:seoul-forum", "South Korea is now the biggest investor");
   v1::IngestFactsResponse first = Ingest(*cluster_, request);
   EXPECT_EQ(first.results(0).outcome(), v1::OUTCOME_CREATED);
   EXPECT_EQ(first.results(1).outcome(), v1::OUTCOME_MENTION_ADDED);
@@ -355,20 +382,25 @@ TEST_F(IngestServiceTest, OneClaimFromTwoSourcesInOneRequestIsNotADuplicate) {
   EXPECT_EQ(again.rejected_count(), 0);
 }
 
-TEST_F(IngestServiceTest, CardinalityOneRejectsASecondValueFromTheSameDocument) {
+TEST_F(IngestServiceTest,
+       CardinalityOneRejectsASecondValueFromTheSameDocument) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("product:kr-it-outsourcing-market", "market.size",
-                                 "$600 billion", "doc:seoul-forum", "valued at $600 billion");
+  *request.add_facts() =
+      RawFact("product:kr-it-outsourcing-market", "market.size", "$600 billion",
+              "doc:seoul-forum", "valued at $600 billion");
   request.mutable_facts(0)->mutable_valid_time()->set_raw("2024");
-  ASSERT_EQ(Ingest(*cluster_, request).results(0).outcome(), v1::OUTCOME_CREATED);
+  ASSERT_EQ(Ingest(*cluster_, request).results(0).outcome(),
+            v1::OUTCOME_CREATED);
   request.mutable_facts(0)->mutable_value()->set_raw("$650 billion");
   v1::IngestFactsResponse same_doc = Ingest(*cluster_, request);
   EXPECT_EQ(same_doc.results(0).error().code(),
             static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION))
       << same_doc.results(0).error().message();
   // Another document may disagree: that is what ResolveValue is for.
-  request.mutable_facts(0)->mutable_mentions(0)->set_document_id("doc:da-nang-ict");
-  EXPECT_EQ(Ingest(*cluster_, request).results(0).outcome(), v1::OUTCOME_CREATED);
+  request.mutable_facts(0)->mutable_mentions(0)->set_document_id(
+      "doc:da-nang-ict");
+  EXPECT_EQ(Ingest(*cluster_, request).results(0).outcome(),
+            v1::OUTCOME_CREATED);
 }
 
 TEST_F(IngestServiceTest, StreamAcknowledgesEveryBatchInOrder) {
@@ -380,10 +412,10 @@ TEST_F(IngestServiceTest, StreamAcknowledgesEveryBatchInOrder) {
       v1::StreamIngestFactsRequest batch;
       batch.set_compact_results(true);
       for (int i = 0; i < 50; ++i) {
-        *batch.add_facts() = RawFact(
-            "place:da-nang", "education.it_institution_count",
-            absl::StrCat(b * 1000 + i), "doc:da-nang-ict",
-            absl::StrCat("batch ", b, " fact ", i));
+        *batch.add_facts() =
+            RawFact("place:da-nang", "education.it_institution_count",
+                    absl::StrCat(b * 1000 + i), "doc:da-nang-ict",
+                    absl::StrCat("batch ", b, " fact ", i));
       }
       if (b == 5) {
         // A bad batch is reported and the stream goes on.
@@ -439,12 +471,14 @@ TEST_F(IngestServiceTest, ConcurrentClientsLoseAndDuplicateNothing) {
         for (int i = 0; i < kFactsPerRequest; ++i) {
           *request.add_facts() =
               RawFact("place:da-nang", "org.member_count",
-                      absl::StrCat(c * 100000 + r * 1000 + i), "doc:da-nang-ict",
-                      absl::StrCat("client ", c));
+                      absl::StrCat(c * 100000 + r * 1000 + i),
+                      "doc:da-nang-ict", absl::StrCat("client ", c));
         }
         v1::IngestFactsResponse response;
         auto context = Context();
-        if (!cluster_->ingest().IngestFacts(context.get(), request, &response).ok()) {
+        if (!cluster_->ingest()
+                 .IngestFacts(context.get(), request, &response)
+                 .ok()) {
           ++failures;
           continue;
         }
@@ -461,7 +495,8 @@ TEST_F(IngestServiceTest, ConcurrentClientsLoseAndDuplicateNothing) {
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(ids.size(), static_cast<size_t>(kClients * kRequests * kFactsPerRequest));
+  EXPECT_EQ(ids.size(),
+            static_cast<size_t>(kClients * kRequests * kFactsPerRequest));
   EXPECT_EQ(Stats().fact_count(), kClients * kRequests * kFactsPerRequest);
 
   // The commit log holds every commit, in order, without gaps.
@@ -480,8 +515,9 @@ TEST_F(IngestServiceTest, ConcurrentClientsLoseAndDuplicateNothing) {
 
 TEST_F(IngestServiceTest, RetractionKeepsHistory) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("place:da-nang", "education.it_institution_count",
-                                 "37", "doc:da-nang-ict", "37 institutions");
+  *request.add_facts() =
+      RawFact("place:da-nang", "education.it_institution_count", "37",
+              "doc:da-nang-ict", "37 institutions");
   v1::IngestFactsResponse ingested = Ingest(*cluster_, request);
   std::string id = ingested.results(0).fact_id();
 
@@ -491,7 +527,8 @@ TEST_F(IngestServiceTest, RetractionKeepsHistory) {
   retract.set_reason("misread figure");
   v1::RetractFactsResponse retracted;
   auto context = Context();
-  ASSERT_TRUE(cluster_->ingest().RetractFacts(context.get(), retract, &retracted).ok());
+  ASSERT_TRUE(
+      cluster_->ingest().RetractFacts(context.get(), retract, &retracted).ok());
   EXPECT_EQ(retracted.results(0).outcome(), v1::OUTCOME_UPDATED);
   EXPECT_EQ(retracted.results(1).outcome(), v1::OUTCOME_REJECTED);
   EXPECT_EQ(retracted.results(1).error().code(),
@@ -507,37 +544,43 @@ TEST_F(IngestServiceTest, RetractionKeepsHistory) {
   before.mutable_read_options()->set_as_of(ingested.commit_token());
   v1::GetFactResponse then;
   auto before_context = Context();
-  ASSERT_TRUE(cluster_->query().GetFact(before_context.get(), before, &then).ok());
+  ASSERT_TRUE(
+      cluster_->query().GetFact(before_context.get(), before, &then).ok());
   EXPECT_FALSE(then.fact().retracted());
 
   // Retracting again changes nothing.
   v1::RetractFactsResponse again;
   auto again_context = Context();
-  ASSERT_TRUE(cluster_->ingest().RetractFacts(again_context.get(), retract, &again).ok());
+  ASSERT_TRUE(cluster_->ingest()
+                  .RetractFacts(again_context.get(), retract, &again)
+                  .ok());
   EXPECT_EQ(again.results(0).outcome(), v1::OUTCOME_UNCHANGED);
 }
 
 TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   v1::IngestFactsRequest request;
-  v1::Fact quote = RawFact("org:vinasa", "org.member_count", "more than 10",
-                           "doc:seoul-forum",
-                           "more than 10 Vietnamese digital firms ...");
+  v1::Fact quote =
+      RawFact("org:vinasa", "org.member_count", "more than 10",
+              "doc:seoul-forum", "more than 10 Vietnamese digital firms ...");
   quote.mutable_mentions(0)->set_attributed_to("person:nguyen-van-khoa");
   *request.add_facts() = quote;
-  v1::Fact about = RawFact("person:nguyen-van-khoa", "note.text", "Vinasa chair",
-                           "doc:seoul-forum", "Vinasa chair Nguyen Van Khoa");
+  v1::Fact about =
+      RawFact("person:nguyen-van-khoa", "note.text", "Vinasa chair",
+              "doc:seoul-forum", "Vinasa chair Nguyen Van Khoa");
   *request.add_facts() = about;
   // Said by the person, and also reported by an article on its own.
   v1::Fact twice = RawFact("org:vinasa", "note.text", "digital firms in Seoul",
                            "doc:seoul-forum", "Vietnamese firms came to Seoul");
   twice.mutable_mentions(0)->set_attributed_to("person:nguyen-van-khoa");
-  *twice.add_mentions() = RawFact("org:vinasa", "note.text", "x", "doc:da-nang-ict",
-                                  "Vinasa brought firms to Seoul")
-                              .mentions(0);
+  *twice.add_mentions() =
+      RawFact("org:vinasa", "note.text", "x", "doc:da-nang-ict",
+              "Vinasa brought firms to Seoul")
+          .mentions(0);
   *request.add_facts() = twice;
   v1::IngestFactsResponse ingested = Ingest(*cluster_, request);
   ASSERT_EQ(ingested.accepted_count(), 3)
-      << ingested.results(0).error().message() << ingested.results(1).error().message()
+      << ingested.results(0).error().message()
+      << ingested.results(1).error().message()
       << ingested.results(2).error().message();
 
   v1::EraseEntityRequest erase;
@@ -546,7 +589,8 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   erase.set_request_id("erase-12");
   v1::EraseEntityResponse erased;
   auto context = Context();
-  ASSERT_TRUE(cluster_->ingest().EraseEntity(context.get(), erase, &erased).ok());
+  ASSERT_TRUE(
+      cluster_->ingest().EraseEntity(context.get(), erase, &erased).ok());
   // The fact about the person, and the quote that only the person gave.
   EXPECT_EQ(erased.erased_fact_count(), 2);
   EXPECT_EQ(erased.erased_mention_count(), 1);
@@ -561,8 +605,8 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   ReadFact(ingested.results(0).fact_id(), erased.commit_token(), &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   // The fact another article reported too stays, with that mention only.
-  v1::GetFactResponse kept = ReadFact(ingested.results(2).fact_id(),
-                                      erased.commit_token());
+  v1::GetFactResponse kept =
+      ReadFact(ingested.results(2).fact_id(), erased.commit_token());
   ASSERT_EQ(kept.fact().mentions_size(), 1);
   EXPECT_EQ(kept.fact().mentions(0).document_id(), "doc:da-nang-ict");
   EXPECT_TRUE(kept.fact().mentions(0).attributed_to().empty());
@@ -571,19 +615,26 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   // entity is gone; the id with another request is refused.
   v1::EraseEntityResponse retried;
   auto retry_context = Context();
-  ASSERT_TRUE(cluster_->ingest().EraseEntity(retry_context.get(), erase, &retried).ok());
-  EXPECT_EQ(retried.tombstone().ShortDebugString(), erased.tombstone().ShortDebugString());
+  ASSERT_TRUE(cluster_->ingest()
+                  .EraseEntity(retry_context.get(), erase, &retried)
+                  .ok());
+  EXPECT_EQ(retried.tombstone().ShortDebugString(),
+            erased.tombstone().ShortDebugString());
   EXPECT_EQ(retried.erased_fact_count(), 2);
   EXPECT_EQ(retried.erased_mention_count(), 1);
   v1::EraseEntityRequest plain = erase;
   plain.clear_request_id();
   auto plain_context = Context();
-  EXPECT_EQ(cluster_->ingest().EraseEntity(plain_context.get(), plain, &retried).error_code(),
+  EXPECT_EQ(cluster_->ingest()
+                .EraseEntity(plain_context.get(), plain, &retried)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   v1::EraseEntityRequest other = erase;
   other.set_reason("another request");
   auto other_context = Context();
-  EXPECT_EQ(cluster_->ingest().EraseEntity(other_context.get(), other, &retried).error_code(),
+  EXPECT_EQ(cluster_->ingest()
+                .EraseEntity(other_context.get(), other, &retried)
+                .error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
   // The entity answers NOT_FOUND with the tombstone's reason.
   v1::GetEntityRequest get;
@@ -593,7 +644,8 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   auto get_context = Context();
   status = cluster_->query().GetEntity(get_context.get(), get, &entity);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_NE(status.error_message().find("privacy request #12"), std::string::npos);
+  EXPECT_NE(status.error_message().find("privacy request #12"),
+            std::string::npos);
   // Nothing of it is left in the commit log.
   storage::Store* store = cluster_->ingest_server()->store();
   for (uint64_t c = 1; c <= store->ReadHead()->last_commit(); ++c) {
@@ -609,11 +661,17 @@ TEST_F(IngestServiceTest, ErasureRemovesEverythingAndLeavesATombstone) {
   }
   // The id can be used again.
   auto again = Parse<v1::UpsertEntitiesRequest>(R"pb(
-    entities { id: "person:nguyen-van-khoa" type: ENTITY_TYPE_PERSON name: "N. V. Khoa" }
+    entities {
+      id: "person:nguyen-van-khoa"
+      type: ENTITY_TYPE_PERSON
+      name: "N. V. Khoa"
+    }
   )pb");
   v1::UpsertEntitiesResponse recreated;
   auto upsert_context = Context();
-  ASSERT_TRUE(cluster_->ingest().UpsertEntities(upsert_context.get(), again, &recreated).ok());
+  ASSERT_TRUE(cluster_->ingest()
+                  .UpsertEntities(upsert_context.get(), again, &recreated)
+                  .ok());
   EXPECT_EQ(recreated.results(0).outcome(), v1::OUTCOME_CREATED);
   EXPECT_EQ(Stats().tombstone_count(), 1);
 }
@@ -629,35 +687,47 @@ TEST_F(IngestServiceTest, EntitiesAreValidatedAndUpsertsReportWhatChanged) {
   )pb");
   v1::UpsertEntitiesResponse response;
   auto context = Context();
-  ASSERT_TRUE(cluster_->ingest().UpsertEntities(context.get(), request, &response).ok());
+  ASSERT_TRUE(cluster_->ingest()
+                  .UpsertEntities(context.get(), request, &response)
+                  .ok());
   EXPECT_EQ(response.results(0).outcome(), v1::OUTCOME_UNCHANGED);
   EXPECT_EQ(response.results(1).outcome(), v1::OUTCOME_CREATED);
   EXPECT_EQ(response.results(2).outcome(), v1::OUTCOME_UPDATED);
-  EXPECT_EQ(response.results(3).error().violations(0).field(), "entities[3].id");
-  EXPECT_EQ(response.results(4).error().violations(0).field(), "entities[4].type");
-  EXPECT_EQ(response.results(5).error().violations(0).field(), "entities[5].id");
+  EXPECT_EQ(response.results(3).error().violations(0).field(),
+            "entities[3].id");
+  EXPECT_EQ(response.results(4).error().violations(0).field(),
+            "entities[4].type");
+  EXPECT_EQ(response.results(5).error().violations(0).field(),
+            "entities[5].id");
 }
 
 TEST_F(IngestServiceTest, PredicatesCannotChangeTheirValueType) {
   auto request = Parse<v1::RegisterPredicatesRequest>(R"pb(
     predicates { name: "market.size" value_type: VALUE_TYPE_TEXT }
     predicates { name: "Bad Name" value_type: VALUE_TYPE_TEXT }
-    predicates { name: "x.units" value_type: VALUE_TYPE_QUANTITY allowed_units: "furlong" }
+    predicates {
+      name: "x.units"
+      value_type: VALUE_TYPE_QUANTITY
+      allowed_units: "furlong"
+    }
   )pb");
   v1::RegisterPredicatesResponse response;
   auto context = Context();
-  ASSERT_TRUE(cluster_->ingest().RegisterPredicates(context.get(), request, &response).ok());
+  ASSERT_TRUE(cluster_->ingest()
+                  .RegisterPredicates(context.get(), request, &response)
+                  .ok());
   EXPECT_EQ(response.results(0).error().code(),
             static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
-  EXPECT_EQ(response.results(1).error().violations(0).field(), "predicates[1].name");
+  EXPECT_EQ(response.results(1).error().violations(0).field(),
+            "predicates[1].name");
   EXPECT_EQ(response.results(2).error().violations(0).field(),
             "predicates[2].allowed_units[0]");
 }
 
 TEST_F(IngestServiceTest, OversizedBatchesAreRefusedWhole) {
   v1::IngestFactsRequest request;
-  v1::Fact fact = RawFact("place:da-nang", "org.member_count", "1",
-                          "doc:da-nang-ict", "q");
+  v1::Fact fact =
+      RawFact("place:da-nang", "org.member_count", "1", "doc:da-nang-ict", "q");
   for (int i = 0; i < 10001; ++i) *request.add_facts() = fact;
   v1::IngestFactsResponse response;
   auto context = Context();
@@ -669,9 +739,9 @@ TEST_F(IngestServiceTest, OversizedBatchesAreRefusedWhole) {
 
 TEST_F(IngestServiceTest, CommitsSurviveARestart) {
   v1::IngestFactsRequest request;
-  *request.add_facts() = RawFact("country:south-korea",
-                                 "investment.cumulative_total", "US$85.9 billion",
-                                 "doc:da-nang-ict", kDaNangQuote);
+  *request.add_facts() =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$85.9 billion", "doc:da-nang-ict", kDaNangQuote);
   v1::IngestFactsResponse before = Ingest(*cluster_, request);
   ASSERT_TRUE(cluster_->RestartIngest());
   v1::IngestFactsResponse after = Ingest(*cluster_, request);

@@ -29,7 +29,8 @@ inline constexpr size_t kMaxRawValueBytes = 256;
 inline constexpr size_t kMaxQuoteBytes = 4096;
 inline constexpr size_t kMaxUrlBytes = 2048;
 inline constexpr size_t kMaxTitleBytes = 1024;
-inline constexpr size_t kMaxShortTextBytes = 256;  // publisher, extractor, reason
+inline constexpr size_t kMaxShortTextBytes =
+    256;  // publisher, extractor, reason
 inline constexpr size_t kMaxExternalIdBytes = 256;
 
 // Repeated fields.

@@ -79,20 +79,29 @@ int main(int argc, char** argv) {
   factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore ingest service: validates, normalizes and commits facts.");
-  std::vector<std::string> flags = {"listen",         "data_dir",
-                                    "sync",           "block_cache_mb",
-                                    "max_group_items", "max_queued_items",
-                                    "shutdown_grace", "shutdown_delay", "log_level",
-                                    "metrics_listen", "leader_lease",
-                                    "advertise_address", "load_timeout",
-                                    "start_log_from_store", "request_id_retention"};
+  std::vector<std::string> flags = {"listen",
+                                    "data_dir",
+                                    "sync",
+                                    "block_cache_mb",
+                                    "max_group_items",
+                                    "max_queued_items",
+                                    "shutdown_grace",
+                                    "shutdown_delay",
+                                    "log_level",
+                                    "metrics_listen",
+                                    "leader_lease",
+                                    "advertise_address",
+                                    "load_timeout",
+                                    "start_log_from_store",
+                                    "request_id_retention"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
     flags.push_back(name);
   }
   for (const std::string& name : factstore::server::AuthFlagNames()) {
     flags.push_back(name);
   }
-  for (const std::string& name : factstore::replication::ReplicationFlagNames()) {
+  for (const std::string& name :
+       factstore::replication::ReplicationFlagNames()) {
     flags.push_back(name);
   }
   absl::Status env = factstore::server::ApplyEnvironmentToFlags(
@@ -101,7 +110,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
 
   LogLevel level;
-  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level),
+                                        &level)) {
     return Fail(absl::StrCat("--log_level: unknown level \"",
                              absl::GetFlag(FLAGS_log_level), "\""));
   }

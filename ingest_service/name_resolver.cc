@@ -64,9 +64,8 @@ std::string DeriveEntityId(v1::EntityType type, absl::string_view name) {
       break;
   }
   std::vector<std::string> words;
-  for (absl::string_view word :
-       absl::StrSplit(name, absl::ByAnyChar(" \t\n-_/.,;:'\"()"),
-                      absl::SkipEmpty())) {
+  for (absl::string_view word : absl::StrSplit(
+           name, absl::ByAnyChar(" \t\n-_/.,;:'\"()"), absl::SkipEmpty())) {
     std::string folded = normalizer::FoldName(word);
     if (!folded.empty()) words.push_back(std::move(folded));
   }

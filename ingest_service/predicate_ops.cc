@@ -32,15 +32,16 @@ RegisterPredicatesOp::RegisterPredicatesOp(
         violations.Add(field, absl::StrCat("unknown unit \"", unit,
                                            "\" (see docs/units.md)"));
       } else if (predicate.unit_dimension() != v1::UNIT_DIMENSION_UNSPECIFIED &&
-                 normalizer::DimensionOfUnit(unit) != predicate.unit_dimension()) {
+                 normalizer::DimensionOfUnit(unit) !=
+                     predicate.unit_dimension()) {
         violations.Add(field, absl::StrCat("unit \"", unit,
                                            "\" is not of the predicate's "
                                            "unit_dimension"));
       }
     }
-    errors_.push_back(violations.empty()
-                          ? std::nullopt
-                          : std::optional<v1::ItemError>(violations.ToItemError()));
+    errors_.push_back(violations.empty() ? std::nullopt
+                                         : std::optional<v1::ItemError>(
+                                               violations.ToItemError()));
     predicates_.push_back(std::move(predicate));
   }
 }
@@ -65,7 +66,8 @@ absl::Status RegisterPredicatesOp::Apply(CommitContext& ctx) {
     auto existing = ctx.predicates().Get(predicate.name());
     if (!existing.ok()) return existing.status();
     if (!error.has_value() && *existing != nullptr) {
-      const v1::Predicate& current = (*existing)->revisions().rbegin()->predicate();
+      const v1::Predicate& current =
+          (*existing)->revisions().rbegin()->predicate();
       if (current.value_type() != predicate.value_type()) {
         Violations v;
         v.Add(absl::StrCat(path, ".value_type"),

@@ -31,7 +31,8 @@ class RegisterPredicatesOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord* record) const override;
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return static_cast<int>(predicates_.size()); }
   const char* method() const override { return "RegisterPredicates"; }
 

@@ -47,7 +47,8 @@ absl::Status Upsert(IngestServer& server, const std::string& id) {
   absl::Notification done;
   absl::Status result;
   server.committer()->Submit(std::make_unique<UpsertEntitiesOp>(
-      request, [&](const absl::Status& status, v1::UpsertEntitiesResponse&& reply) {
+      request,
+      [&](const absl::Status& status, v1::UpsertEntitiesResponse&& reply) {
         result = status;
         if (status.ok() && reply.results(0).outcome() != v1::OUTCOME_CREATED) {
           result = absl::InternalError(
@@ -69,8 +70,9 @@ TEST(ReplicatedCommit, RacingCommittersBuildOnEachOther) {
   ASSERT_NE(b, nullptr);
   std::atomic<int> conflicts{0};
   for (IngestServer* server : {a.get(), b.get()}) {
-    server->committer()->set_observer(
-        [&conflicts](const CommitStats& stats) { conflicts += stats.conflicts; });
+    server->committer()->set_observer([&conflicts](const CommitStats& stats) {
+      conflicts += stats.conflicts;
+    });
   }
 
   constexpr int kEach = 60;

@@ -34,11 +34,11 @@ absl::Status ForEachExpired(const storage::Store& store, int64_t cutoff,
 absl::StatusOr<bool> HasRequestIdsBefore(const storage::Store& store,
                                          absl::Time cutoff) {
   bool found = false;
-  absl::Status scanned = ForEachExpired(
-      store, absl::ToUnixMicros(cutoff), [&found](const std::string&) {
-        found = true;
-        return false;
-      });
+  absl::Status scanned = ForEachExpired(store, absl::ToUnixMicros(cutoff),
+                                        [&found](const std::string&) {
+                                          found = true;
+                                          return false;
+                                        });
   if (!scanned.ok()) return scanned;
   return found;
 }
@@ -46,10 +46,11 @@ absl::StatusOr<bool> HasRequestIdsBefore(const storage::Store& store,
 absl::Status ExpireRequestIdsOp::Apply(CommitContext& ctx) {
   expired_ = 0;
   int64_t cutoff = ctx.time_micros() - absl::ToInt64Microseconds(retention_);
-  return ForEachExpired(ctx.store(), cutoff, [&](const std::string& request_id) {
-    ctx.requests().Delete(request_id);
-    return ++expired_ < kMaxExpiredPerCommit;
-  });
+  return ForEachExpired(ctx.store(), cutoff,
+                        [&](const std::string& request_id) {
+                          ctx.requests().Delete(request_id);
+                          return ++expired_ < kMaxExpiredPerCommit;
+                        });
 }
 
 absl::Status ExpireRequestIdsOp::Replay(const storage::RequestRecord&,

@@ -38,7 +38,8 @@ class ExpireRequestIdsOp : public WriteOp {
   absl::Status Replay(const storage::RequestRecord& record,
                       CommitContext& ctx) override;
   void RecordItems(storage::RequestRecord*) const override {}
-  void Done(const absl::Status& status, const std::string& commit_token) override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
   int weight() const override { return 1; }
   const char* method() const override { return "ExpireRequestIds"; }
 

@@ -36,15 +36,16 @@ bool CheckCharacters(absl::string_view value, absl::string_view field,
       violations->Add(field, "is not valid UTF-8");
       return false;
     }
-    bool allowed_space = kind == TextKind::kMultiline &&
-                         (c == '\n' || c == '\t' || c == '\r');
+    bool allowed_space =
+        kind == TextKind::kMultiline && (c == '\n' || c == '\t' || c == '\r');
     if (u_charType(c) == U_CONTROL_CHAR && !allowed_space) {
       violations->Add(field, absl::StrCat("contains control character U+",
                                           absl::Hex(c, absl::kZeroPad4)));
       return false;
     }
     if (kind == TextKind::kId && u_isUWhiteSpace(c)) {
-      violations->Add(field, absl::StrCat("contains whitespace: ", Quoted(value)));
+      violations->Add(field,
+                      absl::StrCat("contains whitespace: ", Quoted(value)));
       return false;
     }
   }
@@ -195,18 +196,18 @@ void CheckPredicateName(absl::string_view value, absl::string_view field,
     return;
   }
   if (value.size() > kMaxPredicateNameBytes) {
-    violations->Add(field, absl::StrCat("is longer than ", kMaxPredicateNameBytes,
-                                        " bytes"));
+    violations->Add(field, absl::StrCat("is longer than ",
+                                        kMaxPredicateNameBytes, " bytes"));
     return;
   }
   size_t start = 0;
   while (true) {
     size_t dot = value.find('.', start);
     if (!IsLowerSnakeSegment(value.substr(start, dot - start))) {
-      violations->Add(field, absl::StrCat(
-                                 "must be dotted lower_snake_case like "
-                                 "\"investment.cumulative_total\": ",
-                                 Quoted(value)));
+      violations->Add(field,
+                      absl::StrCat("must be dotted lower_snake_case like "
+                                   "\"investment.cumulative_total\": ",
+                                   Quoted(value)));
       return;
     }
     if (dot == absl::string_view::npos) return;
@@ -216,7 +217,8 @@ void CheckPredicateName(absl::string_view value, absl::string_view field,
 
 void ValidateEntity(const v1::Entity& entity, absl::string_view path,
                     Violations* violations) {
-  CheckId(entity.id(), absl::StrCat(path, ".id"), kMaxIdBytes, true, violations);
+  CheckId(entity.id(), absl::StrCat(path, ".id"), kMaxIdBytes, true,
+          violations);
   if (entity.type() == v1::ENTITY_TYPE_UNSPECIFIED) {
     violations->Add(absl::StrCat(path, ".type"), "is required");
   } else if (!v1::EntityType_IsValid(entity.type())) {
@@ -237,8 +239,9 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
   CheckText(entity.description(), absl::StrCat(path, ".description"),
             kMaxDescriptionBytes, false, true, violations);
   if (entity.external_ids_size() > kMaxExternalIds) {
-    violations->Add(absl::StrCat(path, ".external_ids"),
-                    absl::StrCat("has more than ", kMaxExternalIds, " entries"));
+    violations->Add(
+        absl::StrCat(path, ".external_ids"),
+        absl::StrCat("has more than ", kMaxExternalIds, " entries"));
   } else {
     for (const auto& [system, id] : entity.external_ids()) {
       std::string field = absl::StrCat(path, ".external_ids[\"",
@@ -256,21 +259,23 @@ void ValidatePredicate(const v1::Predicate& predicate, absl::string_view path,
   if (predicate.value_type() == v1::VALUE_TYPE_UNSPECIFIED) {
     violations->Add(type_field, "is required");
   } else if (!v1::ValueType_IsValid(predicate.value_type())) {
-    violations->Add(type_field,
-                    absl::StrCat("unknown value type ", predicate.value_type()));
+    violations->Add(type_field, absl::StrCat("unknown value type ",
+                                             predicate.value_type()));
   }
   if (!v1::UnitDimension_IsValid(predicate.unit_dimension())) {
     violations->Add(absl::StrCat(path, ".unit_dimension"), "unknown dimension");
   }
   bool quantity = predicate.value_type() == v1::VALUE_TYPE_QUANTITY;
-  if (!quantity && (predicate.unit_dimension() != v1::UNIT_DIMENSION_UNSPECIFIED ||
-                    predicate.allowed_units_size() > 0)) {
+  if (!quantity &&
+      (predicate.unit_dimension() != v1::UNIT_DIMENSION_UNSPECIFIED ||
+       predicate.allowed_units_size() > 0)) {
     violations->Add(absl::StrCat(path, ".unit_dimension"),
                     "units only apply to VALUE_TYPE_QUANTITY predicates");
   }
   if (predicate.allowed_units_size() > kMaxUnitsPerPredicate) {
-    violations->Add(absl::StrCat(path, ".allowed_units"),
-                    absl::StrCat("has more than ", kMaxUnitsPerPredicate, " units"));
+    violations->Add(
+        absl::StrCat(path, ".allowed_units"),
+        absl::StrCat("has more than ", kMaxUnitsPerPredicate, " units"));
   }
   if (predicate.value_type() != v1::VALUE_TYPE_ENTITY &&
       predicate.object_types_size() > 0) {
@@ -300,12 +305,12 @@ void ValidatePredicate(const v1::Predicate& predicate, absl::string_view path,
 
 void ValidateMention(const v1::Mention& mention, absl::string_view path,
                      Violations* violations) {
-  CheckId(mention.document_id(), absl::StrCat(path, ".document_id"), kMaxIdBytes,
-          true, violations);
+  CheckId(mention.document_id(), absl::StrCat(path, ".document_id"),
+          kMaxIdBytes, true, violations);
   CheckText(mention.url(), absl::StrCat(path, ".url"), kMaxUrlBytes, false,
             false, violations);
-  CheckText(mention.title(), absl::StrCat(path, ".title"), kMaxTitleBytes, false,
-            false, violations);
+  CheckText(mention.title(), absl::StrCat(path, ".title"), kMaxTitleBytes,
+            false, false, violations);
   CheckText(mention.publisher(), absl::StrCat(path, ".publisher"),
             kMaxShortTextBytes, false, false, violations);
   if (!mention.publication_date().empty() &&
@@ -315,9 +320,10 @@ void ValidateMention(const v1::Mention& mention, absl::string_view path,
                                  "YYYY-MM-DD): ",
                                  Quoted(mention.publication_date())));
   }
-  CheckLanguage(mention.language(), absl::StrCat(path, ".language"), violations);
-  CheckText(mention.quote(), absl::StrCat(path, ".quote"), kMaxQuoteBytes, false,
-            true, violations);
+  CheckLanguage(mention.language(), absl::StrCat(path, ".language"),
+                violations);
+  CheckText(mention.quote(), absl::StrCat(path, ".quote"), kMaxQuoteBytes,
+            false, true, violations);
   if (mention.quote_start() < 0 || mention.quote_end() < 0) {
     if (!(mention.quote_start() == -1 && mention.quote_end() <= 0)) {
       violations->Add(absl::StrCat(path, ".quote_start"),
@@ -335,8 +341,9 @@ void ValidateMention(const v1::Mention& mention, absl::string_view path,
             kMaxShortTextBytes, false, false, violations);
   double confidence = mention.confidence();
   if (!std::isfinite(confidence) || confidence < 0 || confidence > 1) {
-    violations->Add(absl::StrCat(path, ".confidence"),
-                    absl::StrCat("must be a number in [0, 1], not ", confidence));
+    violations->Add(
+        absl::StrCat(path, ".confidence"),
+        absl::StrCat("must be a number in [0, 1], not ", confidence));
   }
 }
 
@@ -367,15 +374,17 @@ void ValidateFactShape(const v1::Fact& fact, absl::string_view path,
   }
   CheckLanguage(fact.language(), absl::StrCat(path, ".language"), violations);
   if (fact.qualifiers_size() > kMaxQualifiers) {
-    violations->Add(absl::StrCat(path, ".qualifiers"),
-                    absl::StrCat("has more than ", kMaxQualifiers, " qualifiers"));
+    violations->Add(
+        absl::StrCat(path, ".qualifiers"),
+        absl::StrCat("has more than ", kMaxQualifiers, " qualifiers"));
   }
   for (const auto& [name, value] : fact.qualifiers()) {
     std::string field =
         absl::StrCat(path, ".qualifiers[\"", absl::CHexEscape(name), "\"]");
     if (name.size() > kMaxQualifierNameBytes || !IsLowerSnakeSegment(name)) {
-      violations->Add(field, "qualifier names must be lower_snake_case, at "
-                             "most 64 bytes");
+      violations->Add(field,
+                      "qualifier names must be lower_snake_case, at "
+                      "most 64 bytes");
     }
     if (value.kind_case() == v1::Value::KIND_NOT_SET) {
       violations->Add(field, "has no value");

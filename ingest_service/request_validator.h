@@ -35,8 +35,8 @@ class Violations {
   absl::Status ToStatus(absl::string_view context = "") const;
   // An ItemError with `code` (a grpc::StatusCode value), the summary and
   // every violation.
-  v1::ItemError ToItemError(absl::StatusCode code =
-                                absl::StatusCode::kInvalidArgument) const;
+  v1::ItemError ToItemError(
+      absl::StatusCode code = absl::StatusCode::kInvalidArgument) const;
 
  private:
   std::vector<v1::FieldViolation> list_;

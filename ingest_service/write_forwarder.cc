@@ -48,7 +48,8 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
     } else {
       upstream_.StartWritesDone();  // the client is done sending
     }
-    MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { --starting_; });
+    MaybeReleaseHold([this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { --starting_; });
   }
 
   // An answer reached the client: read the leader's next one.
@@ -118,9 +119,8 @@ class StreamRelay final : public WriteForwarder::StreamReactor {
 
   // Nothing more will be read from the leader.
   void EndAnswers() {
-    MaybeReleaseHold([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      answers_over_ = true;
-    });
+    MaybeReleaseHold(
+        [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { answers_over_ = true; });
   }
 
   // Runs `update` under mu_, then releases the hold on the leader's call if
@@ -205,14 +205,15 @@ std::shared_ptr<v1::IngestService::Stub> WriteForwarder::LeaderStub(
   }
   MutexLock lock(&mu_);
   if (stub_ == nullptr || stub_address_ != leader) {
-    stub_ = v1::IngestService::NewStub(grpc::CreateChannel(leader, credentials_));
+    stub_ =
+        v1::IngestService::NewStub(grpc::CreateChannel(leader, credentials_));
     stub_address_ = leader;
   }
   return stub_;
 }
 
-void WriteForwarder::PrepareClientContext(const grpc::CallbackServerContext& from,
-                                          grpc::ClientContext* to) const {
+void WriteForwarder::PrepareClientContext(
+    const grpc::CallbackServerContext& from, grpc::ClientContext* to) const {
   to->set_deadline(from.deadline());
   for (const auto& [key, value] : from.client_metadata()) {
     std::string name(key.data(), key.size());

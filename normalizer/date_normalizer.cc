@@ -111,31 +111,49 @@ constexpr v1::DateModifier kAfter = v1::DATE_MODIFIER_AFTER;
 constexpr v1::DateModifier kSince = v1::DATE_MODIFIER_SINCE;
 
 constexpr Phrase kPrefixModifiers[] = {
-    {"in", kExact},          {"on", kExact},
-    {"during", kExact},      {"as of", kExact},
+    {"in", kExact},
+    {"on", kExact},
+    {"during", kExact},
+    {"as of", kExact},
     {"by the end of", kBy},
-    {"by", kBy},             {"no later than", kBy},
-    {"until", kBy},          {"till", kBy},
-    {"through", kBy},        {"around", kApprox},
-    {"about", kApprox},      {"approximately", kApprox},
-    {"roughly", kApprox},    {"circa", kApprox},
-    {"c", kApprox},          {"ca", kApprox},
-    {"before", kBefore},     {"prior to", kBefore},
-    {"earlier than", kBefore}, {"after", kAfter},
-    {"later than", kAfter},  {"since", kSince},
-    {"from", kSince},        {"starting", kSince},
-    {"vào", kExact},         {"trong", kExact},
-    {"khoảng", kApprox},     {"đến", kBy},
-    {"tới", kBy},            {"cho đến", kBy},
-    {"trước", kBefore},      {"sau", kAfter},
-    {"từ", kSince},          {"kể từ", kSince},
-    {"bắt đầu từ", kSince},  {"약", kApprox},
+    {"by", kBy},
+    {"no later than", kBy},
+    {"until", kBy},
+    {"till", kBy},
+    {"through", kBy},
+    {"around", kApprox},
+    {"about", kApprox},
+    {"approximately", kApprox},
+    {"roughly", kApprox},
+    {"circa", kApprox},
+    {"c", kApprox},
+    {"ca", kApprox},
+    {"before", kBefore},
+    {"prior to", kBefore},
+    {"earlier than", kBefore},
+    {"after", kAfter},
+    {"later than", kAfter},
+    {"since", kSince},
+    {"from", kSince},
+    {"starting", kSince},
+    {"vào", kExact},
+    {"trong", kExact},
+    {"khoảng", kApprox},
+    {"đến", kBy},
+    {"tới", kBy},
+    {"cho đến", kBy},
+    {"trước", kBefore},
+    {"sau", kAfter},
+    {"từ", kSince},
+    {"kể từ", kSince},
+    {"bắt đầu từ", kSince},
+    {"약", kApprox},
 };
 
 constexpr Phrase kPostfixModifiers[] = {
-    {"까지", kBy},    {"이전", kBefore}, {"전", kBefore}, {"이후", kAfter},
-    {"후", kAfter},   {"부터", kSince},  {"이래", kSince}, {"경", kApprox},
-    {"쯤", kApprox},  {"무렵", kApprox}, {"께", kApprox}, {"에", kExact},
+    {"까지", kBy},   {"이전", kBefore}, {"전", kBefore},  {"이후", kAfter},
+    {"후", kAfter},  {"부터", kSince},  {"이래", kSince}, {"경", kApprox},
+    {"쯤", kApprox}, {"무렵", kApprox}, {"께", kApprox},  {"에", kExact},
     {"중", kExact},
 };
 
@@ -143,8 +161,8 @@ constexpr Phrase kPostfixModifiers[] = {
 constexpr const char* kRangeOpeners[] = {"from", "between", "từ", "giai đoạn",
                                          "trong giai đoạn"};
 constexpr const char* kRangeJoiners[] = {
-    "to", "until", "till", "through", "and", "-", "–", "—", "~",
-    "〜", "đến", "tới", "부터", "에서"};
+    "to", "until", "till", "through", "and", "-",    "–",
+    "—",  "~",     "〜",   "đến",     "tới", "부터", "에서"};
 constexpr const char* kRangeClosers[] = {"까지"};
 
 constexpr const char* kMonthNames[][2] = {
@@ -155,9 +173,9 @@ constexpr const char* kMonthNames[][2] = {
 };
 
 constexpr const char* kWeekdayNames[][3] = {
-    {"monday", "mon", "mon"},     {"tuesday", "tue", "tues"},
-    {"wednesday", "wed", "wed"},  {"thursday", "thu", "thurs"},
-    {"friday", "fri", "fri"},     {"saturday", "sat", "sat"},
+    {"monday", "mon", "mon"},    {"tuesday", "tue", "tues"},
+    {"wednesday", "wed", "wed"}, {"thursday", "thu", "thurs"},
+    {"friday", "fri", "fri"},    {"saturday", "sat", "sat"},
     {"sunday", "sun", "sun"},
 };
 
@@ -166,8 +184,8 @@ constexpr struct {
   const char* name;
   int month;
 } kVietnameseMonths[] = {
-    {"một", 1},  {"hai", 2},  {"ba", 3},   {"tư", 4},    {"bốn", 4},
-    {"năm", 5},  {"sáu", 6},  {"bảy", 7},  {"tám", 8},   {"chín", 9},
+    {"một", 1},   {"hai", 2},       {"ba", 3},        {"tư", 4},  {"bốn", 4},
+    {"năm", 5},   {"sáu", 6},       {"bảy", 7},       {"tám", 8}, {"chín", 9},
     {"mười", 10}, {"mười một", 11}, {"mười hai", 12},
 };
 
@@ -193,7 +211,9 @@ class DateWords {
   bool IsHangulPiece(absl::string_view s) const {
     return hangul_pieces_.contains(s);
   }
-  std::optional<int> Month(absl::string_view key) const { return Find(months_, key); }
+  std::optional<int> Month(absl::string_view key) const {
+    return Find(months_, key);
+  }
   std::optional<int> Weekday(absl::string_view key) const {
     return Find(weekdays_, key);
   }
@@ -318,7 +338,8 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
     d.key = token.key;
     d.text = token.text;
     d.space_before = token.space_before;
-    const bool after_digits = i > 0 && tokens[i - 1].kind == TokenKind::kDigits &&
+    const bool after_digits = i > 0 &&
+                              tokens[i - 1].kind == TokenKind::kDigits &&
                               !token.space_before;
     const bool after_word = !out.empty() && out.back().shape != '_' &&
                             tokens[i - 1].kind == TokenKind::kWord;
@@ -539,9 +560,9 @@ DateReader::ReadModifiedDate(size_t begin, size_t end) const {
   auto add = [&](v1::DateModifier m, std::string text) -> absl::Status {
     if (m != v1::DATE_MODIFIER_EXACT) {
       if (modifier != v1::DATE_MODIFIER_EXACT && modifier != m) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "two modifiers, ", QuoteText(said.back()), " and ",
-            QuoteText(text)));
+        return absl::InvalidArgumentError(
+            absl::StrCat("two modifiers, ", QuoteText(said.back()), " and ",
+                         QuoteText(text)));
       }
       modifier = m;
     }
@@ -599,8 +620,8 @@ absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
     const int actual =
         static_cast<int>(absl::GetWeekday(parsed->first_day));  // 0 = Monday
     if (actual != *date.weekday) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          iso, " is not a ", kWeekdayNames[*date.weekday][0]));
+      return absl::InvalidArgumentError(
+          absl::StrCat(iso, " is not a ", kWeekdayNames[*date.weekday][0]));
     }
   }
   v1::TimeValue time;
@@ -719,8 +740,8 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
                                                  absl::string_view language) {
   auto fail = [text](const absl::Status& status) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cannot read ", QuoteText(text), " as a valid time: ",
-                     status.message()));
+        absl::StrCat("cannot read ", QuoteText(text),
+                     " as a valid time: ", status.message()));
   };
   absl::StatusOr<std::vector<DateToken>> tokens = DateTokens(text);
   if (!tokens.ok()) return fail(tokens.status());
@@ -758,8 +779,7 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
   return valid_time;
 }
 
-absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(
-    const v1::TimeValue& time) {
+absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time) {
   auto bad = [](absl::string_view field, absl::string_view why) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid time: ", field, ": ", why));
@@ -778,11 +798,11 @@ absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(
   }
   if (time.precision() != v1::DATE_PRECISION_UNSPECIFIED &&
       time.precision() != parsed->precision) {
-    return bad("precision",
-               absl::StrCat(v1::DatePrecision_Name(time.precision()),
-                            " does not match date ", QuoteText(time.date()),
-                            " (", v1::DatePrecision_Name(parsed->precision),
-                            ")"));
+    return bad(
+        "precision",
+        absl::StrCat(v1::DatePrecision_Name(time.precision()),
+                     " does not match date ", QuoteText(time.date()), " (",
+                     v1::DatePrecision_Name(parsed->precision), ")"));
   }
   if (!v1::DateModifier_IsValid(time.modifier())) {
     return bad("modifier", absl::StrCat("unknown value ", time.modifier()));
@@ -826,7 +846,8 @@ absl::StatusOr<v1::ValidTime> CanonicalizeValidTime(
         Part{has_end, valid_time.end(), out.mutable_end(), "end"}}) {
     if (!part.set) continue;
     absl::StatusOr<v1::TimeValue> time = CanonicalizeTimeValue(part.in);
-    if (!time.ok()) return bad(absl::StrCat(part.name, ": ", time.status().message()));
+    if (!time.ok())
+      return bad(absl::StrCat(part.name, ": ", time.status().message()));
     *part.out = *std::move(time);
   }
   if (!has_at) out.clear_at();

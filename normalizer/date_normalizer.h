@@ -62,8 +62,7 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
 // cleared and surface_text kept. A TimeValue with only raw set is an error
 // (read it with NormalizeDate()). Returns INVALID_ARGUMENT naming the field
 // at fault otherwise. Thread-safe.
-absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(
-    const v1::TimeValue& time);
+absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time);
 
 // Checks a ValidTime sent already typed: either `at` or start/end (either may
 // be open), not both; each date as CanonicalizeTimeValue() checks it; end not

@@ -40,8 +40,7 @@ TEST_P(NormalizeDateTest, ReadsDate) {
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->date(), c.date);
   EXPECT_EQ(t->precision(), c.precision);
-  EXPECT_EQ(t->modifier(), c.modifier)
-      << v1::DateModifier_Name(t->modifier());
+  EXPECT_EQ(t->modifier(), c.modifier) << v1::DateModifier_Name(t->modifier());
   EXPECT_EQ(t->surface_text(), c.text);
   EXPECT_TRUE(t->raw().empty());
 }
@@ -224,8 +223,7 @@ struct BadDateCase {
   const char* reason;
 };
 
-class NormalizeDateErrorTest : public ::testing::TestWithParam<BadDateCase> {
-};
+class NormalizeDateErrorTest : public ::testing::TestWithParam<BadDateCase> {};
 
 TEST_P(NormalizeDateErrorTest, RejectsWithMessageQuotingText) {
   const BadDateCase& c = GetParam();
@@ -343,10 +341,8 @@ const ValidTimeCase kValidTimes[] = {
     {"around 2025", "en", "2025", "", "", "2025-01-01", "2026-01-01"},
     {"since 2019", "en", "", "2019", "", "2019-01-01", ""},
     {"from 2019", "en", "", "2019", "", "2019-01-01", ""},
-    {"from 2020 to 2024", "en", "", "2020", "2024", "2020-01-01",
-     "2025-01-01"},
-    {"From 2020 to 2024", "en", "", "2020", "2024", "2020-01-01",
-     "2025-01-01"},
+    {"from 2020 to 2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
+    {"From 2020 to 2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
     {"2020-2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
     {"2020 - 2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
     {"2020–2024", "en", "", "2020", "2024", "2020-01-01", "2025-01-01"},
@@ -367,8 +363,7 @@ const ValidTimeCase kValidTimes[] = {
     {"ngày 2 tháng 8 năm 2024", "vi", "2024-08-02", "", "", "2024-08-02",
      "2024-08-03"},
     {"năm 2022", "vi", "2022", "", "", "2022-01-01", "2023-01-01"},
-    {"từ 2020 đến 2024", "vi", "", "2020", "2024", "2020-01-01",
-     "2025-01-01"},
+    {"từ 2020 đến 2024", "vi", "", "2020", "2024", "2020-01-01", "2025-01-01"},
     {"từ năm 2020 đến năm 2024", "vi", "", "2020", "2024", "2020-01-01",
      "2025-01-01"},
     {"giai đoạn 2021-2025", "vi", "", "2021", "2025", "2021-01-01",
@@ -507,8 +502,7 @@ const CanonicalTimeCase kCanonicalTimes[] = {
      ""},
     {MakeTime("2024", DAY, EXACT), "", YEAR, EXACT,
      "precision: DATE_PRECISION_DAY does not match date \"2024\""},
-    {MakeTime("2024-08-02", MONTH, EXACT), "", YEAR, EXACT,
-     "does not match"},
+    {MakeTime("2024-08-02", MONTH, EXACT), "", YEAR, EXACT, "does not match"},
     {MakeTime("2024-02-30", UNSET_P, EXACT), "", YEAR, EXACT, "no such day"},
     {MakeTime("2024-13", UNSET_P, EXACT), "", YEAR, EXACT,
      "month out of range"},
@@ -588,7 +582,8 @@ TEST(CanonicalizeValidTimeTest, RejectsEndBeforeStart) {
   *v.mutable_end() = MakeTime("2024-08-01", UNSET_P, UNSET_M);
   absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
   ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(out.status().message()), HasSubstr("before it starts"));
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("before it starts"));
 }
 
 TEST(CanonicalizeValidTimeTest, AcceptsEndOnTheStartDay) {

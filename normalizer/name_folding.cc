@@ -74,8 +74,8 @@ class FoldTransform {
   std::unique_ptr<icu::Transliterator> Clone() {
     MutexLock lock(&mutex_);
     std::unique_ptr<icu::Transliterator> copy(prototype_->clone());
-    if (copy == nullptr) Die("cannot clone the folding transliterator",
-                             U_MEMORY_ALLOCATION_ERROR);
+    if (copy == nullptr)
+      Die("cannot clone the folding transliterator", U_MEMORY_ALLOCATION_ERROR);
     return copy;
   }
 
@@ -88,7 +88,8 @@ class FoldTransform {
 const icu::Normalizer2& NfkcCasefold() {
   static const icu::Normalizer2* const instance = [] {
     UErrorCode status = U_ZERO_ERROR;
-    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    const icu::Normalizer2* n =
+        icu::Normalizer2::getNFKCCasefoldInstance(status);
     if (U_FAILURE(status)) Die("cannot load NFKC_Casefold", status);
     return n;
   }();
@@ -105,8 +106,8 @@ bool IsAscii(absl::string_view text) {
 // Whether `c` separates words and is dropped: whitespace, punctuation,
 // symbols, controls and unassigned code points.
 bool IsSeparator(UChar32 c) {
-  constexpr uint32_t kMask = U_GC_Z_MASK | U_GC_P_MASK | U_GC_S_MASK |
-                             U_GC_C_MASK;
+  constexpr uint32_t kMask =
+      U_GC_Z_MASK | U_GC_P_MASK | U_GC_S_MASK | U_GC_C_MASK;
   return (U_GET_GC_MASK(c) & kMask) != 0;
 }
 

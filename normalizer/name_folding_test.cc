@@ -88,8 +88,12 @@ const FoldCase kFoldCases[] = {
     {"Resolution No. 136/2024/QH15", "resolutionno1362024qh15"},
     {"©2024", "2024"},
     {"a\tb\nc", "abc"},
-    {"\xE2\x80\x8B" "FPT", "fpt"},  // zero-width space
-    {"Da\xC2\xAD" "nang", "danang"},  // soft hyphen
+    {"\xE2\x80\x8B"
+     "FPT",
+     "fpt"},  // zero-width space
+    {"Da\xC2\xAD"
+     "nang",
+     "danang"},  // soft hyphen
     // Hangul, Han and other scripts survive.
     {"다낭", "다낭"},
     {"다 낭", "다낭"},
@@ -153,8 +157,7 @@ TEST(FoldNameWithWordsTest, SplitsAtPunctuation) {
 TEST(FoldNameWithWordsTest, FoldsWordsOfOtherScripts) {
   NameFormParts parts = FoldNameWithWords("Thành phố Đà Nẵng");
   EXPECT_EQ(parts.folded, "thanhphodanang");
-  EXPECT_THAT(parts.word_suffixes,
-              ElementsAre("phodanang", "danang", "nang"));
+  EXPECT_THAT(parts.word_suffixes, ElementsAre("phodanang", "danang", "nang"));
   parts = FoldNameWithWords("한국 소프트웨어 산업 협회");
   EXPECT_EQ(parts.folded, "한국소프트웨어산업협회");
   EXPECT_THAT(parts.word_suffixes,

@@ -100,8 +100,8 @@ absl::StatusOr<std::string> ReadDigitGroups(absl::string_view raw,
   }
   absl::StatusOr<std::string> canonical = CanonicalizeDecimal(plain);
   if (!canonical.ok()) {
-    return NotANumber(raw, absl::StrCat("longer than ", kMaxDecimalLength,
-                                        " characters"));
+    return NotANumber(
+        raw, absl::StrCat("longer than ", kMaxDecimalLength, " characters"));
   }
   return canonical;
 }

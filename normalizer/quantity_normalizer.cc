@@ -104,8 +104,9 @@ size_t MatchPer1000(const std::vector<Token>& tokens, size_t i,
   // unambiguous, so it may come first.
   size_t j = i;
   if (at(j) != nullptr && at(j)->key == "인구") ++j;
-  if (at(j) != nullptr && at(j + 2) != nullptr && IsThousand(*at(j), language) &&
-      at(j + 1)->key == "명" && at(j + 2)->key == "당") {
+  if (at(j) != nullptr && at(j + 2) != nullptr &&
+      IsThousand(*at(j), language) && at(j + 1)->key == "명" &&
+      at(j + 2)->key == "당") {
     return j + 3 - i;
   }
   // English and Vietnamese: "per 1,000 residents", "trên 1.000 dân",
@@ -186,9 +187,8 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
       item.value = "VND";
     } else {
       std::vector<std::string> keys;
-      for (size_t j = i; j < tokens.size() &&
-                         j < i + lexicon.max_phrase_tokens();
-           ++j) {
+      for (size_t j = i;
+           j < tokens.size() && j < i + lexicon.max_phrase_tokens(); ++j) {
         keys.push_back(tokens[j].key);
       }
       if (const LexiconEntry* entry = lexicon.Match(keys)) {
@@ -321,8 +321,8 @@ absl::Status Parser::SetComparator(int comparator, const Item& item) {
 
 absl::Status Parser::AddCurrency(const std::string& code) {
   if (!reading_.currency.empty() && reading_.currency != code) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "two currencies, ", reading_.currency, " and ", code));
+    return absl::InvalidArgumentError(
+        absl::StrCat("two currencies, ", reading_.currency, " and ", code));
   }
   reading_.currency = code;
   return absl::OkStatus();
@@ -530,8 +530,8 @@ absl::StatusOr<NumberValue> Parser::ParseKoreanNumber() {
       if (!last_small.empty() && CompareDecimals(item.value, last_small) >= 0) {
         return malformed();
       }
-      group = AddDecimals(group, MultiplyDecimals(pending.value_or("1"),
-                                                  item.value));
+      group = AddDecimals(group,
+                          MultiplyDecimals(pending.value_or("1"), item.value));
       group_set = true;
       pending.reset();
       last_small = item.value;
@@ -655,15 +655,14 @@ absl::StatusOr<Reading> Parser::Parse() {
   if (is_range_join(pos_)) {
     const size_t join = pos_++;
     if (!StartsAmount(pos_)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("the range has no number after ",
-                       QuoteText(items_[join].surface)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the range has no number after ", QuoteText(items_[join].surface)));
     }
     FS_ASSIGN_OR_RETURN(high, ParseAmount(between));
   } else if (between || from) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a range needs two numbers joined by ",
-        between ? "\"and\"" : "a word such as \"to\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a range needs two numbers joined by ",
+                     between ? "\"and\"" : "a word such as \"to\""));
   }
 
   // The tail.
@@ -722,7 +721,8 @@ absl::StatusOr<Reading> Parser::Parse() {
     } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
       FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
     } else if (IsWord(pos_, WordKind::kUntil)) {
-      if (!high) FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_MOST, item));
+      if (!high)
+        FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_MOST, item));
     } else {
       return Unexpected(pos_);
     }
@@ -736,9 +736,9 @@ absl::StatusOr<Reading> Parser::Parse() {
   for (const std::string& unit : noun_units_) {
     if (unit.empty()) continue;
     if (!reading_.noun_unit.empty() && reading_.noun_unit != unit) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the text names two units, \"", reading_.noun_unit, "\" and \"",
-          unit, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the text names two units, \"", reading_.noun_unit,
+                       "\" and \"", unit, "\""));
     }
     reading_.noun_unit = unit;
   }
@@ -792,8 +792,7 @@ absl::StatusOr<std::string> NamedUnit(const Reading& reading) {
   }
   if (named.size() > 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the text names two units, \"", named[0], "\" and \"", named[1],
-        "\""));
+        "the text names two units, \"", named[0], "\" and \"", named[1], "\""));
   }
   return named.empty() ? std::string() : named[0];
 }
@@ -814,13 +813,13 @@ absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
         return absl::InvalidArgumentError(
             absl::StrCat("no currency in ", QuoteText(text)));
       case v1::UNIT_DIMENSION_RATIO:
-        return absl::InvalidArgumentError(absl::StrCat(
-            "no unit in ", QuoteText(text),
-            " (a ratio needs \"%\" or \"per 1,000 people\")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("no unit in ", QuoteText(text),
+                         " (a ratio needs \"%\" or \"per 1,000 people\")"));
       case v1::UNIT_DIMENSION_DURATION:
-        return absl::InvalidArgumentError(absl::StrCat(
-            "no unit in ", QuoteText(text),
-            " (a duration needs years, months or days)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("no unit in ", QuoteText(text),
+                         " (a duration needs years, months or days)"));
       default:
         unit = std::string(kUnitCount);
     }
@@ -834,8 +833,8 @@ absl::Status CheckSign(absl::string_view amount, absl::string_view unit) {
   if (!amount.empty() && amount[0] == '-' &&
       (dimension == v1::UNIT_DIMENSION_COUNT ||
        dimension == v1::UNIT_DIMENSION_DURATION)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a negative amount (", amount, ") of \"", unit, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a negative amount (", amount, ") of \"", unit, "\""));
   }
   return absl::OkStatus();
 }
@@ -852,9 +851,9 @@ absl::Status CheckUnitFitsHint(absl::string_view unit, const UnitHint& hint) {
       allowed |= names.back() == unit;
     }
     if (!allowed) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unit \"", unit, "\" is not among the allowed units (",
-          absl::StrJoin(names, ", "), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit \"", unit, "\" is not among the allowed units (",
+                       absl::StrJoin(names, ", "), ")"));
     }
   }
   if (hint.dimension != v1::UNIT_DIMENSION_UNSPECIFIED &&
@@ -871,8 +870,7 @@ absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
                                                const UnitHint& hint) {
   auto fail = [text](const absl::Status& status) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot read ", QuoteText(text), " as a quantity: ",
-        status.message()));
+        "cannot read ", QuoteText(text), " as a quantity: ", status.message()));
   };
   const Language lang = LanguageFromTag(language);
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(text);
@@ -938,17 +936,18 @@ absl::StatusOr<v1::Quantity> CanonicalizeQuantity(
     FS_ASSIGN_OR_RETURN(std::string upper,
                         decimal("upper_bound", quantity.upper_bound()));
     if (CompareDecimals(lower, upper) > 0) {
-      return bad("lower_bound",
-                 absl::InvalidArgumentError(absl::StrCat(
-                     lower, " is above upper_bound ", upper)));
+      return bad("lower_bound", absl::InvalidArgumentError(absl::StrCat(
+                                    lower, " is above upper_bound ", upper)));
     }
     std::string amount = lower;
     if (!quantity.amount().empty()) {
       FS_ASSIGN_OR_RETURN(amount, decimal("amount", quantity.amount()));
       if (amount != lower) {
         return bad("amount", absl::InvalidArgumentError(absl::StrCat(
-                                 amount, " of a COMPARATOR_RANGE must equal "
-                                 "lower_bound ", lower)));
+                                 amount,
+                                 " of a COMPARATOR_RANGE must equal "
+                                 "lower_bound ",
+                                 lower)));
       }
     }
     out.set_amount(amount);

@@ -67,16 +67,14 @@ const QuantityCase kSeedCases[] = {
     {"Nearly 20 Vietnamese digital tech firms", "en", "20", "organization",
      APPROX},
     {"150 delegates", "en", "150", "person", EXACT},
-    {"more than 10 Vietnamese digital firms", "en", "10", "organization",
-     MORE},
+    {"more than 10 Vietnamese digital firms", "en", "10", "organization", MORE},
     {"740,000 IT officers", "en", "740000", "person", EXACT},
     {"490,000 workers", "en", "490000", "person", EXACT},
     {"30 years", "en", "30", "year", EXACT},
     {"85,9 tỷ USD", "vi", "85900000000", "USD", EXACT},
     {"600억 달러", "ko", "60000000000", "USD", EXACT},
     {"약 5만 3천 명", "ko", "53000", "person", APPROX},
-    {"53,000 digital technology professionals", "en", "53000", "person",
-     EXACT},
+    {"53,000 digital technology professionals", "en", "53000", "person", EXACT},
 };
 INSTANTIATE_TEST_SUITE_P(Seeds, NormalizeQuantityTest,
                          ::testing::ValuesIn(kSeedCases), QuantityCaseName);
@@ -239,8 +237,8 @@ const QuantityCase kEnglishCases[] = {
     {"500,000 to 1 million", "en", "500000", "count", RANGE, "500000",
      "1000000"},
     {"about 10-15%", "en", "10", "percent", RANGE, "10", "15"},
-    {"between one hundred and two hundred", "en", "100", "count", RANGE,
-     "100", "200"},
+    {"between one hundred and two hundred", "en", "100", "count", RANGE, "100",
+     "200"},
     {"5-5", "en", "5", "count", RANGE, "5", "5"},
     {"-5 to 5%", "en", "-5", "percent", RANGE, "-5", "5"},
     // Percentages and ratios.
@@ -259,8 +257,7 @@ const QuantityCase kEnglishCases[] = {
     {"5 people", "en", "5", "person", EXACT},
     {"1 person", "en", "1", "person", EXACT},
     {"6,000 graduates", "en", "6000", "person", EXACT},
-    {"53,000 digital technology professionals", "en", "53000", "person",
-     EXACT},
+    {"53,000 digital technology professionals", "en", "53000", "person", EXACT},
     {"200 engineers", "en", "200", "person", EXACT},
     {"20 university students", "en", "20", "person", EXACT},
     {"10 universities", "en", "10", "organization", EXACT},
@@ -361,8 +358,7 @@ const QuantityCase kVietnameseCases[] = {
     {"2,3 doanh nghiệp công nghệ trên 1.000 dân", "vi", "2.3",
      "per_1000_people", EXACT},
     {"2,3 doanh nghiệp/1.000 dân", "vi", "2.3", "per_1000_people", EXACT},
-    {"2,3 doanh nghiệp mỗi nghìn người", "vi", "2.3", "per_1000_people",
-     EXACT},
+    {"2,3 doanh nghiệp mỗi nghìn người", "vi", "2.3", "per_1000_people", EXACT},
     // Units from nouns; modifiers follow the noun.
     {"53.000 người", "vi", "53000", "person", EXACT},
     {"53.000 nhân lực công nghệ số", "vi", "53000", "person", EXACT},
@@ -602,7 +598,8 @@ TEST(NormalizeQuantityTest, RejectsTextOverTheLengthLimit) {
   std::string text = "1" + std::string(300, '0');
   absl::StatusOr<v1::Quantity> q = NormalizeQuantity(text, "en", {});
   ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(q.status().message()), HasSubstr("longer than 256 bytes"));
+  EXPECT_THAT(std::string(q.status().message()),
+              HasSubstr("longer than 256 bytes"));
   EXPECT_THAT(std::string(q.status().message()),
               HasSubstr(absl::StrCat("cannot read \"", text.substr(0, 80))));
 }
@@ -611,7 +608,8 @@ TEST(NormalizeQuantityTest, RejectsAmountsOverTheDecimalLimit) {
   std::string text = "1" + std::string(99, '0') + " trillion";
   absl::StatusOr<v1::Quantity> q = NormalizeQuantity(text, "en", {});
   ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(q.status().message()), HasSubstr("longer than 100 characters"));
+  EXPECT_THAT(std::string(q.status().message()),
+              HasSubstr("longer than 100 characters"));
 }
 
 TEST(NormalizeQuantityTest, AcceptsTextAtTheLengthLimit) {
@@ -648,7 +646,8 @@ TEST_P(UnitHintTest, ChoosesOrChecksUnit) {
   } else {
     ASSERT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument)
         << (q.ok() ? q->ShortDebugString() : "");
-    EXPECT_THAT(std::string(q.status().message()), HasSubstr(QuoteText(c.text)));
+    EXPECT_THAT(std::string(q.status().message()),
+                HasSubstr(QuoteText(c.text)));
     EXPECT_THAT(std::string(q.status().message()), HasSubstr(c.reason));
   }
 }
@@ -663,36 +662,79 @@ const HintCase kHintCases[] = {
     {"53,000", "en", v1::UNIT_DIMENSION_COUNT, {"person"}, "person", ""},
     {"53,000", "en", v1::UNIT_DIMENSION_UNSPECIFIED, {"usd"}, "USD", ""},
     {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {"USD"}, "USD", ""},
-    {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {}, "",
+    {"85.9 billion",
+     "en",
+     v1::UNIT_DIMENSION_MONEY,
+     {},
+     "",
      "no currency in \"85.9 billion\""},
-    {"85.9 billion", "en", v1::UNIT_DIMENSION_MONEY, {"USD", "EUR"}, "",
+    {"85.9 billion",
+     "en",
+     v1::UNIT_DIMENSION_MONEY,
+     {"USD", "EUR"},
+     "",
      "no currency"},
     {"2.3", "en", v1::UNIT_DIMENSION_RATIO, {}, "", "no unit in \"2.3\""},
     {"30", "en", v1::UNIT_DIMENSION_DURATION, {}, "", "no unit in \"30\""},
-    {"2.3", "en", v1::UNIT_DIMENSION_RATIO, {"per_1000_people"},
-     "per_1000_people", ""},
-    {"53,000", "en", v1::UNIT_DIMENSION_COUNT, {"person", "organization"}, "",
+    {"2.3",
+     "en",
+     v1::UNIT_DIMENSION_RATIO,
+     {"per_1000_people"},
+     "per_1000_people",
+     ""},
+    {"53,000",
+     "en",
+     v1::UNIT_DIMENSION_COUNT,
+     {"person", "organization"},
+     "",
      "unit \"count\" is not among the allowed units (person, organization)"},
     {"$5 billion", "en", v1::UNIT_DIMENSION_MONEY, {}, "USD", ""},
-    {"$5 billion", "en", v1::UNIT_DIMENSION_COUNT, {}, "",
+    {"$5 billion",
+     "en",
+     v1::UNIT_DIMENSION_COUNT,
+     {},
+     "",
      "unit \"USD\" is a MONEY unit, but a COUNT unit is expected"},
-    {"$5 billion", "en", v1::UNIT_DIMENSION_MONEY, {"EUR"}, "",
+    {"$5 billion",
+     "en",
+     v1::UNIT_DIMENSION_MONEY,
+     {"EUR"},
+     "",
      "unit \"USD\" is not among the allowed units (EUR)"},
     {"5,000 people", "en", v1::UNIT_DIMENSION_COUNT, {"person"}, "person", ""},
-    {"5,000 people", "en", v1::UNIT_DIMENSION_COUNT, {"organization"}, "",
+    {"5,000 people",
+     "en",
+     v1::UNIT_DIMENSION_COUNT,
+     {"organization"},
+     "",
      "unit \"person\" is not among the allowed units (organization)"},
-    {"5,000 people", "en", v1::UNIT_DIMENSION_MONEY, {}, "",
+    {"5,000 people",
+     "en",
+     v1::UNIT_DIMENSION_MONEY,
+     {},
+     "",
      "unit \"person\" is a COUNT unit, but a MONEY unit is expected"},
     {"5%", "en", v1::UNIT_DIMENSION_RATIO, {}, "percent", ""},
-    {"5%", "en", v1::UNIT_DIMENSION_COUNT, {}, "",
+    {"5%",
+     "en",
+     v1::UNIT_DIMENSION_COUNT,
+     {},
+     "",
      "unit \"percent\" is a RATIO unit"},
     {"30 years", "en", v1::UNIT_DIMENSION_DURATION, {}, "year", ""},
-    {"khoảng 53.000", "vi", v1::UNIT_DIMENSION_COUNT, {"person"}, "person",
-     ""},
+    {"khoảng 53.000", "vi", v1::UNIT_DIMENSION_COUNT, {"person"}, "person", ""},
     {"85,9 tỷ", "vi", v1::UNIT_DIMENSION_MONEY, {}, "", "no currency"},
-    {"20곳", "ko", v1::UNIT_DIMENSION_COUNT, {"organization"}, "organization",
+    {"20곳",
+     "ko",
+     v1::UNIT_DIMENSION_COUNT,
+     {"organization"},
+     "organization",
      ""},
-    {"5만 명", "ko", v1::UNIT_DIMENSION_COUNT, {"organization"}, "",
+    {"5만 명",
+     "ko",
+     v1::UNIT_DIMENSION_COUNT,
+     {"organization"},
+     "",
      "unit \"person\" is not among the allowed units"},
 };
 INSTANTIATE_TEST_SUITE_P(Hints, UnitHintTest, ::testing::ValuesIn(kHintCases),
@@ -788,7 +830,8 @@ TEST(CanonicalizeQuantityTest, AcceptsItsOwnOutputAndNormalizeOutput) {
         std::vector<QuantityCase>(std::begin(kKoreanCases),
                                   std::end(kKoreanCases))}) {
     for (const QuantityCase& c : cases) {
-      absl::StatusOr<v1::Quantity> q = NormalizeQuantity(c.text, c.language, {});
+      absl::StatusOr<v1::Quantity> q =
+          NormalizeQuantity(c.text, c.language, {});
       ASSERT_TRUE(q.ok()) << c.text;
       absl::StatusOr<v1::Quantity> again = CanonicalizeQuantity(*q);
       ASSERT_TRUE(again.ok()) << again.status();

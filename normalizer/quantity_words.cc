@@ -541,20 +541,20 @@ constexpr struct {
   const char* word;
   int value;
 } kVietnameseNumerals[] = {
-    {"một", 1}, {"hai", 2}, {"ba", 3},  {"bốn", 4}, {"năm", 5},
+    {"một", 1}, {"hai", 2}, {"ba", 3},  {"bốn", 4},  {"năm", 5},
     {"sáu", 6}, {"bảy", 7}, {"tám", 8}, {"chín", 9}, {"mười", 10},
 };
 
 constexpr const char* kPer1000Nouns[] = {
-    "people",  "persons",    "residents", "inhabitants", "population",
-    "citizens", "individuals", "dân",      "người",      "người dân",
-    "cư dân",  "dân số",
+    "people",     "persons",   "residents",   "inhabitants",
+    "population", "citizens",  "individuals", "dân",
+    "người",      "người dân", "cư dân",      "dân số",
 };
 
 bool IsDroppedPunctuation(absl::string_view symbol) {
   static constexpr absl::string_view kDropped[] = {
-      ".", ",", ";", ":", "(", ")", "[", "]", "\"", "'",
-      "“", "”", "‘", "’", "«", "»", "、", "。"};
+      ".", ",", ";", ":", "(", ")", "[", "]",  "\"",
+      "'", "“", "”", "‘", "’", "«", "»", "、", "。"};
   for (absl::string_view d : kDropped) {
     if (symbol == d) return true;
   }
@@ -649,7 +649,8 @@ std::vector<Token> PrepareQuantityTokens(std::vector<Token> tokens,
     Token& token = tokens[i];
     if (token.kind == TokenKind::kDigits) {
       // Join "1" "," "234" "." "5" while the pieces touch.
-      while (i + 2 < tokens.size() && tokens[i + 1].kind == TokenKind::kSymbol &&
+      while (i + 2 < tokens.size() &&
+             tokens[i + 1].kind == TokenKind::kSymbol &&
              (tokens[i + 1].text == "," || tokens[i + 1].text == ".") &&
              !tokens[i + 1].space_before &&
              tokens[i + 2].kind == TokenKind::kDigits &&

@@ -27,7 +27,8 @@
 namespace factstore::normalizer {
 
 enum class WordKind {
-  kPrefixComparator,   // "about", "more than", "khoảng", "약"; number = Comparator
+  // "about", "more than", "khoảng", "약"; number = Comparator
+  kPrefixComparator,
   kPostfixComparator,  // "or more", "trở lên", "이상"; number = Comparator
   kFiller,             // "a total of": allowed before the number, no meaning
   kRangeOpen,          // "between" (number 1), "from", "từ" (number 0)
@@ -42,14 +43,16 @@ enum class WordKind {
   kHalf,               // "half" ("half a million")
   kCurrency,           // "$", "dollars", "đồng", "원"; text = ISO 4217 code
   kPercent,            // "%", "percent", "phần trăm", "퍼센트"
-  kUnitNoun,           // "people", "firms", "người", "명"; text = unit, or ""
-                       // for a Korean counter that names no unit (개, 곳)
-  kOf,                 // "of" ("10 percent of companies")
-  kParticle,           // Korean particles (의, 이, ...): no meaning here
-  kDash,               // "-", "–", "—", "−": a range or a minus sign
-  kPlus,               // "+": "100+" means AT_LEAST
-  kReserved,           // "per", "each": meaning the grammar does not read, so
-                       // never skipped as part of a noun phrase
+  // "people", "firms", "người", "명"; text = unit, or "" for a Korean counter
+  // that names no unit (개, 곳)
+  kUnitNoun,
+  kOf,        // "of" ("10 percent of companies")
+  kParticle,  // Korean particles (의, 이, ...): no meaning here
+  kDash,      // "-", "–", "—", "−": a range or a minus sign
+  kPlus,      // "+": "100+" means AT_LEAST
+  // "per", "each": meaning the grammar does not read, so never skipped as
+  // part of a noun phrase
+  kReserved,
 };
 
 struct LexiconEntry {

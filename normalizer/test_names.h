@@ -17,8 +17,8 @@ namespace factstore::normalizer {
 // at 40 characters. The index keeps names unique.
 inline std::string CaseName(absl::string_view language, size_t index,
                             absl::string_view text) {
-  std::string name = absl::StrCat(language.empty() ? "xx" : language, "_",
-                                  index, "_");
+  std::string name =
+      absl::StrCat(language.empty() ? "xx" : language, "_", index, "_");
   size_t kept = 0;
   for (char c : text) {
     if (kept >= 40) break;

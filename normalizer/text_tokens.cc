@@ -13,8 +13,8 @@
 #include "normalizer/name_folding.h"
 #include "unicode/normalizer2.h"
 #include "unicode/uchar.h"
-#include "unicode/uscript.h"
 #include "unicode/unistr.h"
+#include "unicode/uscript.h"
 #include "unicode/utf16.h"
 #include "unicode/utf8.h"
 
@@ -153,15 +153,15 @@ std::string QuoteText(absl::string_view text) {
 
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text) {
   if (text.size() > kMaxRawTextBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the text is longer than ", kMaxRawTextBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the text is longer than ", kMaxRawTextBytes, " bytes"));
   }
   if (!IsValidUtf8(text)) {
     return absl::InvalidArgumentError("the text is not valid UTF-8");
   }
-  icu::UnicodeString composed = Normalize(
-      Nfc(), icu::UnicodeString::fromUTF8(
-                 icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))));
+  icu::UnicodeString composed =
+      Normalize(Nfc(), icu::UnicodeString::fromUTF8(icu::StringPiece(
+                           text.data(), static_cast<int32_t>(text.size()))));
 
   std::vector<Token> tokens;
   // The word or digit run being read.

@@ -23,8 +23,8 @@ std::vector<std::string> Describe(absl::string_view text) {
     const char* kind = t.kind == TokenKind::kDigits ? "d"
                        : t.kind == TokenKind::kWord ? "w"
                                                     : "s";
-    out.push_back(absl::StrCat(i > 0 && !t.space_before ? "+" : "", kind, ":",
-                               t.text));
+    out.push_back(
+        absl::StrCat(i > 0 && !t.space_before ? "+" : "", kind, ":", t.text));
   }
   return out;
 }
@@ -32,11 +32,10 @@ std::vector<std::string> Describe(absl::string_view text) {
 TEST(TokenizeTest, SplitsDigitsWordsAndSymbols) {
   EXPECT_THAT(Describe("US$85.9bn"),
               ElementsAre("w:US", "+s:$", "+d:85", "+s:.", "+d:9", "+w:bn"));
-  EXPECT_THAT(Describe("approximately 53,000 people"),
-              ElementsAre("w:approximately", "d:53", "+s:,", "+d:000",
-                          "w:people"));
-  EXPECT_THAT(Describe("10-15%"),
-              ElementsAre("d:10", "+s:-", "+d:15", "+s:%"));
+  EXPECT_THAT(
+      Describe("approximately 53,000 people"),
+      ElementsAre("w:approximately", "d:53", "+s:,", "+d:000", "w:people"));
+  EXPECT_THAT(Describe("10-15%"), ElementsAre("d:10", "+s:-", "+d:15", "+s:%"));
 }
 
 TEST(TokenizeTest, SplitsWordsAtScriptChanges) {

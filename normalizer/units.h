@@ -10,7 +10,8 @@
 //   IsKnownUnit("USD")              -> true
 //   DimensionOfUnit("person")       -> UNIT_DIMENSION_COUNT
 //   CanonicalizeUnit("usd")         -> "USD"
-//   CanonicalizeUnit("USDD")        -> INVALID_ARGUMENT: unknown currency "USDD"
+//   CanonicalizeUnit("USDD")        -> INVALID_ARGUMENT:
+//                                      unknown currency "USDD"
 //
 // Currency codes are the ones ICU knows as ISO 4217 codes, current and
 // historic ("DEM" stays valid for old sources), except "XXX" (no currency)

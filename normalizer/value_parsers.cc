@@ -15,9 +15,9 @@ constexpr struct {
   absl::string_view word;
   bool value;
 } kBooleanWords[] = {
-    {"yes", true},    {"true", true},   {"no", false},     {"false", false},
-    {"co", true},     {"dung", true},   {"khong", false},  {"sai", false},
-    {"예", true},     {"네", true},     {"아니오", false}, {"아니요", false},
+    {"yes", true},   {"true", true}, {"no", false},     {"false", false},
+    {"co", true},    {"dung", true}, {"khong", false},  {"sai", false},
+    {"예", true},    {"네", true},   {"아니오", false}, {"아니요", false},
     {"아니", false},
 };
 

@@ -52,7 +52,8 @@ class WatchReactor final
     if (allowed.ok()) {
       absl::Status valid = CheckReadId(request.subject(), "subject", false);
       if (valid.ok()) {
-        valid = CheckReadPredicate(request.predicate_prefix(), "predicate_prefix");
+        valid =
+            CheckReadPredicate(request.predicate_prefix(), "predicate_prefix");
       }
       if (valid.ok() && !feeds_->TryOpen()) {
         valid = WithReason(
@@ -72,7 +73,8 @@ class WatchReactor final
       FinishLocked(allowed);
       return;
     }
-    int heartbeat = request.heartbeat_ms() == 0 ? 10000 : request.heartbeat_ms();
+    int heartbeat =
+        request.heartbeat_ms() == 0 ? 10000 : request.heartbeat_ms();
     heartbeat_ = absl::Milliseconds(std::clamp(heartbeat, 100, 3600000));
     // The first response goes out at once (empty if need be), so that the
     // client learns its starting position.
@@ -273,12 +275,12 @@ class WatchReactor final
       return false;
     }
     if (follower_->feeds_ended()) {
-      FinishLocked(server::ToGrpcStatus(WithReason(
-          absl::UnavailableError(
-              absl::StrCat("the query service is shutting down; resume with "
-                           "after=\"",
-                           ResumeToken(), "\"")),
-          reason::kNotServing)));
+      FinishLocked(server::ToGrpcStatus(
+          WithReason(absl::UnavailableError(absl::StrCat(
+                         "the query service is shutting down; resume with "
+                         "after=\"",
+                         ResumeToken(), "\"")),
+                     reason::kNotServing)));
       return false;
     }
     uint64_t visible = follower_->visible_commit();
@@ -342,7 +344,8 @@ class WatchReactor final
   }
 
   void AddEvent(const storage::CommitRecord& record,
-                const storage::Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                const storage::Change& change)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     v1::ChangeEvent event;
     event.set_kind(ToPublicKind(change.kind()));
     event.set_commit_token(
@@ -355,9 +358,9 @@ class WatchReactor final
     } else {
       auto fact = store_->ReadFact(change.fact_id());
       // A fact erased after this commit is gone: its change is not replayed.
-      if (!fact.ok() || !storage::FactAsOf(*fact, record.commit(),
-                                           store_->store_id(),
-                                           event.mutable_fact())) {
+      if (!fact.ok() ||
+          !storage::FactAsOf(*fact, record.commit(), store_->store_id(),
+                             event.mutable_fact())) {
         return;
       }
     }

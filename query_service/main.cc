@@ -84,19 +84,30 @@ int main(int argc, char** argv) {
   factstore::server::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "factstore query service: typed reads over the store.");
-  std::vector<std::string> flags = {
-      "listen",           "data_dir",           "secondary_dir",
-      "catch_up_interval", "max_wait",          "max_watches", "max_catch_up_age",
-      "max_pending_reads", "read_threads",      "max_keys_per_read",
-      "max_commits_behind", "block_cache_mb",   "shutdown_grace", "shutdown_delay",
-      "log_level",         "metrics_listen"};
+  std::vector<std::string> flags = {"listen",
+                                    "data_dir",
+                                    "secondary_dir",
+                                    "catch_up_interval",
+                                    "max_wait",
+                                    "max_watches",
+                                    "max_catch_up_age",
+                                    "max_pending_reads",
+                                    "read_threads",
+                                    "max_keys_per_read",
+                                    "max_commits_behind",
+                                    "block_cache_mb",
+                                    "shutdown_grace",
+                                    "shutdown_delay",
+                                    "log_level",
+                                    "metrics_listen"};
   for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
     flags.push_back(name);
   }
   for (const std::string& name : factstore::server::AuthFlagNames()) {
     flags.push_back(name);
   }
-  for (const std::string& name : factstore::replication::ReplicationFlagNames()) {
+  for (const std::string& name :
+       factstore::replication::ReplicationFlagNames()) {
     flags.push_back(name);
   }
   absl::Status env = factstore::server::ApplyEnvironmentToFlags(
@@ -105,7 +116,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
 
   LogLevel level;
-  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level),
+                                        &level)) {
     return Fail(absl::StrCat("--log_level: unknown level \"",
                              absl::GetFlag(FLAGS_log_level), "\""));
   }

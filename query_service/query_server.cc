@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "server/log.h"
 #include "replication/replica_metrics.h"
+#include "server/log.h"
 #include "server/store_metrics.h"
 
 namespace factstore::query {
@@ -13,7 +13,8 @@ namespace {
 // How far behind the ingest service the follower is, for Prometheus.
 class FollowerCollector : public prometheus::Collectable {
  public:
-  explicit FollowerCollector(const StoreFollower* follower) : follower_(follower) {}
+  explicit FollowerCollector(const StoreFollower* follower)
+      : follower_(follower) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     FollowerView view = follower_->view();
@@ -21,20 +22,21 @@ class FollowerCollector : public prometheus::Collectable {
     double behind = view.primary_commit > view.commit
                         ? static_cast<double>(view.primary_commit - view.commit)
                         : 0;
-    double age = view.ready ? absl::ToDoubleSeconds(absl::Now() - view.caught_up_at)
-                            : 0;
-    std::vector<prometheus::MetricFamily> families = {server::MakeFamily("factstore_secondary_lag_commits",
-                               "Commits of the ingest service not visible yet.",
-                               MetricType::Gauge, behind),
-            server::MakeFamily("factstore_secondary_lag_seconds",
-                               "Seconds since the last successful catch-up.",
-                               MetricType::Gauge, age),
-            server::MakeFamily("factstore_visible_commit",
-                               "The latest commit this service reads.",
-                               MetricType::Gauge, static_cast<double>(view.commit)),
-            server::MakeFamily("factstore_secondary_ready",
-                               "1 once the store has been caught up with.",
-                               MetricType::Gauge, view.ready ? 1 : 0)};
+    double age =
+        view.ready ? absl::ToDoubleSeconds(absl::Now() - view.caught_up_at) : 0;
+    std::vector<prometheus::MetricFamily> families = {
+        server::MakeFamily("factstore_secondary_lag_commits",
+                           "Commits of the ingest service not visible yet.",
+                           MetricType::Gauge, behind),
+        server::MakeFamily("factstore_secondary_lag_seconds",
+                           "Seconds since the last successful catch-up.",
+                           MetricType::Gauge, age),
+        server::MakeFamily("factstore_visible_commit",
+                           "The latest commit this service reads.",
+                           MetricType::Gauge, static_cast<double>(view.commit)),
+        server::MakeFamily("factstore_secondary_ready",
+                           "1 once the store has been caught up with.",
+                           MetricType::Gauge, view.ready ? 1 : 0)};
     return families;
   }
 
@@ -70,17 +72,19 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   FS_RETURN_IF_ERROR(config.Validate());
   std::unique_ptr<QueryServer> server(new QueryServer());
   server->config_ = config;
-  FS_RETURN_IF_ERROR(server::CheckExposure(
-      config.auth, config.grpc.listen_address,
-      config.grpc.tls_require_client_cert));
-  FS_ASSIGN_OR_RETURN(server->authorizer_, server::Authorizer::Create([&config] {
-                        server::AuthOptions auth = config.auth;
-                        // The probe port is plaintext: only TLS calls may
-                        // reach the service.
-                        auth.require_tls = !config.grpc.probe_listen_address.empty();
-                        return auth;
-                      }()));
-  FS_ASSIGN_OR_RETURN(server->metrics_, server::Metrics::Start(config.metrics_listen));
+  FS_RETURN_IF_ERROR(
+      server::CheckExposure(config.auth, config.grpc.listen_address,
+                            config.grpc.tls_require_client_cert));
+  FS_ASSIGN_OR_RETURN(
+      server->authorizer_, server::Authorizer::Create([&config] {
+        server::AuthOptions auth = config.auth;
+        // The probe port is plaintext: only TLS calls may
+        // reach the service.
+        auth.require_tls = !config.grpc.probe_listen_address.empty();
+        return auth;
+      }()));
+  FS_ASSIGN_OR_RETURN(server->metrics_,
+                      server::Metrics::Start(config.metrics_listen));
   FollowerOptions follower_options = config.follower;
   if (config.replication.enabled()) {
     replication::NatsOptions nats = config.replication.nats;
@@ -91,30 +95,31 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
     replica.store = config.follower.store;
     replica.log = config.replication.log;
     replica.compress = config.replication.compress;
-  replica.compress = config.replication.compress;
+    replica.compress = config.replication.compress;
     replica.may_start_log = false;
     replica.writer_name = replication::ProcessName("query");
-    FS_ASSIGN_OR_RETURN(server->replica_,
-                        replication::LogReplica::Start(server->nats_.get(), replica));
+    FS_ASSIGN_OR_RETURN(server->replica_, replication::LogReplica::Start(
+                                              server->nats_.get(), replica));
     follower_options.replica = server->replica_.get();
     server->metrics_->AddCollectable(
-        std::make_shared<replication::ReplicaCollector>(server->replica_.get()));
+        std::make_shared<replication::ReplicaCollector>(
+            server->replica_.get()));
   }
   server->follower_ = StoreFollower::Start(follower_options);
   StoreFollower* follower = server->follower_.get();
   server->metrics_->AddCollectable(std::make_shared<server::StoreCollector>(
       [follower] { return follower->store(); }));
-  server->metrics_->AddCollectable(std::make_shared<FollowerCollector>(follower));
+  server->metrics_->AddCollectable(
+      std::make_shared<FollowerCollector>(follower));
   server->service_ = std::make_unique<QueryServiceImpl>(
       follower, config.limits,
       server->authorizer_->enabled() ? server->authorizer_.get() : nullptr);
   FS_ASSIGN_OR_RETURN(
-      server->grpc_,
-      server::GrpcServer::Start(config.grpc, {server->service_.get()},
-                                {kQueryHealthName},
-                                server->metrics_->Interceptors()));
-  server->health_listener_ = server->follower_->AddListener(
-      [s = server.get()] { s->UpdateHealth(); });
+      server->grpc_, server::GrpcServer::Start(
+                         config.grpc, {server->service_.get()},
+                         {kQueryHealthName}, server->metrics_->Interceptors()));
+  server->health_listener_ =
+      server->follower_->AddListener([s = server.get()] { s->UpdateHealth(); });
   return server;
 }
 
@@ -133,10 +138,10 @@ void QueryServer::UpdateHealth() {
     // Replicated mode: a replica that cannot reach NATS keeps serving what
     // it has (its lag is unknown, and growing in GetStats and metrics); it
     // stops only when it knows it is too far behind, or stopped following.
-    serving = view.ready &&
-              view.replica->state ==
-                  replication::ReplicaStatus::State::kFollowing &&
-              view.replica->entries_behind() <= config_.max_commits_behind;
+    serving =
+        view.ready &&
+        view.replica->state == replication::ReplicaStatus::State::kFollowing &&
+        view.replica->entries_behind() <= config_.max_commits_behind;
   } else {
     serving = view.ready &&
               absl::Now() - view.caught_up_at <= config_.max_catch_up_age &&

@@ -79,7 +79,8 @@ grpc::Status QueryServiceImpl::Authorize(
 }
 
 const StoreQueries* QueryServiceImpl::queries() {
-  if (const StoreQueries* ready = ready_queries_.load(std::memory_order_acquire)) {
+  if (const StoreQueries* ready =
+          ready_queries_.load(std::memory_order_acquire)) {
     return ready;
   }
   MutexLock lock(&mu_);
@@ -132,9 +133,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     return reactor;
   }
   // The server's deadline, or the call's when it is sooner.
-  const absl::Time deadline =
-      std::min(absl::FromChrono(context->deadline()),
-               absl::Now() + limits_.max_read_time);
+  const absl::Time deadline = std::min(absl::FromChrono(context->deadline()),
+                                       absl::Now() + limits_.max_read_time);
   auto run = [this, reactor, queries, context, deadline, target = *target,
               read = std::move(read)](const absl::Status& waited) {
     absl::Status status = waited;
@@ -234,7 +234,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetFact(
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetFacts(
-    grpc::CallbackServerContext* context, const v1::BatchGetFactsRequest* request,
+    grpc::CallbackServerContext* context,
+    const v1::BatchGetFactsRequest* request,
     v1::BatchGetFactsResponse* response) {
   return Serve(context, request->read_options(), Cost::kScan, nullptr,
                [request, response](const StoreQueries& q, uint64_t commit,
@@ -266,7 +267,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::ResolveValue(
-    grpc::CallbackServerContext* context, const v1::ResolveValueRequest* request,
+    grpc::CallbackServerContext* context,
+    const v1::ResolveValueRequest* request,
     v1::ResolveValueResponse* response) {
   return Serve(context, request->read_options(), Cost::kScan, nullptr,
                [request, response](const StoreQueries& q, uint64_t commit,
@@ -297,7 +299,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
 }
 
 grpc::ServerWriteReactor<v1::WatchFactsResponse>* QueryServiceImpl::WatchFacts(
-    grpc::CallbackServerContext* context, const v1::WatchFactsRequest* request) {
+    grpc::CallbackServerContext* context,
+    const v1::WatchFactsRequest* request) {
   return feeds_.Start(*request, Authorize(context));
 }
 
@@ -313,40 +316,39 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
   if (!request->read_options().as_of().empty() ||
       request->read_options().has_as_of_time()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(InvalidField(
-        "read_options.as_of",
-        "statistics are only kept for the latest commit")));
+    reactor->Finish(ToGrpcStatus(
+        InvalidField("read_options.as_of",
+                     "statistics are only kept for the latest commit")));
     return reactor;
   }
-  return Serve(context, request->read_options(), Cost::kPoint, nullptr,
-               [this, response](const StoreQueries& q, uint64_t,
-                                const StopCheck&) {
-                 FollowerView view = follower_->view();
-                 const storage::StoreHead& head = view.head;
-                 response->set_entity_count(head.entity_count());
-                 response->set_fact_count(head.fact_count());
-                 response->set_retracted_fact_count(head.retracted_fact_count());
-                 response->set_mention_count(head.mention_count());
-                 response->set_predicate_count(head.predicate_count());
-                 response->set_tombstone_count(head.tombstone_count());
-                 response->set_commit_token(q.CommitToken(view.commit));
-                 if (int64_t micros = head.last_commit_time_micros(); micros > 0) {
-                   response->mutable_commit_time()->set_seconds(micros / 1000000);
-                   response->mutable_commit_time()->set_nanos(
-                       static_cast<int32_t>(micros % 1000000) * 1000);
-                 }
-                 response->set_commits_behind(
-                     view.primary_commit > view.commit
-                         ? static_cast<int64_t>(view.primary_commit - view.commit)
-                         : 0);
-                 response->set_catch_up_age_seconds(
-                     absl::ToDoubleSeconds(absl::Now() - view.caught_up_at));
-                 if (view.replica.has_value()) {
-                   FillReplicationStatus(*view.replica,
-                                         response->mutable_replication());
-                 }
-                 return absl::OkStatus();
-               });
+  return Serve(
+      context, request->read_options(), Cost::kPoint, nullptr,
+      [this, response](const StoreQueries& q, uint64_t, const StopCheck&) {
+        FollowerView view = follower_->view();
+        const storage::StoreHead& head = view.head;
+        response->set_entity_count(head.entity_count());
+        response->set_fact_count(head.fact_count());
+        response->set_retracted_fact_count(head.retracted_fact_count());
+        response->set_mention_count(head.mention_count());
+        response->set_predicate_count(head.predicate_count());
+        response->set_tombstone_count(head.tombstone_count());
+        response->set_commit_token(q.CommitToken(view.commit));
+        if (int64_t micros = head.last_commit_time_micros(); micros > 0) {
+          response->mutable_commit_time()->set_seconds(micros / 1000000);
+          response->mutable_commit_time()->set_nanos(
+              static_cast<int32_t>(micros % 1000000) * 1000);
+        }
+        response->set_commits_behind(
+            view.primary_commit > view.commit
+                ? static_cast<int64_t>(view.primary_commit - view.commit)
+                : 0);
+        response->set_catch_up_age_seconds(
+            absl::ToDoubleSeconds(absl::Now() - view.caught_up_at));
+        if (view.replica.has_value()) {
+          FillReplicationStatus(*view.replica, response->mutable_replication());
+        }
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace factstore::query

@@ -102,11 +102,11 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // thread, a scan on a read thread.
   enum class Cost { kPoint, kScan };
   // Runs `read` once the target's commit is visible, then finishes the call.
-  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                  const v1::ReadOptions& options, Cost cost,
-                                  const std::function<absl::Status(
-                                      const StoreQueries&, ReadTarget*)>& pin,
-                                  Read read);
+  grpc::ServerUnaryReactor* Serve(
+      grpc::CallbackServerContext* context, const v1::ReadOptions& options,
+      Cost cost,
+      const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
+      Read read);
   // Counts a read in, unless max_pending_reads are pending.
   bool TryAdmit();
   // OK, or why the caller may not read (every call needs the reader role).

@@ -16,9 +16,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -33,15 +33,15 @@
 namespace factstore {
 namespace {
 
+using testing::Context;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAreArray;
-using testing::Context;
 using testing::Parse;
 using testing::RawFact;
 using testing::TestCluster;
 using testing::TestClusterOptions;
+using ::testing::UnorderedElementsAreArray;
 
 using IdSet = std::set<std::string>;
 
@@ -67,7 +67,8 @@ v1::Fact WithValidTime(v1::Fact fact, const std::string& raw) {
 // A valid time from `start` to `end` (either may be empty: open).
 v1::Fact WithInterval(v1::Fact fact, const std::string& start,
                       const std::string& end) {
-  if (!start.empty()) fact.mutable_valid_time()->mutable_start()->set_date(start);
+  if (!start.empty())
+    fact.mutable_valid_time()->mutable_start()->set_date(start);
   if (!end.empty()) fact.mutable_valid_time()->mutable_end()->set_date(end);
   return fact;
 }
@@ -84,11 +85,10 @@ IdSet IdsOf(const google::protobuf::RepeatedPtrField<v1::Fact>& facts) {
 }
 
 std::string KeyOf(const v1::ChangeEvent& event) {
-  return absl::StrCat(v1::ChangeKind_Name(event.kind()), " ",
-                      event.commit_token(), " ",
-                      event.kind() == v1::CHANGE_KIND_ERASED
-                          ? event.erased_entity_id()
-                          : event.fact().id());
+  return absl::StrCat(
+      v1::ChangeKind_Name(event.kind()), " ", event.commit_token(), " ",
+      event.kind() == v1::CHANGE_KIND_ERASED ? event.erased_entity_id()
+                                             : event.fact().id());
 }
 
 // Expects INVALID_ARGUMENT with a message naming `field`.
@@ -103,7 +103,8 @@ void ExpectInvalid(const grpc::Status& status, const std::string& field,
 // for what arrives with a timeout.
 class WatchClient {
  public:
-  WatchClient(v1::QueryService::Stub& stub, const v1::WatchFactsRequest& request,
+  WatchClient(v1::QueryService::Stub& stub,
+              const v1::WatchFactsRequest& request,
               absl::Duration timeout = absl::Seconds(40)) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
     reader_ = stub.WatchFacts(&context_, request);
@@ -128,9 +129,9 @@ class WatchClient {
   }
 
   // Waits until `done` holds for the responses so far; false on timeout.
-  bool WaitUntil(
-      const std::function<bool(const std::vector<v1::WatchFactsResponse>&)>& done,
-      absl::Duration timeout = absl::Seconds(10)) {
+  bool WaitUntil(const std::function<
+                     bool(const std::vector<v1::WatchFactsResponse>&)>& done,
+                 absl::Duration timeout = absl::Seconds(10)) {
     absl::Time deadline = absl::Now() + timeout;
     while (true) {
       {
@@ -192,6 +193,14 @@ class QueryServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { StartCluster({}); }
 
+  // Options with a slow catch-up interval: only a min_commit wait can make
+  // the query service see a write right after it was acknowledged.
+  static TestClusterOptions SlowCatchUp() {
+    TestClusterOptions options;
+    options.catch_up_interval = absl::Seconds(2);
+    return options;
+  }
+
   void StartCluster(TestClusterOptions options) {
     cluster_.reset();
     cluster_ = TestCluster::Start(options);
@@ -245,7 +254,8 @@ class QueryServiceTest : public ::testing::Test {
     request.set_reason(reason);
     v1::RetractFactsResponse response;
     auto context = Context();
-    grpc::Status status = ingest().RetractFacts(context.get(), request, &response);
+    grpc::Status status =
+        ingest().RetractFacts(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     for (const auto& r : response.results()) {
       EXPECT_EQ(r.outcome(), v1::OUTCOME_UPDATED) << r.error().message();
@@ -257,7 +267,8 @@ class QueryServiceTest : public ::testing::Test {
     auto request = Parse<v1::UpsertEntitiesRequest>(text);
     v1::UpsertEntitiesResponse response;
     auto context = Context();
-    grpc::Status status = ingest().UpsertEntities(context.get(), request, &response);
+    grpc::Status status =
+        ingest().UpsertEntities(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     for (const auto& r : response.results()) {
       EXPECT_NE(r.outcome(), v1::OUTCOME_REJECTED) << r.error().message();
@@ -278,13 +289,15 @@ class QueryServiceTest : public ::testing::Test {
     Track(response.commit_token());
     return response.commit_token();
   }
-  v1::EraseEntityResponse Erase(const std::string& id, const std::string& reason) {
+  v1::EraseEntityResponse Erase(const std::string& id,
+                                const std::string& reason) {
     v1::EraseEntityRequest request;
     request.set_entity_id(id);
     request.set_reason(reason);
     v1::EraseEntityResponse response;
     auto context = Context();
-    grpc::Status status = ingest().EraseEntity(context.get(), request, &response);
+    grpc::Status status =
+        ingest().EraseEntity(context.get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     Track(response.commit_token());
     return response;
@@ -336,7 +349,8 @@ class QueryServiceTest : public ::testing::Test {
     do {
       v1::ListFactsResponse response;
       auto context = Context();
-      grpc::Status status = query().ListFacts(context.get(), request, &response);
+      grpc::Status status =
+          query().ListFacts(context.get(), request, &response);
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
       EXPECT_LE(response.facts_size(), page_size);
@@ -362,7 +376,8 @@ class QueryServiceTest : public ::testing::Test {
     auto context = Context();
     grpc::Status status =
         query().SearchEntities(context.get(), Fresh(request), &response);
-    EXPECT_TRUE(status.ok()) << request.query() << ": " << status.error_message();
+    EXPECT_TRUE(status.ok())
+        << request.query() << ": " << status.error_message();
     return response;
   }
   v1::SearchEntitiesResponse Search(const std::string& q) {
@@ -389,7 +404,8 @@ class QueryServiceTest : public ::testing::Test {
     v1::GetStatsRequest request;
     v1::GetStatsResponse response;
     auto context = Context();
-    grpc::Status status = query().GetStats(context.get(), Fresh(request), &response);
+    grpc::Status status =
+        query().GetStats(context.get(), Fresh(request), &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response;
   }
@@ -405,7 +421,7 @@ class QueryServiceTest : public ::testing::Test {
 TEST_F(QueryServiceTest, ReadYourWritesNeverReadsStale) {
   // A slow catch-up interval: only the min_commit wait can make the query
   // service see a write right after it was acknowledged.
-  StartCluster({.catch_up_interval = absl::Seconds(2)});
+  StartCluster(SlowCatchUp());
   for (int i = 0; i < 50; ++i) {
     std::string commit;
     std::string id = IngestOne(
@@ -421,7 +437,8 @@ TEST_F(QueryServiceTest, ReadYourWritesNeverReadsStale) {
     grpc::Status status = query().GetFact(context.get(), request, &response);
     ASSERT_TRUE(status.ok()) << "write " << i << ": " << status.error_message();
     EXPECT_EQ(response.fact().id(), id);
-    EXPECT_EQ(response.fact().value().quantity().amount(), absl::StrCat(100 + i));
+    EXPECT_EQ(response.fact().value().quantity().amount(),
+              absl::StrCat(100 + i));
     EXPECT_GE(CommitOf(response.commit_token()), CommitOf(commit));
 
     // Lists see it too, and everything before it.
@@ -439,7 +456,7 @@ TEST_F(QueryServiceTest, ReadYourWritesNeverReadsStale) {
 }
 
 TEST_F(QueryServiceTest, ReadYourWritesFromConcurrentClients) {
-  StartCluster({.catch_up_interval = absl::Seconds(2)});
+  StartCluster(SlowCatchUp());
   constexpr int kClients = 4;
   constexpr int kWrites = 15;
   std::atomic<int> stale{0};
@@ -544,7 +561,8 @@ TEST_F(QueryServiceTest, PendingReadsBeyondTheLimitAreRefused) {
     if (refused.ok()) absl::SleepFor(absl::Milliseconds(5));
   } while (refused.ok() && absl::Now() < give_up);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("--max_pending_reads"));
+  EXPECT_THAT(refused.error_message(),
+              ::testing::HasSubstr("--max_pending_reads"));
   EXPECT_EQ(answered, 0);
 
   // The commit releases them, and the service takes reads again.
@@ -590,7 +608,8 @@ TEST_F(QueryServiceTest, ResolveValueRefusesMoreClaimsThanTheKeyBudget) {
                            absl::StrCat(10 + i), "count", "doc:da-nang-ict",
                            absl::StrCat("claim ", i)));
   }
-  v1::ResolveValueResponse resolved = Resolve("place:da-nang", "org.member_count");
+  v1::ResolveValueResponse resolved =
+      Resolve("place:da-nang", "org.member_count");
   EXPECT_TRUE(resolved.has_preferred());
   EXPECT_EQ(resolved.competing_size(), 2);
 
@@ -606,7 +625,8 @@ TEST_F(QueryServiceTest, ResolveValueRefusesMoreClaimsThanTheKeyBudget) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(status.error_message(),
               ::testing::HasSubstr("more than 3 index entries"));
-  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("--max_keys_per_read"));
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("--max_keys_per_read"));
 
   // ListFacts pages under the same budget hold at most 3 facts each, and
   // list every fact once.
@@ -659,8 +679,7 @@ TEST_F(QueryServiceTest, ShutdownReleasesReadsWaitingForACommit) {
 TEST_F(QueryServiceTest, ForeignOrMalformedCommitTokensAreRejected) {
   const std::vector<std::string> bad_tokens = {
       storage::EncodeCommitToken(store_id() + 1, 1),  // another store
-      "garbage",
-      absl::StrCat(last_commit_, "x"),
+      "garbage", absl::StrCat(last_commit_, "x"),
       absl::StrCat(last_commit_, ".3"),  // a resume token is not a commit token
   };
   for (const std::string& token : bad_tokens) {
@@ -702,7 +721,8 @@ TEST_F(QueryServiceTest, GetsEntitiesOneByOneAndInBatches) {
 
   request.set_id("place:atlantis");
   auto missing_context = Context();
-  grpc::Status status = query().GetEntity(missing_context.get(), request, &response);
+  grpc::Status status =
+      query().GetEntity(missing_context.get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(), HasSubstr("place:atlantis"));
 
@@ -715,13 +735,15 @@ TEST_F(QueryServiceTest, GetsEntitiesOneByOneAndInBatches) {
   batch.mutable_read_options()->set_min_commit(seed_commit_);
   v1::BatchGetEntitiesResponse batched;
   auto batch_context = Context();
-  ASSERT_TRUE(query().BatchGetEntities(batch_context.get(), batch, &batched).ok());
+  ASSERT_TRUE(
+      query().BatchGetEntities(batch_context.get(), batch, &batched).ok());
   ASSERT_EQ(batched.entities_size(), 3);
   EXPECT_EQ(batched.entities(0).id(), "org:fpt");
   EXPECT_EQ(batched.entities(1).id(), "place:da-nang");
   EXPECT_EQ(batched.entities(2).id(), "country:south-korea");
   EXPECT_EQ(batched.entities(2).name(), "South Korea");
-  EXPECT_THAT(batched.missing_ids(), ElementsAre("place:atlantis", "org:nobody"));
+  EXPECT_THAT(batched.missing_ids(),
+              ElementsAre("place:atlantis", "org:nobody"));
   EXPECT_FALSE(batched.commit_token().empty());
 }
 
@@ -741,7 +763,8 @@ TEST_F(QueryServiceTest, ErasedEntitiesAnswerNotFoundWithTheReason) {
   batch.mutable_read_options()->set_min_commit(last_commit_);
   v1::BatchGetEntitiesResponse batched;
   auto batch_context = Context();
-  ASSERT_TRUE(query().BatchGetEntities(batch_context.get(), batch, &batched).ok());
+  ASSERT_TRUE(
+      query().BatchGetEntities(batch_context.get(), batch, &batched).ok());
   EXPECT_EQ(batched.entities_size(), 0);
   EXPECT_THAT(batched.missing_ids(), ElementsAre("person:nguyen-van-khoa"));
 }
@@ -769,7 +792,8 @@ TEST_F(QueryServiceTest, GetsFactsOneByOneAndInBatches) {
   EXPECT_EQ(response.fact().asserted_commit(), ingested.commit_token());
   EXPECT_FALSE(response.fact().retracted());
 
-  grpc::Status status = GetFact("f_00000000000000000000000000000000", &response);
+  grpc::Status status =
+      GetFact("f_00000000000000000000000000000000", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
 
   v1::BatchGetFactsRequest batch;
@@ -779,7 +803,8 @@ TEST_F(QueryServiceTest, GetsFactsOneByOneAndInBatches) {
   batch.add_ids("not-a-fact");
   v1::BatchGetFactsResponse batched;
   auto context = Context();
-  ASSERT_TRUE(query().BatchGetFacts(context.get(), Fresh(batch), &batched).ok());
+  ASSERT_TRUE(
+      query().BatchGetFacts(context.get(), Fresh(batch), &batched).ok());
   ASSERT_EQ(batched.facts_size(), 2);
   EXPECT_EQ(batched.facts(0).id(), institutions);
   EXPECT_EQ(batched.facts(0).value().quantity().amount(), "37");
@@ -813,8 +838,8 @@ class SearchTest : public QueryServiceTest {
 };
 
 TEST_F(SearchTest, FindsNamesWhateverTheCaseDiacriticsAndSpacing) {
-  for (const char* q : {"danang", "Đà Nẵng", "da nang", "DA NANG", "Da-Nang",
-                              "ĐÀ NẴNG"}) {
+  for (const char* q :
+       {"danang", "Đà Nẵng", "da nang", "DA NANG", "Da-Nang", "ĐÀ NẴNG"}) {
     v1::SearchEntitiesResponse response = Search(q);
     ASSERT_GE(response.matches_size(), 1) << q;
     EXPECT_EQ(response.matches(0).entity().id(), "place:da-nang") << q;
@@ -867,7 +892,8 @@ TEST_F(SearchTest, PrefixesAndLaterWords) {
   EXPECT_EQ(matches[1], expected[1]);
   std::set<std::string> word_matches;
   for (size_t i = 2; i < matches.size(); ++i) {
-    EXPECT_EQ(matches[i].second, v1::MATCH_KIND_WORD_PREFIX) << matches[i].first;
+    EXPECT_EQ(matches[i].second, v1::MATCH_KIND_WORD_PREFIX)
+        << matches[i].first;
     EXPECT_TRUE(word_matches.insert(matches[i].first).second)
         << "listed twice: " << matches[i].first;
   }
@@ -1008,82 +1034,86 @@ class ListFactsTest : public QueryServiceTest {
     )pb");
     std::vector<std::pair<std::string, v1::Fact>> facts = {
         {"dn_institutions",
-         WithValidTime(RawFact("place:da-nang", "education.it_institution_count",
-                               "37", "doc:da-nang-ict", "37 institutions"),
-                       "2024")},
+         WithValidTime(
+             RawFact("place:da-nang", "education.it_institution_count", "37",
+                     "doc:da-nang-ict", "37 institutions"),
+             "2024")},
         {"dn_workforce",
-         WithValidTime(RawFact("place:da-nang", "workforce.digital_professionals",
-                               "approximately 53,000 people", "doc:da-nang-ict",
-                               "approximately 53,000 people"),
-                       "2024-08")},
+         WithValidTime(
+             RawFact("place:da-nang", "workforce.digital_professionals",
+                     "approximately 53,000 people", "doc:da-nang-ict",
+                     "approximately 53,000 people"),
+             "2024-08")},
         {"kr_investment",
-         WithValidTime(RawFact("country:south-korea",
-                               "investment.cumulative_total", "US$85.9 billion",
-                               "doc:da-nang-ict", "US$85.9 billion"),
-                       "2024-08-02")},
+         WithValidTime(
+             RawFact("country:south-korea", "investment.cumulative_total",
+                     "US$85.9 billion", "doc:da-nang-ict", "US$85.9 billion"),
+             "2024-08-02")},
         {"forum_location",
-         WithModality(RawFact("event:vn-kr-digital-forum-2024", "event.location",
-                              "Seoul", "doc:seoul-forum", "held in Seoul"),
-                      v1::MODALITY_OBSERVED)},
+         WithModality(
+             RawFact("event:vn-kr-digital-forum-2024", "event.location",
+                     "Seoul", "doc:seoul-forum", "held in Seoul"),
+             v1::MODALITY_OBSERVED)},
         {"forum_date", RawFact("event:vn-kr-digital-forum-2024", "event.date",
                                "2024-08-02", "doc:seoul-forum", "on 2 August")},
         {"conf_location",
          RawFact("event:da-nang-ict-conference", "event.location", "Da Nang",
                  "doc:da-nang-ict", "in Da Nang")},
         {"market_600",
-         WithModality(
-             WithValidTime(RawFact("product:kr-it-outsourcing-market",
-                                   "market.size", "$600 billion",
-                                   "doc:seoul-forum", kMarketQuote),
-                           "2024"),
-             v1::MODALITY_OBSERVED)},
+         WithModality(WithValidTime(RawFact("product:kr-it-outsourcing-market",
+                                            "market.size", "$600 billion",
+                                            "doc:seoul-forum", kMarketQuote),
+                                    "2024"),
+                      v1::MODALITY_OBSERVED)},
         {"market_800",
-         WithModality(
-             WithValidTime(RawFact("product:kr-it-outsourcing-market",
-                                   "market.size", "$800 billion",
-                                   "doc:seoul-forum", kMarketQuote),
-                           "by 2028"),
-             v1::MODALITY_FORECAST)},
-        {"g-1.5", WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate",
-                                             "-1.5", "percent", "doc:da-nang-ict",
-                                             "fell 1.5%"),
-                                "2019")},
-        {"g-0.5", WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate",
-                                             "-0.5", "percent", "doc:da-nang-ict",
-                                             "fell 0.5%"),
-                                "2020")},
-        {"g0", WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate",
-                                          "0", "percent", "doc:da-nang-ict",
-                                          "flat"),
-                             "2021")},
-        {"g0.25", WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate",
-                                             "0.25", "percent", "doc:da-nang-ict",
-                                             "rose 0.25%"),
-                                "2022")},
-        {"g2", WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate",
-                                          "2", "percent", "doc:da-nang-ict",
-                                          "rose 2%"),
-                             "2023")},
+         WithModality(WithValidTime(RawFact("product:kr-it-outsourcing-market",
+                                            "market.size", "$800 billion",
+                                            "doc:seoul-forum", kMarketQuote),
+                                    "by 2028"),
+                      v1::MODALITY_FORECAST)},
+        {"g-1.5",
+         WithValidTime(
+             QuantityFact("place:da-nang", "economy.growth_rate", "-1.5",
+                          "percent", "doc:da-nang-ict", "fell 1.5%"),
+             "2019")},
+        {"g-0.5",
+         WithValidTime(
+             QuantityFact("place:da-nang", "economy.growth_rate", "-0.5",
+                          "percent", "doc:da-nang-ict", "fell 0.5%"),
+             "2020")},
+        {"g0",
+         WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate", "0",
+                                    "percent", "doc:da-nang-ict", "flat"),
+                       "2021")},
+        {"g0.25",
+         WithValidTime(
+             QuantityFact("place:da-nang", "economy.growth_rate", "0.25",
+                          "percent", "doc:da-nang-ict", "rose 0.25%"),
+             "2022")},
+        {"g2",
+         WithValidTime(QuantityFact("place:da-nang", "economy.growth_rate", "2",
+                                    "percent", "doc:da-nang-ict", "rose 2%"),
+                       "2023")},
         {"vn_g0.25",
-         WithValidTime(QuantityFact("country:vietnam", "economy.growth_rate", "0.25",
-                                    "percent", "doc:seoul-forum", "rose 0.25%"),
-                       "2022")},
+         WithValidTime(
+             QuantityFact("country:vietnam", "economy.growth_rate", "0.25",
+                          "percent", "doc:seoul-forum", "rose 0.25%"),
+             "2022")},
         {"vn_per_mille",
-         WithValidTime(QuantityFact("country:vietnam", "economy.growth_rate", "0.25",
-                                    "per_1000_people", "doc:seoul-forum",
-                                    "0.25 per 1000"),
+         WithValidTime(QuantityFact("country:vietnam", "economy.growth_rate",
+                                    "0.25", "per_1000_people",
+                                    "doc:seoul-forum", "0.25 per 1000"),
                        "2022")},
-        {"dn_note_open",
-         WithInterval(RawFact("place:da-nang", "note.text", "an open-ended note",
-                              "doc:da-nang-ict", "since 2020"),
-                      "2020", "")},
+        {"dn_note_open", WithInterval(RawFact("place:da-nang", "note.text",
+                                              "an open-ended note",
+                                              "doc:da-nang-ict", "since 2020"),
+                                      "2020", "")},
         {"vn_note_long",
          WithInterval(RawFact("country:vietnam", "note.text", "a long note",
                               "doc:seoul-forum", "from 2000 to 2030"),
                       "2000", "2030")},
-        {"fpt_members",
-         QuantityFact("org:fpt", "org.member_count", "12", "count",
-                      "doc:seoul-forum", "12 members")},
+        {"fpt_members", QuantityFact("org:fpt", "org.member_count", "12",
+                                     "count", "doc:seoul-forum", "12 members")},
     };
     std::vector<v1::Fact> list;
     for (const auto& [name, fact] : facts) list.push_back(fact);
@@ -1107,7 +1137,8 @@ class ListFactsTest : public QueryServiceTest {
   }
   std::vector<std::string> Names(const IdSet& ids) {
     std::vector<std::string> out;
-    for (const auto& id : ids) out.push_back(names_.count(id) ? names_[id] : id);
+    for (const auto& id : ids)
+      out.push_back(names_.count(id) ? names_[id] : id);
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -1141,22 +1172,22 @@ class ListFactsTest : public QueryServiceTest {
 
 TEST_F(ListFactsTest, SubjectAndPredicate) {
   ExpectListed(R"pb(subject: "place:da-nang")pb",
-               {"dn_institutions", "dn_workforce", "g-1.5", "g-0.5", "g0", "g0.25",
-                "g2", "dn_note_open"},
+               {"dn_institutions", "dn_workforce", "g-1.5", "g-0.5", "g0",
+                "g0.25", "g2", "dn_note_open"},
                "subject_predicate");
-  ExpectListed(R"pb(subject: "place:da-nang" predicate: "economy.growth_rate")pb",
-               {"g-1.5", "g-0.5", "g0", "g0.25", "g2"}, "subject_predicate");
   ExpectListed(
-      R"pb(subject: "place:da-nang" predicate_prefix: "economy.")pb",
+      R"pb(subject: "place:da-nang" predicate: "economy.growth_rate")pb",
       {"g-1.5", "g-0.5", "g0", "g0.25", "g2"}, "subject_predicate");
+  ExpectListed(R"pb(subject: "place:da-nang" predicate_prefix: "economy.")pb",
+               {"g-1.5", "g-0.5", "g0", "g0.25", "g2"}, "subject_predicate");
   ExpectListed(R"pb(subject: "place:da-nang" predicate_prefix: "e")pb",
                {"dn_institutions", "g-1.5", "g-0.5", "g0", "g0.25", "g2"},
                "subject_predicate");
   ExpectListed(R"pb(subject: "place:nowhere")pb", {}, "subject_predicate");
   ExpectListed(R"pb(predicate: "market.size")pb", {"market_600", "market_800"},
                "predicate_value");
-  ExpectListed(R"pb(predicate_prefix: "market.")pb", {"market_600", "market_800"},
-               "predicate_value");
+  ExpectListed(R"pb(predicate_prefix: "market.")pb",
+               {"market_600", "market_800"}, "predicate_value");
   ExpectListed(R"pb(predicate_prefix: "event.")pb",
                {"forum_location", "forum_date", "conf_location"},
                "predicate_value");
@@ -1174,31 +1205,42 @@ TEST_F(ListFactsTest, ObjectAndSourceDocument) {
                {"forum_location", "forum_date", "market_600", "market_800",
                 "vn_g0.25", "vn_per_mille", "vn_note_long"},
                "source");
+  ExpectListed(R"pb(source_document: "doc:seoul-forum"
+                    predicate_prefix: "market.")pb",
+               {"market_600", "market_800"}, "source");
   ExpectListed(
-      R"pb(source_document: "doc:seoul-forum" predicate_prefix: "market.")pb",
-      {"market_600", "market_800"}, "source");
-  ExpectListed(R"pb(subject: "place:da-nang" source_document: "doc:seoul-forum")pb",
-               {}, "subject_predicate");
+      R"pb(subject: "place:da-nang" source_document: "doc:seoul-forum")pb", {},
+      "subject_predicate");
 }
 
 TEST_F(ListFactsTest, QuantityRanges) {
-  const std::string g = R"pb(predicate: "economy.growth_rate" )pb";
+  const std::string g = R"pb(predicate: "economy.growth_rate")pb";
   ExpectListed(g + R"pb(quantity_range { unit: "percent" })pb",
                {"g-1.5", "g-0.5", "g0", "g0.25", "g2", "vn_g0.25"},
                "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "-1" max: "0.25" })pb",
-               {"g-0.5", "g0", "g0.25", "vn_g0.25"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "-1" max: "0.25" })pb",
+      {"g-0.5", "g0", "g0.25", "vn_g0.25"}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range {
-                          unit: "percent" min: "-0.5" max: "0.25" min_exclusive: true
+                          unit: "percent"
+                          min: "-0.5"
+                          max: "0.25"
+                          min_exclusive: true
                         })pb",
                {"g0", "g0.25", "vn_g0.25"}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range {
-                          unit: "percent" min: "-0.5" max: "0.25" max_exclusive: true
+                          unit: "percent"
+                          min: "-0.5"
+                          max: "0.25"
+                          max_exclusive: true
                         })pb",
                {"g-0.5", "g0"}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range {
-                          unit: "percent" min: "-1.5" max: "2"
-                          min_exclusive: true max_exclusive: true
+                          unit: "percent"
+                          min: "-1.5"
+                          max: "2"
+                          min_exclusive: true
+                          max_exclusive: true
                         })pb",
                {"g-0.5", "g0", "g0.25", "vn_g0.25"}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range { unit: "percent" max: "-1.5" })pb",
@@ -1207,27 +1249,36 @@ TEST_F(ListFactsTest, QuantityRanges) {
                {"g-1.5"}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range { unit: "percent" max: "-1.51" })pb", {},
                "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "-0.55" max: "-0.45" })pb",
-               {"g-0.5"}, "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "0" max: "0" })pb",
-               {"g0"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "-0.55" max: "-0.45" })pb",
+      {"g-0.5"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "0" max: "0" })pb", {"g0"},
+      "predicate_value");
   ExpectListed(g + R"pb(quantity_range {
-                          unit: "percent" min: "0" max: "0" min_exclusive: true
+                          unit: "percent"
+                          min: "0"
+                          max: "0"
+                          min_exclusive: true
                         })pb",
                {}, "predicate_value");
   ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "0.250" })pb",
                {"g0.25", "vn_g0.25", "g2"}, "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "0.2" max: "0.3" })pb",
-               {"g0.25", "vn_g0.25"}, "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "1.5" max: "2.5" })pb",
-               {"g2"}, "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "2" max: "2" })pb",
-               {"g2"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "0.2" max: "0.3" })pb",
+      {"g0.25", "vn_g0.25"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "1.5" max: "2.5" })pb",
+      {"g2"}, "predicate_value");
+  ExpectListed(
+      g + R"pb(quantity_range { unit: "percent" min: "2" max: "2" })pb", {"g2"},
+      "predicate_value");
   ExpectListed(g + R"pb(quantity_range { unit: "percent" min: "2.01" })pb", {},
                "predicate_value");
   ExpectListed(g + R"pb(quantity_range { unit: "per_1000_people" })pb",
                {"vn_per_mille"}, "predicate_value");
-  ExpectListed(g + R"pb(quantity_range { unit: "USD" })pb", {}, "predicate_value");
+  ExpectListed(g + R"pb(quantity_range { unit: "USD" })pb", {},
+               "predicate_value");
   ExpectListed(
       R"pb(predicate: "market.size"
            quantity_range { unit: "USD" min: "700000000000" })pb",
@@ -1251,8 +1302,8 @@ TEST_F(ListFactsTest, ValidTimeOverlap) {
   ExpectListed(R"pb(valid_time { start: "2028" end: "2029" })pb",
                {"market_800", "dn_note_open", "vn_note_long"}, "valid_time");
   ExpectListed(R"pb(valid_time { start: "2024-08" end: "2024-09" })pb",
-               {"dn_institutions", "dn_workforce", "kr_investment", "market_600",
-                "dn_note_open", "vn_note_long"},
+               {"dn_institutions", "dn_workforce", "kr_investment",
+                "market_600", "dn_note_open", "vn_note_long"},
                "valid_time");
   ExpectListed(R"pb(valid_time { start: "2024-08-03" end: "2024-08-04" })pb",
                {"dn_institutions", "dn_workforce", "market_600", "dn_note_open",
@@ -1265,20 +1316,24 @@ TEST_F(ListFactsTest, ValidTimeOverlap) {
                {"dn_note_open", "vn_note_long"}, "valid_time");
   ExpectListed(R"pb(valid_time { start: "2031" })pb", {"dn_note_open"},
                "valid_time");
-  ExpectListed(R"pb(valid_time { start: "1990" end: "2000" })pb", {}, "valid_time");
-  ExpectListed(R"pb(valid_time { start: "2022" end: "2023" })pb",
-               {"g0.25", "vn_g0.25", "vn_per_mille", "dn_note_open",
-                "vn_note_long"},
+  ExpectListed(R"pb(valid_time { start: "1990" end: "2000" })pb", {},
                "valid_time");
+  ExpectListed(
+      R"pb(valid_time { start: "2022" end: "2023" })pb",
+      {"g0.25", "vn_g0.25", "vn_per_mille", "dn_note_open", "vn_note_long"},
+      "valid_time");
   // Combined with an index of its own.
-  ExpectListed(R"pb(subject: "place:da-nang" valid_time { start: "2021" end: "2023" })pb",
+  ExpectListed(R"pb(subject: "place:da-nang"
+                    valid_time { start: "2021" end: "2023" })pb",
                {"g0", "g0.25", "dn_note_open"}, "subject_predicate");
 }
 
 TEST_F(ListFactsTest, ModalitiesRetractedAndEverything) {
-  ExpectListed(R"pb(modalities: MODALITY_FORECAST)pb", {"market_800"}, "all_facts");
-  ExpectListed(R"pb(modalities: MODALITY_OBSERVED modalities: MODALITY_FORECAST)pb",
-               {"forum_location", "market_600", "market_800"}, "all_facts");
+  ExpectListed(R"pb(modalities: MODALITY_FORECAST)pb", {"market_800"},
+               "all_facts");
+  ExpectListed(
+      R"pb(modalities: MODALITY_OBSERVED modalities: MODALITY_FORECAST)pb",
+      {"forum_location", "market_600", "market_800"}, "all_facts");
   ExpectListed(R"pb(predicate: "market.size" modalities: MODALITY_OBSERVED)pb",
                {"market_600"}, "predicate_value");
   ExpectListed(R"pb(subject: "org:fpt")pb", {}, "subject_predicate");
@@ -1311,17 +1366,17 @@ TEST_F(QueryServiceTest, SelectiveListsExamineKeysInProportionToTheirResult) {
   std::string entities;
   for (int s = 0; s < kSubjects; ++s) {
     absl::StrAppend(&entities, "entities { id: \"org:o", s,
-                    "\" type: ENTITY_TYPE_ORGANIZATION name: \"Organization ", s,
-                    "\" }\n");
+                    "\" type: ENTITY_TYPE_ORGANIZATION name: \"Organization ",
+                    s, "\" }\n");
   }
   Upsert(entities);
   for (int half = 0; half < 2; ++half) {
     std::vector<v1::Fact> facts;
     for (int s = half * kSubjects / 2; s < (half + 1) * kSubjects / 2; ++s) {
       for (int i = 0; i < kFactsPerSubject; ++i) {
-        facts.push_back(QuantityFact(absl::StrCat("org:o", s), "org.member_count",
-                                     absl::StrCat(s * 1000 + i), "count",
-                                     "doc:seoul-forum", "members"));
+        facts.push_back(QuantityFact(
+            absl::StrCat("org:o", s), "org.member_count",
+            absl::StrCat(s * 1000 + i), "count", "doc:seoul-forum", "members"));
       }
     }
     IngestAll(facts, /*compact=*/true);
@@ -1392,8 +1447,10 @@ TEST_F(QueryServiceTest, SelectiveListsExamineKeysInProportionToTheirResult) {
   predicates.set_page_size(5000);
   v1::ListPredicatesResponse listed;
   auto predicates_context = Context();
-  ASSERT_TRUE(query().ListPredicates(predicates_context.get(), Fresh(predicates),
-                                     &listed).ok());
+  ASSERT_TRUE(
+      query()
+          .ListPredicates(predicates_context.get(), Fresh(predicates), &listed)
+          .ok());
   EXPECT_EQ(listed.predicates_size(), 8);
 
   // Pages hold at most 1000 facts.
@@ -1440,10 +1497,10 @@ TEST_F(QueryServiceTest, PagesReadOneSnapshotWhileWritesGoOn) {
       v1::IngestFactsRequest request;
       request.set_compact_results(true);
       for (int i = 0; i < 3; ++i) {
-        *request.add_facts() = QuantityFact(
-            "place:da-nang", "org.member_count",
-            absl::StrCat(100000 + round * 10 + i), "count", "doc:da-nang-ict",
-            "concurrent");
+        *request.add_facts() =
+            QuantityFact("place:da-nang", "org.member_count",
+                         absl::StrCat(100000 + round * 10 + i), "count",
+                         "doc:da-nang-ict", "concurrent");
       }
       v1::IngestFactsResponse response;
       auto context = Context();
@@ -1457,7 +1514,9 @@ TEST_F(QueryServiceTest, PagesReadOneSnapshotWhileWritesGoOn) {
         retract.set_reason("concurrent retraction");
         v1::RetractFactsResponse retracted;
         auto retract_context = Context();
-        if (!ingest().RetractFacts(retract_context.get(), retract, &retracted).ok()) {
+        if (!ingest()
+                 .RetractFacts(retract_context.get(), retract, &retracted)
+                 .ok()) {
           ++write_failures;
         }
       }
@@ -1528,7 +1587,8 @@ TEST_F(QueryServiceTest, PageTokensAreTamperSafe) {
   std::vector<v1::Fact> facts;
   for (int i = 0; i < 5; ++i) {
     facts.push_back(QuantityFact("place:da-nang", "org.member_count",
-                                 absl::StrCat(i), "count", "doc:da-nang-ict", "q"));
+                                 absl::StrCat(i), "count", "doc:da-nang-ict",
+                                 "q"));
   }
   IngestAll(facts);
   v1::ListFactsRequest request;
@@ -1543,13 +1603,18 @@ TEST_F(QueryServiceTest, PageTokensAreTamperSafe) {
   v1::ListFactsResponse second = ListFactsOk(next);
   ASSERT_EQ(second.facts_size(), 2);
 
-  auto expect_rejected = [&](const v1::ListFactsRequest& r, const std::string& what) {
+  auto expect_rejected = [&](const v1::ListFactsRequest& r,
+                             const std::string& what) {
     v1::ListFactsResponse response;
     ExpectInvalid(ListFacts(r, &response), "page_token", what);
   };
   const std::vector<std::string> garbage_tokens = {
-      "garbage", "!!!!", "AAAA", std::string(5000, 'A'),
-      token.substr(0, token.size() / 2), token + "AAAA"};
+      "garbage",
+      "!!!!",
+      "AAAA",
+      std::string(5000, 'A'),
+      token.substr(0, token.size() / 2),
+      token + "AAAA"};
   for (const std::string& garbage : garbage_tokens) {
     v1::ListFactsRequest bad = next;
     bad.set_page_token(garbage);
@@ -1612,8 +1677,9 @@ TEST_F(QueryServiceTest, PageTokensAreTamperSafe) {
     here.set_page_token(other_listed.next_page_token());
     v1::ListPredicatesResponse here_listed;
     auto here_context = Context();
-    ExpectInvalid(query().ListPredicates(here_context.get(), here, &here_listed),
-                  "page_token", "another store");
+    ExpectInvalid(
+        query().ListPredicates(here_context.get(), here, &here_listed),
+        "page_token", "another store");
   }
 
   // ... and only the RPC that issued it.
@@ -1648,10 +1714,10 @@ TEST_F(QueryServiceTest, TimeTravelByCommitAndByTime) {
   absl::Time before_fact = absl::Now();
   absl::SleepFor(absl::Milliseconds(20));
   std::string asserted;
-  std::string id = IngestOne(
-      RawFact("place:da-nang", "education.it_institution_count", "37",
-              "doc:da-nang-ict", "37 institutions"),
-      &asserted);
+  std::string id =
+      IngestOne(RawFact("place:da-nang", "education.it_institution_count", "37",
+                        "doc:da-nang-ict", "37 institutions"),
+                &asserted);
   absl::SleepFor(absl::Milliseconds(20));
   absl::Time between = absl::Now();
   absl::SleepFor(absl::Milliseconds(20));
@@ -1694,7 +1760,8 @@ TEST_F(QueryServiceTest, TimeTravelByCommitAndByTime) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
       << status.error_message();
   options.set_as_of(Token(0));
-  EXPECT_EQ(get_at(options, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(get_at(options, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   // Lists agree.
   v1::ListFactsRequest list;
@@ -1743,9 +1810,11 @@ TEST_F(QueryServiceTest, TimeTravelByCommitAndByTime) {
   options.mutable_as_of_time()->set_seconds(absl::ToUnixSeconds(before_fact));
   options.mutable_as_of_time()->set_nanos(
       static_cast<int32_t>(absl::ToUnixNanos(before_fact) % 1000000000));
-  EXPECT_EQ(get_at(options, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(get_at(options, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
-  options.mutable_as_of_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+  options.mutable_as_of_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                            3600);
   options.mutable_as_of_time()->set_nanos(0);
   ASSERT_TRUE(get_at(options, &response).ok());
   EXPECT_TRUE(response.fact().retracted());
@@ -1766,8 +1835,9 @@ TEST_F(QueryServiceTest, TimeTravelByCommitAndByTime) {
   future.set_id(id);
   *future.mutable_read_options() = options;
   auto future_context = Context(absl::Milliseconds(300));
-  EXPECT_EQ(query().GetFact(future_context.get(), future, &response).error_code(),
-            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(
+      query().GetFact(future_context.get(), future, &response).error_code(),
+      grpc::StatusCode::DEADLINE_EXCEEDED);
 }
 
 TEST_F(QueryServiceTest, EntitiesAndSearchesTravelInTime) {
@@ -1810,7 +1880,8 @@ TEST_F(QueryServiceTest, EntitiesAndSearchesTravelInTime) {
   search.set_query("서울");
   found = Search(search);
   ASSERT_EQ(found.matches_size(), 1);
-  EXPECT_EQ(found.matches(0).match_kind(), v1::MATCH_KIND_PREFIX);  // 서울특별시
+  EXPECT_EQ(found.matches(0).match_kind(),
+            v1::MATCH_KIND_PREFIX);  // 서울특별시
   search.mutable_read_options()->set_as_of(seed_commit_);
   found = Search(search);
   ASSERT_EQ(found.matches_size(), 1);
@@ -1849,7 +1920,8 @@ TEST_F(QueryServiceTest, ResolveValuePrefersObservedOverForecast) {
   EXPECT_EQ(resolved.preferred().id(), forecast);
   EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
   EXPECT_EQ(resolved.competing_size(), 0);
-  resolved = Resolve("product:kr-it-outsourcing-market", "market.size", "2024-06-01");
+  resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size", "2024-06-01");
   EXPECT_EQ(resolved.preferred().id(), observed);
   EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
   resolved = Resolve("product:kr-it-outsourcing-market", "market.size", "2026");
@@ -1858,9 +1930,10 @@ TEST_F(QueryServiceTest, ResolveValuePrefersObservedOverForecast) {
 
   // A PREFERRED claim beats everything, even a forecast.
   v1::Fact preferred = WithModality(
-      WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
-                            "$700 billion", "doc:da-nang-ict", "an editor's figure"),
-                    "2024"),
+      WithValidTime(
+          RawFact("product:kr-it-outsourcing-market", "market.size",
+                  "$700 billion", "doc:da-nang-ict", "an editor's figure"),
+          "2024"),
       v1::MODALITY_FORECAST);
   preferred.set_rank(v1::RANK_PREFERRED);
   std::string editor = IngestOne(preferred);
@@ -1997,10 +2070,14 @@ TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {
   ASSERT_TRUE(query().ListPredicates(context.get(), request, &response).ok());
   std::vector<std::string> all;
   for (const auto& p : response.predicates()) all.push_back(p.name());
-  const std::vector<std::string> expected = {
-      "education.it_institution_count", "event.date", "event.location",
-      "investment.cumulative_total", "market.size", "note.text",
-      "org.member_count", "workforce.digital_professionals"};
+  const std::vector<std::string> expected = {"education.it_institution_count",
+                                             "event.date",
+                                             "event.location",
+                                             "investment.cumulative_total",
+                                             "market.size",
+                                             "note.text",
+                                             "org.member_count",
+                                             "workforce.digital_professionals"};
   EXPECT_EQ(all, expected);
   EXPECT_TRUE(response.next_page_token().empty());
   for (const auto& p : response.predicates()) {
@@ -2013,7 +2090,8 @@ TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {
 
   request.set_prefix("event.");
   auto prefix_context = Context();
-  ASSERT_TRUE(query().ListPredicates(prefix_context.get(), request, &response).ok());
+  ASSERT_TRUE(
+      query().ListPredicates(prefix_context.get(), request, &response).ok());
   ASSERT_EQ(response.predicates_size(), 2);
   EXPECT_EQ(response.predicates(0).name(), "event.date");
   EXPECT_EQ(response.predicates(1).name(), "event.location");
@@ -2034,12 +2112,14 @@ TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {
   std::string commit;
   for (int page = 0; page < 10; ++page) {
     auto page_context = Context();
-    ASSERT_TRUE(query().ListPredicates(page_context.get(), request, &response).ok());
+    ASSERT_TRUE(
+        query().ListPredicates(page_context.get(), request, &response).ok());
     EXPECT_LE(response.predicates_size(), 3);
     if (page == 0) {
       commit = response.commit_token();
-      Register(R"pb(predicates { name: "aaa.first" value_type: VALUE_TYPE_TEXT }
-                    predicates { name: "zzz.last" value_type: VALUE_TYPE_TEXT })pb");
+      Register(
+          R"pb(predicates { name: "aaa.first" value_type: VALUE_TYPE_TEXT }
+               predicates { name: "zzz.last" value_type: VALUE_TYPE_TEXT })pb");
     }
     EXPECT_EQ(response.commit_token(), commit);
     for (const auto& p : response.predicates()) paged.push_back(p.name());
@@ -2053,7 +2133,8 @@ TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {
   request.set_page_size(1);
   request.clear_page_token();
   auto one_context = Context();
-  ASSERT_TRUE(query().ListPredicates(one_context.get(), request, &response).ok());
+  ASSERT_TRUE(
+      query().ListPredicates(one_context.get(), request, &response).ok());
   ASSERT_FALSE(response.next_page_token().empty());
   request.set_page_token(response.next_page_token());
   request.set_prefix("market.");
@@ -2065,14 +2146,16 @@ TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {
   v1::ListPredicatesRequest before;
   before.mutable_read_options()->set_as_of(Token(0));
   auto before_context = Context();
-  ASSERT_TRUE(query().ListPredicates(before_context.get(), before, &response).ok());
+  ASSERT_TRUE(
+      query().ListPredicates(before_context.get(), before, &response).ok());
   EXPECT_EQ(response.predicates_size(), 0);
 
   // Now with the new ones.
   v1::ListPredicatesRequest fresh;
   fresh.mutable_read_options()->set_min_commit(last_commit_);
   auto fresh_context = Context();
-  ASSERT_TRUE(query().ListPredicates(fresh_context.get(), fresh, &response).ok());
+  ASSERT_TRUE(
+      query().ListPredicates(fresh_context.get(), fresh, &response).ok());
   EXPECT_EQ(response.predicates_size(), 10);
   EXPECT_EQ(response.predicates(0).name(), "aaa.first");
 }
@@ -2091,7 +2174,8 @@ TEST_F(QueryServiceTest, WatchStartsWithAResumeTokenThenStreamsChanges) {
   v1::WatchFactsResponse first = watch.Responses()[0];
   EXPECT_EQ(first.events_size(), 0);
   ASSERT_FALSE(first.resume_token().empty());
-  auto position = storage::DecodeResumeToken(first.resume_token(), store_id(), "x");
+  auto position =
+      storage::DecodeResumeToken(first.resume_token(), store_id(), "x");
   ASSERT_TRUE(position.ok()) << position.status();
   EXPECT_EQ(position->commit, CommitOf(seed_commit_));
   EXPECT_EQ(position->offset, storage::CommitPosition::kWholeCommit);
@@ -2140,7 +2224,8 @@ TEST_F(QueryServiceTest, WatchStartsWithAResumeTokenThenStreamsChanges) {
   EXPECT_EQ(events[4].fact().id(), ingested.results(0).fact_id());
   EXPECT_EQ(events[4].fact().modality(), v1::MODALITY_ESTIMATE);
   // Every response carries a resume token.
-  for (const auto& r : watch.Responses()) EXPECT_FALSE(r.resume_token().empty());
+  for (const auto& r : watch.Responses())
+    EXPECT_FALSE(r.resume_token().empty());
 }
 
 TEST_F(QueryServiceTest, WatchFiltersBySubjectAndPredicatePrefix) {
@@ -2160,16 +2245,16 @@ TEST_F(QueryServiceTest, WatchFiltersBySubjectAndPredicatePrefix) {
 
   v1::IngestFactsResponse ingested = IngestAll({
       RawFact("place:da-nang", "education.it_institution_count", "37",
-              "doc:da-nang-ict", "q"),                                      // 0
+              "doc:da-nang-ict", "q"),  // 0
       RawFact("country:south-korea", "investment.cumulative_total",
-              "US$85.9 billion", "doc:da-nang-ict", "q"),                   // 1
+              "US$85.9 billion", "doc:da-nang-ict", "q"),  // 1
       WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
                             "$600 billion", "doc:seoul-forum", kMarketQuote),
-                    "2024"),                                                // 2
+                    "2024"),  // 2
       RawFact("place:da-nang", "workforce.digital_professionals",
-              "53,000 people", "doc:da-nang-ict", "q"),                     // 3
+              "53,000 people", "doc:da-nang-ict", "q"),  // 3
       RawFact("place:da-nang", "note.text", "market. not a predicate",
-              "doc:da-nang-ict", "q"),                                      // 4
+              "doc:da-nang-ict", "q"),  // 4
   });
   auto id = [&](int i) { return ingested.results(i).fact_id(); };
   // Once the retraction arrived, everything before it did.
@@ -2178,16 +2263,18 @@ TEST_F(QueryServiceTest, WatchFiltersBySubjectAndPredicatePrefix) {
   ASSERT_TRUE(prefix_watch.WaitForEvents(1));
   ASSERT_TRUE(both_watch.WaitForEvents(2));
   // Give stray events a moment to show up.
-  IngestOne(WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
-                                  "$800 billion", "doc:seoul-forum", kMarketQuote),
-                          "by 2028"));
+  IngestOne(
+      WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
+                            "$800 billion", "doc:seoul-forum", kMarketQuote),
+                    "by 2028"));
   ASSERT_TRUE(prefix_watch.WaitForEvents(2));
   absl::SleepFor(absl::Milliseconds(50));
 
   auto facts = [](WatchClient& w) {
     std::vector<std::string> out;
     for (const auto& e : w.Events()) {
-      out.push_back(absl::StrCat(v1::ChangeKind_Name(e.kind()), " ", e.fact().id()));
+      out.push_back(
+          absl::StrCat(v1::ChangeKind_Name(e.kind()), " ", e.fact().id()));
     }
     return out;
   };
@@ -2233,7 +2320,8 @@ std::vector<std::string> WatchByResuming(v1::QueryService::Stub& stub,
     EXPECT_LE(first.events_size(), 100);
     for (const auto& e : first.events()) keys.push_back(KeyOf(e));
     EXPECT_FALSE(first.resume_token().empty());
-    if (first.resume_token().find('.') != std::string::npos) ++*mid_commit_resumes;
+    if (first.resume_token().find('.') != std::string::npos)
+      ++*mid_commit_resumes;
     tokens->push_back(first.resume_token());
     if (first.events_size() == 0) return keys;
     request.set_after(first.resume_token());
@@ -2253,8 +2341,8 @@ TEST_F(QueryServiceTest, ResumingDeliversEveryChangeExactlyOnce) {
   v1::IngestFactsResponse big_commit = IngestAll(big, /*compact=*/true);
   std::vector<std::string> expected;
   for (const auto& r : big_commit.results()) {
-    expected.push_back(absl::StrCat("CHANGE_KIND_ASSERTED ",
-                                    big_commit.commit_token(), " ", r.fact_id()));
+    expected.push_back(absl::StrCat(
+        "CHANGE_KIND_ASSERTED ", big_commit.commit_token(), " ", r.fact_id()));
   }
   v1::IngestFactsResponse small = IngestAll({
       RawFact("place:da-nang", "education.it_institution_count", "37",
@@ -2263,11 +2351,11 @@ TEST_F(QueryServiceTest, ResumingDeliversEveryChangeExactlyOnce) {
               "US$85.9 billion", "doc:da-nang-ict", "q"),
   });
   for (const auto& r : small.results()) {
-    expected.push_back(absl::StrCat("CHANGE_KIND_ASSERTED ", small.commit_token(),
-                                    " ", r.fact_id()));
+    expected.push_back(absl::StrCat("CHANGE_KIND_ASSERTED ",
+                                    small.commit_token(), " ", r.fact_id()));
   }
-  std::string retracted = Retract({big_commit.results(0).fact_id(),
-                                   small.results(1).fact_id()});
+  std::string retracted =
+      Retract({big_commit.results(0).fact_id(), small.results(1).fact_id()});
   expected.push_back(absl::StrCat("CHANGE_KIND_RETRACTED ", retracted, " ",
                                   big_commit.results(0).fact_id()));
   expected.push_back(absl::StrCat("CHANGE_KIND_RETRACTED ", retracted, " ",
@@ -2275,13 +2363,13 @@ TEST_F(QueryServiceTest, ResumingDeliversEveryChangeExactlyOnce) {
   std::vector<v1::Fact> more;
   for (int i = 0; i < 120; ++i) {
     more.push_back(QuantityFact("place:da-nang", "org.member_count",
-                                absl::StrCat(1000 + i), "count", "doc:seoul-forum",
-                                "more"));
+                                absl::StrCat(1000 + i), "count",
+                                "doc:seoul-forum", "more"));
   }
   v1::IngestFactsResponse more_commit = IngestAll(more, /*compact=*/true);
   for (const auto& r : more_commit.results()) {
-    expected.push_back(absl::StrCat("CHANGE_KIND_ASSERTED ",
-                                    more_commit.commit_token(), " ", r.fact_id()));
+    expected.push_back(absl::StrCat(
+        "CHANGE_KIND_ASSERTED ", more_commit.commit_token(), " ", r.fact_id()));
   }
   Stats();  // caught up
 
@@ -2319,11 +2407,13 @@ TEST_F(QueryServiceTest, ResumingDeliversEveryChangeExactlyOnce) {
   request.set_subject("place:seoul");
   std::vector<std::string> seoul_expected;
   for (size_t i = 0; i < big.size(); ++i) {
-    if (big[i].subject() == "place:seoul") seoul_expected.push_back(expected[i]);
+    if (big[i].subject() == "place:seoul")
+      seoul_expected.push_back(expected[i]);
   }
   tokens.clear();
   mid_commit = 0;
-  std::vector<std::string> seoul = WatchByResuming(query(), request, &tokens, &mid_commit);
+  std::vector<std::string> seoul =
+      WatchByResuming(query(), request, &tokens, &mid_commit);
   EXPECT_EQ(seoul, seoul_expected);
 
   // Resuming with a token from the middle continues from there.
@@ -2378,16 +2468,14 @@ TEST_F(QueryServiceTest, WatchReportsErasuresAndNeverReplaysErasedFacts) {
   ASSERT_TRUE(from_start.WaitForEvents(3));
   absl::SleepFor(absl::Milliseconds(50));
   std::vector<std::string> keys = from_start.EventKeys();
-  EXPECT_THAT(keys,
-              ElementsAre(absl::StrCat("CHANGE_KIND_ASSERTED ",
-                                       ingested.commit_token(), " ",
-                                       ingested.results(1).fact_id()),
-                          absl::StrCat("CHANGE_KIND_ASSERTED ",
-                                       ingested.commit_token(), " ",
-                                       ingested.results(2).fact_id()),
-                          absl::StrCat("CHANGE_KIND_ERASED ",
-                                       erased.commit_token(),
-                                       " person:nguyen-van-khoa")));
+  EXPECT_THAT(
+      keys,
+      ElementsAre(absl::StrCat("CHANGE_KIND_ASSERTED ", ingested.commit_token(),
+                               " ", ingested.results(1).fact_id()),
+                  absl::StrCat("CHANGE_KIND_ASSERTED ", ingested.commit_token(),
+                               " ", ingested.results(2).fact_id()),
+                  absl::StrCat("CHANGE_KIND_ERASED ", erased.commit_token(),
+                               " person:nguyen-van-khoa")));
   for (const auto& e : from_start.Events()) {
     EXPECT_NE(e.fact().id(), erased_fact);
     EXPECT_EQ(e.fact().DebugString().find("nguyen-van-khoa"), std::string::npos)
@@ -2398,12 +2486,14 @@ TEST_F(QueryServiceTest, WatchReportsErasuresAndNeverReplaysErasedFacts) {
   WatchClient subject(query(), replay);
   ASSERT_TRUE(subject.WaitForEvents(1));
   absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_THAT(subject.EventKeys(),
-              ElementsAre(absl::StrCat("CHANGE_KIND_ERASED ", erased.commit_token(),
-                                       " person:nguyen-van-khoa")));
+  EXPECT_THAT(
+      subject.EventKeys(),
+      ElementsAre(absl::StrCat("CHANGE_KIND_ERASED ", erased.commit_token(),
+                               " person:nguyen-van-khoa")));
 }
 
-TEST_F(QueryServiceTest, WatchesEndWithAResumeTokenOnShutdownAndResumeElsewhere) {
+TEST_F(QueryServiceTest,
+       WatchesEndWithAResumeTokenOnShutdownAndResumeElsewhere) {
   v1::WatchFactsRequest request;
   request.set_after(Token(0));
   auto watch = std::make_unique<WatchClient>(query(), request);
@@ -2441,10 +2531,10 @@ TEST_F(QueryServiceTest, WatchesEndWithAResumeTokenOnShutdownAndResumeElsewhere)
     WatchClient resumed(query(), request);
     ASSERT_TRUE(resumed.WaitForEvents(1));
     absl::SleepFor(absl::Milliseconds(50));
-    EXPECT_THAT(resumed.EventKeys(),
-                ElementsAre(absl::StrCat("CHANGE_KIND_ASSERTED ",
-                                         during.commit_token(), " ",
-                                         during.results(0).fact_id())));
+    EXPECT_THAT(
+        resumed.EventKeys(),
+        ElementsAre(absl::StrCat("CHANGE_KIND_ASSERTED ", during.commit_token(),
+                                 " ", during.results(0).fact_id())));
   }
 }
 
@@ -2471,8 +2561,9 @@ TEST_F(QueryServiceTest, StatsCountWhatIsStored) {
   EXPECT_EQ(stats.predicate_count(), 8);
   EXPECT_EQ(stats.fact_count(), 0);
 
-  v1::Fact two_sources = RawFact("place:da-nang", "education.it_institution_count",
-                                 "37", "doc:da-nang-ict", "q");
+  v1::Fact two_sources =
+      RawFact("place:da-nang", "education.it_institution_count", "37",
+              "doc:da-nang-ict", "q");
   v1::Mention* second = two_sources.add_mentions();
   second->set_document_id("doc:seoul-forum");
   second->set_quote("q2");
@@ -2485,7 +2576,11 @@ TEST_F(QueryServiceTest, StatsCountWhatIsStored) {
   IngestOne(RawFact("org:vinasa", "org.member_count", "12", "doc:da-nang-ict",
                     "another source"));
   Retract({ingested.results(1).fact_id()});
-  Upsert(R"pb(entities { id: "org:cmc" type: ENTITY_TYPE_ORGANIZATION name: "CMC" })pb");
+  Upsert(R"pb(entities {
+                id: "org:cmc"
+                type: ENTITY_TYPE_ORGANIZATION
+                name: "CMC"
+              })pb");
   Erase("person:nguyen-van-khoa", "privacy");
 
   // Poll until the service reports being caught up.
@@ -2555,7 +2650,8 @@ std::unique_ptr<query::QueryServer> StartQueryServerOn(
 
 // An ingest server writing `data_dir`; null (with a test failure) if it does
 // not start.
-std::unique_ptr<ingest::IngestServer> StartIngestServerOn(const std::string& data_dir) {
+std::unique_ptr<ingest::IngestServer> StartIngestServerOn(
+    const std::string& data_dir) {
   ingest::IngestServerConfig config;
   config.grpc.listen_address = "127.0.0.1:0";
   config.data_dir = data_dir;
@@ -2573,12 +2669,13 @@ TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
   std::unique_ptr<query::QueryServer> server =
       StartQueryServerOn(dir.path() + "/data", dir.path() + "/secondary");
   ASSERT_NE(server, nullptr);
-  auto channel =
-      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(server->address(),
+                                     grpc::InsecureChannelCredentials());
   auto stub = v1::QueryService::NewStub(channel);
 
   auto expect_unavailable = [&](const std::string& when) {
-    EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::NOT_SERVING)
+    EXPECT_EQ(Health(channel),
+              grpc::health::v1::HealthCheckResponse::NOT_SERVING)
         << when;
     v1::GetEntityRequest get;
     get.set_id("place:da-nang");
@@ -2590,8 +2687,9 @@ TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
     v1::GetStatsRequest stats_request;
     v1::GetStatsResponse stats;
     auto stats_context = Context();
-    EXPECT_EQ(stub->GetStats(stats_context.get(), stats_request, &stats).error_code(),
-              grpc::StatusCode::UNAVAILABLE)
+    EXPECT_EQ(
+        stub->GetStats(stats_context.get(), stats_request, &stats).error_code(),
+        grpc::StatusCode::UNAVAILABLE)
         << when;
     v1::ListFactsRequest list;
     v1::ListFactsResponse listed;
@@ -2624,7 +2722,9 @@ TEST(QueryServerStartupTest, UnavailableUntilTheIngestServiceCreatesTheStore) {
   )pb");
   v1::UpsertEntitiesResponse upserted;
   auto upsert_context = Context();
-  ASSERT_TRUE(ingest_stub->UpsertEntities(upsert_context.get(), upsert, &upserted).ok());
+  ASSERT_TRUE(
+      ingest_stub->UpsertEntities(upsert_context.get(), upsert, &upserted)
+          .ok());
   v1::GetEntityRequest get;
   get.set_id("place:da-nang");
   get.mutable_read_options()->set_min_commit(upserted.commit_token());
@@ -2651,8 +2751,8 @@ TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
   std::unique_ptr<query::QueryServer> server =
       StartQueryServerOn(data_dir, dir.path() + "/secondary");
   ASSERT_NE(server, nullptr);
-  auto channel =
-      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(server->address(),
+                                     grpc::InsecureChannelCredentials());
   auto stub = v1::QueryService::NewStub(channel);
   v1::GetEntityRequest get;
   get.set_id("place:da-nang");
@@ -2662,19 +2762,22 @@ TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
     v1::GetEntityResponse entity;
     auto context = Context();
     status = stub->GetEntity(context.get(), get, &entity);
-    if (absl::StrContains(status.error_message(), "cannot open the store")) break;
+    if (absl::StrContains(status.error_message(), "cannot open the store"))
+      break;
     absl::SleepFor(absl::Milliseconds(20));
   } while (absl::Now() < deadline);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(),
-              ::testing::AllOf(::testing::HasSubstr("cannot open the store at " +
-                                                    data_dir),
-                               ::testing::HasSubstr("MANIFEST")));
-  EXPECT_EQ(Health(channel), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+              ::testing::AllOf(
+                  ::testing::HasSubstr("cannot open the store at " + data_dir),
+                  ::testing::HasSubstr("MANIFEST")));
+  EXPECT_EQ(Health(channel),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 
   // Once the directory is a store again, the follower opens it.
   std::filesystem::remove_all(data_dir);
-  std::unique_ptr<ingest::IngestServer> ingest_server = StartIngestServerOn(data_dir);
+  std::unique_ptr<ingest::IngestServer> ingest_server =
+      StartIngestServerOn(data_dir);
   ASSERT_NE(ingest_server, nullptr);
   EXPECT_TRUE(testing::WaitForServing(channel, query::kQueryHealthName,
                                       absl::Seconds(20)));
@@ -2683,14 +2786,17 @@ TEST(QueryServerStartupTest, ReportsAStoreItCannotOpenAndRecovers) {
 }
 
 TEST(QueryServerStartupTest, StartsLateOnAnExistingStore) {
-  auto cluster = TestCluster::Start({.start_query = false});
+  TestClusterOptions options;
+  options.start_query = false;
+  auto cluster = TestCluster::Start(options);
   ASSERT_NE(cluster, nullptr);
   auto upsert = Parse<v1::UpsertEntitiesRequest>(R"pb(
     entities { id: "place:seoul" type: ENTITY_TYPE_PLACE name: "Seoul" }
   )pb");
   v1::UpsertEntitiesResponse upserted;
   auto context = Context();
-  ASSERT_TRUE(cluster->ingest().UpsertEntities(context.get(), upsert, &upserted).ok());
+  ASSERT_TRUE(
+      cluster->ingest().UpsertEntities(context.get(), upsert, &upserted).ok());
   ASSERT_TRUE(cluster->StartQuery());
   v1::GetEntityRequest get;
   get.set_id("place:seoul");
@@ -2710,16 +2816,22 @@ TEST_F(QueryServiceTest, BadFiltersNameTheField) {
     std::string field;
   };
   const std::vector<Case> cases = {
-      {R"pb(quantity_range { unit: "USD" min: "1" })pb", "filter.quantity_range"},
-      {R"pb(predicate: "market.size" quantity_range { unit: "USD" min: "5" max: "1" })pb",
+      {R"pb(quantity_range { unit: "USD" min: "1" })pb",
        "filter.quantity_range"},
-      {R"pb(predicate: "market.size" quantity_range { unit: "USD" min: "abc" })pb",
+      {R"pb(predicate: "market.size"
+            quantity_range { unit: "USD" min: "5" max: "1" })pb",
+       "filter.quantity_range"},
+      {R"pb(predicate: "market.size"
+            quantity_range { unit: "USD" min: "abc" })pb",
        "filter.quantity_range.min"},
-      {R"pb(predicate: "market.size" quantity_range { unit: "USD" max: "1e5" })pb",
+      {R"pb(predicate: "market.size"
+            quantity_range { unit: "USD" max: "1e5" })pb",
        "filter.quantity_range.max"},
-      {R"pb(predicate: "market.size" quantity_range { unit: "USD" min: "1,000" })pb",
+      {R"pb(predicate: "market.size"
+            quantity_range { unit: "USD" min: "1,000" })pb",
        "filter.quantity_range.min"},
-      {R"pb(predicate: "market.size" quantity_range { min: "1" })pb",
+      {R"pb(predicate: "market.size"
+            quantity_range { min: "1" })pb",
        "filter.quantity_range.unit"},
       {R"pb(valid_time { start: "2024-13" })pb", "filter.valid_time.start"},
       {R"pb(valid_time { start: "2024-02-30" })pb", "filter.valid_time.start"},
@@ -2732,8 +2844,10 @@ TEST_F(QueryServiceTest, BadFiltersNameTheField) {
       {R"pb(modalities: MODALITY_UNSPECIFIED)pb", "filter.modalities[0]"},
       {R"pb(modalities: MODALITY_OBSERVED modalities: 42)pb",
        "filter.modalities[1]"},
-      {absl::StrCat("subject: \"", std::string(300, 'x'), "\""), "filter.subject"},
-      {absl::StrCat("object: \"", std::string(300, 'x'), "\""), "filter.object"},
+      {absl::StrCat("subject: \"", std::string(300, 'x'), "\""),
+       "filter.subject"},
+      {absl::StrCat("object: \"", std::string(300, 'x'), "\""),
+       "filter.object"},
       {absl::StrCat("predicate: \"", std::string(200, 'x'), "\""),
        "filter.predicate"},
   };
@@ -2741,7 +2855,8 @@ TEST_F(QueryServiceTest, BadFiltersNameTheField) {
     v1::ListFactsRequest request;
     *request.mutable_filter() = Parse<v1::FactFilter>(c.filter);
     v1::ListFactsResponse response;
-    ExpectInvalid(ListFacts(request, &response), c.field, c.filter.substr(0, 80));
+    ExpectInvalid(ListFacts(request, &response), c.field,
+                  c.filter.substr(0, 80));
   }
   v1::ListFactsRequest negative;
   negative.set_page_size(-1);
@@ -2758,8 +2873,8 @@ TEST_F(QueryServiceTest, BadRequestsNameTheField) {
                   "GetEntity");
     request.set_id(std::string(300, 'x'));
     auto long_context = Context();
-    ExpectInvalid(query().GetEntity(long_context.get(), request, &response), "id",
-                  "GetEntity long");
+    ExpectInvalid(query().GetEntity(long_context.get(), request, &response),
+                  "id", "GetEntity long");
   }
   {
     v1::GetFactResponse response;
@@ -2803,22 +2918,26 @@ TEST_F(QueryServiceTest, BadRequestsNameTheField) {
                   "query", "empty query");
     request.set_query(std::string(257, 'a'));
     auto long_context = Context();
-    ExpectInvalid(query().SearchEntities(long_context.get(), request, &response),
-                  "query", "long query");
+    ExpectInvalid(
+        query().SearchEntities(long_context.get(), request, &response), "query",
+        "long query");
     request.set_query("!!! ...");
     auto punct_context = Context();
-    ExpectInvalid(query().SearchEntities(punct_context.get(), request, &response),
-                  "query", "punctuation");
+    ExpectInvalid(
+        query().SearchEntities(punct_context.get(), request, &response),
+        "query", "punctuation");
     request.set_query("seoul");
     request.set_page_size(-5);
     auto size_context = Context();
-    ExpectInvalid(query().SearchEntities(size_context.get(), request, &response),
-                  "page_size", "search page size");
+    ExpectInvalid(
+        query().SearchEntities(size_context.get(), request, &response),
+        "page_size", "search page size");
     request.set_page_size(0);
     request.add_types(v1::ENTITY_TYPE_UNSPECIFIED);
     auto type_context = Context();
-    ExpectInvalid(query().SearchEntities(type_context.get(), request, &response),
-                  "types[0]", "search type");
+    ExpectInvalid(
+        query().SearchEntities(type_context.get(), request, &response),
+        "types[0]", "search type");
   }
   {
     v1::ResolveValueRequest request;
@@ -2830,13 +2949,14 @@ TEST_F(QueryServiceTest, BadRequestsNameTheField) {
     request.set_subject("product:kr-it-outsourcing-market");
     request.clear_predicate();
     auto predicate_context = Context();
-    ExpectInvalid(query().ResolveValue(predicate_context.get(), request, &response),
-                  "predicate", "resolve predicate");
+    ExpectInvalid(
+        query().ResolveValue(predicate_context.get(), request, &response),
+        "predicate", "resolve predicate");
     request.set_predicate("market.size");
     request.set_at("2024-02-30");
     auto at_context = Context();
-    ExpectInvalid(query().ResolveValue(at_context.get(), request, &response), "at",
-                  "resolve at");
+    ExpectInvalid(query().ResolveValue(at_context.get(), request, &response),
+                  "at", "resolve at");
   }
   {
     v1::ListPredicatesRequest request;
@@ -2848,17 +2968,20 @@ TEST_F(QueryServiceTest, BadRequestsNameTheField) {
     request.set_page_size(0);
     request.set_prefix(std::string(129, 'a'));
     auto prefix_context = Context();
-    ExpectInvalid(query().ListPredicates(prefix_context.get(), request, &response),
-                  "prefix", "predicates prefix");
+    ExpectInvalid(
+        query().ListPredicates(prefix_context.get(), request, &response),
+        "prefix", "predicates prefix");
   }
   {
     v1::GetFactResponse response;
     v1::ReadOptions options;
     options.mutable_as_of_time()->set_seconds(-5);
-    ExpectInvalid(GetFact("f_1", &response, options), "read_options.as_of_time");
+    ExpectInvalid(GetFact("f_1", &response, options),
+                  "read_options.as_of_time");
     options.mutable_as_of_time()->set_seconds(5);
     options.mutable_as_of_time()->set_nanos(-1);
-    ExpectInvalid(GetFact("f_1", &response, options), "read_options.as_of_time");
+    ExpectInvalid(GetFact("f_1", &response, options),
+                  "read_options.as_of_time");
   }
 }
 

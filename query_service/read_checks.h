@@ -26,8 +26,8 @@ inline absl::Status CheckReadId(absl::string_view id, absl::string_view field,
     return required ? InvalidField(field, "is required") : absl::OkStatus();
   }
   if (id.size() > kMaxReadIdBytes) {
-    return InvalidField(field,
-                        absl::StrCat("is longer than ", kMaxReadIdBytes, " bytes"));
+    return InvalidField(
+        field, absl::StrCat("is longer than ", kMaxReadIdBytes, " bytes"));
   }
   return absl::OkStatus();
 }

@@ -12,15 +12,15 @@ absl::StatusOr<ReadTarget> ParseReadOptions(const v1::ReadOptions& options,
                                             absl::string_view field) {
   ReadTarget target;
   if (!options.min_commit().empty()) {
-    FS_ASSIGN_OR_RETURN(target.wait_for,
-                        storage::DecodeCommitToken(
-                            options.min_commit(), store_id,
-                            absl::StrCat(field, ".min_commit")));
+    FS_ASSIGN_OR_RETURN(
+        target.wait_for,
+        storage::DecodeCommitToken(options.min_commit(), store_id,
+                                   absl::StrCat(field, ".min_commit")));
   }
   if (!options.as_of().empty()) {
-    FS_ASSIGN_OR_RETURN(uint64_t at,
-                        storage::DecodeCommitToken(options.as_of(), store_id,
-                                                   absl::StrCat(field, ".as_of")));
+    FS_ASSIGN_OR_RETURN(
+        uint64_t at, storage::DecodeCommitToken(options.as_of(), store_id,
+                                                absl::StrCat(field, ".as_of")));
     target.at = at;
     target.wait_for = std::max(target.wait_for, at);
   } else if (options.has_as_of_time()) {
@@ -29,7 +29,8 @@ absl::StatusOr<ReadTarget> ParseReadOptions(const v1::ReadOptions& options,
       return InvalidField(absl::StrCat(field, ".as_of_time"),
                           "not a valid timestamp");
     }
-    target.at_time = absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+    target.at_time =
+        absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
   }
   return target;
 }

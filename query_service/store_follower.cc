@@ -15,7 +15,8 @@
 namespace factstore::query {
 
 std::unique_ptr<StoreFollower> StoreFollower::Start(FollowerOptions options) {
-  std::unique_ptr<StoreFollower> follower(new StoreFollower(std::move(options)));
+  std::unique_ptr<StoreFollower> follower(
+      new StoreFollower(std::move(options)));
   if (follower->options_.replica != nullptr) {
     follower->replica_listener_ = follower->options_.replica->AddCommitListener(
         [f = follower.get()](uint64_t) { f->Wake(); });
@@ -60,8 +61,9 @@ const storage::Store* StoreFollower::store() const {
 namespace {
 
 absl::Status ShuttingDown() {
-  return WithReason(absl::UnavailableError("the query service is shutting down"),
-                    reason::kNotServing);
+  return WithReason(
+      absl::UnavailableError("the query service is shutting down"),
+      reason::kNotServing);
 }
 
 }  // namespace
@@ -156,13 +158,12 @@ bool StoreFollower::ReplicaRound() {
   if (store != nullptr) {
     view_.commit = status.head.last_commit();
     view_.head = status.head;
-    view_.primary_commit =
-        status.head.last_commit() + static_cast<uint64_t>(status.entries_behind());
+    view_.primary_commit = status.head.last_commit() +
+                           static_cast<uint64_t>(status.entries_behind());
     // What the replica last confirmed having everything the log held.
     view_.caught_up_at = status.caught_up_at;
     // A replica that stopped following its log serves nothing from it.
-    view_.ready =
-        status.state != replication::ReplicaStatus::State::kFailed;
+    view_.ready = status.state != replication::ReplicaStatus::State::kFailed;
   }
   replica_failed_.store(status.state ==
                         replication::ReplicaStatus::State::kFailed);
@@ -191,11 +192,11 @@ void StoreFollower::RecordOpenFailure(const absl::Status& status) {
     }
     report = exists && now - open_failing_since_ >= kOpenFailureGrace;
     absl::Status failure =
-        report ? WithReason(absl::UnavailableError(absl::StrCat(
-                                "the query service cannot open the store at ",
-                                options_.data_dir, " (retrying): ",
-                                status.message())),
-                            reason::kNotServing)
+        report ? WithReason(
+                     absl::UnavailableError(absl::StrCat(
+                         "the query service cannot open the store at ",
+                         options_.data_dir, " (retrying): ", status.message())),
+                     reason::kNotServing)
                : absl::OkStatus();
     changed = failure.message() != open_failure_.message();
     open_failure_ = std::move(failure);
@@ -205,9 +206,9 @@ void StoreFollower::RecordOpenFailure(const absl::Status& status) {
                 {{"error", status.ToString()}});
   } else if (changed) {
     // Once per distinct error, not at every retry.
-    server::Log(server::LogLevel::kError, "cannot open the store",
-                {{"data_dir", options_.data_dir},
-                 {"error", status.ToString()}});
+    server::Log(
+        server::LogLevel::kError, "cannot open the store",
+        {{"data_dir", options_.data_dir}, {"error", status.ToString()}});
   }
 }
 
@@ -224,15 +225,15 @@ bool StoreFollower::Round() {
     store = owned_store_.get();
   }
   if (store == nullptr) {
-    auto opened = storage::Store::OpenSecondary(options_.data_dir, secondary_dir_,
-                                                options_.store);
+    auto opened = storage::Store::OpenSecondary(options_.data_dir,
+                                                secondary_dir_, options_.store);
     if (!opened.ok()) {
       RecordOpenFailure(opened.status());
       return false;
     }
-    server::Log(server::LogLevel::kInfo, "following store",
-                {{"data_dir", options_.data_dir},
-                 {"secondary_dir", secondary_dir_}});
+    server::Log(
+        server::LogLevel::kInfo, "following store",
+        {{"data_dir", options_.data_dir}, {"secondary_dir", secondary_dir_}});
     MutexLock lock(&mu_);
     open_failure_ = absl::OkStatus();
     open_failing_since_ = absl::InfiniteFuture();
@@ -246,7 +247,8 @@ bool StoreFollower::Round() {
   // catch-up (which reads RocksDB's manifest and log files) is skipped. It
   // still runs every kForcedCatchUpInterval, so that the secondary also
   // follows flushes and compactions.
-  absl::StatusOr<uint64_t> primary = storage::ReadCommitProgress(options_.data_dir);
+  absl::StatusOr<uint64_t> primary =
+      storage::ReadCommitProgress(options_.data_dir);
   {
     MutexLock lock(&mu_);
     if (view_.ready && primary.ok() && *primary == view_.commit &&
@@ -325,11 +327,9 @@ void StoreFollower::Run() {
       for (const Waiter& w : waiters_) wake = std::min(wake, w.deadline);
       wait = std::min(wait, std::max(wake - absl::Now(), absl::ZeroDuration()));
     }
-    mu_.AwaitWithTimeout(
-        [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return catch_up_now_ || stopping_;
-        },
-        wait);
+    mu_.AwaitWithTimeout([this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                             mu_) { return catch_up_now_ || stopping_; },
+                         wait);
     catch_up_now_ = false;
   }
 }

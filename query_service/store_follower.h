@@ -21,15 +21,15 @@
 #include <functional>
 #include <list>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "common/mutex.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 #include "replication/log_replica.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"

@@ -71,7 +71,8 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   FS_RETURN_IF_ERROR(CheckId(filter.object(), "filter.object", false));
   FS_RETURN_IF_ERROR(
       CheckId(filter.source_document(), "filter.source_document", false));
-  FS_RETURN_IF_ERROR(CheckReadPredicate(filter.predicate(), "filter.predicate"));
+  FS_RETURN_IF_ERROR(
+      CheckReadPredicate(filter.predicate(), "filter.predicate"));
   FS_RETURN_IF_ERROR(
       CheckReadPredicate(filter.predicate_prefix(), "filter.predicate_prefix"));
   if (!filter.predicate().empty() && !filter.predicate_prefix().empty()) {
@@ -90,12 +91,14 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
     }
     if (!range.min().empty()) {
       auto min = CanonicalizeDecimal(range.min());
-      if (!min.ok()) return Invalid("filter.quantity_range.min", min.status().message());
+      if (!min.ok())
+        return Invalid("filter.quantity_range.min", min.status().message());
       parsed.min_amount = *min;
     }
     if (!range.max().empty()) {
       auto max = CanonicalizeDecimal(range.max());
-      if (!max.ok()) return Invalid("filter.quantity_range.max", max.status().message());
+      if (!max.ok())
+        return Invalid("filter.quantity_range.max", max.status().message());
       parsed.max_amount = *max;
     }
     if (!parsed.min_amount.empty() && !parsed.max_amount.empty() &&
@@ -106,9 +109,9 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   if (filter.has_valid_time()) {
     parsed.has_time = true;
     if (!filter.valid_time().start().empty()) {
-      FS_ASSIGN_OR_RETURN(parsed.time_start,
-                          FirstDayOf(filter.valid_time().start(),
-                                     "filter.valid_time.start"));
+      FS_ASSIGN_OR_RETURN(
+          parsed.time_start,
+          FirstDayOf(filter.valid_time().start(), "filter.valid_time.start"));
     }
     if (!filter.valid_time().end().empty()) {
       FS_ASSIGN_OR_RETURN(parsed.time_end, FirstDayOf(filter.valid_time().end(),
@@ -138,8 +141,9 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
       !absl::StartsWith(fact.predicate(), f.predicate_prefix())) {
     return false;
   }
-  if (!f.object().empty() && (fact.value().kind_case() != v1::Value::kEntityId ||
-                              fact.value().entity_id() != f.object())) {
+  if (!f.object().empty() &&
+      (fact.value().kind_case() != v1::Value::kEntityId ||
+       fact.value().entity_id() != f.object())) {
     return false;
   }
   if (f.has_quantity_range()) {
@@ -158,7 +162,8 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
   if (parsed.has_time) {
     auto range = ValidTimeRange(fact.valid_time());
     if (!range.ok() || !range->has_value()) return false;
-    if ((*range)->end <= parsed.time_start || (*range)->first >= parsed.time_end) {
+    if ((*range)->end <= parsed.time_start ||
+        (*range)->first >= parsed.time_end) {
       return false;
     }
   }
@@ -170,8 +175,8 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
     if (!found) return false;
   }
   if (f.modalities_size() > 0 &&
-      std::find(f.modalities().begin(), f.modalities().end(), fact.modality()) ==
-          f.modalities().end()) {
+      std::find(f.modalities().begin(), f.modalities().end(),
+                fact.modality()) == f.modalities().end()) {
     return false;
   }
   return true;
@@ -199,9 +204,9 @@ Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
     std::string prefix =
         !f.predicate().empty()
             ? storage::SubjectPredicatePrefix(f.subject(), f.predicate())
-        : !f.predicate_prefix().empty()
-            ? storage::SubjectPredicateStemPrefix(f.subject(), f.predicate_prefix())
-            : storage::SubjectPrefix(f.subject());
+        : !f.predicate_prefix().empty() ? storage::SubjectPredicateStemPrefix(
+                                              f.subject(), f.predicate_prefix())
+                                        : storage::SubjectPrefix(f.subject());
     return {"subject_predicate",
             {prefix_range(ColumnFamily::kSubjectIndex, std::move(prefix))}};
   }
@@ -213,19 +218,18 @@ Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
   }
   if (!f.source_document().empty()) {
     return {"source",
-            {prefix_range(ColumnFamily::kReferenceIndex,
-                          storage::ReferencePrefix(
-                              f.source_document(),
-                              storage::ReferenceRole::kDocument))}};
+            {prefix_range(
+                ColumnFamily::kReferenceIndex,
+                storage::ReferencePrefix(f.source_document(),
+                                         storage::ReferenceRole::kDocument))}};
   }
   if (f.has_quantity_range()) {
     const std::string& unit = f.quantity_range().unit();
     std::string prefix = storage::PredicateQuantityPrefix(f.predicate(), unit);
-    std::string lower =
-        parsed.min_amount.empty()
-            ? prefix
-            : storage::PredicateQuantityBound(f.predicate(), unit,
-                                              parsed.min_amount);
+    std::string lower = parsed.min_amount.empty()
+                            ? prefix
+                            : storage::PredicateQuantityBound(
+                                  f.predicate(), unit, parsed.min_amount);
     std::string upper =
         parsed.max_amount.empty()
             ? storage::PrefixSuccessor(prefix)
@@ -248,21 +252,21 @@ Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
     // Bounded intervals overlapping [start, end) start at or after
     // start - (the longest bounded span) and before end; open ones are few
     // and read whole up to end.
-    int64_t earliest = static_cast<int64_t>(parsed.time_start) -
-                       head.max_valid_span_days();
+    int64_t earliest =
+        static_cast<int64_t>(parsed.time_start) - head.max_valid_span_days();
     uint32_t from = static_cast<uint32_t>(std::max<int64_t>(earliest, 0));
     uint32_t to = static_cast<uint32_t>(parsed.time_end);
-    return {"valid_time",
-            {IndexRange{ColumnFamily::kValidTimeIndex,
-                        storage::ValidTimeStartBound(
-                            storage::IntervalClass::kBounded, from),
-                        storage::ValidTimeStartBound(
-                            storage::IntervalClass::kBounded, to)},
-             IndexRange{ColumnFamily::kValidTimeIndex,
-                        storage::ValidTimeStartBound(storage::IntervalClass::kOpen,
-                                                     0),
-                        storage::ValidTimeStartBound(storage::IntervalClass::kOpen,
-                                                     to)}}};
+    return {
+        "valid_time",
+        {IndexRange{ColumnFamily::kValidTimeIndex,
+                    storage::ValidTimeStartBound(
+                        storage::IntervalClass::kBounded, from),
+                    storage::ValidTimeStartBound(
+                        storage::IntervalClass::kBounded, to)},
+         IndexRange{
+             ColumnFamily::kValidTimeIndex,
+             storage::ValidTimeStartBound(storage::IntervalClass::kOpen, 0),
+             storage::ValidTimeStartBound(storage::IntervalClass::kOpen, to)}}};
   }
   return {"all_facts", {IndexRange{ColumnFamily::kFacts, "", ""}}};
 }
@@ -304,11 +308,11 @@ bool FactIdOfKey(ColumnFamily family, absl::string_view key, std::string* id) {
 std::string ErasedMessage(const storage::TombstoneRecord& tombstone,
                           absl::string_view id) {
   const storage::TombstoneEntry& last = *tombstone.erasures().rbegin();
-  return absl::StrCat(
-      "entity ", Quoted(id), " was erased at ",
-      absl::FormatTime(absl::RFC3339_sec, absl::FromUnixMicros(last.time_micros()),
-                       absl::UTCTimeZone()),
-      " (", last.reason(), ")");
+  return absl::StrCat("entity ", Quoted(id), " was erased at ",
+                      absl::FormatTime(absl::RFC3339_sec,
+                                       absl::FromUnixMicros(last.time_micros()),
+                                       absl::UTCTimeZone()),
+                      " (", last.reason(), ")");
 }
 
 }  // namespace
@@ -326,14 +330,15 @@ std::string StoreQueries::CommitToken(uint64_t commit) const {
 absl::StatusOr<std::optional<PageCursor>> StoreQueries::DecodeCursor(
     const std::string& token, const google::protobuf::Message& query) const {
   if (token.empty()) return std::optional<PageCursor>();
-  FS_ASSIGN_OR_RETURN(PageCursor cursor,
-                      tokens_.Decode(token, QueryFingerprint(query), absl::Now()));
+  FS_ASSIGN_OR_RETURN(
+      PageCursor cursor,
+      tokens_.Decode(token, QueryFingerprint(query), absl::Now()));
   return std::optional<PageCursor>(std::move(cursor));
 }
 
-PageCursor StoreQueries::NewCursor(const google::protobuf::Message& query,
-                                   uint64_t commit,
-                                   const std::optional<PageCursor>& previous) const {
+PageCursor StoreQueries::NewCursor(
+    const google::protobuf::Message& query, uint64_t commit,
+    const std::optional<PageCursor>& previous) const {
   PageCursor cursor;
   cursor.set_query_fingerprint(QueryFingerprint(query));
   cursor.set_commit(commit);
@@ -382,7 +387,8 @@ absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
                           response->mutable_entity())) {
     return absl::OkStatus();
   }
-  if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+  if (!record.ok() && !absl::IsNotFound(record.status()))
+    return record.status();
   response->clear_entity();
   auto tombstone = store_->ReadTombstone(request.id());
   if (tombstone.ok() && !tombstone->erasures().empty()) {
@@ -403,15 +409,17 @@ absl::Status StoreQueries::BatchGetEntities(
                                        kMaxBatchGet));
   }
   for (int i = 0; i < request.ids_size(); ++i) {
-    FS_RETURN_IF_ERROR(CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+    FS_RETURN_IF_ERROR(
+        CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
   }
   response->set_commit_token(CommitToken(commit));
   for (const std::string& id : request.ids()) {
     auto record = store_->ReadEntity(id);
-    if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+    if (!record.ok() && !absl::IsNotFound(record.status()))
+      return record.status();
     v1::Entity entity;
-    if (record.ok() &&
-        storage::EntityAsOf(std::move(*record), commit, store_->store_id(), &entity)) {
+    if (record.ok() && storage::EntityAsOf(std::move(*record), commit,
+                                           store_->store_id(), &entity)) {
       *response->add_entities() = std::move(entity);
     } else {
       response->add_missing_ids(id);
@@ -426,7 +434,8 @@ absl::Status StoreQueries::SearchEntities(
     v1::SearchEntitiesResponse* response) const {
   if (request.query().empty()) return Invalid("query", "is required");
   if (request.query().size() > kMaxQueryBytes) {
-    return Invalid("query", absl::StrCat("is longer than ", kMaxQueryBytes, " bytes"));
+    return Invalid("query",
+                   absl::StrCat("is longer than ", kMaxQueryBytes, " bytes"));
   }
   for (int i = 0; i < request.types_size(); ++i) {
     int t = request.types(i);
@@ -434,12 +443,14 @@ absl::Status StoreQueries::SearchEntities(
       return Invalid(absl::StrCat("types[", i, "]"), "is not an entity type");
     }
   }
-  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
-                                              kDefaultSearchPageSize, "page_size"));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultSearchPageSize, "page_size"));
   std::string q = normalizer::FoldName(request.query());
   if (q.empty()) {
-    return Invalid("query", absl::StrCat(Quoted(request.query()),
-                                         " has no letters or digits to search for"));
+    return Invalid("query",
+                   absl::StrCat(Quoted(request.query()),
+                                " has no letters or digits to search for"));
   }
   response->set_commit_token(CommitToken(commit));
 
@@ -496,7 +507,8 @@ absl::Status StoreQueries::SearchEntities(
       for (const storage::NameForm& form : revision->name_forms()) {
         if (form.folded() == q) exact = true;
         if (absl::StartsWith(form.folded(), q)) prefix_match = true;
-        if (phase == 0 && form.folded() == q && matched == nullptr) matched = &form;
+        if (phase == 0 && form.folded() == q && matched == nullptr)
+          matched = &form;
         if (phase == 1 && absl::StartsWith(form.folded(), q) &&
             (smallest.empty() || form.folded() < smallest)) {
           smallest = form.folded();
@@ -545,12 +557,13 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
   FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
   auto record = store_->ReadFact(request.id());
-  if (record.ok() && storage::FactAsOf(std::move(*record), commit,
-                                       store_->store_id(),
-                                       response->mutable_fact())) {
+  if (record.ok() &&
+      storage::FactAsOf(std::move(*record), commit, store_->store_id(),
+                        response->mutable_fact())) {
     return absl::OkStatus();
   }
-  if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+  if (!record.ok() && !absl::IsNotFound(record.status()))
+    return record.status();
   response->clear_fact();
   return WithReason(absl::NotFoundError(absl::StrCat(
                         "fact ", Quoted(request.id()),
@@ -558,20 +571,22 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
                     reason::kFactNotFound);
 }
 
-absl::Status StoreQueries::BatchGetFacts(const v1::BatchGetFactsRequest& request,
-                                         uint64_t commit,
-                                         v1::BatchGetFactsResponse* response) const {
+absl::Status StoreQueries::BatchGetFacts(
+    const v1::BatchGetFactsRequest& request, uint64_t commit,
+    v1::BatchGetFactsResponse* response) const {
   if (request.ids_size() > kMaxBatchGet) {
     return Invalid("ids", absl::StrCat(request.ids_size(), " ids, at most ",
                                        kMaxBatchGet));
   }
   std::vector<std::string> ids;
   for (int i = 0; i < request.ids_size(); ++i) {
-    FS_RETURN_IF_ERROR(CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+    FS_RETURN_IF_ERROR(
+        CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
     ids.push_back(request.ids(i));
   }
   response->set_commit_token(CommitToken(commit));
-  std::vector<absl::StatusOr<storage::FactRecord>> records = store_->ReadFacts(ids);
+  std::vector<absl::StatusOr<storage::FactRecord>> records =
+      store_->ReadFacts(ids);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
       return records[i].status();
@@ -597,8 +612,9 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
                                      const StopCheck& stop,
                                      v1::ListFactsResponse* response) const {
   FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
-  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
-                                              kDefaultFactPageSize, "page_size"));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultFactPageSize, "page_size"));
   storage::StoreHead head;
   if (parsed.has_time) {
     // Only the valid-time plan needs the longest span the head records.
@@ -670,9 +686,9 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status StoreQueries::ResolveValue(const v1::ResolveValueRequest& request,
-                                        uint64_t commit, const StopCheck& stop,
-                                        v1::ResolveValueResponse* response) const {
+absl::Status StoreQueries::ResolveValue(
+    const v1::ResolveValueRequest& request, uint64_t commit,
+    const StopCheck& stop, v1::ResolveValueResponse* response) const {
   FS_RETURN_IF_ERROR(CheckId(request.subject(), "subject", true));
   if (request.predicate().empty()) return Invalid("predicate", "is required");
   std::optional<int32_t> at_day;
@@ -746,9 +762,9 @@ absl::Status StoreQueries::ListPredicates(
     const v1::ListPredicatesRequest& request, uint64_t commit,
     const std::optional<PageCursor>& cursor,
     v1::ListPredicatesResponse* response) const {
-  FS_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size(),
-                                              kDefaultPredicatePageSize,
-                                              "page_size"));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultPredicatePageSize, "page_size"));
   if (request.prefix().size() > 128) {
     return Invalid("prefix", "is longer than 128 bytes");
   }
@@ -764,7 +780,8 @@ absl::Status StoreQueries::ListPredicates(
       return absl::DataLossError("predicate record does not parse");
     }
     v1::Predicate predicate;
-    if (!storage::PredicateAsOf(record, commit, store_->store_id(), &predicate)) {
+    if (!storage::PredicateAsOf(record, commit, store_->store_id(),
+                                &predicate)) {
       continue;
     }
     *response->add_predicates() = std::move(predicate);

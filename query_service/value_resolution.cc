@@ -55,9 +55,12 @@ struct Key {
 };
 
 Key KeyOf(const Claim& claim) {
-  return {RankOrder(claim.fact.rank()), ModalityOrder(claim.fact.modality()),
-          IndependentSourceCount(claim.fact), LatestSourceDay(claim.fact),
-          claim.updated_commit, &claim.fact.id()};
+  return {RankOrder(claim.fact.rank()),
+          ModalityOrder(claim.fact.modality()),
+          IndependentSourceCount(claim.fact),
+          LatestSourceDay(claim.fact),
+          claim.updated_commit,
+          &claim.fact.id()};
 }
 
 // True if a comes before b.
@@ -71,7 +74,7 @@ bool Before(const Key& a, const Key& b) {
 }
 
 const char* Describe(v1::Rank r) {
-  return r == v1::RANK_PREFERRED ? "PREFERRED"
+  return r == v1::RANK_PREFERRED    ? "PREFERRED"
          : r == v1::RANK_DEPRECATED ? "DEPRECATED"
                                     : "NORMAL";
 }
@@ -94,10 +97,11 @@ const char* Describe(v1::Modality m) {
 int IndependentSourceCount(const v1::Fact& fact) {
   absl::flat_hash_set<std::string> sources;
   for (const v1::Mention& m : fact.mentions()) {
-    std::string publisher = absl::AsciiStrToLower(
-        absl::StripAsciiWhitespace(m.publisher()));
-    sources.insert(publisher.empty() ? absl::StrCat("document:", m.document_id())
-                                     : absl::StrCat("publisher:", publisher));
+    std::string publisher =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(m.publisher()));
+    sources.insert(publisher.empty()
+                       ? absl::StrCat("document:", m.document_id())
+                       : absl::StrCat("publisher:", publisher));
   }
   return static_cast<int>(sources.size());
 }
@@ -106,9 +110,11 @@ Resolution ResolveClaims(std::vector<Claim> claims) {
   Resolution resolution;
   if (claims.empty()) return resolution;
   std::vector<std::pair<Key, size_t>> keys;
-  for (size_t i = 0; i < claims.size(); ++i) keys.emplace_back(KeyOf(claims[i]), i);
-  std::sort(keys.begin(), keys.end(),
-            [](const auto& a, const auto& b) { return Before(a.first, b.first); });
+  for (size_t i = 0; i < claims.size(); ++i)
+    keys.emplace_back(KeyOf(claims[i]), i);
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return Before(a.first, b.first);
+  });
   for (const auto& [key, index] : keys) {
     resolution.ordered.push_back(std::move(claims[index]));
   }
@@ -123,9 +129,8 @@ Resolution ResolveClaims(std::vector<Claim> claims) {
   const v1::Fact& runner_up = resolution.ordered[1].fact;
   if (a.rank != b.rank) {
     resolution.reason = v1::RESOLUTION_REASON_RANK;
-    resolution.explanation =
-        absl::StrCat("ranked ", Describe(winner.rank()), " over ",
-                     Describe(runner_up.rank()));
+    resolution.explanation = absl::StrCat("ranked ", Describe(winner.rank()),
+                                          " over ", Describe(runner_up.rank()));
   } else if (a.modality != b.modality) {
     resolution.reason = v1::RESOLUTION_REASON_MODALITY;
     resolution.explanation =
@@ -133,8 +138,8 @@ Resolution ResolveClaims(std::vector<Claim> claims) {
                      Describe(runner_up.modality()));
   } else if (a.sources != b.sources) {
     resolution.reason = v1::RESOLUTION_REASON_SOURCE_COUNT;
-    resolution.explanation = absl::StrCat(a.sources, " independent sources against ",
-                                          b.sources);
+    resolution.explanation =
+        absl::StrCat(a.sources, " independent sources against ", b.sources);
   } else if (a.source_day != b.source_day) {
     resolution.reason = v1::RESOLUTION_REASON_SOURCE_DATE;
     resolution.explanation = "its newest source was published more recently";
@@ -143,7 +148,8 @@ Resolution ResolveClaims(std::vector<Claim> claims) {
     resolution.explanation = "it was committed more recently";
   } else {
     resolution.reason = v1::RESOLUTION_REASON_FACT_ID;
-    resolution.explanation = "the claims tie on every rule; the smaller fact id wins";
+    resolution.explanation =
+        "the claims tie on every rule; the smaller fact id wins";
   }
   return resolution;
 }

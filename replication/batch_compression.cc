@@ -16,7 +16,8 @@ absl::StatusOr<std::string> CompressBatch(absl::string_view batch) {
   int written = LZ4_compress_default(batch.data(), out.data(),
                                      static_cast<int>(batch.size()),
                                      static_cast<int>(out.size()));
-  if (written <= 0) return absl::InternalError("LZ4 could not compress a batch");
+  if (written <= 0)
+    return absl::InternalError("LZ4 could not compress a batch");
   out.resize(static_cast<size_t>(written));
   return out;
 }
@@ -24,7 +25,8 @@ absl::StatusOr<std::string> CompressBatch(absl::string_view batch) {
 absl::StatusOr<std::string> DecompressBatch(absl::string_view compressed,
                                             size_t size) {
   if (size > static_cast<size_t>(std::numeric_limits<int>::max()) ||
-      compressed.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+      compressed.size() >
+          static_cast<size_t>(std::numeric_limits<int>::max())) {
     return absl::InvalidArgumentError("compressed batch too large");
   }
   std::string out(size, '\0');

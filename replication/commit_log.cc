@@ -37,7 +37,8 @@ absl::StatusOr<std::optional<LogMessage>> LogReader::Next(
     absl::Duration timeout) {
   natsMsg* msg = nullptr;
   natsStatus s = natsSubscription_NextMsg(
-      &msg, subscription_, std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout)));
+      &msg, subscription_,
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout)));
   if (s == NATS_TIMEOUT) return std::nullopt;
   if (s != NATS_OK) return FromNatsStatus(s, 0, "read the commit log");
   jsMsgMetaData* meta = nullptr;
@@ -79,8 +80,8 @@ absl::StatusOr<LogState> CommitLog::Create() {
   config.DenyDelete = true;
   jsStreamInfo* info = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_AddStream(&info, nats_->jetstream(), &config, nullptr,
-                              &js_error);
+  natsStatus s =
+      js_AddStream(&info, nats_->jetstream(), &config, nullptr, &js_error);
   if (s != NATS_OK) {
     // Another server created it first.
     if (js_error == JSStreamNameExistErr) return State();
@@ -100,8 +101,9 @@ absl::StatusOr<LogState> CommitLog::State() {
   natsStatus s = js_GetStreamInfo(&info, nats_->jetstream(),
                                   options_.stream.c_str(), nullptr, &js_error);
   if (s != NATS_OK) {
-    return FromNatsStatus(s, js_error,
-                          absl::StrCat("read the state of stream ", options_.stream));
+    return FromNatsStatus(
+        s, js_error,
+        absl::StrCat("read the state of stream ", options_.stream));
   }
   LogState state = ToState(*info);
   jsStreamInfo_Destroy(info);
@@ -131,9 +133,9 @@ absl::StatusOr<uint64_t> CommitLog::Append(absl::string_view payload,
   }
   natsMsg_Destroy(msg);
   if (s != NATS_OK) {
-    return FromNatsStatus(s, js_error,
-                          absl::StrCat("append to the commit log after entry ",
-                                       expected_last));
+    return FromNatsStatus(
+        s, js_error,
+        absl::StrCat("append to the commit log after entry ", expected_last));
   }
   uint64_t sequence = ack->Sequence;
   jsPubAck_Destroy(ack);
@@ -165,8 +167,9 @@ absl::Status CommitLog::PurgeBefore(uint64_t sequence) {
   jsErrCode js_error = static_cast<jsErrCode>(0);
   natsStatus s = js_PurgeStream(nats_->jetstream(), options_.stream.c_str(),
                                 &options, &js_error);
-  return FromNatsStatus(s, js_error,
-                        absl::StrCat("purge the commit log before entry ", sequence));
+  return FromNatsStatus(
+      s, js_error,
+      absl::StrCat("purge the commit log before entry ", sequence));
 }
 
 absl::StatusOr<std::unique_ptr<LogReader>> CommitLog::ReadFrom(uint64_t start) {
@@ -180,11 +183,12 @@ absl::StatusOr<std::unique_ptr<LogReader>> CommitLog::ReadFrom(uint64_t start) {
   options.Config.Heartbeat = absl::ToInt64Nanoseconds(absl::Seconds(2));
   natsSubscription* subscription = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
-  natsStatus s = js_SubscribeSync(&subscription, nats_->jetstream(),
-                                  subject_.c_str(), nullptr, &options, &js_error);
+  natsStatus s =
+      js_SubscribeSync(&subscription, nats_->jetstream(), subject_.c_str(),
+                       nullptr, &options, &js_error);
   if (s != NATS_OK) {
-    return FromNatsStatus(s, js_error,
-                          absl::StrCat("read the commit log from entry ", start));
+    return FromNatsStatus(
+        s, js_error, absl::StrCat("read the commit log from entry ", start));
   }
   // Entries can be large; let a burst of them wait in memory rather than
   // count as a slow consumer (which would force a new consumer).

@@ -2,7 +2,10 @@
 // more: append with optimistic concurrency, read in order, read one entry,
 // purge a prefix. What the entries mean is LogApplier's business.
 //
-//   CommitLog log(nats.get(), {.stream = "FACTSTORE", .replicas = 3});
+//   CommitLogOptions options;
+//   options.stream = "FACTSTORE";
+//   options.replicas = 3;
+//   CommitLog log(nats.get(), options);
 //   FS_ASSIGN_OR_RETURN(LogState state, log.Create());
 //   FS_ASSIGN_OR_RETURN(uint64_t seq, log.Append(payload, state.last_sequence,
 //                                                "writer-1.7.0"));

@@ -19,7 +19,8 @@ constexpr char kLeaderKey[] = "leader";
 absl::StatusOr<std::unique_ptr<LeaderLease>> LeaderLease::Start(
     NatsClient* nats, LeaderLeaseOptions options, Transition transition) {
   if (options.bucket.empty() || options.holder.empty()) {
-    return absl::InvalidArgumentError("the leader lease needs a bucket and a holder");
+    return absl::InvalidArgumentError(
+        "the leader lease needs a bucket and a holder");
   }
   if (options.ttl < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--leader_lease must be at least 1s");
@@ -32,7 +33,8 @@ absl::StatusOr<std::unique_ptr<LeaderLease>> LeaderLease::Start(
   record.set_since_micros(absl::ToUnixMicros(absl::Now()));
   google::protobuf::util::JsonPrintOptions print;
   print.preserve_proto_field_names = true;
-  if (!google::protobuf::util::MessageToJsonString(record, &lease->value_, print)
+  if (!google::protobuf::util::MessageToJsonString(record, &lease->value_,
+                                                   print)
            .ok()) {
     return absl::InternalError("cannot write the lease record");
   }
@@ -42,7 +44,9 @@ absl::StatusOr<std::unique_ptr<LeaderLease>> LeaderLease::Start(
 
 LeaderLease::LeaderLease(NatsClient* nats, LeaderLeaseOptions options,
                          Transition transition)
-    : nats_(nats), options_(std::move(options)), transition_(std::move(transition)) {}
+    : nats_(nats),
+      options_(std::move(options)),
+      transition_(std::move(transition)) {}
 
 LeaderLease::~LeaderLease() {
   Release();
@@ -93,7 +97,8 @@ absl::Duration LeaderLease::Round() {
     return absl::Milliseconds(100);
   }
   if (bucket_ == nullptr) {
-    natsStatus s = js_KeyValue(&bucket_, nats_->jetstream(), options_.bucket.c_str());
+    natsStatus s =
+        js_KeyValue(&bucket_, nats_->jetstream(), options_.bucket.c_str());
     if (s != NATS_OK) {
       kvConfig config;
       kvConfig_Init(&config);
@@ -107,7 +112,8 @@ absl::Duration LeaderLease::Round() {
     }
     if (s != NATS_OK) {
       bucket_ = nullptr;
-      server::Log(server::LogLevel::kWarning, "cannot open the leader lease bucket yet",
+      server::Log(server::LogLevel::kWarning,
+                  "cannot open the leader lease bucket yet",
                   {{"bucket", options_.bucket},
                    {"error", FromNatsStatus(s, 0, "lease").ToString()}});
       return absl::Milliseconds(500);
@@ -131,12 +137,15 @@ absl::Duration LeaderLease::Round() {
   natsStatus s = kvStore_Get(&entry, bucket_, kLeaderKey);
   if (s == NATS_OK) {
     LeaderRecord record;
-    std::string json(kvEntry_ValueString(entry) != nullptr ? kvEntry_ValueString(entry) : "");
+    std::string json(kvEntry_ValueString(entry) != nullptr
+                         ? kvEntry_ValueString(entry)
+                         : "");
     uint64_t revision = kvEntry_Revision(entry);
     kvEntry_Destroy(entry);
     google::protobuf::util::JsonParseOptions parse;
     parse.ignore_unknown_fields = true;
-    if (google::protobuf::util::JsonStringToMessage(json, &record, parse).ok()) {
+    if (google::protobuf::util::JsonStringToMessage(json, &record, parse)
+            .ok()) {
       if (record.holder() == options_.holder) {
         // Ours: a create whose answer was lost. Take it up (or hand it
         // back when this replica cannot lead after all).
@@ -220,7 +229,8 @@ void LeaderLease::DeleteOwnLease() {
                           revision.c_str());
   }
   jsPubAck* ack = nullptr;
-  if (s == NATS_OK) s = js_PublishMsg(&ack, nats_->jetstream(), msg, nullptr, nullptr);
+  if (s == NATS_OK)
+    s = js_PublishMsg(&ack, nats_->jetstream(), msg, nullptr, nullptr);
   if (ack != nullptr) jsPubAck_Destroy(ack);
   natsMsg_Destroy(msg);
 }
@@ -230,7 +240,8 @@ void LeaderLease::Run() {
     absl::Duration wait = Round();
     MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(
-        [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, wait);
+        [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; },
+        wait);
     if (stopping_) break;
   }
   if (leader_.load() && bucket_ != nullptr) {

@@ -77,7 +77,8 @@ class LeaderLease {
   void Release();
 
  private:
-  LeaderLease(NatsClient* nats, LeaderLeaseOptions options, Transition transition);
+  LeaderLease(NatsClient* nats, LeaderLeaseOptions options,
+              Transition transition);
   void Run();
   // One round; returns how long to wait before the next.
   absl::Duration Round();

@@ -8,8 +8,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "rocksdb/write_batch.h"
 #include "replication/batch_compression.h"
+#include "rocksdb/write_batch.h"
 #include "server/log.h"
 #include "storage/column_families.h"
 #include "storage/key_codec.h"
@@ -38,11 +38,13 @@ class BatchInspector : public rocksdb::WriteBatch::Handler {
     if (cf == static_cast<uint32_t>(storage::ColumnFamily::kMeta)) {
       absl::string_view k(key.data(), key.size());
       if (k == storage::kLogPositionKey) {
-        return rocksdb::Status::InvalidArgument("the batch sets a log position");
+        return rocksdb::Status::InvalidArgument(
+            "the batch sets a log position");
       }
       if (k == storage::kHeadKey) {
         head_.emplace();
-        if (!head_->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        if (!head_->ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
           return rocksdb::Status::Corruption("the batch's head does not parse");
         }
       }
@@ -80,7 +82,8 @@ class BatchInspector : public rocksdb::WriteBatch::Handler {
 };
 
 // The write batch representation of `data` in `encoding`.
-absl::StatusOr<std::string> DecodeBatch(std::string data, BatchEncoding encoding,
+absl::StatusOr<std::string> DecodeBatch(std::string data,
+                                        BatchEncoding encoding,
                                         uint64_t batch_bytes) {
   switch (encoding) {
     case BATCH_ENCODING_RAW:
@@ -88,9 +91,9 @@ absl::StatusOr<std::string> DecodeBatch(std::string data, BatchEncoding encoding
     case BATCH_ENCODING_LZ4:
       return DecompressBatch(data, batch_bytes);
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "batch encoding ", static_cast<int>(encoding),
-          " is unknown to this build; upgrade this server"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("batch encoding ", static_cast<int>(encoding),
+                       " is unknown to this build; upgrade this server"));
   }
 }
 
@@ -128,11 +131,13 @@ absl::StatusOr<bool> LogApplier::NeedsRebuild(const storage::Store& store) {
 absl::StatusOr<std::unique_ptr<LogApplier>> LogApplier::Create(
     storage::Store* store, Options options) {
   if (!store->is_primary()) {
-    return absl::FailedPreconditionError("a log replica's store must be a primary");
+    return absl::FailedPreconditionError(
+        "a log replica's store must be a primary");
   }
   if (!store->HasCanonicalColumnFamilyIds()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        store->path(), ": the store's column families were not created "
+        store->path(),
+        ": the store's column families were not created "
         "together, so write batches from the log would land in the wrong "
         "ones; start this replica on an empty directory"));
   }
@@ -140,9 +145,10 @@ absl::StatusOr<std::unique_ptr<LogApplier>> LogApplier::Create(
   absl::StatusOr<storage::LogPosition> position = store->ReadLogPosition();
   if (position.ok()) {
     if (position->snapshot_incomplete()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          store->path(), " holds a snapshot that stopped loading half-way; "
-          "it must be deleted and loaded again"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(store->path(),
+                       " holds a snapshot that stopped loading half-way; "
+                       "it must be deleted and loaded again"));
     }
     applier->position_ = *std::move(position);
     applier->last_seen_ = applier->position_.sequence();
@@ -154,7 +160,8 @@ absl::StatusOr<std::unique_ptr<LogApplier>> LogApplier::Create(
   FS_ASSIGN_OR_RETURN(bool empty, store->IsEmpty());
   if (!empty) {
     return absl::FailedPreconditionError(absl::StrCat(
-        store->path(), " holds a store that is not a view of a commit log (an "
+        store->path(),
+        " holds a store that is not a view of a commit log (an "
         "embedded-mode store?); a replica needs an empty directory"));
   }
   return applier;
@@ -210,12 +217,13 @@ absl::StatusOr<ApplyResult> LogApplier::Apply(const LogMessage& message) {
   return result;
 }
 
-absl::StatusOr<ApplyResult> LogApplier::ApplyMessage(const LogMessage& message) {
+absl::StatusOr<ApplyResult> LogApplier::ApplyMessage(
+    const LogMessage& message) {
   if (message.sequence <= last_seen_) return ApplyResult();  // redelivered
   LogEntry entry;
   if (!entry.ParseFromString(message.payload)) {
-    return absl::DataLossError(absl::StrCat(
-        "log entry ", message.sequence, " does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("log entry ", message.sequence, " does not parse"));
   }
   if (initialized_ && entry.log_id() != position_.log_id()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -232,7 +240,8 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyMessage(const LogMessage& message) 
         return absl::OutOfRangeError(absl::StrCat(
             "log entry ", message.sequence, " follows entry ",
             message.sequence - 1, ", which this store has not seen (it has ",
-            last_seen_, "): the entries between were compacted out of the "
+            last_seen_,
+            "): the entries between were compacted out of the "
             "log; the store must be loaded again from the log's snapshot"));
       }
       return ApplyCommitPart(message, entry.commit(), entry.log_id());
@@ -293,8 +302,9 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyCommitPart(
         "log entry ", message.sequence, " (commit ", commit, "): ", why));
   };
   if (commit != head_.last_commit() + 1) {
-    return fail(absl::StrCat("this store's last commit is ", head_.last_commit(),
-                             ", so the next must be ", head_.last_commit() + 1,
+    return fail(absl::StrCat("this store's last commit is ",
+                             head_.last_commit(), ", so the next must be ",
+                             head_.last_commit() + 1,
                              "; two writers forked the history"));
   }
   absl::StatusOr<std::string> decoded =
@@ -367,32 +377,35 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
     loading_next_part_ = part.part() + 1;
     return ApplyResult();
   }
-  absl::StatusOr<std::string> decoded =
-      DecodeBatch(std::move(loading_batch_), part.encoding(), part.batch_bytes());
+  absl::StatusOr<std::string> decoded = DecodeBatch(
+      std::move(loading_batch_), part.encoding(), part.batch_bytes());
   loading_batch_.clear();
   if (!decoded.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "log entry ", message.sequence, " (snapshot): ", decoded.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("log entry ", message.sequence,
+                     " (snapshot): ", decoded.status().message()));
   }
   if (decoded->size() < kWriteBatchHeaderBytes) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "log entry ", message.sequence, " holds no write batch"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("log entry ", message.sequence, " holds no write batch"));
   }
   rocksdb::WriteBatch batch(*std::move(decoded));
   absl::StatusOr<std::optional<storage::StoreHead>> head = InspectBatch(batch);
   if (!head.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "log entry ", message.sequence, " (snapshot): ", head.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("log entry ", message.sequence,
+                     " (snapshot): ", head.status().message()));
   }
   if (head->has_value()) loading_head_ = **head;
   if (part.last() && (!loading_head_.has_value() ||
                       loading_head_->last_commit() != part.commit())) {
     // Nothing is written: the store stays incomplete, to be loaded again.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the snapshot ending at log entry ", message.sequence, " was of commit ",
-        part.commit(), " but holds ",
-        loading_head_.has_value() ? absl::StrCat("commit ", loading_head_->last_commit())
-                                  : std::string("no head")));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the snapshot ending at log entry ", message.sequence,
+                     " was of commit ", part.commit(), " but holds ",
+                     loading_head_.has_value()
+                         ? absl::StrCat("commit ", loading_head_->last_commit())
+                         : std::string("no head")));
   }
   storage::LogPosition position = PositionAt(message, log_id);
   position.set_snapshot_incomplete(!part.last());

@@ -546,7 +546,8 @@ TEST(LogApplier, CompressedCommitsAndSnapshotsApply) {
         part, 2);
     entry.mutable_commit()->set_encoding(BATCH_ENCODING_LZ4);
     entry.mutable_commit()->set_batch_bytes(batch.size());
-    EXPECT_EQ(MustApply(*r.applier, At(2 + part, entry)).commit, part == 0 ? 0u : 1u);
+    EXPECT_EQ(MustApply(*r.applier, At(2 + part, entry)).commit,
+              part == 0 ? 0u : 1u);
   }
   EXPECT_EQ(DiffStores(*r.source, *r.replica), "");
 
@@ -555,10 +556,11 @@ TEST(LogApplier, CompressedCommitsAndSnapshotsApply) {
   Replication fresh;
   ASSERT_NO_FATAL_FAILURE(fresh.Open());
   std::vector<std::string> batches;
-  ASSERT_TRUE(ForEachSnapshotBatch(*r.source, 1 << 20, [&](std::string b, bool) {
-                batches.push_back(std::move(b));
-                return absl::OkStatus();
-              }).ok());
+  ASSERT_TRUE(
+      ForEachSnapshotBatch(*r.source, 1 << 20, [&](std::string b, bool) {
+        batches.push_back(std::move(b));
+        return absl::OkStatus();
+      }).ok());
   ASSERT_EQ(batches.size(), 1u);
   LogEntry snapshot = SnapshotEntry(3, 1, *CompressBatch(batches[0]));
   snapshot.mutable_snapshot()->set_encoding(BATCH_ENCODING_LZ4);

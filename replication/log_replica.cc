@@ -112,8 +112,8 @@ absl::Status LogReplica::OpenStoreLocked() {
     std::error_code ignored;
     std::filesystem::remove(marker, ignored);
   }
-  FS_ASSIGN_OR_RETURN(store_,
-                      storage::Store::OpenPrimary(options_.data_dir, store_options));
+  FS_ASSIGN_OR_RETURN(
+      store_, storage::Store::OpenPrimary(options_.data_dir, store_options));
   FS_ASSIGN_OR_RETURN(bool rebuild, LogApplier::NeedsRebuild(*store_));
   if (rebuild) {
     server::Log(server::LogLevel::kWarning,
@@ -131,15 +131,17 @@ absl::Status LogReplica::OpenStoreLocked() {
     FS_ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
     if (absl::IsNotFound(position.status()) && !empty) {
       if (!store_->initialized() || !store_->HasCanonicalColumnFamilyIds()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            options_.data_dir, ": this store cannot start a commit log (no "
-            "identity, or column families not created together)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(options_.data_dir,
+                         ": this store cannot start a commit log (no "
+                         "identity, or column families not created together)"));
       }
       adopt_pending_ = true;
       return absl::OkStatus();
     }
   }
-  FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
+  FS_ASSIGN_OR_RETURN(applier_,
+                      LogApplier::Create(store_.get(), applier_options));
   status_.position = applier_->position();
   status_.head = applier_->head();
   if (applier_->initialized()) {
@@ -156,11 +158,12 @@ absl::Status LogReplica::ResetStoreLocked() {
   FS_RETURN_IF_ERROR(storage::Store::Destroy(options_.data_dir));
   storage::StoreOptions store_options = options_.store;
   store_options.create_identity = false;
-  FS_ASSIGN_OR_RETURN(store_,
-                      storage::Store::OpenPrimary(options_.data_dir, store_options));
+  FS_ASSIGN_OR_RETURN(
+      store_, storage::Store::OpenPrimary(options_.data_dir, store_options));
   LogApplier::Options applier_options;
   applier_options.sync = options_.sync;
-  FS_ASSIGN_OR_RETURN(applier_, LogApplier::Create(store_.get(), applier_options));
+  FS_ASSIGN_OR_RETURN(applier_,
+                      LogApplier::Create(store_.get(), applier_options));
   status_.position = storage::LogPosition();
   status_.head = storage::StoreHead();
   PublishStatusLocked();
@@ -197,9 +200,9 @@ absl::Status LogReplica::WaitUntilLoaded(absl::Time deadline) {
     case ReplicaStatus::State::kFailed:
       return absl::FailedPreconditionError(status_.error);
     default:
-      return absl::DeadlineExceededError(absl::StrCat(
-          "the store has not loaded the commit log yet (",
-          ReplicaStateName(status_.state), ")"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("the store has not loaded the commit log yet (",
+                       ReplicaStateName(status_.state), ")"));
   }
 }
 
@@ -339,11 +342,14 @@ absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
     }
     if (position.sequence() >= state.first_sequence) {
       absl::StatusOr<LogMessage> entry = log_.Read(position.sequence());
-      if (!entry.ok() && !absl::IsNotFound(entry.status())) return entry.status();
-      if (!entry.ok() || EntryDigest(entry->payload) != position.entry_digest()) {
-        return SuspectBackwardsLocked(absl::StrCat(
-            "the log went backwards: entry ", position.sequence(), " of stream ",
-            options_.log.stream, " is not the entry this store applied there"));
+      if (!entry.ok() && !absl::IsNotFound(entry.status()))
+        return entry.status();
+      if (!entry.ok() ||
+          EntryDigest(entry->payload) != position.entry_digest()) {
+        return SuspectBackwardsLocked(
+            absl::StrCat("the log went backwards: entry ", position.sequence(),
+                         " of stream ", options_.log.stream,
+                         " is not the entry this store applied there"));
       }
     } else if (state.last_sequence >= state.first_sequence) {
       absl::StatusOr<LogMessage> first = log_.Read(state.first_sequence);
@@ -351,23 +357,25 @@ absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
       LogEntry entry;
       if (!entry.ParseFromString(first->payload)) entry.Clear();
       if (!entry.log_id().empty() && entry.log_id() != position.log_id()) {
-        FailLocked(absl::FailedPreconditionError(absl::StrCat(
-                       "stream ", options_.log.stream, " holds log ",
-                       HexPrefix(entry.log_id()), ", not log ",
-                       HexPrefix(position.log_id()),
-                       " that this store was built from")),
+        FailLocked(absl::FailedPreconditionError(
+                       absl::StrCat("stream ", options_.log.stream,
+                                    " holds log ", HexPrefix(entry.log_id()),
+                                    ", not log ", HexPrefix(position.log_id()),
+                                    " that this store was built from")),
                    /*rebuild=*/false);
         return absl::FailedPreconditionError(status_.error);
       }
       // Entries purged behind a snapshot this store already has (its base
       // is at or below the position) cost nothing; any other gap does.
-      bool snapshot_covers = entry.has_snapshot() && entry.snapshot().part() == 0 &&
-                             entry.snapshot().base_sequence() <= position.sequence();
+      bool snapshot_covers =
+          entry.has_snapshot() && entry.snapshot().part() == 0 &&
+          entry.snapshot().base_sequence() <= position.sequence();
       if (position.sequence() + 1 < state.first_sequence && !snapshot_covers) {
         FailLocked(absl::OutOfRangeError(absl::StrCat(
                        "the log now starts at entry ", state.first_sequence,
                        " (compacted behind a snapshot) but this store applied "
-                       "only up to ", position.sequence())),
+                       "only up to ",
+                       position.sequence())),
                    /*rebuild=*/true);
         return absl::OutOfRangeError(status_.error);
       }
@@ -430,10 +438,11 @@ absl::Status LogReplica::StartLogFromStore() {
   std::string last_payload;
   FS_RETURN_IF_ERROR(PublishSnapshotLocked(
       log_id, /*base=*/0, head.last_commit(),
-      [&](const std::string& payload, uint32_t part) -> absl::StatusOr<uint64_t> {
-        FS_ASSIGN_OR_RETURN(
-            last, log_.Append(payload, last,
-                              absl::StrCat(options_.writer_name, "/adopt/", part)));
+      [&](const std::string& payload,
+          uint32_t part) -> absl::StatusOr<uint64_t> {
+        FS_ASSIGN_OR_RETURN(last, log_.Append(payload, last,
+                                              absl::StrCat(options_.writer_name,
+                                                           "/adopt/", part)));
         parts = part + 1;
         return last;
       },
@@ -449,7 +458,8 @@ absl::Status LogReplica::StartLogFromStore() {
   adopt_pending_ = false;
   FS_RETURN_IF_ERROR(OpenStoreLocked());
   reconnect_reader_ = true;
-  server::Log(server::LogLevel::kInfo, "started a new commit log from the store",
+  server::Log(server::LogLevel::kInfo,
+              "started a new commit log from the store",
               {{"stream", options_.log.stream},
                {"log", HexPrefix(log_id)},
                {"commit", head.last_commit()},
@@ -465,7 +475,8 @@ void LogReplica::CheckLog() {
   if (!state.ok()) {
     if (absl::IsNotFound(state.status()) && applier_ != nullptr &&
         applier_->initialized()) {
-      server::Log(server::LogLevel::kWarning, "the commit log stream is missing",
+      server::Log(server::LogLevel::kWarning,
+                  "the commit log stream is missing",
                   {{"stream", options_.log.stream}});
     }
     return;
@@ -546,7 +557,8 @@ absl::Duration LogReplica::Step() {
     if (no_log && may_start) {
       absl::Status started = StartLog();
       if (!started.ok()) {
-        server::Log(server::LogLevel::kWarning, "cannot start the commit log yet",
+        server::Log(server::LogLevel::kWarning,
+                    "cannot start the commit log yet",
                     {{"error", std::string(started.message())}});
         return absl::Milliseconds(500);
       }
@@ -554,7 +566,8 @@ absl::Duration LogReplica::Step() {
     }
     if (absl::IsNotFound(state.status())) {
       if (!waiting_logged_) {
-        server::Log(server::LogLevel::kInfo, "waiting for the commit log stream",
+        server::Log(server::LogLevel::kInfo,
+                    "waiting for the commit log stream",
                     {{"stream", options_.log.stream}});
         waiting_logged_ = true;
       }
@@ -563,7 +576,8 @@ absl::Duration LogReplica::Step() {
     if (!state.ok()) {
       if (absl::Now() - last_read_warning_ > absl::Seconds(10)) {
         last_read_warning_ = absl::Now();
-        server::Log(server::LogLevel::kWarning, "cannot read the commit log's state",
+        server::Log(server::LogLevel::kWarning,
+                    "cannot read the commit log's state",
                     {{"error", std::string(state.status().message())}});
       }
       return absl::Milliseconds(250);
@@ -624,7 +638,8 @@ void LogReplica::Run() {
     if (stopping_) return;
     if (wait > absl::ZeroDuration()) {
       mu_.AwaitWithTimeout(
-          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; }, wait);
+          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; },
+          wait);
       if (stopping_) return;
     }
   }
@@ -649,7 +664,8 @@ absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
     if (sequence.ok() && *sequence == 0) {
       // nats-server 2.9 may acknowledge a resend as a duplicate before the
       // original is stored, without its sequence: ask again.
-      sequence = absl::UnavailableError("a duplicate acknowledged without its sequence");
+      sequence = absl::UnavailableError(
+          "a duplicate acknowledged without its sequence");
     }
     bool no_answer = absl::IsUnavailable(sequence.status()) ||
                      absl::IsDeadlineExceeded(sequence.status());
@@ -678,10 +694,11 @@ absl::StatusOr<uint64_t> LogReplica::AppendAndApplyLocked(
   }
   if (!sequence.ok()) {
     // JetStream answered, and refused the entry.
-    return absl::Status(sequence.status().code(),
-                        absl::StrCat("the commit log refused the entry, nothing "
-                                     "was written: ",
-                                     sequence.status().message()));
+    return absl::Status(
+        sequence.status().code(),
+        absl::StrCat("the commit log refused the entry, nothing "
+                     "was written: ",
+                     sequence.status().message()));
   }
   LogMessage message;
   message.sequence = *sequence;
@@ -720,24 +737,24 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
           "the store has not loaded the commit log yet, nothing was written");
     }
     if (commit != applier_->head().last_commit() + 1) {
-      return absl::AbortedError(absl::StrCat(
-          "the store moved to commit ", applier_->head().last_commit(),
-          " since this commit was built"));
+      return absl::AbortedError(absl::StrCat("the store moved to commit ",
+                                             applier_->head().last_commit(),
+                                             " since this commit was built"));
     }
     int64_t max_entry = MaxEntryBytes();
     if (max_entry <= kEntryOverheadBytes) {
       return absl::UnavailableError(
           "not connected to NATS (the commit log), nothing was written");
     }
-    const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
+    const size_t slice_bytes =
+        static_cast<size_t>(max_entry - kEntryOverheadBytes);
     std::string compressed;
     if (options_.compress) {
       FS_ASSIGN_OR_RETURN(compressed, CompressBatch(batch->Data()));
     }
     const std::string& rep = options_.compress ? compressed : batch->Data();
-    const uint32_t parts =
-        static_cast<uint32_t>(std::max<size_t>(1, (rep.size() + slice_bytes - 1) /
-                                                      slice_bytes));
+    const uint32_t parts = static_cast<uint32_t>(
+        std::max<size_t>(1, (rep.size() + slice_bytes - 1) / slice_bytes));
     uint64_t attempt = ++append_attempts_;
     // No entry of another writer may land between this commit's parts.
     Appending appending(this);
@@ -748,20 +765,23 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
     part->set_part_count(parts);
     part->set_erasure(erasure);
     part->set_writer(options_.writer_name);
-    part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4 : BATCH_ENCODING_RAW);
+    part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4
+                                         : BATCH_ENCODING_RAW);
     part->set_batch_bytes(batch->Data().size());
     for (uint32_t i = 0; i < parts; ++i) {
       part->set_part(i);
       size_t offset = static_cast<size_t>(i) * slice_bytes;
-      part->set_batch(rep.substr(offset, std::min(slice_bytes, rep.size() - offset)));
+      part->set_batch(
+          rep.substr(offset, std::min(slice_bytes, rep.size() - offset)));
       FS_RETURN_IF_ERROR(
-          AppendAndApplyLocked(entry.SerializeAsString(),
-                               absl::StrCat(options_.writer_name, "/", attempt, "/", i))
+          AppendAndApplyLocked(
+              entry.SerializeAsString(),
+              absl::StrCat(options_.writer_name, "/", attempt, "/", i))
               .status());
     }
     if (applier_->head().last_commit() != commit) {
-      return absl::InternalError(absl::StrCat(
-          "commit ", commit, " was appended but not applied"));
+      return absl::InternalError(
+          absl::StrCat("commit ", commit, " was appended but not applied"));
     }
   }
   NotifyCommit(commit);
@@ -771,7 +791,8 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
 absl::Status LogReplica::CatchUp(absl::Time deadline) {
   FS_ASSIGN_OR_RETURN(LogState state, log_.State());
   MutexLock lock(&mu_);
-  status_.log_last_sequence = std::max(status_.log_last_sequence, state.last_sequence);
+  status_.log_last_sequence =
+      std::max(status_.log_last_sequence, state.last_sequence);
   PublishStatusLocked();
   mu_.AwaitWithTimeout(
       [this, &state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -785,10 +806,10 @@ absl::Status LogReplica::CatchUp(absl::Time deadline) {
   }
   if (applier_ == nullptr || !applier_->initialized() ||
       applier_->last_seen_sequence() < state.last_sequence) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "caught up with the commit log to entry ",
-        applier_ != nullptr ? applier_->last_seen_sequence() : 0, " of ",
-        state.last_sequence));
+    return absl::DeadlineExceededError(
+        absl::StrCat("caught up with the commit log to entry ",
+                     applier_ != nullptr ? applier_->last_seen_sequence() : 0,
+                     " of ", state.last_sequence));
   }
   return absl::OkStatus();
 }
@@ -807,7 +828,8 @@ absl::Status LogReplica::PublishSnapshotLocked(
   if (max_entry <= kEntryOverheadBytes) {
     return absl::UnavailableError("not connected to NATS");
   }
-  const size_t slice_bytes = static_cast<size_t>(max_entry - kEntryOverheadBytes);
+  const size_t slice_bytes =
+      static_cast<size_t>(max_entry - kEntryOverheadBytes);
   uint32_t next_part = 0;
   LogEntry entry;
   entry.set_log_id(log_id);
@@ -852,7 +874,8 @@ absl::Status LogReplica::AppendSnapshotLocked(const std::string& log_id) {
       [&](const std::string& payload, uint32_t part)
           ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
             return AppendAndApplyLocked(
-                payload, absl::StrCat(options_.writer_name, "/", attempt, "/s", part));
+                payload,
+                absl::StrCat(options_.writer_name, "/", attempt, "/s", part));
           },
       nullptr);
 }
@@ -862,7 +885,8 @@ absl::Status LogReplica::CompactLog() {
   MutexLock lock(&mu_);
   if (status_.state != ReplicaStatus::State::kFollowing) {
     return absl::FailedPreconditionError(
-        status_.error.empty() ? "the store does not follow the log" : status_.error);
+        status_.error.empty() ? "the store does not follow the log"
+                              : status_.error);
   }
   if (applier_->position().pending_compaction() == 0) return absl::OkStatus();
   uint64_t first = applier_->last_seen_sequence() + 1;
@@ -875,7 +899,8 @@ absl::Status LogReplica::CompactLog() {
   FS_RETURN_IF_ERROR(applier_->ClearPendingCompaction());
   status_.position = applier_->position();
   PublishStatusLocked();
-  server::Log(server::LogLevel::kInfo, "compacted the commit log behind a snapshot",
+  server::Log(server::LogLevel::kInfo,
+              "compacted the commit log behind a snapshot",
               {{"first_sequence", first},
                {"last_sequence", applier_->position().sequence()},
                {"commit", applier_->head().last_commit()},

@@ -260,11 +260,14 @@ class LogReplica {
   // destruction.
   class Appending {
    public:
-    explicit Appending(LogReplica* replica) ABSL_EXCLUSIVE_LOCKS_REQUIRED(replica->mu_)
+    explicit Appending(LogReplica* replica)
+        ABSL_EXCLUSIVE_LOCKS_REQUIRED(replica->mu_)
         : replica_(replica) {
       replica_->appending_ = true;
     }
-    ~Appending() ABSL_NO_THREAD_SAFETY_ANALYSIS { replica_->appending_ = false; }
+    ~Appending() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      replica_->appending_ = false;
+    }
 
    private:
     LogReplica* const replica_;

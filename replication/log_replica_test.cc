@@ -34,8 +34,10 @@ std::map<std::string, std::string> Contents(const storage::Store& store) {
         store.db()->NewIterator(rocksdb::ReadOptions(), store.handle(cf)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string key = it->key().ToString();
-      if (cf == ColumnFamily::kMeta && key == storage::kLogPositionKey) continue;
-      out[absl::StrCat(static_cast<int>(cf), "/", key)] = it->value().ToString();
+      if (cf == ColumnFamily::kMeta && key == storage::kLogPositionKey)
+        continue;
+      out[absl::StrCat(static_cast<int>(cf), "/", key)] =
+          it->value().ToString();
     }
   }
   return out;
@@ -43,7 +45,8 @@ std::map<std::string, std::string> Contents(const storage::Store& store) {
 
 class Fixture {
  public:
-  explicit Fixture(int max_payload = 0) : nats_(testing::NatsServer::Start(max_payload)) {}
+  explicit Fixture(int max_payload = 0)
+      : nats_(testing::NatsServer::Start(max_payload)) {}
 
   bool ok() const { return nats_ != nullptr; }
 
@@ -195,12 +198,14 @@ TEST(LogReplica, CompactionLoadsNewReplicasAndRebuildsStaleOnes) {
   auto stale = f.Replica("stale", false);
   ASSERT_TRUE(stale->WaitUntilLoaded(absl::Now() + absl::Seconds(20)).ok());
   a->set_max_entry_bytes_for_testing(4096);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000).ok());
   ASSERT_TRUE(WaitForCommit(*stale, 5));
   stale.reset();  // away while the log is compacted
   for (int i = 5; i < 10; ++i) {
     // The last one marked as an erasure: what makes a compaction due.
-    ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i), 3000, /*erasure=*/i == 9).ok());
+    ASSERT_TRUE(
+        AppendCommit(*a, absl::StrCat("k", i), 3000, /*erasure=*/i == 9).ok());
   }
   EXPECT_TRUE(a->compaction_pending());
 
@@ -263,7 +268,8 @@ TEST(LogReplica, LogGoingBackwardsStopsTheReplica) {
   ASSERT_TRUE(a->WaitUntilLoaded(absl::Now() + absl::Seconds(20)).ok());
   auto b = f.Replica("b", false);
   ASSERT_TRUE(b->WaitUntilLoaded(absl::Now() + absl::Seconds(20)).ok());
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i)).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(AppendCommit(*a, absl::StrCat("k", i)).ok());
   ASSERT_TRUE(WaitForCommit(*b, 3));
 
   jsCtx* js = f.client("a")->jetstream();
@@ -272,22 +278,26 @@ TEST(LogReplica, LogGoingBackwardsStopsTheReplica) {
   ASSERT_TRUE(log.Create().ok());
 
   absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (b->status().state != ReplicaStatus::State::kFailed && absl::Now() < deadline) {
+  while (b->status().state != ReplicaStatus::State::kFailed &&
+         absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   ReplicaStatus status = b->status();
   EXPECT_EQ(status.state, ReplicaStatus::State::kFailed);
   EXPECT_FALSE(status.rebuild_required);
-  EXPECT_NE(status.error.find("went backwards"), std::string::npos) << status.error;
+  EXPECT_NE(status.error.find("went backwards"), std::string::npos)
+      << status.error;
   absl::Status refused = AppendCommit(*a, "fork");
   EXPECT_FALSE(refused.ok());
   // Restarted on its store, the replica still refuses that log.
   b.reset();
   b = f.Replica("b", false);
-  EXPECT_EQ(b->WaitUntilLoaded(absl::Now() + absl::Seconds(1)).code(),
-            absl::StatusCode::kOk);  // its store is usable until it reads the log
+  EXPECT_EQ(
+      b->WaitUntilLoaded(absl::Now() + absl::Seconds(1)).code(),
+      absl::StatusCode::kOk);  // its store is usable until it reads the log
   deadline = absl::Now() + absl::Seconds(20);
-  while (b->status().state != ReplicaStatus::State::kFailed && absl::Now() < deadline) {
+  while (b->status().state != ReplicaStatus::State::kFailed &&
+         absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_EQ(b->status().state, ReplicaStatus::State::kFailed);

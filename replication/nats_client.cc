@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -37,8 +37,8 @@ absl::Status NatsOptions::Validate() const {
   }
   for (const std::string& url : servers) {
     if (!absl::StartsWith(url, "nats://") && !absl::StartsWith(url, "tls://")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--nats: \"", url, "\" is not a nats:// or tls:// URL"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--nats: \"", url, "\" is not a nats:// or tls:// URL"));
     }
   }
   int kinds = !credentials_file.empty() + !user.empty() + !token.empty();
@@ -76,8 +76,10 @@ absl::Status FromNatsStatus(natsStatus status, int js_error,
   if (status == NATS_OK) return absl::OkStatus();
   const char* last = nats_GetLastError(nullptr);
   std::string message = absl::StrCat(context, ": ", natsStatus_GetText(status));
-  if (last != nullptr && *last != '\0') absl::StrAppend(&message, " (", last, ")");
-  if (js_error != 0) absl::StrAppend(&message, " [JetStream error ", js_error, "]");
+  if (last != nullptr && *last != '\0')
+    absl::StrAppend(&message, " (", last, ")");
+  if (js_error != 0)
+    absl::StrAppend(&message, " [JetStream error ", js_error, "]");
   switch (js_error) {
     case JSStreamWrongLastSequenceErr:
       return absl::AbortedError(message);
@@ -127,13 +129,15 @@ absl::StatusOr<natsOptions*> NatsClient::MakeOptions(const NatsOptions& options,
   std::vector<const char*> urls;
   for (const std::string& url : options.servers) urls.push_back(url.c_str());
   if (s == NATS_OK) {
-    s = natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size()));
+    s = natsOptions_SetServers(opts, urls.data(),
+                               static_cast<int>(urls.size()));
   }
   if (s == NATS_OK) s = natsOptions_SetName(opts, options.name.c_str());
   // Keep trying forever, at start-up too: a replica serves what it has while
   // NATS is away, and picks up the log when it comes back.
   if (s == NATS_OK && background) s = natsOptions_SetMaxReconnect(opts, -1);
-  if (s == NATS_OK && !background) s = natsOptions_SetAllowReconnect(opts, false);
+  if (s == NATS_OK && !background)
+    s = natsOptions_SetAllowReconnect(opts, false);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 250);
   if (s == NATS_OK) s = natsOptions_SetReconnectJitter(opts, 100, 500);
   if (s == NATS_OK && background) {
@@ -151,7 +155,8 @@ absl::StatusOr<natsOptions*> NatsClient::MakeOptions(const NatsOptions& options,
   // Large log entries would otherwise be held in the reconnect buffer.
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 8 << 20);
   if (s == NATS_OK && background) {
-    s = natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected, client);
+    s = natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected,
+                                      client);
   }
   if (s == NATS_OK && background) {
     s = natsOptions_SetReconnectedCB(opts, &NatsClient::OnReconnected, client);
@@ -179,7 +184,8 @@ absl::StatusOr<natsOptions*> NatsClient::MakeOptions(const NatsOptions& options,
   }
   if (s == NATS_OK && tls) s = natsOptions_SetSecure(opts, true);
   if (s == NATS_OK && !options.tls_ca_file.empty()) {
-    s = natsOptions_LoadCATrustedCertificates(opts, options.tls_ca_file.c_str());
+    s = natsOptions_LoadCATrustedCertificates(opts,
+                                              options.tls_ca_file.c_str());
   }
   if (s == NATS_OK && !options.tls_cert_file.empty()) {
     s = natsOptions_LoadCertificatesChain(opts, options.tls_cert_file.c_str(),
@@ -211,12 +217,14 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
     if (s == NATS_CONNECTION_AUTH_FAILED) {
       return absl::PermissionDeniedError(absl::StrCat(
           "NATS refused this server's credentials (--nats_token, --nats_user, "
-          "--nats_credentials_file): ", FromNatsStatus(s, 0, "connect").message()));
+          "--nats_credentials_file): ",
+          FromNatsStatus(s, 0, "connect").message()));
     }
     if (s == NATS_SSL_ERROR) {
       return absl::FailedPreconditionError(absl::StrCat(
           "TLS with NATS failed (--nats_tls_ca_file, --nats_tls_cert_file, "
-          "--nats_tls_key_file): ", FromNatsStatus(s, 0, "connect").message()));
+          "--nats_tls_key_file): ",
+          FromNatsStatus(s, 0, "connect").message()));
     }
   }
   absl::StatusOr<natsOptions*> opts = MakeOptions(options, client.get(), true);

@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "common/mutex.h"
 

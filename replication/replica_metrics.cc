@@ -9,14 +9,16 @@ std::vector<prometheus::MetricFamily> ReplicaCollector::Collect() const {
   using prometheus::MetricType;
   using server::MakeFamily;
   ReplicaStatus status = replica_->status();
-  double read_age = status.log_read_at == absl::InfinitePast()
-                        ? -1
-                        : absl::ToDoubleSeconds(absl::Now() - status.log_read_at);
+  double read_age =
+      status.log_read_at == absl::InfinitePast()
+          ? -1
+          : absl::ToDoubleSeconds(absl::Now() - status.log_read_at);
   return {
       MakeFamily("factstore_replication_entries_behind",
                  "Commit log entries not applied yet, as far as this replica "
                  "knows.",
-                 MetricType::Gauge, static_cast<double>(status.entries_behind())),
+                 MetricType::Gauge,
+                 static_cast<double>(status.entries_behind())),
       MakeFamily("factstore_replication_applied_sequence",
                  "Stream sequence of the last commit log entry applied.",
                  MetricType::Gauge,

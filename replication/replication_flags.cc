@@ -43,9 +43,9 @@ absl::Status ReplicationConfig::Validate() const {
   for (char c : log.stream) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
         c != '-') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--nats_stream: \"", log.stream,
-          "\" may hold only letters, digits, '_' and '-'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--nats_stream: \"", log.stream,
+                       "\" may hold only letters, digits, '_' and '-'"));
     }
   }
   if (log.replicas < 1 || log.replicas > 5) {
@@ -77,10 +77,18 @@ ReplicationConfig ReplicationConfigFromFlags() {
 }
 
 std::vector<std::string> ReplicationFlagNames() {
-  return {"nats",           "nats_stream",        "nats_replicas",
-          "nats_credentials_file", "nats_user",   "nats_password",
-          "nats_token",     "nats_tls_ca_file",   "nats_tls_cert_file",
-          "nats_tls_key_file", "nats_timeout", "nats_compression"};
+  return {"nats",
+          "nats_stream",
+          "nats_replicas",
+          "nats_credentials_file",
+          "nats_user",
+          "nats_password",
+          "nats_token",
+          "nats_tls_ca_file",
+          "nats_tls_cert_file",
+          "nats_tls_key_file",
+          "nats_timeout",
+          "nats_compression"};
 }
 
 }  // namespace factstore::replication

@@ -13,7 +13,8 @@ namespace {
 // Releases a RocksDB snapshot when it goes out of scope.
 class SnapshotHold {
  public:
-  explicit SnapshotHold(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  explicit SnapshotHold(rocksdb::DB* db)
+      : db_(db), snapshot_(db->GetSnapshot()) {}
   ~SnapshotHold() { db_->ReleaseSnapshot(snapshot_); }
   const rocksdb::Snapshot* get() const { return snapshot_; }
 
@@ -60,7 +61,8 @@ absl::Status ForEachSnapshotBatch(
       if (!put.ok()) return storage::FromRocksStatus(put, "snapshot batch");
     }
     if (!it->status().ok()) {
-      return storage::FromRocksStatus(it->status(), "read the store for a snapshot");
+      return storage::FromRocksStatus(it->status(),
+                                      "read the store for a snapshot");
     }
   }
   if (ready != nullptr) {
@@ -71,7 +73,8 @@ absl::Status ForEachSnapshotBatch(
 }
 
 absl::StatusOr<std::string> NewStoreBatch() {
-  absl::StatusOr<storage::StoreIdentity> identity = storage::Store::NewIdentity();
+  absl::StatusOr<storage::StoreIdentity> identity =
+      storage::Store::NewIdentity();
   if (!identity.ok()) return identity.status();
   // kMeta is RocksDB's default family, which Put without a family writes.
   rocksdb::WriteBatch batch;

@@ -229,8 +229,8 @@ absl::StatusOr<std::map<std::string, RoleSet>> ParseTokenFile(
       return at_line("roles without a token");
     }
     if (fields.back().size() < kMinTokenBytes) {
-      return at_line(absl::StrCat("a token must be at least ", kMinTokenBytes,
-                                  " bytes"));
+      return at_line(
+          absl::StrCat("a token must be at least ", kMinTokenBytes, " bytes"));
     }
     if (!tokens.emplace(std::string(fields.back()), roles).second) {
       return at_line("the token is listed twice");
@@ -246,9 +246,9 @@ absl::StatusOr<IdentityGrant> ParseIdentityGrant(absl::string_view entry) {
   if (size_t equals = name.rfind('='); equals != absl::string_view::npos) {
     absl::StatusOr<RoleSet> roles = ParseRoles(name.substr(equals + 1));
     if (!roles.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--auth_allowed_identities: \"", entry, "\": ",
-          roles.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--auth_allowed_identities: \"", entry,
+                       "\": ", roles.status().message()));
     }
     grant.roles = *roles;
     name = name.substr(0, equals);
@@ -319,7 +319,8 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
         ReadTokenFile(options.token_file, &authorizer->file_mtime_ns_);
     if (!tokens.ok()) return tokens.status();
     authorizer->tokens_ =
-        std::make_shared<const std::map<std::string, RoleSet>>(*std::move(tokens));
+        std::make_shared<const std::map<std::string, RoleSet>>(
+            *std::move(tokens));
     authorizer->file_checked_ = absl::Now();
   } else {
     auto tokens = std::make_shared<std::map<std::string, RoleSet>>();
@@ -359,8 +360,9 @@ Authorizer::CurrentTokens() {
         // is read again at the next check (once a second) until it loads;
         // the error is logged once.
         reload_error_ = error;
-        Log(LogLevel::kError, "the token file did not load; keeping the "
-                              "previous tokens",
+        Log(LogLevel::kError,
+            "the token file did not load; keeping the "
+            "previous tokens",
             {{"error", error}});
       }
     }
@@ -423,11 +425,11 @@ grpc::Status Authorizer::Check(const grpc::ServerContextBase& context,
                    reason::kCredentialsInvalid));
   }
   if (!peer.empty()) {
-    return ToGrpcStatus(WithReason(
-        absl::PermissionDeniedError(
-            absl::StrCat("client certificate identity \"", peer.first(),
-                         "\" is not allowed to call this service")),
-        reason::kIdentityNotAllowed));
+    return ToGrpcStatus(
+        WithReason(absl::PermissionDeniedError(absl::StrCat(
+                       "client certificate identity \"", peer.first(),
+                       "\" is not allowed to call this service")),
+                   reason::kIdentityNotAllowed));
   }
   return ToGrpcStatus(WithReason(
       absl::UnauthenticatedError(

@@ -37,8 +37,8 @@ TEST(TokenFileTest, ReadsRolesCommentsAndBareTokens) {
   ASSERT_TRUE(tokens.ok()) << tokens.status();
   ASSERT_EQ(tokens->size(), 3u);
   EXPECT_EQ(tokens->at("w-token-1"), static_cast<RoleSet>(Role::kWriter));
-  EXPECT_EQ(tokens->at("a-token-1"),
-            static_cast<RoleSet>(Role::kWriter) | static_cast<RoleSet>(Role::kAdmin));
+  EXPECT_EQ(tokens->at("a-token-1"), static_cast<RoleSet>(Role::kWriter) |
+                                         static_cast<RoleSet>(Role::kAdmin));
   EXPECT_EQ(tokens->at("legacy-token"), kEveryRole);
 }
 
@@ -60,12 +60,14 @@ TEST(TokenFileTest, MistakesNameTheirLine) {
   // openssl fails: not a token "writer" with every role.
   EXPECT_EQ(error("writer\n"), "line 1: roles without a token");
   EXPECT_EQ(error("reader+admin\n"), "line 1: roles without a token");
-  EXPECT_EQ(error("writer short\n"), "line 1: a token must be at least 8 bytes");
+  EXPECT_EQ(error("writer short\n"),
+            "line 1: a token must be at least 8 bytes");
   EXPECT_EQ(error("# only a comment\n\n"), "holds no token");
 }
 
 TEST(IdentityGrantTest, KindsAndRoles) {
-  absl::StatusOr<IdentityGrant> dns = ParseIdentityGrant("dns:extractor.ns.svc=writer");
+  absl::StatusOr<IdentityGrant> dns =
+      ParseIdentityGrant("dns:extractor.ns.svc=writer");
   ASSERT_TRUE(dns.ok()) << dns.status();
   EXPECT_EQ(dns->kind, IdentityGrant::Kind::kDns);
   EXPECT_EQ(dns->name, "extractor.ns.svc");
@@ -102,7 +104,8 @@ TEST(ExposureTest, AnUnauthenticatedServerOnTheNetworkNeedsConsent) {
   AuthOptions none;
   absl::Status refused = CheckExposure(none, "0.0.0.0:50051", false);
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(refused.message().find("--allow_unauthenticated"), std::string::npos);
+  EXPECT_NE(refused.message().find("--allow_unauthenticated"),
+            std::string::npos);
   EXPECT_TRUE(CheckExposure(none, "127.0.0.1:50051", false).ok());
   EXPECT_TRUE(CheckExposure(none, "0.0.0.0:50051", true).ok());
 

@@ -43,21 +43,23 @@ void LogConfiguration(const std::string& message,
   Log(LogLevel::kInfo, message, fields);
 }
 
-absl::Status ApplyEnvironmentToFlags(const std::vector<std::string>& prefixes,
-                                     const std::vector<std::string>& flag_names) {
+absl::Status ApplyEnvironmentToFlags(
+    const std::vector<std::string>& prefixes,
+    const std::vector<std::string>& flag_names) {
   for (const std::string& name : flag_names) {
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr) {
       return absl::InternalError(absl::StrCat("no flag --", name));
     }
-    for (const std::string& variable : EnvironmentNamesForFlag(prefixes, name)) {
+    for (const std::string& variable :
+         EnvironmentNamesForFlag(prefixes, name)) {
       const char* value = getenv(variable.c_str());
       if (value == nullptr) continue;
       std::string error;
       if (!flag->ParseFrom(value, &error)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "environment variable ", variable, "=\"", value,
-            "\" is not a valid value for --", name, ": ", error));
+        return absl::InvalidArgumentError(
+            absl::StrCat("environment variable ", variable, "=\"", value,
+                         "\" is not a valid value for --", name, ": ", error));
       }
       break;
     }

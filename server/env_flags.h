@@ -5,8 +5,8 @@
 // precedence: FACTSTORE_INGEST_DATA_DIR, then FACTSTORE_DATA_DIR.
 //
 //   int main(int argc, char** argv) {
-//     absl::Status env = ApplyEnvironmentToFlags({"FACTSTORE_INGEST_", "FACTSTORE_"},
-//                                                {"data_dir", "listen"});
+//     absl::Status env = ApplyEnvironmentToFlags(
+//         {"FACTSTORE_INGEST_", "FACTSTORE_"}, {"data_dir", "listen"});
 //     absl::ParseCommandLine(argc, argv);  // the command line wins
 #ifndef FACTSTORE_SERVER_ENV_FLAGS_H_
 #define FACTSTORE_SERVER_ENV_FLAGS_H_
@@ -22,8 +22,9 @@ namespace factstore::server {
 // <prefix><FLAG_NAME_IN_UPPER_CASE> that is set, trying `prefixes` in order.
 // Returns INVALID_ARGUMENT naming the variable if a value does not parse.
 // REQUIRES: called before absl::ParseCommandLine and before other threads.
-absl::Status ApplyEnvironmentToFlags(const std::vector<std::string>& prefixes,
-                                     const std::vector<std::string>& flag_names);
+absl::Status ApplyEnvironmentToFlags(
+    const std::vector<std::string>& prefixes,
+    const std::vector<std::string>& flag_names);
 
 // The variable names that set `flag_name`, most specific first.
 std::vector<std::string> EnvironmentNamesForFlag(

@@ -76,7 +76,8 @@ GrpcServerOptions GrpcServerOptionsFromFlags() {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
-  options.tls_require_client_cert = absl::GetFlag(FLAGS_tls_require_client_cert);
+  options.tls_require_client_cert =
+      absl::GetFlag(FLAGS_tls_require_client_cert);
   options.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
   options.probe_listen_address = absl::GetFlag(FLAGS_probe_listen);
   return options;
@@ -103,12 +104,14 @@ absl::Status GrpcServerOptions::Validate() const {
   }
   if (tls_cert_file.empty()) {
     if (!probe_listen_address.empty()) {
-      return BadTls("--probe_listen",
-                    "is for TLS servers (the main port serves probes otherwise)");
+      return BadTls(
+          "--probe_listen",
+          "is for TLS servers (the main port serves probes otherwise)");
     }
     if (!tls_client_ca_file.empty() || tls_require_client_cert) {
-      return BadTls("--tls_client_ca",
-                    "client certificates need TLS: set --tls_cert and --tls_key");
+      return BadTls(
+          "--tls_client_ca",
+          "client certificates need TLS: set --tls_cert and --tls_key");
     }
     return absl::OkStatus();
   }
@@ -124,20 +127,22 @@ absl::Status GrpcServerOptions::Validate() const {
                    : nullptr;
   BIO_free(cert_bio);
   if (cert == nullptr) {
-    return BadTls("--tls_cert",
-                  absl::StrCat(tls_cert_file, " is not a readable PEM certificate"));
+    return BadTls(
+        "--tls_cert",
+        absl::StrCat(tls_cert_file, " is not a readable PEM certificate"));
   }
   BIO* key_bio = BIO_new_file(tls_key_file.c_str(), "r");
-  EVP_PKEY* key = key_bio != nullptr
-                      ? PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr)
-                      : nullptr;
+  EVP_PKEY* key = key_bio != nullptr ? PEM_read_bio_PrivateKey(key_bio, nullptr,
+                                                               nullptr, nullptr)
+                                     : nullptr;
   BIO_free(key_bio);
   bool matches = key != nullptr && X509_check_private_key(cert, key) == 1;
   X509_free(cert);
   EVP_PKEY_free(key);
   if (key == nullptr) {
-    return BadTls("--tls_key",
-                  absl::StrCat(tls_key_file, " is not a readable PEM private key"));
+    return BadTls(
+        "--tls_key",
+        absl::StrCat(tls_key_file, " is not a readable PEM private key"));
   }
   if (!matches) {
     return BadTls("--tls_key", "does not match the certificate of --tls_cert");
@@ -168,7 +173,8 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(
   if (options.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
   auto provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          options.tls_key_file, options.tls_cert_file, options.tls_client_ca_file,
+          options.tls_key_file, options.tls_cert_file,
+          options.tls_client_ca_file,
           static_cast<unsigned int>(
               absl::ToInt64Seconds(options.tls_refresh_interval)));
   grpc::experimental::TlsServerCredentialsOptions tls(provider);
@@ -188,14 +194,21 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(
 }  // namespace
 
 std::vector<std::string> SharedGrpcFlagNames() {
-  return {"max_receive_message_bytes", "max_send_message_bytes",
-          "max_concurrent_streams",    "keepalive_time",
-          "keepalive_timeout",         "max_connection_age",
-          "max_connection_age_grace",  "handshake_timeout",
-          "min_ping_interval",         "max_ping_strikes",
+  return {"max_receive_message_bytes",
+          "max_send_message_bytes",
+          "max_concurrent_streams",
+          "keepalive_time",
+          "keepalive_timeout",
+          "max_connection_age",
+          "max_connection_age_grace",
+          "handshake_timeout",
+          "min_ping_interval",
+          "max_ping_strikes",
           "tls_cert",
-          "tls_key",                   "tls_client_ca",
-          "tls_require_client_cert",   "tls_refresh_interval",
+          "tls_key",
+          "tls_client_ca",
+          "tls_require_client_cert",
+          "tls_refresh_interval",
           "probe_listen"};
 }
 
@@ -203,8 +216,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const GrpcServerOptions& options,
     const std::vector<grpc::Service*>& services,
     const std::vector<std::string>& health_names,
-    std::vector<std::unique_ptr<
-        grpc::experimental::ServerInterceptorFactoryInterface>>
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors) {
   if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
   grpc::EnableDefaultHealthCheckService(true);
@@ -229,8 +242,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Clients may ping every min_ping_interval (gRPC clients with keepalive
   // do so at 10 s or more); a ping flood is answered with GOAWAY.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             Millis(options.min_ping_interval));
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      Millis(options.min_ping_interval));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES,
                              options.max_ping_strikes);
   builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
@@ -254,8 +268,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
         "--probe_listen: cannot listen on ", options.probe_listen_address));
   }
   server->probe_port_ = probe_port;
-  std::string host = options.listen_address.substr(
-      0, options.listen_address.rfind(':'));
+  std::string host =
+      options.listen_address.substr(0, options.listen_address.rfind(':'));
   server->address_ = absl::StrCat(host, ":", server->port_);
   server->health_names_ = health_names;
   server->SetServing(false);

@@ -56,8 +56,8 @@ void Log(LogLevel level, absl::string_view message, LogFields fields) {
   // (nothing per successful RPC at the default level) for its cost.
   google::protobuf::Struct line;
   auto& out = *line.mutable_fields();
-  out["time"].set_string_value(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()));
+  out["time"].set_string_value(absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()));
   out["level"].set_string_value(LevelName(level));
   out["msg"].set_string_value(std::string(message));
   for (const auto& [key, value] : fields) {

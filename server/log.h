@@ -30,13 +30,15 @@ bool LogEnabled(LogLevel level);
 // A field value: a string or a number.
 class LogValue {
  public:
-  LogValue(absl::string_view s) : text_(s), is_number_(false) {}  // NOLINT
+  LogValue(absl::string_view s) : text_(s), is_number_(false) {}   // NOLINT
   LogValue(const std::string& s) : text_(s), is_number_(false) {}  // NOLINT
   LogValue(const char* s) : text_(s), is_number_(false) {}         // NOLINT
   LogValue(double d) : number_(d), is_number_(true) {}             // NOLINT
-  LogValue(int64_t i) : number_(static_cast<double>(i)), is_number_(true) {}  // NOLINT
-  LogValue(int i) : number_(i), is_number_(true) {}                // NOLINT
-  LogValue(uint64_t i) : number_(static_cast<double>(i)), is_number_(true) {}  // NOLINT
+  LogValue(int64_t i)
+      : number_(static_cast<double>(i)), is_number_(true) {}  // NOLINT
+  LogValue(int i) : number_(i), is_number_(true) {}           // NOLINT
+  LogValue(uint64_t i)
+      : number_(static_cast<double>(i)), is_number_(true) {}  // NOLINT
 
   bool is_number() const { return is_number_; }
   absl::string_view text() const { return text_; }

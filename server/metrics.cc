@@ -9,8 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/mutex.h"
 #include "absl/time/clock.h"
+#include "common/mutex.h"
 #include "grpcpp/server_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
@@ -20,24 +20,42 @@ namespace factstore::server {
 
 const char* GrpcCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "Canceled";
-    case grpc::StatusCode::UNKNOWN: return "Unknown";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "InvalidArgument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DeadlineExceeded";
-    case grpc::StatusCode::NOT_FOUND: return "NotFound";
-    case grpc::StatusCode::ALREADY_EXISTS: return "AlreadyExists";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PermissionDenied";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "ResourceExhausted";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FailedPrecondition";
-    case grpc::StatusCode::ABORTED: return "Aborted";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OutOfRange";
-    case grpc::StatusCode::UNIMPLEMENTED: return "Unimplemented";
-    case grpc::StatusCode::INTERNAL: return "Internal";
-    case grpc::StatusCode::UNAVAILABLE: return "Unavailable";
-    case grpc::StatusCode::DATA_LOSS: return "DataLoss";
-    case grpc::StatusCode::UNAUTHENTICATED: return "Unauthenticated";
-    default: return "Unknown";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "Canceled";
+    case grpc::StatusCode::UNKNOWN:
+      return "Unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "InvalidArgument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DeadlineExceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NotFound";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "AlreadyExists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PermissionDenied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "ResourceExhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FailedPrecondition";
+    case grpc::StatusCode::ABORTED:
+      return "Aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OutOfRange";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "Unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "Internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "Unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DataLoss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "Unauthenticated";
+    default:
+      return "Unknown";
   }
 }
 
@@ -123,15 +141,18 @@ class RpcMetrics {
     auto it = methods_.find(full_method);
     if (it != methods_.end()) return it->second.get();
     // "/factstore.v1.QueryService/GetFact"
-    std::string path = full_method != nullptr ? full_method : "/unknown/unknown";
+    std::string path =
+        full_method != nullptr ? full_method : "/unknown/unknown";
     size_t slash = path.rfind('/');
     auto method = std::make_unique<Method>();
-    method->service = path.substr(1, slash == std::string::npos ? 0 : slash - 1);
+    method->service =
+        path.substr(1, slash == std::string::npos ? 0 : slash - 1);
     method->name = slash == std::string::npos ? path : path.substr(slash + 1);
     method->type = TypeName(type);
-    std::map<std::string, std::string> labels = {{"grpc_service", method->service},
-                                                 {"grpc_method", method->name},
-                                                 {"grpc_type", method->type}};
+    std::map<std::string, std::string> labels = {
+        {"grpc_service", method->service},
+        {"grpc_method", method->name},
+        {"grpc_type", method->type}};
     method->started = &started_.Add(labels);
     method->received = &received_.Add(labels);
     method->sent = &sent_.Add(labels);
@@ -148,10 +169,11 @@ class RpcMetrics {
     MutexLock lock(&method.mu);
     auto it = method.handled.find(code);
     if (it != method.handled.end()) return *it->second;
-    prometheus::Counter* counter = &handled_.Add({{"grpc_service", method.service},
-                                                  {"grpc_method", method.name},
-                                                  {"grpc_type", method.type},
-                                                  {"grpc_code", GrpcCodeName(code)}});
+    prometheus::Counter* counter =
+        &handled_.Add({{"grpc_service", method.service},
+                       {"grpc_method", method.name},
+                       {"grpc_type", method.type},
+                       {"grpc_code", GrpcCodeName(code)}});
     method.handled.emplace(code, counter);
     return *counter;
   }
@@ -172,30 +194,36 @@ namespace {
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
   RpcInterceptor(RpcMetrics* metrics, grpc::experimental::ServerRpcInfo* info)
-      : metrics_(metrics), info_(info),
+      : metrics_(metrics),
+        info_(info),
         method_(metrics->ForMethod(info->method(), info->type())) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionPoint::POST_RECV_INITIAL_METADATA)) {
       start_ = absl::Now();
       method_->started->Increment();
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionPoint::POST_RECV_MESSAGE) &&
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionPoint::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() != nullptr) {
       method_->received->Increment();
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionPoint::PRE_SEND_MESSAGE)) {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionPoint::PRE_SEND_MESSAGE)) {
       method_->sent->Increment();
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionPoint::PRE_SEND_STATUS)) {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionPoint::PRE_SEND_STATUS)) {
       grpc::Status status = methods->GetSendStatus();
       double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
       metrics_->Handled(*method_, status.error_code()).Increment();
       method_->handling->Observe(seconds);
       LogLevel level = status.ok() ? LogLevel::kDebug
-                       : IsClientError(status.error_code()) ? LogLevel::kInfo
-                                                            : LogLevel::kWarning;
+                       : IsClientError(status.error_code())
+                           ? LogLevel::kInfo
+                           : LogLevel::kWarning;
       if (LogEnabled(level)) {
         Log(level, status.ok() ? "rpc" : status.error_message(),
             {{"method", info_->method() != nullptr ? info_->method() : ""},
@@ -239,30 +267,29 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(
     // The HTTP server underneath crashes on some malformed addresses rather
     // than failing, so check the shape first: an IP address and a port.
     size_t colon = listen_address.rfind(':');
-    std::string host = colon == std::string::npos
-                           ? ""
-                           : listen_address.substr(0, colon);
+    std::string host =
+        colon == std::string::npos ? "" : listen_address.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
       host = host.substr(1, host.size() - 2);
     }
     int port = -1;
     unsigned char address[sizeof(struct in6_addr)];
     if (colon == std::string::npos ||
-        !absl::SimpleAtoi(listen_address.substr(colon + 1), &port) || port < 0 ||
-        port > 65535 ||
+        !absl::SimpleAtoi(listen_address.substr(colon + 1), &port) ||
+        port < 0 || port > 65535 ||
         (inet_pton(AF_INET, host.c_str(), address) != 1 &&
          inet_pton(AF_INET6, host.c_str(), address) != 1)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--metrics_listen: \"", listen_address,
-          "\" is not IP:port (for example 0.0.0.0:9091)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--metrics_listen: \"", listen_address,
+                       "\" is not IP:port (for example 0.0.0.0:9091)"));
     }
     try {
       // prometheus-cpp reports a failed bind with an exception; it stops here.
       metrics->exposer_ = std::make_unique<prometheus::Exposer>(listen_address);
     } catch (const std::exception& e) {
-      return absl::UnavailableError(absl::StrCat(
-          "--metrics_listen: cannot serve metrics on ", listen_address, ": ",
-          e.what()));
+      return absl::UnavailableError(
+          absl::StrCat("--metrics_listen: cannot serve metrics on ",
+                       listen_address, ": ", e.what()));
     }
     metrics->exposer_->RegisterCollectable(metrics->registry_);
   }
@@ -271,14 +298,17 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(
 
 Metrics::~Metrics() = default;
 
-void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+void Metrics::AddCollectable(
+    std::shared_ptr<prometheus::Collectable> collectable) {
   if (exposer_ != nullptr) exposer_->RegisterCollectable(collectable);
   collectables_.push_back(std::move(collectable));
 }
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+std::vector<
+    std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
 Metrics::Interceptors() {
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       factories;
   factories.push_back(std::make_unique<RpcInterceptorFactory>(rpc_metrics_));
   return factories;

@@ -3,7 +3,8 @@
 // The standard gRPC server metrics come from an interceptor on every call:
 //   grpc_server_started_total{grpc_service,grpc_method,grpc_type}
 //   grpc_server_handled_total{grpc_service,grpc_method,grpc_type,grpc_code}
-//   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_type} (histogram)
+//   grpc_server_handling_seconds{grpc_service,grpc_method,grpc_type}
+//     (a histogram)
 // with the code names other gRPC exporters use ("OK", "InvalidArgument", ...),
 // so existing dashboards work. The same interceptor writes the RPC log line:
 // at debug level for every call, at info for calls the client got wrong,
@@ -42,7 +43,8 @@ class Metrics {
   // alive by Metrics.
   void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
   // The interceptor factories to install on a gRPC server.
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
   Interceptors();
   // The port /metrics is served on (0 when not served).
   int port() const;

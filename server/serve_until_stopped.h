@@ -23,7 +23,8 @@ inline constexpr int kExitRestart = 3;
 // restart: the same without the delay; returns kExitRestart.
 // REQUIRES: BlockShutdownSignals() was called at the start of main().
 template <typename Server>
-int ServeUntilStopped(Server& server, absl::Duration delay, absl::Duration grace) {
+int ServeUntilStopped(Server& server, absl::Duration delay,
+                      absl::Duration grace) {
   int signal_number =
       WaitForShutdownSignal([&server] { return server.restart_required(); });
   if (signal_number == 0) {

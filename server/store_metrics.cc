@@ -46,24 +46,26 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   const storage::StoreStats stats = store->Stats();
   using prometheus::MetricType;
   using Family = storage::StoreStats::Family;
-  families.push_back(MakeFamily(
-      "factstore_rocksdb_block_cache_hits_total", "Block cache hits.",
-      MetricType::Counter, static_cast<double>(stats.block_cache_hits)));
-  families.push_back(MakeFamily(
-      "factstore_rocksdb_block_cache_misses_total", "Block cache misses.",
-      MetricType::Counter, static_cast<double>(stats.block_cache_misses)));
+  families.push_back(MakeFamily("factstore_rocksdb_block_cache_hits_total",
+                                "Block cache hits.", MetricType::Counter,
+                                static_cast<double>(stats.block_cache_hits)));
+  families.push_back(MakeFamily("factstore_rocksdb_block_cache_misses_total",
+                                "Block cache misses.", MetricType::Counter,
+                                static_cast<double>(stats.block_cache_misses)));
   families.push_back(MakeFamily(
       "factstore_rocksdb_block_cache_usage_bytes", "Bytes in the block cache.",
       MetricType::Gauge, static_cast<double>(stats.block_cache_usage_bytes)));
   families.push_back(PerFamily("factstore_rocksdb_sst_bytes",
-                               "Bytes of table files.", stats, &Family::sst_bytes));
+                               "Bytes of table files.", stats,
+                               &Family::sst_bytes));
   families.push_back(PerFamily("factstore_rocksdb_level0_files",
                                "Table files in level 0 (writes slow down, then "
                                "stop, when they pile up).",
                                stats, &Family::level0_files));
-  families.push_back(PerFamily("factstore_rocksdb_pending_compaction_bytes",
-                               "Estimated bytes compaction still has to rewrite.",
-                               stats, &Family::pending_compaction_bytes));
+  families.push_back(
+      PerFamily("factstore_rocksdb_pending_compaction_bytes",
+                "Estimated bytes compaction still has to rewrite.", stats,
+                &Family::pending_compaction_bytes));
   families.push_back(PerFamily("factstore_rocksdb_memtable_bytes",
                                "Bytes in memtables.", stats,
                                &Family::memtable_bytes));
@@ -78,10 +80,10 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
       "factstore_rocksdb_write_stall_seconds_total",
       "Time writes spent stalled or delayed by RocksDB.", MetricType::Counter,
       static_cast<double>(stats.write_stall_micros) / 1e6));
-  families.push_back(MakeFamily(
-      "factstore_rocksdb_writes_stopped",
-      "1 while RocksDB stops writes until compaction catches up.",
-      MetricType::Gauge, stats.writes_stopped ? 1 : 0));
+  families.push_back(
+      MakeFamily("factstore_rocksdb_writes_stopped",
+                 "1 while RocksDB stops writes until compaction catches up.",
+                 MetricType::Gauge, stats.writes_stopped ? 1 : 0));
   families.push_back(MakeFamily(
       "factstore_rocksdb_delayed_write_rate_bytes",
       "Rate writes are slowed to (bytes per second); 0 when not slowed.",

@@ -48,12 +48,12 @@ inline constexpr int kColumnFamilyCount = 12;
 // Every family, in id order.
 inline constexpr std::array<ColumnFamily, kColumnFamilyCount>
     kAllColumnFamilies = {
-        ColumnFamily::kMeta,          ColumnFamily::kEntities,
-        ColumnFamily::kNames,         ColumnFamily::kFacts,
-        ColumnFamily::kSubjectIndex,  ColumnFamily::kPredicateIndex,
+        ColumnFamily::kMeta,           ColumnFamily::kEntities,
+        ColumnFamily::kNames,          ColumnFamily::kFacts,
+        ColumnFamily::kSubjectIndex,   ColumnFamily::kPredicateIndex,
         ColumnFamily::kReferenceIndex, ColumnFamily::kValidTimeIndex,
-        ColumnFamily::kPredicates,    ColumnFamily::kCommitLog,
-        ColumnFamily::kTombstones,    ColumnFamily::kRequests,
+        ColumnFamily::kPredicates,     ColumnFamily::kCommitLog,
+        ColumnFamily::kTombstones,     ColumnFamily::kRequests,
 };
 
 // The on-disk name of a family.

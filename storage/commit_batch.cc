@@ -37,7 +37,8 @@ absl::Status FactIndexEntries(const FactRecord& record,
            : SubjectIndexKey(fact.subject(), fact.predicate(), kNoValidTimeDay,
                              kNoValidTimeDay, id)});
   std::string key;
-  FS_RETURN_IF_ERROR(PredicateIndexKey(fact.predicate(), fact.value(), id, &key));
+  FS_RETURN_IF_ERROR(
+      PredicateIndexKey(fact.predicate(), fact.value(), id, &key));
   entries->push_back({ColumnFamily::kPredicateIndex, std::move(key)});
   if (fact.value().kind_case() == v1::Value::kEntityId) {
     AddReference(fact.value().entity_id(), ReferenceRole::kObject, id, entries);
@@ -82,8 +83,8 @@ void CommitBatch::CheckNotSealed() const {
 void CommitBatch::Put(ColumnFamily cf, absl::string_view key,
                       absl::string_view value) {
   CheckNotSealed();
-  operations_.push_back(
-      {cf, false, data_.size(), key.size(), data_.size() + key.size(), value.size()});
+  operations_.push_back({cf, false, data_.size(), key.size(),
+                         data_.size() + key.size(), value.size()});
   data_.append(key.data(), key.size());
   data_.append(value.data(), value.size());
 }
@@ -114,8 +115,9 @@ rocksdb::WriteBatch* CommitBatch::Seal() {
     if (op->is_delete) {
       batch_.Delete(store_.handle(op->family), key_slice);
     } else {
-      batch_.Put(store_.handle(op->family), key_slice,
-                 rocksdb::Slice(data_.data() + op->value_offset, op->value_size));
+      batch_.Put(
+          store_.handle(op->family), key_slice,
+          rocksdb::Slice(data_.data() + op->value_offset, op->value_size));
     }
   }
   return &batch_;
@@ -166,14 +168,14 @@ absl::Status CommitBatch::PutFact(const FactRecord* before,
       }
     }
     // Entries both versions have are already on disk.
-    now_entries.erase(
-        std::remove_if(now_entries.begin(), now_entries.end(),
-                       [&](const IndexEntry& e) {
-                         return std::find(before_entries.begin(),
-                                          before_entries.end(),
-                                          e) != before_entries.end();
-                       }),
-        now_entries.end());
+    now_entries.erase(std::remove_if(now_entries.begin(), now_entries.end(),
+                                     [&](const IndexEntry& e) {
+                                       return std::find(before_entries.begin(),
+                                                        before_entries.end(),
+                                                        e) !=
+                                              before_entries.end();
+                                     }),
+                      now_entries.end());
   }
   now.SerializeToString(&scratch_);
   Put(ColumnFamily::kFacts, FactKey(now.content().id()), scratch_);

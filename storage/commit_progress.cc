@@ -22,12 +22,12 @@ std::string PathIn(const std::string& data_dir) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<CommitProgressWriter>> CommitProgressWriter::Open(
-    const std::string& data_dir) {
+absl::StatusOr<std::unique_ptr<CommitProgressWriter>>
+CommitProgressWriter::Open(const std::string& data_dir) {
   int fd = open(PathIn(data_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot open ", PathIn(data_dir), ": ", strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", PathIn(data_dir), ": ", strerror(errno)));
   }
   return std::unique_ptr<CommitProgressWriter>(new CommitProgressWriter(fd));
 }
@@ -53,7 +53,8 @@ absl::StatusOr<uint64_t> ReadCommitProgress(const std::string& data_dir) {
   uint64_t commit = 0;
   if (n != static_cast<ssize_t>(kRecordBytes) ||
       !absl::SimpleAtoi(absl::string_view(buffer, kRecordBytes - 1), &commit)) {
-    return absl::NotFoundError(absl::StrCat(PathIn(data_dir), " is incomplete"));
+    return absl::NotFoundError(
+        absl::StrCat(PathIn(data_dir), " is incomplete"));
   }
   return commit;
 }

@@ -13,9 +13,9 @@ namespace {
 
 absl::Status Malformed(absl::string_view token, absl::string_view field,
                        absl::string_view why) {
-  return InvalidField(field, absl::StrCat("invalid commit token \"",
-                                         absl::CHexEscape(token.substr(0, 64)),
-                                         "\": ", why));
+  return InvalidField(
+      field, absl::StrCat("invalid commit token \"",
+                          absl::CHexEscape(token.substr(0, 64)), "\": ", why));
 }
 
 bool AllDigits(absl::string_view s) {
@@ -83,7 +83,8 @@ absl::StatusOr<uint64_t> DecodeCommitToken(absl::string_view token,
   auto position = DecodeResumeToken(token, store_id, field);
   if (!position.ok()) return position.status();
   if (position->offset != CommitPosition::kWholeCommit) {
-    return Malformed(token, field, "a watch resume token is not a commit token");
+    return Malformed(token, field,
+                     "a watch resume token is not a commit token");
   }
   return position->commit;
 }

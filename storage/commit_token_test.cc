@@ -31,7 +31,8 @@ TEST(CommitTokenTest, ResumeTokensCarryAnOffset) {
 }
 
 TEST(CommitTokenTest, RejectsForeignAndMalformedTokensNamingTheField) {
-  auto other_store = DecodeCommitToken("00000008-12", 9, "read_options.min_commit");
+  auto other_store =
+      DecodeCommitToken("00000008-12", 9, "read_options.min_commit");
   ASSERT_FALSE(other_store.ok());
   EXPECT_EQ(other_store.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(other_store.status().message().find("read_options.min_commit"),
@@ -46,7 +47,8 @@ TEST(CommitTokenTest, RejectsForeignAndMalformedTokensNamingTheField) {
     EXPECT_FALSE(DecodeResumeToken(bad, 9, "after").ok()) << bad;
   }
   EXPECT_FALSE(
-      DecodeResumeToken(absl::string_view("00000009-1\0", 11), 9, "after").ok());
+      DecodeResumeToken(absl::string_view("00000009-1\0", 11), 9, "after")
+          .ok());
 }
 
 }  // namespace

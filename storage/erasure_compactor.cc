@@ -4,8 +4,8 @@
 
 namespace factstore::storage {
 
-ErasureCompactor::ErasureCompactor(Store* store,
-                                   std::function<void(const absl::Status&)> done)
+ErasureCompactor::ErasureCompactor(
+    Store* store, std::function<void(const absl::Status&)> done)
     : store_(store), done_(std::move(done)) {
   thread_ = std::thread([this] { Run(); });
 }

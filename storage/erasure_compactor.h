@@ -25,8 +25,8 @@ class ErasureCompactor {
  public:
   // `store` (a primary) must outlive the compactor. `done` (optional) is
   // called on the compactor's thread after each compaction.
-  explicit ErasureCompactor(Store* store,
-                            std::function<void(const absl::Status&)> done = nullptr);
+  explicit ErasureCompactor(
+      Store* store, std::function<void(const absl::Status&)> done = nullptr);
   ~ErasureCompactor();
   ErasureCompactor(const ErasureCompactor&) = delete;
   ErasureCompactor& operator=(const ErasureCompactor&) = delete;

@@ -19,7 +19,9 @@ constexpr uint8_t kZeroClass = 0x02;
 constexpr uint8_t kPositiveClass = 0x03;
 constexpr uint32_t kExponentBias = 0x8000;
 
-void PutByte(std::string* dst, uint8_t b) { dst->push_back(static_cast<char>(b)); }
+void PutByte(std::string* dst, uint8_t b) {
+  dst->push_back(static_cast<char>(b));
+}
 
 bool GetByte(absl::string_view* input, uint8_t* b) {
   if (input->empty()) return false;
@@ -122,7 +124,8 @@ void PutSortableDecimal(std::string* dst, absl::string_view decimal) {
   size_t last = digits.find_last_not_of('0');
   int exponent = point - static_cast<int>(first);
   std::string body;
-  uint32_t biased = static_cast<uint32_t>(exponent + static_cast<int>(kExponentBias));
+  uint32_t biased =
+      static_cast<uint32_t>(exponent + static_cast<int>(kExponentBias));
   PutByte(&body, static_cast<uint8_t>((biased >> 8) & 0xFF));
   PutByte(&body, static_cast<uint8_t>(biased & 0xFF));
   body.append(digits, first, last - first + 1);
@@ -172,12 +175,14 @@ bool GetSortableDecimal(absl::string_view* input, std::string* decimal) {
   std::string out = negative ? "-" : "";
   int n = static_cast<int>(digits.size());
   if (exponent <= 0) {
-    absl::StrAppend(&out, "0.", std::string(static_cast<size_t>(-exponent), '0'),
-                    digits);
+    absl::StrAppend(&out, "0.",
+                    std::string(static_cast<size_t>(-exponent), '0'), digits);
   } else if (exponent >= n) {
-    absl::StrAppend(&out, digits, std::string(static_cast<size_t>(exponent - n), '0'));
+    absl::StrAppend(&out, digits,
+                    std::string(static_cast<size_t>(exponent - n), '0'));
   } else {
-    absl::StrAppend(&out, digits.substr(0, exponent), ".", digits.substr(exponent));
+    absl::StrAppend(&out, digits.substr(0, exponent), ".",
+                    digits.substr(exponent));
   }
   if (!IsCanonicalDecimal(out)) return false;
   *decimal = std::move(out);
@@ -210,8 +215,12 @@ std::string SingleStringKey(absl::string_view s) {
 std::string EntityKey(absl::string_view entity_id) {
   return SingleStringKey(entity_id);
 }
-std::string FactKey(absl::string_view fact_id) { return SingleStringKey(fact_id); }
-std::string PredicateKey(absl::string_view name) { return SingleStringKey(name); }
+std::string FactKey(absl::string_view fact_id) {
+  return SingleStringKey(fact_id);
+}
+std::string PredicateKey(absl::string_view name) {
+  return SingleStringKey(name);
+}
 std::string TombstoneKey(absl::string_view entity_id) {
   return SingleStringKey(entity_id);
 }
@@ -328,9 +337,9 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
       break;
     case v1::Value::kQuantity:
       if (!IsCanonicalDecimal(value.quantity().amount())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "amount is not a canonical decimal: \"", value.quantity().amount(),
-            "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("amount is not a canonical decimal: \"",
+                         value.quantity().amount(), "\""));
       }
       PutByte(key, static_cast<uint8_t>(ValueTag::kQuantity));
       PutEscapedString(key, value.quantity().unit());
@@ -343,7 +352,8 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
       auto date = ParseIsoDate(value.time().date());
       if (!date.ok()) return date.status();
       PutByte(key, static_cast<uint8_t>(ValueTag::kTime));
-      PutFixed32BigEndian(key, static_cast<uint32_t>(DayNumber(date->first_day)));
+      PutFixed32BigEndian(key,
+                          static_cast<uint32_t>(DayNumber(date->first_day)));
       PutFixed32BigEndian(key, static_cast<uint32_t>(DayNumber(date->end_day)));
       break;
     }
@@ -385,7 +395,8 @@ std::string PredicateQuantityBound(absl::string_view predicate,
   return key;
 }
 
-bool DecodePredicateIndexKey(absl::string_view key, PredicateIndexParts* parts) {
+bool DecodePredicateIndexKey(absl::string_view key,
+                             PredicateIndexParts* parts) {
   if (!GetEscapedString(&key, &parts->predicate)) return false;
   uint8_t tag;
   if (!GetByte(&key, &tag)) return false;
@@ -407,7 +418,8 @@ bool DecodePredicateIndexKey(absl::string_view key, PredicateIndexParts* parts) 
       break;
     case ValueTag::kTime: {
       uint32_t first, end;
-      if (!GetFixed32BigEndian(&key, &first) || !GetFixed32BigEndian(&key, &end)) {
+      if (!GetFixed32BigEndian(&key, &first) ||
+          !GetFixed32BigEndian(&key, &end)) {
         return false;
       }
       break;
@@ -442,7 +454,8 @@ std::string ReferenceEntityPrefix(absl::string_view entity_id) {
   return SingleStringKey(entity_id);
 }
 
-bool DecodeReferenceIndexKey(absl::string_view key, ReferenceIndexParts* parts) {
+bool DecodeReferenceIndexKey(absl::string_view key,
+                             ReferenceIndexParts* parts) {
   if (!GetEscapedString(&key, &parts->entity_id)) return false;
   uint8_t role;
   if (!GetByte(&key, &role) || role < 1 || role > 4) return false;
@@ -468,7 +481,8 @@ std::string ValidTimeStartBound(IntervalClass cls, uint32_t first_day) {
   return key;
 }
 
-bool DecodeValidTimeIndexKey(absl::string_view key, ValidTimeIndexParts* parts) {
+bool DecodeValidTimeIndexKey(absl::string_view key,
+                             ValidTimeIndexParts* parts) {
   uint8_t cls;
   if (!GetByte(&key, &cls) || cls < 1 || cls > 2) return false;
   parts->interval_class = static_cast<IntervalClass>(cls);

@@ -16,7 +16,8 @@
 // string, U32/U64 big-endian integers, D a sortable decimal:
 //   kMeta           raw ASCII names: "identity", "head"
 //   kEntities       S(entity_id)
-//   kNames          kind byte (1 full name, 2 word suffix) S(folded) S(entity_id)
+//   kNames          kind byte (1 full name, 2 word suffix) S(folded)
+//                   S(entity_id)
 //   kFacts          S(fact_id)
 //   kSubjectIndex   S(subject) S(predicate) U32(first day) U32(end day)
 //                   S(fact_id); facts stating no valid time use

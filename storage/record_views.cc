@@ -13,11 +13,10 @@ namespace {
 // commit <= as_of, or -1.
 template <typename Revisions>
 int LastIndexAtOrBefore(const Revisions& revisions, uint64_t as_of) {
-  auto it = std::upper_bound(
-      revisions.begin(), revisions.end(), as_of,
-      [](uint64_t commit, const auto& revision) {
-        return commit < revision.commit();
-      });
+  auto it = std::upper_bound(revisions.begin(), revisions.end(), as_of,
+                             [](uint64_t commit, const auto& revision) {
+                               return commit < revision.commit();
+                             });
   return static_cast<int>(std::distance(revisions.begin(), it)) - 1;
 }
 

@@ -72,7 +72,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
 // RocksDB reports a held LOCK file as a plain IO error; its Posix
 // environment words it one of these two ways.
 bool IsLockHeld(const rocksdb::Status& status) {
-  absl::string_view state = status.getState() != nullptr ? status.getState() : "";
+  absl::string_view state =
+      status.getState() != nullptr ? status.getState() : "";
   return absl::StrContains(state, "While lock file") ||
          absl::StrContains(state, "lock hold by current process");
 }
@@ -236,9 +237,10 @@ absl::Status Store::OpenDb(const StoreOptions& options,
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
-      primary_ ? rocksdb::DB::Open(db_options, path_, descriptors, &handles, &raw)
-               : rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_path,
-                                              descriptors, &handles, &raw);
+      primary_
+          ? rocksdb::DB::Open(db_options, path_, descriptors, &handles, &raw)
+          : rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_path,
+                                         descriptors, &handles, &raw);
   if (!s.ok()) {
     return FromRocksStatus(s, absl::StrCat("open ", path_));
   }
@@ -295,8 +297,8 @@ absl::StatusOr<StoreIdentity> Store::NewIdentity() {
   StoreIdentity identity;
   identity.set_schema_version(kSchemaVersion);
   identity.set_store_id(store_id);
-  identity.set_token_secret(std::string(reinterpret_cast<char*>(secret),
-                                        sizeof(secret)));
+  identity.set_token_secret(
+      std::string(reinterpret_cast<char*>(secret), sizeof(secret)));
   identity.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
   return identity;
 }
@@ -304,7 +306,8 @@ absl::StatusOr<StoreIdentity> Store::NewIdentity() {
 absl::Status Store::Destroy(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : kAllColumnFamilies) {
-    descriptors.emplace_back(ColumnFamilyName(cf), rocksdb::ColumnFamilyOptions());
+    descriptors.emplace_back(ColumnFamilyName(cf),
+                             rocksdb::ColumnFamilyOptions());
   }
   return FromRocksStatus(
       rocksdb::DestroyDB(path, rocksdb::Options(), descriptors),
@@ -347,7 +350,8 @@ absl::StatusOr<StoreHead> Store::ReadHead() const {
 
 absl::StatusOr<EntityRecord> Store::ReadEntity(
     absl::string_view entity_id) const {
-  return ReadRecord<EntityRecord>(ColumnFamily::kEntities, EntityKey(entity_id));
+  return ReadRecord<EntityRecord>(ColumnFamily::kEntities,
+                                  EntityKey(entity_id));
 }
 
 absl::StatusOr<FactRecord> Store::ReadFact(absl::string_view fact_id) const {
@@ -409,9 +413,10 @@ StoreStats Store::Stats() const {
   for (ColumnFamily cf : kAllColumnFamilies) {
     StoreStats::Family& family = stats.families.emplace_back();
     family.name = ColumnFamilyName(cf);
-    family.sst_bytes = property(cf, rocksdb::DB::Properties::kTotalSstFilesSize);
-    family.level0_files =
-        property(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"));
+    family.sst_bytes =
+        property(cf, rocksdb::DB::Properties::kTotalSstFilesSize);
+    family.level0_files = property(
+        cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"));
     family.pending_compaction_bytes =
         property(cf, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
     family.memtable_bytes =
@@ -429,10 +434,12 @@ StoreStats Store::Stats() const {
   db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate,
                       &stats.delayed_write_rate);
   if (statistics_ != nullptr) {
-    stats.block_cache_hits = statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    stats.block_cache_hits =
+        statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
     stats.block_cache_misses =
         statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
-    stats.write_stall_micros = statistics_->getTickerCount(rocksdb::STALL_MICROS);
+    stats.write_stall_micros =
+        statistics_->getTickerCount(rocksdb::STALL_MICROS);
   }
   return stats;
 }
@@ -529,7 +536,8 @@ absl::Status Store::CompactAll() {
   if (!primary_) {
     return absl::FailedPreconditionError("a secondary store cannot compact");
   }
-  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(), handles_.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(),
+                                                handles_.end());
   // The head (kMeta) is flushed after everything else, so that a secondary
   // catching up between two of these flushes tends to see data newer than
   // its head (which reads at the head's commit filter out) rather than a
@@ -541,19 +549,18 @@ absl::Status Store::CompactAll() {
   }
   FS_RETURN_IF_ERROR(FromRocksStatus(db_->Flush(rocksdb::FlushOptions(), data),
                                      "flush before compaction"));
-  FS_RETURN_IF_ERROR(
-      FromRocksStatus(db_->Flush(rocksdb::FlushOptions(),
-                                 handle(ColumnFamily::kMeta)),
-                      "flush the head before compaction"));
+  FS_RETURN_IF_ERROR(FromRocksStatus(
+      db_->Flush(rocksdb::FlushOptions(), handle(ColumnFamily::kMeta)),
+      "flush the head before compaction"));
   rocksdb::CompactRangeOptions options;
   // Rewrite the last level too: that is where old versions and deletion
   // markers meet and both disappear.
   options.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForce;
   for (rocksdb::ColumnFamilyHandle* h : all) {
-    FS_RETURN_IF_ERROR(FromRocksStatus(
-        db_->CompactRange(options, h, nullptr, nullptr),
-        absl::StrCat("compact ", h->GetName())));
+    FS_RETURN_IF_ERROR(
+        FromRocksStatus(db_->CompactRange(options, h, nullptr, nullptr),
+                        absl::StrCat("compact ", h->GetName())));
   }
   // Writes after the flush went to a new log file; the old ones are no
   // longer needed and are deleted now rather than at the next flush.

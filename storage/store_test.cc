@@ -1,6 +1,8 @@
 #include "storage/store.h"
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -128,10 +130,11 @@ TEST(StoreTest, FactsAndIndexEntriesAreWrittenTogether) {
                      SubjectPrefix("country:south-korea"))
                 .size(),
             1u);
-  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kPredicateIndex,
-                     PredicateQuantityPrefix("investment.cumulative_total", "USD"))
-                .size(),
-            1u);
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kPredicateIndex,
+               PredicateQuantityPrefix("investment.cumulative_total", "USD"))
+          .size(),
+      1u);
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kReferenceIndex,
                      ReferencePrefix("doc:a", ReferenceRole::kDocument))
                 .size(),
@@ -189,7 +192,8 @@ class BatchRecorder : public rocksdb::WriteBatch::Handler {
     entries.push_back({family, key.ToString(), false});
     return rocksdb::Status::OK();
   }
-  rocksdb::Status DeleteCF(uint32_t family, const rocksdb::Slice& key) override {
+  rocksdb::Status DeleteCF(uint32_t family,
+                           const rocksdb::Slice& key) override {
     entries.push_back({family, key.ToString(), true});
     return rocksdb::Status::OK();
   }
@@ -202,9 +206,10 @@ TEST(StoreTest, SealedBatchesAreSortedByFamilyAndKey) {
   ASSERT_TRUE(store.ok());
   CommitBatch batch(**store);
   for (const char* id : {"f_9", "f_2", "f_7", "f_1", "f_5"}) {
-    ASSERT_TRUE(batch.PutFact(nullptr, MakeFact(id, std::string("place:") + id,
-                                                "37", 1))
-                    .ok());
+    ASSERT_TRUE(
+        batch
+            .PutFact(nullptr, MakeFact(id, std::string("place:") + id, "37", 1))
+            .ok());
   }
   StoreHead head;
   head.set_last_commit(1);
@@ -213,13 +218,30 @@ TEST(StoreTest, SealedBatchesAreSortedByFamilyAndKey) {
   BatchRecorder recorder;
   ASSERT_TRUE(batch.Seal()->Iterate(&recorder).ok());
   ASSERT_EQ(static_cast<int>(recorder.entries.size()), operations);
-  for (size_t i = 1; i < recorder.entries.size(); ++i) {
+  // RocksDB's ids of the families, back to factstore's.
+  std::map<uint32_t, int> family_of_id;
+  for (int cf = 0; cf < kColumnFamilyCount; ++cf) {
+    family_of_id[(*store)->handle(static_cast<ColumnFamily>(cf))->GetID()] = cf;
+  }
+  std::set<int> families;
+  for (size_t i = 0; i < recorder.entries.size(); ++i) {
+    ASSERT_EQ(family_of_id.count(recorder.entries[i].family), 1u);
+    int family = family_of_id[recorder.entries[i].family];
+    families.insert(family);
+    if (i == 0) continue;
     const auto& a = recorder.entries[i - 1];
     const auto& b = recorder.entries[i];
+    int previous = family_of_id[a.family];
+    // Families in the order of ColumnFamily, each in one run; keys in order
+    // within a family.
+    EXPECT_LE(previous, family) << "entry " << i;
     if (a.family == b.family) {
       EXPECT_LT(a.key, b.key) << "entry " << i;
     }
   }
+  // Facts, their indexes and the head: enough families for the order to
+  // matter.
+  EXPECT_GE(families.size(), 4u);
 }
 
 TEST(StoreTest, OperationsOnOneKeyKeepTheirOrderInABatch) {
@@ -258,11 +280,12 @@ TEST(StoreTest, IdsWithSeparatorsStayApart) {
   CommitFacts(**store, 1,
               {MakeFact("f_1", "a", "1", 1), MakeFact("f_2", tricky, "2", 1),
                MakeFact("f_3", "a/b", "3", 1), MakeFact("f_4", "a:b", "4", 1)});
-  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix("a"))
-                .size(),
-            1u);
   EXPECT_EQ(
-      ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix(tricky)).size(),
+      ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix("a")).size(),
+      1u);
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kSubjectIndex, SubjectPrefix(tricky))
+          .size(),
       1u);
 }
 
@@ -468,7 +491,8 @@ TEST(StoreTest, SecondaryNeverSeesHalfACommit) {
   }
   write_thread.join();
   ASSERT_TRUE((*reader)->CatchUp().ok());
-  EXPECT_EQ((*reader)->ReadHead()->last_commit(), static_cast<uint64_t>(kCommits));
+  EXPECT_EQ((*reader)->ReadHead()->last_commit(),
+            static_cast<uint64_t>(kCommits));
   EXPECT_GT(checks, 1);
 }
 
@@ -497,8 +521,8 @@ TEST(StoreTest, SecondaryDropsMemtablesOfEveryFamilyAtAFlush) {
   for (int c = 1; c <= 100; ++c) {
     std::vector<FactRecord> facts;
     for (int i = 0; i < 20; ++i) {
-      facts.push_back(MakeFact(absl::StrCat("f_", c, "_", i), "s",
-                               absl::StrCat(i + 1), c));
+      facts.push_back(
+          MakeFact(absl::StrCat("f_", c, "_", i), "s", absl::StrCat(i + 1), c));
     }
     CommitFacts(**writer, c, facts);
     ASSERT_TRUE((*reader)->CatchUp().ok());
@@ -511,25 +535,28 @@ TEST(StoreTest, SecondaryDropsMemtablesOfEveryFamilyAtAFlush) {
 }
 
 TEST(StoreTest, RocksDbErrorsMapByKind) {
-  EXPECT_EQ(FromRocksStatus(rocksdb::Status::NoSpace("write", "disk full"), "facts")
-                .code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(
+      FromRocksStatus(rocksdb::Status::NoSpace("write", "disk full"), "facts")
+          .code(),
+      absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(FromRocksStatus(rocksdb::Status::IOError(
                                 "While lock file: /data/LOCK: Resource "
                                 "temporarily unavailable"),
                             "open")
                 .code(),
             absl::StatusCode::kUnavailable);
-  absl::Status io = FromRocksStatus(
-      rocksdb::Status::IOError("While pread offset 0 len 4096: /data/000012.sst: "
-                               "Input/output error"),
-      "facts");
+  absl::Status io =
+      FromRocksStatus(rocksdb::Status::IOError(
+                          "While pread offset 0 len 4096: /data/000012.sst: "
+                          "Input/output error"),
+                      "facts");
   EXPECT_EQ(io.code(), absl::StatusCode::kInternal);
   EXPECT_TRUE(absl::StartsWith(io.message(), "facts: ")) << io.message();
   EXPECT_EQ(FromRocksStatus(rocksdb::Status::Busy(), "write").code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(FromRocksStatus(rocksdb::Status::Corruption("bad block"), "facts").code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      FromRocksStatus(rocksdb::Status::Corruption("bad block"), "facts").code(),
+      absl::StatusCode::kDataLoss);
   EXPECT_TRUE(FromRocksStatus(rocksdb::Status::OK(), "facts").ok());
 }
 
@@ -537,7 +564,8 @@ TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok());
-  CommitFacts(**store, 1, {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
+  CommitFacts(**store, 1,
+              {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
   auto results = (*store)->ReadFacts({"f_2", "f_nope", "f_1"});
   ASSERT_EQ(results.size(), 3u);
   EXPECT_TRUE(results[0].ok());

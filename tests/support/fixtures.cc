@@ -59,8 +59,8 @@ std::string SeedRegistryAndEntities(TestCluster& cluster) {
   )pb");
   v1::RegisterPredicatesResponse registered;
   auto context = Context();
-  grpc::Status status =
-      cluster.ingest().RegisterPredicates(context.get(), predicates, &registered);
+  grpc::Status status = cluster.ingest().RegisterPredicates(
+      context.get(), predicates, &registered);
   EXPECT_TRUE(status.ok()) << status.error_message();
 
   auto entities = Parse<v1::UpsertEntitiesRequest>(R"pb(
@@ -72,7 +72,12 @@ std::string SeedRegistryAndEntities(TestCluster& cluster) {
       aliases: "Hàn Quốc"
       aliases: "대한민국"
     }
-    entities { id: "country:vietnam" type: ENTITY_TYPE_PLACE name: "Vietnam" aliases: "Việt Nam" }
+    entities {
+      id: "country:vietnam"
+      type: ENTITY_TYPE_PLACE
+      name: "Vietnam"
+      aliases: "Việt Nam"
+    }
     entities {
       id: "place:da-nang"
       type: ENTITY_TYPE_PLACE
@@ -81,7 +86,12 @@ std::string SeedRegistryAndEntities(TestCluster& cluster) {
       aliases: "Danang"
       aliases: "Da Nang City"
     }
-    entities { id: "place:seoul" type: ENTITY_TYPE_PLACE name: "Seoul" aliases: "서울" }
+    entities {
+      id: "place:seoul"
+      type: ENTITY_TYPE_PLACE
+      name: "Seoul"
+      aliases: "서울"
+    }
     entities {
       id: "event:vn-kr-digital-forum-2024"
       type: ENTITY_TYPE_EVENT
@@ -122,7 +132,8 @@ std::string SeedRegistryAndEntities(TestCluster& cluster) {
                                            &upserted);
   EXPECT_TRUE(status.ok()) << status.error_message();
   for (const auto& result : upserted.results()) {
-    EXPECT_NE(result.outcome(), v1::OUTCOME_REJECTED) << result.error().message();
+    EXPECT_NE(result.outcome(), v1::OUTCOME_REJECTED)
+        << result.error().message();
   }
   return upserted.commit_token();
 }
@@ -146,8 +157,8 @@ v1::IngestFactsResponse Ingest(TestCluster& cluster,
                                const v1::IngestFactsRequest& request) {
   v1::IngestFactsResponse response;
   auto context = Context();
-  grpc::Status status = cluster.ingest().IngestFacts(context.get(), request,
-                                                     &response);
+  grpc::Status status =
+      cluster.ingest().IngestFacts(context.get(), request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return response;
 }

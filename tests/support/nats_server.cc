@@ -40,7 +40,8 @@ bool Accepts(int port) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  bool ok =
+      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
   close(fd);
   return ok;
 }
@@ -49,7 +50,8 @@ bool Accepts(int port) {
 
 std::unique_ptr<NatsServer> NatsServer::Start(int max_payload) {
   const char* binary = getenv("FACTSTORE_NATS_SERVER");
-  std::string server = binary != nullptr && *binary != '\0' ? binary : "/usr/sbin/nats-server";
+  std::string server =
+      binary != nullptr && *binary != '\0' ? binary : "/usr/sbin/nats-server";
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::unique_ptr<NatsServer> nats(new NatsServer());
     nats->store_dir_ = nats->dir_.path() + "/jetstream";

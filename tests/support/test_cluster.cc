@@ -60,8 +60,8 @@ bool TestCluster::StartIngest() {
     return false;
   }
   ingest_ = *std::move(server);
-  ingest_channel_ =
-      grpc::CreateChannel(ingest_->address(), grpc::InsecureChannelCredentials());
+  ingest_channel_ = grpc::CreateChannel(ingest_->address(),
+                                        grpc::InsecureChannelCredentials());
   ingest_stub_ = v1::IngestService::NewStub(ingest_channel_);
   return true;
 }
@@ -87,8 +87,8 @@ bool TestCluster::StartQuery() {
     return false;
   }
   query_ = *std::move(server);
-  query_channel_ =
-      grpc::CreateChannel(query_->address(), grpc::InsecureChannelCredentials());
+  query_channel_ = grpc::CreateChannel(query_->address(),
+                                       grpc::InsecureChannelCredentials());
   query_stub_ = v1::QueryService::NewStub(query_channel_);
   if (!WaitForServing(query_channel_, query::kQueryHealthName,
                       absl::Seconds(20))) {

@@ -5,7 +5,8 @@
 //   auto cluster = TestCluster::Start();
 //   v1::IngestFactsResponse response;
 //   grpc::ClientContext context;
-//   ASSERT_TRUE(cluster->ingest().IngestFacts(&context, request, &response).ok());
+//   ASSERT_TRUE(
+//       cluster->ingest().IngestFacts(&context, request, &response).ok());
 #ifndef FACTSTORE_TESTS_SUPPORT_TEST_CLUSTER_H_
 #define FACTSTORE_TESTS_SUPPORT_TEST_CLUSTER_H_
 

@@ -5,12 +5,12 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "common/mutex.h"
 #include "absl/time/clock.h"
+#include "common/mutex.h"
 #include "google/protobuf/util/json_util.h"
 #include "tools/factctl/load_record.pb.h"
 
@@ -47,7 +47,8 @@ std::unique_ptr<grpc::ClientContext> NewContext(const LoadOptions& options) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
   if (!options.token.empty()) {
-    context->AddMetadata("authorization", absl::StrCat("Bearer ", options.token));
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options.token));
   }
   return context;
 }
@@ -70,13 +71,15 @@ class Loader {
       ++summary_.lines;
       LoadRecord record;
       google::protobuf::util::JsonParseOptions parse_options;
-      absl::Status parsed = FromProto(google::protobuf::util::JsonStringToMessage(
-          std::string(text), &record, parse_options));
+      absl::Status parsed =
+          FromProto(google::protobuf::util::JsonStringToMessage(
+              std::string(text), &record, parse_options));
       Origin origin{path, number};
       if (!parsed.ok() || record.item_case() == LoadRecord::ITEM_NOT_SET) {
-        Reject(origin, parsed.ok() ? "the line holds no predicate, entity or fact"
-                                   : absl::StrCat("not a load record: ",
-                                                  parsed.message()));
+        Reject(origin,
+               parsed.ok()
+                   ? "the line holds no predicate, entity or fact"
+                   : absl::StrCat("not a load record: ", parsed.message()));
         continue;
       }
       absl::Status added = Add(std::move(record), origin);
@@ -175,7 +178,8 @@ class Loader {
     if (entities_.entities_size() == 0) return absl::OkStatus();
     v1::UpsertEntitiesResponse response;
     auto context = NewContext(options_);
-    grpc::Status status = stub_.UpsertEntities(context.get(), entities_, &response);
+    grpc::Status status =
+        stub_.UpsertEntities(context.get(), entities_, &response);
     if (!status.ok()) return CallFailed("UpsertEntities", status);
     for (int i = 0; i < response.results_size(); ++i) {
       const v1::EntityResult& result = response.results(i);
@@ -227,12 +231,14 @@ class Loader {
       }
       if (ack.has_batch_error()) {
         for (const Origin& origin : origins) {
-          Reject(origin, absl::StrCat("batch refused: ", ack.batch_error().message()));
+          Reject(origin,
+                 absl::StrCat("batch refused: ", ack.batch_error().message()));
         }
       }
       for (int i = 0; i < ack.results_size(); ++i) {
         const v1::FactResult& result = ack.results(i);
-        if (result.outcome() == v1::OUTCOME_REJECTED && !ack.has_batch_error()) {
+        if (result.outcome() == v1::OUTCOME_REJECTED &&
+            !ack.has_batch_error()) {
           Reject(origins[i], WithoutItemPrefix(result.error().message()));
         }
       }
@@ -261,9 +267,9 @@ class Loader {
   }
 
   absl::Status CallFailed(const char* method, const grpc::Status& status) {
-    return absl::UnavailableError(absl::StrCat(
-        method, " failed: ", status.error_message(), " (code ",
-        static_cast<int>(status.error_code()), ")"));
+    return absl::UnavailableError(
+        absl::StrCat(method, " failed: ", status.error_message(), " (code ",
+                     static_cast<int>(status.error_code()), ")"));
   }
 
   void DrawProgress(bool final) {

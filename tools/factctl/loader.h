@@ -39,8 +39,8 @@ struct LoadSummary {
   int64_t lines = 0;
   int64_t predicates = 0;
   int64_t entities = 0;
-  int64_t facts = 0;     // facts accepted (created, mention added, ...)
-  int64_t rejected = 0;  // lines rejected, for any reason
+  int64_t facts = 0;         // facts accepted (created, mention added, ...)
+  int64_t rejected = 0;      // lines rejected, for any reason
   std::string commit_token;  // the last commit written
   double seconds = 0;
 };

@@ -48,8 +48,7 @@ ABSL_FLAG(std::string, tls_cert, "",
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_server_name, "",
           "Name to expect in the services' certificates, if not the host.");
-ABSL_FLAG(std::string, token, "",
-          "Bearer token to send (env FACTCTL_TOKEN).");
+ABSL_FLAG(std::string, token, "", "Bearer token to send (env FACTCTL_TOKEN).");
 ABSL_FLAG(std::string, min_commit, "",
           "Reads: wait until this commit token is visible.");
 ABSL_FLAG(std::string, as_of, "", "Reads: read as of this commit token.");
@@ -72,10 +71,12 @@ ABSL_FLAG(std::string, max, "", "facts: largest amount (inclusive).");
 ABSL_FLAG(std::string, from, "", "facts: valid time overlaps from this date.");
 ABSL_FLAG(std::string, to, "", "facts: ... to this date (exclusive).");
 ABSL_FLAG(std::string, source, "", "facts: source document id.");
-ABSL_FLAG(std::vector<std::string>, modality, {},
-          "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
+ABSL_FLAG(
+    std::vector<std::string>, modality, {},
+    "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
 ABSL_FLAG(bool, include_retracted, false, "facts: also retracted facts.");
-ABSL_FLAG(int, limit, 0, "facts/search: stop after this many results (0: all).");
+ABSL_FLAG(int, limit, 0,
+          "facts/search: stop after this many results (0: all).");
 ABSL_FLAG(int, page_size, 100, "facts/search: results per page.");
 // resolve
 ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
@@ -182,7 +183,8 @@ int Load(const std::vector<std::string>& files) {
   options.create_missing = absl::GetFlag(FLAGS_create_missing);
   options.token = absl::GetFlag(FLAGS_token);
   if (isatty(STDERR_FILENO)) options.progress = &std::cerr;
-  absl::StatusOr<LoadSummary> summary = LoadFiles(files, *stub, options, std::cerr);
+  absl::StatusOr<LoadSummary> summary =
+      LoadFiles(files, *stub, options, std::cerr);
   if (!summary.ok()) {
     std::cerr << "factctl load: " << summary.status().message() << "\n";
     return 1;
@@ -202,17 +204,20 @@ int GetEntities(const std::vector<std::string>& ids) {
   *request.mutable_read_options() = ReadOptionsFromFlags();
   v1::BatchGetEntitiesResponse response;
   auto context = Context();
-  grpc::Status status = stub->BatchGetEntities(context.get(), request, &response);
+  grpc::Status status =
+      stub->BatchGetEntities(context.get(), request, &response);
   if (!status.ok()) return Failed(status);
   if (TableOutput()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : response.entities()) rows.push_back(EntityRow(e));
     PrintTable(std::cout, EntityHeader(), rows);
     for (const auto& e : response.entities()) {
-      if (!e.description().empty()) std::cout << "\n" << e.id() << ": " << e.description() << "\n";
+      if (!e.description().empty())
+        std::cout << "\n" << e.id() << ": " << e.description() << "\n";
     }
   } else {
-    for (const auto& e : response.entities()) std::cout << ToJsonLine(e) << "\n";
+    for (const auto& e : response.entities())
+      std::cout << ToJsonLine(e) << "\n";
   }
   for (const std::string& id : response.missing_ids()) {
     std::cerr << "factctl: no entity " << id << "\n";
@@ -245,7 +250,8 @@ int Search(const std::vector<std::string>& words) {
   while (true) {
     v1::SearchEntitiesResponse response;
     auto context = Context();
-    grpc::Status status = stub->SearchEntities(context.get(), request, &response);
+    grpc::Status status =
+        stub->SearchEntities(context.get(), request, &response);
     if (!status.ok()) return Failed(status);
     for (const auto& match : response.matches()) {
       if (limit > 0 && shown >= limit) break;
@@ -259,7 +265,8 @@ int Search(const std::vector<std::string>& words) {
         std::cout << ToJsonLine(match) << "\n";
       }
     }
-    if (response.next_page_token().empty() || (limit > 0 && shown >= limit)) break;
+    if (response.next_page_token().empty() || (limit > 0 && shown >= limit))
+      break;
     request.set_page_token(response.next_page_token());
   }
   if (TableOutput()) {
@@ -340,7 +347,8 @@ int Facts() {
         std::cout << ToJsonLine(fact) << "\n";
       }
     }
-    if (response.next_page_token().empty() || (limit > 0 && shown >= limit)) break;
+    if (response.next_page_token().empty() || (limit > 0 && shown >= limit))
+      break;
     request.set_page_token(response.next_page_token());
   }
   if (TableOutput()) PrintTable(std::cout, FactHeader(), rows);
@@ -388,12 +396,14 @@ int Predicates() {
   while (true) {
     v1::ListPredicatesResponse response;
     auto context = Context();
-    grpc::Status status = stub->ListPredicates(context.get(), request, &response);
+    grpc::Status status =
+        stub->ListPredicates(context.get(), request, &response);
     if (!status.ok()) return Failed(status);
     for (const auto& p : response.predicates()) {
       if (TableOutput()) {
         rows.push_back({p.name(), ShortEnumName(p.value_type()),
-                        absl::StrJoin(p.allowed_units(), ","), p.description()});
+                        absl::StrJoin(p.allowed_units(), ","),
+                        p.description()});
       } else {
         std::cout << ToJsonLine(p) << "\n";
       }
@@ -401,7 +411,8 @@ int Predicates() {
     if (response.next_page_token().empty()) break;
     request.set_page_token(response.next_page_token());
   }
-  if (TableOutput()) PrintTable(std::cout, {"NAME", "TYPE", "UNITS", "DESCRIPTION"}, rows);
+  if (TableOutput())
+    PrintTable(std::cout, {"NAME", "TYPE", "UNITS", "DESCRIPTION"}, rows);
   return 0;
 }
 
@@ -424,8 +435,8 @@ int Watch() {
   while (reader->Read(&response)) {
     for (const auto& event : response.events()) {
       if (table) {
-        std::cout << ShortEnumName(event.kind()) << "  "
-                  << event.commit_token() << "  "
+        std::cout << ShortEnumName(event.kind()) << "  " << event.commit_token()
+                  << "  "
                   << (event.has_fact()
                           ? absl::StrJoin(FactRow(event.fact()), "  ")
                           : event.erased_entity_id())
@@ -449,7 +460,8 @@ int Watch() {
 int Stats() {
   auto stub = QueryStub();
   v1::GetStatsRequest request;
-  request.mutable_read_options()->set_min_commit(absl::GetFlag(FLAGS_min_commit));
+  request.mutable_read_options()->set_min_commit(
+      absl::GetFlag(FLAGS_min_commit));
   v1::GetStatsResponse response;
   auto context = Context();
   grpc::Status status = stub->GetStats(context.get(), request, &response);
@@ -458,22 +470,25 @@ int Stats() {
     std::cout << ToJsonLine(response) << "\n";
     return 0;
   }
-  PrintTable(std::cout, {"ENTITIES", "FACTS", "RETRACTED", "MENTIONS",
-                         "PREDICATES", "TOMBSTONES", "COMMIT", "BEHIND"},
-             {{absl::StrCat(response.entity_count()),
-               absl::StrCat(response.fact_count()),
-               absl::StrCat(response.retracted_fact_count()),
-               absl::StrCat(response.mention_count()),
-               absl::StrCat(response.predicate_count()),
-               absl::StrCat(response.tombstone_count()), response.commit_token(),
-               absl::StrCat(response.commits_behind())}});
+  PrintTable(
+      std::cout,
+      {"ENTITIES", "FACTS", "RETRACTED", "MENTIONS", "PREDICATES", "TOMBSTONES",
+       "COMMIT", "BEHIND"},
+      {{absl::StrCat(response.entity_count()),
+        absl::StrCat(response.fact_count()),
+        absl::StrCat(response.retracted_fact_count()),
+        absl::StrCat(response.mention_count()),
+        absl::StrCat(response.predicate_count()),
+        absl::StrCat(response.tombstone_count()), response.commit_token(),
+        absl::StrCat(response.commits_behind())}});
   return 0;
 }
 
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   absl::Status env = server::ApplyEnvironmentToFlags(
-      {"FACTCTL_"}, {"ingest", "query", "token", "tls_ca", "tls_cert", "tls_key"});
+      {"FACTCTL_"},
+      {"ingest", "query", "token", "tls_ca", "tls_cert", "tls_key"});
   if (!env.ok()) {
     std::cerr << "factctl: " << env.message() << "\n";
     return 2;
@@ -494,7 +509,8 @@ int Run(int argc, char** argv) {
   if (command == "predicates") return Predicates();
   if (command == "watch") return Watch();
   if (command == "stats") return Stats();
-  std::cerr << "factctl: unknown command \"" << command << "\"\n\n" << kUsage << "\n";
+  std::cerr << "factctl: unknown command \"" << command << "\"\n\n"
+            << kUsage << "\n";
   return 2;
 }
 

@@ -26,7 +26,8 @@ size_t DisplayWidth(const std::string& text) {
       ++width;
       continue;
     }
-    if (u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY) == U_NON_SPACING_MARK) {
+    if (u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY) ==
+        U_NON_SPACING_MARK) {
       continue;
     }
     int eaw = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
@@ -81,7 +82,8 @@ std::string ToJsonLine(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = false;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+           .ok()) {
     return "{}";
   }
   return json;
@@ -94,7 +96,8 @@ std::string DescribeValue(const v1::Value& value) {
     case v1::Value::kQuantity: {
       const v1::Quantity& q = value.quantity();
       if (q.comparator() == v1::COMPARATOR_RANGE) {
-        return absl::StrCat(q.lower_bound(), "-", q.upper_bound(), " ", q.unit());
+        return absl::StrCat(q.lower_bound(), "-", q.upper_bound(), " ",
+                            q.unit());
       }
       return absl::StrCat(ComparatorSymbol(q.comparator()), q.amount(), " ",
                           q.unit());
@@ -135,7 +138,8 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& header,
 }
 
 std::vector<std::string> FactHeader() {
-  return {"ID", "SUBJECT", "PREDICATE", "VALUE", "VALID", "MODALITY", "SOURCES"};
+  return {"ID",    "SUBJECT",  "PREDICATE", "VALUE",
+          "VALID", "MODALITY", "SOURCES"};
 }
 
 std::vector<std::string> FactRow(const v1::Fact& fact) {
@@ -150,11 +154,13 @@ std::vector<std::string> FactRow(const v1::Fact& fact) {
           absl::StrCat(fact.mentions_size())};
 }
 
-std::vector<std::string> EntityHeader() { return {"ID", "TYPE", "NAME", "ALIASES"}; }
+std::vector<std::string> EntityHeader() {
+  return {"ID", "TYPE", "NAME", "ALIASES"};
+}
 
 std::vector<std::string> EntityRow(const v1::Entity& entity) {
-  return {entity.id(), ShortEnumName(entity.type()),
-          entity.name(), absl::StrJoin(entity.aliases(), ", ")};
+  return {entity.id(), ShortEnumName(entity.type()), entity.name(),
+          absl::StrJoin(entity.aliases(), ", ")};
 }
 
 }  // namespace factstore::tools
