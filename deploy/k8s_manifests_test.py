@@ -6,23 +6,20 @@ k8s_manifests_test.sh) or directly from the repository root:
 
     python3 deploy/k8s_manifests_test.py
 
-Python's standard library only. How the pieces are read:
+Python's standard library and PyYAML (Debian's python3-yaml). How the
+pieces are read:
 
 - Manifests: `kubectl kustomize` renders three deployments to YAML, exactly
   as `kubectl apply -k` would: the base (deploy/k8s, the embedded mode), the
   base with components/tls, and the base with components/replicated (the
-  replicated mode: NATS, ingest replicas, query Deployment). Then
-  `kubectl annotate --local -f - -o json` converts that YAML to JSON: with
-  --local, kubectl reads the objects, adds one annotation (removed again here)
-  and prints them, without ever contacting an API server, so no YAML parser
-  is needed. kubectl is looked up in $FACTSTORE_KUBECTL, $PATH,
+  replicated mode: NATS, ingest replicas, query Deployment); PyYAML reads
+  the objects. kubectl is looked up in $FACTSTORE_KUBECTL, $PATH,
   /usr/local/bin and /usr/bin.
-- Flags: the ABSL_FLAG(...) definitions in ingest_service/main.cc,
-  query_service/main.cc, server/*.cc and the sources of the flag lists each
-  main() includes (replication/replication_flags.cc: the --nats* flags),
-  with name, type and default; the list of flags each main() lets the
-  environment set, and its variable prefixes (ApplyEnvironmentToFlags). The
-  binaries need not be built.
+- Flags: the server binaries themselves. `--helpfull` lists each flag with
+  its default, and the usage message says which environment variables set
+  which flags (server/server_main.cc). absl prints a zero duration as "0",
+  like an integer, so the binary's own parser decides the type of numeric
+  flags (a run with --FLAG=1s --version is refused for an integer).
 - Health service names: kIngestHealthName / kQueryHealthName in the servers'
   headers.
 - nats-server's configuration (components/replicated/nats.conf, in a
@@ -49,6 +46,8 @@ import tempfile
 import unittest
 import urllib.parse
 
+import yaml  # Debian: python3-yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.environ.get("FACTSTORE_ROOT") or os.path.dirname(HERE)
 
@@ -59,10 +58,10 @@ MONITORING_COMPONENT = "components/monitoring"
 DOCKERFILE = os.path.join(ROOT, "deploy", "Dockerfile")
 
 SERVERS = {
-    # binary: (main.cc, header with the health name, constant)
-    "ingest_server": ("ingest_service/main.cc", "ingest_service/ingest_server.h",
+    # binary: (its path, header with the health name, constant)
+    "ingest_server": ("ingest_service/ingest_server", "ingest_service/ingest_server.h",
                       "kIngestHealthName"),
-    "query_server": ("query_service/main.cc", "query_service/query_server.h",
+    "query_server": ("query_service/query_server", "query_service/query_server.h",
                      "kQueryHealthName"),
 }
 
@@ -89,7 +88,6 @@ MEMORY_HEADROOM_MIB = 512
 # Time after SIGTERM beyond --shutdown_delay + --shutdown_grace for closing
 # the store.
 SHUTDOWN_MARGIN_SECONDS = 5
-RENDER_ANNOTATION = "factstore.io/test-render"
 
 # What components/replicated promises.
 INGEST_REPLICAS = 2          # a leader and a standby
@@ -106,90 +104,7 @@ KUBE_DNS = ({"k8s-app": "kube-dns"}, {"kubernetes.io/metadata.name": "kube-syste
 
 
 # --------------------------------------------------------------------------
-# Reading C++ sources
-
-
-def strip_cpp_comments(text):
-    """Removes // and /* */ comments, keeping string and char literals."""
-    out = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c in "\"'":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
-def call_arguments(text, open_paren):
-    """Splits the arguments of the call whose "(" is at `open_paren`."""
-    args, depth, start, i = [], 0, open_paren + 1, open_paren
-    closers = {"(": ")", "{": "}", "[": "]"}
-    stack = []
-    while i < len(text):
-        c = text[i]
-        if c == '"':
-            i += 1
-            while text[i] != '"':
-                i += 2 if text[i] == "\\" else 1
-        elif c in closers:
-            stack.append(closers[c])
-        elif stack and c == stack[-1]:
-            stack.pop()
-            if not stack:
-                args.append(text[start:i].strip())
-                return args
-        elif c == "," and len(stack) == 1:
-            args.append(text[start:i].strip())
-            start = i + 1
-        i += 1
-    raise ValueError("unbalanced call")
-
-
-STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-def string_literals(text):
-    return [bytes(s, "utf-8").decode("unicode_escape") for s in STRING_LITERAL.findall(text)]
-
-
-DURATION_UNITS = {"Nanoseconds": 1e-9, "Microseconds": 1e-6, "Milliseconds": 1e-3,
-                  "Seconds": 1.0, "Minutes": 60.0, "Hours": 3600.0}
-
-
-def parse_default(flag_type, expr):
-    """The value of an ABSL_FLAG default expression, or None if unknown."""
-    expr = expr.strip()
-    if flag_type == "absl::Duration":
-        if re.fullmatch(r"absl::ZeroDuration\(\)", expr):
-            return 0.0
-        m = re.fullmatch(r"absl::(\w+)\(\s*([\d.]+)\s*\)", expr)
-        if m and m.group(1) in DURATION_UNITS:
-            return float(m.group(2)) * DURATION_UNITS[m.group(1)]
-        return None
-    if flag_type == "bool":
-        return {"true": True, "false": False}.get(expr)
-    if flag_type == "std::string":
-        if expr.startswith('"'):
-            return "".join(string_literals(expr))
-        return None
-    if re.fullmatch(r"[\d\s<>*+()]+", expr):
-        return int(eval(expr, {"__builtins__": {}}))  # digits and operators only
-    if flag_type.startswith("std::vector") and expr == "{}":
-        return []
-    return None
+# Asking the server binaries
 
 
 class Flag:
@@ -197,103 +112,114 @@ class Flag:
         self.name, self.type, self.default = name, flag_type, default
 
 
+# One flag in --helpfull: "--name (help text); default: VALUE;" over one or
+# more lines (the help text may itself contain "; default:" and brackets).
+HELP_ENTRY = re.compile(r"--(\w+) \((.*)\); default: (.*?);", re.S)
+# The environment paragraph of a server's usage message
+# (server/server_main.cc).
+HELP_ENVIRONMENT = re.compile(
+    r"Environment: (.*?) \(in this order; the command line wins\) set the "
+    r"flags: (.*?)\.\n", re.S)
+
+
+def binary_path(binary):
+    """The server binary (runfiles under Bazel, bazel-bin from the root)."""
+    for path in (os.path.join(ROOT, SERVERS[binary][0]),
+                 os.path.join(ROOT, "bazel-bin", SERVERS[binary][0])):
+        if os.access(path, os.X_OK):
+            return path
+    raise AssertionError("%s not built (bazel build //%s)" %
+                         (binary, SERVERS[binary][0].replace("/", ":", 1)))
+
+
+def run_binary(path, args):
+    """Runs a server binary for its flag parser only (--helpfull or
+    --version make it exit before it starts); returns (exit code, output).
+    No FACTSTORE_* variable reaches it, so defaults are the binary's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTSTORE_")}
+    result = subprocess.run([path] + args, capture_output=True, text=True,
+                            env=env, timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def rejected_flags(path, names, value):
+    """The flags among `names` whose parser rejects `value`."""
+    if not names:
+        return set()
+    _, output = run_binary(path, ["--%s=%s" % (n, value) for n in names] + ["--version"])
+    return set(re.findall(r"Illegal value '[^']*' specified for flag '(\w+)'", output))
+
+
+def flag_type_and_default(text):
+    """(type, default) from the default absl prints, or (None, text) for a
+    number, whose type the binary's parser decides (flag_types)."""
+    if text.startswith('"') and text.endswith('"'):
+        return "std::string", text[1:-1]
+    if text in ("true", "false"):
+        return "bool", text == "true"
+    if re.fullmatch(r"-?\d+", text):
+        return None, int(text)
+    if text == "inf" or DURATION.fullmatch(text):
+        return "absl::Duration", parse_flag_value(Flag("", "absl::Duration", None), text)[0]
+    return "std::vector<std::string>", [v for v in text.split(",") if v]
+
 
 class Sources:
-    """What the C++ sources say about flags, environment and health names."""
+    """What the server binaries say about their flags (--helpfull, and their
+    parsers for the types of numeric flags), which variables set them (the
+    usage message), and the health service names (the servers' headers)."""
 
-    def __init__(self, root):
-        self.root = root
-        server_dir = os.path.join(root, "server")
-        self.server_files = sorted(
-            os.path.join("server", f) for f in os.listdir(server_dir) if f.endswith(".cc"))
-        if not self.server_files:
-            raise AssertionError("no server/*.cc in " + root)
-        shared = {}
-        self.functions = {}     # name of a ...FlagNames() function -> [flag names]
-        self.function_flags = {}  # name of such a function -> flags its file defines
-        for path in self.server_files:
-            text = self.read(path)
-            shared.update(self.flags_in(text))
-            for function in self.read_functions(text):
-                self.function_flags[function] = {}
+    def __init__(self):
         self.flags = {}         # binary -> {name: Flag}
         self.env_flags = {}     # binary -> set of names the environment may set
         self.prefixes = {}      # binary -> [prefix, ...], most specific first
         self.health_name = {}   # binary -> gRPC health service name
-        for binary, (main_cc, header, constant) in SERVERS.items():
-            text = self.read(main_cc)
-            flags = dict(shared)
-            flags.update(self.flags_in(text))
-            call = text.find("ApplyEnvironmentToFlags(")
-            if call < 0:
-                raise AssertionError(main_cc + ": no ApplyEnvironmentToFlags call")
-            args = call_arguments(text, text.index("(", call))
-            self.prefixes[binary] = string_literals(args[0])
-            names = set()
-            m = re.search(r"std::vector<std::string>\s+" + re.escape(args[1]) +
-                          r"\s*=\s*\{(.*?)\};", text, re.S)
-            if m:
-                names.update(string_literals(m.group(1)))
-            else:
-                names.update(string_literals(args[1]))
-            # Flag lists from other files (SharedGrpcFlagNames(),
-            # ReplicationFlagNames(), ...): defined in server/*.cc or in the
-            # .cc of a header main() includes, with the flags they name.
-            for function in sorted(set(re.findall(r"(\w+FlagNames)\(\)", text))):
-                if function not in self.functions:
-                    self.find_function(main_cc, text, function)
-                names.update(self.functions[function])
-                flags.update(self.function_flags[function])
-            self.flags[binary] = flags
+        for binary, (_, header, constant) in SERVERS.items():
+            path = binary_path(binary)
+            code, help_text = run_binary(path, ["--helpfull"])
+            flags, numbers = {}, []
+            # Sections "Flags from FILE:"; absl's own (--flagfile, ...) are
+            # not the server's.
+            for section in re.split(r"\n  Flags from ", help_text)[1:]:
+                source, _, entries = section.partition(":\n")
+                if source.startswith("./absl/") or source.startswith("absl/"):
+                    continue
+                for entry in re.split(r"\n(?=    --)", entries):
+                    m = HELP_ENTRY.search(" ".join(entry.split()))
+                    if not m:
+                        continue
+                    flag_type, default = flag_type_and_default(m.group(3))
+                    flags[m.group(1)] = Flag(m.group(1), flag_type, default)
+                    if flag_type is None:
+                        numbers.append(m.group(1))
+            if not flags:
+                raise AssertionError("%s --helpfull (exit %d) lists no flags:\n%s" %
+                                     (binary, code, help_text[:2000]))
+            durations = set(numbers) - rejected_flags(path, numbers, "1s")
+            doubles = set(numbers) - durations - rejected_flags(path, numbers, "0.5")
+            for name in numbers:
+                flag = flags[name]
+                if name in durations:
+                    flag.type, flag.default = "absl::Duration", float(flag.default)
+                elif name in doubles:
+                    flag.type, flag.default = "double", float(flag.default)
+                else:
+                    flag.type = "int64_t"
+            m = HELP_ENVIRONMENT.search(help_text)
+            if not m:
+                raise AssertionError(binary + " --helpfull: no \"Environment:\" paragraph")
+            self.prefixes[binary] = [v.strip()[:-len("<FLAG>")] for v in m.group(1).split(",")]
+            names = {n.strip() for n in m.group(2).split(",")}
             unknown = names - set(flags)
             if unknown:
-                raise AssertionError("%s: environment flags without ABSL_FLAG: %s" %
-                                     (main_cc, sorted(unknown)))
-            self.env_flags[binary] = names
-            m = re.search(constant + r'\[\]\s*=\s*"([^"]+)"', self.read(header))
+                raise AssertionError("%s: the environment sets flags it lacks: %s" %
+                                     (binary, sorted(unknown)))
+            self.flags[binary], self.env_flags[binary] = flags, names
+            with open(os.path.join(ROOT, header), encoding="utf-8") as f:
+                m = re.search(constant + r'\[\]\s*=\s*"([^"]+)"', f.read())
             if not m:
                 raise AssertionError(header + ": no " + constant)
             self.health_name[binary] = m.group(1)
-
-    def read_functions(self, text):
-        """Records the ...FlagNames() functions `text` defines; returns them."""
-        found = []
-        for m in re.finditer(r"(\w+FlagNames)\(\)\s*\{\s*return\s*\{(.*?)\};", text, re.S):
-            self.functions[m.group(1)] = string_literals(m.group(2))
-            found.append(m.group(1))
-        return found
-
-    def find_function(self, main_cc, text, function):
-        """Reads the .cc of the included header that defines `function`."""
-        for header in re.findall(r'#include\s+"([\w/]+)\.h"', text):
-            source = header + ".cc"
-            if not os.path.isfile(os.path.join(self.root, source)):
-                continue
-            source_text = self.read(source)
-            if function in self.read_functions(source_text):
-                self.function_flags[function] = self.flags_in(source_text)
-                return
-        raise AssertionError(
-            "%s calls %s(), defined in no server/*.cc nor in the .cc of a header it "
-            "includes (is that file in the test's data, deploy/BUILD.bazel?)" %
-            (main_cc, function))
-
-    def read(self, relative):
-        with open(os.path.join(self.root, relative), encoding="utf-8") as f:
-            return strip_cpp_comments(f.read())
-
-    @staticmethod
-    def flags_in(text):
-        flags = {}
-        for m in re.finditer(r"\bABSL_FLAG\s*\(", text):
-            args = call_arguments(text, m.end() - 1)
-            if len(args) < 4:
-                continue
-            flag_type = ",".join(args[:-3]).strip()
-            name = args[-3].strip()
-            flags[name] = Flag(name, flag_type, parse_default(flag_type, args[-2]))
-        return flags
-
 
 
 DURATION = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)(ns|us|ms|s|m|h))+")
@@ -491,23 +417,13 @@ def render(components=()):
                     f.write("  - ../k8s/%s\n" % component)
         env = dict(os.environ, HOME=work, KUBECONFIG=os.path.join(work, "no-kubeconfig"))
         yaml_text = run([kubectl, "kustomize", target], env=env)
-        json_text = run([kubectl, "annotate", "--local", "-f", "-", "-o", "json",
-                         RENDER_ANNOTATION + "=1"], stdin=yaml_text, env=env)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    objects, decoder, i = [], json.JSONDecoder(), 0
-    while True:
-        while i < len(json_text) and json_text[i].isspace():
-            i += 1
-        if i >= len(json_text):
-            break
-        obj, i = decoder.raw_decode(json_text, i)
-        objects.extend(obj["items"] if obj.get("kind") == "List" else [obj])
-    for obj in objects:
-        annotations = obj["metadata"].get("annotations", {})
-        annotations.pop(RENDER_ANNOTATION, None)
-        if not annotations:
-            obj["metadata"].pop("annotations", None)
+    objects = []
+    for document in yaml.safe_load_all(yaml_text):
+        if document is None:
+            continue
+        objects.extend(document["items"] if document.get("kind") == "List" else [document])
     if not objects:
         raise AssertionError("kustomize rendered nothing")
     return objects
@@ -2746,7 +2662,7 @@ class DeployTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.sources = Sources(ROOT)
+        cls.sources = Sources()
         with open(DOCKERFILE, encoding="utf-8") as f:
             cls.dockerfile_text = f.read()
         cls.base = render()
@@ -2781,7 +2697,15 @@ class DeployTest(unittest.TestCase):
         self.assertEqual(self.sources.flags["query_server"]["shutdown_grace"].type,
                          "absl::Duration")
         self.assertIsInstance(self.sources.flags["query_server"]["shutdown_grace"].default, float)
-        self.assertIsInstance(self.sources.flags["ingest_server"]["block_cache_mb"].default, int)
+        # A zero duration prints as "0", like an integer: the parser decides.
+        self.assertEqual(self.sources.flags["ingest_server"]["shutdown_delay"].type,
+                         "absl::Duration")
+        self.assertEqual(self.sources.flags["ingest_server"]["shutdown_delay"].default, 0.0)
+        self.assertEqual(self.sources.flags["ingest_server"]["block_cache_mb"].type, "int64_t")
+        self.assertEqual(self.sources.flags["ingest_server"]["block_cache_mb"].default, 128)
+        self.assertEqual(self.sources.flags["ingest_server"]["log_level"].default, "info")
+        self.assertIs(self.sources.flags["ingest_server"]["sync"].default, False)
+        self.assertNotIn("flagfile", self.sources.flags["ingest_server"])
 
     def test_nats_conf_is_understood(self):
         conf = parse_nats_conf('a: 1\nb = "x y" # c\nc { d: [u://h:1, "v"]\n e: $V }\n'

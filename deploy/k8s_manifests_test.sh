@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs k8s_manifests_test.py (standard library only) with Debian's python3.
+# Runs k8s_manifests_test.py with Debian's python3 (and python3-yaml).
 # It renders deploy/k8s with kubectl (kustomize) and checks the objects, the
 # Dockerfile and the servers' flags; see the docstring of the .py file.
 set -euo pipefail

@@ -8,17 +8,14 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "absl/status/statusor.h"
 #include "ingest_service/ingest_server.h"
 #include "replication/replication_flags.h"
 #include "server/auth.h"
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
 #include "server/log.h"
-#include "server/serve_until_stopped.h"
+#include "server/server_main.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve factstore.v1.IngestService on.");
@@ -34,12 +31,6 @@ ABSL_FLAG(int, max_queued_items, 200000,
           "Items that may wait for the committer. Beyond, unary writes are "
           "refused with RESOURCE_EXHAUSTED and streams stop reading until "
           "there is room.");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
-          "On SIGTERM, time given to calls in flight before they are "
-          "cancelled.");
-ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
-          "On SIGTERM, report NOT_SERVING and keep serving this long before "
-          "draining, so that load balancers stop sending calls first.");
 ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(3),
           "Replicated mode: how long the leader lease lasts without renewal, "
           "the longest wait for a new leader when the leader dies.");
@@ -57,65 +48,35 @@ ABSL_FLAG(bool, start_log_from_store, false,
           "Replicated mode: when the stream holds no log yet, start it from "
           "the store in --data_dir (an embedded-mode store, or a restored "
           "copy of a replica's) instead of refusing that store.");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9091",
           "host:port to serve Prometheus /metrics on; empty: not served.");
 
-namespace {
-
-using factstore::server::Log;
-using factstore::server::LogLevel;
-
-int Fail(const std::string& message) {
-  Log(LogLevel::kError, message);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  factstore::server::BlockShutdownSignals();
-  factstore::server::CreateFilesForOwnerOnly();
-  factstore::server::DisableMutexDeadlockDetection();
-  absl::SetProgramUsageMessage(
-      "factstore ingest service: validates, normalizes and commits facts.");
-  std::vector<std::string> flags = {"listen",
-                                    "data_dir",
-                                    "sync",
-                                    "block_cache_mb",
-                                    "max_group_items",
-                                    "max_queued_items",
-                                    "shutdown_grace",
-                                    "shutdown_delay",
-                                    "log_level",
-                                    "metrics_listen",
-                                    "leader_lease",
-                                    "advertise_address",
-                                    "load_timeout",
-                                    "start_log_from_store",
-                                    "request_id_retention"};
-  for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
-    flags.push_back(name);
-  }
-  for (const std::string& name : factstore::server::AuthFlagNames()) {
-    flags.push_back(name);
-  }
+  using factstore::server::ExitWithError;
+  std::vector<std::string> own_flags = {"listen",
+                                        "data_dir",
+                                        "sync",
+                                        "block_cache_mb",
+                                        "max_group_items",
+                                        "max_queued_items",
+                                        "metrics_listen",
+                                        "leader_lease",
+                                        "advertise_address",
+                                        "load_timeout",
+                                        "start_log_from_store",
+                                        "request_id_retention"};
   for (const std::string& name :
        factstore::replication::ReplicationFlagNames()) {
-    flags.push_back(name);
+    own_flags.push_back(name);
   }
-  absl::Status env = factstore::server::ApplyEnvironmentToFlags(
-      {"FACTSTORE_INGEST_", "FACTSTORE_"}, flags);
-  if (!env.ok()) return Fail(std::string(env.message()));
-  absl::ParseCommandLine(argc, argv);
-
-  LogLevel level;
-  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level),
-                                        &level)) {
-    return Fail(absl::StrCat("--log_level: unknown level \"",
-                             absl::GetFlag(FLAGS_log_level), "\""));
-  }
-  factstore::server::SetLogLevel(level);
+  absl::StatusOr<std::vector<std::string>> env_flags =
+      factstore::server::StartServerProcess(
+          argc, argv,
+          {"factstore ingest service: validates, normalizes and commits "
+           "facts.",
+           {"FACTSTORE_INGEST_", "FACTSTORE_"},
+           own_flags});
+  if (!env_flags.ok()) return ExitWithError(env_flags.status().message());
 
   factstore::ingest::IngestServerConfig config;
   config.grpc = factstore::server::GrpcServerOptionsFromFlags();
@@ -134,20 +95,17 @@ int main(int argc, char** argv) {
   config.load_timeout = absl::GetFlag(FLAGS_load_timeout);
   config.request_id_retention = absl::GetFlag(FLAGS_request_id_retention);
   config.start_log_from_store = absl::GetFlag(FLAGS_start_log_from_store);
-  factstore::server::LogConfiguration("starting ingest service", flags);
+  factstore::server::LogConfiguration("starting ingest service", *env_flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {
-    return Fail(std::string(valid.message()));
+    return ExitWithError(valid.message());
   }
 
   auto server = factstore::ingest::IngestServer::Start(config);
-  if (!server.ok()) return Fail(std::string(server.status().message()));
-  Log(LogLevel::kInfo, "serving",
-      {{"address", (*server)->address()},
-       {"metrics_port", (*server)->metrics()->port()},
-       {"probe_port", (*server)->grpc()->probe_port()},
-       {"commit", (*server)->head_commit_token()}});
-
-  return factstore::server::ServeUntilStopped(
-      **server, absl::GetFlag(FLAGS_shutdown_delay),
-      absl::GetFlag(FLAGS_shutdown_grace));
+  if (!server.ok()) return ExitWithError(server.status().message());
+  factstore::server::Log(factstore::server::LogLevel::kInfo, "serving",
+                         {{"address", (*server)->address()},
+                          {"metrics_port", (*server)->metrics()->port()},
+                          {"probe_port", (*server)->grpc()->probe_port()},
+                          {"commit", (*server)->head_commit_token()}});
+  return factstore::server::ServeUntilStopped(**server);
 }

@@ -12,9 +12,7 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "query_service/query_server.h"
 #include "replication/replication_flags.h"
@@ -22,7 +20,7 @@
 #include "server/env_flags.h"
 #include "server/grpc_server.h"
 #include "server/log.h"
-#include "server/serve_until_stopped.h"
+#include "server/server_main.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "host:port to serve factstore.v1.QueryService on.");
@@ -56,72 +54,35 @@ ABSL_FLAG(int64_t, max_commits_behind, 100000,
           "Report NOT_SERVING when this many commits behind the ingest "
           "service (replicated mode: commit log entries not applied yet).");
 ABSL_FLAG(int, block_cache_mb, 256, "RocksDB block cache size, MiB.");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
-          "On SIGTERM, time given to calls in flight before they are "
-          "cancelled.");
-ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
-          "On SIGTERM, report NOT_SERVING and keep serving this long before "
-          "draining, so that load balancers stop sending calls first.");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9092",
           "host:port to serve Prometheus /metrics on; empty: not served.");
 
-namespace {
-
-using factstore::server::Log;
-using factstore::server::LogLevel;
-
-int Fail(const std::string& message) {
-  Log(LogLevel::kError, message);
-  return 2;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  factstore::server::BlockShutdownSignals();
-  factstore::server::CreateFilesForOwnerOnly();
-  factstore::server::DisableMutexDeadlockDetection();
-  absl::SetProgramUsageMessage(
-      "factstore query service: typed reads over the store.");
-  std::vector<std::string> flags = {"listen",
-                                    "data_dir",
-                                    "secondary_dir",
-                                    "catch_up_interval",
-                                    "max_wait",
-                                    "max_watches",
-                                    "max_catch_up_age",
-                                    "max_pending_reads",
-                                    "read_threads",
-                                    "max_keys_per_read",
-                                    "max_commits_behind",
-                                    "block_cache_mb",
-                                    "shutdown_grace",
-                                    "shutdown_delay",
-                                    "log_level",
-                                    "metrics_listen"};
-  for (const std::string& name : factstore::server::SharedGrpcFlagNames()) {
-    flags.push_back(name);
-  }
-  for (const std::string& name : factstore::server::AuthFlagNames()) {
-    flags.push_back(name);
-  }
+  using factstore::server::ExitWithError;
+  std::vector<std::string> own_flags = {"listen",
+                                        "data_dir",
+                                        "secondary_dir",
+                                        "catch_up_interval",
+                                        "max_wait",
+                                        "max_watches",
+                                        "max_catch_up_age",
+                                        "max_pending_reads",
+                                        "read_threads",
+                                        "max_keys_per_read",
+                                        "max_commits_behind",
+                                        "block_cache_mb",
+                                        "metrics_listen"};
   for (const std::string& name :
        factstore::replication::ReplicationFlagNames()) {
-    flags.push_back(name);
+    own_flags.push_back(name);
   }
-  absl::Status env = factstore::server::ApplyEnvironmentToFlags(
-      {"FACTSTORE_QUERY_", "FACTSTORE_"}, flags);
-  if (!env.ok()) return Fail(std::string(env.message()));
-  absl::ParseCommandLine(argc, argv);
-
-  LogLevel level;
-  if (!factstore::server::ParseLogLevel(absl::GetFlag(FLAGS_log_level),
-                                        &level)) {
-    return Fail(absl::StrCat("--log_level: unknown level \"",
-                             absl::GetFlag(FLAGS_log_level), "\""));
-  }
-  factstore::server::SetLogLevel(level);
+  absl::StatusOr<std::vector<std::string>> env_flags =
+      factstore::server::StartServerProcess(
+          argc, argv,
+          {"factstore query service: typed reads over the store.",
+           {"FACTSTORE_QUERY_", "FACTSTORE_"},
+           own_flags});
+  if (!env_flags.ok()) return ExitWithError(env_flags.status().message());
 
   factstore::query::QueryServerConfig config;
   config.grpc = factstore::server::GrpcServerOptionsFromFlags();
@@ -145,19 +106,16 @@ int main(int argc, char** argv) {
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.auth = factstore::server::AuthOptionsFromFlags();
   config.replication = factstore::replication::ReplicationConfigFromFlags();
-  factstore::server::LogConfiguration("starting query service", flags);
+  factstore::server::LogConfiguration("starting query service", *env_flags);
   if (absl::Status valid = config.Validate(); !valid.ok()) {
-    return Fail(std::string(valid.message()));
+    return ExitWithError(valid.message());
   }
 
   auto server = factstore::query::QueryServer::Start(config);
-  if (!server.ok()) return Fail(std::string(server.status().message()));
-  Log(LogLevel::kInfo, "listening",
-      {{"address", (*server)->address()},
-       {"metrics_port", (*server)->metrics()->port()},
-       {"probe_port", (*server)->grpc()->probe_port()}});
-
-  return factstore::server::ServeUntilStopped(
-      **server, absl::GetFlag(FLAGS_shutdown_delay),
-      absl::GetFlag(FLAGS_shutdown_grace));
+  if (!server.ok()) return ExitWithError(server.status().message());
+  factstore::server::Log(factstore::server::LogLevel::kInfo, "listening",
+                         {{"address", (*server)->address()},
+                          {"metrics_port", (*server)->metrics()->port()},
+                          {"probe_port", (*server)->grpc()->probe_port()}});
+  return factstore::server::ServeUntilStopped(**server);
 }
