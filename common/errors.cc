@@ -3,6 +3,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace factstore {
@@ -122,10 +123,9 @@ absl::Status WithReason(
 absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
   if (status.ok()) return status;
   google::rpc::RetryInfo retry;
-  int64_t nanos = absl::ToInt64Nanoseconds(delay);
-  retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
-  retry.mutable_retry_delay()->set_nanos(
-      static_cast<int32_t>(nanos % 1000000000));
+  *retry.mutable_retry_delay() =
+      google::protobuf::util::TimeUtil::NanosecondsToDuration(
+          absl::ToInt64Nanoseconds(delay));
   SetDetail(&status, retry);
   return status;
 }

@@ -46,6 +46,25 @@ void SubmitOrShed(Committer* committer, std::unique_ptr<WriteOp> op) {
   if (refused != nullptr) refused->Done(Overloaded(), "");
 }
 
+// The callback of a write op that answers a unary call: the result into
+// `response` if the op succeeded, then the call's status.
+template <typename Response>
+auto AnswerInto(grpc::ServerUnaryReactor* reactor, Response* response) {
+  return [reactor, response](const absl::Status& status, Response&& result) {
+    if (status.ok()) *response = std::move(result);
+    reactor->Finish(ToGrpcStatus(status));
+  };
+}
+
+// Gives `op` the request id of `request` and the fingerprint of the rest of
+// it, which a retry with the same id must match.
+template <typename Request>
+void RememberRequest(const Request& request, WriteOp* op) {
+  Request fingerprinted = request;
+  fingerprinted.clear_request_id();
+  op->set_request(request.request_id(), fingerprinted);
+}
+
 absl::Status CheckRequestId(const std::string& request_id) {
   Violations violations;
   CheckId(request_id, "request_id", kMaxRequestIdBytes, false, &violations);
@@ -334,15 +353,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
     grpc::CallbackServerContext* context,
     const v1::RegisterPredicatesRequest* request,
     v1::RegisterPredicatesResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kAdmin);
-      !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(denied);
-    return reactor;
-  }
-  if (Forwarding()) {
-    return ToLeader(context, request, response,
-                    &v1::IngestService::Stub::async::RegisterPredicates);
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kAdmin, request, response,
+                        &v1::IngestService::Stub::async::RegisterPredicates)) {
+    return answered;
   }
   if (request->predicates_size() > kMaxPredicatesPerRequest) {
     return FinishNow(context, TooMany("predicates", request->predicates_size(),
@@ -350,12 +364,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RegisterPredicates(
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto op = std::make_unique<RegisterPredicatesOp>(
-      *request, registry_,
-      [reactor, response](const absl::Status& status,
-                          v1::RegisterPredicatesResponse&& result) {
-        if (status.ok()) *response = std::move(result);
-        reactor->Finish(ToGrpcStatus(status));
-      });
+      *request, registry_, AnswerInto(reactor, response));
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }
@@ -364,15 +373,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
     grpc::CallbackServerContext* context,
     const v1::UpsertEntitiesRequest* request,
     v1::UpsertEntitiesResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
-      !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(denied);
-    return reactor;
-  }
-  if (Forwarding()) {
-    return ToLeader(context, request, response,
-                    &v1::IngestService::Stub::async::UpsertEntities);
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kWriter, request, response,
+                        &v1::IngestService::Stub::async::UpsertEntities)) {
+    return answered;
   }
   if (request->entities_size() > kMaxEntitiesPerRequest) {
     return FinishNow(context, TooMany("entities", request->entities_size(),
@@ -382,15 +386,9 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto op = std::make_unique<UpsertEntitiesOp>(
-      *request, [reactor, response](const absl::Status& status,
-                                    v1::UpsertEntitiesResponse&& result) {
-        if (status.ok()) *response = std::move(result);
-        reactor->Finish(ToGrpcStatus(status));
-      });
-  v1::UpsertEntitiesRequest fingerprinted = *request;
-  fingerprinted.clear_request_id();
-  op->set_request(request->request_id(), fingerprinted);
+  auto op = std::make_unique<UpsertEntitiesOp>(*request,
+                                               AnswerInto(reactor, response));
+  RememberRequest(*request, op.get());
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }
@@ -398,15 +396,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::UpsertEntities(
 grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
     grpc::CallbackServerContext* context, const v1::IngestFactsRequest* request,
     v1::IngestFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
-      !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(denied);
-    return reactor;
-  }
-  if (Forwarding()) {
-    return ToLeader(context, request, response,
-                    &v1::IngestService::Stub::async::IngestFacts);
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kWriter, request, response,
+                        &v1::IngestService::Stub::async::IngestFacts)) {
+    return answered;
   }
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return FinishNow(context, s);
@@ -418,17 +411,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
   IngestFactsOp::Options options;
   options.all_or_nothing = request->all_or_nothing();
   options.compact_results = request->compact_results();
-  auto op = std::make_unique<IngestFactsOp>(
-      *std::move(prepared), options,
-      [reactor, response](const absl::Status& status,
-                          v1::IngestFactsResponse&& result) {
-        if (status.ok()) *response = std::move(result);
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  auto op = std::make_unique<IngestFactsOp>(*std::move(prepared), options,
+                                            AnswerInto(reactor, response));
   op->set_validate_only(request->validate_only());
-  v1::IngestFactsRequest fingerprinted = *request;
-  fingerprinted.clear_request_id();
-  op->set_request(request->request_id(), fingerprinted);
+  RememberRequest(*request, op.get());
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }
@@ -452,15 +438,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
     grpc::CallbackServerContext* context,
     const v1::RetractFactsRequest* request,
     v1::RetractFactsResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
-      !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(denied);
-    return reactor;
-  }
-  if (Forwarding()) {
-    return ToLeader(context, request, response,
-                    &v1::IngestService::Stub::async::RetractFacts);
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kWriter, request, response,
+                        &v1::IngestService::Stub::async::RetractFacts)) {
+    return answered;
   }
   if (request->fact_ids_size() > kMaxRetractionsPerRequest) {
     return FinishNow(context, TooMany("fact_ids", request->fact_ids_size(),
@@ -476,15 +457,9 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
     return FinishNow(context, violations.ToStatus());
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto op = std::make_unique<RetractFactsOp>(
-      *request, [reactor, response](const absl::Status& status,
-                                    v1::RetractFactsResponse&& result) {
-        if (status.ok()) *response = std::move(result);
-        reactor->Finish(ToGrpcStatus(status));
-      });
-  v1::RetractFactsRequest fingerprinted = *request;
-  fingerprinted.clear_request_id();
-  op->set_request(request->request_id(), fingerprinted);
+  auto op =
+      std::make_unique<RetractFactsOp>(*request, AnswerInto(reactor, response));
+  RememberRequest(*request, op.get());
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }
@@ -492,15 +467,10 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
 grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
     grpc::CallbackServerContext* context, const v1::EraseEntityRequest* request,
     v1::EraseEntityResponse* response) {
-  if (grpc::Status denied = Authorize(context, server::Role::kAdmin);
-      !denied.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(denied);
-    return reactor;
-  }
-  if (Forwarding()) {
-    return ToLeader(context, request, response,
-                    &v1::IngestService::Stub::async::EraseEntity);
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kAdmin, request, response,
+                        &v1::IngestService::Stub::async::EraseEntity)) {
+    return answered;
   }
   Violations violations;
   CheckId(request->entity_id(), "entity_id", kMaxIdBytes, true, &violations);
@@ -512,15 +482,9 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
     return FinishNow(context, violations.ToStatus());
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto op = std::make_unique<EraseEntityOp>(
-      *request, [reactor, response](const absl::Status& status,
-                                    v1::EraseEntityResponse&& result) {
-        if (status.ok()) *response = std::move(result);
-        reactor->Finish(ToGrpcStatus(status));
-      });
-  v1::EraseEntityRequest fingerprinted = *request;
-  fingerprinted.clear_request_id();
-  op->set_request(request->request_id(), fingerprinted);
+  auto op =
+      std::make_unique<EraseEntityOp>(*request, AnswerInto(reactor, response));
+  RememberRequest(*request, op.get());
   SubmitOrShed(committer_, std::move(op));
   return reactor;
 }

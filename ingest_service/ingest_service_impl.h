@@ -98,6 +98,23 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
   grpc::Status Authorize(grpc::CallbackServerContext* context,
                          server::Role needed) const;
 
+  // The start of every unary write: nullptr if this replica takes the call;
+  // otherwise the reactor that has answered it (the caller lacks `needed`)
+  // or that relays it to the leader.
+  template <typename Request, typename Response>
+  grpc::ServerUnaryReactor* DenyOrForward(
+      grpc::CallbackServerContext* context, server::Role needed,
+      const Request* request, Response* response,
+      WriteForwarder::AsyncMethod<Request, Response> method) {
+    if (grpc::Status denied = Authorize(context, needed); !denied.ok()) {
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      reactor->Finish(denied);
+      return reactor;
+    }
+    if (Forwarding()) return ToLeader(context, request, response, method);
+    return nullptr;
+  }
+
   // Forwards a unary write to the leader.
   template <typename Request, typename Response>
   grpc::ServerUnaryReactor* ToLeader(

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/mutex.h"
+#include "google/protobuf/util/time_util.h"
 #include "query_service/read_checks.h"
 #include "server/status_conversion.h"
 #include "storage/commit_token.h"
@@ -350,9 +351,9 @@ class WatchReactor final
     event.set_kind(ToPublicKind(change.kind()));
     event.set_commit_token(
         storage::EncodeCommitToken(store_->store_id(), record.commit()));
-    event.mutable_commit_time()->set_seconds(record.time_micros() / 1000000);
-    event.mutable_commit_time()->set_nanos(
-        static_cast<int32_t>(record.time_micros() % 1000000) * 1000);
+    *event.mutable_commit_time() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            record.time_micros());
     if (change.kind() == storage::CHANGE_KIND_ENTITY_ERASED) {
       event.set_erased_entity_id(change.entity_id());
     } else {

@@ -3,13 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "common/message_digest.h"
 
 namespace factstore::query {
 namespace {
@@ -80,18 +78,8 @@ absl::StatusOr<PageCursor> PageTokenCodec::Decode(absl::string_view token,
 }
 
 std::string QueryFingerprint(const google::protobuf::Message& request) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&coded);
-  }
-  absl::StrAppend(&bytes, request.GetDescriptor()->full_name());
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return std::string(reinterpret_cast<char*>(digest), 16);
+  return MessageSha256(request, request.GetDescriptor()->full_name())
+      .substr(0, 16);
 }
 
 }  // namespace factstore::query

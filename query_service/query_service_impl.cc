@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "google/protobuf/util/time_util.h"
 #include "query_service/change_feed.h"
 #include "server/status_conversion.h"
 
@@ -334,9 +335,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::GetStats(
         response->set_tombstone_count(head.tombstone_count());
         response->set_commit_token(q.CommitToken(view.commit));
         if (int64_t micros = head.last_commit_time_micros(); micros > 0) {
-          response->mutable_commit_time()->set_seconds(micros / 1000000);
-          response->mutable_commit_time()->set_nanos(
-              static_cast<int32_t>(micros % 1000000) * 1000);
+          *response->mutable_commit_time() =
+              google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
         }
         response->set_commits_behind(
             view.primary_commit > view.commit

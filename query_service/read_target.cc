@@ -29,6 +29,7 @@ absl::StatusOr<ReadTarget> ParseReadOptions(const v1::ReadOptions& options,
       return InvalidField(absl::StrCat(field, ".as_of_time"),
                           "not a valid timestamp");
     }
+    // Not TimeUtil::TimestampToNanoseconds: int64 nanoseconds end in 2262.
     target.at_time =
         absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
   }

@@ -31,11 +31,6 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return InvalidField(field, why);
 }
 
-absl::Status CheckId(absl::string_view id, absl::string_view field,
-                     bool required) {
-  return CheckReadId(id, field, required);
-}
-
 absl::StatusOr<int> PageSize(int requested, int default_size,
                              absl::string_view field) {
   if (requested < 0) return Invalid(field, "must not be negative");
@@ -67,10 +62,10 @@ struct ParsedFilter {
 
 absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   ParsedFilter parsed{&filter};
-  FS_RETURN_IF_ERROR(CheckId(filter.subject(), "filter.subject", false));
-  FS_RETURN_IF_ERROR(CheckId(filter.object(), "filter.object", false));
+  FS_RETURN_IF_ERROR(CheckReadId(filter.subject(), "filter.subject", false));
+  FS_RETURN_IF_ERROR(CheckReadId(filter.object(), "filter.object", false));
   FS_RETURN_IF_ERROR(
-      CheckId(filter.source_document(), "filter.source_document", false));
+      CheckReadId(filter.source_document(), "filter.source_document", false));
   FS_RETURN_IF_ERROR(
       CheckReadPredicate(filter.predicate(), "filter.predicate"));
   FS_RETURN_IF_ERROR(
@@ -379,7 +374,7 @@ absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListPredicatesCursor(
 absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
                                      uint64_t commit,
                                      v1::GetEntityResponse* response) const {
-  FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
+  FS_RETURN_IF_ERROR(CheckReadId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
   auto record = store_->ReadEntity(request.id());
   if (record.ok() &&
@@ -410,7 +405,7 @@ absl::Status StoreQueries::BatchGetEntities(
   }
   for (int i = 0; i < request.ids_size(); ++i) {
     FS_RETURN_IF_ERROR(
-        CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+        CheckReadId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
   }
   response->set_commit_token(CommitToken(commit));
   for (const std::string& id : request.ids()) {
@@ -554,7 +549,7 @@ absl::Status StoreQueries::SearchEntities(
 absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
                                    uint64_t commit,
                                    v1::GetFactResponse* response) const {
-  FS_RETURN_IF_ERROR(CheckId(request.id(), "id", true));
+  FS_RETURN_IF_ERROR(CheckReadId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
   auto record = store_->ReadFact(request.id());
   if (record.ok() &&
@@ -581,7 +576,7 @@ absl::Status StoreQueries::BatchGetFacts(
   std::vector<std::string> ids;
   for (int i = 0; i < request.ids_size(); ++i) {
     FS_RETURN_IF_ERROR(
-        CheckId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
+        CheckReadId(request.ids(i), absl::StrCat("ids[", i, "]"), true));
     ids.push_back(request.ids(i));
   }
   response->set_commit_token(CommitToken(commit));
@@ -689,7 +684,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
 absl::Status StoreQueries::ResolveValue(
     const v1::ResolveValueRequest& request, uint64_t commit,
     const StopCheck& stop, v1::ResolveValueResponse* response) const {
-  FS_RETURN_IF_ERROR(CheckId(request.subject(), "subject", true));
+  FS_RETURN_IF_ERROR(CheckReadId(request.subject(), "subject", true));
   if (request.predicate().empty()) return Invalid("predicate", "is required");
   std::optional<int32_t> at_day;
   if (!request.at().empty()) {
@@ -765,13 +760,11 @@ absl::Status StoreQueries::ListPredicates(
   FS_ASSIGN_OR_RETURN(
       int page_size,
       PageSize(request.page_size(), kDefaultPredicatePageSize, "page_size"));
-  if (request.prefix().size() > 128) {
-    return Invalid("prefix", "is longer than 128 bytes");
-  }
+  FS_RETURN_IF_ERROR(CheckReadPredicate(request.prefix(), "prefix"));
   response->set_commit_token(CommitToken(commit));
-  std::string prefix;
-  storage::PutEscapedPrefix(&prefix, request.prefix());
-  auto scan = store_->ScanPrefix(ColumnFamily::kPredicates, prefix);
+  auto scan =
+      store_->ScanPrefix(ColumnFamily::kPredicates,
+                         storage::PredicateNamePrefix(request.prefix()));
   if (cursor.has_value()) scan->SeekPast(cursor->after_key());
   for (; scan->Valid(); scan->Next()) {
     storage::PredicateRecord record;

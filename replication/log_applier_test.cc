@@ -23,6 +23,7 @@
 #include "storage/key_codec.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::replication {
@@ -140,25 +141,14 @@ uint64_t StoredLastCommit(const Store& store) {
 
 // ---- Records and commits, as the ingest service makes them ----
 
-FactRecord MakeFact(const std::string& id, const std::string& subject,
-                    const std::string& quote =
-                        "South Korea is the largest "
-                        "investor") {
-  FactRecord record;
-  v1::Fact* fact = record.mutable_content();
-  fact->set_id(id);
-  fact->set_subject(subject);
-  fact->set_predicate("investment.cumulative_total");
-  fact->mutable_value()->mutable_quantity()->set_amount("85900000000");
-  fact->mutable_value()->mutable_quantity()->set_unit("USD");
-  fact->mutable_valid_time()->mutable_at()->set_date("2024");
-  storage::FactRevision* revision = record.add_revisions();
-  revision->set_modality(v1::MODALITY_REPORTED);
-  revision->set_rank(v1::RANK_NORMAL);
-  storage::MentionRecord* mention = record.add_mentions();
-  mention->mutable_mention()->set_document_id("doc:a");
-  mention->mutable_mention()->set_quote(quote);
-  return record;
+FactRecord MakeFact(
+    const std::string& id, const std::string& subject,
+    const std::string& quote = "South Korea is the largest investor") {
+  storage::TestFact fact;
+  fact.id = id;
+  fact.subject = subject;
+  fact.quote = quote;
+  return storage::MakeFactRecord(fact);
 }
 
 EntityRecord MakeEntity(const std::string& id, const std::string& name,

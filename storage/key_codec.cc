@@ -221,6 +221,11 @@ std::string FactKey(absl::string_view fact_id) {
 std::string PredicateKey(absl::string_view name) {
   return SingleStringKey(name);
 }
+std::string PredicateNamePrefix(absl::string_view name_prefix) {
+  std::string key;
+  PutEscapedPrefix(&key, name_prefix);
+  return key;
+}
 std::string TombstoneKey(absl::string_view entity_id) {
   return SingleStringKey(entity_id);
 }

@@ -85,6 +85,8 @@ inline constexpr absl::string_view kLogPositionKey = "log_position";
 std::string EntityKey(absl::string_view entity_id);
 std::string FactKey(absl::string_view fact_id);
 std::string PredicateKey(absl::string_view name);
+// kPredicates keys of every predicate whose name starts with `name_prefix`.
+std::string PredicateNamePrefix(absl::string_view name_prefix);
 std::string TombstoneKey(absl::string_view entity_id);
 std::string RequestKey(absl::string_view request_id);
 std::string CommitKey(uint64_t commit);

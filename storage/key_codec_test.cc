@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
@@ -214,6 +215,16 @@ TEST(KeyCodecTest, RejectsMalformedDecimals) {
     absl::string_view in = bad;
     EXPECT_FALSE(GetSortableDecimal(&in, &out)) << absl::CHexEscape(bad);
   }
+}
+
+TEST(KeyCodecTest, PredicateNamePrefixSelectsNamesThatStartWithIt) {
+  const std::string prefix = PredicateNamePrefix("investment.");
+  EXPECT_TRUE(absl::StartsWith(PredicateKey("investment.total"), prefix));
+  EXPECT_TRUE(absl::StartsWith(PredicateKey("investment."), prefix));
+  EXPECT_FALSE(absl::StartsWith(PredicateKey("investment"), prefix));
+  EXPECT_FALSE(absl::StartsWith(PredicateKey("investments.total"), prefix));
+  EXPECT_TRUE(
+      absl::StartsWith(PredicateKey("org.name"), PredicateNamePrefix("")));
 }
 
 TEST(KeyCodecTest, PrefixSuccessor) {

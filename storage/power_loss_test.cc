@@ -23,6 +23,7 @@
 #include "storage/key_codec.h"
 #include "storage/power_cut_file_system.h"
 #include "storage/store.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::storage {
@@ -49,24 +50,14 @@ std::string FoldedNameOf(uint64_t commit) {
 }
 
 FactRecord MakeFact(uint64_t commit, int i) {
-  FactRecord record;
-  v1::Fact* fact = record.mutable_content();
-  fact->set_id(absl::StrCat("f_", commit, "_", i));
-  fact->set_subject(SubjectOf(commit));
-  fact->set_predicate("investment.cumulative_total");
-  fact->mutable_value()->mutable_quantity()->set_amount(
-      absl::StrCat(commit * 100 + i + 1));
-  fact->mutable_value()->mutable_quantity()->set_unit("USD");
-  fact->mutable_valid_time()->mutable_at()->set_date("2024");
-  FactRevision* revision = record.add_revisions();
-  revision->set_commit(commit);
-  revision->set_modality(v1::MODALITY_REPORTED);
-  revision->set_rank(v1::RANK_NORMAL);
-  MentionRecord* mention = record.add_mentions();
-  mention->set_commit(commit);
-  mention->mutable_mention()->set_document_id(DocumentOf(commit));
-  mention->mutable_mention()->set_quote("the figure reported that quarter");
-  return record;
+  TestFact fact;
+  fact.id = absl::StrCat("f_", commit, "_", i);
+  fact.subject = SubjectOf(commit);
+  fact.amount = absl::StrCat(commit * 100 + i + 1);
+  fact.commit = commit;
+  fact.document_id = DocumentOf(commit);
+  fact.quote = "the figure reported that quarter";
+  return MakeFactRecord(fact);
 }
 
 EntityRecord MakeEntity(uint64_t commit) {

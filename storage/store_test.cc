@@ -15,6 +15,7 @@
 #include "storage/commit_batch.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::storage {
@@ -31,23 +32,12 @@ StoreOptions SmallOptions() {
 
 FactRecord MakeFact(const std::string& id, const std::string& subject,
                     const std::string& amount, uint64_t commit) {
-  FactRecord record;
-  v1::Fact* fact = record.mutable_content();
-  fact->set_id(id);
-  fact->set_subject(subject);
-  fact->set_predicate("investment.cumulative_total");
-  fact->mutable_value()->mutable_quantity()->set_amount(amount);
-  fact->mutable_value()->mutable_quantity()->set_unit("USD");
-  fact->mutable_valid_time()->mutable_at()->set_date("2024");
-  FactRevision* revision = record.add_revisions();
-  revision->set_commit(commit);
-  revision->set_modality(v1::MODALITY_REPORTED);
-  revision->set_rank(v1::RANK_NORMAL);
-  MentionRecord* mention = record.add_mentions();
-  mention->set_commit(commit);
-  mention->mutable_mention()->set_document_id("doc:a");
-  mention->mutable_mention()->set_quote("South Korea is the largest investor");
-  return record;
+  TestFact fact;
+  fact.id = id;
+  fact.subject = subject;
+  fact.amount = amount;
+  fact.commit = commit;
+  return MakeFactRecord(fact);
 }
 
 // Writes one commit holding `facts`, as the ingest service's committer does.

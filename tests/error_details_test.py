@@ -38,8 +38,11 @@ def defined_reasons():
         header = h.read()
     with open(os.path.join(testlib.ROOT, "common", "errors.cc"), encoding="utf-8") as cc:
         source = cc.read()
-    named = set(re.findall(r'inline constexpr absl::string_view k\w+ = "([A-Z_]+)";', header))
-    by_code = set(re.findall(r'case absl::StatusCode::k\w+: return "([A-Z_]+)";', source))
+    # clang-format may break either at any space.
+    named = set(re.findall(
+        r'inline\s+constexpr\s+absl::string_view\s+k\w+\s*=\s*"([A-Z_]+)";', header))
+    by_code = set(re.findall(
+        r'case\s+absl::StatusCode::k\w+:\s*return\s+"([A-Z_]+)";', source))
     return named, by_code - {"OK"}
 
 
