@@ -233,20 +233,78 @@ void Committer::ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,
   }
 }
 
+namespace {
+
+// Logs the failed write of `commit` and turns every OK status of the group
+// into the failure its caller gets. REQUIRES: `written` is not OK.
+void FailGroup(const absl::Status& written, uint64_t commit,
+               std::vector<absl::Status>& statuses) {
+  server::Log(server::LogLevel::kError, "commit failed",
+              {{"error", written.ToString()}, {"commit", commit}});
+  // The sink's message says whether the commit may have been written
+  // (replicated mode, an append without an answer).
+  // A full disk keeps its code: retrying soon will not help.
+  std::string message = absl::StrCat("the commit failed: ", written.message());
+  absl::Status failure = WithReason(absl::IsResourceExhausted(written)
+                                        ? absl::ResourceExhaustedError(message)
+                                        : absl::UnavailableError(message),
+                                    reason::kCommitFailed);
+  for (absl::Status& s : statuses) {
+    if (s.ok()) s = failure;
+  }
+}
+
+// Sets in `stats` what writing `batch`, built by `ctx` on `before`, did; its
+// commit is 0 unless `written`.
+void RecordWriteStats(CommitContext& ctx, const storage::StoreHead& before,
+                      const storage::CommitBatch& batch, bool written,
+                      CommitStats* stats) {
+  stats->commit = written ? ctx.commit() : 0;
+  stats->batch_operations = batch.operation_count();
+  stats->batch_bytes = batch.byte_size();
+  stats->facts_added =
+      std::max<int64_t>(0, ctx.head().fact_count() - before.fact_count());
+  stats->mentions_added =
+      std::max<int64_t>(0, ctx.head().mention_count() - before.mention_count());
+}
+
+}  // namespace
+
+storage::StoreHead Committer::HeadForGroup(CommitObserver* observer,
+                                           CommitStats* stats) {
+  std::optional<storage::StoreHead> foreign = sink_->ForeignHead();
+  MutexLock lock(&mu_);
+  if (foreign.has_value()) head_ = *std::move(foreign);
+  *observer = observer_;
+  stats->queued_items = queued_items_;
+  stats->held_back = static_cast<int>(held_back_.size());
+  return head_;
+}
+
+absl::Status Committer::CatchUpAfterConflict(int attempt,
+                                             storage::StoreHead* head) {
+  absl::SleepFor(absl::Microseconds(
+      absl::Uniform(bitgen_, 0, 1000 * std::min(attempt, 20))));
+  absl::StatusOr<storage::StoreHead> caught_up = sink_->CatchUp();
+  if (!caught_up.ok()) return caught_up.status();
+  *head = *std::move(caught_up);
+  MutexLock lock(&mu_);
+  head_ = *head;
+  return absl::OkStatus();
+}
+
+std::string Committer::PublishCommit(const storage::StoreHead& head) {
+  if (progress_ != nullptr) progress_->Publish(head.last_commit());
+  MutexLock lock(&mu_);
+  head_ = head;
+  return storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
+}
+
 void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   absl::Time start = absl::Now();
-  storage::StoreHead head;
   CommitObserver observer;
   CommitStats stats;
-  std::optional<storage::StoreHead> foreign = sink_->ForeignHead();
-  {
-    MutexLock lock(&mu_);
-    if (foreign.has_value()) head_ = *std::move(foreign);
-    head = head_;
-    observer = observer_;
-    stats.queued_items = queued_items_;
-    stats.held_back = static_cast<int>(held_back_.size());
-  }
+  storage::StoreHead head = HeadForGroup(&observer, &stats);
   int items = 0;
   bool erasure = false;
   for (const auto& op : group) {
@@ -276,47 +334,15 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
       ++stats.conflicts;
       if (give_up == absl::InfiniteFuture())
         give_up = absl::Now() + kConflictTimeout;
-      absl::SleepFor(absl::Microseconds(
-          absl::Uniform(bitgen_, 0, 1000 * std::min(attempt, 20))));
-      absl::StatusOr<storage::StoreHead> caught_up = sink_->CatchUp();
-      if (caught_up.ok()) {
-        head = *std::move(caught_up);
-        MutexLock lock(&mu_);
-        head_ = head;
-        continue;
-      }
-      written = caught_up.status();
+      written = CatchUpAfterConflict(attempt, &head);
+      if (written.ok()) continue;
     }
     if (written.ok()) {
-      if (progress_ != nullptr) progress_->Publish(ctx.head().last_commit());
-      MutexLock lock(&mu_);
-      head_ = ctx.head();
-      token =
-          storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
+      token = PublishCommit(ctx.head());
     } else {
-      server::Log(server::LogLevel::kError, "commit failed",
-                  {{"error", written.ToString()}, {"commit", ctx.commit()}});
-      // The sink's message says whether the commit may have been written
-      // (replicated mode, an append without an answer).
-      // A full disk keeps its code: retrying soon will not help.
-      std::string message =
-          absl::StrCat("the commit failed: ", written.message());
-      absl::Status failure =
-          WithReason(absl::IsResourceExhausted(written)
-                         ? absl::ResourceExhaustedError(message)
-                         : absl::UnavailableError(message),
-                     reason::kCommitFailed);
-      for (absl::Status& s : statuses) {
-        if (s.ok()) s = failure;
-      }
+      FailGroup(written, ctx.commit(), statuses);
     }
-    stats.commit = written.ok() ? ctx.commit() : 0;
-    stats.batch_operations = batch.operation_count();
-    stats.batch_bytes = batch.byte_size();
-    stats.facts_added =
-        std::max<int64_t>(0, ctx.head().fact_count() - head.fact_count());
-    stats.mentions_added =
-        std::max<int64_t>(0, ctx.head().mention_count() - head.mention_count());
+    RecordWriteStats(ctx, head, batch, written.ok(), &stats);
     break;
   }
   for (size_t i = 0; i < group.size(); ++i) {

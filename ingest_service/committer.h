@@ -115,6 +115,20 @@ class Committer {
             std::unique_ptr<CommitSink> sink);
   void Run();
   void CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group);
+  // Returns the head to build the next group on (in replicated mode a newer
+  // one another writer wrote, which becomes head_), and sets `*observer` and
+  // the queue's state in `stats`.
+  storage::StoreHead HeadForGroup(CommitObserver* observer, CommitStats* stats)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // After a conflicting write of attempt `attempt`: waits a random pause that
+  // grows with it, then makes the caught-up head `*head` and head_; returns
+  // the error of catching up.
+  absl::Status CatchUpAfterConflict(int attempt, storage::StoreHead* head)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Publishes the written `head` to followers and head(); returns its commit
+  // token.
+  std::string PublishCommit(const storage::StoreHead& head)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Applies every operation of `group` to `ctx`, each undone on failure,
   // with the statuses in `statuses`.
   void ApplyGroup(std::vector<std::unique_ptr<WriteOp>>& group,

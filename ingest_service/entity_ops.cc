@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "ingest_service/limits.h"
 #include "ingest_service/request_validator.h"
@@ -178,77 +179,88 @@ void UpsertEntitiesOp::Done(const absl::Status& status,
 EraseEntityOp::EraseEntityOp(v1::EraseEntityRequest request, Callback callback)
     : request_(std::move(request)), callback_(std::move(callback)) {}
 
-absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
-  response_.Clear();
-  const std::string& id = request_.entity_id();
-  auto entity = ctx.entities().Get(id);
-  if (!entity.ok()) return entity.status();
+namespace {
 
-  // Facts to delete: about the entity, or with it as value or qualifier.
-  // Facts to trim: with a mention from it (document) or by it (speaker).
-  std::set<std::string> doomed;
-  std::set<std::string> trimmed;
-  {
-    auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex,
-                                       storage::SubjectPrefix(id));
-    for (; scan->Valid(); scan->Next()) {
-      storage::SubjectIndexParts parts;
-      if (!storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
-        return absl::DataLossError("malformed subject index key");
-      }
-      doomed.insert(std::move(parts.fact_id));
-      if (doomed.size() > static_cast<size_t>(kMaxFactsPerErasure)) break;
+// Adds to `doomed` the facts about entity `id` (its subject), stopping once
+// it holds more than kMaxFactsPerErasure; returns the error of the scan.
+absl::Status CollectFactsAbout(CommitContext& ctx, const std::string& id,
+                               std::set<std::string>* doomed) {
+  auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex,
+                                     storage::SubjectPrefix(id));
+  for (; scan->Valid(); scan->Next()) {
+    storage::SubjectIndexParts parts;
+    if (!storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
+      return absl::DataLossError("malformed subject index key");
     }
-    if (absl::Status s = scan->status(); !s.ok()) return s;
+    doomed->insert(std::move(parts.fact_id));
+    if (doomed->size() > static_cast<size_t>(kMaxFactsPerErasure)) break;
   }
-  {
-    auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kReferenceIndex,
-                                       storage::ReferenceEntityPrefix(id));
-    for (; scan->Valid(); scan->Next()) {
-      storage::ReferenceIndexParts parts;
-      if (!storage::DecodeReferenceIndexKey(scan->key(), &parts)) {
-        return absl::DataLossError("malformed reference index key");
-      }
-      if (parts.role == storage::ReferenceRole::kObject ||
-          parts.role == storage::ReferenceRole::kQualifier) {
-        doomed.insert(std::move(parts.fact_id));
-      } else {
-        trimmed.insert(std::move(parts.fact_id));
-      }
-      if (doomed.size() + trimmed.size() >
-          static_cast<size_t>(kMaxFactsPerErasure)) {
-        break;
-      }
-    }
-    if (absl::Status s = scan->status(); !s.ok()) return s;
-  }
-  if (doomed.size() + trimmed.size() >
-      static_cast<size_t>(kMaxFactsPerErasure)) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat(
-            "entity_id: \"", id, "\" is referenced by more than ",
-            kMaxFactsPerErasure, " facts, more than one erasure may touch")),
-        reason::kErasureTooLarge);
-  }
-  if (*entity == nullptr && doomed.empty() && trimmed.empty()) {
-    auto tombstone = ctx.tombstones().Get(id);
-    if (!tombstone.ok()) return tombstone.status();
-    if (*tombstone != nullptr) {
-      return WithReason(absl::NotFoundError(absl::StrCat("entity_id: entity \"",
-                                                         id, "\" was erased")),
-                        reason::kEntityErased);
-    }
-    return WithReason(absl::NotFoundError(absl::StrCat(
-                          "entity_id: entity \"", id, "\" does not exist")),
-                      reason::kEntityNotFound);
-  }
+  return scan->status();
+}
 
-  // A fact whose every mention comes from the entity (as document) or from
-  // what it said (as speaker) would be left without any source: it is
-  // erased with them.
-  for (auto it = trimmed.begin(); it != trimmed.end();) {
-    if (doomed.count(*it) > 0) {
-      it = trimmed.erase(it);
+// Adds the facts referring to entity `id` to `doomed` (as value or qualifier)
+// or `trimmed` (in a mention), stopping once the two hold more than
+// kMaxFactsPerErasure together; returns the error of the scan.
+absl::Status CollectFactsReferringTo(CommitContext& ctx, const std::string& id,
+                                     std::set<std::string>* doomed,
+                                     std::set<std::string>* trimmed) {
+  auto scan = ctx.store().ScanPrefix(storage::ColumnFamily::kReferenceIndex,
+                                     storage::ReferenceEntityPrefix(id));
+  for (; scan->Valid(); scan->Next()) {
+    storage::ReferenceIndexParts parts;
+    if (!storage::DecodeReferenceIndexKey(scan->key(), &parts)) {
+      return absl::DataLossError("malformed reference index key");
+    }
+    if (parts.role == storage::ReferenceRole::kObject ||
+        parts.role == storage::ReferenceRole::kQualifier) {
+      doomed->insert(std::move(parts.fact_id));
+    } else {
+      trimmed->insert(std::move(parts.fact_id));
+    }
+    if (doomed->size() + trimmed->size() >
+        static_cast<size_t>(kMaxFactsPerErasure)) {
+      break;
+    }
+  }
+  return scan->status();
+}
+
+// Returns the FAILED_PRECONDITION error for erasing entity `id`, which more
+// than kMaxFactsPerErasure facts refer to.
+absl::Status ErasureTooLargeError(const std::string& id) {
+  return WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "entity_id: \"", id, "\" is referenced by more than ",
+          kMaxFactsPerErasure, " facts, more than one erasure may touch")),
+      reason::kErasureTooLarge);
+}
+
+// Returns the NOT_FOUND error for erasing entity `id`, which neither exists
+// nor is referred to (saying whether it was erased), or the error of reading
+// its tombstone.
+absl::Status NothingToEraseError(CommitContext& ctx, const std::string& id) {
+  auto tombstone = ctx.tombstones().Get(id);
+  if (!tombstone.ok()) return tombstone.status();
+  if (*tombstone != nullptr) {
+    return WithReason(absl::NotFoundError(absl::StrCat("entity_id: entity \"",
+                                                       id, "\" was erased")),
+                      reason::kEntityErased);
+  }
+  return WithReason(absl::NotFoundError(absl::StrCat("entity_id: entity \"", id,
+                                                     "\" does not exist")),
+                    reason::kEntityNotFound);
+}
+
+// Moves from `trimmed` to `doomed` the facts whose every mention is from or
+// by entity `id`, and drops from `trimmed` those already in `doomed`;
+// returns the error of reading a fact.
+absl::Status DoomFactsLeftWithoutSource(CommitContext& ctx,
+                                        const std::string& id,
+                                        std::set<std::string>* doomed,
+                                        std::set<std::string>* trimmed) {
+  for (auto it = trimmed->begin(); it != trimmed->end();) {
+    if (doomed->count(*it) > 0) {
+      it = trimmed->erase(it);
       continue;
     }
     auto fact = ctx.facts().Get(*it);
@@ -264,27 +276,31 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
       }
     }
     if (*fact != nullptr && !keeps_a_source) {
-      doomed.insert(*it);
-      it = trimmed.erase(it);
+      doomed->insert(*it);
+      it = trimmed->erase(it);
     } else {
       ++it;
     }
   }
+  return absl::OkStatus();
+}
 
-  // Commits whose log records name what is erased, to scrub afterwards.
-  std::set<uint64_t> commits_to_scrub;
+// Deletes the facts `doomed` (those that exist) and their counts in the head,
+// adding to `commits` the commits that wrote them; returns a read error.
+absl::Status DeleteFacts(CommitContext& ctx,
+                         const std::set<std::string>& doomed,
+                         std::set<uint64_t>* commits) {
   storage::StoreHead& head = ctx.head();
-  int erased_mentions = 0;
   for (const std::string& fact_id : doomed) {
     auto fact = ctx.facts().Get(fact_id);
     if (!fact.ok()) return fact.status();
     if (*fact == nullptr) continue;
     const storage::FactRecord& record = **fact;
     for (const auto& revision : record.revisions()) {
-      commits_to_scrub.insert(revision.commit());
+      commits->insert(revision.commit());
     }
     for (const auto& mention : record.mentions()) {
-      commits_to_scrub.insert(mention.commit());
+      commits->insert(mention.commit());
     }
     head.set_fact_count(head.fact_count() - 1);
     head.set_mention_count(head.mention_count() - record.mentions_size());
@@ -293,6 +309,15 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     }
     ctx.facts().Delete(fact_id);
   }
+  return absl::OkStatus();
+}
+
+// Removes from the facts `trimmed` their mentions from or by entity `id`, and
+// their count from the head; returns how many it removed, or a read error.
+absl::StatusOr<int> TrimMentions(CommitContext& ctx, const std::string& id,
+                                 const std::set<std::string>& trimmed) {
+  storage::StoreHead& head = ctx.head();
+  int erased_mentions = 0;
   for (const std::string& fact_id : trimmed) {
     auto fact = ctx.facts().Get(fact_id);
     if (!fact.ok()) return fact.status();
@@ -311,14 +336,15 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     head.set_mention_count(head.mention_count() - removed);
     ctx.facts().Put(fact_id, std::move(record));
   }
-  if (*entity != nullptr) {
-    for (const auto& revision : (*entity)->revisions()) {
-      commits_to_scrub.insert(revision.commit());
-    }
-    ctx.entities().Delete(id);
-    head.set_entity_count(head.entity_count() - 1);
-  }
-  for (uint64_t commit : commits_to_scrub) {
+  return erased_mentions;
+}
+
+// Clears, in the commit-log records of `commits`, the changes of the facts
+// `doomed` and of entity `id`; returns the error of reading a record.
+absl::Status ScrubCommitLog(CommitContext& ctx, const std::string& id,
+                            const std::set<std::string>& doomed,
+                            const std::set<uint64_t>& commits) {
+  for (uint64_t commit : commits) {
     std::string key = storage::CommitKey(commit);
     auto log = ctx.commit_log().Get(key);
     if (!log.ok()) return log.status();
@@ -331,7 +357,13 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
     }
     ctx.commit_log().Put(key, std::move(scrubbed));
   }
+  return absl::OkStatus();
+}
 
+// Adds this commit's erasure, for `reason`, to entity `id`'s tombstone record
+// and counts it in the head; returns the error of reading the record.
+absl::Status AddTombstone(CommitContext& ctx, const std::string& id,
+                          const std::string& reason) {
   auto tombstone = ctx.tombstones().Get(id);
   if (!tombstone.ok()) return tombstone.status();
   storage::TombstoneRecord record =
@@ -339,9 +371,51 @@ absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
   storage::TombstoneEntry* entry = record.add_erasures();
   entry->set_commit(ctx.commit());
   entry->set_time_micros(ctx.time_micros());
-  entry->set_reason(request_.reason());
+  entry->set_reason(reason);
   ctx.tombstones().Put(id, std::move(record));
-  head.set_tombstone_count(head.tombstone_count() + 1);
+  ctx.head().set_tombstone_count(ctx.head().tombstone_count() + 1);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EraseEntityOp::Apply(CommitContext& ctx) {
+  response_.Clear();
+  const std::string& id = request_.entity_id();
+  auto entity = ctx.entities().Get(id);
+  if (!entity.ok()) return entity.status();
+
+  // Facts to delete: about the entity, or with it as value or qualifier.
+  // Facts to trim: with a mention from it (document) or by it (speaker).
+  std::set<std::string> doomed;
+  std::set<std::string> trimmed;
+  FS_RETURN_IF_ERROR(CollectFactsAbout(ctx, id, &doomed));
+  FS_RETURN_IF_ERROR(CollectFactsReferringTo(ctx, id, &doomed, &trimmed));
+  if (doomed.size() + trimmed.size() >
+      static_cast<size_t>(kMaxFactsPerErasure)) {
+    return ErasureTooLargeError(id);
+  }
+  if (*entity == nullptr && doomed.empty() && trimmed.empty()) {
+    return NothingToEraseError(ctx, id);
+  }
+  // A fact whose every mention comes from the entity (as document) or from
+  // what it said (as speaker) would be left without any source: it is
+  // erased with them.
+  FS_RETURN_IF_ERROR(DoomFactsLeftWithoutSource(ctx, id, &doomed, &trimmed));
+
+  // Commits whose log records name what is erased, to scrub afterwards.
+  std::set<uint64_t> commits_to_scrub;
+  FS_RETURN_IF_ERROR(DeleteFacts(ctx, doomed, &commits_to_scrub));
+  FS_ASSIGN_OR_RETURN(int erased_mentions, TrimMentions(ctx, id, trimmed));
+  if (*entity != nullptr) {
+    for (const auto& revision : (*entity)->revisions()) {
+      commits_to_scrub.insert(revision.commit());
+    }
+    ctx.entities().Delete(id);
+    ctx.head().set_entity_count(ctx.head().entity_count() - 1);
+  }
+  FS_RETURN_IF_ERROR(ScrubCommitLog(ctx, id, doomed, commits_to_scrub));
+  FS_RETURN_IF_ERROR(AddTombstone(ctx, id, request_.reason()));
 
   storage::Change change;
   change.set_kind(storage::CHANGE_KIND_ENTITY_ERASED);

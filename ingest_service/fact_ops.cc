@@ -161,22 +161,17 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
   return std::nullopt;
 }
 
-std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
-                                                      int index,
-                                                      v1::FactResult* result) {
-  const PreparedFact& prepared = facts_[index];
-  const v1::Fact& fact = prepared.fact;
-  std::string path = absl::StrCat("facts[", index, "]");
-  auto fail = [&](absl::StatusCode code, const std::string& field,
-                  const std::string& why) {
-    return MakeError(code, field, why);
-  };
+namespace {
 
+// Creates the entities `prepared` asks for that do not exist yet and lists
+// them in `result`; returns the error if one of them cannot be read.
+std::optional<v1::ItemError> CreateRequestedEntities(
+    CommitContext& ctx, const PreparedFact& prepared, v1::FactResult* result) {
   for (const EntityToCreate& create : prepared.creates) {
     auto existing = ctx.entities().Get(create.id);
     if (!existing.ok()) {
-      return fail(absl::StatusCode::kUnavailable, create.field,
-                  existing.status().ToString());
+      return MakeError(absl::StatusCode::kUnavailable, create.field,
+                       existing.status().ToString());
     }
     if (*existing != nullptr) continue;
     v1::Entity entity;
@@ -193,16 +188,23 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
     ctx.AddChange(std::move(change));
     result->add_created_entity_ids(create.id);
   }
+  return std::nullopt;
+}
+
+// Checks that every entity `prepared` refers to exists with a type allowed
+// where it is used; returns the error of the first one that does not.
+std::optional<v1::ItemError> CheckReferencedEntities(
+    CommitContext& ctx, const PreparedFact& prepared) {
   for (const EntityReference& ref : prepared.references) {
     auto entity = ctx.entities().Get(ref.id);
     if (!entity.ok()) {
-      return fail(absl::StatusCode::kUnavailable, ref.field,
-                  entity.status().ToString());
+      return MakeError(absl::StatusCode::kUnavailable, ref.field,
+                       entity.status().ToString());
     }
     if (*entity == nullptr) {
-      return fail(absl::StatusCode::kNotFound, ref.field,
-                  absl::StrCat("entity \"", ref.id,
-                               "\" does not exist; upsert it first"));
+      return MakeError(absl::StatusCode::kNotFound, ref.field,
+                       absl::StrCat("entity \"", ref.id,
+                                    "\" does not exist; upsert it first"));
     }
     int type = (*entity)->revisions().rbegin()->entity().type();
     if (!ref.allowed_types.empty() &&
@@ -213,11 +215,90 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
         absl::StrAppend(&allowed, allowed.empty() ? "" : " or ",
                         ShortEnumName(t));
       }
-      return fail(absl::StatusCode::kInvalidArgument, ref.field,
-                  absl::StrCat("entity \"", ref.id, "\" is a ",
-                               ShortEnumName(static_cast<v1::EntityType>(type)),
-                               "; ", allowed, " expected here"));
+      return MakeError(
+          absl::StatusCode::kInvalidArgument, ref.field,
+          absl::StrCat("entity \"", ref.id, "\" is a ",
+                       ShortEnumName(static_cast<v1::EntityType>(type)), "; ",
+                       allowed, " expected here"));
     }
+  }
+  return std::nullopt;
+}
+
+// Appends to `record` each mention of `fact` it does not hold yet (see
+// SameMention), stamped with `commit`; returns how many it appended.
+int AddNewMentions(const v1::Fact& fact, uint64_t commit,
+                   storage::FactRecord* record) {
+  int added = 0;
+  for (const v1::Mention& m : fact.mentions()) {
+    bool seen = false;
+    for (const storage::MentionRecord& r : record->mentions()) {
+      seen = seen || SameMention(r.mention(), m);
+    }
+    if (seen) continue;
+    storage::MentionRecord* mr = record->add_mentions();
+    mr->set_commit(commit);
+    *mr->mutable_mention() = m;
+    ++added;
+  }
+  return added;
+}
+
+// Raises head.max_valid_span_days to the length in days of `valid_time` when
+// that is a closed range (no open end) and longer.
+void RaiseMaxValidSpan(const v1::ValidTime& valid_time,
+                       storage::StoreHead& head) {
+  absl::StatusOr<std::optional<DayRange>> range = ValidTimeRange(valid_time);
+  if (range.ok() && range->has_value() && (*range)->first != kOpenFirstDay &&
+      (*range)->end != kOpenEndDay) {
+    int64_t span = (*range)->end - (*range)->first;
+    if (span > head.max_valid_span_days()) {
+      head.set_max_valid_span_days(span);
+    }
+  }
+}
+
+// Builds in `*record` the stored form of the new fact `prepared` and records
+// its assertion in `ctx` (head counts, change, new fact ids); the caller
+// stores `*record`. REQUIRES: `*record` is empty; no fact has its id.
+void AssertNewFact(CommitContext& ctx, const PreparedFact& prepared,
+                   storage::FactRecord* record) {
+  const v1::Fact& fact = prepared.fact;
+  v1::Fact* content = record->mutable_content();
+  *content = fact;
+  content->clear_mentions();
+  content->clear_modality();
+  content->clear_rank();
+  storage::FactRevision* revision = record->add_revisions();
+  revision->set_commit(ctx.commit());
+  revision->set_modality(fact.modality());
+  revision->set_rank(fact.rank());
+  AddNewMentions(fact, ctx.commit(), record);
+  ctx.head().set_fact_count(ctx.head().fact_count() + 1);
+  RaiseMaxValidSpan(content->valid_time(), ctx.head());
+  ctx.head().set_mention_count(ctx.head().mention_count() +
+                               record->mentions_size());
+  ctx.AddChange(
+      FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record->content()));
+  if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
+    ctx.NewFactIds(SubjectTimePrefix(fact)).push_back(fact.id());
+  }
+}
+
+}  // namespace
+
+std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
+                                                      int index,
+                                                      v1::FactResult* result) {
+  const PreparedFact& prepared = facts_[index];
+  const v1::Fact& fact = prepared.fact;
+  std::string path = absl::StrCat("facts[", index, "]");
+  if (auto error = CreateRequestedEntities(ctx, prepared, result);
+      error.has_value()) {
+    return error;
+  }
+  if (auto error = CheckReferencedEntities(ctx, prepared); error.has_value()) {
+    return error;
   }
   if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
     if (auto error = CheckCardinality(ctx, prepared); error.has_value()) {
@@ -230,101 +311,19 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
 
   auto existing = ctx.facts().Get(fact.id());
   if (!existing.ok()) {
-    return fail(absl::StatusCode::kUnavailable, path,
-                existing.status().ToString());
+    return MakeError(absl::StatusCode::kUnavailable, path,
+                     existing.status().ToString());
   }
   storage::FactRecord record;
   v1::Outcome outcome;
   if (*existing == nullptr) {
-    v1::Fact* content = record.mutable_content();
-    *content = fact;
-    content->clear_mentions();
-    content->clear_modality();
-    content->clear_rank();
-    storage::FactRevision* revision = record.add_revisions();
-    revision->set_commit(ctx.commit());
-    revision->set_modality(fact.modality());
-    revision->set_rank(fact.rank());
-    for (const v1::Mention& m : fact.mentions()) {
-      bool seen = false;
-      for (const storage::MentionRecord& r : record.mentions()) {
-        seen = seen || SameMention(r.mention(), m);
-      }
-      if (seen) continue;
-      storage::MentionRecord* mr = record.add_mentions();
-      mr->set_commit(ctx.commit());
-      *mr->mutable_mention() = m;
-    }
-    ctx.head().set_fact_count(ctx.head().fact_count() + 1);
-    absl::StatusOr<std::optional<DayRange>> range =
-        ValidTimeRange(content->valid_time());
-    if (range.ok() && range->has_value() && (*range)->first != kOpenFirstDay &&
-        (*range)->end != kOpenEndDay) {
-      int64_t span = (*range)->end - (*range)->first;
-      if (span > ctx.head().max_valid_span_days()) {
-        ctx.head().set_max_valid_span_days(span);
-      }
-    }
-    ctx.head().set_mention_count(ctx.head().mention_count() +
-                                 record.mentions_size());
-    ctx.AddChange(
-        FactChange(storage::CHANGE_KIND_FACT_ASSERTED, record.content()));
-    if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
-      ctx.NewFactIds(SubjectTimePrefix(fact)).push_back(fact.id());
-    }
+    AssertNewFact(ctx, prepared, &record);
     outcome = v1::OUTCOME_CREATED;
   } else {
     record = **existing;
-    int added = 0;
-    for (const v1::Mention& m : fact.mentions()) {
-      bool seen = false;
-      for (const storage::MentionRecord& r : record.mentions()) {
-        seen = seen || SameMention(r.mention(), m);
-      }
-      if (seen) continue;
-      storage::MentionRecord* mr = record.add_mentions();
-      mr->set_commit(ctx.commit());
-      *mr->mutable_mention() = m;
-      ++added;
-    }
-    if (record.mentions_size() > kMaxMentionsPerStoredFact) {
-      return fail(
-          absl::StatusCode::kFailedPrecondition,
-          absl::StrCat(path, ".mentions"),
-          absl::StrCat("fact ", fact.id(), " already has the maximum of ",
-                       kMaxMentionsPerStoredFact, " mentions"));
-    }
-    const storage::FactRevision& latest = *record.revisions().rbegin();
-    bool attributes_changed =
-        latest.modality() != fact.modality() || latest.rank() != fact.rank();
-    if (attributes_changed) {
-      storage::FactRevision revision = latest;
-      revision.set_commit(ctx.commit());
-      revision.set_modality(fact.modality());
-      revision.set_rank(fact.rank());
-      *record.add_revisions() = std::move(revision);
-      ctx.AddChange(
-          FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
-    }
-    if (added > 0) {
-      ctx.head().set_mention_count(ctx.head().mention_count() + added);
-      ctx.AddChange(
-          FactChange(storage::CHANGE_KIND_MENTION_ADDED, record.content()));
-    }
-    outcome = attributes_changed ? v1::OUTCOME_UPDATED
-              : added > 0        ? v1::OUTCOME_MENTION_ADDED
-                                 : v1::OUTCOME_UNCHANGED;
-    if (outcome == v1::OUTCOME_UNCHANGED) {
-      // The same claim with the same sources twice in one request is a
-      // caller's mistake; the same claim from another source is not.
-      for (int j = 0; j < index; ++j) {
-        if (!facts_[j].error.has_value() && facts_[j].fact.id() == fact.id() &&
-            SameMentions(facts_[j].fact, fact)) {
-          return fail(absl::StatusCode::kInvalidArgument, path,
-                      absl::StrCat("repeats facts[", j,
-                                   "]: the same claim with the same mentions"));
-        }
-      }
+    if (auto error = MergeIntoStoredFact(ctx, index, path, &record, &outcome);
+        error.has_value()) {
+      return error;
     }
   }
   result->set_outcome(outcome);
@@ -335,6 +334,58 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   }
   if (outcome != v1::OUTCOME_UNCHANGED) {
     ctx.facts().Put(fact.id(), std::move(record));
+  }
+  return std::nullopt;
+}
+
+std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
+    CommitContext& ctx, int index, const std::string& path,
+    storage::FactRecord* record, v1::Outcome* outcome) {
+  const v1::Fact& fact = facts_[index].fact;
+  int added = AddNewMentions(fact, ctx.commit(), record);
+  if (record->mentions_size() > kMaxMentionsPerStoredFact) {
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, absl::StrCat(path, ".mentions"),
+        absl::StrCat("fact ", fact.id(), " already has the maximum of ",
+                     kMaxMentionsPerStoredFact, " mentions"));
+  }
+  const storage::FactRevision& latest = *record->revisions().rbegin();
+  bool attributes_changed =
+      latest.modality() != fact.modality() || latest.rank() != fact.rank();
+  if (attributes_changed) {
+    storage::FactRevision revision = latest;
+    revision.set_commit(ctx.commit());
+    revision.set_modality(fact.modality());
+    revision.set_rank(fact.rank());
+    *record->add_revisions() = std::move(revision);
+    ctx.AddChange(
+        FactChange(storage::CHANGE_KIND_FACT_UPDATED, record->content()));
+  }
+  if (added > 0) {
+    ctx.head().set_mention_count(ctx.head().mention_count() + added);
+    ctx.AddChange(
+        FactChange(storage::CHANGE_KIND_MENTION_ADDED, record->content()));
+  }
+  *outcome = attributes_changed ? v1::OUTCOME_UPDATED
+             : added > 0        ? v1::OUTCOME_MENTION_ADDED
+                                : v1::OUTCOME_UNCHANGED;
+  if (*outcome == v1::OUTCOME_UNCHANGED) return CheckNotRepeated(index, path);
+  return std::nullopt;
+}
+
+std::optional<v1::ItemError> IngestFactsOp::CheckNotRepeated(
+    int index, const std::string& path) const {
+  // The same claim with the same sources twice in one request is a
+  // caller's mistake; the same claim from another source is not.
+  const v1::Fact& fact = facts_[index].fact;
+  for (int j = 0; j < index; ++j) {
+    if (!facts_[j].error.has_value() && facts_[j].fact.id() == fact.id() &&
+        SameMentions(facts_[j].fact, fact)) {
+      return MakeError(
+          absl::StatusCode::kInvalidArgument, path,
+          absl::StrCat("repeats facts[", j,
+                       "]: the same claim with the same mentions"));
+    }
   }
   return std::nullopt;
 }

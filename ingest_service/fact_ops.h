@@ -50,6 +50,18 @@ class IngestFactsOp : public WriteOp {
                                          v1::FactResult* result);
   std::optional<v1::ItemError> CheckCardinality(CommitContext& ctx,
                                                 const PreparedFact& prepared);
+  // Merges facts_[index] into `*record`, its stored version (new mentions; a
+  // revision if modality or rank changed) and sets `*outcome`; returns the
+  // error, with `ctx` unchanged, if the fact is rejected.
+  std::optional<v1::ItemError> MergeIntoStoredFact(CommitContext& ctx,
+                                                   int index,
+                                                   const std::string& path,
+                                                   storage::FactRecord* record,
+                                                   v1::Outcome* outcome);
+  // Returns an error for `path` if facts_[index] repeats an earlier valid
+  // fact of the batch with the same mentions; REQUIRES: index < facts_.size().
+  std::optional<v1::ItemError> CheckNotRepeated(int index,
+                                                const std::string& path) const;
   void FillResultFact(CommitContext& ctx, const std::string& fact_id,
                       uint64_t as_of, v1::FactResult* result);
 

@@ -294,109 +294,146 @@ void CheckTextValue(Context& ctx, const v1::Text& text,
   if (t->language().empty()) t->set_language(ctx.language);
 }
 
+// Reports that the fact's main value, at `field`, is not of the kind the
+// predicate's value type takes.
+void ReportKindMismatch(Context& ctx, const v1::Predicate& predicate,
+                        const std::string& field) {
+  ctx.problems.Invalid(
+      field, absl::StrCat("predicate \"", predicate.name(), "\" takes ",
+                          ValueTypeName(predicate.value_type()), ", not ",
+                          KindName(ctx.input.value().kind_case())));
+}
+
+// Resolves the main value of an ENTITY predicate (given as entity_id,
+// entity_name or raw name) into out->entity_id; reports problems in `ctx`.
+void NormalizeEntityMainValue(Context& ctx, const v1::Predicate& predicate,
+                              const std::string& field, v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  std::vector<v1::EntityType> allowed = Types(predicate.object_types());
+  std::string id;
+  if (in.kind_case() == v1::Value::kEntityId) {
+    CheckId(in.entity_id(), absl::StrCat(field, ".entity_id"), kMaxIdBytes,
+            true, ctx.problems.violations());
+    id = ResolveEntity(ctx, in.entity_id(), "",
+                       absl::StrCat(field, ".entity_id"), "", allowed);
+  } else if (in.kind_case() == v1::Value::kEntityName ||
+             in.kind_case() == v1::Value::kRaw) {
+    const std::string& name =
+        in.kind_case() == v1::Value::kRaw ? in.raw() : in.entity_name();
+    std::string name_field = absl::StrCat(
+        field, in.kind_case() == v1::Value::kRaw ? ".raw" : ".entity_name");
+    CheckText(name, name_field, kMaxNameBytes, true, false,
+              ctx.problems.violations());
+    if (ctx.problems.empty()) {
+      id = ResolveEntity(ctx, "", name, "", name_field, allowed);
+    }
+  } else {
+    ReportKindMismatch(ctx, predicate, field);
+    return;
+  }
+  if (!id.empty()) out->set_entity_id(id);
+}
+
+// Normalizes the main value of a QUANTITY predicate (given as quantity or
+// raw text) into out->quantity; reports problems in `ctx`.
+void NormalizeQuantityMainValue(Context& ctx, const v1::Predicate& predicate,
+                                const std::string& field, v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  if (in.kind_case() == v1::Value::kRaw) {
+    v1::Quantity q;
+    q.set_surface_text(in.raw());
+    NormalizeQuantityValue(ctx, q, &predicate, field, out->mutable_quantity());
+  } else if (in.kind_case() == v1::Value::kQuantity) {
+    NormalizeQuantityValue(ctx, in.quantity(), &predicate,
+                           absl::StrCat(field, ".quantity"),
+                           out->mutable_quantity());
+  } else {
+    ReportKindMismatch(ctx, predicate, field);
+  }
+}
+
+// Checks the main value of a TEXT predicate (given as text or raw text) into
+// out->text; reports problems in `ctx`.
+void NormalizeTextMainValue(Context& ctx, const v1::Predicate& predicate,
+                            const std::string& field, v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  if (in.kind_case() == v1::Value::kRaw) {
+    v1::Text text;
+    text.set_text(in.raw());
+    CheckTextValue(ctx, text, absl::StrCat(field, ".raw"), out);
+  } else if (in.kind_case() == v1::Value::kText) {
+    CheckTextValue(ctx, in.text(), absl::StrCat(field, ".text"), out);
+  } else {
+    ReportKindMismatch(ctx, predicate, field);
+  }
+}
+
+// Normalizes the main value of a TIME predicate (given as time or raw text)
+// into out->time; reports problems in `ctx`.
+void NormalizeTimeMainValue(Context& ctx, const v1::Predicate& predicate,
+                            const std::string& field, v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  v1::TimeValue time;
+  if (in.kind_case() == v1::Value::kRaw) {
+    time.set_raw(in.raw());
+    NormalizeTimeValue(ctx, time, absl::StrCat(field, ".raw"),
+                       out->mutable_time());
+  } else if (in.kind_case() == v1::Value::kTime) {
+    NormalizeTimeValue(ctx, in.time(), absl::StrCat(field, ".time"),
+                       out->mutable_time());
+  } else {
+    ReportKindMismatch(ctx, predicate, field);
+  }
+}
+
+// Reads the main value of a BOOLEAN predicate (given as boolean or raw text
+// in the fact's language) into out->boolean; reports problems in `ctx`.
+void NormalizeBooleanMainValue(Context& ctx, const v1::Predicate& predicate,
+                               const std::string& field, v1::Value* out) {
+  const v1::Value& in = ctx.input.value();
+  if (in.kind_case() == v1::Value::kBoolean) {
+    out->set_boolean(in.boolean());
+  } else if (in.kind_case() == v1::Value::kRaw) {
+    auto parsed = normalizer::ParseBoolean(in.raw(), ctx.language);
+    if (!parsed.ok()) {
+      ctx.problems.Invalid(absl::StrCat(field, ".raw"),
+                           parsed.status().message());
+    } else {
+      out->set_boolean(*parsed);
+    }
+  } else {
+    ReportKindMismatch(ctx, predicate, field);
+  }
+}
+
 // Normalizes the fact's main value against the predicate's value type.
 void NormalizeMainValue(Context& ctx, const v1::Predicate& predicate,
                         v1::Value* out) {
   const v1::Value& in = ctx.input.value();
   std::string field = absl::StrCat(ctx.path, ".value");
-  v1::ValueType type = predicate.value_type();
-  auto mismatch = [&] {
-    ctx.problems.Invalid(
-        field,
-        absl::StrCat("predicate \"", predicate.name(), "\" takes ",
-                     ValueTypeName(type), ", not ", KindName(in.kind_case())));
-  };
-  const std::string& raw = in.raw();
-  if (in.kind_case() == v1::Value::kRaw && raw.size() > kMaxRawValueBytes) {
+  if (in.kind_case() == v1::Value::kRaw &&
+      in.raw().size() > kMaxRawValueBytes) {
     ctx.problems.Invalid(
         absl::StrCat(field, ".raw"),
         absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
     return;
   }
-  switch (type) {
-    case v1::VALUE_TYPE_ENTITY: {
-      std::vector<v1::EntityType> allowed = Types(predicate.object_types());
-      std::string id;
-      if (in.kind_case() == v1::Value::kEntityId) {
-        CheckId(in.entity_id(), absl::StrCat(field, ".entity_id"), kMaxIdBytes,
-                true, ctx.problems.violations());
-        id = ResolveEntity(ctx, in.entity_id(), "",
-                           absl::StrCat(field, ".entity_id"), "", allowed);
-      } else if (in.kind_case() == v1::Value::kEntityName ||
-                 in.kind_case() == v1::Value::kRaw) {
-        const std::string& name =
-            in.kind_case() == v1::Value::kRaw ? raw : in.entity_name();
-        std::string name_field = absl::StrCat(
-            field, in.kind_case() == v1::Value::kRaw ? ".raw" : ".entity_name");
-        CheckText(name, name_field, kMaxNameBytes, true, false,
-                  ctx.problems.violations());
-        if (ctx.problems.empty()) {
-          id = ResolveEntity(ctx, "", name, "", name_field, allowed);
-        }
-      } else {
-        mismatch();
-        return;
-      }
-      if (!id.empty()) out->set_entity_id(id);
+  switch (predicate.value_type()) {
+    case v1::VALUE_TYPE_ENTITY:
+      NormalizeEntityMainValue(ctx, predicate, field, out);
       return;
-    }
-    case v1::VALUE_TYPE_QUANTITY: {
-      if (in.kind_case() == v1::Value::kRaw) {
-        v1::Quantity q;
-        q.set_surface_text(raw);
-        NormalizeQuantityValue(ctx, q, &predicate, field,
-                               out->mutable_quantity());
-      } else if (in.kind_case() == v1::Value::kQuantity) {
-        NormalizeQuantityValue(ctx, in.quantity(), &predicate,
-                               absl::StrCat(field, ".quantity"),
-                               out->mutable_quantity());
-      } else {
-        mismatch();
-      }
+    case v1::VALUE_TYPE_QUANTITY:
+      NormalizeQuantityMainValue(ctx, predicate, field, out);
       return;
-    }
-    case v1::VALUE_TYPE_TEXT: {
-      if (in.kind_case() == v1::Value::kRaw) {
-        v1::Text text;
-        text.set_text(raw);
-        CheckTextValue(ctx, text, absl::StrCat(field, ".raw"), out);
-      } else if (in.kind_case() == v1::Value::kText) {
-        CheckTextValue(ctx, in.text(), absl::StrCat(field, ".text"), out);
-      } else {
-        mismatch();
-      }
+    case v1::VALUE_TYPE_TEXT:
+      NormalizeTextMainValue(ctx, predicate, field, out);
       return;
-    }
-    case v1::VALUE_TYPE_TIME: {
-      v1::TimeValue time;
-      if (in.kind_case() == v1::Value::kRaw) {
-        time.set_raw(raw);
-        NormalizeTimeValue(ctx, time, absl::StrCat(field, ".raw"),
-                           out->mutable_time());
-      } else if (in.kind_case() == v1::Value::kTime) {
-        NormalizeTimeValue(ctx, in.time(), absl::StrCat(field, ".time"),
-                           out->mutable_time());
-      } else {
-        mismatch();
-      }
+    case v1::VALUE_TYPE_TIME:
+      NormalizeTimeMainValue(ctx, predicate, field, out);
       return;
-    }
-    case v1::VALUE_TYPE_BOOLEAN: {
-      if (in.kind_case() == v1::Value::kBoolean) {
-        out->set_boolean(in.boolean());
-      } else if (in.kind_case() == v1::Value::kRaw) {
-        auto parsed = normalizer::ParseBoolean(raw, ctx.language);
-        if (!parsed.ok()) {
-          ctx.problems.Invalid(absl::StrCat(field, ".raw"),
-                               parsed.status().message());
-        } else {
-          out->set_boolean(*parsed);
-        }
-      } else {
-        mismatch();
-      }
+    case v1::VALUE_TYPE_BOOLEAN:
+      NormalizeBooleanMainValue(ctx, predicate, field, out);
       return;
-    }
     default:
       ctx.problems.Invalid(field, "the predicate has no value type");
   }

@@ -242,6 +242,12 @@ struct Reading {
   std::string noun_unit;  // the unit the nouns name, "" for none
 };
 
+// How a range opens before its first number.
+struct RangeOpening {
+  bool between = false;  // "between" (joins with "and")
+  bool from = false;     // "from", "từ" (join with "to", "đến")
+};
+
 class Parser {
  public:
   Parser(Language language, std::vector<Item> items)
@@ -272,6 +278,42 @@ class Parser {
     if (IsWord(i, WordKind::kDash) || IsWord(i, WordKind::kPlus)) ++i;
     return IsNumberLike(i) || IsWord(i, WordKind::kArticle);
   }
+
+  // Whether the item at `i` may be part of a noun phrase: an unknown word, a
+  // unit noun or a particle. REQUIRES: i < items_.size().
+  bool InNounPhrase(size_t i) const {
+    return items_[i].type == ItemType::kUnknownWord ||
+           IsWord(i, WordKind::kUnitNoun) || IsWord(i, WordKind::kParticle);
+  }
+  // Whether the item at `i` joins the ends of a range ("to", "-"; "and" when
+  // the range opened with `between`).
+  bool IsRangeJoin(size_t i, bool between) const;
+
+  // The steps of Parse, in order; each reads from pos_ on and advances it.
+  // Reads the Korean noun phrase (and per-1000 phrase) that may come before
+  // the number; returns the phrase's items, empty if there is none.
+  std::vector<size_t> ParseKoreanLead();
+  // Reads the comparators, fillers and range opening before the first
+  // amount; returns how the range opened (both false if it did not).
+  absl::StatusOr<RangeOpening> ParsePrefix();
+  // Reads, after the first amount, the join and the range's upper end;
+  // returns it, nullopt if there is none, or an error if `opening` wants one.
+  absl::StatusOr<std::optional<Amount>> ParseRangeEnd(
+      const RangeOpening& opening);
+  // Reads everything after the amounts (units, noun phrases, comparators);
+  // `is_range` says whether there were two. Returns the first error.
+  absl::Status ParseTail(bool is_range);
+  // Reads the tail item at pos_ that no noun phrase takes (currency, "%",
+  // "of", "+", "until"), setting `*modifiers` when the rest only describes
+  // what is counted; returns an error for any other item.
+  absl::Status ParseTailMarker(bool is_range, bool* modifiers);
+  // Sets reading_.noun_unit from noun_units_; returns an error if they name
+  // two different units.
+  absl::Status ResolveNounUnit();
+  // Sets reading_'s low and high ends (and RANGE) from the amounts read;
+  // returns an error for a range that cannot be one, ends below its start,
+  // or an amount longer than kMaxDecimalLength.
+  absl::Status SetAmounts(Amount low, const std::optional<Amount>& high);
 
   absl::Status SetComparator(int comparator, const Item& item);
   absl::Status AddCurrency(const std::string& code);
@@ -604,68 +646,69 @@ std::string WithSign(const Amount& amount, const std::string& value) {
   return amount.negative && value != "0" ? absl::StrCat("-", value) : value;
 }
 
-absl::StatusOr<Reading> Parser::Parse() {
-  const size_t n = items_.size();
-  std::vector<std::vector<size_t>> noun_phrases;
-  auto in_noun_phrase = [&](size_t i) {
-    return items_[i].type == ItemType::kUnknownWord ||
-           IsWord(i, WordKind::kUnitNoun) || IsWord(i, WordKind::kParticle);
-  };
+bool Parser::IsRangeJoin(size_t i, bool between) const {
+  return IsWord(i, WordKind::kRangeJoin) || IsWord(i, WordKind::kDash) ||
+         (between && IsWord(i, WordKind::kAnd));
+}
 
-  // Korean may name what is counted, or the rate's base, before the number.
-  if (language_ == Language::kKorean) {
-    std::vector<size_t> lead;
-    for (; pos_ < n; ++pos_) {
-      if (in_noun_phrase(pos_)) {
-        lead.push_back(pos_);
-      } else if (items_[pos_].type == ItemType::kPer1000) {
-        reading_.per_1000 = true;
-      } else {
-        break;
-      }
+std::vector<size_t> Parser::ParseKoreanLead() {
+  std::vector<size_t> lead;
+  for (; pos_ < items_.size(); ++pos_) {
+    if (InNounPhrase(pos_)) {
+      lead.push_back(pos_);
+    } else if (items_[pos_].type == ItemType::kPer1000) {
+      reading_.per_1000 = true;
+    } else {
+      break;
     }
-    if (!lead.empty()) noun_phrases.push_back(std::move(lead));
   }
+  return lead;
+}
 
-  bool between = false;  // "between" (joins with "and")
-  bool from = false;     // "from", "từ" (join with "to", "đến")
-  for (; pos_ < n; ++pos_) {
+absl::StatusOr<RangeOpening> Parser::ParsePrefix() {
+  RangeOpening opening;
+  for (; pos_ < items_.size(); ++pos_) {
     const Item& item = items_[pos_];
     if (IsWord(pos_, WordKind::kPrefixComparator)) {
       FS_RETURN_IF_ERROR(SetComparator(item.number, item));
     } else if (IsWord(pos_, WordKind::kFiller)) {
       continue;
-    } else if (IsWord(pos_, WordKind::kRangeOpen) && !between && !from) {
-      (item.number == 1 ? between : from) = true;
+    } else if (IsWord(pos_, WordKind::kRangeOpen) && !opening.between &&
+               !opening.from) {
+      (item.number == 1 ? opening.between : opening.from) = true;
     } else {
       break;
     }
   }
+  return opening;
+}
 
-  FS_ASSIGN_OR_RETURN(Amount low, ParseAmount(between));
-  auto is_range_join = [&](size_t i) {
-    return IsWord(i, WordKind::kRangeJoin) || IsWord(i, WordKind::kDash) ||
-           (between && IsWord(i, WordKind::kAnd));
-  };
+absl::StatusOr<std::optional<Amount>> Parser::ParseRangeEnd(
+    const RangeOpening& opening) {
   // A unit written on both ends: "100명에서 200명".
-  if (IsWord(pos_, WordKind::kUnitNoun) && is_range_join(pos_ + 1)) {
+  if (IsWord(pos_, WordKind::kUnitNoun) &&
+      IsRangeJoin(pos_ + 1, opening.between)) {
     noun_units_.push_back(items_[pos_++].value);
   }
-  std::optional<Amount> high;
-  if (is_range_join(pos_)) {
-    const size_t join = pos_++;
-    if (!StartsAmount(pos_)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the range has no number after ", QuoteText(items_[join].surface)));
+  if (!IsRangeJoin(pos_, opening.between)) {
+    if (opening.between || opening.from) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a range needs two numbers joined by ",
+                       opening.between ? "\"and\"" : "a word such as \"to\""));
     }
-    FS_ASSIGN_OR_RETURN(high, ParseAmount(between));
-  } else if (between || from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a range needs two numbers joined by ",
-                     between ? "\"and\"" : "a word such as \"to\""));
+    return std::optional<Amount>();
   }
+  const size_t join = pos_++;
+  if (!StartsAmount(pos_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the range has no number after ", QuoteText(items_[join].surface)));
+  }
+  FS_ASSIGN_OR_RETURN(Amount high, ParseAmount(opening.between));
+  return std::optional<Amount>(std::move(high));
+}
 
-  // The tail.
+absl::Status Parser::ParseTail(bool is_range) {
+  const size_t n = items_.size();
   std::vector<size_t> run;  // the noun phrase being read
   bool modifiers = false;   // the rest only describes what is counted
   auto close_run = [&]() -> absl::Status {
@@ -705,34 +748,39 @@ absl::StatusOr<Reading> Parser::Parse() {
         while (end < n && items_[end].type == ItemType::kUnknownWord) ++end;
         return UnknownWords(pos_, end);
       }
-    } else if (in_noun_phrase(pos_)) {
+    } else if (InNounPhrase(pos_)) {
       run.push_back(pos_);
       continue;
     }
     FS_RETURN_IF_ERROR(close_run());
-    if (IsWord(pos_, WordKind::kCurrency)) {
-      FS_RETURN_IF_ERROR(AddCurrency(item.value));
-    } else if (IsWord(pos_, WordKind::kPercent)) {
-      reading_.percent = true;
-      // "10% doanh nghiệp": what follows says of what.
-      modifiers = language_ == Language::kVietnamese;
-    } else if (IsWord(pos_, WordKind::kOf) && reading_.percent) {
-      modifiers = true;  // "10 percent of companies"
-    } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
-      FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
-    } else if (IsWord(pos_, WordKind::kUntil)) {
-      if (!high)
-        FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_MOST, item));
-    } else {
-      return Unexpected(pos_);
-    }
+    FS_RETURN_IF_ERROR(ParseTailMarker(is_range, &modifiers));
   }
-  FS_RETURN_IF_ERROR(close_run());
-  for (std::vector<size_t>& phrase : noun_phrases) {
-    FS_RETURN_IF_ERROR(CheckNounPhrase(phrase));
-  }
+  return close_run();
+}
 
-  // Nouns: counters that name no unit ("개") give way to those that do.
+absl::Status Parser::ParseTailMarker(bool is_range, bool* modifiers) {
+  const Item& item = items_[pos_];
+  if (IsWord(pos_, WordKind::kCurrency)) {
+    FS_RETURN_IF_ERROR(AddCurrency(item.value));
+  } else if (IsWord(pos_, WordKind::kPercent)) {
+    reading_.percent = true;
+    // "10% doanh nghiệp": what follows says of what.
+    *modifiers = language_ == Language::kVietnamese;
+  } else if (IsWord(pos_, WordKind::kOf) && reading_.percent) {
+    *modifiers = true;  // "10 percent of companies"
+  } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
+    FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
+  } else if (IsWord(pos_, WordKind::kUntil)) {
+    if (!is_range)
+      FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_MOST, item));
+  } else {
+    return Unexpected(pos_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Parser::ResolveNounUnit() {
+  // Counters that name no unit ("개") give way to those that do.
   for (const std::string& unit : noun_units_) {
     if (unit.empty()) continue;
     if (!reading_.noun_unit.empty() && reading_.noun_unit != unit) {
@@ -742,10 +790,13 @@ absl::StatusOr<Reading> Parser::Parse() {
     }
     reading_.noun_unit = unit;
   }
+  return absl::OkStatus();
+}
 
-  // Amounts. A lower end without scale words takes the upper end's, when it
-  // then stays below it: "10-15 triệu" is 10 to 15 million, but "500,000 to
-  // 1 million" starts at 500,000.
+absl::Status Parser::SetAmounts(Amount low, const std::optional<Amount>& high) {
+  // A lower end without scale words takes the upper end's, when it then
+  // stays below it: "10-15 triệu" is 10 to 15 million, but "500,000 to 1
+  // million" starts at 500,000.
   if (high && !low.number.scaled && !high->number.multiplier.empty() &&
       !low.negative && !high->negative) {
     std::string scaled =
@@ -775,6 +826,21 @@ absl::StatusOr<Reading> Parser::Parse() {
         absl::StrCat("the range ends (", reading_.high, ") below its start (",
                      reading_.low, ")"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Reading> Parser::Parse() {
+  // Korean may name what is counted, or the rate's base, before the number.
+  std::vector<size_t> lead;
+  if (language_ == Language::kKorean) lead = ParseKoreanLead();
+  FS_ASSIGN_OR_RETURN(RangeOpening opening, ParsePrefix());
+  FS_ASSIGN_OR_RETURN(Amount low, ParseAmount(opening.between));
+  FS_ASSIGN_OR_RETURN(std::optional<Amount> high, ParseRangeEnd(opening));
+  FS_RETURN_IF_ERROR(ParseTail(high.has_value()));
+  // The lead is checked after the tail, whose errors and units come first.
+  if (!lead.empty()) FS_RETURN_IF_ERROR(CheckNounPhrase(lead));
+  FS_RETURN_IF_ERROR(ResolveNounUnit());
+  FS_RETURN_IF_ERROR(SetAmounts(std::move(low), high));
   return reading_;
 }
 
