@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "query_service/change_feed.h"
 #include "server/status_conversion.h"
@@ -13,6 +14,22 @@ namespace factstore::query {
 namespace {
 
 using server::ToGrpcStatus;
+
+using DecodedCursor = absl::StatusOr<std::optional<PageCursor>>;
+
+// The pin step of a paged read: `decode` reads the request's page token into
+// `*cursor` (none on a first page), and the read is pinned to the commit of
+// the first page, so that every page of a listing reads one snapshot.
+template <typename Decode>
+auto PinToPageToken(std::shared_ptr<std::optional<PageCursor>> cursor,
+                    Decode decode) {
+  return [cursor = std::move(cursor), decode = std::move(decode)](
+             const StoreQueries& q, ReadTarget* target) -> absl::Status {
+    FS_ASSIGN_OR_RETURN(*cursor, decode(q));
+    if (cursor->has_value()) target->Pin((*cursor)->commit());
+    return absl::OkStatus();
+  };
+}
 
 absl::Status NotReady() {
   return WithReason(absl::UnavailableError("the query service has not caught "
@@ -210,14 +227,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
       context, request->read_options(), Cost::kScan,
-      [request, cursor](const StoreQueries& q, ReadTarget* target) {
-        absl::StatusOr<std::optional<PageCursor>> decoded =
-            q.SearchEntitiesCursor(*request);
-        if (!decoded.ok()) return decoded.status();
-        *cursor = *std::move(decoded);
-        if (cursor->has_value()) target->Pin((*cursor)->commit());
-        return absl::OkStatus();
-      },
+      PinToPageToken(cursor,
+                     [request](const StoreQueries& q) -> DecodedCursor {
+                       return q.SearchEntitiesCursor(*request);
+                     }),
       [request, response, cursor](const StoreQueries& q, uint64_t commit,
                                   const StopCheck& stop) {
         return q.SearchEntities(*request, commit, *cursor, stop, response);
@@ -251,16 +264,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
       context, request->read_options(), Cost::kScan,
-      [request, cursor](const StoreQueries& q, ReadTarget* target) {
-        absl::Status filter = StoreQueries::ValidateFilter(request->filter());
-        if (!filter.ok()) return filter;
-        absl::StatusOr<std::optional<PageCursor>> decoded =
-            q.ListFactsCursor(*request);
-        if (!decoded.ok()) return decoded.status();
-        *cursor = *std::move(decoded);
-        if (cursor->has_value()) target->Pin((*cursor)->commit());
-        return absl::OkStatus();
-      },
+      PinToPageToken(cursor,
+                     [request](const StoreQueries& q) -> DecodedCursor {
+                       FS_RETURN_IF_ERROR(
+                           StoreQueries::ValidateFilter(request->filter()));
+                       return q.ListFactsCursor(*request);
+                     }),
       [request, response, cursor](const StoreQueries& q, uint64_t commit,
                                   const StopCheck& stop) {
         return q.ListFacts(*request, commit, *cursor, stop, response);
@@ -285,14 +294,10 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListPredicates(
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
       context, request->read_options(), Cost::kScan,
-      [request, cursor](const StoreQueries& q, ReadTarget* target) {
-        absl::StatusOr<std::optional<PageCursor>> decoded =
-            q.ListPredicatesCursor(*request);
-        if (!decoded.ok()) return decoded.status();
-        *cursor = *std::move(decoded);
-        if (cursor->has_value()) target->Pin((*cursor)->commit());
-        return absl::OkStatus();
-      },
+      PinToPageToken(cursor,
+                     [request](const StoreQueries& q) -> DecodedCursor {
+                       return q.ListPredicatesCursor(*request);
+                     }),
       [request, response, cursor](const StoreQueries& q, uint64_t commit,
                                   const StopCheck&) {
         return q.ListPredicates(*request, commit, *cursor, response);
