@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
+#include "common/limits.h"
 #include "factstore/v1/ingest_service.pb.h"
 #include "factstore/v1/types.pb.h"
 #include "fuzz/fuzz_check.h"
@@ -37,7 +38,6 @@
 #include "google/protobuf/text_format.h"
 #include "ingest_service/entity_ops.h"
 #include "ingest_service/fact_preparer.h"
-#include "ingest_service/limits.h"
 #include "ingest_service/name_resolver.h"
 #include "ingest_service/predicate_registry.h"
 #include "ingest_service/request_validator.h"
@@ -251,8 +251,7 @@ void CheckNormalizedValue(const v1::Value& value, absl::string_view what) {
   }
   if (value.kind_case() == v1::Value::kEntityId) {
     ingest::Violations v;
-    ingest::CheckId(value.entity_id(), "entity_id", ingest::kMaxIdBytes, true,
-                    &v);
+    ingest::CheckId(value.entity_id(), "entity_id", kMaxIdBytes, true, &v);
     FUZZ_CHECK(v.empty()) << what << ": entity id: " << v.Summary();
   }
 }
@@ -267,7 +266,7 @@ void CheckAccepted(const Fixture& fx, const v1::Fact& input,
   FUZZ_CHECK(IsFactId(fact.id())) << what << ": fact id " << Show(fact.id());
   {
     ingest::Violations v;
-    ingest::CheckId(fact.subject(), "subject", ingest::kMaxIdBytes, true, &v);
+    ingest::CheckId(fact.subject(), "subject", kMaxIdBytes, true, &v);
     FUZZ_CHECK(v.empty()) << what << ": subject: " << v.Summary();
   }
   FUZZ_CHECK(fact.predicate() == input.predicate()) << what;
@@ -348,7 +347,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v1::IngestFactsRequest request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
   // The service refuses these requests as a whole before preparing facts.
-  if (request.facts_size() > ingest::kMaxFactsPerRequest ||
+  if (request.facts_size() > kMaxFactsPerRequest ||
       !v1::MissingEntityPolicy_IsValid(request.missing_entities())) {
     return 0;
   }

@@ -7,9 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/limits.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "ingest_service/limits.h"
+#include "google/protobuf/util/time_util.h"
 #include "ingest_service/request_validator.h"
 #include "normalizer/name_folding.h"
 #include "storage/commit_token.h"
@@ -444,9 +445,8 @@ void EraseEntityOp::FillTombstone(uint64_t commit, int64_t time_micros,
   v1::Tombstone* out = response_.mutable_tombstone();
   out->set_entity_id(request_.entity_id());
   out->set_reason(request_.reason());
-  out->mutable_erase_time()->set_seconds(time_micros / 1000000);
-  out->mutable_erase_time()->set_nanos(
-      static_cast<int32_t>(time_micros % 1000000) * 1000);
+  *out->mutable_erase_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(time_micros);
   out->set_erase_commit(commit_token);
 }
 

@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/limits.h"
 #include "common/mutex.h"
 #include "ingest_service/entity_ops.h"
 #include "ingest_service/fact_identity.h"
 #include "ingest_service/fact_ops.h"
-#include "ingest_service/limits.h"
 #include "ingest_service/predicate_ops.h"
 #include "ingest_service/request_validator.h"
 #include "server/status_conversion.h"

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "ingest_service/limits.h"
+#include "common/limits.h"
 #include "normalizer/name_folding.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/iso_date.h"
-#include "ingest_service/limits.h"
+#include "common/limits.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
 

@@ -10,34 +10,30 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/errors.h"
+#include "common/limits.h"
 
 namespace factstore::query {
 
-// Longest id (entity, fact, document) a read may name.
-inline constexpr size_t kMaxReadIdBytes = 256;
-// Longest predicate name or prefix a read may name.
-inline constexpr size_t kMaxReadPredicateBytes = 128;
-
-// An entity, fact or document id: at most kMaxReadIdBytes; empty is an
-// error only when `required`.
+// An entity, fact or document id: at most kMaxIdBytes (common/limits.h); empty
+// is an error only when `required`.
 inline absl::Status CheckReadId(absl::string_view id, absl::string_view field,
                                 bool required) {
   if (id.empty()) {
     return required ? InvalidField(field, "is required") : absl::OkStatus();
   }
-  if (id.size() > kMaxReadIdBytes) {
-    return InvalidField(
-        field, absl::StrCat("is longer than ", kMaxReadIdBytes, " bytes"));
+  if (id.size() > kMaxIdBytes) {
+    return InvalidField(field,
+                        absl::StrCat("is longer than ", kMaxIdBytes, " bytes"));
   }
   return absl::OkStatus();
 }
 
-// A predicate name or prefix (optional): at most kMaxReadPredicateBytes.
+// A predicate name or prefix (optional): at most kMaxPredicateNameBytes.
 inline absl::Status CheckReadPredicate(absl::string_view predicate,
                                        absl::string_view field) {
-  if (predicate.size() > kMaxReadPredicateBytes) {
+  if (predicate.size() > kMaxPredicateNameBytes) {
     return InvalidField(field, absl::StrCat("is longer than ",
-                                            kMaxReadPredicateBytes, " bytes"));
+                                            kMaxPredicateNameBytes, " bytes"));
   }
   return absl::OkStatus();
 }

@@ -25,8 +25,6 @@ namespace {
 
 using storage::ColumnFamily;
 
-constexpr size_t kMaxQueryBytes = 256;
-
 absl::Status Invalid(absl::string_view field, absl::string_view why) {
   return InvalidField(field, why);
 }
@@ -428,9 +426,9 @@ absl::Status StoreQueries::SearchEntities(
     const std::optional<PageCursor>& cursor, const StopCheck& stop,
     v1::SearchEntitiesResponse* response) const {
   if (request.query().empty()) return Invalid("query", "is required");
-  if (request.query().size() > kMaxQueryBytes) {
-    return Invalid("query",
-                   absl::StrCat("is longer than ", kMaxQueryBytes, " bytes"));
+  if (request.query().size() > kMaxSearchQueryBytes) {
+    return Invalid("query", absl::StrCat("is longer than ",
+                                         kMaxSearchQueryBytes, " bytes"));
   }
   for (int i = 0; i < request.types_size(); ++i) {
     int t = request.types(i);

@@ -19,18 +19,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/limits.h"
 #include "factstore/v1/query_service.pb.h"
 #include "query_service/page_token.h"
 #include "storage/store.h"
 
 namespace factstore::query {
 
-// Default and largest page sizes (docs/query.md).
-inline constexpr int kDefaultFactPageSize = 100;
-inline constexpr int kDefaultSearchPageSize = 20;
-inline constexpr int kDefaultPredicatePageSize = 100;
-inline constexpr int kMaxPageSize = 1000;
-inline constexpr int kMaxBatchGet = 1000;
 // Default for --max_keys_per_read: a ListFacts or SearchEntities page stops
 // after examining this many index entries even if it is not full (the next
 // page continues from there); ResolveValue refuses a subject and predicate

@@ -1,12 +1,13 @@
-// Limits on what the ingest service accepts, documented for users in
-// docs/limits.md. Requests beyond them are rejected with INVALID_ARGUMENT
-// (or RESOURCE_EXHAUSTED for whole-call sizes) naming the field.
-#ifndef FACTSTORE_INGEST_SERVICE_LIMITS_H_
-#define FACTSTORE_INGEST_SERVICE_LIMITS_H_
+// Limits on what factstore accepts, for both services, documented for users
+// in docs/limits.md. Requests beyond them are rejected with INVALID_ARGUMENT
+// (or RESOURCE_EXHAUSTED for whole-call sizes) naming the field. A read may
+// name what a write may store, so the id and name limits serve both.
+#ifndef FACTSTORE_COMMON_LIMITS_H_
+#define FACTSTORE_COMMON_LIMITS_H_
 
 #include <cstddef>
 
-namespace factstore::ingest {
+namespace factstore {
 
 // Items per request.
 inline constexpr int kMaxFactsPerRequest = 10000;
@@ -41,10 +42,19 @@ inline constexpr int kMaxMentionsPerFactInRequest = 64;
 inline constexpr int kMaxMentionsPerStoredFact = 1000;
 inline constexpr int kMaxUnitsPerPredicate = 64;
 
+// Reads: default and largest page sizes (docs/query.md), ids per batch get,
+// the search query.
+inline constexpr int kDefaultFactPageSize = 100;
+inline constexpr int kDefaultSearchPageSize = 20;
+inline constexpr int kDefaultPredicatePageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+inline constexpr int kMaxBatchGet = 1000;
+inline constexpr size_t kMaxSearchQueryBytes = 256;
+
 // An erasure touching more facts than this is refused (FAILED_PRECONDITION):
 // one erasure is one atomic commit and must fit in memory.
 inline constexpr int kMaxFactsPerErasure = 200000;
 
-}  // namespace factstore::ingest
+}  // namespace factstore
 
-#endif  // FACTSTORE_INGEST_SERVICE_LIMITS_H_
+#endif  // FACTSTORE_COMMON_LIMITS_H_
