@@ -1,0 +1,178 @@
+// End-to-end tests of the query service (query_test_fixture.h): ResolveValue:
+// the preferred value among conflicting claims.
+#include "query_service/query_test_fixture.h"
+
+namespace factstore {
+namespace {
+
+// ResolveValue.
+
+TEST_F(QueryServiceTest, ResolveValuePrefersObservedOverForecast) {
+  std::string observed = IngestOne(WithModality(
+      WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
+                            "$600 billion", "doc:seoul-forum", kMarketQuote),
+                    "2024"),
+      v1::MODALITY_OBSERVED));
+  std::string forecast = IngestOne(WithModality(
+      WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
+                            "$800 billion", "doc:seoul-forum", kMarketQuote),
+                    "by 2028"),
+      v1::MODALITY_FORECAST));
+
+  v1::ResolveValueResponse resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), observed);
+  EXPECT_EQ(resolved.preferred().value().quantity().amount(), "600000000000");
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_MODALITY);
+  EXPECT_FALSE(resolved.explanation().empty());
+  ASSERT_EQ(resolved.competing_size(), 1);
+  EXPECT_EQ(resolved.competing(0).id(), forecast);
+  EXPECT_EQ(resolved.competing(0).value().quantity().amount(), "800000000000");
+  EXPECT_EQ(resolved.commit_token(), last_commit_);
+
+  // In 2028 only the forecast holds.
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size", "2028");
+  EXPECT_EQ(resolved.preferred().id(), forecast);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
+  EXPECT_EQ(resolved.competing_size(), 0);
+  resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size", "2024-06-01");
+  EXPECT_EQ(resolved.preferred().id(), observed);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size", "2026");
+  EXPECT_FALSE(resolved.has_preferred());
+  EXPECT_EQ(resolved.competing_size(), 0);
+
+  // A PREFERRED claim beats everything, even a forecast.
+  v1::Fact preferred = WithModality(
+      WithValidTime(
+          RawFact("product:kr-it-outsourcing-market", "market.size",
+                  "$700 billion", "doc:da-nang-ict", "an editor's figure"),
+          "2024"),
+      v1::MODALITY_FORECAST);
+  preferred.set_rank(v1::RANK_PREFERRED);
+  std::string editor = IngestOne(preferred);
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), editor);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_RANK);
+  ASSERT_EQ(resolved.competing_size(), 2);
+  EXPECT_EQ(resolved.competing(0).id(), observed);
+  EXPECT_EQ(resolved.competing(1).id(), forecast);
+
+  // A DEPRECATED observation ranks below a normal forecast.
+  v1::Fact deprecated = WithModality(
+      WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
+                            "$500 billion", "doc:da-nang-ict", "an old figure"),
+                    "2023"),
+      v1::MODALITY_OBSERVED);
+  deprecated.set_rank(v1::RANK_DEPRECATED);
+  std::string old = IngestOne(deprecated);
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size");
+  ASSERT_EQ(resolved.competing_size(), 3);
+  EXPECT_EQ(resolved.competing(2).id(), old);
+
+  // Retracted claims do not compete.
+  Retract({editor});
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), observed);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_MODALITY);
+  EXPECT_EQ(resolved.competing_size(), 2);
+
+  // And as of before the forecast, the observation was alone.
+  v1::ResolveValueRequest request;
+  request.set_subject("product:kr-it-outsourcing-market");
+  request.set_predicate("market.size");
+  request.mutable_read_options()->set_as_of(Token(CommitOf(seed_commit_) + 1));
+  auto context = Context();
+  ASSERT_TRUE(query().ResolveValue(context.get(), request, &resolved).ok());
+  EXPECT_EQ(resolved.preferred().id(), observed);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
+
+  // Nothing to resolve.
+  resolved = Resolve("place:seoul", "market.size");
+  EXPECT_FALSE(resolved.has_preferred());
+  EXPECT_EQ(resolved.competing_size(), 0);
+}
+
+TEST_F(QueryServiceTest, ResolveValueCountsDistinctPublishers) {
+  Upsert(R"pb(
+    entities { id: "doc:a" type: ENTITY_TYPE_DOCUMENT name: "A" }
+    entities { id: "doc:b" type: ENTITY_TYPE_DOCUMENT name: "B" }
+    entities { id: "doc:c" type: ENTITY_TYPE_DOCUMENT name: "C" }
+    entities { id: "doc:d" type: ENTITY_TYPE_DOCUMENT name: "D" }
+    entities { id: "doc:e" type: ENTITY_TYPE_DOCUMENT name: "E" }
+    entities { id: "doc:f" type: ENTITY_TYPE_DOCUMENT name: "F" }
+  )pb");
+  auto mention = [](v1::Fact* fact, const std::string& doc,
+                    const std::string& publisher, const std::string& date) {
+    v1::Mention* m = fact->add_mentions();
+    m->set_document_id(doc);
+    m->set_publisher(publisher);
+    m->set_publication_date(date);
+    m->set_quote("valued at ...");
+    m->set_language("en");
+  };
+  // Two independent publishers.
+  v1::Fact two = RawFact("product:kr-it-outsourcing-market", "market.size",
+                         "$600 billion", "doc:a", "valued at $600 billion");
+  two.mutable_valid_time()->set_raw("2024");
+  two.clear_mentions();
+  mention(&two, "doc:a", "Vietnam News", "2024-08-01");
+  mention(&two, "doc:b", "VietnamNet", "2024-08-01");
+  // Two mentions, but from one publisher (spelled differently), published
+  // later and committed later: it would win on every later rule.
+  v1::Fact one = RawFact("product:kr-it-outsourcing-market", "market.size",
+                         "$610 billion", "doc:c", "valued at $610 billion");
+  one.mutable_valid_time()->set_raw("2024");
+  one.clear_mentions();
+  mention(&one, "doc:c", "Vietnam News", "2024-09-01");
+  mention(&one, "doc:d", " vietnam news ", "2024-09-01");
+  std::string two_id = IngestOne(two);
+  std::string one_id = IngestOne(one);
+
+  v1::ResolveValueResponse resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), two_id);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_COUNT)
+      << resolved.explanation();
+  ASSERT_EQ(resolved.competing_size(), 1);
+  EXPECT_EQ(resolved.competing(0).id(), one_id);
+
+  // Two more sources for the second claim (a document without publisher
+  // counts by itself) turn it around.
+  v1::Fact more = one;
+  more.clear_mentions();
+  mention(&more, "doc:e", "Korea Herald", "");
+  mention(&more, "doc:f", "", "");
+  IngestOne(more);
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), one_id);
+  EXPECT_EQ(resolved.preferred().mentions_size(), 4);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_COUNT);
+}
+
+TEST_F(QueryServiceTest, ResolveValueFallsBackToSourceDate) {
+  Upsert(R"pb(
+    entities { id: "doc:a" type: ENTITY_TYPE_DOCUMENT name: "A" }
+    entities { id: "doc:b" type: ENTITY_TYPE_DOCUMENT name: "B" }
+  )pb");
+  v1::Fact newer = RawFact("product:kr-it-outsourcing-market", "market.size",
+                           "$600 billion", "doc:a", "q");
+  newer.mutable_valid_time()->set_raw("2024");
+  newer.mutable_mentions(0)->set_publication_date("2024-09-01");
+  v1::Fact older = RawFact("product:kr-it-outsourcing-market", "market.size",
+                           "$650 billion", "doc:b", "q");
+  older.mutable_valid_time()->set_raw("2024");
+  older.mutable_mentions(0)->set_publication_date("2024-01-01");
+  std::string newer_id = IngestOne(newer);
+  std::string older_id = IngestOne(older);  // committed later
+  v1::ResolveValueResponse resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), newer_id);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_DATE);
+  ASSERT_EQ(resolved.competing_size(), 1);
+  EXPECT_EQ(resolved.competing(0).id(), older_id);
+}
+
+}  // namespace
+}  // namespace factstore
