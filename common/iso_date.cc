@@ -31,13 +31,13 @@ absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text) {
   int year = 0, month = 1, day = 1;
   IsoDate date;
   if (text.size() == 4) {
-    date.precision = v1::DATE_PRECISION_YEAR;
+    date.precision = DatePrecision::kYear;
   } else if (text.size() == 7 && text[4] == '-') {
-    date.precision = v1::DATE_PRECISION_MONTH;
+    date.precision = DatePrecision::kMonth;
     if (!ParseDigits(text.substr(5, 2), 2, &month))
       return Bad(text, "bad month");
   } else if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-    date.precision = v1::DATE_PRECISION_DAY;
+    date.precision = DatePrecision::kDay;
     if (!ParseDigits(text.substr(5, 2), 2, &month))
       return Bad(text, "bad month");
     if (!ParseDigits(text.substr(8, 2), 2, &day)) return Bad(text, "bad day");
@@ -54,29 +54,29 @@ absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text) {
   }
   date.first_day = first;
   switch (date.precision) {
-    case v1::DATE_PRECISION_YEAR:
+    case DatePrecision::kYear:
       date.end_day = absl::CivilDay(year + 1, 1, 1);
       break;
-    case v1::DATE_PRECISION_MONTH:
+    case DatePrecision::kMonth:
       date.end_day = absl::CivilDay(absl::CivilMonth(year, month) + 1);
       break;
-    default:
+    case DatePrecision::kDay:
       date.end_day = first + 1;
       break;
   }
   return date;
 }
 
-std::string FormatIsoDate(absl::CivilDay day, v1::DatePrecision precision) {
+std::string FormatIsoDate(absl::CivilDay day, DatePrecision precision) {
   switch (precision) {
-    case v1::DATE_PRECISION_YEAR:
+    case DatePrecision::kYear:
       return absl::StrFormat("%04d", day.year());
-    case v1::DATE_PRECISION_MONTH:
+    case DatePrecision::kMonth:
       return absl::StrFormat("%04d-%02d", day.year(), day.month());
-    default:
-      return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(),
-                             day.day());
+    case DatePrecision::kDay:
+      break;
   }
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
 int32_t DayNumber(absl::CivilDay day) {
@@ -84,34 +84,5 @@ int32_t DayNumber(absl::CivilDay day) {
 }
 
 absl::CivilDay DayFromNumber(int32_t number) { return kDayZero + number; }
-
-absl::StatusOr<std::optional<DayRange>> ValidTimeRange(
-    const v1::ValidTime& valid_time) {
-  if (!valid_time.at().date().empty()) {
-    auto at = ParseIsoDate(valid_time.at().date());
-    if (!at.ok()) return at.status();
-    return DayRange{DayNumber(at->first_day), DayNumber(at->end_day)};
-  }
-  if (valid_time.start().date().empty() && valid_time.end().date().empty()) {
-    return std::nullopt;
-  }
-  DayRange range{kOpenFirstDay, kOpenEndDay};
-  if (!valid_time.start().date().empty()) {
-    auto start = ParseIsoDate(valid_time.start().date());
-    if (!start.ok()) return start.status();
-    range.first = DayNumber(start->first_day);
-  }
-  if (!valid_time.end().date().empty()) {
-    auto end = ParseIsoDate(valid_time.end().date());
-    if (!end.ok()) return end.status();
-    range.end = DayNumber(end->end_day);
-  }
-  if (range.end <= range.first) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("valid time ends (", valid_time.end().date(),
-                     ") before it starts (", valid_time.start().date(), ")"));
-  }
-  return range;
-}
 
 }  // namespace factstore

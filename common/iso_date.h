@@ -17,13 +17,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "factstore/v1/types.pb.h"
 
 namespace factstore {
 
+// How much of a date is stated (factstore.v1.DatePrecision in the API;
+// protos/api_dates.h converts).
+enum class DatePrecision { kYear, kMonth, kDay };
+
 // A parsed date: its precision and the half-open day interval it covers.
 struct IsoDate {
-  v1::DatePrecision precision = v1::DATE_PRECISION_UNSPECIFIED;
+  DatePrecision precision = DatePrecision::kDay;
   absl::CivilDay first_day;  // first day covered
   absl::CivilDay end_day;    // first day after the covered interval
 };
@@ -38,23 +41,16 @@ inline constexpr int kMaxYear = 9999;
 absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text);
 
 // Formats `day` cut to `precision`: "2024", "2024-08", "2024-08-02".
-std::string FormatIsoDate(absl::CivilDay day, v1::DatePrecision precision);
+std::string FormatIsoDate(absl::CivilDay day, DatePrecision precision);
 
-// The half-open interval of days [first, end) a valid time covers, as
-// DayNumbers. Open ends are kOpenFirstDay and kOpenEndDay.
+// A half-open interval of days [first, end), as DayNumbers (a valid time's:
+// protos/api_dates.h). Open ends are kOpenFirstDay and kOpenEndDay.
 struct DayRange {
   int32_t first = 0;
   int32_t end = 0;
 };
 inline constexpr int32_t kOpenFirstDay = 0;
 inline constexpr int32_t kOpenEndDay = 0x7FFFFFFF;
-
-// The days a valid time covers: `at` for its whole precision, or from
-// `start`'s first day to `end`'s last day, either open. Returns nullopt when
-// no time is stated, and INVALID_ARGUMENT for a malformed date or an end
-// before the start.
-absl::StatusOr<std::optional<DayRange>> ValidTimeRange(
-    const v1::ValidTime& valid_time);
 
 // Days since 0001-01-01 (which is day 0). Dates of years 1-9999 map to
 // [0, 3652059]; the valid-time index stores these numbers.

@@ -31,6 +31,7 @@
 #include "normalizer/quantity_normalizer.h"
 #include "normalizer/units.h"
 #include "normalizer/value_parsers.h"
+#include "protos/api_dates.h"
 
 namespace factstore::fuzz {
 namespace {
@@ -138,9 +139,10 @@ void CheckTimeValue(const v1::TimeValue& t, absl::string_view text,
   absl::StatusOr<IsoDate> date = ParseIsoDate(t.date());
   FUZZ_CHECK(date.ok()) << what << " " << shown << " -> date " << Show(t.date())
                         << ": " << date.status().ToString();
-  FUZZ_CHECK(date->precision == t.precision())
+  FUZZ_CHECK(ToApiPrecision(date->precision) == t.precision())
       << what << " " << shown << " -> " << t.ShortDebugString()
-      << " has precision " << t.precision() << ", its date " << date->precision;
+      << " has precision " << t.precision() << ", its date "
+      << ToApiPrecision(date->precision);
   FUZZ_CHECK(t.modifier() != v1::DATE_MODIFIER_UNSPECIFIED &&
              v1::DateModifier_IsValid(t.modifier()))
       << what << " " << shown << " -> modifier " << t.modifier();
@@ -197,7 +199,7 @@ void CheckValidTime(absl::string_view text, absl::string_view language) {
     // which no ISO date of factstore can name; it is written out as such.
     if (end && bound == "10000-01-01") continue;
     absl::StatusOr<IsoDate> day = ParseIsoDate(bound);
-    FUZZ_CHECK(day.ok() && day->precision == v1::DATE_PRECISION_DAY)
+    FUZZ_CHECK(day.ok() && day->precision == DatePrecision::kDay)
         << shown << " -> interval bound " << Show(bound);
   }
   absl::StatusOr<v1::ValidTime> again = normalizer::CanonicalizeValidTime(*vt);

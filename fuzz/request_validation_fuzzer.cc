@@ -42,6 +42,7 @@
 #include "ingest_service/predicate_registry.h"
 #include "ingest_service/request_validator.h"
 #include "normalizer/units.h"
+#include "protos/api_dates.h"
 #include "storage/commit_batch.h"
 #include "storage/store.h"
 #include "tests/support/temp_dir.h"

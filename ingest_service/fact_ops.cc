@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "ingest_service/entity_ops.h"
 #include "ingest_service/request_validator.h"
+#include "protos/api_dates.h"
 #include "storage/commit_token.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"

@@ -18,6 +18,7 @@
 #include "common/iso_date.h"
 #include "common/status_macros.h"
 #include "normalizer/text_tokens.h"
+#include "protos/api_dates.h"
 
 namespace factstore::normalizer {
 namespace {
@@ -614,7 +615,7 @@ absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
   absl::StatusOr<IsoDate> parsed = ParseIsoDate(iso);
   if (!parsed.ok()) return parsed.status();
   if (date.weekday.has_value()) {
-    if (parsed->precision != v1::DATE_PRECISION_DAY) {
+    if (parsed->precision != DatePrecision::kDay) {
       return absl::InvalidArgumentError("a weekday needs a full date");
     }
     const int actual =
@@ -626,7 +627,7 @@ absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
   }
   v1::TimeValue time;
   time.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
-  time.set_precision(parsed->precision);
+  time.set_precision(ToApiPrecision(parsed->precision));
   time.set_modifier(v1::DATE_MODIFIER_EXACT);
   return time;
 }
@@ -684,7 +685,7 @@ absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
 }
 
 std::string DayString(int32_t day_number) {
-  return FormatIsoDate(DayFromNumber(day_number), v1::DATE_PRECISION_DAY);
+  return FormatIsoDate(DayFromNumber(day_number), DatePrecision::kDay);
 }
 
 // Fills interval_start/interval_end of a checked valid time.
@@ -797,12 +798,13 @@ absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time) {
     return bad("precision", absl::StrCat("unknown value ", time.precision()));
   }
   if (time.precision() != v1::DATE_PRECISION_UNSPECIFIED &&
-      time.precision() != parsed->precision) {
+      time.precision() != ToApiPrecision(parsed->precision)) {
     return bad(
         "precision",
         absl::StrCat(v1::DatePrecision_Name(time.precision()),
                      " does not match date ", QuoteText(time.date()), " (",
-                     v1::DatePrecision_Name(parsed->precision), ")"));
+                     v1::DatePrecision_Name(ToApiPrecision(parsed->precision)),
+                     ")"));
   }
   if (!v1::DateModifier_IsValid(time.modifier())) {
     return bad("modifier", absl::StrCat("unknown value ", time.modifier()));
@@ -810,7 +812,7 @@ absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time) {
   v1::TimeValue out = time;
   out.clear_raw();
   out.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
-  out.set_precision(parsed->precision);
+  out.set_precision(ToApiPrecision(parsed->precision));
   if (out.modifier() == v1::DATE_MODIFIER_UNSPECIFIED) {
     out.set_modifier(v1::DATE_MODIFIER_EXACT);
   }

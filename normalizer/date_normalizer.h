@@ -49,7 +49,7 @@ absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
 // "từ 2020 đến 2024", "2020년부터 2024년까지", "March to May 2024") into
 // start/end; "since 2019" and its equivalents into start with an open end;
 // any other single date into `at`, keeping its modifier. Sets
-// interval_start/interval_end (common/iso_date.h ValidTimeRange; empty when
+// interval_start/interval_end (protos/api_dates.h ValidTimeRange; empty when
 // open). The TimeValues' surface_text is the text of their part.
 // Returns INVALID_ARGUMENT as NormalizeDate() does, and for a range that ends
 // before it starts. Thread-safe.

@@ -14,6 +14,7 @@
 #include "common/iso_date.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
+#include "protos/api_dates.h"
 #include "query_service/read_checks.h"
 #include "query_service/value_resolution.h"
 #include "storage/commit_token.h"

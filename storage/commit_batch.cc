@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
+#include "protos/api_dates.h"
 #include "storage/key_codec.h"
 
 namespace factstore::storage {
