@@ -1,5 +1,7 @@
 #include "ingest_service/commit_context.h"
 
+#include <algorithm>
+
 #include "common/status_macros.h"
 #include "storage/key_codec.h"
 
@@ -11,7 +13,10 @@ CommitContext::CommitContext(const storage::Store& store,
     : store_(store),
       head_(head),
       commit_(head.last_commit() + 1),
-      time_micros_(time_micros),
+      // Time travel by time (read_target.h's CommitAtTime) searches the log
+      // by commit time: a clock stepped back, or a new leader whose clock is
+      // behind the old one's, must not make a commit older than the last.
+      time_micros_(std::max(time_micros, head.last_commit_time_micros())),
       entities_(
           [&store](const std::string& id) { return store.ReadEntity(id); }),
       facts_([&store](const std::string& id) { return store.ReadFact(id); }),

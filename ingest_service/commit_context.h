@@ -125,7 +125,8 @@ class RecordTable {
 class CommitContext {
  public:
   // `head` is the state after the previous commit; this group's commit is
-  // head.last_commit() + 1.
+  // head.last_commit() + 1, made at `time_micros` or, if the clock is behind
+  // it, at the previous commit's time: commit times never decrease.
   CommitContext(const storage::Store& store, const storage::StoreHead& head,
                 int64_t time_micros);
   CommitContext(const CommitContext&) = delete;
