@@ -49,11 +49,14 @@ class ABSL_LOCKABLE Mutex {
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
 
   // Blocks until `condition()` is true. The condition is evaluated with the
-  // lock held, each time another thread releases it.
+  // lock held, each time another thread releases it. Waiting releases the
+  // lock too: what this thread changed before it wakes the other waiters,
+  // as Unlock would.
   // REQUIRES: the lock is held.
   template <typename Condition>
   void Await(Condition condition) ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    if (waiters_ > 0) changed_.notify_all();
     ++waiters_;
     changed_.wait(held, condition);
     --waiters_;
@@ -66,6 +69,7 @@ class ABSL_LOCKABLE Mutex {
   bool AwaitWithTimeout(Condition condition, absl::Duration timeout)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
     std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    if (waiters_ > 0) changed_.notify_all();
     ++waiters_;
     bool met =
         changed_.wait_for(held, absl::ToChronoNanoseconds(timeout), condition);

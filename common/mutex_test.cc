@@ -42,6 +42,29 @@ TEST(MutexTest, AwaitWakesWhenAnotherThreadMakesTheConditionTrue) {
   setter.join();
 }
 
+TEST(MutexTest, AThreadThatStartsWaitingWakesTheOthers) {
+  // The waiter's condition becomes true under a lock that is then released
+  // by Await, not by Unlock: the waiter must still wake (as with
+  // absl::Mutex), or both threads would wait for each other.
+  Mutex mu;
+  bool asked = false;
+  bool answered = false;
+  std::thread waiter([&] {
+    MutexLock lock(&mu);
+    mu.Await([&] { return asked; });
+    answered = true;
+  });
+  {
+    MutexLock lock(&mu);
+    // Let the waiter wait first (else the test would pass without it).
+    mu.AwaitWithTimeout([] { return false; }, absl::Milliseconds(50));
+    asked = true;
+    EXPECT_TRUE(
+        mu.AwaitWithTimeout([&] { return answered; }, absl::Seconds(10)));
+  }
+  waiter.join();
+}
+
 TEST(MutexTest, AwaitWithTimeoutGivesUp) {
   Mutex mu;
   MutexLock lock(&mu);
