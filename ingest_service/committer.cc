@@ -55,7 +55,12 @@ void Committer::Submit(std::unique_ptr<WriteOp> op) {
   {
     MutexLock lock(&mu_);
     if (!stopping_) {
-      PushLocked(std::move(op));
+      if (held_back_.empty()) {
+        PushLocked(std::move(op));
+      } else {
+        // Behind what is held back, as SubmitWhenRoom promises.
+        held_back_.push_back({std::move(op), nullptr});
+      }
       return;
     }
   }
@@ -180,7 +185,9 @@ void Committer::Run() {
         queued.push_back(std::move(callback));
       }
     }
-    for (auto& callback : queued) callback();
+    for (auto& callback : queued) {
+      if (callback) callback();
+    }
     CommitGroup(group);
   }
 }

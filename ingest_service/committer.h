@@ -80,12 +80,14 @@ class Committer {
   // Stops accepting, commits what is queued, and joins the thread.
   ~Committer();
 
-  // Queues `op`. Its Done runs later on the committer thread (also when the
-  // committer is shutting down: it then gets UNAVAILABLE).
+  // Queues `op`, whatever the queue holds (behind anything held back). Its
+  // Done runs later on the committer thread; after Shutdown, at once on the
+  // calling thread, with UNAVAILABLE and no commit token.
   void Submit(std::unique_ptr<WriteOp> op);
 
   // Like Submit, but refuses (returns `op` back) when the queue already
-  // holds max_queued_items, so that callers can answer RESOURCE_EXHAUSTED.
+  // holds max_queued_items or something is held back, so that callers can
+  // answer RESOURCE_EXHAUSTED.
   std::unique_ptr<WriteOp> TrySubmit(std::unique_ptr<WriteOp> op);
 
   // Like Submit when the queue has room for `op`: returns true, and `queued`

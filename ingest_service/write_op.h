@@ -34,7 +34,10 @@ class WriteOp {
 
   // Called exactly once on the committer thread: after the group is durable
   // (OK), or with the reason it failed. `commit_token` names the group's
-  // commit, or the latest commit if nothing was written.
+  // commit, or the latest commit if nothing was written. An operation
+  // submitted after the committer's Shutdown is refused at once on the
+  // submitting thread instead (UNAVAILABLE, empty token): callers must not
+  // submit while holding a lock that Done takes.
   virtual void Done(const absl::Status& status,
                     const std::string& commit_token) = 0;
 
