@@ -8,38 +8,16 @@
 #include <atomic>
 #include <optional>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/mutex.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/status_macros.h"
+#include "query_service/change_reader.h"
 #include "query_service/read_checks.h"
 #include "server/status_conversion.h"
-#include "storage/commit_token.h"
-#include "storage/record_views.h"
 
 namespace factstore::query {
-namespace {
-
-v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
-  switch (kind) {
-    case storage::CHANGE_KIND_FACT_ASSERTED:
-      return v1::CHANGE_KIND_ASSERTED;
-    case storage::CHANGE_KIND_MENTION_ADDED:
-      return v1::CHANGE_KIND_MENTION_ADDED;
-    case storage::CHANGE_KIND_FACT_UPDATED:
-      return v1::CHANGE_KIND_UPDATED;
-    case storage::CHANGE_KIND_FACT_RETRACTED:
-      return v1::CHANGE_KIND_RETRACTED;
-    case storage::CHANGE_KIND_ENTITY_ERASED:
-      return v1::CHANGE_KIND_ERASED;
-    default:
-      return v1::CHANGE_KIND_UNSPECIFIED;
-  }
-}
-
-}  // namespace
 
 class WatchReactor final
     : public grpc::ServerWriteReactor<v1::WatchFactsResponse> {
@@ -137,57 +115,13 @@ class WatchReactor final
                                                "caught up with the store yet"),
                         reason::kReplicaBehind);
     }
-    store_ = store;
     // Only the constructor calls this, before the listener can; the lock
-    // keeps the rule "next_* under mu_" without exceptions.
+    // keeps the rule "reader_ under mu_" without exceptions.
     MutexLock lock(&mu_);
-    if (after.empty()) {
-      next_commit_ = view.commit + 1;
-      next_offset_ = 0;
-      next_commit_hint_.store(next_commit_);
-      return absl::OkStatus();
-    }
-    auto position =
-        storage::DecodeResumeToken(after, store->store_id(), "after");
-    if (!position.ok()) return position.status();
-    if (position->offset == storage::CommitPosition::kWholeCommit) {
-      next_commit_ = position->commit + 1;
-      next_offset_ = 0;
-    } else {
-      next_commit_ = position->commit;
-      next_offset_ = position->offset;
-    }
-    next_commit_hint_.store(next_commit_);
+    reader_.emplace(store, subject_, predicate_prefix_);
+    FS_RETURN_IF_ERROR(reader_->Seek(after, view.commit));
+    next_commit_hint_.store(reader_->next_commit());
     return absl::OkStatus();
-  }
-
-  bool Matches(const storage::Change& change) const {
-    switch (change.kind()) {
-      case storage::CHANGE_KIND_FACT_ASSERTED:
-      case storage::CHANGE_KIND_MENTION_ADDED:
-      case storage::CHANGE_KIND_FACT_UPDATED:
-      case storage::CHANGE_KIND_FACT_RETRACTED:
-        return (subject_.empty() || change.subject() == subject_) &&
-               absl::StartsWith(change.predicate(), predicate_prefix_);
-      case storage::CHANGE_KIND_ENTITY_ERASED:
-        // An erasure may remove facts of any predicate, so predicate
-        // filters let it through.
-        return subject_.empty() || change.entity_id() == subject_;
-      default:
-        return false;
-    }
-  }
-
-  // The resume token for the current position.
-  std::string ResumeToken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    storage::CommitPosition position;
-    if (next_offset_ == 0) {
-      position.commit = next_commit_ - 1;
-    } else {
-      position.commit = next_commit_;
-      position.offset = next_offset_;
-    }
-    return storage::EncodeResumeToken(store_->store_id(), position);
   }
 
   // Called by the follower after each round, on its thread: queues a turn
@@ -247,24 +181,6 @@ class WatchReactor final
     }
   }
 
-  // Adds the matching changes of `record` (the commit at next_commit_) from
-  // next_offset_ on to the response. Returns true when the commit is done
-  // (next_commit_ moves past it), false when the response filled first.
-  bool Deliver(const storage::CommitRecord& record)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const uint32_t size = static_cast<uint32_t>(record.changes_size());
-    while (next_offset_ < size &&
-           response_.events_size() < kMaxEventsPerResponse) {
-      const storage::Change& change = record.changes(next_offset_);
-      ++next_offset_;
-      if (Matches(change)) AddEvent(record, change);
-    }
-    if (next_offset_ < size) return false;
-    ++next_commit_;
-    next_offset_ = 0;
-    return true;
-  }
-
   // Builds and starts the next write if there is something to send and no
   // write in flight. Returns true when it stopped at kMaxCommitsPerRead with
   // more visible commits to read and nothing to write yet.
@@ -280,92 +196,29 @@ class WatchReactor final
           WithReason(absl::UnavailableError(absl::StrCat(
                          "the query service is shutting down; resume with "
                          "after=\"",
-                         ResumeToken(), "\"")),
+                         reader_->ResumeToken(), "\"")),
                      reason::kNotServing)));
       return false;
     }
-    uint64_t visible = follower_->visible_commit();
     response_.Clear();
-    // Stopped at kMaxCommitsPerRead with more to read.
-    bool more = false;
-    if (next_commit_ <= visible) {
-      // The rest of a commit a full response left off in, kept from the
-      // last turn: a commit may hold tens of thousands of changes.
-      bool stopped = false;
-      if (partial_.has_value() && partial_->commit() == next_commit_) {
-        stopped = !Deliver(*partial_);
-      }
-      partial_.reset();
-      int commits = 0;
-      absl::Status scanned = absl::OkStatus();
-      if (!stopped) {
-        scanned = store_->ScanCommits(
-            next_commit_, visible,
-            [this, &commits, &stopped](const storage::CommitRecord& record) {
-              // ScanCommits calls back on this thread, inside Pump.
-              mu_.AssertHeld();
-              if (record.commit() != next_commit_) {
-                // The commits in between recorded nothing.
-                next_commit_ = record.commit();
-                next_offset_ = 0;
-              }
-              if (!Deliver(record)) {
-                partial_ = record;
-                stopped = true;
-                return false;
-              }
-              stopped = ++commits >= kMaxCommitsPerRead ||
-                        response_.events_size() >= kMaxEventsPerResponse;
-              return !stopped;
-            });
-      }
-      if (!scanned.ok()) {
-        FinishLocked(server::ToGrpcStatus(scanned));
-        return false;
-      }
-      // next_commit_ is now past the last record read, not necessarily past
-      // `visible`: every commit records itself in the batch that makes it
-      // the head, yet a RocksDB secondary catching up while the primary
-      // flushes can show the head before the commit log family has the
-      // record. Such a commit is read on a later turn, never skipped.
-      more = stopped;
+    absl::StatusOr<bool> more = reader_->Read(follower_->visible_commit(),
+                                              kMaxCommitsPerRead, &response_);
+    if (!more.ok()) {
+      FinishLocked(server::ToGrpcStatus(more.status()));
+      return false;
     }
-    next_commit_hint_.store(next_commit_);
+    next_commit_hint_.store(reader_->next_commit());
     absl::Time now = absl::Now();
     if (response_.events_size() == 0 && now - last_sent_ < heartbeat_) {
-      return more;
+      return *more;
     }
-    response_.set_resume_token(ResumeToken());
+    response_.set_resume_token(reader_->ResumeToken());
     last_sent_ = now;
     heartbeat_due_micros_.store(absl::ToUnixMicros(now + heartbeat_));
     writing_ = true;
     writing_hint_.store(true);
     StartWrite(&response_);
     return false;
-  }
-
-  void AddEvent(const storage::CommitRecord& record,
-                const storage::Change& change)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    v1::ChangeEvent event;
-    event.set_kind(ToPublicKind(change.kind()));
-    event.set_commit_token(
-        storage::EncodeCommitToken(store_->store_id(), record.commit()));
-    *event.mutable_commit_time() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-            record.time_micros());
-    if (change.kind() == storage::CHANGE_KIND_ENTITY_ERASED) {
-      event.set_erased_entity_id(change.entity_id());
-    } else {
-      auto fact = store_->ReadFact(change.fact_id());
-      // A fact erased after this commit is gone: its change is not replayed.
-      if (!fact.ok() ||
-          !storage::FactAsOf(*fact, record.commit(), store_->store_id(),
-                             event.mutable_fact())) {
-        return;
-      }
-    }
-    *response_.add_events() = std::move(event);
   }
 
   void FinishLocked(const grpc::Status& status)
@@ -384,23 +237,20 @@ class WatchReactor final
   const std::string subject_;
   const std::string predicate_prefix_;
   absl::Duration heartbeat_;
-  const storage::Store* store_ = nullptr;
   int listener_ = -1;
   // Counted in feeds_->open().
   bool counted_ = false;
 
   Mutex mu_;
-  uint64_t next_commit_ ABSL_GUARDED_BY(mu_) = 0;
-  uint32_t next_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  // The position and the reading; set by Position (a valid request).
+  std::optional<ChangeReader> reader_ ABSL_GUARDED_BY(mu_);
   v1::WatchFactsResponse response_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  // The commit a full response left off in (see Pump).
-  std::optional<storage::CommitRecord> partial_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  // next_commit_, when the next heartbeat is due and writing_, for OnRound
-  // to read without mu_ (a turn holds it while it reads).
+  // The reader's next commit, when the next heartbeat is due and writing_,
+  // for OnRound to read without mu_ (a turn holds it while it reads).
   std::atomic<uint64_t> next_commit_hint_{0};
   std::atomic<int64_t> heartbeat_due_micros_{0};
   std::atomic<bool> writing_hint_{false};

@@ -23,13 +23,12 @@
 
 #include "factstore/v1/query_service.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "query_service/change_reader.h"
 #include "query_service/store_follower.h"
 #include "server/executor.h"
 
 namespace factstore::query {
 
-// Most events in one WatchFactsResponse.
-inline constexpr int kMaxEventsPerResponse = 100;
 // Most commits one feed reads in one turn on the executor.
 inline constexpr int kMaxCommitsPerRead = 256;
 

@@ -3,11 +3,11 @@
 // StoreFollower following it as a RocksDB secondary, and the feeds serving
 // WatchFacts.
 //
-// A feed exists only as the grpc::ServerWriteReactor that ChangeFeeds::Start
-// returns (its reading, positions, filters and events are private to
-// change_feed.cc), so the tests call it through a gRPC stream: an in-process
-// server whose only method is WatchFacts, answered by ChangeFeeds alone (no
-// query service, no ingest service, no network).
+// A feed is the grpc::ServerWriteReactor that ChangeFeeds::Start returns, so
+// the tests call it through a gRPC stream: an in-process server whose only
+// method is WatchFacts, answered by ChangeFeeds alone (no query service, no
+// ingest service, no network). Its reading (positions, filters, events)
+// is ChangeReader's, tested without a stream in change_reader_test.cc.
 #include "query_service/change_feed.h"
 
 #include <cstdint>
