@@ -56,7 +56,7 @@ struct CommitStats {
   int64_t mentions_added = 0;  // likewise for mentions
   double seconds = 0;          // applying and writing
   // The queue when the group was taken from it: items still waiting, and
-  // operations held back by SubmitWhenRoom.
+  // operations held back (by SubmitWhenRoom, or by Submit behind them).
   int queued_items = 0;
   int held_back = 0;
   // Replicated mode: times the group was built again because another
@@ -140,8 +140,9 @@ class Committer {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Answers an operation submitted after Shutdown with UNAVAILABLE.
   static void RefuseStopping(WriteOp& op);
-  // Moves the operations held back by SubmitWhenRoom that now fit (all of
-  // them when stopping) into the queue; returns their `queued` callbacks.
+  // Moves the held-back operations that now fit (all of them when stopping)
+  // into the queue, in order; returns their `queued` callbacks (null for
+  // those Submit held back).
   std::vector<std::function<void()>> QueueHeldBackLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

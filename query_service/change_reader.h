@@ -46,12 +46,13 @@ class ChangeReader {
   // match the filters, in commit order, from commits up to `visible`, and
   // moves the position past what it read. Stops when the response holds
   // kMaxEventsPerResponse events or after `max_commits` commits. Returns
-  // true when it stopped with more to read, false when it read everything
-  // visible; the store's error if a read failed.
+  // true when it stopped at one of those bounds (there may be more to
+  // read), false when it read everything visible; the store's error if a
+  // read failed. REQUIRES: Seek succeeded.
   absl::StatusOr<bool> Read(uint64_t visible, int max_commits,
                             v1::WatchFactsResponse* response);
 
-  // The resume token of the current position.
+  // The resume token of the current position. REQUIRES: Seek succeeded.
   std::string ResumeToken() const;
 
   // The commit the next read starts in.
