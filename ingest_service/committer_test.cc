@@ -29,6 +29,7 @@
 #include "storage/commit_token.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::ingest {
@@ -285,9 +286,7 @@ TestOp::Options FailingWith(absl::Status status) {
 class CommitterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::StoreOptions options;
-    options.block_cache_bytes = 8 << 20;
-    options.write_buffer_bytes = 4 << 20;
+    storage::StoreOptions options = storage::SmallTestStoreOptions();
     auto store = storage::Store::OpenPrimary(dir_.path() + "/db", options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);

@@ -22,6 +22,7 @@
 #include "ingest_service/predicate_ops.h"
 #include "ingest_service/predicate_registry.h"
 #include "storage/store.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::ingest {
@@ -128,9 +129,7 @@ void Seed(storage::Store* store) {
 class FactPreparerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::StoreOptions options;
-    options.block_cache_bytes = 8 << 20;
-    options.write_buffer_bytes = 4 << 20;
+    storage::StoreOptions options = storage::SmallTestStoreOptions();
     auto store = storage::Store::OpenPrimary(dir_.path() + "/db", options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);

@@ -203,17 +203,11 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
         "--data_dir: cannot create ", config.data_dir, ": ", error.message()));
   }
   std::unique_ptr<IngestServer> server(new IngestServer());
-  FS_RETURN_IF_ERROR(
-      server::CheckExposure(config.auth, config.grpc.listen_address,
-                            config.grpc.tls_require_client_cert));
   FS_ASSIGN_OR_RETURN(
-      server->authorizer_, server::Authorizer::Create([&config] {
-        server::AuthOptions auth = config.auth;
-        // The probe port is plaintext: only TLS calls may
-        // reach the service.
-        auth.require_tls = !config.grpc.probe_listen_address.empty();
-        return auth;
-      }()));
+      server->authorizer_,
+      server::Authorizer::ForServer(config.auth, config.grpc.listen_address,
+                                    config.grpc.tls_require_client_cert,
+                                    !config.grpc.probe_listen_address.empty()));
   FS_ASSIGN_OR_RETURN(server->metrics_,
                       server::Metrics::Start(config.metrics_listen));
   storage::StoreOptions store_options;

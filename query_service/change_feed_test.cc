@@ -51,14 +51,6 @@ constexpr char kKorea[] = "country:south-korea";
 // Commit n is made at kEpochMicros + n seconds.
 constexpr int64_t kEpochMicros = 1'700'000'000'000'000;
 
-storage::StoreOptions SmallOptions() {
-  storage::StoreOptions options;
-  options.block_cache_bytes = 8 << 20;
-  options.write_buffer_bytes = 4 << 20;
-  options.memtable_budget_bytes = 8 << 20;
-  return options;
-}
-
 storage::FactRecord Fact(const std::string& id, const std::string& subject,
                          const std::string& predicate = kInvestment) {
   storage::TestFact fact;
@@ -346,8 +338,8 @@ class ChangeFeedTest : public ::testing::Test {
   static constexpr int kMaxWatches = 8;
 
   void SetUp() override {
-    auto store =
-        storage::Store::OpenPrimary(dir_.path() + "/db", SmallOptions());
+    auto store = storage::Store::OpenPrimary(dir_.path() + "/db",
+                                             storage::SmallTestStoreOptions());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     primary_ = std::make_unique<Primary>(store_.get());
@@ -356,7 +348,7 @@ class ChangeFeedTest : public ::testing::Test {
     options.data_dir = dir_.path() + "/db";
     options.secondary_dir = dir_.path() + "/secondary";
     options.catch_up_interval = absl::Milliseconds(5);
-    options.store = SmallOptions();
+    options.store = storage::SmallTestStoreOptions();
     follower_ = StoreFollower::Start(std::move(options));
     ASSERT_TRUE(AwaitVisible(0));
 

@@ -18,8 +18,7 @@ namespace {
 class ChangeReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage::StoreOptions options;
-    options.block_cache_bytes = 8 << 20;
+    storage::StoreOptions options = storage::SmallTestStoreOptions();
     auto store = storage::Store::OpenPrimary(dir_.path() + "/db", options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);

@@ -72,17 +72,11 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   FS_RETURN_IF_ERROR(config.Validate());
   std::unique_ptr<QueryServer> server(new QueryServer());
   server->config_ = config;
-  FS_RETURN_IF_ERROR(
-      server::CheckExposure(config.auth, config.grpc.listen_address,
-                            config.grpc.tls_require_client_cert));
   FS_ASSIGN_OR_RETURN(
-      server->authorizer_, server::Authorizer::Create([&config] {
-        server::AuthOptions auth = config.auth;
-        // The probe port is plaintext: only TLS calls may
-        // reach the service.
-        auth.require_tls = !config.grpc.probe_listen_address.empty();
-        return auth;
-      }()));
+      server->authorizer_,
+      server::Authorizer::ForServer(config.auth, config.grpc.listen_address,
+                                    config.grpc.tls_require_client_cert,
+                                    !config.grpc.probe_listen_address.empty()));
   FS_ASSIGN_OR_RETURN(server->metrics_,
                       server::Metrics::Start(config.metrics_listen));
   FollowerOptions follower_options = config.follower;

@@ -16,6 +16,7 @@
 #include "storage/commit_batch.h"
 #include "storage/commit_token.h"
 #include "storage/store.h"
+#include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::query {
@@ -240,9 +241,7 @@ class CommitTimesTest : public ::testing::Test {
   static constexpr int64_t kStart = 1722556800;  // 2024-08-02T00:00:00Z
 
   void SetUp() override {
-    storage::StoreOptions options;
-    options.block_cache_bytes = 8 << 20;
-    options.write_buffer_bytes = 4 << 20;
+    storage::StoreOptions options = storage::SmallTestStoreOptions();
     auto opened = storage::Store::OpenPrimary(dir_.path() + "/db", options);
     ASSERT_TRUE(opened.ok()) << opened.status();
     store_ = std::move(*opened);

@@ -34,16 +34,9 @@ constexpr absl::Duration kPatience = absl::Seconds(10);
 // StoreFollower::OpenFailure's grace period (store_follower.h).
 constexpr absl::Duration kOpenFailureGrace = absl::Seconds(2);
 
-storage::StoreOptions SmallOptions() {
-  storage::StoreOptions options;
-  options.block_cache_bytes = 8 << 20;
-  options.write_buffer_bytes = 4 << 20;
-  options.memtable_budget_bytes = 8 << 20;
-  return options;
-}
-
 std::unique_ptr<storage::Store> OpenPrimary(const std::string& path) {
-  auto store = storage::Store::OpenPrimary(path, SmallOptions());
+  auto store =
+      storage::Store::OpenPrimary(path, storage::SmallTestStoreOptions());
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }
@@ -82,7 +75,7 @@ FollowerOptions Options(const TempDir& dir) {
   options.secondary_dir = dir.path() + "/secondary";
   options.catch_up_interval = absl::Milliseconds(5);
   options.open_retry_interval = absl::Milliseconds(20);
-  options.store = SmallOptions();
+  options.store = storage::SmallTestStoreOptions();
   return options;
 }
 

@@ -221,9 +221,7 @@ class StoreQueriesTest : public ::testing::Test {
   }
 
   static std::unique_ptr<storage::Store> OpenStore(const std::string& path) {
-    storage::StoreOptions options;
-    options.block_cache_bytes = 8 << 20;
-    options.write_buffer_bytes = 4 << 20;
+    storage::StoreOptions options = storage::SmallTestStoreOptions();
     auto store = storage::Store::OpenPrimary(path, options);
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? std::move(*store) : nullptr;

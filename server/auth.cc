@@ -304,6 +304,17 @@ absl::Status CheckExposure(const AuthOptions& options,
       "pass --allow_unauthenticated to serve anyone who can connect"));
 }
 
+absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::ForServer(
+    const AuthOptions& options, absl::string_view listen_address,
+    bool client_certificates_required, bool has_probe_port) {
+  absl::Status exposure =
+      CheckExposure(options, listen_address, client_certificates_required);
+  if (!exposure.ok()) return exposure;
+  AuthOptions server_options = options;
+  server_options.require_tls = has_probe_port;
+  return Create(server_options);
+}
+
 absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
     const AuthOptions& options) {
   std::unique_ptr<Authorizer> authorizer(new Authorizer());

@@ -125,6 +125,14 @@ class Authorizer {
   static absl::StatusOr<std::unique_ptr<Authorizer>> Create(
       const AuthOptions& options);
 
+  // The authorizer of a server listening on `listen_address`: first
+  // CheckExposure, then Create, requiring TLS of every call when the server
+  // has a plaintext probe port (`has_probe_port`), so that only TLS calls
+  // reach the service.
+  static absl::StatusOr<std::unique_ptr<Authorizer>> ForServer(
+      const AuthOptions& options, absl::string_view listen_address,
+      bool client_certificates_required, bool has_probe_port);
+
   bool enabled() const { return enabled_; }
 
   // OK if the call may proceed with `needed`; otherwise UNAUTHENTICATED (no

@@ -22,4 +22,12 @@ FactRecord MakeFactRecord(const TestFact& fact) {
   return record;
 }
 
+StoreOptions SmallTestStoreOptions() {
+  StoreOptions options;
+  options.block_cache_bytes = 8 << 20;
+  options.write_buffer_bytes = 4 << 20;
+  options.memtable_budget_bytes = 8 << 20;
+  return options;
+}
+
 }  // namespace factstore::storage

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "storage/records.pb.h"
+#include "storage/store.h"
 
 namespace factstore::storage {
 
@@ -30,6 +31,10 @@ struct TestFact {
 };
 
 FactRecord MakeFactRecord(const TestFact& fact);
+
+// Store options small enough for tests: an 8 MiB block cache, 4 MiB write
+// buffers, an 8 MiB memtable budget.
+StoreOptions SmallTestStoreOptions();
 
 }  // namespace factstore::storage
 
