@@ -191,19 +191,32 @@ std::vector<pid_t> ServerPids() {
 class IndexSource {
  public:
   IndexSource(int64_t first, int64_t limit) : next_(first), limit_(limit) {}
-  // Claims up to `n` indexes; returns how many (0 when exhausted).
+  // Claims up to `n` indexes; returns how many (0 when exhausted). Ranges
+  // given back by Return are claimed again first, whole.
   int64_t Claim(int64_t n, int64_t* first) {
     absl::MutexLock lock(&mu_);
+    if (!returned_.empty()) {
+      auto [start, count] = returned_.back();
+      returned_.pop_back();
+      *first = start;
+      return count;
+    }
     int64_t count = std::min(n, limit_ - next_);
     if (count <= 0) return 0;
     *first = next_;
     next_ += count;
     return count;
   }
+  // Gives back a claimed range whose batch was not acknowledged.
+  void Return(int64_t first, int64_t count) {
+    absl::MutexLock lock(&mu_);
+    returned_.emplace_back(first, count);
+  }
 
  private:
   absl::Mutex mu_;
   int64_t next_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<int64_t, int64_t>> returned_ ABSL_GUARDED_BY(mu_);
   const int64_t limit_;
 };
 
@@ -325,6 +338,10 @@ class StreamLoad : public grpc::ClientBidiReactor<Request, Response> {
     // Handles an acknowledgement; returns the items it accepted, or -1 for
     // a failed batch.
     std::function<int64_t(const Response&)> ack;
+    // Optional: called when the stream ends with `status`, before Wait
+    // returns; true when the end is expected and the batches it left
+    // unacknowledged will be sent again (the end is then not an error).
+    std::function<bool(const grpc::Status&)> ended;
   };
 
   StreamLoad(Hooks hooks, int window, Recorder* recorder)
@@ -346,6 +363,9 @@ class StreamLoad : public grpc::ClientBidiReactor<Request, Response> {
   }
   void Wait() { done_.WaitForNotification(); }
   const grpc::Status& status() const { return status_; }
+  // Whether the stream ended early and its `ended` hook took over its
+  // unacknowledged batches (valid after Wait).
+  bool resumed() const { return resumed_; }
   int64_t batches_acked() const { return acked_; }
 
   void OnWriteDone(bool ok) override {
@@ -380,7 +400,8 @@ class StreamLoad : public grpc::ClientBidiReactor<Request, Response> {
 
   void OnDone(const grpc::Status& status) override {
     status_ = status;
-    if (!status.ok()) {
+    resumed_ = !status.ok() && hooks_.ended && hooks_.ended(status);
+    if (!status.ok() && !resumed_) {
       recorder_->RecordError(absl::Now(), status.error_code());
       std::cerr << "load_generator: stream ended: " << status.error_message()
                 << "\n";
@@ -440,6 +461,7 @@ class StreamLoad : public grpc::ClientBidiReactor<Request, Response> {
   Response ack_;
   std::atomic<int64_t> acked_{0};
   grpc::Status status_;
+  bool resumed_ = false;
   absl::Notification done_;
 
   absl::Mutex mu_;
@@ -574,8 +596,13 @@ class IdSink {
   void Add(const google::protobuf::RepeatedPtrField<v1::FactResult>& results) {
     if (!enabled_) return;
     absl::MutexLock lock(&mu_);
+    // UNCHANGED: a batch sent again after its stream ended unacknowledged,
+    // which the server had committed (the workload sends no fact twice
+    // with the same mentions otherwise).
     for (const v1::FactResult& r : results) {
-      if (r.outcome() == v1::OUTCOME_CREATED && !r.fact_id().empty()) {
+      if ((r.outcome() == v1::OUTCOME_CREATED ||
+           r.outcome() == v1::OUTCOME_UNCHANGED) &&
+          !r.fact_id().empty()) {
         ids_.push_back(r.fact_id());
       }
     }
@@ -615,14 +642,28 @@ using IngestStream =
     StreamLoad<v1::StreamIngestFactsRequest, v1::StreamIngestFactsResponse>;
 
 // Starts `streams` ingest streams taking fact indexes from `source`.
+//
+// With `resume`, a stream the server ends with UNAVAILABLE (it closes
+// connections older than --max_connection_age, as it should: clients are
+// expected to open a new stream) gives its unacknowledged batches back to
+// `source` and reports resumed(); the caller starts another stream. Facts
+// the server committed before the end are sent again and acknowledged as
+// unchanged.
 std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
     const std::vector<std::unique_ptr<v1::IngestService::Stub>>& stubs,
     int streams, const Workload& w, IndexSource* source, Recorder* recorder,
     IdSink* ids, RejectionLog* rejections, std::atomic<int64_t>* ack_bytes,
-    std::atomic<int64_t>* batch_bytes, int window) {
+    std::atomic<int64_t>* batch_bytes, int window, bool resume = false) {
   std::vector<std::unique_ptr<IngestStream>> out;
   int batch_size = absl::GetFlag(FLAGS_batch_size);
   for (int s = 0; s < streams; ++s) {
+    // The index ranges of the batches written and not yet acknowledged, in
+    // the order they were written (acknowledgements come in that order).
+    struct Unacknowledged {
+      absl::Mutex mu;
+      std::deque<std::pair<int64_t, int64_t>> ranges ABSL_GUARDED_BY(mu);
+    };
+    auto unacknowledged = std::make_shared<Unacknowledged>();
     v1::IngestService::Stub* stub = stubs[s % stubs.size()].get();
     IngestStream::Hooks hooks;
     hooks.start =
@@ -632,11 +673,15 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
                                     v1::StreamIngestFactsResponse>* reactor) {
           stub->async()->StreamIngestFacts(context, reactor);
         };
-    hooks.next = [&w, source, batch_size,
-                  batch_bytes](v1::StreamIngestFactsRequest* batch) {
+    hooks.next = [&w, source, batch_size, batch_bytes,
+                  unacknowledged](v1::StreamIngestFactsRequest* batch) {
       int64_t first = 0;
       int64_t count = source->Claim(batch_size, &first);
       if (count == 0) return false;
+      {
+        absl::MutexLock lock(&unacknowledged->mu);
+        unacknowledged->ranges.emplace_back(first, count);
+      }
       FillBatch(w, first, count, batch->mutable_facts());
       batch->set_compact_results(true);
       if (batch_bytes != nullptr && batch_bytes->load() == 0) {
@@ -644,8 +689,12 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
       }
       return true;
     };
-    hooks.ack = [ids, rejections, ack_bytes](
+    hooks.ack = [ids, rejections, ack_bytes, unacknowledged](
                     const v1::StreamIngestFactsResponse& ack) -> int64_t {
+      {
+        absl::MutexLock lock(&unacknowledged->mu);
+        if (!unacknowledged->ranges.empty()) unacknowledged->ranges.pop_front();
+      }
       if (ack_bytes != nullptr && ack_bytes->load() == 0) {
         ack_bytes->store(static_cast<int64_t>(ack.ByteSizeLong()));
       }
@@ -658,6 +707,17 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
       rejections->Add(ack.results());
       return ack.accepted_count();
     };
+    if (resume) {
+      hooks.ended = [source, unacknowledged](const grpc::Status& status) {
+        if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return false;
+        absl::MutexLock lock(&unacknowledged->mu);
+        for (const auto& [first, count] : unacknowledged->ranges) {
+          source->Return(first, count);
+        }
+        unacknowledged->ranges.clear();
+        return true;
+      };
+    }
     out.push_back(
         std::make_unique<IngestStream>(std::move(hooks), window, recorder));
   }
@@ -736,7 +796,10 @@ int RunIngestStream(bool populate) {
   std::atomic<int64_t> ack_bytes{0}, batch_bytes{0};
   auto running = StartIngestStreams(
       stubs, streams, w, &source, &window.recorder, &ids, &rejections,
-      &ack_bytes, &batch_bytes, absl::GetFlag(FLAGS_window));
+      &ack_bytes, &batch_bytes, absl::GetFlag(FLAGS_window),
+      /*resume=*/populate);
+  int resumed_streams = 0;
+  std::vector<std::unique_ptr<IngestStream>> finished_streams;
   if (populate) {
     std::atomic<bool> finished{false};
     std::thread progress;
@@ -751,7 +814,23 @@ int RunIngestStream(bool populate) {
         std::cerr << "\n";
       });
     }
-    for (auto& s : running) s->Wait();
+    // A long populate outlives the server's --max_connection_age: streams
+    // it ends are replaced until every batch is acknowledged.
+    for (;;) {
+      int ended = 0;
+      for (auto& s : running) {
+        s->Wait();
+        if (s->resumed()) ++ended;
+      }
+      if (ended == 0) break;
+      resumed_streams += ended;
+      std::vector<std::unique_ptr<IngestStream>> next = StartIngestStreams(
+          stubs, ended, w, &source, &window.recorder, &ids, &rejections,
+          &ack_bytes, &batch_bytes, absl::GetFlag(FLAGS_window),
+          /*resume=*/true);
+      for (auto& s : running) finished_streams.push_back(std::move(s));
+      running = std::move(next);
+    }
     finished.store(true);
     if (progress.joinable()) progress.join();
     window.Close();
@@ -769,6 +848,7 @@ int RunIngestStream(bool populate) {
       .Add("outstanding", streams * absl::GetFlag(FLAGS_window))
       .Add("first_index", first)
       .Add("rejected", rejections.count())
+      .Add("resumed_streams", resumed_streams)
       .Add("batch_bytes", batch_bytes.load())
       .Add("ack_bytes", ack_bytes.load());
   window.AddTo(&out);

@@ -1290,8 +1290,13 @@ def build_table(runs, extra, args):
                              mark=mark(mib <= cache + 300)))
     pop = runs.get("populate_scale")
     if pop:
+        resumed = pop.get("resumed_streams", 0)
+        note = f"{pop['seconds']:.0f} s"
+        if resumed:
+            note += (f"; {resumed} streams the server closed at --max_connection_age "
+                     f"were replaced and their unacknowledged batches sent again")
         table.append(timed(f"Populate {big_facts:,} facts, 4 streams", "facts/s", pop,
-                           per="items", note=f"{pop['seconds']:.0f} s"))
+                           per="items", note=note))
     restart = extra.get("ingest_restart")
     if restart:
         table.append(row(f"Ingest restart, {restart['facts']:,} facts", "s to listen",
