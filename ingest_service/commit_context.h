@@ -66,6 +66,12 @@ class RecordTable {
     return (*stored)->has_value() ? &**stored.value() : nullptr;
   }
 
+  // Whether this group has read or written `key` (Get, Put, Delete or
+  // Original), so that the table, not the store, has its current version.
+  bool Holds(const std::string& key) const {
+    return pending_.contains(key) || stored_.contains(key);
+  }
+
   size_t pending_count() const { return pending_.size(); }
   const absl::node_hash_map<std::string, std::optional<Record>>& pending()
       const {

@@ -403,6 +403,52 @@ TEST_F(IngestServiceTest,
             v1::OUTCOME_CREATED);
 }
 
+// The check finds a stored competitor through the documents that mention
+// it, including one added in a later commit, and lets a retracted one be.
+TEST_F(IngestServiceTest, CardinalityOneSeesMentionsAddedLaterAndRetractions) {
+  auto fact = [](const std::string& value, const std::string& document) {
+    v1::IngestFactsRequest request;
+    *request.add_facts() =
+        RawFact("product:kr-it-outsourcing-market", "market.size", value,
+                document, absl::StrCat("valued at ", value));
+    request.mutable_facts(0)->mutable_valid_time()->set_raw("2023");
+    return request;
+  };
+  v1::IngestFactsResponse first =
+      Ingest(*cluster_, fact("$600 billion", "doc:seoul-forum"));
+  ASSERT_EQ(first.results(0).outcome(), v1::OUTCOME_CREATED);
+  // The same claim from a second document: one fact, two mentions.
+  ASSERT_EQ(Ingest(*cluster_, fact("$600 billion", "doc:da-nang-ict"))
+                .results(0)
+                .outcome(),
+            v1::OUTCOME_MENTION_ADDED);
+  // Each of the two documents now gives that value.
+  for (const std::string document : {"doc:seoul-forum", "doc:da-nang-ict"}) {
+    v1::IngestFactsResponse other =
+        Ingest(*cluster_, fact("$650 billion", document));
+    EXPECT_EQ(other.results(0).error().code(),
+              static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION))
+        << document << ": " << other.results(0).error().message();
+    EXPECT_NE(
+        other.results(0).error().message().find(first.results(0).fact_id()),
+        std::string::npos)
+        << other.results(0).error().message();
+  }
+  // Once the stored value is retracted, the document may give another.
+  v1::RetractFactsRequest retract;
+  retract.add_fact_ids(first.results(0).fact_id());
+  retract.set_reason("misread figure");
+  v1::RetractFactsResponse retracted;
+  auto context = Context();
+  ASSERT_TRUE(
+      cluster_->ingest().RetractFacts(context.get(), retract, &retracted).ok());
+  ASSERT_EQ(retracted.results(0).outcome(), v1::OUTCOME_UPDATED);
+  EXPECT_EQ(Ingest(*cluster_, fact("$650 billion", "doc:da-nang-ict"))
+                .results(0)
+                .outcome(),
+            v1::OUTCOME_CREATED);
+}
+
 TEST_F(IngestServiceTest, StreamAcknowledgesEveryBatchInOrder) {
   auto context = Context(absl::Seconds(30));
   auto stream = cluster_->ingest().StreamIngestFacts(context.get());

@@ -19,8 +19,11 @@
 namespace factstore::storage {
 namespace {
 
-// Column families read by point lookups get bloom filters; the index
-// families are only scanned, where whole-key filters do not help.
+// Column families read by point lookups get bloom filters. The reference
+// index is one: besides its scans, the ingest service's cardinality check
+// asks it whether a fact is mentioned by a document, where the answer is
+// almost always no. The other index families are only scanned, where
+// whole-key filters do not help.
 bool IsPointLookupFamily(ColumnFamily cf) {
   switch (cf) {
     case ColumnFamily::kMeta:
@@ -30,6 +33,7 @@ bool IsPointLookupFamily(ColumnFamily cf) {
     case ColumnFamily::kTombstones:
     case ColumnFamily::kRequests:
     case ColumnFamily::kCommitLog:
+    case ColumnFamily::kReferenceIndex:
       return true;
     default:
       return false;
@@ -352,6 +356,16 @@ absl::StatusOr<EntityRecord> Store::ReadEntity(
     absl::string_view entity_id) const {
   return ReadRecord<EntityRecord>(ColumnFamily::kEntities,
                                   EntityKey(entity_id));
+}
+
+absl::StatusOr<bool> Store::HasKey(ColumnFamily cf,
+                                   absl::string_view key) const {
+  rocksdb::PinnableSlice pinned;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
+                               rocksdb::Slice(key.data(), key.size()), &pinned);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
+  return true;
 }
 
 absl::StatusOr<FactRecord> Store::ReadFact(absl::string_view fact_id) const {

@@ -198,6 +198,11 @@ class Store {
   // True if no column family holds a key.
   absl::StatusOr<bool> IsEmpty() const;
 
+  // Whether `cf` holds `key` (OK true or false, or the read's error). For
+  // families with bloom filters (see store.cc) an absent key usually costs
+  // no table read.
+  absl::StatusOr<bool> HasKey(ColumnFamily cf, absl::string_view key) const;
+
   // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
   std::vector<absl::StatusOr<FactRecord>> ReadFacts(
       const std::vector<std::string>& fact_ids) const;
