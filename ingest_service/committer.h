@@ -39,7 +39,7 @@ struct CommitterOptions {
   bool sync = false;
   // Largest group, in items (facts, entities, ...): bounds the size of one
   // write batch and the latency of the requests queued behind it.
-  int max_group_items = 50000;
+  int max_group_items = 2000;
   // Items that may wait in the queue; TrySubmit refuses more, and
   // SubmitWhenRoom holds back what does not fit until there is room.
   int max_queued_items = 200000;

@@ -25,7 +25,7 @@ ABSL_FLAG(bool, sync, false,
           "fsync the write-ahead log at every commit, so acknowledged writes "
           "survive power loss (default: they survive a process crash).");
 ABSL_FLAG(int, block_cache_mb, 128, "RocksDB block cache size, MiB.");
-ABSL_FLAG(int, max_group_items, 50000,
+ABSL_FLAG(int, max_group_items, 2000,
           "Largest group commit, in facts, entities or predicates.");
 ABSL_FLAG(int, max_queued_items, 200000,
           "Items that may wait for the committer. Beyond, unary writes are "
