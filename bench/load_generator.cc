@@ -643,9 +643,10 @@ using IngestStream =
 
 // Starts `streams` ingest streams taking fact indexes from `source`.
 //
-// With `resume`, a stream the server ends with UNAVAILABLE (it closes
-// connections older than --max_connection_age, as it should: clients are
-// expected to open a new stream) gives its unacknowledged batches back to
+// With `resume`, a stream the server ends with UNAVAILABLE after at least
+// one acknowledgement (it closes connections older than
+// --max_connection_age, as it should: clients are expected to open a new
+// stream) gives its unacknowledged batches back to
 // `source` and reports resumed(); the caller starts another stream. Facts
 // the server committed before the end are sent again and acknowledged as
 // unchanged.
@@ -662,6 +663,7 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
     struct Unacknowledged {
       absl::Mutex mu;
       std::deque<std::pair<int64_t, int64_t>> ranges ABSL_GUARDED_BY(mu);
+      bool acknowledged_any ABSL_GUARDED_BY(mu) = false;
     };
     auto unacknowledged = std::make_shared<Unacknowledged>();
     v1::IngestService::Stub* stub = stubs[s % stubs.size()].get();
@@ -694,6 +696,7 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
       {
         absl::MutexLock lock(&unacknowledged->mu);
         if (!unacknowledged->ranges.empty()) unacknowledged->ranges.pop_front();
+        unacknowledged->acknowledged_any = true;
       }
       if (ack_bytes != nullptr && ack_bytes->load() == 0) {
         ack_bytes->store(static_cast<int64_t>(ack.ByteSizeLong()));
@@ -711,6 +714,9 @@ std::vector<std::unique_ptr<IngestStream>> StartIngestStreams(
       hooks.ended = [source, unacknowledged](const grpc::Status& status) {
         if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return false;
         absl::MutexLock lock(&unacknowledged->mu);
+        // A stream that never got an acknowledgement (the server is down or
+        // unreachable) is an error, not something to retry forever.
+        if (!unacknowledged->acknowledged_any) return false;
         for (const auto& [first, count] : unacknowledged->ranges) {
           source->Return(first, count);
         }
@@ -815,7 +821,9 @@ int RunIngestStream(bool populate) {
       });
     }
     // A long populate outlives the server's --max_connection_age: streams
-    // it ends are replaced until every batch is acknowledged.
+    // it ends are replaced until every batch is acknowledged. Replacements
+    // start once every stream has ended; with one channel (the default)
+    // they all end together.
     for (;;) {
       int ended = 0;
       for (auto& s : running) {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -112,9 +113,13 @@ UScriptCode WordScript(UChar32 c) {
 // FoldName of a word, remembered per thread. Words of value texts repeat
 // ("triệu", "người", "tháng", "năm"), and folding one that is not ASCII runs
 // ICU's transliterator, which was a twentieth of the ingest service's CPU.
-// The cache is cleared when full, so it holds at most kMaxFoldedWords.
-const std::string& FoldWord(const std::string& word) {
+// ASCII words fold cheaply and are not kept. The cache is cleared when
+// full, so it holds at most kMaxFoldedWords.
+std::string FoldWord(const std::string& word) {
   constexpr size_t kMaxFoldedWords = 4096;
+  if (absl::c_all_of(word, [](char c) { return absl::ascii_isascii(c); })) {
+    return FoldName(word);  // cheap: no transliteration
+  }
   thread_local absl::flat_hash_map<std::string, std::string> folded;
   if (auto it = folded.find(word); it != folded.end()) return it->second;
   if (folded.size() >= kMaxFoldedWords) folded.clear();
