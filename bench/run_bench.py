@@ -370,8 +370,11 @@ class Bench:
                 self.load(f"get_entity_{k}", "get_entity", f"--outstanding={k}",
                           *w, pids=q)
         if self.wanted("batch_get_facts") and suffix == "":
-            self.load("batch_get_facts_16", "batch_get_facts", ids,
-                      "--outstanding=16", *w, pids=q)
+            self.profiled(
+                "batch_get_facts_16", self.query.pid, self.args.warmup,
+                self.args.read_seconds,
+                lambda: self.load("batch_get_facts_16", "batch_get_facts", ids,
+                                  "--outstanding=16", *w, pids=q))
         if self.wanted("list_by_subject"):
             run = lambda: self.load(f"list_by_subject_16{suffix}", "list_by_subject",
                                     "--outstanding=16", *w, pids=q)
@@ -1494,8 +1497,8 @@ def main():
                         help="also the raw --sync write baseline (always in --full)")
     parser.add_argument("--profile", action="store_true",
                         help="profile the ingest server under 4 streams and the "
-                             "query server under GetFact at 16, ListFacts by subject "
-                             "and SearchEntities with perf "
+                             "query server under GetFact at 16, BatchGetFacts, "
+                             "ListFacts by subject and SearchEntities with perf "
                              "(bench/results/profile_*.txt)")
     parser.add_argument("--progress", action="store_true",
                         help="show populate progress")
