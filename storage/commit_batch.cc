@@ -22,6 +22,16 @@ void AddReference(absl::string_view entity_id, ReferenceRole role,
 
 }  // namespace
 
+std::vector<std::string> EntityLookupKeys(const v1::Entity& entity) {
+  std::vector<std::string> keys;
+  keys.reserve(1 + entity.external_ids_size());
+  keys.push_back(EntityTypeKey(entity.type(), entity.id()));
+  for (const auto& [system, value] : entity.external_ids()) {
+    keys.push_back(ExternalIdKey(system, value, entity.id()));
+  }
+  return keys;
+}
+
 absl::Status FactIndexEntries(const FactRecord& record,
                               std::vector<IndexEntry>* entries) {
   entries->clear();
@@ -136,6 +146,9 @@ void CommitBatch::PutEntity(const EntityRecord& now) {
       Put(ColumnFamily::kNames, NameKey(NameKind::kWordSuffix, suffix, id), "");
     }
   }
+  for (const std::string& key : EntityLookupKeys(newest.entity())) {
+    Put(ColumnFamily::kNames, key, "");
+  }
 }
 
 void CommitBatch::DeleteEntity(const EntityRecord& record) {
@@ -151,6 +164,9 @@ void CommitBatch::DeleteEntity(const EntityRecord& record) {
         key = NameKey(NameKind::kWordSuffix, suffix, id);
         if (deleted.insert(key).second) Delete(ColumnFamily::kNames, key);
       }
+    }
+    for (std::string& key : EntityLookupKeys(revision.entity())) {
+      if (deleted.insert(key).second) Delete(ColumnFamily::kNames, key);
     }
   }
 }

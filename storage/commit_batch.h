@@ -49,17 +49,23 @@ struct IndexEntry {
 absl::Status FactIndexEntries(const FactRecord& record,
                               std::vector<IndexEntry>* entries);
 
+// The kNames entries that list `entity` by its type and by each of its
+// external ids (key_codec.h).
+std::vector<std::string> EntityLookupKeys(const v1::Entity& entity);
+
 class CommitBatch {
  public:
   explicit CommitBatch(const Store& store);
   CommitBatch(const CommitBatch&) = delete;
   CommitBatch& operator=(const CommitBatch&) = delete;
 
-  // Writes an entity record and the name keys of its newest revision. Name
-  // keys of older revisions stay, so time-travel searches still find them.
+  // Writes an entity record and the name, type and external-id keys of its
+  // newest revision. Keys of older revisions stay, so time-travel reads
+  // still find them.
   // REQUIRES: now.revisions() is not empty.
   void PutEntity(const EntityRecord& now);
-  // Deletes an entity record and the name keys of all its revisions.
+  // Deletes an entity record and the name, type and external-id keys of all
+  // its revisions.
   void DeleteEntity(const EntityRecord& record);
 
   // Writes a fact record and its index entries; `before` is the stored

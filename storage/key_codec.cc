@@ -19,6 +19,10 @@ constexpr uint8_t kZeroClass = 0x02;
 constexpr uint8_t kPositiveClass = 0x03;
 constexpr uint32_t kExponentBias = 0x8000;
 
+// Kind bytes of the kNames entries beside NameKind's. Never renumber.
+constexpr uint8_t kEntityTypeKind = 3;
+constexpr uint8_t kExternalIdKind = 4;
+
 void PutByte(std::string* dst, uint8_t b) {
   dst->push_back(static_cast<char>(b));
 }
@@ -280,6 +284,55 @@ bool DecodeNameKey(absl::string_view key, NameKeyParts* parts) {
   parts->kind = static_cast<NameKind>(kind);
   return GetEscapedString(&key, &parts->folded) &&
          GetEscapedString(&key, &parts->entity_id) && key.empty();
+}
+
+std::string EntityTypePrefix(int entity_type) {
+  std::string key;
+  PutByte(&key, kEntityTypeKind);
+  PutFixed32BigEndian(&key, static_cast<uint32_t>(entity_type));
+  return key;
+}
+
+std::string EntityTypeKey(int entity_type, absl::string_view entity_id) {
+  std::string key = EntityTypePrefix(entity_type);
+  PutEscapedString(&key, entity_id);
+  return key;
+}
+
+bool DecodeEntityTypeKey(absl::string_view key, int* entity_type,
+                         std::string* entity_id) {
+  uint8_t kind;
+  uint32_t type;
+  if (!GetByte(&key, &kind) || kind != kEntityTypeKind ||
+      !GetFixed32BigEndian(&key, &type)) {
+    return false;
+  }
+  *entity_type = static_cast<int>(type);
+  return GetEscapedString(&key, entity_id) && key.empty();
+}
+
+std::string ExternalIdPrefix(absl::string_view system,
+                             absl::string_view value) {
+  std::string key;
+  PutByte(&key, kExternalIdKind);
+  PutEscapedString(&key, system);
+  PutEscapedString(&key, value);
+  return key;
+}
+
+std::string ExternalIdKey(absl::string_view system, absl::string_view value,
+                          absl::string_view entity_id) {
+  std::string key = ExternalIdPrefix(system, value);
+  PutEscapedString(&key, entity_id);
+  return key;
+}
+
+bool DecodeExternalIdKey(absl::string_view key, std::string* system,
+                         std::string* value, std::string* entity_id) {
+  uint8_t kind;
+  return GetByte(&key, &kind) && kind == kExternalIdKind &&
+         GetEscapedString(&key, system) && GetEscapedString(&key, value) &&
+         GetEscapedString(&key, entity_id) && key.empty();
 }
 
 std::string SubjectIndexKey(absl::string_view subject,

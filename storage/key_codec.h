@@ -16,8 +16,10 @@
 // string, U32/U64 big-endian integers, D a sortable decimal:
 //   kMeta           raw ASCII names: "identity", "head"
 //   kEntities       S(entity_id)
-//   kNames          kind byte (1 full name, 2 word suffix) S(folded)
-//                   S(entity_id)
+//   kNames          entity lookup entries, by a kind byte:
+//                   1 full name, 2 word suffix: S(folded) S(entity_id);
+//                   3 type: U32(entity type) S(entity_id);
+//                   4 external id: S(system) S(value) S(entity_id)
 //   kFacts          S(fact_id)
 //   kSubjectIndex   S(subject) S(predicate) U32(first day) U32(end day)
 //                   S(fact_id); facts stating no valid time use
@@ -114,6 +116,25 @@ struct NameKeyParts {
   std::string entity_id;
 };
 bool DecodeNameKey(absl::string_view key, NameKeyParts* parts);
+
+// kNames entries that list an entity by its type (ListEntities) and find it
+// by an identifier in another system (LookupEntities). Like the name entries,
+// they are written for every type and external id an entity ever had and
+// deleted only with the entity, so reads check the entity as of their
+// commit. Their kind bytes (3, 4) follow NameKind's and are never renumbered.
+std::string EntityTypeKey(int entity_type, absl::string_view entity_id);
+// Keys of the entities of `entity_type`, in id order.
+std::string EntityTypePrefix(int entity_type);
+// The entity id of an EntityTypeKey; false if `key` is not one.
+bool DecodeEntityTypeKey(absl::string_view key, int* entity_type,
+                         std::string* entity_id);
+std::string ExternalIdKey(absl::string_view system, absl::string_view value,
+                          absl::string_view entity_id);
+// Keys of the entities with identifier `value` in `system`, in id order.
+std::string ExternalIdPrefix(absl::string_view system, absl::string_view value);
+// The entity id of an ExternalIdKey; false if `key` is not one.
+bool DecodeExternalIdKey(absl::string_view key, std::string* system,
+                         std::string* value, std::string* entity_id);
 
 // kSubjectIndex. Within a subject and predicate, facts sort by valid time
 // (those stating none last), which also lets the cardinality check find the

@@ -233,6 +233,39 @@ TEST(KeyCodecTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor(std::string("\xff\xff", 2)), "");
 }
 
+TEST(KeyCodecTest, EntityTypeAndExternalIdEntries) {
+  int type = 0;
+  std::string id, system, value;
+  std::string key = EntityTypeKey(3, "place:da-nang");
+  ASSERT_TRUE(DecodeEntityTypeKey(key, &type, &id));
+  EXPECT_EQ(type, 3);
+  EXPECT_EQ(id, "place:da-nang");
+  EXPECT_TRUE(absl::StartsWith(key, EntityTypePrefix(3)));
+  EXPECT_FALSE(absl::StartsWith(key, EntityTypePrefix(2)));
+  // Within a type, entities sort by id.
+  EXPECT_LT(EntityTypeKey(3, "place:da-nang"), EntityTypeKey(3, "place:seoul"));
+
+  key = ExternalIdKey("wikidata", "Q25282", "place:da-nang");
+  ASSERT_TRUE(DecodeExternalIdKey(key, &system, &value, &id));
+  EXPECT_EQ(system, "wikidata");
+  EXPECT_EQ(value, "Q25282");
+  EXPECT_EQ(id, "place:da-nang");
+  EXPECT_TRUE(absl::StartsWith(key, ExternalIdPrefix("wikidata", "Q25282")));
+  // A value is matched whole, not as a prefix of a longer one.
+  EXPECT_FALSE(absl::StartsWith(ExternalIdKey("wikidata", "Q252821", "x"),
+                                ExternalIdPrefix("wikidata", "Q25282")));
+
+  // No entry of one kind decodes as another, nor as a name.
+  NameKeyParts name;
+  EXPECT_FALSE(DecodeNameKey(EntityTypeKey(3, "x"), &name));
+  EXPECT_FALSE(DecodeNameKey(key, &name));
+  EXPECT_FALSE(DecodeEntityTypeKey(key, &type, &id));
+  EXPECT_FALSE(
+      DecodeExternalIdKey(EntityTypeKey(3, "x"), &system, &value, &id));
+  EXPECT_FALSE(DecodeExternalIdKey(NameKey(NameKind::kFullName, "x", "y"),
+                                   &system, &value, &id));
+}
+
 TEST(KeyCodecTest, LayoutsDecode) {
   NameKeyParts name;
   ASSERT_TRUE(DecodeNameKey(

@@ -261,6 +261,10 @@ absl::Status Store::LoadIdentity() {
       return absl::DataLossError(
           absl::StrCat(path_, ": store identity record does not parse"));
     }
+    if (identity_.schema_version() == 1 && primary_) {
+      return UpgradeFromVersion1();
+    }
+    if (identity_.schema_version() == 1) return absl::OkStatus();
     if (identity_.schema_version() != kSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           path_, " holds schema version ", identity_.schema_version(),
@@ -286,6 +290,43 @@ absl::Status Store::LoadIdentity() {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
   return FromRocksStatus(db_->Write(write_options, &batch), "initialize store");
+}
+
+absl::Status Store::UpgradeFromVersion1() {
+  // Batches of about this many entries keep the upgrade's memory small
+  // however many entities the store holds.
+  constexpr int kEntriesPerBatch = 10000;
+  rocksdb::WriteBatch batch;
+  auto write = [&]() {
+    absl::Status written = FromRocksStatus(
+        db_->Write(rocksdb::WriteOptions(), &batch), "upgrade the store");
+    batch.Clear();
+    return written;
+  };
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(
+      rocksdb::ReadOptions(), handle(ColumnFamily::kEntities)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    EntityRecord record;
+    if (!record.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat(
+          path_, ": an entity record does not parse during the upgrade"));
+    }
+    for (const EntityRevision& revision : record.revisions()) {
+      for (const std::string& key : EntityLookupKeys(revision.entity())) {
+        batch.Put(handle(ColumnFamily::kNames), key, "");
+      }
+    }
+    if (batch.Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write());
+  }
+  FS_RETURN_IF_ERROR(
+      FromRocksStatus(it->status(), "read the entities to upgrade"));
+  identity_.set_schema_version(kSchemaVersion);
+  batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
+            identity_.SerializeAsString());
+  rocksdb::WriteOptions durable;
+  durable.sync = true;
+  return FromRocksStatus(db_->Write(durable, &batch), "upgrade the store");
 }
 
 absl::StatusOr<StoreIdentity> Store::NewIdentity() {
@@ -521,10 +562,69 @@ absl::Status Store::Write(CommitBatch& batch, bool sync) {
   return FromRocksStatus(db_->Write(write_options, batch.Seal()), "write");
 }
 
+namespace {
+
+// Collects the entity records a write batch puts; accepts every other
+// operation (the handler's defaults refuse those on other column families).
+class EntityPutCollector : public rocksdb::WriteBatch::Handler {
+ public:
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&,
+                        const rocksdb::Slice& value) override {
+    if (cf == static_cast<uint32_t>(ColumnFamily::kEntities)) {
+      records_.emplace_back(value.data(), value.size());
+    }
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t, const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice&,
+                                const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&,
+                          const rocksdb::Slice&) override {
+    return rocksdb::Status::OK();
+  }
+  void LogData(const rocksdb::Slice&) override {}
+
+  const std::vector<std::string>& records() const { return records_; }
+
+ private:
+  std::vector<std::string> records_;
+};
+
+}  // namespace
+
 absl::Status Store::Apply(rocksdb::WriteBatch* batch,
                           const LogPosition* position, bool sync) {
   if (!primary_) {
     return absl::FailedPreconditionError("a secondary store cannot write");
+  }
+  // A writer of schema version 1 (a replicated cluster half-way through a
+  // rolling update) writes entities without their kNames entries by type
+  // and external id: they are derived here from the records the batch puts,
+  // for every revision, as an upgrade would. A batch that has them puts the
+  // same keys again.
+  EntityPutCollector entities;
+  rocksdb::Status read = batch->Iterate(&entities);
+  if (!read.ok()) return FromRocksStatus(read, "read the log entry");
+  for (const std::string& value : entities.records()) {
+    EntityRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError(
+          "an entity record of the log entry does not "
+          "parse");
+    }
+    for (const EntityRevision& revision : record.revisions()) {
+      for (const std::string& key : EntityLookupKeys(revision.entity())) {
+        rocksdb::Status put = batch->Put(handle(ColumnFamily::kNames), key, "");
+        if (!put.ok()) return FromRocksStatus(put, "entity lookup entry");
+      }
+    }
   }
   if (position != nullptr) {
     rocksdb::Status put =

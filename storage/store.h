@@ -38,9 +38,11 @@ namespace factstore::storage {
 
 class CommitBatch;
 
-// Version of the key and record formats. A store written with another
+// Version of the key and record formats. A primary upgrades a store of an
+// older version it knows how to upgrade when it opens it (version 1 lacked
+// the kNames entries by entity type and external id); a store of any other
 // version is refused at open.
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 
 struct StoreOptions {
   // Size of the block cache shared by all column families.
@@ -138,15 +140,19 @@ struct StoreStats {
 class Store {
  public:
   // Opens the database at `path` as the primary, creating it (and any missing
-  // column family) if needed. Returns FAILED_PRECONDITION if the store has
-  // another schema version, and the RocksDB error (e.g. UNAVAILABLE when
-  // another process holds the lock) otherwise.
+  // column family) if needed, and upgrading a store of schema version 1.
+  // Returns FAILED_PRECONDITION if the store has another schema version, and
+  // the RocksDB error (e.g. UNAVAILABLE when another process holds the lock)
+  // otherwise.
   static absl::StatusOr<std::unique_ptr<Store>> OpenPrimary(
       const std::string& path, const StoreOptions& options);
 
   // Opens the database at `path` as a read-only secondary. `secondary_path`
   // is a directory of its own for the secondary's info log. Returns
-  // UNAVAILABLE if the primary has not created the store yet.
+  // UNAVAILABLE if the primary has not created the store yet. A store of
+  // schema version 1 is accepted: its primary upgrades it when it opens it,
+  // and the secondary reads the upgrade as it catches up (until then,
+  // ListEntities and LookupEntities miss the entities written before it).
   static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
       const std::string& path, const std::string& secondary_path,
       const StoreOptions& options);
@@ -220,9 +226,10 @@ class Store {
   absl::Status Write(CommitBatch& batch, bool sync);
 
   // Primary only: applies a RocksDB write batch made by another store of the
-  // same schema (a commit-log entry), adding `position` (if not null) to it,
-  // atomically. The batch's column family ids must mean what they mean here:
-  // see HasCanonicalColumnFamilyIds.
+  // same schema or of version 1 (a commit-log entry), adding `position` (if
+  // not null) and the kNames entries by type and external id of the
+  // entities it puts to it, atomically. The batch's column family ids must
+  // mean what they mean here: see HasCanonicalColumnFamilyIds.
   absl::Status Apply(rocksdb::WriteBatch* batch, const LogPosition* position,
                      bool sync);
 
@@ -257,8 +264,14 @@ class Store {
 
   absl::Status OpenDb(const StoreOptions& options,
                       const std::string& secondary_path);
-  // Reads the identity record, creating it in a new primary store.
+  // Reads the identity record, creating it in a new primary store and
+  // upgrading an older one.
   absl::Status LoadIdentity();
+  // Writes the kNames entries by type and external id of every revision of
+  // every entity, then schema version 2 into the identity. An upgrade cut
+  // short is done again at the next open: the entries are plain puts and the
+  // version is written last. REQUIRES: primary.
+  absl::Status UpgradeFromVersion1();
   absl::Status GetValue(ColumnFamily cf, absl::string_view key,
                         std::string* value) const;
   template <typename Record>

@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/commit_batch.h"
 #include "storage/key_codec.h"
@@ -279,7 +281,7 @@ TEST(StoreTest, IdsWithSeparatorsStayApart) {
       1u);
 }
 
-TEST(StoreTest, EntityNameKeysOfAllRevisionsAreRemovedOnDelete) {
+TEST(StoreTest, EntityLookupKeysOfAllRevisionsAreRemovedOnDelete) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok());
@@ -287,6 +289,8 @@ TEST(StoreTest, EntityNameKeysOfAllRevisionsAreRemovedOnDelete) {
   EntityRevision* first = record.add_revisions();
   first->set_commit(1);
   first->mutable_entity()->set_id("place:da-nang");
+  first->mutable_entity()->set_type(v1::ENTITY_TYPE_PLACE);
+  (*first->mutable_entity()->mutable_external_ids())["wikidata"] = "Q25282";
   NameForm* form = first->add_name_forms();
   form->set_text("Đà Nẵng");
   form->set_folded("danang");
@@ -298,12 +302,22 @@ TEST(StoreTest, EntityNameKeysOfAllRevisionsAreRemovedOnDelete) {
   EntityRevision* second = record.add_revisions();
   second->set_commit(2);
   second->mutable_entity()->set_id("place:da-nang");
+  second->mutable_entity()->set_type(v1::ENTITY_TYPE_ORGANIZATION);
+  (*second->mutable_entity()->mutable_external_ids())["wikidata"] = "Q1";
   second->add_name_forms()->set_folded("danangcity");
   CommitBatch update(**store);
   update.PutEntity(record);
   ASSERT_TRUE((*store)->Write(update, false).ok());
-  // Old names stay for time travel.
-  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, "").size(), 3u);
+  // The keys of old names, types and external ids stay for time travel.
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, "").size(), 7u);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames,
+                     EntityTypePrefix(v1::ENTITY_TYPE_PLACE)),
+            std::vector<std::string>{
+                EntityTypeKey(v1::ENTITY_TYPE_PLACE, "place:da-nang")});
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames,
+                     ExternalIdPrefix("wikidata", "Q1")),
+            std::vector<std::string>{
+                ExternalIdKey("wikidata", "Q1", "place:da-nang")});
   auto read = (*store)->ReadEntity("place:da-nang");
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(EntityRevisionAsOf(*read, 1)->name_forms(0).folded(), "danang");
@@ -315,6 +329,142 @@ TEST(StoreTest, EntityNameKeysOfAllRevisionsAreRemovedOnDelete) {
   ASSERT_TRUE((*store)->Write(erase, false).ok());
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kEntities, "").empty());
+}
+
+// Rewrites the store at `path` (closed) as one of schema version `version`
+// without the kNames entries by type and external id: as a version 1 build
+// left it when `version` is 1.
+void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    descriptors.emplace_back(ColumnFamilyName(cf),
+                             rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
+          .ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* names =
+      handles[static_cast<int>(ColumnFamily::kNames)];
+  rocksdb::ColumnFamilyHandle* meta =
+      handles[static_cast<int>(ColumnFamily::kMeta)];
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), names));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    NameKeyParts parts;
+    if (!DecodeNameKey(it->key().ToString(), &parts)) {
+      batch.Delete(names, it->key());
+    }
+  }
+  std::string value;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), meta, "identity", &value).ok());
+  StoreIdentity identity;
+  ASSERT_TRUE(identity.ParseFromString(value));
+  identity.set_schema_version(version);
+  batch.Put(meta, "identity", identity.SerializeAsString());
+  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+}
+
+TEST(StoreTest, PrimaryUpgradesAVersion1StoreAndASecondaryReadsIt) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  EntityRecord record;
+  EntityRevision* revision = record.add_revisions();
+  revision->set_commit(1);
+  revision->mutable_entity()->set_id("place:da-nang");
+  revision->mutable_entity()->set_type(v1::ENTITY_TYPE_PLACE);
+  (*revision->mutable_entity()->mutable_external_ids())["wikidata"] = "Q25282";
+  std::vector<std::string> all_keys;
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitBatch batch(**store);
+    batch.PutEntity(record);
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+    all_keys = ScanKeys(**store, ColumnFamily::kNames, "");
+    ASSERT_EQ(all_keys.size(), 2u);  // its type and its external id
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 1));
+  {
+    // A secondary reads a version 1 store as it is.
+    auto secondary =
+        Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+    ASSERT_TRUE(secondary.ok()) << secondary.status();
+    EXPECT_EQ((*secondary)->identity().schema_version(), 1u);
+    EXPECT_TRUE(ScanKeys(**secondary, ColumnFamily::kNames, "").empty());
+
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+    EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), all_keys);
+    // ... and sees the upgrade as it catches up.
+    ASSERT_TRUE((*secondary)->CatchUp().ok());
+    EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), all_keys);
+  }
+  auto reopened = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->identity().schema_version(), kSchemaVersion);
+}
+
+TEST(StoreTest, ApplyAddsTheLookupEntriesAVersion1WriterLeftOut) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  EntityRecord record;
+  for (uint64_t commit : {1, 2}) {
+    EntityRevision* revision = record.add_revisions();
+    revision->set_commit(commit);
+    revision->mutable_entity()->set_id("place:da-nang");
+    revision->mutable_entity()->set_type(
+        commit == 1 ? v1::ENTITY_TYPE_PLACE : v1::ENTITY_TYPE_ORGANIZATION);
+    (*revision->mutable_entity()->mutable_external_ids())["wikidata"] =
+        absl::StrCat("Q", commit);
+  }
+  // The entity record alone, as a version 1 writer's log entry holds it.
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(batch
+                  .Put((*store)->handle(ColumnFamily::kEntities),
+                       EntityKey("place:da-nang"), record.SerializeAsString())
+                  .ok());
+  ASSERT_TRUE((*store)->Apply(&batch, nullptr, false).ok());
+  std::vector<std::string> expected = {
+      EntityTypeKey(v1::ENTITY_TYPE_ORGANIZATION, "place:da-nang"),
+      EntityTypeKey(v1::ENTITY_TYPE_PLACE, "place:da-nang"),
+      ExternalIdKey("wikidata", "Q1", "place:da-nang"),
+      ExternalIdKey("wikidata", "Q2", "place:da-nang")};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), expected);
+
+  rocksdb::WriteBatch damaged;
+  ASSERT_TRUE(damaged
+                  .Put((*store)->handle(ColumnFamily::kEntities),
+                       EntityKey("org:x"), "\xff\xff not a record")
+                  .ok());
+  EXPECT_EQ((*store)->Apply(&damaged, nullptr, false).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_FALSE((*store)->ReadEntity("org:x").ok());
+}
+
+TEST(StoreTest, StoreOfAnUnknownSchemaVersionIsRefused) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  ASSERT_TRUE(Store::OpenPrimary(path, SmallOptions()).ok());
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, kSchemaVersion + 1));
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(
+      store.status().message(),
+      absl::StrCat("holds schema version ", kSchemaVersion + 1)))
+      << store.status();
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  EXPECT_EQ(secondary.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(StoreTest, FactViewsTravelInTime) {
