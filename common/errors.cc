@@ -141,6 +141,11 @@ std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status) {
   return violations;
 }
 
+std::string ReasonOf(const absl::Status& status) {
+  google::rpc::ErrorInfo info;
+  return GetDetail(status, &info) ? info.reason() : "";
+}
+
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status rpc;
   rpc.set_code(static_cast<int>(status.code()));

@@ -108,6 +108,8 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
 
 // The fields `status` names in its BadRequest (none without one).
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
+// The reason WithReason gave `status` ("" if none).
+std::string ReasonOf(const absl::Status& status);
 
 // The google.rpc.Status a client receives for `status` (not OK): its code,
 // its message, and the details above.

@@ -46,6 +46,7 @@ inline constexpr int kMaxUnitsPerPredicate = 64;
 // the search query.
 inline constexpr int kDefaultFactPageSize = 100;
 inline constexpr int kDefaultSearchPageSize = 20;
+inline constexpr int kDefaultEntityPageSize = 100;
 inline constexpr int kDefaultPredicatePageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kMaxBatchGet = 1000;

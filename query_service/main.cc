@@ -43,8 +43,9 @@ ABSL_FLAG(int, read_threads, 0,
           "batch gets) and reads released by a commit; 0: one per core, at "
           "least 2.");
 ABSL_FLAG(int64_t, max_keys_per_read, 100000,
-          "Index entries one ListFacts or SearchEntities page examines before "
-          "it ends early with a page token; ResolveValue refuses more claims.");
+          "Index entries one ListFacts, ListEntities or SearchEntities page "
+          "examines before it ends early with a page token; ResolveValue "
+          "refuses more claims, a lookup by external id more entities.");
 ABSL_FLAG(int, max_watches, 1000,
           "Most WatchFacts streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED.");

@@ -13,7 +13,6 @@
 #include "common/errors.h"
 #include "factstore/v1/query_service.pb.h"
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "query_service/page_token.pb.h"
 
@@ -41,16 +40,6 @@ std::string ListFactsFingerprint(const std::string& subject) {
   v1::ListFactsRequest request;
   request.mutable_filter()->set_subject(subject);
   return QueryFingerprint(request);
-}
-
-// The ErrorInfo reason a client receives with `status` ("" if none).
-std::string ReasonOf(const absl::Status& status) {
-  const google::rpc::Status rpc = ToRpcStatus(status);
-  for (const google::protobuf::Any& any : rpc.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) return info.reason();
-  }
-  return "";
 }
 
 // Whether `decoded` is the refusal every bad token gets: INVALID_ARGUMENT

@@ -220,6 +220,45 @@ grpc::ServerUnaryReactor* QueryServiceImpl::BatchGetEntities(
                });
 }
 
+grpc::ServerUnaryReactor* QueryServiceImpl::ListEntities(
+    grpc::CallbackServerContext* context,
+    const v1::ListEntitiesRequest* request,
+    v1::ListEntitiesResponse* response) {
+  auto cursor = std::make_shared<std::optional<PageCursor>>();
+  return Serve(
+      context, request->read_options(), Cost::kScan,
+      PinToPageToken(cursor,
+                     [request](const StoreQueries& q) -> DecodedCursor {
+                       return q.ListEntitiesCursor(*request);
+                     }),
+      [request, response, cursor](const StoreQueries& q, uint64_t commit,
+                                  const StopCheck& stop) {
+        return q.ListEntities(*request, commit, *cursor, stop, response);
+      });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::LookupEntity(
+    grpc::CallbackServerContext* context,
+    const v1::LookupEntityRequest* request,
+    v1::LookupEntityResponse* response) {
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck& stop) {
+                 return q.LookupEntity(*request, commit, stop, response);
+               });
+}
+
+grpc::ServerUnaryReactor* QueryServiceImpl::BatchLookupEntities(
+    grpc::CallbackServerContext* context,
+    const v1::BatchLookupEntitiesRequest* request,
+    v1::BatchLookupEntitiesResponse* response) {
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck& stop) {
+                 return q.BatchLookupEntities(*request, commit, stop, response);
+               });
+}
+
 grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
     grpc::CallbackServerContext* context,
     const v1::SearchEntitiesRequest* request,

@@ -65,6 +65,18 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::BatchGetEntitiesRequest* request,
       v1::BatchGetEntitiesResponse* response) override;
+  grpc::ServerUnaryReactor* ListEntities(
+      grpc::CallbackServerContext* context,
+      const v1::ListEntitiesRequest* request,
+      v1::ListEntitiesResponse* response) override;
+  grpc::ServerUnaryReactor* LookupEntity(
+      grpc::CallbackServerContext* context,
+      const v1::LookupEntityRequest* request,
+      v1::LookupEntityResponse* response) override;
+  grpc::ServerUnaryReactor* BatchLookupEntities(
+      grpc::CallbackServerContext* context,
+      const v1::BatchLookupEntitiesRequest* request,
+      v1::BatchLookupEntitiesResponse* response) override;
   grpc::ServerUnaryReactor* SearchEntities(
       grpc::CallbackServerContext* context,
       const v1::SearchEntitiesRequest* request,

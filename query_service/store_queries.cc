@@ -41,6 +41,35 @@ std::string Quoted(absl::string_view s) {
   return absl::StrCat("\"", absl::CHexEscape(s.substr(0, 64)), "\"");
 }
 
+// Every entry of a `types` filter is an entity type.
+absl::Status CheckEntityTypes(
+    const google::protobuf::RepeatedField<int>& types) {
+  for (int i = 0; i < types.size(); ++i) {
+    if (types[i] == v1::ENTITY_TYPE_UNSPECIFIED ||
+        !v1::EntityType_IsValid(types[i])) {
+      return Invalid(absl::StrCat("types[", i, "]"), "is not an entity type");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExternalId(const v1::ExternalId& id,
+                             absl::string_view field) {
+  for (const auto& [part, text] :
+       {std::pair<const char*, const std::string*>{"system", &id.system()},
+        {"value", &id.value()}}) {
+    if (text->empty()) {
+      return Invalid(absl::StrCat(field, ".", part), "is required");
+    }
+    if (text->size() > kMaxExternalIdBytes) {
+      return Invalid(
+          absl::StrCat(field, ".", part),
+          absl::StrCat("is longer than ", kMaxExternalIdBytes, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Converts a DateInterval bound ("2024", "2024-08", "2024-08-02") to the
 // day number of its first day.
 absl::StatusOr<int32_t> FirstDayOf(absl::string_view date,
@@ -360,6 +389,11 @@ absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListFactsCursor(
   return DecodeCursor(request.page_token(), QueryPart(request));
 }
 
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListEntitiesCursor(
+    const v1::ListEntitiesRequest& request) const {
+  return DecodeCursor(request.page_token(), QueryPart(request));
+}
+
 absl::StatusOr<std::optional<PageCursor>> StoreQueries::SearchEntitiesCursor(
     const v1::SearchEntitiesRequest& request) const {
   return DecodeCursor(request.page_token(), QueryPart(request));
@@ -422,6 +456,176 @@ absl::Status StoreQueries::BatchGetEntities(
   return absl::OkStatus();
 }
 
+absl::Status StoreQueries::ListEntities(
+    const v1::ListEntitiesRequest& request, uint64_t commit,
+    const std::optional<PageCursor>& cursor, const StopCheck& stop,
+    v1::ListEntitiesResponse* response) const {
+  FS_RETURN_IF_ERROR(CheckEntityTypes(request.types()));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultEntityPageSize, "page_size"));
+  response->set_commit_token(CommitToken(commit));
+
+  // One scan per requested type, by type number, of its type index entries;
+  // without types, one scan of the entities themselves.
+  std::vector<int> types(request.types().begin(), request.types().end());
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  const bool by_type = !types.empty();
+  const int scans = by_type ? static_cast<int>(types.size()) : 1;
+  int phase = cursor.has_value() ? static_cast<int>(cursor->phase()) : 0;
+  // The last entry examined in this scan: where a next page goes on.
+  std::string after = cursor.has_value() ? cursor->after_key() : "";
+  int64_t examined = 0;
+  auto next_page = [&](int at_phase) {
+    PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+    next.set_phase(static_cast<uint32_t>(at_phase));
+    next.set_after_key(after);
+    response->set_next_page_token(tokens_.Encode(next));
+  };
+  for (; phase < scans; ++phase, after.clear()) {
+    auto scan =
+        by_type ? store_->ScanPrefix(ColumnFamily::kNames,
+                                     storage::EntityTypePrefix(types[phase]))
+                : store_->ScanPrefix(ColumnFamily::kEntities, "");
+    if (!after.empty()) scan->SeekPast(after);
+    for (; scan->Valid(); scan->Next()) {
+      if (examined == max_keys_per_read_) {
+        // The budget is spent before this entry: the next page starts at it.
+        next_page(phase);
+        return absl::OkStatus();
+      }
+      after.assign(scan->key().data(), scan->key().size());
+      if (++examined % 256 == 0 && stop && stop()) {
+        return absl::CancelledError("the call was cancelled or timed out");
+      }
+      storage::EntityRecord record;
+      if (by_type) {
+        int type;
+        std::string id;
+        if (!storage::DecodeEntityTypeKey(scan->key(), &type, &id)) {
+          return absl::DataLossError("malformed entity type index key");
+        }
+        auto read = store_->ReadEntity(id);
+        if (absl::IsNotFound(read.status())) continue;
+        if (!read.ok()) return read.status();
+        record = *std::move(read);
+      } else if (!record.ParseFromArray(
+                     scan->value().data(),
+                     static_cast<int>(scan->value().size()))) {
+        return absl::DataLossError("entity record does not parse");
+      }
+      const storage::EntityRevision* revision =
+          storage::EntityRevisionAsOf(record, commit);
+      // Not created yet at `commit`, or of another type then.
+      if (revision == nullptr ||
+          (by_type && revision->entity().type() != types[phase])) {
+        continue;
+      }
+      storage::EntityAsOf(std::move(record), commit, store_->store_id(),
+                          response->add_entities());
+      if (response->entities_size() == page_size) {
+        scan->Next();
+        if (scan->Valid() || phase + 1 < scans) next_page(phase);
+        return scan->status();
+      }
+    }
+    FS_RETURN_IF_ERROR(scan->status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::AddEntitiesWithExternalId(
+    const v1::ExternalId& id, uint64_t commit, const StopCheck& stop,
+    int64_t* examined,
+    google::protobuf::RepeatedPtrField<v1::Entity>* out) const {
+  auto scan = store_->ScanPrefix(
+      ColumnFamily::kNames, storage::ExternalIdPrefix(id.system(), id.value()));
+  for (; scan->Valid(); scan->Next()) {
+    if (*examined == max_keys_per_read_) {
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              "the identifiers are carried by more than ", max_keys_per_read_,
+              " entities (--max_keys_per_read), the most one lookup reads; "
+              "the last one read was ",
+              Quoted(id.system()), ": ", Quoted(id.value()))),
+          reason::kReadTooLarge);
+    }
+    if (++*examined % 256 == 0 && stop && stop()) {
+      return absl::CancelledError("the call was cancelled or timed out");
+    }
+    std::string system, value, entity_id;
+    if (!storage::DecodeExternalIdKey(scan->key(), &system, &value,
+                                      &entity_id)) {
+      return absl::DataLossError("malformed external id index key");
+    }
+    auto record = store_->ReadEntity(entity_id);
+    if (absl::IsNotFound(record.status())) continue;
+    if (!record.ok()) return record.status();
+    const storage::EntityRevision* revision =
+        storage::EntityRevisionAsOf(*record, commit);
+    if (revision == nullptr) continue;
+    // The entry stays when the entity drops the identifier later; a read
+    // before that finds it, a read after does not.
+    auto carried = revision->entity().external_ids().find(id.system());
+    if (carried == revision->entity().external_ids().end() ||
+        carried->second != id.value()) {
+      continue;
+    }
+    storage::EntityAsOf(*std::move(record), commit, store_->store_id(),
+                        out->Add());
+  }
+  return scan->status();
+}
+
+absl::Status StoreQueries::LookupEntity(
+    const v1::LookupEntityRequest& request, uint64_t commit,
+    const StopCheck& stop, v1::LookupEntityResponse* response) const {
+  FS_RETURN_IF_ERROR(CheckExternalId(request.external_id(), "external_id"));
+  response->set_commit_token(CommitToken(commit));
+  int64_t examined = 0;
+  FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(request.external_id(), commit,
+                                               stop, &examined,
+                                               response->mutable_entities()));
+  if (response->entities_size() == 0) {
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "no entity has external id ",
+                          Quoted(request.external_id().system()), ": ",
+                          Quoted(request.external_id().value()), " at commit ",
+                          CommitToken(commit))),
+                      reason::kEntityNotFound);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::BatchLookupEntities(
+    const v1::BatchLookupEntitiesRequest& request, uint64_t commit,
+    const StopCheck& stop, v1::BatchLookupEntitiesResponse* response) const {
+  if (request.external_ids_size() > kMaxBatchGet) {
+    return Invalid("external_ids",
+                   absl::StrCat(request.external_ids_size(),
+                                " identifiers, at most ", kMaxBatchGet));
+  }
+  for (int i = 0; i < request.external_ids_size(); ++i) {
+    FS_RETURN_IF_ERROR(CheckExternalId(request.external_ids(i),
+                                       absl::StrCat("external_ids[", i, "]")));
+  }
+  response->set_commit_token(CommitToken(commit));
+  int64_t examined = 0;
+  for (const v1::ExternalId& id : request.external_ids()) {
+    v1::ExternalIdMatch match;
+    FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(id, commit, stop, &examined,
+                                                 match.mutable_entities()));
+    if (match.entities().empty()) {
+      *response->add_missing() = id;
+    } else {
+      *match.mutable_external_id() = id;
+      *response->add_matches() = std::move(match);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status StoreQueries::SearchEntities(
     const v1::SearchEntitiesRequest& request, uint64_t commit,
     const std::optional<PageCursor>& cursor, const StopCheck& stop,
@@ -431,12 +635,7 @@ absl::Status StoreQueries::SearchEntities(
     return Invalid("query", absl::StrCat("is longer than ",
                                          kMaxSearchQueryBytes, " bytes"));
   }
-  for (int i = 0; i < request.types_size(); ++i) {
-    int t = request.types(i);
-    if (t == v1::ENTITY_TYPE_UNSPECIFIED || !v1::EntityType_IsValid(t)) {
-      return Invalid(absl::StrCat("types[", i, "]"), "is not an entity type");
-    }
-  }
+  FS_RETURN_IF_ERROR(CheckEntityTypes(request.types()));
   FS_ASSIGN_OR_RETURN(
       int page_size,
       PageSize(request.page_size(), kDefaultSearchPageSize, "page_size"));

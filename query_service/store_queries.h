@@ -26,10 +26,11 @@
 
 namespace factstore::query {
 
-// Default for --max_keys_per_read: a ListFacts or SearchEntities page stops
-// after examining this many index entries even if it is not full (the next
-// page continues from there); ResolveValue refuses a subject and predicate
-// with more claims than this.
+// Default for --max_keys_per_read: a ListFacts, ListEntities or
+// SearchEntities page stops after examining this many index entries even if
+// it is not full (the next page continues from there); ResolveValue refuses
+// a subject and predicate with more claims than this, and the lookups by
+// external id identifiers carried by more entities.
 inline constexpr int64_t kMaxKeysExaminedPerPage = 100000;
 
 // Returns true when the caller has gone away or its deadline passed; long
@@ -46,6 +47,8 @@ class StoreQueries {
   // cursor otherwise, INVALID_ARGUMENT for a bad token.
   absl::StatusOr<std::optional<PageCursor>> ListFactsCursor(
       const v1::ListFactsRequest& request) const;
+  absl::StatusOr<std::optional<PageCursor>> ListEntitiesCursor(
+      const v1::ListEntitiesRequest& request) const;
   absl::StatusOr<std::optional<PageCursor>> SearchEntitiesCursor(
       const v1::SearchEntitiesRequest& request) const;
   absl::StatusOr<std::optional<PageCursor>> ListPredicatesCursor(
@@ -56,6 +59,22 @@ class StoreQueries {
   absl::Status BatchGetEntities(const v1::BatchGetEntitiesRequest& request,
                                 uint64_t commit,
                                 v1::BatchGetEntitiesResponse* response) const;
+  // Reads the type index (or, for every type, the entities themselves): a
+  // page examines at most max_keys_per_read entries.
+  absl::Status ListEntities(const v1::ListEntitiesRequest& request,
+                            uint64_t commit,
+                            const std::optional<PageCursor>& cursor,
+                            const StopCheck& stop,
+                            v1::ListEntitiesResponse* response) const;
+  // NOT_FOUND (reason ENTITY_NOT_FOUND) when no entity carries the
+  // identifier at `commit`. The lookups examine at most max_keys_per_read
+  // index entries in all: RESOURCE_EXHAUSTED (READ_TOO_LARGE) beyond.
+  absl::Status LookupEntity(const v1::LookupEntityRequest& request,
+                            uint64_t commit, const StopCheck& stop,
+                            v1::LookupEntityResponse* response) const;
+  absl::Status BatchLookupEntities(
+      const v1::BatchLookupEntitiesRequest& request, uint64_t commit,
+      const StopCheck& stop, v1::BatchLookupEntitiesResponse* response) const;
   absl::Status SearchEntities(const v1::SearchEntitiesRequest& request,
                               uint64_t commit,
                               const std::optional<PageCursor>& cursor,
@@ -93,6 +112,13 @@ class StoreQueries {
       const std::string& token, const google::protobuf::Message& query) const;
   PageCursor NewCursor(const google::protobuf::Message& query, uint64_t commit,
                        const std::optional<PageCursor>& previous) const;
+  // Appends to `out`, by id, the entities that carry `id` at `commit`,
+  // counting the index entries it examines in `examined` against
+  // max_keys_per_read.
+  absl::Status AddEntitiesWithExternalId(
+      const v1::ExternalId& id, uint64_t commit, const StopCheck& stop,
+      int64_t* examined,
+      google::protobuf::RepeatedPtrField<v1::Entity>* out) const;
 
   const storage::Store* store_;
   const int64_t max_keys_per_read_;

@@ -95,6 +95,46 @@ class SampleDatasetTest(unittest.TestCase):
         self.assertIn("Danang", list(reply.entity.aliases))
         self.assertTrue(reply.commit_token)
 
+    def test_the_two_articles_are_the_listed_documents(self):
+        ids, token = [], ""
+        while True:
+            reply = self.query.ListEntities(self.stubs.query.ListEntitiesRequest(
+                types=[self.stubs.types.ENTITY_TYPE_DOCUMENT], page_size=1,
+                page_token=token, read_options=self.read_options()), timeout=10)
+            ids += [e.id for e in reply.entities]
+            self.assertTrue(all(e.type == self.stubs.types.ENTITY_TYPE_DOCUMENT
+                                for e in reply.entities))
+            token = reply.next_page_token
+            if not token:
+                break
+        self.assertEqual(ids, ["doc:kr-vn-ict-da-nang", "doc:vn-kr-digital-forum-seoul-2024"])
+
+    def test_wikidata_and_iso_codes_find_their_entities(self):
+        ExternalId = self.stubs.query.ExternalId
+        reply = self.query.LookupEntity(self.stubs.query.LookupEntityRequest(
+            external_id=ExternalId(system="wikidata", value="Q25282"),
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual([e.id for e in reply.entities], ["place:da-nang"])
+        self.assertEqual(reply.entities[0].external_ids["wikidata"], "Q25282")
+        batch = self.query.BatchLookupEntities(self.stubs.query.BatchLookupEntitiesRequest(
+            external_ids=[ExternalId(system="iso3166", value="VN"),
+                          ExternalId(system="wikidata", value="Q0"),
+                          ExternalId(system="wikidata", value="Q884")],
+            read_options=self.read_options()), timeout=10)
+        self.assertEqual([(m.external_id.value, [e.id for e in m.entities])
+                          for m in batch.matches],
+                         [("VN", ["country:vietnam"]), ("Q884", ["country:south-korea"])])
+        self.assertEqual([m.value for m in batch.missing], ["Q0"])
+        with self.assertRaises(grpc.RpcError) as missing:
+            self.query.LookupEntity(self.stubs.query.LookupEntityRequest(
+                external_id=ExternalId(system="wikidata", value="Q0")), timeout=10)
+        self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
+        with self.assertRaises(grpc.RpcError) as invalid:
+            self.query.LookupEntity(self.stubs.query.LookupEntityRequest(
+                external_id=ExternalId(value="Q25282")), timeout=10)
+        self.assertEqual(invalid.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("external_id.system", invalid.exception.details())
+
     def test_search_finds_da_nang_however_it_is_written(self):
         for query in ("danang", "Đà Nẵng", "DA NANG", "da-nang", "다낭"):
             with self.subTest(query=query):

@@ -56,6 +56,9 @@ enum class Rpc {
   kEraseEntity,
   kGetEntity,
   kBatchGetEntities,
+  kListEntities,
+  kLookupEntity,
+  kBatchLookupEntities,
   kSearchEntities,
   kGetFact,
   kBatchGetFacts,
@@ -878,6 +881,49 @@ std::vector<Row> Rows() {
        EditAs<v1::BatchGetFactsRequest>(
            [=](v1::BatchGetFactsRequest& r) { r.add_ids("f_" + id257); }),
        CallFails(kCallInvalid, "ids[0]")},
+      {"ListEntitiesUnspecifiedType", Rpc::kListEntities,
+       R"pb(types: ENTITY_TYPE_PLACE types: ENTITY_TYPE_UNSPECIFIED)pb",
+       nullptr, CallFails(kCallInvalid, "types[1]")},
+      {"ListEntitiesUnknownType", Rpc::kListEntities, "",
+       EditAs<v1::ListEntitiesRequest>([](v1::ListEntitiesRequest& r) {
+         r.add_types(static_cast<v1::EntityType>(99));
+       }),
+       CallFails(kCallInvalid, "types[0]")},
+      {"ListEntitiesNegativePageSize", Rpc::kListEntities,
+       R"pb(page_size: -1)pb", nullptr, CallFails(kCallInvalid, "page_size")},
+      {"ListEntitiesWithASearchToken", Rpc::kListEntities, "",
+       EditAs<v1::ListEntitiesRequest>([](v1::ListEntitiesRequest& r) {
+         r.set_page_token(shared->search_token);
+       }),
+       CallFails(kCallInvalid, "page_token")},
+      {"LookupEntityWithoutIdentifier", Rpc::kLookupEntity, "", nullptr,
+       CallFails(kCallInvalid, "external_id.system")},
+      {"LookupEntityWithoutValue", Rpc::kLookupEntity,
+       R"pb(external_id { system: "wikidata" })pb", nullptr,
+       CallFails(kCallInvalid, "external_id.value")},
+      {"LookupEntityValueTooLong", Rpc::kLookupEntity, "",
+       EditAs<v1::LookupEntityRequest>([=](v1::LookupEntityRequest& r) {
+         r.mutable_external_id()->set_system("wikidata");
+         r.mutable_external_id()->set_value(id257);
+       }),
+       CallFails(kCallInvalid, "external_id.value")},
+      {"LookupEntityNobodyCarries", Rpc::kLookupEntity,
+       R"pb(external_id { system: "wikidata" value: "Q0" })pb", nullptr,
+       CallFails(grpc::StatusCode::NOT_FOUND, "")},
+      {"BatchLookupEntitiesTooMany", Rpc::kBatchLookupEntities, "",
+       EditAs<v1::BatchLookupEntitiesRequest>(
+           [](v1::BatchLookupEntitiesRequest& r) {
+             for (int i = 0; i < 1001; ++i) {
+               v1::ExternalId* id = r.add_external_ids();
+               id->set_system("wikidata");
+               id->set_value("Q1");
+             }
+           }),
+       CallFails(kCallInvalid, "external_ids")},
+      {"BatchLookupEntitiesEmptySystem", Rpc::kBatchLookupEntities,
+       R"pb(external_ids { system: "wikidata" value: "Q1" }
+            external_ids { value: "Q2" })pb",
+       nullptr, CallFails(kCallInvalid, "external_ids[1].system")},
       {"SearchEmptyQuery", Rpc::kSearchEntities, "", nullptr,
        CallFails(kCallInvalid, "query")},
       {"SearchQueryTooLong", Rpc::kSearchEntities, "",
@@ -1158,6 +1204,12 @@ Result Call(TestCluster& cluster, const Row& row) {
       return Unary(query, &QS::GetEntity, row);
     case Rpc::kBatchGetEntities:
       return Unary(query, &QS::BatchGetEntities, row);
+    case Rpc::kListEntities:
+      return Unary(query, &QS::ListEntities, row);
+    case Rpc::kLookupEntity:
+      return Unary(query, &QS::LookupEntity, row);
+    case Rpc::kBatchLookupEntities:
+      return Unary(query, &QS::BatchLookupEntities, row);
     case Rpc::kSearchEntities:
       return Unary(query, &QS::SearchEntities, row);
     case Rpc::kGetFact:

@@ -251,7 +251,8 @@ class ReplicatedBase(unittest.TestCase):
         entities = [types.Entity(id=DOCUMENT, type=types.ENTITY_TYPE_DOCUMENT,
                                  name="Replication test document")]
         entities += [types.Entity(id=subject_of(g), type=types.ENTITY_TYPE_ORGANIZATION,
-                                  name=f"Replication subject {g}")
+                                  name=f"Replication subject {g}",
+                                  external_ids={"replication-test": f"S{g}"})
                      for g in range(subjects)]
         for start in range(0, len(entities), 1000):
             reply = stub.UpsertEntities(s.ingest.UpsertEntitiesRequest(
@@ -366,6 +367,22 @@ class ReplicatedTest(ReplicatedBase):
             page_size=100, page_token=first.next_page_token), timeout=30)
         self.assertEqual(len(second.facts), 100)
         self.assertFalse({f.id for f in first.facts} & {f.id for f in second.facts})
+        # Entities by type and by external id, the same on both replicas.
+        listings, lookups = [], []
+        for reader in readers:
+            listed = reader.ListEntities(s.query.ListEntitiesRequest(
+                types=[s.types.ENTITY_TYPE_ORGANIZATION],
+                read_options=s.types.ReadOptions(min_commit=token)), timeout=30)
+            listings.append([e.id for e in listed.entities])
+            found = reader.BatchLookupEntities(s.query.BatchLookupEntitiesRequest(
+                external_ids=[s.query.ExternalId(system="replication-test", value="S3"),
+                              s.query.ExternalId(system="replication-test", value="S99")],
+                read_options=s.types.ReadOptions(min_commit=token)), timeout=30)
+            lookups.append(([[e.id for e in m.entities] for m in found.matches],
+                            [m.value for m in found.missing]))
+        self.assertEqual(listings[0], sorted(subject_of(g) for g in range(20)))
+        self.assertEqual(listings[1], listings[0])
+        self.assertEqual(lookups, [([[subject_of(3)]], ["S99"])] * 2)
 
     def test_a_standby_forwards_writes_to_the_leader(self):
         """Unary writes and StreamIngestFacts streams sent to the ingest

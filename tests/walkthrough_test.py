@@ -8,6 +8,7 @@ shell, checking each block's "# expect:" lines against its output. A second
 test calls every RPC of both services once through buf curl.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -138,6 +139,44 @@ class WalkthroughTest(unittest.TestCase):
              "-d", data, f"http://{address}/{method}"],
             capture_output=True, text=True, timeout=60)
 
+    def factctl(self, *args):
+        return subprocess.run(
+            [testlib.FACTCTL_BINARY, *args],
+            env={**os.environ, "FACTCTL_QUERY": self.query.address},
+            capture_output=True, text=True, timeout=60)
+
+    def test_factctl_lists_entities_and_looks_them_up_in_json_and_tables(self):
+        listed = self.factctl("list-entities", "--type=DOCUMENT", "--page_size=1",
+                              "--output=json")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        ids = [json.loads(line)["id"] for line in listed.stdout.splitlines()]
+        # The two articles of the samples, and any document the walkthrough
+        # added if it ran first; by id, each once.
+        self.assertEqual(ids, sorted(set(ids)))
+        self.assertTrue(all(i.startswith("doc:") for i in ids), ids)
+        self.assertLessEqual({"doc:kr-vn-ict-da-nang", "doc:vn-kr-digital-forum-seoul-2024"},
+                             set(ids))
+        table = self.factctl("list-entities", "--type=PLACE", "--limit=2", "--output=table")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        lines = table.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("ID"), table.stdout)
+        self.assertEqual(len([l for l in lines if re.match(r"^(country|place):", l)]), 2,
+                         table.stdout)
+        self.assertEqual(self.factctl("list-entities", "--type=CITY").returncode, 2)
+
+        found = self.factctl("lookup", "wikidata:Q25282", "iso3166:KR", "--output=json")
+        self.assertEqual(found.returncode, 0, found.stderr)
+        matches = [json.loads(line) for line in found.stdout.splitlines()]
+        self.assertEqual([(m["externalId"]["value"], [e["id"] for e in m["entities"]])
+                          for m in matches],
+                         [("Q25282", ["place:da-nang"]), ("KR", ["country:south-korea"])])
+        partly = self.factctl("lookup", "wikidata:Q25282", "wikidata:Q0", "--output=table")
+        self.assertEqual(partly.returncode, 3)
+        self.assertIn("EXTERNAL ID", partly.stdout)
+        self.assertRegex(partly.stdout, r"wikidata:Q25282 +place:da-nang")
+        self.assertIn("no entity has wikidata:Q0", partly.stderr)
+        self.assertEqual(self.factctl("lookup", "Q25282").returncode, 2)
+
     def test_every_rpc_answers_through_buf_curl_with_reflection_only(self):
         ingest, query = self.ingest.address, self.query.address
         calls = [
@@ -161,6 +200,13 @@ class WalkthroughTest(unittest.TestCase):
             (query, "factstore.v1.QueryService/GetEntity", '{"id": "place:da-nang"}', "Đà Nẵng"),
             (query, "factstore.v1.QueryService/BatchGetEntities",
              '{"ids": ["place:da-nang", "place:nowhere"]}', "place:nowhere"),
+            (query, "factstore.v1.QueryService/ListEntities",
+             '{"types": ["ENTITY_TYPE_DOCUMENT"], "pageSize": 1}', "nextPageToken"),
+            (query, "factstore.v1.QueryService/LookupEntity",
+             '{"externalId": {"system": "wikidata", "value": "Q25282"}}', "place:da-nang"),
+            (query, "factstore.v1.QueryService/BatchLookupEntities",
+             '{"externalIds": [{"system": "iso3166", "value": "KR"},'
+             ' {"system": "wikidata", "value": "Q0"}]}', "country:south-korea"),
             (query, "factstore.v1.QueryService/SearchEntities", '{"query": "seoul"}', "place:seoul"),
             (query, "factstore.v1.QueryService/ListFacts",
              '{"filter": {"subject": "place:da-nang"}, "pageSize": 1}', "nextPageToken"),
@@ -200,6 +246,19 @@ class WalkthroughTest(unittest.TestCase):
             result = self.buf_curl(query, "grpc.health.v1.Health/Check",
                                    '{"service": "factstore.v1.QueryService"}')
             self.assertIn("SERVING", result.stdout)
+        # Every RPC the services list was called above.
+        called = {method for _, method, _, _ in calls} | {
+            f"factstore.v1.QueryService/{m}" for m in ("GetFact", "BatchGetFacts", "WatchFacts")}
+        for address in (ingest, query):
+            listed = subprocess.run(
+                [self.buf, "curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                 "--list-methods", f"http://{address}"],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(listed.returncode, 0, listed.stderr)
+            methods = {line.strip() for line in listed.stdout.splitlines()
+                       if line.startswith("factstore.v1.")}
+            self.assertTrue(methods)
+            self.assertEqual(methods - called, set())
 
 
 if __name__ == "__main__":

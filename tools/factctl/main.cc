@@ -3,6 +3,8 @@
 //   factctl load data/samples/*.jsonl
 //   factctl get-entity place:da-nang
 //   factctl search danang
+//   factctl list-entities --type=DOCUMENT
+//   factctl lookup wikidata:Q25282
 //   factctl facts --subject=country:south-korea
 //   factctl resolve product:kr-it-outsourcing-market market.size
 //   factctl watch --subject=place:da-nang
@@ -56,9 +58,10 @@ ABSL_FLAG(std::string, as_of, "", "Reads: read as of this commit token.");
 ABSL_FLAG(int, batch_size, 1000, "load: facts per stream batch.");
 ABSL_FLAG(bool, create_missing, false,
           "load: create entities that facts name but that do not exist.");
-// search
+// search, list-entities
 ABSL_FLAG(std::vector<std::string>, type, {},
-          "search: entity types to keep (PLACE, ORGANIZATION, ...).");
+          "search/list-entities: entity types to keep (PLACE, ORGANIZATION, "
+          "...).");
 ABSL_FLAG(bool, exact, false, "search: exact matches only.");
 // facts
 ABSL_FLAG(std::string, subject, "", "facts/watch: subject entity id.");
@@ -76,8 +79,8 @@ ABSL_FLAG(
     "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
 ABSL_FLAG(bool, include_retracted, false, "facts: also retracted facts.");
 ABSL_FLAG(int, limit, 0,
-          "facts/search: stop after this many results (0: all).");
-ABSL_FLAG(int, page_size, 100, "facts/search: results per page.");
+          "facts/search/list-entities: stop after this many results (0: all).");
+ABSL_FLAG(int, page_size, 100, "facts/search/list-entities: results per page.");
 // resolve
 ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
 // watch
@@ -95,6 +98,8 @@ Commands:
   load FILE...                 load JSON Lines files of predicates, entities and facts
   get-entity ID...             show entities
   search QUERY                 find entities by name or alias (--type, --exact, --limit)
+  list-entities                list entities by id, or those of --type types (--limit)
+  lookup SYSTEM:VALUE...       entities by their id in another system (wikidata:Q25282)
   get-fact ID...               show facts
   facts                        list facts (--subject --predicate --predicate_prefix
                                --object --unit --min --max --from --to --source
@@ -172,6 +177,31 @@ std::unique_ptr<v1::QueryService::Stub> QueryStub() {
   return v1::QueryService::NewStub(Channel(absl::GetFlag(FLAGS_query)));
 }
 
+// Calls `method` with `request`, then with each next page's token, until the
+// last page or --limit results; hands each result of a page (`results` of
+// the response) to `show`.
+template <typename Request, typename Response, typename Results, typename Show>
+grpc::Status ForEachResult(v1::QueryService::Stub& stub,
+                           grpc::Status (v1::QueryService::Stub::*method)(
+                               grpc::ClientContext*, const Request&, Response*),
+                           Request request, Results results, Show show) {
+  const int limit = absl::GetFlag(FLAGS_limit);
+  int shown = 0;
+  while (true) {
+    Response response;
+    auto context = Context();
+    grpc::Status status = (stub.*method)(context.get(), request, &response);
+    if (!status.ok()) return status;
+    for (const auto& result : results(response)) {
+      if (limit > 0 && shown >= limit) return grpc::Status::OK;
+      ++shown;
+      show(result);
+    }
+    if (response.next_page_token().empty()) return grpc::Status::OK;
+    request.set_page_token(response.next_page_token());
+  }
+}
+
 int Load(const std::vector<std::string>& files) {
   if (files.empty()) {
     std::cerr << "factctl load: give one or more files\n";
@@ -225,6 +255,21 @@ int GetEntities(const std::vector<std::string>& ids) {
   return response.missing_ids_size() > 0 ? 3 : 0;
 }
 
+// Adds the entity types of --type to `types`; false, after saying which one
+// is unknown to `command`, if one is.
+bool TypesFromFlags(absl::string_view command,
+                    google::protobuf::RepeatedField<int>* types) {
+  for (const std::string& type : absl::GetFlag(FLAGS_type)) {
+    v1::EntityType parsed;
+    if (!v1::EntityType_Parse(absl::StrCat("ENTITY_TYPE_", type), &parsed)) {
+      std::cerr << "factctl " << command << ": unknown --type " << type << "\n";
+      return false;
+    }
+    types->Add(parsed);
+  }
+  return true;
+}
+
 int Search(const std::vector<std::string>& words) {
   if (words.empty()) {
     std::cerr << "factctl search: give a name to search for\n";
@@ -233,46 +278,105 @@ int Search(const std::vector<std::string>& words) {
   auto stub = QueryStub();
   v1::SearchEntitiesRequest request;
   request.set_query(absl::StrJoin(words, " "));
-  for (const std::string& type : absl::GetFlag(FLAGS_type)) {
-    v1::EntityType parsed;
-    if (!v1::EntityType_Parse(absl::StrCat("ENTITY_TYPE_", type), &parsed)) {
-      std::cerr << "factctl search: unknown --type " << type << "\n";
-      return 2;
-    }
-    request.add_types(parsed);
-  }
+  if (!TypesFromFlags("search", request.mutable_types())) return 2;
   request.set_exact_only(absl::GetFlag(FLAGS_exact));
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   *request.mutable_read_options() = ReadOptionsFromFlags();
-  int limit = absl::GetFlag(FLAGS_limit);
   std::vector<std::vector<std::string>> rows;
-  int shown = 0;
-  while (true) {
-    v1::SearchEntitiesResponse response;
-    auto context = Context();
-    grpc::Status status =
-        stub->SearchEntities(context.get(), request, &response);
-    if (!status.ok()) return Failed(status);
-    for (const auto& match : response.matches()) {
-      if (limit > 0 && shown >= limit) break;
-      ++shown;
-      if (TableOutput()) {
-        rows.push_back({match.entity().id(),
-                        ShortEnumName(match.entity().type()),
-                        match.entity().name(), match.matched_name(),
-                        ShortEnumName(match.match_kind())});
-      } else {
-        std::cout << ToJsonLine(match) << "\n";
-      }
-    }
-    if (response.next_page_token().empty() || (limit > 0 && shown >= limit))
-      break;
-    request.set_page_token(response.next_page_token());
-  }
+  grpc::Status status = ForEachResult(
+      *stub, &v1::QueryService::Stub::SearchEntities, request,
+      [](const v1::SearchEntitiesResponse& r) -> const auto& {
+        return r.matches();
+      },
+      [&](const v1::EntityMatch& match) {
+        if (TableOutput()) {
+          rows.push_back({match.entity().id(),
+                          ShortEnumName(match.entity().type()),
+                          match.entity().name(), match.matched_name(),
+                          ShortEnumName(match.match_kind())});
+        } else {
+          std::cout << ToJsonLine(match) << "\n";
+        }
+      });
+  if (!status.ok()) return Failed(status);
   if (TableOutput()) {
     PrintTable(std::cout, {"ID", "TYPE", "NAME", "MATCHED", "MATCH"}, rows);
   }
   return 0;
+}
+
+int ListEntities() {
+  auto stub = QueryStub();
+  v1::ListEntitiesRequest request;
+  if (!TypesFromFlags("list-entities", request.mutable_types())) return 2;
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  std::vector<std::vector<std::string>> rows;
+  grpc::Status status = ForEachResult(
+      *stub, &v1::QueryService::Stub::ListEntities, request,
+      [](const v1::ListEntitiesResponse& r) -> const auto& {
+        return r.entities();
+      },
+      [&](const v1::Entity& entity) {
+        if (TableOutput()) {
+          rows.push_back(EntityRow(entity));
+        } else {
+          std::cout << ToJsonLine(entity) << "\n";
+        }
+      });
+  if (!status.ok()) return Failed(status);
+  if (TableOutput()) PrintTable(std::cout, EntityHeader(), rows);
+  return 0;
+}
+
+int Lookup(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "factctl lookup: give one or more SYSTEM:VALUE "
+                 "(wikidata:Q25282)\n";
+    return 2;
+  }
+  auto stub = QueryStub();
+  v1::BatchLookupEntitiesRequest request;
+  for (const std::string& arg : args) {
+    size_t colon = arg.find(':');
+    if (colon == std::string::npos) {
+      std::cerr << "factctl lookup: \"" << arg
+                << "\" is not SYSTEM:VALUE (wikidata:Q25282)\n";
+      return 2;
+    }
+    v1::ExternalId* id = request.add_external_ids();
+    id->set_system(arg.substr(0, colon));
+    id->set_value(arg.substr(colon + 1));
+  }
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  v1::BatchLookupEntitiesResponse response;
+  auto context = Context();
+  grpc::Status status =
+      stub->BatchLookupEntities(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& match : response.matches()) {
+    if (!TableOutput()) {
+      std::cout << ToJsonLine(match) << "\n";
+      continue;
+    }
+    for (const auto& entity : match.entities()) {
+      std::vector<std::string> row = {absl::StrCat(
+          match.external_id().system(), ":", match.external_id().value())};
+      for (std::string& cell : EntityRow(entity)) row.push_back(cell);
+      rows.push_back(std::move(row));
+    }
+  }
+  if (TableOutput()) {
+    std::vector<std::string> header = {"EXTERNAL ID"};
+    for (std::string& cell : EntityHeader()) header.push_back(cell);
+    PrintTable(std::cout, header, rows);
+  }
+  for (const auto& id : response.missing()) {
+    std::cerr << "factctl: no entity has " << id.system() << ":" << id.value()
+              << "\n";
+  }
+  return response.missing_size() > 0 ? 3 : 0;
 }
 
 int GetFacts(const std::vector<std::string>& ids) {
@@ -330,27 +434,18 @@ int Facts() {
   filter->set_include_retracted(absl::GetFlag(FLAGS_include_retracted));
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   *request.mutable_read_options() = ReadOptionsFromFlags();
-  int limit = absl::GetFlag(FLAGS_limit);
-  int shown = 0;
   std::vector<std::vector<std::string>> rows;
-  while (true) {
-    v1::ListFactsResponse response;
-    auto context = Context();
-    grpc::Status status = stub->ListFacts(context.get(), request, &response);
-    if (!status.ok()) return Failed(status);
-    for (const auto& fact : response.facts()) {
-      if (limit > 0 && shown >= limit) break;
-      ++shown;
-      if (TableOutput()) {
-        rows.push_back(FactRow(fact));
-      } else {
-        std::cout << ToJsonLine(fact) << "\n";
-      }
-    }
-    if (response.next_page_token().empty() || (limit > 0 && shown >= limit))
-      break;
-    request.set_page_token(response.next_page_token());
-  }
+  grpc::Status status = ForEachResult(
+      *stub, &v1::QueryService::Stub::ListFacts, request,
+      [](const v1::ListFactsResponse& r) -> const auto& { return r.facts(); },
+      [&](const v1::Fact& fact) {
+        if (TableOutput()) {
+          rows.push_back(FactRow(fact));
+        } else {
+          std::cout << ToJsonLine(fact) << "\n";
+        }
+      });
+  if (!status.ok()) return Failed(status);
   if (TableOutput()) PrintTable(std::cout, FactHeader(), rows);
   return 0;
 }
@@ -503,6 +598,8 @@ int Run(int argc, char** argv) {
   if (command == "load") return Load(args);
   if (command == "get-entity") return GetEntities(args);
   if (command == "search") return Search(args);
+  if (command == "list-entities") return ListEntities();
+  if (command == "lookup") return Lookup(args);
   if (command == "get-fact") return GetFacts(args);
   if (command == "facts") return Facts();
   if (command == "resolve") return Resolve(args);
