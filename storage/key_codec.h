@@ -118,7 +118,7 @@ struct NameKeyParts {
 bool DecodeNameKey(absl::string_view key, NameKeyParts* parts);
 
 // kNames entries that list an entity by its type (ListEntities) and find it
-// by an identifier in another system (LookupEntities). Like the name entries,
+// by an identifier in another system (LookupEntity). Like the name entries,
 // they are written for every type and external id an entity ever had and
 // deleted only with the entity, so reads check the entity as of their
 // commit. Their kind bytes (3, 4) follow NameKind's and are never renumbered.

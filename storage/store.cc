@@ -564,9 +564,10 @@ absl::Status Store::Write(CommitBatch& batch, bool sync) {
 
 namespace {
 
-// Collects the entity records a write batch puts; accepts every other
-// operation (the handler's defaults refuse those on other column families).
-class EntityPutCollector : public rocksdb::WriteBatch::Handler {
+// Collects the entity records a write batch puts and the entity keys it
+// deletes; accepts every other operation (the handler's defaults refuse
+// those on other column families).
+class EntityChangeCollector : public rocksdb::WriteBatch::Handler {
  public:
   rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&,
                         const rocksdb::Slice& value) override {
@@ -575,11 +576,15 @@ class EntityPutCollector : public rocksdb::WriteBatch::Handler {
     }
     return rocksdb::Status::OK();
   }
-  rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice&) override {
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    if (cf == static_cast<uint32_t>(ColumnFamily::kEntities)) {
+      deleted_.emplace_back(key.data(), key.size());
+    }
     return rocksdb::Status::OK();
   }
-  rocksdb::Status SingleDeleteCF(uint32_t, const rocksdb::Slice&) override {
-    return rocksdb::Status::OK();
+  rocksdb::Status SingleDeleteCF(uint32_t cf,
+                                 const rocksdb::Slice& key) override {
+    return DeleteCF(cf, key);
   }
   rocksdb::Status DeleteRangeCF(uint32_t, const rocksdb::Slice&,
                                 const rocksdb::Slice&) override {
@@ -592,9 +597,11 @@ class EntityPutCollector : public rocksdb::WriteBatch::Handler {
   void LogData(const rocksdb::Slice&) override {}
 
   const std::vector<std::string>& records() const { return records_; }
+  const std::vector<std::string>& deleted_keys() const { return deleted_; }
 
  private:
   std::vector<std::string> records_;
+  std::vector<std::string> deleted_;
 };
 
 }  // namespace
@@ -605,26 +612,39 @@ absl::Status Store::Apply(rocksdb::WriteBatch* batch,
     return absl::FailedPreconditionError("a secondary store cannot write");
   }
   // A writer of schema version 1 (a replicated cluster half-way through a
-  // rolling update) writes entities without their kNames entries by type
-  // and external id: they are derived here from the records the batch puts,
-  // for every revision, as an upgrade would. A batch that has them puts the
-  // same keys again.
-  EntityPutCollector entities;
+  // rolling update) writes and erases entities without their kNames entries
+  // by type and external id. They are completed here, for every revision,
+  // as an upgrade would: deleted for the entities the batch deletes (as they
+  // are stored before it), then put for the records it puts, so that an
+  // entity deleted and put again keeps the entries of what is put. A batch
+  // that already has them writes the same keys again.
+  EntityChangeCollector entities;
   rocksdb::Status read = batch->Iterate(&entities);
   if (!read.ok()) return FromRocksStatus(read, "read the log entry");
-  for (const std::string& value : entities.records()) {
+  auto add_keys = [&](const std::string& value, bool put) -> absl::Status {
     EntityRecord record;
     if (!record.ParseFromString(value)) {
-      return absl::DataLossError(
-          "an entity record of the log entry does not "
-          "parse");
+      return absl::DataLossError("an entity record does not parse");
     }
     for (const EntityRevision& revision : record.revisions()) {
       for (const std::string& key : EntityLookupKeys(revision.entity())) {
-        rocksdb::Status put = batch->Put(handle(ColumnFamily::kNames), key, "");
-        if (!put.ok()) return FromRocksStatus(put, "entity lookup entry");
+        rocksdb::Status added =
+            put ? batch->Put(handle(ColumnFamily::kNames), key, "")
+                : batch->Delete(handle(ColumnFamily::kNames), key);
+        if (!added.ok()) return FromRocksStatus(added, "entity lookup entry");
       }
     }
+    return absl::OkStatus();
+  };
+  for (const std::string& key : entities.deleted_keys()) {
+    std::string stored;
+    absl::Status found = GetValue(ColumnFamily::kEntities, key, &stored);
+    if (absl::IsNotFound(found)) continue;
+    FS_RETURN_IF_ERROR(found);
+    FS_RETURN_IF_ERROR(add_keys(stored, /*put=*/false));
+  }
+  for (const std::string& value : entities.records()) {
+    FS_RETURN_IF_ERROR(add_keys(value, /*put=*/true));
   }
   if (position != nullptr) {
     rocksdb::Status put =

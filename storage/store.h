@@ -152,7 +152,8 @@ class Store {
   // UNAVAILABLE if the primary has not created the store yet. A store of
   // schema version 1 is accepted: its primary upgrades it when it opens it,
   // and the secondary reads the upgrade as it catches up (until then,
-  // ListEntities and LookupEntities miss the entities written before it).
+  // ListEntities and the lookups by external id miss the entities written
+  // before it).
   static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
       const std::string& path, const std::string& secondary_path,
       const StoreOptions& options);
@@ -226,9 +227,10 @@ class Store {
   absl::Status Write(CommitBatch& batch, bool sync);
 
   // Primary only: applies a RocksDB write batch made by another store of the
-  // same schema or of version 1 (a commit-log entry), adding `position` (if
-  // not null) and the kNames entries by type and external id of the
-  // entities it puts to it, atomically. The batch's column family ids must
+  // same schema or of version 1 (a commit-log entry), adding to it, to be
+  // written atomically: `position` (if not null), and the kNames entries by
+  // type and external id of the entities it puts (put) or deletes (deleted,
+  // as stored before the batch). The batch's column family ids must
   // mean what they mean here: see HasCanonicalColumnFamilyIds.
   absl::Status Apply(rocksdb::WriteBatch* batch, const LogPosition* position,
                      bool sync);

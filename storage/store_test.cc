@@ -412,7 +412,7 @@ TEST(StoreTest, PrimaryUpgradesAVersion1StoreAndASecondaryReadsIt) {
   EXPECT_EQ((*reopened)->identity().schema_version(), kSchemaVersion);
 }
 
-TEST(StoreTest, ApplyAddsTheLookupEntriesAVersion1WriterLeftOut) {
+TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok());
@@ -440,6 +440,17 @@ TEST(StoreTest, ApplyAddsTheLookupEntriesAVersion1WriterLeftOut) {
       ExternalIdKey("wikidata", "Q2", "place:da-nang")};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), expected);
+
+  // Its erasure, as a version 1 writer's log entry holds it: the record's
+  // key deleted, the new entries left to the applying store.
+  rocksdb::WriteBatch erasure;
+  ASSERT_TRUE(erasure
+                  .Delete((*store)->handle(ColumnFamily::kEntities),
+                          EntityKey("place:da-nang"))
+                  .ok());
+  ASSERT_TRUE((*store)->Apply(&erasure, nullptr, false).ok());
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+  EXPECT_FALSE((*store)->ReadEntity("place:da-nang").ok());
 
   rocksdb::WriteBatch damaged;
   ASSERT_TRUE(damaged
