@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -33,6 +34,16 @@ class WatchReactor final
       if (valid.ok()) {
         valid =
             CheckReadPredicate(request.predicate_prefix(), "predicate_prefix");
+      }
+      for (int i = 0; valid.ok() && i < request.kinds_size(); ++i) {
+        const int kind = request.kinds(i);
+        if (kind == v1::CHANGE_KIND_UNSPECIFIED ||
+            !v1::ChangeKind_IsValid(kind)) {
+          valid = InvalidField(absl::StrCat("kinds[", i, "]"),
+                               "is not a change kind");
+        } else {
+          kinds_.push_back(static_cast<v1::ChangeKind>(kind));
+        }
       }
       if (valid.ok() && !feeds_->TryOpen()) {
         valid = WithReason(
@@ -118,7 +129,7 @@ class WatchReactor final
     // Only the constructor calls this, before the listener can; the lock
     // keeps the rule "reader_ under mu_" without exceptions.
     MutexLock lock(&mu_);
-    reader_.emplace(store, subject_, predicate_prefix_);
+    reader_.emplace(store, subject_, predicate_prefix_, kinds_);
     FS_RETURN_IF_ERROR(reader_->Seek(after, view.commit));
     next_commit_hint_.store(reader_->next_commit());
     return absl::OkStatus();
@@ -236,6 +247,7 @@ class WatchReactor final
   StoreFollower* const follower_;
   const std::string subject_;
   const std::string predicate_prefix_;
+  std::vector<v1::ChangeKind> kinds_;  // valid, set by the constructor
   absl::Duration heartbeat_;
   int listener_ = -1;
   // Counted in feeds_->open().

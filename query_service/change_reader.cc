@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "storage/commit_token.h"
 #include "storage/record_views.h"
@@ -22,18 +23,35 @@ v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
       return v1::CHANGE_KIND_RETRACTED;
     case storage::CHANGE_KIND_ENTITY_ERASED:
       return v1::CHANGE_KIND_ERASED;
+    case storage::CHANGE_KIND_ENTITY_UPSERTED:
+      return v1::CHANGE_KIND_ENTITY_UPSERTED;
+    case storage::CHANGE_KIND_PREDICATE_REGISTERED:
+      return v1::CHANGE_KIND_PREDICATE_REGISTERED;
     default:
       return v1::CHANGE_KIND_UNSPECIFIED;
   }
 }
 
+constexpr uint32_t Bit(v1::ChangeKind kind) { return 1u << kind; }
+
+// What a watch that names no kinds delivers: what the feed delivered before
+// it carried entity upserts and predicate registrations.
+constexpr uint32_t kDefaultKinds =
+    Bit(v1::CHANGE_KIND_ASSERTED) | Bit(v1::CHANGE_KIND_MENTION_ADDED) |
+    Bit(v1::CHANGE_KIND_UPDATED) | Bit(v1::CHANGE_KIND_RETRACTED) |
+    Bit(v1::CHANGE_KIND_ERASED);
+
 }  // namespace
 
 ChangeReader::ChangeReader(const storage::Store* store, std::string subject,
-                           std::string predicate_prefix)
+                           std::string predicate_prefix,
+                           const std::vector<v1::ChangeKind>& kinds)
     : store_(store),
       subject_(std::move(subject)),
-      predicate_prefix_(std::move(predicate_prefix)) {}
+      predicate_prefix_(std::move(predicate_prefix)) {
+  for (v1::ChangeKind kind : kinds) kinds_ |= Bit(kind);
+  if (kinds_ == 0) kinds_ = kDefaultKinds;
+}
 
 absl::Status ChangeReader::Seek(const std::string& after, uint64_t latest) {
   partial_.reset();
@@ -67,6 +85,10 @@ std::string ChangeReader::ResumeToken() const {
 }
 
 bool ChangeReader::Matches(const storage::Change& change) const {
+  const v1::ChangeKind kind = ToPublicKind(change.kind());
+  if (kind == v1::CHANGE_KIND_UNSPECIFIED || (kinds_ & Bit(kind)) == 0) {
+    return false;
+  }
   switch (change.kind()) {
     case storage::CHANGE_KIND_FACT_ASSERTED:
     case storage::CHANGE_KIND_MENTION_ADDED:
@@ -75,15 +97,20 @@ bool ChangeReader::Matches(const storage::Change& change) const {
       return (subject_.empty() || change.subject() == subject_) &&
              absl::StartsWith(change.predicate(), predicate_prefix_);
     case storage::CHANGE_KIND_ENTITY_ERASED:
-      // An erasure may remove facts of any predicate, so predicate filters
-      // let it through.
+    case storage::CHANGE_KIND_ENTITY_UPSERTED:
+      // An erasure may remove facts of any predicate, and an entity has
+      // none, so predicate filters let them through.
       return subject_.empty() || change.entity_id() == subject_;
+    case storage::CHANGE_KIND_PREDICATE_REGISTERED:
+      // A predicate is about no entity.
+      return subject_.empty() &&
+             absl::StartsWith(change.predicate(), predicate_prefix_);
     default:
       return false;
   }
 }
 
-std::optional<v1::ChangeEvent> ChangeReader::EventOf(
+absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
     const storage::CommitRecord& record, const storage::Change& change) const {
   v1::ChangeEvent event;
   event.set_kind(ToPublicKind(change.kind()));
@@ -92,30 +119,59 @@ std::optional<v1::ChangeEvent> ChangeReader::EventOf(
   *event.mutable_commit_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
           record.time_micros());
-  if (change.kind() == storage::CHANGE_KIND_ENTITY_ERASED) {
-    event.set_erased_entity_id(change.entity_id());
-    return event;
+  // What the change changed may have been erased after this commit (an
+  // entity, or every fact about it): it is gone, and its change is not
+  // replayed. Erasure also scrubs such changes from the log.
+  switch (change.kind()) {
+    case storage::CHANGE_KIND_ENTITY_ERASED:
+      event.set_erased_entity_id(change.entity_id());
+      return event;
+    case storage::CHANGE_KIND_ENTITY_UPSERTED: {
+      auto entity = store_->ReadEntity(change.entity_id());
+      if (absl::IsNotFound(entity.status())) return std::nullopt;
+      if (!entity.ok()) return entity.status();
+      if (!storage::EntityAsOf(*std::move(entity), record.commit(),
+                               store_->store_id(), event.mutable_entity())) {
+        return std::nullopt;
+      }
+      return event;
+    }
+    case storage::CHANGE_KIND_PREDICATE_REGISTERED: {
+      auto predicate = store_->ReadPredicate(change.predicate());
+      if (absl::IsNotFound(predicate.status())) return std::nullopt;
+      if (!predicate.ok()) return predicate.status();
+      if (!storage::PredicateAsOf(*predicate, record.commit(),
+                                  store_->store_id(),
+                                  event.mutable_predicate())) {
+        return std::nullopt;
+      }
+      return event;
+    }
+    default: {
+      auto fact = store_->ReadFact(change.fact_id());
+      if (absl::IsNotFound(fact.status())) return std::nullopt;
+      if (!fact.ok()) return fact.status();
+      if (!storage::FactAsOf(*fact, record.commit(), store_->store_id(),
+                             event.mutable_fact())) {
+        return std::nullopt;
+      }
+      return event;
+    }
   }
-  auto fact = store_->ReadFact(change.fact_id());
-  // A fact erased after this commit is gone: its change is not replayed.
-  if (!fact.ok() ||
-      !storage::FactAsOf(*fact, record.commit(), store_->store_id(),
-                         event.mutable_fact())) {
-    return std::nullopt;
-  }
-  return event;
 }
 
-bool ChangeReader::Deliver(const storage::CommitRecord& record,
-                           v1::WatchFactsResponse* response) {
+absl::StatusOr<bool> ChangeReader::Deliver(const storage::CommitRecord& record,
+                                           v1::WatchFactsResponse* response) {
   const uint32_t size = static_cast<uint32_t>(record.changes_size());
   while (next_offset_ < size &&
          response->events_size() < kMaxEventsPerResponse) {
     const storage::Change& change = record.changes(next_offset_);
+    if (Matches(change)) {
+      FS_ASSIGN_OR_RETURN(std::optional<v1::ChangeEvent> event,
+                          EventOf(record, change));
+      if (event.has_value()) *response->add_events() = *std::move(event);
+    }
     ++next_offset_;
-    if (!Matches(change)) continue;
-    std::optional<v1::ChangeEvent> event = EventOf(record, change);
-    if (event.has_value()) *response->add_events() = *std::move(event);
   }
   if (next_offset_ < size) return false;
   ++next_commit_;
@@ -128,21 +184,27 @@ absl::StatusOr<bool> ChangeReader::Read(uint64_t visible, int max_commits,
   if (next_commit_ > visible) return false;
   // The rest of the commit a full response left off in.
   if (partial_.has_value() && partial_->commit() == next_commit_) {
-    if (!Deliver(*partial_, response)) return true;  // still not done
+    FS_ASSIGN_OR_RETURN(bool done, Deliver(*partial_, response));
+    if (!done) return true;
   }
   partial_.reset();
   int commits = 0;
   bool stopped = false;
+  absl::Status delivered;
   absl::Status scanned = store_->ScanCommits(
       next_commit_, visible,
-      [this, response, max_commits, &commits,
-       &stopped](const storage::CommitRecord& record) {
+      [this, response, max_commits, &commits, &stopped,
+       &delivered](const storage::CommitRecord& record) {
         if (record.commit() != next_commit_) {
           // The commits in between recorded nothing.
           next_commit_ = record.commit();
           next_offset_ = 0;
         }
-        if (!Deliver(record, response)) {
+        absl::StatusOr<bool> done = Deliver(record, response);
+        if (!done.ok() || !*done) {
+          // A read error, or a full response: the rest of the commit is
+          // read again from next_offset_.
+          delivered = done.status();
           partial_ = record;
           stopped = true;
           return false;
@@ -152,6 +214,7 @@ absl::StatusOr<bool> ChangeReader::Read(uint64_t visible, int max_commits,
         return !stopped;
       });
   if (!scanned.ok()) return scanned;
+  if (!delivered.ok()) return delivered;
   // next_commit_ is now past the last record read, not necessarily past
   // `visible`: every commit records itself in the batch that makes it the
   // head, yet a RocksDB secondary catching up while the primary flushes can

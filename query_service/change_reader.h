@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,9 +34,12 @@ inline constexpr int kMaxEventsPerResponse = 100;
 class ChangeReader {
  public:
   // Reads `store`, which must outlive this. An empty `subject` or
-  // `predicate_prefix` does not filter.
+  // `predicate_prefix` does not filter; `kinds` are those to deliver, empty
+  // meaning the changes to facts and the erasures (WatchFactsRequest.kinds).
+  // REQUIRES: every kind is a ChangeKind other than UNSPECIFIED.
   ChangeReader(const storage::Store* store, std::string subject,
-               std::string predicate_prefix);
+               std::string predicate_prefix,
+               const std::vector<v1::ChangeKind>& kinds = {});
 
   // Sets the position: right after resume token `after`, or, when it is
   // empty, after commit `latest`. Returns INVALID_ARGUMENT (field "after")
@@ -48,7 +52,8 @@ class ChangeReader {
   // kMaxEventsPerResponse events or after `max_commits` commits. Returns
   // true when it stopped at one of those bounds (there may be more to
   // read), false when it read everything visible; the store's error if a
-  // read failed. REQUIRES: Seek succeeded.
+  // read failed (the position then stays at the change it could not read).
+  // REQUIRES: Seek succeeded.
   absl::StatusOr<bool> Read(uint64_t visible, int max_commits,
                             v1::WatchFactsResponse* response);
 
@@ -63,15 +68,17 @@ class ChangeReader {
   // Adds the matching changes of `record` (the commit at next_commit_) from
   // next_offset_ on to `response`. Returns true when the commit is done
   // (next_commit_ moves past it), false when the response filled first.
-  bool Deliver(const storage::CommitRecord& record,
-               v1::WatchFactsResponse* response);
-  // The event of `change`, unless its fact has been erased since.
-  std::optional<v1::ChangeEvent> EventOf(const storage::CommitRecord& record,
-                                         const storage::Change& change) const;
+  absl::StatusOr<bool> Deliver(const storage::CommitRecord& record,
+                               v1::WatchFactsResponse* response);
+  // The event of `change`, unless what it changed has been erased since.
+  absl::StatusOr<std::optional<v1::ChangeEvent>> EventOf(
+      const storage::CommitRecord& record, const storage::Change& change) const;
 
   const storage::Store* const store_;
   const std::string subject_;
   const std::string predicate_prefix_;
+  // Bit k set: deliver public ChangeKind k.
+  uint32_t kinds_ = 0;
   uint64_t next_commit_ = 0;
   uint32_t next_offset_ = 0;
   // The commit a full response left off in: a commit may hold tens of

@@ -53,6 +53,64 @@ class ChangeReaderTest : public ::testing::Test {
     return commit;
   }
 
+  // Commits an upsert of entity `id` (a new revision of it: type PLACE,
+  // then ORGANIZATION) and a registration of predicate `predicate`.
+  uint64_t CommitEntityAndPredicate(const std::string& id,
+                                    const std::string& predicate) {
+    const uint64_t commit = ++last_commit_;
+    storage::CommitBatch batch(*store_);
+    storage::CommitRecord log;
+    log.set_commit(commit);
+    log.set_time_micros(commit * 1000000);
+    auto stored = store_->ReadEntity(id);
+    storage::EntityRecord entity =
+        stored.ok() ? *std::move(stored) : storage::EntityRecord();
+    storage::EntityRevision* revision = entity.add_revisions();
+    revision->set_commit(commit);
+    revision->mutable_entity()->set_id(id);
+    revision->mutable_entity()->set_name(id);
+    revision->mutable_entity()->set_type(entity.revisions_size() == 1
+                                             ? v1::ENTITY_TYPE_PLACE
+                                             : v1::ENTITY_TYPE_ORGANIZATION);
+    batch.PutEntity(entity);
+    storage::Change* upserted = log.add_changes();
+    upserted->set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
+    upserted->set_entity_id(id);
+    storage::PredicateRecord registry;
+    storage::PredicateRevision* definition = registry.add_revisions();
+    definition->set_commit(commit);
+    definition->mutable_predicate()->set_name(predicate);
+    definition->mutable_predicate()->set_value_type(v1::VALUE_TYPE_TEXT);
+    batch.PutPredicate(predicate, registry);
+    storage::Change* registered = log.add_changes();
+    registered->set_kind(storage::CHANGE_KIND_PREDICATE_REGISTERED);
+    registered->set_predicate(predicate);
+    batch.PutCommitRecord(log);
+    storage::StoreHead head;
+    head.set_last_commit(commit);
+    batch.PutHead(head);
+    EXPECT_TRUE(store_->Write(batch, false).ok());
+    return commit;
+  }
+
+  // Every event `reader` reads up to `visible`, as "KIND id".
+  static std::vector<std::string> Events(ChangeReader& reader,
+                                         uint64_t visible) {
+    EXPECT_TRUE(reader.Seek("", 0).ok());
+    v1::WatchFactsResponse response;
+    EXPECT_TRUE(reader.Read(visible, 256, &response).ok());
+    std::vector<std::string> events;
+    for (const v1::ChangeEvent& event : response.events()) {
+      std::string what = event.has_fact()        ? event.fact().id()
+                         : event.has_entity()    ? event.entity().id()
+                         : event.has_predicate() ? event.predicate().name()
+                                                 : event.erased_entity_id();
+      events.push_back(
+          absl::StrCat(v1::ChangeKind_Name(event.kind()), " ", what));
+    }
+    return events;
+  }
+
   static std::vector<std::string> Ids(const v1::WatchFactsResponse& response) {
     std::vector<std::string> ids;
     for (const v1::ChangeEvent& event : response.events()) {
@@ -156,6 +214,72 @@ TEST_F(ChangeReaderTest, ATurnReadsAtMostMaxCommits) {
   response.Clear();
   EXPECT_EQ(reader.Read(5, 10, &response).value(), false);
   EXPECT_EQ(Ids(response), (std::vector<std::string>{"f_2", "f_3", "f_4"}));
+}
+
+TEST_F(ChangeReaderTest, EntityUpsertsAndPredicateRegistrationsComeWhenAsked) {
+  CommitEntityAndPredicate("place:hue", "note.a");
+  Commit("place:hue", {"f_1"});
+  const uint64_t visible = CommitEntityAndPredicate("place:hue", "market.b");
+
+  // Without kinds: the changes to facts only, as before these kinds existed.
+  ChangeReader facts(store_.get(), "", "");
+  EXPECT_EQ(Events(facts, visible),
+            (std::vector<std::string>{"CHANGE_KIND_ASSERTED f_1"}));
+
+  ChangeReader registry(
+      store_.get(), "", "",
+      {v1::CHANGE_KIND_ENTITY_UPSERTED, v1::CHANGE_KIND_PREDICATE_REGISTERED});
+  EXPECT_EQ(
+      Events(registry, visible),
+      (std::vector<std::string>{"CHANGE_KIND_ENTITY_UPSERTED place:hue",
+                                "CHANGE_KIND_PREDICATE_REGISTERED note.a",
+                                "CHANGE_KIND_ENTITY_UPSERTED place:hue",
+                                "CHANGE_KIND_PREDICATE_REGISTERED market.b"}));
+
+  // Each event shows the entity as of its own commit.
+  ASSERT_TRUE(registry.Seek("", 0).ok());
+  v1::WatchFactsResponse response;
+  ASSERT_TRUE(registry.Read(visible, 256, &response).ok());
+  ASSERT_EQ(response.events_size(), 4);
+  EXPECT_EQ(response.events(0).entity().type(), v1::ENTITY_TYPE_PLACE);
+  EXPECT_EQ(response.events(2).entity().type(), v1::ENTITY_TYPE_ORGANIZATION);
+  EXPECT_EQ(response.events(1).predicate().value_type(), v1::VALUE_TYPE_TEXT);
+
+  // A subject keeps the entity's own changes and drops the registry's; a
+  // predicate prefix keeps its predicates and lets entity upserts through.
+  ChangeReader hue(store_.get(), "place:hue", "",
+                   {v1::CHANGE_KIND_ENTITY_UPSERTED, v1::CHANGE_KIND_ASSERTED,
+                    v1::CHANGE_KIND_PREDICATE_REGISTERED});
+  EXPECT_EQ(
+      Events(hue, visible),
+      (std::vector<std::string>{"CHANGE_KIND_ENTITY_UPSERTED place:hue",
+                                "CHANGE_KIND_ASSERTED f_1",
+                                "CHANGE_KIND_ENTITY_UPSERTED place:hue"}));
+  ChangeReader other(store_.get(), "place:hanoi", "",
+                     {v1::CHANGE_KIND_ENTITY_UPSERTED});
+  EXPECT_TRUE(Events(other, visible).empty());
+  ChangeReader markets(
+      store_.get(), "", "market.",
+      {v1::CHANGE_KIND_ENTITY_UPSERTED, v1::CHANGE_KIND_PREDICATE_REGISTERED});
+  EXPECT_EQ(
+      Events(markets, visible),
+      (std::vector<std::string>{"CHANGE_KIND_ENTITY_UPSERTED place:hue",
+                                "CHANGE_KIND_ENTITY_UPSERTED place:hue",
+                                "CHANGE_KIND_PREDICATE_REGISTERED market.b"}));
+}
+
+TEST_F(ChangeReaderTest, AnEntityErasedLaterIsNotReplayed) {
+  CommitEntityAndPredicate("place:hue", "note.a");
+  const uint64_t visible = CommitEntityAndPredicate("place:hue", "note.a");
+  // The entity is gone (as erasure leaves it) while its changes are still in
+  // the log: they are skipped, not delivered empty.
+  auto entity = store_->ReadEntity("place:hue");
+  ASSERT_TRUE(entity.ok());
+  storage::CommitBatch erase(*store_);
+  erase.DeleteEntity(*entity);
+  ASSERT_TRUE(store_->Write(erase, false).ok());
+  ChangeReader reader(store_.get(), "", "", {v1::CHANGE_KIND_ENTITY_UPSERTED});
+  EXPECT_TRUE(Events(reader, visible).empty());
 }
 
 TEST_F(ChangeReaderTest, RefusesATokenThatIsNotOneOfThisStores) {

@@ -252,6 +252,32 @@ class SampleDatasetTest(unittest.TestCase):
             self.assertEqual(event.kind, self.stubs.query.CHANGE_KIND_ASSERTED)
             self.assertEqual(event.fact.subject, "place:da-nang")
 
+    def test_watch_delivers_entity_upserts_and_registrations_when_asked(self):
+        q = self.stubs.query
+        store_id = self.token.split("-")[0]
+        stream = self.query.WatchFacts(q.WatchFactsRequest(
+            after=f"{store_id}-0", heartbeat_ms=200,
+            kinds=[q.CHANGE_KIND_ENTITY_UPSERTED, q.CHANGE_KIND_PREDICATE_REGISTERED]),
+            timeout=20)
+        events = []
+        try:
+            for response in stream:
+                events.extend(response.events)
+                if events and not response.events:
+                    break  # a heartbeat after the replay: nothing more to come
+        finally:
+            stream.cancel()
+        kinds = {e.kind for e in events}
+        self.assertEqual(kinds, {q.CHANGE_KIND_ENTITY_UPSERTED,
+                                 q.CHANGE_KIND_PREDICATE_REGISTERED})
+        entities = {e.entity.id: e.entity for e in events
+                    if e.kind == q.CHANGE_KIND_ENTITY_UPSERTED}
+        self.assertEqual(entities["place:da-nang"].external_ids["wikidata"], "Q25282")
+        predicates = {e.predicate.name for e in events
+                      if e.kind == q.CHANGE_KIND_PREDICATE_REGISTERED}
+        self.assertIn("market.size", predicates)
+        self.assertFalse(any(e.HasField("fact") for e in events))
+
     def test_stats_count_the_sample(self):
         reply = self.query.GetStats(self.stubs.query.GetStatsRequest(
             read_options=self.read_options()), timeout=10)

@@ -1044,6 +1044,15 @@ std::vector<Row> Rows() {
        CallFails(kCallInvalid, "prefix")},
       {"WatchAfterGarbageToken", Rpc::kWatchFacts, R"pb(after: "yesterday")pb",
        nullptr, CallFails(kCallInvalid, "after")},
+      {"WatchUnspecifiedKind",
+       Rpc::kWatchFacts, R"pb(kinds: CHANGE_KIND_ENTITY_UPSERTED
+                              kinds: CHANGE_KIND_UNSPECIFIED)pb",
+       nullptr, CallFails(kCallInvalid, "kinds[1]")},
+      {"WatchUnknownKind", Rpc::kWatchFacts, "",
+       EditAs<v1::WatchFactsRequest>([](v1::WatchFactsRequest& r) {
+         r.add_kinds(static_cast<v1::ChangeKind>(42));
+       }),
+       CallFails(kCallInvalid, "kinds[0]")},
       {"WatchSubjectTooLong", Rpc::kWatchFacts, "",
        EditAs<v1::WatchFactsRequest>([](v1::WatchFactsRequest& r) {
          r.set_subject("place:" + std::string(300, 'x'));

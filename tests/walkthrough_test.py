@@ -177,6 +177,18 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn("no entity has wikidata:Q0", partly.stderr)
         self.assertEqual(self.factctl("lookup", "Q25282").returncode, 2)
 
+        # The change feed's registry events, from the first commit.
+        store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
+            self.query.address, "factstore.v1.QueryService/GetStats").stdout).group(1)
+        watched = self.factctl("watch", f"--after={store}-0", "--kind=PREDICATE_REGISTERED",
+                               "--count=2", "--output=json")
+        self.assertEqual(watched.returncode, 0, watched.stderr)
+        events = [json.loads(line) for line in watched.stdout.splitlines()]
+        self.assertEqual([e["kind"] for e in events], ["CHANGE_KIND_PREDICATE_REGISTERED"] * 2)
+        self.assertTrue(all(e["predicate"]["name"] for e in events), events)
+        self.assertIn("resume with --after=", watched.stderr)
+        self.assertEqual(self.factctl("watch", "--kind=RENAMED").returncode, 2)
+
     def test_every_rpc_answers_through_buf_curl_with_reflection_only(self):
         ingest, query = self.ingest.address, self.query.address
         calls = [

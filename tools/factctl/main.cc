@@ -86,6 +86,10 @@ ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
 // watch
 ABSL_FLAG(std::string, after, "", "watch: resume after this token.");
 ABSL_FLAG(int, count, 0, "watch: stop after this many events (0: never).");
+ABSL_FLAG(std::vector<std::string>, kind, {},
+          "watch: change kinds to deliver (ASSERTED, MENTION_ADDED, UPDATED, "
+          "RETRACTED, ERASED, ENTITY_UPSERTED, PREDICATE_REGISTERED); "
+          "default: the changes to facts and erasures.");
 // predicates
 ABSL_FLAG(std::string, prefix, "", "predicates: name prefix.");
 
@@ -99,14 +103,15 @@ Commands:
   get-entity ID...             show entities
   search QUERY                 find entities by name or alias (--type, --exact, --limit)
   list-entities                list entities by id, or those of --type types (--limit)
-  lookup SYSTEM:VALUE...       entities by their id in another system (wikidata:Q25282)
+  lookup SYSTEM:VALUE...       entities by their id in another system (wikidata:Q25282;
+                               split at the first colon)
   get-fact ID...               show facts
   facts                        list facts (--subject --predicate --predicate_prefix
                                --object --unit --min --max --from --to --source
                                --modality --include_retracted --limit)
   resolve SUBJECT PREDICATE    the preferred value among competing claims (--at)
   predicates                   the predicate registry (--prefix)
-  watch                        follow changes (--after --subject --predicate_prefix --count)
+  watch                        follow changes (--after --subject --predicate_prefix --kind --count)
   stats                        counts and freshness of the store
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
@@ -197,7 +202,9 @@ grpc::Status ForEachResult(v1::QueryService::Stub& stub,
       ++shown;
       show(result);
     }
-    if (response.next_page_token().empty()) return grpc::Status::OK;
+    if (response.next_page_token().empty() || (limit > 0 && shown >= limit)) {
+      return grpc::Status::OK;
+    }
     request.set_page_token(response.next_page_token());
   }
 }
@@ -517,6 +524,14 @@ int Watch() {
   request.set_after(absl::GetFlag(FLAGS_after));
   request.set_subject(absl::GetFlag(FLAGS_subject));
   request.set_predicate_prefix(absl::GetFlag(FLAGS_predicate_prefix));
+  for (const std::string& kind : absl::GetFlag(FLAGS_kind)) {
+    v1::ChangeKind parsed;
+    if (!v1::ChangeKind_Parse(absl::StrCat("CHANGE_KIND_", kind), &parsed)) {
+      std::cerr << "factctl watch: unknown --kind " << kind << "\n";
+      return 2;
+    }
+    request.add_kinds(parsed);
+  }
   int count = absl::GetFlag(FLAGS_count);
   grpc::ClientContext context;
   if (!absl::GetFlag(FLAGS_token).empty()) {
@@ -530,12 +545,18 @@ int Watch() {
   while (reader->Read(&response)) {
     for (const auto& event : response.events()) {
       if (table) {
+        std::string what;
+        if (event.has_fact()) {
+          what = absl::StrJoin(FactRow(event.fact()), "  ");
+        } else if (event.has_entity()) {
+          what = absl::StrJoin(EntityRow(event.entity()), "  ");
+        } else if (event.has_predicate()) {
+          what = event.predicate().name();
+        } else {
+          what = event.erased_entity_id();
+        }
         std::cout << ShortEnumName(event.kind()) << "  " << event.commit_token()
-                  << "  "
-                  << (event.has_fact()
-                          ? absl::StrJoin(FactRow(event.fact()), "  ")
-                          : event.erased_entity_id())
-                  << "\n";
+                  << "  " << what << "\n";
       } else {
         std::cout << ToJsonLine(event) << "\n";
       }
