@@ -189,6 +189,49 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn("resume with --after=", watched.stderr)
         self.assertEqual(self.factctl("watch", "--kind=RENAMED").returncode, 2)
 
+    def test_factctl_retracts_facts_and_erases_entities(self):
+        lines = [
+            {"predicate": {"name": "note.factctl", "valueType": "VALUE_TYPE_TEXT"}},
+            {"entity": {"id": "org:factctl", "type": "ENTITY_TYPE_ORGANIZATION",
+                        "name": "factctl test"}},
+            {"fact": {"subject": "org:factctl", "predicate": "note.factctl",
+                      "value": {"raw": "hello"},
+                      "mentions": [{"documentId": "doc:kr-vn-ict-da-nang"}]}},
+        ]
+        path = os.path.join(testlib.temp_dir("factctl-"), "note.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(json.dumps(line) + "\n" for line in lines))
+        env = {"FACTCTL_INGEST": self.ingest.address}
+        loaded = subprocess.run([testlib.FACTCTL_BINARY, "load", path],
+                                env={**os.environ, **env}, capture_output=True, text=True)
+        self.assertEqual(loaded.returncode, 0, loaded.stdout + loaded.stderr)
+        listed = self.factctl("facts", "--subject=org:factctl", "--output=json")
+        fact_id = json.loads(listed.stdout.splitlines()[0])["id"]
+
+        def factctl_ingest(*args):
+            return subprocess.run([testlib.FACTCTL_BINARY, *args],
+                                  env={**os.environ, **env, "FACTCTL_QUERY": self.query.address},
+                                  capture_output=True, text=True, timeout=60)
+
+        self.assertEqual(factctl_ingest("retract", fact_id).returncode, 2)  # no --reason
+        retracted = factctl_ingest("retract", fact_id, "f_00000000000000000000000000000000",
+                                   "--reason=wrong figure", "--output=json")
+        self.assertEqual(retracted.returncode, 1)  # the unknown id is rejected
+        results = [json.loads(line) for line in retracted.stdout.splitlines()]
+        self.assertEqual([r["outcome"] for r in results], ["OUTCOME_UPDATED", "OUTCOME_REJECTED"])
+        shown = self.factctl("facts", "--subject=org:factctl", "--include_retracted",
+                             "--output=json")
+        fact = json.loads(shown.stdout.splitlines()[0])
+        self.assertTrue(fact["retracted"])
+        self.assertEqual(fact["retractionReason"], "wrong figure")
+
+        erased = factctl_ingest("erase", "org:factctl", "--reason=test over", "--output=table")
+        self.assertEqual(erased.returncode, 0, erased.stderr)
+        self.assertRegex(erased.stdout, r"org:factctl +1 +0 ")
+        gone = factctl_ingest("erase", "org:factctl", "--reason=again")
+        self.assertEqual(gone.returncode, 3, gone.stderr)  # NOT_FOUND
+        self.assertIn("org:factctl", gone.stderr)
+
     def test_every_rpc_answers_through_buf_curl_with_reflection_only(self):
         ingest, query = self.ingest.address, self.query.address
         calls = [

@@ -9,6 +9,8 @@
 //   factctl resolve product:kr-it-outsourcing-market market.size
 //   factctl watch --subject=place:da-nang
 //   factctl stats
+//   factctl retract --reason="wrong figure" f_0123...
+//   factctl erase --reason="GDPR request #12" person:nguyen-van-a
 //
 // Addresses come from --ingest/--query, or FACTCTL_INGEST/FACTCTL_QUERY, and
 // default to the local services of `./dev up`. Output is JSON (one object per
@@ -92,6 +94,13 @@ ABSL_FLAG(std::vector<std::string>, kind, {},
           "default: the changes to facts and erasures.");
 // predicates
 ABSL_FLAG(std::string, prefix, "", "predicates: name prefix.");
+// retract, erase
+ABSL_FLAG(std::string, reason, "",
+          "retract/erase: why (required; kept with the facts or in the "
+          "tombstone).");
+ABSL_FLAG(std::string, request_id, "",
+          "retract/erase: idempotency key, so that a retry is answered as the "
+          "first call was.");
 
 namespace factstore::tools {
 namespace {
@@ -113,6 +122,9 @@ Commands:
   predicates                   the predicate registry (--prefix)
   watch                        follow changes (--after --subject --predicate_prefix --kind --count)
   stats                        counts and freshness of the store
+  retract FACT_ID...           retract facts (--reason, --request_id; writer role)
+  erase ENTITY_ID              erase an entity and every fact about it, for good
+                               (--reason, --request_id; admin role)
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
 --timeout, --min_commit, --as_of; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
@@ -182,6 +194,10 @@ std::unique_ptr<v1::QueryService::Stub> QueryStub() {
   return v1::QueryService::NewStub(Channel(absl::GetFlag(FLAGS_query)));
 }
 
+std::unique_ptr<v1::IngestService::Stub> IngestStub() {
+  return v1::IngestService::NewStub(Channel(absl::GetFlag(FLAGS_ingest)));
+}
+
 // Calls `method` with `request`, then with each next page's token, until the
 // last page or --limit results; hands each result of a page (`results` of
 // the response) to `show`.
@@ -214,7 +230,7 @@ int Load(const std::vector<std::string>& files) {
     std::cerr << "factctl load: give one or more files\n";
     return 2;
   }
-  auto stub = v1::IngestService::NewStub(Channel(absl::GetFlag(FLAGS_ingest)));
+  auto stub = IngestStub();
   LoadOptions options;
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
   options.create_missing = absl::GetFlag(FLAGS_create_missing);
@@ -600,6 +616,64 @@ int Stats() {
   return 0;
 }
 
+int Retract(const std::vector<std::string>& ids) {
+  if (ids.empty() || absl::GetFlag(FLAGS_reason).empty()) {
+    std::cerr << "factctl retract: give fact ids and --reason\n";
+    return 2;
+  }
+  v1::RetractFactsRequest request;
+  for (const std::string& id : ids) request.add_fact_ids(id);
+  request.set_reason(absl::GetFlag(FLAGS_reason));
+  request.set_request_id(absl::GetFlag(FLAGS_request_id));
+  v1::RetractFactsResponse response;
+  auto context = Context();
+  grpc::Status status =
+      IngestStub()->RetractFacts(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  bool rejected = false;
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::RetractResult& result : response.results()) {
+    rejected = rejected || result.outcome() == v1::OUTCOME_REJECTED;
+    if (TableOutput()) {
+      rows.push_back({result.fact_id(), ShortEnumName(result.outcome()),
+                      result.error().message()});
+    } else {
+      std::cout << ToJsonLine(result) << "\n";
+    }
+  }
+  if (TableOutput()) {
+    PrintTable(std::cout, {"FACT", "OUTCOME", "ERROR"}, rows);
+    std::cout << "commit " << response.commit_token() << "\n";
+  }
+  return rejected ? 1 : 0;
+}
+
+int Erase(const std::vector<std::string>& ids) {
+  if (ids.size() != 1 || absl::GetFlag(FLAGS_reason).empty()) {
+    std::cerr << "factctl erase: give one entity id and --reason\n";
+    return 2;
+  }
+  v1::EraseEntityRequest request;
+  request.set_entity_id(ids[0]);
+  request.set_reason(absl::GetFlag(FLAGS_reason));
+  request.set_request_id(absl::GetFlag(FLAGS_request_id));
+  v1::EraseEntityResponse response;
+  auto context = Context();
+  grpc::Status status =
+      IngestStub()->EraseEntity(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    std::cout << ToJsonLine(response) << "\n";
+    return 0;
+  }
+  PrintTable(std::cout, {"ERASED", "FACTS", "MENTIONS", "COMMIT"},
+             {{response.tombstone().entity_id(),
+               absl::StrCat(response.erased_fact_count()),
+               absl::StrCat(response.erased_mention_count()),
+               response.commit_token()}});
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   absl::Status env = server::ApplyEnvironmentToFlags(
@@ -627,6 +701,8 @@ int Run(int argc, char** argv) {
   if (command == "predicates") return Predicates();
   if (command == "watch") return Watch();
   if (command == "stats") return Stats();
+  if (command == "retract") return Retract(args);
+  if (command == "erase") return Erase(args);
   std::cerr << "factctl: unknown command \"" << command << "\"\n\n"
             << kUsage << "\n";
   return 2;
