@@ -78,7 +78,7 @@ class Loader {
       if (!parsed.ok() || record.item_case() == LoadRecord::ITEM_NOT_SET) {
         Reject(origin,
                parsed.ok()
-                   ? "the line holds no predicate, entity or fact"
+                   ? "the line holds no predicate, entity, fact or retraction"
                    : absl::StrCat("not a load record: ", parsed.message()));
         continue;
       }
@@ -131,9 +131,37 @@ class Loader {
         origins_.push_back(origin);
         if (facts_.facts_size() >= options_.batch_size) return SendFacts();
         return absl::OkStatus();
+      case LoadRecord::kRetraction:
+        return Retract(record.retraction(), origin);
       default:
         return absl::OkStatus();
     }
+  }
+
+  // Each retraction line is one call (an export writes a line per reason,
+  // of up to 1,000 ids).
+  absl::Status Retract(const Retraction& retraction, const Origin& origin) {
+    v1::RetractFactsRequest request;
+    *request.mutable_fact_ids() = retraction.fact_ids();
+    request.set_reason(retraction.reason());
+    v1::RetractFactsResponse response;
+    auto context = NewContext(options_);
+    grpc::Status status = stub_.RetractFacts(context.get(), request, &response);
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      Reject(origin, status.error_message());
+      return absl::OkStatus();
+    }
+    if (!status.ok()) return CallFailed("RetractFacts", status);
+    for (const v1::RetractResult& result : response.results()) {
+      if (result.outcome() == v1::OUTCOME_REJECTED) {
+        Reject(origin, WithoutItemPrefix(result.error().message()));
+      } else {
+        ++summary_.retracted;
+      }
+    }
+    summary_.commit_token = response.commit_token();
+    DrawProgress(false);
+    return absl::OkStatus();
   }
 
   absl::Status FlushAll() {

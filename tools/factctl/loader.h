@@ -1,9 +1,9 @@
 // Loader: `factctl load`. Reads JSON Lines files of LoadRecords and sends
 // them to the ingest service in file order: predicates with
 // RegisterPredicates, entities with UpsertEntities, facts through one
-// StreamIngestFacts stream in batches. Runs of the same kind are batched;
-// when the kind changes, what was sent is acknowledged first, so a fact
-// never arrives before the entities above it.
+// StreamIngestFacts stream in batches, retractions with RetractFacts. Runs of
+// the same kind are batched; when the kind changes, what was sent is
+// acknowledged first, so a fact never arrives before the entities above it.
 //
 // Every rejected line is reported as "file:line: reason".
 #ifndef FACTSTORE_TOOLS_FACTCTL_LOADER_H_
@@ -40,6 +40,7 @@ struct LoadSummary {
   int64_t predicates = 0;
   int64_t entities = 0;
   int64_t facts = 0;         // facts accepted (created, mention added, ...)
+  int64_t retracted = 0;     // facts retracted (or already retracted)
   int64_t rejected = 0;      // lines rejected, for any reason
   std::string commit_token;  // the last commit written
   double seconds = 0;

@@ -1,6 +1,7 @@
 // factctl: the command-line client of factstore.
 //
 //   factctl load data/samples/*.jsonl
+//   factctl export > store.jsonl   (then: factctl load store.jsonl)
 //   factctl get-entity place:da-nang
 //   factctl search danang
 //   factctl list-entities --type=DOCUMENT
@@ -35,6 +36,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/credentials.h"
 #include "server/env_flags.h"
+#include "tools/factctl/exporter.h"
 #include "tools/factctl/loader.h"
 #include "tools/factctl/printing.h"
 
@@ -108,7 +110,10 @@ namespace {
 constexpr char kUsage[] = R"(factctl COMMAND [ARGS] [--flags]
 
 Commands:
-  load FILE...                 load JSON Lines files of predicates, entities and facts
+  load FILE...                 load JSON Lines files of predicates, entities, facts and
+                               retractions (what export writes)
+  export                       the store as JSON Lines that load accepts, on stdout; the
+                               facts flags narrow the facts (--subject, --predicate, ...)
   get-entity ID...             show entities
   search QUERY                 find entities by name or alias (--type, --exact, --limit)
   list-entities                list entities by id, or those of --type types (--limit)
@@ -245,8 +250,9 @@ int Load(const std::vector<std::string>& files) {
   std::cout << "loaded " << summary->lines << " lines in " << summary->seconds
             << " s: " << summary->predicates << " predicates, "
             << summary->entities << " entities, " << summary->facts
-            << " facts accepted, " << summary->rejected
-            << " rejected; last commit " << summary->commit_token << "\n";
+            << " facts accepted, " << summary->retracted << " retracted, "
+            << summary->rejected << " rejected; last commit "
+            << summary->commit_token << "\n";
   return summary->rejected > 0 ? 1 : 0;
 }
 
@@ -427,10 +433,9 @@ int GetFacts(const std::vector<std::string>& ids) {
   return response.missing_ids_size() > 0 ? 3 : 0;
 }
 
-int Facts() {
-  auto stub = QueryStub();
-  v1::ListFactsRequest request;
-  v1::FactFilter* filter = request.mutable_filter();
+// Sets `filter` from the facts flags; false, after saying which one is
+// wrong to `command`, if one is.
+bool FilterFromFlags(absl::string_view command, v1::FactFilter* filter) {
   filter->set_subject(absl::GetFlag(FLAGS_subject));
   filter->set_predicate(absl::GetFlag(FLAGS_predicate));
   filter->set_predicate_prefix(absl::GetFlag(FLAGS_predicate_prefix));
@@ -449,12 +454,20 @@ int Facts() {
   for (const std::string& m : absl::GetFlag(FLAGS_modality)) {
     v1::Modality parsed;
     if (!v1::Modality_Parse(absl::StrCat("MODALITY_", m), &parsed)) {
-      std::cerr << "factctl facts: unknown --modality " << m << "\n";
-      return 2;
+      std::cerr << "factctl " << command << ": unknown --modality " << m
+                << "\n";
+      return false;
     }
     filter->add_modalities(parsed);
   }
   filter->set_include_retracted(absl::GetFlag(FLAGS_include_retracted));
+  return true;
+}
+
+int Facts() {
+  auto stub = QueryStub();
+  v1::ListFactsRequest request;
+  if (!FilterFromFlags("facts", request.mutable_filter())) return 2;
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   *request.mutable_read_options() = ReadOptionsFromFlags();
   std::vector<std::vector<std::string>> rows;
@@ -674,6 +687,28 @@ int Erase(const std::vector<std::string>& ids) {
   return 0;
 }
 
+int Export() {
+  ExportOptions options;
+  if (!FilterFromFlags("export", &options.filter)) return 2;
+  options.min_commit = absl::GetFlag(FLAGS_min_commit);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  options.token = absl::GetFlag(FLAGS_token);
+  if (isatty(STDERR_FILENO)) options.progress = &std::cerr;
+  auto stub = QueryStub();
+  absl::StatusOr<ExportSummary> summary =
+      ExportStore(*stub, options, std::cout);
+  std::cout.flush();
+  if (!summary.ok()) {
+    std::cerr << "factctl export: " << summary.status().message() << "\n";
+    return 1;
+  }
+  std::cerr << "exported " << summary->predicates << " predicates, "
+            << summary->entities << " entities, " << summary->facts
+            << " facts (" << summary->retracted << " retracted) at commit "
+            << summary->commit_token << "\n";
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   absl::Status env = server::ApplyEnvironmentToFlags(
@@ -702,6 +737,7 @@ int Run(int argc, char** argv) {
   if (command == "watch") return Watch();
   if (command == "stats") return Stats();
   if (command == "retract") return Retract(args);
+  if (command == "export") return Export();
   if (command == "erase") return Erase(args);
   std::cerr << "factctl: unknown command \"" << command << "\"\n\n"
             << kUsage << "\n";
