@@ -36,6 +36,11 @@ inline constexpr size_t kMaxExternalIdBytes = 256;
 
 // Repeated fields.
 inline constexpr int kMaxAliases = 64;
+// Languages an entity has labels in (Entity.labels); each label has at most
+// kMaxAliases aliases.
+inline constexpr int kMaxLabels = 64;
+// Preferred languages of one read (ReadOptions.languages).
+inline constexpr int kMaxReadLanguages = 16;
 inline constexpr int kMaxExternalIds = 32;
 inline constexpr int kMaxQualifiers = 16;
 inline constexpr int kMaxMentionsPerFactInRequest = 64;

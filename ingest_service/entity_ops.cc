@@ -1,5 +1,7 @@
 #include "ingest_service/entity_ops.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,17 +22,29 @@
 namespace factstore::ingest {
 namespace {
 
-void AddNameForm(const std::string& text, storage::EntityRevision* revision) {
+// Adds `text`, a name or alias of the entity (`language` empty) or of its
+// label in `language`, to the revision's searchable forms: one form per
+// folded text, which records every language it was given in.
+void AddNameForm(const std::string& text, const std::string& language,
+                 storage::EntityRevision* revision) {
   normalizer::NameFormParts parts = normalizer::FoldNameWithWords(text);
   if (parts.folded.empty()) return;
-  for (const storage::NameForm& existing : revision->name_forms()) {
-    if (existing.folded() == parts.folded) return;
+  storage::NameForm* form = nullptr;
+  for (storage::NameForm& existing : *revision->mutable_name_forms()) {
+    if (existing.folded() == parts.folded) form = &existing;
   }
-  storage::NameForm* form = revision->add_name_forms();
-  form->set_text(text);
-  form->set_folded(parts.folded);
-  for (std::string& suffix : parts.word_suffixes) {
-    form->add_word_suffixes(std::move(suffix));
+  if (form == nullptr) {
+    form = revision->add_name_forms();
+    form->set_text(text);
+    form->set_folded(parts.folded);
+    for (std::string& suffix : parts.word_suffixes) {
+      form->add_word_suffixes(std::move(suffix));
+    }
+  }
+  if (!language.empty() &&
+      std::find(form->languages().begin(), form->languages().end(), language) ==
+          form->languages().end()) {
+    form->add_languages(language);
   }
 }
 
@@ -51,9 +65,21 @@ storage::EntityRevision MakeEntityRevision(const v1::Entity& entity,
   *stored = entity;
   stored->clear_created_commit();
   stored->clear_updated_commit();
-  AddNameForm(entity.name(), &revision);
-  for (const std::string& alias : entity.aliases())
-    AddNameForm(alias, &revision);
+  AddNameForm(entity.name(), "", &revision);
+  for (const std::string& alias : entity.aliases()) {
+    AddNameForm(alias, "", &revision);
+  }
+  // Labels in language order, so that equal entities get equal forms.
+  std::map<std::string, const v1::EntityLabel*> labels;
+  for (const auto& [language, label] : entity.labels()) {
+    labels[language] = &label;
+  }
+  for (const auto& [language, label] : labels) {
+    AddNameForm(label->name(), language, &revision);
+    for (const std::string& alias : label->aliases()) {
+      AddNameForm(alias, language, &revision);
+    }
+  }
   return revision;
 }
 

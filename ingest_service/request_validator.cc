@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/iso_date.h"
+#include "common/language_tag.h"
 #include "common/limits.h"
 #include "unicode/uchar.h"
 #include "unicode/utf8.h"
@@ -163,30 +164,10 @@ void CheckText(absl::string_view value, absl::string_view field,
 
 void CheckLanguage(absl::string_view value, absl::string_view field,
                    Violations* violations) {
-  if (value.empty()) return;
-  bool ok = value.size() <= kMaxLanguageTagBytes;
-  size_t first_end = value.find('-');
-  absl::string_view primary = value.substr(0, first_end);
-  ok = ok && primary.size() >= 2 && primary.size() <= 3;
-  for (char c : primary) ok = ok && absl::ascii_isalpha(c);
-  if (ok && first_end != absl::string_view::npos) {
-    absl::string_view rest = value.substr(first_end + 1);
-    size_t part_length = 0;
-    for (char c : rest) {
-      if (c == '-') {
-        ok = ok && part_length > 0;
-        part_length = 0;
-      } else {
-        ok = ok && absl::ascii_isalnum(c) && ++part_length <= 8;
-      }
-    }
-    ok = ok && part_length > 0;
-  }
-  if (!ok) {
-    violations->Add(field, absl::StrCat("is not a BCP-47 language tag like "
-                                        "\"en\", \"vi\" or \"ko\": ",
-                                        Quoted(value)));
-  }
+  if (value.empty() || IsLanguageTag(value)) return;
+  violations->Add(field, absl::StrCat("is not a BCP-47 language tag like "
+                                      "\"en\", \"vi\" or \"ko\": ",
+                                      Quoted(value)));
 }
 
 void CheckPredicateName(absl::string_view value, absl::string_view field,
@@ -238,6 +219,36 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
   }
   CheckText(entity.description(), absl::StrCat(path, ".description"),
             kMaxDescriptionBytes, false, true, violations);
+  if (entity.labels_size() > kMaxLabels) {
+    violations->Add(
+        absl::StrCat(path, ".labels"),
+        absl::StrCat("has labels in more than ", kMaxLabels, " languages"));
+  } else {
+    for (const auto& [language, label] : entity.labels()) {
+      std::string field =
+          absl::StrCat(path, ".labels[\"", absl::CHexEscape(language), "\"]");
+      if (!IsLanguageTag(language)) {
+        violations->Add(field, absl::StrCat("is not keyed by a BCP-47 "
+                                            "language tag like \"vi\" or "
+                                            "\"ko\": ",
+                                            Quoted(language)));
+      }
+      CheckText(label.name(), absl::StrCat(field, ".name"), kMaxNameBytes, true,
+                false, violations);
+      if (label.aliases_size() > kMaxAliases) {
+        violations->Add(
+            absl::StrCat(field, ".aliases"),
+            absl::StrCat("has more than ", kMaxAliases, " aliases"));
+      } else {
+        for (int i = 0; i < label.aliases_size(); ++i) {
+          CheckText(label.aliases(i), absl::StrCat(field, ".aliases[", i, "]"),
+                    kMaxNameBytes, true, false, violations);
+        }
+      }
+      CheckText(label.description(), absl::StrCat(field, ".description"),
+                kMaxDescriptionBytes, false, true, violations);
+    }
+  }
   if (entity.external_ids_size() > kMaxExternalIds) {
     violations->Add(
         absl::StrCat(path, ".external_ids"),

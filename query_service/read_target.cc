@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/language_tag.h"
+#include "common/limits.h"
 #include "common/status_macros.h"
 #include "storage/commit_token.h"
 
@@ -11,6 +13,19 @@ absl::StatusOr<ReadTarget> ParseReadOptions(const v1::ReadOptions& options,
                                             uint32_t store_id,
                                             absl::string_view field) {
   ReadTarget target;
+  if (options.languages_size() > kMaxReadLanguages) {
+    return InvalidField(
+        absl::StrCat(field, ".languages"),
+        absl::StrCat(options.languages_size(), " languages, at most ",
+                     kMaxReadLanguages));
+  }
+  for (int i = 0; i < options.languages_size(); ++i) {
+    if (!IsLanguageTag(options.languages(i))) {
+      return InvalidField(
+          absl::StrCat(field, ".languages[", i, "]"),
+          "is not a BCP-47 language tag like \"vi\", \"ko\" or \"en\"");
+    }
+  }
   if (!options.min_commit().empty()) {
     FS_ASSIGN_OR_RETURN(
         target.wait_for,

@@ -12,6 +12,7 @@
 #include "common/decimal.h"
 #include "common/errors.h"
 #include "common/iso_date.h"
+#include "common/language_tag.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
 #include "protos/api_dates.h"
@@ -51,6 +52,41 @@ absl::Status CheckEntityTypes(
     }
   }
   return absl::OkStatus();
+}
+
+// Sets entity->preferred_label to its label in the first of `languages`
+// (ReadOptions.languages) it has one in: the exact tag first, then the
+// smallest related one (common/language_tag.h).
+void PreferLabel(
+    const google::protobuf::RepeatedPtrField<std::string>& languages,
+    v1::Entity* entity) {
+  if (entity->labels().empty()) return;
+  for (const std::string& wanted : languages) {
+    const std::string* chosen = nullptr;
+    for (const auto& [tag, label] : entity->labels()) {
+      if (absl::EqualsIgnoreCase(tag, wanted)) {
+        chosen = &tag;
+        break;
+      }
+      if (InLanguage(tag, wanted) && (chosen == nullptr || tag < *chosen)) {
+        chosen = &tag;
+      }
+    }
+    if (chosen == nullptr) continue;
+    v1::EntityLabel preferred = entity->labels().at(*chosen);
+    preferred.set_language(*chosen);
+    *entity->mutable_preferred_label() = std::move(preferred);
+    return;
+  }
+}
+
+// Whether a name form was given as a label in `language` (SearchEntities'
+// language filter).
+bool FormInLanguage(const storage::NameForm& form, absl::string_view language) {
+  for (const std::string& tag : form.languages()) {
+    if (InLanguage(tag, language)) return true;
+  }
+  return false;
 }
 
 absl::Status CheckExternalId(const v1::ExternalId& id,
@@ -413,6 +449,7 @@ absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
   if (record.ok() &&
       storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
                           response->mutable_entity())) {
+    PreferLabel(request.read_options().languages(), response->mutable_entity());
     return absl::OkStatus();
   }
   if (!record.ok() && !absl::IsNotFound(record.status()))
@@ -448,6 +485,7 @@ absl::Status StoreQueries::BatchGetEntities(
     v1::Entity entity;
     if (record.ok() && storage::EntityAsOf(std::move(*record), commit,
                                            store_->store_id(), &entity)) {
+      PreferLabel(request.read_options().languages(), &entity);
       *response->add_entities() = std::move(entity);
     } else {
       response->add_missing_ids(id);
@@ -522,8 +560,10 @@ absl::Status StoreQueries::ListEntities(
           (by_type && revision->entity().type() != types[phase])) {
         continue;
       }
+      v1::Entity* entity = response->add_entities();
       storage::EntityAsOf(std::move(record), commit, store_->store_id(),
-                          response->add_entities());
+                          entity);
+      PreferLabel(request.read_options().languages(), entity);
       if (response->entities_size() == page_size) {
         scan->Next();
         if (scan->Valid() || phase + 1 < scans) next_page(phase);
@@ -536,8 +576,9 @@ absl::Status StoreQueries::ListEntities(
 }
 
 absl::Status StoreQueries::AddEntitiesWithExternalId(
-    const v1::ExternalId& id, uint64_t commit, const StopCheck& stop,
-    int64_t* examined,
+    const v1::ExternalId& id, uint64_t commit,
+    const google::protobuf::RepeatedPtrField<std::string>& languages,
+    const StopCheck& stop, int64_t* examined,
     google::protobuf::RepeatedPtrField<v1::Entity>* out) const {
   auto scan = store_->ScanPrefix(
       ColumnFamily::kNames, storage::ExternalIdPrefix(id.system(), id.value()));
@@ -572,8 +613,9 @@ absl::Status StoreQueries::AddEntitiesWithExternalId(
         carried->second != id.value()) {
       continue;
     }
-    storage::EntityAsOf(*std::move(record), commit, store_->store_id(),
-                        out->Add());
+    v1::Entity* entity = out->Add();
+    storage::EntityAsOf(*std::move(record), commit, store_->store_id(), entity);
+    PreferLabel(languages, entity);
   }
   return scan->status();
 }
@@ -584,9 +626,9 @@ absl::Status StoreQueries::LookupEntity(
   FS_RETURN_IF_ERROR(CheckExternalId(request.external_id(), "external_id"));
   response->set_commit_token(CommitToken(commit));
   int64_t examined = 0;
-  FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(request.external_id(), commit,
-                                               stop, &examined,
-                                               response->mutable_entities()));
+  FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(
+      request.external_id(), commit, request.read_options().languages(), stop,
+      &examined, response->mutable_entities()));
   if (response->entities_size() == 0) {
     return WithReason(absl::NotFoundError(absl::StrCat(
                           "no entity has external id ",
@@ -614,8 +656,9 @@ absl::Status StoreQueries::BatchLookupEntities(
   int64_t examined = 0;
   for (const v1::ExternalId& id : request.external_ids()) {
     v1::ExternalIdMatch match;
-    FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(id, commit, stop, &examined,
-                                                 match.mutable_entities()));
+    FS_RETURN_IF_ERROR(AddEntitiesWithExternalId(
+        id, commit, request.read_options().languages(), stop, &examined,
+        match.mutable_entities()));
     if (match.entities().empty()) {
       *response->add_missing() = id;
     } else {
@@ -636,6 +679,11 @@ absl::Status StoreQueries::SearchEntities(
                                          kMaxSearchQueryBytes, " bytes"));
   }
   FS_RETURN_IF_ERROR(CheckEntityTypes(request.types()));
+  if (!request.language().empty() && !IsLanguageTag(request.language())) {
+    return Invalid("language",
+                   "is not a BCP-47 language tag like \"vi\", \"ko\" or "
+                   "\"en\"");
+  }
   FS_ASSIGN_OR_RETURN(
       int page_size,
       PageSize(request.page_size(), kDefaultSearchPageSize, "page_size"));
@@ -698,6 +746,10 @@ absl::Status StoreQueries::SearchEntities(
       bool exact = false, prefix_match = false;
       std::string smallest;  // smallest qualifying folded text of this phase
       for (const storage::NameForm& form : revision->name_forms()) {
+        if (!request.language().empty() &&
+            !FormInLanguage(form, request.language())) {
+          continue;
+        }
         if (form.folded() == q) exact = true;
         if (absl::StartsWith(form.folded(), q)) prefix_match = true;
         if (phase == 0 && form.folded() == q && matched == nullptr)
@@ -723,6 +775,7 @@ absl::Status StoreQueries::SearchEntities(
       v1::EntityMatch* match = response->add_matches();
       storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
                           match->mutable_entity());
+      PreferLabel(request.read_options().languages(), match->mutable_entity());
       match->set_matched_name(matched->text());
       match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
                             : phase == 1 ? v1::MATCH_KIND_PREFIX

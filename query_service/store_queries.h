@@ -112,12 +112,13 @@ class StoreQueries {
       const std::string& token, const google::protobuf::Message& query) const;
   PageCursor NewCursor(const google::protobuf::Message& query, uint64_t commit,
                        const std::optional<PageCursor>& previous) const;
-  // Appends to `out`, by id, the entities that carry `id` at `commit`,
-  // counting the index entries it examines in `examined` against
-  // max_keys_per_read.
+  // Appends to `out`, by id, the entities that carry `id` at `commit` (with
+  // the preferred label of `languages`), counting the index entries it
+  // examines in `examined` against max_keys_per_read.
   absl::Status AddEntitiesWithExternalId(
-      const v1::ExternalId& id, uint64_t commit, const StopCheck& stop,
-      int64_t* examined,
+      const v1::ExternalId& id, uint64_t commit,
+      const google::protobuf::RepeatedPtrField<std::string>& languages,
+      const StopCheck& stop, int64_t* examined,
       google::protobuf::RepeatedPtrField<v1::Entity>* out) const;
 
   const storage::Store* store_;

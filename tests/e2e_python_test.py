@@ -95,6 +95,46 @@ class SampleDatasetTest(unittest.TestCase):
         self.assertIn("Danang", list(reply.entity.aliases))
         self.assertTrue(reply.commit_token)
 
+    def test_labels_are_searched_by_language_and_read_in_the_preferred_one(self):
+        q, t = self.stubs.query, self.stubs.types
+
+        def search(query, language):
+            reply = self.query.SearchEntities(q.SearchEntitiesRequest(
+                query=query, language=language, read_options=self.read_options()), timeout=10)
+            return [(m.entity.id, m.matched_name) for m in reply.matches]
+
+        self.assertEqual(search("다낭", "ko")[0], ("place:da-nang", "다낭"))
+        self.assertEqual(search("다낭", "ko-KR")[0], ("place:da-nang", "다낭"))
+        # "Da Nang" is the English label, not a Korean or Vietnamese one.
+        self.assertNotIn("place:da-nang", [i for i, _ in search("da nang", "ko")])
+        self.assertIn("place:da-nang", [i for i, _ in search("da nang", "en")])
+        self.assertIn("place:da-nang", [i for i, _ in search("da nang", "")])
+        self.assertEqual(search("han quoc", "vi")[0][0], "country:south-korea")
+
+        def preferred(languages, entity_id="place:da-nang"):
+            options = t.ReadOptions(min_commit=self.token, languages=languages)
+            return self.query.GetEntity(q.GetEntityRequest(
+                id=entity_id, read_options=options), timeout=10).entity
+
+        entity = preferred(["ko-KR", "en"])
+        self.assertEqual((entity.preferred_label.language, entity.preferred_label.name),
+                         ("ko", "다낭"))
+        self.assertEqual(entity.labels["vi"].name, "Đà Nẵng")
+        self.assertEqual(preferred(["fr", "en"]).preferred_label.name, "Da Nang")
+        self.assertFalse(preferred(["fr"]).HasField("preferred_label"))
+        self.assertFalse(preferred(["ko"], "org:fpt").HasField("preferred_label"))
+        # Every entity read takes the languages: a listing, a lookup.
+        listed = self.query.ListEntities(q.ListEntitiesRequest(
+            types=[t.ENTITY_TYPE_PLACE],
+            read_options=t.ReadOptions(min_commit=self.token, languages=["vi"])), timeout=10)
+        names = {e.id: e.preferred_label.name for e in listed.entities}
+        self.assertEqual(names["country:vietnam"], "Việt Nam")
+        self.assertEqual(names["place:seoul"], "Seoul")
+        found = self.query.LookupEntity(q.LookupEntityRequest(
+            external_id=q.ExternalId(system="wikidata", value="Q884"),
+            read_options=t.ReadOptions(languages=["ko"])), timeout=10)
+        self.assertEqual(found.entities[0].preferred_label.name, "대한민국")
+
     def test_the_two_articles_are_the_listed_documents(self):
         ids, token = [], ""
         while True:

@@ -632,6 +632,26 @@ std::vector<Row> Rows() {
           "UpsertIdTooLong", [=](v1::Entity& e) { e.set_id("org:" + id257); },
           ItemFails(0, kInvalid, "entities[0].id")),
       EntityRow(
+          "UpsertLabelNotKeyedByALanguage",
+          [](v1::Entity& e) {
+            (*e.mutable_labels())["korean"].set_name("다낭");
+          },
+          ItemFails(0, kInvalid, "entities[0].labels[\"korean\"]")),
+      EntityRow(
+          "UpsertLabelWithoutName",
+          [](v1::Entity& e) {
+            (*e.mutable_labels())["ko"].set_description("베트남 중부의 도시.");
+          },
+          ItemFails(0, kInvalid, "entities[0].labels[\"ko\"].name")),
+      EntityRow(
+          "UpsertLabelBlankAlias",
+          [](v1::Entity& e) {
+            v1::EntityLabel& label = (*e.mutable_labels())["vi"];
+            label.set_name("Đà Nẵng");
+            label.add_aliases("  ");
+          },
+          ItemFails(0, kInvalid, "entities[0].labels[\"vi\"].aliases[0]")),
+      EntityRow(
           "UpsertIdWithNul",
           [](v1::Entity& e) { e.set_id(std::string("org:fpt\0evil", 12)); },
           ItemFails(0, kInvalid, "entities[0].id")),
@@ -926,6 +946,20 @@ std::vector<Row> Rows() {
        nullptr, CallFails(kCallInvalid, "external_ids[1].system")},
       {"SearchEmptyQuery", Rpc::kSearchEntities, "", nullptr,
        CallFails(kCallInvalid, "query")},
+      {"SearchNotALanguage", Rpc::kSearchEntities, R"pb(query: "da"
+                                                        language: "Korean")pb",
+       nullptr, CallFails(kCallInvalid, "language")},
+      {"GetEntityReadLanguageNotATag", Rpc::kGetEntity,
+       R"pb(id: "place:da-nang"
+            read_options { languages: "en" languages: "en_US" })pb",
+       nullptr, CallFails(kCallInvalid, "read_options.languages[1]")},
+      {"GetEntityTooManyReadLanguages", Rpc::kGetEntity,
+       R"pb(id: "place:da-nang")pb",
+       EditAs<v1::GetEntityRequest>([](v1::GetEntityRequest& r) {
+         for (int i = 0; i < 17; ++i)
+           r.mutable_read_options()->add_languages("en");
+       }),
+       CallFails(kCallInvalid, "read_options.languages")},
       {"SearchQueryTooLong", Rpc::kSearchEntities, "",
        EditAs<v1::SearchEntitiesRequest>([](v1::SearchEntitiesRequest& r) {
          r.set_query(std::string(257, 'd'));

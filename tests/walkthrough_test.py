@@ -177,6 +177,15 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn("no entity has wikidata:Q0", partly.stderr)
         self.assertEqual(self.factctl("lookup", "Q25282").returncode, 2)
 
+        # Labels: the table shows the preferred label's name; search by language.
+        shown = self.factctl("get-entity", "place:da-nang", "--languages=ko,en",
+                             "--output=table")
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertRegex(shown.stdout, r"place:da-nang +PLACE +다낭")
+        searched = self.factctl("search", "han quoc", "--language=vi", "--output=json")
+        self.assertEqual(json.loads(searched.stdout.splitlines()[0])["entity"]["id"],
+                         "country:south-korea")
+
         # The change feed's registry events, from the first commit.
         store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
             self.query.address, "factstore.v1.QueryService/GetStats").stdout).group(1)

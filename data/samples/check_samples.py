@@ -83,7 +83,9 @@ UNITS = {
 
 PREDICATE_FIELDS = {"name", "valueType", "unitDimension", "allowedUnits",
                     "subjectTypes", "objectTypes", "cardinality", "description"}
-ENTITY_FIELDS = {"id", "type", "name", "aliases", "description", "externalIds"}
+ENTITY_FIELDS = {"id", "type", "name", "aliases", "description", "externalIds", "labels"}
+LABEL_FIELDS = {"name", "aliases", "description"}
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 FACT_FIELDS = {"subject", "subjectName", "predicate", "value", "validTime",
                "qualifiers", "modality", "rank", "mentions", "language"}
 MENTION_FIELDS = {"documentId", "url", "title", "publisher", "publicationDate",
@@ -217,7 +219,16 @@ class Checker:
             self.error(where, f"entity {eid!r} has no name")
         if not e.get("description", "").strip():
             self.error(where, f"entity {eid!r} has no description")
-        for form in [e.get("name", "")] + list(e.get("aliases", [])):
+        forms = [e.get("name", "")] + list(e.get("aliases", []))
+        for language, label in e.get("labels", {}).items():
+            if not LANGUAGE_TAG.match(language):
+                self.error(where, f"entity {eid!r}: label key {language!r} is not a language tag")
+            if not self.check_fields(where, label, LABEL_FIELDS, "label"):
+                continue
+            if not label.get("name", "").strip():
+                self.error(where, f"entity {eid!r}: the {language!r} label has no name")
+            forms += [label.get("name", "")] + list(label.get("aliases", []))
+        for form in dict.fromkeys(forms):  # a label may repeat the name
             folded = fold_name(form)
             if not folded:
                 self.error(where, f"entity {eid!r}: name or alias {form!r} folds to nothing")

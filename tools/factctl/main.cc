@@ -58,6 +58,9 @@ ABSL_FLAG(std::string, token, "", "Bearer token to send (env FACTCTL_TOKEN).");
 ABSL_FLAG(std::string, min_commit, "",
           "Reads: wait until this commit token is visible.");
 ABSL_FLAG(std::string, as_of, "", "Reads: read as of this commit token.");
+ABSL_FLAG(std::vector<std::string>, languages, {},
+          "Entity reads: preferred languages of labels, most preferred first "
+          "(ko,en); the table shows the preferred label's name.");
 // load
 ABSL_FLAG(int, batch_size, 1000, "load: facts per stream batch.");
 ABSL_FLAG(bool, create_missing, false,
@@ -67,6 +70,8 @@ ABSL_FLAG(std::vector<std::string>, type, {},
           "search/list-entities: entity types to keep (PLACE, ORGANIZATION, "
           "...).");
 ABSL_FLAG(bool, exact, false, "search: exact matches only.");
+ABSL_FLAG(std::string, language, "",
+          "search: only names given in this language (a label's).");
 // facts
 ABSL_FLAG(std::string, subject, "", "facts/watch: subject entity id.");
 ABSL_FLAG(std::string, predicate, "", "facts: predicate name.");
@@ -115,7 +120,8 @@ Commands:
   export                       the store as JSON Lines that load accepts, on stdout; the
                                facts flags narrow the facts (--subject, --predicate, ...)
   get-entity ID...             show entities
-  search QUERY                 find entities by name or alias (--type, --exact, --limit)
+  search QUERY                 find entities by name or alias (--type, --exact, --language,
+                               --limit)
   list-entities                list entities by id, or those of --type types (--limit)
   lookup SYSTEM:VALUE...       entities by their id in another system (wikidata:Q25282;
                                split at the first colon)
@@ -132,7 +138,7 @@ Commands:
                                (--reason, --request_id; admin role)
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
---timeout, --min_commit, --as_of; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
+--timeout, --min_commit, --as_of, --languages; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
 auth: --token (or FACTCTL_TOKEN).)";
 
 bool TableOutput() {
@@ -186,6 +192,9 @@ v1::ReadOptions ReadOptionsFromFlags() {
   v1::ReadOptions options;
   options.set_min_commit(absl::GetFlag(FLAGS_min_commit));
   options.set_as_of(absl::GetFlag(FLAGS_as_of));
+  for (const std::string& language : absl::GetFlag(FLAGS_languages)) {
+    options.add_languages(language);
+  }
   return options;
 }
 
@@ -309,6 +318,7 @@ int Search(const std::vector<std::string>& words) {
   request.set_query(absl::StrJoin(words, " "));
   if (!TypesFromFlags("search", request.mutable_types())) return 2;
   request.set_exact_only(absl::GetFlag(FLAGS_exact));
+  request.set_language(absl::GetFlag(FLAGS_language));
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
   *request.mutable_read_options() = ReadOptionsFromFlags();
   std::vector<std::vector<std::string>> rows;

@@ -159,7 +159,9 @@ std::vector<std::string> EntityHeader() {
 }
 
 std::vector<std::string> EntityRow(const v1::Entity& entity) {
-  return {entity.id(), ShortEnumName(entity.type()), entity.name(),
+  return {entity.id(), ShortEnumName(entity.type()),
+          entity.has_preferred_label() ? entity.preferred_label().name()
+                                       : entity.name(),
           absl::StrJoin(entity.aliases(), ", ")};
 }
 
