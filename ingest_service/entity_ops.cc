@@ -63,8 +63,13 @@ storage::EntityRevision MakeEntityRevision(const v1::Entity& entity,
   revision.set_commit(commit);
   v1::Entity* stored = revision.mutable_entity();
   *stored = entity;
+  // Output only: what a client read and sends back is not stored.
   stored->clear_created_commit();
   stored->clear_updated_commit();
+  stored->clear_preferred_label();
+  for (auto& [language, label] : *stored->mutable_labels()) {
+    label.clear_language();
+  }
   AddNameForm(entity.name(), "", &revision);
   for (const std::string& alias : entity.aliases()) {
     AddNameForm(alias, "", &revision);

@@ -1,6 +1,7 @@
 #include "ingest_service/request_validator.h"
 
 #include <cmath>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -224,9 +225,23 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
         absl::StrCat(path, ".labels"),
         absl::StrCat("has labels in more than ", kMaxLabels, " languages"));
   } else {
+    // In key order, so that the violations come in the same order each time.
+    std::map<std::string, const v1::EntityLabel*> labels;
     for (const auto& [language, label] : entity.labels()) {
+      labels[language] = &label;
+    }
+    std::map<std::string, std::string> seen;  // lowercased key -> key
+    for (const auto& [language, label_pointer] : labels) {
+      const v1::EntityLabel& label = *label_pointer;
       std::string field =
           absl::StrCat(path, ".labels[\"", absl::CHexEscape(language), "\"]");
+      auto [other, added] =
+          seen.emplace(absl::AsciiStrToLower(language), language);
+      if (!added) {
+        violations->Add(field, absl::StrCat("is the language of labels[\"",
+                                            absl::CHexEscape(other->second),
+                                            "\"] written in another case"));
+      }
       if (!IsLanguageTag(language)) {
         violations->Add(field, absl::StrCat("is not keyed by a BCP-47 "
                                             "language tag like \"vi\" or "

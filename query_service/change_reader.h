@@ -52,7 +52,8 @@ class ChangeReader {
   // kMaxEventsPerResponse events or after `max_commits` commits. Returns
   // true when it stopped at one of those bounds (there may be more to
   // read), false when it read everything visible; the store's error if a
-  // read failed (the position then stays at the change it could not read).
+  // read failed: the events read before it are then lost with `response`,
+  // and the watch must resume from the last resume token it sent.
   // REQUIRES: Seek succeeded.
   absl::StatusOr<bool> Read(uint64_t visible, int max_commits,
                             v1::WatchFactsResponse* response);

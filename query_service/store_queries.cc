@@ -60,6 +60,7 @@ absl::Status CheckEntityTypes(
 void PreferLabel(
     const google::protobuf::RepeatedPtrField<std::string>& languages,
     v1::Entity* entity) {
+  entity->clear_preferred_label();  // output only, whatever was stored
   if (entity->labels().empty()) return;
   for (const std::string& wanted : languages) {
     const std::string* chosen = nullptr;

@@ -135,6 +135,27 @@ class SampleDatasetTest(unittest.TestCase):
             read_options=t.ReadOptions(languages=["ko"])), timeout=10)
         self.assertEqual(found.entities[0].preferred_label.name, "대한민국")
 
+    def test_output_only_label_fields_sent_back_are_not_stored(self):
+        q, t = self.stubs.query, self.stubs.types
+        # A client reads an entity with its languages and upserts it back.
+        read = self.query.GetEntity(q.GetEntityRequest(
+            id="place:seoul", read_options=t.ReadOptions(
+                min_commit=self.token, languages=["ko"])), timeout=10).entity
+        self.assertEqual(read.preferred_label.language, "ko")
+        entity = t.Entity()
+        entity.CopyFrom(read)
+        entity.id = "place:seoul-copy"
+        entity.labels["ko"].language = "ko"
+        upserted = self.ingest.UpsertEntities(self.stubs.ingest.UpsertEntitiesRequest(
+            entities=[entity]), timeout=10)
+        self.assertEqual(upserted.results[0].outcome, self.stubs.ingest.OUTCOME_CREATED)
+        stored = self.query.GetEntity(q.GetEntityRequest(
+            id="place:seoul-copy", read_options=t.ReadOptions(
+                min_commit=upserted.commit_token)), timeout=10).entity
+        self.assertFalse(stored.HasField("preferred_label"))
+        self.assertEqual(stored.labels["ko"].name, "서울")
+        self.assertEqual(stored.labels["ko"].language, "")
+
     def test_the_two_articles_are_the_listed_documents(self):
         ids, token = [], ""
         while True:

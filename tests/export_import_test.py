@@ -22,6 +22,7 @@ import grpc  # noqa: E402
 FACTS = 100_000
 SUBJECTS = 1_000
 PREDICATE = "test.export_amount"
+SINGLE = "test.export_single"  # one value per document, subject and time
 DOCUMENTS = ["doc:export-a", "doc:export-b"]
 
 
@@ -30,6 +31,10 @@ def generated_lines():
     yield {"predicate": {"name": PREDICATE, "valueType": "VALUE_TYPE_QUANTITY",
                          "unitDimension": "UNIT_DIMENSION_COUNT",
                          "description": "Amounts of the export test"}}
+    yield {"predicate": {"name": SINGLE, "valueType": "VALUE_TYPE_QUANTITY",
+                         "unitDimension": "UNIT_DIMENSION_COUNT",
+                         "cardinality": "CARDINALITY_ONE",
+                         "description": "A figure a document gives once"}}
     for document in DOCUMENTS:
         yield {"entity": {"id": document, "type": "ENTITY_TYPE_DOCUMENT",
                           "name": f"Export test {document}"}}
@@ -118,6 +123,26 @@ class ExportImportTest(unittest.TestCase):
                          for f in os.listdir(testlib.SAMPLES_DIR) if f.endswith(".jsonl"))
         self.load(ingest_a, query_a, *samples, generated)
 
+        # A document gives a single-value figure, it is retracted, and the
+        # same document gives the corrected one: valid here, and it must load.
+        corrected = []
+        for amount in ("7", "8"):
+            line = {"fact": {"subject": "org:export-0000", "predicate": SINGLE,
+                             "value": {"quantity": {"amount": amount, "unit": "count"}},
+                             "mentions": [{"documentId": DOCUMENTS[0], "quote": amount}]}}
+            path = os.path.join(self.work, f"single-{amount}.jsonl")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
+            self.load(ingest_a, query_a, path)
+            single = self.factctl(ingest_a, query_a, "facts", f"--predicate={SINGLE}",
+                                  "--output=json", capture_output=True, text=True)
+            corrected.append(json.loads(single.stdout.splitlines()[0])["id"])
+            if amount == "7":
+                retracted = self.factctl(ingest_a, query_a, "retract", corrected[0],
+                                         "--reason=corrected later", capture_output=True,
+                                         text=True)
+                self.assertEqual(retracted.returncode, 0, retracted.stderr)
+
         # Retract every 1,000th generated fact, for one of two reasons.
         listed = self.factctl(ingest_a, query_a, "facts", f"--predicate={PREDICATE}",
                               "--min=0", "--max=99999", "--unit=count", "--page_size=1000",
@@ -136,16 +161,18 @@ class ExportImportTest(unittest.TestCase):
 
         export_a = os.path.join(self.work, "a.jsonl")
         summary = self.export(ingest_a, query_a, export_a)
-        self.assertIn(f"{FACTS + 96} facts (100 retracted)", summary)
+        self.assertIn(f"{FACTS + 96 + 2} facts (101 retracted)", summary)
         ingest_b, query_b = self.start_store("b")
         loaded = self.load(ingest_b, query_b, export_a)
-        self.assertIn(" 100 retracted, 0 rejected", loaded)
+        self.assertIn(" 101 retracted, 0 rejected", loaded)
         export_b = os.path.join(self.work, "b.jsonl")
         self.export(ingest_b, query_b, export_b)
 
         a, b = self.read(export_a), self.read(export_b)
-        self.assertEqual(len(a["fact"]), FACTS + 96)  # the samples hold 96 facts
-        self.assertEqual(len(a["retraction"]), 100)
+        self.assertEqual(len(a["fact"]), FACTS + 96 + 2)  # the samples hold 96 facts
+        self.assertEqual(len(a["retraction"]), 101)
+        self.assertEqual(b["retraction"][corrected[0]], "corrected later")
+        self.assertNotIn(corrected[1], b["retraction"])
         self.assertEqual(sum(len(f["mentions"]) for f in a["fact"].values()
                              if f["predicate"] == PREDICATE), FACTS + FACTS // 10)
         for kind in a:

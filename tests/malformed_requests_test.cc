@@ -638,6 +638,13 @@ std::vector<Row> Rows() {
           },
           ItemFails(0, kInvalid, "entities[0].labels[\"korean\"]")),
       EntityRow(
+          "UpsertLabelsOfOneLanguageInTwoCases",
+          [](v1::Entity& e) {
+            (*e.mutable_labels())["KO"].set_name("다낭");
+            (*e.mutable_labels())["ko"].set_name("다낭시");
+          },
+          ItemFails(0, kInvalid, "entities[0].labels[\"ko\"]")),
+      EntityRow(
           "UpsertLabelWithoutName",
           [](v1::Entity& e) {
             (*e.mutable_labels())["ko"].set_description("베트남 중부의 도시.");

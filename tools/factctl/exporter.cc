@@ -2,9 +2,7 @@
 
 #include <memory>
 #include <utility>
-#include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/limits.h"
@@ -70,18 +68,24 @@ class Exporter {
                     });
     if (!done.ok()) return done;
 
-    v1::ListFactsRequest facts;
-    *facts.mutable_filter() = options_.filter;
-    facts.mutable_filter()->set_include_retracted(true);
-    facts.set_page_size(kMaxPageSize);
-    done = EachPage(&v1::QueryService::Stub::ListFacts, std::move(facts),
-                    [this](v1::ListFactsResponse& page) {
-                      for (v1::Fact& fact : *page.mutable_facts()) {
-                        WriteFact(std::move(fact));
-                      }
-                    });
-    if (!done.ok()) return done;
-    WriteRetractions();
+    // Retracted facts first, each followed by its retraction, then the
+    // others: a retracted claim does not count against a single-value
+    // predicate, so its document's corrected value loads after it.
+    for (bool retracted : {true, false}) {
+      v1::ListFactsRequest facts;
+      *facts.mutable_filter() = options_.filter;
+      facts.mutable_filter()->set_include_retracted(retracted);
+      facts.set_page_size(kMaxPageSize);
+      done = EachPage(&v1::QueryService::Stub::ListFacts, std::move(facts),
+                      [this, retracted](v1::ListFactsResponse& page) {
+                        for (v1::Fact& fact : *page.mutable_facts()) {
+                          if (fact.retracted() == retracted) {
+                            WriteFact(std::move(fact));
+                          }
+                        }
+                      });
+      if (!done.ok()) return done;
+    }
     DrawProgress(/*final=*/true);
     return summary_;
   }
@@ -125,7 +129,7 @@ class Exporter {
   }
 
   // A fact in lines of at most kMaxMentionsPerFactInRequest mentions (the
-  // most one ingested fact may bring); its retraction is kept for the end.
+  // most one ingested fact may bring), then its retraction if retracted.
   void WriteFact(v1::Fact fact) {
     const bool retracted = fact.retracted();
     const std::string reason = fact.retraction_reason();
@@ -146,31 +150,11 @@ class Exporter {
     } while (next < mentions.size());
     ++summary_.facts;
     if (retracted) {
-      auto [at, added] = reason_index_.try_emplace(reason, retractions_.size());
-      if (added) retractions_.emplace_back();
-      Retraction& by_reason = retractions_[at->second];
-      by_reason.set_reason(reason);
-      by_reason.add_fact_ids(fact.id());
+      LoadRecord record;
+      record.mutable_retraction()->add_fact_ids(fact.id());
+      record.mutable_retraction()->set_reason(reason);
+      Write(record);
       ++summary_.retracted;
-    }
-  }
-
-  // One line per reason and 1,000 ids (RetractFacts takes 10,000), the
-  // reasons in the order their first fact came.
-  void WriteRetractions() {
-    constexpr int kIdsPerLine = 1000;
-    for (const Retraction& by_reason : retractions_) {
-      for (int first = 0; first < by_reason.fact_ids_size();
-           first += kIdsPerLine) {
-        LoadRecord record;
-        Retraction* line = record.mutable_retraction();
-        line->set_reason(by_reason.reason());
-        for (int i = first;
-             i < by_reason.fact_ids_size() && i < first + kIdsPerLine; ++i) {
-          line->add_fact_ids(by_reason.fact_ids(i));
-        }
-        Write(record);
-      }
     }
   }
 
@@ -192,9 +176,6 @@ class Exporter {
   std::ostream& out_;
   const absl::Time start_;
   ExportSummary summary_;
-  // The retracted facts, by reason.
-  std::vector<Retraction> retractions_;
-  absl::flat_hash_map<std::string, size_t> reason_index_;
 };
 
 }  // namespace

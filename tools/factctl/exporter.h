@@ -1,7 +1,8 @@
 // Exporter: `factctl export`. Writes the store (or the facts of a filter) as
 // JSON Lines of LoadRecords that `factctl load` reads back: the predicate
-// registry, the entities, the facts with their mentions, then the
-// retractions of the retracted ones with their reasons. Loaded into an empty
+// registry, the entities, the retracted facts each followed by its
+// retraction (with its reason), then the other facts, all with their
+// mentions. Loaded into an empty
 // store, an export gives the same predicates, entities, facts (the same ids:
 // they derive from the content), mentions and retractions; commits, and so the
 // history that time travel and the change feed read, start anew.

@@ -138,8 +138,8 @@ class Loader {
     }
   }
 
-  // Each retraction line is one call (an export writes a line per reason,
-  // of up to 1,000 ids).
+  // Each retraction line is one call (an export writes one per retracted
+  // fact).
   absl::Status Retract(const Retraction& retraction, const Origin& origin) {
     v1::RetractFactsRequest request;
     *request.mutable_fact_ids() = retraction.fact_ids();
