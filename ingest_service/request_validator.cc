@@ -197,6 +197,31 @@ void CheckPredicateName(absl::string_view value, absl::string_view field,
   }
 }
 
+namespace {
+
+// The name (required), aliases and description of an entity or of one of
+// its labels, at `path`.
+void CheckNames(const std::string& name,
+                const google::protobuf::RepeatedPtrField<std::string>& aliases,
+                const std::string& description, absl::string_view path,
+                Violations* violations) {
+  CheckText(name, absl::StrCat(path, ".name"), kMaxNameBytes, true, false,
+            violations);
+  if (aliases.size() > kMaxAliases) {
+    violations->Add(absl::StrCat(path, ".aliases"),
+                    absl::StrCat("has more than ", kMaxAliases, " aliases"));
+  } else {
+    for (int i = 0; i < aliases.size(); ++i) {
+      CheckText(aliases[i], absl::StrCat(path, ".aliases[", i, "]"),
+                kMaxNameBytes, true, false, violations);
+    }
+  }
+  CheckText(description, absl::StrCat(path, ".description"),
+            kMaxDescriptionBytes, false, true, violations);
+}
+
+}  // namespace
+
 void ValidateEntity(const v1::Entity& entity, absl::string_view path,
                     Violations* violations) {
   CheckId(entity.id(), absl::StrCat(path, ".id"), kMaxIdBytes, true,
@@ -207,19 +232,8 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
     violations->Add(absl::StrCat(path, ".type"),
                     absl::StrCat("unknown entity type ", entity.type()));
   }
-  CheckText(entity.name(), absl::StrCat(path, ".name"), kMaxNameBytes, true,
-            false, violations);
-  if (entity.aliases_size() > kMaxAliases) {
-    violations->Add(absl::StrCat(path, ".aliases"),
-                    absl::StrCat("has more than ", kMaxAliases, " aliases"));
-  } else {
-    for (int i = 0; i < entity.aliases_size(); ++i) {
-      CheckText(entity.aliases(i), absl::StrCat(path, ".aliases[", i, "]"),
-                kMaxNameBytes, true, false, violations);
-    }
-  }
-  CheckText(entity.description(), absl::StrCat(path, ".description"),
-            kMaxDescriptionBytes, false, true, violations);
+  CheckNames(entity.name(), entity.aliases(), entity.description(), path,
+             violations);
   if (entity.labels_size() > kMaxLabels) {
     violations->Add(
         absl::StrCat(path, ".labels"),
@@ -248,20 +262,8 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
                                             "\"ko\": ",
                                             Quoted(language)));
       }
-      CheckText(label.name(), absl::StrCat(field, ".name"), kMaxNameBytes, true,
-                false, violations);
-      if (label.aliases_size() > kMaxAliases) {
-        violations->Add(
-            absl::StrCat(field, ".aliases"),
-            absl::StrCat("has more than ", kMaxAliases, " aliases"));
-      } else {
-        for (int i = 0; i < label.aliases_size(); ++i) {
-          CheckText(label.aliases(i), absl::StrCat(field, ".aliases[", i, "]"),
-                    kMaxNameBytes, true, false, violations);
-        }
-      }
-      CheckText(label.description(), absl::StrCat(field, ".description"),
-                kMaxDescriptionBytes, false, true, violations);
+      CheckNames(label.name(), label.aliases(), label.description(), field,
+                 violations);
     }
   }
   if (entity.external_ids_size() > kMaxExternalIds) {
