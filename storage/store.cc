@@ -292,6 +292,25 @@ absl::Status Store::LoadIdentity() {
   return FromRocksStatus(db_->Write(write_options, &batch), "initialize store");
 }
 
+namespace {
+
+// Adds to `batch` puts (or deletes) of the kNames entries by type and
+// external id of every revision of `record` (in `names`, the kNames family).
+absl::Status AddLookupEntries(const EntityRecord& record, bool put,
+                              rocksdb::ColumnFamilyHandle* names,
+                              rocksdb::WriteBatch* batch) {
+  for (const EntityRevision& revision : record.revisions()) {
+    for (const std::string& key : EntityLookupKeys(revision.entity())) {
+      rocksdb::Status added =
+          put ? batch->Put(names, key, "") : batch->Delete(names, key);
+      if (!added.ok()) return FromRocksStatus(added, "entity lookup entry");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status Store::UpgradeFromVersion1() {
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
@@ -312,11 +331,8 @@ absl::Status Store::UpgradeFromVersion1() {
       return absl::DataLossError(absl::StrCat(
           path_, ": an entity record does not parse during the upgrade"));
     }
-    for (const EntityRevision& revision : record.revisions()) {
-      for (const std::string& key : EntityLookupKeys(revision.entity())) {
-        batch.Put(handle(ColumnFamily::kNames), key, "");
-      }
-    }
+    FS_RETURN_IF_ERROR(AddLookupEntries(record, /*put=*/true,
+                                        handle(ColumnFamily::kNames), &batch));
     if (batch.Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write());
   }
   FS_RETURN_IF_ERROR(
@@ -626,15 +642,7 @@ absl::Status Store::Apply(rocksdb::WriteBatch* batch,
     if (!record.ParseFromString(value)) {
       return absl::DataLossError("an entity record does not parse");
     }
-    for (const EntityRevision& revision : record.revisions()) {
-      for (const std::string& key : EntityLookupKeys(revision.entity())) {
-        rocksdb::Status added =
-            put ? batch->Put(handle(ColumnFamily::kNames), key, "")
-                : batch->Delete(handle(ColumnFamily::kNames), key);
-        if (!added.ok()) return FromRocksStatus(added, "entity lookup entry");
-      }
-    }
-    return absl::OkStatus();
+    return AddLookupEntries(record, put, handle(ColumnFamily::kNames), batch);
   };
   for (const std::string& key : entities.deleted_keys()) {
     std::string stored;
