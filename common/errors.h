@@ -48,6 +48,11 @@ inline constexpr absl::string_view kFactNotFound = "FACT_NOT_FOUND";
 inline constexpr absl::string_view kRequestIdReused = "REQUEST_ID_REUSED";
 // FAILED_PRECONDITION: an erasure would touch more facts than one commit may.
 inline constexpr absl::string_view kErasureTooLarge = "ERASURE_TOO_LARGE";
+// FAILED_PRECONDITION: a merge would touch more facts than one commit may.
+inline constexpr absl::string_view kMergeTooLarge = "MERGE_TOO_LARGE";
+// FAILED_PRECONDITION: the entity was merged into another (MergeEntities) and
+// is a redirect now; the message names the surviving entity.
+inline constexpr absl::string_view kEntityMerged = "ENTITY_MERGED";
 // RESOURCE_EXHAUSTED: the ingest queue is full, or the query service has
 // --max_pending_reads reads pending.
 inline constexpr absl::string_view kOverloaded = "OVERLOADED";

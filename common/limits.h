@@ -60,6 +60,13 @@ inline constexpr size_t kMaxSearchQueryBytes = 256;
 // An erasure touching more facts than this is refused (FAILED_PRECONDITION):
 // one erasure is one atomic commit and must fit in memory.
 inline constexpr int kMaxFactsPerErasure = 200000;
+// A merge touching more facts than this is refused (FAILED_PRECONDITION), for
+// the same reason.
+inline constexpr int kMaxFactsPerMerge = 200000;
+// The most merge redirects a read or an erasure follows from one id before it
+// takes the store for damaged. Each merge is into an entity that is not a
+// redirect, so chains grow only when a survivor is merged again.
+inline constexpr int kMaxRedirectHops = 64;
 
 }  // namespace factstore
 

@@ -1,4 +1,4 @@
-// The committer operations on entities: upserting and erasing.
+// The committer operations on entities: upserting, erasing and merging.
 #ifndef FACTSTORE_INGEST_SERVICE_ENTITY_OPS_H_
 #define FACTSTORE_INGEST_SERVICE_ENTITY_OPS_H_
 
@@ -73,6 +73,41 @@ class EraseEntityOp : public WriteOp {
   v1::EraseEntityRequest request_;
   Callback callback_;
   v1::EraseEntityResponse response_;
+};
+
+// Merges a duplicate entity into another (MergeEntities). Runs alone in its
+// group.
+//
+// The duplicate gets a last revision that makes it a redirect; the survivor
+// gets a revision with the duplicate's names as aliases and its labels and
+// external ids where it had none. Each fact naming the duplicate as subject,
+// value or qualifier gets the survivor in its place, hence a new id: the new
+// fact is asserted (or, when it already exists, gains the mentions) and the
+// old one gets a last revision that moves it there. Mentions naming the
+// duplicate as document or speaker are replaced by copies naming the
+// survivor. Nothing is overwritten, so reads before the merge's commit still
+// see the duplicate and its facts.
+class MergeEntitiesOp : public WriteOp {
+ public:
+  using Callback =
+      std::function<void(const absl::Status&, v1::MergeEntitiesResponse&&)>;
+
+  MergeEntitiesOp(v1::MergeEntitiesRequest request, Callback callback);
+
+  absl::Status Apply(CommitContext& ctx) override;
+  absl::Status Replay(const storage::RequestRecord& record,
+                      CommitContext& ctx) override;
+  void RecordItems(storage::RequestRecord* record) const override;
+  void Done(const absl::Status& status,
+            const std::string& commit_token) override;
+  int weight() const override { return 1; }
+  bool exclusive() const override { return true; }
+  const char* method() const override { return "MergeEntities"; }
+
+ private:
+  v1::MergeEntitiesRequest request_;
+  Callback callback_;
+  v1::MergeEntitiesResponse response_;
 };
 
 }  // namespace factstore::ingest

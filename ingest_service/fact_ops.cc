@@ -28,13 +28,6 @@ v1::ItemError MakeError(absl::StatusCode code, const std::string& field,
   return violations.ToItemError(code);
 }
 
-// Two mentions are the same source when they quote the same passage of the
-// same document.
-bool SameMention(const v1::Mention& a, const v1::Mention& b) {
-  return a.document_id() == b.document_id() && a.quote() == b.quote() &&
-         a.quote_start() == b.quote_start() && a.quote_end() == b.quote_end();
-}
-
 // True if every mention of `b` is one of `a`'s and vice versa.
 bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
   auto contained = [](const v1::Fact& x, const v1::Fact& y) {
@@ -49,6 +42,13 @@ bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
   return contained(a, b) && contained(b, a);
 }
 
+}  // namespace
+
+bool SameMention(const v1::Mention& a, const v1::Mention& b) {
+  return a.document_id() == b.document_id() && a.quote() == b.quote() &&
+         a.quote_start() == b.quote_start() && a.quote_end() == b.quote_end();
+}
+
 storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content) {
   storage::Change change;
   change.set_kind(kind);
@@ -57,8 +57,6 @@ storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content) {
   change.set_predicate(content.predicate());
   return change;
 }
-
-}  // namespace
 
 IngestFactsOp::IngestFactsOp(std::vector<PreparedFact> facts, Options options,
                              Callback callback)
@@ -171,9 +169,11 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
     auto other = ctx.facts().Get(id);
     if (!other.ok() || *other == nullptr) continue;
     const storage::FactRecord& record = **other;
-    if (record.revisions().rbegin()->retracted()) continue;
+    const storage::FactRevision& latest = *record.revisions().rbegin();
+    if (latest.retracted() || !latest.moved_to().empty()) continue;
     for (const storage::MentionRecord& m : record.mentions()) {
-      if (documents.contains(m.mention().document_id())) {
+      if (m.replaced_commit() == 0 &&
+          documents.contains(m.mention().document_id())) {
         return MakeError(
             absl::StatusCode::kFailedPrecondition, "value",
             absl::StrCat("document \"", m.mention().document_id(),
@@ -232,7 +232,14 @@ std::optional<v1::ItemError> CheckReferencedEntities(
                        absl::StrCat("entity \"", ref.id,
                                     "\" does not exist; upsert it first"));
     }
-    int type = (*entity)->revisions().rbegin()->entity().type();
+    const storage::EntityRevision& newest = *(*entity)->revisions().rbegin();
+    if (!newest.merged_into().empty()) {
+      return MakeError(
+          absl::StatusCode::kFailedPrecondition, ref.field,
+          absl::StrCat("entity \"", ref.id, "\" was merged into \"",
+                       newest.merged_into(), "\"; use that id"));
+    }
+    int type = newest.entity().type();
     if (!ref.allowed_types.empty() &&
         std::find(ref.allowed_types.begin(), ref.allowed_types.end(), type) ==
             ref.allowed_types.end()) {
@@ -490,6 +497,16 @@ absl::Status RetractFactsOp::Apply(CommitContext& ctx) {
       continue;
     }
     const storage::FactRevision& latest = *(*record)->revisions().rbegin();
+    if (!latest.moved_to().empty()) {
+      result->set_outcome(v1::OUTCOME_REJECTED);
+      *result->mutable_error() = MakeError(
+          absl::StatusCode::kFailedPrecondition, field,
+          absl::StrCat("fact \"", id, "\" was replaced by fact \"",
+                       latest.moved_to(),
+                       "\" when an entity it names was merged; retract that "
+                       "one"));
+      continue;
+    }
     if (latest.retracted()) {
       result->set_outcome(validate_only() ? v1::OUTCOME_VALID
                                           : v1::OUTCOME_UNCHANGED);

@@ -13,6 +13,14 @@
 
 namespace factstore::ingest {
 
+// Two mentions are the same source when they quote the same passage of the
+// same document.
+bool SameMention(const v1::Mention& a, const v1::Mention& b);
+
+// The commit-log change of `kind` for the fact whose stored content is
+// `content`.
+storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content);
+
 // Commits a batch of prepared facts (IngestFacts, or one batch of
 // StreamIngestFacts).
 //

@@ -489,4 +489,35 @@ grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* IngestServiceImpl::MergeEntities(
+    grpc::CallbackServerContext* context,
+    const v1::MergeEntitiesRequest* request,
+    v1::MergeEntitiesResponse* response) {
+  if (auto* answered =
+          DenyOrForward(context, server::Role::kAdmin, request, response,
+                        &v1::IngestService::Stub::async::MergeEntities)) {
+    return answered;
+  }
+  Violations violations;
+  CheckId(request->from_entity_id(), "from_entity_id", kMaxIdBytes, true,
+          &violations);
+  CheckId(request->into_entity_id(), "into_entity_id", kMaxIdBytes, true,
+          &violations);
+  if (!request->from_entity_id().empty() &&
+      request->from_entity_id() == request->into_entity_id()) {
+    violations.Add("into_entity_id", "must differ from from_entity_id");
+  }
+  CheckId(request->request_id(), "request_id", kMaxRequestIdBytes, false,
+          &violations);
+  if (!violations.empty()) {
+    return FinishNow(context, violations.ToStatus());
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto op = std::make_unique<MergeEntitiesOp>(*request,
+                                              AnswerInto(reactor, response));
+  RememberRequest(*request, op.get());
+  SubmitOrShed(committer_, std::move(op));
+  return reactor;
+}
+
 }  // namespace factstore::ingest

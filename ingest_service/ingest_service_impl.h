@@ -71,6 +71,10 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::EraseEntityRequest* request,
       v1::EraseEntityResponse* response) override;
+  grpc::ServerUnaryReactor* MergeEntities(
+      grpc::CallbackServerContext* context,
+      const v1::MergeEntitiesRequest* request,
+      v1::MergeEntitiesResponse* response) override;
 
   // Prepares the facts of one request or stream batch. Returns
   // INVALID_ARGUMENT when the batch itself is unacceptable (too many facts).

@@ -28,6 +28,8 @@ absl::StatusOr<std::vector<NamedEntity>> NameResolver::Find(
     // Keys of names an entity no longer has stay for time travel; only the
     // newest revision decides a match now.
     const storage::EntityRevision& newest = *record->revisions().rbegin();
+    // A merged entity's names are its survivor's aliases now.
+    if (!newest.merged_into().empty()) continue;
     for (const storage::NameForm& form : newest.name_forms()) {
       if (form.folded() == folded) {
         found.push_back({parts.entity_id, newest.entity().type()});

@@ -27,6 +27,10 @@ v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
       return v1::CHANGE_KIND_ENTITY_UPSERTED;
     case storage::CHANGE_KIND_PREDICATE_REGISTERED:
       return v1::CHANGE_KIND_PREDICATE_REGISTERED;
+    case storage::CHANGE_KIND_FACT_MOVED:
+      return v1::CHANGE_KIND_MOVED;
+    case storage::CHANGE_KIND_ENTITY_MERGED:
+      return v1::CHANGE_KIND_ENTITY_MERGED;
     default:
       return v1::CHANGE_KIND_UNSPECIFIED;
   }
@@ -34,12 +38,13 @@ v1::ChangeKind ToPublicKind(storage::ChangeKind kind) {
 
 constexpr uint32_t Bit(v1::ChangeKind kind) { return 1u << kind; }
 
-// What a watch that names no kinds delivers: what the feed delivered before
-// it carried entity upserts and predicate registrations.
+// What a watch that names no kinds delivers: the changes to facts and the
+// erasures, as the feed did before it carried entity upserts, merges and
+// predicate registrations.
 constexpr uint32_t kDefaultKinds =
     Bit(v1::CHANGE_KIND_ASSERTED) | Bit(v1::CHANGE_KIND_MENTION_ADDED) |
     Bit(v1::CHANGE_KIND_UPDATED) | Bit(v1::CHANGE_KIND_RETRACTED) |
-    Bit(v1::CHANGE_KIND_ERASED);
+    Bit(v1::CHANGE_KIND_ERASED) | Bit(v1::CHANGE_KIND_MOVED);
 
 }  // namespace
 
@@ -94,6 +99,7 @@ bool ChangeReader::Matches(const storage::Change& change) const {
     case storage::CHANGE_KIND_MENTION_ADDED:
     case storage::CHANGE_KIND_FACT_UPDATED:
     case storage::CHANGE_KIND_FACT_RETRACTED:
+    case storage::CHANGE_KIND_FACT_MOVED:
       return (subject_.empty() || change.subject() == subject_) &&
              absl::StartsWith(change.predicate(), predicate_prefix_);
     case storage::CHANGE_KIND_ENTITY_ERASED:
@@ -101,6 +107,9 @@ bool ChangeReader::Matches(const storage::Change& change) const {
       // An erasure may remove facts of any predicate, and an entity has
       // none, so predicate filters let them through.
       return subject_.empty() || change.entity_id() == subject_;
+    case storage::CHANGE_KIND_ENTITY_MERGED:
+      return subject_.empty() || change.entity_id() == subject_ ||
+             change.target_id() == subject_;
     case storage::CHANGE_KIND_PREDICATE_REGISTERED:
       // A predicate is about no entity.
       return subject_.empty() &&
@@ -134,6 +143,29 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
                                store_->store_id(), event.mutable_entity())) {
         return std::nullopt;
       }
+      return event;
+    }
+    case storage::CHANGE_KIND_ENTITY_MERGED: {
+      event.set_merged_entity_id(change.entity_id());
+      auto entity = store_->ReadEntity(change.target_id());
+      if (absl::IsNotFound(entity.status())) return std::nullopt;
+      if (!entity.ok()) return entity.status();
+      if (!storage::EntityAsOf(*std::move(entity), record.commit(),
+                               store_->store_id(), event.mutable_entity())) {
+        return std::nullopt;
+      }
+      return event;
+    }
+    case storage::CHANGE_KIND_FACT_MOVED: {
+      // The fact as it was just before the merge moved it.
+      auto fact = store_->ReadFact(change.fact_id());
+      if (absl::IsNotFound(fact.status())) return std::nullopt;
+      if (!fact.ok()) return fact.status();
+      if (!storage::FactAsOf(*fact, record.commit() - 1, store_->store_id(),
+                             event.mutable_fact())) {
+        return std::nullopt;
+      }
+      event.set_moved_to_fact_id(change.target_id());
       return event;
     }
     case storage::CHANGE_KIND_PREDICATE_REGISTERED: {

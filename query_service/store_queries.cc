@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/iso_date.h"
 #include "common/language_tag.h"
+#include "common/limits.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
 #include "protos/api_dates.h"
@@ -441,20 +442,94 @@ absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListPredicatesCursor(
   return DecodeCursor(request.page_token(), QueryPart(request));
 }
 
+namespace {
+
+absl::Status TooManyRedirectsError(const std::string& id) {
+  return absl::DataLossError(absl::StrCat("id ", Quoted(id),
+                                          " redirects through more than ",
+                                          kMaxRedirectHops, " merges"));
+}
+
+}  // namespace
+
+absl::StatusOr<bool> StoreQueries::EntityAt(const std::string& id,
+                                            uint64_t commit,
+                                            v1::Entity* out) const {
+  std::string current = id;
+  for (int hop = 0; hop <= kMaxRedirectHops; ++hop) {
+    auto record = store_->ReadEntity(current);
+    if (absl::IsNotFound(record.status())) return false;
+    if (!record.ok()) return record.status();
+    if (const std::string* into =
+            storage::EntityMergedIntoAsOf(*record, commit)) {
+      current = *into;
+      continue;
+    }
+    if (!storage::EntityAsOf(*std::move(record), commit, store_->store_id(),
+                             out)) {
+      return false;
+    }
+    if (current != id) out->set_redirected_from(id);
+    return true;
+  }
+  return TooManyRedirectsError(id);
+}
+
+absl::StatusOr<bool> StoreQueries::FactAt(const std::string& id,
+                                          uint64_t commit,
+                                          v1::Fact* out) const {
+  std::string current = id;
+  for (int hop = 0; hop <= kMaxRedirectHops; ++hop) {
+    auto record = store_->ReadFact(current);
+    if (absl::IsNotFound(record.status())) return false;
+    if (!record.ok()) return record.status();
+    if (const std::string* moved = storage::FactMovedToAsOf(*record, commit)) {
+      current = *moved;
+      continue;
+    }
+    if (!storage::FactAsOf(*std::move(record), commit, store_->store_id(),
+                           out)) {
+      return false;
+    }
+    if (current != id) out->set_redirected_from(id);
+    return true;
+  }
+  return TooManyRedirectsError(id);
+}
+
+absl::Status StoreQueries::FollowEntityRedirect(
+    std::string* id, uint64_t commit,
+    google::protobuf::RepeatedPtrField<v1::Redirect>* redirects) const {
+  if (id->empty()) return absl::OkStatus();
+  std::string current = *id;
+  for (int hop = 0; hop <= kMaxRedirectHops; ++hop) {
+    auto record = store_->ReadEntity(current);
+    if (absl::IsNotFound(record.status())) break;
+    if (!record.ok()) return record.status();
+    const std::string* into = storage::EntityMergedIntoAsOf(*record, commit);
+    if (into == nullptr) break;
+    current = *into;
+    if (hop == kMaxRedirectHops) return TooManyRedirectsError(*id);
+  }
+  if (current == *id) return absl::OkStatus();
+  v1::Redirect* redirect = redirects->Add();
+  redirect->set_from_id(*id);
+  redirect->set_to_id(current);
+  *id = std::move(current);
+  return absl::OkStatus();
+}
+
 absl::Status StoreQueries::GetEntity(const v1::GetEntityRequest& request,
                                      uint64_t commit,
                                      v1::GetEntityResponse* response) const {
   FS_RETURN_IF_ERROR(CheckReadId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
-  auto record = store_->ReadEntity(request.id());
-  if (record.ok() &&
-      storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
-                          response->mutable_entity())) {
+  FS_ASSIGN_OR_RETURN(
+      bool found, EntityAt(request.id(), commit, response->mutable_entity()));
+  if (found) {
     PreferLabel(request.read_options().languages(), response->mutable_entity());
     return absl::OkStatus();
   }
-  if (!record.ok() && !absl::IsNotFound(record.status()))
-    return record.status();
   response->clear_entity();
   auto tombstone = store_->ReadTombstone(request.id());
   if (tombstone.ok() && !tombstone->erasures().empty()) {
@@ -480,12 +555,9 @@ absl::Status StoreQueries::BatchGetEntities(
   }
   response->set_commit_token(CommitToken(commit));
   for (const std::string& id : request.ids()) {
-    auto record = store_->ReadEntity(id);
-    if (!record.ok() && !absl::IsNotFound(record.status()))
-      return record.status();
     v1::Entity entity;
-    if (record.ok() && storage::EntityAsOf(std::move(*record), commit,
-                                           store_->store_id(), &entity)) {
+    FS_ASSIGN_OR_RETURN(bool found, EntityAt(id, commit, &entity));
+    if (found) {
       PreferLabel(request.read_options().languages(), &entity);
       *response->add_entities() = std::move(entity);
     } else {
@@ -803,14 +875,9 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
                                    v1::GetFactResponse* response) const {
   FS_RETURN_IF_ERROR(CheckReadId(request.id(), "id", true));
   response->set_commit_token(CommitToken(commit));
-  auto record = store_->ReadFact(request.id());
-  if (record.ok() &&
-      storage::FactAsOf(std::move(*record), commit, store_->store_id(),
-                        response->mutable_fact())) {
-    return absl::OkStatus();
-  }
-  if (!record.ok() && !absl::IsNotFound(record.status()))
-    return record.status();
+  FS_ASSIGN_OR_RETURN(bool found,
+                      FactAt(request.id(), commit, response->mutable_fact()));
+  if (found) return absl::OkStatus();
   response->clear_fact();
   return WithReason(absl::NotFoundError(absl::StrCat(
                         "fact ", Quoted(request.id()),
@@ -839,8 +906,20 @@ absl::Status StoreQueries::BatchGetFacts(
       return records[i].status();
     }
     v1::Fact fact;
-    if (records[i].ok() && storage::FactAsOf(std::move(*records[i]), commit,
-                                             store_->store_id(), &fact)) {
+    bool found = false;
+    if (records[i].ok()) {
+      // A fact a merge gave a new id is read again there (rare: one more
+      // read for it alone).
+      if (const std::string* moved =
+              storage::FactMovedToAsOf(*records[i], commit)) {
+        FS_ASSIGN_OR_RETURN(found, FactAt(*moved, commit, &fact));
+        if (found) fact.set_redirected_from(ids[i]);
+      } else {
+        found = storage::FactAsOf(std::move(*records[i]), commit,
+                                  store_->store_id(), &fact);
+      }
+    }
+    if (found) {
       *response->add_facts() = std::move(fact);
     } else {
       response->add_missing_ids(ids[i]);
@@ -862,6 +941,19 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
   FS_ASSIGN_OR_RETURN(
       int page_size,
       PageSize(request.page_size(), kDefaultFactPageSize, "page_size"));
+  // Entities of the filter merged into others by `commit` stand for the
+  // entities they were merged into.
+  v1::FactFilter resolved = request.filter();
+  auto* redirects = response->mutable_redirects();
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(resolved.mutable_subject(), commit, redirects));
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(resolved.mutable_object(), commit, redirects));
+  FS_RETURN_IF_ERROR(FollowEntityRedirect(resolved.mutable_source_document(),
+                                          commit, redirects));
+  if (!redirects->empty()) {
+    FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
+  }
   storage::StoreHead head;
   if (parsed.has_time) {
     // Only the valid-time plan needs the longest span the head records.
@@ -943,10 +1035,13 @@ absl::Status StoreQueries::ResolveValue(
     FS_ASSIGN_OR_RETURN(at_day, FirstDayOf(request.at(), "at"));
   }
   response->set_commit_token(CommitToken(commit));
+  std::string subject = request.subject();
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(&subject, commit, response->mutable_redirects()));
   std::vector<Claim> claims;
   auto scan = store_->ScanPrefix(
       ColumnFamily::kSubjectIndex,
-      storage::SubjectPredicatePrefix(request.subject(), request.predicate()));
+      storage::SubjectPredicatePrefix(subject, request.predicate()));
   int64_t examined = 0;
   for (; scan->Valid(); scan->Next()) {
     if (examined == max_keys_per_read_) {

@@ -121,6 +121,23 @@ class StoreQueries {
       const StopCheck& stop, int64_t* examined,
       google::protobuf::RepeatedPtrField<v1::Entity>* out) const;
 
+  // Reads entity `id` as of `commit` into `out`, following merge redirects
+  // (setting out->redirected_from when it followed one); false if there is
+  // no such entity then.
+  absl::StatusOr<bool> EntityAt(const std::string& id, uint64_t commit,
+                                v1::Entity* out) const;
+  // Reads fact `id` as of `commit` into `out`, following the redirects of
+  // facts a merge gave new ids (setting out->redirected_from when it
+  // followed one); false if there is no such fact then.
+  absl::StatusOr<bool> FactAt(const std::string& id, uint64_t commit,
+                              v1::Fact* out) const;
+  // Replaces `*id`, an entity id, by the entity it had been merged into by
+  // `commit` (following chains of merges) and adds the redirect to
+  // `redirects`; leaves other ids alone.
+  absl::Status FollowEntityRedirect(
+      std::string* id, uint64_t commit,
+      google::protobuf::RepeatedPtrField<v1::Redirect>* redirects) const;
+
   const storage::Store* store_;
   const int64_t max_keys_per_read_;
   PageTokenCodec tokens_;

@@ -5,7 +5,7 @@
 // (mutual TLS). Every credential holds a set of roles:
 //   reader  the query service's reads
 //   writer  entities, facts, retractions
-//   admin   RegisterPredicates and EraseEntity
+//   admin   RegisterPredicates, EraseEntity and MergeEntities
 // Roles do not imply one another: a token that both writes and erases is
 // given "writer+admin". Each call needs one role; a call holds the roles of
 // its token and of its certificate identity together.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "storage/commit_token.h"
 
@@ -34,7 +35,7 @@ bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
                   v1::Fact* out) {
   constexpr bool kMove = !std::is_const_v<Record>;
   const int index = LastIndexAtOrBefore(record.revisions(), as_of);
-  if (index < 0) return false;
+  if (index < 0 || !record.revisions(index).moved_to().empty()) return false;
   const FactRevision& revision = record.revisions(index);
   if constexpr (kMove) {
     *out = std::move(*record.mutable_content());
@@ -60,6 +61,7 @@ bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
   for (int i = 0; i < record.mentions_size(); ++i) {
     const uint64_t commit = record.mentions(i).commit();
     if (commit > as_of) break;
+    if (!MentionLiveAsOf(record.mentions(i), as_of)) continue;
     v1::Mention* mention = out->add_mentions();
     if constexpr (kMove) {
       *mention = std::move(*record.mutable_mentions(i)->mutable_mention());
@@ -78,9 +80,17 @@ template <typename Record>
 bool FillEntityAsOf(Record& record, uint64_t as_of, uint32_t store_id,
                     v1::Entity* out) {
   const int index = LastIndexAtOrBefore(record.revisions(), as_of);
-  if (index < 0) return false;
+  if (index < 0 || !record.revisions(index).merged_into().empty()) {
+    return false;
+  }
   const uint64_t created = record.revisions(0).commit();
   const uint64_t updated = record.revisions(index).commit();
+  std::vector<std::string> merged;
+  for (int i = 0; i <= index; ++i) {
+    for (const std::string& id : record.revisions(i).merged_from()) {
+      merged.push_back(id);
+    }
+  }
   if constexpr (!std::is_const_v<Record>) {
     *out = std::move(*record.mutable_revisions(index)->mutable_entity());
   } else {
@@ -88,6 +98,7 @@ bool FillEntityAsOf(Record& record, uint64_t as_of, uint32_t store_id,
   }
   out->set_created_commit(EncodeCommitToken(store_id, created));
   out->set_updated_commit(EncodeCommitToken(store_id, updated));
+  for (std::string& id : merged) out->add_merged_entity_ids(std::move(id));
   return true;
 }
 
@@ -104,12 +115,31 @@ bool FactAsOf(FactRecord&& record, uint64_t as_of, uint32_t store_id,
 }
 
 const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of) {
-  return LastAtOrBefore(record.revisions(), as_of);
+  const FactRevision* revision = LastAtOrBefore(record.revisions(), as_of);
+  return revision == nullptr || !revision->moved_to().empty() ? nullptr
+                                                              : revision;
+}
+
+const std::string* FactMovedToAsOf(const FactRecord& record, uint64_t as_of) {
+  const FactRevision* revision = LastAtOrBefore(record.revisions(), as_of);
+  return revision == nullptr || revision->moved_to().empty()
+             ? nullptr
+             : &revision->moved_to();
 }
 
 const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
                                          uint64_t as_of) {
-  return LastAtOrBefore(record.revisions(), as_of);
+  const EntityRevision* revision = LastAtOrBefore(record.revisions(), as_of);
+  return revision == nullptr || !revision->merged_into().empty() ? nullptr
+                                                                 : revision;
+}
+
+const std::string* EntityMergedIntoAsOf(const EntityRecord& record,
+                                        uint64_t as_of) {
+  const EntityRevision* revision = LastAtOrBefore(record.revisions(), as_of);
+  return revision == nullptr || revision->merged_into().empty()
+             ? nullptr
+             : &revision->merged_into();
 }
 
 bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,

@@ -5,10 +5,16 @@
 // view at commit C shows exactly what was visible right after C: facts
 // asserted later do not exist yet, a retraction after C has not happened,
 // mentions added after C are absent.
+//
+// Merges (MergeEntities) turn records into redirects: from the merge's commit
+// on, a merged entity and each fact that named it no longer exist under
+// their own ids (the views below return false or null) and lead elsewhere
+// (EntityMergedIntoAsOf, FactMovedToAsOf); before it they read as they were.
 #ifndef FACTSTORE_STORAGE_RECORD_VIEWS_H_
 #define FACTSTORE_STORAGE_RECORD_VIEWS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "factstore/v1/types.pb.h"
 #include "storage/records.pb.h"
@@ -16,7 +22,7 @@
 namespace factstore::storage {
 
 // Fills `out` with the fact as of `as_of` and returns true, or returns false
-// if the fact had not been asserted by then.
+// if the fact had not been asserted by then or had moved to another id.
 bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
               v1::Fact* out);
 // The same, moving the fact's content and mentions out of `record` instead of
@@ -25,16 +31,31 @@ bool FactAsOf(const FactRecord& record, uint64_t as_of, uint32_t store_id,
 bool FactAsOf(FactRecord&& record, uint64_t as_of, uint32_t store_id,
               v1::Fact* out);
 
-// The revision of the fact's attributes in effect at `as_of`, or null.
+// The revision of the fact's attributes in effect at `as_of`, or null if
+// the fact had not been asserted by then or had moved to another id.
 const FactRevision* FactRevisionAsOf(const FactRecord& record, uint64_t as_of);
 
+// The id the fact had moved to by `as_of`, or null if it had not.
+const std::string* FactMovedToAsOf(const FactRecord& record, uint64_t as_of);
+
+// True if `mention` is part of its fact at `as_of`: added by then and not
+// replaced by a merge's copy of it by then.
+inline bool MentionLiveAsOf(const MentionRecord& mention, uint64_t as_of) {
+  return mention.commit() <= as_of &&
+         (mention.replaced_commit() == 0 || mention.replaced_commit() > as_of);
+}
+
 // The entity revision in effect at `as_of`, or null if the entity did not
-// exist yet.
+// exist yet or had been merged into another.
 const EntityRevision* EntityRevisionAsOf(const EntityRecord& record,
                                          uint64_t as_of);
 
+// The id the entity had been merged into by `as_of`, or null if it had not.
+const std::string* EntityMergedIntoAsOf(const EntityRecord& record,
+                                        uint64_t as_of);
+
 // Fills `out` with the entity as of `as_of` and returns true, or returns
-// false if it did not exist yet.
+// false if it did not exist yet or had been merged into another.
 bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
                 v1::Entity* out);
 // The same, moving the entity out of `record`'s revision instead of copying

@@ -20,6 +20,8 @@ void ClearCommits(v1::Predicate* predicate) {
 void ClearCommits(v1::Entity* entity) {
   entity->clear_created_commit();
   entity->clear_updated_commit();
+  // The ids merged into it are redirects of the store it comes from.
+  entity->clear_merged_entity_ids();
 }
 void ClearCommits(v1::Fact* fact) {
   fact->clear_asserted_commit();

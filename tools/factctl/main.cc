@@ -12,6 +12,7 @@
 //   factctl stats
 //   factctl retract --reason="wrong figure" f_0123...
 //   factctl erase --reason="GDPR request #12" person:nguyen-van-a
+//   factctl merge org:fpt-software org:fpt
 //
 // Addresses come from --ingest/--query, or FACTCTL_INGEST/FACTCTL_QUERY, and
 // default to the local services of `./dev up`. Output is JSON (one object per
@@ -97,7 +98,8 @@ ABSL_FLAG(std::string, after, "", "watch: resume after this token.");
 ABSL_FLAG(int, count, 0, "watch: stop after this many events (0: never).");
 ABSL_FLAG(std::vector<std::string>, kind, {},
           "watch: change kinds to deliver (ASSERTED, MENTION_ADDED, UPDATED, "
-          "RETRACTED, ERASED, ENTITY_UPSERTED, PREDICATE_REGISTERED); "
+          "RETRACTED, ERASED, MOVED, ENTITY_UPSERTED, ENTITY_MERGED, "
+          "PREDICATE_REGISTERED); "
           "default: the changes to facts and erasures.");
 // predicates
 ABSL_FLAG(std::string, prefix, "", "predicates: name prefix.");
@@ -106,8 +108,8 @@ ABSL_FLAG(std::string, reason, "",
           "retract/erase: why (required; kept with the facts or in the "
           "tombstone).");
 ABSL_FLAG(std::string, request_id, "",
-          "retract/erase: idempotency key, so that a retry is answered as the "
-          "first call was.");
+          "retract/erase/merge: idempotency key, so that a retry is answered "
+          "as the first call was.");
 
 namespace factstore::tools {
 namespace {
@@ -136,6 +138,8 @@ Commands:
   retract FACT_ID...           retract facts (--reason, --request_id; writer role)
   erase ENTITY_ID              erase an entity and every fact about it, for good
                                (--reason, --request_id; admin role)
+  merge FROM_ID INTO_ID        merge a duplicate entity into another; FROM_ID becomes a
+                               redirect (--request_id; admin role)
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
 --timeout, --min_commit, --as_of, --languages; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
@@ -594,6 +598,8 @@ int Watch() {
           what = absl::StrJoin(EntityRow(event.entity()), "  ");
         } else if (event.has_predicate()) {
           what = event.predicate().name();
+        } else if (!event.merged_entity_id().empty()) {
+          what = event.merged_entity_id();
         } else {
           what = event.erased_entity_id();
         }
@@ -700,6 +706,36 @@ int Erase(const std::vector<std::string>& ids) {
   return 0;
 }
 
+int Merge(const std::vector<std::string>& ids) {
+  if (ids.size() != 2) {
+    std::cerr << "factctl merge: give the duplicate's id, then the id of the "
+                 "entity it is merged into\n";
+    return 2;
+  }
+  v1::MergeEntitiesRequest request;
+  request.set_from_entity_id(ids[0]);
+  request.set_into_entity_id(ids[1]);
+  request.set_request_id(absl::GetFlag(FLAGS_request_id));
+  v1::MergeEntitiesResponse response;
+  auto context = Context();
+  grpc::Status status =
+      IngestStub()->MergeEntities(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    std::cout << ToJsonLine(response) << "\n";
+    return 0;
+  }
+  PrintTable(
+      std::cout,
+      {"MERGED", "INTO", "MOVED FACTS", "COMBINED", "MOVED MENTIONS", "COMMIT"},
+      {{ids[0], response.entity().id(),
+        absl::StrCat(response.moved_fact_count()),
+        absl::StrCat(response.combined_fact_count()),
+        absl::StrCat(response.moved_mention_count()),
+        response.commit_token()}});
+  return 0;
+}
+
 int Export() {
   ExportOptions options;
   if (!FilterFromFlags("export", &options.filter)) return 2;
@@ -752,6 +788,7 @@ int Run(int argc, char** argv) {
   if (command == "retract") return Retract(args);
   if (command == "export") return Export();
   if (command == "erase") return Erase(args);
+  if (command == "merge") return Merge(args);
   std::cerr << "factctl: unknown command \"" << command << "\"\n\n"
             << kUsage << "\n";
   return 2;
