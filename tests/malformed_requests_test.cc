@@ -54,6 +54,7 @@ enum class Rpc {
   kStreamIngestFacts,
   kRetractFacts,
   kEraseEntity,
+  kMergeEntities,
   kGetEntity,
   kBatchGetEntities,
   kListEntities,
@@ -873,6 +874,26 @@ std::vector<Row> Rows() {
        R"pb(entity_id: "org:never-existed" reason: "GDPR request #1")pb",
        nullptr, CallFails(grpc::StatusCode::NOT_FOUND, "entity_id")},
 
+      {"MergeWithoutFrom", Rpc::kMergeEntities,
+       R"pb(into_entity_id: "org:fpt")pb", nullptr,
+       CallFails(kCallInvalid, "from_entity_id")},
+      {"MergeWithoutInto", Rpc::kMergeEntities,
+       R"pb(from_entity_id: "org:fpt")pb", nullptr,
+       CallFails(kCallInvalid, "into_entity_id")},
+      {"MergeIntoItself", Rpc::kMergeEntities,
+       R"pb(from_entity_id: "org:fpt" into_entity_id: "org:fpt")pb", nullptr,
+       CallFails(kCallInvalid, "into_entity_id")},
+      {"MergeIdWithSpace", Rpc::kMergeEntities,
+       R"pb(from_entity_id: "org:f pt" into_entity_id: "org:fpt")pb", nullptr,
+       CallFails(kCallInvalid, "from_entity_id")},
+      {"MergeUnknownEntity", Rpc::kMergeEntities,
+       R"pb(from_entity_id: "org:never-existed" into_entity_id: "org:fpt")pb",
+       nullptr, CallFails(grpc::StatusCode::NOT_FOUND, "from_entity_id")},
+      {"MergeAcrossTypes", Rpc::kMergeEntities,
+       R"pb(from_entity_id: "place:seoul" into_entity_id: "org:fpt")pb",
+       nullptr,
+       CallFails(grpc::StatusCode::FAILED_PRECONDITION, "into_entity_id")},
+
       // ---- Reads: ids, batches, searches ----
       {"GetEntityEmptyId", Rpc::kGetEntity, "", nullptr,
        CallFails(kCallInvalid, "id")},
@@ -1250,6 +1271,8 @@ Result Call(TestCluster& cluster, const Row& row) {
       return Unary(ingest, &IS::RetractFacts, row);
     case Rpc::kEraseEntity:
       return Unary(ingest, &IS::EraseEntity, row);
+    case Rpc::kMergeEntities:
+      return Unary(ingest, &IS::MergeEntities, row);
     case Rpc::kGetEntity:
       return Unary(query, &QS::GetEntity, row);
     case Rpc::kBatchGetEntities:

@@ -231,7 +231,8 @@ class TlsTest(unittest.TestCase):
                 iter([s.ingest.StreamIngestFactsRequest()]), timeout=5,
                 metadata=bearer("reader-token"))))
             self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)
-            # A writer writes, but neither registers predicates nor erases.
+            # A writer writes, but neither registers predicates nor erases nor
+            # merges.
             upsert(s, channel, bearer("writer-token"))
             head = upsert(s, channel, bearer("writer-token"), entity_id="place:hue")
             for admin_call in (
@@ -241,6 +242,10 @@ class TlsTest(unittest.TestCase):
                     lambda metadata: stub.EraseEntity(
                         s.ingest.EraseEntityRequest(entity_id="place:hue",
                                                     reason="test"),
+                        timeout=5, metadata=metadata),
+                    lambda metadata: stub.MergeEntities(
+                        s.ingest.MergeEntitiesRequest(from_entity_id="place:hue",
+                                                      into_entity_id="place:da-nang"),
                         timeout=5, metadata=metadata)):
                 refused = self.denied(lambda: admin_call(bearer("writer-token")))
                 self.assertEqual(refused.code(), grpc.StatusCode.PERMISSION_DENIED)

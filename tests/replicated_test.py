@@ -383,6 +383,30 @@ class ReplicatedTest(ReplicatedBase):
         self.assertEqual(listings[0], sorted(subject_of(g) for g in range(20)))
         self.assertEqual(listings[1], listings[0])
         self.assertEqual(lookups, [([[subject_of(3)]], ["S99"])] * 2)
+        # A merge reads the same on both replicas: the old id redirects, its
+        # facts moved under the survivor, and before the merge nothing moved.
+        merged = writer.MergeEntities(s.ingest.MergeEntitiesRequest(
+            from_entity_id=subject_of(19), into_entity_id=subject_of(18)), timeout=60)
+        self.assertEqual(merged.moved_fact_count, 25)
+        for reader in readers:
+            options = s.types.ReadOptions(min_commit=merged.commit_token)
+            entity = reader.GetEntity(s.query.GetEntityRequest(
+                id=subject_of(19), read_options=options), timeout=30).entity
+            self.assertEqual((entity.id, entity.redirected_from),
+                             (subject_of(18), subject_of(19)))
+            listed = reader.ListFacts(s.query.ListFactsRequest(
+                filter=s.query.FactFilter(subject=subject_of(19)), page_size=100,
+                read_options=options), timeout=30)
+            self.assertEqual(len(listed.facts), 50)
+            self.assertEqual({f.subject for f in listed.facts}, {subject_of(18)})
+            self.assertEqual([(r.from_id, r.to_id) for r in listed.redirects],
+                             [(subject_of(19), subject_of(18))])
+            before = reader.ListFacts(s.query.ListFactsRequest(
+                filter=s.query.FactFilter(subject=subject_of(19)), page_size=100,
+                read_options=s.types.ReadOptions(as_of=token)), timeout=30)
+            self.assertEqual({f.subject for f in before.facts}, {subject_of(19)})
+        scan, stats = self.assert_same_contents(readers, merged.commit_token)
+        self.assertEqual(stats.fact_count, 500)
 
     def test_a_standby_forwards_writes_to_the_leader(self):
         """Unary writes and StreamIngestFacts streams sent to the ingest

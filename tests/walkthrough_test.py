@@ -203,8 +203,13 @@ class WalkthroughTest(unittest.TestCase):
             {"predicate": {"name": "note.factctl", "valueType": "VALUE_TYPE_TEXT"}},
             {"entity": {"id": "org:factctl", "type": "ENTITY_TYPE_ORGANIZATION",
                         "name": "factctl test"}},
+            {"entity": {"id": "org:factctl-copy", "type": "ENTITY_TYPE_ORGANIZATION",
+                        "name": "factctl copy"}},
             {"fact": {"subject": "org:factctl", "predicate": "note.factctl",
                       "value": {"raw": "hello"},
+                      "mentions": [{"documentId": "doc:kr-vn-ict-da-nang"}]}},
+            {"fact": {"subject": "org:factctl-copy", "predicate": "note.factctl",
+                      "value": {"raw": "hello again"},
                       "mentions": [{"documentId": "doc:kr-vn-ict-da-nang"}]}},
         ]
         path = os.path.join(testlib.temp_dir("factctl-"), "note.jsonl")
@@ -234,9 +239,28 @@ class WalkthroughTest(unittest.TestCase):
         self.assertTrue(fact["retracted"])
         self.assertEqual(fact["retractionReason"], "wrong figure")
 
+        self.assertEqual(factctl_ingest("merge", "org:factctl-copy").returncode, 2)
+        merged = factctl_ingest("merge", "org:factctl-copy", "org:factctl", "--output=table")
+        self.assertEqual(merged.returncode, 0, merged.stderr)
+        self.assertIn("MOVED FACTS", merged.stdout)
+        self.assertRegex(merged.stdout, r"org:factctl-copy +org:factctl +1 +0 +0 ")
+        again = factctl_ingest("merge", "org:factctl-copy", "org:factctl")
+        self.assertEqual(again.returncode, 1, again.stderr)  # FAILED_PRECONDITION
+        self.assertIn("already merged", again.stderr)
+        moved = self.factctl("facts", "--subject=org:factctl-copy", "--output=json")
+        self.assertEqual(moved.returncode, 0, moved.stderr)
+        self.assertEqual([json.loads(line)["subject"] for line in moved.stdout.splitlines()],
+                         ["org:factctl"])
+        shown = self.factctl("get-entity", "org:factctl-copy", "--output=json")
+        entity = json.loads(shown.stdout.splitlines()[0])
+        self.assertEqual((entity["id"], entity["redirectedFrom"]),
+                         ("org:factctl", "org:factctl-copy"))
+
+        # Erasing the survivor erases the id merged into it too.
         erased = factctl_ingest("erase", "org:factctl", "--reason=test over", "--output=table")
         self.assertEqual(erased.returncode, 0, erased.stderr)
-        self.assertRegex(erased.stdout, r"org:factctl +1 +0 ")
+        self.assertRegex(erased.stdout, r"org:factctl +2 +0 ")
+        self.assertEqual(self.factctl("get-entity", "org:factctl-copy").returncode, 3)
         gone = factctl_ingest("erase", "org:factctl", "--reason=again")
         self.assertEqual(gone.returncode, 3, gone.stderr)  # NOT_FOUND
         self.assertIn("org:factctl", gone.stderr)
@@ -248,7 +272,8 @@ class WalkthroughTest(unittest.TestCase):
              '{"predicates": [{"name": "note.buf", "valueType": "VALUE_TYPE_TEXT"}]}',
              "OUTCOME_CREATED"),
             (ingest, "factstore.v1.IngestService/UpsertEntities",
-             '{"entities": [{"id": "org:buf", "type": "ENTITY_TYPE_ORGANIZATION", "name": "Buf"}]}',
+             '{"entities": [{"id": "org:buf", "type": "ENTITY_TYPE_ORGANIZATION", "name": "Buf"},'
+             ' {"id": "org:buf-copy", "type": "ENTITY_TYPE_ORGANIZATION", "name": "Buf copy"}]}',
              "OUTCOME_CREATED"),
             (ingest, "factstore.v1.IngestService/IngestFacts",
              '{"facts": [{"subject": "org:buf", "predicate": "note.buf", "value": {"raw": "hello"},'
@@ -259,6 +284,8 @@ class WalkthroughTest(unittest.TestCase):
             (ingest, "factstore.v1.IngestService/RetractFacts",
              '{"factIds": ["f_00000000000000000000000000000000"], "reason": "none"}',
              "OUTCOME_REJECTED"),
+            (ingest, "factstore.v1.IngestService/MergeEntities",
+             '{"fromEntityId": "org:buf-copy", "intoEntityId": "org:buf"}', "Buf copy"),
             (ingest, "factstore.v1.IngestService/EraseEntity",
              '{"entityId": "org:buf", "reason": "walkthrough"}', "tombstone"),
             (query, "factstore.v1.QueryService/GetEntity", '{"id": "place:da-nang"}', "Đà Nẵng"),
