@@ -163,6 +163,12 @@ absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
       outcome = v1::OUTCOME_CREATED;
     } else {
       record = **existing;
+      // What describes a document stays unless the upsert gives it: it is
+      // usually set by the document's mentions.
+      const v1::Entity& stored = record.revisions().rbegin()->entity();
+      if (!revision.entity().has_document() && stored.has_document()) {
+        *revision.mutable_entity()->mutable_document() = stored.document();
+      }
       if (google::protobuf::util::MessageDifferencer::Equals(
               record.revisions().rbegin()->entity(), revision.entity())) {
         outcome = v1::OUTCOME_UNCHANGED;
@@ -371,8 +377,11 @@ absl::Status DoomFactsLeftWithoutSource(CommitContext& ctx, const IdSet& ids,
     }
     auto fact = ctx.facts().Get(*it);
     if (!fact.ok()) return fact.status();
-    bool keeps_a_source = false;
-    if (*fact != nullptr) {
+    // A fact a merge moved is history, kept as the redirect to its successor
+    // (which is judged on its own mentions): only trimmed.
+    bool keeps_a_source =
+        *fact != nullptr && !(**fact).revisions().rbegin()->moved_to().empty();
+    if (*fact != nullptr && !keeps_a_source) {
       for (const auto& stored : (**fact).mentions()) {
         if (stored.replaced_commit() == 0 &&
             !MentionFrom(stored.mention(), ids)) {
@@ -435,8 +444,9 @@ absl::StatusOr<int> DeleteFacts(CommitContext& ctx,
 }
 
 // Removes from the facts `trimmed` their mentions from or by an entity of
-// `ids` (also those a merge replaced), and the live ones' count from the
-// head; returns how many live ones it removed, or a read error.
+// `ids` (also those a merge replaced, and those of facts it moved), and the
+// live ones' count from the head; returns how many live ones it removed, or
+// a read error.
 absl::StatusOr<int> TrimMentions(CommitContext& ctx, const IdSet& ids,
                                  const std::set<std::string>& trimmed) {
   storage::StoreHead& head = ctx.head();
@@ -446,11 +456,13 @@ absl::StatusOr<int> TrimMentions(CommitContext& ctx, const IdSet& ids,
     if (!fact.ok()) return fact.status();
     if (*fact == nullptr) continue;
     storage::FactRecord record = **fact;
+    // A fact a merge moved was counted out then, with its mentions.
+    const bool live = record.revisions().rbegin()->moved_to().empty();
     auto* mentions = record.mutable_mentions();
     int removed = 0;
     for (int i = mentions->size() - 1; i >= 0; --i) {
       if (MentionFrom(mentions->Get(i).mention(), ids)) {
-        if (mentions->Get(i).replaced_commit() == 0) ++removed;
+        if (live && mentions->Get(i).replaced_commit() == 0) ++removed;
         mentions->DeleteSubrange(i, 1);
       }
     }
@@ -612,9 +624,9 @@ void AddAlias(const std::string& name, const std::string& primary,
 }
 
 // The surviving entity `into` after `from` is merged into it: from's name
-// and aliases become aliases, and from's description, labels and external
-// ids fill what `into` lacks (a label in a language both have gains from's
-// label name and aliases as aliases).
+// and aliases become aliases, and from's description, document description,
+// labels and external ids fill what `into` lacks (a label in a language both
+// have gains from's label name and aliases as aliases).
 v1::Entity MergedEntity(const v1::Entity& into, const v1::Entity& from) {
   v1::Entity merged = into;
   AddAlias(from.name(), merged.name(), merged.mutable_aliases());
@@ -622,6 +634,21 @@ v1::Entity MergedEntity(const v1::Entity& into, const v1::Entity& from) {
     AddAlias(alias, merged.name(), merged.mutable_aliases());
   }
   if (merged.description().empty()) merged.set_description(from.description());
+  if (from.has_document()) {
+    // Two copies of one document: what the survivor does not say of itself
+    // comes from the duplicate.
+    v1::DocumentMetadata* document = merged.mutable_document();
+    const v1::DocumentMetadata& other = from.document();
+    if (document->url().empty()) document->set_url(other.url());
+    if (document->title().empty()) document->set_title(other.title());
+    if (document->publisher().empty()) {
+      document->set_publisher(other.publisher());
+    }
+    if (document->publication_date().empty()) {
+      document->set_publication_date(other.publication_date());
+    }
+    if (document->language().empty()) document->set_language(other.language());
+  }
   for (const auto& [system, value] : from.external_ids()) {
     merged.mutable_external_ids()->insert({system, value});
   }
@@ -744,6 +771,12 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
     *revision = latest;
     revision->set_commit(ctx.commit());
     for (v1::Mention& m : carried) {
+      // Two mentions that differed only in naming the two entities are one
+      // now.
+      if (HasLiveMention(moved, m)) {
+        head.set_mention_count(head.mention_count() - 1);
+        continue;
+      }
       storage::MentionRecord* added = moved.add_mentions();
       added->set_commit(ctx.commit());
       *added->mutable_mention() = std::move(m);

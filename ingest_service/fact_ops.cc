@@ -147,6 +147,15 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
   absl::flat_hash_set<std::string> documents;
   for (const v1::Mention& m : fact.mentions())
     documents.insert(m.document_id());
+  // A document that already gives this very claim gives nothing new: a claim
+  // a merge left beside another value of the same document is not refused
+  // when it comes again.
+  auto self = ctx.facts().Get(fact.id());
+  if (self.ok() && *self != nullptr) {
+    for (const storage::MentionRecord& m : (*self)->mentions()) {
+      if (m.replaced_commit() == 0) documents.erase(m.mention().document_id());
+    }
+  }
   if (documents.empty()) return std::nullopt;
   // The other facts of the same subject, predicate and valid time: stored
   // ones from the subject index (which orders by valid time), and those this
@@ -258,6 +267,102 @@ std::optional<v1::ItemError> CheckReferencedEntities(
   return std::nullopt;
 }
 
+// One field of DocumentMetadata, as a mention gives it and as the document
+// keeps it.
+struct DocumentField {
+  const char* name;
+  const std::string& (v1::Mention::*in_mention)() const;
+  const std::string& (v1::DocumentMetadata::*in_document)() const;
+  void (v1::DocumentMetadata::*set)(const std::string&);
+};
+
+constexpr DocumentField kDocumentFields[] = {
+    {"url", &v1::Mention::url, &v1::DocumentMetadata::url,
+     &v1::DocumentMetadata::set_url},
+    {"title", &v1::Mention::title, &v1::DocumentMetadata::title,
+     &v1::DocumentMetadata::set_title},
+    {"publisher", &v1::Mention::publisher, &v1::DocumentMetadata::publisher,
+     &v1::DocumentMetadata::set_publisher},
+    {"publication_date", &v1::Mention::publication_date,
+     &v1::DocumentMetadata::publication_date,
+     &v1::DocumentMetadata::set_publication_date},
+    {"language", &v1::Mention::language, &v1::DocumentMetadata::language,
+     &v1::DocumentMetadata::set_language},
+};
+
+// Keeps on each mentioned document what the mentions of `prepared` say about
+// it (url, title, ...) that it does not have yet, in a new revision of the
+// document (or the one this commit already made). Returns the error of a
+// mention that gives a field the document has with another value: that is
+// changed with UpsertEntities, not by a mention.
+std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
+                                                  const PreparedFact& prepared,
+                                                  const std::string& path) {
+  const v1::Fact& fact = prepared.fact;
+  for (int i = 0; i < fact.mentions_size(); ++i) {
+    const v1::Mention& m = fact.mentions(i);
+    auto stored = ctx.entities().Get(m.document_id());
+    if (!stored.ok()) {
+      return MakeError(absl::StatusCode::kUnavailable,
+                       absl::StrCat(path, ".mentions[", i, "].document_id"),
+                       stored.status().ToString());
+    }
+    // CheckReferencedEntities made sure it exists.
+    if (*stored == nullptr) continue;
+    const v1::DocumentMetadata& kept =
+        (*stored)->revisions().rbegin()->entity().document();
+    v1::DocumentMetadata updated = kept;
+    bool changed = false;
+    for (const DocumentField& field : kDocumentFields) {
+      const std::string& given = (m.*field.in_mention)();
+      const std::string& has = (kept.*field.in_document)();
+      if (given.empty() || given == has) continue;
+      if (!has.empty()) {
+        return MakeError(
+            absl::StatusCode::kFailedPrecondition,
+            absl::StrCat(path, ".mentions[", i, "].", field.name),
+            absl::StrCat("document \"", m.document_id(), "\" has ", field.name,
+                         " \"", has, "\", not \"", given,
+                         "\"; leave it out, or change the document with "
+                         "UpsertEntities"));
+      }
+      (updated.*field.set)(given);
+      changed = true;
+    }
+    if (!changed) continue;
+    storage::EntityRecord record = **stored;
+    storage::EntityRevision* newest =
+        record.mutable_revisions(record.revisions_size() - 1);
+    if (newest->commit() != ctx.commit()) {
+      storage::EntityRevision next = *newest;
+      next.set_commit(ctx.commit());
+      newest = record.add_revisions();
+      *newest = std::move(next);
+      storage::Change change;
+      change.set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
+      change.set_entity_id(m.document_id());
+      ctx.AddChange(std::move(change));
+    }
+    *newest->mutable_entity()->mutable_document() = std::move(updated);
+    ctx.entities().Put(m.document_id(), std::move(record));
+  }
+  return std::nullopt;
+}
+
+// Fills the document fields of the mentions of `fact` from their documents
+// as of `as_of` (the ingest response's facts, like the query service's).
+void FillMentionDocuments(CommitContext& ctx, uint64_t as_of, v1::Fact* fact) {
+  for (v1::Mention& m : *fact->mutable_mentions()) {
+    auto document = ctx.entities().Get(m.document_id());
+    if (!document.ok() || *document == nullptr) continue;
+    const storage::EntityRevision* revision =
+        storage::EntityRevisionAsOf(**document, as_of);
+    if (revision != nullptr) {
+      storage::FillMentionDocument(revision->entity().document(), &m);
+    }
+  }
+}
+
 // Appends to `record` each mention of `fact` it does not hold yet (see
 // SameMention), stamped with `commit`; returns how many it appended.
 int AddNewMentions(const v1::Fact& fact, uint64_t commit,
@@ -271,7 +376,14 @@ int AddNewMentions(const v1::Fact& fact, uint64_t commit,
     if (seen) continue;
     storage::MentionRecord* mr = record->add_mentions();
     mr->set_commit(commit);
-    *mr->mutable_mention() = m;
+    v1::Mention* stored = mr->mutable_mention();
+    *stored = m;
+    // Kept on the document (RecordDocumentFields), not in each mention.
+    stored->clear_url();
+    stored->clear_title();
+    stored->clear_publisher();
+    stored->clear_publication_date();
+    stored->clear_language();
     ++added;
   }
   return added;
@@ -333,6 +445,10 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   if (auto error = CheckReferencedEntities(ctx, prepared); error.has_value()) {
     return error;
   }
+  if (auto error = RecordDocumentFields(ctx, prepared, path);
+      error.has_value()) {
+    return error;
+  }
   if (prepared.predicate->cardinality() == v1::CARDINALITY_ONE) {
     if (auto error = CheckCardinality(ctx, prepared); error.has_value()) {
       error->mutable_violations(0)->set_field(absl::StrCat(path, ".value"));
@@ -364,6 +480,7 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   if (!options_.compact_results) {
     storage::FactAsOf(record, ctx.commit(), ctx.store_id(),
                       result->mutable_fact());
+    FillMentionDocuments(ctx, ctx.commit(), result->mutable_fact());
   }
   if (outcome != v1::OUTCOME_UNCHANGED) {
     ctx.facts().Put(fact.id(), std::move(record));
@@ -376,7 +493,13 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
     storage::FactRecord* record, v1::Outcome* outcome) {
   const v1::Fact& fact = facts_[index].fact;
   int added = AddNewMentions(fact, ctx.commit(), record);
-  if (record->mentions_size() > kMaxMentionsPerStoredFact) {
+  int live_mentions = 0;
+  for (const storage::MentionRecord& m : record->mentions()) {
+    if (m.replaced_commit() == 0) ++live_mentions;
+  }
+  // Checked only when the request adds one: a merge may have combined the
+  // mentions of two facts beyond the limit.
+  if (added > 0 && live_mentions > kMaxMentionsPerStoredFact) {
     return MakeError(
         absl::StatusCode::kFailedPrecondition, absl::StrCat(path, ".mentions"),
         absl::StrCat("fact ", fact.id(), " already has the maximum of ",
@@ -431,6 +554,7 @@ void IngestFactsOp::FillResultFact(CommitContext& ctx,
   auto record = ctx.facts().Get(fact_id);
   if (record.ok() && *record != nullptr) {
     storage::FactAsOf(**record, as_of, ctx.store_id(), result->mutable_fact());
+    FillMentionDocuments(ctx, as_of, result->mutable_fact());
   }
 }
 

@@ -222,6 +222,26 @@ void CheckNames(const std::string& name,
 
 }  // namespace
 
+void CheckDocumentFields(absl::string_view url, absl::string_view title,
+                         absl::string_view publisher,
+                         absl::string_view publication_date,
+                         absl::string_view language, absl::string_view path,
+                         Violations* violations) {
+  CheckText(url, absl::StrCat(path, ".url"), kMaxUrlBytes, false, false,
+            violations);
+  CheckText(title, absl::StrCat(path, ".title"), kMaxTitleBytes, false, false,
+            violations);
+  CheckText(publisher, absl::StrCat(path, ".publisher"), kMaxShortTextBytes,
+            false, false, violations);
+  if (!publication_date.empty() && !ParseIsoDate(publication_date).ok()) {
+    violations->Add(absl::StrCat(path, ".publication_date"),
+                    absl::StrCat("is not an ISO-8601 date (YYYY, YYYY-MM or "
+                                 "YYYY-MM-DD): ",
+                                 Quoted(publication_date)));
+  }
+  CheckLanguage(language, absl::StrCat(path, ".language"), violations);
+}
+
 void ValidateEntity(const v1::Entity& entity, absl::string_view path,
                     Violations* violations) {
   CheckId(entity.id(), absl::StrCat(path, ".id"), kMaxIdBytes, true,
@@ -277,6 +297,16 @@ void ValidateEntity(const v1::Entity& entity, absl::string_view path,
       CheckId(system, field, kMaxExternalIdBytes, true, violations);
       CheckText(id, field, kMaxExternalIdBytes, true, false, violations);
     }
+  }
+  if (entity.has_document()) {
+    std::string field = absl::StrCat(path, ".document");
+    if (entity.type() != v1::ENTITY_TYPE_DOCUMENT) {
+      violations->Add(field,
+                      "only entities of type DOCUMENT describe a document");
+    }
+    const v1::DocumentMetadata& d = entity.document();
+    CheckDocumentFields(d.url(), d.title(), d.publisher(), d.publication_date(),
+                        d.language(), field, violations);
   }
 }
 
@@ -335,21 +365,9 @@ void ValidateMention(const v1::Mention& mention, absl::string_view path,
                      Violations* violations) {
   CheckId(mention.document_id(), absl::StrCat(path, ".document_id"),
           kMaxIdBytes, true, violations);
-  CheckText(mention.url(), absl::StrCat(path, ".url"), kMaxUrlBytes, false,
-            false, violations);
-  CheckText(mention.title(), absl::StrCat(path, ".title"), kMaxTitleBytes,
-            false, false, violations);
-  CheckText(mention.publisher(), absl::StrCat(path, ".publisher"),
-            kMaxShortTextBytes, false, false, violations);
-  if (!mention.publication_date().empty() &&
-      !ParseIsoDate(mention.publication_date()).ok()) {
-    violations->Add(absl::StrCat(path, ".publication_date"),
-                    absl::StrCat("is not an ISO-8601 date (YYYY, YYYY-MM or "
-                                 "YYYY-MM-DD): ",
-                                 Quoted(mention.publication_date())));
-  }
-  CheckLanguage(mention.language(), absl::StrCat(path, ".language"),
-                violations);
+  CheckDocumentFields(mention.url(), mention.title(), mention.publisher(),
+                      mention.publication_date(), mention.language(), path,
+                      violations);
   CheckText(mention.quote(), absl::StrCat(path, ".quote"), kMaxQuoteBytes,
             false, true, violations);
   if (mention.quote_start() < 0 || mention.quote_end() < 0) {

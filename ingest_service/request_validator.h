@@ -69,6 +69,16 @@ void CheckLanguage(absl::string_view value, absl::string_view field,
 void CheckPredicateName(absl::string_view value, absl::string_view field,
                         Violations* violations);
 
+// Checks what describes a source document, in a mention or an entity's
+// DocumentMetadata: url, title and publisher as text within their limits, an
+// ISO-8601 publication date, a BCP-47 language (each may be empty); fields
+// are reported as `path`.url and so on.
+void CheckDocumentFields(absl::string_view url, absl::string_view title,
+                         absl::string_view publisher,
+                         absl::string_view publication_date,
+                         absl::string_view language, absl::string_view path,
+                         Violations* violations);
+
 void ValidateEntity(const v1::Entity& entity, absl::string_view path,
                     Violations* violations);
 void ValidatePredicate(const v1::Predicate& predicate, absl::string_view path,

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "query_service/mention_documents.h"
 #include "storage/commit_token.h"
 #include "storage/record_views.h"
 
@@ -165,6 +166,8 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
                              event.mutable_fact())) {
         return std::nullopt;
       }
+      MentionDocuments documents(store_, record.commit() - 1);
+      FS_RETURN_IF_ERROR(documents.Fill(event.mutable_fact()));
       event.set_moved_to_fact_id(change.target_id());
       return event;
     }
@@ -187,6 +190,8 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
                              event.mutable_fact())) {
         return std::nullopt;
       }
+      MentionDocuments documents(store_, record.commit());
+      FS_RETURN_IF_ERROR(documents.Fill(event.mutable_fact()));
       return event;
     }
   }

@@ -380,6 +380,80 @@ TEST_F(MergeTest, BadMergesAreRefusedAndChangeNothing) {
   EXPECT_EQ(GetEntity("place:danang-city").id(), "place:danang-city");
 }
 
+TEST_F(MergeTest, CountsStayRightThroughMergesAndLaterErasures) {
+  // A fact stated of the duplicate from the duplicate document, and the same
+  // quote from the surviving document: one mention after both merges.
+  v1::Fact twice =
+      RawFact("place:danang-city", "education.it_institution_count", "12",
+              "doc:da-nang-ict-copy", "12 institutions");
+  *twice.add_mentions() =
+      RawFact("x", "x", "", "doc:da-nang-ict", "12 institutions").mentions(0);
+  // And from another document, which the erasure below takes away.
+  *twice.add_mentions() =
+      RawFact("x", "x", "", "doc:seoul-forum", "twelve of them").mentions(0);
+  std::string twice_id = IngestOne(twice);
+  // The same document gives the survivor another total (a cardinality ONE
+  // predicate): after the merge it gives both.
+  IngestOne(RawFact("place:da-nang", "investment.cumulative_total",
+                    "US$ 3 billion", "doc:da-nang-ict", "three billion"));
+  Merge("doc:da-nang-ict-copy", "doc:da-nang-ict");
+  v1::GetStatsResponse before = Stats();
+  v1::MergeEntitiesResponse merged =
+      Merge("place:danang-city", "place:da-nang");
+  v1::Fact moved = GetFactOk(twice_id);
+  EXPECT_THAT(DocumentsOf(moved),
+              ElementsAre("doc:da-nang-ict", "doc:seoul-forum"));
+  v1::GetStatsResponse after = Stats();
+  EXPECT_EQ(after.fact_count(), before.fact_count() - 1);  // F1 into F2
+  EXPECT_EQ(after.mention_count(), before.mention_count());
+
+  // Claims of one document the merge put side by side come again unchanged.
+  v1::IngestFactsResponse again = IngestAll(
+      {RawFact("place:da-nang", "investment.cumulative_total", "US$ 1 billion",
+               "doc:da-nang-ict", "a billion dollars")});
+  EXPECT_EQ(again.results(0).outcome(), v1::OUTCOME_UNCHANGED);
+
+  // Erasing a document that is one source of a moved fact takes one mention
+  // from the count, not one per record that keeps a copy of it.
+  before = Stats();
+  v1::EraseEntityResponse erased = Erase("doc:seoul-forum", "test erasure");
+  after = Stats();
+  EXPECT_GT(erased.erased_mention_count(), 0);
+  v1::ListFactsRequest all;
+  all.set_page_size(1000);
+  v1::ListFactsResponse listed = ListFactsOk(all);
+  int64_t mentions = 0;
+  for (const v1::Fact& f : listed.facts()) mentions += f.mentions_size();
+  EXPECT_EQ(after.mention_count(), mentions);
+  EXPECT_EQ(after.fact_count(), listed.facts_size());
+  // The merged fact that kept a source still redirects.
+  EXPECT_EQ(GetFactOk(f1_).id(), f2_);
+  EXPECT_EQ(merged.combined_fact_count(), 1);
+}
+
+TEST_F(MergeTest, IdentifiersOfTheDuplicateFindTheSurvivor) {
+  Upsert(R"pb(entities {
+                id: "place:da-nang"
+                type: ENTITY_TYPE_PLACE
+                name: "Đà Nẵng"
+                external_ids { key: "geonames" value: "1583992-city" }
+              })pb");
+  Merge("place:danang-city", "place:da-nang");
+  // The survivor kept its own geonames id; the duplicate's still finds it.
+  for (const std::string value : {"1583992", "1583992-city"}) {
+    v1::LookupEntityRequest request;
+    request.mutable_external_id()->set_system("geonames");
+    request.mutable_external_id()->set_value(value);
+    v1::LookupEntityResponse response;
+    auto context = Context();
+    grpc::Status status =
+        query().LookupEntity(context.get(), Fresh(request), &response);
+    ASSERT_TRUE(status.ok()) << value << ": " << status.error_message();
+    ASSERT_EQ(response.entities_size(), 1) << value;
+    EXPECT_EQ(response.entities(0).id(), "place:da-nang");
+  }
+}
+
 TEST_F(MergeTest, ErasingAMergedEntityErasesEveryIdItWasKnownBy) {
   Merge("place:danang-city", "place:da-nang");
   v1::GetStatsResponse before = Stats();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
 #include "protos/api_dates.h"
+#include "query_service/mention_documents.h"
 #include "query_service/read_checks.h"
 #include "query_service/value_resolution.h"
 #include "storage/commit_token.h"
@@ -655,6 +657,7 @@ absl::Status StoreQueries::AddEntitiesWithExternalId(
     google::protobuf::RepeatedPtrField<v1::Entity>* out) const {
   auto scan = store_->ScanPrefix(
       ColumnFamily::kNames, storage::ExternalIdPrefix(id.system(), id.value()));
+  absl::flat_hash_set<std::string> listed;  // entity ids added to `out`
   for (; scan->Valid(); scan->Next()) {
     if (*examined == max_keys_per_read_) {
       return WithReason(
@@ -676,19 +679,32 @@ absl::Status StoreQueries::AddEntitiesWithExternalId(
     auto record = store_->ReadEntity(entity_id);
     if (absl::IsNotFound(record.status())) continue;
     if (!record.ok()) return record.status();
-    const storage::EntityRevision* revision =
-        storage::EntityRevisionAsOf(*record, commit);
-    if (revision == nullptr) continue;
     // The entry stays when the entity drops the identifier later; a read
-    // before that finds it, a read after does not.
+    // before that finds it, a read after does not. A merged entity's last
+    // revision keeps its identifiers, and leads to the survivor.
+    const storage::EntityRevision* revision = nullptr;
+    for (const storage::EntityRevision& r : record->revisions()) {
+      if (r.commit() > commit) break;
+      revision = &r;
+    }
+    if (revision == nullptr) continue;
     auto carried = revision->entity().external_ids().find(id.system());
     if (carried == revision->entity().external_ids().end() ||
         carried->second != id.value()) {
       continue;
     }
-    v1::Entity* entity = out->Add();
-    storage::EntityAsOf(*std::move(record), commit, store_->store_id(), entity);
-    PreferLabel(languages, entity);
+    v1::Entity entity;
+    if (revision->merged_into().empty()) {
+      storage::EntityAsOf(*std::move(record), commit, store_->store_id(),
+                          &entity);
+    } else {
+      FS_ASSIGN_OR_RETURN(bool found, EntityAt(entity_id, commit, &entity));
+      if (!found) continue;
+    }
+    // A survivor once, however many of its ids carry the identifier.
+    if (!listed.insert(entity.id()).second) continue;
+    PreferLabel(languages, &entity);
+    *out->Add() = std::move(entity);
   }
   return scan->status();
 }
@@ -877,7 +893,10 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
   response->set_commit_token(CommitToken(commit));
   FS_ASSIGN_OR_RETURN(bool found,
                       FactAt(request.id(), commit, response->mutable_fact()));
-  if (found) return absl::OkStatus();
+  if (found) {
+    MentionDocuments documents(store_, commit);
+    return documents.Fill(response->mutable_fact());
+  }
   response->clear_fact();
   return WithReason(absl::NotFoundError(absl::StrCat(
                         "fact ", Quoted(request.id()),
@@ -901,6 +920,7 @@ absl::Status StoreQueries::BatchGetFacts(
   response->set_commit_token(CommitToken(commit));
   std::vector<absl::StatusOr<storage::FactRecord>> records =
       store_->ReadFacts(ids);
+  MentionDocuments documents(store_, commit);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
       return records[i].status();
@@ -920,6 +940,7 @@ absl::Status StoreQueries::BatchGetFacts(
       }
     }
     if (found) {
+      FS_RETURN_IF_ERROR(documents.Fill(&fact));
       *response->add_facts() = std::move(fact);
     } else {
       response->add_missing_ids(ids[i]);
@@ -954,6 +975,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
   if (!redirects->empty()) {
     FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
   }
+  MentionDocuments documents(store_, commit);
   storage::StoreHead head;
   if (parsed.has_time) {
     // Only the valid-time plan needs the longest span the head records.
@@ -1002,6 +1024,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
             storage::FactAsOf(std::move(*records[i]), commit,
                               store_->store_id(), &fact) &&
             Matches(fact, parsed)) {
+          FS_RETURN_IF_ERROR(documents.Fill(&fact));
           *response->add_facts() = std::move(fact);
         }
         if (response->facts_size() == page_size ||
@@ -1038,6 +1061,7 @@ absl::Status StoreQueries::ResolveValue(
   std::string subject = request.subject();
   FS_RETURN_IF_ERROR(
       FollowEntityRedirect(&subject, commit, response->mutable_redirects()));
+  MentionDocuments documents(store_, commit);
   std::vector<Claim> claims;
   auto scan = store_->ScanPrefix(
       ColumnFamily::kSubjectIndex,
@@ -1080,6 +1104,8 @@ absl::Status StoreQueries::ResolveValue(
         continue;
       }
     }
+    // Publishers and publication dates weigh in the resolution.
+    FS_RETURN_IF_ERROR(documents.Fill(&claim.fact));
     auto updated = storage::DecodeCommitToken(claim.fact.updated_commit(),
                                               store_->store_id(), "fact");
     claim.updated_commit = updated.ok() ? *updated : 0;

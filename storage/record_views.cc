@@ -152,6 +152,19 @@ bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
   return FillEntityAsOf(record, as_of, store_id, out);
 }
 
+void FillMentionDocument(const v1::DocumentMetadata& document,
+                         v1::Mention* mention) {
+  if (!document.url().empty()) mention->set_url(document.url());
+  if (!document.title().empty()) mention->set_title(document.title());
+  if (!document.publisher().empty()) {
+    mention->set_publisher(document.publisher());
+  }
+  if (!document.publication_date().empty()) {
+    mention->set_publication_date(document.publication_date());
+  }
+  if (!document.language().empty()) mention->set_language(document.language());
+}
+
 bool PredicateAsOf(const PredicateRecord& record, uint64_t as_of,
                    uint32_t store_id, v1::Predicate* out) {
   const PredicateRevision* revision = LastAtOrBefore(record.revisions(), as_of);

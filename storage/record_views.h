@@ -63,6 +63,13 @@ bool EntityAsOf(const EntityRecord& record, uint64_t as_of, uint32_t store_id,
 bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
                 v1::Entity* out);
 
+// Sets the document fields of `mention` (url, title, publisher, publication
+// date, language) that `document` has to its values. Mentions are stored
+// without them (older ones may keep copies, which the document's values
+// override).
+void FillMentionDocument(const v1::DocumentMetadata& document,
+                         v1::Mention* mention);
+
 // Fills `out` with the predicate as of `as_of` and returns true, or returns
 // false if it was not registered yet.
 bool PredicateAsOf(const PredicateRecord& record, uint64_t as_of,

@@ -1,0 +1,44 @@
+// MentionDocuments: fills in what describes each mention's source document
+// (url, title, publisher, publication date, language) from the document,
+// which keeps it once (Entity.document) instead of every mention keeping a
+// copy (ingest_service/fact_ops.cc stores mentions without them).
+//
+//   MentionDocuments documents(store, commit);
+//   FS_RETURN_IF_ERROR(documents.Fill(&fact));
+//
+// Documents are read as of one commit, each once per object: use one per
+// read. Not thread-safe.
+#ifndef FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
+#define FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "factstore/v1/types.pb.h"
+#include "storage/store.h"
+
+namespace factstore::query {
+
+class MentionDocuments {
+ public:
+  // REQUIRES: `store` outlives this object.
+  MentionDocuments(const storage::Store* store, uint64_t commit)
+      : store_(store), commit_(commit) {}
+
+  // Sets the document fields of each mention of `fact` that its document has
+  // at the commit. Returns the error of reading a document; a document that
+  // does not exist (then) leaves the mention as stored.
+  absl::Status Fill(v1::Fact* fact);
+
+ private:
+  const storage::Store* store_;
+  const uint64_t commit_;
+  // Document id -> what it had at commit_ (empty if nothing, or absent).
+  absl::flat_hash_map<std::string, v1::DocumentMetadata> documents_;
+};
+
+}  // namespace factstore::query
+
+#endif  // FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
