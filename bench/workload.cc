@@ -428,7 +428,11 @@ void Workload::MakeFact(int64_t i, v1::Fact* fact) const {
       break;
     }
   }
-  int lang_draw = static_cast<int>((h >> 8) % 10);
+  // What describes the source document (its language, publisher and date)
+  // is the document's: the same for its every fact, as factstore requires.
+  int64_t doc = (i / kFactsPerDocument) % options_.documents;
+  uint64_t d = Mix(options_.seed * 7919 + static_cast<uint64_t>(doc));
+  int lang_draw = static_cast<int>((d >> 8) % 10);
   Language l = lang_draw < 5 ? kEnglish : lang_draw < 8 ? kVietnamese : kKorean;
 
   // A fifth of the facts are about the hottest 1% of the subjects.
@@ -451,14 +455,13 @@ void Workload::MakeFact(int64_t i, v1::Fact* fact) const {
   fact->mutable_valid_time()->set_raw(time);
 
   v1::Mention* m = fact->add_mentions();
-  int64_t doc = (i / kFactsPerDocument) % options_.documents;
   m->set_document_id(DocumentId(doc));
   m->set_url(
       absl::StrCat("https://news.example.com/", LanguageTag(l), "/", doc));
-  m->set_publisher(Pick(kPublishers, t >> 32));
+  m->set_publisher(Pick(kPublishers, d >> 32));
   m->set_publication_date(
-      absl::StrCat("2024-", absl::Dec(1 + (t >> 40) % 12, absl::kZeroPad2), "-",
-                   absl::Dec(1 + (t >> 44) % 28, absl::kZeroPad2)));
+      absl::StrCat("2024-", absl::Dec(1 + (d >> 40) % 12, absl::kZeroPad2), "-",
+                   absl::Dec(1 + (d >> 44) % 28, absl::kZeroPad2)));
   m->set_language(LanguageTag(l));
   std::string subject_name = Subject(k).name();
   m->set_quote(Quote(l, subject_name, value, time));

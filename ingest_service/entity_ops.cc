@@ -120,7 +120,9 @@ absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
   for (size_t i = 0; i < revisions_.size(); ++i) {
     v1::EntityResult* result = response_.add_results();
     std::optional<v1::ItemError> error = errors_[i];
-    storage::EntityRevision& revision = revisions_[i];
+    // A copy: a group applied again (replicated mode, after a conflict)
+    // starts from the request, not from what this attempt added.
+    storage::EntityRevision revision = revisions_[i];
     const std::string& id = revision.entity().id();
     if (!error.has_value()) {
       auto [it, inserted] = seen.emplace(id, static_cast<int>(i));
@@ -166,7 +168,8 @@ absl::Status UpsertEntitiesOp::Apply(CommitContext& ctx) {
       // What describes a document stays unless the upsert gives it: it is
       // usually set by the document's mentions.
       const v1::Entity& stored = record.revisions().rbegin()->entity();
-      if (!revision.entity().has_document() && stored.has_document()) {
+      if (!revision.entity().has_document() && stored.has_document() &&
+          revision.entity().type() == v1::ENTITY_TYPE_DOCUMENT) {
         *revision.mutable_entity()->mutable_document() = stored.document();
       }
       if (google::protobuf::util::MessageDifferencer::Equals(

@@ -548,11 +548,17 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
     out.error = ctx.problems.ToItemError();
     return out;
   }
-  ctx.language =
-      !input.language().empty() ? input.language()
-      : (input.mentions_size() > 0 && !input.mentions(0).language().empty())
-          ? input.mentions(0).language()
-          : "en";
+  // The fact's language, else its first mention's, else what its document
+  // says it is in (mentions need not repeat it, ingest.md), else English.
+  ctx.language = input.language();
+  if (ctx.language.empty() && input.mentions_size() > 0) {
+    ctx.language = input.mentions(0).language();
+    if (ctx.language.empty() && resolver_ != nullptr) {
+      ctx.language =
+          resolver_->DocumentLanguage(input.mentions(0).document_id());
+    }
+  }
+  if (ctx.language.empty()) ctx.language = "en";
 
   v1::Fact& fact = out.fact;
   fact.set_predicate(input.predicate());

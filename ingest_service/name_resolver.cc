@@ -41,6 +41,13 @@ absl::StatusOr<std::vector<NamedEntity>> NameResolver::Find(
   return found;
 }
 
+std::string NameResolver::DocumentLanguage(
+    const std::string& document_id) const {
+  auto record = store_->ReadEntity(document_id);
+  if (!record.ok() || record->revisions().empty()) return "";
+  return record->revisions().rbegin()->entity().document().language();
+}
+
 std::string DeriveEntityId(v1::EntityType type, absl::string_view name) {
   const char* prefix = "other";
   switch (type) {

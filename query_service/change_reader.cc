@@ -121,7 +121,8 @@ bool ChangeReader::Matches(const storage::Change& change) const {
 }
 
 absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
-    const storage::CommitRecord& record, const storage::Change& change) const {
+    const storage::CommitRecord& record, const storage::Change& change,
+    MentionDocuments& documents) const {
   v1::ChangeEvent event;
   event.set_kind(ToPublicKind(change.kind()));
   event.set_commit_token(
@@ -166,8 +167,8 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
                              event.mutable_fact())) {
         return std::nullopt;
       }
-      MentionDocuments documents(store_, record.commit() - 1);
-      FS_RETURN_IF_ERROR(documents.Fill(event.mutable_fact()));
+      MentionDocuments before(store_, record.commit() - 1);
+      FS_RETURN_IF_ERROR(before.Fill(event.mutable_fact()));
       event.set_moved_to_fact_id(change.target_id());
       return event;
     }
@@ -190,7 +191,6 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
                              event.mutable_fact())) {
         return std::nullopt;
       }
-      MentionDocuments documents(store_, record.commit());
       FS_RETURN_IF_ERROR(documents.Fill(event.mutable_fact()));
       return event;
     }
@@ -200,12 +200,14 @@ absl::StatusOr<std::optional<v1::ChangeEvent>> ChangeReader::EventOf(
 absl::StatusOr<bool> ChangeReader::Deliver(const storage::CommitRecord& record,
                                            v1::WatchFactsResponse* response) {
   const uint32_t size = static_cast<uint32_t>(record.changes_size());
+  // The commit's facts name few documents: each is read once.
+  MentionDocuments documents(store_, record.commit());
   while (next_offset_ < size &&
          response->events_size() < kMaxEventsPerResponse) {
     const storage::Change& change = record.changes(next_offset_);
     if (Matches(change)) {
       FS_ASSIGN_OR_RETURN(std::optional<v1::ChangeEvent> event,
-                          EventOf(record, change));
+                          EventOf(record, change, documents));
       if (event.has_value()) *response->add_events() = *std::move(event);
     }
     ++next_offset_;

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "factstore/v1/query_service.pb.h"
+#include "query_service/mention_documents.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -71,9 +72,11 @@ class ChangeReader {
   // (next_commit_ moves past it), false when the response filled first.
   absl::StatusOr<bool> Deliver(const storage::CommitRecord& record,
                                v1::WatchFactsResponse* response);
-  // The event of `change`, unless what it changed has been erased since.
+  // The event of `change`, unless what it changed has been erased since;
+  // `documents` fills in its mentions as of `record`'s commit.
   absl::StatusOr<std::optional<v1::ChangeEvent>> EventOf(
-      const storage::CommitRecord& record, const storage::Change& change) const;
+      const storage::CommitRecord& record, const storage::Change& change,
+      MentionDocuments& documents) const;
 
   const storage::Store* const store_;
   const std::string subject_;

@@ -124,6 +124,23 @@ TEST_F(DocumentTest, TheFirstMentionDescribesTheDocumentForEveryOther) {
   (void)renamed;
 }
 
+TEST_F(DocumentTest, AFactIsReadInItsDocumentsLanguage) {
+  Upsert(R"pb(entities {
+                id: "doc:vi-report"
+                type: ENTITY_TYPE_DOCUMENT
+                name: "Báo cáo"
+                document { language: "vi" }
+              })pb");
+  // Neither the fact nor its mention says the language: "53.000" is read
+  // the Vietnamese way, as fifty-three thousand.
+  v1::Fact fact = RawFact("org:vinasa", "org.member_count", "53.000 người",
+                          "doc:vi-report", "53.000 người", "");
+  v1::IngestFactsResponse response = IngestAll({fact});
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_EQ(response.results(0).fact().value().quantity().amount(), "53000");
+  EXPECT_EQ(response.results(0).fact().mentions(0).language(), "vi");
+}
+
 TEST_F(DocumentTest, OnlyDocumentsAreDescribed) {
   auto request = testing::Parse<v1::UpsertEntitiesRequest>(R"pb(
     entities {

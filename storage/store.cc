@@ -261,11 +261,11 @@ absl::Status Store::LoadIdentity() {
       return absl::DataLossError(
           absl::StrCat(path_, ": store identity record does not parse"));
     }
-    if (identity_.schema_version() == 1 && primary_) {
-      return UpgradeFromVersion1();
+    const uint32_t version = identity_.schema_version();
+    if (version >= 1 && version < kSchemaVersion) {
+      return primary_ ? UpgradeSchema() : absl::OkStatus();
     }
-    if (identity_.schema_version() == 1) return absl::OkStatus();
-    if (identity_.schema_version() != kSchemaVersion) {
+    if (version != kSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           path_, " holds schema version ", identity_.schema_version(),
           "; this build reads version ", kSchemaVersion));
@@ -311,7 +311,10 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
 
 }  // namespace
 
-absl::Status Store::UpgradeFromVersion1() {
+absl::Status Store::UpgradeSchema() {
+  // Version 2 to 3 changes nothing stored: version 2 mentions keep their
+  // copies of their document's description, which reads still show.
+  const bool add_lookup_entries = identity_.schema_version() == 1;
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
   constexpr int kEntriesPerBatch = 10000;
@@ -324,7 +327,8 @@ absl::Status Store::UpgradeFromVersion1() {
   };
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(
       rocksdb::ReadOptions(), handle(ColumnFamily::kEntities)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (add_lookup_entries) it->SeekToFirst();
+  for (; add_lookup_entries && it->Valid(); it->Next()) {
     EntityRecord record;
     if (!record.ParseFromArray(it->value().data(),
                                static_cast<int>(it->value().size()))) {

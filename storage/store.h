@@ -39,10 +39,13 @@ namespace factstore::storage {
 class CommitBatch;
 
 // Version of the key and record formats. A primary upgrades a store of an
-// older version it knows how to upgrade when it opens it (version 1 lacked
-// the kNames entries by entity type and external id); a store of any other
-// version is refused at open.
-inline constexpr uint32_t kSchemaVersion = 2;
+// older version when it opens it (version 1 lacked the kNames entries by
+// entity type and external id; version 2 stored each mention with a copy of
+// its document's url, title, publisher, publication date and language, which
+// version 3 keeps on the document, and reads of version 2 mentions still
+// work); a secondary reads older versions as they are; a store of a newer
+// version is refused at open, so that an older build never misreads one.
+inline constexpr uint32_t kSchemaVersion = 3;
 
 struct StoreOptions {
   // Size of the block cache shared by all column families.
@@ -140,8 +143,8 @@ struct StoreStats {
 class Store {
  public:
   // Opens the database at `path` as the primary, creating it (and any missing
-  // column family) if needed, and upgrading a store of schema version 1.
-  // Returns FAILED_PRECONDITION if the store has another schema version, and
+  // column family) if needed, and upgrading a store of an older schema
+  // version. Returns FAILED_PRECONDITION if the store has a newer one, and
   // the RocksDB error (e.g. UNAVAILABLE when another process holds the lock)
   // otherwise.
   static absl::StatusOr<std::unique_ptr<Store>> OpenPrimary(
@@ -149,11 +152,11 @@ class Store {
 
   // Opens the database at `path` as a read-only secondary. `secondary_path`
   // is a directory of its own for the secondary's info log. Returns
-  // UNAVAILABLE if the primary has not created the store yet. A store of
-  // schema version 1 is accepted: its primary upgrades it when it opens it,
-  // and the secondary reads the upgrade as it catches up (until then,
-  // ListEntities and the lookups by external id miss the entities written
-  // before it).
+  // UNAVAILABLE if the primary has not created the store yet. A store of an
+  // older schema version is accepted: its primary upgrades it when it opens
+  // it, and the secondary reads the upgrade as it catches up (until then, on
+  // a version 1 store, ListEntities and the lookups by external id miss the
+  // entities written before it).
   static absl::StatusOr<std::unique_ptr<Store>> OpenSecondary(
       const std::string& path, const std::string& secondary_path,
       const StoreOptions& options);
@@ -273,7 +276,7 @@ class Store {
   // every entity, then schema version 2 into the identity. An upgrade cut
   // short is done again at the next open: the entries are plain puts and the
   // version is written last. REQUIRES: primary.
-  absl::Status UpgradeFromVersion1();
+  absl::Status UpgradeSchema();
   absl::Status GetValue(ColumnFamily cf, absl::string_view key,
                         std::string* value) const;
   template <typename Record>

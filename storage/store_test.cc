@@ -331,9 +331,9 @@ TEST(StoreTest, EntityLookupKeysOfAllRevisionsAreRemovedOnDelete) {
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kEntities, "").empty());
 }
 
-// Rewrites the store at `path` (closed) as one of schema version `version`
-// without the kNames entries by type and external id: as a version 1 build
-// left it when `version` is 1.
+// Rewrites the store at `path` (closed) as one of schema version `version`;
+// for version 1 also without the kNames entries by type and external id, as
+// a version 1 build left it.
 void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : kAllColumnFamilies) {
@@ -353,7 +353,7 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
   rocksdb::WriteBatch batch;
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions(), names));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); version == 1 && it->Valid(); it->Next()) {
     NameKeyParts parts;
     if (!DecodeNameKey(it->key().ToString(), &parts)) {
       batch.Delete(names, it->key());
@@ -410,6 +410,34 @@ TEST(StoreTest, PrimaryUpgradesAVersion1StoreAndASecondaryReadsIt) {
   auto reopened = Store::OpenPrimary(path, SmallOptions());
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->identity().schema_version(), kSchemaVersion);
+}
+
+TEST(StoreTest, AVersion2StoreIsUpgradedWithoutRewritingAnything) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  std::vector<std::string> entity_keys;
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    EntityRecord record;
+    EntityRevision* revision = record.add_revisions();
+    revision->set_commit(1);
+    revision->mutable_entity()->set_id("doc:a");
+    revision->mutable_entity()->set_type(v1::ENTITY_TYPE_DOCUMENT);
+    CommitBatch batch(**store);
+    batch.PutEntity(record);
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+    entity_keys = ScanKeys(**store, ColumnFamily::kNames, "");
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 2));
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(secondary.ok()) << secondary.status();
+  EXPECT_EQ((*secondary)->identity().schema_version(), 2u);
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), entity_keys);
 }
 
 TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
