@@ -43,6 +43,8 @@ inline constexpr int kMaxLabels = 64;
 inline constexpr int kMaxReadLanguages = 16;
 inline constexpr int kMaxExternalIds = 32;
 inline constexpr int kMaxQualifiers = 16;
+// Qualifier conditions in one ListFacts filter (FactFilter.qualifiers).
+inline constexpr int kMaxQualifierFilters = 8;
 inline constexpr int kMaxMentionsPerFactInRequest = 64;
 inline constexpr int kMaxMentionsPerStoredFact = 1000;
 inline constexpr int kMaxUnitsPerPredicate = 64;

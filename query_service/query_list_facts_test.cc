@@ -207,6 +207,64 @@ TEST_F(ListFactsTest, ObjectAndSourceDocument) {
       "subject_predicate");
 }
 
+TEST_F(ListFactsTest, QualifiersSpeakersAndEveryRole) {
+  v1::Fact invest =
+      RawFact("country:south-korea", "investment.cumulative_total",
+              "US$90 billion", "doc:seoul-forum", "90 billion dollars");
+  (*invest.mutable_qualifiers())["destination"].set_entity_id(
+      "country:vietnam");
+  invest.mutable_mentions(0)->set_attributed_to("person:nguyen-van-khoa");
+  // Names Vietnam twice (subject and qualifier), and comes once.
+  v1::Fact self = RawFact("country:vietnam", "note.text", "about itself",
+                          "doc:seoul-forum", "Vietnam on Vietnam");
+  (*self.mutable_qualifiers())["about"].set_entity_id("country:vietnam");
+  v1::IngestFactsResponse added = IngestAll({invest, self});
+  for (int i = 0; i < 2; ++i) {
+    std::string name = i == 0 ? "invest" : "self";
+    ids_[name] = added.results(i).fact_id();
+    names_[added.results(i).fact_id()] = name;
+  }
+
+  ExpectListed(
+      R"pb(qualifiers { key: "destination" value: "country:vietnam" })pb",
+      {"invest"}, "qualifier");
+  ExpectListed(R"pb(qualifiers { key: "destination" value: "country:vietnam" }
+                    qualifiers { key: "about" value: "country:vietnam" })pb",
+               {}, "qualifier");
+  ExpectListed(R"pb(qualifiers { key: "about" value: "country:vietnam" })pb",
+               {"self"}, "qualifier");
+  ExpectListed(R"pb(attributed_to: "person:nguyen-van-khoa")pb", {"invest"},
+               "attribution");
+  ExpectListed(R"pb(involves: "country:vietnam")pb",
+               {"invest", "self", "vn_g0.25", "vn_per_mille", "vn_note_long"},
+               "involves");
+  ExpectListed(R"pb(involves: "person:nguyen-van-khoa")pb", {"invest"},
+               "involves");
+  ExpectListed(R"pb(involves: "doc:seoul-forum" predicate: "note.text")pb",
+               {"vn_note_long", "self"}, "involves");
+  ExpectListed(R"pb(involves: "place:seoul")pb", {"forum_location"},
+               "involves");
+  // With a more selective filter the plan is that filter's, and the entity
+  // still has to appear in some role.
+  ExpectListed(R"pb(subject: "country:vietnam"
+                    involves: "country:vietnam"
+                    predicate: "note.text")pb",
+               {"vn_note_long", "self"}, "subject_predicate");
+
+  v1::ListFactsResponse response;
+  v1::ListFactsRequest bad;
+  (*bad.mutable_filter()->mutable_qualifiers())[""] = "country:vietnam";
+  ExpectInvalid(ListFacts(bad, &response), "filter.qualifiers");
+  bad.Clear();
+  for (int i = 0; i < 9; ++i) {
+    (*bad.mutable_filter()->mutable_qualifiers())[absl::StrCat("q", i)] = "x";
+  }
+  ExpectInvalid(ListFacts(bad, &response), "filter.qualifiers");
+  bad.Clear();
+  bad.mutable_filter()->set_involves(std::string(300, 'x'));
+  ExpectInvalid(ListFacts(bad, &response), "filter.involves");
+}
+
 TEST_F(ListFactsTest, QuantityRanges) {
   const std::string g = R"pb(predicate: "economy.growth_rate")pb";
   ExpectListed(g + R"pb(quantity_range { unit: "percent" })pb",

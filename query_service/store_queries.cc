@@ -135,6 +135,23 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   FS_RETURN_IF_ERROR(
       CheckReadId(filter.source_document(), "filter.source_document", false));
   FS_RETURN_IF_ERROR(
+      CheckReadId(filter.attributed_to(), "filter.attributed_to", false));
+  FS_RETURN_IF_ERROR(CheckReadId(filter.involves(), "filter.involves", false));
+  if (filter.qualifiers_size() > kMaxQualifierFilters) {
+    return Invalid("filter.qualifiers",
+                   absl::StrCat(filter.qualifiers_size(),
+                                " qualifiers, at most ", kMaxQualifierFilters));
+  }
+  for (const auto& [name, entity_id] : filter.qualifiers()) {
+    std::string field =
+        absl::StrCat("filter.qualifiers[\"", absl::CHexEscape(name), "\"]");
+    if (name.empty() || name.size() > kMaxPredicateNameBytes) {
+      return Invalid(field, absl::StrCat("qualifier names are 1 to ",
+                                         kMaxPredicateNameBytes, " bytes"));
+    }
+    FS_RETURN_IF_ERROR(CheckReadId(entity_id, field, true));
+  }
+  FS_RETURN_IF_ERROR(
       CheckReadPredicate(filter.predicate(), "filter.predicate"));
   FS_RETURN_IF_ERROR(
       CheckReadPredicate(filter.predicate_prefix(), "filter.predicate_prefix"));
@@ -194,6 +211,37 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   return parsed;
 }
 
+// Where a fact can name an entity, in the order an "involves" listing meets
+// them: subject (the subject index), then the reference roles in the order
+// of their key bytes (storage::ReferenceRole).
+constexpr int kSubjectRole = 0;
+
+// The first role, in that order, in which `fact` names `entity_id`, or -1 if
+// it names it in none.
+int FirstRoleOf(const v1::Fact& fact, const std::string& entity_id) {
+  if (fact.subject() == entity_id) return kSubjectRole;
+  if (fact.value().kind_case() == v1::Value::kEntityId &&
+      fact.value().entity_id() == entity_id) {
+    return static_cast<int>(storage::ReferenceRole::kObject);
+  }
+  for (const auto& [name, value] : fact.qualifiers()) {
+    if (value.kind_case() == v1::Value::kEntityId &&
+        value.entity_id() == entity_id) {
+      return static_cast<int>(storage::ReferenceRole::kQualifier);
+    }
+  }
+  int role = -1;
+  for (const v1::Mention& m : fact.mentions()) {
+    if (m.document_id() == entity_id) {
+      return static_cast<int>(storage::ReferenceRole::kDocument);
+    }
+    if (m.attributed_to() == entity_id) {
+      role = static_cast<int>(storage::ReferenceRole::kAttribution);
+    }
+  }
+  return role;
+}
+
 // True if `fact` (as of the read commit) passes every filter condition.
 bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
   const v1::FactFilter& f = *parsed.filter;
@@ -242,6 +290,24 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
                 fact.modality()) == f.modalities().end()) {
     return false;
   }
+  for (const auto& [name, entity_id] : f.qualifiers()) {
+    auto it = fact.qualifiers().find(name);
+    if (it == fact.qualifiers().end() ||
+        it->second.kind_case() != v1::Value::kEntityId ||
+        it->second.entity_id() != entity_id) {
+      return false;
+    }
+  }
+  if (!f.attributed_to().empty()) {
+    bool found = false;
+    for (const v1::Mention& m : fact.mentions()) {
+      found = found || m.attributed_to() == f.attributed_to();
+    }
+    if (!found) return false;
+  }
+  if (!f.involves().empty() && FirstRoleOf(fact, f.involves()) < 0) {
+    return false;
+  }
   return true;
 }
 
@@ -285,6 +351,34 @@ Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
                 ColumnFamily::kReferenceIndex,
                 storage::ReferencePrefix(f.source_document(),
                                          storage::ReferenceRole::kDocument))}};
+  }
+  if (!f.qualifiers().empty()) {
+    // The first qualifier by name, so that a page token's plan is the same
+    // whatever order the map came in.
+    std::string name = f.qualifiers().begin()->first;
+    for (const auto& [other, unused] : f.qualifiers())
+      name = std::min(name, other);
+    return {"qualifier",
+            {prefix_range(
+                ColumnFamily::kReferenceIndex,
+                storage::ReferencePrefix(f.qualifiers().at(name),
+                                         storage::ReferenceRole::kQualifier))}};
+  }
+  if (!f.attributed_to().empty()) {
+    return {"attribution",
+            {prefix_range(
+                ColumnFamily::kReferenceIndex,
+                storage::ReferencePrefix(
+                    f.attributed_to(), storage::ReferenceRole::kAttribution))}};
+  }
+  if (!f.involves().empty()) {
+    // Facts about it, then those referring to it in any role; a fact that
+    // names it in several roles is delivered at the first (FirstRoleOf).
+    return {"involves",
+            {prefix_range(ColumnFamily::kSubjectIndex,
+                          storage::SubjectPrefix(f.involves())),
+             prefix_range(ColumnFamily::kReferenceIndex,
+                          storage::ReferenceEntityPrefix(f.involves()))}};
   }
   if (f.has_quantity_range()) {
     const std::string& unit = f.quantity_range().unit();
@@ -334,19 +428,25 @@ Plan MakePlan(const ParsedFilter& parsed, const storage::StoreHead& head) {
   return {"all_facts", {IndexRange{ColumnFamily::kFacts, "", ""}}};
 }
 
-// The fact id an index key of `family` points to.
-bool FactIdOfKey(ColumnFamily family, absl::string_view key, std::string* id) {
+// The fact id an index key of `family` points to, and for the subject and
+// reference indexes the role it names its entity in (FirstRoleOf's numbers;
+// -1 for the other indexes).
+bool FactIdOfKey(ColumnFamily family, absl::string_view key, std::string* id,
+                 int* role) {
+  *role = -1;
   switch (family) {
     case ColumnFamily::kSubjectIndex: {
       storage::SubjectIndexParts parts;
       if (!storage::DecodeSubjectIndexKey(key, &parts)) return false;
       *id = std::move(parts.fact_id);
+      *role = kSubjectRole;
       return true;
     }
     case ColumnFamily::kReferenceIndex: {
       storage::ReferenceIndexParts parts;
       if (!storage::DecodeReferenceIndexKey(key, &parts)) return false;
       *id = std::move(parts.fact_id);
+      *role = static_cast<int>(parts.role);
       return true;
     }
     case ColumnFamily::kPredicateIndex: {
@@ -972,6 +1072,13 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
       FollowEntityRedirect(resolved.mutable_object(), commit, redirects));
   FS_RETURN_IF_ERROR(FollowEntityRedirect(resolved.mutable_source_document(),
                                           commit, redirects));
+  FS_RETURN_IF_ERROR(FollowEntityRedirect(resolved.mutable_attributed_to(),
+                                          commit, redirects));
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(resolved.mutable_involves(), commit, redirects));
+  for (auto& [name, entity_id] : *resolved.mutable_qualifiers()) {
+    FS_RETURN_IF_ERROR(FollowEntityRedirect(&entity_id, commit, redirects));
+  }
   if (!redirects->empty()) {
     FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
   }
@@ -990,6 +1097,9 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
   int64_t examined = 0;
   std::vector<std::string> keys;
   std::vector<std::string> ids;
+  std::vector<int> roles;
+  const std::string& involves = parsed.filter->involves();
+  const bool once_per_fact = plan.index == "involves";
   for (; range_index < plan.ranges.size(); ++range_index, after.clear()) {
     const IndexRange& range = plan.ranges[range_index];
     auto scan = store_->Scan(range.family, range.lower, range.upper);
@@ -1001,10 +1111,13 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
           static_cast<size_t>(page_size - response->facts_size()), 16, 256);
       keys.clear();
       ids.clear();
+      roles.clear();
       for (; scan->Valid() && keys.size() < wanted; scan->Next()) {
         keys.emplace_back(scan->key());
         ids.emplace_back();
-        if (!FactIdOfKey(range.family, keys.back(), &ids.back())) {
+        roles.emplace_back();
+        if (!FactIdOfKey(range.family, keys.back(), &ids.back(),
+                         &roles.back())) {
           return absl::DataLossError("malformed index key");
         }
       }
@@ -1020,10 +1133,14 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
           return records[i].status();
         }
         v1::Fact fact;
+        // Index entries stay for every role a fact ever had: an "involves"
+        // listing delivers a fact at the entry of its first role now, and
+        // so once across pages.
         if (records[i].ok() &&
             storage::FactAsOf(std::move(*records[i]), commit,
                               store_->store_id(), &fact) &&
-            Matches(fact, parsed)) {
+            Matches(fact, parsed) &&
+            (!once_per_fact || FirstRoleOf(fact, involves) == roles[i])) {
           FS_RETURN_IF_ERROR(documents.Fill(&fact));
           *response->add_facts() = std::move(fact);
         }

@@ -186,6 +186,27 @@ class WalkthroughTest(unittest.TestCase):
         self.assertEqual(json.loads(searched.stdout.splitlines()[0])["entity"]["id"],
                          "country:south-korea")
 
+        # Facts by a speaker, by a qualifier, and by every role of an entity.
+        spoken = self.factctl("facts", "--attributed_to=person:nguyen-van-khoa",
+                              "--output=json")
+        self.assertEqual(spoken.returncode, 0, spoken.stderr)
+        said = [json.loads(line) for line in spoken.stdout.splitlines()]
+        self.assertEqual(len(said), 3)
+        self.assertTrue(all(any(m.get("attributedTo") == "person:nguyen-van-khoa"
+                                for m in f["mentions"]) for f in said))
+        destined = self.factctl("facts", "--qualifier=destination=country:vietnam",
+                                "--output=json")
+        self.assertEqual(destined.returncode, 0, destined.stderr)
+        destinations = [json.loads(line)["qualifiers"]["destination"]["entityId"]
+                        for line in destined.stdout.splitlines()]
+        self.assertEqual(set(destinations), {"country:vietnam"})  # the investment
+        involved = self.factctl("facts", "--involves=person:nguyen-van-khoa",
+                                "--output=json")
+        ids = [json.loads(line)["id"] for line in involved.stdout.splitlines()]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertLessEqual({f["id"] for f in said}, set(ids))
+        self.assertEqual(self.factctl("facts", "--qualifier=destination").returncode, 2)
+
         # The change feed's registry events, from the first commit.
         store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
             self.query.address, "factstore.v1.QueryService/GetStats").stdout).group(1)

@@ -30,6 +30,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/enum_names.h"
 #include "factstore/v1/ingest_service.grpc.pb.h"
@@ -88,6 +89,14 @@ ABSL_FLAG(
     std::vector<std::string>, modality, {},
     "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
 ABSL_FLAG(bool, include_retracted, false, "facts: also retracted facts.");
+ABSL_FLAG(std::vector<std::string>, qualifier, {},
+          "facts: NAME=ENTITY_ID conditions on entity qualifiers "
+          "(destination=country:vietnam), comma-separated.");
+ABSL_FLAG(std::string, attributed_to, "",
+          "facts: the speaker a mention is attributed to.");
+ABSL_FLAG(std::string, involves, "",
+          "facts: an entity the facts name in any role (subject, value, "
+          "qualifier, document, speaker).");
 ABSL_FLAG(int, limit, 0,
           "facts/search/list-entities: stop after this many results (0: all).");
 ABSL_FLAG(int, page_size, 100, "facts/search/list-entities: results per page.");
@@ -130,6 +139,7 @@ Commands:
   get-fact ID...               show facts
   facts                        list facts (--subject --predicate --predicate_prefix
                                --object --unit --min --max --from --to --source
+                               --qualifier --attributed_to --involves
                                --modality --include_retracted --limit)
   resolve SUBJECT PREDICATE    the preferred value among competing claims (--at)
   predicates                   the predicate registry (--prefix)
@@ -468,6 +478,18 @@ bool FilterFromFlags(absl::string_view command, v1::FactFilter* filter) {
     filter->mutable_valid_time()->set_end(absl::GetFlag(FLAGS_to));
   }
   filter->set_source_document(absl::GetFlag(FLAGS_source));
+  for (const std::string& q : absl::GetFlag(FLAGS_qualifier)) {
+    std::vector<std::string> parts = absl::StrSplit(q, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      std::cerr << "factctl " << command
+                << ": --qualifier takes NAME=ENTITY_ID, "
+                << "not \"" << q << "\"\n";
+      return false;
+    }
+    (*filter->mutable_qualifiers())[parts[0]] = parts[1];
+  }
+  filter->set_attributed_to(absl::GetFlag(FLAGS_attributed_to));
+  filter->set_involves(absl::GetFlag(FLAGS_involves));
   for (const std::string& m : absl::GetFlag(FLAGS_modality)) {
     v1::Modality parsed;
     if (!v1::Modality_Parse(absl::StrCat("MODALITY_", m), &parsed)) {
