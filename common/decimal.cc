@@ -139,22 +139,46 @@ std::string ShiftDecimal(absl::string_view value, int exponent) {
 }
 
 std::string AddDecimals(absl::string_view a, absl::string_view b) {
-  Unsigned x = Split(a);
-  Unsigned y = Split(b);
+  bool a_negative = !a.empty() && a[0] == '-';
+  bool b_negative = !b.empty() && b[0] == '-';
+  absl::string_view a_magnitude = a_negative ? a.substr(1) : a;
+  absl::string_view b_magnitude = b_negative ? b.substr(1) : b;
+  Unsigned x = Split(a_magnitude);
+  Unsigned y = Split(b_magnitude);
   int scale = std::max(x.scale, y.scale);
   x.digits.append(static_cast<size_t>(scale - x.scale), '0');
   y.digits.append(static_cast<size_t>(scale - y.scale), '0');
-  if (x.digits.size() < y.digits.size()) std::swap(x, y);
-  std::string sum(x.digits.size() + 1, '0');
-  int carry = 0;
-  for (size_t i = 0; i < sum.size(); ++i) {
-    int d = carry;
-    if (i < x.digits.size()) d += x.digits[x.digits.size() - 1 - i] - '0';
-    if (i < y.digits.size()) d += y.digits[y.digits.size() - 1 - i] - '0';
-    sum[sum.size() - 1 - i] = static_cast<char>('0' + d % 10);
-    carry = d / 10;
+  // Equally long, with room for a carry.
+  size_t width = std::max(x.digits.size(), y.digits.size()) + 1;
+  x.digits.insert(0, width - x.digits.size(), '0');
+  y.digits.insert(0, width - y.digits.size(), '0');
+  bool negative = a_negative;
+  if (a_negative != b_negative) {
+    // The difference of the magnitudes, the larger first; the sign is the
+    // larger's.
+    int order = CompareMagnitudes(a_magnitude, b_magnitude);
+    if (order == 0) return "0";
+    if (order < 0) {
+      std::swap(x, y);
+      negative = b_negative;
+    }
   }
-  return Join(false, std::move(sum), scale);
+  std::string result(width, '0');
+  int carry = 0;
+  for (size_t i = width; i-- > 0;) {
+    int d = x.digits[i] - '0';
+    if (a_negative == b_negative) {
+      d += (y.digits[i] - '0') + carry;
+      carry = d / 10;
+      d %= 10;
+    } else {
+      d -= (y.digits[i] - '0') + carry;
+      carry = d < 0 ? 1 : 0;
+      if (d < 0) d += 10;
+    }
+    result[i] = static_cast<char>('0' + d);
+  }
+  return Join(negative, std::move(result), scale);
 }
 
 std::string MultiplyDecimals(absl::string_view a, absl::string_view b) {

@@ -39,8 +39,8 @@ int CompareDecimals(absl::string_view a, absl::string_view b);
 // REQUIRES: IsCanonicalDecimal(value).
 std::string ShiftDecimal(absl::string_view value, int exponent);
 
-// Returns a + b in canonical form.
-// REQUIRES: both canonical and non-negative.
+// Returns a + b in canonical form, exactly (either may be negative).
+// REQUIRES: both canonical.
 std::string AddDecimals(absl::string_view a, absl::string_view b);
 
 // Returns a * b in canonical form.

@@ -57,6 +57,14 @@ TEST(DecimalTest, AddsAndMultiplies) {
   EXPECT_EQ(AddDecimals("0.5", "0.5"), "1");
   EXPECT_EQ(AddDecimals("99.99", "0.01"), "100");
   EXPECT_EQ(AddDecimals("0", "7"), "7");
+  // Signed sums, as AggregateFacts adds amounts.
+  EXPECT_EQ(AddDecimals("-1.5", "-0.5"), "-2");
+  EXPECT_EQ(AddDecimals("-1.5", "2"), "0.5");
+  EXPECT_EQ(AddDecimals("2", "-2.25"), "-0.25");
+  EXPECT_EQ(AddDecimals("0.25", "-0.25"), "0");
+  EXPECT_EQ(AddDecimals("-0.5", "0.25"), "-0.25");
+  EXPECT_EQ(AddDecimals("-1000", "1"), "-999");
+  EXPECT_EQ(AddDecimals("100.01", "-0.02"), "99.99");
   EXPECT_EQ(MultiplyDecimals("85.9", "1000000000"), "85900000000");
   EXPECT_EQ(MultiplyDecimals("1.5", "1.5"), "2.25");
   EXPECT_EQ(MultiplyDecimals("0", "12.5"), "0");

@@ -52,6 +52,8 @@ inline constexpr int kMaxUnitsPerPredicate = 64;
 // Reads: default and largest page sizes (docs/query.md), ids per batch get,
 // the search query.
 inline constexpr int kDefaultFactPageSize = 100;
+// Groups AggregateFacts returns by default (max_groups; at most kMaxPageSize).
+inline constexpr int kDefaultGroups = 100;
 inline constexpr int kDefaultSearchPageSize = 20;
 inline constexpr int kDefaultEntityPageSize = 100;
 inline constexpr int kDefaultPredicatePageSize = 100;

@@ -265,6 +265,94 @@ TEST_F(ListFactsTest, QualifiersSpeakersAndEveryRole) {
   ExpectInvalid(ListFacts(bad, &response), "filter.involves");
 }
 
+TEST_F(ListFactsTest, AggregatesCountAndSumByGroup) {
+  auto aggregate = [&](const std::string& text) {
+    auto request = Parse<v1::AggregateFactsRequest>(text);
+    v1::AggregateFactsResponse response;
+    auto context = Context();
+    grpc::Status status =
+        query().AggregateFacts(context.get(), Fresh(request), &response);
+    EXPECT_TRUE(status.ok()) << text << ": " << status.error_message();
+    return response;
+  };
+  auto groups = [](const v1::AggregateFactsResponse& response) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const v1::FactGroup& g : response.groups()) {
+      out.emplace_back(g.key(), g.fact_count());
+    }
+    return out;
+  };
+  using Groups = std::vector<std::pair<std::string, int64_t>>;
+
+  v1::AggregateFactsResponse by_predicate =
+      aggregate(R"pb(filter { subject: "place:da-nang" }
+                     group_by: FACT_GROUPING_PREDICATE)pb");
+  EXPECT_EQ(groups(by_predicate),
+            (Groups{{"economy.growth_rate", 5},
+                    {"education.it_institution_count", 1},
+                    {"note.text", 1},
+                    {"workforce.digital_professionals", 1}}));
+  EXPECT_EQ(by_predicate.fact_count(), 8);
+  EXPECT_EQ(by_predicate.group_count(), 4);
+  EXPECT_EQ(by_predicate.plan().index(), "subject_predicate");
+
+  // Sums, least and greatest of one unit, exactly; by valid-time year.
+  v1::AggregateFactsResponse growth = aggregate(
+      R"pb(filter { subject: "place:da-nang" predicate: "economy.growth_rate" }
+           unit: "percent")pb");
+  ASSERT_EQ(growth.groups_size(), 1);
+  EXPECT_EQ(growth.groups(0).key(), "");
+  EXPECT_EQ(growth.groups(0).quantity_count(), 5);
+  EXPECT_EQ(growth.groups(0).sum(), "0.25");
+  EXPECT_EQ(growth.groups(0).min(), "-1.5");
+  EXPECT_EQ(growth.groups(0).max(), "2");
+  v1::AggregateFactsResponse by_year = aggregate(
+      R"pb(filter { predicate: "economy.growth_rate" }
+           group_by: FACT_GROUPING_VALID_YEAR
+           unit: "percent")pb");
+  EXPECT_EQ(
+      groups(by_year),
+      (Groups{
+          {"2022", 3}, {"2019", 1}, {"2020", 1}, {"2021", 1}, {"2023", 1}}));
+  // 2022: 0.25 and 0.25 percent, and 0.25 per 1000 people (not summed).
+  EXPECT_EQ(by_year.groups(0).quantity_count(), 2);
+  EXPECT_EQ(by_year.groups(0).sum(), "0.5");
+
+  // By document and modality, with the other filters; the largest first,
+  // at most max_groups of them.
+  v1::AggregateFactsResponse by_document =
+      aggregate(R"pb(group_by: FACT_GROUPING_DOCUMENT)pb");
+  EXPECT_EQ(groups(by_document),
+            (Groups{{"doc:da-nang-ict", 10}, {"doc:seoul-forum", 7}}));
+  v1::AggregateFactsResponse by_modality = aggregate(
+      R"pb(filter { source_document: "doc:seoul-forum" }
+           group_by: FACT_GROUPING_MODALITY
+           max_groups: 1)pb");
+  EXPECT_EQ(by_modality.group_count(), 3);
+  ASSERT_EQ(by_modality.groups_size(), 1);
+  EXPECT_EQ(by_modality.groups(0).key(), "MODALITY_REPORTED");
+  EXPECT_EQ(by_modality.groups(0).fact_count(), 4);
+  // Retracted facts count only when asked for, as in ListFacts.
+  EXPECT_EQ(aggregate(R"pb(filter { subject: "org:fpt" })pb").fact_count(), 0);
+  EXPECT_EQ(
+      aggregate(R"pb(filter { subject: "org:fpt" include_retracted: true })pb")
+          .fact_count(),
+      1);
+
+  v1::AggregateFactsRequest bad;
+  bad.set_group_by(static_cast<v1::FactGrouping>(99));
+  v1::AggregateFactsResponse response;
+  auto context = Context();
+  ExpectInvalid(query().AggregateFacts(context.get(), Fresh(bad), &response),
+                "group_by");
+  bad.Clear();
+  bad.set_max_groups(-1);
+  auto negative_context = Context();
+  ExpectInvalid(
+      query().AggregateFacts(negative_context.get(), Fresh(bad), &response),
+      "max_groups");
+}
+
 TEST_F(ListFactsTest, QuantityRanges) {
   const std::string g = R"pb(predicate: "economy.growth_rate")pb";
   ExpectListed(g + R"pb(quantity_range { unit: "percent" })pb",

@@ -241,6 +241,22 @@ TEST_F(QueryServiceTest, ResolveValueRefusesMoreClaimsThanTheKeyBudget) {
   }
   EXPECT_EQ(listed.size(), 4u);
   EXPECT_GE(pages, 2);
+
+  // A count is not paged: over the budget it is refused.
+  v1::AggregateFactsRequest count;
+  count.mutable_filter()->set_subject("place:da-nang");
+  count.mutable_read_options()->set_min_commit(last_commit_);
+  v1::AggregateFactsResponse counted;
+  auto count_context = Context();
+  status = query().AggregateFacts(count_context.get(), count, &counted);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("--max_keys_per_read"));
+  count.mutable_filter()->set_predicate("none.such");
+  auto small_context = Context();
+  EXPECT_TRUE(
+      query().AggregateFacts(small_context.get(), count, &counted).ok());
+  EXPECT_EQ(counted.fact_count(), 0);
 }
 
 TEST_F(QueryServiceTest, ShutdownReleasesReadsWaitingForACommit) {

@@ -315,6 +315,17 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
       });
 }
 
+grpc::ServerUnaryReactor* QueryServiceImpl::AggregateFacts(
+    grpc::CallbackServerContext* context,
+    const v1::AggregateFactsRequest* request,
+    v1::AggregateFactsResponse* response) {
+  return Serve(context, request->read_options(), Cost::kScan, nullptr,
+               [request, response](const StoreQueries& q, uint64_t commit,
+                                   const StopCheck& stop) {
+                 return q.AggregateFacts(*request, commit, stop, response);
+               });
+}
+
 grpc::ServerUnaryReactor* QueryServiceImpl::ResolveValue(
     grpc::CallbackServerContext* context,
     const v1::ResolveValueRequest* request,

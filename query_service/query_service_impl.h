@@ -91,6 +91,10 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   grpc::ServerUnaryReactor* ListFacts(grpc::CallbackServerContext* context,
                                       const v1::ListFactsRequest* request,
                                       v1::ListFactsResponse* response) override;
+  grpc::ServerUnaryReactor* AggregateFacts(
+      grpc::CallbackServerContext* context,
+      const v1::AggregateFactsRequest* request,
+      v1::AggregateFactsResponse* response) override;
   grpc::ServerUnaryReactor* ResolveValue(
       grpc::CallbackServerContext* context,
       const v1::ResolveValueRequest* request,

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -1053,62 +1055,41 @@ absl::Status StoreQueries::ValidateFilter(const v1::FactFilter& filter) {
   return ParseFilter(filter).status();
 }
 
-absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
-                                     uint64_t commit,
-                                     const std::optional<PageCursor>& cursor,
-                                     const StopCheck& stop,
-                                     v1::ListFactsResponse* response) const {
-  FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
-  FS_ASSIGN_OR_RETURN(
-      int page_size,
-      PageSize(request.page_size(), kDefaultFactPageSize, "page_size"));
-  // Entities of the filter merged into others by `commit` stand for the
-  // entities they were merged into.
-  v1::FactFilter resolved = request.filter();
-  auto* redirects = response->mutable_redirects();
-  FS_RETURN_IF_ERROR(
-      FollowEntityRedirect(resolved.mutable_subject(), commit, redirects));
-  FS_RETURN_IF_ERROR(
-      FollowEntityRedirect(resolved.mutable_object(), commit, redirects));
-  FS_RETURN_IF_ERROR(FollowEntityRedirect(resolved.mutable_source_document(),
-                                          commit, redirects));
-  FS_RETURN_IF_ERROR(FollowEntityRedirect(resolved.mutable_attributed_to(),
-                                          commit, redirects));
-  FS_RETURN_IF_ERROR(
-      FollowEntityRedirect(resolved.mutable_involves(), commit, redirects));
-  for (auto& [name, entity_id] : *resolved.mutable_qualifiers()) {
-    FS_RETURN_IF_ERROR(FollowEntityRedirect(&entity_id, commit, redirects));
-  }
-  if (!redirects->empty()) {
-    FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
-  }
-  MentionDocuments documents(store_, commit);
-  storage::StoreHead head;
-  if (parsed.has_time) {
-    // Only the valid-time plan needs the longest span the head records.
-    FS_ASSIGN_OR_RETURN(head, store_->ReadHead());
-  }
-  Plan plan = MakePlan(parsed, head);
-  response->set_commit_token(CommitToken(commit));
-  response->mutable_plan()->set_index(plan.index);
+namespace {
 
-  size_t range_index = cursor.has_value() ? cursor->phase() : 0;
-  std::string after = cursor.has_value() ? cursor->after_key() : "";
-  int64_t examined = 0;
+// Where a scan of a plan's index ranges stopped: in which range, after which
+// index entry, and whether entries are left after it.
+struct ScanPosition {
+  size_t range_index = 0;
+  std::string after_key;  // empty: from the start of the range
+  bool more = false;
+};
+
+// Visits, in index order from `from` on, the facts `plan` yields that match
+// `parsed` as of `commit` (an "involves" plan: each fact once, at the entry
+// of the first role it names the entity in now, FirstRoleOf), until `visit`
+// returns false or `max_keys` index entries have been examined (counted in
+// `*examined`). `batch()` says how many entries to read with the next
+// MultiGet. Returns where it stopped; `more` is false when it ran to the
+// end of the plan.
+absl::StatusOr<ScanPosition> ScanFacts(
+    const storage::Store& store, const Plan& plan, const ParsedFilter& parsed,
+    uint64_t commit, ScanPosition from, int64_t max_keys, const StopCheck& stop,
+    int64_t* examined, absl::FunctionRef<size_t()> batch,
+    absl::FunctionRef<absl::StatusOr<bool>(v1::Fact&&)> visit) {
   std::vector<std::string> keys;
   std::vector<std::string> ids;
   std::vector<int> roles;
   const std::string& involves = parsed.filter->involves();
   const bool once_per_fact = plan.index == "involves";
+  size_t range_index = from.range_index;
+  std::string after = std::move(from.after_key);
   for (; range_index < plan.ranges.size(); ++range_index, after.clear()) {
     const IndexRange& range = plan.ranges[range_index];
-    auto scan = store_->Scan(range.family, range.lower, range.upper);
+    auto scan = store.Scan(range.family, range.lower, range.upper);
     if (!after.empty()) scan->SeekPast(after);
     while (scan->Valid()) {
-      // Read the facts of the next index entries with one MultiGet: as many
-      // as the page still needs if all match, within [16, 256].
-      size_t wanted = std::clamp<size_t>(
-          static_cast<size_t>(page_size - response->facts_size()), 16, 256);
+      const size_t wanted = batch();
       keys.clear();
       ids.clear();
       roles.clear();
@@ -1123,45 +1104,261 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
       }
       FS_RETURN_IF_ERROR(scan->status());
       std::vector<absl::StatusOr<storage::FactRecord>> records =
-          store_->ReadFacts(ids);
+          store.ReadFacts(ids);
       for (size_t i = 0; i < records.size(); ++i) {
-        ++examined;
-        if (examined % 256 == 0 && stop && stop()) {
+        ++*examined;
+        if (*examined % 256 == 0 && stop && stop()) {
           return absl::CancelledError("the call was cancelled or timed out");
         }
         if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
           return records[i].status();
         }
         v1::Fact fact;
+        bool go_on = true;
         // Index entries stay for every role a fact ever had: an "involves"
-        // listing delivers a fact at the entry of its first role now, and
+        // scan takes a fact at the entry of its first role now only, and
         // so once across pages.
         if (records[i].ok() &&
-            storage::FactAsOf(std::move(*records[i]), commit,
-                              store_->store_id(), &fact) &&
+            storage::FactAsOf(std::move(*records[i]), commit, store.store_id(),
+                              &fact) &&
             Matches(fact, parsed) &&
             (!once_per_fact || FirstRoleOf(fact, involves) == roles[i])) {
-          FS_RETURN_IF_ERROR(documents.Fill(&fact));
-          *response->add_facts() = std::move(fact);
+          FS_ASSIGN_OR_RETURN(go_on, visit(std::move(fact)));
         }
-        if (response->facts_size() == page_size ||
-            examined >= max_keys_per_read_) {
-          response->mutable_plan()->set_keys_examined(examined);
-          bool more = i + 1 < records.size() || scan->Valid() ||
-                      range_index + 1 < plan.ranges.size();
-          if (more) {
-            PageCursor next = NewCursor(QueryPart(request), commit, cursor);
-            next.set_phase(static_cast<uint32_t>(range_index));
-            next.set_after_key(keys[i]);
-            response->set_next_page_token(tokens_.Encode(next));
-          }
-          return absl::OkStatus();
+        if (!go_on || *examined >= max_keys) {
+          return ScanPosition{range_index, keys[i],
+                              i + 1 < records.size() || scan->Valid() ||
+                                  range_index + 1 < plan.ranges.size()};
         }
       }
     }
     FS_RETURN_IF_ERROR(scan->status());
   }
+  return ScanPosition{range_index, "", false};
+}
+
+// The plan of `parsed`, reading the store's head for a valid-time plan.
+absl::StatusOr<Plan> PlanOf(const storage::Store& store,
+                            const ParsedFilter& parsed) {
+  storage::StoreHead head;
+  if (parsed.has_time) {
+    // Only the valid-time plan needs the longest span the head records.
+    FS_ASSIGN_OR_RETURN(head, store.ReadHead());
+  }
+  return MakePlan(parsed, head);
+}
+
+}  // namespace
+
+absl::Status StoreQueries::ResolveFilterEntities(
+    v1::FactFilter* filter, uint64_t commit,
+    google::protobuf::RepeatedPtrField<v1::Redirect>* redirects) const {
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(filter->mutable_subject(), commit, redirects));
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(filter->mutable_object(), commit, redirects));
+  FS_RETURN_IF_ERROR(FollowEntityRedirect(filter->mutable_source_document(),
+                                          commit, redirects));
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(filter->mutable_attributed_to(), commit, redirects));
+  FS_RETURN_IF_ERROR(
+      FollowEntityRedirect(filter->mutable_involves(), commit, redirects));
+  for (auto& [name, entity_id] : *filter->mutable_qualifiers()) {
+    FS_RETURN_IF_ERROR(FollowEntityRedirect(&entity_id, commit, redirects));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
+                                     uint64_t commit,
+                                     const std::optional<PageCursor>& cursor,
+                                     const StopCheck& stop,
+                                     v1::ListFactsResponse* response) const {
+  FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultFactPageSize, "page_size"));
+  // Entities of the filter merged into others by `commit` stand for the
+  // entities they were merged into.
+  v1::FactFilter resolved = request.filter();
+  FS_RETURN_IF_ERROR(
+      ResolveFilterEntities(&resolved, commit, response->mutable_redirects()));
+  if (!response->redirects().empty()) {
+    FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
+  }
+  FS_ASSIGN_OR_RETURN(Plan plan, PlanOf(*store_, parsed));
+  response->set_commit_token(CommitToken(commit));
+  response->mutable_plan()->set_index(plan.index);
+
+  ScanPosition from;
+  if (cursor.has_value()) {
+    from.range_index = cursor->phase();
+    from.after_key = cursor->after_key();
+  }
+  MentionDocuments documents(store_, commit);
+  int64_t examined = 0;
+  FS_ASSIGN_OR_RETURN(
+      ScanPosition stopped,
+      ScanFacts(
+          *store_, plan, parsed, commit, std::move(from), max_keys_per_read_,
+          stop, &examined,
+          // As many entries as the page still needs if all match, within
+          // [16, 256].
+          [&] {
+            return std::clamp<size_t>(
+                static_cast<size_t>(page_size - response->facts_size()), 16,
+                256);
+          },
+          [&](v1::Fact&& fact) -> absl::StatusOr<bool> {
+            FS_RETURN_IF_ERROR(documents.Fill(&fact));
+            *response->add_facts() = std::move(fact);
+            return response->facts_size() < page_size;
+          }));
   response->mutable_plan()->set_keys_examined(examined);
+  if (stopped.more) {
+    PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+    next.set_phase(static_cast<uint32_t>(stopped.range_index));
+    next.set_after_key(stopped.after_key);
+    response->set_next_page_token(tokens_.Encode(next));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The group keys of `fact` under `grouping` (several for documents and
+// publishers, each once).
+std::vector<std::string> GroupKeysOf(const v1::Fact& fact,
+                                     v1::FactGrouping grouping) {
+  switch (grouping) {
+    case v1::FACT_GROUPING_PREDICATE:
+      return {fact.predicate()};
+    case v1::FACT_GROUPING_SUBJECT:
+      return {fact.subject()};
+    case v1::FACT_GROUPING_MODALITY:
+      return {v1::Modality_Name(fact.modality())};
+    case v1::FACT_GROUPING_VALID_YEAR: {
+      auto range = ValidTimeRange(fact.valid_time());
+      if (!range.ok() || !range->has_value() ||
+          (*range)->first == kOpenFirstDay) {
+        return {""};
+      }
+      return {absl::StrCat(DayFromNumber((*range)->first).year())};
+    }
+    case v1::FACT_GROUPING_DOCUMENT:
+    case v1::FACT_GROUPING_PUBLISHER: {
+      std::vector<std::string> keys;
+      for (const v1::Mention& m : fact.mentions()) {
+        std::string key = grouping == v1::FACT_GROUPING_DOCUMENT
+                              ? m.document_id()
+                              : m.publisher();
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+          keys.push_back(std::move(key));
+        }
+      }
+      return keys;
+    }
+    default:
+      return {""};
+  }
+}
+
+}  // namespace
+
+absl::Status StoreQueries::AggregateFacts(
+    const v1::AggregateFactsRequest& request, uint64_t commit,
+    const StopCheck& stop, v1::AggregateFactsResponse* response) const {
+  FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
+  const int grouping = request.group_by();
+  if (!v1::FactGrouping_IsValid(grouping)) {
+    return Invalid("group_by", "is not a grouping");
+  }
+  if (request.unit().size() > kMaxPredicateNameBytes) {
+    return Invalid("unit", absl::StrCat("is longer than ",
+                                        kMaxPredicateNameBytes, " bytes"));
+  }
+  FS_ASSIGN_OR_RETURN(int max_groups, PageSize(request.max_groups(),
+                                               kDefaultGroups, "max_groups"));
+  v1::FactFilter resolved = request.filter();
+  FS_RETURN_IF_ERROR(
+      ResolveFilterEntities(&resolved, commit, response->mutable_redirects()));
+  if (!response->redirects().empty()) {
+    FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
+  }
+  FS_ASSIGN_OR_RETURN(Plan plan, PlanOf(*store_, parsed));
+  response->set_commit_token(CommitToken(commit));
+  response->mutable_plan()->set_index(plan.index);
+
+  const bool by_source = grouping == v1::FACT_GROUPING_PUBLISHER;
+  MentionDocuments documents(store_, commit);
+  absl::flat_hash_map<std::string, v1::FactGroup> groups;
+  int64_t facts = 0;
+  int64_t examined = 0;
+  FS_ASSIGN_OR_RETURN(
+      ScanPosition stopped,
+      ScanFacts(
+          *store_, plan, parsed, commit, ScanPosition{}, max_keys_per_read_,
+          stop, &examined, [] { return size_t{256}; },
+          [&](v1::Fact&& fact) -> absl::StatusOr<bool> {
+            // Publishers are the documents'.
+            if (by_source) FS_RETURN_IF_ERROR(documents.Fill(&fact));
+            ++facts;
+            const bool summed =
+                !request.unit().empty() &&
+                fact.value().kind_case() == v1::Value::kQuantity &&
+                fact.value().quantity().unit() == request.unit();
+            const std::string& amount = fact.value().quantity().amount();
+            for (std::string& key :
+                 GroupKeysOf(fact, static_cast<v1::FactGrouping>(grouping))) {
+              v1::FactGroup& group = groups[key];
+              group.set_fact_count(group.fact_count() + 1);
+              if (!summed) continue;
+              if (group.quantity_count() == 0) {
+                group.set_sum(amount);
+                group.set_min(amount);
+                group.set_max(amount);
+              } else {
+                group.set_sum(AddDecimals(group.sum(), amount));
+                if (CompareDecimals(amount, group.min()) < 0) {
+                  group.set_min(amount);
+                }
+                if (CompareDecimals(amount, group.max()) > 0) {
+                  group.set_max(amount);
+                }
+              }
+              group.set_quantity_count(group.quantity_count() + 1);
+            }
+            return true;
+          }));
+  response->mutable_plan()->set_keys_examined(examined);
+  if (stopped.more) {
+    // A count cannot be cut into pages.
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the filter reads more than ", max_keys_per_read_,
+            " index entries (--max_keys_per_read), more than one count may; "
+            "narrow the filter (a subject, predicate or valid time)")),
+        reason::kReadTooLarge);
+  }
+  std::vector<v1::FactGroup> sorted;
+  sorted.reserve(groups.size());
+  for (auto& [key, group] : groups) {
+    group.set_key(key);
+    sorted.push_back(std::move(group));
+  }
+  std::sort(sorted.begin(), sorted.end(),
+            [](const v1::FactGroup& a, const v1::FactGroup& b) {
+              if (a.fact_count() != b.fact_count()) {
+                return a.fact_count() > b.fact_count();
+              }
+              return a.key() < b.key();
+            });
+  response->set_fact_count(facts);
+  response->set_group_count(static_cast<int64_t>(sorted.size()));
+  for (size_t i = 0; i < sorted.size() && i < static_cast<size_t>(max_groups);
+       ++i) {
+    *response->add_groups() = std::move(sorted[i]);
+  }
   return absl::OkStatus();
 }
 

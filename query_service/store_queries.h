@@ -89,6 +89,11 @@ class StoreQueries {
                          const std::optional<PageCursor>& cursor,
                          const StopCheck& stop,
                          v1::ListFactsResponse* response) const;
+  // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the filter's plan reads
+  // more than max_keys_per_read index entries: a count is not paged.
+  absl::Status AggregateFacts(const v1::AggregateFactsRequest& request,
+                              uint64_t commit, const StopCheck& stop,
+                              v1::AggregateFactsResponse* response) const;
   // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the subject and
   // predicate have more than max_keys_per_read index entries (retracted
   // claims and claims after `commit` count too).
@@ -131,6 +136,11 @@ class StoreQueries {
   // followed one); false if there is no such fact then.
   absl::StatusOr<bool> FactAt(const std::string& id, uint64_t commit,
                               v1::Fact* out) const;
+  // Follows the merge redirects of every entity id of `filter`
+  // (FollowEntityRedirect).
+  absl::Status ResolveFilterEntities(
+      v1::FactFilter* filter, uint64_t commit,
+      google::protobuf::RepeatedPtrField<v1::Redirect>* redirects) const;
   // Replaces `*id`, an entity id, by the entity it had been merged into by
   // `commit` (following chains of merges) and adds the redirect to
   // `redirects`; leaves other ids alone.
