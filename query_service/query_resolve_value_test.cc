@@ -174,5 +174,82 @@ TEST_F(QueryServiceTest, ResolveValueFallsBackToSourceDate) {
   EXPECT_EQ(resolved.competing(0).id(), older_id);
 }
 
+TEST_F(QueryServiceTest, ResolveValueDrawsASeriesScopedByQualifiers) {
+  Upsert(R"pb(entities {
+                id: "doc:kr-outbound"
+                type: ENTITY_TYPE_DOCUMENT
+                name: "Korean outbound investment"
+              })pb");
+  auto claim = [](const std::string& amount, const std::string& year,
+                  const std::string& destination, const std::string& document,
+                  v1::Modality modality = v1::MODALITY_REPORTED) {
+    v1::Fact fact =
+        RawFact("country:south-korea", "investment.cumulative_total", amount,
+                document, absl::StrCat(amount, " ", year));
+    if (!year.empty()) fact.mutable_valid_time()->set_raw(year);
+    (*fact.mutable_qualifiers())["destination"].set_entity_id(destination);
+    fact.set_modality(modality);
+    return fact;
+  };
+  v1::IngestFactsResponse ingested = IngestAll({
+      claim("US$80 billion", "2023", "country:vietnam", "doc:da-nang-ict"),
+      claim("US$85.9 billion", "2024", "country:vietnam", "doc:da-nang-ict"),
+      claim("US$86 billion", "2024", "country:vietnam", "doc:seoul-forum",
+            v1::MODALITY_FORECAST),
+      // Another destination: not weighed against the others.
+      claim("US$10 billion", "2024", "place:da-nang", "doc:kr-outbound"),
+      // No valid time: in no period.
+      claim("US$1 billion", "", "country:vietnam", "doc:kr-outbound"),
+  });
+
+  v1::ResolveValueRequest request;
+  request.set_subject("country:south-korea");
+  request.set_predicate("investment.cumulative_total");
+  (*request.mutable_qualifiers())["destination"] = "country:vietnam";
+  request.set_series(v1::SERIES_PERIOD_YEAR);
+  v1::ResolveValueResponse response;
+  auto context = Context();
+  ASSERT_TRUE(
+      query().ResolveValue(context.get(), Fresh(request), &response).ok());
+  EXPECT_FALSE(response.has_preferred());
+  ASSERT_EQ(response.series_size(), 2);
+  EXPECT_EQ(response.series(0).period(), "2023");
+  EXPECT_EQ(response.series(0).preferred().id(), ingested.results(0).fact_id());
+  EXPECT_EQ(response.series(0).reason(), v1::RESOLUTION_REASON_SOLE_CLAIM);
+  EXPECT_EQ(response.series(1).period(), "2024");
+  EXPECT_EQ(response.series(1).claim_count(), 2);
+  EXPECT_EQ(response.series(1).preferred().id(), ingested.results(1).fact_id());
+  EXPECT_EQ(response.series(1).reason(), v1::RESOLUTION_REASON_MODALITY);
+  EXPECT_FALSE(response.series(1).explanation().empty());
+
+  request.set_series(v1::SERIES_PERIOD_MONTH);
+  auto month_context = Context();
+  ASSERT_TRUE(query()
+                  .ResolveValue(month_context.get(), Fresh(request), &response)
+                  .ok());
+  ASSERT_EQ(response.series_size(), 2);
+  EXPECT_EQ(response.series(1).period(), "2024-01");
+
+  // Without a series: one resolution of the destination's claims, all four.
+  request.set_series(v1::SERIES_PERIOD_UNSPECIFIED);
+  auto one_context = Context();
+  ASSERT_TRUE(
+      query().ResolveValue(one_context.get(), Fresh(request), &response).ok());
+  EXPECT_TRUE(response.has_preferred());
+  EXPECT_EQ(response.competing_size(), 3);
+
+  request.set_series(static_cast<v1::SeriesPeriod>(9));
+  auto bad_context = Context();
+  ExpectInvalid(
+      query().ResolveValue(bad_context.get(), Fresh(request), &response),
+      "series");
+  request.set_series(v1::SERIES_PERIOD_YEAR);
+  (*request.mutable_qualifiers())[""] = "country:vietnam";
+  auto bad_name_context = Context();
+  ExpectInvalid(
+      query().ResolveValue(bad_name_context.get(), Fresh(request), &response),
+      "qualifiers");
+}
+
 }  // namespace
 }  // namespace factstore

@@ -1,6 +1,7 @@
 #include "query_service/store_queries.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -130,6 +131,44 @@ struct ParsedFilter {
   bool has_time = false;
 };
 
+// Checks conditions on entity qualifiers (name -> entity id), given as
+// `field`: at most kMaxQualifierFilters, names of 1 to
+// kMaxPredicateNameBytes bytes, entity ids required.
+absl::Status CheckQualifierConditions(
+    const google::protobuf::Map<std::string, std::string>& conditions,
+    absl::string_view field) {
+  if (conditions.size() > static_cast<size_t>(kMaxQualifierFilters)) {
+    return Invalid(field,
+                   absl::StrCat(conditions.size(), " qualifiers, at most ",
+                                kMaxQualifierFilters));
+  }
+  for (const auto& [name, entity_id] : conditions) {
+    std::string entry =
+        absl::StrCat(field, "[\"", absl::CHexEscape(name), "\"]");
+    if (name.empty() || name.size() > kMaxPredicateNameBytes) {
+      return Invalid(entry, absl::StrCat("qualifier names are 1 to ",
+                                         kMaxPredicateNameBytes, " bytes"));
+    }
+    FS_RETURN_IF_ERROR(CheckReadId(entity_id, entry, true));
+  }
+  return absl::OkStatus();
+}
+
+// True if `fact` has every qualifier of `conditions` with that entity value.
+bool HasQualifiers(
+    const v1::Fact& fact,
+    const google::protobuf::Map<std::string, std::string>& conditions) {
+  for (const auto& [name, entity_id] : conditions) {
+    auto it = fact.qualifiers().find(name);
+    if (it == fact.qualifiers().end() ||
+        it->second.kind_case() != v1::Value::kEntityId ||
+        it->second.entity_id() != entity_id) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   ParsedFilter parsed{&filter};
   FS_RETURN_IF_ERROR(CheckReadId(filter.subject(), "filter.subject", false));
@@ -139,20 +178,8 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
   FS_RETURN_IF_ERROR(
       CheckReadId(filter.attributed_to(), "filter.attributed_to", false));
   FS_RETURN_IF_ERROR(CheckReadId(filter.involves(), "filter.involves", false));
-  if (filter.qualifiers_size() > kMaxQualifierFilters) {
-    return Invalid("filter.qualifiers",
-                   absl::StrCat(filter.qualifiers_size(),
-                                " qualifiers, at most ", kMaxQualifierFilters));
-  }
-  for (const auto& [name, entity_id] : filter.qualifiers()) {
-    std::string field =
-        absl::StrCat("filter.qualifiers[\"", absl::CHexEscape(name), "\"]");
-    if (name.empty() || name.size() > kMaxPredicateNameBytes) {
-      return Invalid(field, absl::StrCat("qualifier names are 1 to ",
-                                         kMaxPredicateNameBytes, " bytes"));
-    }
-    FS_RETURN_IF_ERROR(CheckReadId(entity_id, field, true));
-  }
+  FS_RETURN_IF_ERROR(
+      CheckQualifierConditions(filter.qualifiers(), "filter.qualifiers"));
   FS_RETURN_IF_ERROR(
       CheckReadPredicate(filter.predicate(), "filter.predicate"));
   FS_RETURN_IF_ERROR(
@@ -292,14 +319,7 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
                 fact.modality()) == f.modalities().end()) {
     return false;
   }
-  for (const auto& [name, entity_id] : f.qualifiers()) {
-    auto it = fact.qualifiers().find(name);
-    if (it == fact.qualifiers().end() ||
-        it->second.kind_case() != v1::Value::kEntityId ||
-        it->second.entity_id() != entity_id) {
-      return false;
-    }
-  }
+  if (!HasQualifiers(fact, f.qualifiers())) return false;
   if (!f.attributed_to().empty()) {
     bool found = false;
     for (const v1::Mention& m : fact.mentions()) {
@@ -1362,11 +1382,40 @@ absl::Status StoreQueries::AggregateFacts(
   return absl::OkStatus();
 }
 
+namespace {
+
+// The period of `series` length a claim's valid time starts in ("2024",
+// "2024-08", "2024-08-02"), or none if it states no valid time or an open
+// start.
+std::optional<std::string> PeriodOf(const v1::Fact& fact,
+                                    v1::SeriesPeriod series) {
+  auto range = ValidTimeRange(fact.valid_time());
+  if (!range.ok() || !range->has_value() || (*range)->first == kOpenFirstDay) {
+    return std::nullopt;
+  }
+  absl::CivilDay day = DayFromNumber((*range)->first);
+  switch (series) {
+    case v1::SERIES_PERIOD_YEAR:
+      return absl::FormatCivilTime(absl::CivilYear(day));
+    case v1::SERIES_PERIOD_MONTH:
+      return absl::FormatCivilTime(absl::CivilMonth(day));
+    default:
+      return absl::FormatCivilTime(day);
+  }
+}
+
+}  // namespace
+
 absl::Status StoreQueries::ResolveValue(
     const v1::ResolveValueRequest& request, uint64_t commit,
     const StopCheck& stop, v1::ResolveValueResponse* response) const {
   FS_RETURN_IF_ERROR(CheckReadId(request.subject(), "subject", true));
   if (request.predicate().empty()) return Invalid("predicate", "is required");
+  FS_RETURN_IF_ERROR(
+      CheckQualifierConditions(request.qualifiers(), "qualifiers"));
+  if (!v1::SeriesPeriod_IsValid(request.series())) {
+    return Invalid("series", "is not a period");
+  }
   std::optional<int32_t> at_day;
   if (!request.at().empty()) {
     FS_ASSIGN_OR_RETURN(at_day, FirstDayOf(request.at(), "at"));
@@ -1375,6 +1424,12 @@ absl::Status StoreQueries::ResolveValue(
   std::string subject = request.subject();
   FS_RETURN_IF_ERROR(
       FollowEntityRedirect(&subject, commit, response->mutable_redirects()));
+  google::protobuf::Map<std::string, std::string> qualifiers =
+      request.qualifiers();
+  for (auto& [name, entity_id] : qualifiers) {
+    FS_RETURN_IF_ERROR(FollowEntityRedirect(&entity_id, commit,
+                                            response->mutable_redirects()));
+  }
   MentionDocuments documents(store_, commit);
   std::vector<Claim> claims;
   auto scan = store_->ScanPrefix(
@@ -1418,6 +1473,7 @@ absl::Status StoreQueries::ResolveValue(
         continue;
       }
     }
+    if (!HasQualifiers(claim.fact, qualifiers)) continue;
     // Publishers and publication dates weigh in the resolution.
     FS_RETURN_IF_ERROR(documents.Fill(&claim.fact));
     auto updated = storage::DecodeCommitToken(claim.fact.updated_commit(),
@@ -1426,6 +1482,26 @@ absl::Status StoreQueries::ResolveValue(
     claims.push_back(std::move(claim));
   }
   FS_RETURN_IF_ERROR(scan->status());
+  if (request.series() != v1::SERIES_PERIOD_UNSPECIFIED) {
+    // Periods as ISO dates of their precision sort in time order.
+    std::map<std::string, std::vector<Claim>> periods;
+    for (Claim& claim : claims) {
+      std::optional<std::string> period =
+          PeriodOf(claim.fact, request.series());
+      if (period.has_value()) periods[*period].push_back(std::move(claim));
+    }
+    for (auto& [period, in_period] : periods) {
+      v1::SeriesPoint* point = response->add_series();
+      point->set_period(period);
+      point->set_claim_count(static_cast<int32_t>(in_period.size()));
+      Resolution resolution = ResolveClaims(std::move(in_period));
+      *point->mutable_preferred() = std::move(resolution.ordered[0].fact);
+      point->set_reason(resolution.reason);
+      point->set_explanation(std::move(resolution.explanation));
+    }
+    if (periods.empty()) response->set_explanation("no claim matches");
+    return absl::OkStatus();
+  }
   Resolution resolution = ResolveClaims(std::move(claims));
   if (resolution.ordered.empty()) {
     response->set_explanation("no claim matches");
