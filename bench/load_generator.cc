@@ -51,8 +51,8 @@
 ABSL_FLAG(std::string, scenario, "",
           "setup, load_entities, populate, ingest_stream, ingest_unary, "
           "get_fact, get_entity, batch_get_facts, list_by_subject, "
-          "list_by_range, search_prefix, freshness, wait_serving, check, "
-          "export_facts.");
+          "list_by_range, list_by_involves, aggregate_by_subject, "
+          "search_prefix, freshness, wait_serving, check, export_facts.");
 ABSL_FLAG(std::string, target, "factstore",
           "factstore, or baseline (the transport baseline server; "
           "get_fact and ingest_stream only).");
@@ -1231,21 +1231,34 @@ int RunBatchGetFacts() {
       "batch_get_facts", std::move(hooks), params);
 }
 
-int RunListFacts(bool by_subject) {
+// Which facts a ListFacts scenario lists.
+enum class ListBy {
+  kSubject,   // a random subject's facts
+  kRange,     // a predicate's quantities in a range
+  kInvolves,  // every fact naming a random subject in any role
+};
+
+int RunListFacts(ListBy by) {
+  const bool by_subject = by != ListBy::kRange;
   const Workload w = WorkloadFromFlags();
   int page_size = absl::GetFlag(FLAGS_page_size);
   int64_t facts = absl::GetFlag(FLAGS_facts);
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::ListFactsRequest,
                          v1::ListFactsResponse>;
   Loop::Hooks hooks;
-  hooks.fill = [&, by_subject](int, std::mt19937_64& rng,
-                               v1::ListFactsRequest* request) {
+  hooks.fill = [&, by](int, std::mt19937_64& rng,
+                       v1::ListFactsRequest* request) {
     request->Clear();
     request->set_page_size(page_size);
     v1::FactFilter* filter = request->mutable_filter();
-    if (by_subject) {
-      filter->set_subject(
-          w.SubjectId(static_cast<int64_t>(rng() % w.options().subjects)));
+    if (by != ListBy::kRange) {
+      std::string subject =
+          w.SubjectId(static_cast<int64_t>(rng() % w.options().subjects));
+      if (by == ListBy::kSubject) {
+        filter->set_subject(std::move(subject));
+      } else {
+        filter->set_involves(std::move(subject));
+      }
     } else {
       Workload::RangeQuery q = w.RandomRange(rng(), facts);
       filter->set_predicate(q.predicate);
@@ -1263,12 +1276,46 @@ int RunListFacts(bool by_subject) {
                    const v1::ListFactsResponse& r) -> int64_t {
     return r.facts_size();
   };
+  const char* filter = by == ListBy::kSubject    ? "subject"
+                       : by == ListBy::kInvolves ? "involves"
+                                                 : "predicate + quantity_range";
+  const char* name = by == ListBy::kSubject    ? "list_by_subject"
+                     : by == ListBy::kInvolves ? "list_by_involves"
+                                               : "list_by_range";
   Json params;
-  params.Add("page_size", page_size)
-      .Add("filter", by_subject ? "subject" : "predicate + quantity_range");
+  params.Add("page_size", page_size).Add("filter", filter);
   return RunQueryLoop<v1::ListFactsRequest, v1::ListFactsResponse>(
-      by_subject ? "list_by_subject" : "list_by_range", std::move(hooks),
-      params);
+      name, std::move(hooks), params);
+}
+
+// AggregateFacts of a random subject's facts, by predicate: what a page of
+// list_by_subject reads, counted instead of returned.
+int RunAggregateBySubject() {
+  const Workload w = WorkloadFromFlags();
+  using Loop = UnaryLoop<v1::QueryService::Stub, v1::AggregateFactsRequest,
+                         v1::AggregateFactsResponse>;
+  Loop::Hooks hooks;
+  hooks.fill = [&](int, std::mt19937_64& rng,
+                   v1::AggregateFactsRequest* request) {
+    request->Clear();
+    request->mutable_filter()->set_subject(
+        w.SubjectId(static_cast<int64_t>(rng() % w.options().subjects)));
+    request->set_group_by(v1::FACT_GROUPING_PREDICATE);
+    return true;
+  };
+  hooks.invoke = [](v1::QueryService::Stub* s, grpc::ClientContext* c,
+                    const v1::AggregateFactsRequest* q,
+                    v1::AggregateFactsResponse* r, Loop::Done done) {
+    s->async()->AggregateFacts(c, q, r, std::move(done));
+  };
+  hooks.items = [](const v1::AggregateFactsRequest&,
+                   const v1::AggregateFactsResponse& r) -> int64_t {
+    return r.fact_count();
+  };
+  Json params;
+  params.Add("filter", "subject").Add("group_by", "predicate");
+  return RunQueryLoop<v1::AggregateFactsRequest, v1::AggregateFactsResponse>(
+      "aggregate_by_subject", std::move(hooks), params);
 }
 
 int RunSearchPrefix() {
@@ -1734,8 +1781,10 @@ int main(int argc, char** argv) {
   if (scenario == "get_fact") return RunGetFact();
   if (scenario == "get_entity") return RunGetEntity();
   if (scenario == "batch_get_facts") return RunBatchGetFacts();
-  if (scenario == "list_by_subject") return RunListFacts(/*by_subject=*/true);
-  if (scenario == "list_by_range") return RunListFacts(/*by_subject=*/false);
+  if (scenario == "list_by_subject") return RunListFacts(ListBy::kSubject);
+  if (scenario == "list_by_range") return RunListFacts(ListBy::kRange);
+  if (scenario == "list_by_involves") return RunListFacts(ListBy::kInvolves);
+  if (scenario == "aggregate_by_subject") return RunAggregateBySubject();
   if (scenario == "search_prefix") return RunSearchPrefix();
   if (scenario == "freshness") return RunFreshness();
   if (scenario == "wait_serving") return RunWaitServing();

@@ -57,8 +57,9 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 # Every scenario --scenario accepts, in the order a full suite runs them.
 SCENARIOS = [
     "get_fact", "get_entity", "batch_get_facts", "list_by_subject",
-    "list_by_range", "search_prefix", "ingest_stream", "ingest_unary",
-    "freshness", "storage", "peer",
+    "list_by_range", "list_by_involves", "aggregate_by_subject",
+    "search_prefix", "ingest_stream", "ingest_unary", "freshness", "storage",
+    "peer",
 ]
 
 
@@ -386,6 +387,10 @@ class Bench:
         if self.wanted("list_by_range") and suffix == "":
             self.load("list_by_range_16", "list_by_range", f"--facts={self.facts}",
                       "--outstanding=16", *w, pids=q)
+        # Issue 17's reads, each beside ListFacts by subject.
+        for scenario in ("list_by_involves", "aggregate_by_subject"):
+            if self.wanted(scenario) and suffix == "":
+                self.load(f"{scenario}_16", scenario, "--outstanding=16", *w, pids=q)
         if self.wanted("search_prefix") and suffix == "":
             self.load("load_entities", "load_entities",
                       f"--search_entities={self.args.search_entities}",
@@ -1236,6 +1241,19 @@ def build_table(runs, extra, args):
                          p99=sg["latency_ms"]["p99"],
                          server_cpu_per_op=sg["cpu_s_per_op"] * 1e6,
                          note="what one ListFacts page reads from RocksDB", run=read))
+    # Issue 17's reads of one subject, beside ListFacts by subject.
+    by_subject = runs.get("list_by_subject_16")
+    for name, figure, unit, note in (
+            ("list_by_involves_16", "ListFacts involving a subject, 16 outst.",
+             "pages/s", "every role; pages of 100"),
+            ("aggregate_by_subject_16", "AggregateFacts of a subject, 16 outst.",
+             "calls/s", "counted by predicate instead of listed")):
+        data = runs.get(name)
+        if data:
+            table.append(timed(figure, unit, data,
+                               baseline_name="ListFacts by subject" if by_subject else "",
+                               baseline=by_subject["ops_per_s"] if by_subject else None,
+                               note=note))
     data = runs.get("search_prefix_16")
     if data:
         table.append(timed("SearchEntities prefix, 16 outstanding", "calls/s", data,
