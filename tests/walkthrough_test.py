@@ -207,6 +207,24 @@ class WalkthroughTest(unittest.TestCase):
         self.assertLessEqual({f["id"] for f in said}, set(ids))
         self.assertEqual(self.factctl("facts", "--qualifier=destination").returncode, 2)
 
+        # Counts by group, and a resolution by year.
+        counted = self.factctl("count", "--subject=place:da-nang", "--group_by=PREDICATE",
+                               "--output=json")
+        self.assertEqual(counted.returncode, 0, counted.stderr)
+        count = json.loads(counted.stdout)
+        self.assertEqual(sum(int(g["factCount"]) for g in count["groups"]),
+                         int(count["factCount"]))
+        table = self.factctl("count", "--source=doc:kr-vn-ict-da-nang",
+                             "--group_by=MODALITY", "--output=table")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertRegex(table.stdout, r"MODALITY_REPORTED +\d+")
+        self.assertEqual(self.factctl("count", "--group_by=COLOR").returncode, 2)
+        series = self.factctl("resolve", "product:kr-it-outsourcing-market", "market.size",
+                              "--series=YEAR", "--output=table")
+        self.assertEqual(series.returncode, 0, series.stderr)
+        self.assertIn("PERIOD", series.stdout)
+        self.assertRegex(series.stdout, r"2024 +")
+
         # The change feed's registry events, from the first commit.
         store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
             self.query.address, "factstore.v1.QueryService/GetStats").stdout).group(1)

@@ -90,7 +90,7 @@ ABSL_FLAG(
     "facts: modalities to keep (OBSERVED, REPORTED, ESTIMATE, FORECAST).");
 ABSL_FLAG(bool, include_retracted, false, "facts: also retracted facts.");
 ABSL_FLAG(std::vector<std::string>, qualifier, {},
-          "facts: NAME=ENTITY_ID conditions on entity qualifiers "
+          "facts/count/resolve: NAME=ENTITY_ID conditions on entity qualifiers "
           "(destination=country:vietnam), comma-separated.");
 ABSL_FLAG(std::string, attributed_to, "",
           "facts: the speaker a mention is attributed to.");
@@ -102,6 +102,13 @@ ABSL_FLAG(int, limit, 0,
 ABSL_FLAG(int, page_size, 100, "facts/search/list-entities: results per page.");
 // resolve
 ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
+ABSL_FLAG(std::string, series, "",
+          "resolve: YEAR, MONTH or DAY: one preferred claim per period.");
+ABSL_FLAG(std::string, group_by, "",
+          "count: PREDICATE, SUBJECT, DOCUMENT, PUBLISHER, MODALITY or "
+          "VALID_YEAR.");
+ABSL_FLAG(std::string, sum_unit, "",
+          "count: also sum the quantities in this unit (USD, person).");
 // watch
 ABSL_FLAG(std::string, after, "", "watch: resume after this token.");
 ABSL_FLAG(int, count, 0, "watch: stop after this many events (0: never).");
@@ -141,7 +148,9 @@ Commands:
                                --object --unit --min --max --from --to --source
                                --qualifier --attributed_to --involves
                                --modality --include_retracted --limit)
-  resolve SUBJECT PREDICATE    the preferred value among competing claims (--at)
+  count                        count facts (the facts flags), --group_by, --sum_unit
+  resolve SUBJECT PREDICATE    the preferred value among competing claims (--at
+                               --qualifier, --series=YEAR|MONTH|DAY)
   predicates                   the predicate registry (--prefix)
   watch                        follow changes (--after --subject --predicate_prefix --kind --count)
   stats                        counts and freshness of the store
@@ -535,6 +544,24 @@ int Resolve(const std::vector<std::string>& args) {
   request.set_subject(args[0]);
   request.set_predicate(args[1]);
   request.set_at(absl::GetFlag(FLAGS_at));
+  if (!absl::GetFlag(FLAGS_series).empty()) {
+    v1::SeriesPeriod series;
+    if (!v1::SeriesPeriod_Parse(
+            absl::StrCat("SERIES_PERIOD_", absl::GetFlag(FLAGS_series)),
+            &series)) {
+      std::cerr << "factctl resolve: --series is YEAR, MONTH or DAY\n";
+      return 2;
+    }
+    request.set_series(series);
+  }
+  for (const std::string& q : absl::GetFlag(FLAGS_qualifier)) {
+    std::vector<std::string> parts = absl::StrSplit(q, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      std::cerr << "factctl resolve: --qualifier takes NAME=ENTITY_ID\n";
+      return 2;
+    }
+    (*request.mutable_qualifiers())[parts[0]] = parts[1];
+  }
   *request.mutable_read_options() = ReadOptionsFromFlags();
   v1::ResolveValueResponse response;
   auto context = Context();
@@ -543,6 +570,17 @@ int Resolve(const std::vector<std::string>& args) {
   if (!TableOutput()) {
     std::cout << ToJsonLine(response) << "\n";
     return 0;
+  }
+  if (request.series() != v1::SERIES_PERIOD_UNSPECIFIED) {
+    std::vector<std::vector<std::string>> rows;
+    for (const v1::SeriesPoint& point : response.series()) {
+      rows.push_back({point.period(), DescribeValue(point.preferred().value()),
+                      absl::StrCat(point.claim_count()),
+                      ShortEnumName(point.reason()), point.preferred().id()});
+    }
+    PrintTable(std::cout, {"PERIOD", "VALUE", "CLAIMS", "REASON", "FACT"},
+               rows);
+    return rows.empty() ? 3 : 0;
   }
   if (!response.has_preferred()) {
     std::cout << "no claim matches\n";
@@ -553,6 +591,46 @@ int Resolve(const std::vector<std::string>& args) {
   PrintTable(std::cout, FactHeader(), rows);
   std::cout << "\npreferred: " << DescribeValue(response.preferred().value())
             << " (" << response.explanation() << ")\n";
+  return 0;
+}
+
+int Count() {
+  auto stub = QueryStub();
+  v1::AggregateFactsRequest request;
+  if (!FilterFromFlags("count", request.mutable_filter())) return 2;
+  if (!absl::GetFlag(FLAGS_group_by).empty()) {
+    v1::FactGrouping grouping;
+    if (!v1::FactGrouping_Parse(
+            absl::StrCat("FACT_GROUPING_", absl::GetFlag(FLAGS_group_by)),
+            &grouping)) {
+      std::cerr << "factctl count: unknown --group_by "
+                << absl::GetFlag(FLAGS_group_by) << "\n";
+      return 2;
+    }
+    request.set_group_by(grouping);
+  }
+  request.set_unit(absl::GetFlag(FLAGS_sum_unit));
+  if (absl::GetFlag(FLAGS_limit) > 0) {
+    request.set_max_groups(absl::GetFlag(FLAGS_limit));
+  }
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  v1::AggregateFactsResponse response;
+  auto context = Context();
+  grpc::Status status = stub->AggregateFacts(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    std::cout << ToJsonLine(response) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::FactGroup& group : response.groups()) {
+    rows.push_back({group.key().empty() ? "-" : group.key(),
+                    absl::StrCat(group.fact_count()), group.sum(), group.min(),
+                    group.max()});
+  }
+  PrintTable(std::cout, {"GROUP", "FACTS", "SUM", "MIN", "MAX"}, rows);
+  std::cout << response.fact_count() << " facts in " << response.group_count()
+            << " groups\n";
   return 0;
 }
 
@@ -804,6 +882,7 @@ int Run(int argc, char** argv) {
   if (command == "get-fact") return GetFacts(args);
   if (command == "facts") return Facts();
   if (command == "resolve") return Resolve(args);
+  if (command == "count") return Count();
   if (command == "predicates") return Predicates();
   if (command == "watch") return Watch();
   if (command == "stats") return Stats();
