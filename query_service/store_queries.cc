@@ -576,49 +576,62 @@ absl::Status TooManyRedirectsError(const std::string& id) {
 
 }  // namespace
 
-absl::StatusOr<bool> StoreQueries::EntityAt(const std::string& id,
-                                            uint64_t commit,
-                                            v1::Entity* out) const {
+namespace {
+
+// Reads record `id` as of `commit` into `out`, following the redirects of
+// merges: `read(id)` reads a record, `next(record, commit)` is the id it had
+// moved to by then (or null), `view(record&&, commit, out)` fills `out` and
+// is false if the record did not exist then. Sets out->redirected_from when
+// it followed a redirect; false if there is no such record then.
+template <typename Read, typename Next, typename View, typename Message>
+absl::StatusOr<bool> ReadFollowingRedirects(const std::string& id,
+                                            uint64_t commit, Read read,
+                                            Next next, View view,
+                                            Message* out) {
   std::string current = id;
   for (int hop = 0; hop <= kMaxRedirectHops; ++hop) {
-    auto record = store_->ReadEntity(current);
+    auto record = read(current);
     if (absl::IsNotFound(record.status())) return false;
     if (!record.ok()) return record.status();
-    if (const std::string* into =
-            storage::EntityMergedIntoAsOf(*record, commit)) {
-      current = *into;
+    if (const std::string* moved = next(*record, commit)) {
+      current = *moved;
       continue;
     }
-    if (!storage::EntityAsOf(*std::move(record), commit, store_->store_id(),
-                             out)) {
-      return false;
-    }
+    if (!view(*std::move(record), commit, out)) return false;
     if (current != id) out->set_redirected_from(id);
     return true;
   }
   return TooManyRedirectsError(id);
 }
 
+}  // namespace
+
+absl::StatusOr<bool> StoreQueries::EntityAt(const std::string& id,
+                                            uint64_t commit,
+                                            v1::Entity* out) const {
+  return ReadFollowingRedirects(
+      id, commit,
+      [this](const std::string& key) { return store_->ReadEntity(key); },
+      storage::EntityMergedIntoAsOf,
+      [this](storage::EntityRecord&& record, uint64_t at, v1::Entity* entity) {
+        return storage::EntityAsOf(std::move(record), at, store_->store_id(),
+                                   entity);
+      },
+      out);
+}
+
 absl::StatusOr<bool> StoreQueries::FactAt(const std::string& id,
                                           uint64_t commit,
                                           v1::Fact* out) const {
-  std::string current = id;
-  for (int hop = 0; hop <= kMaxRedirectHops; ++hop) {
-    auto record = store_->ReadFact(current);
-    if (absl::IsNotFound(record.status())) return false;
-    if (!record.ok()) return record.status();
-    if (const std::string* moved = storage::FactMovedToAsOf(*record, commit)) {
-      current = *moved;
-      continue;
-    }
-    if (!storage::FactAsOf(*std::move(record), commit, store_->store_id(),
-                           out)) {
-      return false;
-    }
-    if (current != id) out->set_redirected_from(id);
-    return true;
-  }
-  return TooManyRedirectsError(id);
+  return ReadFollowingRedirects(
+      id, commit,
+      [this](const std::string& key) { return store_->ReadFact(key); },
+      storage::FactMovedToAsOf,
+      [this](storage::FactRecord&& record, uint64_t at, v1::Fact* fact) {
+        return storage::FactAsOf(std::move(record), at, store_->store_id(),
+                                 fact);
+      },
+      out);
 }
 
 absl::Status StoreQueries::FollowEntityRedirect(

@@ -739,10 +739,12 @@ class TransportLimitsTest(unittest.TestCase):
 
         # A connection that pings without pause, with no calls.
         flood = socket.create_connection((host, int(port)), timeout=10)
+        # In one write: sent ping by ping, the server could answer and close
+        # before the last pings went out, and writing them would fail.
         flood.sendall(H2_PREFACE + h2_frame(H2_SETTINGS) +
-                      h2_frame(H2_SETTINGS, flags=1))
-        for i in range(10):
-            flood.sendall(h2_frame(H2_PING, i.to_bytes(8, "big")))
+                      h2_frame(H2_SETTINGS, flags=1) +
+                      b"".join(h2_frame(H2_PING, i.to_bytes(8, "big"))
+                               for i in range(10)))
         goaway = read_h2_frames(flood, H2_GOAWAY, timeout=10)
         self.assertIsNotNone(goaway, "closed without GOAWAY")
         _, payload = goaway
