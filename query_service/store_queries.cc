@@ -1276,7 +1276,8 @@ std::vector<std::string> GroupKeysOf(const v1::Fact& fact,
           (*range)->first == kOpenFirstDay) {
         return {""};
       }
-      return {absl::StrCat(DayFromNumber((*range)->first).year())};
+      return {
+          FormatIsoDate(DayFromNumber((*range)->first), DatePrecision::kYear)};
     }
     case v1::FACT_GROUPING_DOCUMENT:
     case v1::FACT_GROUPING_PUBLISHER: {
@@ -1406,14 +1407,15 @@ std::optional<std::string> PeriodOf(const v1::Fact& fact,
   if (!range.ok() || !range->has_value() || (*range)->first == kOpenFirstDay) {
     return std::nullopt;
   }
+  // ISO dates with four-digit years, which sort in time order.
   absl::CivilDay day = DayFromNumber((*range)->first);
   switch (series) {
     case v1::SERIES_PERIOD_YEAR:
-      return absl::FormatCivilTime(absl::CivilYear(day));
+      return FormatIsoDate(day, DatePrecision::kYear);
     case v1::SERIES_PERIOD_MONTH:
-      return absl::FormatCivilTime(absl::CivilMonth(day));
+      return FormatIsoDate(day, DatePrecision::kMonth);
     default:
-      return absl::FormatCivilTime(day);
+      return FormatIsoDate(day, DatePrecision::kDay);
   }
 }
 
