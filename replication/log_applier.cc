@@ -179,8 +179,10 @@ storage::LogPosition LogApplier::PositionAt(const LogMessage& message,
 }
 
 absl::Status LogApplier::Write(rocksdb::WriteBatch* batch,
-                               const storage::LogPosition& position) {
-  FS_RETURN_IF_ERROR(store_->Apply(batch, &position, options_.sync));
+                               const storage::LogPosition& position,
+                               uint32_t writer_schema_version) {
+  FS_RETURN_IF_ERROR(
+      store_->Apply(batch, &position, options_.sync, writer_schema_version));
   position_ = position;
   absl::StatusOr<storage::StoreHead> head = store_->ReadHead();
   if (head.ok()) {
@@ -284,6 +286,7 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyCommitPart(
     pending_erasure_ = part.erasure();
     pending_encoding_ = part.encoding();
     pending_batch_bytes_ = part.batch_bytes();
+    pending_schema_version_ = part.schema_version();
   }
   pending_batch_.append(part.batch());
   ++pending_parts_;
@@ -320,7 +323,7 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyCommitPart(
   }
   storage::LogPosition position = PositionAt(message, log_id);
   if (pending_erasure_) position.set_pending_compaction(message.sequence);
-  FS_RETURN_IF_ERROR(Write(&batch, position));
+  FS_RETURN_IF_ERROR(Write(&batch, position, pending_schema_version_));
   last_seen_ = message.sequence;
   ApplyResult result;
   result.commit = commit;
@@ -410,7 +413,7 @@ absl::StatusOr<ApplyResult> LogApplier::ApplySnapshotPart(
   storage::LogPosition position = PositionAt(message, log_id);
   position.set_snapshot_incomplete(!part.last());
   position.set_pending_compaction(0);
-  FS_RETURN_IF_ERROR(Write(&batch, position));
+  FS_RETURN_IF_ERROR(Write(&batch, position, part.schema_version()));
   last_seen_ = message.sequence;
   loading_ = !part.last();
   loading_next_part_ = part.part() + 1;

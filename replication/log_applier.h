@@ -121,9 +121,11 @@ class LogApplier {
                                                 const SnapshotPart& part,
                                                 const std::string& log_id,
                                                 bool gap);
-  // Writes `batch` with `position`, then re-reads the head.
+  // Writes `batch`, made by a writer of `writer_schema_version`, with
+  // `position`, then re-reads the head.
   absl::Status Write(rocksdb::WriteBatch* batch,
-                     const storage::LogPosition& position);
+                     const storage::LogPosition& position,
+                     uint32_t writer_schema_version = storage::kSchemaVersion);
   storage::LogPosition PositionAt(const LogMessage& message,
                                   const std::string& log_id) const;
 
@@ -153,6 +155,7 @@ class LogApplier {
   bool pending_erasure_ = false;
   BatchEncoding pending_encoding_ = BATCH_ENCODING_RAW;
   uint64_t pending_batch_bytes_ = 0;
+  uint32_t pending_schema_version_ = 0;
   std::string pending_batch_;
 };
 

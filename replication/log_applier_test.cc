@@ -347,7 +347,8 @@ struct Replication {
     ASSERT_TRUE(batch.ok()) << batch.status();
     first_snapshot = *batch;
     rocksdb::WriteBatch initial(first_snapshot);
-    absl::Status applied = source->Apply(&initial, nullptr, /*sync=*/false);
+    absl::Status applied = source->Apply(&initial, nullptr, /*sync=*/false,
+                                         storage::kSchemaVersion);
     ASSERT_TRUE(applied.ok()) << applied;
     ASSERT_NO_FATAL_FAILURE(
         OpenStore(replica_path(), /*create_identity=*/false, &replica));

@@ -409,6 +409,7 @@ absl::Status LogReplica::StartLog() {
   part->set_batch_ends(true);
   part->set_batch(std::move(batch));
   part->set_writer(options_.writer_name);
+  part->set_schema_version(storage::kSchemaVersion);
   absl::StatusOr<uint64_t> sequence =
       log_.Append(entry.SerializeAsString(), 0,
                   absl::StrCat(options_.writer_name, "/start"));
@@ -454,7 +455,8 @@ absl::Status LogReplica::StartLogFromStore() {
   position.set_entry_digest(EntryDigest(last_payload));
   position.set_entry_time_micros(absl::ToUnixMicros(absl::Now()));
   rocksdb::WriteBatch empty;
-  FS_RETURN_IF_ERROR(store_->Apply(&empty, &position, /*sync=*/true));
+  FS_RETURN_IF_ERROR(
+      store_->Apply(&empty, &position, /*sync=*/true, storage::kSchemaVersion));
   adopt_pending_ = false;
   FS_RETURN_IF_ERROR(OpenStoreLocked());
   reconnect_reader_ = true;
@@ -765,6 +767,7 @@ absl::Status LogReplica::AppendCommit(rocksdb::WriteBatch* batch,
     part->set_part_count(parts);
     part->set_erasure(erasure);
     part->set_writer(options_.writer_name);
+    part->set_schema_version(storage::kSchemaVersion);
     part->set_encoding(options_.compress ? BATCH_ENCODING_LZ4
                                          : BATCH_ENCODING_RAW);
     part->set_batch_bytes(batch->Data().size());
@@ -837,6 +840,7 @@ absl::Status LogReplica::PublishSnapshotLocked(
   part->set_base_sequence(base);
   part->set_commit(commit);
   part->set_writer(options_.writer_name);
+  part->set_schema_version(storage::kSchemaVersion);
   // Batches of about a slice before compression: most then fit one entry.
   return ForEachSnapshotBatch(
       *store_, slice_bytes, [&](std::string batch, bool last) {

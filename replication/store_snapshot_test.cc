@@ -117,7 +117,8 @@ void PutAll(Store& store, const std::vector<Record>& puts) {
                          put.key, put.value)
                     .ok());
   }
-  absl::Status applied = store.Apply(&batch, nullptr, /*sync=*/false);
+  absl::Status applied =
+      store.Apply(&batch, nullptr, /*sync=*/false, storage::kSchemaVersion);
   ASSERT_TRUE(applied.ok()) << applied;
 }
 
@@ -141,7 +142,8 @@ void PutLogPosition(Store& store) {
   position.set_log_id("log-id-for-tests");
   position.set_sequence(42);
   rocksdb::WriteBatch empty;
-  absl::Status applied = store.Apply(&empty, &position, /*sync=*/false);
+  absl::Status applied =
+      store.Apply(&empty, &position, /*sync=*/false, storage::kSchemaVersion);
   ASSERT_TRUE(applied.ok()) << applied;
 }
 
@@ -253,7 +255,8 @@ TEST(ForEachSnapshotBatch, BatchesRebuildTheStoreInAnEmptyOne) {
       OpenStore(dir.path() + "/copy", /*create_identity=*/false, &copy));
   for (const Emitted& e : SnapshotBatches(*store, 700)) {
     rocksdb::WriteBatch batch(e.batch);
-    absl::Status applied = copy->Apply(&batch, nullptr, /*sync=*/false);
+    absl::Status applied =
+        copy->Apply(&batch, nullptr, /*sync=*/false, storage::kSchemaVersion);
     ASSERT_TRUE(applied.ok()) << applied;
   }
   EXPECT_TRUE(ReadContents(*store, false) == ReadContents(*copy, true));
@@ -364,7 +367,9 @@ TEST(NewStoreBatch, HoldsAFreshIdentityAndAnEmptyHead) {
   ASSERT_NO_FATAL_FAILURE(
       OpenStore(dir.path() + "/db", /*create_identity=*/false, &store));
   rocksdb::WriteBatch batch(*rep);
-  ASSERT_TRUE(store->Apply(&batch, nullptr, /*sync=*/false).ok());
+  ASSERT_TRUE(
+      store->Apply(&batch, nullptr, /*sync=*/false, storage::kSchemaVersion)
+          .ok());
   store.reset();
   ASSERT_NO_FATAL_FAILURE(
       OpenStore(dir.path() + "/db", /*create_identity=*/false, &store));

@@ -7,11 +7,16 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
+#include "normalizer/search_terms.h"
 #include "protos/api_dates.h"
 #include "storage/key_codec.h"
 
 namespace factstore::storage {
 namespace {
+
+bool IndexEntryLess(const IndexEntry& a, const IndexEntry& b) {
+  return a.family != b.family ? a.family < b.family : a.key < b.key;
+}
 
 void AddReference(absl::string_view entity_id, ReferenceRole role,
                   absl::string_view fact_id, std::vector<IndexEntry>* entries) {
@@ -65,17 +70,29 @@ absl::Status FactIndexEntries(const FactRecord& record,
     AddReference(m.mention().attributed_to(), ReferenceRole::kAttribution, id,
                  entries);
   }
+  // The words of the text value and of every quote the record holds (kNames
+  // kind 5, SearchFacts); a quote several mentions share is read once.
+  absl::flat_hash_set<absl::string_view> texts;
+  if (fact.value().kind_case() == v1::Value::kText) {
+    texts.insert(fact.value().text().text());
+  }
+  for (const MentionRecord& m : record.mentions()) {
+    if (!m.mention().quote().empty()) texts.insert(m.mention().quote());
+  }
+  for (absl::string_view text : texts) {
+    for (const std::string& term : normalizer::SearchTerms(text)) {
+      entries->push_back({ColumnFamily::kNames, FactWordKey(term, id)});
+    }
+  }
   if (range.has_value()) {
     entries->push_back(
         {ColumnFamily::kValidTimeIndex,
          ValidTimeIndexKey(static_cast<uint32_t>(range->first),
                            static_cast<uint32_t>(range->end), id)});
   }
-  // Several mentions may share a document or speaker: keep each key once.
-  std::sort(entries->begin(), entries->end(),
-            [](const IndexEntry& a, const IndexEntry& b) {
-              return a.family != b.family ? a.family < b.family : a.key < b.key;
-            });
+  // Several mentions may share a document, speaker or word: keep each key
+  // once.
+  std::sort(entries->begin(), entries->end(), IndexEntryLess);
   entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
   return absl::OkStatus();
 }
@@ -176,21 +193,22 @@ absl::Status CommitBatch::PutFact(const FactRecord* before,
   std::vector<IndexEntry> now_entries;
   FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries));
   if (before != nullptr) {
+    // Both lists are sorted (FactIndexEntries).
     std::vector<IndexEntry> before_entries;
     FS_RETURN_IF_ERROR(FactIndexEntries(*before, &before_entries));
     for (const IndexEntry& old_entry : before_entries) {
-      if (std::find(now_entries.begin(), now_entries.end(), old_entry) ==
-          now_entries.end()) {
+      if (!std::binary_search(now_entries.begin(), now_entries.end(), old_entry,
+                              IndexEntryLess)) {
         Delete(old_entry.family, old_entry.key);
       }
     }
     // Entries both versions have are already on disk.
     now_entries.erase(std::remove_if(now_entries.begin(), now_entries.end(),
                                      [&](const IndexEntry& e) {
-                                       return std::find(before_entries.begin(),
-                                                        before_entries.end(),
-                                                        e) !=
-                                              before_entries.end();
+                                       return std::binary_search(
+                                           before_entries.begin(),
+                                           before_entries.end(), e,
+                                           IndexEntryLess);
                                      }),
                       now_entries.end());
   }

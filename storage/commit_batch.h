@@ -43,8 +43,9 @@ struct IndexEntry {
   }
 };
 
-// Every index entry of a fact: subject, predicate-value, references (object,
-// qualifier entities, mention documents and speakers) and valid time.
+// Every index entry of a fact, sorted by family and key: subject,
+// predicate-value, references (object, qualifier entities, mention documents
+// and speakers), valid time, and the words of its text value and quotes.
 // Returns INVALID_ARGUMENT if the record's content is not normalized.
 absl::Status FactIndexEntries(const FactRecord& record,
                               std::vector<IndexEntry>* entries);

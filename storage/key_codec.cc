@@ -22,6 +22,7 @@ constexpr uint32_t kExponentBias = 0x8000;
 // Kind bytes of the kNames entries beside NameKind's. Never renumber.
 constexpr uint8_t kEntityTypeKind = 3;
 constexpr uint8_t kExternalIdKind = 4;
+constexpr uint8_t kFactWordKind = 5;
 
 void PutByte(std::string* dst, uint8_t b) {
   dst->push_back(static_cast<char>(b));
@@ -333,6 +334,34 @@ bool DecodeExternalIdKey(absl::string_view key, std::string* system,
   return GetByte(&key, &kind) && kind == kExternalIdKind &&
          GetEscapedString(&key, system) && GetEscapedString(&key, value) &&
          GetEscapedString(&key, entity_id) && key.empty();
+}
+
+std::string FactWordPrefix(absl::string_view term) {
+  std::string key;
+  PutByte(&key, kFactWordKind);
+  PutEscapedString(&key, term);
+  return key;
+}
+
+std::string FactWordStemPrefix(absl::string_view term_prefix) {
+  std::string key;
+  PutByte(&key, kFactWordKind);
+  PutEscapedPrefix(&key, term_prefix);
+  return key;
+}
+
+std::string FactWordKey(absl::string_view term, absl::string_view fact_id) {
+  std::string key = FactWordPrefix(term);
+  PutEscapedString(&key, fact_id);
+  return key;
+}
+
+bool DecodeFactWordKey(absl::string_view key, std::string* term,
+                       std::string* fact_id) {
+  uint8_t kind;
+  return GetByte(&key, &kind) && kind == kFactWordKind &&
+         GetEscapedString(&key, term) && GetEscapedString(&key, fact_id) &&
+         key.empty();
 }
 
 std::string SubjectIndexKey(absl::string_view subject,

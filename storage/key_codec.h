@@ -19,7 +19,8 @@
 //   kNames          entity lookup entries, by a kind byte:
 //                   1 full name, 2 word suffix: S(folded) S(entity_id);
 //                   3 type: U32(entity type) S(entity_id);
-//                   4 external id: S(system) S(value) S(entity_id)
+//                   4 external id: S(system) S(value) S(entity_id);
+//                   5 fact word: S(term) S(fact_id)
 //   kFacts          S(fact_id)
 //   kSubjectIndex   S(subject) S(predicate) U32(first day) U32(end day)
 //                   S(fact_id); facts stating no valid time use
@@ -135,6 +136,19 @@ std::string ExternalIdPrefix(absl::string_view system, absl::string_view value);
 // The entity id of an ExternalIdKey; false if `key` is not one.
 bool DecodeExternalIdKey(absl::string_view key, std::string* system,
                          std::string* value, std::string* entity_id);
+
+// kNames entries of kind 5, the word index of SearchFacts: a search term
+// (normalizer/search_terms.h) of a quote or text value of a fact. Written
+// for every mention the fact record holds, removed with the mention or the
+// fact, so reads check the fact's text as of their commit.
+std::string FactWordKey(absl::string_view term, absl::string_view fact_id);
+// Keys of the facts with exactly `term`.
+std::string FactWordPrefix(absl::string_view term);
+// Keys of the facts with a term starting with `term_prefix`.
+std::string FactWordStemPrefix(absl::string_view term_prefix);
+// The term and fact id of a FactWordKey; false if `key` is not one.
+bool DecodeFactWordKey(absl::string_view key, std::string* term,
+                       std::string* fact_id);
 
 // kSubjectIndex. Within a subject and predicate, facts sort by valid time
 // (those stating none last), which also lets the cardinality check find the

@@ -266,6 +266,30 @@ TEST(KeyCodecTest, EntityTypeAndExternalIdEntries) {
                                    &system, &value, &id));
 }
 
+TEST(KeyCodecTest, FactWordKeysDecodeAndMatchByTermOrStem) {
+  std::string term, id;
+  std::string key = FactWordKey("semiconductors", "f:1");
+  ASSERT_TRUE(DecodeFactWordKey(key, &term, &id));
+  EXPECT_EQ(term, "semiconductors");
+  EXPECT_EQ(id, "f:1");
+  // Exact terms are matched whole; stems match every longer term.
+  EXPECT_FALSE(absl::StartsWith(key, FactWordPrefix("semiconductor")));
+  EXPECT_TRUE(absl::StartsWith(key, FactWordStemPrefix("semiconductor")));
+  EXPECT_TRUE(absl::StartsWith(key, FactWordPrefix("semiconductors")));
+  // Within a term, facts sort by id.
+  EXPECT_LT(FactWordKey("chip", "f:1"), FactWordKey("chip", "f:2"));
+  // Word entries are none of the entity kinds, nor these of them.
+  NameKeyParts name;
+  int type;
+  std::string system, value;
+  EXPECT_FALSE(DecodeNameKey(key, &name));
+  EXPECT_FALSE(DecodeEntityTypeKey(key, &type, &id));
+  EXPECT_FALSE(DecodeExternalIdKey(key, &system, &value, &id));
+  EXPECT_FALSE(
+      DecodeFactWordKey(NameKey(NameKind::kFullName, "x", "y"), &term, &id));
+  EXPECT_FALSE(DecodeFactWordKey(ExternalIdKey("a", "b", "c"), &term, &id));
+}
+
 TEST(KeyCodecTest, LayoutsDecode) {
   NameKeyParts name;
   ASSERT_TRUE(DecodeNameKey(

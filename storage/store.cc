@@ -2,8 +2,10 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -309,12 +311,32 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
   return absl::OkStatus();
 }
 
+// The kNames word entries (kind 5) of a serialized fact record, sorted.
+absl::StatusOr<std::vector<std::string>> FactWordKeys(
+    absl::string_view serialized) {
+  FactRecord record;
+  if (!record.ParseFromArray(serialized.data(),
+                             static_cast<int>(serialized.size()))) {
+    return absl::DataLossError("a fact record does not parse");
+  }
+  std::vector<IndexEntry> entries;
+  FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
+  std::vector<std::string> keys;
+  for (IndexEntry& entry : entries) {
+    if (entry.family == ColumnFamily::kNames) {
+      keys.push_back(std::move(entry.key));
+    }
+  }
+  return keys;
+}
+
 }  // namespace
 
 absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
   // copies of their document's description, which reads still show.
   const bool add_lookup_entries = identity_.schema_version() == 1;
+  const bool add_fact_words = identity_.schema_version() < 4;
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
   constexpr int kEntriesPerBatch = 10000;
@@ -341,6 +363,22 @@ absl::Status Store::UpgradeSchema() {
   }
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the entities to upgrade"));
+  // Version 4 indexes the words of every fact's quotes and text value.
+  it.reset(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts)));
+  if (add_fact_words) it->SeekToFirst();
+  for (; add_fact_words && it->Valid(); it->Next()) {
+    FS_ASSIGN_OR_RETURN(std::vector<std::string> words,
+                        FactWordKeys(absl::string_view(it->value().data(),
+                                                       it->value().size())));
+    for (const std::string& word : words) {
+      FS_RETURN_IF_ERROR(FromRocksStatus(
+          batch.Put(handle(ColumnFamily::kNames), word, ""), "fact word"));
+    }
+    if (batch.Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write());
+  }
+  FS_RETURN_IF_ERROR(
+      FromRocksStatus(it->status(), "read the facts to upgrade"));
   identity_.set_schema_version(kSchemaVersion);
   batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
             identity_.SerializeAsString());
@@ -584,21 +622,28 @@ absl::Status Store::Write(CommitBatch& batch, bool sync) {
 
 namespace {
 
-// Collects the entity records a write batch puts and the entity keys it
-// deletes; accepts every other operation (the handler's defaults refuse
-// those on other column families).
-class EntityChangeCollector : public rocksdb::WriteBatch::Handler {
+// Collects the entity and fact records a write batch puts and the entity and
+// fact keys it puts or deletes; accepts every other operation (the
+// handler's defaults refuse those on other column families).
+class RecordChangeCollector : public rocksdb::WriteBatch::Handler {
  public:
-  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice&,
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
                         const rocksdb::Slice& value) override {
     if (cf == static_cast<uint32_t>(ColumnFamily::kEntities)) {
-      records_.emplace_back(value.data(), value.size());
+      entity_records_.emplace_back(value.data(), value.size());
+    } else if (cf == static_cast<uint32_t>(ColumnFamily::kFacts)) {
+      fact_changes_.push_back({std::string(key.data(), key.size()),
+                               std::string(value.data(), value.size()),
+                               /*deleted=*/false});
     }
     return rocksdb::Status::OK();
   }
   rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
     if (cf == static_cast<uint32_t>(ColumnFamily::kEntities)) {
-      deleted_.emplace_back(key.data(), key.size());
+      deleted_entities_.emplace_back(key.data(), key.size());
+    } else if (cf == static_cast<uint32_t>(ColumnFamily::kFacts)) {
+      fact_changes_.push_back(
+          {std::string(key.data(), key.size()), "", /*deleted=*/true});
     }
     return rocksdb::Status::OK();
   }
@@ -616,47 +661,36 @@ class EntityChangeCollector : public rocksdb::WriteBatch::Handler {
   }
   void LogData(const rocksdb::Slice&) override {}
 
-  const std::vector<std::string>& records() const { return records_; }
-  const std::vector<std::string>& deleted_keys() const { return deleted_; }
+  struct FactChange {
+    std::string key;
+    std::string record;  // empty when deleted
+    bool deleted;
+  };
+
+  const std::vector<std::string>& entity_records() const {
+    return entity_records_;
+  }
+  const std::vector<std::string>& deleted_entities() const {
+    return deleted_entities_;
+  }
+  const std::vector<FactChange>& fact_changes() const { return fact_changes_; }
 
  private:
-  std::vector<std::string> records_;
-  std::vector<std::string> deleted_;
+  std::vector<std::string> entity_records_;
+  std::vector<std::string> deleted_entities_;
+  std::vector<FactChange> fact_changes_;
 };
 
 }  // namespace
 
 absl::Status Store::Apply(rocksdb::WriteBatch* batch,
-                          const LogPosition* position, bool sync) {
+                          const LogPosition* position, bool sync,
+                          uint32_t writer_schema_version) {
   if (!primary_) {
     return absl::FailedPreconditionError("a secondary store cannot write");
   }
-  // A writer of schema version 1 (a replicated cluster half-way through a
-  // rolling update) writes and erases entities without their kNames entries
-  // by type and external id. They are completed here, for every revision,
-  // as an upgrade would: deleted for the entities the batch deletes (as they
-  // are stored before it), then put for the records it puts, so that an
-  // entity deleted and put again keeps the entries of what is put. A batch
-  // that already has them writes the same keys again.
-  EntityChangeCollector entities;
-  rocksdb::Status read = batch->Iterate(&entities);
-  if (!read.ok()) return FromRocksStatus(read, "read the log entry");
-  auto add_keys = [&](const std::string& value, bool put) -> absl::Status {
-    EntityRecord record;
-    if (!record.ParseFromString(value)) {
-      return absl::DataLossError("an entity record does not parse");
-    }
-    return AddLookupEntries(record, put, handle(ColumnFamily::kNames), batch);
-  };
-  for (const std::string& key : entities.deleted_keys()) {
-    std::string stored;
-    absl::Status found = GetValue(ColumnFamily::kEntities, key, &stored);
-    if (absl::IsNotFound(found)) continue;
-    FS_RETURN_IF_ERROR(found);
-    FS_RETURN_IF_ERROR(add_keys(stored, /*put=*/false));
-  }
-  for (const std::string& value : entities.records()) {
-    FS_RETURN_IF_ERROR(add_keys(value, /*put=*/true));
+  if (writer_schema_version < kFirstCompleteLogSchemaVersion) {
+    FS_RETURN_IF_ERROR(CompleteOlderWritersBatch(batch));
   }
   if (position != nullptr) {
     rocksdb::Status put =
@@ -667,6 +701,67 @@ absl::Status Store::Apply(rocksdb::WriteBatch* batch,
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
   return FromRocksStatus(db_->Write(write_options, batch), "apply log entry");
+}
+
+absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
+  RecordChangeCollector changes;
+  rocksdb::Status read = batch->Iterate(&changes);
+  if (!read.ok()) return FromRocksStatus(read, "read the log entry");
+  rocksdb::ColumnFamilyHandle* names = handle(ColumnFamily::kNames);
+  // A writer of schema version 1 writes and erases entities without their
+  // kNames entries by type and external id. They are completed for every
+  // revision, as an upgrade would: deleted for the entities the batch deletes
+  // (as they are stored before it), then put for the records it puts, so
+  // that an entity deleted and put again keeps the entries of what is put.
+  // A batch that already has them writes the same keys again.
+  auto add_keys = [&](const std::string& value, bool put) -> absl::Status {
+    EntityRecord record;
+    if (!record.ParseFromString(value)) {
+      return absl::DataLossError("an entity record does not parse");
+    }
+    return AddLookupEntries(record, put, names, batch);
+  };
+  for (const std::string& key : changes.deleted_entities()) {
+    std::string stored;
+    absl::Status found = GetValue(ColumnFamily::kEntities, key, &stored);
+    if (absl::IsNotFound(found)) continue;
+    FS_RETURN_IF_ERROR(found);
+    FS_RETURN_IF_ERROR(add_keys(stored, /*put=*/false));
+  }
+  for (const std::string& value : changes.entity_records()) {
+    FS_RETURN_IF_ERROR(add_keys(value, /*put=*/true));
+  }
+  // A writer before version 4 writes facts without their word entries: the
+  // words of the record as stored before the batch that the batch's last
+  // version of it lacks are deleted, and that version's words put.
+  absl::flat_hash_map<std::string, const RecordChangeCollector::FactChange*>
+      last_change;
+  for (const auto& change : changes.fact_changes()) {
+    last_change[change.key] = &change;
+  }
+  for (const auto& [key, change] : last_change) {
+    std::vector<std::string> now;
+    if (!change->deleted) {
+      FS_ASSIGN_OR_RETURN(now, FactWordKeys(change->record));
+    }
+    std::string stored;
+    absl::Status found = GetValue(ColumnFamily::kFacts, key, &stored);
+    if (!found.ok() && !absl::IsNotFound(found)) return found;
+    if (found.ok()) {
+      FS_ASSIGN_OR_RETURN(std::vector<std::string> before,
+                          FactWordKeys(stored));
+      for (const std::string& word : before) {
+        if (std::binary_search(now.begin(), now.end(), word)) continue;
+        rocksdb::Status deleted = batch->Delete(names, word);
+        if (!deleted.ok()) return FromRocksStatus(deleted, "fact word entry");
+      }
+    }
+    for (const std::string& word : now) {
+      rocksdb::Status put = batch->Put(names, word, "");
+      if (!put.ok()) return FromRocksStatus(put, "fact word entry");
+    }
+  }
+  return absl::OkStatus();
 }
 
 void Store::CancelCompactions() { db_->DisableManualCompaction(); }

@@ -43,9 +43,15 @@ class CommitBatch;
 // entity type and external id; version 2 stored each mention with a copy of
 // its document's url, title, publisher, publication date and language, which
 // version 3 keeps on the document, and reads of version 2 mentions still
-// work); a secondary reads older versions as they are; a store of a newer
-// version is refused at open, so that an older build never misreads one.
-inline constexpr uint32_t kSchemaVersion = 3;
+// work; version 4 adds the kNames word entries of facts); a secondary reads
+// older versions as they are; a store of a newer version is refused at open,
+// so that an older build never misreads one.
+inline constexpr uint32_t kSchemaVersion = 4;
+
+// Log entries (replicated mode) of writers of this schema version or later
+// carry every index entry of what they write; Store::Apply completes the
+// entries of older writers.
+inline constexpr uint32_t kFirstCompleteLogSchemaVersion = 4;
 
 struct StoreOptions {
   // Size of the block cache shared by all column families.
@@ -229,14 +235,15 @@ class Store {
   // process crash but may be lost with the machine.
   absl::Status Write(CommitBatch& batch, bool sync);
 
-  // Primary only: applies a RocksDB write batch made by another store of the
-  // same schema or of version 1 (a commit-log entry), adding to it, to be
-  // written atomically: `position` (if not null), and the kNames entries by
-  // type and external id of the entities it puts (put) or deletes (deleted,
-  // as stored before the batch). The batch's column family ids must
-  // mean what they mean here: see HasCanonicalColumnFamilyIds.
+  // Primary only: applies a RocksDB write batch made by another store of
+  // schema `writer_schema_version` (a commit-log entry; 0 for writers that
+  // did not say, all before version 4), adding to it, to be written
+  // atomically: `position` (if not null), and for a writer before
+  // kFirstCompleteLogSchemaVersion the index entries it left out
+  // (CompleteOlderWritersBatch). The batch's column family ids must mean
+  // what they mean here: see HasCanonicalColumnFamilyIds.
   absl::Status Apply(rocksdb::WriteBatch* batch, const LogPosition* position,
-                     bool sync);
+                     bool sync, uint32_t writer_schema_version);
 
   // True if every column family's RocksDB id is its ColumnFamily value, as
   // in every store that created all its families at once. Write batches
@@ -273,10 +280,16 @@ class Store {
   // upgrading an older one.
   absl::Status LoadIdentity();
   // Writes the kNames entries by type and external id of every revision of
-  // every entity, then schema version 2 into the identity. An upgrade cut
-  // short is done again at the next open: the entries are plain puts and the
-  // version is written last. REQUIRES: primary.
+  // every entity (from version 1) and the word entries of every fact (from
+  // versions before 4), then the current version into the identity. An upgrade
+  // cut short is done again at the next open: the entries are plain puts and
+  // the version is written last. REQUIRES: primary.
   absl::Status UpgradeSchema();
+  // Adds to a batch of an older writer the kNames entries it lacks: by type
+  // and external id for the entities it puts (put) or deletes (deleted, as
+  // stored before the batch), and the words of the facts it puts or deletes
+  // (the stored version's words the new one lacks deleted, its own put).
+  absl::Status CompleteOlderWritersBatch(rocksdb::WriteBatch* batch);
   absl::Status GetValue(ColumnFamily cf, absl::string_view key,
                         std::string* value) const;
   template <typename Record>

@@ -353,9 +353,14 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
   rocksdb::WriteBatch batch;
   std::unique_ptr<rocksdb::Iterator> it(
       db->NewIterator(rocksdb::ReadOptions(), names));
-  for (it->SeekToFirst(); version == 1 && it->Valid(); it->Next()) {
+  // Before version 4 there were no fact words; version 1 had only names.
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
     NameKeyParts parts;
-    if (!DecodeNameKey(it->key().ToString(), &parts)) {
+    std::string term, fact_id;
+    const std::string key = it->key().ToString();
+    const bool word = DecodeFactWordKey(key, &term, &fact_id);
+    if ((word && version < 4) ||
+        (!word && version == 1 && !DecodeNameKey(key, &parts))) {
       batch.Delete(names, it->key());
     }
   }
@@ -460,7 +465,7 @@ TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
                   .Put((*store)->handle(ColumnFamily::kEntities),
                        EntityKey("place:da-nang"), record.SerializeAsString())
                   .ok());
-  ASSERT_TRUE((*store)->Apply(&batch, nullptr, false).ok());
+  ASSERT_TRUE((*store)->Apply(&batch, nullptr, false, 1).ok());
   std::vector<std::string> expected = {
       EntityTypeKey(v1::ENTITY_TYPE_ORGANIZATION, "place:da-nang"),
       EntityTypeKey(v1::ENTITY_TYPE_PLACE, "place:da-nang"),
@@ -476,7 +481,7 @@ TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
                   .Delete((*store)->handle(ColumnFamily::kEntities),
                           EntityKey("place:da-nang"))
                   .ok());
-  ASSERT_TRUE((*store)->Apply(&erasure, nullptr, false).ok());
+  ASSERT_TRUE((*store)->Apply(&erasure, nullptr, false, 1).ok());
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
   EXPECT_FALSE((*store)->ReadEntity("place:da-nang").ok());
 
@@ -485,9 +490,131 @@ TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
                   .Put((*store)->handle(ColumnFamily::kEntities),
                        EntityKey("org:x"), "\xff\xff not a record")
                   .ok());
-  EXPECT_EQ((*store)->Apply(&damaged, nullptr, false).code(),
+  EXPECT_EQ((*store)->Apply(&damaged, nullptr, false, 1).code(),
             absl::StatusCode::kDataLoss);
   EXPECT_FALSE((*store)->ReadEntity("org:x").ok());
+}
+
+TEST(StoreTest, FactWordsFollowTheQuotesAFactHasHad) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord before = MakeFact("f_1", "place:da-nang", "37", 1);
+  CommitFacts(**store, 1, {before});
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")),
+            std::vector<std::string>{FactWordKey("korea", "f_1")});
+  EXPECT_TRUE(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("the")).empty());
+
+  // A second mention adds its words; the first mention's stay.
+  FactRecord now = before;
+  MentionRecord* second = now.add_mentions();
+  *second = before.mentions(0);
+  second->mutable_mention()->set_quote("Đầu tư vào bán dẫn");
+  {
+    CommitBatch batch(**store);
+    ASSERT_TRUE(batch.PutFact(&before, now).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("ban")),
+            std::vector<std::string>{FactWordKey("ban", "f_1")});
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
+      1u);
+
+  // Removing the first mention removes the words only it had.
+  FactRecord fewer = now;
+  fewer.mutable_mentions()->DeleteSubrange(0, 1);
+  {
+    CommitBatch batch(**store);
+    ASSERT_TRUE(batch.PutFact(&now, fewer).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_TRUE(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).empty());
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("dau")).size(),
+      1u);
+  {
+    CommitBatch batch(**store);
+    ASSERT_TRUE(batch.DeleteFact(fewer).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+}
+
+TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  std::vector<std::string> words;
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1,
+                {MakeFact("f_1", "place:da-nang", "37", 1),
+                 MakeFact("f_2", "place:seoul", "38", 1)});
+    words = ScanKeys(**store, ColumnFamily::kNames, "");
+    ASSERT_EQ(words.size(), 8u);  // 4 words of one quote, for each fact
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 3));
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(secondary.ok()) << secondary.status();
+  EXPECT_TRUE(ScanKeys(**secondary, ColumnFamily::kNames, "").empty());
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
+  ASSERT_TRUE((*secondary)->CatchUp().ok());
+  EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), words);
+}
+
+TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  rocksdb::ColumnFamilyHandle* facts = (*store)->handle(ColumnFamily::kFacts);
+  auto apply = [&](rocksdb::WriteBatch& batch, uint32_t version) {
+    absl::Status applied = (*store)->Apply(&batch, nullptr, false, version);
+    ASSERT_TRUE(applied.ok()) << applied;
+  };
+  // The fact record alone, as a version 3 writer's log entry has it.
+  FactRecord first = MakeFact("f_1", "place:da-nang", "37", 1);
+  rocksdb::WriteBatch put;
+  ASSERT_TRUE(put.Put(facts, FactKey("f_1"), first.SerializeAsString()).ok());
+  ASSERT_NO_FATAL_FAILURE(apply(put, 3));
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
+      1u);
+
+  // A new version of it with another quote: the old words go.
+  FactRecord second = first;
+  second.mutable_mentions(0)->mutable_mention()->set_quote("반도체 투자");
+  rocksdb::WriteBatch replace;
+  ASSERT_TRUE(
+      replace.Put(facts, FactKey("f_1"), second.SerializeAsString()).ok());
+  ASSERT_NO_FATAL_FAILURE(apply(replace, 0));
+  EXPECT_TRUE(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).empty());
+  EXPECT_EQ(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("반도")).size(),
+      1u);
+
+  // A current writer's batch is taken as it is (it carries its entries).
+  FactRecord other = MakeFact("f_2", "place:seoul", "38", 1);
+  other.mutable_mentions(0)->mutable_mention()->set_quote("chip");
+  rocksdb::WriteBatch current;
+  ASSERT_TRUE(
+      current.Put(facts, FactKey("f_2"), other.SerializeAsString()).ok());
+  ASSERT_NO_FATAL_FAILURE(apply(current, kSchemaVersion));
+  EXPECT_TRUE(
+      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("chip")).empty());
+
+  // An erasure by a version 3 writer: the stored version's words go.
+  rocksdb::WriteBatch erase;
+  ASSERT_TRUE(erase.Delete(facts, FactKey("f_1")).ok());
+  ASSERT_NO_FATAL_FAILURE(apply(erase, 3));
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
 }
 
 TEST(StoreTest, StoreOfAnUnknownSchemaVersionIsRefused) {

@@ -1,0 +1,77 @@
+#include "normalizer/search_terms.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace factstore::normalizer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+TEST(SearchTermsTest, EnglishWordsAreFoldedAndFunctionWordsDropped) {
+  EXPECT_THAT(SearchTerms("Microelectronics and Semiconductors, in Da Nang."),
+              ElementsAre("microelectronics", "semiconductors", "da", "nang"));
+}
+
+TEST(SearchTermsTest, VietnameseDiacriticsFoldAway) {
+  EXPECT_THAT(SearchTerms("Ngành bán dẫn của Đà Nẵng"),
+              ElementsAre("nganh", "ban", "dan", "cua", "da", "nang"));
+  EXPECT_EQ(SearchTerms("BÁN DẪN"), SearchTerms("ban dan"));
+}
+
+TEST(SearchTermsTest, HangulIsIndexedAsSyllablePairs) {
+  EXPECT_THAT(SearchTerms("반도체를 육성"),
+              ElementsAre("반도", "도체", "체를", "육성"));
+  // A query word's pairs are found among a longer word's.
+  std::vector<std::string> word = SearchTerms("반도체");
+  std::vector<std::string> longer = SearchTerms("반도체를");
+  for (const std::string& term : word) {
+    EXPECT_NE(std::find(longer.begin(), longer.end(), term), longer.end())
+        << term;
+  }
+  EXPECT_THAT(SearchTerms("및"), ElementsAre("및"));
+}
+
+TEST(SearchTermsTest, MixedScriptsInOneWordSplitAtHangul) {
+  EXPECT_THAT(SearchTerms("ICT산업"), ElementsAre("ict", "산업"));
+}
+
+TEST(SearchTermsTest, NumbersAreTerms) {
+  EXPECT_THAT(SearchTerms("US$85.9 billion"),
+              ElementsAre("us", "859", "billion"));
+}
+
+TEST(SearchTermsTest, RepeatsAreCountedOnlyByOccurrences) {
+  EXPECT_THAT(SearchTerms("chip chip CHIP"), ElementsAre("chip"));
+  EXPECT_THAT(SearchTermOccurrences("chip chip CHIP"),
+              ElementsAre("chip", "chip", "chip"));
+}
+
+TEST(SearchTermsTest, NothingToSearchGivesNoTerms) {
+  EXPECT_THAT(SearchTerms(""), IsEmpty());
+  EXPECT_THAT(SearchTerms(" ,.;!? "), IsEmpty());
+  EXPECT_THAT(SearchTerms("the of and"), IsEmpty());
+  EXPECT_THAT(SearchTerms("\xff\xfe"), IsEmpty());
+}
+
+TEST(SearchTermsTest, LongWordsAreCutAtACharacterBoundary) {
+  std::string word(70, 'a');
+  std::vector<std::string> terms = SearchTerms(word);
+  ASSERT_EQ(terms.size(), 1u);
+  EXPECT_EQ(terms[0].size(), kMaxSearchTermBytes);
+  std::string vietnamese;
+  for (int i = 0; i < 40; ++i) vietnamese += "ệ";  // folds to "e"
+  EXPECT_EQ(SearchTerms(vietnamese)[0], std::string(40, 'e'));
+  std::string cyrillic;
+  for (int i = 0; i < 40; ++i) cyrillic += "ж";  // two bytes each
+  terms = SearchTerms(cyrillic);
+  ASSERT_EQ(terms.size(), 1u);
+  EXPECT_EQ(terms[0].size(), kMaxSearchTermBytes);
+}
+
+}  // namespace
+}  // namespace factstore::normalizer
