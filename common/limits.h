@@ -60,6 +60,8 @@ inline constexpr int kDefaultPredicatePageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kMaxBatchGet = 1000;
 inline constexpr size_t kMaxSearchQueryBytes = 256;
+// Words of one SearchFacts query.
+inline constexpr int kMaxSearchWords = 16;
 
 // An erasure touching more facts than this is refused (FAILED_PRECONDITION):
 // one erasure is one atomic commit and must fit in memory.

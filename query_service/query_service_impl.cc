@@ -315,6 +315,24 @@ grpc::ServerUnaryReactor* QueryServiceImpl::ListFacts(
       });
 }
 
+grpc::ServerUnaryReactor* QueryServiceImpl::SearchFacts(
+    grpc::CallbackServerContext* context, const v1::SearchFactsRequest* request,
+    v1::SearchFactsResponse* response) {
+  auto cursor = std::make_shared<std::optional<PageCursor>>();
+  return Serve(
+      context, request->read_options(), Cost::kScan,
+      PinToPageToken(cursor,
+                     [request](const StoreQueries& q) -> DecodedCursor {
+                       FS_RETURN_IF_ERROR(
+                           StoreQueries::ValidateFilter(request->filter()));
+                       return q.SearchFactsCursor(*request);
+                     }),
+      [request, response, cursor](const StoreQueries& q, uint64_t commit,
+                                  const StopCheck& stop) {
+        return q.SearchFacts(*request, commit, *cursor, stop, response);
+      });
+}
+
 grpc::ServerUnaryReactor* QueryServiceImpl::AggregateFacts(
     grpc::CallbackServerContext* context,
     const v1::AggregateFactsRequest* request,

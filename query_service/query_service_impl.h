@@ -91,6 +91,10 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   grpc::ServerUnaryReactor* ListFacts(grpc::CallbackServerContext* context,
                                       const v1::ListFactsRequest* request,
                                       v1::ListFactsResponse* response) override;
+  grpc::ServerUnaryReactor* SearchFacts(
+      grpc::CallbackServerContext* context,
+      const v1::SearchFactsRequest* request,
+      v1::SearchFactsResponse* response) override;
   grpc::ServerUnaryReactor* AggregateFacts(
       grpc::CallbackServerContext* context,
       const v1::AggregateFactsRequest* request,

@@ -1,14 +1,17 @@
 #include "query_service/store_queries.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +23,7 @@
 #include "common/limits.h"
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
+#include "normalizer/search_terms.h"
 #include "protos/api_dates.h"
 #include "query_service/mention_documents.h"
 #include "query_service/read_checks.h"
@@ -563,6 +567,11 @@ absl::StatusOr<std::optional<PageCursor>> StoreQueries::SearchEntitiesCursor(
 
 absl::StatusOr<std::optional<PageCursor>> StoreQueries::ListPredicatesCursor(
     const v1::ListPredicatesRequest& request) const {
+  return DecodeCursor(request.page_token(), QueryPart(request));
+}
+
+absl::StatusOr<std::optional<PageCursor>> StoreQueries::SearchFactsCursor(
+    const v1::SearchFactsRequest& request) const {
   return DecodeCursor(request.page_token(), QueryPart(request));
 }
 
@@ -1392,6 +1401,243 @@ absl::Status StoreQueries::AggregateFacts(
   for (size_t i = 0; i < sorted.size() && i < static_cast<size_t>(max_groups);
        ++i) {
     *response->add_groups() = std::move(sorted[i]);
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A query word of at least this many characters also finds the longer words
+// it starts (a stem: "semiconductor" finds "semiconductors").
+constexpr size_t kMinStemCharacters = 4;
+
+// One word of a SearchFacts query.
+struct QueryWord {
+  std::string term;  // normalizer::SearchTerms
+  bool stem = false;
+  // Facts whose index entries have the word (a stem's longer words count
+  // once per fact).
+  int64_t fact_count = 0;
+};
+
+bool IsStem(absl::string_view term) {
+  size_t characters = 0;
+  bool digits_only = true;
+  for (char c : term) {
+    // Counts UTF-8 lead bytes; Hangul terms are pairs of syllables and never
+    // stems.
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
+    digits_only = digits_only && absl::ascii_isdigit(c);
+    if (static_cast<unsigned char>(c) >= 0xEA &&
+        static_cast<unsigned char>(c) <= 0xED) {
+      return false;  // U+A000..U+DFFF: Hangul syllables live there
+    }
+  }
+  return characters >= kMinStemCharacters && !digits_only;
+}
+
+bool WordMatches(const QueryWord& word, absl::string_view fact_word) {
+  return word.stem ? absl::StartsWith(fact_word, word.term)
+                   : fact_word == word.term;
+}
+
+// The relevance of a fact for `words`: for each word, its inverse document
+// frequency among `fact_total` facts (as BM25 weighs it) times a damped count
+// of its occurrences in the fact's quotes and text value (`occurrences`).
+// Fills `matched` with the fact's distinct words that matched. Returns
+// nullopt if some word does not occur (the fact's text changed since the
+// index entry was written, or it had it only at another commit).
+std::optional<double> Relevance(const std::vector<QueryWord>& words,
+                                const std::vector<std::string>& occurrences,
+                                int64_t fact_total,
+                                std::vector<std::string>* matched) {
+  double score = 0;
+  matched->clear();
+  for (const QueryWord& word : words) {
+    int64_t count = 0;
+    for (const std::string& occurrence : occurrences) {
+      if (!WordMatches(word, occurrence)) continue;
+      ++count;
+      if (std::find(matched->begin(), matched->end(), occurrence) ==
+          matched->end()) {
+        matched->push_back(occurrence);
+      }
+    }
+    if (count == 0) return std::nullopt;
+    const double n = static_cast<double>(std::max(fact_total, word.fact_count));
+    const double df = static_cast<double>(word.fact_count);
+    const double idf = std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+    score += idf * (1.0 + std::log(static_cast<double>(count)));
+  }
+  return score;
+}
+
+// Every search term of a fact's text value and quotes, in order, each
+// distinct text once.
+std::vector<std::string> FactWordOccurrences(const v1::Fact& fact) {
+  std::vector<absl::string_view> texts;
+  if (fact.value().kind_case() == v1::Value::kText) {
+    texts.push_back(fact.value().text().text());
+  }
+  for (const v1::Mention& m : fact.mentions()) {
+    if (!m.quote().empty() &&
+        std::find(texts.begin(), texts.end(), m.quote()) == texts.end()) {
+      texts.push_back(m.quote());
+    }
+  }
+  std::vector<std::string> occurrences;
+  for (absl::string_view text : texts) {
+    for (std::string& term : normalizer::SearchTermOccurrences(text)) {
+      occurrences.push_back(std::move(term));
+    }
+  }
+  return occurrences;
+}
+
+}  // namespace
+
+absl::Status StoreQueries::SearchFacts(
+    const v1::SearchFactsRequest& request, uint64_t commit,
+    const std::optional<PageCursor>& cursor, const StopCheck& stop,
+    v1::SearchFactsResponse* response) const {
+  if (request.query().empty()) return Invalid("query", "is required");
+  if (request.query().size() > kMaxSearchQueryBytes) {
+    return Invalid("query", absl::StrCat("is longer than ",
+                                         kMaxSearchQueryBytes, " bytes"));
+  }
+  std::vector<QueryWord> words;
+  for (std::string& term : normalizer::SearchTerms(request.query())) {
+    QueryWord word;
+    word.stem = IsStem(term);
+    word.term = std::move(term);
+    words.push_back(std::move(word));
+  }
+  if (words.empty()) {
+    return Invalid("query",
+                   absl::StrCat(Quoted(request.query()),
+                                " has no words to search for (function words "
+                                "such as \"the\" are not searched)"));
+  }
+  if (words.size() > static_cast<size_t>(kMaxSearchWords)) {
+    return Invalid("query", absl::StrCat("has ", words.size(),
+                                         " words, at most ", kMaxSearchWords));
+  }
+  FS_ASSIGN_OR_RETURN(ParsedFilter parsed, ParseFilter(request.filter()));
+  FS_ASSIGN_OR_RETURN(
+      int page_size,
+      PageSize(request.page_size(), kDefaultSearchPageSize, "page_size"));
+  v1::FactFilter resolved = request.filter();
+  FS_RETURN_IF_ERROR(
+      ResolveFilterEntities(&resolved, commit, response->mutable_redirects()));
+  if (!response->redirects().empty()) {
+    FS_ASSIGN_OR_RETURN(parsed, ParseFilter(resolved));
+  }
+  response->set_commit_token(CommitToken(commit));
+  response->mutable_plan()->set_index("words");
+
+  // The facts with an index entry of every word, and how many facts have
+  // each word.
+  int64_t examined = 0;
+  absl::flat_hash_map<std::string, uint32_t> words_of_fact;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const uint32_t bit = uint32_t{1} << i;
+    // A stem's facts may have several words it starts: each counts once.
+    absl::flat_hash_set<std::string> stem_facts;
+    auto scan = store_->ScanPrefix(
+        ColumnFamily::kNames, words[i].stem
+                                  ? storage::FactWordStemPrefix(words[i].term)
+                                  : storage::FactWordPrefix(words[i].term));
+    for (; scan->Valid(); scan->Next()) {
+      if (++examined > max_keys_per_read_) {
+        return WithReason(
+            absl::ResourceExhaustedError(absl::StrCat(
+                "the query's words have more than ", max_keys_per_read_,
+                " index entries (--max_keys_per_read); add rarer words")),
+            reason::kReadTooLarge);
+      }
+      if (examined % 256 == 0 && stop && stop()) {
+        return absl::CancelledError("the call was cancelled or timed out");
+      }
+      std::string term, fact_id;
+      if (!storage::DecodeFactWordKey(scan->key(), &term, &fact_id)) {
+        return absl::DataLossError("malformed word index key");
+      }
+      if (!words[i].stem || stem_facts.insert(fact_id).second) {
+        ++words[i].fact_count;
+      }
+      // The first word's facts are the candidates; later words narrow them.
+      if (i == 0) {
+        words_of_fact[fact_id] |= bit;
+      } else if (auto it = words_of_fact.find(fact_id);
+                 it != words_of_fact.end()) {
+        it->second |= bit;
+      }
+    }
+    FS_RETURN_IF_ERROR(scan->status());
+  }
+  const uint32_t all = (uint32_t{1} << words.size()) - 1;
+  std::vector<std::string> candidates;
+  for (auto& [id, bits] : words_of_fact) {
+    if (bits == all) candidates.push_back(id);
+  }
+  std::sort(candidates.begin(), candidates.end());
+  FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
+
+  // Each candidate as of the commit, if it passes the filter and still has
+  // every word then.
+  std::vector<v1::FactHit> hits;
+  std::vector<std::string> matched;
+  constexpr size_t kReadBatch = 256;
+  for (size_t start = 0; start < candidates.size(); start += kReadBatch) {
+    if (stop && stop()) {
+      return absl::CancelledError("the call was cancelled or timed out");
+    }
+    std::vector<std::string> ids(
+        candidates.begin() + static_cast<std::ptrdiff_t>(start),
+        candidates.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                 candidates.size(), start + kReadBatch)));
+    std::vector<absl::StatusOr<storage::FactRecord>> records =
+        store_->ReadFacts(ids);
+    for (auto& record : records) {
+      ++examined;
+      if (!record.ok()) {
+        if (absl::IsNotFound(record.status())) continue;
+        return record.status();
+      }
+      v1::Fact fact;
+      if (!storage::FactAsOf(*std::move(record), commit, store_->store_id(),
+                             &fact) ||
+          !Matches(fact, parsed)) {
+        continue;
+      }
+      std::optional<double> score = Relevance(words, FactWordOccurrences(fact),
+                                              head.fact_count(), &matched);
+      if (!score.has_value()) continue;
+      v1::FactHit& hit = hits.emplace_back();
+      hit.set_score(*score);
+      for (std::string& word : matched) hit.add_matched_words(std::move(word));
+      *hit.mutable_fact() = std::move(fact);
+    }
+  }
+  response->mutable_plan()->set_keys_examined(examined);
+  std::sort(hits.begin(), hits.end(),
+            [](const v1::FactHit& a, const v1::FactHit& b) {
+              if (a.score() != b.score()) return a.score() > b.score();
+              return a.fact().id() < b.fact().id();
+            });
+  response->set_total_size(static_cast<int64_t>(hits.size()));
+  const size_t offset = cursor.has_value() ? cursor->offset() : 0;
+  const size_t end =
+      std::min(hits.size(), offset + static_cast<size_t>(page_size));
+  MentionDocuments documents(store_, commit);
+  for (size_t i = offset; i < end; ++i) {
+    FS_RETURN_IF_ERROR(documents.Fill(hits[i].mutable_fact()));
+    *response->add_hits() = std::move(hits[i]);
+  }
+  if (end < hits.size()) {
+    PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+    next.set_offset(static_cast<uint32_t>(end));
+    response->set_next_page_token(tokens_.Encode(next));
   }
   return absl::OkStatus();
 }

@@ -53,6 +53,8 @@ class StoreQueries {
       const v1::SearchEntitiesRequest& request) const;
   absl::StatusOr<std::optional<PageCursor>> ListPredicatesCursor(
       const v1::ListPredicatesRequest& request) const;
+  absl::StatusOr<std::optional<PageCursor>> SearchFactsCursor(
+      const v1::SearchFactsRequest& request) const;
 
   absl::Status GetEntity(const v1::GetEntityRequest& request, uint64_t commit,
                          v1::GetEntityResponse* response) const;
@@ -94,6 +96,16 @@ class StoreQueries {
   absl::Status AggregateFacts(const v1::AggregateFactsRequest& request,
                               uint64_t commit, const StopCheck& stop,
                               v1::AggregateFactsResponse* response) const;
+  // Reads the word index entries of every query word, then the facts that
+  // have all the words, as of `commit`; every page ranks all of them again
+  // (at the commit the token pins, so the same way). RESOURCE_EXHAUSTED
+  // (reason READ_TOO_LARGE) when the words have more than max_keys_per_read
+  // index entries together.
+  absl::Status SearchFacts(const v1::SearchFactsRequest& request,
+                           uint64_t commit,
+                           const std::optional<PageCursor>& cursor,
+                           const StopCheck& stop,
+                           v1::SearchFactsResponse* response) const;
   // RESOURCE_EXHAUSTED (reason READ_TOO_LARGE) when the subject and
   // predicate have more than max_keys_per_read index entries (retracted
   // claims and claims after `commit` count too).
