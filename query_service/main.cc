@@ -45,7 +45,9 @@ ABSL_FLAG(int, read_threads, 0,
 ABSL_FLAG(int64_t, max_keys_per_read, 100000,
           "Index entries one ListFacts, ListEntities or SearchEntities page "
           "examines before it ends early with a page token; ResolveValue "
-          "refuses more claims, a lookup by external id more entities.");
+          "refuses more claims, AggregateFacts more entries, SearchFacts "
+          "words with more entries, a lookup by external id more "
+          "entities.");
 ABSL_FLAG(int, max_watches, 1000,
           "Most WatchFacts streams open at once; more are refused with "
           "RESOURCE_EXHAUSTED.");
