@@ -383,6 +383,19 @@ class ReplicatedTest(ReplicatedBase):
         self.assertEqual(listings[0], sorted(subject_of(g) for g in range(20)))
         self.assertEqual(listings[1], listings[0])
         self.assertEqual(lookups, [([[subject_of(3)]], ["S99"])] * 2)
+        # Words of quotes, the same on both replicas: "7" and "13" are both
+        # in the quotes of batch 7's fact 13 and of batch 13's fact 7.
+        searches = []
+        for reader in readers:
+            found = reader.SearchFacts(s.query.SearchFactsRequest(
+                query="read 7 13",
+                read_options=s.types.ReadOptions(min_commit=token)), timeout=30)
+            self.assertEqual(found.total_size, 2)
+            searches.append([(h.fact.subject, h.fact.value.quantity.amount)
+                             for h in found.hits])
+        self.assertEqual(sorted(searches[0]),
+                         [(subject_of(7), "7013"), (subject_of(13), "13007")])
+        self.assertEqual(searches[1], searches[0])
         # A merge reads the same on both replicas: the old id redirects, its
         # facts moved under the survivor, and before the merge nothing moved.
         merged = writer.MergeEntities(s.ingest.MergeEntitiesRequest(
