@@ -206,6 +206,23 @@ class SampleDatasetTest(unittest.TestCase):
                 self.assertEqual(reply.matches[0].match_kind,
                                  self.stubs.query.MATCH_KIND_EXACT)
 
+    def test_search_facts_finds_the_words_of_the_quotes(self):
+        q = self.stubs.query
+        reply = self.query.SearchFacts(q.SearchFactsRequest(
+            query="Software Parks", filter=q.FactFilter(subject="place:da-nang"),
+            read_options=self.read_options()), timeout=10)
+        # The article's sentence names four kinds of infrastructure; the fact
+        # whose value is "software parks" says the words twice and ranks first.
+        self.assertEqual(reply.total_size, 4)
+        self.assertEqual(len(reply.hits), 4)
+        top = reply.hits[0]
+        self.assertEqual(top.fact.predicate, "investment.infrastructure_offered")
+        self.assertEqual(top.fact.value.text.text, "software parks")
+        self.assertEqual(list(top.matched_words), ["software", "parks"])
+        self.assertGreater(top.score, reply.hits[1].score)
+        self.assertIn("software parks", top.fact.mentions[0].quote)
+        self.assertEqual(reply.plan.index, "words")
+
     def test_south_korea_investment_is_normalized_with_its_quote(self):
         reply = self.query.ListFacts(self.stubs.query.ListFactsRequest(
             filter=self.stubs.query.FactFilter(

@@ -225,6 +225,32 @@ class WalkthroughTest(unittest.TestCase):
         self.assertIn("PERIOD", series.stdout)
         self.assertRegex(series.stdout, r"2024 +")
 
+        # Facts by the words of their quotes and text values, best first, on
+        # every page.
+        searched = self.factctl("search-facts", "software", "Parks", "--subject=place:da-nang",
+                                "--page_size=1", "--output=json")
+        self.assertEqual(searched.returncode, 0, searched.stderr)
+        hits = [json.loads(line) for line in searched.stdout.splitlines()]
+        self.assertEqual(len(hits), 4, searched.stdout)  # the quote of four facts
+        self.assertEqual(hits[0]["fact"]["value"]["text"]["text"], "software parks")
+        self.assertEqual([h["matchedWords"] for h in hits], [["software", "parks"]] * 4)
+        self.assertEqual({h["fact"]["subject"] for h in hits}, {"place:da-nang"})
+        scores = [h["score"] for h in hits]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        self.assertGreater(scores[0], scores[1])
+        table = self.factctl("search-facts", "semiconductor", "--predicate_prefix=education.",
+                             "--output=table")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertIn("MATCHED", table.stdout)
+        self.assertRegex(table.stdout, r"\d+\.\d\d +f_[0-9a-f]+ +place:da-nang +"
+                         r"education\.it_graduates_per_year +.* semiconductors\n")
+        self.assertEqual(self.factctl("search-facts").returncode, 2)
+        self.assertEqual(self.factctl("search-facts", "parks", "--modality=SOMETIMES").returncode,
+                         2)
+        function_words = self.factctl("search-facts", "the", "of")
+        self.assertEqual(function_words.returncode, 1)  # INVALID_ARGUMENT
+        self.assertIn("query", function_words.stderr)
+
         # The change feed's registry events, from the first commit.
         store = re.search(r'"commitToken": "([0-9a-f]{8})-', self.buf_curl(
             self.query.address, "factstore.v1.QueryService/GetStats").stdout).group(1)
@@ -340,6 +366,8 @@ class WalkthroughTest(unittest.TestCase):
             (query, "factstore.v1.QueryService/SearchEntities", '{"query": "seoul"}', "place:seoul"),
             (query, "factstore.v1.QueryService/ListFacts",
              '{"filter": {"subject": "place:da-nang"}, "pageSize": 1}', "nextPageToken"),
+            (query, "factstore.v1.QueryService/SearchFacts", '{"query": "software parks"}',
+             "matchedWords"),
             (query, "factstore.v1.QueryService/AggregateFacts",
              '{"filter": {"subject": "place:da-nang"}, "groupBy": "FACT_GROUPING_PREDICATE"}',
              "groupCount"),

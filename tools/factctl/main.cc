@@ -7,6 +7,7 @@
 //   factctl list-entities --type=DOCUMENT
 //   factctl lookup wikidata:Q25282
 //   factctl facts --subject=country:south-korea
+//   factctl search-facts software parks
 //   factctl resolve product:kr-it-outsourcing-market market.size
 //   factctl watch --subject=place:da-nang
 //   factctl stats
@@ -29,6 +30,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -98,8 +100,10 @@ ABSL_FLAG(std::string, involves, "",
           "facts: an entity the facts name in any role (subject, value, "
           "qualifier, document, speaker).");
 ABSL_FLAG(int, limit, 0,
-          "facts/search/list-entities: stop after this many results (0: all).");
-ABSL_FLAG(int, page_size, 100, "facts/search/list-entities: results per page.");
+          "facts/search/search-facts/list-entities: stop after this many "
+          "results (0: all).");
+ABSL_FLAG(int, page_size, 100,
+          "facts/search/search-facts/list-entities: results per page.");
 // resolve
 ABSL_FLAG(std::string, at, "", "resolve: a date the claims must hold at.");
 ABSL_FLAG(std::string, series, "",
@@ -148,6 +152,8 @@ Commands:
                                --object --unit --min --max --from --to --source
                                --qualifier --attributed_to --involves
                                --modality --include_retracted --limit)
+  search-facts QUERY...        find facts by the words of their quotes and text values,
+                               best first (the facts flags, --page_size)
   count                        count facts (the facts flags), --group_by, --sum_unit
   resolve SUBJECT PREDICATE    the preferred value among competing claims (--at
                                --qualifier, --series=YEAR|MONTH|DAY)
@@ -534,6 +540,42 @@ int Facts() {
   return 0;
 }
 
+// Facts by the words of their quotes and text values: SearchFacts, every
+// page, within the facts flags' filter.
+int SearchFacts(const std::vector<std::string>& words) {
+  if (words.empty()) {
+    std::cerr << "factctl search-facts: give the words to search for\n";
+    return 2;
+  }
+  auto stub = QueryStub();
+  v1::SearchFactsRequest request;
+  request.set_query(absl::StrJoin(words, " "));
+  if (!FilterFromFlags("search-facts", request.mutable_filter())) return 2;
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  *request.mutable_read_options() = ReadOptionsFromFlags();
+  std::vector<std::vector<std::string>> rows;
+  grpc::Status status = ForEachResult(
+      *stub, &v1::QueryService::Stub::SearchFacts, request,
+      [](const v1::SearchFactsResponse& r) -> const auto& { return r.hits(); },
+      [&](const v1::FactHit& hit) {
+        if (TableOutput()) {
+          rows.push_back({absl::StrFormat("%.2f", hit.score()), hit.fact().id(),
+                          hit.fact().subject(), hit.fact().predicate(),
+                          DescribeValue(hit.fact().value()),
+                          absl::StrJoin(hit.matched_words(), ", ")});
+        } else {
+          std::cout << ToJsonLine(hit) << "\n";
+        }
+      });
+  if (!status.ok()) return Failed(status);
+  if (TableOutput()) {
+    PrintTable(std::cout,
+               {"SCORE", "ID", "SUBJECT", "PREDICATE", "VALUE", "MATCHED"},
+               rows);
+  }
+  return 0;
+}
+
 int Resolve(const std::vector<std::string>& args) {
   if (args.size() != 2) {
     std::cerr << "factctl resolve: give SUBJECT PREDICATE\n";
@@ -882,6 +924,7 @@ int Run(int argc, char** argv) {
   if (command == "get-fact") return GetFacts(args);
   if (command == "facts") return Facts();
   if (command == "resolve") return Resolve(args);
+  if (command == "search-facts") return SearchFacts(args);
   if (command == "count") return Count();
   if (command == "predicates") return Predicates();
   if (command == "watch") return Watch();
