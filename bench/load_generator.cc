@@ -48,11 +48,12 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
-ABSL_FLAG(std::string, scenario, "",
-          "setup, load_entities, populate, ingest_stream, ingest_unary, "
-          "get_fact, get_entity, batch_get_facts, list_by_subject, "
-          "list_by_range, list_by_involves, aggregate_by_subject, "
-          "search_prefix, freshness, wait_serving, check, export_facts.");
+ABSL_FLAG(
+    std::string, scenario, "",
+    "setup, load_entities, populate, ingest_stream, ingest_unary, "
+    "get_fact, get_entity, batch_get_facts, list_by_subject, "
+    "list_by_range, list_by_involves, aggregate_by_subject, search_facts, "
+    "search_prefix, freshness, wait_serving, check, export_facts.");
 ABSL_FLAG(std::string, target, "factstore",
           "factstore, or baseline (the transport baseline server; "
           "get_fact and ingest_stream only).");
@@ -1239,7 +1240,6 @@ enum class ListBy {
 };
 
 int RunListFacts(ListBy by) {
-  const bool by_subject = by != ListBy::kRange;
   const Workload w = WorkloadFromFlags();
   int page_size = absl::GetFlag(FLAGS_page_size);
   int64_t facts = absl::GetFlag(FLAGS_facts);
@@ -1316,6 +1316,41 @@ int RunAggregateBySubject() {
   params.Add("filter", "subject").Add("group_by", "predicate");
   return RunQueryLoop<v1::AggregateFactsRequest, v1::AggregateFactsResponse>(
       "aggregate_by_subject", std::move(hooks), params);
+}
+
+// SearchFacts for the name of a random English-named place or organization
+// ("Riverview Holdings"): a rare compound word and a common one, both in the
+// quotes of that subject's facts (the common one in many others' too).
+int RunSearchFactsBySubjectName() {
+  const Workload w = WorkloadFromFlags();
+  using Loop = UnaryLoop<v1::QueryService::Stub, v1::SearchFactsRequest,
+                         v1::SearchFactsResponse>;
+  Loop::Hooks hooks;
+  hooks.fill = [&](int, std::mt19937_64& rng, v1::SearchFactsRequest* request) {
+    request->Clear();
+    // Subjects k with (k / 10) % 3 == 0 have English names; k % 10 < 8 are
+    // places and organizations (Workload::Subject).
+    int64_t k = 0;
+    do {
+      k = static_cast<int64_t>(rng() % w.options().subjects);
+    } while ((k / 10) % 3 != 0 || k % 10 >= 8);
+    request->set_query(w.Subject(k).name());
+    return true;
+  };
+  hooks.invoke = [](v1::QueryService::Stub* s, grpc::ClientContext* c,
+                    const v1::SearchFactsRequest* q, v1::SearchFactsResponse* r,
+                    Loop::Done done) {
+    s->async()->SearchFacts(c, q, r, std::move(done));
+  };
+  hooks.items = [](const v1::SearchFactsRequest&,
+                   const v1::SearchFactsResponse& r) -> int64_t {
+    return r.total_size();
+  };
+  Json params;
+  params.Add("query", "an English place or organization name")
+      .Add("page_size", 20);
+  return RunQueryLoop<v1::SearchFactsRequest, v1::SearchFactsResponse>(
+      "search_facts", std::move(hooks), params);
 }
 
 int RunSearchPrefix() {
@@ -1785,6 +1820,7 @@ int main(int argc, char** argv) {
   if (scenario == "list_by_range") return RunListFacts(ListBy::kRange);
   if (scenario == "list_by_involves") return RunListFacts(ListBy::kInvolves);
   if (scenario == "aggregate_by_subject") return RunAggregateBySubject();
+  if (scenario == "search_facts") return RunSearchFactsBySubjectName();
   if (scenario == "search_prefix") return RunSearchPrefix();
   if (scenario == "freshness") return RunFreshness();
   if (scenario == "wait_serving") return RunWaitServing();

@@ -58,7 +58,7 @@ PG_BIN = "/usr/lib/postgresql/15/bin"
 SCENARIOS = [
     "get_fact", "get_entity", "batch_get_facts", "list_by_subject",
     "list_by_range", "list_by_involves", "aggregate_by_subject",
-    "search_prefix", "ingest_stream", "ingest_unary", "freshness", "storage",
+    "search_facts", "search_prefix", "ingest_stream", "ingest_unary", "freshness", "storage",
     "peer",
 ]
 
@@ -388,9 +388,13 @@ class Bench:
             self.load("list_by_range_16", "list_by_range", f"--facts={self.facts}",
                       "--outstanding=16", *w, pids=q)
         # Issue 17's reads, each beside ListFacts by subject.
-        for scenario in ("list_by_involves", "aggregate_by_subject"):
+        for scenario in ("list_by_involves", "aggregate_by_subject", "search_facts"):
             if self.wanted(scenario) and suffix == "":
-                self.load(f"{scenario}_16", scenario, "--outstanding=16", *w, pids=q)
+                self.profiled(
+                    f"{scenario}_16", self.query.pid, self.args.warmup,
+                    self.args.read_seconds,
+                    lambda scenario=scenario: self.load(
+                        f"{scenario}_16", scenario, "--outstanding=16", *w, pids=q))
         if self.wanted("search_prefix") and suffix == "":
             self.load("load_entities", "load_entities",
                       f"--search_entities={self.args.search_entities}",
@@ -1247,7 +1251,9 @@ def build_table(runs, extra, args):
             ("list_by_involves_16", "ListFacts involving a subject, 16 outst.",
              "pages/s", "every role; pages of 100"),
             ("aggregate_by_subject_16", "AggregateFacts of a subject, 16 outst.",
-             "calls/s", "counted by predicate instead of listed")):
+             "calls/s", "counted by predicate instead of listed"),
+            ("search_facts_16", "SearchFacts for a subject's name, 16 outst.",
+             "calls/s", "words of quotes, ranked; page of 20")):
         data = runs.get(name)
         if data:
             table.append(timed(figure, unit, data,

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/mutex.h"
 #include "normalizer/name_folding.h"
@@ -126,6 +127,17 @@ void AddWordTerms(absl::string_view folded, std::vector<std::string>* out) {
   end_other();
 }
 
+// FoldName(word), remembered per thread: folding a word that is not ASCII
+// runs ICU's transliterator, and the words of news repeat a lot.
+const std::string& FoldWord(const std::string& word) {
+  constexpr size_t kMaxRemembered = 1 << 16;
+  thread_local absl::flat_hash_map<std::string, std::string> folded;
+  auto it = folded.find(word);
+  if (it != folded.end()) return it->second;
+  if (folded.size() >= kMaxRemembered) folded.clear();
+  return folded.emplace(word, FoldName(word)).first->second;
+}
+
 }  // namespace
 
 std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
@@ -142,7 +154,7 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
     if (breaks.getRuleStatus() == UBRK_WORD_NONE) continue;
     std::string word;
     unicode.tempSubStringBetween(start, end).toUTF8String(word);
-    AddWordTerms(FoldName(word), &terms);
+    AddWordTerms(FoldWord(word), &terms);
   }
   return terms;
 }

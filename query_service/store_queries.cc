@@ -1415,8 +1415,8 @@ constexpr size_t kMinStemCharacters = 4;
 struct QueryWord {
   std::string term;  // normalizer::SearchTerms
   bool stem = false;
-  // Facts whose index entries have the word (a stem's longer words count
-  // once per fact).
+  // Index entries of the word: the facts that have it (a stem: each word
+  // it starts that a fact has counts).
   int64_t fact_count = 0;
 };
 
@@ -1535,18 +1535,32 @@ absl::Status StoreQueries::SearchFacts(
   response->set_commit_token(CommitToken(commit));
   response->mutable_plan()->set_index("words");
 
-  // The facts with an index entry of every word, and how many facts have
-  // each word.
+  // The facts with an index entry of every word, and how many entries each
+  // word has. Words are read in the order of their entries' estimated size,
+  // smallest first: the first one's facts are the candidates and the others
+  // only narrow them (the order changes the work, not the answer).
+  std::vector<std::string> prefixes;
+  std::vector<size_t> order;
+  std::vector<uint64_t> sizes;
+  for (size_t i = 0; i < words.size(); ++i) {
+    prefixes.push_back(words[i].stem
+                           ? storage::FactWordStemPrefix(words[i].term)
+                           : storage::FactWordPrefix(words[i].term));
+    sizes.push_back(
+        store_->ApproximatePrefixBytes(ColumnFamily::kNames, prefixes.back()));
+    order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] < sizes[b]; });
   int64_t examined = 0;
   absl::flat_hash_map<std::string, uint32_t> words_of_fact;
-  for (size_t i = 0; i < words.size(); ++i) {
-    const uint32_t bit = uint32_t{1} << i;
-    // A stem's facts may have several words it starts: each counts once.
-    absl::flat_hash_set<std::string> stem_facts;
-    auto scan = store_->ScanPrefix(
-        ColumnFamily::kNames, words[i].stem
-                                  ? storage::FactWordStemPrefix(words[i].term)
-                                  : storage::FactWordPrefix(words[i].term));
+  std::string term, fact_id;
+  uint32_t all = 0;
+  for (size_t n = 0; n < order.size(); ++n) {
+    QueryWord& word = words[order[n]];
+    const uint32_t bit = uint32_t{1} << n;
+    all |= bit;
+    auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefixes[order[n]]);
     for (; scan->Valid(); scan->Next()) {
       if (++examined > max_keys_per_read_) {
         return WithReason(
@@ -1558,15 +1572,12 @@ absl::Status StoreQueries::SearchFacts(
       if (examined % 256 == 0 && stop && stop()) {
         return absl::CancelledError("the call was cancelled or timed out");
       }
-      std::string term, fact_id;
       if (!storage::DecodeFactWordKey(scan->key(), &term, &fact_id)) {
         return absl::DataLossError("malformed word index key");
       }
-      if (!words[i].stem || stem_facts.insert(fact_id).second) {
-        ++words[i].fact_count;
-      }
-      // The first word's facts are the candidates; later words narrow them.
-      if (i == 0) {
+      // A fact with several words a stem starts counts once for each.
+      ++word.fact_count;
+      if (n == 0) {
         words_of_fact[fact_id] |= bit;
       } else if (auto it = words_of_fact.find(fact_id);
                  it != words_of_fact.end()) {
@@ -1574,11 +1585,14 @@ absl::Status StoreQueries::SearchFacts(
       }
     }
     FS_RETURN_IF_ERROR(scan->status());
+    // No candidate has every word so far: nothing can match.
+    bool any = false;
+    for (const auto& [id, bits] : words_of_fact) any = any || bits == all;
+    if (!any) break;
   }
-  const uint32_t all = (uint32_t{1} << words.size()) - 1;
   std::vector<std::string> candidates;
   for (auto& [id, bits] : words_of_fact) {
-    if (bits == all) candidates.push_back(id);
+    if (bits == (uint32_t{1} << words.size()) - 1) candidates.push_back(id);
   }
   std::sort(candidates.begin(), candidates.end());
   FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());

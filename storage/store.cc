@@ -611,6 +611,22 @@ std::unique_ptr<KeyScan> Store::ScanPrefix(ColumnFamily cf,
   return Scan(cf, prefix, PrefixSuccessor(prefix));
 }
 
+uint64_t Store::ApproximatePrefixBytes(ColumnFamily cf,
+                                       const std::string& prefix) const {
+  const std::string limit = PrefixSuccessor(prefix);
+  rocksdb::Range range(prefix, limit.empty()
+                                   ? rocksdb::Slice("\xff\xff\xff\xff")
+                                   : rocksdb::Slice(limit));
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  uint64_t size = 0;
+  if (!db_->GetApproximateSizes(options, handle(cf), &range, 1, &size).ok()) {
+    return 0;
+  }
+  return size;
+}
+
 absl::Status Store::Write(CommitBatch& batch, bool sync) {
   if (!primary_) {
     return absl::FailedPreconditionError("a secondary store cannot write");

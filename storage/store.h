@@ -229,6 +229,11 @@ class Store {
   // Scans every key of `cf` starting with `prefix`.
   std::unique_ptr<KeyScan> ScanPrefix(ColumnFamily cf,
                                       const std::string& prefix) const;
+  // RocksDB's estimate of the bytes the keys of `cf` starting with `prefix`
+  // take, memtables included: cheap, and only good for choosing an order of
+  // work (it changes with flushes and compactions).
+  uint64_t ApproximatePrefixBytes(ColumnFamily cf,
+                                  const std::string& prefix) const;
 
   // Primary only: applies `batch` atomically. With `sync`, the WAL is fsynced
   // before returning (survives power loss); otherwise the write survives a
