@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "common/mutex.h"
 #include "normalizer/name_folding.h"
 #include "unicode/brkiter.h"
@@ -154,6 +155,13 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
     if (breaks.getRuleStatus() == UBRK_WORD_NONE) continue;
     std::string word;
     unicode.tempSubStringBetween(start, end).toUTF8String(word);
+    // An English possessive is the word it is written onto ("FPT's").
+    for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
+      if (word.size() > possessive.size() && absl::EndsWith(word, possessive)) {
+        word.resize(word.size() - possessive.size());
+        break;
+      }
+    }
     AddWordTerms(FoldWord(word), &terms);
   }
   return terms;

@@ -15,7 +15,8 @@
 // overlapping pairs of syllables (a single syllable stands alone): a query's
 // pairs are then found inside longer words. A handful of English function
 // words ("the", "and", "of", ...) are dropped: they would match most facts
-// and say nothing. Numbers are words too ("85.9" -> "859").
+// and say nothing, and an English possessive is dropped ("FPT's" -> "fpt").
+// Numbers are words too ("85.9" -> "859").
 #ifndef FACTSTORE_NORMALIZER_SEARCH_TERMS_H_
 #define FACTSTORE_NORMALIZER_SEARCH_TERMS_H_
 

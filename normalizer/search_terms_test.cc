@@ -40,6 +40,11 @@ TEST(SearchTermsTest, MixedScriptsInOneWordSplitAtHangul) {
   EXPECT_THAT(SearchTerms("ICT산업"), ElementsAre("ict", "산업"));
 }
 
+TEST(SearchTermsTest, PossessivesAreTheirWord) {
+  EXPECT_THAT(SearchTerms("FPT's chips and Samsung\u2019s fabs"),
+              ElementsAre("fpt", "chips", "samsung", "fabs"));
+}
+
 TEST(SearchTermsTest, NumbersAreTerms) {
   EXPECT_THAT(SearchTerms("US$85.9 billion"),
               ElementsAre("us", "859", "billion"));

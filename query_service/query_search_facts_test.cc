@@ -83,6 +83,10 @@ TEST_F(SearchFactsTest, VietnameseWithoutDiacriticsAndKoreanInsideWords) {
   EXPECT_THAT(HitIds(SearchOk("반도체")), ElementsAre(ko));
   EXPECT_THAT(HitIds(SearchOk("다낭 육성")), ElementsAre(ko));
   EXPECT_TRUE(SearchOk("반도체 bán").hits().empty());
+  // Without its diacritics a syllable is no stem of a longer one: "ngân"
+  // ("ngan") does not find "ngành" ("nganh").
+  EXPECT_TRUE(SearchOk("ngân").hits().empty());
+  EXPECT_THAT(HitIds(SearchOk("ngành")), ElementsAre(vi));
 }
 
 TEST_F(SearchFactsTest, FiltersNarrowAndPagesReadOneCommit) {
@@ -139,6 +143,38 @@ TEST_F(SearchFactsTest, FiltersNarrowAndPagesReadOneCommit) {
   other.set_page_token(token);
   v1::SearchFactsResponse unused;
   ExpectInvalid(SearchFacts(other, &unused), "page_token");
+}
+
+TEST_F(SearchFactsTest, LaterPagesRankAsTheFirstDidWhateverIsWrittenSince) {
+  // "investment" is rarer than "chip" at first, so the fact that says it
+  // three times ranks first.
+  std::string investment =
+      IngestOne(RawFact("org:fpt", "note.text", "a", "doc:da-nang-ict",
+                        "chip investment investment investment"));
+  std::string chip =
+      IngestOne(RawFact("org:vinasa", "note.text", "b", "doc:da-nang-ict",
+                        "chip chip chip investment"));
+  IngestOne(RawFact("place:seoul", "note.text", "c", "doc:da-nang-ict",
+                    "chip design"));
+  v1::SearchFactsRequest request;
+  request.set_query("chip investment");
+  request.set_page_size(1);
+  request = Fresh(request);
+  v1::SearchFactsResponse first = SearchOk(request);
+  ASSERT_THAT(HitIds(first), ElementsAre(investment));
+  // Many facts about investment make it the commoner word; the second page
+  // still ranks by the first page's weights, so it is the other fact.
+  for (int i = 0; i < 5; ++i) {
+    IngestOne(RawFact("place:da-nang", "note.text", absl::StrCat("d", i),
+                      "doc:da-nang-ict", absl::StrCat("investment round ", i)));
+  }
+  v1::SearchFactsRequest now = request;
+  now.clear_read_options();
+  EXPECT_THAT(HitIds(SearchOk(now)), ElementsAre(chip));
+  request.set_page_token(first.next_page_token());
+  v1::SearchFactsResponse second = SearchOk(request);
+  EXPECT_THAT(HitIds(second), ElementsAre(chip));
+  EXPECT_TRUE(second.next_page_token().empty());
 }
 
 TEST_F(SearchFactsTest, ReadsAsOfACommitAndSkipsRetractedFacts) {

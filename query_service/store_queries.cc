@@ -1407,8 +1407,8 @@ absl::Status StoreQueries::AggregateFacts(
 
 namespace {
 
-// A query word of at least this many characters also finds the longer words
-// it starts (a stem: "semiconductor" finds "semiconductors").
+// A query word of at least this many characters also finds itself with an
+// English ending (a stem: "semiconductor" finds "semiconductors").
 constexpr size_t kMinStemCharacters = 4;
 
 // One word of a SearchFacts query.
@@ -1436,9 +1436,22 @@ bool IsStem(absl::string_view term) {
   return characters >= kMinStemCharacters && !digits_only;
 }
 
+// The English endings a stem may be followed by ("semiconductor" +
+// "s"): only these, so that a Vietnamese syllable, whose diacritics folding
+// removed, does not find longer ones ("ngan", from "ngân", is not "nganh").
+bool IsEnglishEnding(absl::string_view rest) {
+  static constexpr absl::string_view kEndings[] = {
+      "s", "es", "ed", "ing", "er", "ers", "ion", "ions", "ment", "ments"};
+  for (absl::string_view ending : kEndings) {
+    if (rest == ending) return true;
+  }
+  return false;
+}
+
 bool WordMatches(const QueryWord& word, absl::string_view fact_word) {
-  return word.stem ? absl::StartsWith(fact_word, word.term)
-                   : fact_word == word.term;
+  if (fact_word == word.term) return true;
+  return word.stem && absl::StartsWith(fact_word, word.term) &&
+         IsEnglishEnding(fact_word.substr(word.term.size()));
 }
 
 // The relevance of a fact for `words`: for each word, its inverse document
@@ -1575,7 +1588,8 @@ absl::Status StoreQueries::SearchFacts(
       if (!storage::DecodeFactWordKey(scan->key(), &term, &fact_id)) {
         return absl::DataLossError("malformed word index key");
       }
-      // A fact with several words a stem starts counts once for each.
+      if (!WordMatches(word, term)) continue;  // a longer word, not an ending
+      // A fact with several forms of a stem counts once for each.
       ++word.fact_count;
       if (n == 0) {
         words_of_fact[fact_id] |= bit;
@@ -1595,11 +1609,29 @@ absl::Status StoreQueries::SearchFacts(
     if (bits == (uint32_t{1} << words.size()) - 1) candidates.push_back(id);
   }
   std::sort(candidates.begin(), candidates.end());
-  FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
+  // The weights of the first page's ranking: later pages rank the same way.
+  int64_t fact_total = 0;
+  if (cursor.has_value() &&
+      cursor->word_entries_size() == static_cast<int>(words.size())) {
+    fact_total = cursor->fact_total();
+    for (size_t i = 0; i < words.size(); ++i) {
+      words[i].fact_count = cursor->word_entries(static_cast<int>(i));
+    }
+  } else {
+    FS_ASSIGN_OR_RETURN(storage::StoreHead head, store_->ReadHead());
+    fact_total = head.fact_count();
+  }
 
   // Each candidate as of the commit, if it passes the filter and still has
-  // every word then.
-  std::vector<v1::FactHit> hits;
+  // every word then: its score and matched words (the facts of the page are
+  // read again at the end, so that a search holds no more than one batch of
+  // facts).
+  struct Hit {
+    double score;
+    std::string id;
+    std::vector<std::string> matched;
+  };
+  std::vector<Hit> hits;
   std::vector<std::string> matched;
   constexpr size_t kReadBatch = 256;
   for (size_t start = 0; start < candidates.size(); start += kReadBatch) {
@@ -1612,45 +1644,60 @@ absl::Status StoreQueries::SearchFacts(
                                  candidates.size(), start + kReadBatch)));
     std::vector<absl::StatusOr<storage::FactRecord>> records =
         store_->ReadFacts(ids);
-    for (auto& record : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
       ++examined;
-      if (!record.ok()) {
-        if (absl::IsNotFound(record.status())) continue;
-        return record.status();
+      if (!records[i].ok()) {
+        if (absl::IsNotFound(records[i].status())) continue;
+        return records[i].status();
       }
       v1::Fact fact;
-      if (!storage::FactAsOf(*std::move(record), commit, store_->store_id(),
+      if (!storage::FactAsOf(*std::move(records[i]), commit, store_->store_id(),
                              &fact) ||
           !Matches(fact, parsed)) {
         continue;
       }
-      std::optional<double> score = Relevance(words, FactWordOccurrences(fact),
-                                              head.fact_count(), &matched);
+      std::optional<double> score =
+          Relevance(words, FactWordOccurrences(fact), fact_total, &matched);
       if (!score.has_value()) continue;
-      v1::FactHit& hit = hits.emplace_back();
-      hit.set_score(*score);
-      for (std::string& word : matched) hit.add_matched_words(std::move(word));
-      *hit.mutable_fact() = std::move(fact);
+      hits.push_back(Hit{*score, std::move(ids[i]), matched});
     }
   }
   response->mutable_plan()->set_keys_examined(examined);
-  std::sort(hits.begin(), hits.end(),
-            [](const v1::FactHit& a, const v1::FactHit& b) {
-              if (a.score() != b.score()) return a.score() > b.score();
-              return a.fact().id() < b.fact().id();
-            });
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.id < b.id;
+  });
   response->set_total_size(static_cast<int64_t>(hits.size()));
-  const size_t offset = cursor.has_value() ? cursor->offset() : 0;
+  const size_t offset =
+      std::min<size_t>(hits.size(), cursor.has_value() ? cursor->offset() : 0);
   const size_t end =
       std::min(hits.size(), offset + static_cast<size_t>(page_size));
+  std::vector<std::string> page_ids;
+  for (size_t i = offset; i < end; ++i) page_ids.push_back(hits[i].id);
+  std::vector<absl::StatusOr<storage::FactRecord>> records =
+      store_->ReadFacts(page_ids);
   MentionDocuments documents(store_, commit);
-  for (size_t i = offset; i < end; ++i) {
-    FS_RETURN_IF_ERROR(documents.Fill(hits[i].mutable_fact()));
-    *response->add_hits() = std::move(hits[i]);
+  for (size_t i = 0; i < records.size(); ++i) {
+    // Only an erasure between the two reads takes a fact away.
+    if (absl::IsNotFound(records[i].status())) continue;
+    FS_RETURN_IF_ERROR(records[i].status());
+    v1::Fact fact;
+    if (!storage::FactAsOf(*std::move(records[i]), commit, store_->store_id(),
+                           &fact)) {
+      continue;
+    }
+    FS_RETURN_IF_ERROR(documents.Fill(&fact));
+    v1::FactHit* hit = response->add_hits();
+    *hit->mutable_fact() = std::move(fact);
+    const Hit& found = hits[offset + i];
+    hit->set_score(found.score);
+    for (const std::string& word : found.matched) hit->add_matched_words(word);
   }
   if (end < hits.size()) {
     PageCursor next = NewCursor(QueryPart(request), commit, cursor);
     next.set_offset(static_cast<uint32_t>(end));
+    for (const QueryWord& word : words) next.add_word_entries(word.fact_count);
+    next.set_fact_total(fact_total);
     response->set_next_page_token(tokens_.Encode(next));
   }
   return absl::OkStatus();
