@@ -53,6 +53,9 @@ inline constexpr absl::string_view kMergeTooLarge = "MERGE_TOO_LARGE";
 // FAILED_PRECONDITION: the entity was merged into another (MergeEntities) and
 // is a redirect now; the message names the surviving entity.
 inline constexpr absl::string_view kEntityMerged = "ENTITY_MERGED";
+// FAILED_PRECONDITION: the store keeps no word index (SearchFacts on a store
+// created with --index_words=false).
+inline constexpr absl::string_view kWordIndexOff = "WORD_INDEX_OFF";
 // RESOURCE_EXHAUSTED: the ingest queue is full, or the query service has
 // --max_pending_reads reads pending.
 inline constexpr absl::string_view kOverloaded = "OVERLOADED";

@@ -212,6 +212,7 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
                       server::Metrics::Start(config.metrics_listen));
   storage::StoreOptions store_options;
   store_options.block_cache_bytes = config.block_cache_bytes;
+  store_options.index_words = config.index_words;
   std::unique_ptr<storage::CommitProgressWriter> progress;
   if (config.replication.enabled()) {
     FS_RETURN_IF_ERROR(server->StartReplica(config, store_options));
@@ -223,6 +224,14 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
     // Only a secondary in the same directory reads it.
     FS_ASSIGN_OR_RETURN(progress,
                         storage::CommitProgressWriter::Open(config.data_dir));
+  }
+  if (server->store_->indexes_words() != config.index_words) {
+    server::Log(server::LogLevel::kWarning,
+                "the store keeps the word index setting it was created with, "
+                "not --index_words",
+                {{"store_indexes_words",
+                  server->store_->indexes_words() ? "true" : "false"},
+                 {"index_words_flag", config.index_words ? "true" : "false"}});
   }
   FS_ASSIGN_OR_RETURN(server->registry_,
                       PredicateRegistry::Load(*server->store_));

@@ -43,6 +43,9 @@ struct IngestServerConfig {
   // The store's RocksDB directory; created (with parents) if missing.
   std::string data_dir = "./var/factstore";
   size_t block_cache_bytes = 128 << 20;
+  // Whether a store this server creates (or upgrades to schema version 4)
+  // keeps the word index SearchFacts reads (storage::StoreOptions).
+  bool index_words = true;
   CommitterOptions committer;
   // host:port for Prometheus /metrics; empty: not served.
   std::string metrics_listen;

@@ -25,6 +25,11 @@ ABSL_FLAG(bool, sync, false,
           "fsync the write-ahead log at every commit, so acknowledged writes "
           "survive power loss (default: they survive a process crash).");
 ABSL_FLAG(int, block_cache_mb, 128, "RocksDB block cache size, MiB.");
+ABSL_FLAG(bool, index_words, true,
+          "Whether a store this server creates (or upgrades to schema version "
+          "4) keeps the word index of facts' quotes and text values that "
+          "SearchFacts reads. It costs about as much ingest work as the rest "
+          "of a fact; a store keeps the setting it was created with.");
 ABSL_FLAG(int, max_group_items, 2000,
           "Largest group commit, in facts, entities or predicates.");
 ABSL_FLAG(int, max_queued_items, 200000,
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
   config.committer.max_queued_items = absl::GetFlag(FLAGS_max_queued_items);
   config.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  config.index_words = absl::GetFlag(FLAGS_index_words);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.auth = factstore::server::AuthOptionsFromFlags();
   config.replication = factstore::replication::ReplicationConfigFromFlags();

@@ -210,6 +210,21 @@ TEST_F(SearchFactsTest, ReadsAsOfACommitAndSkipsRetractedFacts) {
   EXPECT_THAT(HitIds(SearchOk(retracted)), ElementsAre(id));
 }
 
+TEST_F(SearchFactsTest, AStoreWithoutTheWordIndexRefusesSearches) {
+  TestClusterOptions options;
+  options.index_words = false;
+  StartCluster(options);
+  IngestOne(RawFact("org:fpt", "note.text", "exhibitor", "doc:da-nang-ict",
+                    "FPT exhibited chips"));
+  v1::SearchFactsRequest request;
+  request.set_query("chips");
+  v1::SearchFactsResponse response;
+  grpc::Status status = SearchFacts(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("--index_words=false"));
+  EXPECT_THAT(status.error_details(), HasSubstr("WORD_INDEX_OFF"));
+}
+
 TEST_F(SearchFactsTest, BadRequestsNameTheField) {
   v1::SearchFactsResponse response;
   v1::SearchFactsRequest request;

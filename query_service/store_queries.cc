@@ -1518,6 +1518,14 @@ absl::Status StoreQueries::SearchFacts(
     return Invalid("query", absl::StrCat("is longer than ",
                                          kMaxSearchQueryBytes, " bytes"));
   }
+  if (!store_->indexes_words()) {
+    return WithReason(
+        absl::FailedPreconditionError(
+            "this store keeps no word index: the ingest service created it "
+            "with --index_words=false (export it and import it into a store "
+            "created with the index to search it)"),
+        reason::kWordIndexOff);
+  }
   std::vector<QueryWord> words;
   for (std::string& term : normalizer::SearchTerms(request.query())) {
     QueryWord word;

@@ -393,7 +393,8 @@ absl::Status LogReplica::ConnectReaderLocked(const LogState& state) {
 absl::Status LogReplica::StartLog() {
   FS_ASSIGN_OR_RETURN(LogState state, log_.Create());
   if (state.last_sequence > 0) return absl::OkStatus();  // someone else did
-  FS_ASSIGN_OR_RETURN(std::string batch, NewStoreBatch());
+  FS_ASSIGN_OR_RETURN(std::string batch,
+                      NewStoreBatch(options_.store.index_words));
   std::string log_id(16, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(log_id.data()),
                  static_cast<int>(log_id.size())) != 1) {

@@ -72,9 +72,9 @@ absl::Status ForEachSnapshotBatch(
   return emit(batch->Data(), /*last=*/true);
 }
 
-absl::StatusOr<std::string> NewStoreBatch() {
+absl::StatusOr<std::string> NewStoreBatch(bool index_words) {
   absl::StatusOr<storage::StoreIdentity> identity =
-      storage::Store::NewIdentity();
+      storage::Store::NewIdentity(index_words);
   if (!identity.ok()) return identity.status();
   // kMeta is RocksDB's default family, which Put without a family writes.
   rocksdb::WriteBatch batch;

@@ -29,8 +29,8 @@ absl::Status ForEachSnapshotBatch(
 
 // The write batch of a new, empty store: a fresh identity (random store id
 // and page-token secret) and an empty head. The first snapshot of a new
-// log.
-absl::StatusOr<std::string> NewStoreBatch();
+// log. `index_words`: storage::StoreOptions::index_words.
+absl::StatusOr<std::string> NewStoreBatch(bool index_words = true);
 
 }  // namespace factstore::replication
 

@@ -38,7 +38,8 @@ std::vector<std::string> EntityLookupKeys(const v1::Entity& entity) {
 }
 
 absl::Status FactIndexEntries(const FactRecord& record,
-                              std::vector<IndexEntry>* entries) {
+                              std::vector<IndexEntry>* entries,
+                              bool with_words) {
   entries->clear();
   const v1::Fact& fact = record.content();
   const std::string& id = fact.id();
@@ -73,11 +74,13 @@ absl::Status FactIndexEntries(const FactRecord& record,
   // The words of the text value and of every quote the record holds (kNames
   // kind 5, SearchFacts); a quote several mentions share is read once.
   absl::flat_hash_set<absl::string_view> texts;
-  if (fact.value().kind_case() == v1::Value::kText) {
+  if (with_words && fact.value().kind_case() == v1::Value::kText) {
     texts.insert(fact.value().text().text());
   }
   for (const MentionRecord& m : record.mentions()) {
-    if (!m.mention().quote().empty()) texts.insert(m.mention().quote());
+    if (with_words && !m.mention().quote().empty()) {
+      texts.insert(m.mention().quote());
+    }
   }
   for (absl::string_view text : texts) {
     for (const std::string& term : normalizer::SearchTerms(text)) {
@@ -191,11 +194,13 @@ void CommitBatch::DeleteEntity(const EntityRecord& record) {
 absl::Status CommitBatch::PutFact(const FactRecord* before,
                                   const FactRecord& now) {
   std::vector<IndexEntry> now_entries;
-  FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries));
+  FS_RETURN_IF_ERROR(
+      FactIndexEntries(now, &now_entries, store_.indexes_words()));
   if (before != nullptr) {
     // Both lists are sorted (FactIndexEntries).
     std::vector<IndexEntry> before_entries;
-    FS_RETURN_IF_ERROR(FactIndexEntries(*before, &before_entries));
+    FS_RETURN_IF_ERROR(
+        FactIndexEntries(*before, &before_entries, store_.indexes_words()));
     for (const IndexEntry& old_entry : before_entries) {
       if (!std::binary_search(now_entries.begin(), now_entries.end(), old_entry,
                               IndexEntryLess)) {
@@ -220,7 +225,8 @@ absl::Status CommitBatch::PutFact(const FactRecord* before,
 
 absl::Status CommitBatch::DeleteFact(const FactRecord& record) {
   std::vector<IndexEntry> entries;
-  FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
+  FS_RETURN_IF_ERROR(
+      FactIndexEntries(record, &entries, store_.indexes_words()));
   Delete(ColumnFamily::kFacts, FactKey(record.content().id()));
   for (const IndexEntry& entry : entries) Delete(entry.family, entry.key);
   return absl::OkStatus();

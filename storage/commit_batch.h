@@ -47,8 +47,11 @@ struct IndexEntry {
 // predicate-value, references (object, qualifier entities, mention documents
 // and speakers), valid time, and the words of its text value and quotes.
 // Returns INVALID_ARGUMENT if the record's content is not normalized.
+// Without `with_words`, the words are left out (a store without the word
+// index, Store::indexes_words).
 absl::Status FactIndexEntries(const FactRecord& record,
-                              std::vector<IndexEntry>* entries);
+                              std::vector<IndexEntry>* entries,
+                              bool with_words = true);
 
 // The kNames entries that list `entity` by its type and by each of its
 // external ids (key_codec.h).

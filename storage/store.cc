@@ -163,6 +163,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::OpenPrimary(
     const std::string& path, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(/*primary=*/true, path));
   store->create_identity_ = options.create_identity;
+  store->index_words_option_ = options.index_words;
   FS_RETURN_IF_ERROR(store->OpenDb(options, ""));
   FS_RETURN_IF_ERROR(store->LoadIdentity());
   return store;
@@ -281,7 +282,7 @@ absl::Status Store::LoadIdentity() {
   }
   if (!create_identity_) return absl::OkStatus();
   // A new store: give it an identity and an empty head, atomically.
-  absl::StatusOr<StoreIdentity> identity = NewIdentity();
+  absl::StatusOr<StoreIdentity> identity = NewIdentity(index_words_option_);
   if (!identity.ok()) return identity.status();
   identity_ = *std::move(identity);
   rocksdb::WriteBatch batch;
@@ -336,7 +337,11 @@ absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
   // copies of their document's description, which reads still show.
   const bool add_lookup_entries = identity_.schema_version() == 1;
-  const bool add_fact_words = identity_.schema_version() < 4;
+  const bool add_fact_words =
+      identity_.schema_version() < 4 && index_words_option_;
+  if (identity_.schema_version() < 4) {
+    identity_.set_word_index_off(!index_words_option_);
+  }
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
   constexpr int kEntriesPerBatch = 10000;
@@ -387,7 +392,7 @@ absl::Status Store::UpgradeSchema() {
   return FromRocksStatus(db_->Write(durable, &batch), "upgrade the store");
 }
 
-absl::StatusOr<StoreIdentity> Store::NewIdentity() {
+absl::StatusOr<StoreIdentity> Store::NewIdentity(bool index_words) {
   uint32_t store_id = 0;
   unsigned char secret[32];
   while (store_id == 0) {
@@ -403,6 +408,7 @@ absl::StatusOr<StoreIdentity> Store::NewIdentity() {
   identity.set_token_secret(
       std::string(reinterpret_cast<char*>(secret), sizeof(secret)));
   identity.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
+  identity.set_word_index_off(!index_words);
   return identity;
 }
 
@@ -750,6 +756,7 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
   // A writer before version 4 writes facts without their word entries: the
   // words of the record as stored before the batch that the batch's last
   // version of it lacks are deleted, and that version's words put.
+  if (!indexes_words()) return absl::OkStatus();
   absl::flat_hash_map<std::string, const RecordChangeCollector::FactChange*>
       last_change;
   for (const auto& change : changes.fact_changes()) {

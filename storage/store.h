@@ -75,6 +75,11 @@ struct StoreOptions {
   // A new primary store gets a random identity. Replicas of a commit log
   // (replication/) turn this off: their identity arrives with the log.
   bool create_identity = true;
+  // Whether a store this process creates, or upgrades to schema version 4,
+  // keeps the word index of facts' quotes and text values (SearchFacts). A
+  // store keeps what it got then (StoreIdentity.word_index_off): a store
+  // opened with the other setting goes on as it is.
+  bool index_words = true;
   // Tests only: the Env RocksDB does its file I/O through, e.g. one that
   // simulates a power cut (storage/power_cut_file_system.h). Not owned; must
   // outlive the store. Null means RocksDB's default Env.
@@ -173,7 +178,8 @@ class Store {
 
   // A new store's identity: this schema version, a random store id and
   // page-token secret, the current time.
-  static absl::StatusOr<StoreIdentity> NewIdentity();
+  // `index_words`: StoreOptions::index_words.
+  static absl::StatusOr<StoreIdentity> NewIdentity(bool index_words = true);
 
   // Deletes the store at `path` (every file RocksDB made there). OK if there
   // is none. REQUIRES: no Store has it open.
@@ -183,6 +189,9 @@ class Store {
   // False for a store opened without create_identity that has none yet.
   bool initialized() const { return identity_.store_id() != 0; }
   const StoreIdentity& identity() const { return identity_; }
+  // Whether facts' words are indexed (StoreOptions::index_words when the
+  // store was created or upgraded).
+  bool indexes_words() const { return !identity_.word_index_off(); }
   uint32_t store_id() const { return identity_.store_id(); }
   const std::string& path() const { return path_; }
 
@@ -305,6 +314,7 @@ class Store {
   const bool primary_;
   const std::string path_;
   bool create_identity_ = true;
+  bool index_words_option_ = true;
   StoreIdentity identity_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -569,6 +569,47 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
   EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), words);
 }
 
+TEST(StoreTest, AStoreCreatedWithoutTheWordIndexKeepsNone) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  StoreOptions without = SmallOptions();
+  without.index_words = false;
+  {
+    auto store = Store::OpenPrimary(path, without);
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE((*store)->indexes_words());
+    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+    EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+    // Its other index entries are all there.
+    EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, "").size(), 1u);
+  }
+  // Opened with the default, it stays without: the setting is the store's.
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE((*store)->indexes_words());
+  CommitFacts(**store, 2, {MakeFact("f_2", "place:seoul", "38", 2)});
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(secondary.ok());
+  EXPECT_FALSE((*secondary)->indexes_words());
+
+  // A version 3 store upgraded without the index gets no words either.
+  TempDir other;
+  const std::string old_path = other.path() + "/db";
+  {
+    auto old = Store::OpenPrimary(old_path, SmallOptions());
+    ASSERT_TRUE(old.ok());
+    CommitFacts(**old, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(old_path, 3));
+  auto upgraded = Store::OpenPrimary(old_path, without);
+  ASSERT_TRUE(upgraded.ok());
+  EXPECT_EQ((*upgraded)->identity().schema_version(), kSchemaVersion);
+  EXPECT_FALSE((*upgraded)->indexes_words());
+  EXPECT_TRUE(ScanKeys(**upgraded, ColumnFamily::kNames, "").empty());
+}
+
 TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());

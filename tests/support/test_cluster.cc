@@ -54,6 +54,7 @@ bool TestCluster::StartIngest() {
   config.data_dir = data_dir_;
   config.block_cache_bytes = 16 << 20;
   config.committer.sync = options_.sync;
+  config.index_words = options_.index_words;
   auto server = ingest::IngestServer::Start(config);
   if (!server.ok()) {
     std::cerr << "ingest server: " << server.status() << "\n";

@@ -25,6 +25,8 @@ namespace factstore::testing {
 struct TestClusterOptions {
   bool start_query = true;
   bool sync = false;
+  // The ingest service's --index_words.
+  bool index_words = true;
   absl::Duration catch_up_interval = absl::Milliseconds(5);
   // The query service's limits (deadlines, pending reads, keys per read).
   query::ReadLimits query_limits;
