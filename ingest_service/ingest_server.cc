@@ -227,8 +227,8 @@ absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(
   }
   if (server->store_->indexes_words() != config.index_words) {
     server::Log(server::LogLevel::kWarning,
-                "the store keeps the word index setting it was created with, "
-                "not --index_words",
+                "this replica's store follows the word index setting of the "
+                "commit log, not --index_words",
                 {{"store_indexes_words",
                   server->store_->indexes_words() ? "true" : "false"},
                  {"index_words_flag", config.index_words ? "true" : "false"}});

@@ -43,8 +43,8 @@ struct IngestServerConfig {
   // The store's RocksDB directory; created (with parents) if missing.
   std::string data_dir = "./var/factstore";
   size_t block_cache_bytes = 128 << 20;
-  // Whether a store this server creates (or upgrades to schema version 4)
-  // keeps the word index SearchFacts reads (storage::StoreOptions).
+  // Whether the store keeps the word index SearchFacts reads
+  // (storage::StoreOptions::index_words).
   bool index_words = true;
   CommitterOptions committer;
   // host:port for Prometheus /metrics; empty: not served.

@@ -26,10 +26,11 @@ ABSL_FLAG(bool, sync, false,
           "survive power loss (default: they survive a process crash).");
 ABSL_FLAG(int, block_cache_mb, 128, "RocksDB block cache size, MiB.");
 ABSL_FLAG(bool, index_words, true,
-          "Whether a store this server creates (or upgrades to schema version "
-          "4) keeps the word index of facts' quotes and text values that "
-          "SearchFacts reads. It costs about as much ingest work as the rest "
-          "of a fact; a store keeps the setting it was created with.");
+          "Keep the word index of facts' quotes and text values that "
+          "SearchFacts reads (it costs more ingest work than the rest of a "
+          "fact). A store with the other setting gets or loses the index "
+          "before the server listens; in replicated mode the commit log's "
+          "setting holds.");
 ABSL_FLAG(int, max_group_items, 2000,
           "Largest group commit, in facts, entities or predicates.");
 ABSL_FLAG(int, max_queued_items, 200000,

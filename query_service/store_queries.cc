@@ -1521,9 +1521,9 @@ absl::Status StoreQueries::SearchFacts(
   if (!store_->indexes_words()) {
     return WithReason(
         absl::FailedPreconditionError(
-            "this store keeps no word index: the ingest service created it "
-            "with --index_words=false (export it and import it into a store "
-            "created with the index to search it)"),
+            "this store keeps no word index: the ingest service runs with "
+            "--index_words=false (restart it with --index_words, then this "
+            "service, to search)"),
         reason::kWordIndexOff);
   }
   std::vector<QueryWord> words;

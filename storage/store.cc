@@ -273,6 +273,12 @@ absl::Status Store::LoadIdentity() {
           path_, " holds schema version ", identity_.schema_version(),
           "; this build reads version ", kSchemaVersion));
     }
+    // A store of its own (not a view of a commit log, which follows the
+    // log's writer) gets or loses the word index as the options say.
+    if (primary_ && create_identity_ &&
+        indexes_words() != index_words_option_) {
+      return UpgradeSchema();
+    }
     return absl::OkStatus();
   }
   if (!absl::IsNotFound(found)) return found;
@@ -337,11 +343,13 @@ absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
   // copies of their document's description, which reads still show.
   const bool add_lookup_entries = identity_.schema_version() == 1;
-  const bool add_fact_words =
-      identity_.schema_version() < 4 && index_words_option_;
-  if (identity_.schema_version() < 4) {
-    identity_.set_word_index_off(!index_words_option_);
-  }
+  // Version 4 indexes the words of facts, unless the store is to keep none:
+  // a store gets or loses the index as StoreOptions::index_words says.
+  const bool had_words =
+      identity_.schema_version() >= 4 && !identity_.word_index_off();
+  const bool add_fact_words = !had_words && index_words_option_;
+  const bool drop_fact_words = had_words && !index_words_option_;
+  identity_.set_word_index_off(!index_words_option_);
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
   constexpr int kEntriesPerBatch = 10000;
@@ -368,7 +376,6 @@ absl::Status Store::UpgradeSchema() {
   }
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the entities to upgrade"));
-  // Version 4 indexes the words of every fact's quotes and text value.
   it.reset(
       db_->NewIterator(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts)));
   if (add_fact_words) it->SeekToFirst();
@@ -384,6 +391,13 @@ absl::Status Store::UpgradeSchema() {
   }
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the facts to upgrade"));
+  if (drop_fact_words) {
+    const std::string words = FactWordStemPrefix("");
+    FS_RETURN_IF_ERROR(
+        FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames), words,
+                                          PrefixSuccessor(words)),
+                        "drop the word index"));
+  }
   identity_.set_schema_version(kSchemaVersion);
   batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
             identity_.SerializeAsString());

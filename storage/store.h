@@ -75,10 +75,11 @@ struct StoreOptions {
   // A new primary store gets a random identity. Replicas of a commit log
   // (replication/) turn this off: their identity arrives with the log.
   bool create_identity = true;
-  // Whether a store this process creates, or upgrades to schema version 4,
-  // keeps the word index of facts' quotes and text values (SearchFacts). A
-  // store keeps what it got then (StoreIdentity.word_index_off): a store
-  // opened with the other setting goes on as it is.
+  // Whether the store keeps the word index of facts' quotes and text values
+  // (SearchFacts). A primary store opened with the other setting than it has
+  // builds the index (reading every fact) or drops it before it opens; a
+  // replica of a commit log (create_identity off) keeps the setting of the
+  // log it follows (StoreIdentity.word_index_off).
   bool index_words = true;
   // Tests only: the Env RocksDB does its file I/O through, e.g. one that
   // simulates a power cut (storage/power_cut_file_system.h). Not owned; must
@@ -294,8 +295,10 @@ class Store {
   // upgrading an older one.
   absl::Status LoadIdentity();
   // Writes the kNames entries by type and external id of every revision of
-  // every entity (from version 1) and the word entries of every fact (from
-  // versions before 4), then the current version into the identity. An upgrade
+  // every entity (from version 1), and the word entries of every fact (from
+  // versions before 4, or a store without them) when StoreOptions::
+  // index_words asks for them, or deletes them all when it does not, then
+  // the current version and word index setting into the identity. An upgrade
   // cut short is done again at the next open: the entries are plain puts and
   // the version is written last. REQUIRES: primary.
   absl::Status UpgradeSchema();

@@ -569,7 +569,7 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
   EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), words);
 }
 
-TEST(StoreTest, AStoreCreatedWithoutTheWordIndexKeepsNone) {
+TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
   StoreOptions without = SmallOptions();
@@ -583,16 +583,28 @@ TEST(StoreTest, AStoreCreatedWithoutTheWordIndexKeepsNone) {
     // Its other index entries are all there.
     EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, "").size(), 1u);
   }
-  // Opened with the default, it stays without: the setting is the store's.
-  auto store = Store::OpenPrimary(path, SmallOptions());
+  {
+    // Opened with the index, it builds it for the facts it has.
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE((*store)->indexes_words());
+    EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")),
+              std::vector<std::string>{FactWordKey("korea", "f_1")});
+    CommitFacts(**store, 2, {MakeFact("f_2", "place:seoul", "38", 2)});
+    EXPECT_EQ(
+        ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
+        2u);
+  }
+  // Opened without it again, it drops it; a secondary sees that.
+  auto store = Store::OpenPrimary(path, without);
   ASSERT_TRUE(store.ok());
   EXPECT_FALSE((*store)->indexes_words());
-  CommitFacts(**store, 2, {MakeFact("f_2", "place:seoul", "38", 2)});
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
   auto secondary =
       Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
   ASSERT_TRUE(secondary.ok());
   EXPECT_FALSE((*secondary)->indexes_words());
+  EXPECT_TRUE(ScanKeys(**secondary, ColumnFamily::kNames, "").empty());
 
   // A version 3 store upgraded without the index gets no words either.
   TempDir other;
