@@ -406,6 +406,29 @@ class Bench:
                                   f"--search_entities={self.args.search_entities}",
                                   "--outstanding=16", *w, pids=q))
 
+    def ingest_without_word_index(self, w):
+        """The same streams into a store kept without the word index
+        (--index_words=false, a fresh store with the same predicates and
+        entities), to show what the index costs in the same run."""
+        port = free_port()
+        store = os.path.join(self.work, "store-no-words")
+        server = Server("ingest-no-words", [
+            self.program("ingest_server"), f"--listen=127.0.0.1:{port}",
+            f"--data_dir={store}", "--index_words=false", "--metrics_listen=",
+            "--log_level=warning"], port, self.logs, self.env)
+        server.start()
+        saved = self.ingest_addr
+        self.ingest_addr = f"127.0.0.1:{port}"
+        try:
+            self.load("setup_no_words", "setup")
+            for streams, first in ((1, 10_000_000), (4, 20_000_000)):
+                self.load(f"ingest_stream_{streams}_no_words", "ingest_stream",
+                          f"--streams={streams}", f"--first_index={first}", *w,
+                          pids=[server.process.pid])
+        finally:
+            self.ingest_addr = saved
+            server.stop()
+
     def ingest_scenarios(self):
         both = [self.ingest.pid, self.query.pid]
         w = self.timed(self.args.ingest_warmup, self.args.ingest_seconds)
@@ -421,6 +444,7 @@ class Bench:
                                   run)
                 else:
                     run()
+            self.ingest_without_word_index(w)
             real = self.runs.get("ingest_stream_4", {})
             bw = self.timed(1, self.args.read_seconds)
             for streams in (1, 4):
@@ -1134,6 +1158,15 @@ def build_table(runs, extra, args):
             r["target"] = ">= 60,000 facts/s"
             r["mark"] = mark(data["items_per_s"] >= 60000)
         table.append(r)
+        no_words = runs.get(f"ingest_stream_{streams}_no_words")
+        if no_words:
+            table.append(timed(f"  without the word index, {streams} stream(s)",
+                               "facts/s", no_words, per="items",
+                               baseline_name="with it",
+                               baseline=data["items_per_s"],
+                               note="" if streams != 1 else
+                               "--index_words=false, a fresh store: what the "
+                               "word index of quotes costs"))
         if base:
             table.append(timed(f"  transport baseline, {streams} stream(s)", "facts/s",
                                base, per="items"))
