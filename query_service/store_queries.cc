@@ -1573,6 +1573,19 @@ absl::Status StoreQueries::SearchFacts(
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return sizes[a] < sizes[b]; });
+  // Later pages read in the first page's order (the estimates move with
+  // flushes and compactions), so that they examine the same entries and
+  // meet --max_keys_per_read where it did.
+  if (cursor.has_value() &&
+      cursor->word_order_size() == static_cast<int>(words.size())) {
+    for (size_t n = 0; n < words.size(); ++n) {
+      const uint32_t i = cursor->word_order(static_cast<int>(n));
+      if (i >= words.size()) {
+        return Invalid("page_token", "does not belong to this query");
+      }
+      order[n] = i;
+    }
+  }
   int64_t examined = 0;
   absl::flat_hash_map<std::string, uint32_t> words_of_fact;
   std::string term, fact_id;
@@ -1705,6 +1718,7 @@ absl::Status StoreQueries::SearchFacts(
     PageCursor next = NewCursor(QueryPart(request), commit, cursor);
     next.set_offset(static_cast<uint32_t>(end));
     for (const QueryWord& word : words) next.add_word_entries(word.fact_count);
+    for (size_t i : order) next.add_word_order(static_cast<uint32_t>(i));
     next.set_fact_total(fact_total);
     response->set_next_page_token(tokens_.Encode(next));
   }
