@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 #include "absl/container/flat_hash_set.h"
 #include "common/iso_date.h"
@@ -23,6 +24,32 @@ void AddReference(absl::string_view entity_id, ReferenceRole role,
   if (entity_id.empty()) return;
   entries->push_back({ColumnFamily::kReferenceIndex,
                       ReferenceIndexKey(entity_id, role, fact_id)});
+}
+
+// The texts whose words a fact's word entries hold: its text value and the
+// quote of every mention the record holds, each once, sorted.
+std::vector<absl::string_view> WordTexts(const FactRecord& record) {
+  std::vector<absl::string_view> texts;
+  const v1::Fact& fact = record.content();
+  if (fact.value().kind_case() == v1::Value::kText) {
+    texts.push_back(fact.value().text().text());
+  }
+  for (const MentionRecord& m : record.mentions()) {
+    if (!m.mention().quote().empty()) texts.push_back(m.mention().quote());
+  }
+  std::sort(texts.begin(), texts.end());
+  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
+  return texts;
+}
+
+// Appends the word entries of `texts` for fact `id`.
+void AddWordEntries(const std::vector<absl::string_view>& texts,
+                    const std::string& id, std::vector<IndexEntry>* entries) {
+  for (absl::string_view text : texts) {
+    for (const std::string& term : normalizer::SearchTerms(text)) {
+      entries->push_back({ColumnFamily::kNames, FactWordKey(term, id)});
+    }
+  }
 }
 
 }  // namespace
@@ -73,20 +100,7 @@ absl::Status FactIndexEntries(const FactRecord& record,
   }
   // The words of the text value and of every quote the record holds (kNames
   // kind 5, SearchFacts); a quote several mentions share is read once.
-  absl::flat_hash_set<absl::string_view> texts;
-  if (with_words && fact.value().kind_case() == v1::Value::kText) {
-    texts.insert(fact.value().text().text());
-  }
-  for (const MentionRecord& m : record.mentions()) {
-    if (with_words && !m.mention().quote().empty()) {
-      texts.insert(m.mention().quote());
-    }
-  }
-  for (absl::string_view text : texts) {
-    for (const std::string& term : normalizer::SearchTerms(text)) {
-      entries->push_back({ColumnFamily::kNames, FactWordKey(term, id)});
-    }
-  }
+  if (with_words) AddWordEntries(WordTexts(record), id, entries);
   if (range.has_value()) {
     entries->push_back(
         {ColumnFamily::kValidTimeIndex,
@@ -193,14 +207,36 @@ void CommitBatch::DeleteEntity(const EntityRecord& record) {
 
 absl::Status CommitBatch::PutFact(const FactRecord* before,
                                   const FactRecord& now) {
+  // Cutting texts into words is the costly part, and most puts only add a
+  // mention to a fact: then only the new texts' words are put. Texts that
+  // go (an erasure, a replaced mention) have every word compared.
+  bool words_in_diff = false;
+  std::vector<IndexEntry> added_words;
+  if (store_.indexes_words()) {
+    const std::vector<absl::string_view> now_texts = WordTexts(now);
+    std::vector<absl::string_view> before_texts;
+    if (before != nullptr) before_texts = WordTexts(*before);
+    std::vector<absl::string_view> added;
+    std::set_difference(now_texts.begin(), now_texts.end(),
+                        before_texts.begin(), before_texts.end(),
+                        std::back_inserter(added));
+    words_in_diff = added.size() + before_texts.size() != now_texts.size();
+    if (!words_in_diff) AddWordEntries(added, now.content().id(), &added_words);
+  }
   std::vector<IndexEntry> now_entries;
-  FS_RETURN_IF_ERROR(
-      FactIndexEntries(now, &now_entries, store_.indexes_words()));
+  FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries, words_in_diff));
+  if (!added_words.empty()) {
+    now_entries.insert(now_entries.end(), added_words.begin(),
+                       added_words.end());
+    std::sort(now_entries.begin(), now_entries.end(), IndexEntryLess);
+    now_entries.erase(std::unique(now_entries.begin(), now_entries.end()),
+                      now_entries.end());
+  }
   if (before != nullptr) {
-    // Both lists are sorted (FactIndexEntries).
+    // Both lists are sorted; the added words are not in before's list.
     std::vector<IndexEntry> before_entries;
     FS_RETURN_IF_ERROR(
-        FactIndexEntries(*before, &before_entries, store_.indexes_words()));
+        FactIndexEntries(*before, &before_entries, words_in_diff));
     for (const IndexEntry& old_entry : before_entries) {
       if (!std::binary_search(now_entries.begin(), now_entries.end(), old_entry,
                               IndexEntryLess)) {
