@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/mutex.h"
 #include "normalizer/name_folding.h"
@@ -165,6 +166,25 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
     AddWordTerms(FoldWord(word), &terms);
   }
   return terms;
+}
+
+std::string SearchStem(absl::string_view term) {
+  // Light stemming by hand: the languages' full stemmers (Snowball) are not
+  // in Debian's C++ libraries here, and only English needs it (Vietnamese
+  // words do not inflect; Korean particles are met by syllable pairs).
+  static constexpr absl::string_view kEndings[] = {
+      "ments", "ions", "ment", "ing", "ion", "ers", "es", "ed", "er", "s"};
+  constexpr size_t kMinStemLetters = 4;
+  for (char c : term) {
+    if (!absl::ascii_islower(c)) return std::string(term);
+  }
+  for (absl::string_view ending : kEndings) {
+    if (term.size() >= ending.size() + kMinStemLetters &&
+        absl::EndsWith(term, ending)) {
+      return std::string(term.substr(0, term.size() - ending.size()));
+    }
+  }
+  return std::string(term);
 }
 
 std::vector<std::string> SearchTerms(absl::string_view text) {

@@ -40,6 +40,13 @@ std::vector<std::string> SearchTerms(absl::string_view text);
 // term occurs). Thread-safe.
 std::vector<std::string> SearchTermOccurrences(absl::string_view text);
 
+// The word a term is indexed and searched as: a term of ASCII letters loses
+// its longest English ending (-s, -es, -ed, -ing, -er, -ers, -ion, -ions,
+// -ment, -ments) that leaves at least four letters, so that
+// "semiconductors" and "semiconductor" meet ("semiconductor"); other terms
+// ("ngan" from "ngân", Hangul pairs, numbers) are their own word.
+std::string SearchStem(absl::string_view term);
+
 }  // namespace factstore::normalizer
 
 #endif  // FACTSTORE_NORMALIZER_SEARCH_TERMS_H_

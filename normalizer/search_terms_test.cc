@@ -45,6 +45,21 @@ TEST(SearchTermsTest, PossessivesAreTheirWord) {
               ElementsAre("fpt", "chips", "samsung", "fabs"));
 }
 
+TEST(SearchTermsTest, EnglishEndingsMeetAtTheirStem) {
+  EXPECT_EQ(SearchStem("semiconductors"), "semiconductor");
+  EXPECT_EQ(SearchStem("semiconductor"), "semiconductor");
+  EXPECT_EQ(SearchStem("investments"), "invest");
+  EXPECT_EQ(SearchStem("growing"), "grow");
+  EXPECT_EQ(SearchStem("designed"), "design");
+  // At least four letters stay; other terms are their own word.
+  EXPECT_EQ(SearchStem("news"), "news");
+  EXPECT_EQ(SearchStem("chips"), "chip");
+  EXPECT_EQ(SearchStem("ngan"), "ngan");
+  EXPECT_EQ(SearchStem("nganh"), "nganh");
+  EXPECT_EQ(SearchStem("반도"), "반도");
+  EXPECT_EQ(SearchStem("2024s"), "2024s");
+}
+
 TEST(SearchTermsTest, NumbersAreTerms) {
   EXPECT_THAT(SearchTerms("US$85.9 billion"),
               ElementsAre("us", "859", "billion"));

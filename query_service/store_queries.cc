@@ -1407,51 +1407,18 @@ absl::Status StoreQueries::AggregateFacts(
 
 namespace {
 
-// A query word of at least this many characters also finds itself with an
-// English ending (a stem: "semiconductor" finds "semiconductors").
-constexpr size_t kMinStemCharacters = 4;
-
 // One word of a SearchFacts query.
 struct QueryWord {
-  std::string term;  // normalizer::SearchTerms
-  bool stem = false;
-  // Index entries of the word: the facts that have it (a stem: each word
-  // it starts that a fact has counts).
+  // normalizer::SearchStem of a term of the query: what the index keys and
+  // the fact's words are compared by ("semiconductor" for
+  // "semiconductors").
+  std::string stem;
+  // Index entries of the word: the facts that have it.
   int64_t fact_count = 0;
 };
 
-bool IsStem(absl::string_view term) {
-  size_t characters = 0;
-  bool digits_only = true;
-  for (char c : term) {
-    // Counts UTF-8 lead bytes; Hangul terms are pairs of syllables and never
-    // stems.
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;
-    digits_only = digits_only && absl::ascii_isdigit(c);
-    if (static_cast<unsigned char>(c) >= 0xEA &&
-        static_cast<unsigned char>(c) <= 0xED) {
-      return false;  // U+A000..U+DFFF: Hangul syllables live there
-    }
-  }
-  return characters >= kMinStemCharacters && !digits_only;
-}
-
-// The English endings a stem may be followed by ("semiconductor" +
-// "s"): only these, so that a Vietnamese syllable, whose diacritics folding
-// removed, does not find longer ones ("ngan", from "ngân", is not "nganh").
-bool IsEnglishEnding(absl::string_view rest) {
-  static constexpr absl::string_view kEndings[] = {
-      "s", "es", "ed", "ing", "er", "ers", "ion", "ions", "ment", "ments"};
-  for (absl::string_view ending : kEndings) {
-    if (rest == ending) return true;
-  }
-  return false;
-}
-
 bool WordMatches(const QueryWord& word, absl::string_view fact_word) {
-  if (fact_word == word.term) return true;
-  return word.stem && absl::StartsWith(fact_word, word.term) &&
-         IsEnglishEnding(fact_word.substr(word.term.size()));
+  return normalizer::SearchStem(fact_word) == word.stem;
 }
 
 // The relevance of a fact for `words`: for each word, its inverse document
@@ -1527,11 +1494,13 @@ absl::Status StoreQueries::SearchFacts(
         reason::kWordIndexOff);
   }
   std::vector<QueryWord> words;
-  for (std::string& term : normalizer::SearchTerms(request.query())) {
+  for (const std::string& term : normalizer::SearchTerms(request.query())) {
     QueryWord word;
-    word.stem = IsStem(term);
-    word.term = std::move(term);
-    words.push_back(std::move(word));
+    word.stem = normalizer::SearchStem(term);
+    if (std::none_of(words.begin(), words.end(),
+                     [&](const QueryWord& w) { return w.stem == word.stem; })) {
+      words.push_back(std::move(word));
+    }
   }
   if (words.empty()) {
     return Invalid("query",
@@ -1564,9 +1533,7 @@ absl::Status StoreQueries::SearchFacts(
   std::vector<size_t> order;
   std::vector<uint64_t> sizes;
   for (size_t i = 0; i < words.size(); ++i) {
-    prefixes.push_back(words[i].stem
-                           ? storage::FactWordStemPrefix(words[i].term)
-                           : storage::FactWordPrefix(words[i].term));
+    prefixes.push_back(storage::FactWordPrefix(words[i].stem));
     sizes.push_back(
         store_->ApproximatePrefixBytes(ColumnFamily::kNames, prefixes.back()));
     order.push_back(i);
@@ -1588,7 +1555,7 @@ absl::Status StoreQueries::SearchFacts(
   }
   int64_t examined = 0;
   absl::flat_hash_map<std::string, uint32_t> words_of_fact;
-  std::string term, fact_id;
+  std::string fact_id;
   uint32_t all = 0;
   for (size_t n = 0; n < order.size(); ++n) {
     QueryWord& word = words[order[n]];
@@ -1606,11 +1573,12 @@ absl::Status StoreQueries::SearchFacts(
       if (examined % 256 == 0 && stop && stop()) {
         return absl::CancelledError("the call was cancelled or timed out");
       }
-      if (!storage::DecodeFactWordKey(scan->key(), &term, &fact_id)) {
+      uint64_t word_hash;
+      if (!storage::DecodeFactWordKey(scan->key(), &word_hash, &fact_id)) {
         return absl::DataLossError("malformed word index key");
       }
-      if (!WordMatches(word, term)) continue;  // a longer word, not an ending
-      // A fact with several forms of a stem counts once for each.
+      // Another word of the same hash is counted too; its facts are dropped
+      // when their words are checked.
       ++word.fact_count;
       if (n == 0) {
         words_of_fact[fact_id] |= bit;

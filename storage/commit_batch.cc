@@ -47,7 +47,8 @@ void AddWordEntries(const std::vector<absl::string_view>& texts,
                     const std::string& id, std::vector<IndexEntry>* entries) {
   for (absl::string_view text : texts) {
     for (const std::string& term : normalizer::SearchTerms(text)) {
-      entries->push_back({ColumnFamily::kNames, FactWordKey(term, id)});
+      entries->push_back({ColumnFamily::kNames,
+                          FactWordKey(normalizer::SearchStem(term), id)});
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "storage/key_codec.h"
 
+#include <openssl/sha.h>
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -336,32 +338,41 @@ bool DecodeExternalIdKey(absl::string_view key, std::string* system,
          GetEscapedString(&key, entity_id) && key.empty();
 }
 
-std::string FactWordPrefix(absl::string_view term) {
+uint64_t WordHash(absl::string_view word) {
+  // The first eight bytes of SHA-256: a hash that stays the same across
+  // builds and machines, as an on-disk key must.
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(word.data()), word.size(),
+         digest);
+  uint64_t hash = 0;
+  for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[i];
+  return hash;
+}
+
+std::string FactWordKindPrefix() {
   std::string key;
   PutByte(&key, kFactWordKind);
-  PutEscapedString(&key, term);
   return key;
 }
 
-std::string FactWordStemPrefix(absl::string_view term_prefix) {
-  std::string key;
-  PutByte(&key, kFactWordKind);
-  PutEscapedPrefix(&key, term_prefix);
+std::string FactWordPrefix(absl::string_view word) {
+  std::string key = FactWordKindPrefix();
+  PutFixed64BigEndian(&key, WordHash(word));
   return key;
 }
 
-std::string FactWordKey(absl::string_view term, absl::string_view fact_id) {
-  std::string key = FactWordPrefix(term);
+std::string FactWordKey(absl::string_view word, absl::string_view fact_id) {
+  std::string key = FactWordPrefix(word);
   PutEscapedString(&key, fact_id);
   return key;
 }
 
-bool DecodeFactWordKey(absl::string_view key, std::string* term,
+bool DecodeFactWordKey(absl::string_view key, uint64_t* word_hash,
                        std::string* fact_id) {
   uint8_t kind;
   return GetByte(&key, &kind) && kind == kFactWordKind &&
-         GetEscapedString(&key, term) && GetEscapedString(&key, fact_id) &&
-         key.empty();
+         GetFixed64BigEndian(&key, word_hash) &&
+         GetEscapedString(&key, fact_id) && key.empty();
 }
 
 std::string SubjectIndexKey(absl::string_view subject,

@@ -20,7 +20,7 @@
 //                   1 full name, 2 word suffix: S(folded) S(entity_id);
 //                   3 type: U32(entity type) S(entity_id);
 //                   4 external id: S(system) S(value) S(entity_id);
-//                   5 fact word: S(term) S(fact_id)
+//                   5 fact word: U64(word hash) S(fact_id)
 //   kFacts          S(fact_id)
 //   kSubjectIndex   S(subject) S(predicate) U32(first day) U32(end day)
 //                   S(fact_id); facts stating no valid time use
@@ -137,17 +137,22 @@ std::string ExternalIdPrefix(absl::string_view system, absl::string_view value);
 bool DecodeExternalIdKey(absl::string_view key, std::string* system,
                          std::string* value, std::string* entity_id);
 
-// kNames entries of kind 5, the word index of SearchFacts: a search term
-// (normalizer/search_terms.h) of a quote or text value of a fact. Written
-// for every mention the fact record holds, removed with the mention or the
-// fact, so reads check the fact's text as of their commit.
-std::string FactWordKey(absl::string_view term, absl::string_view fact_id);
-// Keys of the facts with exactly `term`.
-std::string FactWordPrefix(absl::string_view term);
-// Keys of the facts with a term starting with `term_prefix`.
-std::string FactWordStemPrefix(absl::string_view term_prefix);
-// The term and fact id of a FactWordKey; false if `key` is not one.
-bool DecodeFactWordKey(absl::string_view key, std::string* term,
+// kNames entries of kind 5, the word index of SearchFacts: a word
+// (normalizer/search_terms.h: a term's SearchStem) of a quote or text value
+// of a fact. Written for every mention the fact record holds, removed with
+// the mention or the fact, so reads check the fact's text as of their
+// commit. The key holds a hash of the word, not the word (WordHash): RocksDB
+// keeps the first and last key of every table file in its MANIFEST, where an
+// erased quote's words would outlive the erasure. Words that share a hash
+// share entries; reads check the words themselves.
+uint64_t WordHash(absl::string_view word);
+std::string FactWordKey(absl::string_view word, absl::string_view fact_id);
+// Keys of the facts with `word`.
+std::string FactWordPrefix(absl::string_view word);
+// The first key byte of every fact word entry.
+std::string FactWordKindPrefix();
+// The word hash and fact id of a FactWordKey; false if `key` is not one.
+bool DecodeFactWordKey(absl::string_view key, uint64_t* word_hash,
                        std::string* fact_id);
 
 // kSubjectIndex. Within a subject and predicate, facts sort by valid time

@@ -266,17 +266,23 @@ TEST(KeyCodecTest, EntityTypeAndExternalIdEntries) {
                                    &system, &value, &id));
 }
 
-TEST(KeyCodecTest, FactWordKeysDecodeAndMatchByTermOrStem) {
-  std::string term, id;
-  std::string key = FactWordKey("semiconductors", "f:1");
-  ASSERT_TRUE(DecodeFactWordKey(key, &term, &id));
-  EXPECT_EQ(term, "semiconductors");
+TEST(KeyCodecTest, FactWordKeysHoldAHashOfTheWordNotTheWord) {
+  uint64_t hash;
+  std::string id;
+  std::string key = FactWordKey("zyxwvut", "f:1");
+  ASSERT_TRUE(DecodeFactWordKey(key, &hash, &id));
+  EXPECT_EQ(hash, WordHash("zyxwvut"));
   EXPECT_EQ(id, "f:1");
-  // Exact terms are matched whole; stems match every longer term.
-  EXPECT_FALSE(absl::StartsWith(key, FactWordPrefix("semiconductor")));
-  EXPECT_TRUE(absl::StartsWith(key, FactWordStemPrefix("semiconductor")));
-  EXPECT_TRUE(absl::StartsWith(key, FactWordPrefix("semiconductors")));
-  // Within a term, facts sort by id.
+  EXPECT_EQ(key.find("zyxwvut"), std::string::npos);
+  // SHA-256 of "abc" starts ba7816bf8f01cfea: the hash is the same on every
+  // build and machine.
+  EXPECT_EQ(WordHash("abc"), 0xba7816bf8f01cfeaULL);
+  // A word's keys share its prefix and no other word's.
+  EXPECT_TRUE(absl::StartsWith(key, FactWordPrefix("zyxwvut")));
+  EXPECT_FALSE(absl::StartsWith(FactWordKey("zyxwvu", "f:1"),
+                                FactWordPrefix("zyxwvut")));
+  EXPECT_TRUE(absl::StartsWith(key, FactWordKindPrefix()));
+  // Within a word, facts sort by id.
   EXPECT_LT(FactWordKey("chip", "f:1"), FactWordKey("chip", "f:2"));
   // Word entries are none of the entity kinds, nor these of them.
   NameKeyParts name;
@@ -286,8 +292,8 @@ TEST(KeyCodecTest, FactWordKeysDecodeAndMatchByTermOrStem) {
   EXPECT_FALSE(DecodeEntityTypeKey(key, &type, &id));
   EXPECT_FALSE(DecodeExternalIdKey(key, &system, &value, &id));
   EXPECT_FALSE(
-      DecodeFactWordKey(NameKey(NameKind::kFullName, "x", "y"), &term, &id));
-  EXPECT_FALSE(DecodeFactWordKey(ExternalIdKey("a", "b", "c"), &term, &id));
+      DecodeFactWordKey(NameKey(NameKind::kFullName, "x", "y"), &hash, &id));
+  EXPECT_FALSE(DecodeFactWordKey(ExternalIdKey("a", "b", "c"), &hash, &id));
 }
 
 TEST(KeyCodecTest, LayoutsDecode) {

@@ -392,7 +392,7 @@ absl::Status Store::UpgradeSchema() {
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the facts to upgrade"));
   if (drop_fact_words) {
-    const std::string words = FactWordStemPrefix("");
+    const std::string words = FactWordKindPrefix();
     FS_RETURN_IF_ERROR(
         FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames), words,
                                           PrefixSuccessor(words)),

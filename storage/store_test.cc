@@ -356,9 +356,10 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
   // Before version 4 there were no fact words; version 1 had only names.
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     NameKeyParts parts;
-    std::string term, fact_id;
+    uint64_t word_hash;
+    std::string fact_id;
     const std::string key = it->key().ToString();
-    const bool word = DecodeFactWordKey(key, &term, &fact_id);
+    const bool word = DecodeFactWordKey(key, &word_hash, &fact_id);
     if ((word && version < 4) ||
         (!word && version == 1 && !DecodeNameKey(key, &parts))) {
       batch.Delete(names, it->key());
