@@ -169,22 +169,37 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
 }
 
 std::string SearchStem(absl::string_view term) {
-  // Light stemming by hand: the languages' full stemmers (Snowball) are not
-  // in Debian's C++ libraries here, and only English needs it (Vietnamese
-  // words do not inflect; Korean particles are met by syllable pairs).
-  static constexpr absl::string_view kEndings[] = {
-      "ments", "ions", "ment", "ing", "ion", "ers", "es", "ed", "er", "s"};
+  // A light stemmer by hand, after the first step of Porter's (inflections
+  // only): the languages' full stemmers (Snowball) are not among Debian's
+  // C++ libraries here, and only English needs one (Vietnamese words do not
+  // inflect; Korean particles are met by syllable pairs). Derivations
+  // ("-ion", "-ment") are left alone: "billion" is no "bill".
   constexpr size_t kMinStemLetters = 4;
   for (char c : term) {
     if (!absl::ascii_islower(c)) return std::string(term);
   }
-  for (absl::string_view ending : kEndings) {
-    if (term.size() >= ending.size() + kMinStemLetters &&
-        absl::EndsWith(term, ending)) {
-      return std::string(term.substr(0, term.size() - ending.size()));
+  std::string w(term);
+  auto cut = [&](absl::string_view ending, absl::string_view replacement) {
+    if (w.size() < ending.size() + kMinStemLetters - replacement.size() ||
+        !absl::EndsWith(w, ending)) {
+      return false;
     }
+    w.resize(w.size() - ending.size());
+    w.append(replacement.data(), replacement.size());
+    return true;
+  };
+  // Plurals and third persons: "businesses" -> "business", "companies" ->
+  // "company", "chips" -> "chip"; "business", "status", "analysis" stay.
+  if (!cut("sses", "ss") && !cut("ies", "y") && !absl::EndsWith(w, "ss") &&
+      !absl::EndsWith(w, "us") && !absl::EndsWith(w, "is")) {
+    cut("s", "");
   }
-  return std::string(term);
+  // Past and progressive forms: "designed", "growing".
+  if (!cut("ing", "")) cut("ed", "");
+  // A final "e" goes, so that "trade", "trades", "traded" and "trading" meet
+  // ("trad"), as "service" and "services" do.
+  cut("e", "");
+  return w;
 }
 
 std::vector<std::string> SearchTerms(absl::string_view text) {

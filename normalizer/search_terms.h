@@ -41,9 +41,9 @@ std::vector<std::string> SearchTerms(absl::string_view text);
 std::vector<std::string> SearchTermOccurrences(absl::string_view text);
 
 // The word a term is indexed and searched as: a term of ASCII letters loses
-// its longest English ending (-s, -es, -ed, -ing, -er, -ers, -ion, -ions,
-// -ment, -ments) that leaves at least four letters, so that
-// "semiconductors" and "semiconductor" meet ("semiconductor"); other terms
+// its English inflection (plural -s/-es/-ies, -ed, -ing) and a final -e,
+// where at least four letters stay, so that "semiconductors" and
+// "semiconductor", or "trade", "trades" and "trading", meet; other terms
 // ("ngan" from "ngân", Hangul pairs, numbers) are their own word.
 std::string SearchStem(absl::string_view term);
 

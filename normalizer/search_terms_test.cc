@@ -1,6 +1,7 @@
 #include "normalizer/search_terms.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -45,17 +46,33 @@ TEST(SearchTermsTest, PossessivesAreTheirWord) {
               ElementsAre("fpt", "chips", "samsung", "fabs"));
 }
 
-TEST(SearchTermsTest, EnglishEndingsMeetAtTheirStem) {
-  EXPECT_EQ(SearchStem("semiconductors"), "semiconductor");
-  EXPECT_EQ(SearchStem("semiconductor"), "semiconductor");
-  EXPECT_EQ(SearchStem("investments"), "invest");
-  EXPECT_EQ(SearchStem("growing"), "grow");
-  EXPECT_EQ(SearchStem("designed"), "design");
-  // At least four letters stay; other terms are their own word.
+TEST(SearchTermsTest, EnglishInflectionsMeetAtTheirStem) {
+  // Every form of a word meets its plain form.
+  for (const auto& [word, forms] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"semiconductor", {"semiconductors"}},
+           {"service", {"services"}},
+           {"trade", {"trades", "traded", "trading"}},
+           {"business", {"businesses"}},
+           {"process", {"processes", "processing", "processed"}},
+           {"company", {"companies"}},
+           {"design", {"designs", "designed", "designing"}},
+           {"chip", {"chips"}},
+       }) {
+    for (const std::string& form : forms) {
+      EXPECT_EQ(SearchStem(form), SearchStem(word)) << form << " / " << word;
+    }
+  }
+  // Derivations and short words stay apart.
+  EXPECT_NE(SearchStem("billion"), SearchStem("bill"));
+  EXPECT_NE(SearchStem("investment"), SearchStem("invest"));
   EXPECT_EQ(SearchStem("news"), "news");
-  EXPECT_EQ(SearchStem("chips"), "chip");
+  EXPECT_EQ(SearchStem("status"), "status");
+  EXPECT_EQ(SearchStem("analysis"), "analysis");
+  // Other terms are their own word.
   EXPECT_EQ(SearchStem("ngan"), "ngan");
   EXPECT_EQ(SearchStem("nganh"), "nganh");
+  EXPECT_EQ(SearchStem("nghe"), "nghe");
   EXPECT_EQ(SearchStem("반도"), "반도");
   EXPECT_EQ(SearchStem("2024s"), "2024s");
 }

@@ -264,6 +264,7 @@ absl::Status Store::LoadIdentity() {
       return absl::DataLossError(
           absl::StrCat(path_, ": store identity record does not parse"));
     }
+    word_index_off_.store(identity_.word_index_off());
     const uint32_t version = identity_.schema_version();
     if (version >= 1 && version < kSchemaVersion) {
       return primary_ ? UpgradeSchema() : absl::OkStatus();
@@ -273,13 +274,9 @@ absl::Status Store::LoadIdentity() {
           path_, " holds schema version ", identity_.schema_version(),
           "; this build reads version ", kSchemaVersion));
     }
-    // A store of its own (not a view of a commit log, which follows the
-    // log's writer) gets or loses the word index as the options say.
-    if (primary_ && create_identity_ &&
-        indexes_words() != index_words_option_) {
-      return UpgradeSchema();
-    }
-    return absl::OkStatus();
+    if (!primary_) return absl::OkStatus();
+    FS_ASSIGN_OR_RETURN(bool word_index_work, WordIndexNeedsWork());
+    return word_index_work ? UpgradeSchema() : absl::OkStatus();
   }
   if (!absl::IsNotFound(found)) return found;
   if (!primary_) {
@@ -291,6 +288,7 @@ absl::Status Store::LoadIdentity() {
   absl::StatusOr<StoreIdentity> identity = NewIdentity(index_words_option_);
   if (!identity.ok()) return identity.status();
   identity_ = *std::move(identity);
+  word_index_off_.store(identity_.word_index_off());
   rocksdb::WriteBatch batch;
   batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
             identity_.SerializeAsString());
@@ -343,13 +341,18 @@ absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
   // copies of their document's description, which reads still show.
   const bool add_lookup_entries = identity_.schema_version() == 1;
-  // Version 4 indexes the words of facts, unless the store is to keep none:
-  // a store gets or loses the index as StoreOptions::index_words says.
-  const bool had_words =
-      identity_.schema_version() >= 4 && !identity_.word_index_off();
-  const bool add_fact_words = !had_words && index_words_option_;
-  const bool drop_fact_words = had_words && !index_words_option_;
-  identity_.set_word_index_off(!index_words_option_);
+  // Version 4 indexes the words of facts, unless the store is to keep none.
+  // An index that is not current (none yet, one of another version, or a
+  // build cut short) is cleared first, in the first batch written, and
+  // built again; one not wanted is cleared.
+  const bool keep_words = KeepsWords();
+  const bool words_current =
+      identity_.schema_version() >= 4 && !identity_.word_index_off() &&
+      identity_.word_index_version() == kWordIndexVersion;
+  const bool add_fact_words = keep_words && !words_current;
+  const bool clear_fact_words = !keep_words || !words_current;
+  identity_.set_word_index_off(!keep_words);
+  identity_.set_word_index_version(keep_words ? kWordIndexVersion : 0);
   // Batches of about this many entries keep the upgrade's memory small
   // however many entities the store holds.
   constexpr int kEntriesPerBatch = 10000;
@@ -360,6 +363,13 @@ absl::Status Store::UpgradeSchema() {
     batch.Clear();
     return written;
   };
+  if (clear_fact_words) {
+    const std::string words = FactWordKindPrefix();
+    FS_RETURN_IF_ERROR(
+        FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames), words,
+                                          PrefixSuccessor(words)),
+                        "clear the word index"));
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(
       rocksdb::ReadOptions(), handle(ColumnFamily::kEntities)));
   if (add_lookup_entries) it->SeekToFirst();
@@ -391,19 +401,33 @@ absl::Status Store::UpgradeSchema() {
   }
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the facts to upgrade"));
-  if (drop_fact_words) {
-    const std::string words = FactWordKindPrefix();
-    FS_RETURN_IF_ERROR(
-        FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames), words,
-                                          PrefixSuccessor(words)),
-                        "drop the word index"));
-  }
   identity_.set_schema_version(kSchemaVersion);
   batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
             identity_.SerializeAsString());
   rocksdb::WriteOptions durable;
   durable.sync = true;
-  return FromRocksStatus(db_->Write(durable, &batch), "upgrade the store");
+  FS_RETURN_IF_ERROR(
+      FromRocksStatus(db_->Write(durable, &batch), "upgrade the store"));
+  word_index_off_.store(identity_.word_index_off());
+  return absl::OkStatus();
+}
+
+bool Store::KeepsWords() const {
+  return create_identity_ ? index_words_option_ : !identity_.word_index_off();
+}
+
+absl::StatusOr<bool> Store::WordIndexNeedsWork() const {
+  if (KeepsWords()) {
+    return identity_.word_index_off() ||
+           identity_.word_index_version() != kWordIndexVersion;
+  }
+  if (!identity_.word_index_off()) return true;
+  // Entries of a build cut short, which nothing maintains while the index
+  // is off.
+  std::unique_ptr<KeyScan> scan =
+      ScanPrefix(ColumnFamily::kNames, FactWordKindPrefix());
+  FS_RETURN_IF_ERROR(scan->status());
+  return scan->Valid();
 }
 
 absl::StatusOr<StoreIdentity> Store::NewIdentity(bool index_words) {
@@ -423,6 +447,7 @@ absl::StatusOr<StoreIdentity> Store::NewIdentity(bool index_words) {
       std::string(reinterpret_cast<char*>(secret), sizeof(secret)));
   identity.set_create_time_micros(absl::ToUnixMicros(absl::Now()));
   identity.set_word_index_off(!index_words);
+  identity.set_word_index_version(index_words ? kWordIndexVersion : 0);
   return identity;
 }
 
@@ -439,7 +464,17 @@ absl::Status Store::Destroy(const std::string& path) {
 
 absl::Status Store::CatchUp() {
   if (primary_) return absl::OkStatus();
-  return FromRocksStatus(db_->TryCatchUpWithPrimary(), "catch up with primary");
+  FS_RETURN_IF_ERROR(
+      FromRocksStatus(db_->TryCatchUpWithPrimary(), "catch up with primary"));
+  // The primary may have built or dropped the word index since this store
+  // opened.
+  std::string value;
+  StoreIdentity identity;
+  if (GetValue(ColumnFamily::kMeta, kIdentityKey, &value).ok() &&
+      identity.ParseFromString(value)) {
+    word_index_off_.store(identity.word_index_off());
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Store::GetValue(ColumnFamily cf, absl::string_view key,

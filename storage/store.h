@@ -18,6 +18,7 @@
 #define FACTSTORE_STORAGE_STORE_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,11 @@ inline constexpr uint32_t kSchemaVersion = 4;
 // carry every index entry of what they write; Store::Apply completes the
 // entries of older writers.
 inline constexpr uint32_t kFirstCompleteLogSchemaVersion = 4;
+
+// The version of how the word index cuts and stems words
+// (normalizer/search_terms.h). Changing either changes the index's keys:
+// bump it, and every store builds its index again when it opens.
+inline constexpr uint32_t kWordIndexVersion = 1;
 
 struct StoreOptions {
   // Size of the block cache shared by all column families.
@@ -192,7 +198,10 @@ class Store {
   const StoreIdentity& identity() const { return identity_; }
   // Whether facts' words are indexed (StoreOptions::index_words when the
   // store was created or upgraded).
-  bool indexes_words() const { return !identity_.word_index_off(); }
+  // A secondary sees a change of it as it catches up.
+  bool indexes_words() const {
+    return !word_index_off_.load(std::memory_order_relaxed);
+  }
   uint32_t store_id() const { return identity_.store_id(); }
   const std::string& path() const { return path_; }
 
@@ -307,6 +316,13 @@ class Store {
   // stored before the batch), and the words of the facts it puts or deletes
   // (the stored version's words the new one lacks deleted, its own put).
   absl::Status CompleteOlderWritersBatch(rocksdb::WriteBatch* batch);
+  // Whether the store is to keep the word index: as the options say for a
+  // store of its own, as its commit log's identity says for a replica.
+  bool KeepsWords() const;
+  // True when the word index is not what KeepsWords() wants (a store of
+  // schema version 4): kept but off or of another kWordIndexVersion, or not
+  // kept but with entries (left by a build cut short).
+  absl::StatusOr<bool> WordIndexNeedsWork() const;
   absl::Status GetValue(ColumnFamily cf, absl::string_view key,
                         std::string* value) const;
   template <typename Record>
@@ -318,6 +334,9 @@ class Store {
   const std::string path_;
   bool create_identity_ = true;
   bool index_words_option_ = true;
+  // identity_.word_index_off(), which a secondary's CatchUp updates while
+  // readers ask indexes_words().
+  std::atomic<bool> word_index_off_{false};
   StoreIdentity identity_;
   std::shared_ptr<rocksdb::Statistics> statistics_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -621,6 +622,116 @@ TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {
   EXPECT_EQ((*upgraded)->identity().schema_version(), kSchemaVersion);
   EXPECT_FALSE((*upgraded)->indexes_words());
   EXPECT_TRUE(ScanKeys(**upgraded, ColumnFamily::kNames, "").empty());
+}
+
+// Rewrites the identity of the closed store at `path` with `change`, and
+// puts `names_key` into kNames if not empty (an entry a build cut short, or
+// an older index version, left).
+void RewriteIdentity(const std::string& path,
+                     const std::function<void(StoreIdentity*)>& change,
+                     const std::string& names_key) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    descriptors.emplace_back(ColumnFamilyName(cf),
+                             rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(
+      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
+          .ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* meta =
+      handles[static_cast<int>(ColumnFamily::kMeta)];
+  std::string value;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), meta, "identity", &value).ok());
+  StoreIdentity identity;
+  ASSERT_TRUE(identity.ParseFromString(value));
+  change(&identity);
+  rocksdb::WriteBatch batch;
+  batch.Put(meta, "identity", identity.SerializeAsString());
+  if (!names_key.empty()) {
+    batch.Put(handles[static_cast<int>(ColumnFamily::kNames)], names_key, "");
+  }
+  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+}
+
+TEST(StoreTest, AWordIndexOfAnotherVersionIsBuiltAgain) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  std::vector<std::string> words;
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->identity().word_index_version(), kWordIndexVersion);
+    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+    words = ScanKeys(**store, ColumnFamily::kNames, "");
+  }
+  // An index of an older version, with an entry this version would not
+  // write.
+  const std::string stale = FactWordKey("korea", "f_gone");
+  ASSERT_NO_FATAL_FAILURE(RewriteIdentity(
+      path, [](StoreIdentity* id) { id->set_word_index_version(0); }, stale));
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().word_index_version(), kWordIndexVersion);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
+}
+
+TEST(StoreTest, WordEntriesABuildCutShortLeftAreClearedWhenTheIndexIsOff) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  StoreOptions without = SmallOptions();
+  without.index_words = false;
+  {
+    auto store = Store::OpenPrimary(path, without);
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteIdentity(
+      path, [](StoreIdentity*) {}, FactWordKey("korea", "f_1")));
+  auto store = Store::OpenPrimary(path, without);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE((*store)->indexes_words());
+  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+}
+
+TEST(StoreTest, AReplicaOfACommitLogKeepsTheLogsWordIndexSetting) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  StoreOptions without = SmallOptions();
+  without.index_words = false;
+  ASSERT_TRUE(Store::OpenPrimary(path, without).ok());
+  // A replica (its identity arrives with the log) opened with the index on
+  // keeps the log's setting.
+  StoreOptions replica = SmallOptions();
+  replica.create_identity = false;
+  auto store = Store::OpenPrimary(path, replica);
+  ASSERT_TRUE(store.ok());
+  EXPECT_FALSE((*store)->indexes_words());
+}
+
+TEST(StoreTest, ASecondarySeesTheWordIndexDroppedAsItCatchesUp) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+  }
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(secondary.ok());
+  EXPECT_TRUE((*secondary)->indexes_words());
+  StoreOptions without = SmallOptions();
+  without.index_words = false;
+  auto store = Store::OpenPrimary(path, without);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*secondary)->CatchUp().ok());
+  EXPECT_FALSE((*secondary)->indexes_words());
 }
 
 TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
