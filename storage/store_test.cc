@@ -335,7 +335,13 @@ TEST(StoreTest, EntityLookupKeysOfAllRevisionsAreRemovedOnDelete) {
 // Rewrites the store at `path` (closed) as one of schema version `version`;
 // for version 1 also without the kNames entries by type and external id, as
 // a version 1 build left it.
-void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
+// Opens the closed store at `path` with RocksDB alone and writes one batch:
+// what `edit` adds to it (given the database and the kNames family), and
+// the store's identity changed by `change`.
+void RewriteStore(
+    const std::string& path, const std::function<void(StoreIdentity*)>& change,
+    const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*,
+                             rocksdb::WriteBatch*)>& edit) {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (ColumnFamily cf : kAllColumnFamilies) {
     descriptors.emplace_back(ColumnFamilyName(cf),
@@ -347,35 +353,57 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
       rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
           .ok());
   std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* names =
-      handles[static_cast<int>(ColumnFamily::kNames)];
   rocksdb::ColumnFamilyHandle* meta =
       handles[static_cast<int>(ColumnFamily::kMeta)];
   rocksdb::WriteBatch batch;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db->NewIterator(rocksdb::ReadOptions(), names));
-  // Before version 4 there were no fact words; version 1 had only names.
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    NameKeyParts parts;
-    uint64_t word_hash;
-    std::string fact_id;
-    const std::string key = it->key().ToString();
-    const bool word = DecodeFactWordKey(key, &word_hash, &fact_id);
-    if ((word && version < 4) ||
-        (!word && version == 1 && !DecodeNameKey(key, &parts))) {
-      batch.Delete(names, it->key());
-    }
-  }
+  edit(db.get(), handles[static_cast<int>(ColumnFamily::kNames)], &batch);
   std::string value;
   ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), meta, "identity", &value).ok());
   StoreIdentity identity;
   ASSERT_TRUE(identity.ParseFromString(value));
-  identity.set_schema_version(version);
+  change(&identity);
   batch.Put(meta, "identity", identity.SerializeAsString());
   ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
     ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
   }
+}
+
+// Makes the closed store at `path` look as a store of schema `version` does.
+void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
+  RewriteStore(
+      path, [version](StoreIdentity* id) { id->set_schema_version(version); },
+      [version](rocksdb::DB* db, rocksdb::ColumnFamilyHandle* names,
+                rocksdb::WriteBatch* batch) {
+        std::unique_ptr<rocksdb::Iterator> it(
+            db->NewIterator(rocksdb::ReadOptions(), names));
+        // Before version 4 there were no fact words; version 1 had only
+        // names.
+        for (it->SeekToFirst(); it->Valid(); it->Next()) {
+          NameKeyParts parts;
+          uint64_t word_hash;
+          std::string fact_id;
+          const std::string key = it->key().ToString();
+          const bool word = DecodeFactWordKey(key, &word_hash, &fact_id);
+          if ((word && version < 4) ||
+              (!word && version == 1 && !DecodeNameKey(key, &parts))) {
+            batch->Delete(names, it->key());
+          }
+        }
+      });
+}
+
+// Makes the closed store at `path` hold the kNames entry `names_key` (one
+// an older index version, or a build cut short, left), its identity changed
+// by `change`.
+void RewriteIdentity(const std::string& path,
+                     const std::function<void(StoreIdentity*)>& change,
+                     const std::string& names_key) {
+  RewriteStore(path, change,
+               [&names_key](rocksdb::DB*, rocksdb::ColumnFamilyHandle* names,
+                            rocksdb::WriteBatch* batch) {
+                 batch->Put(names, names_key, "");
+               });
 }
 
 TEST(StoreTest, PrimaryUpgradesAVersion1StoreAndASecondaryReadsIt) {
@@ -622,41 +650,6 @@ TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {
   EXPECT_EQ((*upgraded)->identity().schema_version(), kSchemaVersion);
   EXPECT_FALSE((*upgraded)->indexes_words());
   EXPECT_TRUE(ScanKeys(**upgraded, ColumnFamily::kNames, "").empty());
-}
-
-// Rewrites the identity of the closed store at `path` with `change`, and
-// puts `names_key` into kNames if not empty (an entry a build cut short, or
-// an older index version, left).
-void RewriteIdentity(const std::string& path,
-                     const std::function<void(StoreIdentity*)>& change,
-                     const std::string& names_key) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (ColumnFamily cf : kAllColumnFamilies) {
-    descriptors.emplace_back(ColumnFamilyName(cf),
-                             rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
-          .ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* meta =
-      handles[static_cast<int>(ColumnFamily::kMeta)];
-  std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), meta, "identity", &value).ok());
-  StoreIdentity identity;
-  ASSERT_TRUE(identity.ParseFromString(value));
-  change(&identity);
-  rocksdb::WriteBatch batch;
-  batch.Put(meta, "identity", identity.SerializeAsString());
-  if (!names_key.empty()) {
-    batch.Put(handles[static_cast<int>(ColumnFamily::kNames)], names_key, "");
-  }
-  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
 }
 
 TEST(StoreTest, AWordIndexOfAnotherVersionIsBuiltAgain) {
