@@ -1417,30 +1417,32 @@ struct QueryWord {
   int64_t fact_count = 0;
 };
 
-bool WordMatches(const QueryWord& word, absl::string_view fact_word) {
-  return normalizer::SearchStem(fact_word) == word.stem;
-}
-
 // The relevance of a fact for `words`: for each word, its inverse document
 // frequency among `fact_total` facts (as BM25 weighs it) times a damped count
-// of its occurrences in the fact's quotes and text value (`occurrences`).
-// Fills `matched` with the fact's distinct words that matched. Returns
+// of its occurrences in the fact's quotes and text value (`occurrences`, the
+// terms in order, which match a word by their normalizer::SearchStem).
+// Fills `matched` with the fact's distinct terms that matched. Returns
 // nullopt if some word does not occur (the fact's text changed since the
 // index entry was written, or it had it only at another commit).
 std::optional<double> Relevance(const std::vector<QueryWord>& words,
                                 const std::vector<std::string>& occurrences,
                                 int64_t fact_total,
                                 std::vector<std::string>* matched) {
+  std::vector<std::string> stems;
+  stems.reserve(occurrences.size());
+  for (const std::string& occurrence : occurrences) {
+    stems.push_back(normalizer::SearchStem(occurrence));
+  }
   double score = 0;
   matched->clear();
   for (const QueryWord& word : words) {
     int64_t count = 0;
-    for (const std::string& occurrence : occurrences) {
-      if (!WordMatches(word, occurrence)) continue;
+    for (size_t i = 0; i < occurrences.size(); ++i) {
+      if (stems[i] != word.stem) continue;
       ++count;
-      if (std::find(matched->begin(), matched->end(), occurrence) ==
+      if (std::find(matched->begin(), matched->end(), occurrences[i]) ==
           matched->end()) {
-        matched->push_back(occurrence);
+        matched->push_back(occurrences[i]);
       }
     }
     if (count == 0) return std::nullopt;
@@ -1531,20 +1533,15 @@ absl::Status StoreQueries::SearchFacts(
   // only narrow them (the order changes the work, not the answer).
   std::vector<std::string> prefixes;
   std::vector<size_t> order;
-  std::vector<uint64_t> sizes;
   for (size_t i = 0; i < words.size(); ++i) {
     prefixes.push_back(storage::FactWordPrefix(words[i].stem));
-    sizes.push_back(
-        store_->ApproximatePrefixBytes(ColumnFamily::kNames, prefixes.back()));
     order.push_back(i);
   }
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return sizes[a] < sizes[b]; });
-  // Later pages read in the first page's order (the estimates move with
-  // flushes and compactions), so that they examine the same entries and
-  // meet --max_keys_per_read where it did.
   if (cursor.has_value() &&
       cursor->word_order_size() == static_cast<int>(words.size())) {
+    // Later pages read in the first page's order (the estimates move with
+    // flushes and compactions), so that they examine the same entries and
+    // meet --max_keys_per_read where it did.
     for (size_t n = 0; n < words.size(); ++n) {
       const uint32_t i = cursor->word_order(static_cast<int>(n));
       if (i >= words.size()) {
@@ -1552,6 +1549,14 @@ absl::Status StoreQueries::SearchFacts(
       }
       order[n] = i;
     }
+  } else {
+    std::vector<uint64_t> sizes;
+    for (const std::string& prefix : prefixes) {
+      sizes.push_back(
+          store_->ApproximatePrefixBytes(ColumnFamily::kNames, prefix));
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return sizes[a] < sizes[b]; });
   }
   int64_t examined = 0;
   absl::flat_hash_map<std::string, uint32_t> words_of_fact;

@@ -55,6 +55,17 @@ void AddWordEntries(const std::vector<absl::string_view>& texts,
 
 }  // namespace
 
+std::vector<std::string> FactWordKeys(const FactRecord& record) {
+  std::vector<IndexEntry> entries;
+  AddWordEntries(WordTexts(record), record.content().id(), &entries);
+  std::vector<std::string> keys;
+  keys.reserve(entries.size());
+  for (IndexEntry& entry : entries) keys.push_back(std::move(entry.key));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 std::vector<std::string> EntityLookupKeys(const v1::Entity& entity) {
   std::vector<std::string> keys;
   keys.reserve(1 + entity.external_ids_size());

@@ -53,6 +53,10 @@ absl::Status FactIndexEntries(const FactRecord& record,
                               std::vector<IndexEntry>* entries,
                               bool with_words = true);
 
+// The word index entries (kNames kind 5) of a fact: one per word of its text
+// value and of every quote the record holds, sorted, each once.
+std::vector<std::string> FactWordKeys(const FactRecord& record);
+
 // The kNames entries that list `entity` by its type and by each of its
 // external ids (key_codec.h).
 std::vector<std::string> EntityLookupKeys(const v1::Entity& entity);

@@ -316,23 +316,15 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
   return absl::OkStatus();
 }
 
-// The kNames word entries (kind 5) of a serialized fact record, sorted.
-absl::StatusOr<std::vector<std::string>> FactWordKeys(
+// The word index entries of a serialized fact record (FactWordKeys).
+absl::StatusOr<std::vector<std::string>> SerializedFactWordKeys(
     absl::string_view serialized) {
   FactRecord record;
   if (!record.ParseFromArray(serialized.data(),
                              static_cast<int>(serialized.size()))) {
     return absl::DataLossError("a fact record does not parse");
   }
-  std::vector<IndexEntry> entries;
-  FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
-  std::vector<std::string> keys;
-  for (IndexEntry& entry : entries) {
-    if (entry.family == ColumnFamily::kNames) {
-      keys.push_back(std::move(entry.key));
-    }
-  }
-  return keys;
+  return FactWordKeys(record);
 }
 
 }  // namespace
@@ -391,8 +383,8 @@ absl::Status Store::UpgradeSchema() {
   if (add_fact_words) it->SeekToFirst();
   for (; add_fact_words && it->Valid(); it->Next()) {
     FS_ASSIGN_OR_RETURN(std::vector<std::string> words,
-                        FactWordKeys(absl::string_view(it->value().data(),
-                                                       it->value().size())));
+                        SerializedFactWordKeys(absl::string_view(
+                            it->value().data(), it->value().size())));
     for (const std::string& word : words) {
       FS_RETURN_IF_ERROR(FromRocksStatus(
           batch.Put(handle(ColumnFamily::kNames), word, ""), "fact word"));
@@ -814,14 +806,14 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
   for (const auto& [key, change] : last_change) {
     std::vector<std::string> now;
     if (!change->deleted) {
-      FS_ASSIGN_OR_RETURN(now, FactWordKeys(change->record));
+      FS_ASSIGN_OR_RETURN(now, SerializedFactWordKeys(change->record));
     }
     std::string stored;
     absl::Status found = GetValue(ColumnFamily::kFacts, key, &stored);
     if (!found.ok() && !absl::IsNotFound(found)) return found;
     if (found.ok()) {
       FS_ASSIGN_OR_RETURN(std::vector<std::string> before,
-                          FactWordKeys(stored));
+                          SerializedFactWordKeys(stored));
       for (const std::string& word : before) {
         if (std::binary_search(now.begin(), now.end(), word)) continue;
         rocksdb::Status deleted = batch->Delete(names, word);
