@@ -21,6 +21,7 @@
 #include "storage/commit_token.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
+#include "storage/source_weighing.h"
 
 namespace factstore::ingest {
 namespace {
@@ -749,6 +750,8 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
     return absl::OkStatus();
   }
   storage::FactRecord old = **stored;
+  // The mentions carried over keep presenting the claim as they did here.
+  storage::SetLegacyMentionWeights(&old);
   const storage::FactRevision latest = *old.revisions().rbegin();
   v1::Fact content = old.content();
   RedirectContent(from, into, &content);
@@ -784,6 +787,8 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
       added->set_commit(ctx.commit());
       *added->mutable_mention() = std::move(m);
     }
+    // Mentions that became one may have presented the claim differently.
+    revision->set_modality(DerivedModality(moved, latest.modality()));
     ctx.facts().Put(new_id, std::move(moved));
     ctx.AddChange(FactChange(storage::CHANGE_KIND_FACT_ASSERTED, content));
   } else {
@@ -794,6 +799,7 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
     // The surviving fact keeps its own state and gains the old one's
     // sources.
     storage::FactRecord combined = **target;
+    storage::SetLegacyMentionWeights(&combined);
     int added = 0;
     for (v1::Mention& m : carried) {
       if (HasLiveMention(combined, m)) continue;
@@ -811,6 +817,13 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
     if (added > 0) {
       ctx.AddChange(
           FactChange(storage::CHANGE_KIND_MENTION_ADDED, combined.content()));
+      const storage::FactRevision& kept = *combined.revisions().rbegin();
+      if (SetFactAttributes(ctx.commit(),
+                            DerivedModality(combined, kept.modality()),
+                            kept.rank(), &combined)) {
+        ctx.AddChange(
+            FactChange(storage::CHANGE_KIND_FACT_UPDATED, combined.content()));
+      }
     }
     ctx.facts().Put(new_id, std::move(combined));
     ++counts->combined_facts;
@@ -842,6 +855,7 @@ absl::Status MoveMentions(CommitContext& ctx, const std::string& from,
     return absl::OkStatus();
   }
   storage::FactRecord record = **stored;
+  storage::SetLegacyMentionWeights(&record);
   const int before = record.mentions_size();
   int replaced = 0;
   int dropped = 0;
@@ -863,6 +877,14 @@ absl::Status MoveMentions(CommitContext& ctx, const std::string& from,
   ctx.head().set_mention_count(ctx.head().mention_count() - dropped);
   ctx.AddChange(
       FactChange(storage::CHANGE_KIND_MENTION_ADDED, record.content()));
+  // A dropped copy may have presented the claim unlike the mention kept.
+  const storage::FactRevision& kept = *record.revisions().rbegin();
+  if (dropped > 0 &&
+      SetFactAttributes(ctx.commit(), DerivedModality(record, kept.modality()),
+                        kept.rank(), &record)) {
+    ctx.AddChange(
+        FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
+  }
   ctx.facts().Put(id, std::move(record));
   counts->moved_mentions += replaced;
   return absl::OkStatus();

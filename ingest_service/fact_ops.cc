@@ -16,6 +16,7 @@
 #include "storage/commit_token.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
+#include "storage/source_weighing.h"
 #include "storage/store.h"
 
 namespace factstore::ingest {
@@ -47,6 +48,24 @@ bool SameMentions(const v1::Fact& a, const v1::Fact& b) {
 bool SameMention(const v1::Mention& a, const v1::Mention& b) {
   return a.document_id() == b.document_id() && a.quote() == b.quote() &&
          a.quote_start() == b.quote_start() && a.quote_end() == b.quote_end();
+}
+
+v1::Modality DerivedModality(const storage::FactRecord& record,
+                             v1::Modality without_mentions) {
+  std::vector<const v1::Mention*> live = storage::LiveMentions(record);
+  return live.empty() ? without_mentions : storage::ModalityOfSources(live);
+}
+
+bool SetFactAttributes(uint64_t commit, v1::Modality modality, v1::Rank rank,
+                       storage::FactRecord* record) {
+  const storage::FactRevision& latest = *record->revisions().rbegin();
+  if (latest.modality() == modality && latest.rank() == rank) return false;
+  storage::FactRevision revision = latest;
+  revision.set_commit(commit);
+  revision.set_modality(modality);
+  revision.set_rank(rank);
+  *record->add_revisions() = std::move(revision);
+  return true;
 }
 
 storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content) {
@@ -363,17 +382,45 @@ void FillMentionDocuments(CommitContext& ctx, uint64_t as_of, v1::Fact* fact) {
   }
 }
 
-// Appends to `record` each mention of `fact` it does not hold yet (see
-// SameMention), stamped with `commit`; returns how many it appended.
-int AddNewMentions(const v1::Fact& fact, uint64_t commit,
-                   storage::FactRecord* record) {
+// What AddMentions did to a stored fact's mentions.
+struct MentionChanges {
+  // New sources.
   int added = 0;
+  // Sources it had, given again with another modality or rank.
+  int reweighed = 0;
+};
+
+// Appends to `record` each mention of `fact` it does not hold yet (see
+// SameMention), stamped with `commit`, and gives a live one it holds the
+// modality and rank `fact` gives it: a copy stamped with `commit` replaces
+// it (in place if it was added at `commit`). REQUIRES: the mentions of
+// `fact` have their modality and rank (FactPreparer sets them).
+MentionChanges AddMentions(const v1::Fact& fact, uint64_t commit,
+                           storage::FactRecord* record) {
+  MentionChanges changes;
   for (const v1::Mention& m : fact.mentions()) {
-    bool seen = false;
-    for (const storage::MentionRecord& r : record->mentions()) {
-      seen = seen || SameMention(r.mention(), m);
+    storage::MentionRecord* seen = nullptr;
+    for (storage::MentionRecord& r : *record->mutable_mentions()) {
+      if (r.replaced_commit() == 0 && SameMention(r.mention(), m)) seen = &r;
     }
-    if (seen) continue;
+    if (seen != nullptr) {
+      if (seen->mention().modality() == m.modality() &&
+          seen->mention().rank() == m.rank()) {
+        continue;
+      }
+      ++changes.reweighed;
+      if (seen->commit() != commit) {
+        seen->set_replaced_commit(commit);
+        storage::MentionRecord copy = *seen;
+        copy.set_commit(commit);
+        copy.set_replaced_commit(0);
+        seen = record->add_mentions();
+        *seen = std::move(copy);
+      }
+      seen->mutable_mention()->set_modality(m.modality());
+      seen->mutable_mention()->set_rank(m.rank());
+      continue;
+    }
     storage::MentionRecord* mr = record->add_mentions();
     mr->set_commit(commit);
     v1::Mention* stored = mr->mutable_mention();
@@ -384,9 +431,9 @@ int AddNewMentions(const v1::Fact& fact, uint64_t commit,
     stored->clear_publisher();
     stored->clear_publication_date();
     stored->clear_language();
-    ++added;
+    ++changes.added;
   }
-  return added;
+  return changes;
 }
 
 // Raises head.max_valid_span_days to the length in days of `valid_time` when
@@ -414,11 +461,11 @@ void AssertNewFact(CommitContext& ctx, const PreparedFact& prepared,
   content->clear_mentions();
   content->clear_modality();
   content->clear_rank();
+  AddMentions(fact, ctx.commit(), record);
   storage::FactRevision* revision = record->add_revisions();
   revision->set_commit(ctx.commit());
-  revision->set_modality(fact.modality());
+  revision->set_modality(DerivedModality(*record, fact.modality()));
   revision->set_rank(fact.rank());
-  AddNewMentions(fact, ctx.commit(), record);
   ctx.head().set_fact_count(ctx.head().fact_count() + 1);
   RaiseMaxValidSpan(content->valid_time(), ctx.head());
   ctx.head().set_mention_count(ctx.head().mention_count() +
@@ -492,7 +539,9 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
     CommitContext& ctx, int index, const std::string& path,
     storage::FactRecord* record, v1::Outcome* outcome) {
   const v1::Fact& fact = facts_[index].fact;
-  int added = AddNewMentions(fact, ctx.commit(), record);
+  storage::SetLegacyMentionWeights(record);
+  const MentionChanges changes = AddMentions(fact, ctx.commit(), record);
+  const int added = changes.added;
   int live_mentions = 0;
   for (const storage::MentionRecord& m : record->mentions()) {
     if (m.replaced_commit() == 0) ++live_mentions;
@@ -505,15 +554,11 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
         absl::StrCat("fact ", fact.id(), " already has the maximum of ",
                      kMaxMentionsPerStoredFact, " mentions"));
   }
-  const storage::FactRevision& latest = *record->revisions().rbegin();
-  bool attributes_changed =
-      latest.modality() != fact.modality() || latest.rank() != fact.rank();
-  if (attributes_changed) {
-    storage::FactRevision revision = latest;
-    revision.set_commit(ctx.commit());
-    revision.set_modality(fact.modality());
-    revision.set_rank(fact.rank());
-    *record->add_revisions() = std::move(revision);
+  const bool attributes_changed =
+      SetFactAttributes(ctx.commit(), DerivedModality(*record, fact.modality()),
+                        fact.rank(), record);
+  const bool updated = attributes_changed || changes.reweighed > 0;
+  if (updated) {
     ctx.AddChange(
         FactChange(storage::CHANGE_KIND_FACT_UPDATED, record->content()));
   }
@@ -522,9 +567,9 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
     ctx.AddChange(
         FactChange(storage::CHANGE_KIND_MENTION_ADDED, record->content()));
   }
-  *outcome = attributes_changed ? v1::OUTCOME_UPDATED
-             : added > 0        ? v1::OUTCOME_MENTION_ADDED
-                                : v1::OUTCOME_UNCHANGED;
+  *outcome = updated     ? v1::OUTCOME_UPDATED
+             : added > 0 ? v1::OUTCOME_MENTION_ADDED
+                         : v1::OUTCOME_UNCHANGED;
   if (*outcome == v1::OUTCOME_UNCHANGED) return CheckNotRepeated(index, path);
   return std::nullopt;
 }

@@ -17,6 +17,17 @@ namespace factstore::ingest {
 // same document.
 bool SameMention(const v1::Mention& a, const v1::Mention& b);
 
+// The modality the live mentions of `record` give the fact
+// (storage/source_weighing.h), or `without_mentions` when it has none.
+v1::Modality DerivedModality(const storage::FactRecord& record,
+                             v1::Modality without_mentions);
+
+// Appends to `record` a revision stamped `commit` with `modality` and `rank`
+// if its latest revision has another modality or rank; true if it did.
+// REQUIRES: `record` has a revision.
+bool SetFactAttributes(uint64_t commit, v1::Modality modality, v1::Rank rank,
+                       storage::FactRecord* record);
+
 // The commit-log change of `kind` for the fact whose stored content is
 // `content`.
 storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content);
@@ -26,8 +37,9 @@ storage::Change FactChange(storage::ChangeKind kind, const v1::Fact& content);
 //
 // For each fact: creates the entities it asked to create, checks that every
 // entity it refers to exists with an allowed type and the predicate's
-// cardinality, then creates the fact, adds its new mentions, updates its
-// modality or rank, or reports it UNCHANGED.
+// cardinality, then creates the fact, adds its new mentions, gives a source
+// it has another modality or rank, updates its own modality (derived from
+// its mentions) or rank, or reports it UNCHANGED.
 class IngestFactsOp : public WriteOp {
  public:
   // Receives the status of the whole operation and, when OK, the response.
@@ -58,8 +70,9 @@ class IngestFactsOp : public WriteOp {
                                          v1::FactResult* result);
   std::optional<v1::ItemError> CheckCardinality(CommitContext& ctx,
                                                 const PreparedFact& prepared);
-  // Merges facts_[index] into `*record`, its stored version (new mentions; a
-  // revision if modality or rank changed) and sets `*outcome`; returns the
+  // Merges facts_[index] into `*record`, its stored version (new and
+  // reweighed mentions; a revision if the derived modality or the rank
+  // changed) and sets `*outcome`; returns the
   // error, with `ctx` unchanged, if the fact is rejected.
   std::optional<v1::ItemError> MergeIntoStoredFact(CommitContext& ctx,
                                                    int index,

@@ -14,6 +14,7 @@
 #include "normalizer/quantity_normalizer.h"
 #include "normalizer/units.h"
 #include "normalizer/value_parsers.h"
+#include "storage/source_weighing.h"
 
 namespace factstore::ingest {
 namespace {
@@ -608,9 +609,18 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
            {v1::ENTITY_TYPE_PERSON, v1::ENTITY_TYPE_ORGANIZATION}});
     }
   }
-  fact.set_modality(input.modality() == v1::MODALITY_UNSPECIFIED
-                        ? v1::MODALITY_REPORTED
-                        : input.modality());
+  // The request's modality is that of the mentions that give none; the
+  // fact's own is derived from its mentions when it is stored.
+  const v1::Modality default_modality =
+      input.modality() == v1::MODALITY_UNSPECIFIED ? v1::MODALITY_REPORTED
+                                                   : input.modality();
+  std::vector<const v1::Mention*> sources;
+  for (v1::Mention& m : *fact.mutable_mentions()) {
+    storage::FillMentionWeights(default_modality, &m);
+    sources.push_back(&m);
+  }
+  fact.set_modality(sources.empty() ? default_modality
+                                    : storage::ModalityOfSources(sources));
   fact.set_rank(input.rank() == v1::RANK_UNSPECIFIED ? v1::RANK_NORMAL
                                                      : input.rank());
   if (!ctx.problems.empty()) {

@@ -49,6 +49,8 @@ struct EntityReference {
 struct PreparedFact {
   // The normalized fact: id, subject, predicate, value, valid time,
   // qualifiers, modality, rank and mentions set; input-only fields cleared.
+  // Every mention has its modality and rank; the fact's modality is the one
+  // its mentions give it (storage/source_weighing.h).
   v1::Fact fact;
   // The predicate's definition it was checked against.
   std::shared_ptr<const v1::Predicate> predicate;

@@ -391,6 +391,12 @@ void ValidateMention(const v1::Mention& mention, absl::string_view path,
         absl::StrCat(path, ".confidence"),
         absl::StrCat("must be a number in [0, 1], not ", confidence));
   }
+  if (!IsKnownEnum(mention.modality(), v1::Modality_MAX)) {
+    violations->Add(absl::StrCat(path, ".modality"), "unknown modality");
+  }
+  if (!IsKnownEnum(mention.rank(), v1::Rank_MAX)) {
+    violations->Add(absl::StrCat(path, ".rank"), "unknown rank");
+  }
 }
 
 void ValidateFactShape(const v1::Fact& fact, absl::string_view path,

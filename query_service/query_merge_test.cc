@@ -254,6 +254,36 @@ TEST_F(MergeTest, MentionsMoveToTheSurvivingDocumentAndKeepTheirFact) {
   EXPECT_EQ(IdsOf(ListFactsOk(by_source).facts()), IdSet({f4_}));
 }
 
+TEST_F(MergeTest, CombinedFactsTakeTheirModalityFromEverySource) {
+  // F1's source observed the figure, F2's forecast it.
+  auto reweighed = [](v1::Fact fact, v1::Modality modality) {
+    fact.mutable_mentions(0)->set_modality(modality);
+    return fact;
+  };
+  IngestAll({reweighed(RawFact("place:danang-city",
+                               "investment.cumulative_total", "US$ 1 billion",
+                               "doc:da-nang-ict", "a billion dollars"),
+                       v1::MODALITY_OBSERVED),
+             reweighed(RawFact("place:da-nang", "investment.cumulative_total",
+                               "US$ 1 billion", "doc:seoul-forum",
+                               "US$1 billion so far"),
+                       v1::MODALITY_FORECAST)});
+  const std::string before = last_commit_;
+  EXPECT_EQ(GetFactOk(f2_).modality(), v1::MODALITY_FORECAST);
+
+  Merge("place:danang-city", "place:da-nang");
+  v1::Fact combined = GetFactOk(f2_);
+  EXPECT_EQ(combined.modality(), v1::MODALITY_OBSERVED);
+  ASSERT_EQ(combined.mentions_size(), 2);
+  for (const v1::Mention& m : combined.mentions()) {
+    EXPECT_EQ(m.modality(), m.document_id() == "doc:da-nang-ict"
+                                ? v1::MODALITY_OBSERVED
+                                : v1::MODALITY_FORECAST)
+        << m.document_id();
+  }
+  EXPECT_EQ(GetFactOk(f2_, AsOf(before)).modality(), v1::MODALITY_FORECAST);
+}
+
 TEST_F(MergeTest, TheChangeFeedReportsTheMergeAndEachMovedFact) {
   v1::WatchFactsRequest request;
   request.set_after(before_merge_);

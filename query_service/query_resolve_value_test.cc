@@ -151,6 +151,135 @@ TEST_F(QueryServiceTest, ResolveValueCountsDistinctPublishers) {
   EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_COUNT);
 }
 
+TEST_F(QueryServiceTest, EachSourceKeepsItsModalityAndTheFirmestDecides) {
+  Upsert(R"pb(
+    entities { id: "doc:a" type: ENTITY_TYPE_DOCUMENT name: "A" }
+    entities { id: "doc:b" type: ENTITY_TYPE_DOCUMENT name: "B" }
+  )pb");
+  auto from = [](const std::string& doc, v1::Modality modality,
+                 v1::Rank rank = v1::RANK_UNSPECIFIED) {
+    v1::Fact fact =
+        WithValidTime(RawFact("product:kr-it-outsourcing-market", "market.size",
+                              "$800 billion", doc, "rise to $800 billion"),
+                      "2028");
+    fact.mutable_mentions(0)->set_modality(modality);
+    fact.mutable_mentions(0)->set_rank(rank);
+    return fact;
+  };
+  auto mention_of = [](const v1::Fact& fact, const std::string& doc) {
+    for (const v1::Mention& m : fact.mentions()) {
+      if (m.document_id() == doc) return m;
+    }
+    ADD_FAILURE() << "no mention of " << doc;
+    return v1::Mention();
+  };
+  // One source forecasts the figure: the fact is a FORECAST.
+  std::string forecast_commit;
+  std::string id =
+      IngestOne(from("doc:a", v1::MODALITY_FORECAST), &forecast_commit);
+  v1::GetFactResponse got;
+  ASSERT_TRUE(GetFact(id, &got).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_FORECAST);
+  EXPECT_EQ(mention_of(got.fact(), "doc:a").rank(), v1::RANK_NORMAL);
+
+  // A second one reports it: the firmest source decides, and the first one
+  // still forecasts it.
+  v1::IngestFactsResponse added =
+      IngestAll({from("doc:b", v1::MODALITY_REPORTED)});
+  EXPECT_EQ(added.results(0).outcome(), v1::OUTCOME_UPDATED);
+  EXPECT_EQ(added.results(0).fact().modality(), v1::MODALITY_REPORTED);
+  ASSERT_TRUE(GetFact(id, &got).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_REPORTED);
+  EXPECT_EQ(mention_of(got.fact(), "doc:a").modality(), v1::MODALITY_FORECAST);
+  EXPECT_EQ(mention_of(got.fact(), "doc:b").modality(), v1::MODALITY_REPORTED);
+  // Filters read the derived modality, and time travel the one of the time.
+  v1::ListFactsRequest reported;
+  reported.mutable_filter()->set_predicate("market.size");
+  reported.mutable_filter()->add_modalities(v1::MODALITY_REPORTED);
+  EXPECT_EQ(IdsOf(ListFactsOk(reported).facts()).count(id), 1u);
+  v1::ReadOptions then;
+  then.set_as_of(forecast_commit);
+  ASSERT_TRUE(GetFact(id, &got, then).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_FORECAST);
+  EXPECT_EQ(got.fact().mentions_size(), 1);
+
+  // The same source again, unchanged, changes nothing; deprecated, it no
+  // longer counts, and the forecast is all that is left.
+  EXPECT_EQ(
+      IngestAll({from("doc:b", v1::MODALITY_REPORTED)}).results(0).outcome(),
+      v1::OUTCOME_UNCHANGED);
+  v1::IngestFactsResponse deprecated =
+      IngestAll({from("doc:b", v1::MODALITY_REPORTED, v1::RANK_DEPRECATED)});
+  EXPECT_EQ(deprecated.results(0).outcome(), v1::OUTCOME_UPDATED);
+  ASSERT_TRUE(GetFact(id, &got).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_FORECAST);
+  EXPECT_EQ(got.fact().mentions_size(), 2);
+  EXPECT_EQ(mention_of(got.fact(), "doc:b").rank(), v1::RANK_DEPRECATED);
+  // A preferred source decides alone, even when less firm than others.
+  IngestAll({from("doc:b", v1::MODALITY_ESTIMATE, v1::RANK_PREFERRED),
+             from("doc:a", v1::MODALITY_OBSERVED)});
+  ASSERT_TRUE(GetFact(id, &got).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_ESTIMATE);
+  EXPECT_EQ(mention_of(got.fact(), "doc:a").modality(), v1::MODALITY_OBSERVED);
+}
+
+TEST_F(QueryServiceTest, ResolveValueWeighsSourcesAtTheFactsModality) {
+  Upsert(R"pb(
+    entities { id: "doc:a" type: ENTITY_TYPE_DOCUMENT name: "A" }
+    entities { id: "doc:b" type: ENTITY_TYPE_DOCUMENT name: "B" }
+    entities { id: "doc:c" type: ENTITY_TYPE_DOCUMENT name: "C" }
+    entities { id: "doc:d" type: ENTITY_TYPE_DOCUMENT name: "D" }
+    entities { id: "doc:e" type: ENTITY_TYPE_DOCUMENT name: "E" }
+  )pb");
+  auto claim =
+      [](const std::string& amount,
+         const std::vector<std::pair<std::string, v1::Modality>>& sources) {
+        v1::Fact fact =
+            WithValidTime(RawFact("product:kr-it-outsourcing-market",
+                                  "market.size", amount, "doc:a", "q"),
+                          "2024");
+        fact.clear_mentions();
+        for (const auto& [doc, modality] : sources) {
+          v1::Mention* m = fact.add_mentions();
+          m->set_document_id(doc);
+          m->set_publisher(absl::StrCat("publisher of ", doc));
+          m->set_quote(absl::StrCat(amount, " in ", doc));
+          m->set_language("en");
+          m->set_modality(modality);
+        }
+        return fact;
+      };
+  // Reported once and forecast by two more publishers, against reported by
+  // two: both are REPORTED, and the two reports win over three sources.
+  std::string once =
+      IngestOne(claim("$600 billion", {{"doc:a", v1::MODALITY_REPORTED},
+                                       {"doc:b", v1::MODALITY_FORECAST},
+                                       {"doc:c", v1::MODALITY_FORECAST}}));
+  std::string twice =
+      IngestOne(claim("$610 billion", {{"doc:d", v1::MODALITY_REPORTED},
+                                       {"doc:e", v1::MODALITY_REPORTED}}));
+  v1::ResolveValueResponse resolved =
+      Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), twice);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_COUNT);
+  EXPECT_EQ(resolved.explanation(),
+            "2 independent sources present it as REPORTED against 1");
+  ASSERT_EQ(resolved.competing_size(), 1);
+  EXPECT_EQ(resolved.competing(0).id(), once);
+  EXPECT_EQ(resolved.competing(0).modality(), v1::MODALITY_REPORTED);
+
+  // One of the two reports deprecated: one report each, and the three
+  // sources in all decide.
+  v1::Fact deprecate =
+      claim("$610 billion", {{"doc:e", v1::MODALITY_REPORTED}});
+  deprecate.mutable_mentions(0)->set_rank(v1::RANK_DEPRECATED);
+  IngestOne(deprecate);
+  resolved = Resolve("product:kr-it-outsourcing-market", "market.size");
+  EXPECT_EQ(resolved.preferred().id(), once);
+  EXPECT_EQ(resolved.reason(), v1::RESOLUTION_REASON_SOURCE_COUNT);
+  EXPECT_EQ(resolved.explanation(), "3 independent sources against 1");
+}
+
 TEST_F(QueryServiceTest, ResolveValueFallsBackToSourceDate) {
   Upsert(R"pb(
     entities { id: "doc:a" type: ENTITY_TYPE_DOCUMENT name: "A" }

@@ -56,7 +56,8 @@ TEST_F(QueryServiceTest, WatchStartsWithAResumeTokenThenStreamsChanges) {
   EXPECT_TRUE(events[3].fact().retracted());
   EXPECT_EQ(events[3].commit_token(), retracted);
 
-  // Another modality for the same claim updates it.
+  // Another modality from the same source updates the claim; the other
+  // source still reports it, so the fact stays REPORTED.
   v1::Fact estimate = RawFact("place:da-nang", "education.it_institution_count",
                               "37", "doc:da-nang-ict", "37 institutions");
   estimate.set_modality(v1::MODALITY_ESTIMATE);
@@ -66,7 +67,12 @@ TEST_F(QueryServiceTest, WatchStartsWithAResumeTokenThenStreamsChanges) {
   ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[4].kind(), v1::CHANGE_KIND_UPDATED);
   EXPECT_EQ(events[4].fact().id(), ingested.results(0).fact_id());
-  EXPECT_EQ(events[4].fact().modality(), v1::MODALITY_ESTIMATE);
+  EXPECT_EQ(events[4].fact().modality(), v1::MODALITY_REPORTED);
+  ASSERT_EQ(events[4].fact().mentions_size(), 2);
+  EXPECT_EQ(events[4].fact().mentions(0).document_id(), "doc:seoul-forum");
+  EXPECT_EQ(events[4].fact().mentions(0).modality(), v1::MODALITY_REPORTED);
+  EXPECT_EQ(events[4].fact().mentions(1).document_id(), "doc:da-nang-ict");
+  EXPECT_EQ(events[4].fact().mentions(1).modality(), v1::MODALITY_ESTIMATE);
   // Every response carries a resume token.
   for (const auto& r : watch.Responses())
     EXPECT_FALSE(r.resume_token().empty());

@@ -7,47 +7,39 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/iso_date.h"
+#include "storage/source_weighing.h"
 
 namespace factstore::query {
 namespace {
 
-int RankOrder(v1::Rank rank) {
-  switch (rank) {
-    case v1::RANK_PREFERRED:
-      return 0;
-    case v1::RANK_DEPRECATED:
-      return 2;
-    default:
-      return 1;
-  }
-}
-
-int ModalityOrder(v1::Modality modality) {
-  switch (modality) {
-    case v1::MODALITY_OBSERVED:
-      return 0;
-    case v1::MODALITY_ESTIMATE:
-      return 2;
-    case v1::MODALITY_FORECAST:
-      return 3;
-    default:
-      return 1;  // REPORTED
-  }
-}
-
-// Day number of the latest publication date among the mentions; -1 if none.
-int32_t LatestSourceDay(const v1::Fact& fact) {
+// Day number of the latest publication date among `sources`; -1 if none.
+int32_t LatestSourceDay(const std::vector<const v1::Mention*>& sources) {
   int32_t latest = -1;
-  for (const v1::Mention& m : fact.mentions()) {
-    auto date = ParseIsoDate(m.publication_date());
+  for (const v1::Mention* m : sources) {
+    auto date = ParseIsoDate(m->publication_date());
     if (date.ok()) latest = std::max(latest, DayNumber(date->first_day));
   }
   return latest;
 }
 
+// Number of independent sources among `sources`: distinct publishers, or
+// documents for mentions without a publisher.
+int IndependentSourceCount(const std::vector<const v1::Mention*>& sources) {
+  absl::flat_hash_set<std::string> independent;
+  for (const v1::Mention* m : sources) {
+    std::string publisher =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(m->publisher()));
+    independent.insert(publisher.empty()
+                           ? absl::StrCat("document:", m->document_id())
+                           : absl::StrCat("publisher:", publisher));
+  }
+  return static_cast<int>(independent.size());
+}
+
 struct Key {
   int rank;
   int modality;
+  int sources_at_modality;
   int sources;
   int32_t source_day;
   uint64_t commit;
@@ -55,10 +47,22 @@ struct Key {
 };
 
 Key KeyOf(const Claim& claim) {
-  return {RankOrder(claim.fact.rank()),
-          ModalityOrder(claim.fact.modality()),
-          IndependentSourceCount(claim.fact),
-          LatestSourceDay(claim.fact),
+  std::vector<const v1::Mention*> mentions;
+  for (const v1::Mention& m : claim.fact.mentions()) mentions.push_back(&m);
+  const std::vector<const v1::Mention*> sources =
+      storage::CountedSources(mentions);
+  std::vector<const v1::Mention*> at_modality;
+  for (const v1::Mention* m : sources) {
+    if (storage::ModalityOrder(m->modality()) ==
+        storage::ModalityOrder(claim.fact.modality())) {
+      at_modality.push_back(m);
+    }
+  }
+  return {storage::RankOrder(claim.fact.rank()),
+          storage::ModalityOrder(claim.fact.modality()),
+          IndependentSourceCount(at_modality),
+          IndependentSourceCount(sources),
+          LatestSourceDay(sources),
           claim.updated_commit,
           &claim.fact.id()};
 }
@@ -67,6 +71,9 @@ Key KeyOf(const Claim& claim) {
 bool Before(const Key& a, const Key& b) {
   if (a.rank != b.rank) return a.rank < b.rank;
   if (a.modality != b.modality) return a.modality < b.modality;
+  if (a.sources_at_modality != b.sources_at_modality) {
+    return a.sources_at_modality > b.sources_at_modality;
+  }
   if (a.sources != b.sources) return a.sources > b.sources;
   if (a.source_day != b.source_day) return a.source_day > b.source_day;
   if (a.commit != b.commit) return a.commit > b.commit;
@@ -93,18 +100,6 @@ const char* Describe(v1::Modality m) {
 }
 
 }  // namespace
-
-int IndependentSourceCount(const v1::Fact& fact) {
-  absl::flat_hash_set<std::string> sources;
-  for (const v1::Mention& m : fact.mentions()) {
-    std::string publisher =
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(m.publisher()));
-    sources.insert(publisher.empty()
-                       ? absl::StrCat("document:", m.document_id())
-                       : absl::StrCat("publisher:", publisher));
-  }
-  return static_cast<int>(sources.size());
-}
 
 Resolution ResolveClaims(std::vector<Claim> claims) {
   Resolution resolution;
@@ -136,6 +131,18 @@ Resolution ResolveClaims(std::vector<Claim> claims) {
     resolution.explanation =
         absl::StrCat(Describe(winner.modality()), " is preferred over ",
                      Describe(runner_up.modality()));
+  } else if (a.sources_at_modality != b.sources_at_modality) {
+    resolution.reason = v1::RESOLUTION_REASON_SOURCE_COUNT;
+    const bool all_at_modality = a.sources_at_modality == a.sources &&
+                                 b.sources_at_modality == b.sources;
+    resolution.explanation =
+        all_at_modality
+            ? absl::StrCat(a.sources, " independent sources against ",
+                           b.sources)
+            : absl::StrCat(a.sources_at_modality,
+                           " independent sources present it as ",
+                           Describe(winner.modality()), " against ",
+                           b.sources_at_modality);
   } else if (a.sources != b.sources) {
     resolution.reason = v1::RESOLUTION_REASON_SOURCE_COUNT;
     resolution.explanation =

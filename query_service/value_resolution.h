@@ -4,15 +4,20 @@
 //
 // Claims are ordered by, in turn:
 //   1. rank: PREFERRED, then NORMAL, then DEPRECATED;
-//   2. modality: OBSERVED, then REPORTED, then ESTIMATE, then FORECAST;
-//   3. independent sources: more distinct publishers (a mention without a
-//      publisher counts by its document) first;
-//   4. source date: the latest publication date among the mentions first
-//      (a claim with no dated mention comes last);
-//   5. commit: the most recently changed claim first;
-//   6. fact id, smaller first, so the order is total and deterministic.
-// The reason reported is the first rule that separates the winner from the
-// runner-up.
+//   2. modality (the one the fact's sources give it, see
+//      storage/source_weighing.h): OBSERVED, then REPORTED, then ESTIMATE,
+//      then FORECAST;
+//   3. sources at that modality: more independent sources (distinct
+//      publishers; a mention without a publisher counts by its document)
+//      that present the claim the way the fact's modality says first;
+//   4. independent sources: more in all first;
+//   5. source date: the latest publication date among the sources first
+//      (a claim with no dated source comes last);
+//   6. commit: the most recently changed claim first;
+//   7. fact id, smaller first, so the order is total and deterministic.
+// Sources are the mentions that count (storage::CountedSources: DEPRECATED
+// ones only when every one is). The reason reported is the first rule that
+// separates the winner from the runner-up (SOURCE_COUNT for rules 3 and 4).
 #ifndef FACTSTORE_QUERY_SERVICE_VALUE_RESOLUTION_H_
 #define FACTSTORE_QUERY_SERVICE_VALUE_RESOLUTION_H_
 
@@ -41,9 +46,6 @@ struct Resolution {
 
 // Orders `claims` by the policy. An empty input gives an empty resolution.
 Resolution ResolveClaims(std::vector<Claim> claims);
-
-// Number of independent sources of a fact (rule 3).
-int IndependentSourceCount(const v1::Fact& fact);
 
 }  // namespace factstore::query
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "storage/commit_token.h"
+#include "storage/source_weighing.h"
 
 namespace factstore::storage {
 namespace {
@@ -68,6 +69,7 @@ bool FillFactAsOf(Record& record, uint64_t as_of, uint32_t store_id,
     } else {
       *mention = record.mentions(i).mention();
     }
+    FillMentionWeights(revision.modality(), mention);
     mention->set_added_commit(EncodeCommitToken(store_id, commit));
     updated = std::max(updated, commit);
   }

@@ -287,6 +287,12 @@ class SampleDatasetTest(unittest.TestCase):
             at="2028", read_options=self.read_options()), timeout=10)
         self.assertEqual(in_2028.preferred.value.quantity.amount, "800000000000")
         self.assertEqual(in_2028.preferred.modality, self.stubs.types.MODALITY_FORECAST)
+        # Each source keeps its own modality (here the one the sample sent
+        # for the whole fact).
+        self.assertEqual([m.modality for m in in_2028.preferred.mentions],
+                         [self.stubs.types.MODALITY_FORECAST])
+        self.assertEqual([m.modality for m in reply.preferred.mentions],
+                         [self.stubs.types.MODALITY_OBSERVED])
         self.assertEqual(in_2028.reason, query.RESOLUTION_REASON_SOLE_CLAIM)
 
     def test_the_forum_date_is_normalized(self):

@@ -326,6 +326,18 @@ std::vector<Row> Rows() {
           "IngestUnknownRank",
           [](v1::Fact& f) { f.set_rank(static_cast<v1::Rank>(-1)); },
           ItemFails(0, kInvalid, "facts[0].rank")),
+      FactRow(
+          "IngestUnknownMentionModality",
+          [](v1::Fact& f) {
+            f.mutable_mentions(0)->set_modality(static_cast<v1::Modality>(7));
+          },
+          ItemFails(0, kInvalid, "facts[0].mentions[0].modality")),
+      FactRow(
+          "IngestUnknownMentionRank",
+          [](v1::Fact& f) {
+            f.mutable_mentions(0)->set_rank(static_cast<v1::Rank>(4));
+          },
+          ItemFails(0, kInvalid, "facts[0].mentions[0].rank")),
 
       // ---- IngestFacts: values against the registry ----
       FactRow(
