@@ -26,20 +26,30 @@ namespace {
 // USD", "3조 5천억 원") and not comparators or units, so the grammar is
 // written here by hand:
 //
-//   quantity := lead-noun-phrase?            (Korean: "IT 인력 74만 명")
-//               (comparator | filler | range-open)*
+//   quantity := (lead-noun-phrase | lead-period)*   (Korean: "IT 인력 74만 명",
+//                                                    "연간 10억 원")
+//               (comparator | filler | range-open | lead-period)*
 //               amount (range-join amount)?
 //               tail*
 //   amount   := currency? sign? number currency? percent?
 //   number   := (coefficient scale*)+        ("3 tỷ 500 triệu", "1.5 million")
 //             | Korean number                ("3조 5천억", "5만 3천")
+//             | vague                        ("tens of thousands", "hàng trăm
+//                                             triệu", "수천억")
+//   vague    := vague-word ("of" vague-word)*   (each larger than the last)
+//             | "hàng" scale+ | "수" Korean-unit+
 //   tail     := currency | percent | postfix-comparator | "+" | per-1000
-//             | noun-phrase
+//             | period | "of" (first, after a vague amount) | noun-phrase
 //
 // A noun phrase names the unit by its head noun: the last word in English and
 // Korean ("Vietnamese digital tech firms"), the first in Vietnamese
 // ("doanh nghiệp công nghệ số Việt Nam"), whose later words are modifiers and
 // are skipped. Any other word is an error.
+//
+// "percent" stands for every word that names a percentage or percentage
+// points. A period ("a year", "/tháng", "/일"; Korean "연간", "월" before the
+// amount) makes the unit a rate, "USD/a". A vague amount ("hundreds") is at
+// least two of what its words count (AT_LEAST 200) and cannot end a range.
 
 enum class ItemType {
   kNumber,         // digits; value = canonical decimal
@@ -187,11 +197,13 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
       item.value = "VND";
     } else {
       std::vector<std::string> keys;
+      size_t joined = 0;  // tokens from i on with no space between them
       for (size_t j = i;
            j < tokens.size() && j < i + lexicon.max_phrase_tokens(); ++j) {
         keys.push_back(tokens[j].key);
+        if (joined == j - i && (j == i || !tokens[j].space_before)) ++joined;
       }
-      if (const LexiconEntry* entry = lexicon.Match(keys)) {
+      if (const LexiconEntry* entry = lexicon.Match(keys, joined)) {
         item.type = ItemType::kWord;
         item.word = entry->kind;
         item.value = entry->text;
@@ -220,6 +232,9 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
 struct NumberValue {
   std::string value;  // canonical, non-negative
   bool scaled = false;
+  // A vague amount's words as written ("tens of thousands", "hàng trăm"), ""
+  // for a number.
+  std::string vague;
   // When one coefficient carries all the scale words ("200 million",
   // "5천만"), their product; the lower end of a range without scale words
   // takes it over ("100-200 million").
@@ -237,9 +252,11 @@ struct Reading {
   std::string high;  // canonical decimal; set for ranges only
   v1::Comparator comparator = v1::COMPARATOR_UNSPECIFIED;
   std::string currency;
-  bool percent = false;
+  // kUnitPercent or kUnitPercentagePoint when "%"-like words name it.
+  std::string percent_unit;
   bool per_1000 = false;
   std::string noun_unit;  // the unit the nouns name, "" for none
+  std::string period;     // a rate's period (kPeriodYear, ...), "" for none
 };
 
 // How a range opens before its first number.
@@ -264,8 +281,12 @@ class Parser {
     return i < items_.size() && items_[i].type == ItemType::kNumber;
   }
   // Whether the item at `i` is part of a number (digits, number words,
-  // scale words, Korean units).
+  // scale words, Korean units, vague words, "hàng"/"수" before their units).
   bool IsNumberLike(size_t i) const;
+  // The end of the units that follow the kVaguePrefix item at `i` ("hàng
+  // trăm triệu": scale words, each larger than the last; "수천억": at most
+  // one of 십/백/천, then at most one of 만/억/조/경); i + 1 if none do.
+  size_t VaguePrefixEnd(size_t i) const;
   bool IsKoreanUnit(size_t i) const {
     return IsWord(i, WordKind::kKoreanSmallUnit) ||
            IsWord(i, WordKind::kKoreanBigUnit);
@@ -290,19 +311,22 @@ class Parser {
   bool IsRangeJoin(size_t i, bool between) const;
 
   // The steps of Parse, in order; each reads from pos_ on and advances it.
-  // Reads the Korean noun phrase (and per-1000 phrase) that may come before
-  // the number; returns the phrase's items, empty if there is none.
-  std::vector<size_t> ParseKoreanLead();
-  // Reads the comparators, fillers and range opening before the first
-  // amount; returns how the range opened (both false if it did not).
+  // Reads the Korean noun phrase (and per-1000 phrase and period) that may
+  // come before the number; returns the phrase's items, empty if there is
+  // none.
+  absl::StatusOr<std::vector<size_t>> ParseKoreanLead();
+  // Reads the comparators, fillers, periods and range opening before the
+  // first amount; returns how the range opened (both false if it did not).
   absl::StatusOr<RangeOpening> ParsePrefix();
   // Reads, after the first amount, the join and the range's upper end;
   // returns it, nullopt if there is none, or an error if `opening` wants one.
   absl::StatusOr<std::optional<Amount>> ParseRangeEnd(
       const RangeOpening& opening);
-  // Reads everything after the amounts (units, noun phrases, comparators);
-  // `is_range` says whether there were two. Returns the first error.
-  absl::Status ParseTail(bool is_range);
+  // Reads everything after the amounts (units, noun phrases, comparators,
+  // periods); `is_range` says whether there were two, `vague` whether the
+  // amount was vague (and so may be followed by "of"). Returns the first
+  // error.
+  absl::Status ParseTail(bool is_range, bool vague);
   // Reads the tail item at pos_ that no noun phrase takes (currency, "%",
   // "of", "+", "until"), setting `*modifiers` when the rest only describes
   // what is counted; returns an error for any other item.
@@ -310,15 +334,22 @@ class Parser {
   // Sets reading_.noun_unit from noun_units_; returns an error if they name
   // two different units.
   absl::Status ResolveNounUnit();
+  // Makes the vague amount written `vague`, whose value is `value`,
+  // AT_LEAST; returns an error if the text gives it another comparator.
+  absl::Status SetVagueComparator(const std::string& vague,
+                                  const std::string& value);
   // Sets reading_'s low and high ends (and RANGE) from the amounts read;
   // returns an error for a range that cannot be one, ends below its start,
   // or an amount longer than kMaxDecimalLength.
   absl::Status SetAmounts(Amount low, const std::optional<Amount>& high);
 
   absl::Status SetComparator(int comparator, const Item& item);
+  absl::Status SetPeriod(const Item& item);
   absl::Status AddCurrency(const std::string& code);
+  absl::Status AddPercent(const std::string& unit);
   absl::StatusOr<Amount> ParseAmount(bool in_between);
   absl::StatusOr<std::optional<NumberValue>> ParseNumber(bool in_between);
+  absl::StatusOr<std::optional<NumberValue>> ParseVagueNumber();
   absl::StatusOr<NumberValue> ParseKoreanNumber();
   std::optional<std::string> ParseCoefficient(bool in_between);
   std::optional<int64_t> ParseEnglishWords(bool in_between);
@@ -331,6 +362,7 @@ class Parser {
   size_t pos_ = 0;
   Reading reading_;
   const Item* comparator_item_ = nullptr;
+  const Item* period_item_ = nullptr;
   std::vector<std::string> noun_units_;
 };
 
@@ -343,10 +375,31 @@ bool Parser::IsNumberLike(size_t i) const {
     case WordKind::kKoreanBigUnit:
     case WordKind::kNumberWord:
     case WordKind::kHalf:
+    case WordKind::kVague:
       return true;
+    case WordKind::kVaguePrefix:
+      // Alone, "hàng" is also "goods" or "row" ("hàng đầu", "leading").
+      return VaguePrefixEnd(i) > i + 1;
     default:
       return false;
   }
+}
+
+size_t Parser::VaguePrefixEnd(size_t i) const {
+  size_t p = i + 1;
+  if (items_[i].number == 0) {
+    // "hàng chục nghìn": scale words, each larger than the last.
+    std::string last = "1";
+    for (int words = 0; words < 3 && IsWord(p, WordKind::kScale) &&
+                        CompareDecimals(items_[p].value, last) > 0;
+         ++words, ++p) {
+      last = items_[p].value;
+    }
+    return p;
+  }
+  if (IsWord(p, WordKind::kKoreanSmallUnit)) ++p;
+  if (IsWord(p, WordKind::kKoreanBigUnit)) ++p;
+  return p;
 }
 
 absl::Status Parser::SetComparator(int comparator, const Item& item) {
@@ -358,6 +411,32 @@ absl::Status Parser::SetComparator(int comparator, const Item& item) {
   }
   reading_.comparator = value;
   comparator_item_ = &item;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::SetPeriod(const Item& item) {
+  if (item.value.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a rate ", QuoteText(item.surface),
+                     " is not read; rates are per year, month or day"));
+  }
+  if (period_item_ != nullptr && reading_.period != item.value) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("two periods, ", QuoteText(period_item_->surface), " and ",
+                     QuoteText(item.surface)));
+  }
+  reading_.period = item.value;
+  period_item_ = &item;
+  return absl::OkStatus();
+}
+
+absl::Status Parser::AddPercent(const std::string& unit) {
+  if (!reading_.percent_unit.empty() && reading_.percent_unit != unit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the text names two units, \"", reading_.percent_unit,
+                     "\" and \"", unit, "\""));
+  }
+  reading_.percent_unit = unit;
   return absl::OkStatus();
 }
 
@@ -484,8 +563,52 @@ std::optional<std::string> Parser::ParseCoefficient(bool in_between) {
   return std::nullopt;
 }
 
+absl::StatusOr<std::optional<NumberValue>> Parser::ParseVagueNumber() {
+  const size_t start = pos_;
+  std::string counted;  // the magnitude the words name: 100 for "hundreds"
+  if (IsWord(pos_, WordKind::kVague)) {
+    // "tens of thousands": each later word counts more than the one before.
+    counted = items_[pos_].value;
+    std::string last = counted;
+    ++pos_;
+    while (IsWord(pos_, WordKind::kOf) && IsWord(pos_ + 1, WordKind::kVague) &&
+           CompareDecimals(items_[pos_ + 1].value, last) > 0) {
+      last = items_[pos_ + 1].value;
+      counted = MultiplyDecimals(counted, last);
+      pos_ += 2;
+    }
+  } else if (IsWord(pos_, WordKind::kVaguePrefix)) {
+    const size_t end = VaguePrefixEnd(pos_);
+    if (end == pos_ + 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(QuoteText(items_[pos_].surface), " is not followed by ",
+                       items_[pos_].number == 0
+                           ? "a scale word such as \"trăm\" or \"triệu\""
+                           : "십, 백, 천, 만, 억, 조 or 경"));
+    }
+    counted = "1";
+    for (size_t p = pos_ + 1; p < end; ++p) {
+      counted = MultiplyDecimals(counted, items_[p].value);
+    }
+    pos_ = end;
+  } else {
+    return std::optional<NumberValue>();
+  }
+  NumberValue number;
+  number.value = MultiplyDecimals("2", counted);
+  number.scaled = true;
+  for (size_t p = start; p < pos_; ++p) {
+    if (p > start && items_[p].space_before) number.vague += ' ';
+    number.vague += items_[p].surface;
+  }
+  return std::optional<NumberValue>(std::move(number));
+}
+
 absl::StatusOr<std::optional<NumberValue>> Parser::ParseNumber(
     bool in_between) {
+  if (IsWord(pos_, WordKind::kVague) || IsWord(pos_, WordKind::kVaguePrefix)) {
+    return ParseVagueNumber();
+  }
   for (size_t p = pos_; p < items_.size() && (IsNumber(p) || IsKoreanUnit(p));
        ++p) {
     if (IsKoreanUnit(p)) {
@@ -542,8 +665,8 @@ absl::StatusOr<std::optional<NumberValue>> Parser::ParseNumber(
 }
 
 absl::StatusOr<NumberValue> Parser::ParseKoreanNumber() {
-  // Korean groups digits by 만 (10^4), 억 (10^8) and 조 (10^12); within a
-  // group 천, 백 and 십 multiply the digits before them:
+  // Korean groups digits by 만 (10^4), 억 (10^8), 조 (10^12) and 경
+  // (10^16); within a group 천, 백 and 십 multiply the digits before them:
   // "3조 5천억" = 3·10^12 + 5·10^3·10^8, "2천5백만" = (2·10^3 + 5·10^2)·10^4.
   const size_t start = pos_;
   std::string total = "0";
@@ -624,7 +747,7 @@ absl::StatusOr<Amount> Parser::ParseAmount(bool in_between) {
     ++pos_;
   }
   if (IsWord(pos_, WordKind::kPercent)) {
-    reading_.percent = true;
+    FS_RETURN_IF_ERROR(AddPercent(items_[pos_].value));
     ++pos_;
   }
   return amount;
@@ -651,13 +774,15 @@ bool Parser::IsRangeJoin(size_t i, bool between) const {
          (between && IsWord(i, WordKind::kAnd));
 }
 
-std::vector<size_t> Parser::ParseKoreanLead() {
+absl::StatusOr<std::vector<size_t>> Parser::ParseKoreanLead() {
   std::vector<size_t> lead;
   for (; pos_ < items_.size(); ++pos_) {
     if (InNounPhrase(pos_)) {
       lead.push_back(pos_);
     } else if (items_[pos_].type == ItemType::kPer1000) {
       reading_.per_1000 = true;
+    } else if (IsWord(pos_, WordKind::kLeadPeriod)) {
+      FS_RETURN_IF_ERROR(SetPeriod(items_[pos_]));
     } else {
       break;
     }
@@ -671,6 +796,8 @@ absl::StatusOr<RangeOpening> Parser::ParsePrefix() {
     const Item& item = items_[pos_];
     if (IsWord(pos_, WordKind::kPrefixComparator)) {
       FS_RETURN_IF_ERROR(SetComparator(item.number, item));
+    } else if (IsWord(pos_, WordKind::kLeadPeriod)) {
+      FS_RETURN_IF_ERROR(SetPeriod(item));
     } else if (IsWord(pos_, WordKind::kFiller)) {
       continue;
     } else if (IsWord(pos_, WordKind::kRangeOpen) && !opening.between &&
@@ -707,7 +834,7 @@ absl::StatusOr<std::optional<Amount>> Parser::ParseRangeEnd(
   return std::optional<Amount>(std::move(high));
 }
 
-absl::Status Parser::ParseTail(bool is_range) {
+absl::Status Parser::ParseTail(bool is_range, bool vague) {
   const size_t n = items_.size();
   std::vector<size_t> run;  // the noun phrase being read
   bool modifiers = false;   // the rest only describes what is counted
@@ -717,6 +844,18 @@ absl::Status Parser::ParseTail(bool is_range) {
     run.clear();
     return status;
   };
+  if (vague && IsWord(pos_, WordKind::kOf)) {
+    // "hundreds of companies", "millions of dollars": what is counted
+    // follows.
+    const size_t of = pos_++;
+    if (pos_ >= n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nothing is counted after ", QuoteText(items_[of].surface)));
+    }
+    if (!InNounPhrase(pos_) && !IsWord(pos_, WordKind::kCurrency)) {
+      return Unexpected(pos_);
+    }
+  }
   for (; pos_ < n; ++pos_) {
     const Item& item = items_[pos_];
     if (IsNumberLike(pos_)) {
@@ -735,6 +874,15 @@ absl::Status Parser::ParseTail(bool is_range) {
       FS_RETURN_IF_ERROR(SetComparator(item.number, item));
       continue;
     }
+    if (IsWord(pos_, WordKind::kPeriod)) {
+      // "200 người mỗi ngày": a period ends even a Vietnamese noun phrase.
+      FS_RETURN_IF_ERROR(close_run());
+      FS_RETURN_IF_ERROR(SetPeriod(item));
+      continue;
+    }
+    // "per", "mỗi", "/" before anything but a known period: a rate the
+    // grammar cannot read, which no modifier may hide ("200 người mỗi giờ").
+    if (IsWord(pos_, WordKind::kReserved)) return Unexpected(pos_);
     if (modifiers) continue;
     if (language_ == Language::kVietnamese) {
       // The head noun comes first; what follows it modifies it.
@@ -763,10 +911,10 @@ absl::Status Parser::ParseTailMarker(bool is_range, bool* modifiers) {
   if (IsWord(pos_, WordKind::kCurrency)) {
     FS_RETURN_IF_ERROR(AddCurrency(item.value));
   } else if (IsWord(pos_, WordKind::kPercent)) {
-    reading_.percent = true;
+    FS_RETURN_IF_ERROR(AddPercent(item.value));
     // "10% doanh nghiệp": what follows says of what.
     *modifiers = language_ == Language::kVietnamese;
-  } else if (IsWord(pos_, WordKind::kOf) && reading_.percent) {
+  } else if (IsWord(pos_, WordKind::kOf) && !reading_.percent_unit.empty()) {
     *modifiers = true;  // "10 percent of companies"
   } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
     FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
@@ -790,6 +938,18 @@ absl::Status Parser::ResolveNounUnit() {
     }
     reading_.noun_unit = unit;
   }
+  return absl::OkStatus();
+}
+
+absl::Status Parser::SetVagueComparator(const std::string& vague,
+                                        const std::string& value) {
+  if (comparator_item_ != nullptr &&
+      reading_.comparator != v1::COMPARATOR_AT_LEAST) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the vague amount ", QuoteText(vague), " (at least ", value,
+        ") cannot also be ", QuoteText(comparator_item_->surface)));
+  }
+  reading_.comparator = v1::COMPARATOR_AT_LEAST;
   return absl::OkStatus();
 }
 
@@ -832,14 +992,31 @@ absl::Status Parser::SetAmounts(Amount low, const std::optional<Amount>& high) {
 absl::StatusOr<Reading> Parser::Parse() {
   // Korean may name what is counted, or the rate's base, before the number.
   std::vector<size_t> lead;
-  if (language_ == Language::kKorean) lead = ParseKoreanLead();
+  if (language_ == Language::kKorean) {
+    FS_ASSIGN_OR_RETURN(lead, ParseKoreanLead());
+  }
   FS_ASSIGN_OR_RETURN(RangeOpening opening, ParsePrefix());
   FS_ASSIGN_OR_RETURN(Amount low, ParseAmount(opening.between));
   FS_ASSIGN_OR_RETURN(std::optional<Amount> high, ParseRangeEnd(opening));
-  FS_RETURN_IF_ERROR(ParseTail(high.has_value()));
+  // A vague amount is a lower bound of its own: "hundreds to thousands" has
+  // no end to read.
+  const NumberValue* vague = nullptr;
+  if (!low.number.vague.empty()) {
+    vague = &low.number;
+  } else if (high && !high->number.vague.empty()) {
+    vague = &high->number;
+  }
+  if (vague != nullptr && high) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a range cannot end in the vague amount ", QuoteText(vague->vague)));
+  }
+  FS_RETURN_IF_ERROR(ParseTail(high.has_value(), vague != nullptr));
   // The lead is checked after the tail, whose errors and units come first.
   if (!lead.empty()) FS_RETURN_IF_ERROR(CheckNounPhrase(lead));
   FS_RETURN_IF_ERROR(ResolveNounUnit());
+  if (vague != nullptr) {
+    FS_RETURN_IF_ERROR(SetVagueComparator(vague->vague, vague->value));
+  }
   FS_RETURN_IF_ERROR(SetAmounts(std::move(low), high));
   return reading_;
 }
@@ -848,7 +1025,7 @@ absl::StatusOr<Reading> Parser::Parse() {
 absl::StatusOr<std::string> NamedUnit(const Reading& reading) {
   std::vector<std::string> named;
   if (!reading.currency.empty()) named.push_back(reading.currency);
-  if (reading.percent) named.emplace_back(kUnitPercent);
+  if (!reading.percent_unit.empty()) named.push_back(reading.percent_unit);
   if (reading.per_1000) named.emplace_back(kUnitPer1000People);
   // What a percentage or a rate counts ("10% of companies") is not its unit;
   // money is not counted in people.
@@ -867,27 +1044,38 @@ absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
                                         const Reading& reading,
                                         const UnitHint& hint) {
   FS_ASSIGN_OR_RETURN(std::string unit, NamedUnit(reading));
+  // A rate is its base unit, as named or chosen, per the period read.
+  auto per_period = [&reading](std::string base) {
+    return reading.period.empty() ? base : RateUnit(base, reading.period);
+  };
   if (!unit.empty()) {
+    unit = per_period(std::move(unit));
     FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));
     return unit;
   }
   if (hint.allowed_units.size() == 1) {
     FS_ASSIGN_OR_RETURN(unit, CanonicalizeUnit(hint.allowed_units[0]));
+    // "5 million a year" where only "USD/a" is allowed is USD/a; where only
+    // "USD" is, USD/a does not fit.
+    if (!reading.period.empty()) {
+      unit = per_period(std::string(BaseUnit(unit)));
+    }
   } else {
     switch (hint.dimension) {
       case v1::UNIT_DIMENSION_MONEY:
         return absl::InvalidArgumentError(
             absl::StrCat("no currency in ", QuoteText(text)));
       case v1::UNIT_DIMENSION_RATIO:
-        return absl::InvalidArgumentError(
-            absl::StrCat("no unit in ", QuoteText(text),
-                         " (a ratio needs \"%\" or \"per 1,000 people\")"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "no unit in ", QuoteText(text),
+            " (a ratio needs \"%\", \"percentage points\" or \"per 1,000 "
+            "people\")"));
       case v1::UNIT_DIMENSION_DURATION:
         return absl::InvalidArgumentError(
             absl::StrCat("no unit in ", QuoteText(text),
                          " (a duration needs years, months or days)"));
       default:
-        unit = std::string(kUnitCount);
+        unit = per_period(std::string(kUnitCount));
     }
   }
   FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));

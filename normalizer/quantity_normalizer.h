@@ -11,6 +11,12 @@
 //   NormalizeQuantity("10-15%", "en", {})
 //       -> {amount "10", unit "percent", comparator RANGE,
 //           lower_bound "10", upper_bound "15"}
+//   NormalizeQuantity("hàng trăm doanh nghiệp", "vi", {})
+//       -> {amount "200", unit "organization", comparator AT_LEAST}
+//   NormalizeQuantity("연간 10억 원", "ko", {})
+//       -> {amount "1000000000", unit "KRW/a"}
+//   NormalizeQuantity("3.5%p", "ko", {})
+//       -> {amount "3.5", unit "percentage_point"}
 //   NormalizeQuantity("85.9 billion USDD", "en", {})
 //       -> INVALID_ARGUMENT: cannot read "85.9 billion USDD" as a quantity:
 //          unknown currency "USDD"
@@ -18,7 +24,8 @@
 // The normalizer never guesses: text it cannot read completely is rejected
 // with a message that quotes it and says what was wrong. normalizer/README.md
 // documents the grammar per language, the words known and the conventions
-// ("$" is USD, "nearly" is APPROXIMATELY, "100+" is AT_LEAST, ...).
+// ("$" is USD, "nearly" is APPROXIMATELY, "100+" is AT_LEAST, "hundreds" is
+// AT_LEAST 200, ...).
 #ifndef FACTSTORE_NORMALIZER_QUANTITY_NORMALIZER_H_
 #define FACTSTORE_NORMALIZER_QUANTITY_NORMALIZER_H_
 
@@ -48,25 +55,28 @@ struct UnitHint {
 // The unit is the one the text names, which must fit `hint`. When the text
 // names none ("53,000"), the unit is hint.allowed_units[0] if that is the only
 // allowed unit, otherwise "count" for COUNT and UNSPECIFIED hints; MONEY,
-// RATIO and DURATION hints then fail.
+// RATIO and DURATION hints then fail. A period in the text ("a year",
+// "/tháng", "연간") makes that unit a rate of its base unit ("USD/a").
 //
 // Returns INVALID_ARGUMENT, with a message that quotes `text` and says what is
 // wrong, for text that is empty, too long, not UTF-8, has no number, has words
 // or numbers the grammar does not place, an unknown currency, a unit that does
-// not fit `hint`, a range that ends below its start, or an amount longer than
-// kMaxDecimalLength. Runs in time and memory bounded by the 256-byte limit.
-// Thread-safe.
+// not fit `hint`, a range that ends below its start, a vague amount with
+// another comparator than AT_LEAST or in a range, a rate per any period but a
+// year, month or day, or an amount longer than kMaxDecimalLength. Runs in time
+// and memory bounded by the 256-byte limit. Thread-safe.
 absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
                                                absl::string_view language,
                                                const UnitHint& hint);
 
 // Checks a Quantity sent already typed and returns its canonical form:
 // amount and bounds canonical decimals ("085.90" -> "85.9"), unit spelled
-// canonically ("usd" -> "USD"), comparator UNSPECIFIED -> EXACT. A RANGE needs
-// lower_bound <= upper_bound and amount equal to lower_bound (an empty amount
-// is set to it); other comparators must not have bounds. Amounts of COUNT and
-// DURATION units must not be negative. surface_text is kept as is.
-// Returns INVALID_ARGUMENT naming the field at fault otherwise. Thread-safe.
+// canonically ("usd" -> "USD", "usd/a" -> "USD/a"), comparator UNSPECIFIED ->
+// EXACT. A RANGE needs lower_bound <= upper_bound and amount equal to
+// lower_bound (an empty amount is set to it); other comparators must not have
+// bounds. Amounts of COUNT and DURATION units (and their rates) must not be
+// negative. surface_text is kept as is. Returns INVALID_ARGUMENT naming the
+// field at fault otherwise. Thread-safe.
 absl::StatusOr<v1::Quantity> CanonicalizeQuantity(const v1::Quantity& quantity);
 
 // Returns OK if canonical `unit` fits `hint` (is among allowed_units, when

@@ -25,6 +25,13 @@ constexpr int kAtLeast = v1::COMPARATOR_AT_LEAST;
 constexpr int kLessThan = v1::COMPARATOR_LESS_THAN;
 constexpr int kAtMost = v1::COMPARATOR_AT_MOST;
 
+// The period of a rate, as in units.h (which this list does not depend on).
+constexpr const char kYear[] = "a";
+constexpr const char kMonth[] = "mo";
+constexpr const char kDay[] = "d";
+// A period factstore does not measure rates in: read only to say so.
+constexpr const char kOtherPeriod[] = "";
+
 // Comparators, range words and fillers.
 constexpr Word kGrammarWords[] = {
     // English. "nearly" and "almost" are APPROXIMATELY in factstore: the
@@ -77,6 +84,7 @@ constexpr Word kGrammarWords[] = {
     {"each", K::kReserved, "", 0},
     {"every", K::kReserved, "", 0},
     {"mỗi", K::kReserved, "", 0},
+    {"/", K::kReserved, "", 0},
     // Vietnamese.
     {"khoảng", K::kPrefixComparator, "", kApprox},
     {"khoảng chừng", K::kPrefixComparator, "", kApprox},
@@ -146,7 +154,71 @@ constexpr Word kGrammarWords[] = {
     {"~", K::kRangeJoin, "", 0},
     {"〜", K::kRangeJoin, "", 0},
     {"+", K::kPlus, "", 0},
-    {"%", K::kPercent, "", 0},
+    {"%", K::kPercent, "percent", 0},
+};
+
+// Periods that make an amount a rate ("$5 million a year"). English and
+// Vietnamese write them after the amount, Korean before it ("연간 10억 원")
+// or as "/년" after it.
+constexpr Word kPeriodWords[] = {
+    {"a year", K::kPeriod, kYear, 0},
+    {"per year", K::kPeriod, kYear, 0},
+    {"each year", K::kPeriod, kYear, 0},
+    {"every year", K::kPeriod, kYear, 0},
+    {"annually", K::kPeriod, kYear, 0},
+    {"yearly", K::kPeriod, kYear, 0},
+    {"per annum", K::kPeriod, kYear, 0},
+    {"/year", K::kPeriod, kYear, 0},
+    {"/yr", K::kPeriod, kYear, 0},
+    {"a month", K::kPeriod, kMonth, 0},
+    {"per month", K::kPeriod, kMonth, 0},
+    {"each month", K::kPeriod, kMonth, 0},
+    {"every month", K::kPeriod, kMonth, 0},
+    {"monthly", K::kPeriod, kMonth, 0},
+    {"/month", K::kPeriod, kMonth, 0},
+    {"/mo", K::kPeriod, kMonth, 0},
+    {"a day", K::kPeriod, kDay, 0},
+    {"per day", K::kPeriod, kDay, 0},
+    {"each day", K::kPeriod, kDay, 0},
+    {"every day", K::kPeriod, kDay, 0},
+    {"daily", K::kPeriod, kDay, 0},
+    {"/day", K::kPeriod, kDay, 0},
+    {"a week", K::kPeriod, kOtherPeriod, 0},
+    {"per week", K::kPeriod, kOtherPeriod, 0},
+    {"weekly", K::kPeriod, kOtherPeriod, 0},
+    {"/week", K::kPeriod, kOtherPeriod, 0},
+    {"per quarter", K::kPeriod, kOtherPeriod, 0},
+    {"quarterly", K::kPeriod, kOtherPeriod, 0},
+    {"an hour", K::kPeriod, kOtherPeriod, 0},
+    {"per hour", K::kPeriod, kOtherPeriod, 0},
+    {"hourly", K::kPeriod, kOtherPeriod, 0},
+    {"/hour", K::kPeriod, kOtherPeriod, 0},
+    // "hàng năm" and "hằng năm" share their key.
+    {"mỗi năm", K::kPeriod, kYear, 0},
+    {"hàng năm", K::kPeriod, kYear, 0},
+    {"/năm", K::kPeriod, kYear, 0},
+    {"mỗi tháng", K::kPeriod, kMonth, 0},
+    {"hàng tháng", K::kPeriod, kMonth, 0},
+    {"/tháng", K::kPeriod, kMonth, 0},
+    {"mỗi ngày", K::kPeriod, kDay, 0},
+    {"hàng ngày", K::kPeriod, kDay, 0},
+    {"/ngày", K::kPeriod, kDay, 0},
+    {"mỗi tuần", K::kPeriod, kOtherPeriod, 0},
+    {"hàng tuần", K::kPeriod, kOtherPeriod, 0},
+    {"/tuần", K::kPeriod, kOtherPeriod, 0},
+    {"mỗi quý", K::kPeriod, kOtherPeriod, 0},
+    {"hàng quý", K::kPeriod, kOtherPeriod, 0},
+    {"/년", K::kPeriod, kYear, 0},
+    {"/월", K::kPeriod, kMonth, 0},
+    {"/일", K::kPeriod, kDay, 0},
+    {"연간", K::kLeadPeriod, kYear, 0},
+    {"연", K::kLeadPeriod, kYear, 0},
+    {"매년", K::kLeadPeriod, kYear, 0},
+    {"월", K::kLeadPeriod, kMonth, 0},
+    {"매월", K::kLeadPeriod, kMonth, 0},
+    {"매달", K::kLeadPeriod, kMonth, 0},
+    {"하루", K::kLeadPeriod, kDay, 0},
+    {"매일", K::kLeadPeriod, kDay, 0},
 };
 
 // Numbers, number words and scale words.
@@ -161,8 +233,16 @@ constexpr Word kNumberWords[] = {
     {"mln", K::kScale, "1000000", 0},
     {"b", K::kScale, "1000000000", 0},
     {"bn", K::kScale, "1000000000", 0},
+    {"bln", K::kScale, "1000000000", 0},
     {"tn", K::kScale, "1000000000000", 0},
+    {"quadrillion", K::kScale, "1000000000000000", 0},
     {"dozen", K::kScale, "12", 0},
+    // South Asian: a lakh is 100,000, a crore 10,000,000.
+    {"lakh", K::kScale, "100000", 0},
+    {"lakhs", K::kScale, "100000", 0},
+    {"crore", K::kScale, "10000000", 0},
+    {"crores", K::kScale, "10000000", 0},
+    {"chục", K::kScale, "10", 0},
     {"trăm", K::kScale, "100", 0},
     {"nghìn", K::kScale, "1000", 0},
     {"ngàn", K::kScale, "1000", 0},
@@ -175,6 +255,17 @@ constexpr Word kNumberWords[] = {
     {"만", K::kKoreanBigUnit, "10000", 0},
     {"억", K::kKoreanBigUnit, "100000000", 0},
     {"조", K::kKoreanBigUnit, "1000000000000", 0},
+    {"경", K::kKoreanBigUnit, "10000000000000000", 0},
+    // Vague amounts: "tens of thousands", "hàng trăm", "수천억".
+    {"dozens", K::kVague, "12", 0},
+    {"tens", K::kVague, "10", 0},
+    {"hundreds", K::kVague, "100", 0},
+    {"thousands", K::kVague, "1000", 0},
+    {"millions", K::kVague, "1000000", 0},
+    {"billions", K::kVague, "1000000000", 0},
+    {"trillions", K::kVague, "1000000000000", 0},
+    {"hàng", K::kVaguePrefix, "", 0},
+    {"수", K::kVaguePrefix, "", 1},
     {"a", K::kArticle, "", 0},
     {"an", K::kArticle, "", 0},
     {"half", K::kHalf, "", 0},
@@ -277,17 +368,32 @@ constexpr Word kCurrencyWords[] = {
     {"ringgit", K::kCurrency, "MYR", 0},
     {"rupiah", K::kCurrency, "IDR", 0},
     {"swiss francs", K::kCurrency, "CHF", 0},
+    // "rupee" alone is the Indian rupee, as "$" alone is the US dollar.
+    {"₹", K::kCurrency, "INR", 0},
+    {"inr", K::kCurrency, "INR", 0},
+    {"rupee", K::kCurrency, "INR", 0},
+    {"rupees", K::kCurrency, "INR", 0},
+    {"indian rupee", K::kCurrency, "INR", 0},
+    {"indian rupees", K::kCurrency, "INR", 0},
 };
 
 // Percentages and nouns that name a unit. English nouns are listed in the
 // plural and the singular.
 constexpr Word kUnitWords[] = {
-    {"percent", K::kPercent, "", 0},
-    {"per cent", K::kPercent, "", 0},
-    {"pct", K::kPercent, "", 0},
-    {"phần trăm", K::kPercent, "", 0},
-    {"퍼센트", K::kPercent, "", 0},
-    {"프로", K::kPercent, "", 0},
+    {"percent", K::kPercent, "percent", 0},
+    {"per cent", K::kPercent, "percent", 0},
+    {"pct", K::kPercent, "percent", 0},
+    {"phần trăm", K::kPercent, "percent", 0},
+    {"퍼센트", K::kPercent, "percent", 0},
+    {"프로", K::kPercent, "percent", 0},
+    // The difference of two percentages: from 5% to 8.5% is 3.5 points.
+    {"percentage points", K::kPercent, "percentage_point", 0},
+    {"percentage point", K::kPercent, "percentage_point", 0},
+    {"pp", K::kPercent, "percentage_point", 0},
+    {"điểm phần trăm", K::kPercent, "percentage_point", 0},
+    {"điểm %", K::kPercent, "percentage_point", 0},
+    {"퍼센트포인트", K::kPercent, "percentage_point", 0},
+    {"퍼센트 포인트", K::kPercent, "percentage_point", 0},
     // person
     {"people", K::kUnitNoun, "person", 0},
     {"person", K::kUnitNoun, "person", 0},
@@ -537,6 +643,13 @@ constexpr Word kUnitWords[] = {
     {"일", K::kUnitNoun, "day", 0},
 };
 
+// Phrases written as one, which match only tokens that touch: "3.5%p" is
+// percentage points, "3.5% p" is not read.
+constexpr Word kAttachedWords[] = {
+    {"%p", K::kPercent, "percentage_point", 0},
+    {"%포인트", K::kPercent, "percentage_point", 0},
+};
+
 constexpr struct {
   const char* word;
   int value;
@@ -585,9 +698,9 @@ const QuantityLexicon& QuantityLexicon::Get() {
 }
 
 QuantityLexicon::QuantityLexicon() {
-  auto add = [this](const Word& word) {
+  auto add = [this](const Word& word, bool attached) {
     LexiconEntry entry{PhraseKeys(word.phrase), word.kind, word.text,
-                       word.number};
+                       word.number, attached};
     if (entry.keys.empty()) return;
     max_phrase_tokens_ = std::max(max_phrase_tokens_, entry.keys.size());
     if (entry.keys.size() == 1) {
@@ -598,10 +711,12 @@ QuantityLexicon::QuantityLexicon() {
     }
     by_first_key_[entry.keys[0]].push_back(std::move(entry));
   };
-  for (const Word& w : kGrammarWords) add(w);
-  for (const Word& w : kNumberWords) add(w);
-  for (const Word& w : kCurrencyWords) add(w);
-  for (const Word& w : kUnitWords) add(w);
+  for (const Word& w : kGrammarWords) add(w, false);
+  for (const Word& w : kPeriodWords) add(w, false);
+  for (const Word& w : kNumberWords) add(w, false);
+  for (const Word& w : kCurrencyWords) add(w, false);
+  for (const Word& w : kUnitWords) add(w, false);
+  for (const Word& w : kAttachedWords) add(w, true);
   for (auto& [key, entries] : by_first_key_) {
     std::stable_sort(entries.begin(), entries.end(),
                      [](const LexiconEntry& a, const LexiconEntry& b) {
@@ -620,13 +735,14 @@ QuantityLexicon::QuantityLexicon() {
   }
 }
 
-const LexiconEntry* QuantityLexicon::Match(
-    absl::Span<const std::string> keys) const {
+const LexiconEntry* QuantityLexicon::Match(absl::Span<const std::string> keys,
+                                           size_t joined) const {
   if (keys.empty()) return nullptr;
   auto it = by_first_key_.find(keys[0]);
   if (it == by_first_key_.end()) return nullptr;
   for (const LexiconEntry& entry : it->second) {
     if (entry.keys.size() > keys.size()) continue;
+    if (entry.attached && entry.keys.size() > joined) continue;
     if (std::equal(entry.keys.begin(), entry.keys.end(), keys.begin())) {
       return &entry;
     }

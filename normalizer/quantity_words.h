@@ -37,12 +37,20 @@ enum class WordKind {
   kUntil,              // "까지": ends a range, or means AT_MOST
   kScale,              // "million", "k", "tỷ"; text = multiplier ("1000000")
   kKoreanSmallUnit,    // 십, 백, 천; text = multiplier
-  kKoreanBigUnit,      // 만, 억, 조; text = multiplier
+  kKoreanBigUnit,      // 만, 억, 조, 경; text = multiplier
   kNumberWord,         // "one" ... "ninety", "hundred"; number = value
   kArticle,            // "a", "an" (one, before a scale word)
   kHalf,               // "half" ("half a million")
   kCurrency,           // "$", "dollars", "đồng", "원"; text = ISO 4217 code
-  kPercent,            // "%", "percent", "phần trăm", "퍼센트"
+  // "dozens", "hundreds", "millions": a vague amount, at least two of what
+  // the word counts; text = that ("12", "100", "1000000")
+  kVague,
+  // "hàng" (number 0, before scale words: "hàng trăm"), "수" (number 1,
+  // before Korean units: "수천억"): a vague amount of what follows
+  kVaguePrefix,
+  // "%", "percent", "phần trăm", "퍼센트" (text "percent"); "percentage
+  // points", "pp", "%p", "điểm phần trăm", "%포인트" (text "percentage_point")
+  kPercent,
   // "people", "firms", "người", "명"; text = unit, or "" for a Korean counter
   // that names no unit (개, 곳)
   kUnitNoun,
@@ -50,8 +58,15 @@ enum class WordKind {
   kParticle,  // Korean particles (의, 이, ...): no meaning here
   kDash,      // "-", "–", "—", "−": a range or a minus sign
   kPlus,      // "+": "100+" means AT_LEAST
-  // "per", "each": meaning the grammar does not read, so never skipped as
-  // part of a noun phrase
+  // "a year", "per month", "/ngày", "/년": after the amount, makes it a rate;
+  // text = the period ("a", "mo", "d"), or "" for a period factstore does not
+  // measure rates in ("per week")
+  kPeriod,
+  // "연간", "월": the same, before the amount (Korean)
+  kLeadPeriod,
+  // "per", "each", "mỗi", "/": meaning the grammar does not read (unless a
+  // period or per-1000 phrase follows), so never skipped as part of a noun
+  // phrase or as a Vietnamese modifier
   kReserved,
 };
 
@@ -60,6 +75,8 @@ struct LexiconEntry {
   WordKind kind;
   std::string text;
   int number = 0;
+  // Written as one ("%p"): matches only tokens that touch each other.
+  bool attached = false;
 };
 
 // The word list, built once. Thread-safe (immutable after construction).
@@ -68,7 +85,10 @@ class QuantityLexicon {
   static const QuantityLexicon& Get();
 
   // The longest entry whose keys equal the first keys of `keys`, or nullptr.
-  const LexiconEntry* Match(absl::Span<const std::string> keys) const;
+  // `joined` is how many of the first tokens are written together, with no
+  // space between them; an attached entry matches only within them.
+  const LexiconEntry* Match(absl::Span<const std::string> keys,
+                            size_t joined = 1) const;
 
   // The most tokens an entry spans.
   size_t max_phrase_tokens() const { return max_phrase_tokens_; }

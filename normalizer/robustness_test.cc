@@ -64,7 +64,10 @@ const char* const kPieces[] = {
     "2024-08-02", "\xff",     "\xe1\xba",  "\xc0",
     " ",          "  ",       "\t",        "다낭",
     "yes",        "không",    "아니요",    "₿",
-    "XX$",        "²",
+    "XX$",        "²",        "hundreds",  "tens of",
+    "hàng",       "trăm",     "수",        "경",
+    "pp",         "%p",       "a year",    "/năm",
+    "연간",       "lakh",     "crore",     "mỗi ngày",
 };
 
 std::string MakeText(std::mt19937& rng) {

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "normalizer/text_tokens.h"
 #include "unicode/ucurr.h"
 #include "unicode/uenum.h"
@@ -25,6 +26,7 @@ constexpr VocabularyUnit kVocabulary[] = {
     {kUnitDocument, v1::UNIT_DIMENSION_COUNT},
     {kUnitEvent, v1::UNIT_DIMENSION_COUNT},
     {kUnitPercent, v1::UNIT_DIMENSION_RATIO},
+    {kUnitPercentagePoint, v1::UNIT_DIMENSION_RATIO},
     {kUnitPer1000People, v1::UNIT_DIMENSION_RATIO},
     {kUnitYear, v1::UNIT_DIMENSION_DURATION},
     {kUnitMonth, v1::UNIT_DIMENSION_DURATION},
@@ -52,6 +54,30 @@ const absl::flat_hash_set<std::string>& CurrencyCodes() {
   return *codes;
 }
 
+constexpr absl::string_view kPeriods[] = {kPeriodYear, kPeriodMonth,
+                                          kPeriodDay};
+
+bool IsPeriod(absl::string_view period) {
+  for (absl::string_view p : kPeriods) {
+    if (p == period) return true;
+  }
+  return false;
+}
+
+// A unit cut at its first '/': the base, and the period ("" when there is
+// no '/').
+struct UnitParts {
+  absl::string_view base;
+  absl::string_view period;
+  bool rate = false;
+};
+
+UnitParts SplitUnit(absl::string_view unit) {
+  size_t slash = unit.find('/');
+  if (slash == absl::string_view::npos) return {unit, "", false};
+  return {unit.substr(0, slash), unit.substr(slash + 1), true};
+}
+
 const VocabularyUnit* FindVocabularyUnit(absl::string_view unit) {
   for (const VocabularyUnit& v : kVocabulary) {
     if (v.name == unit) return &v;
@@ -66,23 +92,15 @@ bool AllAsciiLetters(absl::string_view s) {
   return !s.empty();
 }
 
-}  // namespace
-
-bool IsCurrencyCode(absl::string_view code) {
-  return code.size() == 3 && CurrencyCodes().contains(code);
-}
-
-bool IsKnownUnit(absl::string_view unit) {
-  return FindVocabularyUnit(unit) != nullptr || IsCurrencyCode(unit);
-}
-
-v1::UnitDimension DimensionOfUnit(absl::string_view unit) {
+v1::UnitDimension DimensionOfBaseUnit(absl::string_view unit) {
   if (const VocabularyUnit* v = FindVocabularyUnit(unit)) return v->dimension;
   if (IsCurrencyCode(unit)) return v1::UNIT_DIMENSION_MONEY;
   return v1::UNIT_DIMENSION_UNSPECIFIED;
 }
 
-absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit) {
+// The canonical spelling of a unit that is not a rate.
+absl::StatusOr<std::string> CanonicalizeBaseUnit(absl::string_view unit,
+                                                 absl::string_view whole) {
   std::string lower = absl::AsciiStrToLower(unit);
   if (FindVocabularyUnit(lower) != nullptr) return lower;
   std::string upper = absl::AsciiStrToUpper(unit);
@@ -92,10 +110,50 @@ absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit) {
         absl::StrCat("unknown currency ", QuoteText(unit)));
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown unit ", QuoteText(unit),
+      "unknown unit ", QuoteText(whole),
       " (expected an ISO 4217 currency code or one of count, person, "
-      "organization, document, event, percent, per_1000_people, year, month, "
-      "day)"));
+      "organization, document, event, percent, percentage_point, "
+      "per_1000_people, year, month, day; or a rate of one of them, such as "
+      "USD/a, USD/mo, USD/d)"));
+}
+
+}  // namespace
+
+bool IsCurrencyCode(absl::string_view code) {
+  return code.size() == 3 && CurrencyCodes().contains(code);
+}
+
+bool IsKnownUnit(absl::string_view unit) {
+  return DimensionOfUnit(unit) != v1::UNIT_DIMENSION_UNSPECIFIED;
+}
+
+v1::UnitDimension DimensionOfUnit(absl::string_view unit) {
+  UnitParts parts = SplitUnit(unit);
+  if (parts.rate && !IsPeriod(parts.period)) {
+    return v1::UNIT_DIMENSION_UNSPECIFIED;
+  }
+  return DimensionOfBaseUnit(parts.base);
+}
+
+absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit) {
+  UnitParts parts = SplitUnit(unit);
+  FS_ASSIGN_OR_RETURN(std::string base, CanonicalizeBaseUnit(parts.base, unit));
+  if (!parts.rate) return base;
+  std::string period = absl::AsciiStrToLower(parts.period);
+  if (!IsPeriod(period)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown period ", QuoteText(parts.period), " in ", QuoteText(unit),
+        " (a rate is per year, month or day: UNIT/a, UNIT/mo or UNIT/d)"));
+  }
+  return RateUnit(base, period);
+}
+
+std::string RateUnit(absl::string_view base, absl::string_view period) {
+  return absl::StrCat(base, "/", period);
+}
+
+absl::string_view BaseUnit(absl::string_view unit) {
+  return SplitUnit(unit).base;
 }
 
 std::string DimensionName(v1::UnitDimension dimension) {

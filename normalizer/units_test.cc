@@ -36,6 +36,7 @@ const UnitCase kUnitCases[] = {
     {"document", true, v1::UNIT_DIMENSION_COUNT},
     {"event", true, v1::UNIT_DIMENSION_COUNT},
     {"percent", true, v1::UNIT_DIMENSION_RATIO},
+    {"percentage_point", true, v1::UNIT_DIMENSION_RATIO},
     {"per_1000_people", true, v1::UNIT_DIMENSION_RATIO},
     {"year", true, v1::UNIT_DIMENSION_DURATION},
     {"month", true, v1::UNIT_DIMENSION_DURATION},
@@ -65,6 +66,28 @@ const UnitCase kUnitCases[] = {
     {"week", false, v1::UNIT_DIMENSION_UNSPECIFIED},
     {"%", false, v1::UNIT_DIMENSION_UNSPECIFIED},
     {"", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"percentage_points", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"pp", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    // Rates: the base unit's dimension.
+    {"USD/a", true, v1::UNIT_DIMENSION_MONEY},
+    {"USD/mo", true, v1::UNIT_DIMENSION_MONEY},
+    {"KRW/d", true, v1::UNIT_DIMENSION_MONEY},
+    {"person/d", true, v1::UNIT_DIMENSION_COUNT},
+    {"count/a", true, v1::UNIT_DIMENSION_COUNT},
+    {"percent/a", true, v1::UNIT_DIMENSION_RATIO},
+    {"per_1000_people/a", true, v1::UNIT_DIMENSION_RATIO},
+    {"day/a", true, v1::UNIT_DIMENSION_DURATION},
+    {"usd/a", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/A", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/w", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/year", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"/a", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/a/a", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"USD/mo/d", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"people/d", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"XXX/a", false, v1::UNIT_DIMENSION_UNSPECIFIED},
+    {"a", false, v1::UNIT_DIMENSION_UNSPECIFIED},
 };
 INSTANTIATE_TEST_SUITE_P(Vocabulary, UnitVocabularyTest,
                          ::testing::ValuesIn(kUnitCases), UnitCaseName);
@@ -114,6 +137,19 @@ const CanonicalUnitCase kCanonicalUnitCases[] = {
     {"", "", "unknown unit \"\""},
     {"U$D", "", "unknown unit"},
     {"\xff", "", "unknown unit \"\\xff\""},
+    {"Percentage_Point", "percentage_point", ""},
+    {"usd/a", "USD/a", ""},
+    {"USD/A", "USD/a", ""},
+    {"Usd/Mo", "USD/mo", ""},
+    {"PERSON/D", "person/d", ""},
+    {"percent/a", "percent/a", ""},
+    {"USD/w", "", "unknown period \"w\" in \"USD/w\""},
+    {"USD/year", "", "unknown period \"year\""},
+    {"USD/", "", "unknown period \"\""},
+    {"USD/a/a", "", "unknown period \"a/a\""},
+    {"USDD/a", "", "unknown currency \"USDD\""},
+    {"people/a", "", "unknown unit \"people/a\""},
+    {"/a", "", "unknown unit \"/a\""},
 };
 INSTANTIATE_TEST_SUITE_P(Units, CanonicalizeUnitTest,
                          ::testing::ValuesIn(kCanonicalUnitCases),
@@ -130,6 +166,22 @@ TEST(UnitsTest, KnowsManyCurrencies) {
   }
   EXPECT_GT(known, 150);  // ISO 4217 lists about 180 current codes
   EXPECT_LT(known, 400);
+}
+
+TEST(UnitsTest, BuildsAndSplitsRates) {
+  EXPECT_EQ(RateUnit("USD", kPeriodYear), "USD/a");
+  EXPECT_EQ(RateUnit("person", kPeriodMonth), "person/mo");
+  EXPECT_EQ(RateUnit("VND", kPeriodDay), "VND/d");
+  EXPECT_EQ(BaseUnit("USD/a"), "USD");
+  EXPECT_EQ(BaseUnit("person/d"), "person");
+  EXPECT_EQ(BaseUnit("USD"), "USD");
+  for (absl::string_view period : {kPeriodYear, kPeriodMonth, kPeriodDay}) {
+    std::string rate = RateUnit("EUR", period);
+    EXPECT_TRUE(IsKnownUnit(rate)) << rate;
+    absl::StatusOr<std::string> canonical = CanonicalizeUnit(rate);
+    ASSERT_TRUE(canonical.ok()) << canonical.status();
+    EXPECT_EQ(*canonical, rate);
+  }
 }
 
 TEST(UnitsTest, NamesDimensions) {
