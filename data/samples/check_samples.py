@@ -79,7 +79,17 @@ UNITS = {
     "event": "UNIT_DIMENSION_COUNT", "percent": "UNIT_DIMENSION_RATIO",
     "per_1000_people": "UNIT_DIMENSION_RATIO", "year": "UNIT_DIMENSION_DURATION",
     "month": "UNIT_DIMENSION_DURATION", "day": "UNIT_DIMENSION_DURATION",
+    "percentage_point": "UNIT_DIMENSION_RATIO",
 }
+RATE_PERIODS = {"a", "mo", "d"}
+
+
+def unit_dimension(unit):
+    """The dimension of a canonical unit (a rate "USD/a" has its base's), or None."""
+    base, slash, period = (unit or "").partition("/")
+    if slash and period not in RATE_PERIODS:
+        return None
+    return UNITS.get(base) or ("UNIT_DIMENSION_MONEY" if re.match(r"^[A-Z]{3}$", base) else None)
 
 PREDICATE_FIELDS = {"name", "valueType", "unitDimension", "allowedUnits",
                     "subjectTypes", "objectTypes", "cardinality", "description"}
@@ -90,7 +100,7 @@ FACT_FIELDS = {"subject", "subjectName", "predicate", "value", "validTime",
                "qualifiers", "modality", "rank", "mentions", "language"}
 MENTION_FIELDS = {"documentId", "url", "title", "publisher", "publicationDate",
                   "language", "quote", "quoteStart", "quoteEnd", "attributedTo",
-                  "extractor", "confidence"}
+                  "extractor", "confidence", "modality", "rank"}
 VALUE_KINDS = {"entityId", "quantity", "text", "time", "boolean", "entityName",
                "raw"}
 QUANTITY_FIELDS = {"amount", "unit", "comparator", "lowerBound", "upperBound",
@@ -182,7 +192,7 @@ class Checker:
         if vt != "VALUE_TYPE_QUANTITY" and (units or dim != "UNIT_DIMENSION_UNSPECIFIED"):
             self.error(where, f"predicate {name!r}: units only apply to quantity predicates")
         for u in units:
-            unit_dim = UNITS.get(u) or ("UNIT_DIMENSION_MONEY" if re.match(r"^[A-Z]{3}$", u) else None)
+            unit_dim = unit_dimension(u)
             if unit_dim is None:
                 self.error(where, f"predicate {name!r}: unknown unit {u!r}")
             elif dim != "UNIT_DIMENSION_UNSPECIFIED" and unit_dim != dim:
@@ -307,7 +317,7 @@ class Checker:
                     self.error(where, f"{field}: a quantity needs amount or surfaceText")
                 unit = v.get("unit")
                 if v.get("amount"):
-                    if unit not in UNITS and not re.match(r"^[A-Z]{3}$", unit or ""):
+                    if unit_dimension(unit) is None:
                         self.error(where, f"{field}: unknown unit {unit!r}")
                     if predicate and predicate.get("allowedUnits") and unit not in predicate["allowedUnits"]:
                         self.error(where, f"{field}: unit {unit!r} not in {predicate['allowedUnits']}")
@@ -382,6 +392,8 @@ class Checker:
                             {"ENTITY_TYPE_PERSON", "ENTITY_TYPE_ORGANIZATION"})
         if m.get("language") != "en":
             self.error(where, f"{field}.language is {m.get('language')!r}, expected 'en'")
+        self.check_enum(where, m.get("modality"), MODALITIES, f"{field}.modality")
+        self.check_enum(where, m.get("rank"), RANKS, f"{field}.rank")
         if m.get("extractor") != EXTRACTOR:
             self.error(where, f"{field}.extractor is {m.get('extractor')!r}, expected {EXTRACTOR!r}")
         if m.get("publicationDate") and not ISO_DATE.match(m["publicationDate"]):
