@@ -13,6 +13,7 @@
 #include "ingest_service/fact_ops.h"
 #include "ingest_service/predicate_ops.h"
 #include "ingest_service/request_validator.h"
+#include "normalizer/value_finder.h"
 #include "server/status_conversion.h"
 
 namespace factstore::ingest {
@@ -462,6 +463,41 @@ grpc::ServerUnaryReactor* IngestServiceImpl::RetractFacts(
   RememberRequest(*request, op.get());
   SubmitOrShed(committer_, std::move(op));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* IngestServiceImpl::ParseText(
+    grpc::CallbackServerContext* context, const v1::ParseTextRequest* request,
+    v1::ParseTextResponse* response) {
+  // Extractors call it before they write, with their writer credentials.
+  if (grpc::Status denied = Authorize(context, server::Role::kWriter);
+      !denied.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(denied);
+    return reactor;
+  }
+  Violations violations;
+  CheckText(request->text(), "text", kMaxQuoteBytes, true, true, &violations);
+  CheckLanguage(request->language(), "language", &violations);
+  if (!violations.empty()) return FinishNow(context, violations.ToStatus());
+  absl::StatusOr<std::vector<normalizer::FoundValue>> found =
+      normalizer::FindValues(request->text(), request->language());
+  if (!found.ok()) {
+    return FinishNow(context, InvalidField("text", found.status().message()));
+  }
+  for (normalizer::FoundValue& f : *found) {
+    v1::TextValue* value = response->add_values();
+    value->set_start(f.start);
+    value->set_end(f.end);
+    value->set_text(std::move(f.text));
+    if (f.quantity.has_value()) {
+      *value->mutable_quantity() = std::move(*f.quantity);
+    } else if (f.time.has_value()) {
+      *value->mutable_time() = std::move(*f.time);
+    } else if (f.period.has_value()) {
+      *value->mutable_period() = std::move(*f.period);
+    }
+  }
+  return FinishNow(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* IngestServiceImpl::EraseEntity(

@@ -75,6 +75,10 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::MergeEntitiesRequest* request,
       v1::MergeEntitiesResponse* response) override;
+  // Answered on the calling thread by any replica (it writes nothing).
+  grpc::ServerUnaryReactor* ParseText(grpc::CallbackServerContext* context,
+                                      const v1::ParseTextRequest* request,
+                                      v1::ParseTextResponse* response) override;
 
   // Prepares the facts of one request or stream batch. Returns
   // INVALID_ARGUMENT when the batch itself is unacceptable (too many facts).

@@ -798,5 +798,42 @@ TEST_F(IngestServiceTest, CommitsSurviveARestart) {
   EXPECT_EQ(CommitOf(next.commit_token()), CommitOf(before.commit_token()) + 1);
 }
 
+TEST_F(IngestServiceTest, ParseTextFindsTheValuesOfASentenceAndWritesNothing) {
+  const std::string head = cluster_->ingest_server()->head_commit_token();
+  v1::ParseTextRequest request;
+  request.set_text(
+      "Vinasa chair Nguyen Van Khoa said the market is valued at $600 billion "
+      "and is expected to rise to $800 billion by 2028.");
+  request.set_language("en");
+  v1::ParseTextResponse response;
+  auto context = Context();
+  grpc::Status status =
+      cluster_->ingest().ParseText(context.get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.values_size(), 3);
+  const v1::TextValue& first = response.values(0);
+  EXPECT_EQ(first.text(), "$600 billion");
+  EXPECT_EQ(request.text().substr(first.start(), first.end() - first.start()),
+            "$600 billion");  // ASCII: code points are bytes
+  EXPECT_EQ(first.quantity().amount(), "600000000000");
+  EXPECT_EQ(first.quantity().unit(), "USD");
+  EXPECT_EQ(response.values(1).quantity().amount(), "800000000000");
+  EXPECT_EQ(response.values(2).text(), "by 2028");
+  EXPECT_EQ(response.values(2).time().date(), "2028");
+  EXPECT_EQ(response.values(2).time().modifier(), v1::DATE_MODIFIER_BY);
+
+  // Korean offsets count code points.
+  request.set_text("IT 인력 74만 명이 필요하다");
+  request.set_language("ko");
+  auto korean = Context();
+  ASSERT_TRUE(
+      cluster_->ingest().ParseText(korean.get(), request, &response).ok());
+  ASSERT_EQ(response.values_size(), 1);
+  EXPECT_EQ(response.values(0).start(), 0);
+  EXPECT_EQ(response.values(0).end(), 9);  // "IT 인력 74만" says it all
+  EXPECT_EQ(response.values(0).quantity().amount(), "740000");
+  EXPECT_EQ(cluster_->ingest_server()->head_commit_token(), head);
+}
+
 }  // namespace
 }  // namespace factstore

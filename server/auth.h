@@ -4,7 +4,7 @@
 // metadata) or with a client certificate whose identity is on an allow-list
 // (mutual TLS). Every credential holds a set of roles:
 //   reader  the query service's reads
-//   writer  entities, facts, retractions
+//   writer  entities, facts, retractions, and ParseText
 //   admin   RegisterPredicates, EraseEntity and MergeEntities
 // Roles do not imply one another: a token that both writes and erases is
 // given "writer+admin". Each call needs one role; a call holds the roles of

@@ -156,6 +156,34 @@ class SampleDatasetTest(unittest.TestCase):
         self.assertEqual(stored.labels["ko"].name, "서울")
         self.assertEqual(stored.labels["ko"].language, "")
 
+    def test_parse_text_cites_the_spans_of_a_seed_sentence(self):
+        ingest = self.stubs.ingest
+        text = ("Da Nang has 37 educational institutions providing training of "
+                "information technology. The annual number of graduates is around "
+                "6,000 students.")
+        reply = self.ingest.ParseText(ingest.ParseTextRequest(text=text, language="en"),
+                                      timeout=10)
+        found = [(v.start, v.end, v.text, v.quantity.amount, v.quantity.unit,
+                  v.quantity.comparator) for v in reply.values]
+        self.assertEqual(found, [
+            (12, 39, "37 educational institutions", "37", "organization",
+             self.stubs.types.COMPARATOR_EXACT),
+            (120, 141, "around 6,000 students", "6000", "person",
+             self.stubs.types.COMPARATOR_APPROXIMATELY)])
+        for value in reply.values:
+            self.assertEqual(text[value.start:value.end], value.text)
+        # Vietnamese, where offsets in code points differ from bytes.
+        text = "Hàn Quốc đầu tư 85,9 tỷ USD vào Việt Nam từ năm 2020 đến năm 2024."
+        reply = self.ingest.ParseText(ingest.ParseTextRequest(text=text, language="vi"),
+                                      timeout=10)
+        self.assertEqual([text[v.start:v.end] for v in reply.values],
+                         ["85,9 tỷ USD", "từ năm 2020 đến năm 2024"])
+        self.assertEqual(reply.values[1].period.interval_end, "2025-01-01")
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.ingest.ParseText(ingest.ParseTextRequest(text=""), timeout=10)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("text", refused.exception.details())
+
     def test_the_two_articles_are_the_listed_documents(self):
         ids, token = [], ""
         while True:

@@ -55,6 +55,7 @@ enum class Rpc {
   kRetractFacts,
   kEraseEntity,
   kMergeEntities,
+  kParseText,
   kGetEntity,
   kBatchGetEntities,
   kListEntities,
@@ -906,6 +907,21 @@ std::vector<Row> Rows() {
        nullptr,
        CallFails(grpc::StatusCode::FAILED_PRECONDITION, "into_entity_id")},
 
+      // ---- ParseText ----
+      {"ParseWithoutText", Rpc::kParseText, R"pb(language: "en")pb", nullptr,
+       CallFails(kCallInvalid, "text")},
+      {"ParseTextTooLong", Rpc::kParseText, "",
+       EditAs<v1::ParseTextRequest>(
+           [](v1::ParseTextRequest& r) { r.set_text(std::string(4097, '7')); }),
+       CallFails(kCallInvalid, "text")},
+      {"ParseTextNotUtf8", Rpc::kParseText, "",
+       EditAs<v1::ParseTextRequest>(
+           [](v1::ParseTextRequest& r) { r.set_text(kBadUtf8); }),
+       DoesNotParse()},
+      {"ParseBadLanguage", Rpc::kParseText,
+       R"pb(text: "53,000 people" language: "english language")pb", nullptr,
+       CallFails(kCallInvalid, "language")},
+
       // ---- Reads: ids, batches, searches ----
       {"GetEntityEmptyId", Rpc::kGetEntity, "", nullptr,
        CallFails(kCallInvalid, "id")},
@@ -1285,6 +1301,8 @@ Result Call(TestCluster& cluster, const Row& row) {
       return Unary(ingest, &IS::EraseEntity, row);
     case Rpc::kMergeEntities:
       return Unary(ingest, &IS::MergeEntities, row);
+    case Rpc::kParseText:
+      return Unary(ingest, &IS::ParseText, row);
     case Rpc::kGetEntity:
       return Unary(query, &QS::GetEntity, row);
     case Rpc::kBatchGetEntities:

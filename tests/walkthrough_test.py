@@ -292,6 +292,17 @@ class WalkthroughTest(unittest.TestCase):
                                   env={**os.environ, **env, "FACTCTL_QUERY": self.query.address},
                                   capture_output=True, text=True, timeout=60)
 
+        # parse: the values of a sentence, in a table and as JSON lines.
+        self.assertEqual(factctl_ingest("parse").returncode, 2)
+        parsed = factctl_ingest("parse", "khoảng", "53.000", "người", "từ năm 2020",
+                                "--language=vi", "--output=table")
+        self.assertEqual(parsed.returncode, 0, parsed.stderr)
+        self.assertRegex(parsed.stdout, r"0 +19 +khoảng 53.000 người +quantity +≈ 53000 person")
+        self.assertRegex(parsed.stdout, r"20 +31 +từ năm 2020 +period +2020\.\.")
+        parsed = factctl_ingest("parse", "by 2028", "--output=json")
+        self.assertEqual([json.loads(line)["time"]["modifier"] for line in parsed.stdout.splitlines()],
+                         ["DATE_MODIFIER_BY"])
+
         self.assertEqual(factctl_ingest("retract", fact_id).returncode, 2)  # no --reason
         retracted = factctl_ingest("retract", fact_id, "f_00000000000000000000000000000000",
                                    "--reason=wrong figure", "--output=json")
@@ -351,6 +362,8 @@ class WalkthroughTest(unittest.TestCase):
              "OUTCOME_REJECTED"),
             (ingest, "factstore.v1.IngestService/MergeEntities",
              '{"fromEntityId": "org:buf-copy", "intoEntityId": "org:buf"}', "Buf copy"),
+            (ingest, "factstore.v1.IngestService/ParseText",
+             '{"text": "about 53,000 people by 2028", "language": "en"}', "53000"),
             (ingest, "factstore.v1.IngestService/EraseEntity",
              '{"entityId": "org:buf", "reason": "walkthrough"}', "tombstone"),
             (query, "factstore.v1.QueryService/GetEntity", '{"id": "place:da-nang"}', "Đà Nẵng"),

@@ -75,7 +75,8 @@ ABSL_FLAG(std::vector<std::string>, type, {},
           "...).");
 ABSL_FLAG(bool, exact, false, "search: exact matches only.");
 ABSL_FLAG(std::string, language, "",
-          "search: only names given in this language (a label's).");
+          "search: only names given in this language (a label's); parse: "
+          "the text's language (en, vi, ko).");
 // facts
 ABSL_FLAG(std::string, subject, "", "facts/watch: subject entity id.");
 ABSL_FLAG(std::string, predicate, "", "facts: predicate name.");
@@ -165,6 +166,8 @@ Commands:
                                (--reason, --request_id; admin role)
   merge FROM_ID INTO_ID        merge a duplicate entity into another; FROM_ID becomes a
                                redirect (--request_id; admin role)
+  parse TEXT...                the quantities and dates in a sentence, with their spans
+                               in code points (--language; writer role)
 
 Global flags: --ingest --query (or FACTCTL_INGEST, FACTCTL_QUERY), --output=json|table,
 --timeout, --min_commit, --as_of, --languages; TLS: --tls_ca [--tls_cert --tls_key] [--tls_server_name];
@@ -878,6 +881,33 @@ int Merge(const std::vector<std::string>& ids) {
   return 0;
 }
 
+int Parse(const std::vector<std::string>& words) {
+  if (words.empty()) {
+    std::cerr << "factctl parse: give the text to parse\n";
+    return 2;
+  }
+  v1::ParseTextRequest request;
+  request.set_text(absl::StrJoin(words, " "));
+  request.set_language(absl::GetFlag(FLAGS_language));
+  v1::ParseTextResponse response;
+  auto context = Context();
+  grpc::Status status =
+      IngestStub()->ParseText(context.get(), request, &response);
+  if (!status.ok()) return Failed(status);
+  if (!TableOutput()) {
+    for (const v1::TextValue& value : response.values()) {
+      std::cout << ToJsonLine(value) << "\n";
+    }
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::TextValue& value : response.values()) {
+    rows.push_back(TextValueRow(value));
+  }
+  PrintTable(std::cout, TextValueHeader(), rows);
+  return 0;
+}
+
 int Export() {
   ExportOptions options;
   if (!FilterFromFlags("export", &options.filter)) return 2;
@@ -933,6 +963,7 @@ int Run(int argc, char** argv) {
   if (command == "export") return Export();
   if (command == "erase") return Erase(args);
   if (command == "merge") return Merge(args);
+  if (command == "parse") return Parse(args);
   std::cerr << "factctl: unknown command \"" << command << "\"\n\n"
             << kUsage << "\n";
   return 2;

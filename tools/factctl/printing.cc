@@ -165,4 +165,32 @@ std::vector<std::string> EntityRow(const v1::Entity& entity) {
           absl::StrJoin(entity.aliases(), ", ")};
 }
 
+std::vector<std::string> TextValueRow(const v1::TextValue& value) {
+  std::string kind, normalized;
+  v1::Value as_value;
+  switch (value.value_case()) {
+    case v1::TextValue::kQuantity:
+      kind = "quantity";
+      *as_value.mutable_quantity() = value.quantity();
+      normalized = DescribeValue(as_value);
+      break;
+    case v1::TextValue::kTime:
+      kind = "date";
+      normalized = DescribeTime(value.time());
+      break;
+    case v1::TextValue::kPeriod:
+      kind = "period";
+      normalized = DescribeValidTime(value.period());
+      break;
+    default:
+      break;
+  }
+  return {absl::StrCat(value.start()), absl::StrCat(value.end()), value.text(),
+          kind, normalized};
+}
+
+std::vector<std::string> TextValueHeader() {
+  return {"START", "END", "TEXT", "KIND", "VALUE"};
+}
+
 }  // namespace factstore::tools

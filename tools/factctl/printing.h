@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "factstore/v1/ingest_service.pb.h"
 #include "factstore/v1/query_service.pb.h"
 #include "factstore/v1/types.pb.h"
 #include "google/protobuf/message.h"
@@ -28,6 +29,9 @@ std::vector<std::string> FactRow(const v1::Fact& fact);
 std::vector<std::string> FactHeader();
 std::vector<std::string> EntityRow(const v1::Entity& entity);
 std::vector<std::string> EntityHeader();
+// A value ParseText found: its span, text, kind and normalized form.
+std::vector<std::string> TextValueRow(const v1::TextValue& value);
+std::vector<std::string> TextValueHeader();
 
 }  // namespace factstore::tools
 

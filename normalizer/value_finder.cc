@@ -1,0 +1,229 @@
+#include "normalizer/value_finder.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "normalizer/date_normalizer.h"
+#include "normalizer/quantity_normalizer.h"
+#include "normalizer/text_tokens.h"
+#include "unicode/brkiter.h"
+#include "unicode/locid.h"
+#include "unicode/uchar.h"
+#include "unicode/unistr.h"
+#include "unicode/utf8.h"
+
+namespace factstore::normalizer {
+namespace {
+
+// A word-break segment of the text that is not whitespace, in UTF-16 units.
+struct Segment {
+  int32_t start = 0;
+  int32_t end = 0;
+  // A single character of sentence punctuation: no value starts or ends
+  // with it, and inside one it only comes before a number ("August 2,
+  // 2024").
+  bool punctuation = false;
+  // Starts with a digit.
+  bool number = false;
+};
+
+bool IsSentencePunctuation(UChar32 c) {
+  switch (c) {
+    case ',':
+    case '.':
+    case ';':
+    case ':':
+    case '!':
+    case '?':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '"':
+    case '\'':
+    case 0x2018:
+    case 0x2019:
+    case 0x201C:
+    case 0x201D:  // ‘ ’ “ ”
+    case 0x00AB:
+    case 0x00BB:  // « »
+    case 0x2026:  // …
+    case 0x3001:
+    case 0x3002:  // 、 。
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t length = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+const char* BreakLocale(Language language) {
+  switch (language) {
+    case Language::kVietnamese:
+      return "vi";
+    case Language::kKorean:
+      return "ko";
+    case Language::kEnglish:
+      break;
+  }
+  return "en";
+}
+
+// The segments of `text` that are not whitespace, in order.
+absl::StatusOr<std::vector<Segment>> Segments(const icu::UnicodeString& text,
+                                              Language language) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> words(
+      icu::BreakIterator::createWordInstance(icu::Locale(BreakLocale(language)),
+                                             status));
+  if (U_FAILURE(status)) {
+    return absl::InternalError(
+        absl::StrCat("ICU word break iterator: ", u_errorName(status)));
+  }
+  words->setText(text);
+  std::vector<Segment> segments;
+  int32_t start = words->first();
+  for (int32_t end = words->next(); end != icu::BreakIterator::DONE;
+       start = end, end = words->next()) {
+    bool space = true;
+    for (int32_t i = start; i < end && space; i = text.moveIndex32(i, 1)) {
+      space = u_isUWhiteSpace(text.char32At(i));
+    }
+    if (space) continue;
+    const UChar32 first = text.char32At(start);
+    segments.push_back(
+        {start, end,
+         text.moveIndex32(start, 1) == end && IsSentencePunctuation(first),
+         u_isdigit(first) != 0});
+  }
+  return segments;
+}
+
+// True if a value may start or end next to `c`: whitespace or sentence
+// punctuation, not a letter, digit or joining symbol ("136/2024/QH15" holds
+// no year, "2024년" no bare 2024).
+bool IsValueEdge(UChar32 c) {
+  return u_isUWhiteSpace(c) || IsSentencePunctuation(c);
+}
+
+// True if segments[begin, end) may be a value: it is cut from its
+// neighbours, and neither starts, ends nor holds sentence punctuation
+// except before a number. REQUIRES: begin < end <= segments.size().
+bool IsCandidate(const icu::UnicodeString& text,
+                 const std::vector<Segment>& segments, int begin, int end) {
+  const Segment& first = segments[begin];
+  const Segment& last = segments[end - 1];
+  if (first.punctuation || last.punctuation) return false;
+  if (first.start > 0 && !IsValueEdge(text.char32At(first.start - 1))) {
+    return false;
+  }
+  if (last.end < text.length() && !IsValueEdge(text.char32At(last.end))) {
+    return false;
+  }
+  for (int k = begin + 1; k < end - 1; ++k) {
+    if (segments[k].punctuation && !segments[k + 1].number) return false;
+  }
+  return true;
+}
+
+// Reads `span` whole as a period, a date or a quantity, in that order;
+// false if no normalizer reads it.
+bool ReadValue(const std::string& span, absl::string_view language,
+               FoundValue* found) {
+  absl::StatusOr<v1::ValidTime> time = NormalizeValidTime(span, language);
+  if (time.ok()) {
+    if (time->has_at()) {
+      found->time = std::move(*time->mutable_at());
+    } else {
+      found->period = std::move(*time);
+    }
+    return true;
+  }
+  absl::StatusOr<v1::Quantity> quantity = NormalizeQuantity(span, language, {});
+  if (quantity.ok()) {
+    found->quantity = std::move(*quantity);
+    return true;
+  }
+  return false;
+}
+
+// What a found value says, without the words that said it: its normalized
+// form with every surface_text cleared, serialized, and its kind.
+std::string Meaning(const FoundValue& found) {
+  if (found.quantity.has_value()) {
+    v1::Quantity q = *found.quantity;
+    q.clear_surface_text();
+    return "q" + q.SerializeAsString();
+  }
+  if (found.time.has_value()) {
+    v1::TimeValue t = *found.time;
+    t.clear_surface_text();
+    return "t" + t.SerializeAsString();
+  }
+  v1::ValidTime p = found.period.value_or(v1::ValidTime());
+  p.mutable_start()->clear_surface_text();
+  p.mutable_end()->clear_surface_text();
+  return "p" + p.SerializeAsString();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
+                                                   absl::string_view language) {
+  if (!IsValidUtf8(text)) {
+    return absl::InvalidArgumentError("the text is not valid UTF-8");
+  }
+  const icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  absl::StatusOr<std::vector<Segment>> segments =
+      Segments(unicode, LanguageFromTag(language));
+  if (!segments.ok()) return segments.status();
+  const int n = static_cast<int>(segments->size());
+  std::vector<FoundValue> values;
+  for (int i = 0; i < n;) {
+    const Segment& first = (*segments)[i];
+    // The longest span read, then the shortest that reads the same: words
+    // a grammar skips as modifiers ("người từ năm" in Vietnamese) stay out.
+    std::optional<FoundValue> best;
+    int best_length = 0;
+    for (int length = std::min(kMaxValueSegments, n - i);
+         !first.punctuation && length >= 1; --length) {
+      if (!IsCandidate(unicode, *segments, i, i + length)) continue;
+      const Segment& last = (*segments)[i + length - 1];
+      std::string span;
+      unicode.tempSubStringBetween(first.start, last.end).toUTF8String(span);
+      if (span.size() > kMaxRawTextBytes) continue;
+      FoundValue found;
+      if (!ReadValue(span, language, &found)) continue;
+      if (best.has_value() && Meaning(found) != Meaning(*best)) break;
+      found.start = unicode.countChar32(0, first.start);
+      found.end = found.start +
+                  unicode.countChar32(first.start, last.end - first.start);
+      found.text = std::move(span);
+      best = std::move(found);
+      best_length = length;
+    }
+    if (best.has_value()) {
+      values.push_back(std::move(*best));
+      i += best_length;
+    } else {
+      ++i;
+    }
+  }
+  return values;
+}
+
+}  // namespace factstore::normalizer
