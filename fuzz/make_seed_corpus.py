@@ -60,6 +60,15 @@ def normalizer_seeds():
         ("valid-time-range", "en", "none", "from 2020 to 2024"),
         ("valid-time-since", "en", "none", "since 2019"),
         ("valid-time-ko", "ko-KR", "none", "2020년부터 2024년까지"),
+        ("date-quarter-en", "en", "none", "by Q3 2024"),
+        ("date-quarter-vi", "vi", "none", "quý III/2024"),
+        ("date-half-ko", "ko", "none", "2024년 하반기"),
+        ("date-decade-en", "en", "none", "the 2020s"),
+        ("date-early-vi", "vi", "none", "khoảng giữa năm 2025"),
+        ("date-fiscal-ko", "ko", "none", "2023회계연도"),
+        ("date-two-digit-year", "en", "none", "3Q24"),
+        ("valid-time-quarters", "en", "none", "from Q1 to Q3 2024"),
+        ("valid-time-quarters-ko", "ko", "none", "2024년 1분기부터 3분기까지"),
         ("boolean-vi", "vi", "none", "không"),
         ("boolean-ko", "ko", "none", "아니요"),
         ("boolean-en", "EN", "none", "Yes!"),
@@ -278,6 +287,17 @@ REQUESTS = {
           valid_time { raw: "2024" at { date: "2024" } }
           mentions { document_id: "doc report" quote_start: -5 quote_end: -2
                      confidence: nan publication_date: "2024-13-01" }
+        }''',
+    "periods": r'''
+        facts { subject: "event:forum" predicate: "d.date"
+                value { time { date: "2020" precision: DATE_PRECISION_DECADE } } }
+        facts { subject: "event:forum" predicate: "d.date"
+                value { time { date: "2024-08" precision: DATE_PRECISION_QUARTER } } }
+        facts {
+          subject: "org:fpt" predicate: "q.count" value { raw: "37" }
+          valid_time { raw: "from Q1 to Q3 2024" }
+          qualifiers { key: "since" value { time { raw: "cuối năm 2024" } } }
+          language: "vi"
         }''',
     "type-mismatch": r'''
         facts { subject: "org:fpt" predicate: "q.money" value { text { text: "lots" } } }

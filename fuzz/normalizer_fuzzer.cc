@@ -11,9 +11,12 @@
 //   - an OK quantity has a canonical amount (IsCanonicalDecimal), a known
 //     unit that fits the hint, consistent range bounds, surface_text equal to
 //     the text, and is a fixed point of CanonicalizeQuantity;
-//   - an OK date parses with ParseIsoDate at the precision it claims and is
-//     a fixed point of CanonicalizeTimeValue; an OK valid time is one of
-//     CanonicalizeValidTime, with a sound interval;
+//   - an OK date has a precision set and fits it (TimeValueDays: a quarter
+//     or half year starts in its first month, a decade in a year that is a
+//     multiple of 10), its interval_start/interval_end are the days
+//     TimeValueDays gives, and it is a fixed point of CanonicalizeTimeValue;
+//     an OK valid time is one of CanonicalizeValidTime, with a sound
+//     interval;
 //   - folding is idempotent, FoldName(FoldName(x)) == FoldName(x), gives
 //     valid UTF-8, and FoldNameWithWords agrees with FoldName.
 #include <cstddef>
@@ -136,13 +139,25 @@ void CheckQuantity(absl::string_view text, absl::string_view language,
 void CheckTimeValue(const v1::TimeValue& t, absl::string_view text,
                     absl::string_view what) {
   const std::string shown = Show(text);
-  absl::StatusOr<IsoDate> date = ParseIsoDate(t.date());
-  FUZZ_CHECK(date.ok()) << what << " " << shown << " -> date " << Show(t.date())
-                        << ": " << date.status().ToString();
-  FUZZ_CHECK(ToApiPrecision(date->precision) == t.precision())
+  FUZZ_CHECK(t.precision() != v1::DATE_PRECISION_UNSPECIFIED)
       << what << " " << shown << " -> " << t.ShortDebugString()
-      << " has precision " << t.precision() << ", its date "
-      << ToApiPrecision(date->precision);
+      << ": no precision";
+  // The date fits its precision, which may be longer than the date's shape
+  // says ("2024-07" of a QUARTER).
+  absl::StatusOr<DayRange> days = TimeValueDays(t);
+  FUZZ_CHECK(days.ok()) << what << " " << shown << " -> "
+                        << t.ShortDebugString() << ": "
+                        << days.status().ToString();
+  FUZZ_CHECK(days->first < days->end)
+      << what << " " << shown << " -> an empty interval "
+      << t.ShortDebugString();
+  const std::string first =
+      FormatIsoDate(DayFromNumber(days->first), DatePrecision::kDay);
+  const std::string end =
+      FormatIsoDate(DayFromNumber(days->end), DatePrecision::kDay);
+  FUZZ_CHECK(t.interval_start() == first && t.interval_end() == end)
+      << what << " " << shown << " -> " << t.ShortDebugString()
+      << ", whose days are " << first << ".." << end;
   FUZZ_CHECK(t.modifier() != v1::DATE_MODIFIER_UNSPECIFIED &&
              v1::DateModifier_IsValid(t.modifier()))
       << what << " " << shown << " -> modifier " << t.modifier();

@@ -14,7 +14,8 @@
 //   - an accepted fact is normalized: a content id "f_" + 32 hex digits, a
 //     subject id, a value of the predicate's type that the store can index
 //     (storage::FactIndexEntries accepts the record the committer would
-//     write), canonical quantities, a valid time with a sound interval,
+//     write), canonical quantities, dates that fit their precision with
+//     the interval TimeValueDays gives, a valid time with a sound interval,
 //     qualifiers without raw or entity_name values, entities to create that
 //     are themselves valid entities; it serializes to a message that parses
 //     back; and preparing it again gives the same fact id.
@@ -246,9 +247,21 @@ void CheckNormalizedValue(const v1::Value& value, absl::string_view what) {
         << what << ": " << q.ShortDebugString();
   }
   if (value.kind_case() == v1::Value::kTime) {
-    FUZZ_CHECK(ParseIsoDate(value.time().date()).ok() &&
-               value.time().raw().empty())
-        << what << ": " << value.time().ShortDebugString();
+    // The date fits its precision (a QUARTER's "2024-07" is its first month)
+    // and the interval is the days it covers.
+    const v1::TimeValue& time = value.time();
+    absl::StatusOr<DayRange> days = TimeValueDays(time);
+    FUZZ_CHECK(days.ok() &&
+               time.precision() != v1::DATE_PRECISION_UNSPECIFIED &&
+               time.raw().empty())
+        << what << ": " << time.ShortDebugString() << ": "
+        << days.status().ToString();
+    FUZZ_CHECK(
+        time.interval_start() ==
+            FormatIsoDate(DayFromNumber(days->first), DatePrecision::kDay) &&
+        time.interval_end() ==
+            FormatIsoDate(DayFromNumber(days->end), DatePrecision::kDay))
+        << what << ": " << time.ShortDebugString();
   }
   if (value.kind_case() == v1::Value::kEntityId) {
     ingest::Violations v;

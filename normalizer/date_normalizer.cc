@@ -10,10 +10,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
@@ -38,6 +40,9 @@ namespace {
 // Korean, followed by them ("까지", "이후", "경"); a weekday may precede it
 // and must then match it. Commas, ordinal suffixes ("2nd"), "the", "of" and
 // a dot after a word ("Aug.") are ignored.
+//
+// Periods longer than a month (quarters, halves, thirds of a year, decades)
+// and fiscal years are read first, by kPeriodPatterns below.
 
 enum LanguageMask { kEn = 1, kVi = 2, kKo = 4, kAll = 7 };
 
@@ -97,6 +102,122 @@ constexpr DatePattern kPatterns[] = {
     {"yKmLdJ", kAll, true},
     {"mLdJ", kAll, false},
     {"mL", kAll, false},
+};
+
+// Periods longer than a month, and fiscal years (read as their calendar
+// year). A pattern is a list of elements separated by spaces, matched
+// against the tokens the grammar reads:
+//
+//   {y}  a year: four digits (two digits are refused as ambiguous)
+//   {n}  the period's number within its year: digits, an ordinal word
+//        ("first" ... "fourth") or a Roman numeral (I ... IV)
+//   {6}  exactly that number ("6 tháng đầu năm", "1/4분기")
+//   - /  a dash or a slash
+//   any other element is a word or symbol, compared by its match key
+//        (so "quý" also matches "quy" and "Quý")
+//
+// Patterns without {y} name a period of no stated year: alone that is an
+// error ("no year in "Q3""); as the start of a range it takes the end's year
+// ("from Q1 to Q3 2024").
+constexpr v1::DatePrecision kYearPeriod = v1::DATE_PRECISION_YEAR;
+constexpr v1::DatePrecision kQuarter = v1::DATE_PRECISION_QUARTER;
+constexpr v1::DatePrecision kHalfYear = v1::DATE_PRECISION_HALF_YEAR;
+constexpr v1::DatePrecision kDecade = v1::DATE_PRECISION_DECADE;
+constexpr v1::DatePrecision kFourMonths = v1::DATE_PRECISION_FOUR_MONTHS;
+
+struct PeriodPattern {
+  const char* elements;
+  v1::DatePrecision precision;  // YEAR for a fiscal year
+  // The period's number within its year when the words name it ("second
+  // half" is 2, "late" the third four months); 0 when {n} gives it.
+  int number;
+};
+
+constexpr PeriodPattern kPeriodPatterns[] = {
+    // English. "3rd quarter" reads as "3 quarter" ("rd" is ignored), "the
+    // third quarter of 2024" as "third quarter 2024".
+    {"q {n} {y}", kQuarter, 0},
+    {"q {n} / {y}", kQuarter, 0},
+    {"q {n} - {y}", kQuarter, 0},
+    {"{n} q {y}", kQuarter, 0},
+    {"{n} quarter {y}", kQuarter, 0},
+    {"q {n}", kQuarter, 0},
+    {"{n} q", kQuarter, 0},
+    {"{n} quarter", kQuarter, 0},
+    {"h {n} {y}", kHalfYear, 0},
+    {"h {n} / {y}", kHalfYear, 0},
+    {"h {n} - {y}", kHalfYear, 0},
+    {"{n} h {y}", kHalfYear, 0},
+    {"{n} half {y}", kHalfYear, 0},
+    {"h {n}", kHalfYear, 0},
+    {"{n} h", kHalfYear, 0},
+    {"{n} half", kHalfYear, 0},
+    {"{y} s", kDecade, 0},
+    {"{y} ' s", kDecade, 0},
+    {"{y} ’ s", kDecade, 0},
+    {"fy {y}", kYearPeriod, 0},
+    {"fiscal year {y}", kYearPeriod, 0},
+    {"fiscal {y}", kYearPeriod, 0},
+    {"early {y}", kFourMonths, 1},
+    {"mid {y}", kFourMonths, 2},
+    {"mid - {y}", kFourMonths, 2},
+    {"middle {y}", kFourMonths, 2},
+    {"late {y}", kFourMonths, 3},
+    {"early", kFourMonths, 1},
+    {"mid", kFourMonths, 2},
+    {"middle", kFourMonths, 2},
+    {"late", kFourMonths, 3},
+    // Vietnamese.
+    {"quý {n} / {y}", kQuarter, 0},
+    {"quý {n} - {y}", kQuarter, 0},
+    {"quý {n} năm {y}", kQuarter, 0},
+    {"quý {n} {y}", kQuarter, 0},
+    {"quý {n}", kQuarter, 0},
+    {"{6} tháng đầu năm {y}", kHalfYear, 1},
+    {"{6} tháng cuối năm {y}", kHalfYear, 2},
+    {"nửa đầu năm {y}", kHalfYear, 1},
+    {"nửa cuối năm {y}", kHalfYear, 2},
+    {"{6} tháng đầu năm", kHalfYear, 1},
+    {"{6} tháng cuối năm", kHalfYear, 2},
+    {"nửa đầu năm", kHalfYear, 1},
+    {"nửa cuối năm", kHalfYear, 2},
+    {"thập niên {y}", kDecade, 0},
+    {"thập kỷ {y}", kDecade, 0},
+    {"những năm {y}", kDecade, 0},
+    {"năm tài chính {y}", kYearPeriod, 0},
+    {"đầu năm {y}", kFourMonths, 1},
+    {"giữa năm {y}", kFourMonths, 2},
+    {"cuối năm {y}", kFourMonths, 3},
+    {"đầu năm", kFourMonths, 1},
+    {"giữa năm", kFourMonths, 2},
+    {"cuối năm", kFourMonths, 3},
+    // Korean. "1/4분기" is the first quarter.
+    {"{y} 년 {n} 분기", kQuarter, 0},
+    {"{y} 년 {n} / {4} 분기", kQuarter, 0},
+    {"{n} 분기", kQuarter, 0},
+    {"{n} / {4} 분기", kQuarter, 0},
+    {"{y} 년 상반기", kHalfYear, 1},
+    {"{y} 년 하반기", kHalfYear, 2},
+    {"상반기", kHalfYear, 1},
+    {"하반기", kHalfYear, 2},
+    {"{y} 년대", kDecade, 0},
+    {"{y} 회계연도", kYearPeriod, 0},
+    {"{y} 회계 연도", kYearPeriod, 0},
+    {"{y} 년 회계연도", kYearPeriod, 0},
+    {"{y} 년 초", kFourMonths, 1},
+    {"{y} 년 초반", kFourMonths, 1},
+    {"{y} 년 중반", kFourMonths, 2},
+    {"{y} 년 말", kFourMonths, 3},
+    {"{y} 년 후반", kFourMonths, 3},
+};
+
+// Words for a period's number ({n}).
+constexpr struct {
+  const char* word;
+  int number;
+} kPeriodNumbers[] = {
+    {"first", 1}, {"second", 2}, {"third", 3}, {"fourth", 4},
+    {"i", 1},     {"ii", 2},     {"iii", 3},   {"iv", 4},
 };
 
 struct Phrase {
@@ -200,6 +321,18 @@ struct DateToken {
   bool space_before = true;
 };
 
+// One element of a period pattern, compiled.
+struct PeriodElement {
+  enum Kind { kYear, kNumber, kExactNumber, kDash, kSlash, kWord } kind;
+  int value = 0;    // kExactNumber
+  std::string key;  // kWord
+};
+
+struct CompiledPeriod {
+  std::vector<PeriodElement> elements;
+  const PeriodPattern* pattern;
+};
+
 // Keys of phrases, built once.
 class DateWords {
  public:
@@ -221,12 +354,16 @@ class DateWords {
   std::optional<int> VietnameseMonth(absl::string_view key) const {
     return Find(vietnamese_months_, key);
   }
+  std::optional<int> PeriodNumber(absl::string_view key) const {
+    return Find(period_numbers_, key);
+  }
 
   std::vector<std::pair<std::vector<std::string>, v1::DateModifier>> prefixes;
   std::vector<std::pair<std::vector<std::string>, v1::DateModifier>> postfixes;
   std::vector<std::vector<std::string>> openers;
   std::vector<std::vector<std::string>> joiners;
   std::vector<std::vector<std::string>> closers;
+  std::vector<CompiledPeriod> periods;
 
  private:
   DateWords();
@@ -241,6 +378,7 @@ class DateWords {
   absl::flat_hash_map<std::string, int> months_;
   absl::flat_hash_map<std::string, int> weekdays_;
   absl::flat_hash_map<std::string, int> vietnamese_months_;
+  absl::flat_hash_map<std::string, int> period_numbers_;
 };
 
 std::vector<std::string> DateWords::Keys(absl::string_view phrase) const {
@@ -290,6 +428,34 @@ DateWords::DateWords() {
   }
   for (const auto& month : kVietnameseMonths) {
     vietnamese_months_[absl::StrJoin(Keys(month.name), " ")] = month.month;
+  }
+  for (const auto& number : kPeriodNumbers) {
+    period_numbers_[number.word] = number.number;
+  }
+  for (const PeriodPattern& pattern : kPeriodPatterns) {
+    CompiledPeriod period{{}, &pattern};
+    for (absl::string_view element :
+         absl::StrSplit(pattern.elements, ' ', absl::SkipEmpty())) {
+      PeriodElement e{PeriodElement::kWord};
+      if (element == "{y}") {
+        e.kind = PeriodElement::kYear;
+      } else if (element == "{n}") {
+        e.kind = PeriodElement::kNumber;
+      } else if (absl::StartsWith(element, "{")) {
+        e.kind = PeriodElement::kExactNumber;
+        absl::SimpleAtoi(element.substr(1, element.size() - 2), &e.value);
+      } else if (element == "-") {
+        e.kind = PeriodElement::kDash;
+      } else if (element == "/") {
+        e.kind = PeriodElement::kSlash;
+      } else {
+        std::vector<std::string> keys = Keys(element);
+        e.key = keys.empty() ? std::string(element) : keys[0];
+        note_hangul(element);
+      }
+      period.elements.push_back(std::move(e));
+    }
+    periods.push_back(std::move(period));
   }
 }
 
@@ -400,8 +566,13 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
 // A date as read, before it is checked.
 struct PartialDate {
   int year = -1;  // -1 when the text gives none
-  int month = 0;
+  int month = 0;  // for a period of months, its first month
   int day = 0;
+  // QUARTER, HALF_YEAR, FOUR_MONTHS or DECADE for a period longer than a
+  // month; UNSPECIFIED for a year, month or day.
+  v1::DatePrecision period = v1::DATE_PRECISION_UNSPECIFIED;
+  // "early 2023", "mid-2025": approximately that period.
+  bool approximate = false;
   std::optional<int> weekday;
   std::string surface;
 };
@@ -454,10 +625,23 @@ class DateReader {
       size_t begin, size_t end) const;
 
  private:
+  // Reads live tokens [begin, end) into `date` if they are a period of
+  // kPeriodPatterns. Returns false if they are none, and NoSuchPeriod() if
+  // they name one that does not exist ("Q5 2024", "the 2025s", "3Q24").
+  absl::StatusOr<bool> ReadPeriod(size_t begin, size_t end,
+                                  PartialDate* date) const;
+
   std::vector<DateToken> all_;
   std::vector<size_t> live_;
   Language language_;
 };
+
+// The error of a period that does not exist. Its code (OUT_OF_RANGE) lets a
+// range report it ("from Q1 2024 to Q5 2024") rather than fail to be one;
+// the public functions return every error as INVALID_ARGUMENT.
+absl::Status NoSuchPeriod(absl::string_view why) {
+  return absl::OutOfRangeError(why);
+}
 
 int LanguageBit(Language language) {
   switch (language) {
@@ -478,6 +662,8 @@ absl::StatusOr<PartialDate> DateReader::ReadDate(size_t begin, size_t end,
     date.weekday = at(begin).value;
     ++begin;
   }
+  FS_ASSIGN_OR_RETURN(bool period, ReadPeriod(begin, end, &date));
+  if (period) return date;
   std::string shape;
   std::vector<std::string> unknown;
   for (size_t i = begin; i < end; ++i) {
@@ -553,6 +739,98 @@ absl::StatusOr<PartialDate> DateReader::ReadDate(size_t begin, size_t end,
   return absl::InvalidArgumentError("not a date form factstore reads");
 }
 
+absl::StatusOr<bool> DateReader::ReadPeriod(size_t begin, size_t end,
+                                            PartialDate* date) const {
+  const DateWords& words = DateWords::Get();
+  for (const CompiledPeriod& period : words.periods) {
+    if (period.elements.size() != end - begin) continue;
+    int year = -1;
+    int number = 0;
+    std::string short_year;
+    bool match = true;
+    for (size_t k = 0; k < period.elements.size() && match; ++k) {
+      const PeriodElement& e = period.elements[k];
+      const DateToken& token = at(begin + k);
+      switch (e.kind) {
+        case PeriodElement::kYear:
+          if (token.shape == 'Y') {
+            year = token.value;
+          } else if (token.shape == 'N') {
+            short_year = token.text;
+          } else {
+            match = false;
+          }
+          break;
+        case PeriodElement::kNumber:
+          if (token.shape == 'N') {
+            number = token.value;
+          } else if (std::optional<int> n = words.PeriodNumber(token.key)) {
+            number = *n;
+          } else {
+            match = false;
+          }
+          break;
+        case PeriodElement::kExactNumber:
+          match = token.shape == 'N' && token.value == e.value;
+          break;
+        case PeriodElement::kDash:
+          match = token.shape == '-';
+          break;
+        case PeriodElement::kSlash:
+          match = token.shape == '/';
+          break;
+        case PeriodElement::kWord:
+          match = token.shape != 'N' && token.key == e.key;
+          break;
+      }
+    }
+    if (!match) continue;
+    if (!short_year.empty()) {
+      return NoSuchPeriod(
+          absl::StrCat("a two-digit year (", QuoteText(short_year),
+                       ") is ambiguous; write the year in full"));
+    }
+    const v1::DatePrecision precision = period.pattern->precision;
+    if (period.pattern->number != 0) number = period.pattern->number;
+    date->year = year;
+    date->month = 0;
+    date->period = v1::DATE_PRECISION_UNSPECIFIED;
+    switch (precision) {
+      case v1::DATE_PRECISION_QUARTER:
+        if (number < 1 || number > 4) {
+          return NoSuchPeriod(absl::StrCat("there is no quarter ", number,
+                                           " (quarters are 1 to 4)"));
+        }
+        date->month = 3 * (number - 1) + 1;
+        break;
+      case v1::DATE_PRECISION_HALF_YEAR:
+        if (number < 1 || number > 2) {
+          return NoSuchPeriod(absl::StrCat("there is no half ", number,
+                                           " (halves are 1 and 2)"));
+        }
+        date->month = 6 * (number - 1) + 1;
+        break;
+      case v1::DATE_PRECISION_FOUR_MONTHS:
+        date->month = 4 * (number - 1) + 1;
+        date->approximate = true;
+        break;
+      case v1::DATE_PRECISION_DECADE:
+        if (year % 10 != 0) {
+          return NoSuchPeriod(
+              absl::StrCat("no decade starts in ", year,
+                           " (a decade's first year ends in 0, as in "
+                           "\"2020s\")"));
+        }
+        break;
+      default:  // a fiscal year is its calendar year
+        return true;
+    }
+    date->period = precision;
+    return true;
+  }
+  return false;
+}
+
 absl::StatusOr<std::pair<PartialDate, v1::DateModifier>>
 DateReader::ReadModifiedDate(size_t begin, size_t end) const {
   const DateWords& words = DateWords::Get();
@@ -600,15 +878,55 @@ DateReader::ReadModifiedDate(size_t begin, size_t end) const {
     end -= longest;
   }
   FS_ASSIGN_OR_RETURN(PartialDate date, ReadDate(begin, end, false));
+  // "early 2023" is approximately its four months unless the text bounds it
+  // otherwise ("by late 2024").
+  if (date.approximate && modifier == v1::DATE_MODIFIER_EXACT) {
+    modifier = v1::DATE_MODIFIER_APPROXIMATELY;
+  }
   return std::make_pair(std::move(date), modifier);
 }
 
-// Checks a read date and turns it into a TimeValue (date and precision).
+std::string DayString(int32_t day_number) {
+  return FormatIsoDate(DayFromNumber(day_number), DatePrecision::kDay);
+}
+
+// Sets the output-only interval of a TimeValue whose date and precision are
+// set.
+absl::Status SetInterval(v1::TimeValue& time) {
+  FS_ASSIGN_OR_RETURN(DayRange days, TimeValueDays(time));
+  time.set_interval_start(DayString(days.first));
+  time.set_interval_end(DayString(days.end));
+  return absl::OkStatus();
+}
+
+// Checks a read period ("Q3 2024", "the 2020s") and turns it into a
+// TimeValue. REQUIRES: date.period is set and date.year >= 0.
+absl::StatusOr<v1::TimeValue> FinishPeriod(const PartialDate& date) {
+  if (date.weekday.has_value()) {
+    return absl::InvalidArgumentError("a weekday needs a full date");
+  }
+  std::string iso = date.period == v1::DATE_PRECISION_DECADE
+                        ? absl::StrFormat("%04d", date.year)
+                        : absl::StrFormat("%04d-%02d", date.year, date.month);
+  // Years out of range ("Q1 0000").
+  absl::StatusOr<IsoDate> parsed = ParseIsoDate(iso);
+  if (!parsed.ok()) return parsed.status();
+  v1::TimeValue time;
+  time.set_date(std::move(iso));
+  time.set_precision(date.period);
+  time.set_modifier(v1::DATE_MODIFIER_EXACT);
+  FS_RETURN_IF_ERROR(SetInterval(time));
+  return time;
+}
+
+// Checks a read date and turns it into a TimeValue (date, precision and
+// interval).
 absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
   if (date.year < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("no year in ", QuoteText(date.surface)));
   }
+  if (date.period != v1::DATE_PRECISION_UNSPECIFIED) return FinishPeriod(date);
   std::string iso = absl::StrFormat("%04d", date.year);
   if (date.month != 0) absl::StrAppendFormat(&iso, "-%02d", date.month);
   if (date.day != 0) absl::StrAppendFormat(&iso, "-%02d", date.day);
@@ -629,6 +947,7 @@ absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
   time.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
   time.set_precision(ToApiPrecision(parsed->precision));
   time.set_modifier(v1::DATE_MODIFIER_EXACT);
+  FS_RETURN_IF_ERROR(SetInterval(time));
   return time;
 }
 
@@ -654,23 +973,41 @@ absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
       break;
     }
   }
-  absl::Status no_year;  // a range whose end has no year
+  absl::Status no_year;    // a range whose end has no year
+  absl::Status no_period;  // a range with an end that does not exist
+  auto note = [&no_period](const absl::Status& status) {
+    if (status.code() == absl::StatusCode::kOutOfRange && no_period.ok()) {
+      no_period = status;
+    }
+  };
   for (size_t j = begin + 1; j < end; ++j) {
     for (const auto& joiner : words.joiners) {
       size_t n = reader.MatchAt(j, joiner);
       if (n == 0 || j + n >= end) continue;
       absl::StatusOr<PartialDate> right = reader.ReadDate(j + n, end, false);
-      if (!right.ok()) continue;
-      if (right->year < 0) {
-        no_year = absl::InvalidArgumentError(
-            absl::StrCat("no year in ", QuoteText(right->surface)));
+      if (!right.ok()) {
+        note(right.status());
         continue;
       }
       absl::StatusOr<PartialDate> left = reader.ReadDate(begin, j, true);
+      if (!left.ok()) note(left.status());
+      if (right->year < 0) {
+        // "2024년 1분기부터 3분기까지", "from March 2024 to May": the end
+        // takes the start's year, when both name a month or a period.
+        if (!left.ok() || left->year < 0 || left->month == 0 ||
+            right->month == 0) {
+          no_year = absl::InvalidArgumentError(
+              absl::StrCat("no year in ", QuoteText(right->surface)));
+          continue;
+        }
+        right->year = left->year;
+      }
       if (!left.ok()) continue;
-      // "March to May 2024", "2-5 August 2024": the start takes what it
-      // leaves out from the end.
+      // "March to May 2024", "2-5 August 2024", "from Q1 to Q3 2024": the
+      // start takes what it leaves out from the end. An end of a bare year
+      // lends nothing: "tháng 8-2024" and "Q3-2024" are one date, not a range.
       if (left->year < 0) {
+        if (right->month == 0) continue;
         if (left->month == 0) {
           if (right->day == 0) continue;
           left->month = right->month;
@@ -681,11 +1018,8 @@ absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
     }
   }
   if (!no_year.ok()) return no_year;
+  if (!no_period.ok()) return no_period;
   return std::optional<RangeRead>();
-}
-
-std::string DayString(int32_t day_number) {
-  return FormatIsoDate(DayFromNumber(day_number), DatePrecision::kDay);
 }
 
 // Fills interval_start/interval_end of a checked valid time.
@@ -758,6 +1092,13 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
     if (!end.ok()) return fail(end.status());
     start->set_surface_text((*range)->start.surface);
     end->set_surface_text((*range)->end.surface);
+    // "from early 2023 to late 2024": each end is approximate.
+    if ((*range)->start.approximate) {
+      start->set_modifier(v1::DATE_MODIFIER_APPROXIMATELY);
+    }
+    if ((*range)->end.approximate) {
+      end->set_modifier(v1::DATE_MODIFIER_APPROXIMATELY);
+    }
     *valid_time.mutable_start() = *std::move(start);
     *valid_time.mutable_end() = *std::move(end);
   } else {
@@ -792,30 +1133,26 @@ absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time) {
     }
     return bad("date", "is empty");
   }
-  absl::StatusOr<IsoDate> parsed = ParseIsoDate(time.date());
-  if (!parsed.ok()) return bad("date", parsed.status().message());
-  if (!v1::DatePrecision_IsValid(time.precision())) {
-    return bad("precision", absl::StrCat("unknown value ", time.precision()));
-  }
-  if (time.precision() != v1::DATE_PRECISION_UNSPECIFIED &&
-      time.precision() != ToApiPrecision(parsed->precision)) {
-    return bad(
-        "precision",
-        absl::StrCat(v1::DatePrecision_Name(time.precision()),
-                     " does not match date ", QuoteText(time.date()), " (",
-                     v1::DatePrecision_Name(ToApiPrecision(parsed->precision)),
-                     ")"));
+  // The date, the precision, and whether they fit: the message names the
+  // field at fault ("date: ...", "precision: ...").
+  if (absl::StatusOr<DayRange> days = TimeValueDays(time); !days.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid time: ", days.status().message()));
   }
   if (!v1::DateModifier_IsValid(time.modifier())) {
     return bad("modifier", absl::StrCat("unknown value ", time.modifier()));
   }
   v1::TimeValue out = time;
   out.clear_raw();
-  out.set_date(FormatIsoDate(parsed->first_day, parsed->precision));
-  out.set_precision(ToApiPrecision(parsed->precision));
+  if (out.precision() == v1::DATE_PRECISION_UNSPECIFIED) {
+    // Only a year, a month or a day is inferred: a period must be named.
+    FS_ASSIGN_OR_RETURN(IsoDate parsed, ParseIsoDate(time.date()));
+    out.set_precision(ToApiPrecision(parsed.precision));
+  }
   if (out.modifier() == v1::DATE_MODIFIER_UNSPECIFIED) {
     out.set_modifier(v1::DATE_MODIFIER_EXACT);
   }
+  FS_RETURN_IF_ERROR(SetInterval(out));
   return out;
 }
 

@@ -10,6 +10,13 @@
 //   NormalizeDate("02/08/2024", "vi")      -> "2024-08-02" (day first)
 //   NormalizeDate("02/08/2024", "en")      -> "2024-02-08" (month first)
 //   NormalizeDate("February 30, 2024", "en") -> INVALID_ARGUMENT (no such day)
+//   NormalizeDate("Q3 2024", "en")         -> {date "2024-07", QUARTER,
+//                                              interval 2024-07-01..2024-10-01}
+//   NormalizeDate("2024년 하반기", "ko")    -> {date "2024-07", HALF_YEAR}
+//   NormalizeDate("the 2020s", "en")       -> {date "2020", DECADE}
+//   NormalizeDate("FY2023", "en")          -> {date "2023", YEAR}
+//   NormalizeDate("cuối năm 2024", "vi")   -> {date "2024-09", FOUR_MONTHS,
+//                                              APPROXIMATELY}
 //
 //   NormalizeValidTime("from 2020 to 2024", "en")
 //       -> {start "2020", end "2024",
@@ -19,10 +26,11 @@
 //   NormalizeValidTime("since 2019", "en")
 //       -> {start {"2019", SINCE}, interval_start "2019-01-01", open end}
 //
-// Dates are never corrected: February 30 or month 13 are errors, and so are
-// dates without a year. normalizer/README.md lists the forms accepted per
-// language and the numeric date order (English M/D/Y, Vietnamese D/M/Y,
-// Korean Y/M/D; a four-digit year first is Y/M/D everywhere).
+// Dates are never corrected: February 30, month 13 or quarter 5 are errors,
+// and so are dates and periods without a year and two-digit years ("3Q24").
+// normalizer/README.md lists the forms accepted per language and the numeric
+// date order (English M/D/Y, Vietnamese D/M/Y, Korean Y/M/D; a four-digit
+// year first is Y/M/D everywhere).
 #ifndef FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
 #define FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
 
@@ -34,13 +42,17 @@ namespace factstore::normalizer {
 
 // Reads `text` (at most 256 bytes of UTF-8) written in `language` (a BCP-47
 // tag: "en", "vi", "ko"; any other tag, or "", reads as "en") into a
-// TimeValue: date cut to its precision ("2024-08-02", "2024-08", "2028"),
-// precision, modifier (EXACT unless the text says "by", "around", "before",
-// "after", "since" or their Vietnamese and Korean equivalents), surface_text
-// = `text`, raw empty.
+// TimeValue: date cut to its precision ("2024-08-02", "2024-08", "2028"; a
+// quarter, half year or four months as its first month, a decade as its
+// first year), precision, modifier (EXACT unless the text says "by",
+// "around", "before", "after", "since" or their Vietnamese and Korean
+// equivalents; APPROXIMATELY for "early/mid/late YEAR" unless the text says
+// otherwise), interval_start/interval_end (protos/api_dates.h
+// TimeValueDays), surface_text = `text`, raw empty.
 // Returns INVALID_ARGUMENT, with a message that quotes `text`, for text that
 // is empty, too long or not UTF-8, is not a date form listed in the README,
-// has no year, names a day that does not exist, or is a range.
+// has no year or a two-digit one, names a day or period that does not exist
+// ("Q5 2024", "the 2025s"), or is a range.
 // Thread-safe.
 absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
                                             absl::string_view language);
@@ -48,20 +60,26 @@ absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
 // Reads `text` into a ValidTime: a range ("from 2020 to 2024", "2020-2024",
 // "từ 2020 đến 2024", "2020년부터 2024년까지", "March to May 2024") into
 // start/end; "since 2019" and its equivalents into start with an open end;
-// any other single date into `at`, keeping its modifier. Sets
-// interval_start/interval_end (protos/api_dates.h ValidTimeRange; empty when
-// open). The TimeValues' surface_text is the text of their part.
+// any other single date into `at`, keeping its modifier. Periods work as
+// dates do ("Q3 2024", "from Q1 to Q3 2024", "2024년 1분기부터 3분기까지": a
+// start without a year takes the end's, an end without one the start's).
+// Sets interval_start/interval_end (protos/api_dates.h ValidTimeRange; empty
+// when open) and those of each TimeValue. The TimeValues' surface_text is the
+// text of their part.
 // Returns INVALID_ARGUMENT as NormalizeDate() does, and for a range that ends
 // before it starts. Thread-safe.
 absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
                                                  absl::string_view language);
 
 // Checks a TimeValue sent already typed: date must be "YYYY", "YYYY-MM" or
-// "YYYY-MM-DD" of a real day; precision, when set, must match its shape and
-// is inferred from it otherwise; modifier UNSPECIFIED becomes EXACT; raw is
-// cleared and surface_text kept. A TimeValue with only raw set is an error
-// (read it with NormalizeDate()). Returns INVALID_ARGUMENT naming the field
-// at fault otherwise. Thread-safe.
+// "YYYY-MM-DD" of a real day; precision, when set, must match its shape
+// (QUARTER, HALF_YEAR and FOUR_MONTHS "YYYY-MM" of the period's first month,
+// DECADE "YYYY" of a year that is a multiple of 10) and is inferred from it
+// otherwise (YEAR, MONTH or DAY: a bare "2024-07" is a MONTH); modifier
+// UNSPECIFIED becomes EXACT; raw is cleared, surface_text kept, and
+// interval_start/interval_end set (whatever they held). A TimeValue with only
+// raw set is an error (read it with NormalizeDate()). Returns
+// INVALID_ARGUMENT naming the field at fault otherwise. Thread-safe.
 absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time);
 
 // Checks a ValidTime sent already typed: either `at` or start/end (either may

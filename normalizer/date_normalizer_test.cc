@@ -17,6 +17,10 @@ using ::testing::HasSubstr;
 constexpr v1::DatePrecision YEAR = v1::DATE_PRECISION_YEAR;
 constexpr v1::DatePrecision MONTH = v1::DATE_PRECISION_MONTH;
 constexpr v1::DatePrecision DAY = v1::DATE_PRECISION_DAY;
+constexpr v1::DatePrecision QUARTER = v1::DATE_PRECISION_QUARTER;
+constexpr v1::DatePrecision HALF = v1::DATE_PRECISION_HALF_YEAR;
+constexpr v1::DatePrecision DECADE = v1::DATE_PRECISION_DECADE;
+constexpr v1::DatePrecision FOUR = v1::DATE_PRECISION_FOUR_MONTHS;
 constexpr v1::DateModifier EXACT = v1::DATE_MODIFIER_EXACT;
 constexpr v1::DateModifier APPROX = v1::DATE_MODIFIER_APPROXIMATELY;
 constexpr v1::DateModifier BY = v1::DATE_MODIFIER_BY;
@@ -43,6 +47,12 @@ TEST_P(NormalizeDateTest, ReadsDate) {
   EXPECT_EQ(t->modifier(), c.modifier) << v1::DateModifier_Name(t->modifier());
   EXPECT_EQ(t->surface_text(), c.text);
   EXPECT_TRUE(t->raw().empty());
+  // Already canonical, interval included.
+  EXPECT_FALSE(t->interval_start().empty());
+  absl::StatusOr<v1::TimeValue> again = CanonicalizeTimeValue(*t);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), t->SerializeAsString())
+      << again->ShortDebugString() << " vs " << t->ShortDebugString();
 }
 
 std::string DateCaseName(const ::testing::TestParamInfo<DateCase>& info) {
@@ -217,6 +227,215 @@ INSTANTIATE_TEST_SUITE_P(Vietnamese, NormalizeDateTest,
 INSTANTIATE_TEST_SUITE_P(Korean, NormalizeDateTest,
                          ::testing::ValuesIn(kKoreanDates), DateCaseName);
 
+// Periods longer than a month, and fiscal years, with the days they cover.
+struct PeriodCase {
+  const char* text;
+  const char* language;
+  const char* date;
+  v1::DatePrecision precision;
+  v1::DateModifier modifier;
+  const char* interval_start;
+  const char* interval_end;
+};
+
+class NormalizePeriodTest : public ::testing::TestWithParam<PeriodCase> {};
+
+TEST_P(NormalizePeriodTest, ReadsPeriod) {
+  const PeriodCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t = NormalizeDate(c.text, c.language);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->date(), c.date);
+  EXPECT_EQ(t->precision(), c.precision)
+      << v1::DatePrecision_Name(t->precision());
+  EXPECT_EQ(t->modifier(), c.modifier) << v1::DateModifier_Name(t->modifier());
+  EXPECT_EQ(t->interval_start(), c.interval_start);
+  EXPECT_EQ(t->interval_end(), c.interval_end);
+  EXPECT_EQ(t->surface_text(), c.text);
+  EXPECT_TRUE(t->raw().empty());
+  absl::StatusOr<v1::TimeValue> again = CanonicalizeTimeValue(*t);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), t->SerializeAsString())
+      << again->ShortDebugString() << " vs " << t->ShortDebugString();
+}
+
+std::string PeriodCaseName(const ::testing::TestParamInfo<PeriodCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const PeriodCase kQuarters[] = {
+    {"Q3 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Q1 2024", "en", "2024-01", QUARTER, EXACT, "2024-01-01", "2024-04-01"},
+    {"Q2 2024", "en", "2024-04", QUARTER, EXACT, "2024-04-01", "2024-07-01"},
+    {"Q4 2024", "en", "2024-10", QUARTER, EXACT, "2024-10-01", "2025-01-01"},
+    {"q3 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Q3/2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Q3-2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Q3, 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Q3 of 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"3Q 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"3Q2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"third quarter of 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"the third quarter of 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"The Third Quarter of 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"3rd quarter 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"the first quarter of 2025", "en", "2025-01", QUARTER, EXACT, "2025-01-01",
+     "2025-04-01"},
+    {"fourth quarter 2024", "en", "2024-10", QUARTER, EXACT, "2024-10-01",
+     "2025-01-01"},
+    {"by Q3 2024", "en", "2024-07", QUARTER, BY, "2024-07-01", "2024-10-01"},
+    {"in Q3 2024", "en", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"around Q3 2024", "en", "2024-07", QUARTER, APPROX, "2024-07-01",
+     "2024-10-01"},
+    {"before the third quarter of 2024", "en", "2024-07", QUARTER, BEFORE,
+     "2024-07-01", "2024-10-01"},
+    {"since Q3 2024", "en", "2024-07", QUARTER, SINCE, "2024-07-01",
+     "2024-10-01"},
+    {"quý 3/2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"Quý 3/2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"quy 3/2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"quý III/2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"quý IV/2024", "vi", "2024-10", QUARTER, EXACT, "2024-10-01",
+     "2025-01-01"},
+    {"quý I năm 2024", "vi", "2024-01", QUARTER, EXACT, "2024-01-01",
+     "2024-04-01"},
+    {"quý 3 năm 2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"quý 3-2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01", "2024-10-01"},
+    {"trong quý 3/2024", "vi", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"đến quý 3/2024", "vi", "2024-07", QUARTER, BY, "2024-07-01",
+     "2024-10-01"},
+    {"2024년 3분기", "ko", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"2024년 1분기", "ko", "2024-01", QUARTER, EXACT, "2024-01-01",
+     "2024-04-01"},
+    {"2024년 3/4분기", "ko", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+    {"2024년 3분기까지", "ko", "2024-07", QUARTER, BY, "2024-07-01",
+     "2024-10-01"},
+    {"2024년 3분기 중", "ko", "2024-07", QUARTER, EXACT, "2024-07-01",
+     "2024-10-01"},
+};
+
+const PeriodCase kHalves[] = {
+    {"H1 2024", "en", "2024-01", HALF, EXACT, "2024-01-01", "2024-07-01"},
+    {"H2 2024", "en", "2024-07", HALF, EXACT, "2024-07-01", "2025-01-01"},
+    {"1H 2024", "en", "2024-01", HALF, EXACT, "2024-01-01", "2024-07-01"},
+    {"2H 2024", "en", "2024-07", HALF, EXACT, "2024-07-01", "2025-01-01"},
+    {"H1/2024", "en", "2024-01", HALF, EXACT, "2024-01-01", "2024-07-01"},
+    {"first half of 2024", "en", "2024-01", HALF, EXACT, "2024-01-01",
+     "2024-07-01"},
+    {"the second half of 2024", "en", "2024-07", HALF, EXACT, "2024-07-01",
+     "2025-01-01"},
+    {"in the first half of 2024", "en", "2024-01", HALF, EXACT, "2024-01-01",
+     "2024-07-01"},
+    {"1st half 2024", "en", "2024-01", HALF, EXACT, "2024-01-01", "2024-07-01"},
+    {"by H2 2025", "en", "2025-07", HALF, BY, "2025-07-01", "2026-01-01"},
+    {"6 tháng đầu năm 2024", "vi", "2024-01", HALF, EXACT, "2024-01-01",
+     "2024-07-01"},
+    {"6 tháng cuối năm 2024", "vi", "2024-07", HALF, EXACT, "2024-07-01",
+     "2025-01-01"},
+    {"nửa đầu năm 2024", "vi", "2024-01", HALF, EXACT, "2024-01-01",
+     "2024-07-01"},
+    {"nửa cuối năm 2024", "vi", "2024-07", HALF, EXACT, "2024-07-01",
+     "2025-01-01"},
+    {"trong 6 tháng đầu năm 2024", "vi", "2024-01", HALF, EXACT, "2024-01-01",
+     "2024-07-01"},
+    {"2024년 상반기", "ko", "2024-01", HALF, EXACT, "2024-01-01", "2024-07-01"},
+    {"2024년 하반기", "ko", "2024-07", HALF, EXACT, "2024-07-01", "2025-01-01"},
+    {"2024년 하반기까지", "ko", "2024-07", HALF, BY, "2024-07-01",
+     "2025-01-01"},
+};
+
+const PeriodCase kDecades[] = {
+    {"the 2020s", "en", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"2020s", "en", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"the 1990s", "en", "1990", DECADE, EXACT, "1990-01-01", "2000-01-01"},
+    {"the 2020's", "en", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"in the 2020s", "en", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"by the 2030s", "en", "2030", DECADE, BY, "2030-01-01", "2040-01-01"},
+    {"the 9990s", "en", "9990", DECADE, EXACT, "9990-01-01", "10000-01-01"},
+    {"thập niên 2020", "vi", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"thập kỷ 1990", "vi", "1990", DECADE, EXACT, "1990-01-01", "2000-01-01"},
+    {"những năm 2020", "vi", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"trong những năm 1990", "vi", "1990", DECADE, EXACT, "1990-01-01",
+     "2000-01-01"},
+    {"2020년대", "ko", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+    {"2020년대에", "ko", "2020", DECADE, EXACT, "2020-01-01", "2030-01-01"},
+};
+
+const PeriodCase kFiscalYears[] = {
+    {"FY2023", "en", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"FY 2023", "en", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"fiscal year 2023", "en", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"fiscal 2023", "en", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"in fiscal year 2023", "en", "2023", YEAR, EXACT, "2023-01-01",
+     "2024-01-01"},
+    {"by FY2028", "en", "2028", YEAR, BY, "2028-01-01", "2029-01-01"},
+    {"năm tài chính 2023", "vi", "2023", YEAR, EXACT, "2023-01-01",
+     "2024-01-01"},
+    {"2023 회계연도", "ko", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"2023회계연도", "ko", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+    {"2023년 회계연도", "ko", "2023", YEAR, EXACT, "2023-01-01", "2024-01-01"},
+};
+
+const PeriodCase kThirdsOfYears[] = {
+    {"early 2023", "en", "2023-01", FOUR, APPROX, "2023-01-01", "2023-05-01"},
+    {"mid-2025", "en", "2025-05", FOUR, APPROX, "2025-05-01", "2025-09-01"},
+    {"mid 2025", "en", "2025-05", FOUR, APPROX, "2025-05-01", "2025-09-01"},
+    {"the middle of 2025", "en", "2025-05", FOUR, APPROX, "2025-05-01",
+     "2025-09-01"},
+    {"late 2024", "en", "2024-09", FOUR, APPROX, "2024-09-01", "2025-01-01"},
+    {"Late 2024", "en", "2024-09", FOUR, APPROX, "2024-09-01", "2025-01-01"},
+    {"in early 2023", "en", "2023-01", FOUR, APPROX, "2023-01-01",
+     "2023-05-01"},
+    {"around mid-2025", "en", "2025-05", FOUR, APPROX, "2025-05-01",
+     "2025-09-01"},
+    {"by late 2024", "en", "2024-09", FOUR, BY, "2024-09-01", "2025-01-01"},
+    {"since early 2023", "en", "2023-01", FOUR, SINCE, "2023-01-01",
+     "2023-05-01"},
+    {"before mid-2025", "en", "2025-05", FOUR, BEFORE, "2025-05-01",
+     "2025-09-01"},
+    {"đầu năm 2023", "vi", "2023-01", FOUR, APPROX, "2023-01-01", "2023-05-01"},
+    {"giữa năm 2025", "vi", "2025-05", FOUR, APPROX, "2025-05-01",
+     "2025-09-01"},
+    {"cuối năm 2024", "vi", "2024-09", FOUR, APPROX, "2024-09-01",
+     "2025-01-01"},
+    {"khoảng giữa năm 2025", "vi", "2025-05", FOUR, APPROX, "2025-05-01",
+     "2025-09-01"},
+    {"vào cuối năm 2024", "vi", "2024-09", FOUR, APPROX, "2024-09-01",
+     "2025-01-01"},
+    {"đến cuối năm 2024", "vi", "2024-09", FOUR, BY, "2024-09-01",
+     "2025-01-01"},
+    {"từ đầu năm 2023", "vi", "2023-01", FOUR, SINCE, "2023-01-01",
+     "2023-05-01"},
+    {"2023년 초", "ko", "2023-01", FOUR, APPROX, "2023-01-01", "2023-05-01"},
+    {"2023년초", "ko", "2023-01", FOUR, APPROX, "2023-01-01", "2023-05-01"},
+    {"2023년 초반", "ko", "2023-01", FOUR, APPROX, "2023-01-01", "2023-05-01"},
+    {"2025년 중반", "ko", "2025-05", FOUR, APPROX, "2025-05-01", "2025-09-01"},
+    {"2024년 말", "ko", "2024-09", FOUR, APPROX, "2024-09-01", "2025-01-01"},
+    {"2024년 후반", "ko", "2024-09", FOUR, APPROX, "2024-09-01", "2025-01-01"},
+    {"2024년 말까지", "ko", "2024-09", FOUR, BY, "2024-09-01", "2025-01-01"},
+    {"2025년 중반경", "ko", "2025-05", FOUR, APPROX, "2025-05-01",
+     "2025-09-01"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Quarters, NormalizePeriodTest,
+                         ::testing::ValuesIn(kQuarters), PeriodCaseName);
+INSTANTIATE_TEST_SUITE_P(Halves, NormalizePeriodTest,
+                         ::testing::ValuesIn(kHalves), PeriodCaseName);
+INSTANTIATE_TEST_SUITE_P(Decades, NormalizePeriodTest,
+                         ::testing::ValuesIn(kDecades), PeriodCaseName);
+INSTANTIATE_TEST_SUITE_P(FiscalYears, NormalizePeriodTest,
+                         ::testing::ValuesIn(kFiscalYears), PeriodCaseName);
+INSTANTIATE_TEST_SUITE_P(ThirdsOfYears, NormalizePeriodTest,
+                         ::testing::ValuesIn(kThirdsOfYears), PeriodCaseName);
+
 struct BadDateCase {
   const char* text;
   const char* language;
@@ -273,9 +492,7 @@ const BadDateCase kBadDates[] = {
     {"02/08/24", "en", "not a date form"},
     {"2024 2025", "en", "not a date form"},
     {"August 2, 2024 xyz", "en", "unrecognized words \"xyz\""},
-    {"mid-2024", "en", "unrecognized words"},
-    {"early 2024", "en", "unrecognized words \"early\""},
-    {"2024년 말", "ko", "unrecognized words"},
+    {"end of 2024", "en", "unrecognized words \"end\""},
     {"by around 2028", "en", "two modifiers"},
     {"Thursday, August 2, 2024", "en", "2024-08-02 is not a thursday"},
     {"Friday 2024", "en", "a weekday needs a full date"},
@@ -287,6 +504,55 @@ const BadDateCase kBadDates[] = {
 };
 INSTANTIATE_TEST_SUITE_P(Bad, NormalizeDateErrorTest,
                          ::testing::ValuesIn(kBadDates), BadDateCaseName);
+
+const BadDateCase kBadPeriods[] = {
+    // No year: never guessed.
+    {"Q3", "en", "no year in \"Q3\""},
+    {"3Q", "en", "no year in \"3Q\""},
+    {"the third quarter", "en", "no year in \"third quarter\""},
+    {"H1", "en", "no year in \"H1\""},
+    {"the first half", "en", "no year"},
+    {"early", "en", "no year in \"early\""},
+    {"by mid", "en", "no year in \"mid\""},
+    {"late", "en", "no year"},
+    {"quý 3", "vi", "no year in \"quý 3\""},
+    {"6 tháng đầu năm", "vi", "no year"},
+    {"nửa cuối năm", "vi", "no year"},
+    {"cuối năm", "vi", "no year in \"cuối năm\""},
+    {"3분기", "ko", "no year in \"3분기\""},
+    {"상반기", "ko", "no year"},
+    // Periods that do not exist.
+    {"Q5 2024", "en", "there is no quarter 5 (quarters are 1 to 4)"},
+    {"Q0 2024", "en", "there is no quarter 0"},
+    {"5Q 2024", "en", "there is no quarter 5"},
+    {"H3 2024", "en", "there is no half 3 (halves are 1 and 2)"},
+    {"third half of 2024", "en", "there is no half 3"},
+    {"quý 5/2024", "vi", "there is no quarter 5"},
+    {"quý 5 năm 2024", "vi", "there is no quarter 5"},
+    {"2024년 5분기", "ko", "there is no quarter 5"},
+    {"fifth quarter of 2024", "en", "unrecognized words \"fifth quarter\""},
+    {"quý V/2024", "vi", "unrecognized words \"quý V\""},
+    {"the 2025s", "en",
+     "no decade starts in 2025 (a decade's first year ends in 0"},
+    {"thập niên 2025", "vi", "no decade starts in 2025"},
+    {"2025년대", "ko", "no decade starts in 2025"},
+    {"Q1 0000", "en", "year out of range"},
+    // Two-digit years: which century is not said.
+    {"3Q24", "en", "a two-digit year (\"24\") is ambiguous"},
+    {"Q3 24", "en", "a two-digit year"},
+    {"1H24", "en", "a two-digit year"},
+    {"FY23", "en", "a two-digit year (\"23\") is ambiguous"},
+    {"the 90s", "en", "a two-digit year (\"90\") is ambiguous"},
+    {"thập niên 90", "vi", "a two-digit year"},
+    {"quý 3/24", "vi", "a two-digit year"},
+    // Other mistakes.
+    {"Friday Q3 2024", "en", "a weekday needs a full date"},
+    {"by around late 2024", "en", "two modifiers"},
+    {"Q3 2024 to Q4 2024", "en", "a range of dates"},
+    {"9 tháng đầu năm 2024", "vi", "unrecognized words"},
+};
+INSTANTIATE_TEST_SUITE_P(BadPeriods, NormalizeDateErrorTest,
+                         ::testing::ValuesIn(kBadPeriods), BadDateCaseName);
 
 TEST(NormalizeDateTest, RejectsTextOverTheLengthLimit) {
   std::string text = "2024" + std::string(300, ' ');
@@ -382,9 +648,102 @@ const ValidTimeCase kValidTimes[] = {
      "2020-03-01", "2024-06-01"},
     {"2019년부터", "ko", "", "2019", "", "2019-01-01", ""},
     {"2028년까지", "ko", "2028", "", "", "2028-01-01", "2029-01-01"},
+    // A year that ends a dash lends the start nothing: one month, not a
+    // range from August 2024 to the end of 2024.
+    {"tháng 8-2024", "vi", "2024-08", "", "", "2024-08-01", "2024-09-01"},
+    // The end takes the start's year when both name a month or a period.
+    {"2024년 3월부터 5월까지", "ko", "", "2024-03", "2024-05", "2024-03-01",
+     "2024-06-01"},
+    {"from March 2024 to May", "en", "", "2024-03", "2024-05", "2024-03-01",
+     "2024-06-01"},
 };
 INSTANTIATE_TEST_SUITE_P(All, NormalizeValidTimeTest,
                          ::testing::ValuesIn(kValidTimes), ValidTimeCaseName);
+
+const ValidTimeCase kPeriodValidTimes[] = {
+    {"Q3 2024", "en", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"in Q3 2024", "en", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"Q3-2024", "en", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"by Q3 2024", "en", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"since Q3 2024", "en", "", "2024-07", "", "2024-07-01", ""},
+    {"H2 2024", "en", "2024-07", "", "", "2024-07-01", "2025-01-01"},
+    {"the 2020s", "en", "2020", "", "", "2020-01-01", "2030-01-01"},
+    {"FY2023", "en", "2023", "", "", "2023-01-01", "2024-01-01"},
+    {"mid-2025", "en", "2025-05", "", "", "2025-05-01", "2025-09-01"},
+    {"late 2024", "en", "2024-09", "", "", "2024-09-01", "2025-01-01"},
+    {"from Q1 2024 to Q3 2024", "en", "", "2024-01", "2024-07", "2024-01-01",
+     "2024-10-01"},
+    {"from Q1 to Q3 2024", "en", "", "2024-01", "2024-07", "2024-01-01",
+     "2024-10-01"},
+    {"Q1-Q3 2024", "en", "", "2024-01", "2024-07", "2024-01-01", "2024-10-01"},
+    {"between H1 2024 and H2 2025", "en", "", "2024-01", "2025-07",
+     "2024-01-01", "2026-01-01"},
+    {"from the first quarter to the third quarter of 2024", "en", "", "2024-01",
+     "2024-07", "2024-01-01", "2024-10-01"},
+    {"from Q3 2024 to 2026", "en", "", "2024-07", "2026", "2024-07-01",
+     "2027-01-01"},
+    {"from early 2023 to late 2024", "en", "", "2023-01", "2024-09",
+     "2023-01-01", "2025-01-01"},
+    {"from early to late 2024", "en", "", "2024-01", "2024-09", "2024-01-01",
+     "2025-01-01"},
+    {"from the 2010s to the 2020s", "en", "", "2010", "2020", "2010-01-01",
+     "2030-01-01"},
+    {"quý 3/2024", "vi", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"quý 3-2024", "vi", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"từ quý 1/2024 đến quý 3/2024", "vi", "", "2024-01", "2024-07",
+     "2024-01-01", "2024-10-01"},
+    {"từ quý 1 đến quý 3/2024", "vi", "", "2024-01", "2024-07", "2024-01-01",
+     "2024-10-01"},
+    {"6 tháng đầu năm 2024", "vi", "2024-01", "", "", "2024-01-01",
+     "2024-07-01"},
+    {"thập niên 2020", "vi", "2020", "", "", "2020-01-01", "2030-01-01"},
+    {"khoảng giữa năm 2025", "vi", "2025-05", "", "", "2025-05-01",
+     "2025-09-01"},
+    {"từ đầu năm 2023", "vi", "", "2023-01", "", "2023-01-01", ""},
+    {"2024년 3분기", "ko", "2024-07", "", "", "2024-07-01", "2024-10-01"},
+    {"2024년 1분기부터 3분기까지", "ko", "", "2024-01", "2024-07", "2024-01-01",
+     "2024-10-01"},
+    {"2024년 1분기부터 2024년 3분기까지", "ko", "", "2024-01", "2024-07",
+     "2024-01-01", "2024-10-01"},
+    {"2024년 상반기부터 2025년 하반기까지", "ko", "", "2024-01", "2025-07",
+     "2024-01-01", "2026-01-01"},
+    {"2020년대", "ko", "2020", "", "", "2020-01-01", "2030-01-01"},
+    {"2024년 말까지", "ko", "2024-09", "", "", "2024-09-01", "2025-01-01"},
+};
+INSTANTIATE_TEST_SUITE_P(Periods, NormalizeValidTimeTest,
+                         ::testing::ValuesIn(kPeriodValidTimes),
+                         ValidTimeCaseName);
+
+TEST(NormalizeValidTimeTest, PartsOfPeriodsKeepPrecisionModifierAndDays) {
+  absl::StatusOr<v1::ValidTime> v =
+      NormalizeValidTime("from Q1 to Q3 2024", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->start().precision(), QUARTER);
+  EXPECT_EQ(v->start().surface_text(), "Q1");
+  EXPECT_EQ(v->start().interval_start(), "2024-01-01");
+  EXPECT_EQ(v->start().interval_end(), "2024-04-01");
+  EXPECT_EQ(v->end().precision(), QUARTER);
+  EXPECT_EQ(v->end().surface_text(), "Q3 2024");
+  EXPECT_EQ(v->end().interval_start(), "2024-07-01");
+  EXPECT_EQ(v->end().interval_end(), "2024-10-01");
+
+  v = NormalizeValidTime("from early 2023 to late 2024", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->start().precision(), FOUR);
+  EXPECT_EQ(v->start().modifier(), APPROX);
+  EXPECT_EQ(v->end().modifier(), APPROX);
+
+  v = NormalizeValidTime("by late 2024", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->at().modifier(), BY);
+  EXPECT_EQ(v->at().precision(), FOUR);
+
+  v = NormalizeValidTime("the 2020s", "en");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->at().precision(), DECADE);
+  EXPECT_EQ(v->at().interval_start(), "2020-01-01");
+  EXPECT_EQ(v->at().interval_end(), "2030-01-01");
+}
 
 TEST(NormalizeValidTimeTest, KeepsModifiersAndSurfaceOfParts) {
   absl::StatusOr<v1::ValidTime> v = NormalizeValidTime("by 2028", "en");
@@ -441,6 +800,15 @@ const BadValidTimeCase kBadValidTimes[] = {
     {"March to May", "en", "no year"},
     {"whenever", "en", "unrecognized words"},
     {"8월 2일", "ko", "no year"},
+    {"from Q1 to Q3", "en", "no year in \"Q3\""},
+    {"2024 to Q3", "en", "no year in \"Q3\""},
+    {"from Q3 2024 to Q1 2024", "en", "before it starts"},
+    {"from December 2024 to March", "en", "before it starts"},
+    {"2024년 3분기부터 1분기까지", "ko", "before it starts"},
+    {"Q5 2024", "en", "there is no quarter 5"},
+    {"from Q1 2024 to Q5 2024", "en", "there is no quarter 5"},
+    {"the 2025s", "en", "no decade starts in 2025"},
+    {"early", "en", "no year"},
 };
 INSTANTIATE_TEST_SUITE_P(Bad, NormalizeValidTimeErrorTest,
                          ::testing::ValuesIn(kBadValidTimes),
@@ -515,9 +883,81 @@ const CanonicalTimeCase kCanonicalTimes[] = {
      EXACT, "precision: unknown value 9"},
     {MakeTime("2024", YEAR, static_cast<v1::DateModifier>(9)), "", YEAR, EXACT,
      "modifier: unknown value 9"},
+    // Periods longer than a month must be named: a bare "2024-07" is a month.
+    {MakeTime("2024-07", UNSET_P, UNSET_M), "2024-07", MONTH, EXACT, ""},
+    {MakeTime("2024-07", QUARTER, UNSET_M), "2024-07", QUARTER, EXACT, ""},
+    {MakeTime("2024-10", QUARTER, BY), "2024-10", QUARTER, BY, ""},
+    {MakeTime("2024-07", HALF, EXACT), "2024-07", HALF, EXACT, ""},
+    {MakeTime("2024-09", FOUR, APPROX), "2024-09", FOUR, APPROX, ""},
+    {MakeTime("2020", DECADE, UNSET_M), "2020", DECADE, EXACT, ""},
+    {MakeTime("2024-08", QUARTER, EXACT), "", YEAR, EXACT,
+     "invalid time: date: \"2024-08\" does not start a quarter (its month "
+     "must be 01, 04, 07 or 10)"},
+    {MakeTime("2024", QUARTER, EXACT), "", YEAR, EXACT,
+     "invalid time: precision: DATE_PRECISION_QUARTER does not match date "
+     "\"2024\" (a quarter is written as its first month, \"YYYY-MM\")"},
+    {MakeTime("2024-07-01", QUARTER, EXACT), "", YEAR, EXACT,
+     "precision: DATE_PRECISION_QUARTER does not match"},
+    {MakeTime("2024-04", HALF, EXACT), "", YEAR, EXACT,
+     "date: \"2024-04\" does not start a half year (its month must be 01 or "
+     "07)"},
+    {MakeTime("2024-03", FOUR, EXACT), "", YEAR, EXACT,
+     "date: \"2024-03\" does not start a four-month period (its month must "
+     "be 01, 05 or 09)"},
+    {MakeTime("2025", DECADE, EXACT), "", YEAR, EXACT,
+     "date: \"2025\" does not start a decade (its year must be a multiple of "
+     "10)"},
+    {MakeTime("2020-01", DECADE, EXACT), "", YEAR, EXACT,
+     "precision: DATE_PRECISION_DECADE does not match date \"2020-01\" (a "
+     "decade is written as its first year, \"YYYY\")"},
+    {MakeTime("2024-13", QUARTER, EXACT), "", YEAR, EXACT,
+     "date: invalid date \"2024-13\": month out of range"},
 };
 INSTANTIATE_TEST_SUITE_P(Canonical, CanonicalizeTimeValueTest,
                          ::testing::ValuesIn(kCanonicalTimes));
+
+TEST(CanonicalizeTimeValueTest, SetsTheIntervalOfThePrecision) {
+  v1::TimeValue in = MakeTime("2024-07", QUARTER, UNSET_M);
+  in.set_interval_start("1999-01-01");  // output only: recomputed
+  absl::StatusOr<v1::TimeValue> t = CanonicalizeTimeValue(in);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2024-07-01");
+  EXPECT_EQ(t->interval_end(), "2024-10-01");
+
+  t = CanonicalizeTimeValue(MakeTime("2024-07", UNSET_P, UNSET_M));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2024-07-01");
+  EXPECT_EQ(t->interval_end(), "2024-08-01");
+
+  t = CanonicalizeTimeValue(MakeTime("2020", DECADE, UNSET_M));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2020-01-01");
+  EXPECT_EQ(t->interval_end(), "2030-01-01");
+
+  t = CanonicalizeTimeValue(MakeTime("9999", UNSET_P, UNSET_M));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_end(), "10000-01-01");
+}
+
+TEST(CanonicalizeValidTimeTest, PeriodsFillIntervals) {
+  v1::ValidTime v;
+  *v.mutable_start() = MakeTime("2024-01", QUARTER, UNSET_M);
+  *v.mutable_end() = MakeTime("2024-07", QUARTER, UNSET_M);
+  absl::StatusOr<v1::ValidTime> out = CanonicalizeValidTime(v);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->interval_start(), "2024-01-01");
+  EXPECT_EQ(out->interval_end(), "2024-10-01");
+  EXPECT_EQ(out->start().interval_end(), "2024-04-01");
+  EXPECT_EQ(out->end().interval_start(), "2024-07-01");
+
+  v1::ValidTime misaligned;
+  *misaligned.mutable_at() = MakeTime("2024-08", HALF, UNSET_M);
+  out = CanonicalizeValidTime(misaligned);
+  ASSERT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("at: invalid time: date: \"2024-08\" does not start "
+                        "a half year"));
+}
 
 TEST(CanonicalizeValidTimeTest, AtFillsInterval) {
   v1::ValidTime v;

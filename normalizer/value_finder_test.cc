@@ -24,6 +24,12 @@ std::vector<std::string> Describe(const std::vector<FoundValue>& values) {
       what = "date " + v.time->date() + " " +
              v1::DateModifier_Name(v.time->modifier())
                  .substr(sizeof("DATE_MODIFIER_") - 1);
+      // Periods longer than a month, whose date alone reads as a month or
+      // a year.
+      if (v.time->precision() > v1::DATE_PRECISION_DAY) {
+        what += " " + v1::DatePrecision_Name(v.time->precision())
+                          .substr(sizeof("DATE_PRECISION_") - 1);
+      }
     } else {
       what = "period " + v.period->interval_start() + ".." +
              v.period->interval_end();
@@ -43,6 +49,26 @@ std::vector<std::string> Find(const std::string& text,
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+
+// Quarters, halves, decades and early/mid/late years are dates like others.
+TEST(ValueFinderTest, FindsPeriodsLongerThanAMonth) {
+  EXPECT_THAT(
+      Find("Revenue rose 20% in the first half of 2024 and is expected to "
+           "double by late 2025.",
+           "en"),
+      ElementsAre("[13,16) 20%: quantity 20 percent EXACT",
+                  "[17,42) in the first half of 2024: date 2024-01 EXACT "
+                  "HALF_YEAR",
+                  "[69,81) by late 2025: date 2025-09 BY FOUR_MONTHS"));
+  EXPECT_THAT(Find("Doanh thu quý 3/2024 tăng 20% so với cùng kỳ.", "vi"),
+              ElementsAre("[10,20) quý 3/2024: date 2024-07 EXACT QUARTER",
+                          "[26,29) 20%: quantity 20 percent EXACT"));
+  EXPECT_THAT(Find("2024년 1분기부터 3분기까지 매출이 늘었다.", "ko"),
+              ElementsAre("[0,17) 2024년 1분기부터 3분기까지: period "
+                          "2024-01-01..2024-10-01"));
+  EXPECT_THAT(Find("Outsourcing grew fast in the 2010s.", "en"),
+              ElementsAre("[22,34) in the 2010s: date 2010 EXACT DECADE"));
+}
 
 // Sentences of the seed articles: every figure is found, with its span.
 TEST(ValueFinderTest, FindsEveryFigureOfTheSeedSentences) {

@@ -843,5 +843,97 @@ TEST_F(QueryServiceTest, PageTokensAreTamperSafe) {
   EXPECT_TRUE(rest.next_page_token().empty());
 }
 
+// Dates of periods longer than a month ("Q3 2024", "the 2020s") stand for
+// all their days: in the valid-time index and filters, and in what the
+// service returns.
+TEST_F(QueryServiceTest, PeriodsCoverAllTheirDays) {
+  const std::string quarter = IngestOne(
+      WithValidTime(RawFact("place:da-nang", "education.it_institution_count",
+                            "40", "doc:da-nang-ict", "40 institutions"),
+                    "Q3 2024"));
+  const std::string decade = IngestOne(
+      RawFact("event:vn-kr-digital-forum-2024", "event.date", "the 2020s",
+              "doc:seoul-forum", "sometime in the 2020s"));
+  ASSERT_FALSE(quarter.empty());
+  ASSERT_FALSE(decade.empty());
+
+  auto listed = [this](const std::string& filter_text,
+                       const std::string& index) {
+    v1::ListFactsRequest request;
+    *request.mutable_filter() = Parse<v1::FactFilter>(filter_text);
+    v1::ListFactsResponse response = ListFactsOk(request);
+    EXPECT_EQ(response.plan().index(), index) << filter_text;
+    return IdsOf(response.facts());
+  };
+  // Q3 2024 is July to September: found in August, not in November.
+  EXPECT_EQ(listed(R"pb(valid_time { start: "2024-08" end: "2024-09" })pb",
+                   "valid_time"),
+            IdSet{quarter});
+  EXPECT_EQ(listed(R"pb(valid_time { start: "2024-11" end: "2024-12" })pb",
+                   "valid_time"),
+            IdSet{});
+  EXPECT_EQ(
+      listed(R"pb(valid_time { start: "2024-09-30" end: "2024-10-01" })pb",
+             "valid_time"),
+      IdSet{quarter});
+  EXPECT_EQ(
+      listed(R"pb(valid_time { start: "2024-10-01" end: "2024-10-02" })pb",
+             "valid_time"),
+      IdSet{});
+  // Through the subject index too, whose keys carry the same days.
+  EXPECT_EQ(listed(R"pb(subject: "place:da-nang"
+                        predicate: "education.it_institution_count"
+                        valid_time { start: "2024-08" end: "2024-09" })pb",
+                   "subject_predicate"),
+            IdSet{quarter});
+  EXPECT_EQ(listed(R"pb(subject: "place:da-nang"
+                        predicate: "education.it_institution_count"
+                        valid_time { start: "2024-11" end: "2024-12" })pb",
+                   "subject_predicate"),
+            IdSet{});
+
+  v1::GetFactResponse got;
+  ASSERT_TRUE(GetFact(quarter, &got).ok());
+  const v1::ValidTime& valid_time = got.fact().valid_time();
+  EXPECT_EQ(valid_time.at().date(), "2024-07");
+  EXPECT_EQ(valid_time.at().precision(), v1::DATE_PRECISION_QUARTER);
+  EXPECT_EQ(valid_time.at().interval_start(), "2024-07-01");
+  EXPECT_EQ(valid_time.at().interval_end(), "2024-10-01");
+  EXPECT_EQ(valid_time.interval_start(), "2024-07-01");
+  EXPECT_EQ(valid_time.interval_end(), "2024-10-01");
+
+  // The decade as a value, listed from the value index (whose key holds the
+  // decade's days, 2020-01-01 to 2030-01-01).
+  v1::ListFactsRequest by_predicate;
+  by_predicate.mutable_filter()->set_predicate("event.date");
+  v1::ListFactsResponse dates = ListFactsOk(by_predicate);
+  EXPECT_EQ(dates.plan().index(), "predicate_value");
+  ASSERT_EQ(IdsOf(dates.facts()), IdSet{decade});
+  const v1::TimeValue& time = dates.facts(0).value().time();
+  EXPECT_EQ(time.date(), "2020");
+  EXPECT_EQ(time.precision(), v1::DATE_PRECISION_DECADE);
+  EXPECT_EQ(time.modifier(), v1::DATE_MODIFIER_EXACT);
+  EXPECT_EQ(time.interval_start(), "2020-01-01");
+  EXPECT_EQ(time.interval_end(), "2030-01-01");
+  EXPECT_EQ(time.surface_text(), "the 2020s");
+
+  // A typed period must start where one starts; the error names the field.
+  v1::Fact typed = RawFact("event:vn-kr-digital-forum-2024", "event.date", "",
+                           "doc:seoul-forum", "in the third quarter");
+  typed.mutable_value()->mutable_time()->set_date("2024-08");
+  typed.mutable_value()->mutable_time()->set_precision(
+      v1::DATE_PRECISION_QUARTER);
+  v1::IngestFactsRequest request;
+  *request.add_facts() = typed;
+  v1::IngestFactsResponse refused = testing::Ingest(*cluster_, request);
+  ASSERT_EQ(refused.results_size(), 1);
+  EXPECT_EQ(refused.results(0).outcome(), v1::OUTCOME_REJECTED);
+  ASSERT_GT(refused.results(0).error().violations_size(), 0);
+  EXPECT_EQ(refused.results(0).error().violations(0).field(),
+            "facts[0].value.time");
+  EXPECT_THAT(refused.results(0).error().violations(0).description(),
+              HasSubstr("date: \"2024-08\" does not start a quarter"));
+}
+
 }  // namespace
 }  // namespace factstore

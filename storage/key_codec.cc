@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
+#include "protos/api_dates.h"
 
 namespace factstore::storage {
 namespace {
@@ -447,12 +448,11 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
       PutByte(key, static_cast<uint8_t>(ValueTag::kText));
       break;
     case v1::Value::kTime: {
-      auto date = ParseIsoDate(value.time().date());
-      if (!date.ok()) return date.status();
+      absl::StatusOr<DayRange> days = TimeValueDays(value.time());
+      if (!days.ok()) return days.status();
       PutByte(key, static_cast<uint8_t>(ValueTag::kTime));
-      PutFixed32BigEndian(key,
-                          static_cast<uint32_t>(DayNumber(date->first_day)));
-      PutFixed32BigEndian(key, static_cast<uint32_t>(DayNumber(date->end_day)));
+      PutFixed32BigEndian(key, static_cast<uint32_t>(days->first));
+      PutFixed32BigEndian(key, static_cast<uint32_t>(days->end));
       break;
     }
     case v1::Value::kBoolean:

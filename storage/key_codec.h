@@ -28,7 +28,9 @@
 //   kPredicateIndex S(predicate) value-sort-key S(fact_id), where the
 //                   value-sort-key is a type byte and: entity S(id);
 //                   quantity S(unit) D(amount); text nothing; time
-//                   U32(first day) U32(end day); boolean one byte
+//                   U32(first day) U32(end day) of the days the date
+//                   covers at its precision (protos/api_dates.h
+//                   TimeValueDays); boolean one byte
 //   kReferenceIndex S(entity_id) role byte S(fact_id)
 //   kValidTimeIndex class byte (1 bounded, 2 open at either end)
 //                   U32(first day) U32(end day) S(fact_id)
@@ -193,7 +195,8 @@ enum class ValueTag : uint8_t {
 };
 // Key of a fact with a normalized value.
 // Returns INVALID_ARGUMENT if `value` is not normalized (no kind, a raw or
-// entity_name value, a non-canonical amount, a bad date).
+// entity_name value, a non-canonical amount, a bad date or a date that does
+// not fit its precision).
 absl::Status PredicateIndexKey(absl::string_view predicate,
                                const v1::Value& value,
                                absl::string_view fact_id, std::string* key);

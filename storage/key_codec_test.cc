@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -372,6 +373,54 @@ TEST(KeyCodecTest, LayoutsDecode) {
   ASSERT_TRUE(DecodeStringKey(FactKey("f_5"), &id));
   EXPECT_EQ(id, "f_5");
   EXPECT_FALSE(DecodeStringKey(FactKey("f_5") + "x", &id));
+}
+
+// The days a time value's key holds: those after the predicate, the tag and
+// before the fact id.
+std::pair<uint32_t, uint32_t> TimeKeyDays(const std::string& date,
+                                          v1::DatePrecision precision) {
+  v1::Value value;
+  value.mutable_time()->set_date(date);
+  value.mutable_time()->set_precision(precision);
+  std::string key;
+  absl::Status status = PredicateIndexKey("p", value, "f", &key);
+  EXPECT_TRUE(status.ok()) << date << ": " << status;
+  absl::string_view rest(key);
+  rest.remove_prefix(PredicatePrefix("p").size());
+  EXPECT_EQ(rest.substr(0, 1),
+            std::string(1, static_cast<char>(ValueTag::kTime)));
+  rest.remove_prefix(1);
+  uint32_t first = 0, end = 0;
+  EXPECT_TRUE(GetFixed32BigEndian(&rest, &first) &&
+              GetFixed32BigEndian(&rest, &end));
+  return {first, end};
+}
+
+uint32_t Day(int year, int month, int day) {
+  return static_cast<uint32_t>(DayNumber(absl::CivilDay(year, month, day)));
+}
+
+TEST(KeyCodecTest, TimeValueKeysHoldTheDaysOfTheirPrecision) {
+  using Days = std::pair<uint32_t, uint32_t>;
+  EXPECT_EQ(TimeKeyDays("2024-07", v1::DATE_PRECISION_MONTH),
+            Days(Day(2024, 7, 1), Day(2024, 8, 1)));
+  EXPECT_EQ(TimeKeyDays("2024-07", v1::DATE_PRECISION_QUARTER),
+            Days(Day(2024, 7, 1), Day(2024, 10, 1)));
+  EXPECT_EQ(TimeKeyDays("2024-07", v1::DATE_PRECISION_HALF_YEAR),
+            Days(Day(2024, 7, 1), Day(2025, 1, 1)));
+  EXPECT_EQ(TimeKeyDays("2024-09", v1::DATE_PRECISION_FOUR_MONTHS),
+            Days(Day(2024, 9, 1), Day(2025, 1, 1)));
+  EXPECT_EQ(TimeKeyDays("2020", v1::DATE_PRECISION_DECADE),
+            Days(Day(2020, 1, 1), Day(2030, 1, 1)));
+  EXPECT_EQ(TimeKeyDays("2020", v1::DATE_PRECISION_YEAR),
+            Days(Day(2020, 1, 1), Day(2021, 1, 1)));
+
+  v1::Value misaligned;
+  misaligned.mutable_time()->set_date("2024-08");
+  misaligned.mutable_time()->set_precision(v1::DATE_PRECISION_QUARTER);
+  std::string key;
+  EXPECT_EQ(PredicateIndexKey("p", misaligned, "f", &key).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // A valid key of a random kind, then changed at random: a byte replaced,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/enum_names.h"
@@ -53,27 +54,56 @@ const char* ComparatorSymbol(v1::Comparator c) {
   }
 }
 
+// A date as a person reads it: a period longer than a month by its name
+// ("2024-Q3", "2024-H2", "late 2024", "2020s") rather than by its first month
+// or year, which would read as a month or a year.
+std::string DateLabel(const v1::TimeValue& time) {
+  const std::string& date = time.date();
+  if (time.precision() == v1::DATE_PRECISION_DECADE) {
+    return absl::StrCat(date, "s");
+  }
+  int month = 0;
+  if (date.size() != 7 || !absl::SimpleAtoi(date.substr(5), &month) ||
+      month < 1 || month > 12) {
+    return date;
+  }
+  const std::string year = date.substr(0, 4);
+  switch (time.precision()) {
+    case v1::DATE_PRECISION_QUARTER:
+      return absl::StrCat(year, "-Q", (month - 1) / 3 + 1);
+    case v1::DATE_PRECISION_HALF_YEAR:
+      return absl::StrCat(year, "-H", (month - 1) / 6 + 1);
+    case v1::DATE_PRECISION_FOUR_MONTHS: {
+      static constexpr const char* kThirds[] = {"early", "mid", "late"};
+      return absl::StrCat(kThirds[(month - 1) / 4], " ", year);
+    }
+    default:
+      return date;
+  }
+}
+
 std::string DescribeTime(const v1::TimeValue& time) {
+  const std::string date = DateLabel(time);
   switch (time.modifier()) {
     case v1::DATE_MODIFIER_BY:
-      return absl::StrCat("by ", time.date());
+      return absl::StrCat("by ", date);
     case v1::DATE_MODIFIER_APPROXIMATELY:
-      return absl::StrCat("~", time.date());
+      return absl::StrCat("~", date);
     case v1::DATE_MODIFIER_BEFORE:
-      return absl::StrCat("before ", time.date());
+      return absl::StrCat("before ", date);
     case v1::DATE_MODIFIER_AFTER:
-      return absl::StrCat("after ", time.date());
+      return absl::StrCat("after ", date);
     case v1::DATE_MODIFIER_SINCE:
-      return absl::StrCat("since ", time.date());
+      return absl::StrCat("since ", date);
     default:
-      return time.date();
+      return date;
   }
 }
 
 std::string DescribeValidTime(const v1::ValidTime& time) {
   if (!time.at().date().empty()) return DescribeTime(time.at());
   if (time.start().date().empty() && time.end().date().empty()) return "";
-  return absl::StrCat(time.start().date(), "..", time.end().date());
+  return absl::StrCat(DateLabel(time.start()), "..", DateLabel(time.end()));
 }
 
 }  // namespace
