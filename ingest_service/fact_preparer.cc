@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "common/enum_names.h"
 #include "common/limits.h"
 #include "ingest_service/fact_identity.h"
@@ -113,10 +115,14 @@ std::string UnitProblem(const std::string& unit,
     }
   } else if (predicate.unit_dimension() != v1::UNIT_DIMENSION_UNSPECIFIED &&
              normalizer::DimensionOfUnit(unit) != predicate.unit_dimension()) {
-    return absl::StrCat(
-        "unit \"", unit, "\" is not a ",
+    // "a money unit", "an energy unit", "a data rate unit".
+    std::string dimension = absl::StrReplaceAll(
         absl::AsciiStrToLower(ShortEnumName(predicate.unit_dimension())),
-        " unit, which predicate \"", predicate.name(), "\" takes");
+        {{"_", " "}});
+    bool vowel = absl::StrContains("aeiou", dimension.substr(0, 1));
+    return absl::StrCat("unit \"", unit, "\" is not ", vowel ? "an " : "a ",
+                        dimension, " unit, which predicate \"",
+                        predicate.name(), "\" takes");
   }
   return "";
 }

@@ -59,6 +59,8 @@ v1::Entity MakeEntity(const std::string& id, v1::EntityType type,
 // The registry and store every test starts from:
 //   workforce.size               QUANTITY, COUNT units, about a PLACE
 //   investment.cumulative_total  QUANTITY, MONEY units, about a PLACE
+//   energy.capacity              QUANTITY, POWER units, about a PLACE
+//   land.area                    QUANTITY, AREA units ha or km2, about a PLACE
 //   event.date                   TIME, about an EVENT
 //   organization.headquarters    ENTITY, an ORGANIZATION's PLACE
 //   place:da-nang  PLACE         "Đà Nẵng" (aliases "Da Nang", "다낭")
@@ -72,6 +74,16 @@ void Seed(storage::Store* store) {
   p = predicates.add_predicates();
   *p = MakePredicate("investment.cumulative_total", v1::VALUE_TYPE_QUANTITY);
   p->set_unit_dimension(v1::UNIT_DIMENSION_MONEY);
+  p->add_subject_types(v1::ENTITY_TYPE_PLACE);
+  p = predicates.add_predicates();
+  *p = MakePredicate("energy.capacity", v1::VALUE_TYPE_QUANTITY);
+  p->set_unit_dimension(v1::UNIT_DIMENSION_POWER);
+  p->add_subject_types(v1::ENTITY_TYPE_PLACE);
+  p = predicates.add_predicates();
+  *p = MakePredicate("land.area", v1::VALUE_TYPE_QUANTITY);
+  p->set_unit_dimension(v1::UNIT_DIMENSION_AREA);
+  p->add_allowed_units("ha");
+  p->add_allowed_units("km2");
   p->add_subject_types(v1::ENTITY_TYPE_PLACE);
   p = predicates.add_predicates();
   *p = MakePredicate("event.date", v1::VALUE_TYPE_TIME);
@@ -225,7 +237,13 @@ INSTANTIATE_TEST_SUITE_P(
         QuantityCase{"ko", "investment.cumulative_total", "600억 달러",
                      "60000000000", "USD", v1::COMPARATOR_EXACT},
         QuantityCase{"en", "investment.cumulative_total", "US$85.9 billion",
-                     "85900000000", "USD", v1::COMPARATOR_EXACT}));
+                     "85900000000", "USD", v1::COMPARATOR_EXACT},
+        QuantityCase{"en", "energy.capacity", "2,500 MW", "2500", "MW",
+                     v1::COMPARATOR_EXACT},
+        QuantityCase{"ko", "energy.capacity", "5천 메가와트", "5000", "MW",
+                     v1::COMPARATOR_EXACT},
+        QuantityCase{"vi", "land.area", "khoảng 300 héc-ta", "300", "ha",
+                     v1::COMPARATOR_APPROXIMATELY}));
 
 TEST_F(FactPreparerTest, LanguageIsTheFirstMentionsWhenTheFactGivesNone) {
   // "1,234" is 1.234 in Vietnamese and 1234 in English.
@@ -255,6 +273,42 @@ TEST_F(FactPreparerTest, QuantityWithoutTheUnitsThePredicateTakesIsInvalid) {
   EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value");
   EXPECT_THAT(OnlyViolation(prepared).description(), HasSubstr("MONEY"));
   EXPECT_EQ(prepared.fact.id(), "");
+}
+
+TEST_F(FactPreparerTest, PhysicalUnitsMustFitThePredicate) {
+  // energy.capacity takes power; hectares are area.
+  PreparedFact prepared = Prepare(
+      RawFact("place:da-nang", "energy.capacity", "300 hectares", "en"));
+  EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value");
+  EXPECT_THAT(OnlyViolation(prepared).description(),
+              HasSubstr("unit \"ha\" is an AREA unit, but a POWER unit is "
+                        "expected"));
+  // land.area takes ha and km2 only.
+  prepared = Prepare(RawFact("place:da-nang", "land.area", "2,000 m²", "en"));
+  EXPECT_THAT(OnlyViolation(prepared).description(),
+              HasSubstr("unit \"m2\" is not among the allowed units"));
+
+  // Typed units are UCUM codes, whose case matters.
+  v1::Fact fact;
+  fact.set_subject("place:da-nang");
+  fact.set_predicate("energy.capacity");
+  v1::Quantity* quantity = fact.mutable_value()->mutable_quantity();
+  quantity->set_amount("2500");
+  quantity->set_unit("MW");
+  prepared = Prepare(fact);
+  ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
+  EXPECT_EQ(prepared.fact.value().quantity().unit(), "MW");
+  quantity->set_unit("mw");
+  prepared = Prepare(fact);
+  EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value.quantity");
+  EXPECT_THAT(OnlyViolation(prepared).description(),
+              HasSubstr("did you mean \"MW\"?"));
+  quantity->set_unit("t");
+  prepared = Prepare(fact);
+  EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value.quantity.unit");
+  EXPECT_EQ(OnlyViolation(prepared).description(),
+            "unit \"t\" is not a power unit, which predicate "
+            "\"energy.capacity\" takes");
 }
 
 struct DateCase {

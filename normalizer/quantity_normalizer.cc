@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/decimal.h"
@@ -31,15 +32,16 @@ namespace {
 //               (comparator | filler | range-open | lead-period)*
 //               amount (range-join amount)?
 //               tail*
-//   amount   := currency? sign? number currency? percent?
+//   amount   := currency? sign? number currency? (percent | measure)?
 //   number   := (coefficient scale*)+        ("3 tỷ 500 triệu", "1.5 million")
 //             | Korean number                ("3조 5천억", "5만 3천")
 //             | vague                        ("tens of thousands", "hàng trăm
 //                                             triệu", "수천억")
 //   vague    := vague-word ("of" vague-word)*   (each larger than the last)
 //             | "hàng" scale+ | "수" Korean-unit+
-//   tail     := currency | percent | postfix-comparator | "+" | per-1000
-//             | period | "of" (first, after a vague amount) | noun-phrase
+//   tail     := currency | percent | measure | postfix-comparator | "+"
+//             | per-1000 | period | "of" (first, after a vague amount)
+//             | noun-phrase
 //
 // A noun phrase names the unit by its head noun: the last word in English and
 // Korean ("Vietnamese digital tech firms"), the first in Vietnamese
@@ -47,9 +49,14 @@ namespace {
 // are skipped. Any other word is an error.
 //
 // "percent" stands for every word that names a percentage or percentage
-// points. A period ("a year", "/tháng", "/일"; Korean "연간", "월" before the
-// amount) makes the unit a rate, "USD/a". A vague amount ("hundreds") is at
-// least two of what its words count (AT_LEAST 200) and cannot end a range.
+// points, "measure" for the names and symbols of physical units ("MW",
+// "hectares", "tấn", "톤"), whose symbols match only as written ("mW" is not
+// "MW"). What follows a percentage or a measure only says of what: "of ..."
+// in English ("300 hectares of farmland"), any words in Vietnamese ("300 ha
+// đất nông nghiệp"). A period ("a year", "/tháng", "/일"; Korean "연간", "월"
+// before the amount) makes the unit a rate, "USD/a". A vague amount
+// ("hundreds") is at least two of what its words count (AT_LEAST 200) and
+// cannot end a range.
 
 enum class ItemType {
   kNumber,         // digits; value = canonical decimal
@@ -68,6 +75,9 @@ struct Item {
   std::string surface;  // as written, for messages
   bool space_before = true;
   bool upper_ascii = false;
+  // For an unknown word: the unit symbol it would be if written in another
+  // case ("MW" for "mW"), for messages.
+  std::string resembles;
 };
 
 std::string Surface(const std::vector<Token>& tokens, size_t begin,
@@ -197,13 +207,15 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
       item.value = "VND";
     } else {
       std::vector<std::string> keys;
+      std::vector<std::string> texts;
       size_t joined = 0;  // tokens from i on with no space between them
       for (size_t j = i;
            j < tokens.size() && j < i + lexicon.max_phrase_tokens(); ++j) {
         keys.push_back(tokens[j].key);
+        texts.push_back(tokens[j].text);
         if (joined == j - i && (j == i || !tokens[j].space_before)) ++joined;
       }
-      if (const LexiconEntry* entry = lexicon.Match(keys, joined)) {
+      if (const LexiconEntry* entry = lexicon.Match(keys, joined, texts)) {
         item.type = ItemType::kWord;
         item.word = entry->kind;
         item.value = entry->text;
@@ -216,6 +228,12 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
         item.value = token.text;
       } else if (IsCurrencySymbol(token)) {
         return UnknownCurrency(token.text);
+      } else if (const LexiconEntry* symbol =
+                     lexicon.MatchMiscased(keys, joined, texts);
+                 symbol != nullptr && token.kind == TokenKind::kWord) {
+        item.type = ItemType::kUnknownWord;
+        item.resembles = symbol->written;
+        length = symbol->keys.size();
       } else {
         item.type = token.kind == TokenKind::kWord ? ItemType::kUnknownWord
                                                    : ItemType::kUnknownSymbol;
@@ -254,6 +272,7 @@ struct Reading {
   std::string currency;
   // kUnitPercent or kUnitPercentagePoint when "%"-like words name it.
   std::string percent_unit;
+  std::string measure;  // the physical unit named ("MW"), "" for none
   bool per_1000 = false;
   std::string noun_unit;  // the unit the nouns name, "" for none
   std::string period;     // a rate's period (kPeriodYear, ...), "" for none
@@ -347,6 +366,7 @@ class Parser {
   absl::Status SetPeriod(const Item& item);
   absl::Status AddCurrency(const std::string& code);
   absl::Status AddPercent(const std::string& unit);
+  absl::Status AddMeasure(const std::string& unit);
   absl::StatusOr<Amount> ParseAmount(bool in_between);
   absl::StatusOr<std::optional<NumberValue>> ParseNumber(bool in_between);
   absl::StatusOr<std::optional<NumberValue>> ParseVagueNumber();
@@ -440,6 +460,16 @@ absl::Status Parser::AddPercent(const std::string& unit) {
   return absl::OkStatus();
 }
 
+absl::Status Parser::AddMeasure(const std::string& unit) {
+  if (!reading_.measure.empty() && reading_.measure != unit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the text names two units, \"", reading_.measure,
+                     "\" and \"", unit, "\""));
+  }
+  reading_.measure = unit;
+  return absl::OkStatus();
+}
+
 absl::Status Parser::AddCurrency(const std::string& code) {
   if (!reading_.currency.empty() && reading_.currency != code) {
     return absl::InvalidArgumentError(
@@ -451,6 +481,15 @@ absl::Status Parser::AddCurrency(const std::string& code) {
 
 absl::Status Parser::UnknownWords(size_t begin, size_t end) const {
   std::vector<std::string> words;
+  for (size_t i = begin; i < end && i < items_.size(); ++i) {
+    const Item& item = items_[i];
+    if (!item.resembles.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(QuoteText(item.surface),
+                       " is not a unit (unit symbols are case-sensitive; ",
+                       QuoteText(item.resembles), " is one)"));
+    }
+  }
   for (size_t i = begin; i < end && i < items_.size(); ++i) {
     const Item& item = items_[i];
     // Three or four capitals where a currency code could stand.
@@ -749,6 +788,9 @@ absl::StatusOr<Amount> Parser::ParseAmount(bool in_between) {
   if (IsWord(pos_, WordKind::kPercent)) {
     FS_RETURN_IF_ERROR(AddPercent(items_[pos_].value));
     ++pos_;
+  } else if (IsWord(pos_, WordKind::kMeasure)) {
+    FS_RETURN_IF_ERROR(AddMeasure(items_[pos_].value));
+    ++pos_;
   }
   return amount;
 }
@@ -837,7 +879,10 @@ absl::StatusOr<std::optional<Amount>> Parser::ParseRangeEnd(
 absl::Status Parser::ParseTail(bool is_range, bool vague) {
   const size_t n = items_.size();
   std::vector<size_t> run;  // the noun phrase being read
-  bool modifiers = false;   // the rest only describes what is counted
+  // The rest only describes what is counted or measured: in Vietnamese,
+  // everything after a measure ("300 ha đất nông nghiệp").
+  bool modifiers =
+      language_ == Language::kVietnamese && !reading_.measure.empty();
   auto close_run = [&]() -> absl::Status {
     if (run.empty()) return absl::OkStatus();
     absl::Status status = CheckNounPhrase(run);
@@ -852,7 +897,8 @@ absl::Status Parser::ParseTail(bool is_range, bool vague) {
       return absl::InvalidArgumentError(absl::StrCat(
           "nothing is counted after ", QuoteText(items_[of].surface)));
     }
-    if (!InNounPhrase(pos_) && !IsWord(pos_, WordKind::kCurrency)) {
+    if (!InNounPhrase(pos_) && !IsWord(pos_, WordKind::kCurrency) &&
+        !IsWord(pos_, WordKind::kMeasure)) {
       return Unexpected(pos_);
     }
   }
@@ -910,12 +956,17 @@ absl::Status Parser::ParseTailMarker(bool is_range, bool* modifiers) {
   const Item& item = items_[pos_];
   if (IsWord(pos_, WordKind::kCurrency)) {
     FS_RETURN_IF_ERROR(AddCurrency(item.value));
-  } else if (IsWord(pos_, WordKind::kPercent)) {
-    FS_RETURN_IF_ERROR(AddPercent(item.value));
-    // "10% doanh nghiệp": what follows says of what.
+  } else if (IsWord(pos_, WordKind::kPercent) ||
+             IsWord(pos_, WordKind::kMeasure)) {
+    FS_RETURN_IF_ERROR(IsWord(pos_, WordKind::kPercent)
+                           ? AddPercent(item.value)
+                           : AddMeasure(item.value));
+    // "10% doanh nghiệp", "300 ha đất": what follows says of what.
     *modifiers = language_ == Language::kVietnamese;
-  } else if (IsWord(pos_, WordKind::kOf) && !reading_.percent_unit.empty()) {
-    *modifiers = true;  // "10 percent of companies"
+  } else if (IsWord(pos_, WordKind::kOf) &&
+             (!reading_.percent_unit.empty() || !reading_.measure.empty())) {
+    // "10 percent of companies", "300 hectares of farmland"
+    *modifiers = true;
   } else if (IsWord(pos_, WordKind::kPlus) && !item.space_before) {
     FS_RETURN_IF_ERROR(SetComparator(v1::COMPARATOR_AT_LEAST, item));
   } else if (IsWord(pos_, WordKind::kUntil)) {
@@ -1021,16 +1072,25 @@ absl::StatusOr<Reading> Parser::Parse() {
   return reading_;
 }
 
+// A dimension's name after "a" or "an": "a MONEY", "an AREA".
+std::string DimensionWithArticle(v1::UnitDimension dimension) {
+  std::string name = DimensionName(dimension);
+  bool vowel = absl::StrContains("AEIOU", name.substr(0, 1));
+  return absl::StrCat(vowel ? "an " : "a ", name);
+}
+
 // The unit the reading names, or "" if none.
 absl::StatusOr<std::string> NamedUnit(const Reading& reading) {
   std::vector<std::string> named;
   if (!reading.currency.empty()) named.push_back(reading.currency);
   if (!reading.percent_unit.empty()) named.push_back(reading.percent_unit);
+  if (!reading.measure.empty()) named.push_back(reading.measure);
   if (reading.per_1000) named.emplace_back(kUnitPer1000People);
   // What a percentage or a rate counts ("10% of companies") is not its unit;
-  // money is not counted in people.
+  // money and measures are not counted in people.
   if (!reading.noun_unit.empty() &&
-      (named.empty() || !reading.currency.empty())) {
+      (named.empty() || !reading.currency.empty() ||
+       !reading.measure.empty())) {
     named.push_back(reading.noun_unit);
   }
   if (named.size() > 1) {
@@ -1045,11 +1105,19 @@ absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
                                         const UnitHint& hint) {
   FS_ASSIGN_OR_RETURN(std::string unit, NamedUnit(reading));
   // A rate is its base unit, as named or chosen, per the period read.
-  auto per_period = [&reading](std::string base) {
-    return reading.period.empty() ? base : RateUnit(base, reading.period);
+  auto per_period =
+      [&reading](std::string base) -> absl::StatusOr<std::string> {
+    if (reading.period.empty()) return base;
+    if (DimensionOfUnit(base) == v1::UNIT_DIMENSION_DATA_RATE) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a data rate (\"", base,
+                       "\") is already per second; it has no rate per year, "
+                       "month or day"));
+    }
+    return RateUnit(base, reading.period);
   };
   if (!unit.empty()) {
-    unit = per_period(std::move(unit));
+    FS_ASSIGN_OR_RETURN(unit, per_period(std::move(unit)));
     FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));
     return unit;
   }
@@ -1058,8 +1126,14 @@ absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
     // "5 million a year" where only "USD/a" is allowed is USD/a; where only
     // "USD" is, USD/a does not fit.
     if (!reading.period.empty()) {
-      unit = per_period(std::string(BaseUnit(unit)));
+      FS_ASSIGN_OR_RETURN(unit, per_period(std::string(BaseUnit(unit))));
     }
+  } else if (IsPhysicalDimension(hint.dimension)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no unit in ", QuoteText(text), " (",
+        DimensionWithArticle(hint.dimension),
+        " amount needs one of its units: ",
+        absl::StrJoin(PhysicalUnitsOf(hint.dimension), ", "), ")"));
   } else {
     switch (hint.dimension) {
       case v1::UNIT_DIMENSION_MONEY:
@@ -1075,7 +1149,7 @@ absl::StatusOr<std::string> ResolveUnit(absl::string_view text,
             absl::StrCat("no unit in ", QuoteText(text),
                          " (a duration needs years, months or days)"));
       default:
-        unit = per_period(std::string(kUnitCount));
+        FS_ASSIGN_OR_RETURN(unit, per_period(std::string(kUnitCount)));
     }
   }
   FS_RETURN_IF_ERROR(CheckUnitFitsHint(unit, hint));
@@ -1086,7 +1160,8 @@ absl::Status CheckSign(absl::string_view amount, absl::string_view unit) {
   v1::UnitDimension dimension = DimensionOfUnit(unit);
   if (!amount.empty() && amount[0] == '-' &&
       (dimension == v1::UNIT_DIMENSION_COUNT ||
-       dimension == v1::UNIT_DIMENSION_DURATION)) {
+       dimension == v1::UNIT_DIMENSION_DURATION ||
+       IsPhysicalDimension(dimension))) {
     return absl::InvalidArgumentError(
         absl::StrCat("a negative amount (", amount, ") of \"", unit, "\""));
   }
@@ -1113,8 +1188,9 @@ absl::Status CheckUnitFitsHint(absl::string_view unit, const UnitHint& hint) {
   if (hint.dimension != v1::UNIT_DIMENSION_UNSPECIFIED &&
       DimensionOfUnit(unit) != hint.dimension) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "unit \"", unit, "\" is a ", DimensionName(DimensionOfUnit(unit)),
-        " unit, but a ", DimensionName(hint.dimension), " unit is expected"));
+        "unit \"", unit, "\" is ", DimensionWithArticle(DimensionOfUnit(unit)),
+        " unit, but ", DimensionWithArticle(hint.dimension),
+        " unit is expected"));
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
-// Reading quantities (money, counts, percentages, durations) as sources write
-// them in English, Vietnamese and Korean, into factstore's canonical
-// v1::Quantity; and checking quantities that arrive already typed.
+// Reading quantities (money, counts, percentages, durations, physical
+// measures) as sources write them in English, Vietnamese and Korean, into
+// factstore's canonical v1::Quantity; and checking quantities that arrive
+// already typed.
 //
 //   NormalizeQuantity("US$85.9 billion", "en", {})
 //       -> {amount "85900000000", unit "USD", comparator EXACT}
@@ -17,6 +18,10 @@
 //       -> {amount "1000000000", unit "KRW/a"}
 //   NormalizeQuantity("3.5%p", "ko", {})
 //       -> {amount "3.5", unit "percentage_point"}
+//   NormalizeQuantity("3.5 billion kWh", "en", {})
+//       -> {amount "3500000000", unit "kW.h"}
+//   NormalizeQuantity("khoảng 300 héc-ta", "vi", {})
+//       -> {amount "300", unit "ha", comparator APPROXIMATELY}
 //   NormalizeQuantity("85.9 billion USDD", "en", {})
 //       -> INVALID_ARGUMENT: cannot read "85.9 billion USDD" as a quantity:
 //          unknown currency "USDD"
@@ -54,17 +59,19 @@ struct UnitHint {
 //
 // The unit is the one the text names, which must fit `hint`. When the text
 // names none ("53,000"), the unit is hint.allowed_units[0] if that is the only
-// allowed unit, otherwise "count" for COUNT and UNSPECIFIED hints; MONEY,
-// RATIO and DURATION hints then fail. A period in the text ("a year",
-// "/tháng", "연간") makes that unit a rate of its base unit ("USD/a").
+// allowed unit, otherwise "count" for COUNT and UNSPECIFIED hints; hints of
+// other dimensions (MONEY, RATIO, DURATION, the physical ones) then fail. A
+// period in the text ("a year", "/tháng", "연간") makes that unit a rate of
+// its base unit ("USD/a").
 //
 // Returns INVALID_ARGUMENT, with a message that quotes `text` and says what is
 // wrong, for text that is empty, too long, not UTF-8, has no number, has words
 // or numbers the grammar does not place, an unknown currency, a unit that does
-// not fit `hint`, a range that ends below its start, a vague amount with
-// another comparator than AT_LEAST or in a range, a rate per any period but a
-// year, month or day, or an amount longer than kMaxDecimalLength. Runs in time
-// and memory bounded by the 256-byte limit. Thread-safe.
+// not fit `hint`, a unit symbol in the wrong case ("mW"), a range that ends
+// below its start, a vague amount with another comparator than AT_LEAST or in
+// a range, a rate per any period but a year, month or day, a rate of a data
+// rate, or an amount longer than kMaxDecimalLength. Runs in time and memory
+// bounded by the 256-byte limit. Thread-safe.
 absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
                                                absl::string_view language,
                                                const UnitHint& hint);
@@ -74,9 +81,9 @@ absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
 // canonically ("usd" -> "USD", "usd/a" -> "USD/a"), comparator UNSPECIFIED ->
 // EXACT. A RANGE needs lower_bound <= upper_bound and amount equal to
 // lower_bound (an empty amount is set to it); other comparators must not have
-// bounds. Amounts of COUNT and DURATION units (and their rates) must not be
-// negative. surface_text is kept as is. Returns INVALID_ARGUMENT naming the
-// field at fault otherwise. Thread-safe.
+// bounds. Amounts of COUNT, DURATION and physical units (and their rates)
+// must not be negative. surface_text is kept as is. Returns INVALID_ARGUMENT
+// naming the field at fault otherwise. Thread-safe.
 absl::StatusOr<v1::Quantity> CanonicalizeQuantity(const v1::Quantity& quantity);
 
 // Returns OK if canonical `unit` fits `hint` (is among allowed_units, when

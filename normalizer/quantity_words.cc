@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "factstore/v1/types.pb.h"
 
 namespace factstore::normalizer {
@@ -643,6 +644,192 @@ constexpr Word kUnitWords[] = {
     {"일", K::kUnitNoun, "day", 0},
 };
 
+// Physical units by name, in any case and with or without diacritics; their
+// text is the UCUM code (normalizer/units.h). English names are listed in
+// the singular and the plural. "ton(s)" is the metric tonne, as the sources
+// use it; short and long tons are not read.
+constexpr Word kMeasureWords[] = {
+    // power
+    {"watt", K::kMeasure, "W", 0},
+    {"watts", K::kMeasure, "W", 0},
+    {"kilowatt", K::kMeasure, "kW", 0},
+    {"kilowatts", K::kMeasure, "kW", 0},
+    {"megawatt", K::kMeasure, "MW", 0},
+    {"megawatts", K::kMeasure, "MW", 0},
+    {"mega-watt", K::kMeasure, "MW", 0},
+    {"mega-watts", K::kMeasure, "MW", 0},
+    {"gigawatt", K::kMeasure, "GW", 0},
+    {"gigawatts", K::kMeasure, "GW", 0},
+    {"와트", K::kMeasure, "W", 0},
+    {"킬로와트", K::kMeasure, "kW", 0},
+    {"메가와트", K::kMeasure, "MW", 0},
+    {"기가와트", K::kMeasure, "GW", 0},
+    // energy ("kilowatt-hour" and "kilowatt hour" share their keys)
+    {"watt-hour", K::kMeasure, "W.h", 0},
+    {"watt-hours", K::kMeasure, "W.h", 0},
+    {"kilowatt-hour", K::kMeasure, "kW.h", 0},
+    {"kilowatt-hours", K::kMeasure, "kW.h", 0},
+    {"megawatt-hour", K::kMeasure, "MW.h", 0},
+    {"megawatt-hours", K::kMeasure, "MW.h", 0},
+    {"gigawatt-hour", K::kMeasure, "GW.h", 0},
+    {"gigawatt-hours", K::kMeasure, "GW.h", 0},
+    {"terawatt-hour", K::kMeasure, "TW.h", 0},
+    {"terawatt-hours", K::kMeasure, "TW.h", 0},
+    {"킬로와트시", K::kMeasure, "kW.h", 0},
+    {"메가와트시", K::kMeasure, "MW.h", 0},
+    {"기가와트시", K::kMeasure, "GW.h", 0},
+    {"테라와트시", K::kMeasure, "TW.h", 0},
+    // mass
+    {"gram", K::kMeasure, "g", 0},
+    {"grams", K::kMeasure, "g", 0},
+    {"gramme", K::kMeasure, "g", 0},
+    {"grammes", K::kMeasure, "g", 0},
+    {"kilogram", K::kMeasure, "kg", 0},
+    {"kilograms", K::kMeasure, "kg", 0},
+    {"kilogramme", K::kMeasure, "kg", 0},
+    {"kilogrammes", K::kMeasure, "kg", 0},
+    {"tonne", K::kMeasure, "t", 0},
+    {"tonnes", K::kMeasure, "t", 0},
+    {"metric tonne", K::kMeasure, "t", 0},
+    {"metric tonnes", K::kMeasure, "t", 0},
+    {"ton", K::kMeasure, "t", 0},
+    {"tons", K::kMeasure, "t", 0},
+    {"metric ton", K::kMeasure, "t", 0},
+    {"metric tons", K::kMeasure, "t", 0},
+    {"ki-lô-gam", K::kMeasure, "kg", 0},
+    {"kilôgam", K::kMeasure, "kg", 0},
+    {"tấn", K::kMeasure, "t", 0},
+    // Not "그램" (gram): Korean words are cut into known pieces, and it would
+    // cut "프로그램" (program) into "프로" (percent) and "그램".
+    {"킬로그램", K::kMeasure, "kg", 0},
+    {"톤", K::kMeasure, "t", 0},
+    // area
+    {"hectare", K::kMeasure, "ha", 0},
+    {"hectares", K::kMeasure, "ha", 0},
+    {"square metre", K::kMeasure, "m2", 0},
+    {"square metres", K::kMeasure, "m2", 0},
+    {"square meter", K::kMeasure, "m2", 0},
+    {"square meters", K::kMeasure, "m2", 0},
+    {"sq m", K::kMeasure, "m2", 0},
+    {"square kilometre", K::kMeasure, "km2", 0},
+    {"square kilometres", K::kMeasure, "km2", 0},
+    {"square kilometer", K::kMeasure, "km2", 0},
+    {"square kilometers", K::kMeasure, "km2", 0},
+    {"sq km", K::kMeasure, "km2", 0},
+    {"héc-ta", K::kMeasure, "ha", 0},
+    {"hecta", K::kMeasure, "ha", 0},
+    {"mét vuông", K::kMeasure, "m2", 0},
+    {"ki-lô-mét vuông", K::kMeasure, "km2", 0},
+    {"kilômét vuông", K::kMeasure, "km2", 0},
+    {"km vuông", K::kMeasure, "km2", 0},
+    {"헥타르", K::kMeasure, "ha", 0},
+    {"제곱미터", K::kMeasure, "m2", 0},
+    {"제곱킬로미터", K::kMeasure, "km2", 0},
+    // length
+    {"metre", K::kMeasure, "m", 0},
+    {"metres", K::kMeasure, "m", 0},
+    {"meter", K::kMeasure, "m", 0},
+    {"meters", K::kMeasure, "m", 0},
+    {"kilometre", K::kMeasure, "km", 0},
+    {"kilometres", K::kMeasure, "km", 0},
+    {"kilometer", K::kMeasure, "km", 0},
+    {"kilometers", K::kMeasure, "km", 0},
+    {"ki-lô-mét", K::kMeasure, "km", 0},
+    {"kilômét", K::kMeasure, "km", 0},
+    {"cây số", K::kMeasure, "km", 0},
+    {"미터", K::kMeasure, "m", 0},
+    {"킬로미터", K::kMeasure, "km", 0},
+    // data (decimal prefixes, as UCUM's: a gigabyte is 10^9 bytes)
+    {"byte", K::kMeasure, "By", 0},
+    {"bytes", K::kMeasure, "By", 0},
+    {"kilobyte", K::kMeasure, "kBy", 0},
+    {"kilobytes", K::kMeasure, "kBy", 0},
+    {"megabyte", K::kMeasure, "MBy", 0},
+    {"megabytes", K::kMeasure, "MBy", 0},
+    {"gigabyte", K::kMeasure, "GBy", 0},
+    {"gigabytes", K::kMeasure, "GBy", 0},
+    {"terabyte", K::kMeasure, "TBy", 0},
+    {"terabytes", K::kMeasure, "TBy", 0},
+    {"바이트", K::kMeasure, "By", 0},
+    {"킬로바이트", K::kMeasure, "kBy", 0},
+    {"메가바이트", K::kMeasure, "MBy", 0},
+    {"기가바이트", K::kMeasure, "GBy", 0},
+    {"테라바이트", K::kMeasure, "TBy", 0},
+    // data rate
+    {"bits per second", K::kMeasure, "bit/s", 0},
+    {"kilobits per second", K::kMeasure, "kbit/s", 0},
+    {"megabits per second", K::kMeasure, "Mbit/s", 0},
+    {"gigabits per second", K::kMeasure, "Gbit/s", 0},
+};
+
+// Unit symbols, which match only as written here: case tells their prefixes
+// apart ("MW" megawatts, "mW" milliwatts, "Gb" gigabits), so other spellings
+// are rejected, except a kilo written "K" or in lower case ("KW", "kwh",
+// "KG"), which cannot be taken for another unit. Symbols of several tokens
+// are written as one ("km2", "km²", "Mbit/s"). Left out: "m" and "B" (the
+// scale words "5m", "$3B"), "g" ("5g" is as often the network), "T"
+// (trillion, tesla) and "bps" (basis points).
+constexpr Word kUnitSymbols[] = {
+    // power
+    {"W", K::kMeasure, "W", 0},
+    {"kW", K::kMeasure, "kW", 0},
+    {"KW", K::kMeasure, "kW", 0},
+    {"kw", K::kMeasure, "kW", 0},
+    {"MW", K::kMeasure, "MW", 0},
+    {"GW", K::kMeasure, "GW", 0},
+    {"㎾", K::kMeasure, "kW", 0},
+    {"㎿", K::kMeasure, "MW", 0},
+    // energy
+    {"Wh", K::kMeasure, "W.h", 0},
+    {"kWh", K::kMeasure, "kW.h", 0},
+    {"KWh", K::kMeasure, "kW.h", 0},
+    {"kwh", K::kMeasure, "kW.h", 0},
+    {"KWH", K::kMeasure, "kW.h", 0},
+    {"MWh", K::kMeasure, "MW.h", 0},
+    {"GWh", K::kMeasure, "GW.h", 0},
+    {"TWh", K::kMeasure, "TW.h", 0},
+    // mass
+    {"t", K::kMeasure, "t", 0},
+    {"kg", K::kMeasure, "kg", 0},
+    {"Kg", K::kMeasure, "kg", 0},
+    {"KG", K::kMeasure, "kg", 0},
+    {"㎏", K::kMeasure, "kg", 0},
+    // area
+    {"ha", K::kMeasure, "ha", 0},
+    {"m2", K::kMeasure, "m2", 0},
+    {"m²", K::kMeasure, "m2", 0},
+    {"㎡", K::kMeasure, "m2", 0},
+    {"km2", K::kMeasure, "km2", 0},
+    {"km²", K::kMeasure, "km2", 0},
+    {"㎢", K::kMeasure, "km2", 0},
+    // length
+    {"km", K::kMeasure, "km", 0},
+    {"Km", K::kMeasure, "km", 0},
+    {"KM", K::kMeasure, "km", 0},
+    {"㎞", K::kMeasure, "km", 0},
+    // data
+    {"kB", K::kMeasure, "kBy", 0},
+    {"KB", K::kMeasure, "kBy", 0},
+    {"MB", K::kMeasure, "MBy", 0},
+    {"GB", K::kMeasure, "GBy", 0},
+    {"TB", K::kMeasure, "TBy", 0},
+    // data rate
+    {"kbps", K::kMeasure, "kbit/s", 0},
+    {"Kbps", K::kMeasure, "kbit/s", 0},
+    {"Mbps", K::kMeasure, "Mbit/s", 0},
+    {"Gbps", K::kMeasure, "Gbit/s", 0},
+    {"bit/s", K::kMeasure, "bit/s", 0},
+    {"kbit/s", K::kMeasure, "kbit/s", 0},
+    {"Mbit/s", K::kMeasure, "Mbit/s", 0},
+    {"Gbit/s", K::kMeasure, "Gbit/s", 0},
+    {"Mb/s", K::kMeasure, "Mbit/s", 0},
+    {"Gb/s", K::kMeasure, "Gbit/s", 0},
+    // Vietnamese "mét" (metre) keeps its accent, which tells it from the
+    // English "met"; "gam" (gram) has none, but "gấm" and "gầm" share its key.
+    {"mét", K::kMeasure, "m", 0},
+    {"gam", K::kMeasure, "g", 0},
+};
+
 // Phrases written as one, which match only tokens that touch: "3.5%p" is
 // percentage points, "3.5% p" is not read.
 constexpr Word kAttachedWords[] = {
@@ -679,15 +866,27 @@ bool IsHyphen(const Token& token) {
          (token.text == "-" || token.text == "‐" || token.text == "‑");
 }
 
+// The tokens of a phrase, prepared as input text is.
+std::vector<Token> PhraseTokens(absl::string_view phrase) {
+  absl::StatusOr<std::vector<Token>> tokens = Tokenize(phrase);
+  if (!tokens.ok()) return {};
+  return PrepareQuantityTokens(*std::move(tokens), false);
+}
+
 // The keys of a phrase, prepared as input text is.
 std::vector<std::string> PhraseKeys(absl::string_view phrase) {
   std::vector<std::string> keys;
-  absl::StatusOr<std::vector<Token>> tokens = Tokenize(phrase);
-  if (!tokens.ok()) return keys;
-  for (Token& t : PrepareQuantityTokens(*std::move(tokens), false)) {
-    keys.push_back(std::move(t.key));
-  }
+  for (Token& t : PhraseTokens(phrase)) keys.push_back(std::move(t.key));
   return keys;
+}
+
+// Whether `entry`'s keys are the first of `keys`, within the first `joined`
+// tokens if it is attached.
+bool KeysMatch(const LexiconEntry& entry, absl::Span<const std::string> keys,
+               size_t joined) {
+  if (entry.keys.size() > keys.size()) return false;
+  if (entry.attached && entry.keys.size() > joined) return false;
+  return std::equal(entry.keys.begin(), entry.keys.end(), keys.begin());
 }
 
 }  // namespace
@@ -698,10 +897,16 @@ const QuantityLexicon& QuantityLexicon::Get() {
 }
 
 QuantityLexicon::QuantityLexicon() {
-  auto add = [this](const Word& word, bool attached) {
+  auto add = [this](const Word& word, bool attached, bool exact = false) {
     LexiconEntry entry{PhraseKeys(word.phrase), word.kind, word.text,
                        word.number, attached};
     if (entry.keys.empty()) return;
+    entry.written = word.phrase;
+    if (exact) {
+      for (Token& t : PhraseTokens(word.phrase)) {
+        entry.texts.push_back(std::move(t.text));
+      }
+    }
     max_phrase_tokens_ = std::max(max_phrase_tokens_, entry.keys.size());
     if (entry.keys.size() == 1) {
       absl::StatusOr<std::vector<Token>> t = Tokenize(word.phrase);
@@ -716,6 +921,8 @@ QuantityLexicon::QuantityLexicon() {
   for (const Word& w : kNumberWords) add(w, false);
   for (const Word& w : kCurrencyWords) add(w, false);
   for (const Word& w : kUnitWords) add(w, false);
+  for (const Word& w : kMeasureWords) add(w, false);
+  for (const Word& w : kUnitSymbols) add(w, true, true);
   for (const Word& w : kAttachedWords) add(w, true);
   for (auto& [key, entries] : by_first_key_) {
     std::stable_sort(entries.begin(), entries.end(),
@@ -735,15 +942,40 @@ QuantityLexicon::QuantityLexicon() {
   }
 }
 
-const LexiconEntry* QuantityLexicon::Match(absl::Span<const std::string> keys,
-                                           size_t joined) const {
+const LexiconEntry* QuantityLexicon::Match(
+    absl::Span<const std::string> keys, size_t joined,
+    absl::Span<const std::string> texts) const {
   if (keys.empty()) return nullptr;
   auto it = by_first_key_.find(keys[0]);
   if (it == by_first_key_.end()) return nullptr;
   for (const LexiconEntry& entry : it->second) {
-    if (entry.keys.size() > keys.size()) continue;
-    if (entry.attached && entry.keys.size() > joined) continue;
-    if (std::equal(entry.keys.begin(), entry.keys.end(), keys.begin())) {
+    if (!KeysMatch(entry, keys, joined)) continue;
+    if (!entry.texts.empty() &&
+        (entry.texts.size() > texts.size() ||
+         !std::equal(entry.texts.begin(), entry.texts.end(), texts.begin()))) {
+      continue;
+    }
+    return &entry;
+  }
+  return nullptr;
+}
+
+const LexiconEntry* QuantityLexicon::MatchMiscased(
+    absl::Span<const std::string> keys, size_t joined,
+    absl::Span<const std::string> texts) const {
+  if (keys.empty()) return nullptr;
+  auto it = by_first_key_.find(keys[0]);
+  if (it == by_first_key_.end()) return nullptr;
+  for (const LexiconEntry& entry : it->second) {
+    if (entry.texts.empty() || !KeysMatch(entry, keys, joined) ||
+        entry.texts.size() > texts.size()) {
+      continue;
+    }
+    // Only the case differs: "Hà" is not a miscased "ha".
+    if (std::equal(entry.texts.begin(), entry.texts.end(), texts.begin(),
+                   [](const std::string& a, const std::string& b) {
+                     return absl::EqualsIgnoreCase(a, b);
+                   })) {
       return &entry;
     }
   }

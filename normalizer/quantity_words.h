@@ -54,6 +54,9 @@ enum class WordKind {
   // "people", "firms", "người", "명"; text = unit, or "" for a Korean counter
   // that names no unit (개, 곳)
   kUnitNoun,
+  // "MW", "hectares", "tấn", "톤": a physical unit; text = its UCUM code
+  // ("MW", "ha", "t")
+  kMeasure,
   kOf,        // "of" ("10 percent of companies")
   kParticle,  // Korean particles (의, 이, ...): no meaning here
   kDash,      // "-", "–", "—", "−": a range or a minus sign
@@ -77,6 +80,11 @@ struct LexiconEntry {
   int number = 0;
   // Written as one ("%p"): matches only tokens that touch each other.
   bool attached = false;
+  // For unit symbols ("MW", "km2"), whose case matters: the token texts the
+  // entry matches, exactly; empty for entries matched by keys alone.
+  std::vector<std::string> texts;
+  // The entry as listed ("MW"), for messages.
+  std::string written;
 };
 
 // The word list, built once. Thread-safe (immutable after construction).
@@ -86,9 +94,19 @@ class QuantityLexicon {
 
   // The longest entry whose keys equal the first keys of `keys`, or nullptr.
   // `joined` is how many of the first tokens are written together, with no
-  // space between them; an attached entry matches only within them.
+  // space between them; an attached entry matches only within them. `texts`
+  // are the tokens as written (Token::text); an entry with texts of its own
+  // (a unit symbol) matches only tokens written exactly so, and never when
+  // `texts` is empty.
   const LexiconEntry* Match(absl::Span<const std::string> keys,
-                            size_t joined = 1) const;
+                            size_t joined = 1,
+                            absl::Span<const std::string> texts = {}) const;
+
+  // The longest unit symbol that the tokens spell but for ASCII case ("mW"
+  // -> "MW"), for messages; nullptr if none.
+  const LexiconEntry* MatchMiscased(absl::Span<const std::string> keys,
+                                    size_t joined,
+                                    absl::Span<const std::string> texts) const;
 
   // The most tokens an entry spans.
   size_t max_phrase_tokens() const { return max_phrase_tokens_; }

@@ -1,11 +1,16 @@
 #include "normalizer/units.h"
 
+#include <algorithm>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "normalizer/text_tokens.h"
 #include "unicode/ucurr.h"
@@ -31,6 +36,45 @@ constexpr VocabularyUnit kVocabulary[] = {
     {kUnitYear, v1::UNIT_DIMENSION_DURATION},
     {kUnitMonth, v1::UNIT_DIMENSION_DURATION},
     {kUnitDay, v1::UNIT_DIMENSION_DURATION},
+};
+
+// A physical unit: its UCUM code, its dimension, and the base unit of that
+// dimension with the exact factor to it (1 MW = 1000000 W). Prefixes are
+// UCUM's decimal ones, data included (1 GBy = 10^9 By, not 2^30).
+struct PhysicalUnit {
+  absl::string_view code;
+  v1::UnitDimension dimension;
+  absl::string_view base;
+  absl::string_view factor;
+};
+
+constexpr PhysicalUnit kPhysicalUnits[] = {
+    {"W", v1::UNIT_DIMENSION_POWER, "W", "1"},
+    {"kW", v1::UNIT_DIMENSION_POWER, "W", "1000"},
+    {"MW", v1::UNIT_DIMENSION_POWER, "W", "1000000"},
+    {"GW", v1::UNIT_DIMENSION_POWER, "W", "1000000000"},
+    {"W.h", v1::UNIT_DIMENSION_ENERGY, "W.h", "1"},
+    {"kW.h", v1::UNIT_DIMENSION_ENERGY, "W.h", "1000"},
+    {"MW.h", v1::UNIT_DIMENSION_ENERGY, "W.h", "1000000"},
+    {"GW.h", v1::UNIT_DIMENSION_ENERGY, "W.h", "1000000000"},
+    {"TW.h", v1::UNIT_DIMENSION_ENERGY, "W.h", "1000000000000"},
+    {"g", v1::UNIT_DIMENSION_MASS, "g", "1"},
+    {"kg", v1::UNIT_DIMENSION_MASS, "g", "1000"},
+    {"t", v1::UNIT_DIMENSION_MASS, "g", "1000000"},
+    {"m2", v1::UNIT_DIMENSION_AREA, "m2", "1"},
+    {"ha", v1::UNIT_DIMENSION_AREA, "m2", "10000"},
+    {"km2", v1::UNIT_DIMENSION_AREA, "m2", "1000000"},
+    {"m", v1::UNIT_DIMENSION_LENGTH, "m", "1"},
+    {"km", v1::UNIT_DIMENSION_LENGTH, "m", "1000"},
+    {"By", v1::UNIT_DIMENSION_DATA, "By", "1"},
+    {"kBy", v1::UNIT_DIMENSION_DATA, "By", "1000"},
+    {"MBy", v1::UNIT_DIMENSION_DATA, "By", "1000000"},
+    {"GBy", v1::UNIT_DIMENSION_DATA, "By", "1000000000"},
+    {"TBy", v1::UNIT_DIMENSION_DATA, "By", "1000000000000"},
+    {"bit/s", v1::UNIT_DIMENSION_DATA_RATE, "bit/s", "1"},
+    {"kbit/s", v1::UNIT_DIMENSION_DATA_RATE, "bit/s", "1000"},
+    {"Mbit/s", v1::UNIT_DIMENSION_DATA_RATE, "bit/s", "1000000"},
+    {"Gbit/s", v1::UNIT_DIMENSION_DATA_RATE, "bit/s", "1000000000"},
 };
 
 // The ISO 4217 codes ICU knows, read once from ICU's currency data.
@@ -73,7 +117,18 @@ struct UnitParts {
 };
 
 UnitParts SplitUnit(absl::string_view unit) {
-  size_t slash = unit.find('/');
+  // A data rate's own '/' ("Mbit/s", in any case) belongs to its unit; a
+  // rate's comes after it.
+  size_t from = 0;
+  for (const PhysicalUnit& p : kPhysicalUnits) {
+    if (p.dimension == v1::UNIT_DIMENSION_DATA_RATE &&
+        absl::StartsWithIgnoreCase(unit, p.code) &&
+        (unit.size() == p.code.size() || unit[p.code.size()] == '/')) {
+      from = p.code.size();
+      break;
+    }
+  }
+  size_t slash = unit.find('/', from);
   if (slash == absl::string_view::npos) return {unit, "", false};
   return {unit.substr(0, slash), unit.substr(slash + 1), true};
 }
@@ -81,6 +136,29 @@ UnitParts SplitUnit(absl::string_view unit) {
 const VocabularyUnit* FindVocabularyUnit(absl::string_view unit) {
   for (const VocabularyUnit& v : kVocabulary) {
     if (v.name == unit) return &v;
+  }
+  return nullptr;
+}
+
+const PhysicalUnit* FindPhysicalUnit(absl::string_view unit) {
+  for (const PhysicalUnit& p : kPhysicalUnits) {
+    if (p.code == unit) return &p;
+  }
+  return nullptr;
+}
+
+// The physical unit whose code `unit` spells but for ASCII case and UCUM's
+// '.' ("mw" -> "MW", "MWh" -> "MW.h"), or nullptr. No two codes are alike
+// so.
+const PhysicalUnit* ResemblingPhysicalUnit(absl::string_view unit) {
+  auto plain = [](absl::string_view s) {
+    std::string out = absl::AsciiStrToLower(s);
+    out.erase(std::remove(out.begin(), out.end(), '.'), out.end());
+    return out;
+  };
+  const std::string wanted = plain(unit);
+  for (const PhysicalUnit& p : kPhysicalUnits) {
+    if (plain(p.code) == wanted) return &p;
   }
   return nullptr;
 }
@@ -94,6 +172,7 @@ bool AllAsciiLetters(absl::string_view s) {
 
 v1::UnitDimension DimensionOfBaseUnit(absl::string_view unit) {
   if (const VocabularyUnit* v = FindVocabularyUnit(unit)) return v->dimension;
+  if (const PhysicalUnit* p = FindPhysicalUnit(unit)) return p->dimension;
   if (IsCurrencyCode(unit)) return v1::UNIT_DIMENSION_MONEY;
   return v1::UNIT_DIMENSION_UNSPECIFIED;
 }
@@ -101,20 +180,34 @@ v1::UnitDimension DimensionOfBaseUnit(absl::string_view unit) {
 // The canonical spelling of a unit that is not a rate.
 absl::StatusOr<std::string> CanonicalizeBaseUnit(absl::string_view unit,
                                                  absl::string_view whole) {
+  if (FindPhysicalUnit(unit) != nullptr) return std::string(unit);
   std::string lower = absl::AsciiStrToLower(unit);
   if (FindVocabularyUnit(lower) != nullptr) return lower;
   std::string upper = absl::AsciiStrToUpper(unit);
   if (IsCurrencyCode(upper)) return upper;
+  // Case tells UCUM's prefixes apart ("MW" megawatts, "mW" milliwatts), so a
+  // physical unit in another case is not taken for the one it resembles.
+  if (const PhysicalUnit* p = ResemblingPhysicalUnit(unit)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown unit ", QuoteText(whole),
+        " (physical units are UCUM codes, case-sensitive and written as "
+        "listed: did you mean \"",
+        p->code, "\"?)"));
+  }
   if (AllAsciiLetters(unit) && (unit.size() == 3 || unit.size() == 4)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown currency ", QuoteText(unit)));
   }
+  std::vector<absl::string_view> codes;
+  for (const PhysicalUnit& p : kPhysicalUnits) codes.push_back(p.code);
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown unit ", QuoteText(whole),
-      " (expected an ISO 4217 currency code or one of count, person, "
+      " (expected an ISO 4217 currency code; one of count, person, "
       "organization, document, event, percent, percentage_point, "
-      "per_1000_people, year, month, day; or a rate of one of them, such as "
-      "USD/a, USD/mo, USD/d)"));
+      "per_1000_people, year, month, day; a UCUM code of power, energy, "
+      "mass, area, length, data or data rate: ",
+      absl::StrJoin(codes, ", "),
+      "; or a rate of one of them, such as USD/a, USD/mo, USD/d)"));
 }
 
 }  // namespace
@@ -132,7 +225,11 @@ v1::UnitDimension DimensionOfUnit(absl::string_view unit) {
   if (parts.rate && !IsPeriod(parts.period)) {
     return v1::UNIT_DIMENSION_UNSPECIFIED;
   }
-  return DimensionOfBaseUnit(parts.base);
+  v1::UnitDimension dimension = DimensionOfBaseUnit(parts.base);
+  if (parts.rate && dimension == v1::UNIT_DIMENSION_DATA_RATE) {
+    return v1::UNIT_DIMENSION_UNSPECIFIED;
+  }
+  return dimension;
 }
 
 absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit) {
@@ -145,6 +242,12 @@ absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit) {
         "unknown period ", QuoteText(parts.period), " in ", QuoteText(unit),
         " (a rate is per year, month or day: UNIT/a, UNIT/mo or UNIT/d)"));
   }
+  if (DimensionOfBaseUnit(base) == v1::UNIT_DIMENSION_DATA_RATE) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown unit ", QuoteText(unit), " (\"", base,
+                     "\" is a data rate, already per second; it has no rate "
+                     "per year, month or day)"));
+  }
   return RateUnit(base, period);
 }
 
@@ -154,6 +257,33 @@ std::string RateUnit(absl::string_view base, absl::string_view period) {
 
 absl::string_view BaseUnit(absl::string_view unit) {
   return SplitUnit(unit).base;
+}
+
+std::optional<UnitScale> ScaleToBaseUnit(absl::string_view unit) {
+  UnitParts parts = SplitUnit(unit);
+  if (parts.rate && !IsPeriod(parts.period)) return std::nullopt;
+  const PhysicalUnit* p = FindPhysicalUnit(parts.base);
+  if (p == nullptr ||
+      (parts.rate && p->dimension == v1::UNIT_DIMENSION_DATA_RATE)) {
+    return std::nullopt;
+  }
+  UnitScale scale;
+  scale.base_unit =
+      parts.rate ? RateUnit(p->base, parts.period) : std::string(p->base);
+  scale.factor = std::string(p->factor);
+  return scale;
+}
+
+bool IsPhysicalDimension(v1::UnitDimension dimension) {
+  return !PhysicalUnitsOf(dimension).empty();
+}
+
+std::vector<absl::string_view> PhysicalUnitsOf(v1::UnitDimension dimension) {
+  std::vector<absl::string_view> units;
+  for (const PhysicalUnit& p : kPhysicalUnits) {
+    if (p.dimension == dimension) units.push_back(p.code);
+  }
+  return units;
 }
 
 std::string DimensionName(v1::UnitDimension dimension) {
@@ -166,6 +296,20 @@ std::string DimensionName(v1::UnitDimension dimension) {
       return "RATIO";
     case v1::UNIT_DIMENSION_DURATION:
       return "DURATION";
+    case v1::UNIT_DIMENSION_POWER:
+      return "POWER";
+    case v1::UNIT_DIMENSION_ENERGY:
+      return "ENERGY";
+    case v1::UNIT_DIMENSION_MASS:
+      return "MASS";
+    case v1::UNIT_DIMENSION_AREA:
+      return "AREA";
+    case v1::UNIT_DIMENSION_LENGTH:
+      return "LENGTH";
+    case v1::UNIT_DIMENSION_DATA:
+      return "DATA";
+    case v1::UNIT_DIMENSION_DATA_RATE:
+      return "DATA_RATE";
     default:
       return "UNSPECIFIED";
   }

@@ -1,24 +1,45 @@
 // The unit vocabulary of factstore quantities and the dimension of each unit.
 //
-// Money is measured in ISO 4217 currency codes ("USD", "VND", "KRW"); every
-// other unit comes from a fixed vocabulary:
+// Money is measured in ISO 4217 currency codes ("USD", "VND", "KRW"); other
+// units come from a fixed vocabulary:
 //
-//   COUNT     "count", "person", "organization", "document", "event"
-//   RATIO     "percent", "percentage_point", "per_1000_people"
-//   DURATION  "year", "month", "day"
+//   COUNT      "count", "person", "organization", "document", "event"
+//   RATIO      "percent", "percentage_point", "per_1000_people"
+//   DURATION   "year", "month", "day"
 //
-// A rate, an amount per period, is a base unit followed by "/a" (per year),
-// "/mo" (per month) or "/d" (per day): "USD/a", "person/d". Its dimension is
-// its base unit's, so a MONEY predicate accepts "USD/a" unless its allowed
-// units say otherwise. A rate's base is never itself a rate.
+// and physical units from UCUM (the Unified Code for Units of Measure), whose
+// codes are case-sensitive ("MW" is a megawatt, "mW" would be a milliwatt):
+//
+//   POWER      "W", "kW", "MW", "GW"
+//   ENERGY     "W.h", "kW.h", "MW.h", "GW.h", "TW.h"
+//   MASS       "g", "kg", "t"
+//   AREA       "m2", "ha", "km2"
+//   LENGTH     "m", "km"
+//   DATA       "By", "kBy", "MBy", "GBy", "TBy"
+//   DATA_RATE  "bit/s", "kbit/s", "Mbit/s", "Gbit/s"
+//
+// A rate, an amount per period, is a unit followed by "/a" (per year), "/mo"
+// (per month) or "/d" (per day): "USD/a", "person/d", "t/a". Its dimension is
+// its unit's, so a MONEY predicate accepts "USD/a" unless its allowed units
+// say otherwise. A rate is never of a rate, nor of a data rate: the '/' of
+// "Mbit/s" is part of the unit, and "Mbit/s/a" is no unit.
+//
+// Each physical unit converts exactly to its dimension's base unit ("MW" is
+// 1000000 "W"), so that amounts of one dimension can be compared across
+// units; money, counts, ratios and durations are never converted.
 //
 //   IsKnownUnit("USD")              -> true
 //   DimensionOfUnit("person")       -> UNIT_DIMENSION_COUNT
 //   DimensionOfUnit("USD/a")        -> UNIT_DIMENSION_MONEY
+//   DimensionOfUnit("Mbit/s")       -> UNIT_DIMENSION_DATA_RATE
 //   CanonicalizeUnit("usd")         -> "USD"
 //   CanonicalizeUnit("usd/A")       -> "USD/a"
+//   CanonicalizeUnit("mw")          -> INVALID_ARGUMENT (physical units are
+//                                      case-sensitive; "MW" is one)
 //   CanonicalizeUnit("USDD")        -> INVALID_ARGUMENT:
 //                                      unknown currency "USDD"
+//   ScaleToBaseUnit("MW")           -> {"W", "1000000"}
+//   ScaleToBaseUnit("USD")          -> nullopt
 //
 // Currency codes are the ones ICU knows as ISO 4217 codes, current and
 // historic ("DEM" stays valid for old sources), except "XXX" (no currency)
@@ -26,7 +47,9 @@
 #ifndef FACTSTORE_NORMALIZER_UNITS_H_
 #define FACTSTORE_NORMALIZER_UNITS_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -56,9 +79,10 @@ inline constexpr absl::string_view kPeriodDay = "d";
 // capital letters) that ICU knows. Thread-safe.
 bool IsCurrencyCode(absl::string_view code);
 
-// True if `unit` is a currency code, a vocabulary unit, or a rate of one of
-// them, exactly as spelled canonically ("USD", "person", "USD/a"; not "usd"
-// or "USD/A"). Thread-safe.
+// True if `unit` is a currency code, a vocabulary unit, a physical unit, or
+// a rate of one of them (but not of a data rate), exactly as spelled
+// canonically ("USD", "person", "MW", "USD/a", "t/a"; not "usd", "USD/A",
+// "mw" or "MWh"). Thread-safe.
 bool IsKnownUnit(absl::string_view unit);
 
 // The dimension of a canonical unit (of a rate, its base's);
@@ -66,23 +90,54 @@ bool IsKnownUnit(absl::string_view unit);
 // Thread-safe.
 v1::UnitDimension DimensionOfUnit(absl::string_view unit);
 
-// Returns the canonical spelling of `unit`, ignoring ASCII case ("usd" ->
-// "USD", "Person" -> "person", "usd/A" -> "USD/a"). Returns INVALID_ARGUMENT
-// for anything else: `unknown currency "USDD"` for three or four letters,
-// `unknown period ...` for a rate per anything but a, mo or d, `unknown unit
-// "..."` otherwise. Thread-safe.
+// Returns the canonical spelling of `unit`. Currencies, vocabulary units and
+// periods are read ignoring ASCII case ("usd" -> "USD", "Person" -> "person",
+// "usd/A" -> "USD/a"); physical units only as their exact UCUM code ("MW",
+// "kW.h"; "t/A" -> "t/a"), since case tells their prefixes apart. Returns
+// INVALID_ARGUMENT for anything else: a physical unit in another case or
+// without UCUM's '.' ("mw", "MWh") names the code it resembles, `unknown
+// currency "USDD"` for three or four other letters, `unknown period ...` for
+// a rate per anything but a, mo or d, a rate of a data rate is refused, and
+// `unknown unit "..."` otherwise. Thread-safe.
 absl::StatusOr<std::string> CanonicalizeUnit(absl::string_view unit);
 
 // The rate of `base` per `period` ("USD", kPeriodYear -> "USD/a").
-// REQUIRES: `base` is canonical and not a rate; `period` is one of the
-// kPeriod* constants.
+// REQUIRES: `base` is canonical and neither a rate nor a data rate;
+// `period` is one of the kPeriod* constants.
 std::string RateUnit(absl::string_view base, absl::string_view period);
 
-// The base unit of a rate ("USD/a" -> "USD"); any other unit itself.
+// The unit a rate is of ("USD/a" -> "USD", "t/a" -> "t"); any other unit
+// itself ("Mbit/s" -> "Mbit/s"). Not to be confused with the base unit of a
+// dimension, which ScaleToBaseUnit() gives.
 absl::string_view BaseUnit(absl::string_view unit);
 
+// How amounts in a physical unit convert to its dimension's base unit: an
+// amount in the unit times `factor` is the amount in `base_unit`, exactly.
+struct UnitScale {
+  std::string base_unit;  // "W", "W.h", "g", "m2", "m", "By", "bit/s"
+  std::string factor;     // a canonical decimal: "1000000" for "MW"
+};
+
+// The base unit of canonical `unit`'s dimension and the factor to it:
+// "MW" -> {"W", "1000000"}, "ha" -> {"m2", "10000"}, "GBy" -> {"By",
+// "1000000000"} (prefixes are decimal, as in UCUM); a base unit is its own
+// with factor "1". A rate scales as its unit, per the same period: "GW.h/a"
+// -> {"W.h/a", "1000000000"}. Returns nullopt for units that are never
+// converted (currencies, counts, ratios, durations, and their rates) and for
+// anything IsKnownUnit() rejects. Thread-safe.
+std::optional<UnitScale> ScaleToBaseUnit(absl::string_view unit);
+
+// True for the dimensions of physical units: POWER, ENERGY, MASS, AREA,
+// LENGTH, DATA, DATA_RATE.
+bool IsPhysicalDimension(v1::UnitDimension dimension);
+
+// The physical units of `dimension`, its base unit first ("W", "kW", "MW",
+// "GW" for POWER); empty for dimensions that are not physical.
+std::vector<absl::string_view> PhysicalUnitsOf(v1::UnitDimension dimension);
+
 // A dimension's short name for messages: "MONEY", "COUNT", "RATIO",
-// "DURATION", "UNSPECIFIED".
+// "DURATION", "POWER", "ENERGY", "MASS", "AREA", "LENGTH", "DATA",
+// "DATA_RATE", "UNSPECIFIED".
 std::string DimensionName(v1::UnitDimension dimension);
 
 }  // namespace factstore::normalizer

@@ -819,6 +819,31 @@ std::vector<Row> Rows() {
               allowed_units: "USD"
             })pb",
        nullptr, ItemFails(0, kInvalid, "predicates[0].allowed_units[0]")},
+      {"RegisterMegawattsInLowerCase", Rpc::kRegisterPredicates,
+       R"pb(predicates {
+              name: "energy.capacity"
+              value_type: VALUE_TYPE_QUANTITY
+              unit_dimension: UNIT_DIMENSION_POWER
+              allowed_units: "mw"
+            })pb",
+       nullptr, ItemFails(0, kInvalid, "predicates[0].allowed_units[0]")},
+      {"RegisterTonnesAsPower", Rpc::kRegisterPredicates,
+       R"pb(predicates {
+              name: "energy.capacity"
+              value_type: VALUE_TYPE_QUANTITY
+              unit_dimension: UNIT_DIMENSION_POWER
+              allowed_units: "MW"
+              allowed_units: "t"
+            })pb",
+       nullptr, ItemFails(0, kInvalid, "predicates[0].allowed_units[1]")},
+      {"RegisterRateOfADataRate", Rpc::kRegisterPredicates,
+       R"pb(predicates {
+              name: "network.speed"
+              value_type: VALUE_TYPE_QUANTITY
+              unit_dimension: UNIT_DIMENSION_DATA_RATE
+              allowed_units: "Mbit/s/a"
+            })pb",
+       nullptr, ItemFails(0, kInvalid, "predicates[0].allowed_units[0]")},
       {"RegisterSamePredicateTwice", Rpc::kRegisterPredicates,
        // The stored note.text twice: the first is unchanged, the second a
        // repeat.

@@ -64,7 +64,10 @@ VALUE_TYPES = {"VALUE_TYPE_ENTITY", "VALUE_TYPE_QUANTITY", "VALUE_TYPE_TEXT",
                "VALUE_TYPE_TIME", "VALUE_TYPE_BOOLEAN"}
 DIMENSIONS = {"UNIT_DIMENSION_UNSPECIFIED", "UNIT_DIMENSION_MONEY",
               "UNIT_DIMENSION_COUNT", "UNIT_DIMENSION_RATIO",
-              "UNIT_DIMENSION_DURATION"}
+              "UNIT_DIMENSION_DURATION", "UNIT_DIMENSION_POWER",
+              "UNIT_DIMENSION_ENERGY", "UNIT_DIMENSION_MASS",
+              "UNIT_DIMENSION_AREA", "UNIT_DIMENSION_LENGTH",
+              "UNIT_DIMENSION_DATA", "UNIT_DIMENSION_DATA_RATE"}
 CARDINALITIES = {"CARDINALITY_UNSPECIFIED", "CARDINALITY_ONE", "CARDINALITY_MANY"}
 MODALITIES = {"MODALITY_UNSPECIFIED", "MODALITY_OBSERVED", "MODALITY_REPORTED",
               "MODALITY_ESTIMATE", "MODALITY_FORECAST"}
@@ -81,15 +84,38 @@ UNITS = {
     "month": "UNIT_DIMENSION_DURATION", "day": "UNIT_DIMENSION_DURATION",
     "percentage_point": "UNIT_DIMENSION_RATIO",
 }
+# Physical units: UCUM codes, case-sensitive (as normalizer/units.cc has them).
+UNITS.update({u: "UNIT_DIMENSION_POWER" for u in ("W", "kW", "MW", "GW")})
+UNITS.update({u: "UNIT_DIMENSION_ENERGY"
+              for u in ("W.h", "kW.h", "MW.h", "GW.h", "TW.h")})
+UNITS.update({u: "UNIT_DIMENSION_MASS" for u in ("g", "kg", "t")})
+UNITS.update({u: "UNIT_DIMENSION_AREA" for u in ("m2", "ha", "km2")})
+UNITS.update({u: "UNIT_DIMENSION_LENGTH" for u in ("m", "km")})
+UNITS.update({u: "UNIT_DIMENSION_DATA"
+              for u in ("By", "kBy", "MBy", "GBy", "TBy")})
+UNITS.update({u: "UNIT_DIMENSION_DATA_RATE"
+              for u in ("bit/s", "kbit/s", "Mbit/s", "Gbit/s")})
 RATE_PERIODS = {"a", "mo", "d"}
 
 
 def unit_dimension(unit):
-    """The dimension of a canonical unit (a rate "USD/a" has its base's), or None."""
-    base, slash, period = (unit or "").partition("/")
-    if slash and period not in RATE_PERIODS:
+    """The dimension of a canonical unit (a rate "USD/a" has its base's), or None.
+
+    A data rate's own '/' ("Mbit/s") is part of its unit, and a data rate has
+    no rate per period ("Mbit/s/a" is None)."""
+    unit = unit or ""
+    if unit in UNITS:
+        return UNITS[unit]
+    base, slash, period = unit.rpartition("/")
+    if not slash:
+        base = unit
+    elif period not in RATE_PERIODS:
         return None
-    return UNITS.get(base) or ("UNIT_DIMENSION_MONEY" if re.match(r"^[A-Z]{3}$", base) else None)
+    dimension = UNITS.get(base) or (
+        "UNIT_DIMENSION_MONEY" if re.match(r"^[A-Z]{3}$", base) else None)
+    if dimension == "UNIT_DIMENSION_DATA_RATE":
+        return None
+    return dimension
 
 PREDICATE_FIELDS = {"name", "valueType", "unitDimension", "allowedUnits",
                     "subjectTypes", "objectTypes", "cardinality", "description"}
