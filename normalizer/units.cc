@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/decimal.h"
 #include "common/status_macros.h"
 #include "normalizer/text_tokens.h"
 #include "unicode/ucurr.h"
@@ -313,6 +314,47 @@ std::string DimensionName(v1::UnitDimension dimension) {
     default:
       return "UNSPECIFIED";
   }
+}
+
+namespace {
+
+// k if `factor` is 10^k written canonically ("1", "1000"); nullopt if not.
+std::optional<int> PowerOfTen(absl::string_view factor) {
+  if (factor.empty() || factor[0] != '1') return std::nullopt;
+  for (char c : factor.substr(1)) {
+    if (c != '0') return std::nullopt;
+  }
+  return static_cast<int>(factor.size()) - 1;
+}
+
+}  // namespace
+
+std::optional<std::string> ConvertAmount(absl::string_view amount,
+                                         absl::string_view from_unit,
+                                         absl::string_view to_unit) {
+  if (from_unit == to_unit) return std::string(amount);
+  std::optional<UnitScale> from = ScaleToBaseUnit(from_unit);
+  std::optional<UnitScale> to = ScaleToBaseUnit(to_unit);
+  if (!from.has_value() || !to.has_value() ||
+      from->base_unit != to->base_unit) {
+    return std::nullopt;
+  }
+  // Every factor is a power of ten (decimal prefixes), so the conversion is
+  // a shift of the decimal point and exact.
+  std::optional<int> up = PowerOfTen(from->factor);
+  std::optional<int> down = PowerOfTen(to->factor);
+  if (!up.has_value() || !down.has_value()) return std::nullopt;
+  return ShiftDecimal(amount, *up - *down);
+}
+
+IndexedQuantity IndexForm(absl::string_view unit, absl::string_view amount) {
+  std::optional<UnitScale> scale = ScaleToBaseUnit(unit);
+  if (scale.has_value()) {
+    std::optional<std::string> scaled =
+        ConvertAmount(amount, unit, scale->base_unit);
+    if (scaled.has_value()) return {scale->base_unit, std::move(*scaled)};
+  }
+  return {std::string(unit), std::string(amount)};
 }
 
 }  // namespace factstore::normalizer

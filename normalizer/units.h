@@ -127,6 +127,25 @@ struct UnitScale {
 // anything IsKnownUnit() rejects. Thread-safe.
 std::optional<UnitScale> ScaleToBaseUnit(absl::string_view unit);
 
+// `amount` (a canonical decimal) in `from_unit` expressed in `to_unit`,
+// exactly: the amount itself when the units are the same, the amount scaled
+// by the ratio of their factors when both are physical units of one base
+// ("2.5" GW in "MW" is "2500"), nullopt otherwise (currencies are never
+// converted). Thread-safe.
+std::optional<std::string> ConvertAmount(absl::string_view amount,
+                                         absl::string_view from_unit,
+                                         absl::string_view to_unit);
+
+// The unit and amount under which the value index keeps a quantity: its
+// base unit and the amount scaled to it for a physical unit ("2.5" GW is
+// W "2500000000"), so that ranges compare across the units of a dimension;
+// the unit and amount as given for any other. Thread-safe.
+struct IndexedQuantity {
+  std::string unit;
+  std::string amount;
+};
+IndexedQuantity IndexForm(absl::string_view unit, absl::string_view amount);
+
 // True for the dimensions of physical units: POWER, ENERGY, MASS, AREA,
 // LENGTH, DATA, DATA_RATE.
 bool IsPhysicalDimension(v1::UnitDimension dimension);

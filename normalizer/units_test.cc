@@ -386,4 +386,25 @@ INSTANTIATE_TEST_SUITE_P(Units, ScaleToBaseUnitTest,
                          ::testing::ValuesIn(kScaleCases), ScaleCaseName);
 
 }  // namespace
+TEST(UnitsTest, ConvertsAmountsWithinAPhysicalDimensionOnly) {
+  EXPECT_EQ(ConvertAmount("2.5", "GW", "MW"), "2500");
+  EXPECT_EQ(ConvertAmount("300000", "kW", "GW"), "0.3");
+  EXPECT_EQ(ConvertAmount("5", "ha", "km2"), "0.05");
+  EXPECT_EQ(ConvertAmount("1.5", "GW.h/a", "kW.h/a"), "1500000");
+  EXPECT_EQ(ConvertAmount("12", "USD", "USD"), "12");
+  EXPECT_EQ(ConvertAmount("12", "USD", "KRW"), std::nullopt);
+  EXPECT_EQ(ConvertAmount("12", "MW", "MW.h"), std::nullopt);
+  EXPECT_EQ(ConvertAmount("12", "GW.h/a", "GW.h"), std::nullopt);
+  EXPECT_EQ(ConvertAmount("12", "person", "count"), std::nullopt);
+}
+
+TEST(UnitsTest, TheIndexKeepsPhysicalQuantitiesInTheirBaseUnit) {
+  IndexedQuantity gw = IndexForm("GW", "2.5");
+  EXPECT_EQ(gw.unit, "W");
+  EXPECT_EQ(gw.amount, "2500000000");
+  IndexedQuantity usd = IndexForm("USD", "85900000000");
+  EXPECT_EQ(usd.unit, "USD");
+  EXPECT_EQ(usd.amount, "85900000000");
+}
+
 }  // namespace factstore::normalizer

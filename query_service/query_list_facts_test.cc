@@ -846,6 +846,73 @@ TEST_F(QueryServiceTest, PageTokensAreTamperSafe) {
 // Dates of periods longer than a month ("Q3 2024", "the 2020s") stand for
 // all their days: in the valid-time index and filters, and in what the
 // service returns.
+// A physical quantity is indexed in its dimension's base unit, so a range
+// or a sum in one unit takes the facts stated in the others; the facts keep
+// the unit their source used.
+TEST_F(QueryServiceTest, PhysicalQuantitiesCompareAcrossTheirUnits) {
+  Register(R"pb(
+    predicates {
+      name: "energy.plant_capacity"
+      value_type: VALUE_TYPE_QUANTITY
+      unit_dimension: UNIT_DIMENSION_POWER
+      description: "Installed capacity of a power plant"
+    }
+  )pb");
+  auto capacity = [&](const std::string& subject, const std::string& raw) {
+    return IngestOne(RawFact(subject, "energy.plant_capacity", raw,
+                             "doc:da-nang-ict", raw + " of capacity"));
+  };
+  const std::string gw = capacity("place:da-nang", "2.5 GW");
+  const std::string mw = capacity("place:seoul", "800 MW");
+  const std::string kw = capacity("country:vietnam", "300,000 kW");
+
+  auto listed = [this](const std::string& filter_text) {
+    v1::ListFactsRequest request;
+    *request.mutable_filter() = Parse<v1::FactFilter>(filter_text);
+    return IdsOf(ListFactsOk(request).facts());
+  };
+  const std::string p = R"pb(predicate: "energy.plant_capacity" )pb";
+  EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "MW" min: "1000" })pb"),
+            IdSet{gw});
+  EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "GW" max: "0.8" })pb"),
+            (IdSet{mw, kw}));
+  EXPECT_EQ(listed(p + R"pb(quantity_range {
+                               unit: "kW"
+                               min: "300000"
+                               max: "800000"
+                               max_exclusive: true
+                             })pb"),
+            IdSet{kw});
+  EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "W" })pb"),
+            (IdSet{gw, mw, kw}));
+  // Another dimension, or none, matches nothing.
+  EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "t" })pb"), IdSet{});
+  EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "USD" })pb"), IdSet{});
+  // Through the subject index, whose entries do not hold the amount.
+  EXPECT_EQ(listed(R"pb(subject: "place:da-nang"
+                        predicate: "energy.plant_capacity"
+                        quantity_range { unit: "MW" min: "2500" max: "2500" })pb"),
+            IdSet{gw});
+
+  v1::GetFactResponse got;
+  ASSERT_TRUE(GetFact(gw, &got).ok());
+  EXPECT_EQ(got.fact().value().quantity().unit(), "GW");
+  EXPECT_EQ(got.fact().value().quantity().amount(), "2.5");
+
+  v1::AggregateFactsRequest sum;
+  sum.mutable_filter()->set_predicate("energy.plant_capacity");
+  sum.set_unit("MW");
+  v1::AggregateFactsResponse response;
+  auto context = Context();
+  ASSERT_TRUE(
+      query().AggregateFacts(context.get(), Fresh(sum), &response).ok());
+  ASSERT_EQ(response.groups_size(), 1);
+  EXPECT_EQ(response.groups(0).quantity_count(), 3);
+  EXPECT_EQ(response.groups(0).sum(), "3600");
+  EXPECT_EQ(response.groups(0).min(), "300");
+  EXPECT_EQ(response.groups(0).max(), "2500");
+}
+
 TEST_F(QueryServiceTest, PeriodsCoverAllTheirDays) {
   const std::string quarter = IngestOne(
       WithValidTime(RawFact("place:da-nang", "education.it_institution_count",

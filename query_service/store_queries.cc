@@ -24,6 +24,7 @@
 #include "common/status_macros.h"
 #include "normalizer/name_folding.h"
 #include "normalizer/search_terms.h"
+#include "normalizer/units.h"
 #include "protos/api_dates.h"
 #include "query_service/mention_documents.h"
 #include "query_service/read_checks.h"
@@ -293,13 +294,16 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
   if (f.has_quantity_range()) {
     if (fact.value().kind_case() != v1::Value::kQuantity) return false;
     const v1::Quantity& q = fact.value().quantity();
-    if (q.unit() != f.quantity_range().unit()) return false;
+    // In the filter's unit: 2.5 GW is 2500 MW; USD is never KRW.
+    const std::optional<std::string> amount =
+        normalizer::ConvertAmount(q.amount(), q.unit(), f.quantity_range().unit());
+    if (!amount.has_value()) return false;
     if (!parsed.min_amount.empty()) {
-      int c = CompareDecimals(q.amount(), parsed.min_amount);
+      int c = CompareDecimals(*amount, parsed.min_amount);
       if (c < 0 || (c == 0 && f.quantity_range().min_exclusive())) return false;
     }
     if (!parsed.max_amount.empty()) {
-      int c = CompareDecimals(q.amount(), parsed.max_amount);
+      int c = CompareDecimals(*amount, parsed.max_amount);
       if (c > 0 || (c == 0 && f.quantity_range().max_exclusive())) return false;
     }
   }
@@ -1346,11 +1350,17 @@ absl::Status StoreQueries::AggregateFacts(
             // Publishers are the documents'.
             if (by_source) FS_RETURN_IF_ERROR(documents.Fill(&fact));
             ++facts;
-            const bool summed =
-                !request.unit().empty() &&
-                fact.value().kind_case() == v1::Value::kQuantity &&
-                fact.value().quantity().unit() == request.unit();
-            const std::string& amount = fact.value().quantity().amount();
+            // Quantities in the requested unit, or in another unit of its
+            // physical dimension converted to it.
+            std::optional<std::string> converted;
+            if (!request.unit().empty() &&
+                fact.value().kind_case() == v1::Value::kQuantity) {
+              converted = normalizer::ConvertAmount(
+                  fact.value().quantity().amount(),
+                  fact.value().quantity().unit(), request.unit());
+            }
+            const bool summed = converted.has_value();
+            const std::string amount = converted.value_or("");
             for (std::string& key :
                  GroupKeysOf(fact, static_cast<v1::FactGrouping>(grouping))) {
               v1::FactGroup& group = groups[key];

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
+#include "normalizer/units.h"
 #include "protos/api_dates.h"
 
 namespace factstore::storage {
@@ -440,9 +441,13 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
             absl::StrCat("amount is not a canonical decimal: \"",
                          value.quantity().amount(), "\""));
       }
-      PutByte(key, static_cast<uint8_t>(ValueTag::kQuantity));
-      PutEscapedString(key, value.quantity().unit());
-      PutSortableDecimal(key, value.quantity().amount());
+      {
+        const normalizer::IndexedQuantity indexed = normalizer::IndexForm(
+            value.quantity().unit(), value.quantity().amount());
+        PutByte(key, static_cast<uint8_t>(ValueTag::kQuantity));
+        PutEscapedString(key, indexed.unit);
+        PutSortableDecimal(key, indexed.amount);
+      }
       break;
     case v1::Value::kText:
       PutByte(key, static_cast<uint8_t>(ValueTag::kText));
@@ -481,15 +486,20 @@ std::string PredicateQuantityPrefix(absl::string_view predicate,
   std::string key;
   PutEscapedString(&key, predicate);
   PutByte(&key, static_cast<uint8_t>(ValueTag::kQuantity));
-  PutEscapedString(&key, unit);
+  PutEscapedString(&key, normalizer::IndexForm(unit, "0").unit);
   return key;
 }
 
 std::string PredicateQuantityBound(absl::string_view predicate,
                                    absl::string_view unit,
                                    absl::string_view amount) {
-  std::string key = PredicateQuantityPrefix(predicate, unit);
-  PutSortableDecimal(&key, amount);
+  const normalizer::IndexedQuantity indexed =
+      normalizer::IndexForm(unit, amount);
+  std::string key;
+  PutEscapedString(&key, predicate);
+  PutByte(&key, static_cast<uint8_t>(ValueTag::kQuantity));
+  PutEscapedString(&key, indexed.unit);
+  PutSortableDecimal(&key, indexed.amount);
   return key;
 }
 

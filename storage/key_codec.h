@@ -204,20 +204,23 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
 std::string PredicatePrefix(absl::string_view predicate);
 // Every fact whose predicate starts with `predicate_prefix`.
 std::string PredicateStemPrefix(absl::string_view predicate_prefix);
-// Facts with `predicate` and a quantity in `unit`.
+// Facts with `predicate` and a quantity in `unit`. A quantity in a physical
+// unit is keyed by its dimension's base unit and its amount scaled to it
+// (normalizer::IndexForm: 2.5 GW is W 2500000000), so the prefix of "MW"
+// holds the facts stated in W, kW, MW and GW alike.
 std::string PredicateQuantityPrefix(absl::string_view predicate,
                                     absl::string_view unit);
-// PredicateQuantityPrefix followed by the sortable encoding of `amount`:
-// keys of amounts >= `amount` sort at or after it, keys of smaller amounts
-// before it. REQUIRES: IsCanonicalDecimal(amount).
+// PredicateQuantityPrefix followed by the sortable encoding of `amount` (in
+// `unit`, scaled like the keys): keys of amounts >= `amount` sort at or after
+// it, keys of smaller amounts before it. REQUIRES: IsCanonicalDecimal(amount).
 std::string PredicateQuantityBound(absl::string_view predicate,
                                    absl::string_view unit,
                                    absl::string_view amount);
 struct PredicateIndexParts {
   std::string predicate;
   ValueTag tag;
-  std::string unit;    // kQuantity only
-  std::string amount;  // kQuantity only, canonical
+  std::string unit;    // kQuantity only; a physical unit's base unit
+  std::string amount;  // kQuantity only, canonical, in `unit`
   std::string fact_id;
 };
 bool DecodePredicateIndexKey(absl::string_view key, PredicateIndexParts* parts);

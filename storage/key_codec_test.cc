@@ -199,6 +199,27 @@ TEST(KeyCodecTest, SortableDecimalsFollowedByComponentsKeepOrder) {
   EXPECT_LT(kneg123, kneg12);
 }
 
+TEST(KeyCodecTest, PhysicalQuantitiesAreKeyedInTheirBaseUnit) {
+  v1::Value gigawatts;
+  gigawatts.mutable_quantity()->set_amount("2.5");
+  gigawatts.mutable_quantity()->set_unit("GW");
+  std::string key;
+  ASSERT_TRUE(PredicateIndexKey("p", gigawatts, "f_1", &key).ok());
+  // 2.5 GW is 2500 MW: inside [2000, 3000] MW, under the prefix of kW too.
+  EXPECT_GT(key, PredicateQuantityBound("p", "MW", "2000"));
+  EXPECT_LT(key, PredicateQuantityBound("p", "MW", "3000"));
+  EXPECT_TRUE(absl::StartsWith(key, PredicateQuantityPrefix("p", "kW")));
+  EXPECT_EQ(PredicateQuantityBound("p", "MW", "2500"),
+            PredicateQuantityBound("p", "GW", "2.5"));
+  PredicateIndexParts parts;
+  ASSERT_TRUE(DecodePredicateIndexKey(key, &parts));
+  EXPECT_EQ(parts.unit, "W");
+  EXPECT_EQ(parts.amount, "2500000000");
+  // Currencies keep their own unit.
+  EXPECT_FALSE(absl::StartsWith(PredicateQuantityBound("p", "USD", "1"),
+                                PredicateQuantityPrefix("p", "KRW")));
+}
+
 TEST(KeyCodecTest, RejectsMalformedDecimals) {
   std::string out;
   for (absl::string_view bad :
