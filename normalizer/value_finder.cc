@@ -26,7 +26,38 @@ struct Segment {
   bool punctuation = false;
   // Starts with a digit.
   bool number = false;
+  // A Korean particle or ending cut off the word before it ("명이" is "명"
+  // and "이"): a value may end before it, and never starts or ends with it.
+  bool particle = false;
 };
+
+// The Korean particles and endings that a value may stop before, longest
+// first. Hand-written because no library here analyses Korean morphology;
+// only those with no bearing on a value are listed (까지 "by", 부터
+// "since", 이상 "at least" and the like stay part of it).
+constexpr const char16_t* kKoreanParticles[] = {
+    u"이었다", u"였다", u"이며", u"이고", u"이다", u"에서", u"에는",
+    u"에도",   u"으로", u"은",   u"는",   u"이",   u"가",   u"을",
+    u"를",     u"에",   u"의",   u"로",   u"와",   u"과",   u"도"};
+
+bool IsHangulSyllable(UChar32 c) { return c >= 0xAC00 && c <= 0xD7A3; }
+
+// The length (UTF-16 units) of the particle that ends text[start, end), a
+// word of Hangul syllables longer than it; 0 if none does.
+int32_t TrailingParticle(const icu::UnicodeString& text, int32_t start,
+                         int32_t end) {
+  for (int32_t i = start; i < end; ++i) {
+    if (!IsHangulSyllable(text.charAt(i))) return 0;
+  }
+  for (const char16_t* particle : kKoreanParticles) {
+    const icu::UnicodeString suffix(particle);
+    if (end - start > suffix.length() &&
+        text.compare(end - suffix.length(), suffix.length(), suffix) == 0) {
+      return suffix.length();
+    }
+  }
+  return 0;
+}
 
 bool IsSentencePunctuation(UChar32 c) {
   switch (c) {
@@ -104,10 +135,15 @@ absl::StatusOr<std::vector<Segment>> Segments(const icu::UnicodeString& text,
     }
     if (space) continue;
     const UChar32 first = text.char32At(start);
+    const int32_t particle =
+        language == Language::kKorean ? TrailingParticle(text, start, end) : 0;
     segments.push_back(
-        {start, end,
+        {start, end - particle,
          text.moveIndex32(start, 1) == end && IsSentencePunctuation(first),
          u_isdigit(first) != 0});
+    if (particle > 0) {
+      segments.push_back({end - particle, end, false, false, true});
+    }
   }
   return segments;
 }
@@ -126,11 +162,17 @@ bool IsCandidate(const icu::UnicodeString& text,
                  const std::vector<Segment>& segments, int begin, int end) {
   const Segment& first = segments[begin];
   const Segment& last = segments[end - 1];
-  if (first.punctuation || last.punctuation) return false;
+  if (first.punctuation || last.punctuation || first.particle ||
+      last.particle) {
+    return false;
+  }
   if (first.start > 0 && !IsValueEdge(text.char32At(first.start - 1))) {
     return false;
   }
-  if (last.end < text.length() && !IsValueEdge(text.char32At(last.end))) {
+  const bool before_particle =
+      end < static_cast<int>(segments.size()) && segments[end].particle;
+  if (last.end < text.length() && !before_particle &&
+      !IsValueEdge(text.char32At(last.end))) {
     return false;
   }
   for (int k = begin + 1; k < end - 1; ++k) {
@@ -193,35 +235,51 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
   if (!segments.ok()) return segments.status();
   const int n = static_cast<int>(segments->size());
   std::vector<FoundValue> values;
+  // Reads segments [begin, end) into `*found`; false if it is no candidate
+  // or no normalizer reads it whole.
+  auto read = [&](int begin, int end, FoundValue* found) {
+    if (!IsCandidate(unicode, *segments, begin, end)) return false;
+    const int32_t from = (*segments)[begin].start;
+    const int32_t to = (*segments)[end - 1].end;
+    std::string span;
+    unicode.tempSubStringBetween(from, to).toUTF8String(span);
+    if (span.size() > kMaxRawTextBytes) return false;
+    if (!ReadValue(span, language, found)) return false;
+    found->start = unicode.countChar32(0, from);
+    found->end = found->start + unicode.countChar32(from, to - from);
+    found->text = std::move(span);
+    return true;
+  };
   for (int i = 0; i < n;) {
-    const Segment& first = (*segments)[i];
-    // The longest span read, then the shortest that reads the same: words
-    // a grammar skips as modifiers ("người từ năm" in Vietnamese) stay out.
+    // The longest span from i that reads; then the shortest from i that
+    // reads the same, so that words a grammar skips as modifiers stay out
+    // ("người từ năm" in Vietnamese); then, for a date or a quantity, the
+    // same from later starts, so that words which add nothing do ("in",
+    // "on", "ngày").
     std::optional<FoundValue> best;
-    int best_length = 0;
-    for (int length = std::min(kMaxValueSegments, n - i);
-         !first.punctuation && length >= 1; --length) {
-      if (!IsCandidate(unicode, *segments, i, i + length)) continue;
-      const Segment& last = (*segments)[i + length - 1];
-      std::string span;
-      unicode.tempSubStringBetween(first.start, last.end).toUTF8String(span);
-      if (span.size() > kMaxRawTextBytes) continue;
+    int best_end = i;
+    for (int end = std::min(i + kMaxValueSegments, n); end > i; --end) {
       FoundValue found;
-      if (!ReadValue(span, language, &found)) continue;
+      if (!read(i, end, &found)) continue;
       if (best.has_value() && Meaning(found) != Meaning(*best)) break;
-      found.start = unicode.countChar32(0, first.start);
-      found.end = found.start +
-                  unicode.countChar32(first.start, last.end - first.start);
-      found.text = std::move(span);
       best = std::move(found);
-      best_length = length;
+      best_end = end;
     }
-    if (best.has_value()) {
-      values.push_back(std::move(*best));
-      i += best_length;
-    } else {
+    if (!best.has_value()) {
       ++i;
+      continue;
     }
+    // A range keeps its opening word ("from", "từ"), which frames it.
+    for (int begin = i + 1; begin < best_end && !best->period.has_value();
+         ++begin) {
+      FoundValue found;
+      if (!read(begin, best_end, &found) || Meaning(found) != Meaning(*best)) {
+        break;
+      }
+      best = std::move(found);
+    }
+    values.push_back(std::move(*best));
+    i = best_end;
   }
   return values;
 }

@@ -48,16 +48,20 @@ inline constexpr int kMaxValueSegments = 12;
 // Returns the values in `text` written in `language` (a BCP-47 tag, read as
 // the normalizers read it), in text order and never overlapping.
 //
-// The text is cut at ICU's word boundaries. From each boundary on, the
-// longest span of at most kMaxValueSegments segments (and of at most the
-// normalizers' 256 bytes) that a normalizer reads whole is found, then cut
-// back to the shortest span that still reads the same (so words a grammar
-// skips as modifiers stay out), and the search goes on after it. At equal
-// length a period wins over a date, and a date over a quantity ("2028" is the
-// year, not the count). A span starts and ends next to whitespace, sentence
-// punctuation or the text's ends (so "136/2024/QH15" holds no year and "2024년"
-// no bare 2024), and holds sentence punctuation only before a number ("August
-// 2, 2024").
+// The text is cut at ICU's word boundaries (and, in Korean, before the
+// particles and endings a word may end in: "명이", "분기에", "달러로"). From
+// each boundary on, the longest span of at most kMaxValueSegments segments
+// (and of at most the normalizers' 256 bytes) that a normalizer reads whole
+// is found. It is then cut back, from the end and (but for a stretch of
+// time, whose "from" frames it) from the start, to the shortest span that
+// still reads the same (so words a grammar skips as modifiers, and words
+// such as "in", "on" or "ngày" that add nothing, stay out), and the search
+// goes on after it. At equal length a period wins over
+// a date, and a date over a quantity ("2028" is the year, not the count). A
+// span starts and ends next to whitespace, sentence punctuation, a Korean
+// particle or the text's ends (so "136/2024/QH15" holds no year and "2024년"
+// no bare 2024), and holds sentence punctuation only before a number
+// ("August 2, 2024").
 //
 // Returns INVALID_ARGUMENT for text that is not valid UTF-8. Costs up to
 // 3 × kMaxValueSegments normalizer calls per word (a few milliseconds for a
