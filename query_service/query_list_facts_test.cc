@@ -871,17 +871,17 @@ TEST_F(QueryServiceTest, PhysicalQuantitiesCompareAcrossTheirUnits) {
     *request.mutable_filter() = Parse<v1::FactFilter>(filter_text);
     return IdsOf(ListFactsOk(request).facts());
   };
-  const std::string p = R"pb(predicate: "energy.plant_capacity" )pb";
+  const std::string p = R"pb(predicate: "energy.plant_capacity")pb";
   EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "MW" min: "1000" })pb"),
             IdSet{gw});
   EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "GW" max: "0.8" })pb"),
             (IdSet{mw, kw}));
   EXPECT_EQ(listed(p + R"pb(quantity_range {
-                               unit: "kW"
-                               min: "300000"
-                               max: "800000"
-                               max_exclusive: true
-                             })pb"),
+                              unit: "kW"
+                              min: "300000"
+                              max: "800000"
+                              max_exclusive: true
+                            })pb"),
             IdSet{kw});
   EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "W" })pb"),
             (IdSet{gw, mw, kw}));
@@ -889,10 +889,11 @@ TEST_F(QueryServiceTest, PhysicalQuantitiesCompareAcrossTheirUnits) {
   EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "t" })pb"), IdSet{});
   EXPECT_EQ(listed(p + R"pb(quantity_range { unit: "USD" })pb"), IdSet{});
   // Through the subject index, whose entries do not hold the amount.
-  EXPECT_EQ(listed(R"pb(subject: "place:da-nang"
-                        predicate: "energy.plant_capacity"
-                        quantity_range { unit: "MW" min: "2500" max: "2500" })pb"),
-            IdSet{gw});
+  EXPECT_EQ(
+      listed(R"pb(subject: "place:da-nang"
+                  predicate: "energy.plant_capacity"
+                  quantity_range { unit: "MW" min: "2500" max: "2500" })pb"),
+      IdSet{gw});
 
   v1::GetFactResponse got;
   ASSERT_TRUE(GetFact(gw, &got).ok());

@@ -295,8 +295,8 @@ bool Matches(const v1::Fact& fact, const ParsedFilter& parsed) {
     if (fact.value().kind_case() != v1::Value::kQuantity) return false;
     const v1::Quantity& q = fact.value().quantity();
     // In the filter's unit: 2.5 GW is 2500 MW; USD is never KRW.
-    const std::optional<std::string> amount =
-        normalizer::ConvertAmount(q.amount(), q.unit(), f.quantity_range().unit());
+    const std::optional<std::string> amount = normalizer::ConvertAmount(
+        q.amount(), q.unit(), f.quantity_range().unit());
     if (!amount.has_value()) return false;
     if (!parsed.min_amount.empty()) {
       int c = CompareDecimals(*amount, parsed.min_amount);
