@@ -426,6 +426,8 @@ const QuantityCase kKoreanCases[] = {
     // Comparators.
     {"약 5만 3천 명", "ko", "53000", "person", APPROX},
     {"약 600억 달러", "ko", "60000000000", "USD", APPROX},
+    {"20여 개 기업", "ko", "20", "organization", APPROX},
+    {"150여 명", "ko", "150", "person", APPROX},
     {"대략 100명", "ko", "100", "person", APPROX},
     {"거의 20개 기업", "ko", "20", "organization", APPROX},
     {"5만 명 정도", "ko", "50000", "person", APPROX},

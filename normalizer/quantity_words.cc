@@ -118,6 +118,8 @@ constexpr Word kGrammarWords[] = {
     {"최소", K::kPrefixComparator, "", kAtLeast},
     {"최대", K::kPrefixComparator, "", kAtMost},
     {"정도", K::kPostfixComparator, "", kApprox},
+    // "20여 곳", "20-odd": written onto the number, before the counter.
+    {"여", K::kPostfixComparator, "", kApprox},
     {"가량", K::kPostfixComparator, "", kApprox},
     {"쯤", K::kPostfixComparator, "", kApprox},
     {"안팎", K::kPostfixComparator, "", kApprox},
