@@ -1,5 +1,6 @@
 #include "normalizer/date_normalizer.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -311,13 +312,170 @@ constexpr struct {
     {"mười", 10}, {"mười một", 11}, {"mười hai", 12},
 };
 
+// Relative dates: phrases that name a day, month, quarter or year by its
+// distance from the mention's publication date. Before the grammar reads the
+// tokens, each phrase is replaced by the tokens of the date it names, spelled
+// as its language writes a date ("last year" as "2023", "năm ngoái" as "năm
+// 2023", "작년" as "2023년"), so that it composes as that date would: "August
+// last year", "6 tháng đầu năm nay", "작년 3분기", "지난달 30일", "by next
+// year", "from last year to this year".
+enum class RelativeUnit { kDay, kMonth, kQuarter, kYear };
+
+// Whether a day phrase takes a time of day, which leaves the day as it is
+// ("yesterday afternoon", "chiều hôm qua", "어제 오후").
+enum class TimeOfDay { kNone, kMay, kOnly };
+
+struct RelativePhrase {
+  const char* text;
+  RelativeUnit unit;
+  int offset;    // in units from the publication date's: -1 the one before
+  int spelling;  // kEn, kVi or kKo: how the date it names is spelled
+  TimeOfDay time_of_day;
+};
+
+constexpr RelativeUnit kRelDay = RelativeUnit::kDay;
+constexpr RelativeUnit kRelMonth = RelativeUnit::kMonth;
+constexpr RelativeUnit kRelQuarter = RelativeUnit::kQuarter;
+constexpr RelativeUnit kRelYear = RelativeUnit::kYear;
+constexpr TimeOfDay kNoTime = TimeOfDay::kNone;
+constexpr TimeOfDay kMayTime = TimeOfDay::kMay;
+constexpr TimeOfDay kOnlyTime = TimeOfDay::kOnly;
+
+// Phrases are compared with their diacritics, since Vietnamese ones differ
+// from other words only by them: "tháng sau" (next month) and "tháng Sáu"
+// (June), "tới" (coming) and "tối" (evening).
+constexpr RelativePhrase kRelativePhrases[] = {
+    // English. "the" before "last" or "next" makes a span ("over the last
+    // year"), which is refused.
+    {"today", kRelDay, 0, kEn, kMayTime},
+    {"yesterday", kRelDay, -1, kEn, kMayTime},
+    {"tomorrow", kRelDay, 1, kEn, kMayTime},
+    {"the day before yesterday", kRelDay, -2, kEn, kNoTime},
+    {"the day after tomorrow", kRelDay, 2, kEn, kNoTime},
+    {"tonight", kRelDay, 0, kEn, kNoTime},
+    {"last night", kRelDay, -1, kEn, kNoTime},
+    {"this morning", kRelDay, 0, kEn, kNoTime},
+    {"this afternoon", kRelDay, 0, kEn, kNoTime},
+    {"this evening", kRelDay, 0, kEn, kNoTime},
+    {"earlier today", kRelDay, 0, kEn, kNoTime},
+    {"later today", kRelDay, 0, kEn, kNoTime},
+    {"this month", kRelMonth, 0, kEn, kNoTime},
+    {"earlier this month", kRelMonth, 0, kEn, kNoTime},
+    {"later this month", kRelMonth, 0, kEn, kNoTime},
+    {"last month", kRelMonth, -1, kEn, kNoTime},
+    {"next month", kRelMonth, 1, kEn, kNoTime},
+    {"this quarter", kRelQuarter, 0, kEn, kNoTime},
+    {"last quarter", kRelQuarter, -1, kEn, kNoTime},
+    {"next quarter", kRelQuarter, 1, kEn, kNoTime},
+    {"this year", kRelYear, 0, kEn, kNoTime},
+    {"earlier this year", kRelYear, 0, kEn, kNoTime},
+    {"later this year", kRelYear, 0, kEn, kNoTime},
+    {"last year", kRelYear, -1, kEn, kNoTime},
+    {"next year", kRelYear, 1, kEn, kNoTime},
+    {"the year before last", kRelYear, -2, kEn, kNoTime},
+    // Vietnamese. "nay", "qua" and "mai" alone are days only after a time of
+    // day ("sáng nay", "tối qua", "chiều mai").
+    {"hôm nay", kRelDay, 0, kVi, kMayTime},
+    {"ngày hôm nay", kRelDay, 0, kVi, kMayTime},
+    {"hôm qua", kRelDay, -1, kVi, kMayTime},
+    {"ngày hôm qua", kRelDay, -1, kVi, kMayTime},
+    {"hôm kia", kRelDay, -2, kVi, kMayTime},
+    {"ngày mai", kRelDay, 1, kVi, kMayTime},
+    {"ngày kia", kRelDay, 2, kVi, kNoTime},
+    {"ngày mốt", kRelDay, 2, kVi, kNoTime},
+    {"nay", kRelDay, 0, kVi, kOnlyTime},
+    {"qua", kRelDay, -1, kVi, kOnlyTime},
+    {"mai", kRelDay, 1, kVi, kOnlyTime},
+    {"tháng này", kRelMonth, 0, kVi, kNoTime},
+    {"tháng trước", kRelMonth, -1, kVi, kNoTime},
+    {"tháng sau", kRelMonth, 1, kVi, kNoTime},
+    {"tháng tới", kRelMonth, 1, kVi, kNoTime},
+    {"quý này", kRelQuarter, 0, kVi, kNoTime},
+    {"quý trước", kRelQuarter, -1, kVi, kNoTime},
+    {"quý sau", kRelQuarter, 1, kVi, kNoTime},
+    {"quý tới", kRelQuarter, 1, kVi, kNoTime},
+    {"năm nay", kRelYear, 0, kVi, kNoTime},
+    {"năm ngoái", kRelYear, -1, kVi, kNoTime},
+    {"năm trước", kRelYear, -1, kVi, kNoTime},
+    {"năm kia", kRelYear, -2, kVi, kNoTime},
+    {"năm sau", kRelYear, 1, kVi, kNoTime},
+    {"năm tới", kRelYear, 1, kVi, kNoTime},
+    // Korean. Written with or without the space ("지난달", "지난 달").
+    {"오늘", kRelDay, 0, kKo, kMayTime},
+    {"금일", kRelDay, 0, kKo, kMayTime},
+    {"어제", kRelDay, -1, kKo, kMayTime},
+    {"어젯밤", kRelDay, -1, kKo, kNoTime},
+    {"간밤", kRelDay, -1, kKo, kNoTime},
+    {"그저께", kRelDay, -2, kKo, kMayTime},
+    {"그제", kRelDay, -2, kKo, kMayTime},
+    {"내일", kRelDay, 1, kKo, kMayTime},
+    {"모레", kRelDay, 2, kKo, kMayTime},
+    {"이번 달", kRelMonth, 0, kKo, kNoTime},
+    {"이달", kRelMonth, 0, kKo, kNoTime},
+    {"지난 달", kRelMonth, -1, kKo, kNoTime},
+    {"다음 달", kRelMonth, 1, kKo, kNoTime},
+    {"내달", kRelMonth, 1, kKo, kNoTime},
+    {"이번 분기", kRelQuarter, 0, kKo, kNoTime},
+    {"지난 분기", kRelQuarter, -1, kKo, kNoTime},
+    {"다음 분기", kRelQuarter, 1, kKo, kNoTime},
+    {"올해", kRelYear, 0, kKo, kNoTime},
+    {"올", kRelYear, 0, kKo, kNoTime},  // "올 상반기"
+    {"금년", kRelYear, 0, kKo, kNoTime},
+    {"작년", kRelYear, -1, kKo, kNoTime},
+    {"지난해", kRelYear, -1, kKo, kNoTime},
+    {"재작년", kRelYear, -2, kKo, kNoTime},
+    {"내년", kRelYear, 1, kKo, kNoTime},
+};
+
+// Times of day, after the day in English and Korean, before it in
+// Vietnamese.
+constexpr struct {
+  const char* word;
+  int spelling;
+} kTimesOfDay[] = {
+    {"morning", kEn}, {"afternoon", kEn}, {"evening", kEn}, {"night", kEn},
+    {"sáng", kVi},    {"trưa", kVi},      {"chiều", kVi},   {"tối", kVi},
+    {"đêm", kVi},     {"오전", kKo},      {"오후", kKo},    {"아침", kKo},
+    {"저녁", kKo},    {"밤", kKo},        {"새벽", kKo},
+};
+
+// "3 days ago", "3 ngày trước", "cách đây 3 ngày", "3일 전": a count, a unit
+// and the word for "ago", all of one language.
+constexpr struct {
+  const char* word;
+  RelativeUnit unit;
+  int spelling;
+} kAgoUnits[] = {
+    {"day", kRelDay, kEn},     {"days", kRelDay, kEn},
+    {"month", kRelMonth, kEn}, {"months", kRelMonth, kEn},
+    {"year", kRelYear, kEn},   {"years", kRelYear, kEn},
+    {"ngày", kRelDay, kVi},    {"tháng", kRelMonth, kVi},
+    {"năm", kRelYear, kVi},    {"일", kRelDay, kKo},
+    {"개월", kRelMonth, kKo},  {"달", kRelMonth, kKo},
+    {"년", kRelYear, kKo},
+};
+constexpr struct {
+  const char* word;
+  int spelling;
+} kAgoWords[] = {{"ago", kEn}, {"trước", kVi}, {"전", kKo}};
+// A count in words (English only); otherwise one to three digits.
+constexpr struct {
+  const char* word;
+  int count;
+} kCountWords[] = {
+    {"a", 1},     {"an", 1},    {"one", 1},  {"two", 2},
+    {"three", 3}, {"four", 4},  {"five", 5}, {"six", 6},
+    {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10},
+};
+
 // A token as the date grammar sees it.
 struct DateToken {
-  char shape = 'w';  // see above; 'w' another word, 's' another symbol,
-                     // '#' another number, 'W' a weekday, '_' ignored
-  int value = 0;     // number, month (1-12) or weekday (0 = Monday)
-  std::string key;   // what phrases match: a word's key or a symbol
-  std::string text;  // as written
+  char shape = 'w';   // see above; 'w' another word, 's' another symbol,
+                      // '#' another number, 'W' a weekday, '_' ignored
+  int value = 0;      // number, month (1-12) or weekday (0 = Monday)
+  std::string key;    // what phrases match: a word's key or a symbol
+  std::string lower;  // a word's case-folded form, diacritics kept
+  std::string text;   // as written
   bool space_before = true;
 };
 
@@ -331,6 +489,17 @@ struct PeriodElement {
 struct CompiledPeriod {
   std::vector<PeriodElement> elements;
   const PeriodPattern* pattern;
+};
+
+// A relative phrase, compiled: its words' case-folded forms without "the"
+// and "of" (which the grammar ignores).
+struct CompiledRelative {
+  std::vector<std::string> words;
+  RelativeUnit unit;
+  int offset;
+  int spelling;
+  // English "last ..." and "next ...": not after "the".
+  bool not_after_the;
 };
 
 // Keys of phrases, built once.
@@ -364,6 +533,26 @@ class DateWords {
   std::vector<std::vector<std::string>> joiners;
   std::vector<std::vector<std::string>> closers;
   std::vector<CompiledPeriod> periods;
+  // The relative phrases that start with a word, longest first.
+  const std::vector<CompiledRelative>* RelativesStartingWith(
+      absl::string_view lower) const {
+    auto it = relatives_.find(lower);
+    return it == relatives_.end() ? nullptr : &it->second;
+  }
+
+  // "3 days ago": by case-folded word.
+  std::optional<std::pair<RelativeUnit, int>> AgoUnit(
+      absl::string_view lower) const {
+    auto it = ago_units_.find(lower);
+    if (it == ago_units_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<int> AgoWord(absl::string_view lower) const {
+    return Find(ago_words_, lower);
+  }
+  std::optional<int> CountWord(absl::string_view lower) const {
+    return Find(count_words_, lower);
+  }
 
  private:
   DateWords();
@@ -379,7 +568,22 @@ class DateWords {
   absl::flat_hash_map<std::string, int> weekdays_;
   absl::flat_hash_map<std::string, int> vietnamese_months_;
   absl::flat_hash_map<std::string, int> period_numbers_;
+  absl::flat_hash_map<std::string, std::vector<CompiledRelative>> relatives_;
+  absl::flat_hash_map<std::string, std::pair<RelativeUnit, int>> ago_units_;
+  absl::flat_hash_map<std::string, int> ago_words_;
+  absl::flat_hash_map<std::string, int> count_words_;
 };
+
+// The case-folded forms of the words of `phrase`, without "the" and "of".
+std::vector<std::string> LowerWords(absl::string_view phrase) {
+  std::vector<std::string> words;
+  absl::StatusOr<std::vector<Token>> tokens = Tokenize(phrase);
+  if (!tokens.ok()) return words;
+  for (Token& t : *tokens) {
+    if (t.key != "the" && t.key != "of") words.push_back(std::move(t.lower));
+  }
+  return words;
+}
 
 std::vector<std::string> DateWords::Keys(absl::string_view phrase) const {
   std::vector<std::string> keys;
@@ -432,6 +636,52 @@ DateWords::DateWords() {
   for (const auto& number : kPeriodNumbers) {
     period_numbers_[number.word] = number.number;
   }
+  auto note_hangul_words = [&note_hangul](absl::string_view phrase) {
+    for (absl::string_view word :
+         absl::StrSplit(phrase, ' ', absl::SkipEmpty())) {
+      note_hangul(word);
+    }
+  };
+  auto add_relative = [this](const RelativePhrase& p,
+                             std::vector<std::string> words) {
+    const bool not_after_the =
+        p.spelling == kEn && (words[0] == "last" || words[0] == "next");
+    std::string first = words[0];
+    relatives_[first].push_back(
+        {std::move(words), p.unit, p.offset, p.spelling, not_after_the});
+  };
+  for (const RelativePhrase& p : kRelativePhrases) {
+    note_hangul_words(p.text);
+    const std::vector<std::string> words = LowerWords(p.text);
+    if (p.time_of_day != TimeOfDay::kOnly) add_relative(p, words);
+    if (p.time_of_day == TimeOfDay::kNone) continue;
+    // The times of day of the phrase's language, on their side of it.
+    for (const auto& time : kTimesOfDay) {
+      if (time.spelling != p.spelling) continue;
+      note_hangul(time.word);
+      const std::vector<std::string> time_words = LowerWords(time.word);
+      std::vector<std::string> with_time = words;
+      with_time.insert(
+          time.spelling == kVi ? with_time.begin() : with_time.end(),
+          time_words.begin(), time_words.end());
+      add_relative(p, std::move(with_time));
+    }
+  }
+  for (auto& [first, phrases] : relatives_) {
+    std::stable_sort(phrases.begin(), phrases.end(),
+                     [](const CompiledRelative& a, const CompiledRelative& b) {
+                       return a.words.size() > b.words.size();
+                     });
+  }
+  for (const auto& unit : kAgoUnits) {
+    ago_units_[LowerWords(unit.word)[0]] = {unit.unit, unit.spelling};
+    note_hangul(unit.word);
+  }
+  for (const auto& word : kAgoWords) {
+    ago_words_[LowerWords(word.word)[0]] = word.spelling;
+    note_hangul(word.word);
+  }
+  for (const auto& word : kCountWords) count_words_[word.word] = word.count;
   for (const PeriodPattern& pattern : kPeriodPatterns) {
     CompiledPeriod period{{}, &pattern};
     for (absl::string_view element :
@@ -503,6 +753,7 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
     const Token& token = tokens[i];
     DateToken d;
     d.key = token.key;
+    d.lower = token.lower;
     d.text = token.text;
     d.space_before = token.space_before;
     const bool after_digits = i > 0 &&
@@ -561,6 +812,289 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
     out.push_back(std::move(d));
   }
   return out;
+}
+
+// The publication date that relative dates resolve against, if any.
+struct Publication {
+  std::optional<IsoDate> date;
+  std::string text;  // as given, for messages
+};
+
+absl::StatusOr<Publication> ReadPublication(const DateContext& context) {
+  Publication publication;
+  publication.text = context.publication_date;
+  if (context.publication_date.empty()) return publication;
+  absl::StatusOr<IsoDate> date = ParseIsoDate(context.publication_date);
+  if (!date.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("publication_date ", QuoteText(context.publication_date),
+                     " is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"));
+  }
+  publication.date = *date;
+  return publication;
+}
+
+DateToken SpelledToken(char shape, int value, absl::string_view key) {
+  DateToken token;
+  token.shape = shape;
+  token.value = value;
+  token.key = std::string(key);
+  token.space_before = false;
+  return token;
+}
+
+// The tokens of the date `offset` `unit`s from the publication date, spelled
+// as `spelling` writes a date of that precision: "yesterday" as "August 1
+// 2024", "hôm qua" as "ngày 1 tháng 8 năm 2024", "어제" as "2024년 8월 1일".
+// The first token carries `surface`; the others are empty. Fails, naming the
+// phrase, without a publication date or with one less precise than `unit`.
+absl::StatusOr<std::vector<DateToken>> SpellRelativeDate(
+    RelativeUnit unit, int offset, int spelling, std::string surface,
+    bool space_before, const Publication& publication) {
+  if (!publication.date.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuoteText(surface),
+                     " is relative: give the mention's publication_date to "
+                     "resolve it"));
+  }
+  const IsoDate& from = *publication.date;
+  const DatePrecision needed = unit == RelativeUnit::kDay ? DatePrecision::kDay
+                               : unit == RelativeUnit::kYear
+                                   ? DatePrecision::kYear
+                                   : DatePrecision::kMonth;
+  if (static_cast<int>(from.precision) < static_cast<int>(needed)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "publication_date ", QuoteText(publication.text),
+        " is not precise enough to resolve ", QuoteText(surface),
+        " (it needs the ", needed == DatePrecision::kDay ? "day" : "month",
+        " of publication)"));
+  }
+  int64_t year = 0;
+  int month = 0;
+  int day = 0;
+  int quarter = 0;
+  switch (unit) {
+    case RelativeUnit::kDay: {
+      const absl::CivilDay d = from.first_day + offset;
+      year = d.year();
+      month = d.month();
+      day = d.day();
+      break;
+    }
+    case RelativeUnit::kMonth: {
+      const absl::CivilMonth m = absl::CivilMonth(from.first_day) + offset;
+      year = m.year();
+      month = m.month();
+      break;
+    }
+    case RelativeUnit::kQuarter: {
+      const absl::CivilMonth m(from.first_day);
+      const absl::CivilMonth first =
+          absl::CivilMonth(m.year(), m.month() - (m.month() - 1) % 3) +
+          3 * offset;
+      year = first.year();
+      quarter = (first.month() - 1) / 3 + 1;
+      break;
+    }
+    case RelativeUnit::kYear:
+      year = from.first_day.year() + offset;
+      break;
+  }
+  if (year < kMinYear || year > kMaxYear) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(QuoteText(surface), " against publication_date ",
+                     QuoteText(publication.text), " falls outside the years ",
+                     kMinYear, " to ", kMaxYear));
+  }
+  const int y = static_cast<int>(year);
+  std::vector<DateToken> out;
+  switch (spelling) {
+    case kVi:  // [ngày D] [tháng M | quý Q] năm Y
+      if (day != 0) {
+        out.push_back(SpelledToken('G', 0, "ngay"));
+        out.push_back(SpelledToken('N', day, ""));
+      }
+      if (month != 0) {
+        out.push_back(SpelledToken('T', 0, "thang"));
+        out.push_back(SpelledToken('N', month, ""));
+      }
+      if (quarter != 0) {
+        out.push_back(SpelledToken('w', 0, "quy"));
+        out.push_back(SpelledToken('N', quarter, ""));
+      }
+      out.push_back(SpelledToken('R', 0, "nam"));
+      out.push_back(SpelledToken('Y', y, ""));
+      break;
+    case kKo:  // Y년 [M월 [D일] | Q분기]
+      out.push_back(SpelledToken('Y', y, ""));
+      out.push_back(SpelledToken('K', 0, "년"));
+      if (month != 0) {
+        out.push_back(SpelledToken('N', month, ""));
+        out.push_back(SpelledToken('L', 0, "월"));
+      }
+      if (day != 0) {
+        out.push_back(SpelledToken('N', day, ""));
+        out.push_back(SpelledToken('J', 0, "일"));
+      }
+      if (quarter != 0) {
+        out.push_back(SpelledToken('N', quarter, ""));
+        out.push_back(SpelledToken('w', 0, "분기"));
+      }
+      break;
+    default:  // [Month [D] | Q Q] Y
+      if (month != 0) out.push_back(SpelledToken('A', month, ""));
+      if (day != 0) out.push_back(SpelledToken('N', day, ""));
+      if (quarter != 0) {
+        out.push_back(SpelledToken('w', 0, "q"));
+        out.push_back(SpelledToken('N', quarter, ""));
+      }
+      out.push_back(SpelledToken('Y', y, ""));
+      break;
+  }
+  out.front().text = std::move(surface);
+  out.front().space_before = space_before;
+  return out;
+}
+
+// A relative date found at a token: how many live tokens it takes and what
+// it names.
+struct RelativeMatch {
+  size_t length = 0;
+  RelativeUnit unit = RelativeUnit::kDay;
+  int offset = 0;
+  int spelling = kEn;
+};
+
+// The count of "3 days ago": one to three digits or an English number word,
+// at least 1.
+std::optional<int> AgoCount(const DateToken& token) {
+  int count = 0;
+  if (token.shape == 'N') {
+    count = token.value;
+  } else if (token.shape == '#' && token.text.size() == 3) {
+    if (!absl::SimpleAtoi(token.text, &count)) return std::nullopt;
+  } else if (std::optional<int> n = DateWords::Get().CountWord(token.lower)) {
+    count = *n;
+  }
+  if (count < 1) return std::nullopt;
+  return count;
+}
+
+// Matches "N units ago" at live token `p`: "3 days ago", "3 ngày trước",
+// "cách đây 3 ngày", "3일 전".
+RelativeMatch MatchAgo(const std::vector<DateToken>& tokens,
+                       const std::vector<size_t>& live, size_t p) {
+  const DateWords& words = DateWords::Get();
+  auto at = [&](size_t i) -> const DateToken& { return tokens[live[i]]; };
+  RelativeMatch match;
+  if (p + 3 < live.size() && at(p).lower == "cách" &&
+      at(p + 1).lower == "đây") {
+    std::optional<int> count = AgoCount(at(p + 2));
+    auto unit = words.AgoUnit(at(p + 3).lower);
+    if (count.has_value() && unit.has_value() && unit->second == kVi) {
+      return {4, unit->first, -*count, kVi};
+    }
+    return match;
+  }
+  if (p + 2 >= live.size()) return match;
+  // A number after a date's word is part of that date: "ngày 2 tháng
+  // trước" is the 2nd of last month, "tháng 3 năm trước" March last year.
+  if (p > 0) {
+    const DateToken& before = at(p - 1);
+    if (absl::string_view("GTRKLJAWYN#/.").find(before.shape) !=
+            absl::string_view::npos ||
+        before.key == "quy") {
+      return match;
+    }
+  }
+  std::optional<int> count = AgoCount(at(p));
+  auto unit = words.AgoUnit(at(p + 1).lower);
+  std::optional<int> ago = words.AgoWord(at(p + 2).lower);
+  if (count.has_value() && unit.has_value() && ago.has_value() &&
+      unit->second == *ago) {
+    return {3, unit->first, -*count, *ago};
+  }
+  return match;
+}
+
+// Replaces each relative date in `tokens` ("yesterday", "năm ngoái",
+// "지난달", "3 days ago") by the tokens of the date it names. Fails for one
+// that `publication` cannot resolve, and for "the last year" and "the next
+// month", which are spans of time rather than dates.
+absl::Status ResolveRelativeDates(const Publication& publication,
+                                  std::vector<DateToken>& tokens) {
+  const DateWords& words = DateWords::Get();
+  std::vector<size_t> live;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].shape != '_') live.push_back(i);
+  }
+  std::vector<DateToken> out;
+  size_t copied = 0;  // tokens before this one are in `out`
+  for (size_t p = 0; p < live.size();) {
+    RelativeMatch match = MatchAgo(tokens, live, p);
+    const std::vector<CompiledRelative>* relatives =
+        match.length == 0 ? words.RelativesStartingWith(tokens[live[p]].lower)
+                          : nullptr;
+    for (size_t r = 0;
+         relatives != nullptr && match.length == 0 && r < relatives->size();
+         ++r) {
+      const CompiledRelative& relative = (*relatives)[r];
+      if (p + relative.words.size() > live.size()) continue;
+      bool all = true;
+      for (size_t k = 0; k < relative.words.size() && all; ++k) {
+        all = tokens[live[p + k]].lower == relative.words[k];
+      }
+      if (!all) continue;
+      if (relative.not_after_the && live[p] > 0 &&
+          tokens[live[p] - 1].key == "the") {
+        std::string span = "the";
+        for (size_t k = 0; k < relative.words.size(); ++k) {
+          absl::StrAppend(&span, " ", tokens[live[p + k]].text);
+        }
+        return absl::InvalidArgumentError(
+            absl::StrCat(QuoteText(span),
+                         " is a span of time, not a date (a relative date "
+                         "is written without \"the\")"));
+      }
+      match = {relative.words.size(), relative.unit, relative.offset,
+               relative.spelling};
+    }
+    if (match.length == 0) {
+      ++p;
+      continue;
+    }
+    const size_t first = live[p];
+    const size_t last = live[p + match.length - 1];
+    std::string surface;
+    for (size_t i = first; i <= last; ++i) {
+      if (!surface.empty() && tokens[i].space_before) surface += ' ';
+      surface += tokens[i].text;
+    }
+    FS_ASSIGN_OR_RETURN(
+        std::vector<DateToken> spelled,
+        SpellRelativeDate(match.unit, match.offset, match.spelling,
+                          std::move(surface), tokens[first].space_before,
+                          publication));
+    for (; copied < first; ++copied) out.push_back(std::move(tokens[copied]));
+    for (DateToken& token : spelled) out.push_back(std::move(token));
+    copied = last + 1;
+    p += match.length;
+  }
+  if (copied == 0) return absl::OkStatus();  // nothing relative
+  for (; copied < tokens.size(); ++copied) {
+    out.push_back(std::move(tokens[copied]));
+  }
+  tokens = std::move(out);
+  return absl::OkStatus();
+}
+
+// The tokens of `text`, relative dates resolved against `context`.
+absl::StatusOr<std::vector<DateToken>> ReadTokens(absl::string_view text,
+                                                  const DateContext& context) {
+  FS_ASSIGN_OR_RETURN(std::vector<DateToken> tokens, DateTokens(text));
+  FS_ASSIGN_OR_RETURN(Publication publication, ReadPublication(context));
+  FS_RETURN_IF_ERROR(ResolveRelativeDates(publication, tokens));
+  return tokens;
 }
 
 // A date as read, before it is checked.
@@ -961,8 +1495,12 @@ absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
   const DateWords& words = DateWords::Get();
   size_t begin = 0;
   size_t end = reader.size();
+  // "and" joins the ends only after "between": "2025 and 2027" are two
+  // years, not a range.
+  bool between = false;
   for (const auto& opener : words.openers) {
     if (size_t n = reader.MatchAt(begin, opener)) {
+      between = opener.size() == 1 && opener[0] == "between";
       begin += n;
       break;
     }
@@ -982,6 +1520,7 @@ absl::StatusOr<std::optional<RangeRead>> ReadRange(const DateReader& reader) {
   };
   for (size_t j = begin + 1; j < end; ++j) {
     for (const auto& joiner : words.joiners) {
+      if (!between && joiner.size() == 1 && joiner[0] == "and") continue;
       size_t n = reader.MatchAt(j, joiner);
       if (n == 0 || j + n >= end) continue;
       absl::StatusOr<PartialDate> right = reader.ReadDate(j + n, end, false);
@@ -1047,12 +1586,13 @@ bool IsSet(const v1::TimeValue& time) {
 }  // namespace
 
 absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
-                                            absl::string_view language) {
+                                            absl::string_view language,
+                                            const DateContext& context) {
   auto fail = [text](const absl::Status& status) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot read ", QuoteText(text), " as a date: ", status.message()));
   };
-  absl::StatusOr<std::vector<DateToken>> tokens = DateTokens(text);
+  absl::StatusOr<std::vector<DateToken>> tokens = ReadTokens(text, context);
   if (!tokens.ok()) return fail(tokens.status());
   DateReader reader(*std::move(tokens), LanguageFromTag(language));
   auto read = reader.ReadModifiedDate(0, reader.size());
@@ -1072,13 +1612,14 @@ absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
 }
 
 absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
-                                                 absl::string_view language) {
+                                                 absl::string_view language,
+                                                 const DateContext& context) {
   auto fail = [text](const absl::Status& status) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read ", QuoteText(text),
                      " as a valid time: ", status.message()));
   };
-  absl::StatusOr<std::vector<DateToken>> tokens = DateTokens(text);
+  absl::StatusOr<std::vector<DateToken>> tokens = ReadTokens(text, context);
   if (!tokens.ok()) return fail(tokens.status());
   DateReader reader(*std::move(tokens), LanguageFromTag(language));
 

@@ -18,6 +18,18 @@
 //   NormalizeDate("cuối năm 2024", "vi")   -> {date "2024-09", FOUR_MONTHS,
 //                                              APPROXIMATELY}
 //
+// Relative dates resolve against the mention's publication date, at the
+// precision the phrase has, and are errors without one:
+//
+//   DateContext published{"2024-08-02"};
+//   NormalizeDate("yesterday", "en", published) -> {"2024-08-01", DAY}
+//   NormalizeDate("năm ngoái", "vi", published) -> {"2023", YEAR}
+//   NormalizeDate("지난달 30일", "ko", published) -> {"2024-07-30", DAY}
+//   NormalizeDate("by next year", "en", published) -> {"2025", YEAR, BY}
+//   NormalizeDate("yesterday", "en")  -> INVALID_ARGUMENT ("yesterday" is
+//                                        relative: give the mention's
+//                                        publication_date to resolve it)
+//
 //   NormalizeValidTime("from 2020 to 2024", "en")
 //       -> {start "2020", end "2024",
 //           interval_start "2020-01-01", interval_end "2025-01-01"}
@@ -34,11 +46,25 @@
 #ifndef FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
 #define FACTSTORE_NORMALIZER_DATE_NORMALIZER_H_
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "factstore/v1/types.pb.h"
 
 namespace factstore::normalizer {
+
+// What a date's text is read against. The default resolves no relative
+// dates.
+struct DateContext {
+  // The publication date of the mention the text comes from, as
+  // v1::Mention.publication_date holds it: "YYYY", "YYYY-MM" or
+  // "YYYY-MM-DD"; empty when unknown. Relative dates ("yesterday", "năm
+  // ngoái", "지난달") resolve against it when it is at least as precise as
+  // they are: against "2024-08", "last year" is 2023 and "this month"
+  // 2024-08, while "yesterday" is an error.
+  std::string publication_date;
+};
 
 // Reads `text` (at most 256 bytes of UTF-8) written in `language` (a BCP-47
 // tag: "en", "vi", "ko"; any other tag, or "", reads as "en") into a
@@ -48,14 +74,20 @@ namespace factstore::normalizer {
 // "around", "before", "after", "since" or their Vietnamese and Korean
 // equivalents; APPROXIMATELY for "early/mid/late YEAR" unless the text says
 // otherwise), interval_start/interval_end (protos/api_dates.h
-// TimeValueDays), surface_text = `text`, raw empty.
+// TimeValueDays), surface_text = `text`, raw empty. A relative date
+// ("yesterday", "last month", "năm ngoái", "작년 3분기", "3 days ago")
+// is the date it names counted from context.publication_date, at the
+// phrase's precision.
 // Returns INVALID_ARGUMENT, with a message that quotes `text`, for text that
 // is empty, too long or not UTF-8, is not a date form listed in the README,
 // has no year or a two-digit one, names a day or period that does not exist
-// ("Q5 2024", "the 2025s"), or is a range.
+// ("Q5 2024", "the 2025s"), or is a range; for a relative date without a
+// publication date or with one less precise than the phrase ("yesterday"
+// against "2024-08"); and for a publication date that is not a date.
 // Thread-safe.
 absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
-                                            absl::string_view language);
+                                            absl::string_view language,
+                                            const DateContext& context = {});
 
 // Reads `text` into a ValidTime: a range ("from 2020 to 2024", "2020-2024",
 // "từ 2020 đến 2024", "2020년부터 2024년까지", "March to May 2024") into
@@ -65,11 +97,13 @@ absl::StatusOr<v1::TimeValue> NormalizeDate(absl::string_view text,
 // start without a year takes the end's, an end without one the start's).
 // Sets interval_start/interval_end (protos/api_dates.h ValidTimeRange; empty
 // when open) and those of each TimeValue. The TimeValues' surface_text is the
-// text of their part.
+// text of their part. Relative dates resolve against `context` as in
+// NormalizeDate() ("since last year", "từ năm ngoái đến năm nay").
 // Returns INVALID_ARGUMENT as NormalizeDate() does, and for a range that ends
 // before it starts. Thread-safe.
-absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
-                                                 absl::string_view language);
+absl::StatusOr<v1::ValidTime> NormalizeValidTime(
+    absl::string_view text, absl::string_view language,
+    const DateContext& context = {});
 
 // Checks a TimeValue sent already typed: date must be "YYYY", "YYYY-MM" or
 // "YYYY-MM-DD" of a real day; precision, when set, must match its shape

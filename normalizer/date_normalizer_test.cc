@@ -1,6 +1,8 @@
 #include "normalizer/date_normalizer.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -464,7 +466,9 @@ const BadDateCase kBadDates[] = {
     {" ", "en", "the text is empty"},
     {"\xff", "en", "not valid UTF-8"},
     {"2024 \xe2\x82", "en", "not valid UTF-8"},
-    {"yesterday", "en", "unrecognized words \"yesterday\""},
+    {"yesterday", "en",
+     "\"yesterday\" is relative: give the mention's publication_date to "
+     "resolve it"},
     {"soon", "vi", "unrecognized words"},
     {"February 30, 2024", "en", "no such day"},
     {"February 29, 2023", "en", "no such day"},
@@ -809,10 +813,515 @@ const BadValidTimeCase kBadValidTimes[] = {
     {"from Q1 2024 to Q5 2024", "en", "there is no quarter 5"},
     {"the 2025s", "en", "no decade starts in 2025"},
     {"early", "en", "no year"},
+    // Two years, not a range: "and" joins only after "between".
+    {"2025 and 2027", "en", "unrecognized words"},
+    {"from 2025 and 2027", "en", "unrecognized words"},
 };
 INSTANTIATE_TEST_SUITE_P(Bad, NormalizeValidTimeErrorTest,
                          ::testing::ValuesIn(kBadValidTimes),
                          BadValidTimeCaseName);
+
+// Relative dates, resolved against the publication date.
+struct RelativeCase {
+  const char* text;
+  const char* language;
+  const char* published;  // DateContext::publication_date
+  const char* date;
+  v1::DatePrecision precision;
+  v1::DateModifier modifier;
+};
+
+class NormalizeRelativeDateTest
+    : public ::testing::TestWithParam<RelativeCase> {};
+
+TEST_P(NormalizeRelativeDateTest, ResolvesAgainstPublicationDate) {
+  const RelativeCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t =
+      NormalizeDate(c.text, c.language, DateContext{c.published});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->date(), c.date);
+  EXPECT_EQ(t->precision(), c.precision)
+      << v1::DatePrecision_Name(t->precision());
+  EXPECT_EQ(t->modifier(), c.modifier) << v1::DateModifier_Name(t->modifier());
+  EXPECT_EQ(t->surface_text(), c.text);
+  EXPECT_TRUE(t->raw().empty());
+  // Already canonical, interval included.
+  EXPECT_FALSE(t->interval_start().empty());
+  absl::StatusOr<v1::TimeValue> again = CanonicalizeTimeValue(*t);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), t->SerializeAsString())
+      << again->ShortDebugString() << " vs " << t->ShortDebugString();
+
+  // Never a guess: without a publication date the text is refused.
+  absl::StatusOr<v1::TimeValue> alone = NormalizeDate(c.text, c.language);
+  ASSERT_FALSE(alone.ok()) << "read as " << alone->ShortDebugString();
+  EXPECT_EQ(alone.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(alone.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a date: ")));
+  EXPECT_THAT(std::string(alone.status().message()),
+              HasSubstr(" is relative: give the mention's publication_date "
+                        "to resolve it"));
+}
+
+std::string RelativeCaseName(
+    const ::testing::TestParamInfo<RelativeCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+constexpr const char* kPublished = "2024-08-02";  // a Friday
+
+const RelativeCase kEnglishRelativeDates[] = {
+    {"today", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"Today", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"yesterday", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"tomorrow", "en", kPublished, "2024-08-03", DAY, EXACT},
+    {"yesterday morning", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"yesterday afternoon", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"yesterday evening", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"tomorrow night", "en", kPublished, "2024-08-03", DAY, EXACT},
+    {"last night", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"tonight", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"this morning", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"earlier today", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"the day before yesterday", "en", kPublished, "2024-07-31", DAY, EXACT},
+    {"the day after tomorrow", "en", kPublished, "2024-08-04", DAY, EXACT},
+    {"this month", "en", kPublished, "2024-08", MONTH, EXACT},
+    {"earlier this month", "en", kPublished, "2024-08", MONTH, EXACT},
+    {"later this month", "en", kPublished, "2024-08", MONTH, EXACT},
+    {"last month", "en", kPublished, "2024-07", MONTH, EXACT},
+    {"next month", "en", kPublished, "2024-09", MONTH, EXACT},
+    {"this quarter", "en", kPublished, "2024-07", QUARTER, EXACT},
+    {"last quarter", "en", kPublished, "2024-04", QUARTER, EXACT},
+    {"next quarter", "en", kPublished, "2024-10", QUARTER, EXACT},
+    {"this year", "en", kPublished, "2024", YEAR, EXACT},
+    {"later this year", "en", kPublished, "2024", YEAR, EXACT},
+    {"last year", "en", kPublished, "2023", YEAR, EXACT},
+    {"Last year", "en", kPublished, "2023", YEAR, EXACT},
+    {"next year", "en", kPublished, "2025", YEAR, EXACT},
+    {"the year before last", "en", kPublished, "2022", YEAR, EXACT},
+    {"3 days ago", "en", kPublished, "2024-07-30", DAY, EXACT},
+    {"a day ago", "en", kPublished, "2024-08-01", DAY, EXACT},
+    {"two months ago", "en", kPublished, "2024-06", MONTH, EXACT},
+    {"a year ago", "en", kPublished, "2023", YEAR, EXACT},
+    {"10 years ago", "en", kPublished, "2014", YEAR, EXACT},
+    {"100 years ago", "en", kPublished, "1924", YEAR, EXACT},
+    // Composed with the grammar: the phrase stands for its date.
+    {"August last year", "en", kPublished, "2023-08", MONTH, EXACT},
+    {"August 2 last year", "en", kPublished, "2023-08-02", DAY, EXACT},
+    {"May last year", "en", kPublished, "2023-05", MONTH, EXACT},
+    {"the 2nd of last month", "en", kPublished, "2024-07-02", DAY, EXACT},
+    {"Q3 last year", "en", kPublished, "2023-07", QUARTER, EXACT},
+    {"the third quarter of last year", "en", kPublished, "2023-07", QUARTER,
+     EXACT},
+    {"the first half of this year", "en", kPublished, "2024-01", HALF, EXACT},
+    {"early next year", "en", kPublished, "2025-01", FOUR, APPROX},
+    {"late last year", "en", kPublished, "2023-09", FOUR, APPROX},
+    {"mid-next year", "en", kPublished, "2025-05", FOUR, APPROX},
+    {"FY next year", "en", kPublished, "2025", YEAR, EXACT},
+    // Modifiers compose as with other dates.
+    {"by next year", "en", kPublished, "2025", YEAR, BY},
+    {"by the end of next year", "en", kPublished, "2025", YEAR, BY},
+    {"until last month", "en", kPublished, "2024-07", MONTH, BY},
+    {"as of today", "en", kPublished, "2024-08-02", DAY, EXACT},
+    {"before tomorrow", "en", kPublished, "2024-08-03", DAY, BEFORE},
+    {"since yesterday", "en", kPublished, "2024-08-01", DAY, SINCE},
+    {"around 10 years ago", "en", kPublished, "2014", YEAR, APPROX},
+    {"earlier than this year", "en", kPublished, "2024", YEAR, BEFORE},
+    {"after next month", "en", kPublished, "2024-09", MONTH, AFTER},
+    // Boundaries of months, years and leap days.
+    {"yesterday", "en", "2024-01-01", "2023-12-31", DAY, EXACT},
+    {"tomorrow", "en", "2024-12-31", "2025-01-01", DAY, EXACT},
+    {"yesterday", "en", "2024-03-01", "2024-02-29", DAY, EXACT},
+    {"yesterday", "en", "2023-03-01", "2023-02-28", DAY, EXACT},
+    {"last month", "en", "2024-01-15", "2023-12", MONTH, EXACT},
+    {"next month", "en", "2024-12-05", "2025-01", MONTH, EXACT},
+    {"a month ago", "en", "2024-03-31", "2024-02", MONTH, EXACT},
+    {"last quarter", "en", "2024-02-10", "2023-10", QUARTER, EXACT},
+    {"next quarter", "en", "2024-12-31", "2025-01", QUARTER, EXACT},
+    {"this quarter", "en", "2024-09-30", "2024-07", QUARTER, EXACT},
+    {"last year", "en", "2024-01-01", "2023", YEAR, EXACT},
+    // A publication date of month or year precision resolves the phrases no
+    // finer than it.
+    {"last year", "en", "2024-08", "2023", YEAR, EXACT},
+    {"this month", "en", "2024-08", "2024-08", MONTH, EXACT},
+    {"last month", "en", "2024-01", "2023-12", MONTH, EXACT},
+    {"last quarter", "en", "2024-08", "2024-04", QUARTER, EXACT},
+    {"August last year", "en", "2024", "2023-08", MONTH, EXACT},
+    {"the 2nd of August last year", "en", "2024", "2023-08-02", DAY, EXACT},
+    {"next year", "en", "2024", "2025", YEAR, EXACT},
+};
+
+const RelativeCase kVietnameseRelativeDates[] = {
+    {"hôm nay", "vi", kPublished, "2024-08-02", DAY, EXACT},
+    {"Hôm nay", "vi", kPublished, "2024-08-02", DAY, EXACT},
+    {"ngày hôm nay", "vi", kPublished, "2024-08-02", DAY, EXACT},
+    {"hôm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"ngày hôm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"ngày mai", "vi", kPublished, "2024-08-03", DAY, EXACT},
+    {"hôm kia", "vi", kPublished, "2024-07-31", DAY, EXACT},
+    {"ngày kia", "vi", kPublished, "2024-08-04", DAY, EXACT},
+    {"ngày mốt", "vi", kPublished, "2024-08-04", DAY, EXACT},
+    {"trưa nay", "vi", kPublished, "2024-08-02", DAY, EXACT},
+    {"sáng hôm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"chiều hôm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"tối hôm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"tối qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"đêm qua", "vi", kPublished, "2024-08-01", DAY, EXACT},
+    {"sáng nay", "vi", kPublished, "2024-08-02", DAY, EXACT},
+    {"chiều mai", "vi", kPublished, "2024-08-03", DAY, EXACT},
+    {"tháng này", "vi", kPublished, "2024-08", MONTH, EXACT},
+    {"tháng trước", "vi", kPublished, "2024-07", MONTH, EXACT},
+    {"tháng sau", "vi", kPublished, "2024-09", MONTH, EXACT},
+    {"tháng tới", "vi", kPublished, "2024-09", MONTH, EXACT},
+    {"quý này", "vi", kPublished, "2024-07", QUARTER, EXACT},
+    {"quý trước", "vi", kPublished, "2024-04", QUARTER, EXACT},
+    {"quý tới", "vi", kPublished, "2024-10", QUARTER, EXACT},
+    {"quý sau", "vi", kPublished, "2024-10", QUARTER, EXACT},
+    {"năm nay", "vi", kPublished, "2024", YEAR, EXACT},
+    {"Năm nay", "vi", kPublished, "2024", YEAR, EXACT},
+    {"năm ngoái", "vi", kPublished, "2023", YEAR, EXACT},
+    {"năm trước", "vi", kPublished, "2023", YEAR, EXACT},
+    {"năm kia", "vi", kPublished, "2022", YEAR, EXACT},
+    {"năm sau", "vi", kPublished, "2025", YEAR, EXACT},
+    {"năm tới", "vi", kPublished, "2025", YEAR, EXACT},
+    {"3 ngày trước", "vi", kPublished, "2024-07-30", DAY, EXACT},
+    {"5 tháng trước", "vi", kPublished, "2024-03", MONTH, EXACT},
+    {"10 năm trước", "vi", kPublished, "2014", YEAR, EXACT},
+    {"cách đây 2 năm", "vi", kPublished, "2022", YEAR, EXACT},
+    {"cách đây 3 ngày", "vi", kPublished, "2024-07-30", DAY, EXACT},
+    // Composed with the grammar.
+    {"tháng 8 năm ngoái", "vi", kPublished, "2023-08", MONTH, EXACT},
+    {"tháng 3 năm trước", "vi", kPublished, "2023-03", MONTH, EXACT},
+    {"tháng Sáu năm ngoái", "vi", kPublished, "2023-06", MONTH, EXACT},
+    {"ngày 2 tháng trước", "vi", kPublished, "2024-07-02", DAY, EXACT},
+    {"ngày 15 tháng này", "vi", kPublished, "2024-08-15", DAY, EXACT},
+    {"ngày 2 tháng 8 năm ngoái", "vi", kPublished, "2023-08-02", DAY, EXACT},
+    {"6 tháng đầu năm nay", "vi", kPublished, "2024-01", HALF, EXACT},
+    {"nửa cuối năm ngoái", "vi", kPublished, "2023-07", HALF, EXACT},
+    {"quý 3 năm ngoái", "vi", kPublished, "2023-07", QUARTER, EXACT},
+    {"quý III năm nay", "vi", kPublished, "2024-07", QUARTER, EXACT},
+    {"cuối năm nay", "vi", kPublished, "2024-09", FOUR, APPROX},
+    {"đầu năm sau", "vi", kPublished, "2025-01", FOUR, APPROX},
+    // Modifiers.
+    {"đến năm sau", "vi", kPublished, "2025", YEAR, BY},
+    {"tới hôm nay", "vi", kPublished, "2024-08-02", DAY, BY},
+    {"khoảng năm ngoái", "vi", kPublished, "2023", YEAR, APPROX},
+    {"từ năm ngoái", "vi", kPublished, "2023", YEAR, SINCE},
+    {"trước năm ngoái", "vi", kPublished, "2023", YEAR, BEFORE},
+    {"sau tháng tới", "vi", kPublished, "2024-09", MONTH, AFTER},
+    {"vào năm tới", "vi", kPublished, "2025", YEAR, EXACT},
+    // Boundaries and coarse publication dates.
+    {"hôm qua", "vi", "2024-01-01", "2023-12-31", DAY, EXACT},
+    {"tháng trước", "vi", "2024-01-15", "2023-12", MONTH, EXACT},
+    {"năm ngoái", "vi", "2024-08", "2023", YEAR, EXACT},
+    {"tháng trước", "vi", "2024-08", "2024-07", MONTH, EXACT},
+    {"quý 3 năm ngoái", "vi", "2024", "2023-07", QUARTER, EXACT},
+};
+
+const RelativeCase kKoreanRelativeDates[] = {
+    {"오늘", "ko", kPublished, "2024-08-02", DAY, EXACT},
+    {"금일", "ko", kPublished, "2024-08-02", DAY, EXACT},
+    {"어제", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"내일", "ko", kPublished, "2024-08-03", DAY, EXACT},
+    {"그저께", "ko", kPublished, "2024-07-31", DAY, EXACT},
+    {"그제", "ko", kPublished, "2024-07-31", DAY, EXACT},
+    {"모레", "ko", kPublished, "2024-08-04", DAY, EXACT},
+    {"어제 오후", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"어제 오전", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"어제오후", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"오늘 새벽", "ko", kPublished, "2024-08-02", DAY, EXACT},
+    {"어젯밤", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"간밤", "ko", kPublished, "2024-08-01", DAY, EXACT},
+    {"이번 달", "ko", kPublished, "2024-08", MONTH, EXACT},
+    {"이번달", "ko", kPublished, "2024-08", MONTH, EXACT},
+    {"이달", "ko", kPublished, "2024-08", MONTH, EXACT},
+    {"지난달", "ko", kPublished, "2024-07", MONTH, EXACT},
+    {"지난 달", "ko", kPublished, "2024-07", MONTH, EXACT},
+    {"다음 달", "ko", kPublished, "2024-09", MONTH, EXACT},
+    {"다음달", "ko", kPublished, "2024-09", MONTH, EXACT},
+    {"내달", "ko", kPublished, "2024-09", MONTH, EXACT},
+    {"이번 분기", "ko", kPublished, "2024-07", QUARTER, EXACT},
+    {"지난 분기", "ko", kPublished, "2024-04", QUARTER, EXACT},
+    {"다음 분기", "ko", kPublished, "2024-10", QUARTER, EXACT},
+    {"올해", "ko", kPublished, "2024", YEAR, EXACT},
+    {"금년", "ko", kPublished, "2024", YEAR, EXACT},
+    {"작년", "ko", kPublished, "2023", YEAR, EXACT},
+    {"지난해", "ko", kPublished, "2023", YEAR, EXACT},
+    {"재작년", "ko", kPublished, "2022", YEAR, EXACT},
+    {"내년", "ko", kPublished, "2025", YEAR, EXACT},
+    {"3일 전", "ko", kPublished, "2024-07-30", DAY, EXACT},
+    {"3일전", "ko", kPublished, "2024-07-30", DAY, EXACT},
+    {"2개월 전", "ko", kPublished, "2024-06", MONTH, EXACT},
+    {"3달 전", "ko", kPublished, "2024-05", MONTH, EXACT},
+    {"3년 전", "ko", kPublished, "2021", YEAR, EXACT},
+    // Composed with the grammar.
+    {"작년 8월", "ko", kPublished, "2023-08", MONTH, EXACT},
+    {"지난달 30일", "ko", kPublished, "2024-07-30", DAY, EXACT},
+    {"이달 15일", "ko", kPublished, "2024-08-15", DAY, EXACT},
+    {"작년 8월 2일", "ko", kPublished, "2023-08-02", DAY, EXACT},
+    {"올해 상반기", "ko", kPublished, "2024-01", HALF, EXACT},
+    {"올 하반기", "ko", kPublished, "2024-07", HALF, EXACT},
+    {"작년 3분기", "ko", kPublished, "2023-07", QUARTER, EXACT},
+    {"내년 말", "ko", kPublished, "2025-09", FOUR, APPROX},
+    {"올해 초", "ko", kPublished, "2024-01", FOUR, APPROX},
+    // Modifiers.
+    {"내년까지", "ko", kPublished, "2025", YEAR, BY},
+    {"어제까지", "ko", kPublished, "2024-08-01", DAY, BY},
+    {"작년부터", "ko", kPublished, "2023", YEAR, SINCE},
+    {"지난해 이후", "ko", kPublished, "2023", YEAR, AFTER},
+    {"올해 중", "ko", kPublished, "2024", YEAR, EXACT},
+    {"약 3년 전", "ko", kPublished, "2021", YEAR, APPROX},
+    {"3년 전까지", "ko", kPublished, "2021", YEAR, BY},
+    // Boundaries and coarse publication dates.
+    {"어제", "ko", "2024-01-01", "2023-12-31", DAY, EXACT},
+    {"지난달", "ko", "2024-01-15", "2023-12", MONTH, EXACT},
+    {"작년", "ko", "2024-08", "2023", YEAR, EXACT},
+    {"지난달", "ko", "2024-08", "2024-07", MONTH, EXACT},
+    {"작년 8월", "ko", "2024", "2023-08", MONTH, EXACT},
+};
+INSTANTIATE_TEST_SUITE_P(English, NormalizeRelativeDateTest,
+                         ::testing::ValuesIn(kEnglishRelativeDates),
+                         RelativeCaseName);
+INSTANTIATE_TEST_SUITE_P(Vietnamese, NormalizeRelativeDateTest,
+                         ::testing::ValuesIn(kVietnameseRelativeDates),
+                         RelativeCaseName);
+INSTANTIATE_TEST_SUITE_P(Korean, NormalizeRelativeDateTest,
+                         ::testing::ValuesIn(kKoreanRelativeDates),
+                         RelativeCaseName);
+
+TEST(NormalizeRelativeDateTest, SetsIntervalAndSurface) {
+  const DateContext published{"2024-08-02"};
+  absl::StatusOr<v1::TimeValue> t = NormalizeDate("yesterday", "en", published);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->date(), "2024-08-01");
+  EXPECT_EQ(t->interval_start(), "2024-08-01");
+  EXPECT_EQ(t->interval_end(), "2024-08-02");
+  EXPECT_EQ(t->surface_text(), "yesterday");
+
+  t = NormalizeDate("지난달", "ko", published);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2024-07-01");
+  EXPECT_EQ(t->interval_end(), "2024-08-01");
+
+  t = NormalizeDate("quý trước", "vi", published);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2024-04-01");
+  EXPECT_EQ(t->interval_end(), "2024-07-01");
+
+  t = NormalizeDate("năm ngoái", "vi", published);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->interval_start(), "2023-01-01");
+  EXPECT_EQ(t->interval_end(), "2024-01-01");
+}
+
+TEST(NormalizeRelativeDateTest, AbsoluteDatesIgnoreThePublicationDate) {
+  const DateContext published{"2024-08-02"};
+  for (const auto& [text, language] :
+       std::vector<std::pair<const char*, const char*>>{
+           {"August 2, 2023", "en"},
+           {"tháng Sáu năm 2024", "vi"},
+           {"tháng 8/2024", "vi"},
+           {"2030년 전", "ko"},
+           {"Q3 2024", "en"}}) {
+    absl::StatusOr<v1::TimeValue> with =
+        NormalizeDate(text, language, published);
+    absl::StatusOr<v1::TimeValue> without = NormalizeDate(text, language);
+    ASSERT_TRUE(with.ok()) << text << ": " << with.status();
+    ASSERT_TRUE(without.ok()) << text << ": " << without.status();
+    EXPECT_EQ(with->SerializeAsString(), without->SerializeAsString()) << text;
+  }
+  // "tháng Sáu" is June, not "tháng sau" (next month).
+  absl::StatusOr<v1::TimeValue> june =
+      NormalizeDate("tháng Sáu năm 2024", "vi", published);
+  ASSERT_TRUE(june.ok()) << june.status();
+  EXPECT_EQ(june->date(), "2024-06");
+}
+
+struct BadRelativeCase {
+  const char* text;
+  const char* language;
+  const char* published;
+  const char* reason;
+};
+
+class NormalizeRelativeDateErrorTest
+    : public ::testing::TestWithParam<BadRelativeCase> {};
+
+TEST_P(NormalizeRelativeDateErrorTest, RejectsWithMessageQuotingText) {
+  const BadRelativeCase& c = GetParam();
+  absl::StatusOr<v1::TimeValue> t =
+      NormalizeDate(c.text, c.language, DateContext{c.published});
+  ASSERT_FALSE(t.ok()) << "read as " << t->ShortDebugString();
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(t.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a date: ")));
+  EXPECT_THAT(std::string(t.status().message()), HasSubstr(c.reason));
+  // A valid time refuses it alike.
+  absl::StatusOr<v1::ValidTime> v =
+      NormalizeValidTime(c.text, c.language, DateContext{c.published});
+  ASSERT_FALSE(v.ok()) << "read as " << v->ShortDebugString();
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr(c.reason));
+}
+
+std::string BadRelativeCaseName(
+    const ::testing::TestParamInfo<BadRelativeCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const BadRelativeCase kBadRelativeDates[] = {
+    // No publication date.
+    {"yesterday", "en", "",
+     "\"yesterday\" is relative: give the mention's publication_date to "
+     "resolve it"},
+    {"last year", "en", "", "\"last year\" is relative"},
+    {"by next year", "en", "", "\"next year\" is relative"},
+    {"August last year", "en", "", "\"last year\" is relative"},
+    {"yesterday afternoon", "en", "", "\"yesterday afternoon\" is relative"},
+    {"3 days ago", "en", "", "\"3 days ago\" is relative"},
+    {"hôm qua", "vi", "", "\"hôm qua\" is relative"},
+    {"năm ngoái", "vi", "", "\"năm ngoái\" is relative"},
+    {"tháng trước", "vi", "", "\"tháng trước\" is relative"},
+    {"6 tháng đầu năm nay", "vi", "", "\"năm nay\" is relative"},
+    {"어제", "ko", "", "\"어제\" is relative"},
+    {"작년", "ko", "", "\"작년\" is relative"},
+    {"지난달", "ko", "", "\"지난달\" is relative"},
+    {"내년까지", "ko", "", "\"내년\" is relative"},
+    // A publication date less precise than the phrase.
+    {"yesterday", "en", "2024-08",
+     "publication_date \"2024-08\" is not precise enough to resolve "
+     "\"yesterday\" (it needs the day of publication)"},
+    {"3 days ago", "en", "2024-08", "not precise enough"},
+    {"the 2nd of last month", "en", "2024", "it needs the month"},
+    {"last month", "en", "2024",
+     "publication_date \"2024\" is not precise enough to resolve \"last "
+     "month\" (it needs the month of publication)"},
+    {"last quarter", "en", "2024", "not precise enough"},
+    {"hôm qua", "vi", "2024-08", "not precise enough"},
+    {"tháng trước", "vi", "2024", "not precise enough"},
+    {"어제", "ko", "2024-08", "not precise enough"},
+    {"지난달", "ko", "2024", "not precise enough"},
+    {"3년 전", "ko", "", "is relative"},
+    // A publication date that is no date.
+    {"yesterday", "en", "2024-13-01", "publication_date \"2024-13-01\" is not"},
+    {"2024", "en", "August 2, 2024", "is not a date"},
+    {"yesterday", "en", "0001-01-01", "outside the years 1 to 9999"},
+    {"next year", "en", "9999", "outside the years 1 to 9999"},
+    // Spans of time and relative forms not read.
+    {"the last year", "en", kPublished, "\"the last year\" is a span of time"},
+    {"over the next month", "en", kPublished, "is a span of time"},
+    {"last week", "en", kPublished, "unrecognized words"},
+    {"last Monday", "en", kPublished, "unrecognized words"},
+    {"3 weeks ago", "en", kPublished, "unrecognized words"},
+    {"0 days ago", "en", kPublished, "unrecognized words"},
+    {"yesterday 2024", "en", kPublished, "not a date form"},
+    {"early this month", "en", kPublished, "unrecognized words \"early\""},
+    {"tuần trước", "vi", kPublished, "unrecognized words"},
+    {"năm trước đó", "vi", kPublished, "unrecognized words \"đó\""},
+    {"2 năm sau", "vi", kPublished, "not a date form"},
+    {"qua", "vi", kPublished, "unrecognized words"},
+    {"지난주", "ko", kPublished, "unrecognized words"},
+    {"지난 2일", "ko", kPublished, "unrecognized words"},
+    {"지난 월요일", "ko", kPublished, "unrecognized words"},
+    {"thứ Hai tuần trước", "vi", kPublished, "unrecognized words"},
+    {"năm qua", "vi", kPublished, "unrecognized words \"qua\""},
+    {"hai năm trước", "vi", kPublished, "unrecognized words \"hai\""},
+    {"한 달 전", "ko", kPublished, "unrecognized words"},
+    {"the following year", "en", kPublished, "unrecognized words"},
+    {"이듬해", "ko", kPublished, "unrecognized words"},
+    {"이달 말", "ko", kPublished, "unrecognized words \"말\""},
+};
+INSTANTIATE_TEST_SUITE_P(Bad, NormalizeRelativeDateErrorTest,
+                         ::testing::ValuesIn(kBadRelativeDates),
+                         BadRelativeCaseName);
+
+struct RelativeValidTimeCase {
+  const char* text;
+  const char* language;
+  const char* at;     // "" when not set
+  const char* start;  // "" when open or not set
+  const char* end;
+  const char* interval_start;
+  const char* interval_end;
+};
+
+class NormalizeRelativeValidTimeTest
+    : public ::testing::TestWithParam<RelativeValidTimeCase> {};
+
+TEST_P(NormalizeRelativeValidTimeTest, ResolvesAgainstPublicationDate) {
+  const RelativeValidTimeCase& c = GetParam();
+  absl::StatusOr<v1::ValidTime> v =
+      NormalizeValidTime(c.text, c.language, DateContext{kPublished});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->at().date(), c.at);
+  EXPECT_EQ(v->start().date(), c.start);
+  EXPECT_EQ(v->end().date(), c.end);
+  EXPECT_EQ(v->interval_start(), c.interval_start);
+  EXPECT_EQ(v->interval_end(), c.interval_end);
+  absl::StatusOr<v1::ValidTime> again = CanonicalizeValidTime(*v);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), v->SerializeAsString());
+
+  absl::StatusOr<v1::ValidTime> alone = NormalizeValidTime(c.text, c.language);
+  ASSERT_FALSE(alone.ok()) << "read as " << alone->ShortDebugString();
+  EXPECT_THAT(std::string(alone.status().message()),
+              HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
+                                     " as a valid time: ")));
+  EXPECT_THAT(std::string(alone.status().message()), HasSubstr("is relative"));
+}
+
+std::string RelativeValidTimeCaseName(
+    const ::testing::TestParamInfo<RelativeValidTimeCase>& info) {
+  return CaseName(info.param.language, info.index, info.param.text);
+}
+
+const RelativeValidTimeCase kRelativeValidTimes[] = {
+    {"yesterday", "en", "2024-08-01", "", "", "2024-08-01", "2024-08-02"},
+    {"last month", "en", "2024-07", "", "", "2024-07-01", "2024-08-01"},
+    {"by next year", "en", "2025", "", "", "2025-01-01", "2026-01-01"},
+    {"since last year", "en", "", "2023", "", "2023-01-01", ""},
+    {"since yesterday", "en", "", "2024-08-01", "", "2024-08-01", ""},
+    {"from last year to next year", "en", "", "2023", "2025", "2023-01-01",
+     "2026-01-01"},
+    {"from 2020 to last year", "en", "", "2020", "2023", "2020-01-01",
+     "2024-01-01"},
+    {"from March to next month", "en", "", "2024-03", "2024-09", "2024-03-01",
+     "2024-10-01"},
+    {"between last month and next month", "en", "", "2024-07", "2024-09",
+     "2024-07-01", "2024-10-01"},
+    {"từ năm ngoái đến năm nay", "vi", "", "2023", "2024", "2023-01-01",
+     "2025-01-01"},
+    {"từ tháng trước đến tháng sau", "vi", "", "2024-07", "2024-09",
+     "2024-07-01", "2024-10-01"},
+    {"từ năm nay đến năm tới", "vi", "", "2024", "2025", "2024-01-01",
+     "2026-01-01"},
+    {"kể từ năm ngoái", "vi", "", "2023", "", "2023-01-01", ""},
+    {"작년부터 올해까지", "ko", "", "2023", "2024", "2023-01-01", "2025-01-01"},
+    {"지난달부터 다음 달까지", "ko", "", "2024-07", "2024-09", "2024-07-01",
+     "2024-10-01"},
+    {"어제부터", "ko", "", "2024-08-01", "", "2024-08-01", ""},
+};
+INSTANTIATE_TEST_SUITE_P(All, NormalizeRelativeValidTimeTest,
+                         ::testing::ValuesIn(kRelativeValidTimes),
+                         RelativeValidTimeCaseName);
+
+TEST(NormalizeRelativeValidTimeTest, PartsKeepTheirSurface) {
+  absl::StatusOr<v1::ValidTime> v = NormalizeValidTime(
+      "from last year to next year", "en", DateContext{kPublished});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->start().surface_text(), "last year");
+  EXPECT_EQ(v->end().surface_text(), "next year");
+  EXPECT_EQ(v->start().precision(), YEAR);
+  EXPECT_EQ(v->start().interval_start(), "2023-01-01");
+}
+
+TEST(NormalizeRelativeValidTimeTest, RejectsAnEndBeforeTheStart) {
+  absl::StatusOr<v1::ValidTime> v = NormalizeValidTime(
+      "from next year to last year", "en", DateContext{kPublished});
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(std::string(v.status().message()), HasSubstr("before it starts"));
+}
 
 // CanonicalizeTimeValue.
 v1::TimeValue MakeTime(const char* date, v1::DatePrecision precision,

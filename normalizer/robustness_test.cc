@@ -161,6 +161,57 @@ TEST(RobustnessTest, LongRepetitions) {
   }
 }
 
+// Relative dates against publication dates of every precision, at the edges
+// of the calendar, and not dates at all.
+TEST(RobustnessTest, RelativeDatesWithPublicationDates) {
+  const char* const pieces[] = {
+      "yesterday", "last", "next",   "this",     "year",  "month",  "quarter",
+      "ago",       "the",  "day",    "before",   "3",     "a",      "hôm",
+      "qua",       "nay",  "năm",    "ngoái",    "tháng", "trước",  "sau",
+      "tới",       "tối",  "sáng",   "cách đây", "quý",   "어제",   "작년",
+      "지난",      "달",   "지난달", "분기",     "전",    "일",     "년",
+      "올",        "오후", "까지",   "부터",     "by",    "from",   "to",
+      "August",    "2024", "Q3",     "early",    "đầu",   "상반기", "-",
+      "\xff",      "6",    "ngày",   "",         " "};
+  const char* const published[] = {"",           "2024",       "2024-08",
+                                   "2024-08-02", "0001-01-01", "9999-12-31",
+                                   "2024-02-29", "not a date", "\xff"};
+  std::mt19937 rng(1808);
+  std::uniform_int_distribution<int> count(1, 5);
+  std::uniform_int_distribution<size_t> piece(0, std::size(pieces) - 1);
+  std::uniform_int_distribution<size_t> date(0, std::size(published) - 1);
+  std::bernoulli_distribution space(0.7);
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    for (int n = count(rng); n > 0; --n) {
+      if (!text.empty() && space(rng)) text += ' ';
+      text += pieces[piece(rng)];
+    }
+    const DateContext context{published[date(rng)]};
+    const std::string what = text + " @ " + context.publication_date;
+    for (const char* language : {"en", "vi", "ko"}) {
+      absl::StatusOr<v1::TimeValue> t = NormalizeDate(text, language, context);
+      if (t.ok()) {
+        absl::StatusOr<v1::TimeValue> again = CanonicalizeTimeValue(*t);
+        ASSERT_TRUE(again.ok()) << what << ": " << again.status();
+        EXPECT_EQ(again->SerializeAsString(), t->SerializeAsString()) << what;
+      } else {
+        CheckError(t.status(), what);
+      }
+      absl::StatusOr<v1::ValidTime> v =
+          NormalizeValidTime(text, language, context);
+      if (v.ok()) {
+        absl::StatusOr<v1::ValidTime> again = CanonicalizeValidTime(*v);
+        ASSERT_TRUE(again.ok()) << what << ": " << again.status();
+        EXPECT_EQ(again->SerializeAsString(), v->SerializeAsString()) << what;
+      } else {
+        CheckError(v.status(), what);
+      }
+    }
+    if (HasFatalFailure()) return;
+  }
+}
+
 TEST(RobustnessTest, ConcurrentCallsAgreeWithSequentialOnes) {
   // The word lists and ICU transforms are built on first use; several
   // threads start together so that first use is concurrent too.
