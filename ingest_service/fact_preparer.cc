@@ -1,6 +1,7 @@
 #include "ingest_service/fact_preparer.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -145,7 +146,29 @@ struct Context {
   const NameResolver* resolver;
   PreparedFact* out;
   Problems problems;
+  // What raw dates such as "yesterday" are read against; set by Dates() on
+  // first use.
+  std::optional<normalizer::DateContext> dates;
 };
+
+// What ctx's raw dates are read against: the first mention's publication
+// date, or else its stored document's. Looked up only for facts with a raw
+// date, so that others cost no read.
+const normalizer::DateContext& Dates(Context& ctx) {
+  if (!ctx.dates.has_value()) {
+    ctx.dates.emplace();
+    if (ctx.input.mentions_size() > 0) {
+      const v1::Mention& first = ctx.input.mentions(0);
+      ctx.dates->publication_date = first.publication_date();
+      if (ctx.dates->publication_date.empty() && ctx.resolver != nullptr) {
+        ctx.dates->publication_date =
+            ctx.resolver->StoredDocument(first.document_id())
+                .publication_date();
+      }
+    }
+  }
+  return *ctx.dates;
+}
 
 // Resolves an entity given by id or by name; returns the id, or "" after
 // reporting a problem.
@@ -240,7 +263,8 @@ bool NormalizeTimeValue(Context& ctx, const v1::TimeValue& input,
           absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return false;
     }
-    normalized = normalizer::NormalizeDate(input.raw(), ctx.language);
+    normalized =
+        normalizer::NormalizeDate(input.raw(), ctx.language, Dates(ctx));
     if (normalized.ok() && !input.surface_text().empty()) {
       normalized->set_surface_text(input.surface_text());
     }
@@ -510,7 +534,8 @@ void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
           absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return;
     }
-    normalized = normalizer::NormalizeValidTime(in.raw(), ctx.language);
+    normalized =
+        normalizer::NormalizeValidTime(in.raw(), ctx.language, Dates(ctx));
     if (!normalized.ok()) {
       ctx.problems.Invalid(absl::StrCat(field, ".raw"),
                            normalized.status().message());
@@ -549,7 +574,8 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
                                    v1::MissingEntityPolicy policy,
                                    NameCache* names) const {
   PreparedFact out;
-  Context ctx{input, std::string(path), "", policy, names, resolver_, &out, {}};
+  Context ctx{input,     std::string(path), "", policy, names,
+              resolver_, &out,              {}, std::nullopt};
   ValidateFactShape(input, path, ctx.problems.violations());
   if (!ctx.problems.empty()) {
     out.error = ctx.problems.ToItemError();
@@ -562,7 +588,8 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
     ctx.language = input.mentions(0).language();
     if (ctx.language.empty() && resolver_ != nullptr) {
       ctx.language =
-          resolver_->DocumentLanguage(input.mentions(0).document_id());
+          resolver_->StoredDocument(input.mentions(0).document_id())
+              .language();
     }
   }
   if (ctx.language.empty()) ctx.language = "en";

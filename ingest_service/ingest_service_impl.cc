@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/iso_date.h"
 #include "common/limits.h"
 #include "common/mutex.h"
 #include "ingest_service/entity_ops.h"
@@ -478,9 +479,16 @@ grpc::ServerUnaryReactor* IngestServiceImpl::ParseText(
   Violations violations;
   CheckText(request->text(), "text", kMaxQuoteBytes, true, true, &violations);
   CheckLanguage(request->language(), "language", &violations);
+  if (!request->publication_date().empty() &&
+      !ParseIsoDate(request->publication_date()).ok()) {
+    violations.Add("publication_date",
+                   absl::StrCat("is not an ISO-8601 date like \"2024-08-02\": ",
+                                request->publication_date()));
+  }
   if (!violations.empty()) return FinishNow(context, violations.ToStatus());
   absl::StatusOr<std::vector<normalizer::FoundValue>> found =
-      normalizer::FindValues(request->text(), request->language());
+      normalizer::FindValues(request->text(), request->language(),
+                             {request->publication_date()});
   if (!found.ok()) {
     return FinishNow(context, InvalidField("text", found.status().message()));
   }

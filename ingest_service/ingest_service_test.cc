@@ -798,6 +798,48 @@ TEST_F(IngestServiceTest, CommitsSurviveARestart) {
   EXPECT_EQ(CommitOf(next.commit_token()), CommitOf(before.commit_token()) + 1);
 }
 
+TEST_F(IngestServiceTest, RelativeDatesResolveAgainstThePublicationDate) {
+  // The mention's publication date, which the document then keeps.
+  v1::IngestFactsRequest request;
+  v1::Fact* last_year = request.add_facts();
+  *last_year = RawFact("place:da-nang", "education.it_institution_count", "37",
+                       "doc:da-nang-ict", "37 institutions last year");
+  last_year->mutable_valid_time()->set_raw("last year");
+  last_year->mutable_mentions(0)->set_publication_date("2024-08-02");
+  v1::IngestFactsResponse response = Ingest(*cluster_, request);
+  ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_CREATED)
+      << response.results(0).error().message();
+  EXPECT_EQ(response.results(0).fact().valid_time().at().date(), "2023");
+  EXPECT_EQ(response.results(0).fact().valid_time().interval_start(),
+            "2023-01-01");
+
+  // A later mention of the same document need not repeat it.
+  request.Clear();
+  v1::Fact* yesterday = request.add_facts();
+  *yesterday = RawFact("place:da-nang", "education.it_institution_count", "38",
+                       "doc:da-nang-ict", "38 institutions yesterday");
+  yesterday->mutable_valid_time()->set_raw("yesterday");
+  response = Ingest(*cluster_, request);
+  ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_CREATED)
+      << response.results(0).error().message();
+  EXPECT_EQ(response.results(0).fact().valid_time().at().date(), "2024-08-01");
+
+  // A document without one: the relative date is refused, saying why.
+  request.Clear();
+  v1::Fact* undated = request.add_facts();
+  *undated = RawFact("place:seoul", "education.it_institution_count", "40",
+                     "doc:seoul-forum", "40 institutions last year");
+  undated->mutable_valid_time()->set_raw("năm ngoái");
+  undated->set_language("vi");
+  response = Ingest(*cluster_, request);
+  ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(response.results(0).error().violations(0).field(),
+            "facts[0].valid_time.raw");
+  EXPECT_NE(response.results(0).error().message().find("publication_date"),
+            std::string::npos)
+      << response.results(0).error().message();
+}
+
 TEST_F(IngestServiceTest, ParseTextFindsTheValuesOfASentenceAndWritesNothing) {
   const std::string head = cluster_->ingest_server()->head_commit_token();
   v1::ParseTextRequest request;
@@ -834,6 +876,22 @@ TEST_F(IngestServiceTest, ParseTextFindsTheValuesOfASentenceAndWritesNothing) {
   EXPECT_EQ(response.values(0).end(), 9);
   EXPECT_EQ(response.values(0).quantity().amount(), "740000");
   EXPECT_EQ(cluster_->ingest_server()->head_commit_token(), head);
+
+  // With a publication date, relative dates are values too.
+  request.set_text("Năm ngoái có 37 cơ sở đào tạo.");
+  request.set_language("vi");
+  request.set_publication_date("2024-08-02");
+  auto dated = Context();
+  ASSERT_TRUE(
+      cluster_->ingest().ParseText(dated.get(), request, &response).ok());
+  ASSERT_EQ(response.values_size(), 2);
+  EXPECT_EQ(response.values(0).text(), "Năm ngoái");
+  EXPECT_EQ(response.values(0).time().date(), "2023");
+  request.set_publication_date("August 2nd");
+  auto bad = Context();
+  status = cluster_->ingest().ParseText(bad.get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("publication_date"), std::string::npos);
 }
 
 }  // namespace

@@ -41,11 +41,11 @@ absl::StatusOr<std::vector<NamedEntity>> NameResolver::Find(
   return found;
 }
 
-std::string NameResolver::DocumentLanguage(
+v1::DocumentMetadata NameResolver::StoredDocument(
     const std::string& document_id) const {
   auto record = store_->ReadEntity(document_id);
-  if (!record.ok() || record->revisions().empty()) return "";
-  return record->revisions().rbegin()->entity().document().language();
+  if (!record.ok() || record->revisions().empty()) return {};
+  return record->revisions().rbegin()->entity().document();
 }
 
 std::string DeriveEntityId(v1::EntityType type, absl::string_view name) {

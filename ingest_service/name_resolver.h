@@ -30,10 +30,10 @@ class NameResolver {
   // `name`, in id order. Empty when none does.
   absl::StatusOr<std::vector<NamedEntity>> Find(absl::string_view name) const;
 
-  // The language document `document_id` says it is in (its current
-  // Entity.document.language), or empty when it says none, does not exist or
-  // cannot be read.
-  std::string DocumentLanguage(const std::string& document_id) const;
+  // What document `document_id` says of itself (its current
+  // Entity.document: language, publication date, ...), or an empty
+  // description when it says nothing, does not exist or cannot be read.
+  v1::DocumentMetadata StoredDocument(const std::string& document_id) const;
 
  private:
   const storage::Store* store_;

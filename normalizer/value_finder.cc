@@ -184,8 +184,9 @@ bool IsCandidate(const icu::UnicodeString& text,
 // Reads `span` whole as a period, a date or a quantity, in that order;
 // false if no normalizer reads it.
 bool ReadValue(const std::string& span, absl::string_view language,
-               FoundValue* found) {
-  absl::StatusOr<v1::ValidTime> time = NormalizeValidTime(span, language);
+               const DateContext& dates, FoundValue* found) {
+  absl::StatusOr<v1::ValidTime> time =
+      NormalizeValidTime(span, language, dates);
   if (time.ok()) {
     if (time->has_at()) {
       found->time = std::move(*time->mutable_at());
@@ -223,8 +224,9 @@ std::string Meaning(const FoundValue& found) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
-                                                   absl::string_view language) {
+absl::StatusOr<std::vector<FoundValue>> FindValues(
+    absl::string_view text, absl::string_view language,
+    const DateContext& dates) {
   if (!IsValidUtf8(text)) {
     return absl::InvalidArgumentError("the text is not valid UTF-8");
   }
@@ -244,7 +246,7 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
     std::string span;
     unicode.tempSubStringBetween(from, to).toUTF8String(span);
     if (span.size() > kMaxRawTextBytes) return false;
-    if (!ReadValue(span, language, found)) return false;
+    if (!ReadValue(span, language, dates, found)) return false;
     found->start = unicode.countChar32(0, from);
     found->end = found->start + unicode.countChar32(from, to - from);
     found->text = std::move(span);

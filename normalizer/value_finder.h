@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "factstore/v1/types.pb.h"
+#include "normalizer/date_normalizer.h"
 
 namespace factstore::normalizer {
 
@@ -66,8 +67,12 @@ inline constexpr int kMaxValueSegments = 12;
 // Returns INVALID_ARGUMENT for text that is not valid UTF-8. Costs up to
 // 3 × kMaxValueSegments normalizer calls per word (a few milliseconds for a
 // long sentence). Thread-safe.
-absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
-                                                   absl::string_view language);
+// Relative dates ("yesterday", "năm ngoái", "작년") are found when `dates`
+// has a publication date to resolve them against, and are no values
+// otherwise.
+absl::StatusOr<std::vector<FoundValue>> FindValues(
+    absl::string_view text, absl::string_view language,
+    const DateContext& dates = {});
 
 }  // namespace factstore::normalizer
 

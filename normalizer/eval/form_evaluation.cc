@@ -112,17 +112,16 @@ std::string Actual(const Form& form) {
     auto quantity = NormalizeQuantity(form.text, form.language, {});
     return quantity.ok() ? Format(*quantity) : Rejected(quantity.status());
   }
+  const DateContext dates{form.publication_date};
   if (form.kind == "date" || form.kind == "relative_date") {
-    // The normalizers take no publication date yet: a relative date is read
-    // (or refused) as if it had none.
-    auto date = NormalizeDate(form.text, form.language);
+    auto date = NormalizeDate(form.text, form.language, dates);
     return date.ok() ? Format(*date) : Rejected(date.status());
   }
   if (form.kind == "period") {
-    auto period = NormalizeValidTime(form.text, form.language);
+    auto period = NormalizeValidTime(form.text, form.language, dates);
     return period.ok() ? Format(*period) : Rejected(period.status());
   }
-  auto found = FindValues(form.text, form.language);
+  auto found = FindValues(form.text, form.language, dates);
   if (!found.ok()) return Rejected(found.status());
   std::vector<std::string> values;
   for (const FoundValue& v : *found) {
