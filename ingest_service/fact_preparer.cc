@@ -574,8 +574,8 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
                                    v1::MissingEntityPolicy policy,
                                    NameCache* names) const {
   PreparedFact out;
-  Context ctx{input,     std::string(path), "", policy, names,
-              resolver_, &out,              {}, std::nullopt};
+  Context ctx{input, std::string(path), "", policy, names, resolver_, &out,
+              {},    std::nullopt};
   ValidateFactShape(input, path, ctx.problems.violations());
   if (!ctx.problems.empty()) {
     out.error = ctx.problems.ToItemError();
@@ -588,8 +588,7 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
     ctx.language = input.mentions(0).language();
     if (ctx.language.empty() && resolver_ != nullptr) {
       ctx.language =
-          resolver_->StoredDocument(input.mentions(0).document_id())
-              .language();
+          resolver_->StoredDocument(input.mentions(0).document_id()).language();
     }
   }
   if (ctx.language.empty()) ctx.language = "en";

@@ -224,9 +224,9 @@ std::string Meaning(const FoundValue& found) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<FoundValue>> FindValues(
-    absl::string_view text, absl::string_view language,
-    const DateContext& dates) {
+absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
+                                                   absl::string_view language,
+                                                   const DateContext& dates) {
   if (!IsValidUtf8(text)) {
     return absl::InvalidArgumentError("the text is not valid UTF-8");
   }
