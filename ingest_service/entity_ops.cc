@@ -449,8 +449,9 @@ absl::StatusOr<int> DeleteFacts(CommitContext& ctx,
 
 // Removes from the facts `trimmed` their mentions from or by an entity of
 // `ids` (also those a merge replaced, and those of facts it moved), and the
-// live ones' count from the head; returns how many live ones it removed, or
-// a read error.
+// live ones' count from the head, and gives a live fact the modality its
+// remaining sources give it; returns how many live mentions it removed, or a
+// read error.
 absl::StatusOr<int> TrimMentions(CommitContext& ctx, const IdSet& ids,
                                  const std::set<std::string>& trimmed) {
   storage::StoreHead& head = ctx.head();
@@ -472,6 +473,15 @@ absl::StatusOr<int> TrimMentions(CommitContext& ctx, const IdSet& ids,
     }
     erased_mentions += removed;
     head.set_mention_count(head.mention_count() - removed);
+    // The sources left decide the fact's modality from now on.
+    const storage::FactRevision latest = *record.revisions().rbegin();
+    if (live && removed > 0 &&
+        SetFactAttributes(ctx.commit(),
+                          DerivedModality(record, latest.modality()),
+                          latest.rank(), &record)) {
+      ctx.AddChange(
+          FactChange(storage::CHANGE_KIND_FACT_UPDATED, record.content()));
+    }
     ctx.facts().Put(fact_id, std::move(record));
   }
   return erased_mentions;
@@ -751,7 +761,7 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
   }
   storage::FactRecord old = **stored;
   // The mentions carried over keep presenting the claim as they did here.
-  storage::SetLegacyMentionWeights(&old);
+  storage::SetLegacyMentionWeights(ctx.commit(), &old);
   const storage::FactRevision latest = *old.revisions().rbegin();
   v1::Fact content = old.content();
   RedirectContent(from, into, &content);
@@ -799,7 +809,7 @@ absl::Status MoveFact(CommitContext& ctx, const std::string& from,
     // The surviving fact keeps its own state and gains the old one's
     // sources.
     storage::FactRecord combined = **target;
-    storage::SetLegacyMentionWeights(&combined);
+    storage::SetLegacyMentionWeights(ctx.commit(), &combined);
     int added = 0;
     for (v1::Mention& m : carried) {
       if (HasLiveMention(combined, m)) continue;
@@ -855,7 +865,7 @@ absl::Status MoveMentions(CommitContext& ctx, const std::string& from,
     return absl::OkStatus();
   }
   storage::FactRecord record = **stored;
-  storage::SetLegacyMentionWeights(&record);
+  storage::SetLegacyMentionWeights(ctx.commit(), &record);
   const int before = record.mentions_size();
   int replaced = 0;
   int dropped = 0;

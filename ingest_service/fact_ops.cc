@@ -539,7 +539,7 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
     CommitContext& ctx, int index, const std::string& path,
     storage::FactRecord* record, v1::Outcome* outcome) {
   const v1::Fact& fact = facts_[index].fact;
-  storage::SetLegacyMentionWeights(record);
+  storage::SetLegacyMentionWeights(ctx.commit(), record);
   const MentionChanges changes = AddMentions(fact, ctx.commit(), record);
   const int added = changes.added;
   int live_mentions = 0;
@@ -553,6 +553,16 @@ std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
         absl::StatusCode::kFailedPrecondition, absl::StrCat(path, ".mentions"),
         absl::StrCat("fact ", fact.id(), " already has the maximum of ",
                      kMaxMentionsPerStoredFact, " mentions"));
+  }
+  // Each reweighing keeps the mention it replaces for time travel: a record
+  // may hold twice as many mentions as are live, and no more.
+  if (changes.reweighed > 0 &&
+      record->mentions_size() > 2 * kMaxMentionsPerStoredFact) {
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, absl::StrCat(path, ".mentions"),
+        absl::StrCat("fact ", fact.id(), " keeps ", record->mentions_size(),
+                     " mentions with those its sources' modality or rank "
+                     "replaced; it takes no more changes of them"));
   }
   const bool attributes_changed =
       SetFactAttributes(ctx.commit(), DerivedModality(*record, fact.modality()),

@@ -486,9 +486,11 @@ grpc::ServerUnaryReactor* IngestServiceImpl::ParseText(
                                 request->publication_date()));
   }
   if (!violations.empty()) return FinishNow(context, violations.ToStatus());
+  bool truncated = false;
   absl::StatusOr<std::vector<normalizer::FoundValue>> found =
       normalizer::FindValues(request->text(), request->language(),
-                             {request->publication_date()});
+                             {request->publication_date()}, &truncated);
+  response->set_truncated(truncated);
   if (!found.ok()) {
     return FinishNow(context, InvalidField("text", found.status().message()));
   }

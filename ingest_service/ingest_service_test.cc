@@ -835,7 +835,7 @@ TEST_F(IngestServiceTest, RelativeDatesResolveAgainstThePublicationDate) {
   ASSERT_EQ(response.results(0).outcome(), v1::OUTCOME_REJECTED);
   EXPECT_EQ(response.results(0).error().violations(0).field(),
             "facts[0].valid_time.raw");
-  EXPECT_NE(response.results(0).error().message().find("publication_date"),
+  EXPECT_NE(response.results(0).error().message().find("publication date"),
             std::string::npos)
       << response.results(0).error().message();
 }

@@ -854,8 +854,8 @@ absl::StatusOr<std::vector<DateToken>> SpellRelativeDate(
   if (!publication.date.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat(QuoteText(surface),
-                     " is relative: give the mention's publication_date to "
-                     "resolve it"));
+                     " is relative: it needs a publication date (the "
+                     "mention's, or its document's) to resolve it"));
   }
   const IsoDate& from = *publication.date;
   const DatePrecision needed = unit == RelativeUnit::kDay ? DatePrecision::kDay

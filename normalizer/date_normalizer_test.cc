@@ -467,8 +467,8 @@ const BadDateCase kBadDates[] = {
     {"\xff", "en", "not valid UTF-8"},
     {"2024 \xe2\x82", "en", "not valid UTF-8"},
     {"yesterday", "en",
-     "\"yesterday\" is relative: give the mention's publication_date to "
-     "resolve it"},
+     "\"yesterday\" is relative: it needs a publication date (the "
+     "mention's, or its document's) to resolve it"},
     {"soon", "vi", "unrecognized words"},
     {"February 30, 2024", "en", "no such day"},
     {"February 29, 2023", "en", "no such day"},
@@ -860,8 +860,8 @@ TEST_P(NormalizeRelativeDateTest, ResolvesAgainstPublicationDate) {
               HasSubstr(absl::StrCat("cannot read ", QuoteText(c.text),
                                      " as a date: ")));
   EXPECT_THAT(std::string(alone.status().message()),
-              HasSubstr(" is relative: give the mention's publication_date "
-                        "to resolve it"));
+              HasSubstr(" is relative: it needs a publication date (the "
+                        "mention's, or its document's) to resolve it"));
 }
 
 std::string RelativeCaseName(
@@ -1173,8 +1173,8 @@ std::string BadRelativeCaseName(
 const BadRelativeCase kBadRelativeDates[] = {
     // No publication date.
     {"yesterday", "en", "",
-     "\"yesterday\" is relative: give the mention's publication_date to "
-     "resolve it"},
+     "\"yesterday\" is relative: it needs a publication date (the "
+     "mention's, or its document's) to resolve it"},
     {"last year", "en", "", "\"last year\" is relative"},
     {"by next year", "en", "", "\"next year\" is relative"},
     {"August last year", "en", "", "\"last year\" is relative"},

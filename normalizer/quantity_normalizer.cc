@@ -1168,6 +1168,17 @@ absl::Status CheckSign(absl::string_view amount, absl::string_view unit) {
   return absl::OkStatus();
 }
 
+// The value index keeps a physical quantity in its base unit (IndexForm):
+// an amount that would outgrow kMaxDecimalLength there is refused here.
+absl::Status CheckIndexable(absl::string_view amount, absl::string_view unit) {
+  if (amount.empty() || IsCanonicalDecimal(IndexForm(unit, amount).amount)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the amount ", amount, " ", unit, " has more than ", kMaxDecimalLength,
+      " digits in ", IndexForm(unit, "1").unit));
+}
+
 }  // namespace
 
 absl::Status CheckUnitFitsHint(absl::string_view unit, const UnitHint& hint) {
@@ -1214,6 +1225,11 @@ absl::StatusOr<v1::Quantity> NormalizeQuantity(absl::string_view text,
   if (!unit.ok()) return fail(unit.status());
   if (absl::Status sign = CheckSign(reading->low, *unit); !sign.ok()) {
     return fail(sign);
+  }
+  for (const std::string* amount : {&reading->low, &reading->high}) {
+    if (absl::Status fits = CheckIndexable(*amount, *unit); !fits.ok()) {
+      return fail(fits);
+    }
   }
 
   v1::Quantity quantity;
@@ -1298,6 +1314,13 @@ absl::StatusOr<v1::Quantity> CanonicalizeQuantity(
   }
   if (absl::Status sign = CheckSign(out.amount(), out.unit()); !sign.ok()) {
     return bad("amount", sign);
+  }
+  for (const auto& [field, amount] :
+       {std::pair<const char*, const std::string*>{"amount", &out.amount()},
+        {"upper_bound", &out.upper_bound()}}) {
+    if (absl::Status fits = CheckIndexable(*amount, out.unit()); !fits.ok()) {
+      return bad(field, fits);
+    }
   }
   return out;
 }

@@ -1247,6 +1247,12 @@ struct CanonicalCase {
   const char* reason;
 };
 
+// Decimals of 121 and 92 digits (the table holds pointers into them).
+const std::string k121Digits = "1" + std::string(120, '0');
+constexpr char k92Digits[] =
+    "10000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000";
+
 class CanonicalizeQuantityTest
     : public ::testing::TestWithParam<CanonicalCase> {};
 
@@ -1303,8 +1309,8 @@ const CanonicalCase kCanonicalCases[] = {
      EXACT, "comparator: unknown value 42"},
     {MakeQuantity("-5", "person", EXACT), "", "", EXACT, "negative amount"},
     {MakeQuantity("-5", "year", EXACT), "", "", EXACT, "negative amount"},
-    {MakeQuantity(("1" + std::string(120, '0')).c_str(), "count", EXACT), "",
-     "", EXACT, "longer than 100"},
+    {MakeQuantity(k121Digits.c_str(), "count", EXACT), "", "", EXACT,
+     "longer than 100"},
     {MakeQuantity("3.5", "PERCENTAGE_POINT", EXACT), "3.5", "percentage_point",
      EXACT, ""},
     {MakeQuantity("5000000", "usd/a", EXACT), "5000000", "USD/a", EXACT, ""},
@@ -1330,6 +1336,12 @@ const CanonicalCase kCanonicalCases[] = {
      "is a data rate, already per second"},
     {MakeQuantity("-5", "MW", EXACT), "", "", EXACT, "negative amount"},
     {MakeQuantity("-5", "t/a", EXACT), "", "", EXACT, "negative amount"},
+    // The value index keeps it in W: 92 digits of GW are 101 there.
+    {MakeQuantity(k92Digits, "GW", EXACT), "", "", EXACT,
+     "has more than 100 digits in W"},
+    {MakeQuantity("1", "GW", RANGE, "1", k92Digits), "", "", EXACT,
+     "upper_bound: the amount"},
+    {MakeQuantity(k92Digits, "count", EXACT), k92Digits, "count", EXACT, ""},
 };
 INSTANTIATE_TEST_SUITE_P(Canonical, CanonicalizeQuantityTest,
                          ::testing::ValuesIn(kCanonicalCases));

@@ -26,8 +26,10 @@ struct Segment {
   bool punctuation = false;
   // Starts with a digit.
   bool number = false;
-  // A Korean particle or ending cut off the word before it ("명이" is "명"
-  // and "이"): a value may end before it, and never starts or ends with it.
+  // What may be a Korean particle or ending, cut off the word before it
+  // ("명이" is "명" and "이"): a value may end before it or after it (in
+  // "50억 유로" and "100명 정도" the syllable belongs to the word), and
+  // never starts with it; the shorter reading wins when both read the same.
   bool particle = false;
 };
 
@@ -162,10 +164,7 @@ bool IsCandidate(const icu::UnicodeString& text,
                  const std::vector<Segment>& segments, int begin, int end) {
   const Segment& first = segments[begin];
   const Segment& last = segments[end - 1];
-  if (first.punctuation || last.punctuation || first.particle ||
-      last.particle) {
-    return false;
-  }
+  if (first.punctuation || last.punctuation || first.particle) return false;
   if (first.start > 0 && !IsValueEdge(text.char32At(first.start - 1))) {
     return false;
   }
@@ -226,7 +225,9 @@ std::string Meaning(const FoundValue& found) {
 
 absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
                                                    absl::string_view language,
-                                                   const DateContext& dates) {
+                                                   const DateContext& dates,
+                                                   bool* truncated) {
+  if (truncated != nullptr) *truncated = false;
   if (!IsValidUtf8(text)) {
     return absl::InvalidArgumentError("the text is not valid UTF-8");
   }
@@ -239,8 +240,10 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
   std::vector<FoundValue> values;
   // Reads segments [begin, end) into `*found`; false if it is no candidate
   // or no normalizer reads it whole.
+  int readings = 0;
   auto read = [&](int begin, int end, FoundValue* found) {
     if (!IsCandidate(unicode, *segments, begin, end)) return false;
+    if (++readings > kMaxSpanReadings) return false;
     const int32_t from = (*segments)[begin].start;
     const int32_t to = (*segments)[end - 1].end;
     std::string span;
@@ -252,7 +255,7 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
     found->text = std::move(span);
     return true;
   };
-  for (int i = 0; i < n;) {
+  for (int i = 0; i < n && readings <= kMaxSpanReadings;) {
     // The longest span from i that reads; then the shortest from i that
     // reads the same, so that words a grammar skips as modifiers stay out
     // ("người từ năm" in Vietnamese); then, for a date or a quantity, the
@@ -274,6 +277,7 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
     // A range keeps its opening word ("from", "từ"), which frames it.
     for (int begin = i + 1; begin < best_end && !best->period.has_value();
          ++begin) {
+      if ((*segments)[begin].particle) continue;  // "직원은": past "은"
       FoundValue found;
       if (!read(begin, best_end, &found) || Meaning(found) != Meaning(*best)) {
         break;
@@ -283,6 +287,7 @@ absl::StatusOr<std::vector<FoundValue>> FindValues(absl::string_view text,
     values.push_back(std::move(*best));
     i = best_end;
   }
+  if (readings > kMaxSpanReadings && truncated != nullptr) *truncated = true;
   return values;
 }
 

@@ -1,8 +1,10 @@
 #include "normalizer/value_finder.h"
 
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -144,6 +146,14 @@ TEST(ValueFinderTest, ReadsVietnameseAndKoreanSentences) {
       ElementsAre("[18,26) 6000억 달러: quantity 600000000000 USD EXACT",
                   "[29,36) 2028년까지: date 2028 BY",
                   "[37,45) 8000억 달러: quantity 800000000000 USD EXACT"));
+  // A word's last syllable that could be a particle stays when it belongs
+  // to the word ("유로", "정도", "초과").
+  EXPECT_THAT(
+      Find("매출은 50억 유로, 직원은 1,000명 정도, 주주는 100명 초과.", "ko"),
+      ElementsAre("[4,10) 50억 유로: quantity 5000000000 EUR EXACT",
+                  "[16,25) 1,000명 정도: quantity 1000 person "
+                  "APPROXIMATELY",
+                  "[31,38) 100명 초과: quantity 100 person MORE_THAN"));
   // Offsets count code points, not bytes.
   EXPECT_THAT(Find("포럼은 2024년 8월 2일 서울에서 열렸다.", "ko"),
               ElementsAre("[4,15) 2024년 8월 2일: date 2024-08-02 EXACT"));
@@ -163,6 +173,22 @@ TEST(ValueFinderTest, PrefersPeriodsAndDatesOverCountsAndKeepsToWordEdges) {
               IsEmpty());
   EXPECT_THAT(Find("", "en"), IsEmpty());
   EXPECT_THAT(Find("No figures here at all.", "en"), IsEmpty());
+}
+
+TEST(ValueFinderTest, StopsAtItsBudgetOnTextTooDenseToSearch) {
+  std::string dense;
+  for (int i = 0; i < 2000; ++i) dense += "1 ";
+  bool truncated = false;
+  auto start = absl::Now();
+  absl::StatusOr<std::vector<FoundValue>> values =
+      FindValues(dense, "en", {}, &truncated);
+  std::cout << "dense text: " << absl::Now() - start << "\n";
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_TRUE(truncated);
+  EXPECT_FALSE(values->empty());
+  EXPECT_LT(values->back().end, static_cast<int>(dense.size()));
+  ASSERT_TRUE(FindValues("about 53,000 people", "en", {}, &truncated).ok());
+  EXPECT_FALSE(truncated);
 }
 
 TEST(ValueFinderTest, RejectsTextThatIsNotUtf8) {

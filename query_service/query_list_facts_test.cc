@@ -912,6 +912,12 @@ TEST_F(QueryServiceTest, PhysicalQuantitiesCompareAcrossTheirUnits) {
   EXPECT_EQ(response.groups(0).sum(), "3600");
   EXPECT_EQ(response.groups(0).min(), "300");
   EXPECT_EQ(response.groups(0).max(), "2500");
+
+  // A misspelled unit is an error, not an empty sum.
+  sum.set_unit("mw");
+  auto misspelled = Context();
+  ExpectInvalid(query().AggregateFacts(misspelled.get(), Fresh(sum), &response),
+                "unit");
 }
 
 TEST_F(QueryServiceTest, PeriodsCoverAllTheirDays) {

@@ -221,6 +221,13 @@ TEST_F(QueryServiceTest, EachSourceKeepsItsModalityAndTheFirmestDecides) {
   ASSERT_TRUE(GetFact(id, &got).ok());
   EXPECT_EQ(got.fact().modality(), v1::MODALITY_ESTIMATE);
   EXPECT_EQ(mention_of(got.fact(), "doc:a").modality(), v1::MODALITY_OBSERVED);
+
+  // Erasing the deciding source leaves the others to decide.
+  Erase("doc:b", "source withdrawn");
+  ASSERT_TRUE(GetFact(id, &got).ok());
+  EXPECT_EQ(got.fact().modality(), v1::MODALITY_OBSERVED);
+  ASSERT_EQ(got.fact().mentions_size(), 1);
+  EXPECT_EQ(got.fact().mentions(0).document_id(), "doc:a");
 }
 
 TEST_F(QueryServiceTest, ResolveValueWeighsSourcesAtTheFactsModality) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -127,6 +128,21 @@ absl::StatusOr<int32_t> FirstDayOf(absl::string_view date,
   return DayNumber(parsed->first_day);
 }
 
+// OK if `unit` is a unit spelled canonically ("USD", "MW", "person");
+// INVALID_ARGUMENT naming `field` otherwise, with the right spelling when
+// there is one ("usd" is "USD", "mw" is no unit: "MW"?), so that a filter
+// never silently matches nothing for a misspelling.
+absl::Status CheckCanonicalUnit(const std::string& unit,
+                                absl::string_view field) {
+  if (unit.empty()) return Invalid(field, "is required");
+  absl::StatusOr<std::string> canonical = normalizer::CanonicalizeUnit(unit);
+  if (!canonical.ok()) return Invalid(field, canonical.status().message());
+  if (*canonical != unit) {
+    return Invalid(field, absl::StrCat("is spelled \"", *canonical, "\""));
+  }
+  return absl::OkStatus();
+}
+
 // A ListFacts filter with its values parsed.
 struct ParsedFilter {
   const v1::FactFilter* filter;
@@ -200,20 +216,24 @@ absl::StatusOr<ParsedFilter> ParseFilter(const v1::FactFilter& filter) {
                      "needs filter.predicate (ranges are read from the "
                      "predicate's value index)");
     }
-    if (range.unit().empty()) {
-      return Invalid("filter.quantity_range.unit", "is required");
-    }
-    if (!range.min().empty()) {
-      auto min = CanonicalizeDecimal(range.min());
-      if (!min.ok())
-        return Invalid("filter.quantity_range.min", min.status().message());
-      parsed.min_amount = *min;
-    }
-    if (!range.max().empty()) {
-      auto max = CanonicalizeDecimal(range.max());
-      if (!max.ok())
-        return Invalid("filter.quantity_range.max", max.status().message());
-      parsed.max_amount = *max;
+    FS_RETURN_IF_ERROR(
+        CheckCanonicalUnit(range.unit(), "filter.quantity_range.unit"));
+    for (auto [bound, field, out] :
+         {std::tuple(&range.min(), "filter.quantity_range.min",
+                     &parsed.min_amount),
+          std::tuple(&range.max(), "filter.quantity_range.max",
+                     &parsed.max_amount)}) {
+      if (bound->empty()) continue;
+      auto amount = CanonicalizeDecimal(*bound);
+      if (!amount.ok()) return Invalid(field, amount.status().message());
+      // Bounds compare in the index's base unit, where they must fit too.
+      if (!IsCanonicalDecimal(
+              normalizer::IndexForm(range.unit(), *amount).amount)) {
+        return Invalid(
+            field, absl::StrCat("has too many digits in ",
+                                normalizer::IndexForm(range.unit(), "1").unit));
+      }
+      *out = *std::move(amount);
     }
     if (!parsed.min_amount.empty() && !parsed.max_amount.empty() &&
         CompareDecimals(parsed.min_amount, parsed.max_amount) > 0) {
@@ -1323,6 +1343,9 @@ absl::Status StoreQueries::AggregateFacts(
   if (request.unit().size() > kMaxPredicateNameBytes) {
     return Invalid("unit", absl::StrCat("is longer than ",
                                         kMaxPredicateNameBytes, " bytes"));
+  }
+  if (!request.unit().empty()) {
+    FS_RETURN_IF_ERROR(CheckCanonicalUnit(request.unit(), "unit"));
   }
   FS_ASSIGN_OR_RETURN(int max_groups, PageSize(request.max_groups(),
                                                kDefaultGroups, "max_groups"));

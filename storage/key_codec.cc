@@ -444,6 +444,11 @@ absl::Status PredicateIndexKey(absl::string_view predicate,
       {
         const normalizer::IndexedQuantity indexed = normalizer::IndexForm(
             value.quantity().unit(), value.quantity().amount());
+        if (!IsCanonicalDecimal(indexed.amount)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "amount has more than ", kMaxDecimalLength, " digits in ",
+              indexed.unit, ": \"", value.quantity().amount(), "\""));
+        }
         PutByte(key, static_cast<uint8_t>(ValueTag::kQuantity));
         PutEscapedString(key, indexed.unit);
         PutSortableDecimal(key, indexed.amount);

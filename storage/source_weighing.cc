@@ -75,12 +75,32 @@ std::vector<const v1::Mention*> LiveMentions(const FactRecord& record) {
   return live;
 }
 
-void SetLegacyMentionWeights(FactRecord* record) {
+void SetLegacyMentionWeights(uint64_t commit, FactRecord* record) {
   const v1::Modality latest = record->revisions().rbegin()->modality();
-  for (MentionRecord& m : *record->mutable_mentions()) {
-    if (m.replaced_commit() == 0) {
-      FillMentionWeights(latest, m.mutable_mention());
+  // Until now such a mention read as having the modality of the revision in
+  // effect at the read; if that was not always the latest, a copy from
+  // `commit` on keeps the earlier reads as they were.
+  bool one_modality = true;
+  for (const FactRevision& revision : record->revisions()) {
+    one_modality = one_modality && revision.modality() == latest;
+  }
+  const int n = record->mentions_size();
+  for (int i = 0; i < n; ++i) {
+    MentionRecord* m = record->mutable_mentions(i);
+    if (m->replaced_commit() != 0 ||
+        (m->mention().modality() != v1::MODALITY_UNSPECIFIED &&
+         m->mention().rank() != v1::RANK_UNSPECIFIED)) {
+      continue;
     }
+    if (one_modality || m->commit() == commit) {
+      FillMentionWeights(latest, m->mutable_mention());
+      continue;
+    }
+    MentionRecord copy = *m;
+    m->set_replaced_commit(commit);
+    copy.set_commit(commit);
+    FillMentionWeights(latest, copy.mutable_mention());
+    *record->add_mentions() = std::move(copy);
   }
 }
 

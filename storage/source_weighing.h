@@ -11,6 +11,7 @@
 #ifndef FACTSTORE_STORAGE_SOURCE_WEIGHING_H_
 #define FACTSTORE_STORAGE_SOURCE_WEIGHING_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -43,12 +44,15 @@ v1::Modality ModalityOfSources(absl::Span<const v1::Mention* const> mentions);
 // The live mentions of `record` (not replaced by a merge's copy).
 std::vector<const v1::Mention*> LiveMentions(const FactRecord& record);
 
-// Gives every live mention of `record` that has no modality the modality of the
-// fact's latest revision, and every one without a rank NORMAL: the ingest
+// Gives every live mention of `record` that has no modality (or no rank)
+// the modality of the fact's latest revision (and NORMAL): the ingest
 // service calls it before it changes a record written before mentions had
 // their own, so that they keep presenting the claim as they did when the
-// fact's modality moves. REQUIRES: `record` has a revision.
-void SetLegacyMentionWeights(FactRecord* record);
+// fact's modality moves. Where the fact's modality changed over its history,
+// the mention is replaced by a copy stamped `commit` instead, so that reads
+// as of earlier commits still see the modality of their time.
+// REQUIRES: `record` has a revision; `commit` is the commit being written.
+void SetLegacyMentionWeights(uint64_t commit, FactRecord* record);
 
 }  // namespace factstore::storage
 

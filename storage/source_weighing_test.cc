@@ -70,16 +70,38 @@ TEST(SourceWeighingTest, UnsetWeightsReadAsTheFactsModalityAndNormal) {
 
 TEST(SourceWeighingTest, LegacyMentionsTakeTheLatestModalityWhenLive) {
   FactRecord record;
-  record.add_revisions()->set_modality(v1::MODALITY_REPORTED);
   record.add_revisions()->set_modality(v1::MODALITY_ESTIMATE);
   record.add_mentions()->set_replaced_commit(5);  // replaced: history
   record.add_mentions();                          // live, no modality
   *record.add_mentions()->mutable_mention() = Source(v1::MODALITY_FORECAST);
-  SetLegacyMentionWeights(&record);
+  SetLegacyMentionWeights(9, &record);
+  ASSERT_EQ(record.mentions_size(), 3);
   EXPECT_EQ(record.mentions(0).mention().modality(), v1::MODALITY_UNSPECIFIED);
   EXPECT_EQ(record.mentions(1).mention().modality(), v1::MODALITY_ESTIMATE);
+  EXPECT_EQ(record.mentions(1).mention().rank(), v1::RANK_NORMAL);
   EXPECT_EQ(record.mentions(2).mention().modality(), v1::MODALITY_FORECAST);
   EXPECT_EQ(LiveMentions(record).size(), 2u);
+}
+
+TEST(SourceWeighingTest, LegacyMentionsOfAFactWhoseModalityMovedAreCopied) {
+  FactRecord record;
+  FactRevision* first = record.add_revisions();
+  first->set_commit(5);
+  first->set_modality(v1::MODALITY_FORECAST);
+  FactRevision* later = record.add_revisions();
+  later->set_commit(8);
+  later->set_modality(v1::MODALITY_REPORTED);
+  record.add_mentions()->set_commit(5);  // live, no modality
+  SetLegacyMentionWeights(9, &record);
+  // The old one reads as of commit 6 as it did (the fact's FORECAST then);
+  // the copy from 9 on says REPORTED.
+  ASSERT_EQ(record.mentions_size(), 2);
+  EXPECT_EQ(record.mentions(0).replaced_commit(), 9u);
+  EXPECT_EQ(record.mentions(0).mention().modality(), v1::MODALITY_UNSPECIFIED);
+  EXPECT_EQ(record.mentions(1).commit(), 9u);
+  EXPECT_EQ(record.mentions(1).replaced_commit(), 0u);
+  EXPECT_EQ(record.mentions(1).mention().modality(), v1::MODALITY_REPORTED);
+  ASSERT_EQ(LiveMentions(record).size(), 1u);
 }
 
 }  // namespace

@@ -1072,6 +1072,26 @@ std::vector<Row> Rows() {
        CallFails(kCallInvalid, "page_token")},
 
       // ---- ListFacts: page tokens, sizes, filters ----
+      {"ListFactsRangeUnitMisspelled", Rpc::kListFacts,
+       R"pb(filter {
+              predicate: "market.size"
+              quantity_range { unit: "usd" min: "1" }
+            })pb",
+       nullptr, CallFails(kCallInvalid, "filter.quantity_range.unit")},
+      {"ListFactsRangeUnitUnknown", Rpc::kListFacts,
+       R"pb(filter {
+              predicate: "market.size"
+              quantity_range { unit: "mw" }
+            })pb",
+       nullptr, CallFails(kCallInvalid, "filter.quantity_range.unit")},
+      {"ListFactsRangeBoundTooLongInBaseUnit", Rpc::kListFacts, "",
+       EditAs<v1::ListFactsRequest>([](v1::ListFactsRequest& r) {
+         r.mutable_filter()->set_predicate("market.size");
+         r.mutable_filter()->mutable_quantity_range()->set_unit("GW");
+         r.mutable_filter()->mutable_quantity_range()->set_max(
+             "1" + std::string(95, '0'));
+       }),
+       CallFails(kCallInvalid, "filter.quantity_range.max")},
       {"ListFactsGarbagePageToken", Rpc::kListFacts,
        R"pb(filter { subject: "place:da-nang" }
             page_token: "%%%")pb",
