@@ -149,7 +149,22 @@ struct Context {
   // What raw dates such as "yesterday" are read against; set by Dates() on
   // first use.
   std::optional<normalizer::DateContext> dates;
+  // What the first mention's document says of itself; read by
+  // FirstDocument() at most once.
+  std::optional<v1::DocumentMetadata> first_document;
 };
+
+// The stored description of the first mention's document (empty without a
+// mention or a resolver), read from the store once per fact.
+const v1::DocumentMetadata& FirstDocument(Context& ctx) {
+  if (!ctx.first_document.has_value()) {
+    ctx.first_document =
+        ctx.input.mentions_size() > 0 && ctx.resolver != nullptr
+            ? ctx.resolver->StoredDocument(ctx.input.mentions(0).document_id())
+            : v1::DocumentMetadata();
+  }
+  return *ctx.first_document;
+}
 
 // What ctx's raw dates are read against: the first mention's publication
 // date, or else its stored document's. Looked up only for facts with a raw
@@ -158,12 +173,9 @@ const normalizer::DateContext& Dates(Context& ctx) {
   if (!ctx.dates.has_value()) {
     ctx.dates.emplace();
     if (ctx.input.mentions_size() > 0) {
-      const v1::Mention& first = ctx.input.mentions(0);
-      ctx.dates->publication_date = first.publication_date();
-      if (ctx.dates->publication_date.empty() && ctx.resolver != nullptr) {
-        ctx.dates->publication_date =
-            ctx.resolver->StoredDocument(first.document_id())
-                .publication_date();
+      ctx.dates->publication_date = ctx.input.mentions(0).publication_date();
+      if (ctx.dates->publication_date.empty()) {
+        ctx.dates->publication_date = FirstDocument(ctx).publication_date();
       }
     }
   }
@@ -574,8 +586,9 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
                                    v1::MissingEntityPolicy policy,
                                    NameCache* names) const {
   PreparedFact out;
-  Context ctx{input, std::string(path), "", policy, names, resolver_, &out,
-              {},    std::nullopt};
+  Context ctx{input,        std::string(path), "",   policy,
+              names,        resolver_,         &out, {},
+              std::nullopt, std::nullopt};
   ValidateFactShape(input, path, ctx.problems.violations());
   if (!ctx.problems.empty()) {
     out.error = ctx.problems.ToItemError();
@@ -586,10 +599,7 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
   ctx.language = input.language();
   if (ctx.language.empty() && input.mentions_size() > 0) {
     ctx.language = input.mentions(0).language();
-    if (ctx.language.empty() && resolver_ != nullptr) {
-      ctx.language =
-          resolver_->StoredDocument(input.mentions(0).document_id()).language();
-    }
+    if (ctx.language.empty()) ctx.language = FirstDocument(ctx).language();
   }
   if (ctx.language.empty()) ctx.language = "en";
 

@@ -43,10 +43,6 @@ std::vector<int32_t> CodePointBounds(absl::string_view text) {
   return bounds;
 }
 
-bool IsValidUtf8(absl::string_view text) {
-  return text.empty() || !CodePointBounds(text).empty();
-}
-
 std::string ToUtf8(const icu::UnicodeString& s) {
   std::string out;
   s.toUTF8String(out);
@@ -287,6 +283,10 @@ Token HangulPieceToken(absl::string_view piece, bool space_before) {
   return MakeWord(icu::UnicodeString::fromUTF8(icu::StringPiece(
                       piece.data(), static_cast<int32_t>(piece.size()))),
                   USCRIPT_HANGUL, space_before);
+}
+
+bool IsValidUtf8(absl::string_view text) {
+  return text.empty() || !CodePointBounds(text).empty();
 }
 
 }  // namespace factstore::normalizer

@@ -38,6 +38,9 @@ Language LanguageFromTag(absl::string_view tag);
 // The longest raw text the normalizers read, in bytes.
 inline constexpr size_t kMaxRawTextBytes = 256;
 
+// True if `text` is well-formed UTF-8 (the empty text is).
+bool IsValidUtf8(absl::string_view text);
+
 // Returns `text` in double quotes for an error message: quotes, backslashes
 // and control characters escaped, bytes that are not valid UTF-8 written as
 // \xNN, and text over 80 bytes cut at a character boundary and ended with

@@ -11,7 +11,6 @@
 #include "unicode/locid.h"
 #include "unicode/uchar.h"
 #include "unicode/unistr.h"
-#include "unicode/utf8.h"
 
 namespace factstore::normalizer {
 namespace {
@@ -90,17 +89,6 @@ bool IsSentencePunctuation(UChar32 c) {
     default:
       return false;
   }
-}
-
-bool IsValidUtf8(absl::string_view text) {
-  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t length = static_cast<int32_t>(text.size());
-  for (int32_t i = 0; i < length;) {
-    UChar32 c;
-    U8_NEXT(s, i, length, c);
-    if (c < 0) return false;
-  }
-  return true;
 }
 
 const char* BreakLocale(Language language) {
