@@ -334,7 +334,7 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
           storage::EncodeCommitToken(store_->store_id(), head.last_commit());
       break;
     }
-    storage::CommitBatch batch(*store_);
+    storage::CommitBatch batch(*store_, ctx.commit());
     absl::Status written = ctx.Finalize(&batch);
     if (written.ok()) written = sink_->Write(batch, ctx.commit(), erasure);
     if (absl::IsAborted(written) && absl::Now() < give_up) {

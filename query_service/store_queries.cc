@@ -1567,7 +1567,7 @@ absl::Status StoreQueries::SearchFacts(
   std::vector<std::string> prefixes;
   std::vector<size_t> order;
   for (size_t i = 0; i < words.size(); ++i) {
-    prefixes.push_back(storage::FactWordPrefix(words[i].stem));
+    prefixes.push_back(storage::WordPostingPrefix(words[i].stem));
     order.push_back(i);
   }
   if (cursor.has_value() &&
@@ -1593,7 +1593,7 @@ absl::Status StoreQueries::SearchFacts(
   }
   int64_t examined = 0;
   absl::flat_hash_map<std::string, uint32_t> words_of_fact;
-  std::string fact_id;
+  storage::WordPosting posting;
   uint32_t all = 0;
   for (size_t n = 0; n < order.size(); ++n) {
     QueryWord& word = words[order[n]];
@@ -1601,28 +1601,37 @@ absl::Status StoreQueries::SearchFacts(
     all |= bit;
     auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefixes[order[n]]);
     for (; scan->Valid(); scan->Next()) {
-      if (++examined > max_keys_per_read_) {
-        return WithReason(
-            absl::ResourceExhaustedError(absl::StrCat(
-                "the query's words have more than ", max_keys_per_read_,
-                " index entries (--max_keys_per_read); add rarer words")),
-            reason::kReadTooLarge);
-      }
-      if (examined % 256 == 0 && stop && stop()) {
-        return absl::CancelledError("the call was cancelled or timed out");
-      }
       uint64_t word_hash;
-      if (!storage::DecodeFactWordKey(scan->key(), &word_hash, &fact_id)) {
-        return absl::DataLossError("malformed word index key");
+      uint64_t posting_commit;
+      if (!storage::DecodeWordPostingKey(scan->key(), &word_hash,
+                                         &posting_commit) ||
+          !posting.ParseFromArray(scan->value().data(),
+                                  static_cast<int>(scan->value().size()))) {
+        return absl::DataLossError("malformed word posting");
       }
-      // Another word of the same hash is counted too; its facts are dropped
-      // when their words are checked.
-      ++word.fact_count;
-      if (n == 0) {
-        words_of_fact[fact_id] |= bit;
-      } else if (auto it = words_of_fact.find(fact_id);
-                 it != words_of_fact.end()) {
-        it->second |= bit;
+      // A posting of a commit after the read's holds no fact the read can
+      // see with this word: the fact's texts then were older.
+      if (posting_commit > commit) continue;
+      for (const std::string& fact_id : posting.fact_ids()) {
+        if (++examined > max_keys_per_read_) {
+          return WithReason(
+              absl::ResourceExhaustedError(absl::StrCat(
+                  "the query's words have more than ", max_keys_per_read_,
+                  " index entries (--max_keys_per_read); add rarer words")),
+              reason::kReadTooLarge);
+        }
+        if (examined % 256 == 0 && stop && stop()) {
+          return absl::CancelledError("the call was cancelled or timed out");
+        }
+        // Another word of the same hash is counted too; its facts are
+        // dropped when their words are checked.
+        ++word.fact_count;
+        if (n == 0) {
+          words_of_fact[fact_id] |= bit;
+        } else if (auto it = words_of_fact.find(fact_id);
+                   it != words_of_fact.end()) {
+          it->second |= bit;
+        }
       }
     }
     FS_RETURN_IF_ERROR(scan->status());

@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/iso_date.h"
 #include "common/status_macros.h"
-#include "normalizer/search_terms.h"
 #include "protos/api_dates.h"
 #include "storage/key_codec.h"
 
@@ -26,45 +25,7 @@ void AddReference(absl::string_view entity_id, ReferenceRole role,
                       ReferenceIndexKey(entity_id, role, fact_id)});
 }
 
-// The texts whose words a fact's word entries hold: its text value and the
-// quote of every mention the record holds, each once, sorted.
-std::vector<absl::string_view> WordTexts(const FactRecord& record) {
-  std::vector<absl::string_view> texts;
-  const v1::Fact& fact = record.content();
-  if (fact.value().kind_case() == v1::Value::kText) {
-    texts.push_back(fact.value().text().text());
-  }
-  for (const MentionRecord& m : record.mentions()) {
-    if (!m.mention().quote().empty()) texts.push_back(m.mention().quote());
-  }
-  std::sort(texts.begin(), texts.end());
-  texts.erase(std::unique(texts.begin(), texts.end()), texts.end());
-  return texts;
-}
-
-// Appends the word entries of `texts` for fact `id`.
-void AddWordEntries(const std::vector<absl::string_view>& texts,
-                    const std::string& id, std::vector<IndexEntry>* entries) {
-  for (absl::string_view text : texts) {
-    for (const std::string& term : normalizer::SearchTerms(text)) {
-      entries->push_back({ColumnFamily::kNames,
-                          FactWordKey(normalizer::SearchStem(term), id)});
-    }
-  }
-}
-
 }  // namespace
-
-std::vector<std::string> FactWordKeys(const FactRecord& record) {
-  std::vector<IndexEntry> entries;
-  AddWordEntries(WordTexts(record), record.content().id(), &entries);
-  std::vector<std::string> keys;
-  keys.reserve(entries.size());
-  for (IndexEntry& entry : entries) keys.push_back(std::move(entry.key));
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
-}
 
 std::vector<std::string> EntityLookupKeys(const v1::Entity& entity) {
   std::vector<std::string> keys;
@@ -77,8 +38,7 @@ std::vector<std::string> EntityLookupKeys(const v1::Entity& entity) {
 }
 
 absl::Status FactIndexEntries(const FactRecord& record,
-                              std::vector<IndexEntry>* entries,
-                              bool with_words) {
+                              std::vector<IndexEntry>* entries) {
   entries->clear();
   const v1::Fact& fact = record.content();
   const std::string& id = fact.id();
@@ -110,23 +70,20 @@ absl::Status FactIndexEntries(const FactRecord& record,
     AddReference(m.mention().attributed_to(), ReferenceRole::kAttribution, id,
                  entries);
   }
-  // The words of the text value and of every quote the record holds (kNames
-  // kind 5, SearchFacts); a quote several mentions share is read once.
-  if (with_words) AddWordEntries(WordTexts(record), id, entries);
   if (range.has_value()) {
     entries->push_back(
         {ColumnFamily::kValidTimeIndex,
          ValidTimeIndexKey(static_cast<uint32_t>(range->first),
                            static_cast<uint32_t>(range->end), id)});
   }
-  // Several mentions may share a document, speaker or word: keep each key
-  // once.
+  // Several mentions may share a document or speaker: keep each key once.
   std::sort(entries->begin(), entries->end(), IndexEntryLess);
   entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
   return absl::OkStatus();
 }
 
-CommitBatch::CommitBatch(const Store& store) : store_(store) {}
+CommitBatch::CommitBatch(const Store& store, uint64_t commit)
+    : store_(store), word_postings_(store, commit) {}
 
 void CommitBatch::CheckNotSealed() const {
   // A write added after Seal would never reach RocksDB; that is a bug in
@@ -154,6 +111,17 @@ void CommitBatch::Delete(ColumnFamily cf, absl::string_view key) {
 
 rocksdb::WriteBatch* CommitBatch::Seal() {
   if (sealed_) return &batch_;
+  // The postings' edits become puts and deletes like any other.
+  absl::Status postings = word_postings_.ForEachChange(
+      [this](const std::string& key, const std::string* value) {
+        if (value == nullptr) {
+          Delete(ColumnFamily::kNames, key);
+        } else {
+          Put(ColumnFamily::kNames, key, *value);
+        }
+        return absl::OkStatus();
+      });
+  (void)postings;  // the visitor never fails
   sealed_ = true;
   auto key_of = [this](const Operation& op) {
     return absl::string_view(data_.data() + op.key_offset, op.key_size);
@@ -217,38 +185,56 @@ void CommitBatch::DeleteEntity(const EntityRecord& record) {
   }
 }
 
+absl::Status CommitBatch::EditWordPostings(const FactRecord* before,
+                                           const FactRecord& now) {
+  const std::string& id = now.content().id();
+  const std::vector<WordText> now_texts = FactWordTexts(now);
+  std::vector<WordText> before_texts;
+  if (before != nullptr) before_texts = FactWordTexts(*before);
+  auto text_less = [](const WordText& a, const WordText& b) {
+    return a.text != b.text ? a.text < b.text : a.commit < b.commit;
+  };
+  std::vector<WordText> added;
+  std::set_difference(now_texts.begin(), now_texts.end(), before_texts.begin(),
+                      before_texts.end(), std::back_inserter(added), text_less);
+  // Most puts only add mentions (or assert a new fact): every stored text is
+  // still there, brought by the same commit, and only the new texts' words
+  // are cut, into postings of this commit.
+  if (added.size() + before_texts.size() == now_texts.size()) {
+    for (const std::string& key : WordPostingKeys(added)) {
+      FS_RETURN_IF_ERROR(word_postings_.Add(key, id));
+    }
+    return absl::OkStatus();
+  }
+  // A text went (an erasure) or moved to a later commit (the oldest mention
+  // quoting it went): compare every word.
+  const std::vector<std::string> now_keys = WordPostingKeys(now_texts);
+  const std::vector<std::string> before_keys = WordPostingKeys(before_texts);
+  std::vector<std::string> changed;
+  std::set_difference(before_keys.begin(), before_keys.end(), now_keys.begin(),
+                      now_keys.end(), std::back_inserter(changed));
+  for (const std::string& key : changed) {
+    FS_RETURN_IF_ERROR(word_postings_.Remove(key, id));
+  }
+  changed.clear();
+  std::set_difference(now_keys.begin(), now_keys.end(), before_keys.begin(),
+                      before_keys.end(), std::back_inserter(changed));
+  for (const std::string& key : changed) {
+    FS_RETURN_IF_ERROR(word_postings_.Add(key, id));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CommitBatch::PutFact(const FactRecord* before,
                                   const FactRecord& now) {
-  // Cutting texts into words is the costly part, and most puts only add a
-  // mention to a fact: then only the new texts' words are put. Texts that
-  // go (an erasure, a replaced mention) have every word compared.
-  bool words_in_diff = false;
-  std::vector<IndexEntry> added_words;
-  if (store_.indexes_words()) {
-    const std::vector<absl::string_view> now_texts = WordTexts(now);
-    std::vector<absl::string_view> before_texts;
-    if (before != nullptr) before_texts = WordTexts(*before);
-    std::vector<absl::string_view> added;
-    std::set_difference(now_texts.begin(), now_texts.end(),
-                        before_texts.begin(), before_texts.end(),
-                        std::back_inserter(added));
-    words_in_diff = added.size() + before_texts.size() != now_texts.size();
-    if (!words_in_diff) AddWordEntries(added, now.content().id(), &added_words);
-  }
+  CheckNotSealed();
+  if (store_.indexes_words()) FS_RETURN_IF_ERROR(EditWordPostings(before, now));
   std::vector<IndexEntry> now_entries;
-  FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries, words_in_diff));
-  if (!added_words.empty()) {
-    now_entries.insert(now_entries.end(), added_words.begin(),
-                       added_words.end());
-    std::sort(now_entries.begin(), now_entries.end(), IndexEntryLess);
-    now_entries.erase(std::unique(now_entries.begin(), now_entries.end()),
-                      now_entries.end());
-  }
+  FS_RETURN_IF_ERROR(FactIndexEntries(now, &now_entries));
   if (before != nullptr) {
-    // Both lists are sorted; the added words are not in before's list.
+    // Both lists are sorted.
     std::vector<IndexEntry> before_entries;
-    FS_RETURN_IF_ERROR(
-        FactIndexEntries(*before, &before_entries, words_in_diff));
+    FS_RETURN_IF_ERROR(FactIndexEntries(*before, &before_entries));
     for (const IndexEntry& old_entry : before_entries) {
       if (!std::binary_search(now_entries.begin(), now_entries.end(), old_entry,
                               IndexEntryLess)) {
@@ -272,9 +258,14 @@ absl::Status CommitBatch::PutFact(const FactRecord* before,
 }
 
 absl::Status CommitBatch::DeleteFact(const FactRecord& record) {
+  CheckNotSealed();
   std::vector<IndexEntry> entries;
-  FS_RETURN_IF_ERROR(
-      FactIndexEntries(record, &entries, store_.indexes_words()));
+  FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
+  if (store_.indexes_words()) {
+    for (const std::string& key : FactWordPostingKeys(record)) {
+      FS_RETURN_IF_ERROR(word_postings_.Remove(key, record.content().id()));
+    }
+  }
   Delete(ColumnFamily::kFacts, FactKey(record.content().id()));
   for (const IndexEntry& entry : entries) Delete(entry.family, entry.key);
   return absl::OkStatus();

@@ -31,6 +31,7 @@
 #include "storage/column_families.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
+#include "storage/word_postings.h"
 
 namespace factstore::storage {
 
@@ -43,19 +44,12 @@ struct IndexEntry {
   }
 };
 
-// Every index entry of a fact, sorted by family and key: subject,
-// predicate-value, references (object, qualifier entities, mention documents
-// and speakers), valid time, and the words of its text value and quotes.
+// Every index entry of a fact but its word postings (word_postings.h),
+// sorted by family and key: subject, predicate-value, references (object,
+// qualifier entities, mention documents and speakers) and valid time.
 // Returns INVALID_ARGUMENT if the record's content is not normalized.
-// Without `with_words`, the words are left out (a store without the word
-// index, Store::indexes_words).
 absl::Status FactIndexEntries(const FactRecord& record,
-                              std::vector<IndexEntry>* entries,
-                              bool with_words = true);
-
-// The word index entries (kNames kind 5) of a fact: one per word of its text
-// value and of every quote the record holds, sorted, each once.
-std::vector<std::string> FactWordKeys(const FactRecord& record);
+                              std::vector<IndexEntry>* entries);
 
 // The kNames entries that list `entity` by its type and by each of its
 // external ids (key_codec.h).
@@ -63,7 +57,10 @@ std::vector<std::string> EntityLookupKeys(const v1::Entity& entity);
 
 class CommitBatch {
  public:
-  explicit CommitBatch(const Store& store);
+  // `commit`: the commit the batch writes (its facts' new word postings are
+  // then known to be new, and not read); 0 for a batch of no one commit,
+  // whose postings are all read before they are changed.
+  explicit CommitBatch(const Store& store, uint64_t commit = 0);
   CommitBatch(const CommitBatch&) = delete;
   CommitBatch& operator=(const CommitBatch&) = delete;
 
@@ -78,7 +75,9 @@ class CommitBatch {
 
   // Writes a fact record and its index entries; `before` is the stored
   // version (null for a new fact), whose entries not derived from `now` are
-  // deleted.
+  // deleted. With the store's word index, the fact joins and leaves word
+  // postings (word_postings.h), which may read postings of older commits.
+  // REQUIRES: one PutFact or DeleteFact per fact in a batch.
   absl::Status PutFact(const FactRecord* before, const FactRecord& now);
   // Deletes a fact record and its index entries.
   absl::Status DeleteFact(const FactRecord& record);
@@ -113,11 +112,15 @@ class CommitBatch {
     size_t value_size;
   };
 
+  // The word postings' part of PutFact.
+  absl::Status EditWordPostings(const FactRecord* before,
+                                const FactRecord& now);
   void Put(ColumnFamily cf, absl::string_view key, absl::string_view value);
   void Delete(ColumnFamily cf, absl::string_view key);
   void CheckNotSealed() const;
 
   const Store& store_;
+  WordPostingEdits word_postings_;
   std::vector<Operation> operations_;
   std::string data_;  // the keys and values of operations_, back to back
   rocksdb::WriteBatch batch_;

@@ -26,7 +26,10 @@ constexpr uint32_t kExponentBias = 0x8000;
 // Kind bytes of the kNames entries beside NameKind's. Never renumber.
 constexpr uint8_t kEntityTypeKind = 3;
 constexpr uint8_t kExternalIdKind = 4;
-constexpr uint8_t kFactWordKind = 5;
+// Schema version 4's word entries (one per word and fact); only cleared now.
+constexpr uint8_t kLegacyFactWordKind = 5;
+constexpr uint8_t kWordPostingKind = 6;
+constexpr uint8_t kWordSortKind = 7;
 
 void PutByte(std::string* dst, uint8_t b) {
   dst->push_back(static_cast<char>(b));
@@ -351,31 +354,64 @@ uint64_t WordHash(absl::string_view word) {
   return hash;
 }
 
-std::string FactWordKindPrefix() {
+namespace {
+
+std::string KindPrefix(uint8_t kind) {
   std::string key;
-  PutByte(&key, kFactWordKind);
+  PutByte(&key, kind);
   return key;
 }
 
-std::string FactWordPrefix(absl::string_view word) {
-  std::string key = FactWordKindPrefix();
+}  // namespace
+
+std::string WordPostingKey(uint64_t word_hash, uint64_t commit) {
+  std::string key = KindPrefix(kWordPostingKind);
+  PutFixed64BigEndian(&key, word_hash);
+  PutFixed64BigEndian(&key, commit);
+  return key;
+}
+
+std::string WordPostingPrefix(absl::string_view word) {
+  std::string key = KindPrefix(kWordPostingKind);
   PutFixed64BigEndian(&key, WordHash(word));
   return key;
 }
 
-std::string FactWordKey(absl::string_view word, absl::string_view fact_id) {
-  std::string key = FactWordPrefix(word);
+bool DecodeWordPostingKey(absl::string_view key, uint64_t* word_hash,
+                          uint64_t* commit) {
+  uint8_t kind;
+  return GetByte(&key, &kind) && kind == kWordPostingKind &&
+         GetFixed64BigEndian(&key, word_hash) &&
+         GetFixed64BigEndian(&key, commit) && key.empty();
+}
+
+std::string WordSortKey(uint64_t word_hash, uint64_t commit,
+                        absl::string_view fact_id) {
+  std::string key = KindPrefix(kWordSortKind);
+  PutFixed64BigEndian(&key, word_hash);
+  PutFixed64BigEndian(&key, commit);
   PutEscapedString(&key, fact_id);
   return key;
 }
 
-bool DecodeFactWordKey(absl::string_view key, uint64_t* word_hash,
-                       std::string* fact_id) {
+bool DecodeWordSortKey(absl::string_view key, uint64_t* word_hash,
+                       uint64_t* commit, std::string* fact_id) {
   uint8_t kind;
-  return GetByte(&key, &kind) && kind == kFactWordKind &&
+  return GetByte(&key, &kind) && kind == kWordSortKind &&
          GetFixed64BigEndian(&key, word_hash) &&
-         GetEscapedString(&key, fact_id) && key.empty();
+         GetFixed64BigEndian(&key, commit) && GetEscapedString(&key, fact_id) &&
+         key.empty();
 }
+
+std::string WordSortKindPrefix() { return KindPrefix(kWordSortKind); }
+
+bool IsLegacyFactWordKey(absl::string_view key) {
+  return !key.empty() && static_cast<uint8_t>(key[0]) == kLegacyFactWordKind;
+}
+
+std::string WordIndexBegin() { return KindPrefix(kLegacyFactWordKind); }
+
+std::string WordIndexEnd() { return KindPrefix(kWordSortKind + 1); }
 
 std::string SubjectIndexKey(absl::string_view subject,
                             absl::string_view predicate, uint32_t first_day,

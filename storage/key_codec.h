@@ -139,23 +139,39 @@ std::string ExternalIdPrefix(absl::string_view system, absl::string_view value);
 bool DecodeExternalIdKey(absl::string_view key, std::string* system,
                          std::string* value, std::string* entity_id);
 
-// kNames entries of kind 5, the word index of SearchFacts: a word
-// (normalizer/search_terms.h: a term's SearchStem) of a quote or text value
-// of a fact. Written for every mention the fact record holds, removed with
-// the mention or the fact, so reads check the fact's text as of their
-// commit. The key holds a hash of the word, not the word (WordHash): RocksDB
-// keeps the first and last key of every table file in its MANIFEST, where an
-// erased quote's words would outlive the erasure. Words that share a hash
-// share entries; reads check the words themselves.
+// kNames entries of kind 6, the word index of SearchFacts (schema version
+// 5): one *posting* per word and commit, whose value (a WordPosting record)
+// lists the facts that have the word in a text that commit brought
+// (storage/word_postings.h says which). A commit of many facts writes one
+// key per distinct word rather than one per word and fact. Reads check the
+// facts' texts as of their commit.
+//
+// Keys hold a hash of the word, not the word (WordHash): RocksDB keeps the
+// first and last key of every table file in its MANIFEST, where an erased
+// quote's words would outlive the erasure. Words that share a hash share
+// postings; reads check the words themselves.
 uint64_t WordHash(absl::string_view word);
-std::string FactWordKey(absl::string_view word, absl::string_view fact_id);
-// Keys of the facts with `word`.
-std::string FactWordPrefix(absl::string_view word);
-// The first key byte of every fact word entry.
-std::string FactWordKindPrefix();
-// The word hash and fact id of a FactWordKey; false if `key` is not one.
-bool DecodeFactWordKey(absl::string_view key, uint64_t* word_hash,
-                       std::string* fact_id);
+std::string WordPostingKey(uint64_t word_hash, uint64_t commit);
+// Keys of the postings of `word`, in commit order.
+std::string WordPostingPrefix(absl::string_view word);
+// The word hash and commit of a WordPostingKey; false if `key` is not one.
+bool DecodeWordPostingKey(absl::string_view key, uint64_t* word_hash,
+                          uint64_t* commit);
+// kNames kind 7: one key per word, commit and fact, written only while the
+// index is built from the stored facts (Store::UpgradeSchema), so that
+// RocksDB sorts them into postings; deleted when the build ends.
+std::string WordSortKey(uint64_t word_hash, uint64_t commit,
+                        absl::string_view fact_id);
+bool DecodeWordSortKey(absl::string_view key, uint64_t* word_hash,
+                       uint64_t* commit, std::string* fact_id);
+std::string WordSortKindPrefix();
+// [WordIndexBegin(), WordIndexEnd()) holds every key of the word index
+// (kinds 5 to 7: kind 5 held schema version 4's entries, one per word and
+// fact) and nothing else.
+std::string WordIndexBegin();
+std::string WordIndexEnd();
+// Whether `key` is one of schema version 4's word entries (kind 5).
+bool IsLegacyFactWordKey(absl::string_view key);
 
 // kSubjectIndex. Within a subject and predicate, facts sort by valid time
 // (those stating none last), which also lets the cardinality check find the

@@ -288,34 +288,56 @@ TEST(KeyCodecTest, EntityTypeAndExternalIdEntries) {
                                    &system, &value, &id));
 }
 
-TEST(KeyCodecTest, FactWordKeysHoldAHashOfTheWordNotTheWord) {
+TEST(KeyCodecTest, WordPostingKeysHoldAHashOfTheWordNotTheWord) {
   uint64_t hash;
-  std::string id;
-  std::string key = FactWordKey("zyxwvut", "f:1");
-  ASSERT_TRUE(DecodeFactWordKey(key, &hash, &id));
+  uint64_t commit;
+  std::string key = WordPostingKey(WordHash("zyxwvut"), 42);
+  ASSERT_TRUE(DecodeWordPostingKey(key, &hash, &commit));
   EXPECT_EQ(hash, WordHash("zyxwvut"));
-  EXPECT_EQ(id, "f:1");
+  EXPECT_EQ(commit, 42u);
   EXPECT_EQ(key.find("zyxwvut"), std::string::npos);
   // SHA-256 of "abc" starts ba7816bf8f01cfea: the hash is the same on every
   // build and machine.
   EXPECT_EQ(WordHash("abc"), 0xba7816bf8f01cfeaULL);
-  // A word's keys share its prefix and no other word's.
-  EXPECT_TRUE(absl::StartsWith(key, FactWordPrefix("zyxwvut")));
-  EXPECT_FALSE(absl::StartsWith(FactWordKey("zyxwvu", "f:1"),
-                                FactWordPrefix("zyxwvut")));
-  EXPECT_TRUE(absl::StartsWith(key, FactWordKindPrefix()));
-  // Within a word, facts sort by id.
-  EXPECT_LT(FactWordKey("chip", "f:1"), FactWordKey("chip", "f:2"));
-  // Word entries are none of the entity kinds, nor these of them.
+  // A word's postings share its prefix and no other word's, in commit order.
+  EXPECT_TRUE(absl::StartsWith(key, WordPostingPrefix("zyxwvut")));
+  EXPECT_FALSE(absl::StartsWith(WordPostingKey(WordHash("zyxwvu"), 42),
+                                WordPostingPrefix("zyxwvut")));
+  EXPECT_LT(WordPostingKey(WordHash("chip"), 9),
+            WordPostingKey(WordHash("chip"), 10));
+  // Sort keys order by word, commit, then fact.
+  std::string id;
+  std::string sort_key = WordSortKey(WordHash("chip"), 9, "f:1");
+  ASSERT_TRUE(DecodeWordSortKey(sort_key, &hash, &commit, &id));
+  EXPECT_EQ(hash, WordHash("chip"));
+  EXPECT_EQ(commit, 9u);
+  EXPECT_EQ(id, "f:1");
+  EXPECT_LT(sort_key, WordSortKey(WordHash("chip"), 9, "f:2"));
+  EXPECT_LT(sort_key, WordSortKey(WordHash("chip"), 10, "f:0"));
+  EXPECT_TRUE(absl::StartsWith(sort_key, WordSortKindPrefix()));
+  // Every word index key is in [WordIndexBegin, WordIndexEnd), and no
+  // entity key is.
+  for (const std::string& word_key : {key, sort_key}) {
+    EXPECT_GE(word_key, WordIndexBegin());
+    EXPECT_LT(word_key, WordIndexEnd());
+    EXPECT_FALSE(IsLegacyFactWordKey(word_key));
+  }
+  for (const std::string& other :
+       {NameKey(NameKind::kFullName, "x", "y"),
+        NameKey(NameKind::kWordSuffix, "x", "y"), EntityTypeKey(3, "x"),
+        ExternalIdKey("a", "b", "c")}) {
+    EXPECT_TRUE(other < WordIndexBegin() || other >= WordIndexEnd());
+    EXPECT_FALSE(DecodeWordPostingKey(other, &hash, &commit));
+    EXPECT_FALSE(DecodeWordSortKey(other, &hash, &commit, &id));
+  }
+  EXPECT_TRUE(IsLegacyFactWordKey(std::string(1, '\x05') + "12345678f:1"));
+  // Word keys are none of the entity kinds.
   NameKeyParts name;
   int type;
   std::string system, value;
   EXPECT_FALSE(DecodeNameKey(key, &name));
   EXPECT_FALSE(DecodeEntityTypeKey(key, &type, &id));
   EXPECT_FALSE(DecodeExternalIdKey(key, &system, &value, &id));
-  EXPECT_FALSE(
-      DecodeFactWordKey(NameKey(NameKind::kFullName, "x", "y"), &hash, &id));
-  EXPECT_FALSE(DecodeFactWordKey(ExternalIdKey("a", "b", "c"), &hash, &id));
 }
 
 TEST(KeyCodecTest, LayoutsDecode) {

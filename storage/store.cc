@@ -17,6 +17,7 @@
 #include "rocksdb/write_buffer_manager.h"
 #include "storage/commit_batch.h"
 #include "storage/key_codec.h"
+#include "storage/word_postings.h"
 
 namespace factstore::storage {
 namespace {
@@ -316,15 +317,14 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
   return absl::OkStatus();
 }
 
-// The word index entries of a serialized fact record (FactWordKeys).
-absl::StatusOr<std::vector<std::string>> SerializedFactWordKeys(
-    absl::string_view serialized) {
+// A fact record as stored.
+absl::StatusOr<FactRecord> ParseFactRecord(absl::string_view serialized) {
   FactRecord record;
   if (!record.ParseFromArray(serialized.data(),
                              static_cast<int>(serialized.size()))) {
     return absl::DataLossError("a fact record does not parse");
   }
-  return FactWordKeys(record);
+  return record;
 }
 
 }  // namespace
@@ -333,13 +333,14 @@ absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
   // copies of their document's description, which reads still show.
   const bool add_lookup_entries = identity_.schema_version() == 1;
-  // Version 4 indexes the words of facts, unless the store is to keep none.
-  // An index that is not current (none yet, one of another version, or a
-  // build cut short) is cleared first, in the first batch written, and
-  // built again; one not wanted is cleared.
+  // Version 4 indexes the words of facts, unless the store is to keep none,
+  // and version 5 keeps them as postings. An index that is not current (none
+  // yet, version 4's, one of another word cutting, or a build cut short) is
+  // cleared first, in the first batch written, and built again; one not
+  // wanted is cleared.
   const bool keep_words = KeepsWords();
   const bool words_current =
-      identity_.schema_version() >= 4 && !identity_.word_index_off() &&
+      identity_.schema_version() >= 5 && !identity_.word_index_off() &&
       identity_.word_index_version() == kWordIndexVersion;
   const bool add_fact_words = keep_words && !words_current;
   const bool clear_fact_words = !keep_words || !words_current;
@@ -356,10 +357,9 @@ absl::Status Store::UpgradeSchema() {
     return written;
   };
   if (clear_fact_words) {
-    const std::string words = FactWordKindPrefix();
     FS_RETURN_IF_ERROR(
-        FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames), words,
-                                          PrefixSuccessor(words)),
+        FromRocksStatus(batch.DeleteRange(handle(ColumnFamily::kNames),
+                                          WordIndexBegin(), WordIndexEnd()),
                         "clear the word index"));
   }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(
@@ -378,21 +378,8 @@ absl::Status Store::UpgradeSchema() {
   }
   FS_RETURN_IF_ERROR(
       FromRocksStatus(it->status(), "read the entities to upgrade"));
-  it.reset(
-      db_->NewIterator(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts)));
-  if (add_fact_words) it->SeekToFirst();
-  for (; add_fact_words && it->Valid(); it->Next()) {
-    FS_ASSIGN_OR_RETURN(std::vector<std::string> words,
-                        SerializedFactWordKeys(absl::string_view(
-                            it->value().data(), it->value().size())));
-    for (const std::string& word : words) {
-      FS_RETURN_IF_ERROR(FromRocksStatus(
-          batch.Put(handle(ColumnFamily::kNames), word, ""), "fact word"));
-    }
-    if (batch.Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write());
-  }
-  FS_RETURN_IF_ERROR(
-      FromRocksStatus(it->status(), "read the facts to upgrade"));
+  it.reset();
+  if (add_fact_words) FS_RETURN_IF_ERROR(BuildWordIndex(&batch, write));
   identity_.set_schema_version(kSchemaVersion);
   batch.Put(handle(ColumnFamily::kMeta), std::string(kIdentityKey),
             identity_.SerializeAsString());
@@ -402,6 +389,71 @@ absl::Status Store::UpgradeSchema() {
       FromRocksStatus(db_->Write(durable, &batch), "upgrade the store"));
   word_index_off_.store(identity_.word_index_off());
   return absl::OkStatus();
+}
+
+absl::Status Store::BuildWordIndex(
+    rocksdb::WriteBatch* batch,
+    const std::function<absl::Status()>& write_batch) {
+  constexpr int kEntriesPerBatch = 10000;
+  rocksdb::ColumnFamilyHandle* names = handle(ColumnFamily::kNames);
+  // Postings gather facts from all over the facts' key order, so every fact
+  // first writes one sort key per posting it belongs in, and RocksDB sorts
+  // them into the order of the postings.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    FS_ASSIGN_OR_RETURN(FactRecord record,
+                        ParseFactRecord(absl::string_view(it->value().data(),
+                                                          it->value().size())));
+    for (const std::string& key : FactWordPostingKeys(record)) {
+      uint64_t word_hash = 0;
+      uint64_t commit = 0;
+      DecodeWordPostingKey(key, &word_hash, &commit);
+      FS_RETURN_IF_ERROR(FromRocksStatus(
+          batch->Put(names,
+                     WordSortKey(word_hash, commit, record.content().id()), ""),
+          "word index sort key"));
+    }
+    if (batch->Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write_batch());
+  }
+  FS_RETURN_IF_ERROR(
+      FromRocksStatus(it->status(), "read the facts to index their words"));
+  FS_RETURN_IF_ERROR(write_batch());
+  // Then each run of sort keys of one word and commit becomes its posting.
+  const std::string sort_keys = WordSortKindPrefix();
+  WordPosting posting;
+  uint64_t posting_hash = 0;
+  uint64_t posting_commit = 0;
+  auto put_posting = [&]() -> absl::Status {
+    if (posting.fact_ids().empty()) return absl::OkStatus();
+    FS_RETURN_IF_ERROR(FromRocksStatus(
+        batch->Put(names, WordPostingKey(posting_hash, posting_commit),
+                   posting.SerializeAsString()),
+        "word posting"));
+    posting.Clear();
+    return batch->Count() >= kEntriesPerBatch ? write_batch()
+                                              : absl::OkStatus();
+  };
+  std::unique_ptr<KeyScan> scan = ScanPrefix(ColumnFamily::kNames, sort_keys);
+  std::string fact_id;
+  for (; scan->Valid(); scan->Next()) {
+    uint64_t word_hash = 0;
+    uint64_t commit = 0;
+    if (!DecodeWordSortKey(scan->key(), &word_hash, &commit, &fact_id)) {
+      return absl::DataLossError("malformed word index sort key");
+    }
+    if (word_hash != posting_hash || commit != posting_commit) {
+      FS_RETURN_IF_ERROR(put_posting());
+      posting_hash = word_hash;
+      posting_commit = commit;
+    }
+    posting.add_fact_ids(fact_id);
+  }
+  FS_RETURN_IF_ERROR(scan->status());
+  FS_RETURN_IF_ERROR(put_posting());
+  return FromRocksStatus(
+      batch->DeleteRange(names, sort_keys, PrefixSuccessor(sort_keys)),
+      "clear the word index sort keys");
 }
 
 bool Store::KeepsWords() const {
@@ -417,7 +469,7 @@ absl::StatusOr<bool> Store::WordIndexNeedsWork() const {
   // Entries of a build cut short, which nothing maintains while the index
   // is off.
   std::unique_ptr<KeyScan> scan =
-      ScanPrefix(ColumnFamily::kNames, FactWordKindPrefix());
+      Scan(ColumnFamily::kNames, WordIndexBegin(), WordIndexEnd());
   FS_RETURN_IF_ERROR(scan->status());
   return scan->Valid();
 }
@@ -502,6 +554,14 @@ absl::StatusOr<EntityRecord> Store::ReadEntity(
     absl::string_view entity_id) const {
   return ReadRecord<EntityRecord>(ColumnFamily::kEntities,
                                   EntityKey(entity_id));
+}
+
+absl::StatusOr<WordPosting> Store::ReadWordPosting(
+    absl::string_view key) const {
+  absl::StatusOr<WordPosting> posting =
+      ReadRecord<WordPosting>(ColumnFamily::kNames, key);
+  if (absl::IsNotFound(posting.status())) return WordPosting();
+  return posting;
 }
 
 absl::StatusOr<bool> Store::HasKey(ColumnFamily cf,
@@ -698,6 +758,9 @@ class RecordChangeCollector : public rocksdb::WriteBatch::Handler {
       fact_changes_.push_back({std::string(key.data(), key.size()),
                                std::string(value.data(), value.size()),
                                /*deleted=*/false});
+    } else if (cf == static_cast<uint32_t>(ColumnFamily::kNames) &&
+               IsLegacyFactWordKey(absl::string_view(key.data(), key.size()))) {
+      legacy_word_keys_.emplace_back(key.data(), key.size());
     }
     return rocksdb::Status::OK();
   }
@@ -737,11 +800,16 @@ class RecordChangeCollector : public rocksdb::WriteBatch::Handler {
     return deleted_entities_;
   }
   const std::vector<FactChange>& fact_changes() const { return fact_changes_; }
+  // Schema version 4's word entries the batch puts.
+  const std::vector<std::string>& legacy_word_keys() const {
+    return legacy_word_keys_;
+  }
 
  private:
   std::vector<std::string> entity_records_;
   std::vector<std::string> deleted_entities_;
   std::vector<FactChange> fact_changes_;
+  std::vector<std::string> legacy_word_keys_;
 };
 
 }  // namespace
@@ -794,38 +862,54 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
   for (const std::string& value : changes.entity_records()) {
     FS_RETURN_IF_ERROR(add_keys(value, /*put=*/true));
   }
-  // A writer before version 4 writes facts without their word entries: the
-  // words of the record as stored before the batch that the batch's last
-  // version of it lacks are deleted, and that version's words put.
+  // A writer before version 5 writes facts without their word postings
+  // (version 4 with its entries of kind 5, which nothing reads now and are
+  // deleted): the facts leave the postings of the record as stored before
+  // the batch that the batch's last version of it lacks, and join those it
+  // adds.
   if (!indexes_words()) return absl::OkStatus();
+  for (const std::string& key : changes.legacy_word_keys()) {
+    rocksdb::Status deleted = batch->Delete(names, key);
+    if (!deleted.ok()) return FromRocksStatus(deleted, "fact word entry");
+  }
   absl::flat_hash_map<std::string, const RecordChangeCollector::FactChange*>
       last_change;
   for (const auto& change : changes.fact_changes()) {
     last_change[change.key] = &change;
   }
+  WordPostingEdits postings(*this, /*new_commit=*/0);
   for (const auto& [key, change] : last_change) {
     std::vector<std::string> now;
+    std::string fact_id;
     if (!change->deleted) {
-      FS_ASSIGN_OR_RETURN(now, SerializedFactWordKeys(change->record));
+      FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(change->record));
+      now = FactWordPostingKeys(record);
+      fact_id = record.content().id();
     }
+    std::vector<std::string> before;
     std::string stored;
     absl::Status found = GetValue(ColumnFamily::kFacts, key, &stored);
     if (!found.ok() && !absl::IsNotFound(found)) return found;
     if (found.ok()) {
-      FS_ASSIGN_OR_RETURN(std::vector<std::string> before,
-                          SerializedFactWordKeys(stored));
-      for (const std::string& word : before) {
-        if (std::binary_search(now.begin(), now.end(), word)) continue;
-        rocksdb::Status deleted = batch->Delete(names, word);
-        if (!deleted.ok()) return FromRocksStatus(deleted, "fact word entry");
-      }
+      FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(stored));
+      before = FactWordPostingKeys(record);
+      fact_id = record.content().id();
     }
-    for (const std::string& word : now) {
-      rocksdb::Status put = batch->Put(names, word, "");
-      if (!put.ok()) return FromRocksStatus(put, "fact word entry");
+    for (const std::string& posting : before) {
+      if (std::binary_search(now.begin(), now.end(), posting)) continue;
+      FS_RETURN_IF_ERROR(postings.Remove(posting, fact_id));
+    }
+    for (const std::string& posting : now) {
+      if (std::binary_search(before.begin(), before.end(), posting)) continue;
+      FS_RETURN_IF_ERROR(postings.Add(posting, fact_id));
     }
   }
-  return absl::OkStatus();
+  return postings.ForEachChange([&](const std::string& key,
+                                    const std::string* value) {
+    return FromRocksStatus(value == nullptr ? batch->Delete(names, key)
+                                            : batch->Put(names, key, *value),
+                           "word posting");
+  });
 }
 
 void Store::CancelCompactions() { db_->DisableManualCompaction(); }

@@ -44,15 +44,16 @@ class CommitBatch;
 // entity type and external id; version 2 stored each mention with a copy of
 // its document's url, title, publisher, publication date and language, which
 // version 3 keeps on the document, and reads of version 2 mentions still
-// work; version 4 adds the kNames word entries of facts); a secondary reads
+// work; version 4 adds the kNames word entries of facts, one per word and
+// fact, which version 5 replaces by word postings); a secondary reads
 // older versions as they are; a store of a newer version is refused at open,
 // so that an older build never misreads one.
-inline constexpr uint32_t kSchemaVersion = 4;
+inline constexpr uint32_t kSchemaVersion = 5;
 
 // Log entries (replicated mode) of writers of this schema version or later
 // carry every index entry of what they write; Store::Apply completes the
 // entries of older writers.
-inline constexpr uint32_t kFirstCompleteLogSchemaVersion = 4;
+inline constexpr uint32_t kFirstCompleteLogSchemaVersion = 5;
 
 // The version of how the word index cuts and stems words
 // (normalizer/search_terms.h). Changing either changes the index's keys:
@@ -238,6 +239,10 @@ class Store {
   // no table read.
   absl::StatusOr<bool> HasKey(ColumnFamily cf, absl::string_view key) const;
 
+  // The word posting at `key` (key_codec.h WordPostingKey); an empty one if
+  // there is none.
+  absl::StatusOr<WordPosting> ReadWordPosting(absl::string_view key) const;
+
   // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
   std::vector<absl::StatusOr<FactRecord>> ReadFacts(
       const std::vector<std::string>& fact_ids) const;
@@ -311,6 +316,11 @@ class Store {
   // cut short is done again at the next open: the entries are plain puts and
   // the version is written last. REQUIRES: primary.
   absl::Status UpgradeSchema();
+  // Part of UpgradeSchema: writes the word postings of every stored fact,
+  // adding to `batch` and calling `write_batch` to write (and clear) it when
+  // it is big and at the end. REQUIRES: no word index entries stored.
+  absl::Status BuildWordIndex(rocksdb::WriteBatch* batch,
+                              const std::function<absl::Status()>& write_batch);
   // Adds to a batch of an older writer the kNames entries it lacks: by type
   // and external id for the entities it puts (put) or deletes (deleted, as
   // stored before the batch), and the words of the facts it puts or deletes

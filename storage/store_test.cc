@@ -46,7 +46,7 @@ FactRecord MakeFact(const std::string& id, const std::string& subject,
 // Writes one commit holding `facts`, as the ingest service's committer does.
 void CommitFacts(Store& store, uint64_t commit,
                  const std::vector<FactRecord>& facts) {
-  CommitBatch batch(store);
+  CommitBatch batch(store, commit);
   CommitRecord log;
   log.set_commit(commit);
   for (const FactRecord& fact : facts) {
@@ -70,6 +70,47 @@ std::vector<std::string> ScanKeys(const Store& store, ColumnFamily cf,
   for (; scan->Valid(); scan->Next()) keys.emplace_back(scan->key());
   EXPECT_TRUE(scan->status().ok());
   return keys;
+}
+
+// The facts in the word postings of `word`, as "fact_id@commit", in the
+// order of the postings.
+std::vector<std::string> Posted(const Store& store, absl::string_view word) {
+  std::vector<std::string> posted;
+  auto scan = store.ScanPrefix(ColumnFamily::kNames, WordPostingPrefix(word));
+  for (; scan->Valid(); scan->Next()) {
+    uint64_t hash = 0;
+    uint64_t commit = 0;
+    EXPECT_TRUE(DecodeWordPostingKey(scan->key(), &hash, &commit));
+    WordPosting posting;
+    EXPECT_TRUE(posting.ParseFromArray(scan->value().data(),
+                                       static_cast<int>(scan->value().size())));
+    EXPECT_FALSE(posting.fact_ids().empty());
+    for (const std::string& id : posting.fact_ids()) {
+      posted.push_back(absl::StrCat(id, "@", commit));
+    }
+  }
+  EXPECT_TRUE(scan->status().ok());
+  return posted;
+}
+
+// Every key of the word index.
+std::vector<std::string> WordIndexKeys(const Store& store) {
+  std::vector<std::string> keys;
+  auto scan =
+      store.Scan(ColumnFamily::kNames, WordIndexBegin(), WordIndexEnd());
+  for (; scan->Valid(); scan->Next()) keys.emplace_back(scan->key());
+  EXPECT_TRUE(scan->status().ok());
+  return keys;
+}
+
+// A word entry of schema version 4 (kind 5: word hash, then fact id).
+std::string LegacyWordKey(uint64_t word_hash, absl::string_view fact_id) {
+  std::string key(1, '\x05');
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((word_hash >> shift) & 0xff));
+  }
+  key.append(fact_id.data(), fact_id.size());
+  return key;
 }
 
 TEST(StoreTest, NewStoreGetsAnIdentityThatSurvivesReopening) {
@@ -207,9 +248,10 @@ TEST(StoreTest, SealedBatchesAreSortedByFamilyAndKey) {
   StoreHead head;
   head.set_last_commit(1);
   batch.PutHead(head);
-  const int operations = batch.operation_count();
   BatchRecorder recorder;
   ASSERT_TRUE(batch.Seal()->Iterate(&recorder).ok());
+  // Sealing adds the word postings.
+  const int operations = batch.operation_count();
   ASSERT_EQ(static_cast<int>(recorder.entries.size()), operations);
   // RocksDB's ids of the families, back to factstore's.
   std::map<uint32_t, int> family_of_id;
@@ -377,17 +419,26 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
                 rocksdb::WriteBatch* batch) {
         std::unique_ptr<rocksdb::Iterator> it(
             db->NewIterator(rocksdb::ReadOptions(), names));
-        // Before version 4 there were no fact words; version 1 had only
+        // Before version 4 there were no fact words, version 4 had an
+        // entry per word and fact instead of postings; version 1 had only
         // names.
         for (it->SeekToFirst(); it->Valid(); it->Next()) {
           NameKeyParts parts;
           uint64_t word_hash;
-          std::string fact_id;
+          uint64_t commit;
           const std::string key = it->key().ToString();
-          const bool word = DecodeFactWordKey(key, &word_hash, &fact_id);
-          if ((word && version < 4) ||
+          const bool word = DecodeWordPostingKey(key, &word_hash, &commit);
+          if ((word && version < 5) ||
               (!word && version == 1 && !DecodeNameKey(key, &parts))) {
             batch->Delete(names, it->key());
+          }
+          WordPosting posting;
+          if (word && version == 4 &&
+              posting.ParseFromArray(it->value().data(),
+                                     static_cast<int>(it->value().size()))) {
+            for (const std::string& id : posting.fact_ids()) {
+              batch->Put(names, LegacyWordKey(word_hash, id), "");
+            }
           }
         }
       });
@@ -525,52 +576,94 @@ TEST(StoreTest, ApplyCompletesTheLookupEntriesAVersion1WriterLeftOut) {
   EXPECT_FALSE((*store)->ReadEntity("org:x").ok());
 }
 
-TEST(StoreTest, FactWordsFollowTheQuotesAFactHasHad) {
+TEST(StoreTest, FactsJoinAndLeaveTheWordPostingsOfTheirTexts) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok());
+  // Two facts of one commit share its posting of each word they both have.
   FactRecord before = MakeFact("f_1", "place:da-nang", "37", 1);
-  CommitFacts(**store, 1, {before});
-  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")),
-            std::vector<std::string>{FactWordKey("korea", "f_1")});
-  EXPECT_TRUE(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("the")).empty());
+  CommitFacts(**store, 1, {before, MakeFact("f_2", "place:seoul", "38", 1)});
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1"}));
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, WordPostingPrefix("korea"))
+                .size(),
+            1u);
+  EXPECT_TRUE(Posted(**store, "the").empty());  // a stop word
 
-  // A second mention adds its words; the first mention's stay.
+  // A second mention (commit 2) puts the fact in commit 2's postings of the
+  // words of its quote; the first mention's stay where they are.
   FactRecord now = before;
   MentionRecord* second = now.add_mentions();
   *second = before.mentions(0);
+  second->set_commit(2);
   second->mutable_mention()->set_quote("Đầu tư vào bán dẫn");
   {
-    CommitBatch batch(**store);
+    CommitBatch batch(**store, 2);
     ASSERT_TRUE(batch.PutFact(&before, now).ok());
     ASSERT_TRUE((*store)->Write(batch, false).ok());
   }
-  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("ban")),
-            std::vector<std::string>{FactWordKey("ban", "f_1")});
-  EXPECT_EQ(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
-      1u);
+  EXPECT_EQ(Posted(**store, "ban"), std::vector<std::string>{"f_1@2"});
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1"}));
 
-  // Removing the first mention removes the words only it had.
-  FactRecord fewer = now;
+  // A third mention repeating the first quote changes no posting; when the
+  // first mention goes, that quote's words move to the third's commit, and
+  // the words only the first had leave.
+  FactRecord three = now;
+  MentionRecord* third = three.add_mentions();
+  *third = before.mentions(0);
+  third->set_commit(3);
+  {
+    CommitBatch batch(**store, 3);
+    ASSERT_TRUE(batch.PutFact(&now, three).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1"}));
+  FactRecord fewer = three;
   fewer.mutable_mentions()->DeleteSubrange(0, 1);
   {
+    // A batch of no one commit reads every posting it changes.
     CommitBatch batch(**store);
-    ASSERT_TRUE(batch.PutFact(&now, fewer).ok());
+    ASSERT_TRUE(batch.PutFact(&three, fewer).ok());
     ASSERT_TRUE((*store)->Write(batch, false).ok());
   }
-  EXPECT_TRUE(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).empty());
-  EXPECT_EQ(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("dau")).size(),
-      1u);
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_2@1", "f_1@3"}));
+  FactRecord erased = fewer;
+  erased.mutable_mentions()->DeleteSubrange(1, 1);
   {
-    CommitBatch batch(**store);
-    ASSERT_TRUE(batch.DeleteFact(fewer).ok());
+    CommitBatch batch(**store, 4);
+    ASSERT_TRUE(batch.PutFact(&fewer, erased).ok());
     ASSERT_TRUE((*store)->Write(batch, false).ok());
   }
-  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+  EXPECT_EQ(Posted(**store, "korea"), std::vector<std::string>{"f_2@1"});
+  EXPECT_EQ(Posted(**store, "dau"), std::vector<std::string>{"f_1@2"});
+
+  // Deleting the facts empties their postings, which are deleted.
+  {
+    CommitBatch batch(**store, 5);
+    ASSERT_TRUE(batch.DeleteFact(erased).ok());
+    ASSERT_TRUE(batch.DeleteFact(MakeFact("f_2", "place:seoul", "38", 1)).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_TRUE(WordIndexKeys(**store).empty());
+}
+
+TEST(StoreTest, AFactsTextValueIsInThePostingsOfTheCommitThatAssertedIt) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord fact = MakeFact("f_1", "place:da-nang", "37", 7);
+  fact.mutable_content()->mutable_value()->mutable_text()->set_text(
+      "semiconductor hub");
+  fact.mutable_mentions(0)->set_commit(9);
+  fact.mutable_mentions(0)->mutable_mention()->set_quote("semiconductor plant");
+  CommitFacts(**store, 9, {fact});
+  EXPECT_EQ(Posted(**store, "hub"), std::vector<std::string>{"f_1@7"});
+  EXPECT_EQ(Posted(**store, "plant"), std::vector<std::string>{"f_1@9"});
+  EXPECT_EQ(Posted(**store, "semiconductor"),
+            (std::vector<std::string>{"f_1@7", "f_1@9"}));
 }
 
 TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
@@ -584,7 +677,10 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
                 {MakeFact("f_1", "place:da-nang", "37", 1),
                  MakeFact("f_2", "place:seoul", "38", 1)});
     words = ScanKeys(**store, ColumnFamily::kNames, "");
-    ASSERT_EQ(words.size(), 8u);  // 4 words of one quote, for each fact
+    // 4 words of one quote, in commit 1's postings, each with both facts.
+    ASSERT_EQ(words.size(), 4u);
+    ASSERT_EQ(Posted(**store, "korea"),
+              (std::vector<std::string>{"f_1@1", "f_2@1"}));
   }
   ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 3));
   auto secondary =
@@ -595,8 +691,39 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1"}));
   ASSERT_TRUE((*secondary)->CatchUp().ok());
   EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), words);
+}
+
+TEST(StoreTest, AVersion4StoresWordEntriesBecomePostings) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  std::vector<std::string> words;
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1,
+                {MakeFact("f_1", "place:da-nang", "37", 1),
+                 MakeFact("f_2", "place:seoul", "38", 1)});
+    CommitFacts(**store, 2, {MakeFact("f_3", "place:hanoi", "39", 2)});
+    words = ScanKeys(**store, ColumnFamily::kNames, "");
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 4));
+  {
+    auto old =
+        Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(WordIndexKeys(**old).size(), 12u);  // 4 words of 3 facts
+    EXPECT_TRUE(Posted(**old, "korea").empty());
+  }
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1", "f_3@2"}));
 }
 
 TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {
@@ -618,12 +745,10 @@ TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {
     auto store = Store::OpenPrimary(path, SmallOptions());
     ASSERT_TRUE(store.ok());
     EXPECT_TRUE((*store)->indexes_words());
-    EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")),
-              std::vector<std::string>{FactWordKey("korea", "f_1")});
+    EXPECT_EQ(Posted(**store, "korea"), std::vector<std::string>{"f_1@1"});
     CommitFacts(**store, 2, {MakeFact("f_2", "place:seoul", "38", 2)});
-    EXPECT_EQ(
-        ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
-        2u);
+    EXPECT_EQ(Posted(**store, "korea"),
+              (std::vector<std::string>{"f_1@1", "f_2@2"}));
   }
   // Opened without it again, it drops it; a secondary sees that.
   auto store = Store::OpenPrimary(path, without);
@@ -665,7 +790,7 @@ TEST(StoreTest, AWordIndexOfAnotherVersionIsBuiltAgain) {
   }
   // An index of an older version, with an entry this version would not
   // write.
-  const std::string stale = FactWordKey("korea", "f_gone");
+  const std::string stale = WordPostingKey(WordHash("korea"), 99);
   ASSERT_NO_FATAL_FAILURE(RewriteIdentity(
       path, [](StoreIdentity* id) { id->set_word_index_version(0); }, stale));
   auto store = Store::OpenPrimary(path, SmallOptions());
@@ -685,7 +810,7 @@ TEST(StoreTest, WordEntriesABuildCutShortLeftAreClearedWhenTheIndexIsOff) {
     CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
   }
   ASSERT_NO_FATAL_FAILURE(RewriteIdentity(
-      path, [](StoreIdentity*) {}, FactWordKey("korea", "f_1")));
+      path, [](StoreIdentity*) {}, WordSortKey(WordHash("korea"), 1, "f_1")));
   auto store = Store::OpenPrimary(path, without);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_FALSE((*store)->indexes_words());
@@ -727,11 +852,12 @@ TEST(StoreTest, ASecondarySeesTheWordIndexDroppedAsItCatchesUp) {
   EXPECT_FALSE((*secondary)->indexes_words());
 }
 
-TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
+TEST(StoreTest, ApplyCompletesTheWordsAnOlderWriterLeftOut) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
   ASSERT_TRUE(store.ok());
   rocksdb::ColumnFamilyHandle* facts = (*store)->handle(ColumnFamily::kFacts);
+  rocksdb::ColumnFamilyHandle* names = (*store)->handle(ColumnFamily::kNames);
   auto apply = [&](rocksdb::WriteBatch& batch, uint32_t version) {
     absl::Status applied = (*store)->Apply(&batch, nullptr, false, version);
     ASSERT_TRUE(applied.ok()) << applied;
@@ -741,9 +867,7 @@ TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
   rocksdb::WriteBatch put;
   ASSERT_TRUE(put.Put(facts, FactKey("f_1"), first.SerializeAsString()).ok());
   ASSERT_NO_FATAL_FAILURE(apply(put, 3));
-  EXPECT_EQ(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).size(),
-      1u);
+  EXPECT_EQ(Posted(**store, "korea"), std::vector<std::string>{"f_1@1"});
 
   // A new version of it with another quote: the old words go.
   FactRecord second = first;
@@ -752,27 +876,41 @@ TEST(StoreTest, ApplyCompletesTheWordsAVersion3WriterLeftOut) {
   ASSERT_TRUE(
       replace.Put(facts, FactKey("f_1"), second.SerializeAsString()).ok());
   ASSERT_NO_FATAL_FAILURE(apply(replace, 0));
-  EXPECT_TRUE(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("korea")).empty());
-  EXPECT_EQ(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("반도")).size(),
-      1u);
+  EXPECT_TRUE(Posted(**store, "korea").empty());
+  EXPECT_EQ(Posted(**store, "반도"), std::vector<std::string>{"f_1@1"});
 
-  // A current writer's batch is taken as it is (it carries its entries).
+  // A version 4 writer's batch has a word entry per word and fact, which
+  // become postings; a fact of the same commit joins them.
+  FactRecord third = MakeFact("f_3", "place:hanoi", "39", 1);
+  third.mutable_mentions(0)->mutable_mention()->set_quote("반도체 공장");
+  rocksdb::WriteBatch version4;
+  ASSERT_TRUE(
+      version4.Put(facts, FactKey("f_3"), third.SerializeAsString()).ok());
+  ASSERT_TRUE(
+      version4.Put(names, LegacyWordKey(WordHash("공장"), "f_3"), "").ok());
+  ASSERT_NO_FATAL_FAILURE(apply(version4, 4));
+  EXPECT_EQ(Posted(**store, "반도"),
+            (std::vector<std::string>{"f_1@1", "f_3@1"}));
+  EXPECT_EQ(Posted(**store, "공장"), std::vector<std::string>{"f_3@1"});
+  for (const std::string& key : WordIndexKeys(**store)) {
+    EXPECT_FALSE(IsLegacyFactWordKey(key));
+  }
+
+  // A current writer's batch is taken as it is (it carries its postings).
   FactRecord other = MakeFact("f_2", "place:seoul", "38", 1);
   other.mutable_mentions(0)->mutable_mention()->set_quote("chip");
   rocksdb::WriteBatch current;
   ASSERT_TRUE(
       current.Put(facts, FactKey("f_2"), other.SerializeAsString()).ok());
   ASSERT_NO_FATAL_FAILURE(apply(current, kSchemaVersion));
-  EXPECT_TRUE(
-      ScanKeys(**store, ColumnFamily::kNames, FactWordPrefix("chip")).empty());
+  EXPECT_TRUE(Posted(**store, "chip").empty());
 
-  // An erasure by a version 3 writer: the stored version's words go.
+  // Erasures by a version 3 writer: the stored versions' words go.
   rocksdb::WriteBatch erase;
   ASSERT_TRUE(erase.Delete(facts, FactKey("f_1")).ok());
+  ASSERT_TRUE(erase.Delete(facts, FactKey("f_3")).ok());
   ASSERT_NO_FATAL_FAILURE(apply(erase, 3));
-  EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kNames, "").empty());
+  EXPECT_TRUE(WordIndexKeys(**store).empty());
 }
 
 TEST(StoreTest, StoreOfAnUnknownSchemaVersionIsRefused) {

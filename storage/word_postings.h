@@ -1,0 +1,96 @@
+// The word index of SearchFacts as postings (key_codec.h WordPostingKey):
+// which postings a fact belongs in, and the edits one write batch makes to
+// them.
+//
+// A fact is in the posting of word W and commit C when a text of its record
+// that C brought holds W (normalizer::SearchTerms, stemmed by SearchStem):
+//  - its text value, brought by the commit that asserted the fact (its first
+//    revision's);
+//  - each quote its record holds, brought by the oldest mention quoting it.
+// A fact record therefore determines its postings (FactWordPostingKeys), and
+// a write changes them by the difference between the stored record's
+// postings and the new one's, like every other index entry (CommitBatch).
+// New facts land in postings of the commit being written, which no earlier
+// write made: a commit of many facts writes each of its words once, without
+// reading anything.
+#ifndef FACTSTORE_STORAGE_WORD_POSTINGS_H_
+#define FACTSTORE_STORAGE_WORD_POSTINGS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/records.pb.h"
+
+namespace factstore::storage {
+
+class Store;
+
+// A text of a fact record and the commit that brought it.
+struct WordText {
+  absl::string_view text;
+  uint64_t commit;
+  bool operator==(const WordText& other) const {
+    return text == other.text && commit == other.commit;
+  }
+};
+
+// The texts of `record` whose words are indexed: its text value and every
+// quote it holds (replaced mentions' too, which time travel still shows),
+// sorted by text, each once, with the commit that brought it. The views
+// point into `record`.
+std::vector<WordText> FactWordTexts(const FactRecord& record);
+
+// The posting keys of the words of `texts`, sorted, each once. Cutting texts
+// into words is the costly part of indexing a fact.
+std::vector<std::string> WordPostingKeys(const std::vector<WordText>& texts);
+
+// FactWordPostingKeys(r) == WordPostingKeys(FactWordTexts(r)).
+std::vector<std::string> FactWordPostingKeys(const FactRecord& record);
+
+// The postings one write batch changes, each read from the store (if it may
+// exist there) the first time the batch touches it and written once.
+// Not thread-safe.
+class WordPostingEdits {
+ public:
+  // `new_commit`: the commit the batch writes, whose postings no earlier
+  // write made (so they are not read); 0 when the batch has no commit of
+  // its own (then every posting is read).
+  WordPostingEdits(const Store& store, uint64_t new_commit)
+      : store_(store), new_commit_(new_commit) {}
+  WordPostingEdits(const WordPostingEdits&) = delete;
+  WordPostingEdits& operator=(const WordPostingEdits&) = delete;
+
+  // Puts `fact_id` in, or takes it out of, the posting `key`.
+  // REQUIRES: at most one of them per key and fact id in one batch.
+  absl::Status Add(const std::string& key, absl::string_view fact_id);
+  absl::Status Remove(const std::string& key, absl::string_view fact_id);
+
+  // Calls `visit` with every posting changed, in key order: its key and its
+  // new value, or null when it is left empty (to be deleted).
+  absl::Status ForEachChange(
+      const std::function<absl::Status(const std::string& key,
+                                       const std::string* value)>& visit);
+
+  bool empty() const { return postings_.empty(); }
+
+ private:
+  struct Posting {
+    std::vector<std::string> ids;      // stored ids, then those added
+    std::vector<std::string> removed;  // ids to take out
+  };
+  absl::StatusOr<Posting*> Touch(const std::string& key);
+
+  const Store& store_;
+  const uint64_t new_commit_;
+  absl::flat_hash_map<std::string, Posting> postings_;
+};
+
+}  // namespace factstore::storage
+
+#endif  // FACTSTORE_STORAGE_WORD_POSTINGS_H_
