@@ -666,22 +666,27 @@ TEST(StoreTest, AFactsTextValueIsInThePostingsOfTheCommitThatAssertedIt) {
             (std::vector<std::string>{"f_1@7", "f_1@9"}));
 }
 
+// Writes facts f_1, f_2 (commit 1) and f_3 (commit 2) into a new store at
+// `path` and closes it; returns its kNames keys.
+std::vector<std::string> StoreOfThreeFacts(const std::string& path) {
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return {};
+  CommitFacts(**store, 1,
+              {MakeFact("f_1", "place:da-nang", "37", 1),
+               MakeFact("f_2", "place:seoul", "38", 1)});
+  CommitFacts(**store, 2, {MakeFact("f_3", "place:hanoi", "39", 2)});
+  // 4 words of one quote, in the postings of commits 1 and 2.
+  EXPECT_EQ(WordIndexKeys(**store).size(), 8u);
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1", "f_3@2"}));
+  return ScanKeys(**store, ColumnFamily::kNames, "");
+}
+
 TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  std::vector<std::string> words;
-  {
-    auto store = Store::OpenPrimary(path, SmallOptions());
-    ASSERT_TRUE(store.ok());
-    CommitFacts(**store, 1,
-                {MakeFact("f_1", "place:da-nang", "37", 1),
-                 MakeFact("f_2", "place:seoul", "38", 1)});
-    words = ScanKeys(**store, ColumnFamily::kNames, "");
-    // 4 words of one quote, in commit 1's postings, each with both facts.
-    ASSERT_EQ(words.size(), 4u);
-    ASSERT_EQ(Posted(**store, "korea"),
-              (std::vector<std::string>{"f_1@1", "f_2@1"}));
-  }
+  const std::vector<std::string> words = StoreOfThreeFacts(path);
   ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 3));
   auto secondary =
       Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
@@ -691,8 +696,6 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
-  EXPECT_EQ(Posted(**store, "korea"),
-            (std::vector<std::string>{"f_1@1", "f_2@1"}));
   ASSERT_TRUE((*secondary)->CatchUp().ok());
   EXPECT_EQ(ScanKeys(**secondary, ColumnFamily::kNames, ""), words);
 }
@@ -700,16 +703,7 @@ TEST(StoreTest, AVersion3StoreGetsTheWordsOfItsFacts) {
 TEST(StoreTest, AVersion4StoresWordEntriesBecomePostings) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
-  std::vector<std::string> words;
-  {
-    auto store = Store::OpenPrimary(path, SmallOptions());
-    ASSERT_TRUE(store.ok());
-    CommitFacts(**store, 1,
-                {MakeFact("f_1", "place:da-nang", "37", 1),
-                 MakeFact("f_2", "place:seoul", "38", 1)});
-    CommitFacts(**store, 2, {MakeFact("f_3", "place:hanoi", "39", 2)});
-    words = ScanKeys(**store, ColumnFamily::kNames, "");
-  }
+  const std::vector<std::string> words = StoreOfThreeFacts(path);
   ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 4));
   {
     auto old =
