@@ -201,26 +201,26 @@ absl::Status CommitBatch::EditWordPostings(const FactRecord* before,
   // still there, brought by the same commit, and only the new texts' words
   // are cut, into postings of this commit.
   if (added.size() + before_texts.size() == now_texts.size()) {
-    for (const std::string& key : WordPostingKeys(added)) {
-      FS_RETURN_IF_ERROR(word_postings_.Add(key, id));
+    for (const PostingRef& posting : WordPostings(added)) {
+      FS_RETURN_IF_ERROR(word_postings_.Add(posting, id));
     }
     return absl::OkStatus();
   }
   // A text went (an erasure) or moved to a later commit (the oldest mention
   // quoting it went): compare every word.
-  const std::vector<std::string> now_keys = WordPostingKeys(now_texts);
-  const std::vector<std::string> before_keys = WordPostingKeys(before_texts);
-  std::vector<std::string> changed;
+  const std::vector<PostingRef> now_keys = WordPostings(now_texts);
+  const std::vector<PostingRef> before_keys = WordPostings(before_texts);
+  std::vector<PostingRef> changed;
   std::set_difference(before_keys.begin(), before_keys.end(), now_keys.begin(),
                       now_keys.end(), std::back_inserter(changed));
-  for (const std::string& key : changed) {
-    FS_RETURN_IF_ERROR(word_postings_.Remove(key, id));
+  for (const PostingRef& posting : changed) {
+    FS_RETURN_IF_ERROR(word_postings_.Remove(posting, id));
   }
   changed.clear();
   std::set_difference(now_keys.begin(), now_keys.end(), before_keys.begin(),
                       before_keys.end(), std::back_inserter(changed));
-  for (const std::string& key : changed) {
-    FS_RETURN_IF_ERROR(word_postings_.Add(key, id));
+  for (const PostingRef& posting : changed) {
+    FS_RETURN_IF_ERROR(word_postings_.Add(posting, id));
   }
   return absl::OkStatus();
 }
@@ -262,8 +262,8 @@ absl::Status CommitBatch::DeleteFact(const FactRecord& record) {
   std::vector<IndexEntry> entries;
   FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
   if (store_.indexes_words()) {
-    for (const std::string& key : FactWordPostingKeys(record)) {
-      FS_RETURN_IF_ERROR(word_postings_.Remove(key, record.content().id()));
+    for (const PostingRef& posting : FactWordPostings(record)) {
+      FS_RETURN_IF_ERROR(word_postings_.Remove(posting, record.content().id()));
     }
   }
   Delete(ColumnFamily::kFacts, FactKey(record.content().id()));

@@ -405,13 +405,12 @@ absl::Status Store::BuildWordIndex(
     FS_ASSIGN_OR_RETURN(FactRecord record,
                         ParseFactRecord(absl::string_view(it->value().data(),
                                                           it->value().size())));
-    for (const std::string& key : FactWordPostingKeys(record)) {
-      uint64_t word_hash = 0;
-      uint64_t commit = 0;
-      DecodeWordPostingKey(key, &word_hash, &commit);
+    for (const PostingRef& posting : FactWordPostings(record)) {
       FS_RETURN_IF_ERROR(FromRocksStatus(
           batch->Put(names,
-                     WordSortKey(word_hash, commit, record.content().id()), ""),
+                     WordSortKey(posting.word_hash, posting.commit,
+                                 record.content().id()),
+                     ""),
           "word index sort key"));
     }
     if (batch->Count() >= kEntriesPerBatch) FS_RETURN_IF_ERROR(write_batch());
@@ -879,27 +878,27 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
   }
   WordPostingEdits postings(*this, /*new_commit=*/0);
   for (const auto& [key, change] : last_change) {
-    std::vector<std::string> now;
+    std::vector<PostingRef> now;
     std::string fact_id;
     if (!change->deleted) {
       FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(change->record));
-      now = FactWordPostingKeys(record);
+      now = FactWordPostings(record);
       fact_id = record.content().id();
     }
-    std::vector<std::string> before;
+    std::vector<PostingRef> before;
     std::string stored;
     absl::Status found = GetValue(ColumnFamily::kFacts, key, &stored);
     if (!found.ok() && !absl::IsNotFound(found)) return found;
     if (found.ok()) {
       FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(stored));
-      before = FactWordPostingKeys(record);
+      before = FactWordPostings(record);
       fact_id = record.content().id();
     }
-    for (const std::string& posting : before) {
+    for (const PostingRef& posting : before) {
       if (std::binary_search(now.begin(), now.end(), posting)) continue;
       FS_RETURN_IF_ERROR(postings.Remove(posting, fact_id));
     }
-    for (const std::string& posting : now) {
+    for (const PostingRef& posting : now) {
       if (std::binary_search(before.begin(), before.end(), posting)) continue;
       FS_RETURN_IF_ERROR(postings.Add(posting, fact_id));
     }

@@ -1,7 +1,6 @@
 #include "storage/word_postings.h"
 
 #include <algorithm>
-#include <iterator>
 #include <utility>
 
 #include "common/status_macros.h"
@@ -37,93 +36,98 @@ std::vector<WordText> FactWordTexts(const FactRecord& record) {
   return texts;
 }
 
-std::vector<std::string> WordPostingKeys(const std::vector<WordText>& texts) {
-  std::vector<std::string> keys;
+std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts) {
+  std::vector<PostingRef> postings;
   for (const WordText& text : texts) {
     for (const std::string& term : normalizer::SearchTerms(text.text)) {
-      keys.push_back(
-          WordPostingKey(WordHash(normalizer::SearchStem(term)), text.commit));
+      postings.push_back(
+          PostingRef{WordHash(normalizer::SearchStem(term)), text.commit});
     }
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
+  std::sort(postings.begin(), postings.end());
+  postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+  return postings;
 }
 
-std::vector<std::string> FactWordPostingKeys(const FactRecord& record) {
-  return WordPostingKeys(FactWordTexts(record));
+std::vector<PostingRef> FactWordPostings(const FactRecord& record) {
+  return WordPostings(FactWordTexts(record));
+}
+
+WordPostingEdits::IdSpan WordPostingEdits::Keep(absl::string_view id) {
+  IdSpan span{static_cast<uint32_t>(id_bytes_.size()),
+              static_cast<uint32_t>(id.size())};
+  id_bytes_.append(id.data(), id.size());
+  return span;
 }
 
 absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
-    const std::string& key) {
-  auto [it, inserted] = postings_.try_emplace(key);
+    const PostingRef& ref) {
+  auto [it, inserted] = postings_.try_emplace(ref);
   if (!inserted) return &it->second;
-  uint64_t word_hash = 0;
-  uint64_t commit = 0;
-  if (!DecodeWordPostingKey(key, &word_hash, &commit)) {
-    postings_.erase(it);
-    return absl::InternalError("not a word posting key");
-  }
-  if (new_commit_ == 0 || commit != new_commit_) {
-    absl::StatusOr<WordPosting> stored = store_.ReadWordPosting(key);
+  if (new_commit_ == 0 || ref.commit != new_commit_) {
+    absl::StatusOr<WordPosting> stored =
+        store_.ReadWordPosting(WordPostingKey(ref.word_hash, ref.commit));
     if (!stored.ok()) {
       postings_.erase(it);
       return stored.status();
     }
-    for (std::string& id : *stored->mutable_fact_ids()) {
-      it->second.ids.push_back(std::move(id));
+    for (const std::string& id : stored->fact_ids()) {
+      it->second.ids.push_back(Keep(id));
     }
   }
   return &it->second;
 }
 
-absl::Status WordPostingEdits::Add(const std::string& key,
+absl::Status WordPostingEdits::Add(const PostingRef& posting,
                                    absl::string_view fact_id) {
-  FS_ASSIGN_OR_RETURN(Posting * posting, Touch(key));
-  posting->ids.emplace_back(fact_id);
+  FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
+  edited->ids.push_back(Keep(fact_id));
   return absl::OkStatus();
 }
 
-absl::Status WordPostingEdits::Remove(const std::string& key,
+absl::Status WordPostingEdits::Remove(const PostingRef& posting,
                                       absl::string_view fact_id) {
-  FS_ASSIGN_OR_RETURN(Posting * posting, Touch(key));
-  posting->removed.emplace_back(fact_id);
+  FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
+  edited->removed.push_back(Keep(fact_id));
   return absl::OkStatus();
 }
 
 absl::Status WordPostingEdits::ForEachChange(
     const std::function<absl::Status(const std::string& key,
                                      const std::string* value)>& visit) {
-  std::vector<std::pair<const std::string*, Posting*>> order;
+  std::vector<std::pair<PostingRef, Posting*>> order;
   order.reserve(postings_.size());
-  for (auto& [key, posting] : postings_) order.push_back({&key, &posting});
+  for (auto& [ref, posting] : postings_) order.push_back({ref, &posting});
   std::sort(order.begin(), order.end(),
-            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto id_less = [this](IdSpan a, IdSpan b) { return Id(a) < Id(b); };
+  auto id_equal = [this](IdSpan a, IdSpan b) { return Id(a) == Id(b); };
   WordPosting record;
+  std::string key;
   std::string value;
-  for (auto& [key, posting] : order) {
-    std::vector<std::string>& ids = posting->ids;
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    if (!posting->removed.empty()) {
-      std::sort(posting->removed.begin(), posting->removed.end());
-      std::vector<std::string> kept;
-      std::set_difference(std::make_move_iterator(ids.begin()),
-                          std::make_move_iterator(ids.end()),
-                          posting->removed.begin(), posting->removed.end(),
-                          std::back_inserter(kept));
-      ids = std::move(kept);
+  for (auto& [ref, posting] : order) {
+    std::vector<IdSpan>& ids = posting->ids;
+    std::sort(ids.begin(), ids.end(), id_less);
+    ids.erase(std::unique(ids.begin(), ids.end(), id_equal), ids.end());
+    std::sort(posting->removed.begin(), posting->removed.end(), id_less);
+    record.Clear();
+    for (IdSpan id : ids) {
+      if (!std::binary_search(posting->removed.begin(), posting->removed.end(),
+                              id, id_less)) {
+        const absl::string_view kept = Id(id);
+        record.add_fact_ids(kept.data(), kept.size());
+      }
     }
-    if (ids.empty()) {
-      FS_RETURN_IF_ERROR(visit(*key, nullptr));
+    key = WordPostingKey(ref.word_hash, ref.commit);
+    if (record.fact_ids().empty()) {
+      FS_RETURN_IF_ERROR(visit(key, nullptr));
       continue;
     }
-    record.Clear();
-    for (std::string& id : ids) record.add_fact_ids(std::move(id));
     record.SerializeToString(&value);
-    FS_RETURN_IF_ERROR(visit(*key, &value));
+    FS_RETURN_IF_ERROR(visit(key, &value));
   }
   postings_.clear();
+  id_bytes_.clear();
   return absl::OkStatus();
 }
 
