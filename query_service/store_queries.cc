@@ -1600,18 +1600,21 @@ absl::Status StoreQueries::SearchFacts(
     const uint32_t bit = uint32_t{1} << n;
     all |= bit;
     auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefixes[order[n]]);
+    absl::flat_hash_set<std::string> word_facts;
     for (; scan->Valid(); scan->Next()) {
       uint64_t word_hash;
       uint64_t posting_commit;
       if (!storage::DecodeWordPostingKey(scan->key(), &word_hash,
-                                         &posting_commit) ||
-          !posting.ParseFromArray(scan->value().data(),
+                                         &posting_commit)) {
+        return absl::DataLossError("malformed word posting key");
+      }
+      // Postings come in commit order, and those of commits after the
+      // read's hold no text the read can see.
+      if (posting_commit > commit) break;
+      if (!posting.ParseFromArray(scan->value().data(),
                                   static_cast<int>(scan->value().size()))) {
         return absl::DataLossError("malformed word posting");
       }
-      // A posting of a commit after the read's holds no fact the read can
-      // see with this word: the fact's texts then were older.
-      if (posting_commit > commit) continue;
       for (const std::string& fact_id : posting.fact_ids()) {
         if (++examined > max_keys_per_read_) {
           return WithReason(
@@ -1623,9 +1626,10 @@ absl::Status StoreQueries::SearchFacts(
         if (examined % 256 == 0 && stop && stop()) {
           return absl::CancelledError("the call was cancelled or timed out");
         }
-        // Another word of the same hash is counted too; its facts are
-        // dropped when their words are checked.
-        ++word.fact_count;
+        // A fact is counted once per word, though texts of several commits
+        // may list it; another word of the same hash is counted too (its
+        // facts are dropped when their words are checked).
+        if (word_facts.insert(fact_id).second) ++word.fact_count;
         if (n == 0) {
           words_of_fact[fact_id] |= bit;
         } else if (auto it = words_of_fact.find(fact_id);

@@ -77,7 +77,8 @@ class CommitBatch {
   // version (null for a new fact), whose entries not derived from `now` are
   // deleted. With the store's word index, the fact joins and leaves word
   // postings (word_postings.h), which may read postings of older commits.
-  // REQUIRES: one PutFact or DeleteFact per fact in a batch.
+  // Calls for one fact take effect in order when each one's `before` is what
+  // the previous one left (the stored record for the first).
   absl::Status PutFact(const FactRecord* before, const FactRecord& now);
   // Deletes a fact record and its index entries.
   absl::Status DeleteFact(const FactRecord& record);

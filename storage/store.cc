@@ -866,7 +866,11 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
   // deleted): the facts leave the postings of the record as stored before
   // the batch that the batch's last version of it lacks, and join those it
   // adds.
-  if (!indexes_words()) return absl::OkStatus();
+  // A store with no identity yet is loading a snapshot (replication): its
+  // facts come in parts in id order, so each part would rewrite the postings
+  // of every commit again; the store is opened again once loaded, and builds
+  // them all at once then (the snapshot's identity names the older version).
+  if (!indexes_words() || !initialized()) return absl::OkStatus();
   for (const std::string& key : changes.legacy_word_keys()) {
     rocksdb::Status deleted = batch->Delete(names, key);
     if (!deleted.ok()) return FromRocksStatus(deleted, "fact word entry");

@@ -907,6 +907,66 @@ TEST(StoreTest, ApplyCompletesTheWordsAnOlderWriterLeftOut) {
   EXPECT_TRUE(WordIndexKeys(**store).empty());
 }
 
+TEST(StoreTest, AFactDeletedAndPutAgainInOneBatchKeepsItsPostings) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord stored = MakeFact("f_1", "place:da-nang", "37", 1);
+  CommitFacts(**store, 1, {stored});
+  // The last call for a fact decides, as for its other index entries.
+  CommitBatch batch(**store, 2);
+  ASSERT_TRUE(batch.DeleteFact(stored).ok());
+  ASSERT_TRUE(batch.PutFact(nullptr, stored).ok());
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+  EXPECT_EQ(Posted(**store, "korea"), std::vector<std::string>{"f_1@1"});
+  EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, "").size(), 1u);
+}
+
+TEST(StoreTest, ASnapshotOfAnOlderWriterGetsItsPostingsWhenItIsOpenedAgain) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  StoreOptions replica = SmallOptions();
+  replica.create_identity = false;
+  // A replica loading a version 4 snapshot: the identity and the facts
+  // arrive in parts, and the postings are not derived part by part.
+  {
+    auto store = Store::OpenPrimary(path, replica);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_FALSE((*store)->initialized());
+    absl::StatusOr<StoreIdentity> identity = Store::NewIdentity();
+    ASSERT_TRUE(identity.ok());
+    identity->set_schema_version(4);
+    rocksdb::WriteBatch part;
+    ASSERT_TRUE(part.Put((*store)->handle(ColumnFamily::kMeta),
+                         std::string(kIdentityKey),
+                         identity->SerializeAsString())
+                    .ok());
+    ASSERT_TRUE(part.Put((*store)->handle(ColumnFamily::kMeta),
+                         std::string(kHeadKey), StoreHead().SerializeAsString())
+                    .ok());
+    for (const char* id : {"f_1", "f_2"}) {
+      ASSERT_TRUE(
+          part.Put((*store)->handle(ColumnFamily::kFacts), FactKey(id),
+                   MakeFact(id, "place:da-nang", "37", 1).SerializeAsString())
+              .ok());
+      ASSERT_TRUE(part.Put((*store)->handle(ColumnFamily::kNames),
+                           LegacyWordKey(WordHash("korea"), id), "")
+                      .ok());
+    }
+    absl::Status applied = (*store)->Apply(&part, nullptr, false, 4);
+    ASSERT_TRUE(applied.ok()) << applied;
+    EXPECT_EQ(WordIndexKeys(**store).size(), 2u);  // version 4's, as sent
+  }
+  auto store = Store::OpenPrimary(path, replica);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{"f_1@1", "f_2@1"}));
+  for (const std::string& key : WordIndexKeys(**store)) {
+    EXPECT_FALSE(IsLegacyFactWordKey(key));
+  }
+}
+
 TEST(StoreTest, StoreOfAnUnknownSchemaVersionIsRefused) {
   TempDir dir;
   const std::string path = dir.path() + "/db";

@@ -72,7 +72,7 @@ absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
       return stored.status();
     }
     for (const std::string& id : stored->fact_ids()) {
-      it->second.ids.push_back(Keep(id));
+      it->second.stored.push_back(Keep(id));
     }
   }
   return &it->second;
@@ -81,14 +81,14 @@ absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
 absl::Status WordPostingEdits::Add(const PostingRef& posting,
                                    absl::string_view fact_id) {
   FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
-  edited->ids.push_back(Keep(fact_id));
+  edited->edits.push_back({Keep(fact_id), /*add=*/true});
   return absl::OkStatus();
 }
 
 absl::Status WordPostingEdits::Remove(const PostingRef& posting,
                                       absl::string_view fact_id) {
   FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
-  edited->removed.push_back(Keep(fact_id));
+  edited->edits.push_back({Keep(fact_id), /*add=*/false});
   return absl::OkStatus();
 }
 
@@ -105,18 +105,33 @@ absl::Status WordPostingEdits::ForEachChange(
   WordPosting record;
   std::string key;
   std::string value;
+  std::vector<IdSpan> ids;
   for (auto& [ref, posting] : order) {
-    std::vector<IdSpan>& ids = posting->ids;
+    // The last edit of each id decides; the stored ids no edit names stay.
+    std::vector<Edit>& edits = posting->edits;
+    std::stable_sort(
+        edits.begin(), edits.end(),
+        [&](const Edit& a, const Edit& b) { return id_less(a.id, b.id); });
+    std::vector<IdSpan> edited;
+    ids.clear();
+    for (size_t i = 0; i < edits.size(); ++i) {
+      if (i + 1 < edits.size() && id_equal(edits[i].id, edits[i + 1].id)) {
+        continue;
+      }
+      edited.push_back(edits[i].id);
+      if (edits[i].add) ids.push_back(edits[i].id);
+    }
+    for (IdSpan id : posting->stored) {
+      if (!std::binary_search(edited.begin(), edited.end(), id, id_less)) {
+        ids.push_back(id);
+      }
+    }
     std::sort(ids.begin(), ids.end(), id_less);
     ids.erase(std::unique(ids.begin(), ids.end(), id_equal), ids.end());
-    std::sort(posting->removed.begin(), posting->removed.end(), id_less);
     record.Clear();
     for (IdSpan id : ids) {
-      if (!std::binary_search(posting->removed.begin(), posting->removed.end(),
-                              id, id_less)) {
-        const absl::string_view kept = Id(id);
-        record.add_fact_ids(kept.data(), kept.size());
-      }
+      const absl::string_view kept = Id(id);
+      record.add_fact_ids(kept.data(), kept.size());
     }
     key = WordPostingKey(ref.word_hash, ref.commit);
     if (record.fact_ids().empty()) {

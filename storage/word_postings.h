@@ -84,8 +84,8 @@ class WordPostingEdits {
   WordPostingEdits(const WordPostingEdits&) = delete;
   WordPostingEdits& operator=(const WordPostingEdits&) = delete;
 
-  // Puts `fact_id` in, or takes it out of, `posting`.
-  // REQUIRES: at most one of them per posting and fact id in one batch.
+  // Puts `fact_id` in, or takes it out of, `posting`; for one posting and
+  // fact the last call of the batch decides.
   absl::Status Add(const PostingRef& posting, absl::string_view fact_id);
   absl::Status Remove(const PostingRef& posting, absl::string_view fact_id);
 
@@ -105,9 +105,13 @@ class WordPostingEdits {
     uint32_t offset;
     uint32_t size;
   };
+  struct Edit {
+    IdSpan id;
+    bool add;
+  };
   struct Posting {
-    std::vector<IdSpan> ids;      // stored ids, then those added
-    std::vector<IdSpan> removed;  // ids to take out
+    std::vector<IdSpan> stored;  // the ids stored before the batch
+    std::vector<Edit> edits;     // in the order of the calls
   };
   absl::StatusOr<Posting*> Touch(const PostingRef& ref);
   IdSpan Keep(absl::string_view id);
