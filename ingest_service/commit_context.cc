@@ -84,6 +84,7 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
       if (before != nullptr) batch->DeleteEntity(*before);
     }
   }
+  batch->UseCutTexts(&cut_texts_);
   for (const auto& [id, record] : facts_.pending()) {
     FS_ASSIGN_OR_RETURN(const storage::FactRecord* before, facts_.Original(id));
     if (record.has_value()) {

@@ -26,6 +26,7 @@
 #include "storage/commit_batch.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
+#include "storage/word_postings.h"
 
 namespace factstore::ingest {
 
@@ -166,6 +167,11 @@ class CommitContext {
     return new_facts_[subject_time_prefix];
   }
 
+  // Texts of the group's facts whose words were cut while they were
+  // prepared (storage/word_postings.h), handed to the batch by Finalize.
+  // REQUIRES: what the entries point to outlives Finalize.
+  storage::CutTexts& cut_texts() { return cut_texts_; }
+
   // Save points nest like a stack: every SetSavePoint is ended by exactly
   // one RollbackToSavePoint or ReleaseSavePoint.
   void SetSavePoint();
@@ -198,6 +204,7 @@ class CommitContext {
   RecordTable<storage::RequestRecord> requests_;
   RecordTable<storage::CommitRecord> commit_log_;
   std::vector<storage::Change> changes_;
+  storage::CutTexts cut_texts_;
   std::vector<SavePoint> save_points_;
   absl::node_hash_map<std::string, std::vector<std::string>> new_facts_;
 };

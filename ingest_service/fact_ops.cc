@@ -531,6 +531,9 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   }
   if (outcome != v1::OUTCOME_UNCHANGED) {
     ctx.facts().Put(fact.id(), std::move(record));
+    for (const storage::CutText& cut : prepared.cut_texts) {
+      ctx.cut_texts().try_emplace(cut.text, &cut.word_hashes);
+    }
   }
   return std::nullopt;
 }

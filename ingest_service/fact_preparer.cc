@@ -670,6 +670,19 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
     return out;
   }
   fact.set_id(DeriveFactId(fact));
+  if (cut_words_) {
+    auto cut = [&out](const std::string& text) {
+      if (text.empty()) return;
+      for (const storage::CutText& done : out.cut_texts) {
+        if (done.text == text) return;
+      }
+      out.cut_texts.push_back({text, storage::TextWordHashes(text)});
+    };
+    if (fact.value().kind_case() == v1::Value::kText) {
+      cut(fact.value().text().text());
+    }
+    for (const v1::Mention& mention : fact.mentions()) cut(mention.quote());
+  }
   return out;
 }
 

@@ -25,6 +25,7 @@
 #include "factstore/v1/types.pb.h"
 #include "ingest_service/name_resolver.h"
 #include "ingest_service/predicate_registry.h"
+#include "storage/word_postings.h"
 
 namespace factstore::ingest {
 
@@ -59,6 +60,9 @@ struct PreparedFact {
   std::vector<EntityToCreate> creates;
   // Set when the fact is rejected.
   std::optional<v1::ItemError> error;
+  // The words of its text value and quotes, cut for the word index (when
+  // the preparer was asked to), so that the committer need not.
+  std::vector<storage::CutText> cut_texts;
 };
 
 // Remembers, for one request, which name resolved to which id, so that
@@ -67,8 +71,11 @@ using NameCache = absl::flat_hash_map<std::string, std::string>;
 
 class FactPreparer {
  public:
-  FactPreparer(const PredicateRegistry* registry, const NameResolver* resolver)
-      : registry_(registry), resolver_(resolver) {}
+  // `cut_words`: fill PreparedFact::cut_texts (the store keeps a word
+  // index).
+  FactPreparer(const PredicateRegistry* registry, const NameResolver* resolver,
+               bool cut_words = false)
+      : registry_(registry), resolver_(resolver), cut_words_(cut_words) {}
 
   // Prepares `input`, found at `path` in the request ("facts[3]").
   PreparedFact Prepare(const v1::Fact& input, absl::string_view path,
@@ -77,6 +84,7 @@ class FactPreparer {
  private:
   const PredicateRegistry* registry_;
   const NameResolver* resolver_;
+  const bool cut_words_;
 };
 
 }  // namespace factstore::ingest

@@ -264,6 +264,28 @@ TEST_F(FactPreparerTest, LanguageIsTheFirstMentionsWhenTheFactGivesNone) {
   EXPECT_EQ(Prepare(fact).fact.value().quantity().amount(), "1234");
 }
 
+TEST_F(FactPreparerTest, QuotesAreCutIntoWordsWhenAsked) {
+  v1::Fact fact = RawFact("place:da-nang", "workforce.size", "1,234");
+  for (const char* document : {"doc:vnexpress-1", "doc:vnexpress-2"}) {
+    v1::Mention* mention = fact.add_mentions();
+    mention->set_document_id(document);
+    mention->set_quote("Đà Nẵng đầu tư vào bán dẫn");
+  }
+  // Not asked (a store without a word index): nothing is cut.
+  EXPECT_TRUE(Prepare(fact).cut_texts.empty());
+  FactPreparer cutting(registry_.get(), resolver_.get(), /*cut_words=*/true);
+  NameCache names;
+  PreparedFact prepared = cutting.Prepare(
+      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_REJECT, &names);
+  ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
+  // The quote both mentions share, once, with the words the store indexes.
+  ASSERT_EQ(prepared.cut_texts.size(), 1u);
+  EXPECT_EQ(prepared.cut_texts[0].text, "Đà Nẵng đầu tư vào bán dẫn");
+  EXPECT_EQ(prepared.cut_texts[0].word_hashes,
+            storage::TextWordHashes("Đà Nẵng đầu tư vào bán dẫn"));
+  EXPECT_FALSE(prepared.cut_texts[0].word_hashes.empty());
+}
+
 TEST_F(FactPreparerTest, QuantityWithoutTheUnitsThePredicateTakesIsInvalid) {
   // investment.cumulative_total takes money; people are not.
   PreparedFact prepared = Prepare(RawFact(

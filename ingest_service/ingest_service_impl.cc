@@ -324,7 +324,7 @@ IngestServiceImpl::IngestServiceImpl(const storage::Store* store,
       authorizer_(authorizer),
       replicated_(replicated),
       resolver_(store),
-      preparer_(registry, &resolver_) {}
+      preparer_(registry, &resolver_, store->indexes_words()) {}
 
 grpc::Status IngestServiceImpl::Authorize(grpc::CallbackServerContext* context,
                                           server::Role needed) const {

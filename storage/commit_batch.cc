@@ -201,15 +201,16 @@ absl::Status CommitBatch::EditWordPostings(const FactRecord* before,
   // still there, brought by the same commit, and only the new texts' words
   // are cut, into postings of this commit.
   if (added.size() + before_texts.size() == now_texts.size()) {
-    for (const PostingRef& posting : WordPostings(added)) {
+    for (const PostingRef& posting : WordPostings(added, cut_texts_)) {
       FS_RETURN_IF_ERROR(word_postings_.Add(posting, id));
     }
     return absl::OkStatus();
   }
   // A text went (an erasure) or moved to a later commit (the oldest mention
   // quoting it went): compare every word.
-  const std::vector<PostingRef> now_keys = WordPostings(now_texts);
-  const std::vector<PostingRef> before_keys = WordPostings(before_texts);
+  const std::vector<PostingRef> now_keys = WordPostings(now_texts, cut_texts_);
+  const std::vector<PostingRef> before_keys =
+      WordPostings(before_texts, cut_texts_);
   std::vector<PostingRef> changed;
   std::set_difference(before_keys.begin(), before_keys.end(), now_keys.begin(),
                       now_keys.end(), std::back_inserter(changed));
@@ -262,7 +263,8 @@ absl::Status CommitBatch::DeleteFact(const FactRecord& record) {
   std::vector<IndexEntry> entries;
   FS_RETURN_IF_ERROR(FactIndexEntries(record, &entries));
   if (store_.indexes_words()) {
-    for (const PostingRef& posting : FactWordPostings(record)) {
+    for (const PostingRef& posting :
+         WordPostings(FactWordTexts(record), cut_texts_)) {
       FS_RETURN_IF_ERROR(word_postings_.Remove(posting, record.content().id()));
     }
   }

@@ -82,6 +82,10 @@ class CommitBatch {
   absl::Status PutFact(const FactRecord* before, const FactRecord& now);
   // Deletes a fact record and its index entries.
   absl::Status DeleteFact(const FactRecord& record);
+  // Texts whose words PutFact and DeleteFact take from `cut` instead of
+  // cutting them (null: none). REQUIRES: `cut` and what it points to outlive
+  // those calls.
+  void UseCutTexts(const CutTexts* cut) { cut_texts_ = cut; }
 
   void PutPredicate(absl::string_view name, const PredicateRecord& record);
   void PutTombstone(absl::string_view entity_id, const TombstoneRecord& record);
@@ -122,6 +126,7 @@ class CommitBatch {
 
   const Store& store_;
   WordPostingEdits word_postings_;
+  const CutTexts* cut_texts_ = nullptr;
   std::vector<Operation> operations_;
   std::string data_;  // the keys and values of operations_, back to back
   rocksdb::WriteBatch batch_;

@@ -19,6 +19,7 @@
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
 #include "storage/test_records.h"
+#include "storage/word_postings.h"
 #include "tests/support/temp_dir.h"
 
 namespace factstore::storage {
@@ -905,6 +906,28 @@ TEST(StoreTest, ApplyCompletesTheWordsAnOlderWriterLeftOut) {
   ASSERT_TRUE(erase.Delete(facts, FactKey("f_3")).ok());
   ASSERT_NO_FATAL_FAILURE(apply(erase, 3));
   EXPECT_TRUE(WordIndexKeys(**store).empty());
+}
+
+TEST(StoreTest, TextsCutAheadAreTakenAsCut) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  FactRecord fact = MakeFact("f_1", "place:da-nang", "37", 1);
+  const std::string& quote = fact.mentions(0).mention().quote();
+  // Cut ahead as the ingest service cuts it, the quote indexes the same
+  // postings as when the batch cuts it.
+  const std::vector<uint64_t> hashes = TextWordHashes(quote);
+  CutTexts cut{{quote, &hashes}};
+  EXPECT_EQ(WordPostings(FactWordTexts(fact), &cut), FactWordPostings(fact));
+  // And the batch takes the words from the cut texts, not the text.
+  const std::vector<uint64_t> other = {WordHash("chip")};
+  CutTexts told{{quote, &other}};
+  CommitBatch batch(**store, 1);
+  batch.UseCutTexts(&told);
+  ASSERT_TRUE(batch.PutFact(nullptr, fact).ok());
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+  EXPECT_EQ(Posted(**store, "chip"), std::vector<std::string>{"f_1@1"});
+  EXPECT_TRUE(Posted(**store, "korea").empty());
 }
 
 TEST(StoreTest, AFactDeletedAndPutAgainInOneBatchKeepsItsPostings) {

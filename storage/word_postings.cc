@@ -36,13 +36,31 @@ std::vector<WordText> FactWordTexts(const FactRecord& record) {
   return texts;
 }
 
-std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts) {
+std::vector<uint64_t> TextWordHashes(absl::string_view text) {
+  std::vector<uint64_t> hashes;
+  for (const std::string& term : normalizer::SearchTerms(text)) {
+    hashes.push_back(WordHash(normalizer::SearchStem(term)));
+  }
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+  return hashes;
+}
+
+std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts,
+                                     const CutTexts* cut) {
   std::vector<PostingRef> postings;
+  std::vector<uint64_t> cut_here;
   for (const WordText& text : texts) {
-    for (const std::string& term : normalizer::SearchTerms(text.text)) {
-      postings.push_back(
-          PostingRef{WordHash(normalizer::SearchStem(term)), text.commit});
+    const std::vector<uint64_t>* hashes = nullptr;
+    if (cut != nullptr) {
+      if (auto it = cut->find(text.text); it != cut->end()) hashes = it->second;
     }
+    if (hashes == nullptr) {
+      cut_here = TextWordHashes(text.text);
+      hashes = &cut_here;
+    }
+    for (uint64_t hash : *hashes)
+      postings.push_back(PostingRef{hash, text.commit});
   }
   std::sort(postings.begin(), postings.end());
   postings.erase(std::unique(postings.begin(), postings.end()), postings.end());

@@ -64,9 +64,27 @@ struct PostingRef {
   }
 };
 
-// The postings of the words of `texts`, sorted (in key order), each once.
-// Cutting texts into words is the costly part of indexing a fact.
-std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts);
+// The hashes (key_codec.h WordHash) of the stems of the words of `text`
+// (normalizer::SearchTerms, SearchStem), sorted, each once. Cutting texts
+// into words is the costly part of indexing a fact.
+std::vector<uint64_t> TextWordHashes(absl::string_view text);
+
+// A text whose words were cut ahead of the commit that indexes them.
+struct CutText {
+  std::string text;
+  std::vector<uint64_t> word_hashes;  // TextWordHashes(text)
+};
+
+// Texts cut ahead, by text: the ingest service cuts a request's texts on the
+// thread that prepares it, so that the committer, which every write waits
+// for, does not. The views belong to the caller.
+using CutTexts =
+    absl::flat_hash_map<absl::string_view, const std::vector<uint64_t>*>;
+
+// The postings of the words of `texts`, sorted (in key order), each once;
+// the words of those in `cut` (if not null) are taken from it.
+std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts,
+                                     const CutTexts* cut = nullptr);
 
 // FactWordPostings(r) == WordPostings(FactWordTexts(r)).
 std::vector<PostingRef> FactWordPostings(const FactRecord& record);
