@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -1600,7 +1601,9 @@ absl::Status StoreQueries::SearchFacts(
     const uint32_t bit = uint32_t{1} << n;
     all |= bit;
     auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefixes[order[n]]);
-    absl::flat_hash_set<std::string> word_facts;
+    // Hashes of the facts counted for this word (a collision only makes
+    // the word's weight a little higher).
+    absl::flat_hash_set<size_t> word_facts;
     for (; scan->Valid(); scan->Next()) {
       uint64_t word_hash;
       uint64_t posting_commit;
@@ -1629,7 +1632,10 @@ absl::Status StoreQueries::SearchFacts(
         // A fact is counted once per word, though texts of several commits
         // may list it; another word of the same hash is counted too (its
         // facts are dropped when their words are checked).
-        if (word_facts.insert(fact_id).second) ++word.fact_count;
+        if (word_facts.insert(absl::Hash<absl::string_view>{}(fact_id))
+                .second) {
+          ++word.fact_count;
+        }
         if (n == 0) {
           words_of_fact[fact_id] |= bit;
         } else if (auto it = words_of_fact.find(fact_id);
