@@ -191,12 +191,9 @@ absl::Status CommitBatch::EditWordPostings(const FactRecord* before,
   const std::vector<WordText> now_texts = FactWordTexts(now);
   std::vector<WordText> before_texts;
   if (before != nullptr) before_texts = FactWordTexts(*before);
-  auto text_less = [](const WordText& a, const WordText& b) {
-    return a.text != b.text ? a.text < b.text : a.commit < b.commit;
-  };
   std::vector<WordText> added;
   std::set_difference(now_texts.begin(), now_texts.end(), before_texts.begin(),
-                      before_texts.end(), std::back_inserter(added), text_less);
+                      before_texts.end(), std::back_inserter(added));
   // Most puts only add mentions (or assert a new fact): every stored text is
   // still there, brought by the same commit, and only the new texts' words
   // are cut, into postings of this commit.

@@ -309,8 +309,8 @@ class Store {
   // upgrading an older one.
   absl::Status LoadIdentity();
   // Writes the kNames entries by type and external id of every revision of
-  // every entity (from version 1), and the word entries of every fact (from
-  // versions before 4, or a store without them) when StoreOptions::
+  // every entity (from version 1), and the word postings of every fact (from
+  // versions before 5, or a store without them) when StoreOptions::
   // index_words asks for them, or deletes them all when it does not, then
   // the current version and word index setting into the identity. An upgrade
   // cut short is done again at the next open: the entries are plain puts and
@@ -323,8 +323,11 @@ class Store {
                               const std::function<absl::Status()>& write_batch);
   // Adds to a batch of an older writer the kNames entries it lacks: by type
   // and external id for the entities it puts (put) or deletes (deleted, as
-  // stored before the batch), and the words of the facts it puts or deletes
-  // (the stored version's words the new one lacks deleted, its own put).
+  // stored before the batch), and the word postings of the facts it puts or
+  // deletes (the fact leaves the stored version's postings the new one lacks
+  // and joins the new one's; a version 4 writer's word entries are deleted).
+  // A store without an identity yet (loading a snapshot) gets no postings:
+  // it builds them all when it is opened again.
   absl::Status CompleteOlderWritersBatch(rocksdb::WriteBatch* batch);
   // Whether the store is to keep the word index: as the options say for a
   // store of its own, as its commit log's identity says for a replica.

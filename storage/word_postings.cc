@@ -24,10 +24,7 @@ std::vector<WordText> FactWordTexts(const FactRecord& record) {
     }
   }
   // Each text once, with its oldest commit.
-  std::sort(texts.begin(), texts.end(),
-            [](const WordText& a, const WordText& b) {
-              return a.text != b.text ? a.text < b.text : a.commit < b.commit;
-            });
+  std::sort(texts.begin(), texts.end());
   texts.erase(std::unique(texts.begin(), texts.end(),
                           [](const WordText& a, const WordText& b) {
                             return a.text == b.text;

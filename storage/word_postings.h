@@ -39,6 +39,10 @@ struct WordText {
   bool operator==(const WordText& other) const {
     return text == other.text && commit == other.commit;
   }
+  // By text, then commit.
+  bool operator<(const WordText& other) const {
+    return text != other.text ? text < other.text : commit < other.commit;
+  }
 };
 
 // The texts of `record` whose words are indexed: its text value and every
@@ -112,8 +116,6 @@ class WordPostingEdits {
   absl::Status ForEachChange(
       const std::function<absl::Status(const std::string& key,
                                        const std::string* value)>& visit);
-
-  bool empty() const { return postings_.empty(); }
 
  private:
   // A fact id in id_bytes_. A batch of thousands of facts adds tens of
