@@ -5,9 +5,12 @@
 //
 //   MentionDocuments documents(store, commit);
 //   FS_RETURN_IF_ERROR(documents.Fill(&fact));
+//   FS_RETURN_IF_ERROR(documents.Fill(response.mutable_facts()));  // a page
 //
 // Documents are read as of one commit, each once per object: use one per
-// read. Not thread-safe.
+// read. A page's documents are read at once (one RocksDB MultiGet), and of
+// each only its document metadata is decoded (record_views.h DocumentAsOf).
+// Not thread-safe.
 #ifndef FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 #define FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 
@@ -16,7 +19,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "factstore/v1/types.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "storage/store.h"
 
 namespace factstore::query {
@@ -30,7 +35,11 @@ class MentionDocuments {
   // Sets the document fields of each mention of `fact` that its document has
   // at the commit. Returns the error of reading a document; a document that
   // does not exist (then) leaves the mention as stored.
-  absl::Status Fill(v1::Fact* fact);
+  absl::Status Fill(v1::Fact* fact) { return Fill(absl::MakeSpan(&fact, 1)); }
+  // The same for each fact of a page, reading the documents not read before
+  // at once.
+  absl::Status Fill(absl::Span<v1::Fact* const> facts);
+  absl::Status Fill(google::protobuf::RepeatedPtrField<v1::Fact>* facts);
 
  private:
   const storage::Store* store_;

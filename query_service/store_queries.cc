@@ -1109,13 +1109,12 @@ absl::Status StoreQueries::BatchGetFacts(
       }
     }
     if (found) {
-      FS_RETURN_IF_ERROR(documents.Fill(&fact));
       *response->add_facts() = std::move(fact);
     } else {
       response->add_missing_ids(ids[i]);
     }
   }
-  return absl::OkStatus();
+  return documents.Fill(response->mutable_facts());
 }
 
 absl::Status StoreQueries::ValidateFilter(const v1::FactFilter& filter) {
@@ -1277,10 +1276,10 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
                 256);
           },
           [&](v1::Fact&& fact) -> absl::StatusOr<bool> {
-            FS_RETURN_IF_ERROR(documents.Fill(&fact));
             *response->add_facts() = std::move(fact);
             return response->facts_size() < page_size;
           }));
+  FS_RETURN_IF_ERROR(documents.Fill(response->mutable_facts()));
   response->mutable_plan()->set_keys_examined(examined);
   if (stopped.more) {
     PageCursor next = NewCursor(QueryPart(request), commit, cursor);
@@ -1732,13 +1731,18 @@ absl::Status StoreQueries::SearchFacts(
                            &fact)) {
       continue;
     }
-    FS_RETURN_IF_ERROR(documents.Fill(&fact));
     v1::FactHit* hit = response->add_hits();
     *hit->mutable_fact() = std::move(fact);
     const Hit& found = hits[offset + i];
     hit->set_score(found.score);
     for (const std::string& word : found.matched) hit->add_matched_words(word);
   }
+  std::vector<v1::Fact*> page_facts;
+  page_facts.reserve(static_cast<size_t>(response->hits_size()));
+  for (v1::FactHit& hit : *response->mutable_hits()) {
+    page_facts.push_back(hit.mutable_fact());
+  }
+  FS_RETURN_IF_ERROR(documents.Fill(absl::MakeSpan(page_facts)));
   if (end < hits.size()) {
     PageCursor next = NewCursor(QueryPart(request), commit, cursor);
     next.set_offset(static_cast<uint32_t>(end));

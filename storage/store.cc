@@ -678,32 +678,55 @@ absl::StatusOr<bool> Store::IsEmpty() const {
   return true;
 }
 
+template <typename Result, typename Decode>
+std::vector<absl::StatusOr<Result>> Store::MultiRead(
+    ColumnFamily cf, const std::vector<std::string>& keys,
+    Decode decode) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handle(cf), slices.size(),
+                slices.data(), values.data(), statuses.data());
+  std::vector<absl::StatusOr<Result>> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].ok()) {
+      out.push_back(
+          decode(absl::string_view(values[i].data(), values[i].size())));
+    } else {
+      out.push_back(FromRocksStatus(statuses[i], ColumnFamilyName(cf)));
+    }
+  }
+  return out;
+}
+
 std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
     const std::vector<std::string>& fact_ids) const {
   std::vector<std::string> keys;
   keys.reserve(fact_ids.size());
   for (const std::string& id : fact_ids) keys.push_back(FactKey(id));
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts),
-                slices.size(), slices.data(), values.data(), statuses.data());
-  std::vector<absl::StatusOr<FactRecord>> out;
-  out.reserve(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (!statuses[i].ok()) {
-      out.push_back(FromRocksStatus(statuses[i], "facts"));
-      continue;
-    }
-    FactRecord record;
-    if (!record.ParseFromArray(values[i].data(),
-                               static_cast<int>(values[i].size()))) {
-      out.push_back(absl::DataLossError("record in facts does not parse"));
-      continue;
-    }
-    out.push_back(std::move(record));
-  }
-  return out;
+  return MultiRead<FactRecord>(
+      ColumnFamily::kFacts, keys,
+      [](absl::string_view value) -> absl::StatusOr<FactRecord> {
+        FactRecord record;
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          return absl::DataLossError("record in facts does not parse");
+        }
+        return record;
+      });
+}
+
+std::vector<absl::StatusOr<std::string>> Store::ReadEntityValues(
+    const std::vector<std::string>& entity_ids) const {
+  std::vector<std::string> keys;
+  keys.reserve(entity_ids.size());
+  for (const std::string& id : entity_ids) keys.push_back(EntityKey(id));
+  return MultiRead<std::string>(
+      ColumnFamily::kEntities, keys,
+      [](absl::string_view value) -> absl::StatusOr<std::string> {
+        return std::string(value);
+      });
 }
 
 std::unique_ptr<KeyScan> Store::Scan(ColumnFamily cf, std::string lower,

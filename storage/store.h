@@ -246,6 +246,11 @@ class Store {
   // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
   std::vector<absl::StatusOr<FactRecord>> ReadFacts(
       const std::vector<std::string>& fact_ids) const;
+  // Reads many entities' records at once (RocksDB MultiGet), left serialized
+  // for readers that decode only part of one (record_views.h DocumentAsOf):
+  // one result per id, in order, NOT_FOUND for an absent one.
+  std::vector<absl::StatusOr<std::string>> ReadEntityValues(
+      const std::vector<std::string>& entity_ids) const;
 
   // Scans keys of `cf` in [lower, upper); an empty `upper` means no bound.
   std::unique_ptr<KeyScan> Scan(ColumnFamily cf, std::string lower,
@@ -341,6 +346,13 @@ class Store {
   template <typename Record>
   absl::StatusOr<Record> ReadRecord(ColumnFamily cf,
                                     absl::string_view key) const;
+  // Reads the values of `keys` in `cf` at once (RocksDB MultiGet) and returns
+  // one result per key, in order: what `decode` makes of the value, or the
+  // read's error (NOT_FOUND for an absent key).
+  template <typename Result, typename Decode>
+  std::vector<absl::StatusOr<Result>> MultiRead(
+      ColumnFamily cf, const std::vector<std::string>& keys,
+      Decode decode) const;
 
   // Constant after construction.
   const bool primary_;

@@ -1069,6 +1069,80 @@ TEST(StoreTest, EntityViewsThatMoveShowWhatCopiesShow) {
   EXPECT_EQ(entity.updated_commit(), "00000001-2");
 }
 
+// A document's record over time: created at 2 without a title, titled at 4
+// (with the name forms a revision keeps), retitled at 6, merged into
+// another document at 8.
+EntityRecord DocumentRecordOverTime() {
+  EntityRecord record;
+  for (uint64_t commit : {2, 4, 6, 8}) {
+    EntityRevision* revision = record.add_revisions();
+    revision->set_commit(commit);
+    v1::Entity* entity = revision->mutable_entity();
+    entity->set_id("doc:vnexpress-1");
+    entity->set_type(v1::ENTITY_TYPE_DOCUMENT);
+    entity->set_name("Hàn Quốc đầu tư vào Việt Nam");
+    entity->add_aliases("Korea invests in Vietnam");
+    NameForm* form = revision->add_name_forms();
+    form->set_text(entity->name());
+    form->set_folded("hanquocdautuvaovietnam");
+    form->add_word_suffixes("vietnam");
+    v1::DocumentMetadata* document = entity->mutable_document();
+    document->set_url("https://vnexpress.net/1");
+    document->set_language("vi");
+    if (commit >= 4) {
+      document->set_title(commit >= 6 ? "Hàn Quốc (sửa)" : "Hàn Quốc");
+      document->set_publication_date("2024-11-05");
+    }
+    if (commit == 8) revision->set_merged_into("doc:vnexpress-2");
+  }
+  return record;
+}
+
+TEST(StoreTest, DocumentAsOfReadsWhatTheWholeRecordSays) {
+  const EntityRecord record = DocumentRecordOverTime();
+  const std::string encoded = record.SerializeAsString();
+  for (uint64_t as_of = 0; as_of <= 9; ++as_of) {
+    const EntityRevision* revision = EntityRevisionAsOf(record, as_of);
+    const v1::DocumentMetadata expected = revision == nullptr
+                                              ? v1::DocumentMetadata()
+                                              : revision->entity().document();
+    absl::StatusOr<v1::DocumentMetadata> read = DocumentAsOf(encoded, as_of);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->SerializeAsString(), expected.SerializeAsString())
+        << "as of " << as_of;
+  }
+  EXPECT_EQ(DocumentAsOf(encoded, 1)->url(), "");
+  EXPECT_EQ(DocumentAsOf(encoded, 3)->url(), "https://vnexpress.net/1");
+  EXPECT_EQ(DocumentAsOf(encoded, 3)->title(), "");
+  EXPECT_EQ(DocumentAsOf(encoded, 5)->title(), "Hàn Quốc");
+  EXPECT_EQ(DocumentAsOf(encoded, 7)->title(), "Hàn Quốc (sửa)");
+  // Merged: the id is a redirect, with no document of its own.
+  EXPECT_EQ(DocumentAsOf(encoded, 8)->url(), "");
+  // An entity that is no document, and an empty record.
+  EntityRecord place;
+  place.add_revisions()->set_commit(1);
+  place.mutable_revisions(0)->mutable_entity()->set_name("Đà Nẵng");
+  EXPECT_EQ(DocumentAsOf(place.SerializeAsString(), 1)->ByteSizeLong(), 0u);
+  EXPECT_EQ(DocumentAsOf("", 1)->ByteSizeLong(), 0u);
+}
+
+TEST(StoreTest, DocumentAsOfRefusesWhatDoesNotParse) {
+  const std::string encoded = DocumentRecordOverTime().SerializeAsString();
+  // Cut anywhere inside, the record no longer parses; neither does it with a
+  // tag of a wire type proto3 does not write, or a zero tag.
+  for (size_t size : {size_t{1}, encoded.size() / 3, encoded.size() - 1}) {
+    EXPECT_EQ(DocumentAsOf(encoded.substr(0, size), 9).status().code(),
+              absl::StatusCode::kDataLoss)
+        << "cut to " << size;
+  }
+  EXPECT_EQ(DocumentAsOf(encoded + "\x0b", 9).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DocumentAsOf(std::string("\0\0", 2), 9).status().code(),
+            absl::StatusCode::kDataLoss);
+  // Fields it does not know are skipped, as protobuf's parser skips them.
+  EXPECT_EQ(DocumentAsOf(encoded + "\xf8\x01\x07", 5)->title(), "Hàn Quốc");
+}
+
 TEST(StoreTest, ScanCommitsVisitsTheRecordsOfARangeInOrder) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
@@ -1251,6 +1325,21 @@ TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
   EXPECT_EQ(results[0]->content().id(), "f_2");
   EXPECT_EQ(results[1].status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(results[2]->content().id(), "f_1");
+}
+
+TEST(StoreTest, ReadEntityValuesReturnsOneEncodedRecordPerId) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  const EntityRecord record = DocumentRecordOverTime();
+  CommitBatch batch(**store);
+  batch.PutEntity(record);
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+  auto values = (*store)->ReadEntityValues({"doc:nope", "doc:vnexpress-1"});
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[0].status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(values[1].ok()) << values[1].status();
+  EXPECT_EQ(DocumentAsOf(*values[1], 7)->title(), "Hàn Quốc (sửa)");
 }
 
 }  // namespace
