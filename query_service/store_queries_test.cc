@@ -812,8 +812,11 @@ TEST_F(StoreQueriesTest, SearchAtAnOlderCommitDoesNotFindLaterEntities) {
 }
 
 TEST_F(StoreQueriesTest, SearchPagesTogetherListEveryMatchOnce) {
+  // Budgets that end pages before they are full, at one entry or three.
   StoreQueries budget_of_one(store_.get(), /*max_keys_per_read=*/1);
-  for (const StoreQueries* queries : {queries_.get(), &budget_of_one}) {
+  StoreQueries budget_of_three(store_.get(), /*max_keys_per_read=*/3);
+  for (const StoreQueries* queries :
+       {queries_.get(), &budget_of_one, &budget_of_three}) {
     v1::SearchEntitiesRequest request;
     request.set_query("da nang");
     request.set_page_size(1);

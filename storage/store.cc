@@ -85,6 +85,17 @@ bool IsLockHeld(const rocksdb::Status& status) {
          absl::StrContains(state, "lock hold by current process");
 }
 
+// Parses a stored record of `cf`; DATA_LOSS if it does not parse.
+template <typename Record>
+absl::StatusOr<Record> ParseRecord(ColumnFamily cf, absl::string_view value) {
+  Record record;
+  if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
+  }
+  return record;
+}
+
 }  // namespace
 
 absl::Status FromRocksStatus(const rocksdb::Status& status,
@@ -537,12 +548,8 @@ absl::StatusOr<Record> Store::ReadRecord(ColumnFamily cf,
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
                                rocksdb::Slice(key.data(), key.size()), &pinned);
   if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
-  Record record;
-  if (!record.ParseFromArray(pinned.data(), static_cast<int>(pinned.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
-  }
-  return record;
+  return ParseRecord<Record>(cf,
+                             absl::string_view(pinned.data(), pinned.size()));
 }
 
 absl::StatusOr<StoreHead> Store::ReadHead() const {
@@ -706,14 +713,8 @@ std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
   keys.reserve(fact_ids.size());
   for (const std::string& id : fact_ids) keys.push_back(FactKey(id));
   return MultiRead<FactRecord>(
-      ColumnFamily::kFacts, keys,
-      [](absl::string_view value) -> absl::StatusOr<FactRecord> {
-        FactRecord record;
-        if (!record.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size()))) {
-          return absl::DataLossError("record in facts does not parse");
-        }
-        return record;
+      ColumnFamily::kFacts, keys, [](absl::string_view value) {
+        return ParseRecord<FactRecord>(ColumnFamily::kFacts, value);
       });
 }
 
