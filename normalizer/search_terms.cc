@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/mutex.h"
+#include "common/remembered_words.h"
 #include "normalizer/name_folding.h"
 #include "unicode/brkiter.h"
 #include "unicode/locid.h"
@@ -130,14 +131,11 @@ void AddWordTerms(absl::string_view folded, std::vector<std::string>* out) {
 }
 
 // FoldName(word), remembered per thread: folding a word that is not ASCII
-// runs ICU's transliterator, and the words of news repeat a lot.
-const std::string& FoldWord(const std::string& word) {
-  constexpr size_t kMaxRemembered = 1 << 16;
-  thread_local absl::flat_hash_map<std::string, std::string> folded;
-  auto it = folded.find(word);
-  if (it != folded.end()) return it->second;
-  if (folded.size() >= kMaxRemembered) folded.clear();
-  return folded.emplace(word, FoldName(word)).first->second;
+// runs ICU's transliterator, and the words of news repeat a lot. An erasure
+// forgets them (common/remembered_words.h).
+std::string FoldWord(const std::string& word) {
+  thread_local RememberedWords<std::string> folded(/*capacity=*/1 << 16);
+  return folded.Get(word, [](absl::string_view w) { return FoldName(w); });
 }
 
 }  // namespace

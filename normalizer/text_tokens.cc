@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/remembered_words.h"
 #include "normalizer/name_folding.h"
 #include "unicode/normalizer2.h"
 #include "unicode/uchar.h"
@@ -109,17 +110,14 @@ UScriptCode WordScript(UChar32 c) {
 // FoldName of a word, remembered per thread. Words of value texts repeat
 // ("triệu", "người", "tháng", "năm"), and folding one that is not ASCII runs
 // ICU's transliterator, which was a twentieth of the ingest service's CPU.
-// ASCII words fold cheaply and are not kept. The cache is cleared when
-// full, so it holds at most kMaxFoldedWords.
+// ASCII words fold cheaply and are not kept. At most 4096 are kept, and an
+// erasure forgets them (common/remembered_words.h).
 std::string FoldWord(const std::string& word) {
-  constexpr size_t kMaxFoldedWords = 4096;
   if (absl::c_all_of(word, [](char c) { return absl::ascii_isascii(c); })) {
     return FoldName(word);  // cheap: no transliteration
   }
-  thread_local absl::flat_hash_map<std::string, std::string> folded;
-  if (auto it = folded.find(word); it != folded.end()) return it->second;
-  if (folded.size() >= kMaxFoldedWords) folded.clear();
-  return folded.emplace(word, FoldName(word)).first->second;
+  thread_local RememberedWords<std::string> folded(/*capacity=*/4096);
+  return folded.Get(word, [](absl::string_view w) { return FoldName(w); });
 }
 
 Token MakeWord(const icu::UnicodeString& text, UScriptCode script,

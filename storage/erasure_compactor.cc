@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/remembered_words.h"
+
 namespace factstore::storage {
 
 ErasureCompactor::ErasureCompactor(
@@ -34,6 +36,8 @@ void ErasureCompactor::Run() {
       if (stopping_) return;
       requested_ = false;
     }
+    // The words the process remembers for speed may be the erased texts'.
+    ForgetRememberedWords();
     // Runs beside the writes: RocksDB compacts concurrently with them.
     absl::Status compacted = store_->CompactAll();
     if (done_) done_(compacted);

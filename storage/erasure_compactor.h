@@ -1,6 +1,8 @@
 // ErasureCompactor: compacts a store in the background after an erasure, so
 // that the erased keys and values leave its table files and write-ahead log
-// (Store::CompactAll) instead of waiting for RocksDB to get to them.
+// (Store::CompactAll) instead of waiting for RocksDB to get to them. Before
+// each compaction it empties the process's caches of words
+// (common/remembered_words.h), which may hold the erased texts' words.
 //
 //   ErasureCompactor compactor(store);
 //   ... after an erasure commit: compactor.Request();

@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
+#include "common/remembered_words.h"
 #include "normalizer/units.h"
 #include "protos/api_dates.h"
 
@@ -346,22 +346,18 @@ bool DecodeExternalIdKey(absl::string_view key, std::string* system,
 
 uint64_t WordHash(absl::string_view word) {
   // SHA-256 was a twelfth of the ingest server's CPU, and the words of news
-  // repeat a lot: each thread remembers the hashes of the words it met.
-  constexpr size_t kMaxRemembered = 1 << 16;
-  thread_local absl::flat_hash_map<std::string, uint64_t> remembered;
-  if (auto it = remembered.find(word); it != remembered.end()) {
-    return it->second;
-  }
-  // The first eight bytes of SHA-256: a hash that stays the same across
-  // builds and machines, as an on-disk key must.
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(word.data()), word.size(),
-         digest);
-  uint64_t hash = 0;
-  for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[i];
-  if (remembered.size() >= kMaxRemembered) remembered.clear();
-  remembered.emplace(word, hash);
-  return hash;
+  // repeat a lot: each thread remembers the hashes of the words it met, until
+  // an erasure forgets them (common/remembered_words.h).
+  thread_local RememberedWords<uint64_t> remembered(/*capacity=*/1 << 16);
+  return remembered.Get(word, [](absl::string_view w) {
+    // The first eight bytes of SHA-256: a hash that stays the same across
+    // builds and machines, as an on-disk key must.
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(w.data()), w.size(), digest);
+    uint64_t hash = 0;
+    for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[i];
+    return hash;
+  });
 }
 
 namespace {
