@@ -4,8 +4,10 @@
 //
 // The texts that pass through these caches include ones that are later
 // erased (EraseEntity). An erasure calls ForgetRememberedWords()
-// (storage/erasure_compactor.cc) so that their words leave the process's
-// memory with them, rather than staying until other words push them out:
+// (storage/erasure_compactor.cc; the query service when it sees one,
+// query_service/store_follower.cc) so that their words are dropped from the
+// process's memory with them (freed, not overwritten), rather than staying
+// until other words push them out:
 //
 //   std::string FoldWord(const std::string& word) {
 //     thread_local RememberedWords<std::string> folded(/*capacity=*/4096);
@@ -62,11 +64,15 @@ class RememberedWords final : public remembered_words_internal::Forgettable {
   RememberedWords& operator=(const RememberedWords&) = delete;
 
   // The value remembered for `word`, or `compute(word)`, then remembered.
+  // `compute` runs without the lock, so it may use other caches.
   template <typename Compute>
   Value Get(absl::string_view word, Compute compute) {
-    MutexLock lock(&mu_);
-    if (auto it = words_.find(word); it != words_.end()) return it->second;
+    {
+      MutexLock lock(&mu_);
+      if (auto it = words_.find(word); it != words_.end()) return it->second;
+    }
     Value value = compute(word);
+    MutexLock lock(&mu_);
     if (words_.size() >= capacity_) words_.clear();
     words_.emplace(word, value);
     return value;

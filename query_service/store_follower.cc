@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/remembered_words.h"
 #include "server/log.h"
 #include "storage/commit_progress.h"
 
@@ -266,6 +267,15 @@ bool StoreFollower::Round() {
                 {{"error", head.status().ToString()}});
     return true;
   }
+  // An erasure (a new tombstone) may have taken texts whose words SearchFacts
+  // remembered while it read them; they go before the erasure is visible.
+  bool erased;
+  {
+    MutexLock lock(&mu_);
+    erased =
+        view_.ready && head->tombstone_count() > view_.head.tombstone_count();
+  }
+  if (erased) ForgetRememberedWords();
   MutexLock lock(&mu_);
   view_.commit = head->last_commit();
   view_.head = *std::move(head);

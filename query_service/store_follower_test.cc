@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/remembered_words.h"
 #include "gtest/gtest.h"
 #include "storage/commit_batch.h"
 #include "storage/commit_progress.h"
@@ -42,8 +43,10 @@ std::unique_ptr<storage::Store> OpenPrimary(const std::string& path) {
 }
 
 // Writes commit `commit` as the ingest service's committer does: one new
-// fact "f_<commit>", the commit record and the head, in one batch.
-void WriteCommit(storage::Store& primary, uint64_t commit) {
+// fact "f_<commit>", the commit record and the head, in one batch. The head
+// counts `tombstones` erased entities.
+void WriteCommit(storage::Store& primary, uint64_t commit,
+                 int64_t tombstones = 0) {
   storage::TestFact fact;
   fact.id = absl::StrCat("f_", commit);
   fact.subject = "place:da-nang";
@@ -64,6 +67,7 @@ void WriteCommit(storage::Store& primary, uint64_t commit) {
   head.set_last_commit(commit);
   head.set_last_commit_time_micros(log.time_micros());
   head.set_fact_count(static_cast<int64_t>(commit));
+  head.set_tombstone_count(tombstones);
   batch.PutHead(head);
   absl::Status written = primary.Write(batch, /*sync=*/false);
   ASSERT_TRUE(written.ok()) << written;
@@ -172,6 +176,26 @@ TEST(StoreFollowerTest, FollowsAnExistingStoreAndSeesCommitsMadeAfterStart) {
   auto log = follower->store()->ReadCommit(3);
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(log->changes(0).fact_id(), "f_3");
+}
+
+TEST(StoreFollowerTest, AnErasureForgetsTheRememberedWordsBeforeItIsVisible) {
+  TempDir dir;
+  FollowerOptions options = Options(dir);
+  std::unique_ptr<storage::Store> primary = OpenPrimary(options.data_dir);
+  ASSERT_NE(primary, nullptr);
+  WriteCommit(*primary, 1);
+  std::unique_ptr<StoreFollower> follower = StoreFollower::Start(options);
+  ASSERT_TRUE(AwaitCommit(*follower, 1).ok());
+  // A word of a quote SearchFacts read, remembered as it remembers them.
+  RememberedWords<int> remembered(/*capacity=*/16);
+  remembered.Get("nguyễn", [](absl::string_view) { return 1; });
+
+  WriteCommit(*primary, 2);
+  ASSERT_TRUE(AwaitCommit(*follower, 2).ok());
+  EXPECT_EQ(remembered.size(), 1u);  // nothing erased
+  WriteCommit(*primary, 3, /*tombstones=*/1);
+  ASSERT_TRUE(AwaitCommit(*follower, 3).ok());
+  EXPECT_EQ(remembered.size(), 0u);
 }
 
 TEST(StoreFollowerTest, WaitForCommitAnswersBeforeReturningWhenVisible) {

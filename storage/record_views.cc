@@ -1,6 +1,7 @@
 #include "storage/record_views.h"
 
 #include <algorithm>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -125,6 +126,19 @@ constexpr uint32_t kWireFixed32 = 5;
 constexpr uint32_t FieldNumber(uint32_t tag) { return tag >> 3; }
 constexpr uint32_t WireType(uint32_t tag) { return tag & 7; }
 
+// Reads the length of a length-delimited value. False if it is malformed or
+// larger than protobuf allows (2 GiB), as protobuf's parser refuses it
+// (ReadVarint32 would keep the low 32 bits of a longer varint).
+bool ReadLength(CodedInputStream& in, int* size) {
+  uint64_t length;
+  if (!in.ReadVarint64(&length) ||
+      length > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
+    return false;
+  }
+  *size = static_cast<int>(length);
+  return true;
+}
+
 // Skips the value of the field whose `tag` was just read. False if it is
 // malformed or of a wire type proto3 does not write (groups).
 bool SkipValue(CodedInputStream& in, uint32_t tag) {
@@ -136,8 +150,8 @@ bool SkipValue(CodedInputStream& in, uint32_t tag) {
     case kWireFixed64:
       return in.Skip(8);
     case kWireLengthDelimited: {
-      uint32_t size;
-      return in.ReadVarint32(&size) && in.Skip(static_cast<int>(size));
+      int size;
+      return ReadLength(in, &size) && in.Skip(size);
     }
     case kWireFixed32:
       return in.Skip(4);
@@ -150,11 +164,11 @@ bool SkipValue(CodedInputStream& in, uint32_t tag) {
 // view into `bytes`, the buffer `in` reads.
 bool ReadDelimited(CodedInputStream& in, absl::string_view bytes,
                    absl::string_view* value) {
-  uint32_t size;
-  if (!in.ReadVarint32(&size)) return false;
+  int size;
+  if (!ReadLength(in, &size)) return false;
   const int start = in.CurrentPosition();
-  if (!in.Skip(static_cast<int>(size))) return false;
-  *value = bytes.substr(static_cast<size_t>(start), size);
+  if (!in.Skip(size)) return false;
+  *value = bytes.substr(static_cast<size_t>(start), static_cast<size_t>(size));
   return true;
 }
 
@@ -172,6 +186,7 @@ bool ForEachField(absl::string_view bytes, Visit visit) {
     const uint32_t tag = in.ReadTag();
     // 0: the end of the input, or a malformed tag.
     if (tag == 0) return in.ConsumedEntireMessage();
+    if (FieldNumber(tag) == 0) return false;  // no field has number 0
     switch (visit(tag, in)) {
       case FieldRead::kRead:
         break;
@@ -308,7 +323,10 @@ absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
               CodedInputStream document_in(
                   reinterpret_cast<const uint8_t*>(encoded.data()),
                   static_cast<int>(encoded.size()));
-              return document.MergeFromCodedStream(&document_in)
+              // MergeFromCodedStream stops at a zero or end-group tag as
+              // at the end; only the end is well formed.
+              return document.MergeFromCodedStream(&document_in) &&
+                             document_in.ConsumedEntireMessage()
                          ? FieldRead::kRead
                          : FieldRead::kMalformed;
             });

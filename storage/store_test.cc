@@ -1141,6 +1141,27 @@ TEST(StoreTest, DocumentAsOfRefusesWhatDoesNotParse) {
             absl::StatusCode::kDataLoss);
   // Fields it does not know are skipped, as protobuf's parser skips them.
   EXPECT_EQ(DocumentAsOf(encoded + "\xf8\x01\x07", 5)->title(), "Hàn Quốc");
+
+  // As protobuf's parser, it refuses field number 0, and a length of 2^32
+  // (whose low 32 bits are 0).
+  EXPECT_EQ(DocumentAsOf(std::string("\x02\x00", 2), 9).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DocumentAsOf("\x0a\x80\x80\x80\x80\x10", 9).status().code(),
+            absl::StatusCode::kDataLoss);
+  // And a document with a zero byte after its fields.
+  const auto delimited = [](char tag, const std::string& value) {
+    return std::string(1, tag) + static_cast<char>(value.size()) + value;
+  };
+  v1::DocumentMetadata document;
+  document.set_title("Hàn Quốc");
+  const std::string revision =
+      std::string("\x08\x01") +  // commit 1
+      delimited('\x12', delimited('\x6a', document.SerializeAsString() +
+                                              std::string(1, '\0')));
+  EXPECT_EQ(DocumentAsOf(delimited('\x0a', revision), 1).status().code(),
+            absl::StatusCode::kDataLoss);
+  EntityRecord parsed;
+  EXPECT_FALSE(parsed.ParseFromString(delimited('\x0a', revision)));
 }
 
 TEST(StoreTest, ScanCommitsVisitsTheRecordsOfARangeInOrder) {
