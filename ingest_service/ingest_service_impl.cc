@@ -104,6 +104,12 @@ class StreamIngestReactor final
       if (!ok) {
         reading_ = false;
         reads_done_ = true;
+      } else {
+        // The batch counts as in flight from here, in the same locked step
+        // as the check above: a write that fails while it is prepared must
+        // not let the acknowledgement of an earlier batch finish the call,
+        // which would free this reactor under the op about to be queued.
+        ++in_flight_;
       }
     }
     if (!ok) {
@@ -116,6 +122,7 @@ class StreamIngestReactor final
       // it again on the leader. This batch was not written.
       {
         MutexLock lock(&mu_);
+        --in_flight_;  // not written, and not to be acknowledged
         reading_ = false;
         reads_done_ = true;
         end_ = server::ToGrpcStatus(WithReason(
@@ -134,7 +141,6 @@ class StreamIngestReactor final
     {
       MutexLock lock(&mu_);
       reading_ = false;
-      ++in_flight_;
       waiting_for_room_ = true;
     }
     // OnQueued may run on the committer thread before this returns.
@@ -299,6 +305,9 @@ class StreamIngestReactor final
   // Acknowledgements waiting to be written; the front one is being written
   // when writing_. std::deque keeps elements in place while it grows.
   std::deque<v1::StreamIngestFactsResponse> acks_ ABSL_GUARDED_BY(mu_);
+  // Batches read (from the moment OnReadDone takes one) whose
+  // acknowledgement is not written yet, or dropped after a failed write. The
+  // call finishes only at 0, so no op in the committer outlives the reactor.
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
