@@ -328,16 +328,6 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
   return absl::OkStatus();
 }
 
-// A fact record as stored.
-absl::StatusOr<FactRecord> ParseFactRecord(absl::string_view serialized) {
-  FactRecord record;
-  if (!record.ParseFromArray(serialized.data(),
-                             static_cast<int>(serialized.size()))) {
-    return absl::DataLossError("a fact record does not parse");
-  }
-  return record;
-}
-
 }  // namespace
 
 absl::Status Store::UpgradeSchema() {
@@ -413,9 +403,11 @@ absl::Status Store::BuildWordIndex(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handle(ColumnFamily::kFacts)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    FS_ASSIGN_OR_RETURN(FactRecord record,
-                        ParseFactRecord(absl::string_view(it->value().data(),
-                                                          it->value().size())));
+    FS_ASSIGN_OR_RETURN(
+        FactRecord record,
+        ParseRecord<FactRecord>(
+            ColumnFamily::kFacts,
+            absl::string_view(it->value().data(), it->value().size())));
     for (const PostingRef& posting : FactWordPostings(record)) {
       FS_RETURN_IF_ERROR(FromRocksStatus(
           batch->Put(names,
@@ -909,7 +901,9 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
     std::vector<PostingRef> now;
     std::string fact_id;
     if (!change->deleted) {
-      FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(change->record));
+      FS_ASSIGN_OR_RETURN(
+          FactRecord record,
+          ParseRecord<FactRecord>(ColumnFamily::kFacts, change->record));
       now = FactWordPostings(record);
       fact_id = record.content().id();
     }
@@ -918,7 +912,8 @@ absl::Status Store::CompleteOlderWritersBatch(rocksdb::WriteBatch* batch) {
     absl::Status found = GetValue(ColumnFamily::kFacts, key, &stored);
     if (!found.ok() && !absl::IsNotFound(found)) return found;
     if (found.ok()) {
-      FS_ASSIGN_OR_RETURN(FactRecord record, ParseFactRecord(stored));
+      FS_ASSIGN_OR_RETURN(FactRecord record, ParseRecord<FactRecord>(
+                                                 ColumnFamily::kFacts, stored));
       before = FactWordPostings(record);
       fact_id = record.content().id();
     }

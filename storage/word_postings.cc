@@ -121,13 +121,14 @@ absl::Status WordPostingEdits::ForEachChange(
   std::string key;
   std::string value;
   std::vector<IdSpan> ids;
+  std::vector<IdSpan> edited;  // the ids an edit names, in id order
   for (auto& [ref, posting] : order) {
     // The last edit of each id decides; the stored ids no edit names stay.
     std::vector<Edit>& edits = posting->edits;
     std::stable_sort(
         edits.begin(), edits.end(),
         [&](const Edit& a, const Edit& b) { return id_less(a.id, b.id); });
-    std::vector<IdSpan> edited;
+    edited.clear();
     ids.clear();
     for (size_t i = 0; i < edits.size(); ++i) {
       if (i + 1 < edits.size() && id_equal(edits[i].id, edits[i + 1].id)) {
