@@ -34,6 +34,7 @@
 #include "storage/commit_token.h"
 #include "storage/key_codec.h"
 #include "storage/record_views.h"
+#include "storage/word_postings.h"
 
 namespace factstore::query {
 namespace {
@@ -1617,31 +1618,35 @@ absl::Status StoreQueries::SearchFacts(
                                   static_cast<int>(scan->value().size()))) {
         return absl::DataLossError("malformed word posting");
       }
-      for (const std::string& fact_id : posting.fact_ids()) {
-        if (++examined > max_keys_per_read_) {
-          return WithReason(
-              absl::ResourceExhaustedError(absl::StrCat(
-                  "the query's words have more than ", max_keys_per_read_,
-                  " index entries (--max_keys_per_read); add rarer words")),
-              reason::kReadTooLarge);
-        }
-        if (examined % 256 == 0 && stop && stop()) {
-          return absl::CancelledError("the call was cancelled or timed out");
-        }
-        // A fact is counted once per word, though texts of several commits
-        // may list it; another word of the same hash is counted too (its
-        // facts are dropped when their words are checked).
-        if (word_facts.insert(absl::Hash<absl::string_view>{}(fact_id))
-                .second) {
-          ++word.fact_count;
-        }
-        if (n == 0) {
-          words_of_fact[fact_id] |= bit;
-        } else if (auto it = words_of_fact.find(fact_id);
-                   it != words_of_fact.end()) {
-          it->second |= bit;
-        }
-      }
+      FS_RETURN_IF_ERROR(storage::ForEachPostingFactId(
+          posting, [&](absl::string_view fact_id) -> absl::Status {
+            if (++examined > max_keys_per_read_) {
+              return WithReason(
+                  absl::ResourceExhaustedError(absl::StrCat(
+                      "the query's words have more than ", max_keys_per_read_,
+                      " index entries (--max_keys_per_read); add rarer "
+                      "words")),
+                  reason::kReadTooLarge);
+            }
+            if (examined % 256 == 0 && stop && stop()) {
+              return absl::CancelledError(
+                  "the call was cancelled or timed out");
+            }
+            // A fact is counted once per word, though texts of several
+            // commits may list it; another word of the same hash is counted
+            // too (its facts are dropped when their words are checked).
+            if (word_facts.insert(absl::Hash<absl::string_view>{}(fact_id))
+                    .second) {
+              ++word.fact_count;
+            }
+            if (n == 0) {
+              words_of_fact[fact_id] |= bit;
+            } else if (auto it = words_of_fact.find(fact_id);
+                       it != words_of_fact.end()) {
+              it->second |= bit;
+            }
+            return absl::OkStatus();
+          }));
     }
     FS_RETURN_IF_ERROR(scan->status());
     // No candidate has every word so far: nothing can match.

@@ -235,6 +235,20 @@ absl::StatusOr<ApplyResult> LogApplier::ApplyMessage(
         ": the stream was deleted and created again, or another deployment "
         "writes to it"));
   }
+  // Entries of a newer writer may hold records this build would misread (as
+  // version 5 builds, which lack this check, read version 6 postings without
+  // their derived ids): the replica stops until it is upgraded.
+  const uint32_t writer_version =
+      entry.has_commit()     ? entry.commit().schema_version()
+      : entry.has_snapshot() ? entry.snapshot().schema_version()
+                             : 0;
+  if (writer_version > storage::kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("log entry ", message.sequence,
+                     " was written by a server of schema version ",
+                     writer_version, "; this build reads up to version ",
+                     storage::kSchemaVersion, ": upgrade this server"));
+  }
   bool gap = message.sequence != last_seen_ + 1;
   switch (entry.body_case()) {
     case LogEntry::kCommit:

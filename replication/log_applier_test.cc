@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "replication/batch_compression.h"
 #include "replication/log_entry.pb.h"
@@ -37,6 +38,7 @@ using storage::FactRecord;
 using storage::LogPosition;
 using storage::Store;
 using storage::StoreHead;
+using ::testing::HasSubstr;
 
 // The log of these tests, and another one (log ids are 16 random bytes).
 constexpr absl::string_view kLogId = "log-id-for-tests";
@@ -717,6 +719,40 @@ TEST(LogApplier, EntryOfAnotherLogIsRefused) {
   EXPECT_EQ(Diff(before, ReadContents(*r.replica, true)), "");
   EXPECT_EQ(r.applier->position().log_id(), kLogId);
   EXPECT_EQ(r.applier->last_seen_sequence(), 1u);
+}
+
+// An entry written by a server of a newer schema version (a rolling update
+// that reached the writer first) is refused with FAILED_PRECONDITION, and
+// nothing is written: this build could misread what it holds. The same
+// entry of this build's version then applies.
+TEST(LogApplier, EntryOfANewerWriterIsRefused) {
+  Replication r;
+  ASSERT_NO_FATAL_FAILURE(r.OpenAndLoad());
+  std::string commit1 =
+      WriteCommit(*r.source, {}, {MakeFact("f_1", "org:fpt")});
+  const Contents before = ReadContents(*r.replica, true);
+
+  LogEntry newer_commit = CommitEntry(1, commit1);
+  newer_commit.mutable_commit()->set_schema_version(storage::kSchemaVersion +
+                                                    1);
+  absl::StatusOr<ApplyResult> commit = r.applier->Apply(At(2, newer_commit));
+  EXPECT_EQ(commit.status().code(), absl::StatusCode::kFailedPrecondition)
+      << commit.status();
+  EXPECT_THAT(
+      commit.status().message(),
+      HasSubstr(absl::StrCat("schema version ", storage::kSchemaVersion + 1)));
+  LogEntry newer_snapshot = SnapshotEntry(0, 0, r.first_snapshot);
+  newer_snapshot.mutable_snapshot()->set_schema_version(
+      storage::kSchemaVersion + 1);
+  EXPECT_EQ(r.applier->Apply(At(2, newer_snapshot)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Diff(before, ReadContents(*r.replica, true)), "");
+  EXPECT_EQ(r.applier->last_seen_sequence(), 1u);
+
+  LogEntry current_commit = CommitEntry(1, commit1);
+  current_commit.mutable_commit()->set_schema_version(storage::kSchemaVersion);
+  EXPECT_EQ(MustApply(*r.applier, At(2, current_commit)).commit, 1u);
+  EXPECT_EQ(DiffStores(*r.source, *r.replica), "");
 }
 
 // A payload that is not a LogEntry is DATA_LOSS.

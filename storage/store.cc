@@ -332,7 +332,9 @@ absl::Status AddLookupEntries(const EntityRecord& record, bool put,
 
 absl::Status Store::UpgradeSchema() {
   // Version 2 to 3 changes nothing stored: version 2 mentions keep their
-  // copies of their document's description, which reads still show.
+  // copies of their document's description, which reads still show. Nor
+  // does 5 to 6: version 5 postings keep their ids as text, which reads
+  // still take.
   const bool add_lookup_entries = identity_.schema_version() == 1;
   // Version 4 indexes the words of facts, unless the store is to keep none,
   // and version 5 keeps them as postings. An index that is not current (none
@@ -427,7 +429,7 @@ absl::Status Store::BuildWordIndex(
   uint64_t posting_hash = 0;
   uint64_t posting_commit = 0;
   auto put_posting = [&]() -> absl::Status {
-    if (posting.fact_ids().empty()) return absl::OkStatus();
+    if (PostingIsEmpty(posting)) return absl::OkStatus();
     FS_RETURN_IF_ERROR(FromRocksStatus(
         batch->Put(names, WordPostingKey(posting_hash, posting_commit),
                    posting.SerializeAsString()),
@@ -449,7 +451,7 @@ absl::Status Store::BuildWordIndex(
       posting_hash = word_hash;
       posting_commit = commit;
     }
-    posting.add_fact_ids(fact_id);
+    AddPostingFactId(fact_id, &posting);
   }
   FS_RETURN_IF_ERROR(scan->status());
   FS_RETURN_IF_ERROR(put_posting());

@@ -45,10 +45,12 @@ class CommitBatch;
 // its document's url, title, publisher, publication date and language, which
 // version 3 keeps on the document, and reads of version 2 mentions still
 // work; version 4 adds the kNames word entries of facts, one per word and
-// fact, which version 5 replaces by word postings); a secondary reads
-// older versions as they are; a store of a newer version is refused at open,
-// so that an older build never misreads one.
-inline constexpr uint32_t kSchemaVersion = 5;
+// fact, which version 5 replaces by word postings; version 6 postings hold
+// content-derived fact ids as bytes, storage/word_postings.h, and version 5
+// postings still read); a secondary reads older versions as they are; a
+// store of a newer version is refused at open, and a replica refuses log
+// entries of a newer writer, so that an older build never misreads one.
+inline constexpr uint32_t kSchemaVersion = 6;
 
 // Log entries (replicated mode) of writers of this schema version or later
 // carry every index entry of what they write; Store::Apply completes the

@@ -10,8 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -26,6 +28,7 @@ namespace factstore::storage {
 namespace {
 
 using ::factstore::testing::TempDir;
+using ::testing::ElementsAre;
 
 StoreOptions SmallOptions() {
   StoreOptions options;
@@ -85,10 +88,13 @@ std::vector<std::string> Posted(const Store& store, absl::string_view word) {
     WordPosting posting;
     EXPECT_TRUE(posting.ParseFromArray(scan->value().data(),
                                        static_cast<int>(scan->value().size())));
-    EXPECT_FALSE(posting.fact_ids().empty());
-    for (const std::string& id : posting.fact_ids()) {
-      posted.push_back(absl::StrCat(id, "@", commit));
-    }
+    EXPECT_FALSE(PostingIsEmpty(posting));
+    absl::Status listed =
+        ForEachPostingFactId(posting, [&](absl::string_view id) {
+          posted.push_back(absl::StrCat(id, "@", commit));
+          return absl::OkStatus();
+        });
+    EXPECT_TRUE(listed.ok()) << listed;
   }
   EXPECT_TRUE(scan->status().ok());
   return posted;
@@ -434,11 +440,21 @@ void RewriteWithSchemaVersion(const std::string& path, uint32_t version) {
             batch->Delete(names, it->key());
           }
           WordPosting posting;
-          if (word && version == 4 &&
+          if (word && (version == 4 || version == 5) &&
               posting.ParseFromArray(it->value().data(),
                                      static_cast<int>(it->value().size()))) {
-            for (const std::string& id : posting.fact_ids()) {
-              batch->Put(names, LegacyWordKey(word_hash, id), "");
+            // Version 5 postings list every id as text.
+            WordPosting as_text;
+            EXPECT_TRUE(
+                ForEachPostingFactId(posting, [&](absl::string_view id) {
+                  as_text.add_fact_ids(std::string(id));
+                  if (version == 4) {
+                    batch->Put(names, LegacyWordKey(word_hash, id), "");
+                  }
+                  return absl::OkStatus();
+                }).ok());
+            if (version == 5) {
+              batch->Put(names, it->key(), as_text.SerializeAsString());
             }
           }
         }
@@ -719,6 +735,109 @@ TEST(StoreTest, AVersion4StoresWordEntriesBecomePostings) {
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kNames, ""), words);
   EXPECT_EQ(Posted(**store, "korea"),
             (std::vector<std::string>{"f_1@1", "f_2@1", "f_3@2"}));
+}
+
+// A fact id of the shape every new fact gets: "f_" and 32 lowercase hex
+// digits, here those of `n`.
+std::string DerivedFactId(uint64_t n) {
+  return absl::StrCat("f_", std::string(16, '0'),
+                      absl::Hex(n, absl::kZeroPad16));
+}
+
+// The word postings of `word`, as stored.
+std::vector<WordPosting> RawPostings(const Store& store,
+                                     absl::string_view word) {
+  std::vector<WordPosting> postings;
+  auto scan = store.ScanPrefix(ColumnFamily::kNames, WordPostingPrefix(word));
+  for (; scan->Valid(); scan->Next()) {
+    postings.emplace_back();
+    EXPECT_TRUE(postings.back().ParseFromArray(
+        scan->value().data(), static_cast<int>(scan->value().size())));
+  }
+  return postings;
+}
+
+TEST(StoreTest, DerivedFactIdsArePostedAsTheirBytes) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  const std::string first = DerivedFactId(0xfa0b);
+  const std::string second = DerivedFactId(0x3c);
+  // Not of the shape: upper case digits, and an id of another length.
+  const std::string upper = "f_" + std::string(32, 'A');
+  const std::string other = "f_other";
+  FactRecord erased = MakeFact(first, "place:da-nang", "37", 1);
+  CommitFacts(**store, 1,
+              {erased, MakeFact(second, "place:seoul", "38", 1),
+               MakeFact(upper, "place:hanoi", "39", 1),
+               MakeFact(other, "place:hue", "40", 1)});
+  std::vector<WordPosting> korea = RawPostings(**store, "korea");
+  ASSERT_EQ(korea.size(), 1u);
+  EXPECT_EQ(korea[0].derived_ids().size(), 32u);
+  EXPECT_EQ(korea[0].derived_ids().substr(0, 16),
+            absl::HexStringToBytes(second.substr(2)));
+  EXPECT_THAT(korea[0].fact_ids(), ElementsAre(upper, other));
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{second + "@1", first + "@1", upper + "@1",
+                                      other + "@1"}));
+
+  // Taking a fact out reads the stored ids back and writes the rest.
+  {
+    CommitBatch batch(**store, 2);
+    ASSERT_TRUE(batch.DeleteFact(erased).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_EQ(
+      Posted(**store, "korea"),
+      (std::vector<std::string>{second + "@1", upper + "@1", other + "@1"}));
+}
+
+TEST(StoreTest, APostingWhoseDerivedIdsAreCutIsDataLoss) {
+  WordPosting posting;
+  posting.set_derived_ids(std::string(17, '\x01'));
+  int visited = 0;
+  absl::Status listed = ForEachPostingFactId(posting, [&](absl::string_view) {
+    ++visited;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(listed.code(), absl::StatusCode::kDataLoss) << listed;
+  EXPECT_EQ(visited, 0);
+}
+
+TEST(StoreTest, AVersion5StoresPostingsAreReadAsTheyAre) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  const std::string first = DerivedFactId(1);
+  const std::string second = DerivedFactId(2);
+  FactRecord erased = MakeFact(first, "place:da-nang", "37", 1);
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1, {erased, MakeFact(second, "place:seoul", "38", 1)});
+  }
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, 5));
+  auto store = Store::OpenPrimary(path, SmallOptions());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->identity().schema_version(), kSchemaVersion);
+  // Nothing was rewritten: the version 5 posting lists its ids as text.
+  std::vector<WordPosting> korea = RawPostings(**store, "korea");
+  ASSERT_EQ(korea.size(), 1u);
+  EXPECT_THAT(korea[0].fact_ids(), ElementsAre(first, second));
+  EXPECT_TRUE(korea[0].derived_ids().empty());
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{first + "@1", second + "@1"}));
+  // A change of the posting writes it in the new form.
+  {
+    CommitBatch batch(**store, 2);
+    ASSERT_TRUE(batch.DeleteFact(erased).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  korea = RawPostings(**store, "korea");
+  ASSERT_EQ(korea.size(), 1u);
+  EXPECT_TRUE(korea[0].fact_ids().empty());
+  EXPECT_EQ(korea[0].derived_ids(), absl::HexStringToBytes(second.substr(2)));
+  EXPECT_EQ(Posted(**store, "korea"),
+            (std::vector<std::string>{second + "@1"}));
 }
 
 TEST(StoreTest, TheWordIndexIsBuiltOrDroppedAsTheOptionsSay) {

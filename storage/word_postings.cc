@@ -3,12 +3,89 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "normalizer/search_terms.h"
 #include "storage/key_codec.h"
 #include "storage/store.h"
 
 namespace factstore::storage {
+
+namespace {
+
+constexpr absl::string_view kDerivedIdPrefix = "f_";
+constexpr size_t kDerivedIdDigits = 32;
+constexpr size_t kDerivedIdBytes = kDerivedIdDigits / 2;
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// The value of a lowercase hex digit, or -1.
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Appends the 16 bytes that `fact_id`'s digits spell to `out`, if it has the
+// derived shape; false (and nothing appended) if not. Written out rather
+// than with absl::HexStringToBytes, which returns a new string for each id:
+// a commit adds tens of thousands of ids, and this runs on the committer.
+bool AppendDerivedIdBytes(absl::string_view fact_id, std::string* out) {
+  if (fact_id.size() != kDerivedIdPrefix.size() + kDerivedIdDigits ||
+      !absl::StartsWith(fact_id, kDerivedIdPrefix)) {
+    return false;
+  }
+  char bytes[kDerivedIdBytes];
+  const absl::string_view digits = fact_id.substr(kDerivedIdPrefix.size());
+  for (size_t i = 0; i < kDerivedIdBytes; ++i) {
+    const int high = HexValue(digits[2 * i]);
+    const int low = HexValue(digits[2 * i + 1]);
+    if (high < 0 || low < 0) return false;
+    bytes[i] = static_cast<char>((high << 4) | low);
+  }
+  out->append(bytes, kDerivedIdBytes);
+  return true;
+}
+
+}  // namespace
+
+void AddPostingFactId(absl::string_view fact_id, WordPosting* posting) {
+  if (!AppendDerivedIdBytes(fact_id, posting->mutable_derived_ids())) {
+    posting->add_fact_ids(fact_id.data(), fact_id.size());
+  }
+}
+
+bool PostingIsEmpty(const WordPosting& posting) {
+  return posting.derived_ids().empty() && posting.fact_ids().empty();
+}
+
+absl::Status ForEachPostingFactId(
+    const WordPosting& posting,
+    absl::FunctionRef<absl::Status(absl::string_view fact_id)> visit) {
+  const std::string& derived = posting.derived_ids();
+  if (derived.size() % kDerivedIdBytes != 0) {
+    return absl::DataLossError(
+        absl::StrCat("a word posting's derived ids take ", derived.size(),
+                     " bytes, not a multiple of ", kDerivedIdBytes));
+  }
+  // The same in reverse, by hand for the same reason: SearchFacts reads
+  // thousands of ids a call.
+  char id[kDerivedIdPrefix.size() + kDerivedIdDigits];
+  kDerivedIdPrefix.copy(id, kDerivedIdPrefix.size());
+  for (size_t at = 0; at < derived.size(); at += kDerivedIdBytes) {
+    char* digit = id + kDerivedIdPrefix.size();
+    for (size_t i = 0; i < kDerivedIdBytes; ++i) {
+      const auto byte = static_cast<unsigned char>(derived[at + i]);
+      *digit++ = kHexDigits[byte >> 4];
+      *digit++ = kHexDigits[byte & 0xf];
+    }
+    FS_RETURN_IF_ERROR(visit(absl::string_view(id, sizeof(id))));
+  }
+  for (const std::string& fact_id : posting.fact_ids()) {
+    FS_RETURN_IF_ERROR(visit(fact_id));
+  }
+  return absl::OkStatus();
+}
 
 std::vector<WordText> FactWordTexts(const FactRecord& record) {
   std::vector<WordText> texts;
@@ -86,8 +163,14 @@ absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
       postings_.erase(it);
       return stored.status();
     }
-    for (const std::string& id : stored->fact_ids()) {
-      it->second.stored.push_back(Keep(id));
+    absl::Status listed =
+        ForEachPostingFactId(*stored, [&](absl::string_view id) {
+          it->second.stored.push_back(Keep(id));
+          return absl::OkStatus();
+        });
+    if (!listed.ok()) {
+      postings_.erase(it);
+      return listed;
     }
   }
   return &it->second;
@@ -145,12 +228,9 @@ absl::Status WordPostingEdits::ForEachChange(
     std::sort(ids.begin(), ids.end(), id_less);
     ids.erase(std::unique(ids.begin(), ids.end(), id_equal), ids.end());
     record.Clear();
-    for (IdSpan id : ids) {
-      const absl::string_view kept = Id(id);
-      record.add_fact_ids(kept.data(), kept.size());
-    }
+    for (IdSpan id : ids) AddPostingFactId(Id(id), &record);
     key = WordPostingKey(ref.word_hash, ref.commit);
-    if (record.fact_ids().empty()) {
+    if (PostingIsEmpty(record)) {
       FS_RETURN_IF_ERROR(visit(key, nullptr));
       continue;
     }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -92,6 +93,26 @@ std::vector<PostingRef> WordPostings(const std::vector<WordText>& texts,
 
 // FactWordPostings(r) == WordPostings(FactWordTexts(r)).
 std::vector<PostingRef> FactWordPostings(const FactRecord& record);
+
+// How a WordPosting holds its fact ids (schema version 6): an id of the
+// shape every new fact gets (ingest_service/fact_identity.h: "f_" and 32
+// lowercase hex digits) as the 16 bytes its digits spell, in derived_ids;
+// any other id (facts stored by older builds may have one) as it is, in
+// fact_ids. Postings of schema version 5 hold every id in fact_ids.
+
+// Adds `fact_id` to `posting`. Ids added in ascending order keep each field
+// ascending, as WordPosting requires.
+void AddPostingFactId(absl::string_view fact_id, WordPosting* posting);
+
+// True if `posting` lists no fact.
+bool PostingIsEmpty(const WordPosting& posting);
+
+// Calls `visit` with each fact id of `posting`, the derived ones first, and
+// stops at the first error it returns. The view passed is valid during the
+// call only. DATA_LOSS if derived_ids is not a whole number of ids.
+absl::Status ForEachPostingFactId(
+    const WordPosting& posting,
+    absl::FunctionRef<absl::Status(absl::string_view fact_id)> visit);
 
 // The postings one write batch changes, each read from the store (if it may
 // exist there) the first time the batch touches it and written once.
