@@ -163,9 +163,10 @@ absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
       postings_.erase(it);
       return stored.status();
     }
+    std::vector<IdSpan>& ids = it->second.stored;
     absl::Status listed =
         ForEachPostingFactId(*stored, [&](absl::string_view id) {
-          it->second.stored.push_back(Keep(id));
+          ids.push_back(Keep(id));
           return absl::OkStatus();
         });
     if (!listed.ok()) {
