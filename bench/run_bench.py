@@ -416,19 +416,20 @@ class Bench:
             self.program("ingest_server"), f"--listen=127.0.0.1:{port}",
             f"--data_dir={store}", "--index_words=false", "--metrics_listen=",
             "--log_level=warning"], port, self.logs, self.env)
-        server.start()
-        # Its CPU is the figure's, not other processes'.
-        self.helpers.append(server.process)
         saved = self.ingest_addr
-        self.ingest_addr = f"127.0.0.1:{port}"
         try:
+            server.start()
+            # Its CPU is the figure's, not other processes'.
+            self.helpers.append(server.process)
+            self.ingest_addr = f"127.0.0.1:{port}"
             self.load(f"setup_no_words_{streams}", "setup")
             self.load(f"ingest_stream_{streams}_no_words", "ingest_stream",
                       f"--streams={streams}", f"--first_index={first}", *w,
                       pids=[server.process.pid])
         finally:
             self.ingest_addr = saved
-            self.helpers.remove(server.process)
+            if server.process in self.helpers:
+                self.helpers.remove(server.process)
             server.stop()
             if not self.args.keep:
                 shutil.rmtree(store, ignore_errors=True)
@@ -445,8 +446,8 @@ class Bench:
             copy = os.path.join(self.work, f"store-{streams}-streams")
             shutil.copytree(store, copy)
             os.sync()  # the copy's writeback is not the run's
-            self.start_cluster(copy)
             try:
+                self.start_cluster(copy)
                 run = lambda: self.load(
                     f"ingest_stream_{streams}", "ingest_stream",
                     f"--streams={streams}", f"--first_index={first}", *w,
@@ -456,6 +457,10 @@ class Bench:
                                   self.args.ingest_warmup,
                                   self.args.ingest_seconds, run)
                     real = self.runs.get("ingest_stream_4", {})
+                    # The baseline alone: the servers would still be
+                    # flushing and compacting what the run wrote.
+                    self.query.stop()
+                    self.ingest.stop()
                     bw = self.timed(1, self.args.read_seconds)
                     for baseline_streams in (1, 4):
                         self.load(f"baseline_ingest_stream_{baseline_streams}",

@@ -244,8 +244,9 @@ void LogReplica::FailLocked(const absl::Status& error, bool rebuild) {
   server::Log(server::LogLevel::kError,
               rebuild ? "the store fell behind the commit log's start; restart "
                         "this server to load the log's snapshot again"
-                      : "stopped following the commit log: it is not the log "
-                        "this store was built from",
+                      : "stopped following the commit log: its next entry "
+                        "cannot be applied here (another log's, or one this "
+                        "build cannot read; the error says which)",
               {{"error", status_.error},
                {"data_dir", options_.data_dir},
                {"applied_sequence", status_.position.sequence()},

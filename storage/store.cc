@@ -515,11 +515,17 @@ absl::Status Store::CatchUp() {
   FS_RETURN_IF_ERROR(
       FromRocksStatus(db_->TryCatchUpWithPrimary(), "catch up with primary"));
   // The primary may have built or dropped the word index since this store
-  // opened.
+  // opened, or been upgraded to a schema this build would misread.
   std::string value;
   StoreIdentity identity;
   if (GetValue(ColumnFamily::kMeta, kIdentityKey, &value).ok() &&
       identity.ParseFromString(value)) {
+    if (identity.schema_version() > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_, " now holds schema version ", identity.schema_version(),
+          " (the ingest service was upgraded); this build reads version ",
+          kSchemaVersion, ": upgrade this server too"));
+    }
     word_index_off_.store(identity.word_index_off());
   }
   return absl::OkStatus();

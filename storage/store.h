@@ -48,8 +48,9 @@ class CommitBatch;
 // fact, which version 5 replaces by word postings; version 6 postings hold
 // content-derived fact ids as bytes, storage/word_postings.h, and version 5
 // postings still read); a secondary reads older versions as they are; a
-// store of a newer version is refused at open, and a replica refuses log
-// entries of a newer writer, so that an older build never misreads one.
+// store of a newer version is refused at open and at a secondary's catch-up,
+// and a replica refuses log entries of a newer writer, so that a build with
+// these checks never takes what it would misread.
 inline constexpr uint32_t kSchemaVersion = 6;
 
 // Log entries (replicated mode) of writers of this schema version or later
@@ -209,6 +210,9 @@ class Store {
   const std::string& path() const { return path_; }
 
   // Secondary only: makes the primary's writes so far visible.
+  // FAILED_PRECONDITION once the primary has upgraded the store to a schema
+  // version newer than this build's (the writes are visible to RocksDB
+  // reads, but the caller should not take them).
   absl::Status CatchUp();
 
   // The head record: last commit and counts. An empty store has commit 0.

@@ -1109,6 +1109,28 @@ TEST(StoreTest, ASnapshotOfAnOlderWriterGetsItsPostingsWhenItIsOpenedAgain) {
   }
 }
 
+TEST(StoreTest, ASecondaryRefusesToCatchUpWithAStoreOfANewerSchema) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  {
+    auto store = Store::OpenPrimary(path, SmallOptions());
+    ASSERT_TRUE(store.ok());
+    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
+  }
+  auto secondary =
+      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(secondary.ok()) << secondary.status();
+  ASSERT_TRUE((*secondary)->CatchUp().ok());
+  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, kSchemaVersion + 1));
+  absl::Status caught_up = (*secondary)->CatchUp();
+  EXPECT_EQ(caught_up.code(), absl::StatusCode::kFailedPrecondition)
+      << caught_up;
+  EXPECT_TRUE(absl::StrContains(
+      caught_up.message(),
+      absl::StrCat("now holds schema version ", kSchemaVersion + 1)))
+      << caught_up;
+}
+
 TEST(StoreTest, StoreOfAnUnknownSchemaVersionIsRefused) {
   TempDir dir;
   const std::string path = dir.path() + "/db";
