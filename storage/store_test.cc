@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -946,24 +947,33 @@ TEST(StoreTest, AReplicaOfACommitLogKeepsTheLogsWordIndexSetting) {
   EXPECT_FALSE((*store)->indexes_words());
 }
 
-TEST(StoreTest, ASecondarySeesTheWordIndexDroppedAsItCatchesUp) {
-  TempDir dir;
+// Writes one fact into a new store at `dir`/db, closes it, and opens a
+// secondary of it (in `dir`/secondary) into `secondary`.
+void SecondaryOfOneFact(const TempDir& dir, std::unique_ptr<Store>* secondary) {
   const std::string path = dir.path() + "/db";
   {
     auto store = Store::OpenPrimary(path, SmallOptions());
-    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store.ok()) << store.status();
     CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
   }
-  auto secondary =
+  auto opened =
       Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
-  ASSERT_TRUE(secondary.ok());
-  EXPECT_TRUE((*secondary)->indexes_words());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  *secondary = *std::move(opened);
+}
+
+TEST(StoreTest, ASecondarySeesTheWordIndexDroppedAsItCatchesUp) {
+  TempDir dir;
+  const std::string path = dir.path() + "/db";
+  std::unique_ptr<Store> secondary;
+  ASSERT_NO_FATAL_FAILURE(SecondaryOfOneFact(dir, &secondary));
+  EXPECT_TRUE(secondary->indexes_words());
   StoreOptions without = SmallOptions();
   without.index_words = false;
   auto store = Store::OpenPrimary(path, without);
   ASSERT_TRUE(store.ok());
-  ASSERT_TRUE((*secondary)->CatchUp().ok());
-  EXPECT_FALSE((*secondary)->indexes_words());
+  ASSERT_TRUE(secondary->CatchUp().ok());
+  EXPECT_FALSE(secondary->indexes_words());
 }
 
 TEST(StoreTest, ApplyCompletesTheWordsAnOlderWriterLeftOut) {
@@ -1111,18 +1121,12 @@ TEST(StoreTest, ASnapshotOfAnOlderWriterGetsItsPostingsWhenItIsOpenedAgain) {
 
 TEST(StoreTest, ASecondaryRefusesToCatchUpWithAStoreOfANewerSchema) {
   TempDir dir;
-  const std::string path = dir.path() + "/db";
-  {
-    auto store = Store::OpenPrimary(path, SmallOptions());
-    ASSERT_TRUE(store.ok());
-    CommitFacts(**store, 1, {MakeFact("f_1", "place:da-nang", "37", 1)});
-  }
-  auto secondary =
-      Store::OpenSecondary(path, dir.path() + "/secondary", SmallOptions());
-  ASSERT_TRUE(secondary.ok()) << secondary.status();
-  ASSERT_TRUE((*secondary)->CatchUp().ok());
-  ASSERT_NO_FATAL_FAILURE(RewriteWithSchemaVersion(path, kSchemaVersion + 1));
-  absl::Status caught_up = (*secondary)->CatchUp();
+  std::unique_ptr<Store> secondary;
+  ASSERT_NO_FATAL_FAILURE(SecondaryOfOneFact(dir, &secondary));
+  ASSERT_TRUE(secondary->CatchUp().ok());
+  ASSERT_NO_FATAL_FAILURE(
+      RewriteWithSchemaVersion(dir.path() + "/db", kSchemaVersion + 1));
+  absl::Status caught_up = secondary->CatchUp();
   EXPECT_EQ(caught_up.code(), absl::StatusCode::kFailedPrecondition)
       << caught_up;
   EXPECT_TRUE(absl::StrContains(
