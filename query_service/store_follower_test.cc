@@ -100,6 +100,22 @@ absl::Status AwaitCommit(StoreFollower& follower, uint64_t commit,
   return result.get();
 }
 
+// A primary store in `dir` holding commit 1, and a follower that sees it.
+// The follower is declared last, so it stops before the primary closes.
+struct FollowedStore {
+  std::unique_ptr<storage::Store> primary;
+  std::unique_ptr<StoreFollower> follower;
+};
+
+void FollowAStoreOfOneCommit(const TempDir& dir, FollowedStore* followed) {
+  FollowerOptions options = Options(dir);
+  followed->primary = OpenPrimary(options.data_dir);
+  ASSERT_NE(followed->primary, nullptr);
+  WriteCommit(*followed->primary, 1);
+  followed->follower = StoreFollower::Start(options);
+  ASSERT_TRUE(AwaitCommit(*followed->follower, 1).ok());
+}
+
 // Polls `condition` until it holds or `timeout` passes; returns whether it
 // held.
 template <typename Condition>
@@ -180,12 +196,10 @@ TEST(StoreFollowerTest, FollowsAnExistingStoreAndSeesCommitsMadeAfterStart) {
 
 TEST(StoreFollowerTest, AnErasureForgetsTheRememberedWordsBeforeItIsVisible) {
   TempDir dir;
-  FollowerOptions options = Options(dir);
-  std::unique_ptr<storage::Store> primary = OpenPrimary(options.data_dir);
-  ASSERT_NE(primary, nullptr);
-  WriteCommit(*primary, 1);
-  std::unique_ptr<StoreFollower> follower = StoreFollower::Start(options);
-  ASSERT_TRUE(AwaitCommit(*follower, 1).ok());
+  FollowedStore followed;
+  ASSERT_NO_FATAL_FAILURE(FollowAStoreOfOneCommit(dir, &followed));
+  storage::Store* primary = followed.primary.get();
+  StoreFollower* follower = followed.follower.get();
   // A word of a quote SearchFacts read, remembered as it remembers them.
   RememberedWords<int> remembered(/*capacity=*/16);
   remembered.Get("nguyễn", [](absl::string_view) { return 1; });
@@ -200,12 +214,9 @@ TEST(StoreFollowerTest, AnErasureForgetsTheRememberedWordsBeforeItIsVisible) {
 
 TEST(StoreFollowerTest, WaitForCommitAnswersBeforeReturningWhenVisible) {
   TempDir dir;
-  FollowerOptions options = Options(dir);
-  std::unique_ptr<storage::Store> primary = OpenPrimary(options.data_dir);
-  ASSERT_NE(primary, nullptr);
-  WriteCommit(*primary, 1);
-  std::unique_ptr<StoreFollower> follower = StoreFollower::Start(options);
-  ASSERT_TRUE(AwaitCommit(*follower, 1).ok());
+  FollowedStore followed;
+  ASSERT_NO_FATAL_FAILURE(FollowAStoreOfOneCommit(dir, &followed));
+  StoreFollower* follower = followed.follower.get();
 
   bool called = false;
   absl::Status status = absl::UnknownError("not called");
@@ -220,12 +231,9 @@ TEST(StoreFollowerTest, WaitForCommitAnswersBeforeReturningWhenVisible) {
 
 TEST(StoreFollowerTest, WaitForCommitFailsAtItsDeadlineForACommitNotMade) {
   TempDir dir;
-  FollowerOptions options = Options(dir);
-  std::unique_ptr<storage::Store> primary = OpenPrimary(options.data_dir);
-  ASSERT_NE(primary, nullptr);
-  WriteCommit(*primary, 1);
-  std::unique_ptr<StoreFollower> follower = StoreFollower::Start(options);
-  ASSERT_TRUE(AwaitCommit(*follower, 1).ok());
+  FollowedStore followed;
+  ASSERT_NO_FATAL_FAILURE(FollowAStoreOfOneCommit(dir, &followed));
+  StoreFollower* follower = followed.follower.get();
 
   const absl::Time start = absl::Now();
   const absl::Duration timeout = absl::Milliseconds(300);
@@ -239,12 +247,9 @@ TEST(StoreFollowerTest, WaitForCommitFailsAtItsDeadlineForACommitNotMade) {
 
 TEST(StoreFollowerTest, StopReleasesWaitersWithUnavailable) {
   TempDir dir;
-  FollowerOptions options = Options(dir);
-  std::unique_ptr<storage::Store> primary = OpenPrimary(options.data_dir);
-  ASSERT_NE(primary, nullptr);
-  WriteCommit(*primary, 1);
-  std::unique_ptr<StoreFollower> follower = StoreFollower::Start(options);
-  ASSERT_TRUE(AwaitCommit(*follower, 1).ok());
+  FollowedStore followed;
+  ASSERT_NO_FATAL_FAILURE(FollowAStoreOfOneCommit(dir, &followed));
+  StoreFollower* follower = followed.follower.get();
 
   auto promise = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> waiting = promise->get_future();
