@@ -81,7 +81,10 @@ QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
       limits_(limits),
       authorizer_(authorizer),
       feeds_(follower, limits.max_watches),
-      reads_(limits.read_threads) {}
+      reads_(limits.read_threads) {
+  SetMessageAllocatorFor_GetFact(&get_fact_messages_);
+  SetMessageAllocatorFor_BatchGetFacts(&batch_get_facts_messages_);
+}
 
 bool QueryServiceImpl::TryAdmit() {
   if (pending_reads_.fetch_add(1) < limits_.max_pending_reads) return true;

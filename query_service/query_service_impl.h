@@ -27,6 +27,7 @@
 #include "query_service/read_target.h"
 #include "query_service/store_follower.h"
 #include "query_service/store_queries.h"
+#include "server/arena_message_allocator.h"
 #include "server/auth.h"
 #include "server/executor.h"
 
@@ -146,6 +147,13 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // queries_ once created (it never changes after), for reads to find
   // without taking mu_.
   std::atomic<const StoreQueries*> ready_queries_{nullptr};
+  // The messages of the reads that build their answers from stored fact
+  // records, on one arena per call (StoreQueries::GetFact, BatchGetFacts).
+  server::ArenaMessageAllocator<v1::GetFactRequest, v1::GetFactResponse>
+      get_fact_messages_;
+  server::ArenaMessageAllocator<v1::BatchGetFactsRequest,
+                                v1::BatchGetFactsResponse>
+      batch_get_facts_messages_;
   // Runs scans, and the reads that had to wait for a commit: the follower
   // releases them on its own thread, which must get back to catching up.
   // Last: destroyed first, running what is queued while the rest is alive.

@@ -24,6 +24,7 @@
 #include "common/language_tag.h"
 #include "common/limits.h"
 #include "common/status_macros.h"
+#include "google/protobuf/arena.h"
 #include "normalizer/name_folding.h"
 #include "normalizer/search_terms.h"
 #include "normalizer/units.h"
@@ -613,6 +614,17 @@ absl::Status TooManyRedirectsError(const std::string& id) {
 
 namespace {
 
+// The arena to parse the stored records of an answer on: the answer's own
+// (the query service makes a point read's messages on one, gRPC's
+// MessageAllocator), so that FactAsOf moves the records' parts into it, or
+// `*local` for an answer on the heap, which then gets copies.
+google::protobuf::Arena* RecordArenaFor(
+    const google::protobuf::MessageLite& answer,
+    std::optional<google::protobuf::Arena>* local) {
+  if (google::protobuf::Arena* arena = answer.GetArena()) return arena;
+  return &local->emplace();
+}
+
 // Reads record `id` as of `commit` into `out`, following the redirects of
 // merges: `read(id)` reads a record, `next(record, commit)` is the id it had
 // moved to by then (or null), `view(record&&, commit, out)` fills `out` and
@@ -658,12 +670,18 @@ absl::StatusOr<bool> StoreQueries::EntityAt(const std::string& id,
 absl::StatusOr<bool> StoreQueries::FactAt(const std::string& id,
                                           uint64_t commit,
                                           v1::Fact* out) const {
+  std::optional<google::protobuf::Arena> local;
+  google::protobuf::Arena* arena = RecordArenaFor(*out, &local);
   return ReadFollowingRedirects(
       id, commit,
-      [this](const std::string& key) { return store_->ReadFact(key); },
-      storage::FactMovedToAsOf,
-      [this](storage::FactRecord&& record, uint64_t at, v1::Fact* fact) {
-        return storage::FactAsOf(std::move(record), at, store_->store_id(),
+      [this, arena](const std::string& key) {
+        return store_->ReadFact(key, arena);
+      },
+      [](const storage::FactRecord* record, uint64_t at) {
+        return storage::FactMovedToAsOf(*record, at);
+      },
+      [this](storage::FactRecord* record, uint64_t at, v1::Fact* fact) {
+        return storage::FactAsOf(std::move(*record), at, store_->store_id(),
                                  fact);
       },
       out);
@@ -1088,30 +1106,30 @@ absl::Status StoreQueries::BatchGetFacts(
     ids.push_back(request.ids(i));
   }
   response->set_commit_token(CommitToken(commit));
-  std::vector<absl::StatusOr<storage::FactRecord>> records =
-      store_->ReadFacts(ids);
+  std::optional<google::protobuf::Arena> local;
+  std::vector<absl::StatusOr<storage::FactRecord*>> records =
+      store_->ReadFacts(ids, RecordArenaFor(*response, &local));
   MentionDocuments documents(store_, commit);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
       return records[i].status();
     }
-    v1::Fact fact;
+    v1::Fact* fact = response->add_facts();
     bool found = false;
     if (records[i].ok()) {
       // A fact a merge gave a new id is read again there (rare: one more
       // read for it alone).
       if (const std::string* moved =
-              storage::FactMovedToAsOf(*records[i], commit)) {
-        FS_ASSIGN_OR_RETURN(found, FactAt(*moved, commit, &fact));
-        if (found) fact.set_redirected_from(ids[i]);
+              storage::FactMovedToAsOf(**records[i], commit)) {
+        FS_ASSIGN_OR_RETURN(found, FactAt(*moved, commit, fact));
+        if (found) fact->set_redirected_from(ids[i]);
       } else {
-        found = storage::FactAsOf(std::move(*records[i]), commit,
-                                  store_->store_id(), &fact);
+        found = storage::FactAsOf(std::move(**records[i]), commit,
+                                  store_->store_id(), fact);
       }
     }
-    if (found) {
-      *response->add_facts() = std::move(fact);
-    } else {
+    if (!found) {
+      response->mutable_facts()->RemoveLast();
       response->add_missing_ids(ids[i]);
     }
   }

@@ -19,6 +19,8 @@
 #include "common/errors.h"
 #include "factstore/v1/query_service.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "normalizer/name_folding.h"
 #include "storage/commit_batch.h"
@@ -502,6 +504,56 @@ TEST_F(StoreQueriesTest, OlderCommitHidesFactsAssertedLater) {
   EXPECT_THAT(FactIds(List(request, 2)),
               ElementsAre("f_kr_2024", "f_kr_2025", "f_kr_jp", "f_kr_partner"));
   EXPECT_THAT(FactIds(List(request, 0)), IsEmpty());
+}
+
+// ---- GetFact and BatchGetFacts: answers on an arena or on the heap ----
+
+// The query service makes these answers on an arena per call
+// (server/arena_message_allocator.h) and parses the records onto it; an
+// answer on the heap, as a direct caller makes it, holds the same facts.
+TEST_F(StoreQueriesTest, PointReadsAnswerAlikeOnAnArenaAndOnTheHeap) {
+  v1::BatchGetFactsRequest batch;
+  batch.add_ids("f_kr_2025");
+  batch.add_ids("f_nowhere");
+  batch.add_ids("f_kr_2024");
+  for (uint64_t commit : {uint64_t{1}, uint64_t{2}}) {
+    SCOPED_TRACE(commit);
+    google::protobuf::Arena arena;
+    auto* on_arena =
+        google::protobuf::Arena::CreateMessage<v1::BatchGetFactsResponse>(
+            &arena);
+    v1::BatchGetFactsResponse on_heap;
+    ASSERT_TRUE(queries_->BatchGetFacts(batch, commit, on_arena).ok());
+    ASSERT_TRUE(queries_->BatchGetFacts(batch, commit, &on_heap).ok());
+    EXPECT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equals(*on_arena, on_heap))
+        << on_arena->DebugString() << "\nagainst\n"
+        << on_heap.DebugString();
+    std::vector<std::string> found;
+    for (const v1::Fact& fact : on_arena->facts()) found.push_back(fact.id());
+    // f_kr_2025 is asserted at commit 2.
+    if (commit == 1) {
+      EXPECT_THAT(found, ElementsAre("f_kr_2024"));
+      EXPECT_THAT(on_arena->missing_ids(),
+                  ElementsAre("f_kr_2025", "f_nowhere"));
+    } else {
+      EXPECT_THAT(found, ElementsAre("f_kr_2025", "f_kr_2024"));
+      EXPECT_THAT(on_arena->missing_ids(), ElementsAre("f_nowhere"));
+      EXPECT_EQ(on_arena->facts(1).mentions_size(), 1);
+    }
+  }
+
+  v1::GetFactRequest get;
+  get.set_id("f_kr_2024");
+  google::protobuf::Arena arena;
+  auto* on_arena =
+      google::protobuf::Arena::CreateMessage<v1::GetFactResponse>(&arena);
+  v1::GetFactResponse on_heap;
+  ASSERT_TRUE(queries_->GetFact(get, 2, on_arena).ok());
+  ASSERT_TRUE(queries_->GetFact(get, 2, &on_heap).ok());
+  EXPECT_EQ(on_arena->fact().id(), "f_kr_2024");
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*on_arena, on_heap));
 }
 
 TEST_F(StoreQueriesTest,

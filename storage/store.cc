@@ -96,6 +96,19 @@ absl::StatusOr<Record> ParseRecord(ColumnFamily cf, absl::string_view value) {
   return record;
 }
 
+// ParseRecord for a record made on `arena`, which owns it.
+template <typename Record>
+absl::StatusOr<Record*> ParseRecordOn(google::protobuf::Arena* arena,
+                                      ColumnFamily cf,
+                                      absl::string_view value) {
+  Record* record = google::protobuf::Arena::CreateMessage<Record>(arena);
+  if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(
+        absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
+  }
+  return record;
+}
+
 }  // namespace
 
 absl::Status FromRocksStatus(const rocksdb::Status& status,
@@ -531,12 +544,17 @@ absl::Status Store::CatchUp() {
   return absl::OkStatus();
 }
 
+absl::Status Store::GetPinned(ColumnFamily cf, absl::string_view key,
+                              rocksdb::PinnableSlice* value) const {
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
+                               rocksdb::Slice(key.data(), key.size()), value);
+  return FromRocksStatus(s, ColumnFamilyName(cf));
+}
+
 absl::Status Store::GetValue(ColumnFamily cf, absl::string_view key,
                              std::string* value) const {
   rocksdb::PinnableSlice pinned;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
-                               rocksdb::Slice(key.data(), key.size()), &pinned);
-  if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
+  FS_RETURN_IF_ERROR(GetPinned(cf, key, &pinned));
   value->assign(pinned.data(), pinned.size());
   return absl::OkStatus();
 }
@@ -545,9 +563,7 @@ template <typename Record>
 absl::StatusOr<Record> Store::ReadRecord(ColumnFamily cf,
                                          absl::string_view key) const {
   rocksdb::PinnableSlice pinned;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(cf),
-                               rocksdb::Slice(key.data(), key.size()), &pinned);
-  if (!s.ok()) return FromRocksStatus(s, ColumnFamilyName(cf));
+  FS_RETURN_IF_ERROR(GetPinned(cf, key, &pinned));
   return ParseRecord<Record>(cf,
                              absl::string_view(pinned.data(), pinned.size()));
 }
@@ -582,6 +598,16 @@ absl::StatusOr<bool> Store::HasKey(ColumnFamily cf,
 
 absl::StatusOr<FactRecord> Store::ReadFact(absl::string_view fact_id) const {
   return ReadRecord<FactRecord>(ColumnFamily::kFacts, FactKey(fact_id));
+}
+
+absl::StatusOr<FactRecord*> Store::ReadFact(
+    absl::string_view fact_id, google::protobuf::Arena* arena) const {
+  rocksdb::PinnableSlice pinned;
+  FS_RETURN_IF_ERROR(
+      GetPinned(ColumnFamily::kFacts, FactKey(fact_id), &pinned));
+  return ParseRecordOn<FactRecord>(
+      arena, ColumnFamily::kFacts,
+      absl::string_view(pinned.data(), pinned.size()));
 }
 
 absl::StatusOr<PredicateRecord> Store::ReadPredicate(
@@ -707,15 +733,33 @@ std::vector<absl::StatusOr<Result>> Store::MultiRead(
   return out;
 }
 
-std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
-    const std::vector<std::string>& fact_ids) const {
+namespace {
+
+std::vector<std::string> FactKeys(const std::vector<std::string>& fact_ids) {
   std::vector<std::string> keys;
   keys.reserve(fact_ids.size());
   for (const std::string& id : fact_ids) keys.push_back(FactKey(id));
+  return keys;
+}
+
+}  // namespace
+
+std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
+    const std::vector<std::string>& fact_ids) const {
   return MultiRead<FactRecord>(
-      ColumnFamily::kFacts, keys, [](absl::string_view value) {
+      ColumnFamily::kFacts, FactKeys(fact_ids), [](absl::string_view value) {
         return ParseRecord<FactRecord>(ColumnFamily::kFacts, value);
       });
+}
+
+std::vector<absl::StatusOr<FactRecord*>> Store::ReadFacts(
+    const std::vector<std::string>& fact_ids,
+    google::protobuf::Arena* arena) const {
+  return MultiRead<FactRecord*>(ColumnFamily::kFacts, FactKeys(fact_ids),
+                                [arena](absl::string_view value) {
+                                  return ParseRecordOn<FactRecord>(
+                                      arena, ColumnFamily::kFacts, value);
+                                });
 }
 
 std::vector<absl::StatusOr<std::string>> Store::ReadEntityValues(

@@ -28,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/arena.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/iterator.h"
@@ -222,6 +223,11 @@ class Store {
   // the stored record does not parse.
   absl::StatusOr<EntityRecord> ReadEntity(absl::string_view entity_id) const;
   absl::StatusOr<FactRecord> ReadFact(absl::string_view fact_id) const;
+  // The same, the record made on `arena` (which owns it): a read that builds
+  // its answer on the same arena moves the record's parts into it instead of
+  // copying them. REQUIRES: `arena` is not null.
+  absl::StatusOr<FactRecord*> ReadFact(absl::string_view fact_id,
+                                       google::protobuf::Arena* arena) const;
   absl::StatusOr<PredicateRecord> ReadPredicate(absl::string_view name) const;
   absl::StatusOr<TombstoneRecord> ReadTombstone(
       absl::string_view entity_id) const;
@@ -252,6 +258,11 @@ class Store {
   // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
   std::vector<absl::StatusOr<FactRecord>> ReadFacts(
       const std::vector<std::string>& fact_ids) const;
+  // The same, each record made on `arena` (which owns it; see ReadFact).
+  // REQUIRES: `arena` is not null.
+  std::vector<absl::StatusOr<FactRecord*>> ReadFacts(
+      const std::vector<std::string>& fact_ids,
+      google::protobuf::Arena* arena) const;
   // Reads many entities' records at once (RocksDB MultiGet), left serialized
   // for readers that decode only part of one (record_views.h DocumentAsOf):
   // one result per id, in order, NOT_FOUND for an absent one.
@@ -347,6 +358,10 @@ class Store {
   // schema version 4): kept but off or of another kWordIndexVersion, or not
   // kept but with entries (left by a build cut short).
   absl::StatusOr<bool> WordIndexNeedsWork() const;
+  // Reads the value at `key` in `cf` (NOT_FOUND if absent), pinned where
+  // RocksDB can pin it instead of copying it.
+  absl::Status GetPinned(ColumnFamily cf, absl::string_view key,
+                         rocksdb::PinnableSlice* value) const;
   absl::Status GetValue(ColumnFamily cf, absl::string_view key,
                         std::string* value) const;
   template <typename Record>
