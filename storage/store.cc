@@ -85,14 +85,21 @@ bool IsLockHeld(const rocksdb::Status& status) {
          absl::StrContains(state, "lock hold by current process");
 }
 
-// Parses a stored record of `cf`; DATA_LOSS if it does not parse.
-template <typename Record>
-absl::StatusOr<Record> ParseRecord(ColumnFamily cf, absl::string_view value) {
-  Record record;
-  if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+// Parses a stored record of `cf` into `record`; DATA_LOSS if it does not
+// parse.
+absl::Status ParseStored(ColumnFamily cf, absl::string_view value,
+                         google::protobuf::MessageLite* record) {
+  if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(
         absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
   }
+  return absl::OkStatus();
+}
+
+template <typename Record>
+absl::StatusOr<Record> ParseRecord(ColumnFamily cf, absl::string_view value) {
+  Record record;
+  FS_RETURN_IF_ERROR(ParseStored(cf, value, &record));
   return record;
 }
 
@@ -102,10 +109,7 @@ absl::StatusOr<Record*> ParseRecordOn(google::protobuf::Arena* arena,
                                       ColumnFamily cf,
                                       absl::string_view value) {
   Record* record = google::protobuf::Arena::CreateMessage<Record>(arena);
-  if (!record->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return absl::DataLossError(
-        absl::StrCat("record in ", ColumnFamilyName(cf), " does not parse"));
-  }
+  FS_RETURN_IF_ERROR(ParseStored(cf, value, record));
   return record;
 }
 
