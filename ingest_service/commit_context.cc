@@ -6,11 +6,40 @@
 #include "storage/key_codec.h"
 
 namespace factstore::ingest {
+namespace {
+
+// A group of a few thousand facts makes some megabytes of records: blocks
+// grow to 1 MiB instead of the default 8 KiB, so that there are few of them.
+google::protobuf::ArenaOptions ArenaOptionsForGroup() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 16 << 10;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
+// A RecordTable loader from a read that returns the record by value, for the
+// tables read a few times per group (not worth a read onto the arena): the
+// record is copied onto the arena.
+template <typename Record, typename Read>
+typename RecordTable<Record>::Loader OntoArena(Read read) {
+  return [read = std::move(read)](
+             const std::string& key,
+             google::protobuf::Arena* arena) -> absl::StatusOr<Record*> {
+    absl::StatusOr<Record> record = read(key);
+    if (!record.ok()) return record.status();
+    Record* kept = google::protobuf::Arena::CreateMessage<Record>(arena);
+    *kept = *std::move(record);
+    return kept;
+  };
+}
+
+}  // namespace
 
 CommitContext::CommitContext(const storage::Store& store,
                              const storage::StoreHead& head,
                              int64_t time_micros)
     : store_(store),
+      arena_(ArenaOptionsForGroup()),
       head_(head),
       commit_(head.last_commit() + 1),
       // Time travel by time (read_target.h's CommitAtTime) searches the log
@@ -18,23 +47,35 @@ CommitContext::CommitContext(const storage::Store& store,
       // behind the old one's, must not make a commit older than the last.
       time_micros_(std::max(time_micros, head.last_commit_time_micros())),
       entities_(
-          [&store](const std::string& id) { return store.ReadEntity(id); }),
-      facts_([&store](const std::string& id) { return store.ReadFact(id); }),
-      predicates_([&store](const std::string& name) {
-        return store.ReadPredicate(name);
-      }),
-      tombstones_(
-          [&store](const std::string& id) { return store.ReadTombstone(id); }),
-      requests_(
-          [&store](const std::string& id) { return store.ReadRequest(id); }),
-      commit_log_([&store](const std::string& key)
-                      -> absl::StatusOr<storage::CommitRecord> {
-        uint64_t commit;
-        if (!storage::DecodeCommitKey(key, &commit)) {
-          return absl::InternalError("bad commit key");
-        }
-        return store.ReadCommit(commit);
-      }) {}
+          &arena_,
+          [&store](const std::string& id, google::protobuf::Arena* arena) {
+            return store.ReadEntity(id, arena);
+          }),
+      facts_(&arena_,
+             [&store](const std::string& id, google::protobuf::Arena* arena) {
+               return store.ReadFact(id, arena);
+             }),
+      predicates_(&arena_, OntoArena<storage::PredicateRecord>(
+                               [&store](const std::string& name) {
+                                 return store.ReadPredicate(name);
+                               })),
+      tombstones_(&arena_, OntoArena<storage::TombstoneRecord>(
+                               [&store](const std::string& id) {
+                                 return store.ReadTombstone(id);
+                               })),
+      requests_(&arena_, OntoArena<storage::RequestRecord>(
+                             [&store](const std::string& id) {
+                               return store.ReadRequest(id);
+                             })),
+      commit_log_(&arena_, OntoArena<storage::CommitRecord>(
+                               [&store](const std::string& key)
+                                   -> absl::StatusOr<storage::CommitRecord> {
+                                 uint64_t commit;
+                                 if (!storage::DecodeCommitKey(key, &commit)) {
+                                   return absl::InternalError("bad commit key");
+                                 }
+                                 return store.ReadCommit(commit);
+                               })) {}
 
 void CommitContext::SetSavePoint() {
   save_points_.push_back({entities_.Mark(), facts_.Mark(), predicates_.Mark(),
@@ -76,7 +117,7 @@ bool CommitContext::HasWrites() const {
 
 absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
   for (const auto& [id, record] : entities_.pending()) {
-    if (record.has_value()) {
+    if (record != nullptr) {
       batch->PutEntity(*record);
     } else {
       FS_ASSIGN_OR_RETURN(const storage::EntityRecord* before,
@@ -87,27 +128,27 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
   batch->UseCutTexts(&cut_texts_);
   for (const auto& [id, record] : facts_.pending()) {
     FS_ASSIGN_OR_RETURN(const storage::FactRecord* before, facts_.Original(id));
-    if (record.has_value()) {
+    if (record != nullptr) {
       FS_RETURN_IF_ERROR(batch->PutFact(before, *record));
     } else if (before != nullptr) {
       FS_RETURN_IF_ERROR(batch->DeleteFact(*before));
     }
   }
   for (const auto& [name, record] : predicates_.pending()) {
-    if (record.has_value()) batch->PutPredicate(name, *record);
+    if (record != nullptr) batch->PutPredicate(name, *record);
   }
   for (const auto& [id, record] : tombstones_.pending()) {
-    if (record.has_value()) batch->PutTombstone(id, *record);
+    if (record != nullptr) batch->PutTombstone(id, *record);
   }
   for (const auto& [id, record] : requests_.pending()) {
-    if (record.has_value()) {
+    if (record != nullptr) {
       batch->PutRequest(id, *record);
     } else {
       batch->DeleteRequest(id);
     }
   }
   for (const auto& [key, record] : commit_log_.pending()) {
-    if (record.has_value()) batch->PutCommitRecord(*record);
+    if (record != nullptr) batch->PutCommitRecord(*record);
   }
   storage::CommitRecord log;
   log.set_commit(commit());

@@ -19,10 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/arena.h"
 #include "storage/commit_batch.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
@@ -31,40 +33,55 @@
 namespace factstore::ingest {
 
 // The stored and pending versions of the records of one column family,
-// keyed by id. A pending nullopt means "deleted in this group".
+// keyed by id, all made on the arena of the commit group (CommitContext),
+// which frees them at once when the group is done. A pending null means
+// "deleted in this group". Records are never changed once they are in the
+// table: a change puts a new version (New, fill it, Put), so the pointers
+// Get returns stay valid, unchanged, for the life of the arena, and undoing
+// a change only puts the previous pointer back.
 template <typename Record>
 class RecordTable {
  public:
-  using Loader = std::function<absl::StatusOr<Record>(const std::string&)>;
-  explicit RecordTable(Loader loader) : loader_(std::move(loader)) {}
+  // Reads the stored record of a key onto the arena (which owns it);
+  // NOT_FOUND if the store has none.
+  using Loader = std::function<absl::StatusOr<Record*>(
+      const std::string&, google::protobuf::Arena*)>;
+  // REQUIRES: `arena` outlives the table.
+  RecordTable(google::protobuf::Arena* arena, Loader loader)
+      : arena_(arena), loader_(std::move(loader)) {}
 
-  // The current version of `key`, or null if it does not exist. The pointer
-  // stays valid until `key` is next put, deleted or rolled back (node maps
-  // keep other keys' records in place).
+  // The current version of `key`, or null if it does not exist.
   absl::StatusOr<const Record*> Get(const std::string& key) {
-    if (auto it = pending_.find(key); it != pending_.end()) {
-      return it->second.has_value() ? &*it->second : nullptr;
-    }
-    absl::StatusOr<const std::optional<Record>*> stored = Stored(key);
-    if (!stored.ok()) return stored.status();
-    return (*stored)->has_value() ? &**stored.value() : nullptr;
+    if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+    return Stored(key);
   }
 
-  void Put(const std::string& key, Record record) {
+  // An empty record on the table's arena, to fill and Put.
+  Record* New() {
+    return google::protobuf::Arena::CreateMessage<Record>(arena_);
+  }
+
+  // Makes `record` the current version of `key`.
+  // REQUIRES: `record` came from New(); it is not changed afterwards.
+  void Put(const std::string& key, const Record* record) {
     Remember(key);
-    pending_[key] = std::move(record);
+    pending_[key] = record;
+  }
+  // The same for a record built elsewhere (copied onto the arena).
+  void Put(const std::string& key, Record record) {
+    Record* kept = New();
+    *kept = std::move(record);
+    Put(key, static_cast<const Record*>(kept));
   }
 
   void Delete(const std::string& key) {
     Remember(key);
-    pending_[key] = std::nullopt;
+    pending_[key] = nullptr;
   }
 
   // The version in the store before this group, or null.
   absl::StatusOr<const Record*> Original(const std::string& key) {
-    absl::StatusOr<const std::optional<Record>*> stored = Stored(key);
-    if (!stored.ok()) return stored.status();
-    return (*stored)->has_value() ? &**stored.value() : nullptr;
+    return Stored(key);
   }
 
   // Whether this group has read or written `key` (Get, Put, Delete or
@@ -74,19 +91,19 @@ class RecordTable {
   }
 
   size_t pending_count() const { return pending_.size(); }
-  const absl::node_hash_map<std::string, std::optional<Record>>& pending()
-      const {
+  // The keys this group put (their version) or deleted (null).
+  const absl::flat_hash_map<std::string, const Record*>& pending() const {
     return pending_;
   }
 
   // Undo support: Mark() returns a position; RollbackTo() restores the
-  // pending state of that moment; Commit() forgets the undo history.
+  // pending state of that moment; ForgetUndo() forgets the undo history.
   size_t Mark() const { return undo_.size(); }
   void RollbackTo(size_t mark) {
     while (undo_.size() > mark) {
       auto& [key, previous] = undo_.back();
       if (previous.has_value()) {
-        pending_[key] = std::move(*previous);
+        pending_[key] = *previous;
       } else {
         pending_.erase(key);
       }
@@ -96,19 +113,19 @@ class RecordTable {
   void ForgetUndo() { undo_.clear(); }
 
  private:
-  absl::StatusOr<const std::optional<Record>*> Stored(const std::string& key) {
+  absl::StatusOr<const Record*> Stored(const std::string& key) {
     auto it = stored_.find(key);
     if (it == stored_.end()) {
-      absl::StatusOr<Record> loaded = loader_(key);
+      absl::StatusOr<Record*> loaded = loader_(key, arena_);
       if (loaded.ok()) {
-        it = stored_.emplace(key, std::move(loaded).value()).first;
+        it = stored_.emplace(key, *loaded).first;
       } else if (absl::IsNotFound(loaded.status())) {
-        it = stored_.emplace(key, std::nullopt).first;
+        it = stored_.emplace(key, nullptr).first;
       } else {
         return loaded.status();
       }
     }
-    return &it->second;
+    return it->second;
   }
 
   void Remember(const std::string& key) {
@@ -120,13 +137,13 @@ class RecordTable {
     }
   }
 
+  google::protobuf::Arena* const arena_;
   Loader loader_;
-  // What the store held (nullopt: absent), cached on first read.
-  absl::node_hash_map<std::string, std::optional<Record>> stored_;
-  absl::node_hash_map<std::string, std::optional<Record>> pending_;
+  // What the store held (null: absent), read on first use.
+  absl::flat_hash_map<std::string, const Record*> stored_;
+  absl::flat_hash_map<std::string, const Record*> pending_;
   // (key, pending entry before the change; nullopt: there was none).
-  std::vector<std::pair<std::string, std::optional<std::optional<Record>>>>
-      undo_;
+  std::vector<std::pair<std::string, std::optional<const Record*>>> undo_;
 };
 
 class CommitContext {
@@ -194,6 +211,9 @@ class CommitContext {
   };
 
   const storage::Store& store_;
+  // Owns every record of the tables below; declared before them, so that it
+  // outlives them.
+  google::protobuf::Arena arena_;
   storage::StoreHead head_;
   const uint64_t commit_;
   const int64_t time_micros_;

@@ -1,6 +1,11 @@
 #include "ingest_service/commit_context.h"
 
+#include <memory>
+#include <string>
+
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
+#include "storage/commit_batch.h"
 #include "storage/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -23,6 +28,118 @@ TEST(CommitContextTest, CommitTimesNeverGoBackwards) {
 
   CommitContext ahead(**store, head, 6000000);
   EXPECT_EQ(ahead.time_micros(), 6000000);
+}
+
+// An entity record of one revision at `commit`, named `name`.
+storage::EntityRecord EntityNamed(const std::string& id,
+                                  const std::string& name, uint64_t commit) {
+  storage::EntityRecord record;
+  storage::EntityRevision* revision = record.add_revisions();
+  revision->set_commit(commit);
+  revision->mutable_entity()->set_id(id);
+  revision->mutable_entity()->set_type(v1::ENTITY_TYPE_ORGANIZATION);
+  revision->mutable_entity()->set_name(name);
+  return record;
+}
+
+class RecordTableTest : public ::testing::Test {
+ protected:
+  // A store whose commit 1 holds the entity "org:stored", named "Stored".
+  void SetUp() override {
+    auto store = storage::Store::OpenPrimary(dir_.path() + "/db", {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    CommitContext first(*store_, head_, 1000000);
+    first.entities().Put("org:stored", EntityNamed("org:stored", "Stored", 1));
+    storage::CommitBatch batch(*store_, first.commit());
+    ASSERT_TRUE(first.Finalize(&batch).ok());
+    ASSERT_TRUE(store_->Write(batch, /*sync=*/false).ok());
+    head_ = first.head();
+  }
+
+  static const std::string& NameOf(const storage::EntityRecord* record) {
+    return record->revisions(0).entity().name();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  storage::StoreHead head_;
+};
+
+TEST_F(RecordTableTest, ReadsTheStoreOnceOntoTheGroupsArena) {
+  CommitContext ctx(*store_, head_, 2000000);
+  RecordTable<storage::EntityRecord>& entities = ctx.entities();
+  EXPECT_FALSE(entities.Holds("org:stored"));
+  absl::StatusOr<const storage::EntityRecord*> stored =
+      entities.Get("org:stored");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_NE(*stored, nullptr);
+  EXPECT_EQ(NameOf(*stored), "Stored");
+  EXPECT_NE((*stored)->GetArena(), nullptr);
+  EXPECT_TRUE(entities.Holds("org:stored"));
+  // The second read is the same record, not the store read again.
+  EXPECT_EQ(*entities.Get("org:stored"), *stored);
+
+  absl::StatusOr<const storage::EntityRecord*> absent =
+      entities.Get("org:absent");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_EQ(*absent, nullptr);
+  EXPECT_TRUE(entities.Holds("org:absent"));
+  EXPECT_FALSE(ctx.HasWrites());
+}
+
+TEST_F(RecordTableTest, VersionsStayValidAndUndoPutsThePreviousOneBack) {
+  CommitContext ctx(*store_, head_, 2000000);
+  RecordTable<storage::EntityRecord>& entities = ctx.entities();
+  const storage::EntityRecord* stored = *entities.Get("org:stored");
+
+  storage::EntityRecord* renamed = entities.New();
+  *renamed = EntityNamed("org:stored", "Renamed", ctx.commit());
+  ctx.SetSavePoint();
+  entities.Put("org:stored", renamed);
+  EXPECT_EQ(*entities.Get("org:stored"), renamed);
+
+  // A second change in a nested save point, then undone: the first change
+  // is current again, and neither version was changed by the other.
+  ctx.SetSavePoint();
+  entities.Put("org:stored", EntityNamed("org:stored", "Again", ctx.commit()));
+  const storage::EntityRecord* again = *entities.Get("org:stored");
+  EXPECT_EQ(NameOf(again), "Again");
+  EXPECT_EQ(again->GetArena(), renamed->GetArena());
+  ctx.RollbackToSavePoint();
+  EXPECT_EQ(*entities.Get("org:stored"), renamed);
+  EXPECT_EQ(NameOf(renamed), "Renamed");
+  EXPECT_EQ(NameOf(again), "Again");
+  EXPECT_EQ(NameOf(stored), "Stored");
+  // The store's version is what the group started from, whatever it puts.
+  EXPECT_EQ(*entities.Original("org:stored"), stored);
+
+  entities.Delete("org:stored");
+  EXPECT_EQ(*entities.Get("org:stored"), nullptr);
+  EXPECT_EQ(*entities.Original("org:stored"), stored);
+
+  // Undoing the outer save point forgets both the rename and the delete.
+  ctx.RollbackToSavePoint();
+  EXPECT_EQ(*entities.Get("org:stored"), stored);
+  EXPECT_EQ(entities.pending_count(), 0u);
+  EXPECT_FALSE(ctx.HasWrites());
+}
+
+TEST_F(RecordTableTest, FinalizeWritesThePendingVersionsAndDeletions) {
+  CommitContext ctx(*store_, head_, 2000000);
+  ctx.entities().Delete("org:stored");
+  storage::EntityRecord* created = ctx.entities().New();
+  *created = EntityNamed("org:new", "New", ctx.commit());
+  ctx.entities().Put("org:new", created);
+  storage::CommitBatch batch(*store_, ctx.commit());
+  ASSERT_TRUE(ctx.Finalize(&batch).ok());
+  ASSERT_TRUE(store_->Write(batch, /*sync=*/false).ok());
+
+  EXPECT_TRUE(absl::IsNotFound(store_->ReadEntity("org:stored").status()));
+  absl::StatusOr<storage::EntityRecord> written = store_->ReadEntity("org:new");
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(written->revisions(0).entity().name(), "New");
+  EXPECT_EQ(ctx.head().last_commit(), 2u);
 }
 
 }  // namespace

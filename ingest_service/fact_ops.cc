@@ -232,9 +232,9 @@ std::optional<v1::ItemError> CreateRequestedEntities(
     entity.set_id(create.id);
     entity.set_type(create.type);
     entity.set_name(create.name);
-    storage::EntityRecord record;
-    *record.add_revisions() = MakeEntityRevision(entity, ctx.commit());
-    ctx.entities().Put(create.id, std::move(record));
+    storage::EntityRecord* record = ctx.entities().New();
+    *record->add_revisions() = MakeEntityRevision(entity, ctx.commit());
+    ctx.entities().Put(create.id, record);
     ctx.head().set_entity_count(ctx.head().entity_count() + 1);
     storage::Change change;
     change.set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
@@ -349,13 +349,14 @@ std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
       changed = true;
     }
     if (!changed) continue;
-    storage::EntityRecord record = **stored;
+    storage::EntityRecord* record = ctx.entities().New();
+    *record = **stored;
     storage::EntityRevision* newest =
-        record.mutable_revisions(record.revisions_size() - 1);
+        record->mutable_revisions(record->revisions_size() - 1);
     if (newest->commit() != ctx.commit()) {
       storage::EntityRevision next = *newest;
       next.set_commit(ctx.commit());
-      newest = record.add_revisions();
+      newest = record->add_revisions();
       *newest = std::move(next);
       storage::Change change;
       change.set_kind(storage::CHANGE_KIND_ENTITY_UPSERTED);
@@ -363,7 +364,7 @@ std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
       ctx.AddChange(std::move(change));
     }
     *newest->mutable_entity()->mutable_document() = std::move(updated);
-    ctx.entities().Put(m.document_id(), std::move(record));
+    ctx.entities().Put(m.document_id(), record);
   }
   return std::nullopt;
 }
@@ -510,14 +511,15 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
     return MakeError(absl::StatusCode::kUnavailable, path,
                      existing.status().ToString());
   }
-  storage::FactRecord record;
+  // The new version is built on the group's arena (see RecordTable).
+  storage::FactRecord* record = ctx.facts().New();
   v1::Outcome outcome;
   if (*existing == nullptr) {
-    AssertNewFact(ctx, prepared, &record);
+    AssertNewFact(ctx, prepared, record);
     outcome = v1::OUTCOME_CREATED;
   } else {
-    record = **existing;
-    if (auto error = MergeIntoStoredFact(ctx, index, path, &record, &outcome);
+    *record = **existing;
+    if (auto error = MergeIntoStoredFact(ctx, index, path, record, &outcome);
         error.has_value()) {
       return error;
     }
@@ -525,12 +527,12 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
   result->set_outcome(outcome);
   result->set_fact_id(fact.id());
   if (!options_.compact_results) {
-    storage::FactAsOf(record, ctx.commit(), ctx.store_id(),
+    storage::FactAsOf(*record, ctx.commit(), ctx.store_id(),
                       result->mutable_fact());
     FillMentionDocuments(ctx, ctx.commit(), result->mutable_fact());
   }
   if (outcome != v1::OUTCOME_UNCHANGED) {
-    ctx.facts().Put(fact.id(), std::move(record));
+    ctx.facts().Put(fact.id(), record);
     for (const storage::CutText& cut : prepared.cut_texts) {
       ctx.cut_texts().try_emplace(cut.text, &cut.word_hashes);
     }

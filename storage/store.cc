@@ -572,6 +572,16 @@ absl::StatusOr<Record> Store::ReadRecord(ColumnFamily cf,
                              absl::string_view(pinned.data(), pinned.size()));
 }
 
+template <typename Record>
+absl::StatusOr<Record*> Store::ReadRecordOn(
+    ColumnFamily cf, absl::string_view key,
+    google::protobuf::Arena* arena) const {
+  rocksdb::PinnableSlice pinned;
+  FS_RETURN_IF_ERROR(GetPinned(cf, key, &pinned));
+  return ParseRecordOn<Record>(arena, cf,
+                               absl::string_view(pinned.data(), pinned.size()));
+}
+
 absl::StatusOr<StoreHead> Store::ReadHead() const {
   return ReadRecord<StoreHead>(ColumnFamily::kMeta, kHeadKey);
 }
@@ -580,6 +590,12 @@ absl::StatusOr<EntityRecord> Store::ReadEntity(
     absl::string_view entity_id) const {
   return ReadRecord<EntityRecord>(ColumnFamily::kEntities,
                                   EntityKey(entity_id));
+}
+
+absl::StatusOr<EntityRecord*> Store::ReadEntity(
+    absl::string_view entity_id, google::protobuf::Arena* arena) const {
+  return ReadRecordOn<EntityRecord>(ColumnFamily::kEntities,
+                                    EntityKey(entity_id), arena);
 }
 
 absl::StatusOr<WordPosting> Store::ReadWordPosting(
@@ -606,12 +622,8 @@ absl::StatusOr<FactRecord> Store::ReadFact(absl::string_view fact_id) const {
 
 absl::StatusOr<FactRecord*> Store::ReadFact(
     absl::string_view fact_id, google::protobuf::Arena* arena) const {
-  rocksdb::PinnableSlice pinned;
-  FS_RETURN_IF_ERROR(
-      GetPinned(ColumnFamily::kFacts, FactKey(fact_id), &pinned));
-  return ParseRecordOn<FactRecord>(
-      arena, ColumnFamily::kFacts,
-      absl::string_view(pinned.data(), pinned.size()));
+  return ReadRecordOn<FactRecord>(ColumnFamily::kFacts, FactKey(fact_id),
+                                  arena);
 }
 
 absl::StatusOr<PredicateRecord> Store::ReadPredicate(

@@ -225,7 +225,10 @@ class Store {
   absl::StatusOr<FactRecord> ReadFact(absl::string_view fact_id) const;
   // The same, the record made on `arena` (which owns it): a read that builds
   // its answer on the same arena moves the record's parts into it instead of
-  // copying them. REQUIRES: `arena` is not null.
+  // copying them, and a commit group frees all it read at once.
+  // REQUIRES: `arena` is not null.
+  absl::StatusOr<EntityRecord*> ReadEntity(
+      absl::string_view entity_id, google::protobuf::Arena* arena) const;
   absl::StatusOr<FactRecord*> ReadFact(absl::string_view fact_id,
                                        google::protobuf::Arena* arena) const;
   absl::StatusOr<PredicateRecord> ReadPredicate(absl::string_view name) const;
@@ -367,6 +370,10 @@ class Store {
   template <typename Record>
   absl::StatusOr<Record> ReadRecord(ColumnFamily cf,
                                     absl::string_view key) const;
+  // ReadRecord for a record made on `arena`, which owns it.
+  template <typename Record>
+  absl::StatusOr<Record*> ReadRecordOn(ColumnFamily cf, absl::string_view key,
+                                       google::protobuf::Arena* arena) const;
   // Reads the values of `keys` in `cf` at once (RocksDB MultiGet) and returns
   // one result per key, in order: what `decode` makes of the value, or the
   // read's error (NOT_FOUND for an absent key).
