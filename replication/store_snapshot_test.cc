@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "rocksdb/iterator.h"
@@ -128,9 +128,8 @@ std::vector<Record> MakePuts(ColumnFamily family, const std::string& prefix,
                              int count, size_t value_bytes) {
   std::vector<Record> puts;
   for (int i = 0; i < count; ++i) {
-    char number[8];
-    snprintf(number, sizeof(number), "%04d", i);
-    puts.push_back({static_cast<uint32_t>(family), prefix + number,
+    puts.push_back({static_cast<uint32_t>(family),
+                    absl::StrCat(prefix, absl::StrFormat("%04d", i)),
                     std::string(value_bytes, static_cast<char>('a' + i % 26))});
   }
   return puts;
