@@ -1,5 +1,6 @@
 // End-to-end tests of the query service (query_test_fixture.h): ListFacts:
 // filters and plans, keys examined, paging while writes go on, page tokens.
+#include "google/protobuf/util/message_differencer.h"
 #include "query_service/query_test_fixture.h"
 
 namespace factstore {
@@ -612,6 +613,69 @@ TEST_F(QueryServiceTest, SelectiveListsExamineKeysInProportionToTheirResult) {
   response = ListFactsOk(request);
   EXPECT_EQ(response.facts_size(), 10);
   EXPECT_LE(response.plan().keys_examined(), 11);
+}
+
+// A page whose facts come after many entries that do not match: the scan
+// reads them in batches it frees as it goes, and the facts it keeps are whole
+// (the same as GetFact gives) on every page.
+TEST_F(QueryServiceTest, PagesAfterManyUnmatchedEntriesHoldWholeFacts) {
+  Upsert(R"pb(entities {
+                id: "org:scanned"
+                type: ENTITY_TYPE_ORGANIZATION
+                name: "Scanned Organization"
+              })pb");
+  // In the predicate's value order, the first 900 facts are valid in 2020
+  // and do not match; the last 300 are valid in 2024.
+  constexpr int kUnmatched = 900;
+  constexpr int kMatched = 300;
+  for (int start = 0; start < kUnmatched + kMatched; start += 600) {
+    std::vector<v1::Fact> facts;
+    for (int i = start; i < start + 600; ++i) {
+      facts.push_back(WithValidTime(
+          QuantityFact("org:scanned", "org.member_count",
+                       absl::StrCat(10000 + i), "count", "doc:seoul-forum",
+                       absl::StrCat("The organization counted ", 10000 + i,
+                                    " members that year")),
+          i < kUnmatched ? "2020" : "2024"));
+    }
+    IngestAll(facts, /*compact=*/true);
+  }
+
+  v1::ListFactsRequest request;
+  request.set_page_size(250);
+  request.mutable_filter()->set_predicate("org.member_count");
+  request.mutable_filter()->mutable_valid_time()->set_start("2024");
+  request.mutable_filter()->mutable_valid_time()->set_end("2025");
+  std::vector<int> amounts;
+  for (int page = 0; page < 3; ++page) {
+    v1::ListFactsResponse response = ListFactsOk(request);
+    EXPECT_EQ(response.plan().index(), "predicate_value");
+    for (const v1::Fact& fact : response.facts()) {
+      amounts.push_back(std::stoi(fact.value().quantity().amount()));
+      v1::GetFactResponse got;
+      ASSERT_TRUE(GetFact(fact.id(), &got).ok()) << fact.id();
+      EXPECT_TRUE(
+          google::protobuf::util::MessageDifferencer::Equals(fact, got.fact()))
+          << fact.DebugString() << "\nGetFact:\n"
+          << got.fact().DebugString();
+      ASSERT_EQ(fact.mentions_size(), 1);
+      EXPECT_EQ(
+          fact.mentions(0).quote(),
+          absl::StrCat("The organization counted ",
+                       fact.value().quantity().amount(), " members that year"));
+    }
+    if (page == 0) {
+      EXPECT_EQ(response.facts_size(), 250);
+      EXPECT_GE(response.plan().keys_examined(), kUnmatched + 250);
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  std::vector<int> expected;
+  for (int i = kUnmatched; i < kUnmatched + kMatched; ++i) {
+    expected.push_back(10000 + i);
+  }
+  EXPECT_EQ(amounts, expected);
 }
 
 // Paging while writes go on.

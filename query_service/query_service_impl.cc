@@ -84,6 +84,8 @@ QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
       reads_(limits.read_threads) {
   SetMessageAllocatorFor_GetFact(&get_fact_messages_);
   SetMessageAllocatorFor_BatchGetFacts(&batch_get_facts_messages_);
+  SetMessageAllocatorFor_ListFacts(&list_facts_messages_);
+  SetMessageAllocatorFor_SearchFacts(&search_facts_messages_);
 }
 
 bool QueryServiceImpl::TryAdmit() {

@@ -148,12 +148,17 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // without taking mu_.
   std::atomic<const StoreQueries*> ready_queries_{nullptr};
   // The messages of the reads that build their answers from stored fact
-  // records, on one arena per call (StoreQueries::GetFact, BatchGetFacts).
+  // records, on one arena per call (StoreQueries::GetFact, BatchGetFacts,
+  // ListFacts, SearchFacts).
   server::ArenaMessageAllocator<v1::GetFactRequest, v1::GetFactResponse>
       get_fact_messages_;
   server::ArenaMessageAllocator<v1::BatchGetFactsRequest,
                                 v1::BatchGetFactsResponse>
       batch_get_facts_messages_;
+  server::ArenaMessageAllocator<v1::ListFactsRequest, v1::ListFactsResponse>
+      list_facts_messages_;
+  server::ArenaMessageAllocator<v1::SearchFactsRequest, v1::SearchFactsResponse>
+      search_facts_messages_;
   // Runs scans, and the reads that had to wait for a commit: the follower
   // releases them on its own thread, which must get back to catching up.
   // Last: destroyed first, running what is queued while the rest is alive.

@@ -625,6 +625,17 @@ google::protobuf::Arena* RecordArenaFor(
   return &local->emplace();
 }
 
+// The options of an arena for one batch of records a scan reads and mostly
+// drops, freed when the batch is done: a scan through many records that do
+// not match then holds one batch of them at a time. A batch of 256 facts
+// takes a few hundred KiB.
+google::protobuf::ArenaOptions ScanBatchArenaOptions() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 * 1024;
+  options.max_block_size = 256 * 1024;
+  return options;
+}
+
 // Reads record `id` as of `commit` into `out`, following the redirects of
 // merges: `read(id)` reads a record, `next(record, commit)` is the id it had
 // moved to by then (or null), `view(record&&, commit, out)` fills `out` and
@@ -1157,10 +1168,19 @@ struct ScanPosition {
 // `*examined`). `batch()` says how many entries to read with the next
 // MultiGet. Returns where it stopped; `more` is false when it ran to the
 // end of the plan.
+//
+// Records are parsed on an arena: on `answer_arena` while fewer than
+// `answer_arena_entries` entries have been examined, so that a fact `visit`
+// moves into an answer on that arena moves its parts instead of copying
+// them; after that on an arena per batch, freed when the batch is done, so
+// that what does not match does not pile up (a fact moved into the answer
+// from there is copied). The fact given to `visit` lives no longer than
+// its batch. `answer_arena` may be null (every batch on its own arena).
 absl::StatusOr<ScanPosition> ScanFacts(
     const storage::Store& store, const Plan& plan, const ParsedFilter& parsed,
     uint64_t commit, ScanPosition from, int64_t max_keys, const StopCheck& stop,
-    int64_t* examined, absl::FunctionRef<size_t()> batch,
+    int64_t* examined, google::protobuf::Arena* answer_arena,
+    int64_t answer_arena_entries, absl::FunctionRef<size_t()> batch,
     absl::FunctionRef<absl::StatusOr<bool>(v1::Fact&&)> visit) {
   std::vector<std::string> keys;
   std::vector<std::string> ids;
@@ -1188,8 +1208,13 @@ absl::StatusOr<ScanPosition> ScanFacts(
         }
       }
       FS_RETURN_IF_ERROR(scan->status());
-      std::vector<absl::StatusOr<storage::FactRecord>> records =
-          store.ReadFacts(ids);
+      std::optional<google::protobuf::Arena> batch_arena;
+      google::protobuf::Arena* arena =
+          answer_arena != nullptr && *examined < answer_arena_entries
+              ? answer_arena
+              : &batch_arena.emplace(ScanBatchArenaOptions());
+      std::vector<absl::StatusOr<storage::FactRecord*>> records =
+          store.ReadFacts(ids, arena);
       for (size_t i = 0; i < records.size(); ++i) {
         ++*examined;
         if (*examined % 256 == 0 && stop && stop()) {
@@ -1198,17 +1223,18 @@ absl::StatusOr<ScanPosition> ScanFacts(
         if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
           return records[i].status();
         }
-        v1::Fact fact;
         bool go_on = true;
-        // Index entries stay for every role a fact ever had: an "involves"
-        // scan takes a fact at the entry of its first role now only, and
-        // so once across pages.
-        if (records[i].ok() &&
-            storage::FactAsOf(std::move(*records[i]), commit, store.store_id(),
-                              &fact) &&
-            Matches(fact, parsed) &&
-            (!once_per_fact || FirstRoleOf(fact, involves) == roles[i])) {
-          FS_ASSIGN_OR_RETURN(go_on, visit(std::move(fact)));
+        if (records[i].ok()) {
+          auto* fact = google::protobuf::Arena::CreateMessage<v1::Fact>(arena);
+          // Index entries stay for every role a fact ever had: an
+          // "involves" scan takes a fact at the entry of its first role now
+          // only, and so once across pages.
+          if (storage::FactAsOf(std::move(**records[i]), commit,
+                                store.store_id(), fact) &&
+              Matches(*fact, parsed) &&
+              (!once_per_fact || FirstRoleOf(*fact, involves) == roles[i])) {
+            FS_ASSIGN_OR_RETURN(go_on, visit(std::move(*fact)));
+          }
         }
         if (!go_on || *examined >= max_keys) {
           return ScanPosition{range_index, keys[i],
@@ -1287,6 +1313,10 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
       ScanFacts(
           *store_, plan, parsed, commit, std::move(from), max_keys_per_read_,
           stop, &examined,
+          // The records of a page's worth of entries, twice over, go on the
+          // answer's arena (when the call has one): a scan that examines
+          // about as many entries as it returns facts moves them all.
+          response->GetArena(), 2 * static_cast<int64_t>(page_size),
           // As many entries as the page still needs if all match, within
           // [16, 256].
           [&] {
@@ -1387,7 +1417,8 @@ absl::Status StoreQueries::AggregateFacts(
       ScanPosition stopped,
       ScanFacts(
           *store_, plan, parsed, commit, ScanPosition{}, max_keys_per_read_,
-          stop, &examined, [] { return size_t{256}; },
+          stop, &examined, /*answer_arena=*/nullptr,
+          /*answer_arena_entries=*/0, [] { return size_t{256}; },
           [&](v1::Fact&& fact) -> absl::StatusOr<bool> {
             // Publishers are the documents'.
             if (by_source) FS_RETURN_IF_ERROR(documents.Fill(&fact));
@@ -1710,22 +1741,24 @@ absl::Status StoreQueries::SearchFacts(
         candidates.begin() + static_cast<std::ptrdiff_t>(start),
         candidates.begin() + static_cast<std::ptrdiff_t>(std::min(
                                  candidates.size(), start + kReadBatch)));
-    std::vector<absl::StatusOr<storage::FactRecord>> records =
-        store_->ReadFacts(ids);
+    google::protobuf::Arena batch_arena(ScanBatchArenaOptions());
+    std::vector<absl::StatusOr<storage::FactRecord*>> records =
+        store_->ReadFacts(ids, &batch_arena);
     for (size_t i = 0; i < records.size(); ++i) {
       ++examined;
       if (!records[i].ok()) {
         if (absl::IsNotFound(records[i].status())) continue;
         return records[i].status();
       }
-      v1::Fact fact;
-      if (!storage::FactAsOf(*std::move(records[i]), commit, store_->store_id(),
-                             &fact) ||
-          !Matches(fact, parsed)) {
+      auto* fact =
+          google::protobuf::Arena::CreateMessage<v1::Fact>(&batch_arena);
+      if (!storage::FactAsOf(std::move(**records[i]), commit,
+                             store_->store_id(), fact) ||
+          !Matches(*fact, parsed)) {
         continue;
       }
       std::optional<double> score =
-          Relevance(words, FactWordOccurrences(fact), fact_total, &matched);
+          Relevance(words, FactWordOccurrences(*fact), fact_total, &matched);
       if (!score.has_value()) continue;
       hits.push_back(Hit{*score, std::move(ids[i]), matched});
     }
@@ -1742,20 +1775,20 @@ absl::Status StoreQueries::SearchFacts(
       std::min(hits.size(), offset + static_cast<size_t>(page_size));
   std::vector<std::string> page_ids;
   for (size_t i = offset; i < end; ++i) page_ids.push_back(hits[i].id);
-  std::vector<absl::StatusOr<storage::FactRecord>> records =
-      store_->ReadFacts(page_ids);
+  std::optional<google::protobuf::Arena> local;
+  std::vector<absl::StatusOr<storage::FactRecord*>> records =
+      store_->ReadFacts(page_ids, RecordArenaFor(*response, &local));
   MentionDocuments documents(store_, commit);
   for (size_t i = 0; i < records.size(); ++i) {
     // Only an erasure between the two reads takes a fact away.
     if (absl::IsNotFound(records[i].status())) continue;
     FS_RETURN_IF_ERROR(records[i].status());
-    v1::Fact fact;
-    if (!storage::FactAsOf(*std::move(records[i]), commit, store_->store_id(),
-                           &fact)) {
+    v1::FactHit* hit = response->add_hits();
+    if (!storage::FactAsOf(std::move(**records[i]), commit, store_->store_id(),
+                           hit->mutable_fact())) {
+      response->mutable_hits()->RemoveLast();
       continue;
     }
-    v1::FactHit* hit = response->add_hits();
-    *hit->mutable_fact() = std::move(fact);
     const Hit& found = hits[offset + i];
     hit->set_score(found.score);
     for (const std::string& word : found.matched) hit->add_matched_words(word);

@@ -760,14 +760,6 @@ std::vector<std::string> FactKeys(const std::vector<std::string>& fact_ids) {
 
 }  // namespace
 
-std::vector<absl::StatusOr<FactRecord>> Store::ReadFacts(
-    const std::vector<std::string>& fact_ids) const {
-  return MultiRead<FactRecord>(
-      ColumnFamily::kFacts, FactKeys(fact_ids), [](absl::string_view value) {
-        return ParseRecord<FactRecord>(ColumnFamily::kFacts, value);
-      });
-}
-
 std::vector<absl::StatusOr<FactRecord*>> Store::ReadFacts(
     const std::vector<std::string>& fact_ids,
     google::protobuf::Arena* arena) const {

@@ -258,10 +258,8 @@ class Store {
   // there is none.
   absl::StatusOr<WordPosting> ReadWordPosting(absl::string_view key) const;
 
-  // Reads many facts at once (RocksDB MultiGet); one result per id, in order.
-  std::vector<absl::StatusOr<FactRecord>> ReadFacts(
-      const std::vector<std::string>& fact_ids) const;
-  // The same, each record made on `arena` (which owns it; see ReadFact).
+  // Reads many facts at once (RocksDB MultiGet); one result per id, in
+  // order, each record made on `arena` (which owns it; see ReadFact).
   // REQUIRES: `arena` is not null.
   std::vector<absl::StatusOr<FactRecord*>> ReadFacts(
       const std::vector<std::string>& fact_ids,

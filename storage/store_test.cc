@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -1485,12 +1486,15 @@ TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
   ASSERT_TRUE(store.ok());
   CommitFacts(**store, 1,
               {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
-  auto results = (*store)->ReadFacts({"f_2", "f_nope", "f_1"});
+  google::protobuf::Arena arena;
+  auto results = (*store)->ReadFacts({"f_2", "f_nope", "f_1"}, &arena);
   ASSERT_EQ(results.size(), 3u);
-  EXPECT_TRUE(results[0].ok());
-  EXPECT_EQ(results[0]->content().id(), "f_2");
+  ASSERT_TRUE(results[0].ok());
+  EXPECT_EQ((*results[0])->content().id(), "f_2");
+  EXPECT_EQ((*results[0])->GetArena(), &arena);
   EXPECT_EQ(results[1].status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(results[2]->content().id(), "f_1");
+  ASSERT_TRUE(results[2].ok());
+  EXPECT_EQ((*results[2])->content().id(), "f_1");
 }
 
 TEST(StoreTest, ReadEntityValuesReturnsOneEncodedRecordPerId) {
