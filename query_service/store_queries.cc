@@ -998,85 +998,121 @@ absl::Status StoreQueries::SearchEntities(
                                     : storage::NamePrefix(kind, q);
     auto scan = store_->ScanPrefix(ColumnFamily::kNames, prefix);
     if (!after.empty()) scan->SeekPast(after);
-    for (; scan->Valid(); scan->Next()) {
-      if (examined == max_keys_per_read_) {
-        // The budget is spent before this entry: the next page starts at it
-        // (after the entry before it, or at the phase's start).
+    // The entries are read in batches, their entities with one MultiGet
+    // each (on an arena per batch), and then taken in index order.
+    struct Entry {
+      std::string key;
+      storage::NameKeyParts parts;
+      int read = -1;  // index into the batch's reads; -1: not read
+    };
+    std::vector<Entry> entries;
+    std::vector<std::string> entity_ids;
+    while (scan->Valid()) {
+      entries.clear();
+      entity_ids.clear();
+      // As many entries as the page still needs if all qualify, within
+      // [16, 256].
+      const size_t wanted = std::clamp<size_t>(
+          static_cast<size_t>(page_size - response->matches_size()), 16, 256);
+      bool budget_spent = false;
+      for (; scan->Valid() && entries.size() < wanted; scan->Next()) {
+        if (examined == max_keys_per_read_) {
+          budget_spent = true;
+          break;
+        }
+        if (++examined % 256 == 0 && stop && stop()) {
+          return absl::CancelledError("the call was cancelled");
+        }
+        Entry& entry = entries.emplace_back();
+        entry.key.assign(scan->key().data(), scan->key().size());
+        if (!storage::DecodeNameKey(entry.key, &entry.parts)) {
+          return absl::DataLossError("malformed name index key");
+        }
+        if (phase == 1 && entry.parts.folded == q) continue;
+        entry.read = static_cast<int>(entity_ids.size());
+        entity_ids.push_back(entry.parts.entity_id);
+      }
+      FS_RETURN_IF_ERROR(scan->status());
+      google::protobuf::Arena batch_arena(ScanBatchArenaOptions());
+      std::vector<absl::StatusOr<storage::EntityRecord*>> records =
+          store_->ReadEntities(entity_ids, &batch_arena);
+      for (size_t i = 0; i < entries.size(); ++i) {
+        const Entry& entry = entries[i];
+        after = entry.key;
+        if (entry.read < 0) continue;
+        absl::StatusOr<storage::EntityRecord*>& record = records[entry.read];
+        if (absl::IsNotFound(record.status())) continue;
+        if (!record.ok()) return record.status();
+        const storage::EntityRevision* revision =
+            storage::EntityRevisionAsOf(**record, commit);
+        if (revision == nullptr) continue;
+        int type = revision->entity().type();
+        if (request.types_size() > 0 &&
+            std::find(request.types().begin(), request.types().end(), type) ==
+                request.types().end()) {
+          continue;
+        }
+        // Where does this entity qualify first, and at which key?
+        const storage::NameForm* matched = nullptr;
+        bool exact = false, prefix_match = false;
+        std::string smallest;  // smallest qualifying folded text of this phase
+        for (const storage::NameForm& form : revision->name_forms()) {
+          if (!request.language().empty() &&
+              !FormInLanguage(form, request.language())) {
+            continue;
+          }
+          if (form.folded() == q) exact = true;
+          if (absl::StartsWith(form.folded(), q)) prefix_match = true;
+          if (phase == 0 && form.folded() == q && matched == nullptr)
+            matched = &form;
+          if (phase == 1 && absl::StartsWith(form.folded(), q) &&
+              (smallest.empty() || form.folded() < smallest)) {
+            smallest = form.folded();
+            matched = &form;
+          }
+          if (phase == 2) {
+            for (const std::string& suffix : form.word_suffixes()) {
+              if (absl::StartsWith(suffix, q) &&
+                  (smallest.empty() || suffix < smallest)) {
+                smallest = suffix;
+                matched = &form;
+              }
+            }
+          }
+        }
+        if (matched == nullptr) continue;  // a name it no longer had then
+        if (phase == 1 && (exact || smallest != entry.parts.folded)) continue;
+        if (phase == 2 && (prefix_match || smallest != entry.parts.folded)) {
+          continue;
+        }
+        v1::EntityMatch* match = response->add_matches();
+        match->set_matched_name(matched->text());
+        storage::EntityAsOf(std::move(**record), commit, store_->store_id(),
+                            match->mutable_entity());
+        PreferLabel(request.read_options().languages(),
+                    match->mutable_entity());
+        match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
+                              : phase == 1 ? v1::MATCH_KIND_PREFIX
+                                           : v1::MATCH_KIND_WORD_PREFIX);
+        if (response->matches_size() == page_size) {
+          bool more =
+              i + 1 < entries.size() || scan->Valid() || phase < last_phase;
+          if (more) {
+            PageCursor next = NewCursor(QueryPart(request), commit, cursor);
+            next.set_phase(static_cast<uint32_t>(phase));
+            next.set_after_key(after);  // this entry's key
+            response->set_next_page_token(tokens_.Encode(next));
+          }
+          return absl::OkStatus();
+        }
+      }
+      if (budget_spent) {
+        // The budget is spent before the next entry: the next page starts
+        // after the last one examined.
         PageCursor next = NewCursor(QueryPart(request), commit, cursor);
         next.set_phase(static_cast<uint32_t>(phase));
         next.set_after_key(after);
         response->set_next_page_token(tokens_.Encode(next));
-        return absl::OkStatus();
-      }
-      after.assign(scan->key().data(), scan->key().size());
-      if (++examined % 256 == 0 && stop && stop()) {
-        return absl::CancelledError("the call was cancelled");
-      }
-      storage::NameKeyParts key;
-      if (!storage::DecodeNameKey(scan->key(), &key)) {
-        return absl::DataLossError("malformed name index key");
-      }
-      if (phase == 1 && key.folded == q) continue;
-      auto record = store_->ReadEntity(key.entity_id);
-      if (absl::IsNotFound(record.status())) continue;
-      if (!record.ok()) return record.status();
-      const storage::EntityRevision* revision =
-          storage::EntityRevisionAsOf(*record, commit);
-      if (revision == nullptr) continue;
-      int type = revision->entity().type();
-      if (request.types_size() > 0 &&
-          std::find(request.types().begin(), request.types().end(), type) ==
-              request.types().end()) {
-        continue;
-      }
-      // Where does this entity qualify first, and at which key?
-      const storage::NameForm* matched = nullptr;
-      bool exact = false, prefix_match = false;
-      std::string smallest;  // smallest qualifying folded text of this phase
-      for (const storage::NameForm& form : revision->name_forms()) {
-        if (!request.language().empty() &&
-            !FormInLanguage(form, request.language())) {
-          continue;
-        }
-        if (form.folded() == q) exact = true;
-        if (absl::StartsWith(form.folded(), q)) prefix_match = true;
-        if (phase == 0 && form.folded() == q && matched == nullptr)
-          matched = &form;
-        if (phase == 1 && absl::StartsWith(form.folded(), q) &&
-            (smallest.empty() || form.folded() < smallest)) {
-          smallest = form.folded();
-          matched = &form;
-        }
-        if (phase == 2) {
-          for (const std::string& suffix : form.word_suffixes()) {
-            if (absl::StartsWith(suffix, q) &&
-                (smallest.empty() || suffix < smallest)) {
-              smallest = suffix;
-              matched = &form;
-            }
-          }
-        }
-      }
-      if (matched == nullptr) continue;  // a name it no longer had then
-      if (phase == 1 && (exact || smallest != key.folded)) continue;
-      if (phase == 2 && (prefix_match || smallest != key.folded)) continue;
-      v1::EntityMatch* match = response->add_matches();
-      storage::EntityAsOf(std::move(*record), commit, store_->store_id(),
-                          match->mutable_entity());
-      PreferLabel(request.read_options().languages(), match->mutable_entity());
-      match->set_matched_name(matched->text());
-      match->set_match_kind(phase == 0   ? v1::MATCH_KIND_EXACT
-                            : phase == 1 ? v1::MATCH_KIND_PREFIX
-                                         : v1::MATCH_KIND_WORD_PREFIX);
-      if (response->matches_size() == page_size) {
-        scan->Next();
-        bool more = scan->Valid() || phase < last_phase;
-        if (more) {
-          PageCursor next = NewCursor(QueryPart(request), commit, cursor);
-          next.set_phase(static_cast<uint32_t>(phase));
-          next.set_after_key(after);  // this entry's key
-          response->set_next_page_token(tokens_.Encode(next));
-        }
         return absl::OkStatus();
       }
     }

@@ -751,10 +751,12 @@ std::vector<absl::StatusOr<Result>> Store::MultiRead(
 
 namespace {
 
-std::vector<std::string> FactKeys(const std::vector<std::string>& fact_ids) {
+// The key `key_of` gives each of `ids`, in order.
+std::vector<std::string> KeysOf(const std::vector<std::string>& ids,
+                                std::string (*key_of)(absl::string_view)) {
   std::vector<std::string> keys;
-  keys.reserve(fact_ids.size());
-  for (const std::string& id : fact_ids) keys.push_back(FactKey(id));
+  keys.reserve(ids.size());
+  for (const std::string& id : ids) keys.push_back(key_of(id));
   return keys;
 }
 
@@ -763,20 +765,28 @@ std::vector<std::string> FactKeys(const std::vector<std::string>& fact_ids) {
 std::vector<absl::StatusOr<FactRecord*>> Store::ReadFacts(
     const std::vector<std::string>& fact_ids,
     google::protobuf::Arena* arena) const {
-  return MultiRead<FactRecord*>(ColumnFamily::kFacts, FactKeys(fact_ids),
-                                [arena](absl::string_view value) {
-                                  return ParseRecordOn<FactRecord>(
-                                      arena, ColumnFamily::kFacts, value);
-                                });
+  return MultiRead<FactRecord*>(
+      ColumnFamily::kFacts, KeysOf(fact_ids, &FactKey),
+      [arena](absl::string_view value) {
+        return ParseRecordOn<FactRecord>(arena, ColumnFamily::kFacts, value);
+      });
+}
+
+std::vector<absl::StatusOr<EntityRecord*>> Store::ReadEntities(
+    const std::vector<std::string>& entity_ids,
+    google::protobuf::Arena* arena) const {
+  return MultiRead<EntityRecord*>(ColumnFamily::kEntities,
+                                  KeysOf(entity_ids, &EntityKey),
+                                  [arena](absl::string_view value) {
+                                    return ParseRecordOn<EntityRecord>(
+                                        arena, ColumnFamily::kEntities, value);
+                                  });
 }
 
 std::vector<absl::StatusOr<std::string>> Store::ReadEntityValues(
     const std::vector<std::string>& entity_ids) const {
-  std::vector<std::string> keys;
-  keys.reserve(entity_ids.size());
-  for (const std::string& id : entity_ids) keys.push_back(EntityKey(id));
   return MultiRead<std::string>(
-      ColumnFamily::kEntities, keys,
+      ColumnFamily::kEntities, KeysOf(entity_ids, &EntityKey),
       [](absl::string_view value) -> absl::StatusOr<std::string> {
         return std::string(value);
       });

@@ -264,6 +264,12 @@ class Store {
   std::vector<absl::StatusOr<FactRecord*>> ReadFacts(
       const std::vector<std::string>& fact_ids,
       google::protobuf::Arena* arena) const;
+  // Reads many entities at once (RocksDB MultiGet); one result per id, in
+  // order, each record made on `arena` (which owns it; see ReadEntity).
+  // REQUIRES: `arena` is not null.
+  std::vector<absl::StatusOr<EntityRecord*>> ReadEntities(
+      const std::vector<std::string>& entity_ids,
+      google::protobuf::Arena* arena) const;
   // Reads many entities' records at once (RocksDB MultiGet), left serialized
   // for readers that decode only part of one (record_views.h DocumentAsOf):
   // one result per id, in order, NOT_FOUND for an absent one.

@@ -1497,6 +1497,28 @@ TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
   EXPECT_EQ((*results[2])->content().id(), "f_1");
 }
 
+TEST(StoreTest, ReadEntitiesReturnsOneRecordPerIdOnTheArena) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  const EntityRecord record = DocumentRecordOverTime();
+  CommitBatch batch(**store);
+  batch.PutEntity(record);
+  ASSERT_TRUE((*store)->Write(batch, false).ok());
+  google::protobuf::Arena arena;
+  auto read = (*store)->ReadEntities(
+      {"doc:vnexpress-1", "doc:nope", "doc:vnexpress-1"}, &arena);
+  ASSERT_EQ(read.size(), 3u);
+  ASSERT_TRUE(read[0].ok()) << read[0].status();
+  EXPECT_EQ((*read[0])->GetArena(), &arena);
+  EXPECT_EQ((*read[0])->SerializeAsString(), record.SerializeAsString());
+  EXPECT_EQ(read[1].status().code(), absl::StatusCode::kNotFound);
+  // An id asked twice gets two records of its own.
+  ASSERT_TRUE(read[2].ok()) << read[2].status();
+  EXPECT_NE(*read[2], *read[0]);
+  EXPECT_EQ((*read[2])->SerializeAsString(), record.SerializeAsString());
+}
+
 TEST(StoreTest, ReadEntityValuesReturnsOneEncodedRecordPerId) {
   TempDir dir;
   auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
