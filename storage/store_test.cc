@@ -1497,16 +1497,24 @@ TEST(StoreTest, ReadFactsReturnsOneResultPerId) {
   EXPECT_EQ((*results[2])->content().id(), "f_1");
 }
 
+// A store in `dir` holding DocumentRecordOverTime().
+std::unique_ptr<Store> StoreWithDocumentRecord(const TempDir& dir) {
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return nullptr;
+  CommitBatch batch(**store);
+  batch.PutEntity(DocumentRecordOverTime());
+  EXPECT_TRUE((*store)->Write(batch, false).ok());
+  return *std::move(store);
+}
+
 TEST(StoreTest, ReadEntitiesReturnsOneRecordPerIdOnTheArena) {
   TempDir dir;
-  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
-  ASSERT_TRUE(store.ok());
+  std::unique_ptr<Store> store = StoreWithDocumentRecord(dir);
+  ASSERT_NE(store, nullptr);
   const EntityRecord record = DocumentRecordOverTime();
-  CommitBatch batch(**store);
-  batch.PutEntity(record);
-  ASSERT_TRUE((*store)->Write(batch, false).ok());
   google::protobuf::Arena arena;
-  auto read = (*store)->ReadEntities(
+  auto read = store->ReadEntities(
       {"doc:vnexpress-1", "doc:nope", "doc:vnexpress-1"}, &arena);
   ASSERT_EQ(read.size(), 3u);
   ASSERT_TRUE(read[0].ok()) << read[0].status();
@@ -1521,13 +1529,9 @@ TEST(StoreTest, ReadEntitiesReturnsOneRecordPerIdOnTheArena) {
 
 TEST(StoreTest, ReadEntityValuesReturnsOneEncodedRecordPerId) {
   TempDir dir;
-  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
-  ASSERT_TRUE(store.ok());
-  const EntityRecord record = DocumentRecordOverTime();
-  CommitBatch batch(**store);
-  batch.PutEntity(record);
-  ASSERT_TRUE((*store)->Write(batch, false).ok());
-  auto values = (*store)->ReadEntityValues({"doc:nope", "doc:vnexpress-1"});
+  std::unique_ptr<Store> store = StoreWithDocumentRecord(dir);
+  ASSERT_NE(store, nullptr);
+  auto values = store->ReadEntityValues({"doc:nope", "doc:vnexpress-1"});
   ASSERT_EQ(values.size(), 2u);
   EXPECT_EQ(values[0].status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(values[1].ok()) << values[1].status();
