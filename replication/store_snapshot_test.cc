@@ -129,7 +129,7 @@ std::vector<Record> MakePuts(ColumnFamily family, const std::string& prefix,
   std::vector<Record> puts;
   for (int i = 0; i < count; ++i) {
     puts.push_back({static_cast<uint32_t>(family),
-                    absl::StrCat(prefix, absl::StrFormat("%04d", i)),
+                    absl::StrFormat("%s%04d", prefix, i),
                     std::string(value_bytes, static_cast<char>('a' + i % 26))});
   }
   return puts;
