@@ -132,36 +132,51 @@ void AddWordTerms(absl::string_view folded, std::vector<std::string>* out) {
 // FoldName(word), remembered per thread: folding a word that is not ASCII
 // runs ICU's transliterator, and the words of news repeat a lot. An erasure
 // forgets them (common/remembered_words.h).
-std::string FoldWord(const std::string& word) {
+std::string FoldWord(absl::string_view word) {
   thread_local RememberedWords<std::string> folded(/*capacity=*/1 << 16);
   return folded.Get(word, [](absl::string_view w) { return FoldName(w); });
 }
 
 }  // namespace
 
-std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
-  std::vector<std::string> terms;
-  if (text.empty()) return terms;
+void ForEachSearchWord(absl::string_view text,
+                       absl::FunctionRef<void(absl::string_view word)> visit) {
+  if (text.empty()) return;
   icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
       icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   icu::BreakIterator& breaks = WordBreaks::ForThisThread();
   breaks.setText(unicode);
+  std::string word;  // one buffer for every word of the text
   int32_t start = breaks.first();
   for (int32_t end = breaks.next(); end != icu::BreakIterator::DONE;
        start = end, end = breaks.next()) {
     // Spaces and punctuation between words have the status UBRK_WORD_NONE.
     if (breaks.getRuleStatus() == UBRK_WORD_NONE) continue;
-    std::string word;
+    word.clear();
     unicode.tempSubStringBetween(start, end).toUTF8String(word);
+    absl::string_view view = word;
     // An English possessive is the word it is written onto ("FPT's").
     for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
-      if (word.size() > possessive.size() && absl::EndsWith(word, possessive)) {
-        word.resize(word.size() - possessive.size());
+      if (view.size() > possessive.size() && absl::EndsWith(view, possessive)) {
+        view.remove_suffix(possessive.size());
         break;
       }
     }
-    AddWordTerms(FoldWord(word), &terms);
+    visit(view);
   }
+}
+
+std::vector<std::string> WordSearchTerms(absl::string_view word) {
+  std::vector<std::string> terms;
+  AddWordTerms(FoldWord(word), &terms);
+  return terms;
+}
+
+std::vector<std::string> SearchTermOccurrences(absl::string_view text) {
+  std::vector<std::string> terms;
+  ForEachSearchWord(text, [&terms](absl::string_view word) {
+    AddWordTerms(FoldWord(word), &terms);
+  });
   return terms;
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 namespace factstore::normalizer {
@@ -39,6 +40,20 @@ std::vector<std::string> SearchTerms(absl::string_view text);
 // Every term of `text` in order, repeats included (for counting how often a
 // term occurs). Thread-safe.
 std::vector<std::string> SearchTermOccurrences(absl::string_view text);
+
+// The two steps of SearchTermOccurrences, for callers that remember what a
+// word gives (words repeat far more than texts do):
+//
+// Calls `visit` with each word of `text` in order, as ICU's word breaks cut
+// it (spaces and punctuation skipped, an English possessive dropped). The
+// view is valid during the call only. Thread-safe.
+void ForEachSearchWord(absl::string_view text,
+                       absl::FunctionRef<void(absl::string_view word)> visit);
+
+// The terms of one word that ForEachSearchWord gave, in order, repeats
+// included: SearchTermOccurrences(text) is their concatenation over the
+// words of `text`. Thread-safe.
+std::vector<std::string> WordSearchTerms(absl::string_view word);
 
 // The word a term is indexed and searched as: a term of ASCII letters loses
 // its English inflection (plural -s/-es/-ies, -ed, -ing) and a final -e,

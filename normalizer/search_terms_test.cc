@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -86,6 +87,31 @@ TEST(SearchTermsTest, RepeatsAreCountedOnlyByOccurrences) {
   EXPECT_THAT(SearchTerms("chip chip CHIP"), ElementsAre("chip"));
   EXPECT_THAT(SearchTermOccurrences("chip chip CHIP"),
               ElementsAre("chip", "chip", "chip"));
+}
+
+TEST(SearchTermsTest, WordsAndTheirTermsMakeTheOccurrences) {
+  std::vector<std::string> words;
+  ForEachSearchWord(
+      "FPT's chips, Samsung\u2019s 반도체를 và ngành bán dẫn",
+      [&words](absl::string_view word) { words.emplace_back(word); });
+  EXPECT_THAT(words, ElementsAre("FPT", "chips", "Samsung", "반도체를", "và",
+                                 "ngành", "bán", "dẫn"));
+  EXPECT_THAT(WordSearchTerms("반도체를"), ElementsAre("반도", "도체", "체를"));
+  EXPECT_THAT(WordSearchTerms("ICT산업"), ElementsAre("ict", "산업"));
+  EXPECT_THAT(WordSearchTerms("the"), IsEmpty());
+  for (absl::string_view text :
+       {"Microelectronics and Semiconductors, in Da Nang.",
+        "Ngành bán dẫn của Đà Nẵng đạt 1,5 tỷ USD",
+        "한국과 베트남 디지털 협력 포럼에서 반도체를 육성한다",
+        "chip chip CHIP", "US$85.9 billion", "", " ,.;!? ", "\xff\xfe"}) {
+    std::vector<std::string> joined;
+    ForEachSearchWord(text, [&joined](absl::string_view word) {
+      for (std::string& term : WordSearchTerms(word)) {
+        joined.push_back(std::move(term));
+      }
+    });
+    EXPECT_EQ(joined, SearchTermOccurrences(text)) << text;
+  }
 }
 
 TEST(SearchTermsTest, NothingToSearchGivesNoTerms) {

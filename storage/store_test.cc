@@ -14,9 +14,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/remembered_words.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
+#include "normalizer/search_terms.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/commit_batch.h"
@@ -1036,6 +1038,38 @@ TEST(StoreTest, ApplyCompletesTheWordsAnOlderWriterLeftOut) {
   ASSERT_TRUE(erase.Delete(facts, FactKey("f_3")).ok());
   ASSERT_NO_FATAL_FAILURE(apply(erase, 3));
   EXPECT_TRUE(WordIndexKeys(**store).empty());
+}
+
+TEST(StoreTest, TextWordHashesAreTheHashedStemsOfTheTextsTerms) {
+  const std::vector<std::string> texts = {
+      "FPT's chips and Samsung\u2019s chip designs, designed in Da Nang",
+      "Ngành bán dẫn của Đà Nẵng đạt 1,5 tỷ USD năm 2024",
+      "한국과 베트남 디지털 협력 포럼에서 반도체를 육성한다 반도체",
+      "The trade, the trades and the trading of the traders",
+      "",
+      " ,.;!? ",
+  };
+  auto expected = [](absl::string_view text) {
+    std::vector<uint64_t> hashes;
+    for (const std::string& term : normalizer::SearchTerms(text)) {
+      hashes.push_back(WordHash(normalizer::SearchStem(term)));
+    }
+    std::sort(hashes.begin(), hashes.end());
+    hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
+    return hashes;
+  };
+  // First from words never met, then from the words remembered, then after
+  // an erasure made this thread forget them.
+  for (int round = 0; round < 3; ++round) {
+    if (round == 2) ForgetRememberedWords();
+    for (const std::string& text : texts) {
+      EXPECT_EQ(TextWordHashes(text), expected(text))
+          << "round " << round << ": " << text;
+    }
+  }
+  EXPECT_EQ(TextWordHashes("chip chips CHIP"),
+            std::vector<uint64_t>{WordHash("chip")});
+  EXPECT_TRUE(TextWordHashes("the of and").empty());
 }
 
 TEST(StoreTest, TextsCutAheadAreTakenAsCut) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/remembered_words.h"
 #include "common/status_macros.h"
 #include "normalizer/search_terms.h"
 #include "storage/key_codec.h"
@@ -111,10 +113,24 @@ std::vector<WordText> FactWordTexts(const FactRecord& record) {
 }
 
 std::vector<uint64_t> TextWordHashes(absl::string_view text) {
+  // What a word gives, remembered per thread: the words of news repeat far
+  // more than their texts do, and a word met before then costs one lookup
+  // instead of folding, cutting into terms, stemming and hashing. An erasure
+  // forgets them (common/remembered_words.h). Most words give one term, so
+  // their hashes stay inline.
+  using WordHashes = absl::InlinedVector<uint64_t, 2>;
+  thread_local RememberedWords<WordHashes> remembered(/*capacity=*/1 << 16);
   std::vector<uint64_t> hashes;
-  for (const std::string& term : normalizer::SearchTerms(text)) {
-    hashes.push_back(WordHash(normalizer::SearchStem(term)));
-  }
+  normalizer::ForEachSearchWord(text, [&hashes](absl::string_view word) {
+    const WordHashes of_word = remembered.Get(word, [](absl::string_view w) {
+      WordHashes computed;
+      for (const std::string& term : normalizer::WordSearchTerms(w)) {
+        computed.push_back(WordHash(normalizer::SearchStem(term)));
+      }
+      return computed;
+    });
+    hashes.insert(hashes.end(), of_word.begin(), of_word.end());
+  });
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   return hashes;
