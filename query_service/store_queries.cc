@@ -23,6 +23,7 @@
 #include "common/iso_date.h"
 #include "common/language_tag.h"
 #include "common/limits.h"
+#include "common/remembered_words.h"
 #include "common/status_macros.h"
 #include "google/protobuf/arena.h"
 #include "normalizer/name_folding.h"
@@ -1536,32 +1537,55 @@ struct QueryWord {
   int64_t fact_count = 0;
 };
 
+// A search term as it occurs in a text, and the stem it is searched as
+// (normalizer::SearchStem).
+struct TermOccurrence {
+  std::string term;
+  std::string stem;
+};
+// The terms of one word of a text, in order; shared with the per-thread
+// memory of words (TermsOfWord), so that a call keeps them while it looks.
+using WordTerms = std::shared_ptr<const std::vector<TermOccurrence>>;
+
+// normalizer::WordSearchTerms(word) with their stems, remembered per
+// thread: a search reads the texts of every candidate again, and their words
+// repeat far more than the texts do. An erasure forgets them
+// (common/remembered_words.h).
+WordTerms TermsOfWord(absl::string_view word) {
+  thread_local RememberedWords<WordTerms> remembered(/*capacity=*/1 << 16);
+  return remembered.Get(word, [](absl::string_view w) {
+    auto terms = std::make_shared<std::vector<TermOccurrence>>();
+    for (std::string& term : normalizer::WordSearchTerms(w)) {
+      std::string stem = normalizer::SearchStem(term);
+      terms->push_back(TermOccurrence{std::move(term), std::move(stem)});
+    }
+    return WordTerms(std::move(terms));
+  });
+}
+
 // The relevance of a fact for `words`: for each word, its inverse document
 // frequency among `fact_total` facts (as BM25 weighs it) times a damped count
 // of its occurrences in the fact's quotes and text value (`occurrences`, the
-// terms in order, which match a word by their normalizer::SearchStem).
+// terms of their words in order, which match a word by their stem).
 // Fills `matched` with the fact's distinct terms that matched. Returns
 // nullopt if some word does not occur (the fact's text changed since the
 // index entry was written, or it had it only at another commit).
 std::optional<double> Relevance(const std::vector<QueryWord>& words,
-                                const std::vector<std::string>& occurrences,
+                                const std::vector<WordTerms>& occurrences,
                                 int64_t fact_total,
                                 std::vector<std::string>* matched) {
-  std::vector<std::string> stems;
-  stems.reserve(occurrences.size());
-  for (const std::string& occurrence : occurrences) {
-    stems.push_back(normalizer::SearchStem(occurrence));
-  }
   double score = 0;
   matched->clear();
   for (const QueryWord& word : words) {
     int64_t count = 0;
-    for (size_t i = 0; i < occurrences.size(); ++i) {
-      if (stems[i] != word.stem) continue;
-      ++count;
-      if (std::find(matched->begin(), matched->end(), occurrences[i]) ==
-          matched->end()) {
-        matched->push_back(occurrences[i]);
+    for (const WordTerms& terms : occurrences) {
+      for (const TermOccurrence& occurrence : *terms) {
+        if (occurrence.stem != word.stem) continue;
+        ++count;
+        if (std::find(matched->begin(), matched->end(), occurrence.term) ==
+            matched->end()) {
+          matched->push_back(occurrence.term);
+        }
       }
     }
     if (count == 0) return std::nullopt;
@@ -1573,9 +1597,9 @@ std::optional<double> Relevance(const std::vector<QueryWord>& words,
   return score;
 }
 
-// Every search term of a fact's text value and quotes, in order, each
+// The terms of every word of a fact's text value and quotes, in order, each
 // distinct text once.
-std::vector<std::string> FactWordOccurrences(const v1::Fact& fact) {
+std::vector<WordTerms> FactWordOccurrences(const v1::Fact& fact) {
   std::vector<absl::string_view> texts;
   if (fact.value().kind_case() == v1::Value::kText) {
     texts.push_back(fact.value().text().text());
@@ -1586,11 +1610,11 @@ std::vector<std::string> FactWordOccurrences(const v1::Fact& fact) {
       texts.push_back(m.quote());
     }
   }
-  std::vector<std::string> occurrences;
+  std::vector<WordTerms> occurrences;
   for (absl::string_view text : texts) {
-    for (std::string& term : normalizer::SearchTermOccurrences(text)) {
-      occurrences.push_back(std::move(term));
-    }
+    normalizer::ForEachSearchWord(text, [&occurrences](absl::string_view word) {
+      occurrences.push_back(TermsOfWord(word));
+    });
   }
   return occurrences;
 }
