@@ -109,8 +109,8 @@ int Run() {
         return static_cast<int64_t>(storage::TextWordHashes(text).size());
       },
       &out);
-  out.Add("cutting_over_floor", cutting / floor);
-  std::cout << out.ToString() << std::endl;
+  std::cout << out.Add("cutting_over_floor", cutting / floor).ToString()
+            << "\n";
   return 0;
 }
 
@@ -119,8 +119,8 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Measures the word index's cutting of quotes against ICU's word breaks "
-      "alone. Prints one JSON object.");
+      "factstore word_cutting: the word index's cutting of quotes against "
+      "ICU's word breaks alone, one JSON object (bench/README.md).");
   absl::ParseCommandLine(argc, argv);
   return factstore::bench::Run();
 }
