@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "storage/key_codec.h"
@@ -82,17 +81,11 @@ std::string DeriveFactId(const v1::Fact& fact) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(canonical.data()),
          canonical.size(), digest);
-  return absl::StrCat("f_", absl::BytesToHexString(absl::string_view(
-                                reinterpret_cast<const char*>(digest), 16)));
-}
-
-bool IsFactIdShape(const std::string& id) {
-  if (id.size() != 34 || id[0] != 'f' || id[1] != '_') return false;
-  for (size_t i = 2; i < id.size(); ++i) {
-    char c = id[i];
-    if (!absl::ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) return false;
-  }
-  return true;
+  static_assert(storage::kDerivedFactIdBytes <= SHA256_DIGEST_LENGTH);
+  return absl::StrCat(storage::kDerivedFactIdPrefix,
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(digest),
+                          storage::kDerivedFactIdBytes)));
 }
 
 }  // namespace factstore::ingest

@@ -6,7 +6,8 @@
 // subject and time are one fact with two mentions.
 //
 //   DeriveFactId(fact)  -> "f_3b0c...": "f_" and 32 hex digits (128 bits
-//                          of SHA-256)
+//                          of SHA-256), the shape storage/key_codec.h
+//                          defines (storage::IsDerivedFactId)
 #ifndef FACTSTORE_INGEST_SERVICE_FACT_IDENTITY_H_
 #define FACTSTORE_INGEST_SERVICE_FACT_IDENTITY_H_
 
@@ -18,9 +19,6 @@ namespace factstore::ingest {
 
 // REQUIRES: `fact` is normalized (ids resolved, values canonical).
 std::string DeriveFactId(const v1::Fact& fact);
-
-// True if `id` has the shape DeriveFactId produces.
-bool IsFactIdShape(const std::string& id);
 
 }  // namespace factstore::ingest
 

@@ -21,6 +21,7 @@
 #include "ingest_service/name_resolver.h"
 #include "ingest_service/predicate_ops.h"
 #include "ingest_service/predicate_registry.h"
+#include "storage/key_codec.h"
 #include "storage/store.h"
 #include "storage/test_records.h"
 #include "tests/support/temp_dir.h"
@@ -219,7 +220,8 @@ TEST_P(RawQuantityTest, IsNormalizedInTheFactsLanguage) {
   EXPECT_EQ(value.quantity().surface_text(), c.raw);
   ASSERT_NE(prepared.predicate, nullptr);
   EXPECT_EQ(prepared.predicate->name(), c.predicate);
-  EXPECT_TRUE(IsFactIdShape(prepared.fact.id())) << prepared.fact.id();
+  EXPECT_TRUE(storage::IsDerivedFactId(prepared.fact.id()))
+      << prepared.fact.id();
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -567,7 +569,7 @@ TEST_F(FactPreparerTest, FactIdDependsOnlyOnTheNormalizedClaim) {
   PreparedFact prepared = Prepare(english);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
   const std::string id = prepared.fact.id();
-  EXPECT_TRUE(IsFactIdShape(id)) << id;
+  EXPECT_TRUE(storage::IsDerivedFactId(id)) << id;
   // The same input gives the same id.
   EXPECT_EQ(Prepare(english).fact.id(), id);
 

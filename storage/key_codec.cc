@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/decimal.h"
 #include "common/iso_date.h"
@@ -342,6 +343,17 @@ bool DecodeExternalIdKey(absl::string_view key, std::string* system,
   return GetByte(&key, &kind) && kind == kExternalIdKind &&
          GetEscapedString(&key, system) && GetEscapedString(&key, value) &&
          GetEscapedString(&key, entity_id) && key.empty();
+}
+
+bool IsDerivedFactId(absl::string_view id) {
+  if (id.size() != kDerivedFactIdPrefix.size() + 2 * kDerivedFactIdBytes ||
+      !absl::StartsWith(id, kDerivedFactIdPrefix)) {
+    return false;
+  }
+  for (char c : id.substr(kDerivedFactIdPrefix.size())) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 uint64_t WordHash(absl::string_view word) {

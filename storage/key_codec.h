@@ -42,6 +42,7 @@
 #ifndef FACTSTORE_STORAGE_KEY_CODEC_H_
 #define FACTSTORE_STORAGE_KEY_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -138,6 +139,15 @@ std::string ExternalIdPrefix(absl::string_view system, absl::string_view value);
 // The entity id of an ExternalIdKey; false if `key` is not one.
 bool DecodeExternalIdKey(absl::string_view key, std::string* system,
                          std::string* value, std::string* entity_id);
+
+// The fact ids the ingest service derives (ingest_service/fact_identity.h):
+// the prefix, then 2 * kDerivedFactIdBytes lowercase hex digits. Word
+// postings keep ids of this shape as the bytes their digits spell
+// (storage/word_postings.h), so the shape is part of the stored format.
+inline constexpr absl::string_view kDerivedFactIdPrefix = "f_";
+inline constexpr size_t kDerivedFactIdBytes = 16;
+// True if `id` has that shape.
+bool IsDerivedFactId(absl::string_view id);
 
 // kNames entries of kind 6, the word index of SearchFacts (schema version
 // 5): one *posting* per word and commit, whose value (a WordPosting record)

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -338,6 +339,18 @@ TEST(KeyCodecTest, WordPostingKeysHoldAHashOfTheWordNotTheWord) {
   EXPECT_FALSE(DecodeNameKey(key, &name));
   EXPECT_FALSE(DecodeEntityTypeKey(key, &type, &id));
   EXPECT_FALSE(DecodeExternalIdKey(key, &system, &value, &id));
+}
+
+TEST(KeyCodecTest, DerivedFactIdsAreThePrefixAndLowercaseHexDigits) {
+  const std::string digits = "3b0c1f2e4d5a69788796a5b4c3d2e1f0";
+  EXPECT_TRUE(IsDerivedFactId("f_" + digits));
+  EXPECT_FALSE(IsDerivedFactId("f_" + absl::AsciiStrToUpper(digits)));
+  EXPECT_FALSE(IsDerivedFactId("g_" + digits));
+  EXPECT_FALSE(IsDerivedFactId("f_" + digits.substr(1)));
+  EXPECT_FALSE(IsDerivedFactId("f_" + digits + "0"));
+  EXPECT_FALSE(IsDerivedFactId("f_" + digits.substr(1) + "g"));
+  EXPECT_FALSE(IsDerivedFactId("fact-1"));
+  EXPECT_FALSE(IsDerivedFactId(""));
 }
 
 TEST(KeyCodecTest, LayoutsDecode) {

@@ -16,9 +16,6 @@ namespace factstore::storage {
 
 namespace {
 
-constexpr absl::string_view kDerivedIdPrefix = "f_";
-constexpr size_t kDerivedIdDigits = 32;
-constexpr size_t kDerivedIdBytes = kDerivedIdDigits / 2;
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 // The value of a lowercase hex digit, or -1.
@@ -28,24 +25,25 @@ int HexValue(char c) {
   return -1;
 }
 
-// Appends the 16 bytes that `fact_id`'s digits spell to `out`, if it has the
-// derived shape; false (and nothing appended) if not. Written out rather
-// than with absl::HexStringToBytes, which returns a new string for each id:
-// a commit adds tens of thousands of ids, and this runs on the committer.
+// Appends the kDerivedFactIdBytes that `fact_id`'s digits spell to `out`,
+// if it has the derived shape (IsDerivedFactId); false (and nothing
+// appended) if not. Written out rather than with absl::HexStringToBytes,
+// which returns a new string for each id, and checked as it decodes: a
+// commit adds tens of thousands of ids, and this runs on the committer.
 bool AppendDerivedIdBytes(absl::string_view fact_id, std::string* out) {
-  if (fact_id.size() != kDerivedIdPrefix.size() + kDerivedIdDigits ||
-      !absl::StartsWith(fact_id, kDerivedIdPrefix)) {
+  if (fact_id.size() != kDerivedFactIdPrefix.size() + 2 * kDerivedFactIdBytes ||
+      !absl::StartsWith(fact_id, kDerivedFactIdPrefix)) {
     return false;
   }
-  char bytes[kDerivedIdBytes];
-  const absl::string_view digits = fact_id.substr(kDerivedIdPrefix.size());
-  for (size_t i = 0; i < kDerivedIdBytes; ++i) {
+  char bytes[kDerivedFactIdBytes];
+  const absl::string_view digits = fact_id.substr(kDerivedFactIdPrefix.size());
+  for (size_t i = 0; i < kDerivedFactIdBytes; ++i) {
     const int high = HexValue(digits[2 * i]);
     const int low = HexValue(digits[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     bytes[i] = static_cast<char>((high << 4) | low);
   }
-  out->append(bytes, kDerivedIdBytes);
+  out->append(bytes, kDerivedFactIdBytes);
   return true;
 }
 
@@ -65,18 +63,18 @@ absl::Status ForEachPostingFactId(
     const WordPosting& posting,
     absl::FunctionRef<absl::Status(absl::string_view fact_id)> visit) {
   const std::string& derived = posting.derived_ids();
-  if (derived.size() % kDerivedIdBytes != 0) {
+  if (derived.size() % kDerivedFactIdBytes != 0) {
     return absl::DataLossError(
         absl::StrCat("a word posting's derived ids take ", derived.size(),
-                     " bytes, not a multiple of ", kDerivedIdBytes));
+                     " bytes, not a multiple of ", kDerivedFactIdBytes));
   }
   // The same in reverse, by hand for the same reason: SearchFacts reads
   // thousands of ids a call.
-  char id[kDerivedIdPrefix.size() + kDerivedIdDigits];
-  kDerivedIdPrefix.copy(id, kDerivedIdPrefix.size());
-  for (size_t at = 0; at < derived.size(); at += kDerivedIdBytes) {
-    char* digit = id + kDerivedIdPrefix.size();
-    for (size_t i = 0; i < kDerivedIdBytes; ++i) {
+  char id[kDerivedFactIdPrefix.size() + 2 * kDerivedFactIdBytes];
+  kDerivedFactIdPrefix.copy(id, kDerivedFactIdPrefix.size());
+  for (size_t at = 0; at < derived.size(); at += kDerivedFactIdBytes) {
+    char* digit = id + kDerivedFactIdPrefix.size();
+    for (size_t i = 0; i < kDerivedFactIdBytes; ++i) {
       const auto byte = static_cast<unsigned char>(derived[at + i]);
       *digit++ = kHexDigits[byte >> 4];
       *digit++ = kHexDigits[byte & 0xf];
