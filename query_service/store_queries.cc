@@ -1550,9 +1550,11 @@ using WordTerms = std::shared_ptr<const std::vector<TermOccurrence>>;
 // normalizer::WordSearchTerms(word) with their stems, remembered per
 // thread: a search reads the texts of every candidate again, and their words
 // repeat far more than the texts do. An erasure forgets them
-// (common/remembered_words.h).
+// (common/remembered_words.h). A word costs a few hundred bytes here and
+// there is one such memory per read thread (one per core), so it holds
+// fewer words than the folding below it: 16,384, a few MiB a thread.
 WordTerms TermsOfWord(absl::string_view word) {
-  thread_local RememberedWords<WordTerms> remembered(/*capacity=*/1 << 16);
+  thread_local RememberedWords<WordTerms> remembered(/*capacity=*/1 << 14);
   return remembered.Get(word, [](absl::string_view w) {
     auto terms = std::make_shared<std::vector<TermOccurrence>>();
     for (std::string& term : normalizer::WordSearchTerms(w)) {
