@@ -1319,8 +1319,7 @@ int RunAggregateBySubject() {
 }
 
 // SearchFacts for the name of a random English-named place or organization
-// ("Riverview Holdings"): a rare compound word and a common one, both in the
-// quotes of that subject's facts (the common one in many others' too).
+// (Workload::SearchQuery).
 int RunSearchFactsBySubjectName() {
   const Workload w = WorkloadFromFlags();
   using Loop = UnaryLoop<v1::QueryService::Stub, v1::SearchFactsRequest,
@@ -1328,13 +1327,7 @@ int RunSearchFactsBySubjectName() {
   Loop::Hooks hooks;
   hooks.fill = [&](int, std::mt19937_64& rng, v1::SearchFactsRequest* request) {
     request->Clear();
-    // Subjects k with (k / 10) % 3 == 0 have English names; k % 10 < 8 are
-    // places and organizations (Workload::Subject).
-    int64_t k = 0;
-    do {
-      k = static_cast<int64_t>(rng() % w.options().subjects);
-    } while ((k / 10) % 3 != 0 || k % 10 >= 8);
-    request->set_query(w.Subject(k).name());
+    request->set_query(w.SearchQuery(rng));
     return true;
   };
   hooks.invoke = [](v1::QueryService::Stub* s, grpc::ClientContext* c,

@@ -7,7 +7,8 @@
 // window, closed loops, per-operation latencies.
 //
 // Scenarios:
-//   schema   creates the tables and indexes (dropping earlier ones)
+//   schema   creates the tables and indexes (dropping earlier ones); with
+//            --index_quote_words (the default) also the quotes' words
 //   insert   batched INSERT: --writers connections, --batch_size rows per
 //            transaction (facts and their mentions), every row once
 //   copy     empties the tables and loads every row with COPY (reference)
@@ -16,11 +17,18 @@
 //   subject  the first --page_size facts of one subject, prepared
 //   range    the first --page_size facts of one predicate and unit from a
 //            lower bound on, prepared
+//   search   the --page_size facts whose quotes hold every word of a
+//            subject's name, best ranked first, with the count of all of
+//            them (SearchFacts' page and total_size), prepared
 //
 // The schema is what a team would write for these reads: facts keyed by id,
 // an index on (subject, predicate, id) and one on (predicate, unit, amount,
 // id) for value ranges, mentions in a table of their own keyed by (fact,
-// document) as a fact may have many.
+// document) as a fact may have many, and for the search PostgreSQL's own
+// full-text search: the words of each quote as a stored tsvector column
+// with a GIN index, the layout PostgreSQL's manual recommends. factstore
+// indexes the words of quotes as it ingests them, so the peer's inserts
+// are measured with that index and without it, as factstore's are.
 #include <postgresql/libpq-fe.h>
 
 #include <atomic>
@@ -36,6 +44,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -46,7 +55,7 @@
 #include "bench/workload_flags.h"
 
 ABSL_FLAG(std::string, scenario, "",
-          "schema, insert, copy, get, subject, range.");
+          "schema, insert, copy, get, subject, range, search.");
 ABSL_FLAG(
     std::string, conninfo, "",
     "libpq connection string of the peer (host=... port=... dbname=...).");
@@ -56,6 +65,9 @@ ABSL_FLAG(int, batch_size, 1000, "insert: rows per transaction.");
 ABSL_FLAG(int, clients, 16, "Reads: connections, one call in flight each.");
 ABSL_FLAG(int, page_size, 100, "subject, range: rows per query.");
 ABSL_FLAG(int64_t, facts, 100000, "Facts of the population (range queries).");
+ABSL_FLAG(bool, index_quote_words, true,
+          "schema: give mentions the words of their quotes (a generated "
+          "tsvector column) and a GIN index on them, which search needs.");
 
 namespace factstore::bench {
 namespace {
@@ -98,13 +110,15 @@ constexpr char kFactColumns[] =
 constexpr char kMentionColumns[] =
     "fact_id, document_id, url, publisher, publication_date, language, quote, "
     "extractor, confidence";
-// A fact with its mention, as GetFact answers it.
-constexpr char kSelect[] =
+// A fact with its mention, as GetFact answers it: the columns, and the
+// tables they come from.
+constexpr char kSelectFactAndMention[] =
     "SELECT f.id, f.subject, f.predicate, f.language, f.amount, f.unit, "
     "f.comparator, f.text_value, f.valid_from, f.valid_to, f.modality, "
     "f.rank, m.document_id, m.url, m.publisher, m.publication_date, "
-    "m.language, m.quote, m.extractor, m.confidence "
-    "FROM facts f LEFT JOIN mentions m ON m.fact_id = f.id ";
+    "m.language, m.quote, m.extractor, m.confidence";
+constexpr char kFromFactsWithMention[] =
+    " FROM facts f LEFT JOIN mentions m ON m.fact_id = f.id ";
 
 Json Header(const std::string& scenario) {
   Json j;
@@ -147,7 +161,20 @@ int RunSchema() {
        "  PRIMARY KEY (fact_id, document_id))");
   Exec(conn.get(),
        "CREATE INDEX mentions_by_document ON mentions (document_id)");
+  const bool quote_words = absl::GetFlag(FLAGS_index_quote_words);
+  if (quote_words) {
+    // One text search configuration for every language: the workload's
+    // searches are English names, and PostgreSQL has no built-in
+    // configuration for Vietnamese or Korean.
+    Exec(conn.get(),
+         "ALTER TABLE mentions ADD COLUMN quote_words tsvector GENERATED "
+         "ALWAYS AS (to_tsvector('english', coalesce(quote, ''))) STORED");
+    Exec(conn.get(),
+         "CREATE INDEX mentions_by_quote_word ON mentions USING gin "
+         "(quote_words)");
+  }
   Json out = Header("peer_schema");
+  out.Add("index_quote_words", quote_words);
   std::cout << out.ToString() << std::endl;
   return 0;
 }
@@ -344,11 +371,13 @@ int RunCopy() {
 // A closed loop of --clients connections, each running the prepared
 // statement `sql` with the parameters `fill` picks, for the warm-up and the
 // measured window. An answer with fewer than `min_rows` or more than
-// `max_rows` rows counts as an error (a wrong answer).
+// `max_rows` rows counts as an error (a wrong answer). The items of an
+// answer are its rows, or what `items` reads from it when given.
 int RunReads(const std::string& scenario, const std::string& sql, int params,
              const std::function<void(std::mt19937_64&,
                                       std::vector<std::string>*)>& fill,
-             int min_rows, int max_rows) {
+             int min_rows, int max_rows,
+             const std::function<int64_t(const PGresult&)>& items = nullptr) {
   const int clients = std::max(1, absl::GetFlag(FLAGS_clients));
   std::vector<Conn> conns;
   for (int c = 0; c < clients; ++c) {
@@ -384,7 +413,7 @@ int RunReads(const std::string& scenario, const std::string& sql, int params,
           ++wrong;
         }
         if (ok) {
-          recorder.Record(started, done, true, n);
+          recorder.Record(started, done, true, items ? items(*r) : n);
         } else {
           recorder.RecordError(done, 2);
         }
@@ -412,7 +441,10 @@ int RunGet() {
   std::vector<std::string> ids;
   for (const Row& row : rows) ids.push_back(row.fields[0]);
   return RunReads(
-      "peer_get", absl::StrCat(kSelect, "WHERE f.id = $1"), 1,
+      "peer_get",
+      absl::StrCat(kSelectFactAndMention, kFromFactsWithMention,
+                   "WHERE f.id = $1"),
+      1,
       [&ids](std::mt19937_64& rng, std::vector<std::string>* values) {
         values->assign(1, ids[rng() % ids.size()]);
       },
@@ -423,7 +455,7 @@ int RunSubject() {
   const Workload w = WorkloadFromFlags();
   return RunReads(
       "peer_subject",
-      absl::StrCat(kSelect,
+      absl::StrCat(kSelectFactAndMention, kFromFactsWithMention,
                    "WHERE f.subject = $1 ORDER BY f.predicate, f.id LIMIT ",
                    absl::GetFlag(FLAGS_page_size)),
       1,
@@ -439,7 +471,7 @@ int RunRange() {
   const int64_t facts = absl::GetFlag(FLAGS_facts);
   return RunReads(
       "peer_range",
-      absl::StrCat(kSelect,
+      absl::StrCat(kSelectFactAndMention, kFromFactsWithMention,
                    "WHERE f.predicate = $1 AND f.unit = $2 AND f.amount >= $3 "
                    "ORDER BY f.amount, f.id LIMIT ",
                    absl::GetFlag(FLAGS_page_size)),
@@ -449,6 +481,32 @@ int RunRange() {
         *values = {q.predicate, q.unit, q.min};
       },
       /*min_rows=*/1, absl::GetFlag(FLAGS_page_size));
+}
+
+// The same searches as the load generator's search_facts: one page of the
+// best-ranked facts and the count of all that match.
+int RunSearch() {
+  const Workload w = WorkloadFromFlags();
+  const std::string words = "plainto_tsquery('english', $1)";
+  return RunReads(
+      "peer_search",
+      absl::StrCat(kSelectFactAndMention,
+                   ", count(*) OVER () FROM facts f JOIN mentions m ON "
+                   "m.fact_id = f.id WHERE m.quote_words @@ ",
+                   words, " ORDER BY ts_rank(m.quote_words, ", words,
+                   ") DESC, f.id LIMIT ", absl::GetFlag(FLAGS_page_size)),
+      1,
+      [&w](std::mt19937_64& rng, std::vector<std::string>* values) {
+        values->assign(1, w.SearchQuery(rng));
+      },
+      // Every name is in the quotes of its subject's facts.
+      /*min_rows=*/1, absl::GetFlag(FLAGS_page_size),
+      [](const PGresult& r) -> int64_t {
+        // The count of every match, in the last column of each row.
+        int64_t total = 0;
+        absl::SimpleAtoi(PQgetvalue(&r, 0, PQnfields(&r) - 1), &total);
+        return total;
+      });
 }
 
 }  // namespace
@@ -464,7 +522,9 @@ int main(int argc, char** argv) {
   if (scenario == "get") return RunGet();
   if (scenario == "subject") return RunSubject();
   if (scenario == "range") return RunRange();
+  if (scenario == "search") return RunSearch();
   std::cerr << "peer_benchmark: unknown --scenario \"" << scenario
-            << "\" (schema, insert, copy, get, subject, range)" << std::endl;
+            << "\" (schema, insert, copy, get, subject, range, search)"
+            << std::endl;
   return 2;
 }

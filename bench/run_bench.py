@@ -636,16 +636,21 @@ class Bench:
                 if data is not None and "ops_per_s" in data:
                     log(f"{name}: {summary(data)}")
 
+            # Inserts with the quotes' words indexed, as factstore ingests
+            # by default, and without, as its no-words runs.
             for writers in (1, 4):
-                peer(f"peer_schema_{writers}", "schema")
-                peer(f"peer_insert_{writers}", "insert", f"--writers={writers}",
-                     "--batch_size=1000")
+                for words, suffix in ((False, "_no_words"), (True, "")):
+                    peer(f"peer_schema_{writers}{suffix}", "schema",
+                         f"--index_quote_words={str(words).lower()}")
+                    peer(f"peer_insert_{writers}{suffix}", "insert",
+                         f"--writers={writers}", "--batch_size=1000")
             peer("peer_copy", "copy")
             w = self.timed(self.args.warmup, self.args.read_seconds)
             for k in (1, 16, 64):
                 peer(f"peer_get_{k}", "get", f"--clients={k}", *w)
             peer("peer_subject_16", "subject", "--clients=16", "--page_size=100", *w)
             peer("peer_range_16", "range", "--clients=16", "--page_size=100", *w)
+            peer("peer_search_16", "search", "--clients=16", "--page_size=20", *w)
         finally:
             self.stop_all()
             shutil.rmtree(pg_dir, ignore_errors=True)
@@ -1405,11 +1410,20 @@ def peer_rows(runs):
     table = []
     comparisons = [
         # (factstore run, per, peer run, figure, unit, target, check)
+        # Both index the words of quotes (factstore's word index, the
+        # peer's GIN index on a tsvector column) ...
         ("ingest_stream_1", "items", "peer_insert_1",
          "vs PostgreSQL: ingest, 1 stream / 1 writer", "facts/s", "", None),
         ("ingest_stream_4", "items", "peer_insert_4",
          "vs PostgreSQL: ingest, 4 streams / 4 writers", "facts/s",
          ">= 1.0x peer", lambda fs, pg: fs["items_per_s"] >= pg["items_per_s"]),
+        # ... and neither does.
+        ("ingest_stream_1_no_words", "items", "peer_insert_1_no_words",
+         "vs PostgreSQL: ingest, quote words not indexed, 1 stream / 1 writer",
+         "facts/s", "", None),
+        ("ingest_stream_4_no_words", "items", "peer_insert_4_no_words",
+         "vs PostgreSQL: ingest, quote words not indexed, 4 streams / 4 writers",
+         "facts/s", "", None),
         ("get_fact_1", "ops", "peer_get_1",
          "vs PostgreSQL: GetFact, 1 outstanding / 1 client", "calls/s",
          "p50 <= peer's", lambda fs, pg: fs["latency_ms"]["p50"]
@@ -1425,6 +1439,9 @@ def peer_rows(runs):
         ("list_by_range_16", "ops", "peer_range_16",
          "vs PostgreSQL: value range, 100 a page, 16 outstanding", "pages/s",
          "", None),
+        ("search_facts_16", "ops", "peer_search_16",
+         "vs PostgreSQL: SearchFacts for a subject's name, 16 outstanding",
+         "calls/s", "", None),
     ]
     for fs_name, per, pg_name, figure, unit, target, check in comparisons:
         fs, pg = runs.get(fs_name), runs.get(pg_name)

@@ -481,6 +481,16 @@ Workload::RangeQuery Workload::RandomRange(uint64_t r, int64_t facts) const {
   return q;
 }
 
+std::string Workload::SearchQuery(std::mt19937_64& rng) const {
+  // Subjects k with (k / 10) % 3 == 0 have English names; k % 10 < 8 are
+  // places and organizations (Subject).
+  int64_t k = 0;
+  do {
+    k = static_cast<int64_t>(rng() % options_.subjects);
+  } while ((k / 10) % 3 != 0 || k % 10 >= 8);
+  return Subject(k).name();
+}
+
 std::string Workload::SearchPrefix(uint64_t r, int64_t entities) const {
   v1::Entity e =
       SearchEntity(static_cast<int64_t>(r % std::max<int64_t>(1, entities)));

@@ -15,6 +15,7 @@
 #define FACTSTORE_BENCH_WORKLOAD_H_
 
 #include <cstdint>
+#include <random>
 #include <string>
 
 #include "factstore/v1/ingest_service.pb.h"
@@ -80,6 +81,12 @@ class Workload {
   // A name prefix to search for (2 to 6 characters of a name of the search
   // population of `entities`), picked with `r`.
   std::string SearchPrefix(uint64_t r, int64_t entities) const;
+
+  // A SearchFacts query, picked with `rng`: the name of a random subject
+  // that is an English-named place or organization ("Riverview Holdings"),
+  // a rare compound word and a common one, both in the quotes of that
+  // subject's facts (the common one in many others' too).
+  std::string SearchQuery(std::mt19937_64& rng) const;
 
  private:
   WorkloadOptions options_;
