@@ -1109,6 +1109,59 @@ TEST(StoreTest, AFactDeletedAndPutAgainInOneBatchKeepsItsPostings) {
   EXPECT_EQ(ScanKeys(**store, ColumnFamily::kSubjectIndex, "").size(), 1u);
 }
 
+TEST(StoreTest, ABatchsPostingsListEachFactOnceInIdOrderAsItsLastCallSays) {
+  TempDir dir;
+  auto store = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  auto derived = [](char digit) {
+    return absl::StrCat(kDerivedFactIdPrefix, std::string(30, '0'),
+                        std::string(2, digit));
+  };
+  // Derived ids are stored as bytes, any other id (here one with an
+  // uppercase digit, and one of another shape) as it is, after them.
+  const std::string uppercase = absl::StrCat(derived('a').substr(0, 33), "A");
+  const std::vector<std::string> put = {derived('c'), "f_other", derived('a'),
+                                        uppercase, derived('b')};
+  {
+    CommitBatch batch(**store, 1);
+    for (const std::string& id : put) {
+      ASSERT_TRUE(
+          batch.PutFact(nullptr, MakeFact(id, "place:hue", "1", 1)).ok());
+    }
+    // Put and then deleted in the same batch: not listed. Deleted and then
+    // put again: listed once.
+    FactRecord gone = MakeFact(derived('d'), "place:hue", "1", 1);
+    ASSERT_TRUE(batch.PutFact(nullptr, gone).ok());
+    ASSERT_TRUE(batch.DeleteFact(gone).ok());
+    FactRecord back = MakeFact(derived('a'), "place:hue", "1", 1);
+    ASSERT_TRUE(batch.DeleteFact(back).ok());
+    ASSERT_TRUE(batch.PutFact(nullptr, back).ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  const std::vector<std::string> listed = {
+      absl::StrCat(derived('a'), "@1"), absl::StrCat(derived('b'), "@1"),
+      absl::StrCat(derived('c'), "@1"), absl::StrCat(uppercase, "@1"),
+      "f_other@1"};
+  EXPECT_EQ(Posted(**store, "korea"), listed);
+
+  // A batch of no one commit reads the stored ids and merges its edits in.
+  {
+    CommitBatch batch(**store);
+    ASSERT_TRUE(
+        batch.DeleteFact(MakeFact(derived('b'), "place:hue", "1", 1)).ok());
+    ASSERT_TRUE(
+        batch.PutFact(nullptr, MakeFact(derived('0'), "place:hue", "1", 1))
+            .ok());
+    ASSERT_TRUE((*store)->Write(batch, false).ok());
+  }
+  EXPECT_EQ(
+      Posted(**store, "korea"),
+      (std::vector<std::string>{absl::StrCat(derived('0'), "@1"),
+                                absl::StrCat(derived('a'), "@1"),
+                                absl::StrCat(derived('c'), "@1"),
+                                absl::StrCat(uppercase, "@1"), "f_other@1"}));
+}
+
 TEST(StoreTest, ASnapshotOfAnOlderWriterGetsItsPostingsWhenItIsOpenedAgain) {
   TempDir dir;
   const std::string path = dir.path() + "/db";

@@ -1,6 +1,7 @@
 #include "storage/word_postings.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -18,12 +19,16 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-// The value of a lowercase hex digit, or -1.
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+// The value of each byte as a lowercase hex digit, or -1.
+constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> values{};
+  for (int c = 0; c < 256; ++c) {
+    values[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
+                : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
+                                       : int8_t{-1};
+  }
+  return values;
+}();
 
 // Appends the kDerivedFactIdBytes that `fact_id`'s digits spell to `out`,
 // if it has the derived shape (IsDerivedFactId); false (and nothing
@@ -37,12 +42,14 @@ bool AppendDerivedIdBytes(absl::string_view fact_id, std::string* out) {
   }
   char bytes[kDerivedFactIdBytes];
   const absl::string_view digits = fact_id.substr(kDerivedFactIdPrefix.size());
+  int invalid = 0;  // negative once any digit is not one
   for (size_t i = 0; i < kDerivedFactIdBytes; ++i) {
-    const int high = HexValue(digits[2 * i]);
-    const int low = HexValue(digits[2 * i + 1]);
-    if (high < 0 || low < 0) return false;
+    const int high = kHexValues[static_cast<unsigned char>(digits[2 * i])];
+    const int low = kHexValues[static_cast<unsigned char>(digits[2 * i + 1])];
+    invalid |= high | low;
     bytes[i] = static_cast<char>((high << 4) | low);
   }
+  if (invalid < 0) return false;
   out->append(bytes, kDerivedFactIdBytes);
   return true;
 }
@@ -160,9 +167,14 @@ std::vector<PostingRef> FactWordPostings(const FactRecord& record) {
 }
 
 WordPostingEdits::IdSpan WordPostingEdits::Keep(absl::string_view id) {
+  // A fact's edits come one after the other (a posting for each of its
+  // words): its id is kept once for all of them, which keeps id_bytes_
+  // small enough to stay in cache while ForEachChange sorts.
+  if (last_kept_.has_value() && Id(*last_kept_) == id) return *last_kept_;
   IdSpan span{static_cast<uint32_t>(id_bytes_.size()),
               static_cast<uint32_t>(id.size())};
   id_bytes_.append(id.data(), id.size());
+  last_kept_ = span;
   return span;
 }
 
@@ -194,14 +206,14 @@ absl::StatusOr<WordPostingEdits::Posting*> WordPostingEdits::Touch(
 absl::Status WordPostingEdits::Add(const PostingRef& posting,
                                    absl::string_view fact_id) {
   FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
-  edited->edits.push_back({Keep(fact_id), /*add=*/true});
+  edited->edits.push_back({Keep(fact_id), calls_++, /*add=*/true});
   return absl::OkStatus();
 }
 
 absl::Status WordPostingEdits::Remove(const PostingRef& posting,
                                       absl::string_view fact_id) {
   FS_ASSIGN_OR_RETURN(Posting * edited, Touch(posting));
-  edited->edits.push_back({Keep(fact_id), /*add=*/false});
+  edited->edits.push_back({Keep(fact_id), calls_++, /*add=*/false});
   return absl::OkStatus();
 }
 
@@ -222,10 +234,15 @@ absl::Status WordPostingEdits::ForEachChange(
   std::vector<IdSpan> edited;  // the ids an edit names, in id order
   for (auto& [ref, posting] : order) {
     // The last edit of each id decides; the stored ids no edit names stay.
+    // Edits of one id are ordered by call: std::sort with the call as the
+    // tie-break instead of std::stable_sort, which takes a buffer from the
+    // heap for every posting.
     std::vector<Edit>& edits = posting->edits;
-    std::stable_sort(
-        edits.begin(), edits.end(),
-        [&](const Edit& a, const Edit& b) { return id_less(a.id, b.id); });
+    std::sort(edits.begin(), edits.end(), [&](const Edit& a, const Edit& b) {
+      if (a.id.offset == b.id.offset) return a.call < b.call;
+      const int order = Id(a.id).compare(Id(b.id));
+      return order != 0 ? order < 0 : a.call < b.call;
+    });
     edited.clear();
     ids.clear();
     for (size_t i = 0; i < edits.size(); ++i) {
@@ -235,14 +252,19 @@ absl::Status WordPostingEdits::ForEachChange(
       edited.push_back(edits[i].id);
       if (edits[i].add) ids.push_back(edits[i].id);
     }
-    for (IdSpan id : posting->stored) {
-      if (!std::binary_search(edited.begin(), edited.end(), id, id_less)) {
-        ids.push_back(id);
+    // The ids of the edits are in order and each once; only stored ids
+    // need sorting in.
+    if (!posting->stored.empty()) {
+      for (IdSpan id : posting->stored) {
+        if (!std::binary_search(edited.begin(), edited.end(), id, id_less)) {
+          ids.push_back(id);
+        }
       }
+      std::sort(ids.begin(), ids.end(), id_less);
+      ids.erase(std::unique(ids.begin(), ids.end(), id_equal), ids.end());
     }
-    std::sort(ids.begin(), ids.end(), id_less);
-    ids.erase(std::unique(ids.begin(), ids.end(), id_equal), ids.end());
     record.Clear();
+    record.mutable_derived_ids()->reserve(ids.size() * kDerivedFactIdBytes);
     for (IdSpan id : ids) AddPostingFactId(Id(id), &record);
     key = WordPostingKey(ref.word_hash, ref.commit);
     if (PostingIsEmpty(record)) {
@@ -254,6 +276,8 @@ absl::Status WordPostingEdits::ForEachChange(
   }
   postings_.clear();
   id_bytes_.clear();
+  last_kept_.reset();
+  calls_ = 0;
   return absl::OkStatus();
 }
 

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -148,6 +149,7 @@ class WordPostingEdits {
   };
   struct Edit {
     IdSpan id;
+    uint32_t call;  // the edit's place among the batch's calls
     bool add;
   };
   struct Posting {
@@ -164,6 +166,8 @@ class WordPostingEdits {
   const uint64_t new_commit_;
   absl::flat_hash_map<PostingRef, Posting> postings_;
   std::string id_bytes_;
+  std::optional<IdSpan> last_kept_;  // the span Keep returned last
+  uint32_t calls_ = 0;               // Add and Remove calls so far
 };
 
 }  // namespace factstore::storage
