@@ -50,11 +50,20 @@ CommitContext::CommitContext(const storage::Store& store,
           &arena_,
           [&store](const std::string& id, google::protobuf::Arena* arena) {
             return store.ReadEntity(id, arena);
+          },
+          [&store](const std::vector<std::string>& ids,
+                   google::protobuf::Arena* arena) {
+            return store.ReadEntities(ids, arena);
           }),
-      facts_(&arena_,
-             [&store](const std::string& id, google::protobuf::Arena* arena) {
-               return store.ReadFact(id, arena);
-             }),
+      facts_(
+          &arena_,
+          [&store](const std::string& id, google::protobuf::Arena* arena) {
+            return store.ReadFact(id, arena);
+          },
+          [&store](const std::vector<std::string>& ids,
+                   google::protobuf::Arena* arena) {
+            return store.ReadFacts(ids, arena);
+          }),
       predicates_(&arena_, OntoArena<storage::PredicateRecord>(
                                [&store](const std::string& name) {
                                  return store.ReadPredicate(name);

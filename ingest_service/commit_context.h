@@ -12,6 +12,7 @@
 #ifndef FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
 #define FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -46,9 +47,41 @@ class RecordTable {
   // NOT_FOUND if the store has none.
   using Loader = std::function<absl::StatusOr<Record*>(
       const std::string&, google::protobuf::Arena*)>;
+  // Reads the stored records of several keys at once, each as Loader would,
+  // in the order of the keys.
+  using BatchLoader = std::function<std::vector<absl::StatusOr<Record*>>(
+      const std::vector<std::string>&, google::protobuf::Arena*)>;
   // REQUIRES: `arena` outlives the table.
-  RecordTable(google::protobuf::Arena* arena, Loader loader)
-      : arena_(arena), loader_(std::move(loader)) {}
+  RecordTable(google::protobuf::Arena* arena, Loader loader,
+              BatchLoader batch_loader = nullptr)
+      : arena_(arena),
+        loader_(std::move(loader)),
+        batch_loader_(std::move(batch_loader)) {}
+
+  // Reads, all at once, the stored records of those `keys` the table has
+  // not read yet, so that Get and Original need no read of their own for
+  // them: one MultiGet instead of a point read each. A key whose read fails
+  // stays unread, and its Get reads it again and reports the error. Without
+  // a batch loader, does nothing.
+  void Prefetch(std::vector<std::string> keys) {
+    if (!batch_loader_) return;
+    keys.erase(std::remove_if(keys.begin(), keys.end(),
+                              [this](const std::string& key) {
+                                return stored_.contains(key);
+                              }),
+               keys.end());
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    if (keys.empty()) return;
+    std::vector<absl::StatusOr<Record*>> loaded = batch_loader_(keys, arena_);
+    for (size_t i = 0; i < keys.size() && i < loaded.size(); ++i) {
+      if (loaded[i].ok()) {
+        stored_.emplace(std::move(keys[i]), *loaded[i]);
+      } else if (absl::IsNotFound(loaded[i].status())) {
+        stored_.emplace(std::move(keys[i]), nullptr);
+      }
+    }
+  }
 
   // The current version of `key`, or null if it does not exist.
   absl::StatusOr<const Record*> Get(const std::string& key) {
@@ -139,6 +172,7 @@ class RecordTable {
 
   google::protobuf::Arena* const arena_;
   Loader loader_;
+  BatchLoader batch_loader_;
   // What the store held (null: absent), read on first use.
   absl::flat_hash_map<std::string, const Record*> stored_;
   absl::flat_hash_map<std::string, const Record*> pending_;

@@ -88,6 +88,34 @@ TEST_F(RecordTableTest, ReadsTheStoreOnceOntoTheGroupsArena) {
   EXPECT_FALSE(ctx.HasWrites());
 }
 
+TEST_F(RecordTableTest, PrefetchReadsWhatItHasNotReadAtOnce) {
+  CommitContext ctx(*store_, head_, 2000000);
+  RecordTable<storage::EntityRecord>& entities = ctx.entities();
+  // A version this group put stays current whatever a prefetch reads.
+  storage::EntityRecord* put = entities.New();
+  *put = EntityNamed("org:put", "Put", ctx.commit());
+  entities.Put("org:put", put);
+
+  entities.Prefetch({"org:stored", "org:absent", "org:stored", "org:put"});
+  EXPECT_TRUE(entities.Holds("org:stored"));
+  EXPECT_TRUE(entities.Holds("org:absent"));
+  absl::StatusOr<const storage::EntityRecord*> stored =
+      entities.Get("org:stored");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_NE(*stored, nullptr);
+  EXPECT_EQ(NameOf(*stored), "Stored");
+  EXPECT_EQ((*stored)->GetArena(), put->GetArena());
+  EXPECT_EQ(*entities.Original("org:stored"), *stored);
+  EXPECT_EQ(*entities.Get("org:absent"), nullptr);
+  EXPECT_EQ(*entities.Get("org:put"), put);
+  EXPECT_EQ(*entities.Original("org:put"), nullptr);
+
+  // What was read is not read again: the same record after a second
+  // prefetch.
+  entities.Prefetch({"org:stored"});
+  EXPECT_EQ(*entities.Get("org:stored"), *stored);
+}
+
 TEST_F(RecordTableTest, VersionsStayValidAndUndoPutsThePreviousOneBack) {
   CommitContext ctx(*store_, head_, 2000000);
   RecordTable<storage::EntityRecord>& entities = ctx.entities();
