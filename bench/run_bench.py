@@ -1597,7 +1597,7 @@ def main():
     parser.add_argument("--sync-seconds", type=float, default=5)
     parser.add_argument("--samples", type=int, default=200,
                         help="freshness samples without load")
-    parser.add_argument("--loaded-samples", type=int, default=40,
+    parser.add_argument("--loaded-samples", type=int, default=200,
                         help="freshness samples under ingest load")
     parser.add_argument("--sync-baseline", action="store_true",
                         help="also the raw --sync write baseline (always in --full)")
