@@ -263,9 +263,21 @@ bool StoreFollower::Round() {
   absl::StatusOr<storage::StoreHead> head =
       caught_up.ok() ? store->ReadHead() : caught_up;
   if (!head.ok()) {
-    server::Log(server::LogLevel::kWarning, "catch-up failed",
-                {{"error", head.status().ToString()}});
+    ++catch_up_failures_;
+    int64_t not_logged = 0;
+    if (catch_up_failure_log_.Due(started, &not_logged)) {
+      server::Log(server::LogLevel::kWarning, "catch-up failed",
+                  {{"error", head.status().ToString()},
+                   {"failures_in_a_row", catch_up_failures_},
+                   {"not_logged", not_logged}});
+    }
     return true;
+  }
+  if (catch_up_failures_ > 0) {
+    server::Log(server::LogLevel::kInfo, "catching up again",
+                {{"failures_in_a_row", catch_up_failures_}});
+    catch_up_failures_ = 0;
+    catch_up_failure_log_.Reset();
   }
   // An erasure (a new tombstone) may have taken texts whose words SearchFacts
   // remembered while it read them; they go before the erasure is visible.

@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "common/mutex.h"
 #include "replication/log_replica.h"
+#include "server/log.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -160,6 +161,12 @@ class StoreFollower {
   // When the last real catch-up ran (Round may skip one when the primary has
   // published no new commit).
   absl::Time last_catch_up_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Catch-ups that failed since the last one that worked, and the throttle
+  // of their warning: Round runs every catch-up interval (10 ms by default),
+  // and a failure that lasts would otherwise log a hundred lines a second.
+  // Used by the follower's thread only.
+  int64_t catch_up_failures_ = 0;
+  server::LogThrottle catch_up_failure_log_{absl::Seconds(10)};
   bool catch_up_now_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time release_waiters_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   struct Waiter {

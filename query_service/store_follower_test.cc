@@ -14,7 +14,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/remembered_words.h"
@@ -420,6 +423,59 @@ TEST(StoreFollowerTest, ReportsAStoreThatCannotOpenAfterTheGracePeriod) {
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_TRUE(follower->OpenFailure().ok()) << follower->OpenFailure();
   EXPECT_EQ(follower->store()->store_id(), store_id);
+}
+
+// How many lines of stderr `captured` holds that contain `text`.
+int LinesWith(const std::string& captured, const std::string& text) {
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(captured, '\n')) {
+    if (absl::StrContains(line, text)) ++lines;
+  }
+  return lines;
+}
+
+TEST(StoreFollowerTest, ALastingCatchUpFailureIsLoggedOnceAnInterval) {
+  TempDir dir;
+  FollowedStore followed;
+  ASSERT_NO_FATAL_FAILURE(FollowAStoreOfOneCommit(dir, &followed));
+  const std::string data_dir = followed.primary->path();
+  followed.primary.reset();
+  ::testing::internal::CaptureStderr();
+  // The ingest server beside it moved to a newer schema version, which this
+  // follower refuses to catch up with, and goes on committing: every round
+  // sees a new published commit and tries (and fails) to catch up.
+  absl::Status rewritten = storage::RewriteClosedStore(
+      data_dir, [](storage::StoreIdentity* identity) {
+        identity->set_schema_version(storage::kSchemaVersion + 1);
+      });
+  ASSERT_TRUE(rewritten.ok()) << rewritten;
+  auto progress = storage::CommitProgressWriter::Open(data_dir);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  for (uint64_t commit = 2; commit < 2 + 25; ++commit) {
+    (*progress)->Publish(commit);
+    AwaitRounds(*followed.follower, 2);
+  }
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  // About 50 failed catch-ups in well under the 10 s between two lines:
+  // one line, for the first.
+  EXPECT_EQ(LinesWith(logged, "\"catch-up failed\""), 1) << logged;
+  EXPECT_EQ(LinesWith(logged, "now holds schema version"), 1) << logged;
+  EXPECT_EQ(LinesWith(logged, "\"failures_in_a_row\":1"), 1) << logged;
+  EXPECT_EQ(followed.follower->visible_commit(), 1u);
+
+  // Back to this build's version (as if the upgrade were rolled back): the
+  // follower catches up again and says so once.
+  ::testing::internal::CaptureStderr();
+  rewritten = storage::RewriteClosedStore(
+      data_dir, [](storage::StoreIdentity* identity) {
+        identity->set_schema_version(storage::kSchemaVersion);
+      });
+  ASSERT_TRUE(rewritten.ok()) << rewritten;
+  (*progress)->Publish(100);
+  AwaitRounds(*followed.follower, 3);
+  const std::string recovered = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(LinesWith(recovered, "\"catching up again\""), 1) << recovered;
+  EXPECT_EQ(LinesWith(recovered, "\"catch-up failed\""), 0) << recovered;
 }
 
 TEST(StoreFollowerTest, ListenersRunAfterEveryRoundUntilRemoved) {

@@ -75,4 +75,20 @@ void Log(LogLevel level, absl::string_view message, LogFields fields) {
   (void)ignored;
 }
 
+bool LogThrottle::Due(absl::Time now, int64_t* held_back) {
+  if (last_line_ != absl::InfinitePast() && now - last_line_ < interval_) {
+    ++held_back_;
+    return false;
+  }
+  *held_back = held_back_;
+  held_back_ = 0;
+  last_line_ = now;
+  return true;
+}
+
+void LogThrottle::Reset() {
+  last_line_ = absl::InfinitePast();
+  held_back_ = 0;
+}
+
 }  // namespace factstore::server

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 
 namespace factstore::server {
@@ -56,6 +57,34 @@ using LogFields = absl::Span<const LogField>;
 
 // Writes one line if `level` is enabled.
 void Log(LogLevel level, absl::string_view message, LogFields fields = {});
+
+// Lets a line that would repeat many times a second (a failure retried on a
+// short timer) through at most once per interval, and counts the ones held
+// back so that the next line can say how many there were:
+//
+//   int64_t held_back;
+//   if (throttle.Due(absl::Now(), &held_back)) {
+//     Log(LogLevel::kWarning, "catch-up failed", {{"not_logged", held_back}});
+//   }
+//
+// Written here because Abseil's LOG_EVERY_N_SEC comes with absl/log, which
+// the Abseil this builds with (20220623) does not have. Not thread-safe.
+class LogThrottle {
+ public:
+  explicit LogThrottle(absl::Duration interval) : interval_(interval) {}
+
+  // True if a line is due at `now`: the first call, and then the first call
+  // at least one interval after the last line. When true, `*held_back` is
+  // the number of calls since the last line that were not due.
+  bool Due(absl::Time now, int64_t* held_back);
+  // Starts over, as if no line had been let through yet.
+  void Reset();
+
+ private:
+  const absl::Duration interval_;
+  absl::Time last_line_ = absl::InfinitePast();
+  int64_t held_back_ = 0;
+};
 
 }  // namespace factstore::server
 

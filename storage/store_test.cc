@@ -385,41 +385,12 @@ TEST(StoreTest, EntityLookupKeysOfAllRevisionsAreRemovedOnDelete) {
   EXPECT_TRUE(ScanKeys(**store, ColumnFamily::kEntities, "").empty());
 }
 
-// Rewrites the store at `path` (closed) as one of schema version `version`;
-// for version 1 also without the kNames entries by type and external id, as
-// a version 1 build left it.
-// Opens the closed store at `path` with RocksDB alone and writes one batch:
-// what `edit` adds to it (given the database and the kNames family), and
-// the store's identity changed by `change`.
-void RewriteStore(
-    const std::string& path, const std::function<void(StoreIdentity*)>& change,
-    const std::function<void(rocksdb::DB*, rocksdb::ColumnFamilyHandle*,
-                             rocksdb::WriteBatch*)>& edit) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (ColumnFamily cf : kAllColumnFamilies) {
-    descriptors.emplace_back(ColumnFamilyName(cf),
-                             rocksdb::ColumnFamilyOptions());
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(
-      rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &raw)
-          .ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* meta =
-      handles[static_cast<int>(ColumnFamily::kMeta)];
-  rocksdb::WriteBatch batch;
-  edit(db.get(), handles[static_cast<int>(ColumnFamily::kNames)], &batch);
-  std::string value;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), meta, "identity", &value).ok());
-  StoreIdentity identity;
-  ASSERT_TRUE(identity.ParseFromString(value));
-  change(&identity);
-  batch.Put(meta, "identity", identity.SerializeAsString());
-  ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
+// RewriteClosedStore, failing the test if it fails.
+void RewriteStore(const std::string& path,
+                  const std::function<void(StoreIdentity*)>& change,
+                  const ClosedStoreEdit& edit) {
+  absl::Status rewritten = RewriteClosedStore(path, change, edit);
+  ASSERT_TRUE(rewritten.ok()) << rewritten;
 }
 
 // Makes the closed store at `path` look as a store of schema `version` does.

@@ -1,5 +1,11 @@
 #include "storage/test_records.h"
 
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "storage/column_families.h"
+
 namespace factstore::storage {
 
 FactRecord MakeFactRecord(const TestFact& fact) {
@@ -28,6 +34,47 @@ StoreOptions SmallTestStoreOptions() {
   options.write_buffer_bytes = 4 << 20;
   options.memtable_budget_bytes = 8 << 20;
   return options;
+}
+
+absl::Status RewriteClosedStore(
+    const std::string& path, const std::function<void(StoreIdentity*)>& change,
+    const ClosedStoreEdit& edit) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (ColumnFamily cf : kAllColumnFamilies) {
+    descriptors.emplace_back(ColumnFamilyName(cf),
+                             rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(rocksdb::DBOptions(), path,
+                                             descriptors, &handles, &raw);
+  if (!status.ok()) {
+    return absl::InternalError(absl::StrCat("open: ", status.ToString()));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* meta =
+      handles[static_cast<int>(ColumnFamily::kMeta)];
+  rocksdb::WriteBatch batch;
+  if (edit) {
+    edit(db.get(), handles[static_cast<int>(ColumnFamily::kNames)], &batch);
+  }
+  std::string value;
+  status = db->Get(rocksdb::ReadOptions(), meta, "identity", &value);
+  StoreIdentity identity;
+  if (status.ok() && !identity.ParseFromString(value)) {
+    status = rocksdb::Status::Corruption("identity");
+  }
+  if (status.ok()) {
+    change(&identity);
+    batch.Put(meta, "identity", identity.SerializeAsString());
+    status = db->Write(rocksdb::WriteOptions(), &batch);
+  }
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle);
+  }
+  return status.ok() ? absl::OkStatus()
+                     : absl::InternalError(
+                           absl::StrCat("rewrite: ", status.ToString()));
 }
 
 }  // namespace factstore::storage

@@ -10,8 +10,12 @@
 #define FACTSTORE_STORAGE_TEST_RECORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "absl/status/status.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 
@@ -35,6 +39,18 @@ FactRecord MakeFactRecord(const TestFact& fact);
 // Store options small enough for tests: an 8 MiB block cache, 4 MiB write
 // buffers, an 8 MiB memtable budget.
 StoreOptions SmallTestStoreOptions();
+
+// What a test adds to a closed store, given the database opened with
+// RocksDB alone and its kNames family.
+using ClosedStoreEdit = std::function<void(
+    rocksdb::DB*, rocksdb::ColumnFamilyHandle* names, rocksdb::WriteBatch*)>;
+
+// Opens the closed store at `path` with RocksDB alone and writes one batch:
+// what `edit` adds, and the store's identity changed by `change`. For
+// tests of stores that older or newer builds wrote.
+absl::Status RewriteClosedStore(
+    const std::string& path, const std::function<void(StoreIdentity*)>& change,
+    const ClosedStoreEdit& edit = nullptr);
 
 }  // namespace factstore::storage
 
