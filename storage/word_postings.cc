@@ -42,14 +42,12 @@ bool AppendDerivedIdBytes(absl::string_view fact_id, std::string* out) {
   }
   char bytes[kDerivedFactIdBytes];
   const absl::string_view digits = fact_id.substr(kDerivedFactIdPrefix.size());
-  int invalid = 0;  // negative once any digit is not one
   for (size_t i = 0; i < kDerivedFactIdBytes; ++i) {
     const int high = kHexValues[static_cast<unsigned char>(digits[2 * i])];
     const int low = kHexValues[static_cast<unsigned char>(digits[2 * i + 1])];
-    invalid |= high | low;
+    if ((high | low) < 0) return false;
     bytes[i] = static_cast<char>((high << 4) | low);
   }
-  if (invalid < 0) return false;
   out->append(bytes, kDerivedFactIdBytes);
   return true;
 }
@@ -239,7 +237,10 @@ absl::Status WordPostingEdits::ForEachChange(
     // heap for every posting.
     std::vector<Edit>& edits = posting->edits;
     std::sort(edits.begin(), edits.end(), [&](const Edit& a, const Edit& b) {
-      if (a.id.offset == b.id.offset) return a.call < b.call;
+      // The same span is the same id (Keep hands a span out again).
+      if (a.id.offset == b.id.offset && a.id.size == b.id.size) {
+        return a.call < b.call;
+      }
       const int order = Id(a.id).compare(Id(b.id));
       return order != 0 ? order < 0 : a.call < b.call;
     });
