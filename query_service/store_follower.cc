@@ -27,7 +27,8 @@ std::unique_ptr<StoreFollower> StoreFollower::Start(FollowerOptions options) {
 }
 
 StoreFollower::StoreFollower(FollowerOptions options)
-    : options_(std::move(options)) {
+    : options_(std::move(options)),
+      catch_up_failure_log_(options_.catch_up_failure_log_interval) {
   if (options_.replica != nullptr) return;  // no secondary
   secondary_dir_ = options_.secondary_dir;
   if (secondary_dir_.empty()) {

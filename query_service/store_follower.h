@@ -51,6 +51,9 @@ struct FollowerOptions {
   absl::Duration catch_up_interval = absl::Milliseconds(10);
   // How often to retry opening a store that does not exist yet.
   absl::Duration open_retry_interval = absl::Milliseconds(200);
+  // A catch-up that keeps failing is logged at its first failure and then
+  // at most once per this interval.
+  absl::Duration catch_up_failure_log_interval = absl::Seconds(10);
   storage::StoreOptions store;
   // Replicated mode: the replica whose store to serve (data_dir and
   // secondary_dir are then unused). Not owned; must outlive the follower.
@@ -163,10 +166,11 @@ class StoreFollower {
   absl::Time last_catch_up_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   // Catch-ups that failed since the last one that worked, and the throttle
   // of their warning: Round runs every catch-up interval (10 ms by default),
-  // and a failure that lasts would otherwise log a hundred lines a second.
+  // and a failure that lasts would otherwise log up to a hundred lines a
+  // second.
   // Used by the follower's thread only.
   int64_t catch_up_failures_ = 0;
-  server::LogThrottle catch_up_failure_log_{absl::Seconds(10)};
+  server::LogThrottle catch_up_failure_log_;
   bool catch_up_now_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time release_waiters_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   struct Waiter {

@@ -70,7 +70,8 @@ absl::Status RewriteClosedStore(
     status = db->Write(rocksdb::WriteOptions(), &batch);
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    db->DestroyColumnFamilyHandle(handle);
+    rocksdb::Status destroyed = db->DestroyColumnFamilyHandle(handle);
+    if (status.ok()) status = destroyed;
   }
   return status.ok() ? absl::OkStatus()
                      : absl::InternalError(
