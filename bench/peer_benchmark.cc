@@ -484,7 +484,9 @@ int RunRange() {
 }
 
 // The same searches as the load generator's search_facts: one page of the
-// best-ranked facts and the count of all that match.
+// best-ranked facts and the count of all that match. Rows are (fact,
+// mention) pairs, which counts facts because every fact of the workload has
+// one mention.
 int RunSearch() {
   const Workload w = WorkloadFromFlags();
   const std::string words = "plainto_tsquery('english', $1)";
