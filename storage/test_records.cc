@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
+#include "storage/key_codec.h"
 
 namespace factstore::storage {
 
@@ -58,15 +59,16 @@ absl::Status RewriteClosedStore(
   if (edit) {
     edit(db.get(), handles[static_cast<int>(ColumnFamily::kNames)], &batch);
   }
+  const rocksdb::Slice identity_key(kIdentityKey.data(), kIdentityKey.size());
   std::string value;
-  status = db->Get(rocksdb::ReadOptions(), meta, "identity", &value);
+  status = db->Get(rocksdb::ReadOptions(), meta, identity_key, &value);
   StoreIdentity identity;
   if (status.ok() && !identity.ParseFromString(value)) {
     status = rocksdb::Status::Corruption("identity");
   }
   if (status.ok()) {
     change(&identity);
-    batch.Put(meta, "identity", identity.SerializeAsString());
+    batch.Put(meta, identity_key, identity.SerializeAsString());
     status = db->Write(rocksdb::WriteOptions(), &batch);
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles) {
