@@ -1620,7 +1620,7 @@ def main():
                         help="show populate progress")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary stores (the scale store "
-                             "too) and logs")
+                             "too: about 10 GiB at 10M facts) and logs")
     parser.add_argument("--scale-query-cache-mb", type=int, default=QUERY_CACHE_MB,
                         help="the query server's --block_cache_mb in the scale "
                              "run; with a smaller --scale-facts, a cache as much "
@@ -1638,6 +1638,8 @@ def main():
                              "replica (bench/results/latest-replicated.json; "
                              "a few minutes)")
     args = parser.parse_args()
+    if args.scale_query_cache_mb < 1:
+        parser.error("--scale-query-cache-mb must be at least 1")
     if args.replicated and (args.full or args.scenario or args.profile):
         parser.error("--replicated runs a suite of its own: not with --full, "
                      "--scenario or --profile")
