@@ -1,5 +1,7 @@
 #include "server/store_metrics.h"
 
+#include <utility>
+
 namespace factstore::server {
 
 prometheus::MetricFamily MakeFamily(const char* name, const char* help,
@@ -37,6 +39,27 @@ prometheus::MetricFamily PerFamily(
   return family;
 }
 
+// A counter family with one sample per kind of table block.
+prometheus::MetricFamily PerBlockKind(
+    const char* name, const char* help, const storage::StoreStats& stats,
+    uint64_t storage::StoreStats::BlockCacheLookups::*field) {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = prometheus::MetricType::Counter;
+  const std::pair<const char*, const storage::StoreStats::BlockCacheLookups*>
+      kinds[] = {{"data", &stats.data_blocks},
+                 {"index", &stats.index_blocks},
+                 {"filter", &stats.filter_blocks}};
+  for (const auto& [kind, lookups] : kinds) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"block", kind});
+    metric.counter.value = static_cast<double>(lookups->*field);
+    family.metric.push_back(std::move(metric));
+  }
+  return family;
+}
+
 }  // namespace
 
 std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
@@ -46,12 +69,28 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   const storage::StoreStats stats = store->Stats();
   using prometheus::MetricType;
   using Family = storage::StoreStats::Family;
-  families.push_back(MakeFamily("factstore_rocksdb_block_cache_hits_total",
-                                "Block cache hits.", MetricType::Counter,
-                                static_cast<double>(stats.block_cache_hits)));
-  families.push_back(MakeFamily("factstore_rocksdb_block_cache_misses_total",
-                                "Block cache misses.", MetricType::Counter,
-                                static_cast<double>(stats.block_cache_misses)));
+  using Lookups = storage::StoreStats::BlockCacheLookups;
+  families.push_back(PerBlockKind("factstore_rocksdb_block_cache_hits_total",
+                                  "Block cache hits, by kind of block.", stats,
+                                  &Lookups::hits));
+  families.push_back(PerBlockKind(
+      "factstore_rocksdb_block_cache_misses_total",
+      "Block cache misses, by kind of block (each reads the block from its "
+      "table file).",
+      stats, &Lookups::misses));
+  families.push_back(PerBlockKind(
+      "factstore_rocksdb_block_cache_inserted_bytes_total",
+      "Bytes of blocks read into the block cache on misses, by kind of block.",
+      stats, &Lookups::inserted_bytes));
+  families.push_back(MakeFamily(
+      "factstore_rocksdb_table_reads_total",
+      "Reads of table files (block cache misses; in the ingest service also "
+      "compaction).",
+      MetricType::Counter, static_cast<double>(stats.table_reads)));
+  families.push_back(MakeFamily("factstore_rocksdb_table_read_bytes_total",
+                                "Bytes the reads of table files returned.",
+                                MetricType::Counter,
+                                static_cast<double>(stats.table_read_bytes)));
   families.push_back(MakeFamily(
       "factstore_rocksdb_block_cache_usage_bytes", "Bytes in the block cache.",
       MetricType::Gauge, static_cast<double>(stats.block_cache_usage_bytes)));

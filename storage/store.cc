@@ -702,10 +702,32 @@ StoreStats Store::Stats() const {
   db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate,
                       &stats.delayed_write_rate);
   if (statistics_ != nullptr) {
-    stats.block_cache_hits =
-        statistics_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
-    stats.block_cache_misses =
-        statistics_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+    const rocksdb::Statistics& counters = *statistics_;
+    auto lookups = [&counters](rocksdb::Tickers hit, rocksdb::Tickers miss,
+                               rocksdb::Tickers inserted) {
+      StoreStats::BlockCacheLookups kind;
+      kind.hits = counters.getTickerCount(hit);
+      kind.misses = counters.getTickerCount(miss);
+      kind.inserted_bytes = counters.getTickerCount(inserted);
+      return kind;
+    };
+    stats.data_blocks =
+        lookups(rocksdb::BLOCK_CACHE_DATA_HIT, rocksdb::BLOCK_CACHE_DATA_MISS,
+                rocksdb::BLOCK_CACHE_DATA_BYTES_INSERT);
+    stats.index_blocks =
+        lookups(rocksdb::BLOCK_CACHE_INDEX_HIT, rocksdb::BLOCK_CACHE_INDEX_MISS,
+                rocksdb::BLOCK_CACHE_INDEX_BYTES_INSERT);
+    stats.filter_blocks = lookups(rocksdb::BLOCK_CACHE_FILTER_HIT,
+                                  rocksdb::BLOCK_CACHE_FILTER_MISS,
+                                  rocksdb::BLOCK_CACHE_FILTER_BYTES_INSERT);
+    // RocksDB counts every read of a table file under one of the two, by
+    // whether the file is on the last level.
+    stats.table_reads =
+        counters.getTickerCount(rocksdb::LAST_LEVEL_READ_COUNT) +
+        counters.getTickerCount(rocksdb::NON_LAST_LEVEL_READ_COUNT);
+    stats.table_read_bytes =
+        counters.getTickerCount(rocksdb::LAST_LEVEL_READ_BYTES) +
+        counters.getTickerCount(rocksdb::NON_LAST_LEVEL_READ_BYTES);
     stats.write_stall_micros =
         statistics_->getTickerCount(rocksdb::STALL_MICROS);
   }

@@ -152,9 +152,23 @@ struct StoreStats {
   };
   std::vector<Family> families;
   uint64_t block_cache_usage_bytes = 0;
-  // Since the store was opened; zero without StoreOptions::collect_statistics.
-  uint64_t block_cache_hits = 0;
-  uint64_t block_cache_misses = 0;
+  // Block cache lookups of one kind of table block.
+  struct BlockCacheLookups {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    // What the misses read into the cache.
+    uint64_t inserted_bytes = 0;
+  };
+  // The counters below count since the store was opened; they stay zero
+  // without StoreOptions::collect_statistics.
+  BlockCacheLookups data_blocks;
+  BlockCacheLookups index_blocks;
+  BlockCacheLookups filter_blocks;
+  // Reads of table files and the bytes they returned: blocks that missed the
+  // cache, and (in the writer) compaction's inputs. Bytes per miss well above
+  // the block size mean whole index or filter blocks are being read again.
+  uint64_t table_reads = 0;
+  uint64_t table_read_bytes = 0;
   uint64_t write_stall_micros = 0;
   uint64_t running_compactions = 0;
   // Writes are stopped (too many level-0 files or memtables, or too much

@@ -1512,6 +1512,43 @@ TEST(StoreTest, SecondaryDropsMemtablesOfEveryFamilyAtAFlush) {
   EXPECT_EQ((*reader)->ReadHead()->last_commit(), 100u);
 }
 
+TEST(StoreTest, StatsCountBlockCacheLookupsByKindAndTableReads) {
+  TempDir dir;
+  auto writer = Store::OpenPrimary(dir.path() + "/db", SmallOptions());
+  ASSERT_TRUE(writer.ok());
+  CommitFacts(**writer, 1,
+              {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
+  // Into table files, so that reading a fact reads a block.
+  ASSERT_TRUE((*writer)->CompactAll().ok());
+  // Read where the query service reads: a secondary, with a cache of its own
+  // that holds no memtables (the writer's cache also holds its memtables'
+  // reservations, which can leave no room for a block in a shard).
+  auto store = Store::OpenSecondary(dir.path() + "/db",
+                                    dir.path() + "/secondary", SmallOptions());
+  ASSERT_TRUE(store.ok());
+  const StoreStats opened = (*store)->Stats();
+
+  ASSERT_TRUE((*store)->ReadFact("f_1").ok());
+  const StoreStats first = (*store)->Stats();
+  EXPECT_EQ(first.data_blocks.misses, opened.data_blocks.misses + 1);
+  EXPECT_EQ(first.data_blocks.hits, opened.data_blocks.hits);
+  EXPECT_GT(first.data_blocks.inserted_bytes,
+            opened.data_blocks.inserted_bytes);
+  EXPECT_GT(first.table_reads, opened.table_reads);
+  EXPECT_GT(first.table_read_bytes, opened.table_read_bytes);
+  // The read found its block through the table's index.
+  EXPECT_GT(first.index_blocks.hits + first.index_blocks.misses,
+            opened.index_blocks.hits + opened.index_blocks.misses);
+
+  // Its neighbour is in the block the first read put in the cache.
+  ASSERT_TRUE((*store)->ReadFact("f_2").ok());
+  const StoreStats second = (*store)->Stats();
+  EXPECT_EQ(second.data_blocks.hits, first.data_blocks.hits + 1);
+  EXPECT_EQ(second.data_blocks.misses, first.data_blocks.misses);
+  EXPECT_EQ(second.table_reads, first.table_reads);
+  EXPECT_EQ(second.table_read_bytes, first.table_read_bytes);
+}
+
 TEST(StoreTest, RocksDbErrorsMapByKind) {
   EXPECT_EQ(
       FromRocksStatus(rocksdb::Status::NoSpace("write", "disk full"), "facts")

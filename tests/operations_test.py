@@ -479,13 +479,19 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(value(samples, "factstore_commits_total"), 3)
             self.assertEqual(value(samples, "factstore_last_commit"), 3)
             for name in ("factstore_commit_items_count", "factstore_commit_seconds_count",
-                         "factstore_rocksdb_block_cache_hits_total",
-                         "factstore_rocksdb_block_cache_misses_total",
+                         "factstore_rocksdb_table_reads_total",
+                         "factstore_rocksdb_table_read_bytes_total",
                          "factstore_rocksdb_write_stall_seconds_total",
                          "factstore_rocksdb_writes_stopped",
                          "factstore_rocksdb_delayed_write_rate_bytes",
                          "factstore_rocksdb_running_compactions"):
                 self.assertIn(name, {n for n, _ in samples}, name)
+            # Block cache figures by kind of block, each kind named.
+            for name in ("factstore_rocksdb_block_cache_hits_total",
+                         "factstore_rocksdb_block_cache_misses_total",
+                         "factstore_rocksdb_block_cache_inserted_bytes_total"):
+                kinds = {dict(labels).get("block") for n, labels in samples if n == name}
+                self.assertEqual(kinds, {"data", "index", "filter"}, name)
             # Per column family: every family of the store, by name.
             for name in ("factstore_rocksdb_sst_bytes", "factstore_rocksdb_level0_files",
                          "factstore_rocksdb_pending_compaction_bytes",
