@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
@@ -123,6 +124,64 @@ def machine_busy_seconds():
 def children_cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def scrape_metrics(port):
+    """A server's Prometheus samples, {"name{labels}": value}."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+        text = reply.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            samples[key] = float(value)
+    return samples
+
+
+def metric_sum(samples, name, label=""):
+    """The sum of `name`'s samples, of those whose labels hold `label` if
+    given (e.g. 'block="data"')."""
+    return sum(v for k, v in samples.items()
+               if (k == name or k.startswith(name + "{")) and label in k)
+
+
+def block_cache_figures(before, after, method):
+    """What the query server's block cache did between two scrapes, per call
+    of `method` it handled meanwhile: misses (each a read of a table file)
+    by kind of block, bytes read, and the hit ratio of data blocks."""
+    def delta(name, label=""):
+        return metric_sum(after, name, label) - metric_sum(before, name, label)
+    calls = delta("grpc_server_handled_total", f'grpc_method="{method}"')
+    if calls <= 0:
+        return None
+    figures = {"calls": calls}
+    for kind in ("data", "index", "filter"):
+        figures[f"{kind}_misses_per_call"] = delta(
+            "factstore_rocksdb_block_cache_misses_total", f'block="{kind}"') / calls
+    data_hits = delta("factstore_rocksdb_block_cache_hits_total", 'block="data"')
+    data_misses = delta("factstore_rocksdb_block_cache_misses_total", 'block="data"')
+    figures["data_hit_ratio"] = (data_hits / (data_hits + data_misses)
+                                 if data_hits + data_misses else None)
+    reads = delta("factstore_rocksdb_table_reads_total")
+    figures["table_reads_per_call"] = reads / calls
+    figures["table_read_bytes_per_read"] = (
+        delta("factstore_rocksdb_table_read_bytes_total") / reads if reads else 0)
+    return figures
+
+
+def block_cache_note(figures):
+    if not figures:
+        return ""
+    ratio = figures["data_hit_ratio"]
+    if figures["table_reads_per_call"] == 0:
+        return ("no table reads (" + ("all from memtables" if ratio is None
+                                      else f"data blocks hit {ratio:.0%}") + ")")
+    return (f"{figures['table_reads_per_call']:.2f} table reads a call, "
+            f"{figures['table_read_bytes_per_read'] / 1024:.1f} KiB each (block cache "
+            f"misses a call: data {figures['data_misses_per_call']:.2f}, index "
+            f"{figures['index_misses_per_call']:.2f}, filter "
+            f"{figures['filter_misses_per_call']:.2f}; data blocks hit "
+            f"{'-' if ratio is None else f'{ratio:.0%}'})")
 
 
 def rss_bytes(pid):
@@ -228,7 +287,7 @@ class Bench:
 
     def start_cluster(self, store, sync=False, query_cache_mb=QUERY_CACHE_MB):
         """Starts ingest, query and the transport baseline on `store`."""
-        ports = [free_port() for _ in range(3)]
+        ports = [free_port() for _ in range(5)]
         self.ingest_addr = f"127.0.0.1:{ports[0]}"
         self.query_addr = f"127.0.0.1:{ports[1]}"
         self.baseline_addr = f"127.0.0.1:{ports[2]}"
@@ -236,13 +295,17 @@ class Bench:
         self.ingest = Server("ingest", [
             self.program("ingest_server"), f"--listen={self.ingest_addr}",
             f"--data_dir={store}", f"--sync={'true' if sync else 'false'}",
+            f"--metrics_listen=127.0.0.1:{ports[3]}",
             "--log_level=warning"], ports[0], self.logs, self.env)
+        self.ingest.metrics_port = ports[3]
         self.query = Server("query", [
             self.program("query_server"), f"--listen={self.query_addr}",
             f"--data_dir={store}", "--log_level=warning",
             f"--block_cache_mb={query_cache_mb}",
+            f"--metrics_listen=127.0.0.1:{ports[4]}",
             f"--secondary_dir={os.path.join(self.work, 'secondary-' + str(ports[1]))}"],
             ports[1], self.logs, self.env)
+        self.query.metrics_port = ports[4]
         self.baseline = Server("baseline", [
             self.program("transport_baseline_server"),
             f"--listen={self.baseline_addr}"], ports[2], self.logs, self.env)
@@ -345,6 +408,46 @@ class Bench:
                   pids=pids or [self.ingest.pid, self.query.pid],
                   show_stderr=self.args.progress)
 
+    def settle(self, label, timeout=1800):
+        """Waits until the ingest server has no compaction running or
+        pending. Reads right after a large load otherwise share the 2 cores
+        with the load's compactions: at 10M facts GetFact measured that way
+        did 3,822 calls/s, and 9,609 once they were done (bench/README.md)."""
+        started = time.monotonic()
+        quiet = 0  # polls in a row that found nothing to compact
+        seconds = 0.0  # until the first of them
+        while quiet < 3 and time.monotonic() - started < timeout:
+            samples = scrape_metrics(self.ingest.metrics_port)
+            busy = (metric_sum(samples, "factstore_rocksdb_running_compactions")
+                    + metric_sum(samples, "factstore_rocksdb_pending_compaction_bytes"))
+            if busy:
+                quiet = 0
+            else:
+                if quiet == 0:
+                    seconds = time.monotonic() - started
+                quiet += 1
+            if quiet < 3:
+                time.sleep(1)
+        settled = quiet >= 3
+        if not settled:
+            seconds = time.monotonic() - started
+        self.extra[f"settle_{label}"] = {"seconds": seconds, "settled": settled}
+        if settled:
+            log(f"{label}: compactions done {seconds:.0f} s after the load")
+        else:
+            self.failures.append(f"{label}: compactions still running {timeout} s "
+                                 f"after the load; its reads were measured anyway")
+
+    def with_block_cache_figures(self, method, run):
+        """Runs `run()` and adds what the query server's block cache did
+        meanwhile to the run's figures (block_cache_figures)."""
+        before = scrape_metrics(self.query.metrics_port)
+        data = run()
+        if data is not None:
+            data["block_cache"] = block_cache_figures(
+                before, scrape_metrics(self.query.metrics_port), method)
+        return data
+
     def read_scenarios(self, suffix, quick_levels=True):
         q = [self.query.pid]
         w = self.timed(self.args.warmup, self.args.read_seconds)
@@ -352,8 +455,9 @@ class Bench:
         ids = f"--ids_in={self.ids}"
         if self.wanted("get_fact"):
             for k in levels:
-                run = lambda: self.load(f"get_fact_{k}{suffix}", "get_fact", ids,
-                                        f"--outstanding={k}", *w, pids=q)
+                run = lambda: self.with_block_cache_figures(
+                    "GetFact", lambda: self.load(f"get_fact_{k}{suffix}", "get_fact",
+                                                 ids, f"--outstanding={k}", *w, pids=q))
                 if k == 16:
                     self.profiled(f"get_fact_16{suffix}", self.query.pid,
                                   self.args.warmup, self.args.read_seconds, run)
@@ -378,8 +482,10 @@ class Bench:
                 lambda: self.load("batch_get_facts_16", "batch_get_facts", ids,
                                   "--outstanding=16", *w, pids=q))
         if self.wanted("list_by_subject"):
-            run = lambda: self.load(f"list_by_subject_16{suffix}", "list_by_subject",
-                                    "--outstanding=16", *w, pids=q)
+            run = lambda: self.with_block_cache_figures(
+                "ListFacts", lambda: self.load(f"list_by_subject_16{suffix}",
+                                               "list_by_subject", "--outstanding=16",
+                                               *w, pids=q))
             if suffix == "":
                 self.profiled("list_by_subject_16", self.query.pid,
                               self.args.warmup, self.args.read_seconds, run)
@@ -575,6 +681,7 @@ class Bench:
         facts = self.args.facts
         self.populate("100k", facts, max(1000, facts // 100),
                       max(5000, facts // 20))
+        self.settle("100k")
         self.read_scenarios("")
         self.record_rss("100k")
         if self.wanted("peer"):
@@ -693,6 +800,7 @@ class Bench:
         self.populate(label, facts, max(1000, facts // 100),
                       max(5000, facts // 20), timeline=True)
         self.record_rss("scale_loaded")
+        self.settle(label)
         self.read_scenarios("_scale", quick_levels=False)
         self.record_rss("scale")
         stopped, started = self.restart_ingest()
@@ -1371,9 +1479,20 @@ def build_table(runs, extra, args):
         if not big:
             continue
         small = runs.get(name)
-        cache_note = (f"query block cache {args.scale_query_cache_mb} MiB "
-                      f"(at {small_facts:,} facts: {QUERY_CACHE_MB})"
-                      if args.scale_query_cache_mb != QUERY_CACHE_MB else "")
+        notes = []
+        if args.scale_query_cache_mb != QUERY_CACHE_MB:
+            notes.append(f"query block cache {args.scale_query_cache_mb} MiB "
+                         f"(at {small_facts:,} facts: {QUERY_CACHE_MB})")
+        settle = extra.get("settle_scale")
+        if settle:
+            notes.append(f"read after the load's compactions ({settle['seconds']:.0f} s)"
+                         if settle["settled"] else "read while the load's compactions ran")
+        if big.get("block_cache"):
+            notes.append(block_cache_note(big["block_cache"]))
+            if small and small.get("block_cache"):
+                notes.append(f"at {small_facts:,} facts: "
+                             + block_cache_note(small["block_cache"]))
+        cache_note = "; ".join(notes)
         r = timed(f"{label}, {big_facts:,} facts", "calls/s", big,
                   baseline_name=f"{small_facts:,} facts" if small else "",
                   baseline=small["ops_per_s"] if small else None, target=target,
