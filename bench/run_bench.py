@@ -38,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -72,6 +73,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_ports(count):
+    """`count` distinct free ports: each stays bound until all are chosen."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_for_port(port, process, name, timeout=120.0):
@@ -127,15 +140,21 @@ def children_cpu_seconds():
 
 
 def scrape_metrics(port):
-    """A server's Prometheus samples, {"name{labels}": value}."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
-        text = reply.read().decode()
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            samples[key] = float(value)
-    return samples
+    """A server's Prometheus samples, {"name{labels}": value}; None if the
+    endpoint did not answer (the figures that need it are left out)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics",
+                                    timeout=10) as reply:
+            text = reply.read().decode()
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                key, _, value = line.rpartition(" ")
+                samples[key] = float(value)
+        return samples
+    except (OSError, ValueError) as e:
+        log(f"metrics on port {port}: {e}")
+        return None
 
 
 def metric_sum(samples, name, label=""):
@@ -147,8 +166,13 @@ def metric_sum(samples, name, label=""):
 
 def block_cache_figures(before, after, method):
     """What the query server's block cache did between two scrapes, per call
-    of `method` it handled meanwhile: misses (each a read of a table file)
-    by kind of block, bytes read, and the hit ratio of data blocks."""
+    of `method` it handled meanwhile: misses by kind of block, reads of
+    table files and their bytes, and the hit ratio of data blocks. The
+    server's own reads (its follower reads the head about 100 times a
+    second) count too, without calls."""
+    if not before or not after:
+        return None
+
     def delta(name, label=""):
         return metric_sum(after, name, label) - metric_sum(before, name, label)
     calls = delta("grpc_server_handled_total", f'grpc_method="{method}"')
@@ -202,6 +226,8 @@ class Server:
         self.user = user
         self.argv = argv
         self.port = port
+        # Where it serves /metrics, when the harness asked for it.
+        self.metrics_port = None
         self.log_path = os.path.join(logs, f"{name}.log")
         self.process = None
 
@@ -287,7 +313,7 @@ class Bench:
 
     def start_cluster(self, store, sync=False, query_cache_mb=QUERY_CACHE_MB):
         """Starts ingest, query and the transport baseline on `store`."""
-        ports = [free_port() for _ in range(5)]
+        ports = free_ports(5)
         self.ingest_addr = f"127.0.0.1:{ports[0]}"
         self.query_addr = f"127.0.0.1:{ports[1]}"
         self.baseline_addr = f"127.0.0.1:{ports[2]}"
@@ -297,7 +323,7 @@ class Bench:
             f"--data_dir={store}", f"--sync={'true' if sync else 'false'}",
             f"--metrics_listen=127.0.0.1:{ports[3]}",
             "--log_level=warning"], ports[0], self.logs, self.env)
-        self.ingest.metrics_port = ports[3]
+        self.ingest.metrics_port = ports[3]  # settle() reads it
         self.query = Server("query", [
             self.program("query_server"), f"--listen={self.query_addr}",
             f"--data_dir={store}", "--log_level=warning",
@@ -305,7 +331,7 @@ class Bench:
             f"--metrics_listen=127.0.0.1:{ports[4]}",
             f"--secondary_dir={os.path.join(self.work, 'secondary-' + str(ports[1]))}"],
             ports[1], self.logs, self.env)
-        self.query.metrics_port = ports[4]
+        self.query.metrics_port = ports[4]  # with_block_cache_figures() reads it
         self.baseline = Server("baseline", [
             self.program("transport_baseline_server"),
             f"--listen={self.baseline_addr}"], ports[2], self.logs, self.env)
@@ -418,6 +444,10 @@ class Bench:
         seconds = 0.0  # until the first of them
         while quiet < 3 and time.monotonic() - started < timeout:
             samples = scrape_metrics(self.ingest.metrics_port)
+            if samples is None:
+                self.failures.append(f"{label}: no metrics from the ingest server; "
+                                     f"reads measured without waiting for compactions")
+                return
             busy = (metric_sum(samples, "factstore_rocksdb_running_compactions")
                     + metric_sum(samples, "factstore_rocksdb_pending_compaction_bytes"))
             if busy:
@@ -438,29 +468,39 @@ class Bench:
             self.failures.append(f"{label}: compactions still running {timeout} s "
                                  f"after the load; its reads were measured anyway")
 
-    def with_block_cache_figures(self, method, run):
-        """Runs `run()` and adds what the query server's block cache did
-        meanwhile to the run's figures (block_cache_figures)."""
-        before = scrape_metrics(self.query.metrics_port)
+    def with_block_cache_figures(self, method, warmup, run):
+        """Runs `run()` (a load with --warmup=`warmup`) and adds what the
+        query server's block cache did after the warm-up to the run's figures
+        (block_cache_figures)."""
+        before = {}
+        scrape = threading.Timer(
+            warmup,
+            lambda: before.update(scrape_metrics(self.query.metrics_port) or {}))
+        scrape.start()
         data = run()
+        scrape.join()
         if data is not None:
             data["block_cache"] = block_cache_figures(
                 before, scrape_metrics(self.query.metrics_port), method)
         return data
 
-    def read_scenarios(self, suffix, quick_levels=True):
+    def read_scenarios(self, suffix, quick_levels=True, warmup=None):
+        """The read scenarios, each after `warmup` seconds (args.warmup if
+        None) of the same calls."""
+        warmup = self.args.warmup if warmup is None else warmup
         q = [self.query.pid]
-        w = self.timed(self.args.warmup, self.args.read_seconds)
+        w = self.timed(warmup, self.args.read_seconds)
         levels = [1, 16, 64] if quick_levels else [16, 64]
         ids = f"--ids_in={self.ids}"
         if self.wanted("get_fact"):
             for k in levels:
                 run = lambda: self.with_block_cache_figures(
-                    "GetFact", lambda: self.load(f"get_fact_{k}{suffix}", "get_fact",
-                                                 ids, f"--outstanding={k}", *w, pids=q))
+                    "GetFact", warmup,
+                    lambda: self.load(f"get_fact_{k}{suffix}", "get_fact", ids,
+                                      f"--outstanding={k}", *w, pids=q))
                 if k == 16:
                     self.profiled(f"get_fact_16{suffix}", self.query.pid,
-                                  self.args.warmup, self.args.read_seconds, run)
+                                  warmup, self.args.read_seconds, run)
                 else:
                     run()
             if suffix == "":
@@ -477,18 +517,18 @@ class Bench:
                           *w, pids=q)
         if self.wanted("batch_get_facts") and suffix == "":
             self.profiled(
-                "batch_get_facts_16", self.query.pid, self.args.warmup,
+                "batch_get_facts_16", self.query.pid, warmup,
                 self.args.read_seconds,
                 lambda: self.load("batch_get_facts_16", "batch_get_facts", ids,
                                   "--outstanding=16", *w, pids=q))
         if self.wanted("list_by_subject"):
             run = lambda: self.with_block_cache_figures(
-                "ListFacts", lambda: self.load(f"list_by_subject_16{suffix}",
-                                               "list_by_subject", "--outstanding=16",
-                                               *w, pids=q))
+                "ListFacts", warmup,
+                lambda: self.load(f"list_by_subject_16{suffix}", "list_by_subject",
+                                  "--outstanding=16", *w, pids=q))
             if suffix == "":
                 self.profiled("list_by_subject_16", self.query.pid,
-                              self.args.warmup, self.args.read_seconds, run)
+                              warmup, self.args.read_seconds, run)
             else:
                 run()
         if self.wanted("list_by_range") and suffix == "":
@@ -498,7 +538,7 @@ class Bench:
         for scenario in ("list_by_involves", "aggregate_by_subject", "search_facts"):
             if self.wanted(scenario) and suffix == "":
                 self.profiled(
-                    f"{scenario}_16", self.query.pid, self.args.warmup,
+                    f"{scenario}_16", self.query.pid, warmup,
                     self.args.read_seconds,
                     lambda scenario=scenario: self.load(
                         f"{scenario}_16", scenario, "--outstanding=16", *w, pids=q))
@@ -507,7 +547,7 @@ class Bench:
                       f"--search_entities={self.args.search_entities}",
                       "--outstanding=2")
             self.profiled(
-                "search_prefix_16", self.query.pid, self.args.warmup,
+                "search_prefix_16", self.query.pid, warmup,
                 self.args.read_seconds,
                 lambda: self.load("search_prefix_16", "search_prefix",
                                   f"--search_entities={self.args.search_entities}",
@@ -801,7 +841,8 @@ class Bench:
                       max(5000, facts // 20), timeline=True)
         self.record_rss("scale_loaded")
         self.settle(label)
-        self.read_scenarios("_scale", quick_levels=False)
+        self.read_scenarios("_scale", quick_levels=False,
+                            warmup=self.args.scale_warmup)
         self.record_rss("scale")
         stopped, started = self.restart_ingest()
         self.extra["ingest_restart"] = {"stop_s": stopped, "start_s": started,
@@ -1485,8 +1526,9 @@ def build_table(runs, extra, args):
                          f"(at {small_facts:,} facts: {QUERY_CACHE_MB})")
         settle = extra.get("settle_scale")
         if settle:
-            notes.append(f"read after the load's compactions ({settle['seconds']:.0f} s)"
-                         if settle["settled"] else "read while the load's compactions ran")
+            notes.append(f"read after the load's compactions ({settle['seconds']:.0f} s) "
+                         if settle["settled"] else "read while the load's compactions ran ")
+            notes[-1] += f"and {args.scale_warmup:g} s of warm-up"
         if big.get("block_cache"):
             notes.append(block_cache_note(big["block_cache"]))
             if small and small.get("block_cache"):
@@ -1719,6 +1761,10 @@ def main():
     parser.add_argument("--search-entities", type=int, default=100_000)
     parser.add_argument("--read-seconds", type=float, default=4)
     parser.add_argument("--warmup", type=float, default=1)
+    parser.add_argument("--scale-warmup", type=float, default=30,
+                        help="warm-up of each read scenario on the scale store: "
+                             "its first reads fill a cold block cache, and "
+                             "GetFact's rate there still rose for about 30 s")
     parser.add_argument("--ingest-seconds", type=float, default=8)
     parser.add_argument("--ingest-warmup", type=float, default=2)
     parser.add_argument("--write-seconds", type=float, default=10)

@@ -75,17 +75,17 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
                                   &Lookups::hits));
   families.push_back(PerBlockKind(
       "factstore_rocksdb_block_cache_misses_total",
-      "Block cache misses, by kind of block (each reads the block from its "
-      "table file).",
+      "Block cache misses, by kind of block.",
       stats, &Lookups::misses));
   families.push_back(PerBlockKind(
       "factstore_rocksdb_block_cache_inserted_bytes_total",
-      "Bytes of blocks read into the block cache on misses, by kind of block.",
+      "What the blocks inserted into the block cache are charged to it (their "
+      "uncompressed size), by kind of block.",
       stats, &Lookups::inserted_bytes));
   families.push_back(MakeFamily(
       "factstore_rocksdb_table_reads_total",
-      "Reads of table files (block cache misses; in the ingest service also "
-      "compaction).",
+      "Reads of table files: block cache misses, scans' readahead, opening "
+      "files, and in the ingest service compaction.",
       MetricType::Counter, static_cast<double>(stats.table_reads)));
   families.push_back(MakeFamily("factstore_rocksdb_table_read_bytes_total",
                                 "Bytes the reads of table files returned.",

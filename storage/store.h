@@ -155,8 +155,12 @@ struct StoreStats {
   // Block cache lookups of one kind of table block.
   struct BlockCacheLookups {
     uint64_t hits = 0;
+    // Each read from the table file, unless a readahead buffer held the
+    // block already. Reads that bypass the cache (compaction, ScanCommits)
+    // count as misses and insert nothing.
     uint64_t misses = 0;
-    // What the misses read into the cache.
+    // What the inserted blocks are charged to the cache: their size
+    // uncompressed.
     uint64_t inserted_bytes = 0;
   };
   // The counters below count since the store was opened; they stay zero
@@ -164,9 +168,10 @@ struct StoreStats {
   BlockCacheLookups data_blocks;
   BlockCacheLookups index_blocks;
   BlockCacheLookups filter_blocks;
-  // Reads of table files and the bytes they returned: blocks that missed the
-  // cache, and (in the writer) compaction's inputs. Bytes per miss well above
-  // the block size mean whole index or filter blocks are being read again.
+  // Every read of a table file and the bytes it returned: blocks that missed
+  // the cache, readahead buffers of scans, what opening a file reads (its
+  // footer and metadata; the query service opens the writer's new files as
+  // it follows), and in the writer compaction's inputs.
   uint64_t table_reads = 0;
   uint64_t table_read_bytes = 0;
   uint64_t write_stall_micros = 0;

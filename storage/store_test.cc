@@ -1518,7 +1518,9 @@ TEST(StoreTest, StatsCountBlockCacheLookupsByKindAndTableReads) {
   ASSERT_TRUE(writer.ok());
   CommitFacts(**writer, 1,
               {MakeFact("f_1", "s", "1", 1), MakeFact("f_2", "s", "2", 1)});
-  // Into table files, so that reading a fact reads a block.
+  // Into table files below level 0 (whose index and filter blocks are
+  // pinned in the cache), so that reading a fact looks its block up in the
+  // table's index and reads it.
   ASSERT_TRUE((*writer)->CompactAll().ok());
   // Read where the query service reads: a secondary, with a cache of its own
   // that holds no memtables (the writer's cache also holds its memtables'
