@@ -73,10 +73,9 @@ std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   families.push_back(PerBlockKind("factstore_rocksdb_block_cache_hits_total",
                                   "Block cache hits, by kind of block.", stats,
                                   &Lookups::hits));
-  families.push_back(PerBlockKind(
-      "factstore_rocksdb_block_cache_misses_total",
-      "Block cache misses, by kind of block.",
-      stats, &Lookups::misses));
+  families.push_back(PerBlockKind("factstore_rocksdb_block_cache_misses_total",
+                                  "Block cache misses, by kind of block.",
+                                  stats, &Lookups::misses));
   families.push_back(PerBlockKind(
       "factstore_rocksdb_block_cache_inserted_bytes_total",
       "What the blocks inserted into the block cache are charged to it (their "

@@ -1,9 +1,9 @@
 // StoreCollector: the store's own figures (storage::StoreStats) for
 // Prometheus, read at each scrape: block cache hits, misses and inserted
 // bytes by kind of block (data, index, filter) and the cache's usage; every
-// read of a table file and its bytes; per column family table (SST) bytes, level-0
-// files, pending compaction bytes and memtable bytes; running compactions and
-// write stalls.
+// read of a table file and its bytes; per column family table (SST) bytes,
+// level-0 files, pending compaction bytes and memtable bytes; running
+// compactions and write stalls.
 #ifndef FACTSTORE_SERVER_STORE_METRICS_H_
 #define FACTSTORE_SERVER_STORE_METRICS_H_
 
