@@ -436,9 +436,9 @@ class Bench:
 
     def settle(self, label, timeout=1800):
         """Waits until the ingest server has no compaction running or
-        pending. Reads right after a large load otherwise share the 2 cores
-        with the load's compactions: at 10M facts GetFact measured that way
-        did 3,822 calls/s, and 9,609 once they were done (bench/README.md)."""
+        pending, so that reads after a large load do not share the 2 cores
+        with the load's compactions (at 10M facts they took 7 to 14 s;
+        bench/README.md)."""
         started = time.monotonic()
         quiet = 0  # polls in a row that found nothing to compact
         seconds = 0.0  # until the first of them
@@ -470,8 +470,11 @@ class Bench:
 
     def with_block_cache_figures(self, method, warmup, run):
         """Runs `run()` (a load with --warmup=`warmup`) and adds what the
-        query server's block cache did after the warm-up to the run's figures
-        (block_cache_figures)."""
+        query server's block cache did from `warmup` seconds after its start
+        to the run's figures (block_cache_figures). The load generator reads
+        its ids before it starts warming up (a few seconds for 10M ids), so
+        the figures take in the end of the warm-up too: they are per call
+        handled in the same window, and describe the warm store."""
         before = {}
         scrape = threading.Timer(
             warmup,
@@ -1526,9 +1529,9 @@ def build_table(runs, extra, args):
                          f"(at {small_facts:,} facts: {QUERY_CACHE_MB})")
         settle = extra.get("settle_scale")
         if settle:
-            notes.append(f"read after the load's compactions ({settle['seconds']:.0f} s) "
-                         if settle["settled"] else "read while the load's compactions ran ")
-            notes[-1] += f"and {args.scale_warmup:g} s of warm-up"
+            notes.append(f"read after the load's compactions ({settle['seconds']:.0f} s)"
+                         if settle["settled"] else "read while the load's compactions ran")
+        notes.append(f"{args.scale_warmup:g} s of warm-up")
         if big.get("block_cache"):
             notes.append(block_cache_note(big["block_cache"]))
             if small and small.get("block_cache"):
@@ -1763,8 +1766,8 @@ def main():
     parser.add_argument("--warmup", type=float, default=1)
     parser.add_argument("--scale-warmup", type=float, default=30,
                         help="warm-up of each read scenario on the scale store: "
-                             "its first reads fill a cold block cache, and "
-                             "GetFact's rate there still rose for about 30 s")
+                             "its first reads fill a cold block cache (at 10M "
+                             "facts GetFact's rate rose over its first 30-50 s)")
     parser.add_argument("--ingest-seconds", type=float, default=8)
     parser.add_argument("--ingest-warmup", type=float, default=2)
     parser.add_argument("--write-seconds", type=float, default=10)
