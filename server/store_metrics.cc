@@ -4,12 +4,23 @@
 
 namespace factstore::server {
 
-prometheus::MetricFamily MakeFamily(const char* name, const char* help,
-                                    prometheus::MetricType type, double value) {
+namespace {
+
+// A family of `type` without samples yet.
+prometheus::MetricFamily EmptyFamily(const char* name, const char* help,
+                                     prometheus::MetricType type) {
   prometheus::MetricFamily family;
   family.name = name;
   family.help = help;
   family.type = type;
+  return family;
+}
+
+}  // namespace
+
+prometheus::MetricFamily MakeFamily(const char* name, const char* help,
+                                    prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family = EmptyFamily(name, help, type);
   prometheus::ClientMetric metric;
   if (type == prometheus::MetricType::Counter) {
     metric.counter.value = value;
@@ -26,10 +37,8 @@ namespace {
 prometheus::MetricFamily PerFamily(
     const char* name, const char* help, const storage::StoreStats& stats,
     uint64_t storage::StoreStats::Family::*field) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = prometheus::MetricType::Gauge;
+  prometheus::MetricFamily family =
+      EmptyFamily(name, help, prometheus::MetricType::Gauge);
   for (const storage::StoreStats::Family& f : stats.families) {
     prometheus::ClientMetric metric;
     metric.label.push_back({"column_family", f.name});
@@ -43,10 +52,8 @@ prometheus::MetricFamily PerFamily(
 prometheus::MetricFamily PerBlockKind(
     const char* name, const char* help, const storage::StoreStats& stats,
     uint64_t storage::StoreStats::BlockCacheLookups::*field) {
-  prometheus::MetricFamily family;
-  family.name = name;
-  family.help = help;
-  family.type = prometheus::MetricType::Counter;
+  prometheus::MetricFamily family =
+      EmptyFamily(name, help, prometheus::MetricType::Counter);
   const std::pair<const char*, const storage::StoreStats::BlockCacheLookups*>
       kinds[] = {{"data", &stats.data_blocks},
                  {"index", &stats.index_blocks},
