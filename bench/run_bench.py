@@ -1458,8 +1458,10 @@ def build_table(runs, extra, args):
         budget = batch_get_budget(data, read)
         if budget is not None:
             r["note"] = (f"at 60% the query server could spend {budget:,.0f} us of "
-                         f"CPU a call beside this load generator's (it spent "
-                         f"{r['server_cpu_us_per_op'] or 0:,.0f})")
+                         f"CPU a call beside this load generator's")
+            if r["server_cpu_us_per_op"] is not None:
+                r["note"] += (f"; the query server spent "
+                              f"{r['server_cpu_us_per_op']:,.0f}")
         table.append(r)
     if read:
         pg = read["point_get"]
