@@ -8,6 +8,8 @@ directory and runs this script with --bin pointing there:
   run_bench.py --bin DIR --full          also the scale run (10M facts)
   run_bench.py --bin DIR --scenario get_fact --scenario freshness
   run_bench.py --bin DIR --replicated    replicated mode against embedded
+  run_bench.py --bin DIR --compare-bin OTHER --scenario get_fact
+                                         two query servers, alternating rounds
 
 It starts the real ingest and query servers on a fresh store in a temporary
 directory, the transport baseline server next to them, runs the load
@@ -22,6 +24,13 @@ then replicated mode on a 3-node NATS JetStream cluster
 (ingest, a joining replica's catch-up, GetFact on one and on two replicas,
 freshness on a replica); results in bench/results/latest-replicated.json.
 
+--compare-bin and --compare-flag compare two query servers instead: this
+build's (A) and another build's or the same one with other flags (B) follow
+the same populated store side by side, and each read scenario alternates
+between them for --rounds rounds (A B, B A, A B, ...), so that both meet the
+same store, the same hour and, on average, the same drift of a shared
+machine; results in bench/results/latest-compare.json.
+
 Python standard library only; matplotlib (Debian python3-matplotlib) is used
 for the plot of the full run when it is installed.
 """
@@ -35,6 +44,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +73,17 @@ SCENARIOS = [
     "search_facts", "search_prefix", "ingest_stream", "ingest_unary", "freshness", "storage",
     "peer",
 ]
+
+
+# The read scenarios a comparison runs (all of them unless --scenario picks
+# some), each with the query service method it calls.
+COMPARE_SCENARIOS = {
+    "get_fact": "GetFact", "get_entity": "GetEntity",
+    "batch_get_facts": "BatchGetFacts", "list_by_subject": "ListFacts",
+    "list_by_range": "ListFacts", "list_by_involves": "ListFacts",
+    "aggregate_by_subject": "AggregateFacts", "search_facts": "SearchFacts",
+    "search_prefix": "SearchEntities",
+}
 
 
 def log(message):
@@ -324,20 +345,28 @@ class Bench:
             f"--metrics_listen=127.0.0.1:{ports[3]}",
             "--log_level=warning"], ports[0], self.logs, self.env)
         self.ingest.metrics_port = ports[3]  # settle() reads it
-        self.query = Server("query", [
-            self.program("query_server"), f"--listen={self.query_addr}",
-            f"--data_dir={store}", "--log_level=warning",
-            f"--block_cache_mb={query_cache_mb}",
-            f"--metrics_listen=127.0.0.1:{ports[4]}",
-            f"--secondary_dir={os.path.join(self.work, 'secondary-' + str(ports[1]))}"],
-            ports[1], self.logs, self.env)
-        self.query.metrics_port = ports[4]  # with_block_cache_figures() reads it
+        self.query = self.query_server("query", self.program("query_server"),
+                                       store, ports[1], ports[4], query_cache_mb)
         self.baseline = Server("baseline", [
             self.program("transport_baseline_server"),
             f"--listen={self.baseline_addr}"], ports[2], self.logs, self.env)
         for server in (self.ingest, self.query, self.baseline):
             server.start()
             self.servers.append(server)
+
+    def query_server(self, name, program, store, port, metrics_port, cache_mb,
+                     extra_flags=()):
+        """A query server (not started) following `store` as a secondary
+        of its own, serving on `port` and its metrics on `metrics_port`;
+        `extra_flags` come last, so they override the ones before."""
+        server = Server(name, [
+            program, f"--listen=127.0.0.1:{port}", f"--data_dir={store}",
+            "--log_level=warning", f"--block_cache_mb={cache_mb}",
+            f"--metrics_listen=127.0.0.1:{metrics_port}",
+            f"--secondary_dir={os.path.join(self.work, 'secondary-' + str(port))}",
+            *extra_flags], port, self.logs, self.env)
+        server.metrics_port = metrics_port  # with_block_cache_figures() reads it
+        return server
 
     def restart_ingest(self, sync=False):
         stopped = self.ingest.stop()
@@ -468,24 +497,39 @@ class Bench:
             self.failures.append(f"{label}: compactions still running {timeout} s "
                                  f"after the load; its reads were measured anyway")
 
-    def with_block_cache_figures(self, method, warmup, run):
+    def with_block_cache_figures(self, method, warmup, run, query=None):
         """Runs `run()` (a load with --warmup=`warmup`) and adds what the
-        query server's block cache did from `warmup` seconds after its start
-        to the run's figures (block_cache_figures). The load generator reads
+        block cache of `query` (self.query if None) did from `warmup` seconds
+        after its start to the run's figures (block_cache_figures). The load generator reads
         its ids before it starts warming up (a few seconds for 10M ids), so
         the figures take in the end of the warm-up too: they are per call
         handled in the same window, and describe the warm store."""
+        port = (query or self.query).metrics_port
         before = {}
         scrape = threading.Timer(
-            warmup,
-            lambda: before.update(scrape_metrics(self.query.metrics_port) or {}))
+            warmup, lambda: before.update(scrape_metrics(port) or {}))
         scrape.start()
         data = run()
         scrape.join()
         if data is not None:
             data["block_cache"] = block_cache_figures(
-                before, scrape_metrics(self.query.metrics_port), method)
+                before, scrape_metrics(port), method)
         return data
+
+    def read_flags(self, scenario):
+        """The load generator's flags for `scenario` at 16 outstanding,
+        beyond --scenario and the timing."""
+        own = {"get_fact": [f"--ids_in={self.ids}"],
+               "batch_get_facts": [f"--ids_in={self.ids}"],
+               "list_by_range": [f"--facts={self.facts}"],
+               "search_prefix": [f"--search_entities={self.args.search_entities}"]}
+        return own.get(scenario, []) + ["--outstanding=16"]
+
+    def load_search_entities(self):
+        """The entity population SearchEntities by prefix searches."""
+        self.load("load_entities", "load_entities",
+                  f"--search_entities={self.args.search_entities}",
+                  "--outstanding=2")
 
     def read_scenarios(self, suffix, quick_levels=True, warmup=None):
         """The read scenarios, each after `warmup` seconds (args.warmup if
@@ -522,21 +566,23 @@ class Bench:
             self.profiled(
                 "batch_get_facts_16", self.query.pid, warmup,
                 self.args.read_seconds,
-                lambda: self.load("batch_get_facts_16", "batch_get_facts", ids,
-                                  "--outstanding=16", *w, pids=q))
+                lambda: self.load("batch_get_facts_16", "batch_get_facts",
+                                  *self.read_flags("batch_get_facts"), *w,
+                                  pids=q))
         if self.wanted("list_by_subject"):
             run = lambda: self.with_block_cache_figures(
                 "ListFacts", warmup,
                 lambda: self.load(f"list_by_subject_16{suffix}", "list_by_subject",
-                                  "--outstanding=16", *w, pids=q))
+                                  *self.read_flags("list_by_subject"), *w,
+                                  pids=q))
             if suffix == "":
                 self.profiled("list_by_subject_16", self.query.pid,
                               warmup, self.args.read_seconds, run)
             else:
                 run()
         if self.wanted("list_by_range") and suffix == "":
-            self.load("list_by_range_16", "list_by_range", f"--facts={self.facts}",
-                      "--outstanding=16", *w, pids=q)
+            self.load("list_by_range_16", "list_by_range",
+                      *self.read_flags("list_by_range"), *w, pids=q)
         # Issue 17's reads, each beside ListFacts by subject.
         for scenario in ("list_by_involves", "aggregate_by_subject", "search_facts"):
             if self.wanted(scenario) and suffix == "":
@@ -544,17 +590,16 @@ class Bench:
                     f"{scenario}_16", self.query.pid, warmup,
                     self.args.read_seconds,
                     lambda scenario=scenario: self.load(
-                        f"{scenario}_16", scenario, "--outstanding=16", *w, pids=q))
+                        f"{scenario}_16", scenario, *self.read_flags(scenario),
+                        *w, pids=q))
         if self.wanted("search_prefix") and suffix == "":
-            self.load("load_entities", "load_entities",
-                      f"--search_entities={self.args.search_entities}",
-                      "--outstanding=2")
+            self.load_search_entities()
             self.profiled(
                 "search_prefix_16", self.query.pid, warmup,
                 self.args.read_seconds,
                 lambda: self.load("search_prefix_16", "search_prefix",
-                                  f"--search_entities={self.args.search_entities}",
-                                  "--outstanding=16", *w, pids=q))
+                                  *self.read_flags("search_prefix"), *w,
+                                  pids=q))
 
     def ingest_without_word_index(self, w, streams, first):
         """The same streams into a store kept without the word index
@@ -718,13 +763,19 @@ class Bench:
             "query_bytes": rss_bytes(self.query.pid),
         }
 
-    def quick_suite(self):
+    def start_quick_store(self):
+        """Starts the servers on a fresh store, populates it with --facts
+        facts and waits for its compactions; returns the store's path."""
         store = os.path.join(self.work, "store-100k")
         self.start_cluster(store)
         facts = self.args.facts
         self.populate("100k", facts, max(1000, facts // 100),
                       max(5000, facts // 20))
         self.settle("100k")
+        return store
+
+    def quick_suite(self):
+        store = self.start_quick_store()
         self.read_scenarios("")
         self.record_rss("100k")
         if self.wanted("peer"):
@@ -757,6 +808,39 @@ class Bench:
             self.storage_write_baseline()
         if self.peer_rows:
             self.peer_suite()
+
+    # -- comparing two query servers -----------------------------------------
+
+    def compare_suite(self):
+        """This build's query server (A) and the other one (B) on the same
+        populated store, each read scenario in --rounds alternating rounds.
+        Both follow the store all along; the one not being read only catches
+        up with it (about 1% of a core)."""
+        store = self.start_quick_store()
+        scenarios = [s for s in COMPARE_SCENARIOS if self.wanted(s)]
+        if "search_prefix" in scenarios:
+            self.load_search_entities()
+        program = os.path.join(os.path.abspath(self.args.compare_bin or self.bin),
+                               "query_server")
+        port, metrics_port = free_ports(2)
+        other = self.query_server("query-b", program, store, port, metrics_port,
+                                  QUERY_CACHE_MB, self.args.compare_flag or ())
+        other.start()
+        self.servers.append(other)
+        sides = {"A": self.query, "B": other}
+        w = self.timed(self.args.warmup, self.args.read_seconds)
+        for scenario in scenarios:
+            for r in range(self.args.rounds):
+                for side in ("AB" if r % 2 == 0 else "BA"):
+                    server = sides[side]
+                    self.with_block_cache_figures(
+                        COMPARE_SCENARIOS[scenario], self.args.warmup,
+                        lambda: self.load(
+                            f"{scenario}_16_{side}{r + 1}", scenario,
+                            *self.read_flags(scenario), *w, pids=[server.pid],
+                            query=f"127.0.0.1:{server.port}"),
+                        query=server)
+        return scenarios
 
     # -- the PostgreSQL peer -------------------------------------------------
 
@@ -1024,24 +1108,32 @@ class Bench:
         try:
             if self.args.replicated:
                 self.replicated_suite()
+            elif comparing(self.args):
+                compared = self.compare_suite()
             else:
                 self.quick_suite()
                 if self.args.full:
                     self.scale_suite()
         finally:
             self.stop_all()
+        comparison = None
         if self.args.replicated:
             table = build_replicated_table(self.runs, self.extra, self.args)
+        elif comparing(self.args):
+            table = []
+            comparison = build_comparison(self.runs, compared, self.args.rounds)
         else:
             table = build_table(self.runs, self.extra, self.args)
         result = {
             "mode": ("replicated" if self.args.replicated
+                     else "compare" if comparing(self.args)
                      else "full" if self.args.full else "quick"),
             "started": started.isoformat(timespec="seconds"),
             "seconds": (datetime.datetime.now().astimezone() - started).total_seconds(),
             "machine": machine(),
             "settings": {k: v for k, v in vars(self.args).items() if k != "bin"},
             "table": table,
+            "comparison": comparison,
             "missed": [r["figure"] for r in table if r["mark"] == "MISS"],
             "failures": self.failures,
             "extra": self.extra,
@@ -1049,10 +1141,16 @@ class Bench:
         }
         os.makedirs(RESULTS, exist_ok=True)
         path = os.path.join(RESULTS, "latest-replicated.json"
-                            if self.args.replicated else "latest.json")
+                            if self.args.replicated
+                            else "latest-compare.json" if comparison is not None
+                            else "latest.json")
         with open(path, "w") as f:
             json.dump(result, f, indent=1)
-        print_table(table)
+        if comparison is not None:
+            print_comparison(comparison, f"this build's query server ({self.bin})",
+                             compared_side(self.args))
+        else:
+            print_table(table)
         if self.failures:
             print("\nProblems during the run:")
             for failure in self.failures:
@@ -1718,6 +1816,103 @@ def print_table(table):
             print(f"  {figure}: {note}")
 
 
+# -- a comparison of two query servers ------------------------------------------
+
+# Other processes' cores above which a round is marked as disturbed, as in the
+# table's Others column.
+DISTURBED_CORES = 0.3
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def compare_figures(data):
+    """One comparison run's query-server CPU per call, calls/s, load
+    generator CPU per call, other processes' cores and data-block misses per
+    call; None if the run gave no result or no calls."""
+    if not data or not data.get("ops"):
+        return None
+    return {"server_us": per_op_us(server_cpu(data), data["ops"]),
+            "calls_per_s": data["ops_per_s"],
+            "client_us": per_op_us(data.get("client_cpu_s"), data["ops"]),
+            "other_cores": data.get("machine", {}).get("other_cores"),
+            "data_misses": (data.get("block_cache") or {}).get(
+                "data_misses_per_call")}
+
+
+def build_comparison(runs, scenarios, rounds):
+    """Per scenario: both sides' figures by round, their medians, and B
+    against A in each round where both ran (B's server CPU per call and
+    calls/s over A's), with the medians of those ratios and the rounds in
+    which B spent less. A ratio within one round is the figure to read: both
+    sides of a round ran within seconds of each other."""
+    comparison = []
+    for scenario in scenarios:
+        sides = {side: [compare_figures(runs.get(f"{scenario}_16_{side}{r + 1}"))
+                        for r in range(rounds)]
+                 for side in "AB"}
+        pairs = [(a, b) for a, b in zip(sides["A"], sides["B"])
+                 if a and b and a["server_us"] and b["server_us"]]
+        cpu = [b["server_us"] / a["server_us"] for a, b in pairs]
+        rate = [b["calls_per_s"] / a["calls_per_s"] for a, b in pairs]
+        comparison.append({
+            "scenario": scenario,
+            "method": COMPARE_SCENARIOS[scenario],
+            "rounds": sides,
+            "medians": {side: {key: median([f[key] for f in figures if f])
+                               for key in ("server_us", "calls_per_s",
+                                           "client_us", "data_misses")}
+                        for side, figures in sides.items()},
+            "b_over_a_server_us": cpu,
+            "b_over_a_calls_per_s": rate,
+            "median_b_over_a_server_us": median(cpu),
+            "median_b_over_a_calls_per_s": median(rate),
+            "rounds_b_spent_less": sum(1 for x in cpu if x < 1),
+            "rounds_compared": len(pairs),
+        })
+    return comparison
+
+
+def print_comparison(comparison, a, b):
+    """Prints `comparison` (build_comparison), A and B described by `a`
+    and `b`."""
+    print(f"\nA: {a}\nB: {b}")
+    width = 9
+
+    def line(label, values, last):
+        print(f"  {label:<24}" + "".join(v.rjust(width) for v in values)
+              + f"  | {last}")
+
+    for c in comparison:
+        rounds = len(c["rounds"]["A"])
+        print(f"\n{c['method']} ({c['scenario']}, 16 outstanding)")
+        line("round", [str(r + 1) for r in range(rounds)], "median")
+        for key, label in (("server_us", "server us/call"),
+                           ("calls_per_s", "calls/s")):
+            for side in "AB":
+                cells = []
+                for f in c["rounds"][side]:
+                    disturbed = f and (f["other_cores"] or 0) > DISTURBED_CORES
+                    cells.append((fmt(f[key]) if f else "-")
+                                 + ("*" if disturbed else ""))
+                line(f"{side} {label}", cells, fmt(c["medians"][side][key]))
+        for key, label in (("b_over_a_server_us", "B/A server us/call"),
+                           ("b_over_a_calls_per_s", "B/A calls/s")):
+            line(label, [f"{x:.2f}" for x in c[key]],
+                 "-" if c[f"median_{key}"] is None
+                 else f"{c[f'median_{key}']:.2f}")
+        print(f"  B spent less server CPU per call in {c['rounds_b_spent_less']} "
+              f"of {c['rounds_compared']} rounds")
+        misses = [c["medians"][side]["data_misses"] for side in "AB"]
+        if any(m is not None for m in misses):
+            print(f"  data-block cache misses a call (median): A {fmt(misses[0])}, "
+                  f"B {fmt(misses[1])}")
+    print(f"\n*: other processes kept more than {DISTURBED_CORES} cores busy "
+          "during that run; read it with care.")
+
+
 # -- the plot ------------------------------------------------------------------
 
 def plot(runs, path):
@@ -1774,6 +1969,19 @@ def plot(runs, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     return True
+
+
+def comparing(args):
+    """Whether this run compares two query servers (compare_suite)."""
+    return bool(args.compare_bin or args.compare_flag)
+
+
+def compared_side(args):
+    """What B of a comparison is, in words."""
+    program = (os.path.join(os.path.abspath(args.compare_bin), "query_server")
+               if args.compare_bin else "this build's query server")
+    flags = " ".join(args.compare_flag or ())
+    return f"{program}{' with ' + flags if flags else ''}"
 
 
 def main():
@@ -1833,7 +2041,36 @@ def main():
                              "on one and on two replicas, freshness on a "
                              "replica (bench/results/latest-replicated.json; "
                              "a few minutes)")
+    parser.add_argument("--compare-bin", metavar="DIR",
+                        help="instead of the quick run: compare this build's "
+                             "query server (A) with DIR/query_server (B) on one "
+                             "populated store, the read scenarios (or those "
+                             "--scenario names) in --rounds alternating rounds "
+                             "(bench/results/latest-compare.json)")
+    parser.add_argument("--compare-flag", action="append", metavar="FLAG",
+                        help="a flag for B's query server, after the ones both "
+                             "get (repeatable; write it with '=', as in "
+                             "--compare-flag=--block_cache_mb=1024); without "
+                             "--compare-bin, B is this build with these flags")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of a comparison; each runs A and B once "
+                             "(in turn first)")
     args = parser.parse_args()
+    if comparing(args):
+        if args.full or args.replicated or args.profile:
+            parser.error("--compare-bin and --compare-flag run a comparison of "
+                         "their own: not with --full, --replicated or --profile")
+        if args.rounds < 1:
+            parser.error("--rounds must be at least 1")
+        others = [s for s in args.scenario or () if s not in COMPARE_SCENARIOS]
+        if others:
+            parser.error(f"a comparison runs read scenarios only, not "
+                         f"{', '.join(others)} (these: "
+                         f"{', '.join(COMPARE_SCENARIOS)})")
+        if args.compare_bin and not os.access(
+                os.path.join(args.compare_bin, "query_server"), os.X_OK):
+            parser.error(f"--compare-bin: no query_server program in "
+                         f"{args.compare_bin}")
     if args.scale_query_cache_mb < 1:
         parser.error("--scale-query-cache-mb must be at least 1")
     if args.replicated and (args.full or args.scenario or args.profile):
