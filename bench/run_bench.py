@@ -1829,13 +1829,14 @@ def median(values):
 
 
 def compare_figures(data):
-    """One comparison run's query-server CPU per call, calls/s, load
-    generator CPU per call, other processes' cores and data-block misses per
-    call; None if the run gave no result or no calls."""
+    """One comparison run's query-server CPU per call, calls/s, p99 latency,
+    load generator CPU per call, other processes' cores and data-block misses
+    per call; None if the run gave no result or no calls."""
     if not data or not data.get("ops"):
         return None
     return {"server_us": per_op_us(server_cpu(data), data["ops"]),
             "calls_per_s": data["ops_per_s"],
+            "p99_ms": data.get("latency_ms", {}).get("p99"),
             "client_us": per_op_us(data.get("client_cpu_s"), data["ops"]),
             "other_cores": data.get("machine", {}).get("other_cores"),
             "data_misses": (data.get("block_cache") or {}).get(
@@ -1863,7 +1864,8 @@ def build_comparison(runs, scenarios, rounds):
             "rounds": sides,
             "medians": {side: {key: median([f[key] for f in figures if f])
                                for key in ("server_us", "calls_per_s",
-                                           "client_us", "data_misses")}
+                                           "p99_ms", "client_us",
+                                           "data_misses")}
                         for side, figures in sides.items()},
             "b_over_a_server_us": cpu,
             "b_over_a_calls_per_s": rate,
@@ -1890,7 +1892,7 @@ def print_comparison(comparison, a, b):
         print(f"\n{c['method']} ({c['scenario']}, 16 outstanding)")
         line("round", [str(r + 1) for r in range(rounds)], "median")
         for key, label in (("server_us", "server us/call"),
-                           ("calls_per_s", "calls/s")):
+                           ("calls_per_s", "calls/s"), ("p99_ms", "p99 ms")):
             for side in "AB":
                 cells = []
                 for f in c["rounds"][side]:
