@@ -1911,8 +1911,10 @@ def print_comparison(comparison, a, b):
         if any(m is not None for m in misses):
             print(f"  data-block cache misses a call (median): A {fmt(misses[0])}, "
                   f"B {fmt(misses[1])}")
-    print(f"\n*: other processes kept more than {DISTURBED_CORES} cores busy "
-          "during that run; read it with care.")
+    if any(f and (f["other_cores"] or 0) > DISTURBED_CORES
+           for c in comparison for side in "AB" for f in c["rounds"][side]):
+        print(f"\n*: other processes kept more than {DISTURBED_CORES} cores "
+              "busy during that run; read it with care.")
 
 
 # -- the plot ------------------------------------------------------------------
