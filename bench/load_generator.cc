@@ -269,10 +269,10 @@ class UnaryLoop {
   // onto the heap is some 700 allocations and frees.
   struct Call {
     Call()
-        : arena(ArenaOptions()),
+        : arena(MakeArenaOptions()),
           request(google::protobuf::Arena::CreateMessage<Request>(&arena)),
           response(google::protobuf::Arena::CreateMessage<Response>(&arena)) {}
-    static google::protobuf::ArenaOptions ArenaOptions() {
+    static google::protobuf::ArenaOptions MakeArenaOptions() {
       google::protobuf::ArenaOptions options;
       options.start_block_size = 16 << 10;
       options.max_block_size = 256 << 10;

@@ -16,23 +16,6 @@ prometheus::MetricFamily EmptyFamily(const char* name, const char* help,
   return family;
 }
 
-}  // namespace
-
-prometheus::MetricFamily MakeFamily(const char* name, const char* help,
-                                    prometheus::MetricType type, double value) {
-  prometheus::MetricFamily family = EmptyFamily(name, help, type);
-  prometheus::ClientMetric metric;
-  if (type == prometheus::MetricType::Counter) {
-    metric.counter.value = value;
-  } else {
-    metric.gauge.value = value;
-  }
-  family.metric.push_back(std::move(metric));
-  return family;
-}
-
-namespace {
-
 // A gauge family with one sample per column family.
 prometheus::MetricFamily PerFamily(
     const char* name, const char* help, const storage::StoreStats& stats,
@@ -68,6 +51,19 @@ prometheus::MetricFamily PerBlockKind(
 }
 
 }  // namespace
+
+prometheus::MetricFamily MakeFamily(const char* name, const char* help,
+                                    prometheus::MetricType type, double value) {
+  prometheus::MetricFamily family = EmptyFamily(name, help, type);
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family.metric.push_back(std::move(metric));
+  return family;
+}
 
 std::vector<prometheus::MetricFamily> StoreCollector::Collect() const {
   std::vector<prometheus::MetricFamily> families;
