@@ -1845,8 +1845,8 @@ def compare_figures(data):
 
 def build_comparison(runs, scenarios, rounds):
     """Per scenario: both sides' figures by round, their medians, and B
-    against A in each round where both ran (B's server CPU per call and
-    calls/s over A's), with the medians of those ratios and the rounds in
+    against A in each round (B's server CPU per call and calls/s over A's;
+    None where a side gave no figure), with the medians of those ratios and the rounds in
     which B spent less. A ratio within one round is the figure to read: both
     sides of a round ran within seconds of each other."""
     comparison = []
@@ -1854,10 +1854,11 @@ def build_comparison(runs, scenarios, rounds):
         sides = {side: [compare_figures(runs.get(f"{scenario}_16_{side}{r + 1}"))
                         for r in range(rounds)]
                  for side in "AB"}
-        pairs = [(a, b) for a, b in zip(sides["A"], sides["B"])
-                 if a and b and a["server_us"] and b["server_us"]]
-        cpu = [b["server_us"] / a["server_us"] for a, b in pairs]
-        rate = [b["calls_per_s"] / a["calls_per_s"] for a, b in pairs]
+        # One ratio per round, None where a side gave no figure.
+        pairs = [(a, b) if a and b and a["server_us"] and b["server_us"]
+                 else None for a, b in zip(sides["A"], sides["B"])]
+        cpu = [p and p[1]["server_us"] / p[0]["server_us"] for p in pairs]
+        rate = [p and p[1]["calls_per_s"] / p[0]["calls_per_s"] for p in pairs]
         comparison.append({
             "scenario": scenario,
             "method": COMPARE_SCENARIOS[scenario],
@@ -1871,10 +1872,16 @@ def build_comparison(runs, scenarios, rounds):
             "b_over_a_calls_per_s": rate,
             "median_b_over_a_server_us": median(cpu),
             "median_b_over_a_calls_per_s": median(rate),
-            "rounds_b_spent_less": sum(1 for x in cpu if x < 1),
-            "rounds_compared": len(pairs),
+            "rounds_b_spent_less": sum(1 for x in cpu if x is not None and x < 1),
+            "rounds_compared": sum(1 for p in pairs if p),
         })
     return comparison
+
+
+def disturbed(figures):
+    """Whether other processes kept the machine busy during a comparison
+    run (compare_figures)."""
+    return bool(figures) and (figures["other_cores"] or 0) > DISTURBED_CORES
 
 
 def print_comparison(comparison, a, b):
@@ -1896,13 +1903,12 @@ def print_comparison(comparison, a, b):
             for side in "AB":
                 cells = []
                 for f in c["rounds"][side]:
-                    disturbed = f and (f["other_cores"] or 0) > DISTURBED_CORES
                     cells.append((fmt(f[key]) if f else "-")
-                                 + ("*" if disturbed else ""))
+                                 + ("*" if disturbed(f) else ""))
                 line(f"{side} {label}", cells, fmt(c["medians"][side][key]))
         for key, label in (("b_over_a_server_us", "B/A server us/call"),
                            ("b_over_a_calls_per_s", "B/A calls/s")):
-            line(label, [f"{x:.2f}" for x in c[key]],
+            line(label, ["-" if x is None else f"{x:.2f}" for x in c[key]],
                  "-" if c[f"median_{key}"] is None
                  else f"{c[f'median_{key}']:.2f}")
         print(f"  B spent less server CPU per call in {c['rounds_b_spent_less']} "
@@ -1911,8 +1917,8 @@ def print_comparison(comparison, a, b):
         if any(m is not None for m in misses):
             print(f"  data-block cache misses a call (median): A {fmt(misses[0])}, "
                   f"B {fmt(misses[1])}")
-    if any(f and (f["other_cores"] or 0) > DISTURBED_CORES
-           for c in comparison for side in "AB" for f in c["rounds"][side]):
+    if any(disturbed(f) for c in comparison for side in "AB"
+           for f in c["rounds"][side]):
         print(f"\n*: other processes kept more than {DISTURBED_CORES} cores "
               "busy during that run; read it with care.")
 
