@@ -1846,9 +1846,9 @@ def compare_figures(data):
 def build_comparison(runs, scenarios, rounds):
     """Per scenario: both sides' figures by round, their medians, and B
     against A in each round (B's server CPU per call and calls/s over A's;
-    None where a side gave no figure), with the medians of those ratios and the rounds in
-    which B spent less. A ratio within one round is the figure to read: both
-    sides of a round ran within seconds of each other."""
+    None where a side gave no figure), with the medians of those ratios and
+    the rounds in which B spent less. A ratio within one round is the figure
+    to read: both sides of a round ran within seconds of each other."""
     comparison = []
     for scenario in scenarios:
         sides = {side: [compare_figures(runs.get(f"{scenario}_16_{side}{r + 1}"))
@@ -1857,8 +1857,10 @@ def build_comparison(runs, scenarios, rounds):
         # One ratio per round, None where a side gave no figure.
         pairs = [(a, b) if a and b and a["server_us"] and b["server_us"]
                  else None for a, b in zip(sides["A"], sides["B"])]
-        cpu = [p and p[1]["server_us"] / p[0]["server_us"] for p in pairs]
-        rate = [p and p[1]["calls_per_s"] / p[0]["calls_per_s"] for p in pairs]
+        cpu = [None if p is None else p[1]["server_us"] / p[0]["server_us"]
+               for p in pairs]
+        rate = [None if p is None else p[1]["calls_per_s"] / p[0]["calls_per_s"]
+                for p in pairs]
         comparison.append({
             "scenario": scenario,
             "method": COMPARE_SCENARIOS[scenario],
