@@ -2064,10 +2064,15 @@ def main():
                              "get (repeatable; write it with '=', as in "
                              "--compare-flag=--block_cache_mb=1024); without "
                              "--compare-bin, B is this build with these flags")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="rounds of a comparison; each runs A and B once "
-                             "(in turn first)")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds of a comparison (5); each runs A and B "
+                             "once, in turn first")
     args = parser.parse_args()
+    if args.rounds is not None and not comparing(args):
+        parser.error("--rounds is for a comparison (--compare-bin or "
+                     "--compare-flag)")
+    if args.rounds is None:
+        args.rounds = 5
     if comparing(args):
         if args.full or args.replicated or args.profile:
             parser.error("--compare-bin and --compare-flag run a comparison of "
