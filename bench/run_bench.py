@@ -500,10 +500,11 @@ class Bench:
     def with_block_cache_figures(self, method, warmup, run, query=None):
         """Runs `run()` (a load with --warmup=`warmup`) and adds what the
         block cache of `query` (self.query if None) did from `warmup` seconds
-        after its start to the run's figures (block_cache_figures). The load generator reads
-        its ids before it starts warming up (a few seconds for 10M ids), so
-        the figures take in the end of the warm-up too: they are per call
-        handled in the same window, and describe the warm store."""
+        after its start to the run's figures (block_cache_figures). The load
+        generator reads its ids before it starts warming up (a few seconds
+        for 10M ids), so the figures take in the end of the warm-up too: they
+        are per call handled in the same window, and describe the warm
+        store."""
         port = (query or self.query).metrics_port
         before = {}
         scrape = threading.Timer(
@@ -820,11 +821,10 @@ class Bench:
         scenarios = [s for s in COMPARE_SCENARIOS if self.wanted(s)]
         if "search_prefix" in scenarios:
             self.load_search_entities()
-        program = os.path.join(os.path.abspath(self.args.compare_bin or self.bin),
-                               "query_server")
         port, metrics_port = free_ports(2)
-        other = self.query_server("query-b", program, store, port, metrics_port,
-                                  QUERY_CACHE_MB, self.args.compare_flag or ())
+        other = self.query_server(
+            "query-b", compared_program(self.args, self.bin), store, port,
+            metrics_port, QUERY_CACHE_MB, self.args.compare_flag or ())
         other.start()
         self.servers.append(other)
         sides = {"A": self.query, "B": other}
@@ -836,7 +836,7 @@ class Bench:
                     self.with_block_cache_figures(
                         COMPARE_SCENARIOS[scenario], self.args.warmup,
                         lambda: self.load(
-                            f"{scenario}_16_{side}{r + 1}", scenario,
+                            compare_run_name(scenario, side, r), scenario,
                             *self.read_flags(scenario), *w, pids=[server.pid],
                             query=f"127.0.0.1:{server.port}"),
                         query=server)
@@ -1807,8 +1807,8 @@ def print_table(table):
         print(" | ".join(v.ljust(w) for v, w in zip(x, widths)).rstrip())
     print("\nSrv/Cli us/op: CPU microseconds per operation (per fact for ingest) of "
           "the server\nand of the load generator. Others: cores other processes kept "
-          "busy meanwhile\n(the machine is shared; above ~0.3 the figure is "
-          "disturbed).")
+          f"busy meanwhile\n(the machine is shared; above ~{DISTURBED_CORES} the "
+          "figure is disturbed).")
     notes = [(r["figure"].strip(), r["note"]) for r in table if r["note"]]
     if notes:
         print("\nNotes:")
@@ -1821,6 +1821,12 @@ def print_table(table):
 # Other processes' cores above which a round is marked as disturbed, as in the
 # table's Others column.
 DISTURBED_CORES = 0.3
+
+
+def compare_run_name(scenario, side, round_index):
+    """The name of a comparison's run of `scenario` against `side` ("A" or
+    "B") in round `round_index` (0-based), as self.runs keys it."""
+    return f"{scenario}_16_{side}{round_index + 1}"
 
 
 def median(values):
@@ -1851,7 +1857,8 @@ def build_comparison(runs, scenarios, rounds):
     to read: both sides of a round ran within seconds of each other."""
     comparison = []
     for scenario in scenarios:
-        sides = {side: [compare_figures(runs.get(f"{scenario}_16_{side}{r + 1}"))
+        sides = {side: [compare_figures(runs.get(compare_run_name(scenario,
+                                                                  side, r)))
                         for r in range(rounds)]
                  for side in "AB"}
         # One ratio per round, None where a side gave no figure.
@@ -1988,10 +1995,16 @@ def comparing(args):
     return bool(args.compare_bin or args.compare_flag)
 
 
+def compared_program(args, this_bin):
+    """The query server program of B: --compare-bin's, or this build's."""
+    return os.path.join(os.path.abspath(args.compare_bin or this_bin),
+                        "query_server")
+
+
 def compared_side(args):
     """What B of a comparison is, in words."""
-    program = (os.path.join(os.path.abspath(args.compare_bin), "query_server")
-               if args.compare_bin else "this build's query server")
+    program = (compared_program(args, None) if args.compare_bin
+               else "this build's query server")
     flags = " ".join(args.compare_flag or ())
     return f"{program}{' with ' + flags if flags else ''}"
 
