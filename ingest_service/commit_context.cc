@@ -33,6 +33,19 @@ typename RecordTable<Record>::Loader OntoArena(Read read) {
   };
 }
 
+// Whether any revision of `record` (null: none) is or describes a document:
+// a write of it may change what mentions of it show.
+bool IsOrWasDocument(const storage::EntityRecord* record) {
+  if (record == nullptr) return false;
+  for (const storage::EntityRevision& revision : record->revisions()) {
+    if (revision.entity().type() == v1::ENTITY_TYPE_DOCUMENT ||
+        revision.entity().has_document()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 CommitContext::CommitContext(const storage::Store& store,
@@ -125,13 +138,19 @@ bool CommitContext::HasWrites() const {
 }
 
 absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
+  // The writer before may not have kept documents_changed_commit (an earlier
+  // build): this commit counts as a change of every document.
+  bool documents_changed = head_.documents_kept_commit() != head_.last_commit();
   for (const auto& [id, record] : entities_.pending()) {
     if (record != nullptr) {
       batch->PutEntity(*record);
+      // Revisions are only added: the record has the ones it had before.
+      documents_changed = documents_changed || IsOrWasDocument(record);
     } else {
       FS_ASSIGN_OR_RETURN(const storage::EntityRecord* before,
                           entities_.Original(id));
       if (before != nullptr) batch->DeleteEntity(*before);
+      documents_changed = documents_changed || IsOrWasDocument(before);
     }
   }
   batch->UseCutTexts(&cut_texts_);
@@ -168,6 +187,8 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
   batch->PutCommitRecord(log);
   head_.set_last_commit(commit());
   head_.set_last_commit_time_micros(time_micros_);
+  if (documents_changed) head_.set_documents_changed_commit(commit());
+  head_.set_documents_kept_commit(commit());
   batch->PutHead(head_);
   return absl::OkStatus();
 }

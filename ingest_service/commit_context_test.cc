@@ -30,6 +30,70 @@ TEST(CommitContextTest, CommitTimesNeverGoBackwards) {
   EXPECT_EQ(ahead.time_micros(), 6000000);
 }
 
+// What Finalize puts in the head of `commit`, made on `head` by `write`.
+template <typename Write>
+storage::StoreHead HeadAfter(storage::Store& store,
+                             const storage::StoreHead& head, Write write) {
+  CommitContext ctx(store, head, 1000000);
+  write(ctx);
+  storage::CommitBatch batch(store, ctx.commit());
+  EXPECT_TRUE(ctx.Finalize(&batch).ok());
+  return ctx.head();
+}
+
+storage::EntityRecord EntityOfType(const std::string& id, v1::EntityType type,
+                                   uint64_t commit) {
+  storage::EntityRecord record;
+  storage::EntityRevision* revision = record.add_revisions();
+  revision->set_commit(commit);
+  revision->mutable_entity()->set_id(id);
+  revision->mutable_entity()->set_type(type);
+  return record;
+}
+
+// The query service caches documents' records until the head's
+// documents_changed_commit moves (query_service/document_cache.h).
+TEST(CommitContextTest, TheHeadSaysWhenADocumentLastChanged) {
+  testing::TempDir dir;
+  auto opened = storage::Store::OpenPrimary(dir.path() + "/db", {});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  storage::Store& store = **opened;
+  storage::StoreHead head;
+  head.set_last_commit(7);
+  head.set_documents_changed_commit(3);
+  head.set_documents_kept_commit(7);
+
+  // Commits that write no document's record keep it.
+  storage::StoreHead after = HeadAfter(store, head, [](CommitContext& ctx) {
+    ctx.entities().Put("org:a",
+                       EntityOfType("org:a", v1::ENTITY_TYPE_ORGANIZATION, 8));
+  });
+  EXPECT_EQ(after.last_commit(), 8u);
+  EXPECT_EQ(after.documents_changed_commit(), 3u);
+  EXPECT_EQ(after.documents_kept_commit(), 8u);
+
+  // Writing one moves it: a document, or an entity that was one.
+  after = HeadAfter(store, head, [](CommitContext& ctx) {
+    ctx.entities().Put("doc:a",
+                       EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 8));
+  });
+  EXPECT_EQ(after.documents_changed_commit(), 8u);
+  after = HeadAfter(store, head, [](CommitContext& ctx) {
+    storage::EntityRecord record =
+        EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 2);
+    *record.add_revisions() =
+        EntityOfType("doc:a", v1::ENTITY_TYPE_PERSON, 8).revisions(0);
+    ctx.entities().Put("doc:a", record);
+  });
+  EXPECT_EQ(after.documents_changed_commit(), 8u);
+
+  // The commit after one whose writer did not keep it counts as a change.
+  head.set_documents_kept_commit(6);
+  after = HeadAfter(store, head, [](CommitContext&) {});
+  EXPECT_EQ(after.documents_changed_commit(), 8u);
+  EXPECT_EQ(after.documents_kept_commit(), 8u);
+}
+
 // An entity record of one revision at `commit`, named `name`.
 storage::EntityRecord EntityNamed(const std::string& id,
                                   const std::string& name, uint64_t commit) {
