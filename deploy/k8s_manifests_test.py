@@ -82,8 +82,9 @@ BINARIES = ["ingest_service/ingest_server", "query_service/query_server",
             "tools/factctl/factctl"]
 # Packages debian:bookworm-slim has already.
 SLIM_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
-# Memory a container needs beyond its RocksDB block cache (memtables,
-# request buffers, the binary itself).
+# Memory a container needs beyond its caches (the RocksDB block cache, and
+# the query service's document cache): memtables, request buffers, the
+# binary itself.
 MEMORY_HEADROOM_MIB = 512
 # Time after SIGTERM beyond --shutdown_delay + --shutdown_grace for closing
 # the store.
@@ -1385,11 +1386,14 @@ def check_resources(d):
                 continue
             if d.binary(c) in SERVERS and limit is not None:
                 cache_mb = d.flag(c, "block_cache_mb")
+                # Only the query service has a document cache.
+                documents_mb = d.flag(c, "document_cache_mb") or 0
                 if not isinstance(cache_mb, int):
                     problems.append("%s: --block_cache_mb unknown" % c["name"])
-                elif limit < (cache_mb + MEMORY_HEADROOM_MIB) * 2 ** 20:
-                    problems.append("%s: memory limit %s < block cache %d MiB + %d MiB "
-                                    "headroom" % (c["name"], limits["memory"], cache_mb,
+                elif limit < (cache_mb + documents_mb + MEMORY_HEADROOM_MIB) * 2 ** 20:
+                    problems.append("%s: memory limit %s < caches %d MiB + %d MiB "
+                                    "headroom" % (c["name"], limits["memory"],
+                                                  cache_mb + documents_mb,
                                                   MEMORY_HEADROOM_MIB))
     return problems
 

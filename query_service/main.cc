@@ -57,6 +57,9 @@ ABSL_FLAG(int64_t, max_commits_behind, 100000,
           "Report NOT_SERVING when this many commits behind the ingest "
           "service (replicated mode: commit log entries not applied yet).");
 ABSL_FLAG(int, block_cache_mb, 256, "RocksDB block cache size, MiB.");
+ABSL_FLAG(int, document_cache_mb, 32,
+          "Cache of the documents' records that mentions cite, MiB; 0: "
+          "none.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9092",
           "host:port to serve Prometheus /metrics on; empty: not served.");
 
@@ -74,6 +77,7 @@ int main(int argc, char** argv) {
                                         "max_keys_per_read",
                                         "max_commits_behind",
                                         "block_cache_mb",
+                                        "document_cache_mb",
                                         "metrics_listen"};
   for (const std::string& name :
        factstore::replication::ReplicationFlagNames()) {
@@ -95,6 +99,11 @@ int main(int argc, char** argv) {
   config.follower.catch_up_interval = absl::GetFlag(FLAGS_catch_up_interval);
   config.follower.store.block_cache_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_block_cache_mb)) << 20;
+  if (absl::GetFlag(FLAGS_document_cache_mb) < 0) {
+    return ExitWithError("--document_cache_mb must not be negative");
+  }
+  config.follower.document_cache_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_document_cache_mb)) << 20;
   config.limits.max_read_time = absl::GetFlag(FLAGS_max_wait);
   config.limits.max_pending_reads = absl::GetFlag(FLAGS_max_pending_reads);
   config.limits.read_threads = absl::GetFlag(FLAGS_read_threads);

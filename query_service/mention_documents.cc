@@ -1,5 +1,7 @@
 #include "query_service/mention_documents.h"
 
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -18,21 +20,38 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
       }
     }
   }
-  if (!unread.empty()) {
-    // On an error none of them counts as read.
-    const auto forget_unread = [&](absl::Status error) {
-      for (const std::string& id : unread) documents_.erase(id);
-      return error;
-    };
+  // On an error none of them counts as read.
+  const auto forget_unread = [&](absl::Status error) {
+    for (const std::string& id : unread) documents_.erase(id);
+    return error;
+  };
+  // Those the cache has not got are read from the store at once.
+  std::vector<std::string> to_read;
+  for (const std::string& id : unread) {
+    std::shared_ptr<const DocumentCache::Entry> cached =
+        cache_ != nullptr ? cache_->Find(id, epoch_) : nullptr;
+    if (cached == nullptr) {
+      to_read.push_back(id);
+    } else if (absl::Status decoded = Decode(id, cached->record);
+               !decoded.ok()) {
+      return forget_unread(decoded);
+    }
+  }
+  if (!to_read.empty()) {
     std::vector<absl::StatusOr<std::string>> records =
-        store_->ReadEntityValues(unread);
-    for (size_t i = 0; i < unread.size(); ++i) {
-      if (absl::IsNotFound(records[i].status())) continue;
-      if (!records[i].ok()) return forget_unread(records[i].status());
-      absl::StatusOr<v1::DocumentMetadata> document =
-          storage::DocumentAsOf(*records[i], commit_);
-      if (!document.ok()) return forget_unread(document.status());
-      documents_[unread[i]] = *std::move(document);
+        store_->ReadEntityValues(to_read);
+    for (size_t i = 0; i < to_read.size(); ++i) {
+      std::optional<std::string> record;
+      if (records[i].ok()) {
+        record = *std::move(records[i]);
+      } else if (!absl::IsNotFound(records[i].status())) {
+        return forget_unread(records[i].status());
+      }
+      if (absl::Status decoded = Decode(to_read[i], record); !decoded.ok()) {
+        return forget_unread(decoded);
+      }
+      if (cache_ != nullptr)
+        cache_->Insert(to_read[i], epoch_, std::move(record));
     }
   }
   for (v1::Fact* fact : facts) {
@@ -41,6 +60,16 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
                                    &mention);
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status MentionDocuments::Decode(
+    const std::string& document_id, const std::optional<std::string>& record) {
+  if (!record.has_value()) return absl::OkStatus();
+  absl::StatusOr<v1::DocumentMetadata> document =
+      storage::DocumentAsOf(*record, commit_);
+  if (!document.ok()) return document.status();
+  documents_[document_id] = *std::move(document);
   return absl::OkStatus();
 }
 

@@ -8,13 +8,15 @@
 //   FS_RETURN_IF_ERROR(documents.Fill(response.mutable_facts()));  // a page
 //
 // Documents are read as of one commit, each once per object: use one per
-// read. A page's documents are read at once (one RocksDB MultiGet), and of
-// each only its document metadata is decoded (record_views.h DocumentAsOf).
+// read. A page's documents are found in the cache if one is given, and the
+// others read at once (one RocksDB MultiGet) and kept there; of each only
+// its document metadata is decoded (record_views.h DocumentAsOf).
 // Not thread-safe.
 #ifndef FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 #define FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,15 +24,21 @@
 #include "absl/types/span.h"
 #include "factstore/v1/types.pb.h"
 #include "google/protobuf/repeated_ptr_field.h"
+#include "query_service/document_cache.h"
 #include "storage/store.h"
 
 namespace factstore::query {
 
 class MentionDocuments {
  public:
-  // REQUIRES: `store` outlives this object.
-  MentionDocuments(const storage::Store* store, uint64_t commit)
-      : store_(store), commit_(commit) {}
+  // REQUIRES: `store` and `cache` (if not null) outlive this object; it is
+  // made after the read's commit is chosen (document_cache.h).
+  MentionDocuments(const storage::Store* store, uint64_t commit,
+                   DocumentCache* cache = nullptr)
+      : store_(store),
+        commit_(commit),
+        cache_(cache),
+        epoch_(cache != nullptr ? cache->epoch() : DocumentCache::kUncached) {}
 
   // Sets the document fields of each mention of `fact` that its document has
   // at the commit. Returns the error of reading a document; a document that
@@ -42,8 +50,15 @@ class MentionDocuments {
   absl::Status Fill(google::protobuf::RepeatedPtrField<v1::Fact>* facts);
 
  private:
+  // The metadata of `document_id` at commit_ from its record (nullopt: the
+  // document does not exist) into documents_.
+  absl::Status Decode(const std::string& document_id,
+                      const std::optional<std::string>& record);
+
   const storage::Store* store_;
   const uint64_t commit_;
+  DocumentCache* const cache_;
+  const uint64_t epoch_;
   // Document id -> what it had at commit_ (empty if nothing, or absent).
   absl::flat_hash_map<std::string, v1::DocumentMetadata> documents_;
 };

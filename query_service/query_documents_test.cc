@@ -124,6 +124,66 @@ TEST_F(DocumentTest, TheFirstMentionDescribesTheDocumentForEveryOther) {
   (void)renamed;
 }
 
+// The query service keeps documents' records between reads
+// (document_cache.h) until a commit writes a document: reads after it see
+// the change, reads as of before it what was there then.
+TEST_F(DocumentTest, DocumentsAreKeptBetweenReadsUntilOneChanges) {
+  query::DocumentCache* cache =
+      cluster_->query_server()->follower()->document_cache();
+  auto head = [&] {
+    absl::StatusOr<storage::StoreHead> read =
+        cluster_->ingest_server()->store()->ReadHead();
+    EXPECT_TRUE(read.ok()) << read.status();
+    return read.ok() ? *read : storage::StoreHead();
+  };
+  std::string described_at;
+  std::string first =
+      IngestOne(Described(RawFact("place:seoul", "note.text", "capital",
+                                  "doc:seoul-forum", "in the capital Seoul"),
+                          kUrl, "VietnamNet", "2024-08-03"),
+                &described_at);
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  uint64_t hits = cache->hits();
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_GT(cache->hits(), hits);
+
+  // Commits that write no document (an organization, a mention of the
+  // document without its description) leave the kept record in use.
+  const storage::StoreHead before = head();
+  Upsert(R"pb(entities {
+                id: "org:new-exhibitor"
+                type: ENTITY_TYPE_ORGANIZATION
+                name: "New Exhibitor"
+              })pb");
+  std::string second =
+      IngestOne(RawFact("org:new-exhibitor", "note.text", "exhibitor",
+                        "doc:seoul-forum", "exhibited"));
+  const storage::StoreHead after = head();
+  EXPECT_EQ(after.last_commit(), before.last_commit() + 2);
+  EXPECT_EQ(after.documents_changed_commit(),
+            before.documents_changed_commit());
+  EXPECT_EQ(after.documents_kept_commit(), after.last_commit());
+  hits = cache->hits();
+  EXPECT_EQ(FirstMention(second).url(), kUrl);
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_GT(cache->hits(), hits);
+
+  // One that changes it is seen by the next read.
+  std::string moved =
+      Upsert(R"pb(entities {
+                    id: "doc:seoul-forum"
+                    type: ENTITY_TYPE_DOCUMENT
+                    name: "Moved"
+                    document { url: "https://example.org/moved" language: "en" }
+                  })pb");
+  EXPECT_EQ(head().documents_changed_commit(), CommitOf(moved));
+  EXPECT_EQ(FirstMention(first).url(), "https://example.org/moved");
+  EXPECT_EQ(FirstMention(second).url(), "https://example.org/moved");
+  v1::ReadOptions then;
+  then.set_as_of(described_at);
+  EXPECT_EQ(FirstMention(first, then).url(), kUrl);
+}
+
 TEST_F(DocumentTest, AFactIsReadInItsDocumentsLanguage) {
   Upsert(R"pb(entities {
                 id: "doc:vi-report"

@@ -10,7 +10,8 @@
 namespace factstore::query {
 namespace {
 
-// How far behind the ingest service the follower is, for Prometheus.
+// How far behind the ingest service the follower is, and how its document
+// cache serves, for Prometheus.
 class FollowerCollector : public prometheus::Collectable {
  public:
   explicit FollowerCollector(const StoreFollower* follower)
@@ -37,6 +38,19 @@ class FollowerCollector : public prometheus::Collectable {
         server::MakeFamily("factstore_secondary_ready",
                            "1 once the store has been caught up with.",
                            MetricType::Gauge, view.ready ? 1 : 0)};
+    const DocumentCache& documents = *follower_->document_cache();
+    families.push_back(server::MakeFamily(
+        "factstore_document_cache_hits_total",
+        "Mentions' documents found in the document cache.", MetricType::Counter,
+        static_cast<double>(documents.hits())));
+    families.push_back(server::MakeFamily(
+        "factstore_document_cache_misses_total",
+        "Mentions' documents not in the document cache (or changed since), "
+        "read from the store.",
+        MetricType::Counter, static_cast<double>(documents.misses())));
+    families.push_back(server::MakeFamily(
+        "factstore_document_cache_usage_bytes", "Bytes in the document cache.",
+        MetricType::Gauge, static_cast<double>(documents.usage_bytes())));
     return families;
   }
 

@@ -110,7 +110,8 @@ const StoreQueries* QueryServiceImpl::queries() {
   if (queries_ == nullptr) {
     const storage::Store* store = follower_->store();
     if (store == nullptr || !follower_->view().ready) return nullptr;
-    queries_ = std::make_unique<StoreQueries>(store, limits_.max_keys_per_read);
+    queries_ = std::make_unique<StoreQueries>(store, limits_.max_keys_per_read,
+                                              follower_->document_cache());
     ready_queries_.store(queries_.get(), std::memory_order_release);
   }
   return queries_.get();

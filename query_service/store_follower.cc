@@ -28,6 +28,7 @@ std::unique_ptr<StoreFollower> StoreFollower::Start(FollowerOptions options) {
 
 StoreFollower::StoreFollower(FollowerOptions options)
     : options_(std::move(options)),
+      document_cache_(options_.document_cache_bytes),
       catch_up_failure_log_(options_.catch_up_failure_log_interval) {
   if (options_.replica != nullptr) return;  // no secondary
   secondary_dir_ = options_.secondary_dir;
@@ -158,6 +159,7 @@ bool StoreFollower::ReplicaRound() {
   }
   store_ = store;
   if (store != nullptr) {
+    document_cache_.SetEpoch(DocumentCache::EpochOf(status.head));
     view_.commit = status.head.last_commit();
     view_.head = status.head;
     view_.primary_commit = status.head.last_commit() +
@@ -290,6 +292,7 @@ bool StoreFollower::Round() {
   }
   if (erased) ForgetRememberedWords();
   MutexLock lock(&mu_);
+  document_cache_.SetEpoch(DocumentCache::EpochOf(*head));
   view_.commit = head->last_commit();
   view_.head = *std::move(head);
   view_.caught_up_at = started;

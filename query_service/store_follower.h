@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/mutex.h"
+#include "query_service/document_cache.h"
 #include "replication/log_replica.h"
 #include "server/log.h"
 #include "storage/records.pb.h"
@@ -55,6 +56,8 @@ struct FollowerOptions {
   // at most once per this interval.
   absl::Duration catch_up_failure_log_interval = absl::Seconds(10);
   storage::StoreOptions store;
+  // Size of the cache of documents' records (document_cache.h); 0: none.
+  size_t document_cache_bytes = 32 << 20;
   // Replicated mode: the replica whose store to serve (data_dir and
   // secondary_dir are then unused). Not owned; must outlive the follower.
   replication::LogReplica* replica = nullptr;
@@ -87,6 +90,9 @@ class StoreFollower {
 
   // The store, once opened (null before). It stays valid until destruction.
   const storage::Store* store() const;
+  // The cache of documents' records of the store's views; the follower sets
+  // each view's epoch before the view becomes visible.
+  DocumentCache* document_cache() const { return &document_cache_; }
   FollowerView view() const;
   // view().commit when view().ready, else 0; without a lock or a copy, for
   // callers that ask often (the change feeds, after every round).
@@ -144,6 +150,8 @@ class StoreFollower {
 
   const FollowerOptions options_;
   std::string secondary_dir_;
+  // Thread-safe, so handed out by const methods too.
+  mutable DocumentCache document_cache_;
 
   mutable Mutex mu_;
   // The store read from: the secondary opened here (owned_store_), or the

@@ -535,9 +535,11 @@ std::string ErasedMessage(const storage::TombstoneRecord& tombstone,
 }  // namespace
 
 StoreQueries::StoreQueries(const storage::Store* store,
-                           int64_t max_keys_per_read)
+                           int64_t max_keys_per_read,
+                           DocumentCache* document_cache)
     : store_(store),
       max_keys_per_read_(max_keys_per_read),
+      document_cache_(document_cache),
       tokens_(store->identity().token_secret()) {}
 
 std::string StoreQueries::CommitToken(uint64_t commit) const {
@@ -1130,7 +1132,7 @@ absl::Status StoreQueries::GetFact(const v1::GetFactRequest& request,
   FS_ASSIGN_OR_RETURN(bool found,
                       FactAt(request.id(), commit, response->mutable_fact()));
   if (found) {
-    MentionDocuments documents(store_, commit);
+    MentionDocuments documents(store_, commit, document_cache_);
     return documents.Fill(response->mutable_fact());
   }
   response->clear_fact();
@@ -1157,7 +1159,7 @@ absl::Status StoreQueries::BatchGetFacts(
   std::optional<google::protobuf::Arena> local;
   std::vector<absl::StatusOr<storage::FactRecord*>> records =
       store_->ReadFacts(ids, RecordArenaFor(*response, &local));
-  MentionDocuments documents(store_, commit);
+  MentionDocuments documents(store_, commit, document_cache_);
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!records[i].ok() && !absl::IsNotFound(records[i].status())) {
       return records[i].status();
@@ -1343,7 +1345,7 @@ absl::Status StoreQueries::ListFacts(const v1::ListFactsRequest& request,
     from.range_index = cursor->phase();
     from.after_key = cursor->after_key();
   }
-  MentionDocuments documents(store_, commit);
+  MentionDocuments documents(store_, commit, document_cache_);
   int64_t examined = 0;
   FS_ASSIGN_OR_RETURN(
       ScanPosition stopped,
@@ -1446,7 +1448,7 @@ absl::Status StoreQueries::AggregateFacts(
   response->mutable_plan()->set_index(plan.index);
 
   const bool by_source = grouping == v1::FACT_GROUPING_PUBLISHER;
-  MentionDocuments documents(store_, commit);
+  MentionDocuments documents(store_, commit, document_cache_);
   absl::flat_hash_map<std::string, v1::FactGroup> groups;
   int64_t facts = 0;
   int64_t examined = 0;
@@ -1840,7 +1842,7 @@ absl::Status StoreQueries::SearchFacts(
   std::optional<google::protobuf::Arena> local;
   std::vector<absl::StatusOr<storage::FactRecord*>> records =
       store_->ReadFacts(page_ids, RecordArenaFor(*response, &local));
-  MentionDocuments documents(store_, commit);
+  MentionDocuments documents(store_, commit, document_cache_);
   for (size_t i = 0; i < records.size(); ++i) {
     // Only an erasure between the two reads takes a fact away.
     if (absl::IsNotFound(records[i].status())) continue;
@@ -1921,7 +1923,7 @@ absl::Status StoreQueries::ResolveValue(
     FS_RETURN_IF_ERROR(FollowEntityRedirect(&entity_id, commit,
                                             response->mutable_redirects()));
   }
-  MentionDocuments documents(store_, commit);
+  MentionDocuments documents(store_, commit, document_cache_);
   std::vector<Claim> claims;
   auto scan = store_->ScanPrefix(
       ColumnFamily::kSubjectIndex,

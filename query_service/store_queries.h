@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/limits.h"
 #include "factstore/v1/query_service.pb.h"
+#include "query_service/document_cache.h"
 #include "query_service/page_token.h"
 #include "storage/store.h"
 
@@ -39,9 +40,12 @@ using StopCheck = std::function<bool()>;
 
 class StoreQueries {
  public:
-  // REQUIRES: `store` outlives this object; max_keys_per_read >= 1.
+  // REQUIRES: `store` and `document_cache` (if not null) outlive this
+  // object; max_keys_per_read >= 1. Mentions' documents are read through
+  // `document_cache` when given (document_cache.h).
   explicit StoreQueries(const storage::Store* store,
-                        int64_t max_keys_per_read = kMaxKeysExaminedPerPage);
+                        int64_t max_keys_per_read = kMaxKeysExaminedPerPage,
+                        DocumentCache* document_cache = nullptr);
 
   // Page tokens of the paged RPCs: nullopt for an empty token, the verified
   // cursor otherwise, INVALID_ARGUMENT for a bad token.
@@ -162,6 +166,7 @@ class StoreQueries {
 
   const storage::Store* store_;
   const int64_t max_keys_per_read_;
+  DocumentCache* const document_cache_;
   PageTokenCodec tokens_;
 };
 

@@ -1,0 +1,70 @@
+#include "query_service/document_cache.h"
+
+#include <utility>
+
+namespace factstore::query {
+namespace {
+
+using SharedEntry = std::shared_ptr<const DocumentCache::Entry>;
+
+void DeleteEntry(const rocksdb::Slice& /*key*/, void* value) {
+  delete static_cast<SharedEntry*>(value);
+}
+
+rocksdb::Slice AsSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+}  // namespace
+
+DocumentCache::DocumentCache(size_t capacity_bytes)
+    : entries_(capacity_bytes > 0 ? rocksdb::NewLRUCache(capacity_bytes)
+                                  : nullptr) {}
+
+uint64_t DocumentCache::EpochOf(const storage::StoreHead& head) {
+  if (head.last_commit() == 0 ||
+      head.documents_kept_commit() != head.last_commit()) {
+    return kUncached;
+  }
+  return head.documents_changed_commit() + 1;
+}
+
+std::shared_ptr<const DocumentCache::Entry> DocumentCache::Find(
+    absl::string_view document_id, uint64_t epoch) const {
+  if (entries_ == nullptr || epoch == kUncached) return nullptr;
+  SharedEntry entry;
+  if (rocksdb::Cache::Handle* handle = entries_->Lookup(AsSlice(document_id));
+      handle != nullptr) {
+    entry = *static_cast<SharedEntry*>(entries_->Value(handle));
+    entries_->Release(handle);
+  }
+  if (entry == nullptr || entry->epoch < epoch) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  return entry;
+}
+
+void DocumentCache::Insert(absl::string_view document_id, uint64_t epoch,
+                           std::optional<std::string> record) {
+  if (entries_ == nullptr || epoch == kUncached) return;
+  auto entry = std::make_shared<Entry>();
+  entry->epoch = epoch;
+  entry->record = std::move(record);
+  // The cache adds its own bookkeeping of each entry (its handle and key).
+  const size_t charge =
+      sizeof(Entry) + (entry->record ? entry->record->capacity() : 0);
+  // An entry of an older epoch than the one kept only costs a read later;
+  // a failed insert (the cache full of entries in use) only the same.
+  entries_
+      ->Insert(AsSlice(document_id), new SharedEntry(std::move(entry)), charge,
+               &DeleteEntry)
+      .PermitUncheckedError();
+}
+
+size_t DocumentCache::usage_bytes() const {
+  return entries_ == nullptr ? 0 : entries_->GetUsage();
+}
+
+}  // namespace factstore::query

@@ -1,0 +1,88 @@
+// Unit tests of DocumentCache: which reads an entry serves (by epoch), the
+// epoch of a view's head, and what it keeps when it has no room.
+#include "query_service/document_cache.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "storage/records.pb.h"
+
+namespace factstore::query {
+namespace {
+
+storage::StoreHead Head(uint64_t last, uint64_t changed, uint64_t kept) {
+  storage::StoreHead head;
+  head.set_last_commit(last);
+  head.set_documents_changed_commit(changed);
+  head.set_documents_kept_commit(kept);
+  return head;
+}
+
+TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
+  DocumentCache cache(1 << 20);
+  EXPECT_EQ(cache.Find("doc:a", 5), nullptr);
+  cache.Insert("doc:a", 5, std::string("record"));
+  cache.Insert("doc:gone", 5, std::nullopt);
+
+  auto found = cache.Find("doc:a", 5);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->epoch, 5u);
+  EXPECT_EQ(found->record, "record");
+  EXPECT_NE(cache.Find("doc:a", 4), nullptr);
+  // A document changed since: the entry is not served.
+  EXPECT_EQ(cache.Find("doc:a", 6), nullptr);
+  // What a read found absent is kept as absent.
+  auto gone = cache.Find("doc:gone", 5);
+  ASSERT_NE(gone, nullptr);
+  EXPECT_FALSE(gone->record.has_value());
+  EXPECT_EQ(cache.hits(), 3u);
+  EXPECT_EQ(cache.misses(), 2u);
+
+  // A read of the later epoch replaces it.
+  cache.Insert("doc:a", 6, std::string("changed"));
+  found = cache.Find("doc:a", 6);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->record, "changed");
+}
+
+TEST(DocumentCacheTest, NothingIsKeptOrFoundUncachedOrWithoutRoom) {
+  DocumentCache cache(1 << 20);
+  cache.Insert("doc:a", DocumentCache::kUncached, std::string("record"));
+  EXPECT_EQ(cache.usage_bytes(), 0u);
+  cache.Insert("doc:a", 3, std::string("record"));
+  EXPECT_GT(cache.usage_bytes(), 0u);
+  EXPECT_EQ(cache.Find("doc:a", DocumentCache::kUncached), nullptr);
+  EXPECT_EQ(cache.misses(), 0u);
+
+  DocumentCache none(0);
+  none.Insert("doc:a", 3, std::string("record"));
+  EXPECT_EQ(none.Find("doc:a", 3), nullptr);
+  EXPECT_EQ(none.usage_bytes(), 0u);
+}
+
+TEST(DocumentCacheTest, KeepsWithinItsCapacity) {
+  DocumentCache cache(1 << 20);
+  const std::string record(10 << 10, 'x');
+  for (int i = 0; i < 400; ++i) {
+    cache.Insert("doc:" + std::to_string(i), 1, record);
+  }
+  EXPECT_LE(cache.usage_bytes(), size_t{1} << 20);
+  // The last kept is found, the first long evicted.
+  EXPECT_NE(cache.Find("doc:399", 1), nullptr);
+  EXPECT_EQ(cache.Find("doc:0", 1), nullptr);
+}
+
+TEST(DocumentCacheTest, TheEpochOfAHeadMovesWithDocumentsItsWriterKept) {
+  // A store nothing was committed to, and one whose last writer did not keep
+  // the field (an earlier build; or kept it once, then an earlier build
+  // committed): uncached.
+  EXPECT_EQ(DocumentCache::EpochOf(Head(0, 0, 0)), DocumentCache::kUncached);
+  EXPECT_EQ(DocumentCache::EpochOf(Head(7, 0, 0)), DocumentCache::kUncached);
+  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 4, 8)), DocumentCache::kUncached);
+  // Kept: one past the last change, so that "no change yet" is not 0.
+  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 4, 9)), 5u);
+  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 0, 9)), 1u);
+}
+
+}  // namespace
+}  // namespace factstore::query
