@@ -1387,9 +1387,12 @@ def check_resources(d):
             if d.binary(c) in SERVERS and limit is not None:
                 cache_mb = d.flag(c, "block_cache_mb")
                 # Only the query service has a document cache.
-                documents_mb = d.flag(c, "document_cache_mb") or 0
+                documents_mb = d.flag(c, "document_cache_mb") \
+                    if d.binary(c) == "query_server" else 0
                 if not isinstance(cache_mb, int):
                     problems.append("%s: --block_cache_mb unknown" % c["name"])
+                elif not isinstance(documents_mb, int):
+                    problems.append("%s: --document_cache_mb unknown" % c["name"])
                 elif limit < (cache_mb + documents_mb + MEMORY_HEADROOM_MIB) * 2 ** 20:
                     problems.append("%s: memory limit %s < caches %d MiB + %d MiB "
                                     "headroom" % (c["name"], limits["memory"],

@@ -142,15 +142,18 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
   // build): this commit counts as a change of every document.
   bool documents_changed = head_.documents_kept_commit() != head_.last_commit();
   for (const auto& [id, record] : entities_.pending()) {
+    FS_ASSIGN_OR_RETURN(const storage::EntityRecord* before,
+                        entities_.Original(id));
     if (record != nullptr) {
       batch->PutEntity(*record);
-      // Revisions are only added: the record has the ones it had before.
-      documents_changed = documents_changed || IsOrWasDocument(record);
-    } else {
-      FS_ASSIGN_OR_RETURN(const storage::EntityRecord* before,
-                          entities_.Original(id));
-      if (before != nullptr) batch->DeleteEntity(*before);
-      documents_changed = documents_changed || IsOrWasDocument(before);
+    } else if (before != nullptr) {
+      batch->DeleteEntity(*before);
+    }
+    // A record created by this commit changes nothing the query service
+    // keeps: it keeps only records that exist (document_cache.h).
+    if (before != nullptr &&
+        (IsOrWasDocument(before) || IsOrWasDocument(record))) {
+      documents_changed = true;
     }
   }
   batch->UseCutTexts(&cut_texts_);

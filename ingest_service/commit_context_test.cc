@@ -30,7 +30,8 @@ TEST(CommitContextTest, CommitTimesNeverGoBackwards) {
   EXPECT_EQ(ahead.time_micros(), 6000000);
 }
 
-// What Finalize puts in the head of `commit`, made on `head` by `write`.
+// The head Finalize makes for the commit after `head` that `write` makes
+// (not written to `store`).
 template <typename Write>
 storage::StoreHead HeadAfter(storage::Store& store,
                              const storage::StoreHead& head, Write write) {
@@ -58,38 +59,60 @@ TEST(CommitContextTest, TheHeadSaysWhenADocumentLastChanged) {
   auto opened = storage::Store::OpenPrimary(dir.path() + "/db", {});
   ASSERT_TRUE(opened.ok()) << opened.status();
   storage::Store& store = **opened;
+  // Commit 1 writes a document and an organization.
   storage::StoreHead head;
-  head.set_last_commit(7);
-  head.set_documents_changed_commit(3);
-  head.set_documents_kept_commit(7);
-
-  // Commits that write no document's record keep it.
-  storage::StoreHead after = HeadAfter(store, head, [](CommitContext& ctx) {
-    ctx.entities().Put("org:a",
-                       EntityOfType("org:a", v1::ENTITY_TYPE_ORGANIZATION, 8));
-  });
-  EXPECT_EQ(after.last_commit(), 8u);
-  EXPECT_EQ(after.documents_changed_commit(), 3u);
-  EXPECT_EQ(after.documents_kept_commit(), 8u);
-
-  // Writing one moves it: a document, or an entity that was one.
-  after = HeadAfter(store, head, [](CommitContext& ctx) {
+  {
+    CommitContext ctx(store, head, 1000000);
     ctx.entities().Put("doc:a",
-                       EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 8));
+                       EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 1));
+    ctx.entities().Put("org:a",
+                       EntityOfType("org:a", v1::ENTITY_TYPE_ORGANIZATION, 1));
+    storage::CommitBatch batch(store, ctx.commit());
+    ASSERT_TRUE(ctx.Finalize(&batch).ok());
+    ASSERT_TRUE(store.Write(batch, /*sync=*/false).ok());
+    head = ctx.head();
+  }
+  // Creating them did not count (nothing can be kept of what did not exist).
+  EXPECT_EQ(head.last_commit(), 1u);
+  EXPECT_EQ(head.documents_changed_commit(), 0u);
+  EXPECT_EQ(head.documents_kept_commit(), 1u);
+
+  // Commits that change no document's record keep it.
+  storage::StoreHead after = HeadAfter(store, head, [](CommitContext& ctx) {
+    storage::EntityRecord record =
+        EntityOfType("org:a", v1::ENTITY_TYPE_ORGANIZATION, 1);
+    *record.add_revisions() =
+        EntityOfType("org:a", v1::ENTITY_TYPE_ORGANIZATION, 2).revisions(0);
+    ctx.entities().Put("org:a", record);
+    ctx.entities().Put("doc:new",
+                       EntityOfType("doc:new", v1::ENTITY_TYPE_DOCUMENT, 2));
   });
-  EXPECT_EQ(after.documents_changed_commit(), 8u);
+  EXPECT_EQ(after.last_commit(), 2u);
+  EXPECT_EQ(after.documents_changed_commit(), 0u);
+  EXPECT_EQ(after.documents_kept_commit(), 2u);
+  after = HeadAfter(store, head,
+                    [](CommitContext& ctx) { ctx.entities().Delete("org:a"); });
+  EXPECT_EQ(after.documents_changed_commit(), 0u);
+
+  // Changing or deleting one moves it, also when it stops being a document.
   after = HeadAfter(store, head, [](CommitContext& ctx) {
     storage::EntityRecord record =
-        EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 2);
+        EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 1);
     *record.add_revisions() =
-        EntityOfType("doc:a", v1::ENTITY_TYPE_PERSON, 8).revisions(0);
+        EntityOfType("doc:a", v1::ENTITY_TYPE_PERSON, 2).revisions(0);
     ctx.entities().Put("doc:a", record);
   });
-  EXPECT_EQ(after.documents_changed_commit(), 8u);
+  EXPECT_EQ(after.documents_changed_commit(), 2u);
+  after = HeadAfter(store, head,
+                    [](CommitContext& ctx) { ctx.entities().Delete("doc:a"); });
+  EXPECT_EQ(after.documents_changed_commit(), 2u);
 
   // The commit after one whose writer did not keep it counts as a change.
-  head.set_documents_kept_commit(6);
-  after = HeadAfter(store, head, [](CommitContext&) {});
+  storage::StoreHead unkept;
+  unkept.set_last_commit(7);
+  unkept.set_documents_changed_commit(3);
+  unkept.set_documents_kept_commit(6);
+  after = HeadAfter(store, unkept, [](CommitContext&) {});
   EXPECT_EQ(after.documents_changed_commit(), 8u);
   EXPECT_EQ(after.documents_kept_commit(), 8u);
 }

@@ -1,5 +1,6 @@
 #include "query_service/document_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace factstore::query {
@@ -21,12 +22,21 @@ DocumentCache::DocumentCache(size_t capacity_bytes)
     : entries_(capacity_bytes > 0 ? rocksdb::NewLRUCache(capacity_bytes)
                                   : nullptr) {}
 
-uint64_t DocumentCache::EpochOf(const storage::StoreHead& head) {
+void DocumentCache::Follow(uint32_t store_id, const storage::StoreHead& head) {
+  // Entries of another history may have any epoch up to highest_epoch_.
+  if (store_id != followed_store_id_ || head.last_commit() < followed_commit_) {
+    history_offset_ = highest_epoch_;
+  }
+  followed_store_id_ = store_id;
+  followed_commit_ = head.last_commit();
   if (head.last_commit() == 0 ||
       head.documents_kept_commit() != head.last_commit()) {
-    return kUncached;
+    epoch_.store(kUncached);
+    return;
   }
-  return head.documents_changed_commit() + 1;
+  const uint64_t epoch = history_offset_ + head.documents_changed_commit() + 1;
+  highest_epoch_ = std::max(highest_epoch_, epoch);
+  epoch_.store(epoch);
 }
 
 std::shared_ptr<const DocumentCache::Entry> DocumentCache::Find(
@@ -47,14 +57,13 @@ std::shared_ptr<const DocumentCache::Entry> DocumentCache::Find(
 }
 
 void DocumentCache::Insert(absl::string_view document_id, uint64_t epoch,
-                           std::optional<std::string> record) {
+                           std::string record) {
   if (entries_ == nullptr || epoch == kUncached) return;
   auto entry = std::make_shared<Entry>();
   entry->epoch = epoch;
   entry->record = std::move(record);
   // The cache adds its own bookkeeping of each entry (its handle and key).
-  const size_t charge =
-      sizeof(Entry) + (entry->record ? entry->record->capacity() : 0);
+  const size_t charge = sizeof(Entry) + entry->record.capacity();
   // An entry of an older epoch than the one kept only costs a read later;
   // a failed insert (the cache full of entries in use) only the same.
   entries_

@@ -7,20 +7,29 @@
 //   cache.Insert(id, epoch, record_or_nullopt);
 //
 // What keeps it exact: the ingest service moves
-// StoreHead.documents_changed_commit with every commit that writes the record
-// of an entity that is or was a document. A view's epoch is that commit + 1
-// (EpochOf). An entry keeps the epoch of the read that filled it, and serves
-// only reads of the same epoch or an older one; a read of a later epoch
-// finds it missing, reads the record again and replaces it. The follower sets
-// a view's epoch before the view becomes visible (SetEpoch), and a read takes
-// epoch() after its commit, so a read's epoch is never older than its
-// commit's. A record read after epoch() may be newer than the read's view:
-// revisions are only ever appended, each with its commit, so a read as of an
-// earlier commit picks the same revision from it as from the record of its
-// view, and a deleted (erased) record reads as absent either way.
+// StoreHead.documents_changed_commit with every commit that changes or
+// deletes the record of an entity that is or was a document. A view's epoch
+// is that commit + 1. An entry keeps the epoch of the read that filled it,
+// and serves only reads of the same epoch or an older one; a read of a later
+// epoch finds it missing, reads the record again and replaces it. The
+// follower gives each view's head to Follow before the view becomes visible,
+// and a read takes epoch() after its commit, so a read's epoch is never
+// older than its commit's.
 //
-// Stores whose last writer did not keep the field (an earlier build) have
-// epoch kUncached: nothing is found or kept then.
+// Why a record read after epoch() may be kept under it, though it may be
+// newer than the read's view: revisions are only ever appended, each with
+// its commit, so a read as of an earlier commit picks the same revision from
+// it as from the record of its view. Creating a document does not move the
+// epoch, which is why only records found are kept, never an absence: no
+// entry can exist for an id without a record, and a record created at commit
+// C reads as nothing for every commit before C, as its absence did. A
+// document erased and created again starts its revisions anew; the erasure
+// moved the epoch.
+//
+// A store whose last writer did not keep the field (an earlier build) has
+// epoch kUncached: nothing is found or kept then. When the follower moves to
+// another history (another store, or one with fewer commits), epochs go on
+// from above every epoch given out before.
 //
 // Entries live in a RocksDB LRU cache charged with their size. Thread-safe.
 #ifndef FACTSTORE_QUERY_SERVICE_DOCUMENT_CACHE_H_
@@ -30,7 +39,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -44,23 +52,23 @@ class DocumentCache {
   // The epoch of views whose documents_changed_commit cannot be relied on.
   static constexpr uint64_t kUncached = 0;
 
-  // What a read found for one document id.
+  // The record of one document as a read found it.
   struct Entry {
     // The epoch of the read that found it.
     uint64_t epoch = kUncached;
-    // The serialized EntityRecord; nullopt when the document did not exist.
-    std::optional<std::string> record;
+    // The serialized EntityRecord.
+    std::string record;
   };
 
   // `capacity_bytes` 0 keeps nothing.
   explicit DocumentCache(size_t capacity_bytes);
 
-  // The epoch of reads of a view with `head`: documents_changed_commit + 1
-  // when the writer of its last commit kept that field, else kUncached.
-  static uint64_t EpochOf(const storage::StoreHead& head);
-
-  // The follower: the epoch of the view about to become visible.
-  void SetEpoch(uint64_t epoch) { epoch_.store(epoch); }
+  // The follower, for each view before it becomes visible: the store's id
+  // and the view's head. Sets epoch(): documents_changed_commit + 1 (plus
+  // an offset after a change of history) when the writer of the head's last
+  // commit kept that field, else kUncached.
+  // REQUIRES: calls are not concurrent.
+  void Follow(uint32_t store_id, const storage::StoreHead& head);
   // The epoch for a read: take it after the read's commit is chosen.
   uint64_t epoch() const { return epoch_.load(); }
 
@@ -68,9 +76,9 @@ class DocumentCache {
   // otherwise, and always for kUncached.
   std::shared_ptr<const Entry> Find(absl::string_view document_id,
                                     uint64_t epoch) const;
-  // Keeps what a read of `epoch` found (nothing for kUncached).
+  // Keeps the record a read of `epoch` found (nothing for kUncached).
   void Insert(absl::string_view document_id, uint64_t epoch,
-              std::optional<std::string> record);
+              std::string record);
 
   // Bytes kept; Find calls that found an entry, and that did not (kUncached
   // reads count as neither): for metrics and tests.
@@ -80,6 +88,11 @@ class DocumentCache {
 
  private:
   std::atomic<uint64_t> epoch_{kUncached};
+  // Follow's: the history followed, and the highest epoch given out.
+  uint32_t followed_store_id_ = 0;
+  uint64_t followed_commit_ = 0;
+  uint64_t history_offset_ = 0;
+  uint64_t highest_epoch_ = 0;
   mutable std::atomic<uint64_t> hits_{0};
   mutable std::atomic<uint64_t> misses_{0};
   // Values are heap std::shared_ptr<const Entry>, so that a found entry

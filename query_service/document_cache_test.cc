@@ -1,5 +1,5 @@
 // Unit tests of DocumentCache: which reads an entry serves (by epoch), the
-// epoch of a view's head, and what it keeps when it has no room.
+// epochs of the views it follows, and what it keeps when it has no room.
 #include "query_service/document_cache.h"
 
 #include <string>
@@ -21,8 +21,7 @@ storage::StoreHead Head(uint64_t last, uint64_t changed, uint64_t kept) {
 TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
   DocumentCache cache(1 << 20);
   EXPECT_EQ(cache.Find("doc:a", 5), nullptr);
-  cache.Insert("doc:a", 5, std::string("record"));
-  cache.Insert("doc:gone", 5, std::nullopt);
+  cache.Insert("doc:a", 5, "record");
 
   auto found = cache.Find("doc:a", 5);
   ASSERT_NE(found, nullptr);
@@ -31,15 +30,11 @@ TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
   EXPECT_NE(cache.Find("doc:a", 4), nullptr);
   // A document changed since: the entry is not served.
   EXPECT_EQ(cache.Find("doc:a", 6), nullptr);
-  // What a read found absent is kept as absent.
-  auto gone = cache.Find("doc:gone", 5);
-  ASSERT_NE(gone, nullptr);
-  EXPECT_FALSE(gone->record.has_value());
-  EXPECT_EQ(cache.hits(), 3u);
+  EXPECT_EQ(cache.hits(), 2u);
   EXPECT_EQ(cache.misses(), 2u);
 
   // A read of the later epoch replaces it.
-  cache.Insert("doc:a", 6, std::string("changed"));
+  cache.Insert("doc:a", 6, "changed");
   found = cache.Find("doc:a", 6);
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->record, "changed");
@@ -47,15 +42,15 @@ TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
 
 TEST(DocumentCacheTest, NothingIsKeptOrFoundUncachedOrWithoutRoom) {
   DocumentCache cache(1 << 20);
-  cache.Insert("doc:a", DocumentCache::kUncached, std::string("record"));
+  cache.Insert("doc:a", DocumentCache::kUncached, "record");
   EXPECT_EQ(cache.usage_bytes(), 0u);
-  cache.Insert("doc:a", 3, std::string("record"));
+  cache.Insert("doc:a", 3, "record");
   EXPECT_GT(cache.usage_bytes(), 0u);
   EXPECT_EQ(cache.Find("doc:a", DocumentCache::kUncached), nullptr);
   EXPECT_EQ(cache.misses(), 0u);
 
   DocumentCache none(0);
-  none.Insert("doc:a", 3, std::string("record"));
+  none.Insert("doc:a", 3, "record");
   EXPECT_EQ(none.Find("doc:a", 3), nullptr);
   EXPECT_EQ(none.usage_bytes(), 0u);
 }
@@ -72,16 +67,43 @@ TEST(DocumentCacheTest, KeepsWithinItsCapacity) {
   EXPECT_EQ(cache.Find("doc:0", 1), nullptr);
 }
 
-TEST(DocumentCacheTest, TheEpochOfAHeadMovesWithDocumentsItsWriterKept) {
+TEST(DocumentCacheTest, TheEpochMovesWithTheDocumentsTheWriterKept) {
+  DocumentCache cache(1 << 20);
   // A store nothing was committed to, and one whose last writer did not keep
   // the field (an earlier build; or kept it once, then an earlier build
   // committed): uncached.
-  EXPECT_EQ(DocumentCache::EpochOf(Head(0, 0, 0)), DocumentCache::kUncached);
-  EXPECT_EQ(DocumentCache::EpochOf(Head(7, 0, 0)), DocumentCache::kUncached);
-  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 4, 8)), DocumentCache::kUncached);
+  cache.Follow(1, Head(0, 0, 0));
+  EXPECT_EQ(cache.epoch(), DocumentCache::kUncached);
+  cache.Follow(1, Head(7, 0, 0));
+  EXPECT_EQ(cache.epoch(), DocumentCache::kUncached);
   // Kept: one past the last change, so that "no change yet" is not 0.
-  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 4, 9)), 5u);
-  EXPECT_EQ(DocumentCache::EpochOf(Head(9, 0, 9)), 1u);
+  cache.Follow(1, Head(8, 0, 8));
+  EXPECT_EQ(cache.epoch(), 1u);
+  cache.Follow(1, Head(9, 4, 9));
+  EXPECT_EQ(cache.epoch(), 5u);
+  cache.Follow(1, Head(10, 4, 9));
+  EXPECT_EQ(cache.epoch(), DocumentCache::kUncached);
+  cache.Follow(1, Head(11, 11, 11));
+  EXPECT_EQ(cache.epoch(), 12u);
+}
+
+TEST(DocumentCacheTest, AnotherHistoryStartsAboveEveryEpochBefore) {
+  DocumentCache cache(1 << 20);
+  cache.Follow(1, Head(9, 4, 9));
+  const uint64_t first = cache.epoch();
+  cache.Insert("doc:a", first, "of store 1");
+  // Another store with the same head: what store 1 kept is not served.
+  cache.Follow(2, Head(9, 4, 9));
+  EXPECT_GT(cache.epoch(), first);
+  EXPECT_EQ(cache.Find("doc:a", cache.epoch()), nullptr);
+  // The same store with fewer commits (a replica reset to an older state).
+  const uint64_t second = cache.epoch();
+  cache.Follow(2, Head(6, 2, 6));
+  EXPECT_GT(cache.epoch(), second);
+  // Within a history the epoch follows the head again.
+  const uint64_t third = cache.epoch();
+  cache.Follow(2, Head(7, 7, 7));
+  EXPECT_EQ(cache.epoch(), third + 5);
 }
 
 }  // namespace

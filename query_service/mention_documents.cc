@@ -1,7 +1,6 @@
 #include "query_service/mention_documents.h"
 
 #include <memory>
-#include <optional>
 #include <utility>
 #include <vector>
 
@@ -41,17 +40,16 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
     std::vector<absl::StatusOr<std::string>> records =
         store_->ReadEntityValues(to_read);
     for (size_t i = 0; i < to_read.size(); ++i) {
-      std::optional<std::string> record;
-      if (records[i].ok()) {
-        record = *std::move(records[i]);
-      } else if (!absl::IsNotFound(records[i].status())) {
-        return forget_unread(records[i].status());
-      }
-      if (absl::Status decoded = Decode(to_read[i], record); !decoded.ok()) {
+      if (absl::IsNotFound(records[i].status())) continue;
+      if (!records[i].ok()) return forget_unread(records[i].status());
+      if (absl::Status decoded = Decode(to_read[i], *records[i]);
+          !decoded.ok()) {
         return forget_unread(decoded);
       }
-      if (cache_ != nullptr)
-        cache_->Insert(to_read[i], epoch_, std::move(record));
+      // Absences are not kept (document_cache.h says why).
+      if (cache_ != nullptr) {
+        cache_->Insert(to_read[i], epoch_, *std::move(records[i]));
+      }
     }
   }
   for (v1::Fact* fact : facts) {
@@ -63,11 +61,10 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
   return absl::OkStatus();
 }
 
-absl::Status MentionDocuments::Decode(
-    const std::string& document_id, const std::optional<std::string>& record) {
-  if (!record.has_value()) return absl::OkStatus();
+absl::Status MentionDocuments::Decode(const std::string& document_id,
+                                      absl::string_view record) {
   absl::StatusOr<v1::DocumentMetadata> document =
-      storage::DocumentAsOf(*record, commit_);
+      storage::DocumentAsOf(record, commit_);
   if (!document.ok()) return document.status();
   documents_[document_id] = *std::move(document);
   return absl::OkStatus();

@@ -16,11 +16,11 @@
 #define FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "factstore/v1/types.pb.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -50,10 +50,9 @@ class MentionDocuments {
   absl::Status Fill(google::protobuf::RepeatedPtrField<v1::Fact>* facts);
 
  private:
-  // The metadata of `document_id` at commit_ from its record (nullopt: the
-  // document does not exist) into documents_.
-  absl::Status Decode(const std::string& document_id,
-                      const std::optional<std::string>& record);
+  // The metadata of `document_id` at commit_, from its serialized record,
+  // into documents_.
+  absl::Status Decode(const std::string& document_id, absl::string_view record);
 
   const storage::Store* store_;
   const uint64_t commit_;

@@ -159,7 +159,7 @@ bool StoreFollower::ReplicaRound() {
   }
   store_ = store;
   if (store != nullptr) {
-    document_cache_.SetEpoch(DocumentCache::EpochOf(status.head));
+    document_cache_.Follow(store->store_id(), status.head);
     view_.commit = status.head.last_commit();
     view_.head = status.head;
     view_.primary_commit = status.head.last_commit() +
@@ -292,7 +292,7 @@ bool StoreFollower::Round() {
   }
   if (erased) ForgetRememberedWords();
   MutexLock lock(&mu_);
-  document_cache_.SetEpoch(DocumentCache::EpochOf(*head));
+  document_cache_.Follow(store->store_id(), *head);
   view_.commit = head->last_commit();
   view_.head = *std::move(head);
   view_.caught_up_at = started;
