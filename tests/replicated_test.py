@@ -420,6 +420,29 @@ class ReplicatedTest(ReplicatedBase):
             self.assertEqual({f.subject for f in before.facts}, {subject_of(19)})
         scan, stats = self.assert_same_contents(readers, merged.commit_token)
         self.assertEqual(stats.fact_count, 500)
+        # A document changed after the replicas read (and kept) it: reads
+        # after the change describe its mentions anew, reads as of before it
+        # as they were.
+        fact_id = listed.facts[0].id
+        for reader in readers:
+            got = reader.GetFact(s.query.GetFactRequest(
+                id=fact_id, read_options=s.types.ReadOptions(
+                    min_commit=merged.commit_token)), timeout=30)
+            self.assertEqual(got.fact.mentions[0].url, "")
+        url = "https://example.org/replicated"
+        changed = writer.UpsertEntities(s.ingest.UpsertEntitiesRequest(entities=[
+            s.types.Entity(id=DOCUMENT, type=s.types.ENTITY_TYPE_DOCUMENT,
+                           name="Replication test document",
+                           document=s.types.DocumentMetadata(url=url))]), timeout=30)
+        for reader in readers:
+            after = reader.GetFact(s.query.GetFactRequest(
+                id=fact_id, read_options=s.types.ReadOptions(
+                    min_commit=changed.commit_token)), timeout=30)
+            self.assertEqual(after.fact.mentions[0].url, url)
+            before = reader.GetFact(s.query.GetFactRequest(
+                id=fact_id, read_options=s.types.ReadOptions(
+                    as_of=merged.commit_token)), timeout=30)
+            self.assertEqual(before.fact.mentions[0].url, "")
 
     def test_a_standby_forwards_writes_to_the_leader(self):
         """Unary writes and StreamIngestFacts streams sent to the ingest
