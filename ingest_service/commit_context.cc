@@ -150,9 +150,11 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
       batch->DeleteEntity(*before);
     }
     // A record created by this commit changes nothing the query service
-    // keeps: it keeps only records that exist (document_cache.h).
-    if (before != nullptr &&
-        (IsOrWasDocument(before) || IsOrWasDocument(record))) {
+    // keeps: it keeps only records it found. Any deletion counts, though: a
+    // read may have kept the record of an id erased as a document and
+    // created again as something else (document_cache.h).
+    if (before != nullptr && (record == nullptr || IsOrWasDocument(before) ||
+                              IsOrWasDocument(record))) {
       documents_changed = true;
     }
   }

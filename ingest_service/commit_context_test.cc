@@ -90,11 +90,9 @@ TEST(CommitContextTest, TheHeadSaysWhenADocumentLastChanged) {
   EXPECT_EQ(after.last_commit(), 2u);
   EXPECT_EQ(after.documents_changed_commit(), 0u);
   EXPECT_EQ(after.documents_kept_commit(), 2u);
-  after = HeadAfter(store, head,
-                    [](CommitContext& ctx) { ctx.entities().Delete("org:a"); });
-  EXPECT_EQ(after.documents_changed_commit(), 0u);
 
-  // Changing or deleting one moves it, also when it stops being a document.
+  // Changing a document moves it, also when it stops being one; so does
+  // deleting any entity (it may be created again as another type).
   after = HeadAfter(store, head, [](CommitContext& ctx) {
     storage::EntityRecord record =
         EntityOfType("doc:a", v1::ENTITY_TYPE_DOCUMENT, 1);
@@ -106,13 +104,19 @@ TEST(CommitContextTest, TheHeadSaysWhenADocumentLastChanged) {
   after = HeadAfter(store, head,
                     [](CommitContext& ctx) { ctx.entities().Delete("doc:a"); });
   EXPECT_EQ(after.documents_changed_commit(), 2u);
+  after = HeadAfter(store, head,
+                    [](CommitContext& ctx) { ctx.entities().Delete("org:a"); });
+  EXPECT_EQ(after.documents_changed_commit(), 2u);
 
   // The commit after one whose writer did not keep it counts as a change.
   storage::StoreHead unkept;
   unkept.set_last_commit(7);
   unkept.set_documents_changed_commit(3);
   unkept.set_documents_kept_commit(6);
-  after = HeadAfter(store, unkept, [](CommitContext&) {});
+  after = HeadAfter(store, unkept, [](CommitContext& ctx) {
+    ctx.entities().Put("org:b",
+                       EntityOfType("org:b", v1::ENTITY_TYPE_ORGANIZATION, 8));
+  });
   EXPECT_EQ(after.documents_changed_commit(), 8u);
   EXPECT_EQ(after.documents_kept_commit(), 8u);
 }

@@ -3,28 +3,30 @@
 // document from RocksDB again for every page (MentionDocuments uses it).
 //
 //   uint64_t epoch = cache.epoch();          // after choosing the commit
-//   if (auto hit = cache.Find(id, epoch)) ...  // else read, then:
-//   cache.Insert(id, epoch, record_or_nullopt);
+//   if (auto hit = cache.Find(id, epoch)) ...  // else read; if found:
+//   cache.Insert(id, epoch, record);
 //
 // What keeps it exact: the ingest service moves
-// StoreHead.documents_changed_commit with every commit that changes or
-// deletes the record of an entity that is or was a document. A view's epoch
-// is that commit + 1. An entry keeps the epoch of the read that filled it,
-// and serves only reads of the same epoch or an older one; a read of a later
-// epoch finds it missing, reads the record again and replaces it. The
-// follower gives each view's head to Follow before the view becomes visible,
-// and a read takes epoch() after its commit, so a read's epoch is never
-// older than its commit's.
+// StoreHead.documents_changed_commit with every commit that changes the
+// record of an entity that is or was a document, or deletes any entity's
+// record (erasure). A view's epoch is that commit + 1. The follower gives
+// each view's head to Follow before the view becomes visible, and a read
+// takes epoch() after its commit, so a read's epoch is never older than its
+// commit's. An entry keeps the epoch of the read that filled it and serves
+// only reads of the same epoch or an older one: reads whose views hold no
+// commit that moved the field since. A read of a later epoch finds it
+// missing, reads the record again and replaces it.
 //
-// Why a record read after epoch() may be kept under it, though it may be
-// newer than the read's view: revisions are only ever appended, each with
-// its commit, so a read as of an earlier commit picks the same revision from
-// it as from the record of its view. Creating a document does not move the
-// epoch, which is why only records found are kept, never an absence: no
-// entry can exist for an id without a record, and a record created at commit
-// C reads as nothing for every commit before C, as its absence did. A
-// document erased and created again starts its revisions anew; the erasure
-// moved the epoch.
+// What the commits that do not move the field can do to a kept record:
+// nothing, when they create records (only records a read found are kept,
+// never an absence, so the record existed before them) or change entities
+// that never were documents (which describe no document at any commit). And
+// revisions are only ever appended, each with its commit, so a revision a
+// commit adds that the serving read does not see yet leaves what the record
+// says as of the read's commit as it was: the same as the live record, which
+// an uncached read would decode. An erasure moves the field; a read whose
+// view predates it may still be answered from an entry kept before, as it
+// would have been a moment earlier.
 //
 // A store whose last writer did not keep the field (an earlier build) has
 // epoch kUncached: nothing is found or kept then. When the follower moves to
