@@ -32,6 +32,15 @@ class DocumentTest : public QueryServiceTest {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.entity();
   }
+  // Ingests a fact citing doc:seoul-forum whose mention describes it (kUrl);
+  // returns its id, and the commit in `commit`.
+  std::string IngestDescribed(std::string* commit) {
+    return IngestOne(
+        Described(RawFact("place:seoul", "note.text", "capital",
+                          "doc:seoul-forum", "in the capital Seoul"),
+                  kUrl, "VietnamNet", "2024-08-03"),
+        commit);
+  }
   v1::Mention FirstMention(const std::string& fact_id,
                            v1::ReadOptions options = {}) {
     v1::GetFactResponse response;
@@ -44,11 +53,7 @@ class DocumentTest : public QueryServiceTest {
 
 TEST_F(DocumentTest, TheFirstMentionDescribesTheDocumentForEveryOther) {
   std::string described_at;
-  std::string first =
-      IngestOne(Described(RawFact("place:seoul", "note.text", "capital",
-                                  "doc:seoul-forum", "in the capital Seoul"),
-                          kUrl, "VietnamNet", "2024-08-03"),
-                &described_at);
+  std::string first = IngestDescribed(&described_at);
   v1::Entity document = Document("doc:seoul-forum");
   EXPECT_EQ(document.document().url(), kUrl);
   EXPECT_EQ(document.document().publisher(), "VietnamNet");
@@ -137,11 +142,7 @@ TEST_F(DocumentTest, DocumentsAreKeptBetweenReadsUntilOneChanges) {
     return read.ok() ? *read : storage::StoreHead();
   };
   std::string described_at;
-  std::string first =
-      IngestOne(Described(RawFact("place:seoul", "note.text", "capital",
-                                  "doc:seoul-forum", "in the capital Seoul"),
-                          kUrl, "VietnamNet", "2024-08-03"),
-                &described_at);
+  std::string first = IngestDescribed(&described_at);
   EXPECT_EQ(FirstMention(first).url(), kUrl);
   uint64_t hits = cache->hits();
   EXPECT_EQ(FirstMention(first).url(), kUrl);
