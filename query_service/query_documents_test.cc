@@ -185,6 +185,41 @@ TEST_F(DocumentTest, DocumentsAreKeptBetweenReadsUntilOneChanges) {
   EXPECT_EQ(FirstMention(first, then).url(), kUrl);
 }
 
+// An erased document's kept record must not describe a document created
+// again under its id: the erasure is a document change (document_cache.h).
+TEST_F(DocumentTest, ADocumentCreatedAgainAfterItsErasureIsReadAnew) {
+  query::DocumentCache* cache =
+      cluster_->query_server()->follower()->document_cache();
+  std::string first = IngestDescribed(nullptr);
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  uint64_t hits = cache->hits();
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  ASSERT_GT(cache->hits(), hits);  // the record is kept
+
+  v1::EraseEntityResponse erased = Erase("doc:seoul-forum", "test");
+  EXPECT_EQ(erased.erased_fact_count(), 1);
+  Upsert(R"pb(entities {
+                id: "doc:seoul-forum"
+                type: ENTITY_TYPE_DOCUMENT
+                name: "Created again"
+                document {
+                  url: "https://example.org/created-again"
+                  publisher: "Korea Herald"
+                  language: "en"
+                }
+              })pb");
+  std::string second = IngestOne(RawFact("org:fpt", "note.text", "exhibitor",
+                                         "doc:seoul-forum", "FPT exhibited"));
+  v1::Mention mention = FirstMention(second);
+  EXPECT_EQ(mention.url(), "https://example.org/created-again");
+  EXPECT_EQ(mention.publisher(), "Korea Herald");
+  EXPECT_EQ(mention.publication_date(), "");
+  // The record read now is kept in its turn.
+  hits = cache->hits();
+  EXPECT_EQ(FirstMention(second).url(), "https://example.org/created-again");
+  EXPECT_GT(cache->hits(), hits);
+}
+
 TEST_F(DocumentTest, AFactIsReadInItsDocumentsLanguage) {
   Upsert(R"pb(entities {
                 id: "doc:vi-report"
