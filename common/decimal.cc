@@ -65,6 +65,16 @@ int CompareMagnitudes(absl::string_view a, absl::string_view b) {
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
+// The exponent of canonical `value` when it is a power of ten at least 1
+// ("1" -> 0, "1000" -> 3); -1 otherwise.
+int PowerOfTen(absl::string_view value) {
+  if (value.empty() || value[0] != '1') return -1;
+  for (size_t i = 1; i < value.size(); ++i) {
+    if (value[i] != '0') return -1;
+  }
+  return static_cast<int>(value.size()) - 1;
+}
+
 }  // namespace
 
 bool IsCanonicalDecimal(absl::string_view s) {
@@ -133,12 +143,17 @@ int CompareDecimals(absl::string_view a, absl::string_view b) {
 }
 
 std::string ShiftDecimal(absl::string_view value, int exponent) {
+  if (exponent == 0) return std::string(value);
   bool negative = !value.empty() && value[0] == '-';
   Unsigned u = Split(negative ? value.substr(1) : value);
   return Join(negative, std::move(u.digits), u.scale - exponent);
 }
 
 std::string AddDecimals(absl::string_view a, absl::string_view b) {
+  // The quantity grammar adds many zeros (numbers are read as sums of
+  // terms); canonical operands make these exact without the digit loop.
+  if (b == "0") return std::string(a);
+  if (a == "0") return std::string(b);
   bool a_negative = !a.empty() && a[0] == '-';
   bool b_negative = !b.empty() && b[0] == '-';
   absl::string_view a_magnitude = a_negative ? a.substr(1) : a;
@@ -182,6 +197,15 @@ std::string AddDecimals(absl::string_view a, absl::string_view b) {
 }
 
 std::string MultiplyDecimals(absl::string_view a, absl::string_view b) {
+  // Most multipliers the quantity grammar meets are 1 or powers of ten
+  // ("million", "tỷ", "만"): a shift of the other operand.
+  if (a == "0" || b == "0") return "0";
+  if (int exponent = PowerOfTen(b); exponent >= 0) {
+    return ShiftDecimal(a, exponent);
+  }
+  if (int exponent = PowerOfTen(a); exponent >= 0) {
+    return ShiftDecimal(b, exponent);
+  }
   Unsigned x = Split(a);
   Unsigned y = Split(b);
   std::vector<int> product(x.digits.size() + y.digits.size(), 0);

@@ -71,5 +71,24 @@ TEST(DecimalTest, AddsAndMultiplies) {
   EXPECT_EQ(MultiplyDecimals("53", "1000"), "53000");
 }
 
+// Zeros, ones and powers of ten take shortcuts; they must agree with the
+// digit loops.
+TEST(DecimalTest, ShortcutsAgreeWithTheGeneralCase) {
+  EXPECT_EQ(AddDecimals("-2.5", "0"), "-2.5");
+  EXPECT_EQ(AddDecimals("0", "-0.05"), "-0.05");
+  EXPECT_EQ(AddDecimals("0", "0"), "0");
+  EXPECT_EQ(MultiplyDecimals("1", "0.05"), "0.05");
+  EXPECT_EQ(MultiplyDecimals("12.5", "1"), "12.5");
+  EXPECT_EQ(MultiplyDecimals("0.05", "10"), "0.5");
+  EXPECT_EQ(MultiplyDecimals("100", "0.001"), "0.1");
+  EXPECT_EQ(MultiplyDecimals("1000", "1000"), "1000000");
+  EXPECT_EQ(MultiplyDecimals("12.5", "0"), "0");
+  EXPECT_EQ(ShiftDecimal("12.5", 0), "12.5");
+  // Not powers of ten: the general case.
+  EXPECT_EQ(MultiplyDecimals("11", "0.5"), "5.5");
+  EXPECT_EQ(MultiplyDecimals("2", "100.1"), "200.2");
+  EXPECT_EQ(MultiplyDecimals("1001", "3"), "3003");
+}
+
 }  // namespace
 }  // namespace factstore
