@@ -43,6 +43,13 @@ absl::StatusOr<IsoDate> ParseIsoDate(absl::string_view text);
 // Formats `day` cut to `precision`: "2024", "2024-08", "2024-08-02".
 std::string FormatIsoDate(absl::CivilDay day, DatePrecision precision);
 
+// Writes `year`, then `month` unless it is 0, then `day` unless it is 0,
+// zero-padded to 4, 2 and 2 digits and joined by '-' ("2024", "2024-08",
+// "2024-08-02"); numbers too wide are written whole and negative ones with
+// their sign, as printf's "%04d" and "%02d" would. It checks nothing:
+// ParseIsoDate() does.
+std::string IsoDateText(int year, int month = 0, int day = 0);
+
 // A half-open interval of days [first, end), as DayNumbers (a valid time's:
 // protos/api_dates.h). Open ends are kOpenFirstDay and kOpenEndDay.
 struct DayRange {

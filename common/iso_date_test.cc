@@ -42,6 +42,18 @@ TEST(IsoDateTest, FormatsToPrecision) {
             "0007");
 }
 
+TEST(IsoDateTest, WritesDateTextsAsPrintfWould) {
+  EXPECT_EQ(IsoDateText(2024), "2024");
+  EXPECT_EQ(IsoDateText(2024, 8), "2024-08");
+  EXPECT_EQ(IsoDateText(2024, 8, 2), "2024-08-02");
+  EXPECT_EQ(IsoDateText(7, 12, 31), "0007-12-31");
+  // Nothing is checked or cut: ParseIsoDate() refuses what is wrong.
+  EXPECT_EQ(IsoDateText(2024, 0, 5), "2024-05");
+  EXPECT_EQ(IsoDateText(12345, 123), "12345-123");
+  EXPECT_EQ(IsoDateText(-5, -1), "-005--1");
+  EXPECT_FALSE(ParseIsoDate(IsoDateText(2024, 13)).ok());
+}
+
 TEST(IsoDateTest, DayNumbersRoundTripAndOrder) {
   EXPECT_EQ(DayNumber(absl::CivilDay(1, 1, 1)), 0);
   absl::CivilDay a(2024, 8, 2), b(2028, 1, 1);

@@ -14,7 +14,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
@@ -730,6 +729,7 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
   FS_ASSIGN_OR_RETURN(std::vector<Token> raw, Tokenize(text));
   // Korean writes suffixes and particles onto the number's word: "년까지".
   std::vector<Token> tokens;
+  tokens.reserve(raw.size());
   for (Token& token : raw) {
     std::vector<std::string> pieces;
     if (token.hangul && !words.IsHangulPiece(token.key)) {
@@ -749,6 +749,7 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
   }
 
   std::vector<DateToken> out;
+  out.reserve(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& token = tokens[i];
     DateToken d;
@@ -1440,8 +1441,8 @@ absl::StatusOr<v1::TimeValue> FinishPeriod(const PartialDate& date) {
     return absl::InvalidArgumentError("a weekday needs a full date");
   }
   std::string iso = date.period == v1::DATE_PRECISION_DECADE
-                        ? absl::StrFormat("%04d", date.year)
-                        : absl::StrFormat("%04d-%02d", date.year, date.month);
+                        ? IsoDateText(date.year)
+                        : IsoDateText(date.year, date.month);
   // Years out of range ("Q1 0000").
   absl::StatusOr<IsoDate> parsed = ParseIsoDate(iso);
   if (!parsed.ok()) return parsed.status();
@@ -1461,9 +1462,7 @@ absl::StatusOr<v1::TimeValue> Finish(const PartialDate& date) {
         absl::StrCat("no year in ", QuoteText(date.surface)));
   }
   if (date.period != v1::DATE_PRECISION_UNSPECIFIED) return FinishPeriod(date);
-  std::string iso = absl::StrFormat("%04d", date.year);
-  if (date.month != 0) absl::StrAppendFormat(&iso, "-%02d", date.month);
-  if (date.day != 0) absl::StrAppendFormat(&iso, "-%02d", date.day);
+  std::string iso = IsoDateText(date.year, date.month, date.day);
   absl::StatusOr<IsoDate> parsed = ParseIsoDate(iso);
   if (!parsed.ok()) return parsed.status();
   if (date.weekday.has_value()) {
