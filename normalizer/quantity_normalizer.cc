@@ -1,5 +1,6 @@
 #include "normalizer/quantity_normalizer.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "common/decimal.h"
 #include "common/status_macros.h"
 #include "normalizer/numerals.h"
@@ -174,6 +176,16 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
                                            Language language) {
   const QuantityLexicon& lexicon = QuantityLexicon::Get();
   std::vector<Item> items;
+  items.reserve(tokens.size());
+  // The tokens' keys and texts side by side, for the lexicon's lookups of
+  // the phrase starting at each token.
+  std::vector<std::string> all_keys, all_texts;
+  all_keys.reserve(tokens.size());
+  all_texts.reserve(tokens.size());
+  for (const Token& token : tokens) {
+    all_keys.push_back(token.key);
+    all_texts.push_back(token.text);
+  }
   bool seen_number = false;
   for (size_t i = 0; i < tokens.size();) {
     const Token& token = tokens[i];
@@ -206,13 +218,12 @@ absl::StatusOr<std::vector<Item>> Classify(const std::vector<Token>& tokens,
       item.word = WordKind::kCurrency;
       item.value = "VND";
     } else {
-      std::vector<std::string> keys;
-      std::vector<std::string> texts;
+      const size_t phrase =
+          std::min(tokens.size() - i, lexicon.max_phrase_tokens());
+      const auto keys = absl::MakeConstSpan(all_keys).subspan(i, phrase);
+      const auto texts = absl::MakeConstSpan(all_texts).subspan(i, phrase);
       size_t joined = 0;  // tokens from i on with no space between them
-      for (size_t j = i;
-           j < tokens.size() && j < i + lexicon.max_phrase_tokens(); ++j) {
-        keys.push_back(tokens[j].key);
-        texts.push_back(tokens[j].text);
+      for (size_t j = i; j < i + phrase; ++j) {
         if (joined == j - i && (j == i || !tokens[j].space_before)) ++joined;
       }
       if (const LexiconEntry* entry = lexicon.Match(keys, joined, texts)) {

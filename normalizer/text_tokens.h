@@ -80,6 +80,10 @@ struct Token {
 // Thread-safe.
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text);
 
+// Tokenize() without its shortcut for text of ASCII characters only, which
+// skips ICU: for tests that check the two agree.
+absl::StatusOr<std::vector<Token>> TokenizeWithIcu(absl::string_view text);
+
 // Cuts a Hangul word into pieces that `is_piece` accepts, using as few pieces
 // as possible ("년까지" -> {"년", "까지"}). Returns an empty vector when the
 // word cannot be cut so. Words over 64 characters are not cut.

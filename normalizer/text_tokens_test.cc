@@ -1,10 +1,15 @@
 #include "normalizer/text_tokens.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "unicode/normalizer2.h"
+#include "unicode/unistr.h"
 
 namespace factstore::normalizer {
 namespace {
@@ -59,8 +64,79 @@ TEST(TokenizeTest, KeysFoldCaseAndDiacritics) {
   EXPECT_EQ((*tokens)[1].key, "dong");
   EXPECT_EQ((*tokens)[2].key, "d");
   EXPECT_EQ((*tokens)[2].lower, "đ");
+  EXPECT_EQ((*tokens)[1].lower, "đồng");
+  EXPECT_EQ((*tokens)[3].lower, "usd");
   EXPECT_TRUE((*tokens)[3].upper_ascii);
   EXPECT_FALSE((*tokens)[0].upper_ascii);
+}
+
+// Every field of every token, for comparing two tokenizations.
+std::string DescribeFully(const absl::StatusOr<std::vector<Token>>& tokens) {
+  if (!tokens.ok()) return std::string(tokens.status().message());
+  std::string out;
+  for (const Token& t : *tokens) {
+    absl::StrAppend(&out, static_cast<int>(t.kind), "|", t.text, "|", t.key,
+                    "|", t.lower, "|", t.space_before, t.upper_ascii, t.hangul,
+                    "\n");
+  }
+  return out;
+}
+
+// Text of ASCII characters only is cut without ICU; it must be cut as ICU
+// cuts it: every character among letters, digits and spaces, and random
+// texts of all 128 characters.
+TEST(TokenizeTest, AsciiTextIsCutAsIcuCutsIt) {
+  std::vector<std::string> texts = {"US$1,234.5 million",
+                                    "approximately 12,345 people",
+                                    "March 5, 2024",
+                                    "by 2030",
+                                    "Q3 2024",
+                                    "",
+                                    " \t\n ",
+                                    "MiXeD cAsE WORDS",
+                                    "5bn9x"};
+  for (int c = 0; c < 128; ++c) {
+    texts.push_back(absl::StrCat("a", std::string(1, static_cast<char>(c)),
+                                 "b 1", std::string(1, static_cast<char>(c)),
+                                 "2"));
+  }
+  uint64_t state = 42;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    const int length = static_cast<int>(state % 24);
+    for (int j = 0; j < length; ++j) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      text.push_back(static_cast<char>((state >> 33) % 128));
+    }
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    texts.push_back(std::move(text));
+  }
+  for (const std::string& text : texts) {
+    EXPECT_EQ(DescribeFully(Tokenize(text)),
+              DescribeFully(TokenizeWithIcu(text)))
+        << absl::CHexEscape(text);
+  }
+}
+
+// Words of ASCII letters take a path without ICU's normalizer; it must give
+// what the normalizer gives.
+TEST(TokenizeTest, LowerCaseOfAsciiWordsIsNfkcCasefold) {
+  const std::string letters =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz MiXeD";
+  absl::StatusOr<std::vector<Token>> tokens = Tokenize(letters);
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 3u);
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* casefold =
+      icu::Normalizer2::getNFKCCasefoldInstance(status);
+  ASSERT_TRUE(U_SUCCESS(status));
+  for (const Token& token : *tokens) {
+    std::string expected;
+    casefold->normalize(icu::UnicodeString::fromUTF8(token.text), status)
+        .toUTF8String(expected);
+    ASSERT_TRUE(U_SUCCESS(status));
+    EXPECT_EQ(token.lower, expected) << token.text;
+  }
 }
 
 TEST(TokenizeTest, MarksHangul) {
