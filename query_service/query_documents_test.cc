@@ -3,6 +3,8 @@
 // the first mentions that give it, refused when a mention contradicts it,
 // changed for every mention at once by an upsert, and read as of the commit.
 #include "query_service/query_test_fixture.h"
+#include "storage/commit_batch.h"
+#include "storage/store.h"
 
 namespace factstore {
 namespace {
@@ -218,6 +220,50 @@ TEST_F(DocumentTest, ADocumentCreatedAgainAfterItsErasureIsReadAnew) {
   hits = cache->hits();
   EXPECT_EQ(FirstMention(second).url(), "https://example.org/created-again");
   EXPECT_GT(cache->hits(), hits);
+}
+
+// A store whose last commit came from an earlier build, which did not keep
+// documents_changed_commit: the query service keeps no document until a
+// commit of this build says when documents last changed.
+TEST_F(DocumentTest, NoDocumentIsKeptUntilThisBuildHasCommitted) {
+  TestClusterOptions options;
+  options.start_query = false;
+  StartCluster(options);
+  std::string first = IngestDescribed(nullptr);
+  {
+    // The head as an earlier build wrote it: without the two fields.
+    storage::Store* store = cluster_->ingest_server()->store();
+    absl::StatusOr<storage::StoreHead> head = store->ReadHead();
+    ASSERT_TRUE(head.ok()) << head.status();
+    head->clear_documents_changed_commit();
+    head->clear_documents_kept_commit();
+    storage::CommitBatch batch(*store);
+    batch.PutHead(*head);
+    ASSERT_TRUE(store->Write(batch, /*sync=*/false).ok());
+  }
+  ASSERT_TRUE(cluster_->RestartIngest());
+  ASSERT_TRUE(cluster_->StartQuery());
+  query::DocumentCache* cache =
+      cluster_->query_server()->follower()->document_cache();
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_EQ(cache->hits(), 0u);
+
+  // This build's first commit counts as a change of every document, and
+  // keeps the field from then on.
+  std::string created = Upsert(R"pb(entities {
+                                      id: "org:new-exhibitor"
+                                      type: ENTITY_TYPE_ORGANIZATION
+                                      name: "New Exhibitor"
+                                    })pb");
+  absl::StatusOr<storage::StoreHead> head =
+      cluster_->ingest_server()->store()->ReadHead();
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->documents_changed_commit(), CommitOf(created));
+  EXPECT_EQ(head->documents_kept_commit(), CommitOf(created));
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_EQ(FirstMention(first).url(), kUrl);
+  EXPECT_GT(cache->hits(), 0u);
 }
 
 TEST_F(DocumentTest, AFactIsReadInItsDocumentsLanguage) {
