@@ -9,8 +9,9 @@
 //
 // The texts are the load generator's (bench/workload.h): amounts such as
 // "US$1,234.5 million", "khoảng 12.345 người" or "약 12,345명" and valid
-// times such as "Q3 2024" or "2024년 8월", in English, Vietnamese and Korean
-// in the workload's proportions. One thread; CPU time of this process.
+// times such as "March 5, 2024", "tháng 8 năm 2024" or "2024년 8월", in
+// English, Vietnamese and Korean in the workload's proportions. One thread;
+// CPU time of this process.
 #include <cstdint>
 #include <iostream>
 #include <map>
