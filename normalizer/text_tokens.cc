@@ -218,11 +218,8 @@ std::string QuoteText(absl::string_view text) {
 }
 
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view text) {
-  if (text.size() > kMaxRawTextBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the text is longer than ", kMaxRawTextBytes, " bytes"));
-  }
-  if (absl::c_all_of(text, [](char c) { return absl::ascii_isascii(c); })) {
+  if (text.size() <= kMaxRawTextBytes &&
+      absl::c_all_of(text, [](char c) { return absl::ascii_isascii(c); })) {
     std::vector<Token> tokens = TokenizeAscii(text);
     if (tokens.empty()) return absl::InvalidArgumentError("the text is empty");
     return tokens;
