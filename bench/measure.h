@@ -115,6 +115,30 @@ class Recorder {
 
 // CPU seconds (user + system) this process has used.
 double ProcessCpuSeconds();
+
+// What RunForCpuSeconds did: inputs passed over, and CPU seconds spent.
+struct CpuRun {
+  int64_t items = 0;
+  double seconds = 0;
+  double MicrosPerItem() const {
+    return items > 0 ? seconds * 1e6 / static_cast<double>(items) : 0;
+  }
+};
+
+// For one-thread micro-benchmarks: calls `pass` (one pass over
+// `items_per_pass` inputs) again and again until `seconds` of this process's
+// CPU have passed.
+template <typename Pass>
+CpuRun RunForCpuSeconds(double seconds, int64_t items_per_pass, Pass pass) {
+  CpuRun run;
+  const double start = ProcessCpuSeconds();
+  while (run.seconds < seconds) {
+    pass();
+    run.items += items_per_pass;
+    run.seconds = ProcessCpuSeconds() - start;
+  }
+  return run;
+}
 // CPU seconds (user + system) process `pid` has used, from /proc/PID/stat;
 // negative if it cannot be read.
 double CpuSecondsOfPid(pid_t pid);

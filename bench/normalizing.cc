@@ -50,23 +50,21 @@ struct Sample {
 };
 
 // Runs `read` over `samples` round after round until `seconds` of CPU have
-// passed; returns CPU microseconds per sample and adds them to `out`. `read`
+// passed (RunForCpuSeconds); returns CPU microseconds per sample and adds
+// them to `out`. `read`
 // returns false for a text it could not read, which is counted.
 template <typename Read>
 double Measure(const std::vector<Sample>& samples, double seconds,
                absl::string_view name, Read read, Json* out) {
-  int64_t done = 0, failed = 0;
-  const double start = ProcessCpuSeconds();
-  double spent = 0;
-  while (spent < seconds) {
-    for (const Sample& sample : samples) failed += read(sample) ? 0 : 1;
-    done += static_cast<int64_t>(samples.size());
-    spent = ProcessCpuSeconds() - start;
-  }
-  const double us_per_text = spent * 1e6 / static_cast<double>(done);
+  int64_t failed = 0;
+  const CpuRun run =
+      RunForCpuSeconds(seconds, static_cast<int64_t>(samples.size()), [&] {
+        for (const Sample& sample : samples) failed += read(sample) ? 0 : 1;
+      });
+  const double us_per_text = run.MicrosPerItem();
   Json figures;
   figures.Add("us_per_text", us_per_text)
-      .Add("texts_read", done)
+      .Add("texts_read", run.items)
       .Add("failed", failed);
   out->Add(name, figures);
   return us_per_text;

@@ -39,20 +39,17 @@ namespace {
 template <typename Cut>
 double Measure(const std::vector<std::string>& texts, double seconds,
                absl::string_view name, Cut cut, Json* out) {
-  int64_t words = 0, cut_texts = 0;
-  const double start = ProcessCpuSeconds();
-  double spent = 0;
-  while (spent < seconds) {
-    for (const std::string& text : texts) words += cut(text);
-    cut_texts += static_cast<int64_t>(texts.size());
-    spent = ProcessCpuSeconds() - start;
-  }
-  const double us_per_text = spent * 1e6 / static_cast<double>(cut_texts);
+  int64_t words = 0;
+  const CpuRun run =
+      RunForCpuSeconds(seconds, static_cast<int64_t>(texts.size()), [&] {
+        for (const std::string& text : texts) words += cut(text);
+      });
+  const double us_per_text = run.MicrosPerItem();
   Json figures;
   figures.Add("us_per_text", us_per_text)
       .Add("words_per_text",
-           static_cast<double>(words) / static_cast<double>(cut_texts))
-      .Add("texts_cut", cut_texts);
+           static_cast<double>(words) / static_cast<double>(run.items))
+      .Add("texts_cut", run.items);
   out->Add(name, figures);
   return us_per_text;
 }
