@@ -1,8 +1,10 @@
 #include "normalizer/search_terms.h"
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -137,10 +139,165 @@ std::string FoldWord(absl::string_view word) {
   return folded.Get(word, [](absl::string_view w) { return FoldName(w); });
 }
 
+// Calls `visit` with `word` without an English possessive written onto it
+// ("FPT's" -> "FPT").
+void VisitWord(absl::string_view word,
+               absl::FunctionRef<void(absl::string_view word)> visit) {
+  for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
+    if (word.size() > possessive.size() && absl::EndsWith(word, possessive)) {
+      word.remove_suffix(possessive.size());
+      break;
+    }
+  }
+  visit(word);
+}
+
+// What ICU's word break rules make of a character of the texts cut without
+// ICU. Written by hand from the Word_Break property (UAX #29) as ICU's root
+// rules tailor it, for the characters of English, Vietnamese and Korean
+// quotes; WordsAreCutAsIcuCutsThem checks every one against ICU.
+enum class WordBreakClass {
+  kUnknown,        // none of those below: the text is cut by ICU
+  kOther,          // breaks on both sides: ASCII spaces, control characters
+                   // and punctuation except those below
+  kLetter,         // ALetter: A-Z, a-z, '@' (which ICU's root rules add to
+                   // the class, so "info@fpt" is one word), and the
+                   // precomposed Latin letters of U+00C0-U+024F (but U+00D7
+                   // and U+00F7) and U+1E00-U+1EFF (Vietnamese's)
+  kHangul,         // a Hangul syllable: ICU's root rules join these only to
+                   // each other ("ICT산업" is two words)
+  kDigit,          // Numeric: 0-9
+  kBetweenBoth,    // MidNumLet '.' and Single_Quote '\'': inside "U.S" and
+                   // "don't" between letters, inside "85.9" between digits
+  kBetweenDigits,  // MidNum ',' and ';': inside "1,000" between digits
+};
+// ('_', ExtendNumLet, joins whatever it touches; it is rare enough in
+// quotes to be left to ICU. ':' is MidLetter in UAX #29, but ICU's root
+// rules take it out of that class, so "10:30" and "ratio:3" break at it.)
+
+// The class of each ASCII character, looked up: classifying is most of
+// cutting text without ICU.
+constexpr std::array<WordBreakClass, 128> kAsciiClasses = [] {
+  std::array<WordBreakClass, 128> classes{};
+  for (int c = 0; c < 128; ++c) {
+    classes[c] = WordBreakClass::kOther;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '@') {
+      classes[c] = WordBreakClass::kLetter;
+    } else if (c >= '0' && c <= '9') {
+      classes[c] = WordBreakClass::kDigit;
+    }
+  }
+  classes['.'] = classes['\''] = WordBreakClass::kBetweenBoth;
+  classes[','] = classes[';'] = WordBreakClass::kBetweenDigits;
+  classes['_'] = WordBreakClass::kUnknown;
+  return classes;
+}();
+
+// The class of the character at `i`, and its size in bytes.
+std::pair<WordBreakClass, size_t> ClassifyAt(absl::string_view text, size_t i) {
+  const auto byte = static_cast<unsigned char>(text[i]);
+  if (byte < 0x80) return {kAsciiClasses[byte], 1};
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto size = static_cast<int32_t>(text.size());
+  auto next = static_cast<int32_t>(i);
+  UChar32 code_point;
+  U8_NEXT(bytes, next, size, code_point);
+  const auto length = static_cast<size_t>(next) - i;
+  // Invalid UTF-8 gives a negative code point: kUnknown.
+  if ((code_point >= 0xC0 && code_point <= 0x24F && code_point != 0xD7 &&
+       code_point != 0xF7) ||
+      (code_point >= 0x1E00 && code_point <= 0x1EFF)) {
+    return {WordBreakClass::kLetter, length};
+  }
+  if (IsHangulSyllable(code_point)) return {WordBreakClass::kHangul, length};
+  return {WordBreakClass::kUnknown, length};
+}
+
+// True if a word that ends in a character of class `last` goes on over
+// `next`, with no character between.
+bool Joins(WordBreakClass last, WordBreakClass next) {
+  const bool last_hangul = last == WordBreakClass::kHangul;
+  const bool next_hangul = next == WordBreakClass::kHangul;
+  if (last_hangul || next_hangul) return last_hangul && next_hangul;
+  return (last == WordBreakClass::kLetter || last == WordBreakClass::kDigit) &&
+         (next == WordBreakClass::kLetter || next == WordBreakClass::kDigit);
+}
+
+bool StartsWord(WordBreakClass c) {
+  return c == WordBreakClass::kLetter || c == WordBreakClass::kDigit ||
+         c == WordBreakClass::kHangul;
+}
+
+// True if ForEachWordWithoutIcu can cut `text`: it holds no kUnknown.
+bool CutsWithoutIcu(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto [c, length] = ClassifyAt(text, i);
+    if (c == WordBreakClass::kUnknown) return false;
+    i += length;
+  }
+  return true;
+}
+
+// ForEachSearchWord for text that CutsWithoutIcu, without ICU: the same
+// words. A word is a run of Hangul syllables, or a run of letters and
+// digits (UAX #29 rules WB5 and WB8-WB10) that also takes in a kBetweenBoth
+// character between two letters (WB6-WB7) and a kBetweenBoth or
+// kBetweenDigits one between two digits (WB11-WB12). ICU gives every other
+// stretch the status UBRK_WORD_NONE, which ForEachSearchWord skips. Quotes
+// are mostly such text, and ICU's UTF-16 copy of it, its break iterator and
+// the UTF-8 copy of each word were more than half of cutting one
+// (bench/word_cutting.cc).
+void ForEachWordWithoutIcu(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view word)> visit) {
+  size_t i = 0;
+  while (i < text.size()) {
+    auto [last, length] = ClassifyAt(text, i);
+    if (!StartsWord(last)) {
+      i += length;
+      continue;
+    }
+    const size_t start = i;
+    i += length;
+    while (i < text.size()) {
+      const auto [next, next_length] = ClassifyAt(text, i);
+      if (Joins(last, next)) {
+        last = next;
+        i += next_length;
+        continue;
+      }
+      const size_t after_at = i + next_length;
+      if (after_at >= text.size()) break;
+      const auto [after, after_length] = ClassifyAt(text, after_at);
+      const bool joins_letters = last == WordBreakClass::kLetter &&
+                                 after == WordBreakClass::kLetter &&
+                                 next == WordBreakClass::kBetweenBoth;
+      const bool joins_digits = last == WordBreakClass::kDigit &&
+                                after == WordBreakClass::kDigit &&
+                                (next == WordBreakClass::kBetweenBoth ||
+                                 next == WordBreakClass::kBetweenDigits);
+      if (!joins_letters && !joins_digits) break;
+      last = after;
+      i = after_at + after_length;
+    }
+    VisitWord(text.substr(start, i - start), visit);
+  }
+}
+
 }  // namespace
 
 void ForEachSearchWord(absl::string_view text,
                        absl::FunctionRef<void(absl::string_view word)> visit) {
+  if (CutsWithoutIcu(text)) {
+    ForEachWordWithoutIcu(text, visit);
+    return;
+  }
+  ForEachSearchWordWithIcu(text, visit);
+}
+
+void ForEachSearchWordWithIcu(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view word)> visit) {
   if (text.empty()) return;
   icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(
       icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
@@ -154,15 +311,7 @@ void ForEachSearchWord(absl::string_view text,
     if (breaks.getRuleStatus() == UBRK_WORD_NONE) continue;
     word.clear();
     unicode.tempSubStringBetween(start, end).toUTF8String(word);
-    absl::string_view view = word;
-    // An English possessive is the word it is written onto ("FPT's").
-    for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
-      if (view.size() > possessive.size() && absl::EndsWith(view, possessive)) {
-        view.remove_suffix(possessive.size());
-        break;
-      }
-    }
-    visit(view);
+    VisitWord(word, visit);
   }
 }
 

@@ -8,7 +8,9 @@
 //   "성한", "한다"}
 //
 // Text is cut into words with ICU's word break rules (which also segment
-// Chinese, Japanese and Thai by dictionary), and each word is folded as
+// Chinese, Japanese and Thai by dictionary; text of ASCII, precomposed Latin
+// letters and Hangul syllables, most quotes, is cut into the same words
+// without ICU, which is faster), and each word is folded as
 // names are (normalizer/name_folding.h: case, Vietnamese and other Latin
 // diacritics, punctuation), so "Bán Dẫn" and "ban dan" meet. Korean writes
 // particles onto the word before them ("반도체를"), so Hangul is indexed as
@@ -49,6 +51,12 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text);
 // view is valid during the call only. Thread-safe.
 void ForEachSearchWord(absl::string_view text,
                        absl::FunctionRef<void(absl::string_view word)> visit);
+
+// ForEachSearchWord() without its shortcut for text of ASCII, Latin letters
+// and Hangul syllables, which skips ICU: for tests that check the two agree.
+void ForEachSearchWordWithIcu(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view word)> visit);
 
 // The terms of one word that ForEachSearchWord gave, in order, repeats
 // included: SearchTermOccurrences(text) is their concatenation over the

@@ -1,12 +1,16 @@
 #include "normalizer/search_terms.h"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "unicode/unistr.h"
 
 namespace factstore::normalizer {
 namespace {
@@ -111,6 +115,78 @@ TEST(SearchTermsTest, WordsAndTheirTermsMakeTheOccurrences) {
       }
     });
     EXPECT_EQ(joined, SearchTermOccurrences(text)) << text;
+  }
+}
+
+// Words of ASCII text, Latin letters and Hangul syllables are cut without
+// ICU; they must be the words ICU's word breaks give.
+TEST(SearchTermsTest, WordsAreCutAsIcuCutsThem) {
+  auto words = [](absl::string_view text, bool with_icu) {
+    std::vector<std::string> out;
+    auto visit = [&out](absl::string_view word) { out.emplace_back(word); };
+    if (with_icu) {
+      ForEachSearchWordWithIcu(text, visit);
+    } else {
+      ForEachSearchWord(text, visit);
+    }
+    return out;
+  };
+  std::vector<std::string> texts = {
+      "FPT's chips, U.S. and S.Korea's 1,000.5 units; 10:30 a.m.",
+      "don't 'quoted' 85.9 1,2,3 a.1 1.a 1a.b2 e.g. x;y 3;4 ab:cd",
+      "",
+      " \t\r\n\v\f ",
+      "a__b _1 1_ __ _",
+      "O'Neil's 'tis n't",
+      "Đà Nẵng's 1,5 tỷ USD; Việt.Nam 반도체를 ICT산업 12.5조원 FPT의",
+      "e\u0301 Vie\u0323\u0302t \xff\xfe a\xc3 \xe1\xbb"};
+  // Every ASCII character, and every character the shortcut takes for a
+  // letter (with those just outside its ranges): alone, between letters,
+  // between digits, between a letter and a digit, doubled, and beside a
+  // Hangul syllable.
+  std::vector<std::string> characters;
+  for (int c = 0; c < 128; ++c)
+    characters.emplace_back(1, static_cast<char>(c));
+  for (auto [first, last] :
+       {std::pair<int, int>{0xBF, 0x250}, {0x1DFF, 0x1F00}, {0xABFF, 0xD7A4}}) {
+    for (int c = first; c <= last; ++c) {
+      std::string utf8;
+      icu::UnicodeString(static_cast<UChar32>(c)).toUTF8String(utf8);
+      characters.push_back(std::move(utf8));
+    }
+  }
+  for (const std::string& ch : characters) {
+    texts.push_back(ch);
+    texts.push_back(absl::StrCat("ab", ch, "cd 12", ch, "34 a", ch, "1 1", ch,
+                                 "a a", ch, ch, "b 1", ch, ch, "2 ", ch, "x ",
+                                 "\uD55C", ch, "\uAE00.", ch, "."));
+  }
+  // Random texts: over all of ASCII, and over the characters the rules name
+  // with a few others, where joins and their near misses are frequent.
+  const std::vector<std::string> named = {
+      "a",      "Z",      "9",      "0",      " ",      ".",      "'",
+      ",",      ";",      ":",      "_",      "\"",     "-",      "\t",
+      "\n",     "@",      "/",      "\u00e0", "\u0111", "\u1ec7", "\u00d7",
+      "\u0301", "\uAC00", "\uD7A3", "\u3131", "\u2019", "\u00a0"};
+  uint64_t state = 7;
+  auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int i = 0; i < 6000; ++i) {
+    std::string text;
+    const int length = static_cast<int>(next() % 24);
+    for (int j = 0; j < length; ++j) {
+      if (i % 2 == 0) {
+        text.push_back(static_cast<char>(next() % 128));
+      } else {
+        text += named[next() % named.size()];
+      }
+    }
+    texts.push_back(std::move(text));
+  }
+  for (const std::string& text : texts) {
+    EXPECT_EQ(words(text, false), words(text, true)) << absl::CHexEscape(text);
   }
 }
 
