@@ -143,10 +143,12 @@ std::string FoldWord(absl::string_view word) {
 // ("FPT's" -> "FPT").
 void VisitWord(absl::string_view word,
                absl::FunctionRef<void(absl::string_view word)> visit) {
-  for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
-    if (word.size() > possessive.size() && absl::EndsWith(word, possessive)) {
-      word.remove_suffix(possessive.size());
-      break;
+  if (!word.empty() && (word.back() == 's' || word.back() == 'S')) {
+    for (absl::string_view possessive : {"'s", "\u2019s", "'S", "\u2019S"}) {
+      if (word.size() > possessive.size() && absl::EndsWith(word, possessive)) {
+        word.remove_suffix(possessive.size());
+        break;
+      }
     }
   }
   visit(word);
