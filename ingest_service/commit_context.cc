@@ -1,6 +1,9 @@
 #include "ingest_service/commit_context.h"
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status_macros.h"
 #include "storage/key_codec.h"
@@ -159,7 +162,16 @@ absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
     }
   }
   batch->UseCutTexts(&cut_texts_);
-  for (const auto& [id, record] : facts_.pending()) {
+  // In id order: each word posting then gets its facts' ids in order, and
+  // its edits need no sorting (storage::WordPostingEdits::ForEachChange).
+  std::vector<const std::pair<const std::string, const storage::FactRecord*>*>
+      facts;
+  facts.reserve(facts_.pending().size());
+  for (const auto& entry : facts_.pending()) facts.push_back(&entry);
+  std::sort(facts.begin(), facts.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : facts) {
+    const auto& [id, record] = *entry;
     FS_ASSIGN_OR_RETURN(const storage::FactRecord* before, facts_.Original(id));
     if (record != nullptr) {
       FS_RETURN_IF_ERROR(batch->PutFact(before, *record));

@@ -235,15 +235,20 @@ absl::Status WordPostingEdits::ForEachChange(
     // Edits of one id are ordered by call: std::sort with the call as the
     // tie-break instead of std::stable_sort, which takes a buffer from the
     // heap for every posting.
+    // The edits of a commit's facts, written in id order, come sorted: a
+    // look saves the sort.
     std::vector<Edit>& edits = posting->edits;
-    std::sort(edits.begin(), edits.end(), [&](const Edit& a, const Edit& b) {
+    auto edit_less = [&](const Edit& a, const Edit& b) {
       // The same span is the same id (Keep hands a span out again).
       if (a.id.offset == b.id.offset && a.id.size == b.id.size) {
         return a.call < b.call;
       }
       const int order = Id(a.id).compare(Id(b.id));
       return order != 0 ? order < 0 : a.call < b.call;
-    });
+    };
+    if (!std::is_sorted(edits.begin(), edits.end(), edit_less)) {
+      std::sort(edits.begin(), edits.end(), edit_less);
+    }
     edited.clear();
     ids.clear();
     for (size_t i = 0; i < edits.size(); ++i) {
