@@ -133,13 +133,16 @@ TEST(SearchTermsTest, WordsAreCutAsIcuCutsThem) {
   };
   std::vector<std::string> texts = {
       "FPT's chips, U.S. and S.Korea's 1,000.5 units; 10:30 a.m.",
-      "don't 'quoted' 85.9 1,2,3 a.1 1.a 1a.b2 e.g. x;y 3;4 ab:cd",
-      "",
-      " \t\r\n\v\f ",
-      "a__b _1 1_ __ _",
-      "O'Neil's 'tis n't",
+      "don't 'quoted' 85.9 1,2,3 a.1 1.a 1a.b2 e.g. x;y 3;4 ab:cd", "",
+      " \t\r\n\v\f ", "a__b _1 1_ __ _", "O'Neil's 'tis n't",
       "Đà Nẵng's 1,5 tỷ USD; Việt.Nam 반도체를 ICT산업 12.5조원 FPT의",
-      "e\u0301 Vie\u0323\u0302t \xff\xfe a\xc3 \xe1\xbb"};
+      "e\u0301 Vie\u0323\u0302t \xff\xfe a\xc3 \xe1\xbb",
+      // A long run of Hangul stays one word (no dictionary cuts Korean).
+      "한국과베트남디지털협력포럼에서발표된자료에따르면대한민국정부는",
+      "한국과 베트남 디지털 협력 포럼에서 발표된 자료에 따르면 삼성전자의 "
+      "규모는 2024년 5월 기준 약 12,345명로 집계되었다고 관계자들이 밝혔다.",
+      "Theo số liệu công bố tại diễn đàn hợp tác số Việt Nam - Hàn Quốc, "
+      "Tỉnh Long Hải đạt 10,04% ngày 2 tháng 1 năm 2007."};
   // Every ASCII character, and every character the shortcut takes for a
   // letter (with those just outside its ranges): alone, between letters,
   // between digits, between a letter and a digit, doubled, and beside a
