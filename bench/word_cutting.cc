@@ -36,7 +36,9 @@
 #include "unicode/unistr.h"
 
 ABSL_FLAG(int64_t, texts, 3000, "Distinct quotes to cut, from fact 0 on.");
-ABSL_FLAG(double, seconds, 2.0, "CPU seconds to spend on each way of cutting.");
+ABSL_FLAG(double, seconds, 2.0,
+          "CPU seconds to spend on each way of cutting all texts (and half "
+          "as many on each for the ASCII texts and for the others).");
 
 namespace factstore::bench {
 namespace {

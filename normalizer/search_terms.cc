@@ -162,10 +162,9 @@ enum class WordBreakClass {
   kUnknown,        // none of those below: the text is cut by ICU
   kOther,          // breaks on both sides: ASCII spaces, control characters
                    // and punctuation except those below
-  kLetter,         // ALetter: A-Z, a-z, '@' (which ICU's root rules add to
-                   // the class, so "info@fpt" is one word), and the
-                   // precomposed Latin letters of U+00C0-U+024F (but U+00D7
-                   // and U+00F7) and U+1E00-U+1EFF (Vietnamese's)
+  kLetter,         // ALetter: A-Z, a-z, and the precomposed Latin letters
+                   // of U+00C0-U+024F (but U+00D7 and U+00F7) and
+                   // U+1E00-U+1EFF (Vietnamese's)
   kHangul,         // a Hangul syllable: ICU's root rules join these only to
                    // each other ("ICT산업" is two words)
   kDigit,          // Numeric: 0-9
@@ -174,8 +173,10 @@ enum class WordBreakClass {
   kBetweenDigits,  // MidNum ',' and ';': inside "1,000" between digits
 };
 // ('_', ExtendNumLet, joins whatever it touches; it is rare enough in
-// quotes to be left to ICU. ':' is MidLetter in UAX #29, but ICU's root
-// rules take it out of that class, so "10:30" and "ratio:3" break at it.)
+// quotes to be left to ICU, as is '@', a letter to ICU 72's root rules but
+// not to later ICUs': text holding one is cut by the ICU it runs with. ':'
+// is MidLetter in UAX #29, but ICU's root rules take it out of that class,
+// so "ab:cd" is two words.)
 
 // The class of each ASCII character, looked up: classifying is most of
 // cutting text without ICU.
@@ -183,7 +184,7 @@ constexpr std::array<WordBreakClass, 128> kAsciiClasses = [] {
   std::array<WordBreakClass, 128> classes{};
   for (int c = 0; c < 128; ++c) {
     classes[c] = WordBreakClass::kOther;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '@') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
       classes[c] = WordBreakClass::kLetter;
     } else if (c >= '0' && c <= '9') {
       classes[c] = WordBreakClass::kDigit;
@@ -191,7 +192,7 @@ constexpr std::array<WordBreakClass, 128> kAsciiClasses = [] {
   }
   classes['.'] = classes['\''] = WordBreakClass::kBetweenBoth;
   classes[','] = classes[';'] = WordBreakClass::kBetweenDigits;
-  classes['_'] = WordBreakClass::kUnknown;
+  classes['_'] = classes['@'] = WordBreakClass::kUnknown;
   return classes;
 }();
 
@@ -230,17 +231,8 @@ bool StartsWord(WordBreakClass c) {
          c == WordBreakClass::kHangul;
 }
 
-// True if ForEachWordWithoutIcu can cut `text`: it holds no kUnknown.
-bool CutsWithoutIcu(absl::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const auto [c, length] = ClassifyAt(text, i);
-    if (c == WordBreakClass::kUnknown) return false;
-    i += length;
-  }
-  return true;
-}
-
-// ForEachSearchWord for text that CutsWithoutIcu, without ICU: the same
+// ForEachSearchWord for text that CutsSearchWordsWithoutIcu, without ICU:
+// the same
 // words. A word is a run of Hangul syllables, or a run of letters and
 // digits (UAX #29 rules WB5 and WB8-WB10) that also takes in a kBetweenBoth
 // character between two letters (WB6-WB7) and a kBetweenBoth or
@@ -288,9 +280,19 @@ void ForEachWordWithoutIcu(
 
 }  // namespace
 
+bool CutsSearchWordsWithoutIcu(absl::string_view text) {
+  // It holds no kUnknown.
+  for (size_t i = 0; i < text.size();) {
+    const auto [c, length] = ClassifyAt(text, i);
+    if (c == WordBreakClass::kUnknown) return false;
+    i += length;
+  }
+  return true;
+}
+
 void ForEachSearchWord(absl::string_view text,
                        absl::FunctionRef<void(absl::string_view word)> visit) {
-  if (CutsWithoutIcu(text)) {
+  if (CutsSearchWordsWithoutIcu(text)) {
     ForEachWordWithoutIcu(text, visit);
     return;
   }

@@ -52,8 +52,13 @@ std::vector<std::string> SearchTermOccurrences(absl::string_view text);
 void ForEachSearchWord(absl::string_view text,
                        absl::FunctionRef<void(absl::string_view word)> visit);
 
-// ForEachSearchWord() without its shortcut for text of ASCII, Latin letters
-// and Hangul syllables, which skips ICU: for tests that check the two agree.
+// True if ForEachSearchWord() cuts `text` without ICU: its characters are
+// ASCII (but '_' and '@'), precomposed Latin letters or Hangul syllables.
+// For tests.
+bool CutsSearchWordsWithoutIcu(absl::string_view text);
+
+// ForEachSearchWord() without its shortcut for the texts above, which skips
+// ICU: for tests that check the two agree.
 void ForEachSearchWordWithIcu(
     absl::string_view text,
     absl::FunctionRef<void(absl::string_view word)> visit);

@@ -165,12 +165,15 @@ TEST(SearchTermsTest, WordsAreCutAsIcuCutsThem) {
                                  "\uD55C", ch, "\uAE00.", ch, "."));
   }
   // Random texts: over all of ASCII, and over the characters the rules name
-  // with a few others, where joins and their near misses are frequent.
+  // with a few others, where joins and their near misses are frequent; the
+  // last of those are characters that send the text to ICU, left out of
+  // every other such text so that most take the shortcut.
   const std::vector<std::string> named = {
-      "a",      "Z",      "9",      "0",      " ",      ".",      "'",
-      ",",      ";",      ":",      "_",      "\"",     "-",      "\t",
-      "\n",     "@",      "/",      "\u00e0", "\u0111", "\u1ec7", "\u00d7",
-      "\u0301", "\uAC00", "\uD7A3", "\u3131", "\u2019", "\u00a0"};
+      "a", "Z",      "9",      "0",      " ",      ".",      "'",
+      ",", ";",      ":",      "\"",     "-",      "\t",     "\n",
+      "/", "\u00e0", "\u0111", "\u1ec7", "\uAC00", "\uD7A3", "_",
+      "@", "\u00d7", "\u0301", "\u3131", "\u2019", "\u00a0"};
+  const size_t shortcut_named = 20;  // named[0..20) are cut without ICU
   uint64_t state = 7;
   auto next = [&state] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -183,13 +186,27 @@ TEST(SearchTermsTest, WordsAreCutAsIcuCutsThem) {
       if (i % 2 == 0) {
         text.push_back(static_cast<char>(next() % 128));
       } else {
-        text += named[next() % named.size()];
+        text += named[next() % (i % 4 == 1 ? named.size() : shortcut_named)];
       }
     }
     texts.push_back(std::move(text));
   }
+  int cut_without_icu = 0;
   for (const std::string& text : texts) {
     EXPECT_EQ(words(text, false), words(text, true)) << absl::CHexEscape(text);
+    if (CutsSearchWordsWithoutIcu(text)) ++cut_without_icu;
+  }
+  // The comparisons are of the shortcut against ICU, not ICU against itself.
+  EXPECT_GT(cut_without_icu, static_cast<int>(texts.size() / 2))
+      << "of " << texts.size();
+  for (absl::string_view text :
+       {"FPT's chips, U.S. and S.Korea's 1,000.5 units; ab:cd",
+        "Đà Nẵng's 1,5 tỷ USD 반도체를 ICT산업", ""}) {
+    EXPECT_TRUE(CutsSearchWordsWithoutIcu(text)) << text;
+  }
+  for (absl::string_view text : {"a_b", "info@fpt.vn", "Vie\u0323\u0302t",
+                                 "\u2019s", "\u6771\u4eac", "\xff"}) {
+    EXPECT_FALSE(CutsSearchWordsWithoutIcu(text)) << text;
   }
 }
 
