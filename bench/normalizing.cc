@@ -51,8 +51,8 @@ struct Sample {
 
 // Runs `read` over `samples` round after round until `seconds` of CPU have
 // passed (RunForCpuSeconds); returns CPU microseconds per sample and adds
-// them to `out`. `read`
-// returns false for a text it could not read, which is counted.
+// them to `out`. `read` returns false for a text it could not read, which is
+// counted.
 template <typename Read>
 double Measure(const std::vector<Sample>& samples, double seconds,
                absl::string_view name, Read read, Json* out) {
