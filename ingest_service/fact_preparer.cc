@@ -546,8 +546,8 @@ void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
           absl::StrCat("is longer than ", kMaxRawValueBytes, " bytes"));
       return;
     }
-    normalized =
-        normalizer::NormalizeValidTime(in.raw(), ctx.language, Dates(ctx));
+    normalized = normalizer::NormalizeValidTimeRemembered(
+        in.raw(), ctx.language, Dates(ctx));
     if (!normalized.ok()) {
       ctx.problems.Invalid(absl::StrCat(field, ".raw"),
                            normalized.status().message());

@@ -397,6 +397,42 @@ TEST_F(FactPreparerTest, RawValidTimeIsNormalized) {
   EXPECT_EQ(valid.raw(), "");
 }
 
+// Valid times read from text are remembered per thread; the same text must
+// still be read against each fact's own language and publication date.
+TEST_F(FactPreparerTest, RawValidTimeIsReadAgainstEachFactsContext) {
+  auto prepare = [this](const std::string& raw, const std::string& language,
+                        const std::string& published) {
+    v1::Fact fact =
+        RawFact("place:da-nang", "workforce.size", "53,000 people", language);
+    fact.mutable_valid_time()->set_raw(raw);
+    if (!published.empty()) {
+      v1::Mention* mention = fact.add_mentions();
+      mention->set_document_id("doc:vnexpress-1");
+      mention->set_publication_date(published);
+    }
+    return Prepare(fact);
+  };
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round == 0 ? "read" : "remembered");
+    PreparedFact in_2024 = prepare("last year", "en", "2024-08-02");
+    ASSERT_FALSE(in_2024.error.has_value()) << in_2024.error->message();
+    EXPECT_EQ(in_2024.fact.valid_time().at().date(), "2023");
+    PreparedFact in_2020 = prepare("last year", "en", "2020-01-15");
+    ASSERT_FALSE(in_2020.error.has_value()) << in_2020.error->message();
+    EXPECT_EQ(in_2020.fact.valid_time().at().date(), "2019");
+    // Without a publication date a relative date cannot be read.
+    EXPECT_EQ(OnlyViolation(prepare("last year", "en", "")).field(),
+              "facts[0].valid_time.raw");
+    // English writes the month first, Vietnamese the day.
+    PreparedFact english = prepare("3/5/2024", "en", "");
+    ASSERT_FALSE(english.error.has_value()) << english.error->message();
+    EXPECT_EQ(english.fact.valid_time().at().date(), "2024-03-05");
+    PreparedFact vietnamese = prepare("3/5/2024", "vi", "");
+    ASSERT_FALSE(vietnamese.error.has_value()) << vietnamese.error->message();
+    EXPECT_EQ(vietnamese.fact.valid_time().at().date(), "2024-05-03");
+  }
+}
+
 TEST_F(FactPreparerTest, EntitiesNamedByNameResolveToTheirIds) {
   v1::Fact fact;
   fact.set_subject_name("fpt");  // an alias, in another case

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "common/iso_date.h"
+#include "common/remembered_words.h"
 #include "common/status_macros.h"
 #include "normalizer/text_tokens.h"
 #include "protos/api_dates.h"
@@ -1659,6 +1660,24 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
     return fail(status);
   }
   return valid_time;
+}
+
+absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(
+    absl::string_view text, absl::string_view language,
+    const DateContext& context) {
+  thread_local RememberedWords<absl::StatusOr<v1::ValidTime>> remembered(
+      /*capacity=*/16384);
+  // The language behind its length, so that no two keys run together.
+  const std::string key = absl::StrCat(language.size(), ":", language, text);
+  absl::StatusOr<v1::ValidTime> read =
+      remembered.Get(key, [&](absl::string_view) {
+        return NormalizeValidTime(text, language, DateContext());
+      });
+  if (read.ok() && (context.publication_date.empty() ||
+                    ParseIsoDate(context.publication_date).ok())) {
+    return read;
+  }
+  return NormalizeValidTime(text, language, context);
 }
 
 absl::StatusOr<v1::TimeValue> CanonicalizeTimeValue(const v1::TimeValue& time) {

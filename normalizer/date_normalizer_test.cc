@@ -1306,6 +1306,64 @@ INSTANTIATE_TEST_SUITE_P(All, NormalizeRelativeValidTimeTest,
                          ::testing::ValuesIn(kRelativeValidTimes),
                          RelativeValidTimeCaseName);
 
+// NormalizeValidTimeRemembered answers as NormalizeValidTime does: every
+// text of the tables above, absolute, relative and wrong, read against no
+// publication date, two of them and one that is not a date, three times over
+// (the first round reads, the others mostly remember), in an order that
+// reads each text first without a publication date and then with one, and
+// the other way round.
+TEST(NormalizeValidTimeRememberedTest, AnswersAsNormalizeValidTime) {
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const ValidTimeCase& c : kValidTimes)
+    texts.emplace_back(c.text, c.language);
+  for (const ValidTimeCase& c : kPeriodValidTimes) {
+    texts.emplace_back(c.text, c.language);
+  }
+  for (const BadValidTimeCase& c : kBadValidTimes) {
+    texts.emplace_back(c.text, c.language);
+  }
+  for (const RelativeValidTimeCase& c : kRelativeValidTimes) {
+    texts.emplace_back(c.text, c.language);
+  }
+  // The same text in two languages reads as two dates.
+  texts.emplace_back("3/5/2024", "en");
+  texts.emplace_back("3/5/2024", "vi");
+  const std::vector<DateContext> contexts = {
+      DateContext{}, DateContext{kPublished}, DateContext{"2019"},
+      DateContext{"2024-13"}};
+  int read_differently = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < contexts.size(); ++i) {
+      // Rounds take the contexts in turn, forwards then backwards.
+      const DateContext& context =
+          contexts[round % 2 == 0 ? i : contexts.size() - 1 - i];
+      for (const auto& [text, language] : texts) {
+        absl::StatusOr<v1::ValidTime> want =
+            NormalizeValidTime(text, language, context);
+        absl::StatusOr<v1::ValidTime> got =
+            NormalizeValidTimeRemembered(text, language, context);
+        SCOPED_TRACE(absl::StrCat(text, " (", language, ") published \"",
+                                  context.publication_date, "\", round ",
+                                  round));
+        ASSERT_EQ(got.status(), want.status());
+        if (want.ok()) {
+          EXPECT_EQ(got->SerializeAsString(), want->SerializeAsString());
+        }
+        // A text read against a publication date, unlike without one.
+        absl::StatusOr<v1::ValidTime> alone =
+            NormalizeValidTime(text, language);
+        if (want.ok() && (!alone.ok() || alone->SerializeAsString() !=
+                                             want->SerializeAsString())) {
+          ++read_differently;
+        }
+      }
+    }
+  }
+  // Some texts read differently against different publication dates, so
+  // the comparison above covers what may not be remembered.
+  EXPECT_GT(read_differently, 0);
+}
+
 TEST(NormalizeRelativeValidTimeTest, PartsKeepTheirSurface) {
   absl::StatusOr<v1::ValidTime> v = NormalizeValidTime(
       "from last year to next year", "en", DateContext{kPublished});
