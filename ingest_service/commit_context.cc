@@ -133,6 +133,14 @@ void CommitContext::ReleaseSavePoint() {
   }
 }
 
+storage::KeyScan& CommitContext::SubjectIndexScan() {
+  if (subject_index_scan_ == nullptr) {
+    subject_index_scan_ =
+        store_.Scan(storage::ColumnFamily::kSubjectIndex, "", "");
+  }
+  return *subject_index_scan_;
+}
+
 bool CommitContext::HasWrites() const {
   return !changes_.empty() || entities_.pending_count() > 0 ||
          facts_.pending_count() > 0 || predicates_.pending_count() > 0 ||

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -218,6 +219,13 @@ class CommitContext {
     return new_facts_[subject_time_prefix];
   }
 
+  // A scan of the subject index as the store was when the group began (the
+  // group writes nothing until Finalize), shared by the group's cardinality
+  // checks: one RocksDB iterator per group rather than one per fact, each
+  // of which costs microseconds to make. It has no upper bound: a caller
+  // seeks to its prefix and stops where the keys leave it.
+  storage::KeyScan& SubjectIndexScan();
+
   // Texts of the group's facts whose words were cut while they were
   // prepared (storage/word_postings.h), handed to the batch by Finalize.
   // REQUIRES: what the entries point to outlives Finalize.
@@ -261,6 +269,7 @@ class CommitContext {
   storage::CutTexts cut_texts_;
   std::vector<SavePoint> save_points_;
   absl::node_hash_map<std::string, std::vector<std::string>> new_facts_;
+  std::unique_ptr<storage::KeyScan> subject_index_scan_;  // made on first use
 };
 
 }  // namespace factstore::ingest

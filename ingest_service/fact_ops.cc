@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/enum_names.h"
 #include "common/iso_date.h"
@@ -210,11 +211,11 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
   // group asserted. There are few: one per competing value.
   std::string prefix = SubjectTimePrefix(fact);
   std::vector<std::string> ids = ctx.NewFactIds(prefix);
-  auto scan =
-      ctx.store().ScanPrefix(storage::ColumnFamily::kSubjectIndex, prefix);
-  for (; scan->Valid(); scan->Next()) {
+  storage::KeyScan& scan = ctx.SubjectIndexScan();
+  for (scan.Seek(prefix); scan.Valid() && absl::StartsWith(scan.key(), prefix);
+       scan.Next()) {
     storage::SubjectIndexParts parts;
-    if (storage::DecodeSubjectIndexKey(scan->key(), &parts)) {
+    if (storage::DecodeSubjectIndexKey(scan.key(), &parts)) {
       ids.push_back(std::move(parts.fact_id));
     }
   }

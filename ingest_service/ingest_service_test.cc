@@ -449,6 +449,43 @@ TEST_F(IngestServiceTest, CardinalityOneSeesMentionsAddedLaterAndRetractions) {
             v1::OUTCOME_CREATED);
 }
 
+// The facts of one request are checked in one commit group, which looks up
+// their competitors with one scan of the subject index, sought to each fact
+// in turn (commit_context.h SubjectIndexScan), backwards as well as forwards.
+TEST_F(IngestServiceTest, CardinalityOneChecksEachFactOfARequest) {
+  auto fact = [](const std::string& value, const std::string& year) {
+    v1::Fact f = RawFact("product:kr-it-outsourcing-market", "market.size",
+                         value, "doc:seoul-forum",
+                         absl::StrCat("valued at ", value, " in ", year));
+    f.mutable_valid_time()->set_raw(year);
+    return f;
+  };
+  v1::IngestFactsRequest stored;
+  *stored.add_facts() = fact("$500 billion", "2022");
+  *stored.add_facts() = fact("$600 billion", "2024");
+  v1::IngestFactsResponse first = Ingest(*cluster_, stored);
+  ASSERT_EQ(first.results(0).outcome(), v1::OUTCOME_CREATED);
+  ASSERT_EQ(first.results(1).outcome(), v1::OUTCOME_CREATED);
+
+  v1::IngestFactsRequest request;
+  *request.add_facts() = fact("$650 billion", "2024");  // competes
+  *request.add_facts() = fact("$550 billion", "2022");  // competes, before
+  *request.add_facts() = fact("$580 billion", "2023");  // no competitor
+  v1::IngestFactsResponse response = Ingest(*cluster_, request);
+  ASSERT_EQ(response.results_size(), 3);
+  for (int i : {0, 1}) {
+    const std::string& competitor = first.results(1 - i).fact_id();
+    EXPECT_EQ(response.results(i).error().code(),
+              static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION))
+        << i << ": " << response.results(i).error().message();
+    EXPECT_NE(response.results(i).error().message().find(competitor),
+              std::string::npos)
+        << i << ": " << response.results(i).error().message();
+  }
+  EXPECT_EQ(response.results(2).outcome(), v1::OUTCOME_CREATED)
+      << response.results(2).error().message();
+}
+
 TEST_F(IngestServiceTest, StreamAcknowledgesEveryBatchInOrder) {
   auto context = Context(absl::Seconds(30));
   auto stream = cluster_->ingest().StreamIngestFacts(context.get());
