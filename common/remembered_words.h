@@ -1,6 +1,6 @@
-// RememberedWords: a per-thread cache of what is computed from words (their
-// folded forms, their hashes), which ForgetRememberedWords() empties on every
-// thread at once.
+// RememberedWords: a per-thread cache of what is computed from words and
+// other short texts (folded forms, hashes, valid times read from text),
+// which ForgetRememberedWords() empties on every thread at once.
 //
 // The texts that pass through these caches include ones that are later
 // erased (EraseEntity). An erasure calls ForgetRememberedWords()

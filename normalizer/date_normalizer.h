@@ -106,14 +106,14 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(
     const DateContext& context = {});
 
 // NormalizeValidTime(), with its readings remembered per thread: news
-// states the same dates over and over ("2024", "tháng 3 năm 2024", "2024년 3
-// 월"), and reading one costs microseconds (bench/README.md, "Valid times
-// remembered"). What is remembered, by language and text, is the reading
-// without a publication date: a text that reads so has no relative date in
-// it, and a publication date that is a date changes nothing of its reading.
-// Texts that do not read so (relative dates, errors) are read against
-// `context` every time. The same answers as NormalizeValidTime(); each
-// thread keeps at most 16,384 texts, and ForgetRememberedWords()
+// states the same dates over and over ("2024", "tháng 3 năm 2024",
+// "2024년 3월"), and reading one costs microseconds (bench/normalizing.cc
+// measures both ways). What is remembered, by language and text, is the
+// reading without a publication date: a text that reads so has no relative
+// date in it, and a publication date that is a date changes nothing of its
+// reading. Texts that do not read so (relative dates, errors) are read
+// against `context` every time. The same answers as NormalizeValidTime();
+// each thread keeps at most 16,384 texts, and ForgetRememberedWords()
 // (common/remembered_words.h) empties them, as an erasure does.
 // Thread-safe.
 absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(
