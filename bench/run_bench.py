@@ -1462,15 +1462,20 @@ def build_table(runs, extra, args):
                   note="" if streams != 1 else
                   "4 batches of 1000 facts in flight per stream; p50/p99 "
                   "of batch acknowledgements; CPU per fact")
-        one_stream = runs.get("ingest_stream_1")
         if streams == 4:
             # Issue 14's lines: the server's CPU per fact, and more streams
-            # never slower than one.
+            # never slower than one (two runs of a noisy machine: read the
+            # rates beside the mark).
             r["target"] = "<= 40 us/fact, >= 1 stream's rate"
             cpu = r["server_cpu_us_per_op"]
-            r["mark"] = mark(None if cpu is None or not one_stream else
-                             cpu <= 40 and
-                             data["items_per_s"] >= one_stream["items_per_s"])
+            one_stream = runs.get("ingest_stream_1")
+            if cpu is not None and cpu > 40:
+                r["mark"] = mark(False)
+            elif cpu is None or not one_stream:
+                r["mark"] = mark(None)
+            else:
+                r["mark"] = mark(
+                    data["items_per_s"] >= one_stream["items_per_s"])
         table.append(r)
         no_words = runs.get(f"ingest_stream_{streams}_no_words")
         if no_words:

@@ -149,6 +149,9 @@ bool CommitContext::HasWrites() const {
 }
 
 absl::Status CommitContext::Finalize(storage::CommitBatch* batch) {
+  // The checks are done: let go of the files and memtables the scan pins
+  // while the batch is written.
+  subject_index_scan_.reset();
   // The writer before may not have kept documents_changed_commit (an earlier
   // build): this commit counts as a change of every document.
   bool documents_changed = head_.documents_kept_commit() != head_.last_commit();

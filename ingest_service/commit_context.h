@@ -219,11 +219,15 @@ class CommitContext {
     return new_facts_[subject_time_prefix];
   }
 
-  // A scan of the subject index as the store was when the group began (the
-  // group writes nothing until Finalize), shared by the group's cardinality
-  // checks: one RocksDB iterator per group rather than one per fact, each
-  // of which costs microseconds to make. It has no upper bound: a caller
-  // seeks to its prefix and stops where the keys leave it.
+  // A scan of the subject index, shared by the group's cardinality checks:
+  // one RocksDB iterator per group rather than one per fact, each of which
+  // costs microseconds to make. It reads the store as it was at its first
+  // use; the group itself writes nothing before Finalize, which drops it.
+  // (In replicated mode another writer's commits may reach the store while
+  // the group is built, as they may between the point reads of its checks;
+  // the log's append then refuses the group, which is built again on a new
+  // CommitContext.) It has no upper bound: a caller seeks to its prefix and
+  // stops where the keys leave it. REQUIRES: Finalize has not been called.
   storage::KeyScan& SubjectIndexScan();
 
   // Texts of the group's facts whose words were cut while they were

@@ -219,6 +219,12 @@ std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
       ids.push_back(std::move(parts.fact_id));
     }
   }
+  if (absl::Status status = scan.status(); !status.ok()) {
+    return MakeError(absl::StatusCode::kUnavailable, "value",
+                     absl::StrCat("cannot read the facts that compete with "
+                                  "this one: ",
+                                  status.ToString()));
+  }
   for (const std::string& id : ids) {
     if (id == fact.id()) continue;
     if (!ctx.facts().Holds(id) && !MentionedByAny(ctx.store(), id, documents)) {

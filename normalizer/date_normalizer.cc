@@ -1673,8 +1673,10 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(
       remembered.Get(key, [&](absl::string_view) {
         return NormalizeValidTime(text, language, DateContext());
       });
-  if (read.ok() && (context.publication_date.empty() ||
-                    ParseIsoDate(context.publication_date).ok())) {
+  // Without a publication date the remembered answer is the answer, an
+  // error included.
+  if (context.publication_date.empty() ||
+      (read.ok() && ParseIsoDate(context.publication_date).ok())) {
     return read;
   }
   return NormalizeValidTime(text, language, context);

@@ -64,6 +64,8 @@ struct DateContext {
   // they are: against "2024-08", "last year" is 2023 and "this month"
   // 2024-08, while "yesterday" is an error.
   std::string publication_date;
+  // NormalizeValidTimeRemembered() counts on this being the only field:
+  // one added here that changes a reading must change what it remembers.
 };
 
 // Reads `text` (at most 256 bytes of UTF-8) written in `language` (a BCP-47
@@ -112,8 +114,10 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(
 // reading without a publication date: a text that reads so has no relative
 // date in it, and a publication date that is a date changes nothing of its
 // reading. Texts that do not read so (relative dates, errors) are read
-// against `context` every time. The same answers as NormalizeValidTime();
-// each thread keeps at most 16,384 texts, and ForgetRememberedWords()
+// against `context` every time. The same answers as NormalizeValidTime().
+// Each thread keeps at most 16,384 texts with their readings, a few hundred
+// bytes each (up to about 1 KiB for a text of the 256-byte limit, which a
+// reading holds again as its surface text), and ForgetRememberedWords()
 // (common/remembered_words.h) empties them, as an erasure does.
 // Thread-safe.
 absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(

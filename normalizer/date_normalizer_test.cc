@@ -1314,8 +1314,9 @@ INSTANTIATE_TEST_SUITE_P(All, NormalizeRelativeValidTimeTest,
 // the other way round.
 TEST(NormalizeValidTimeRememberedTest, AnswersAsNormalizeValidTime) {
   std::vector<std::pair<std::string, std::string>> texts;
-  for (const ValidTimeCase& c : kValidTimes)
+  for (const ValidTimeCase& c : kValidTimes) {
     texts.emplace_back(c.text, c.language);
+  }
   for (const ValidTimeCase& c : kPeriodValidTimes) {
     texts.emplace_back(c.text, c.language);
   }
