@@ -1665,6 +1665,10 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(absl::string_view text,
 absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(
     absl::string_view text, absl::string_view language,
     const DateContext& context) {
+  // A text NormalizeValidTime refuses for its length is not remembered.
+  if (text.size() > kMaxRawTextBytes) {
+    return NormalizeValidTime(text, language, context);
+  }
   thread_local RememberedWords<absl::StatusOr<v1::ValidTime>> remembered(
       /*capacity=*/16384);
   // The language behind its length, so that no two keys run together.

@@ -117,7 +117,8 @@ absl::StatusOr<v1::ValidTime> NormalizeValidTime(
 // against `context` every time. The same answers as NormalizeValidTime().
 // Each thread keeps at most 16,384 texts with their readings, a few hundred
 // bytes each (up to about 1 KiB for a text of the 256-byte limit, which a
-// reading holds again as its surface text), and ForgetRememberedWords()
+// reading holds again as its surface text; longer texts are refused and
+// not kept), and ForgetRememberedWords()
 // (common/remembered_words.h) empties them, as an erasure does.
 // Thread-safe.
 absl::StatusOr<v1::ValidTime> NormalizeValidTimeRemembered(
