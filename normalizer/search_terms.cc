@@ -232,8 +232,7 @@ bool StartsWord(WordBreakClass c) {
 }
 
 // ForEachSearchWord for text that CutsSearchWordsWithoutIcu, without ICU:
-// the same
-// words. A word is a run of Hangul syllables, or a run of letters and
+// the same words. A word is a run of Hangul syllables, or a run of letters and
 // digits (UAX #29 rules WB5 and WB8-WB10) that also takes in a kBetweenBoth
 // character between two letters (WB6-WB7) and a kBetweenBoth or
 // kBetweenDigits one between two digits (WB11-WB12). ICU gives every other
