@@ -1,8 +1,7 @@
 #include "common/message_digest.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -18,10 +17,7 @@ std::string MessageSha256(const google::protobuf::Message& message,
     message.SerializeToCodedStream(&coded);
   }
   absl::StrAppend(&bytes, suffix);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+  return DigestBytes(Sha256(bytes));
 }
 
 }  // namespace factstore

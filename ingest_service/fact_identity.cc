@@ -1,12 +1,11 @@
 #include "ingest_service/fact_identity.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "storage/key_codec.h"
 
 namespace factstore::ingest {
@@ -78,14 +77,10 @@ std::string DeriveFactId(const v1::Fact& fact) {
     PutEscapedString(&canonical, *name);
     PutValue(&canonical, fact.qualifiers().at(*name));
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()),
-         canonical.size(), digest);
-  static_assert(storage::kDerivedFactIdBytes <= SHA256_DIGEST_LENGTH);
+  static_assert(storage::kDerivedFactIdBytes <= kSha256Bytes);
   return absl::StrCat(storage::kDerivedFactIdPrefix,
-                      absl::BytesToHexString(absl::string_view(
-                          reinterpret_cast<const char*>(digest),
-                          storage::kDerivedFactIdBytes)));
+                      absl::BytesToHexString(DigestBytes(
+                          Sha256(canonical), storage::kDerivedFactIdBytes)));
 }
 
 }  // namespace factstore::ingest

@@ -1,13 +1,12 @@
 #include "query_service/page_token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/message_digest.h"
+#include "common/sha256.h"
 
 namespace factstore::query {
 namespace {
@@ -30,12 +29,7 @@ absl::Status Invalid(absl::string_view why) {
 }  // namespace
 
 std::string PageTokenCodec::Mac(absl::string_view data) const {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-       &length);
-  return std::string(reinterpret_cast<char*>(mac), kMacBytes);
+  return DigestBytes(HmacSha256(secret_, data), kMacBytes);
 }
 
 std::string PageTokenCodec::Encode(const PageCursor& cursor) const {

@@ -1,12 +1,11 @@
 #include "replication/log_applier.h"
 
-#include <openssl/sha.h>
-
 #include <optional>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 #include "replication/batch_compression.h"
 #include "rocksdb/write_batch.h"
@@ -115,10 +114,7 @@ absl::StatusOr<std::optional<storage::StoreHead>> InspectBatch(
 }  // namespace
 
 std::string EntryDigest(const std::string& payload) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
-         digest);
-  return std::string(reinterpret_cast<const char*>(digest), 16);
+  return DigestBytes(Sha256(payload), 16);
 }
 
 absl::StatusOr<bool> LogApplier::NeedsRebuild(const storage::Store& store) {

@@ -1,7 +1,5 @@
 #include "storage/key_codec.h"
 
-#include <openssl/sha.h>
-
 #include <string>
 
 #include "absl/strings/match.h"
@@ -9,6 +7,7 @@
 #include "common/decimal.h"
 #include "common/iso_date.h"
 #include "common/remembered_words.h"
+#include "common/sha256.h"
 #include "normalizer/units.h"
 #include "protos/api_dates.h"
 
@@ -364,8 +363,7 @@ uint64_t WordHash(absl::string_view word) {
   return remembered.Get(word, [](absl::string_view w) {
     // The first eight bytes of SHA-256: a hash that stays the same across
     // builds and machines, as an on-disk key must.
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(w.data()), w.size(), digest);
+    Sha256Digest digest = Sha256(w);
     uint64_t hash = 0;
     for (int i = 0; i < 8; ++i) hash = (hash << 8) | digest[i];
     return hash;
