@@ -240,6 +240,29 @@ TEST_F(SearchTest, TypesFilterAndExactOnly) {
                                          v1::MATCH_KIND_EXACT)));
   request.set_query("kor");
   EXPECT_EQ(Search(request).matches_size(), 0);
+
+  // A page that ends at the last exact match has no next page, though names
+  // that start with the query follow the exact ones in the index.
+  Upsert(R"pb(
+    entities {
+      id: "org:korea-telecom"
+      type: ENTITY_TYPE_ORGANIZATION
+      name: "Korea Telecom"
+    }
+  )pb");
+  request.set_query("korea");
+  request.set_page_size(1);
+  v1::SearchEntitiesResponse one = Search(request);
+  EXPECT_THAT(Matches(one),
+              ElementsAre(std::make_pair(std::string("place:korea"),
+                                         v1::MATCH_KIND_EXACT)));
+  EXPECT_EQ(one.next_page_token(), "");
+  request.set_exact_only(false);
+  v1::SearchEntitiesResponse more = Search(request);
+  EXPECT_THAT(Matches(more),
+              ElementsAre(std::make_pair(std::string("place:korea"),
+                                         v1::MATCH_KIND_EXACT)));
+  EXPECT_NE(more.next_page_token(), "");
 }
 
 TEST_F(SearchTest, PagesOfOneListEveryMatchExactlyOnce) {

@@ -5,7 +5,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/errors.h"
 
 namespace factstore::storage {
@@ -28,16 +27,18 @@ bool AllDigits(absl::string_view s) {
 
 }  // namespace
 
+// Tokens are made for every fact a read returns, several times a fact, so
+// they are put together with StrCat, not a format string parsed at each call.
 std::string EncodeCommitToken(uint32_t store_id, uint64_t commit) {
-  return absl::StrFormat("%08x-%d", store_id, commit);
+  return absl::StrCat(absl::Hex(store_id, absl::kZeroPad8), "-", commit);
 }
 
 std::string EncodeResumeToken(uint32_t store_id, CommitPosition position) {
   if (position.offset == CommitPosition::kWholeCommit) {
     return EncodeCommitToken(store_id, position.commit);
   }
-  return absl::StrFormat("%08x-%d.%d", store_id, position.commit,
-                         position.offset);
+  return absl::StrCat(absl::Hex(store_id, absl::kZeroPad8), "-",
+                      position.commit, ".", position.offset);
 }
 
 absl::StatusOr<CommitPosition> DecodeResumeToken(absl::string_view token,

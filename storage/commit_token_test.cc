@@ -11,13 +11,17 @@ TEST(CommitTokenTest, RoundTrips) {
   auto commit = DecodeCommitToken(token, 0x5f3a91c2, "min_commit");
   ASSERT_TRUE(commit.ok());
   EXPECT_EQ(*commit, 42u);
+  EXPECT_EQ(EncodeCommitToken(7, UINT64_MAX), "00000007-18446744073709551615");
   EXPECT_EQ(*DecodeCommitToken(EncodeCommitToken(7, UINT64_MAX), 7, "f"),
             UINT64_MAX);
+  EXPECT_EQ(EncodeCommitToken(0xffffffff, 0), "ffffffff-0");
 }
 
 TEST(CommitTokenTest, ResumeTokensCarryAnOffset) {
   std::string token = EncodeResumeToken(9, {12, 3});
   EXPECT_EQ(token, "00000009-12.3");
+  EXPECT_EQ(EncodeResumeToken(0xabcdef01, {UINT64_MAX, 0}),
+            "abcdef01-18446744073709551615.0");
   auto position = DecodeResumeToken(token, 9, "after");
   ASSERT_TRUE(position.ok());
   EXPECT_EQ(position->commit, 12u);

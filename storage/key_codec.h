@@ -112,7 +112,9 @@ std::string NameKey(NameKind kind, absl::string_view folded,
                     absl::string_view entity_id);
 // Keys of `kind` whose folded name starts with `folded_prefix`.
 std::string NamePrefix(NameKind kind, absl::string_view folded_prefix);
-// Keys of `kind` whose folded name equals `folded`.
+// Keys of `kind` whose folded name equals `folded`. Among the keys of
+// NamePrefix(kind, folded) they come first: SearchEntities reads its exact
+// and prefix matches in one scan.
 std::string NameExactPrefix(NameKind kind, absl::string_view folded);
 struct NameKeyParts {
   NameKind kind;

@@ -250,6 +250,35 @@ TEST(KeyCodecTest, PredicateNamePrefixSelectsNamesThatStartWithIt) {
       absl::StartsWith(PredicateKey("org.name"), PredicateNamePrefix("")));
 }
 
+TEST(KeyCodecTest, ExactNamesComeFirstAmongThoseStartingWithThem) {
+  // Longer names of every next byte, the escaped zero and the terminator's
+  // byte included, and entity ids that sort before and after each other.
+  for (NameKind kind : {NameKind::kFullName, NameKind::kWordSuffix}) {
+    for (const std::string folded :
+         {std::string("ha"), std::string("h\0a", 3), std::string("")}) {
+      const std::string exact = NameExactPrefix(kind, folded);
+      const std::string all = NamePrefix(kind, folded);
+      std::vector<std::string> keys;
+      for (const char* id : {"e:0", "e:zz"}) {
+        keys.push_back(NameKey(kind, folded, id));
+        for (int next = 0; next < 256; ++next) {
+          keys.push_back(NameKey(kind, folded + static_cast<char>(next), id));
+        }
+      }
+      std::sort(keys.begin(), keys.end());
+      size_t exact_keys = 0;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        ASSERT_TRUE(absl::StartsWith(keys[i], all)) << i;
+        if (absl::StartsWith(keys[i], exact)) {
+          EXPECT_EQ(i, exact_keys) << "an exact name after a longer one";
+          ++exact_keys;
+        }
+      }
+      EXPECT_EQ(exact_keys, 2u);
+    }
+  }
+}
+
 TEST(KeyCodecTest, PrefixSuccessor) {
   EXPECT_EQ(PrefixSuccessor("ab"), "ac");
   EXPECT_EQ(PrefixSuccessor(std::string("a\xff", 2)), "b");
