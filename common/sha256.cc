@@ -1,6 +1,7 @@
 #include "common/sha256.h"
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -13,6 +14,7 @@ namespace {
 
 [[noreturn]] void Fail(const char* what) {
   std::fprintf(stderr, "factstore: OpenSSL cannot %s\n", what);
+  ERR_print_errors_fp(stderr);
   std::abort();
 }
 
@@ -54,7 +56,7 @@ Sha256Digest Sha256(absl::string_view data) {
   // step wipes the message bytes it buffered.
   thread_local std::unique_ptr<EVP_MD_CTX, DigestContextFree> context(
       EVP_MD_CTX_new());
-  if (context == nullptr) Fail("allocate a digest context");
+  if (context == nullptr) Fail("allocate a digest context (or thread ended)");
   Sha256Digest digest;
   unsigned int size = 0;
   Check(EVP_DigestInit_ex(context.get(), Sha256Algorithm(), nullptr),
@@ -79,6 +81,7 @@ Sha256Digest HmacSha256(absl::string_view key, absl::string_view data) {
     Check(EVP_MAC_CTX_set_params(made.get(), params), "choose SHA256 for HMAC");
     return made;
   }();
+  if (context == nullptr) Fail("use a MAC context after its thread ended");
   // Keyed on every call: a thread may sign under several keys (one per
   // store), and keying is a fraction of what the one-shot HMAC() costs. A
   // null key would mean "the last one" to OpenSSL, so an empty key is passed

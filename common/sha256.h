@@ -29,16 +29,19 @@ using Sha256Digest = std::array<unsigned char, kSha256Bytes>;
 
 // The SHA-256 digest of `data`. Thread-safe. Aborts the process if OpenSSL
 // cannot provide SHA-256 at all (no default provider), which no digest could
-// survive.
+// survive. Not for destructors of static or thread_local objects: the
+// thread's context may be gone by then.
 Sha256Digest Sha256(absl::string_view data);
 
-// HMAC-SHA256 of `data` under `key`. Thread-safe; aborts as Sha256 does.
+// HMAC-SHA256 of `data` under `key` (any length, empty included).
+// Thread-safe; aborts and is not for destructors, as Sha256.
 Sha256Digest HmacSha256(absl::string_view key, absl::string_view data);
 
-// The digest's bytes as a string (all 32, or the first `size`).
+// The digest's first `size` bytes (at most all 32) as a string.
 inline std::string DigestBytes(const Sha256Digest& digest,
                                size_t size = kSha256Bytes) {
-  return std::string(reinterpret_cast<const char*>(digest.data()), size);
+  return std::string(reinterpret_cast<const char*>(digest.data()),
+                     size < kSha256Bytes ? size : kSha256Bytes);
 }
 
 }  // namespace factstore

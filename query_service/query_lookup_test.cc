@@ -257,12 +257,18 @@ TEST_F(SearchTest, TypesFilterAndExactOnly) {
               ElementsAre(std::make_pair(std::string("place:korea"),
                                          v1::MATCH_KIND_EXACT)));
   EXPECT_EQ(one.next_page_token(), "");
+  // Without exact_only, the next page goes on from the exact match to the
+  // names that start with the query.
   request.set_exact_only(false);
-  v1::SearchEntitiesResponse more = Search(request);
-  EXPECT_THAT(Matches(more),
+  v1::SearchEntitiesResponse first = Search(request);
+  EXPECT_THAT(Matches(first),
               ElementsAre(std::make_pair(std::string("place:korea"),
                                          v1::MATCH_KIND_EXACT)));
-  EXPECT_NE(more.next_page_token(), "");
+  ASSERT_NE(first.next_page_token(), "");
+  request.set_page_token(first.next_page_token());
+  EXPECT_THAT(Matches(Search(request)),
+              ElementsAre(std::make_pair(std::string("org:korea-telecom"),
+                                         v1::MATCH_KIND_PREFIX)));
 }
 
 TEST_F(SearchTest, PagesOfOneListEveryMatchExactlyOnce) {

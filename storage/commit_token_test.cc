@@ -15,6 +15,7 @@ TEST(CommitTokenTest, RoundTrips) {
   EXPECT_EQ(*DecodeCommitToken(EncodeCommitToken(7, UINT64_MAX), 7, "f"),
             UINT64_MAX);
   EXPECT_EQ(EncodeCommitToken(0xffffffff, 0), "ffffffff-0");
+  EXPECT_EQ(EncodeCommitToken(0, 1), "00000000-1");
 }
 
 TEST(CommitTokenTest, ResumeTokensCarryAnOffset) {
