@@ -743,7 +743,22 @@ class Bench:
         perf.wait()
         os.makedirs(RESULTS, exist_ok=True)
         out = os.path.join(RESULTS, f"profile_{name}.txt")
+        # perf can start late on a slow machine and sample the server after
+        # the load ended (seen: 5 samples of an idle query server). A busy
+        # server gives about 199 samples a second per busy core.
+        samples = subprocess.run(
+            ["perf", "script", "-F", "tid", "-i", data],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True).stdout.count("\n")
+        too_few = samples < 50 * seconds
+        if too_few:
+            log(f"profile of {name}: only {samples} samples in {seconds} s, "
+                "so perf missed most of the load; run again, with a longer "
+                "--read-seconds")
         with open(out, "w") as f:
+            if too_few:
+                f.write(f"== {name}: only {samples} samples: perf missed "
+                        "most of the load; not a profile of it ==\n\n")
             for title, flags in (("self", ["--no-children"]),
                                  ("inclusive (children)", ["--children"])):
                 report = subprocess.run(
