@@ -505,8 +505,12 @@ int RunSearch() {
       /*min_rows=*/1, absl::GetFlag(FLAGS_page_size),
       [](const PGresult& r) -> int64_t {
         // The count of every match, in the last column of each row.
+        // PostgreSQL prints a bigint, which always parses; none is counted
+        // if it did not.
         int64_t total = 0;
-        absl::SimpleAtoi(PQgetvalue(&r, 0, PQnfields(&r) - 1), &total);
+        if (!absl::SimpleAtoi(PQgetvalue(&r, 0, PQnfields(&r) - 1), &total)) {
+          return int64_t{0};
+        }
         return total;
       });
 }

@@ -160,8 +160,7 @@ int Measure() {
     int64_t keys = 0, key_bytes = 0, value_bytes = 0;
   };
   std::map<ColumnFamily, Totals> totals;
-  int64_t fact_commits = 0, fact_changes = 0, commit_key_bytes = 0,
-          commit_value_bytes = 0;
+  int64_t fact_commits = 0, fact_changes = 0, commit_value_bytes = 0;
   for (ColumnFamily cf : storage::kAllColumnFamilies) {
     std::unique_ptr<rocksdb::Iterator> it(
         db->NewIterator(rocksdb::ReadOptions(), store->handle(cf)));
@@ -183,7 +182,6 @@ int Measure() {
         if (!all_facts) continue;
         ++fact_commits;
         fact_changes += record.changes_size();
-        commit_key_bytes += static_cast<int64_t>(it->key().size());
         commit_value_bytes += static_cast<int64_t>(it->value().size());
       }
     }

@@ -692,8 +692,13 @@ DateWords::DateWords() {
       } else if (element == "{n}") {
         e.kind = PeriodElement::kNumber;
       } else if (absl::StartsWith(element, "{")) {
+        // "{3}": exactly this number. A brace that holds no number reads as
+        // -1, which no text's number equals.
         e.kind = PeriodElement::kExactNumber;
-        absl::SimpleAtoi(element.substr(1, element.size() - 2), &e.value);
+        if (!absl::SimpleAtoi(element.substr(1, element.size() - 2),
+                              &e.value)) {
+          e.value = -1;
+        }
       } else if (element == "-") {
         e.kind = PeriodElement::kDash;
       } else if (element == "/") {
@@ -772,7 +777,11 @@ absl::StatusOr<std::vector<DateToken>> DateTokens(absl::string_view text) {
       } else {
         d.shape = '#';
       }
-      if (d.shape != '#') absl::SimpleAtoi(token.text, &d.value);
+      // The tokenizer writes every digit as ASCII, so four digits or fewer
+      // always parse; a number that does not fit is no part of a date.
+      if (d.shape != '#' && !absl::SimpleAtoi(token.text, &d.value)) {
+        d.shape = '#';
+      }
     } else if (token.kind == TokenKind::kSymbol) {
       if (token.text == "," ||
           (token.text == "." && (after_word || i + 1 == tokens.size()))) {

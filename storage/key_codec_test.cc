@@ -254,7 +254,7 @@ TEST(KeyCodecTest, ExactNamesComeFirstAmongThoseStartingWithThem) {
   // Longer names of every next byte, the escaped zero and the terminator's
   // byte included, and entity ids that sort before and after each other.
   for (NameKind kind : {NameKind::kFullName, NameKind::kWordSuffix}) {
-    for (const std::string folded :
+    for (const std::string& folded :
          {std::string("ha"), std::string("h\0a", 3), std::string("")}) {
       const std::string exact = NameExactPrefix(kind, folded);
       const std::string all = NamePrefix(kind, folded);
