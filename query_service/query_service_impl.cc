@@ -86,6 +86,7 @@ QueryServiceImpl::QueryServiceImpl(StoreFollower* follower,
   SetMessageAllocatorFor_BatchGetFacts(&batch_get_facts_messages_);
   SetMessageAllocatorFor_ListFacts(&list_facts_messages_);
   SetMessageAllocatorFor_SearchFacts(&search_facts_messages_);
+  SetMessageAllocatorFor_SearchEntities(&search_entities_messages_);
 }
 
 bool QueryServiceImpl::TryAdmit() {

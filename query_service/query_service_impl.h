@@ -147,9 +147,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // queries_ once created (it never changes after), for reads to find
   // without taking mu_.
   std::atomic<const StoreQueries*> ready_queries_{nullptr};
-  // The messages of the reads that build their answers from stored fact
-  // records, on one arena per call (StoreQueries::GetFact, BatchGetFacts,
-  // ListFacts, SearchFacts).
+  // The messages of the reads that build their answers from stored fact and
+  // entity records, on one arena per call (StoreQueries::GetFact,
+  // BatchGetFacts, ListFacts, SearchFacts, SearchEntities).
   server::ArenaMessageAllocator<v1::GetFactRequest, v1::GetFactResponse>
       get_fact_messages_;
   server::ArenaMessageAllocator<v1::BatchGetFactsRequest,
@@ -159,6 +159,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
       list_facts_messages_;
   server::ArenaMessageAllocator<v1::SearchFactsRequest, v1::SearchFactsResponse>
       search_facts_messages_;
+  server::ArenaMessageAllocator<v1::SearchEntitiesRequest,
+                                v1::SearchEntitiesResponse>
+      search_entities_messages_;
   // Runs scans, and the reads that had to wait for a commit: the follower
   // releases them on its own thread, which must get back to catching up.
   // Last: destroyed first, running what is queued while the rest is alive.

@@ -1022,6 +1022,7 @@ absl::Status StoreQueries::SearchEntities(
     std::vector<Entry> entries;
     std::vector<std::string> entity_ids;
     while (in_phase()) {
+      const int64_t examined_before_batch = examined;
       entries.clear();
       entity_ids.clear();
       // As many entries as the page still needs if all qualify, within
@@ -1047,9 +1048,19 @@ absl::Status StoreQueries::SearchEntities(
         entity_ids.push_back(entry.parts.entity_id);
       }
       FS_RETURN_IF_ERROR(scan->status());
-      google::protobuf::Arena batch_arena(ScanBatchArenaOptions());
+      // Within the first two pages' worth of entries, the records are parsed
+      // on the answer's arena if it has one, so that EntityAsOf moves each
+      // match's entity into it instead of copying it; a search that reads on
+      // past that, dropping most of what it reads, parses each further batch
+      // on an arena of its own and copies the few matches.
+      std::optional<google::protobuf::Arena> batch_arena;
+      google::protobuf::Arena* arena =
+          response->GetArena() != nullptr &&
+                  examined_before_batch < 2 * static_cast<int64_t>(page_size)
+              ? response->GetArena()
+              : &batch_arena.emplace(ScanBatchArenaOptions());
       std::vector<absl::StatusOr<storage::EntityRecord*>> records =
-          store_->ReadEntities(entity_ids, &batch_arena);
+          store_->ReadEntities(entity_ids, arena);
       for (size_t i = 0; i < entries.size(); ++i) {
         const Entry& entry = entries[i];
         after = entry.key;

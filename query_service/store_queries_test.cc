@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
@@ -891,6 +892,70 @@ TEST_F(StoreQueriesTest, SearchPagesTogetherListEveryMatchOnce) {
                                  "org:da-nang-port", "org:cham-museum"));
     if (queries == queries_.get()) {
       EXPECT_EQ(pages + 1, 4);  // one match a page, the last without a token
+    }
+  }
+}
+
+// The query service makes SearchEntities' answers on an arena per call. A
+// search parses the entities of its first two pages' worth of index entries
+// onto it and later ones onto an arena per batch; forty wards of Da Nang, all
+// places, make the organizations' search read past that within one page.
+// Every page is the page an answer on the heap gets.
+TEST_F(StoreQueriesTest, SearchAnswersAlikeOnAnArenaAndOnTheHeap) {
+  std::vector<storage::EntityRecord> wards;
+  for (int i = 1; i <= 40; ++i) {
+    wards.push_back(Entity(absl::StrCat("place:da-nang-ward-", i),
+                           v1::ENTITY_TYPE_PLACE,
+                           absl::StrCat("Da Nang Ward ", i), {}, 3));
+  }
+  ASSERT_NO_FATAL_FAILURE(Commit(3, {}, wards));
+  for (bool organizations : {true, false}) {
+    for (int page_size : {1, 3, 100}) {
+      v1::SearchEntitiesRequest request;
+      request.set_query("da nang");
+      request.set_page_size(page_size);
+      if (organizations) request.add_types(v1::ENTITY_TYPE_ORGANIZATION);
+      std::vector<std::string> ids;
+      for (int page = 0; page < 50; ++page) {
+        SCOPED_TRACE(absl::StrCat("organizations ", organizations,
+                                  ", page size ", page_size, ", page ", page));
+        absl::StatusOr<std::optional<PageCursor>> cursor =
+            queries_->SearchEntitiesCursor(request);
+        ASSERT_TRUE(cursor.ok()) << cursor.status();
+        google::protobuf::Arena arena;
+        auto* on_arena =
+            google::protobuf::Arena::CreateMessage<v1::SearchEntitiesResponse>(
+                &arena);
+        v1::SearchEntitiesResponse on_heap;
+        ASSERT_TRUE(
+            queries_->SearchEntities(request, 3, *cursor, StopCheck(), on_arena)
+                .ok());
+        ASSERT_TRUE(
+            queries_->SearchEntities(request, 3, *cursor, StopCheck(), &on_heap)
+                .ok());
+        // A page token holds the time it was made; the pages are compared
+        // without theirs.
+        std::string next = on_arena->next_page_token();
+        EXPECT_EQ(next.empty(), on_heap.next_page_token().empty());
+        on_arena->clear_next_page_token();
+        on_heap.clear_next_page_token();
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+            *on_arena, on_heap))
+            << on_arena->DebugString() << "\nagainst\n"
+            << on_heap.DebugString();
+        for (const std::string& id : EntityIds(*on_arena)) ids.push_back(id);
+        if (next.empty()) break;
+        request.set_page_token(next);
+      }
+      SCOPED_TRACE(absl::StrCat("page size ", page_size));
+      if (organizations) {
+        EXPECT_THAT(ids, ElementsAre("org:da-nang-airport", "org:da-nang-port",
+                                     "org:cham-museum"));
+      } else {
+        ASSERT_EQ(ids.size(), 44u);
+        EXPECT_EQ(ids.front(), "place:da-nang");
+        EXPECT_EQ(ids.back(), "org:cham-museum");
+      }
     }
   }
 }
