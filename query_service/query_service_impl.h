@@ -147,8 +147,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // queries_ once created (it never changes after), for reads to find
   // without taking mu_.
   std::atomic<const StoreQueries*> ready_queries_{nullptr};
-  // The messages of the reads that build their answers from stored fact and
-  // entity records, on one arena per call (StoreQueries::GetFact,
+  // The messages of the reads answered on one arena per call, onto which
+  // they parse the stored records of their answers (StoreQueries::GetFact,
   // BatchGetFacts, ListFacts, SearchFacts, SearchEntities).
   server::ArenaMessageAllocator<v1::GetFactRequest, v1::GetFactResponse>
       get_fact_messages_;

@@ -1013,7 +1013,8 @@ absl::Status StoreQueries::SearchEntities(
       return scan->Valid() && absl::StartsWith(scan->key(), prefix);
     };
     // The entries are read in batches, their entities with one MultiGet
-    // each (on an arena per batch), and then taken in index order.
+    // each (the first batches on the answer's arena, later ones on an arena
+    // per batch; see below), and then taken in index order.
     struct Entry {
       std::string key;
       storage::NameKeyParts parts;
