@@ -1326,7 +1326,7 @@ TEST(NormalizeValidTimeRememberedTest, AnswersAsNormalizeValidTime) {
   for (const RelativeValidTimeCase& c : kRelativeValidTimes) {
     texts.emplace_back(c.text, c.language);
   }
-  // Too long to read: refused, and not remembered.
+  // Too long to read: refused, as NormalizeValidTime refuses it.
   texts.emplace_back("2024" + std::string(300, ' '), "en");
   // The same text in two languages reads as two dates.
   texts.emplace_back("3/5/2024", "en");

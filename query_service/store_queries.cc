@@ -639,6 +639,22 @@ google::protobuf::ArenaOptions ScanBatchArenaOptions() {
   return options;
 }
 
+// The arena to parse the next batch of a scan's records on, once `examined`
+// index entries have been read: `answer_arena` (when the answer has one)
+// within its first `answer_arena_entries`, so that what moves into the answer
+// moves its parts instead of copying them; after that `*batch_arena`, made
+// here for this batch and freed with it, so that what the scan drops does not
+// pile up (and what it keeps is copied into the answer).
+google::protobuf::Arena* BatchArena(
+    google::protobuf::Arena* answer_arena, int64_t examined,
+    int64_t answer_arena_entries,
+    std::optional<google::protobuf::Arena>* batch_arena) {
+  if (answer_arena != nullptr && examined < answer_arena_entries) {
+    return answer_arena;
+  }
+  return &batch_arena->emplace(ScanBatchArenaOptions());
+}
+
 // Reads record `id` as of `commit` into `out`, following the redirects of
 // merges: `read(id)` reads a record, `next(record, commit)` is the id it had
 // moved to by then (or null), `view(record&&, commit, out)` fills `out` and
@@ -1049,17 +1065,12 @@ absl::Status StoreQueries::SearchEntities(
         entity_ids.push_back(entry.parts.entity_id);
       }
       FS_RETURN_IF_ERROR(scan->status());
-      // Within the first two pages' worth of entries, the records are parsed
-      // on the answer's arena if it has one, so that EntityAsOf moves each
-      // match's entity into it instead of copying it; a search that reads on
-      // past that, dropping most of what it reads, parses each further batch
-      // on an arena of its own and copies the few matches.
+      // Two pages' worth of entries on the answer's arena, as ListFacts: the
+      // entity of each match moves into the answer.
       std::optional<google::protobuf::Arena> batch_arena;
       google::protobuf::Arena* arena =
-          response->GetArena() != nullptr &&
-                  examined_before_batch < 2 * static_cast<int64_t>(page_size)
-              ? response->GetArena()
-              : &batch_arena.emplace(ScanBatchArenaOptions());
+          BatchArena(response->GetArena(), examined_before_batch,
+                     2 * static_cast<int64_t>(page_size), &batch_arena);
       std::vector<absl::StatusOr<storage::EntityRecord*>> records =
           store_->ReadEntities(entity_ids, arena);
       for (size_t i = 0; i < entries.size(); ++i) {
@@ -1271,10 +1282,8 @@ absl::StatusOr<ScanPosition> ScanFacts(
       }
       FS_RETURN_IF_ERROR(scan->status());
       std::optional<google::protobuf::Arena> batch_arena;
-      google::protobuf::Arena* arena =
-          answer_arena != nullptr && *examined < answer_arena_entries
-              ? answer_arena
-              : &batch_arena.emplace(ScanBatchArenaOptions());
+      google::protobuf::Arena* arena = BatchArena(
+          answer_arena, *examined, answer_arena_entries, &batch_arena);
       std::vector<absl::StatusOr<storage::FactRecord*>> records =
           store.ReadFacts(ids, arena);
       for (size_t i = 0; i < records.size(); ++i) {
