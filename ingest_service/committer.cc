@@ -188,7 +188,16 @@ void Committer::Run() {
     for (auto& callback : queued) {
       if (callback) callback();
     }
-    CommitGroup(group);
+    std::unique_ptr<CommitContext> context = CommitGroup(group);
+    // std::function needs a copyable callable: the lambda shares ownership.
+    auto done =
+        std::make_shared<std::pair<std::vector<std::unique_ptr<WriteOp>>,
+                                   std::unique_ptr<CommitContext>>>(
+            std::move(group), std::move(context));
+    releases_.Run([done] {
+      done->second.reset();
+      done->first.clear();
+    });
   }
 }
 
@@ -307,7 +316,8 @@ std::string Committer::PublishCommit(const storage::StoreHead& head) {
   return storage::EncodeCommitToken(store_->store_id(), head_.last_commit());
 }
 
-void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
+std::unique_ptr<CommitContext> Committer::CommitGroup(
+    std::vector<std::unique_ptr<WriteOp>>& group) {
   absl::Time start = absl::Now();
   CommitObserver observer;
   CommitStats stats;
@@ -326,8 +336,11 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   // (two writers that keep colliding would otherwise collide again).
   constexpr absl::Duration kConflictTimeout = absl::Seconds(10);
   absl::Time give_up = absl::InfiniteFuture();
+  std::unique_ptr<CommitContext> context;
   for (int attempt = 1;; ++attempt) {
-    CommitContext ctx(*store_, head, absl::ToUnixMicros(absl::Now()));
+    context = std::make_unique<CommitContext>(*store_, head,
+                                              absl::ToUnixMicros(absl::Now()));
+    CommitContext& ctx = *context;
     ApplyGroup(group, ctx, statuses);
     if (!ctx.HasWrites()) {
       token =
@@ -359,6 +372,7 @@ void Committer::CommitGroup(std::vector<std::unique_ptr<WriteOp>>& group) {
   stats.items = items;
   stats.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   if (observer && stats.commit != 0) observer(stats);
+  return context;
 }
 
 }  // namespace factstore::ingest

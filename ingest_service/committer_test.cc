@@ -206,6 +206,13 @@ uint64_t StoredCommitOf(const storage::Store& store, const std::string& op) {
   return record->revisions(0).commit();
 }
 
+// The threads an operation was answered and freed on.
+struct Lifetime {
+  Mutex mu;
+  std::optional<std::thread::id> done_on ABSL_GUARDED_BY(mu);
+  std::optional<std::thread::id> freed_on ABSL_GUARDED_BY(mu);
+};
+
 // A test operation; see the top of the file.
 class TestOp : public WriteOp {
  public:
@@ -218,6 +225,8 @@ class TestOp : public WriteOp {
     bool writes = true;
     // Apply writes, then fails with this status.
     absl::Status fails_with;
+    // Where Done and the destructor ran, if set.
+    Lifetime* lifetime = nullptr;
   };
 
   TestOp(std::string name, const storage::Store* store, Journal* journal,
@@ -226,6 +235,11 @@ class TestOp : public WriteOp {
         store_(store),
         journal_(journal),
         options_(options) {}
+  ~TestOp() override {
+    if (options_.lifetime == nullptr) return;
+    MutexLock lock(&options_.lifetime->mu);
+    options_.lifetime->freed_on = std::this_thread::get_id();
+  }
 
   absl::Status Apply(CommitContext& ctx) override {
     journal_->Applied(name_, ctx.commit());
@@ -246,6 +260,10 @@ class TestOp : public WriteOp {
   void RecordItems(storage::RequestRecord*) const override {}
   void Done(const absl::Status& status,
             const std::string& commit_token) override {
+    if (options_.lifetime != nullptr) {
+      MutexLock lock(&options_.lifetime->mu);
+      options_.lifetime->done_on = std::this_thread::get_id();
+    }
     journal_->Done(name_, status, commit_token, StoredCommitOf(*store_, name_));
   }
   int weight() const override { return options_.weight; }
@@ -380,6 +398,24 @@ TEST_F(CommitterTest, OperationsAreAnsweredOnceTheirCommitIsInTheStore) {
   EXPECT_EQ(journal_.stored_at_done("a"), 1u);
   EXPECT_EQ(journal_.stored_at_done("b"), 2u);
   EXPECT_EQ(journal_.stored_at_done("c"), 2u);
+}
+
+TEST_F(CommitterTest, AnsweredOperationsAreFreedOffTheCommitterThread) {
+  Start();
+  Lifetime lifetime;
+  TestOp::Options options;
+  options.lifetime = &lifetime;
+  committer_->Submit(Op("a", options));
+  journal_.AwaitDone({"a"});
+  committer_.reset();  // frees what is still to be freed, then returns
+
+  MutexLock lock(&lifetime.mu);
+  ASSERT_TRUE(lifetime.done_on.has_value());
+  ASSERT_TRUE(lifetime.freed_on.has_value());
+  // Not on the committer thread, which answered it, nor on the thread that
+  // destroyed the committer: on the thread that frees committed groups.
+  EXPECT_NE(*lifetime.freed_on, *lifetime.done_on);
+  EXPECT_NE(*lifetime.freed_on, std::this_thread::get_id());
 }
 
 TEST_F(CommitterTest, GroupsHoldAtMostMaxGroupItems) {
