@@ -1,7 +1,10 @@
 #include "query_service/document_cache.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
+
+#include "storage/record_views.h"
 
 namespace factstore::query {
 namespace {
@@ -62,8 +65,16 @@ void DocumentCache::Insert(absl::string_view document_id, uint64_t epoch,
   auto entry = std::make_shared<Entry>();
   entry->epoch = epoch;
   entry->record = std::move(record);
+  uint64_t latest_revision = 0;
+  absl::StatusOr<v1::DocumentMetadata> latest = storage::DocumentAsOf(
+      entry->record, std::numeric_limits<uint64_t>::max(), &latest_revision);
+  if (latest.ok()) {
+    entry->latest_from = latest_revision;
+    entry->latest = *std::move(latest);
+  }
   // The cache adds its own bookkeeping of each entry (its handle and key).
-  const size_t charge = sizeof(Entry) + entry->record.capacity();
+  const size_t charge = sizeof(Entry) + entry->record.capacity() +
+                        entry->latest.SpaceUsedLong() - sizeof(entry->latest);
   // An entry of an older epoch than the one kept only costs a read later;
   // a failed insert (the cache full of entries in use) only the same.
   entries_

@@ -40,6 +40,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -60,6 +61,12 @@ class DocumentCache {
     uint64_t epoch = kUncached;
     // The serialized EntityRecord.
     std::string record;
+    // storage::DocumentAsOf(record, as_of) for every as_of >= latest_from
+    // (the highest commit of the record's revisions), decoded once when the
+    // entry is kept, so that reads of the latest commits need not decode
+    // it; latest_from is UINT64_MAX if the record does not decode.
+    uint64_t latest_from = std::numeric_limits<uint64_t>::max();
+    v1::DocumentMetadata latest;
   };
 
   // `capacity_bytes` 0 keeps nothing.

@@ -2,9 +2,13 @@
 // epochs of the views it follows, and what it keeps when it has no room.
 #include "query_service/document_cache.h"
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
+#include "storage/record_views.h"
 #include "storage/records.pb.h"
 
 namespace factstore::query {
@@ -38,6 +42,33 @@ TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
   found = cache.Find("doc:a", 6);
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->record, "changed");
+}
+
+TEST(DocumentCacheTest, AnEntryHoldsItsDocumentAsOfItsLatestRevision) {
+  storage::EntityRecord record;
+  for (auto [commit, url] :
+       {std::pair<uint64_t, const char*>{7, "https://b"}, {3, "https://a"}}) {
+    storage::EntityRevision* revision = record.add_revisions();
+    revision->set_commit(commit);
+    revision->mutable_entity()->mutable_document()->set_url(url);
+  }
+  // Revisions are kept oldest first; this record lists them out of order.
+  // From its highest commit on every revision is in effect, and the one
+  // listed last counts, as DocumentAsOf reads a record.
+  DocumentCache cache(1 << 20);
+  cache.Insert("doc:a", 5, record.SerializeAsString());
+  auto found = cache.Find("doc:a", 5);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->latest_from, 7u);
+  EXPECT_EQ(found->latest.url(), "https://a");
+  EXPECT_EQ(found->latest.url(),
+            storage::DocumentAsOf(found->record, 7)->url());
+
+  // A record that does not decode is never answered from `latest`.
+  cache.Insert("doc:b", 5, "not a record");
+  found = cache.Find("doc:b", 5);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->latest_from, std::numeric_limits<uint64_t>::max());
 }
 
 TEST(DocumentCacheTest, NothingIsKeptOrFoundUncachedOrWithoutRoom) {

@@ -258,7 +258,8 @@ bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
 }
 
 absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
-                                                  uint64_t as_of) {
+                                                  uint64_t as_of,
+                                                  uint64_t* latest_revision) {
   const auto malformed = [] {
     return absl::DataLossError("record in entities does not parse");
   };
@@ -266,6 +267,7 @@ absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
   // with commit <= as_of.
   absl::string_view in_effect;
   bool exists = false;
+  uint64_t latest = 0;
   const bool record_ok =
       ForEachField(record, [&](uint32_t tag, CodedInputStream& in) {
         if (!IsDelimitedField(tag, EntityRecord::kRevisionsFieldNumber)) {
@@ -284,6 +286,7 @@ absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
                                                   : FieldRead::kMalformed;
             });
         if (!revision_ok) return FieldRead::kMalformed;
+        latest = std::max(latest, commit);
         if (commit <= as_of) {
           in_effect = revision;
           exists = true;
@@ -291,6 +294,7 @@ absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
         return FieldRead::kRead;
       });
   if (!record_ok) return malformed();
+  if (latest_revision != nullptr) *latest_revision = latest;
 
   v1::DocumentMetadata document;
   if (!exists) return document;

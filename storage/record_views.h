@@ -72,9 +72,12 @@ bool EntityAsOf(EntityRecord&& record, uint64_t as_of, uint32_t store_id,
 // the cost of parsing the record (every revision's entity and name forms),
 // for reads that fill in a page of mentions. Empty if the entity did not
 // exist yet or had been merged into another; DATA_LOSS if the parts it reads
-// are not a well-formed encoding.
-absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(absl::string_view record,
-                                                  uint64_t as_of);
+// are not a well-formed encoding. On success, sets `*latest_revision` (if not
+// null) to the highest commit of the record's revisions (0 if it has none):
+// the answer is the same for every `as_of` from that commit on.
+absl::StatusOr<v1::DocumentMetadata> DocumentAsOf(
+    absl::string_view record, uint64_t as_of,
+    uint64_t* latest_revision = nullptr);
 
 // Sets the document fields of `mention` (url, title, publisher, publication
 // date, language) that `document` has to its values. Mentions are stored
