@@ -8,7 +8,8 @@
 // record and the head. Save points let one operation be undone without
 // disturbing the others (all_or_nothing, validate_only).
 //
-// Used by the committer thread only; not thread-safe.
+// Used by the committer thread only (which may hand it to another thread to
+// be destroyed once the group is answered); not thread-safe.
 #ifndef FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
 #define FACTSTORE_INGEST_SERVICE_COMMIT_CONTEXT_H_
 
@@ -36,7 +37,7 @@ namespace factstore::ingest {
 
 // The stored and pending versions of the records of one column family,
 // keyed by id, all made on the arena of the commit group (CommitContext),
-// which frees them at once when the group is done. A pending null means
+// which frees them at once when the context is destroyed. A pending null means
 // "deleted in this group". Records are never changed once they are in the
 // table: a change puts a new version (New, fill it, Put), so the pointers
 // Get returns stay valid, unchanged, for the life of the arena, and undoing

@@ -189,14 +189,19 @@ void Committer::Run() {
       if (callback) callback();
     }
     std::unique_ptr<CommitContext> context = CommitGroup(group);
+    // With kMaxGroupsToRelease groups waiting to be freed already, this one
+    // is freed here, so that what answered groups hold stays bounded.
+    if (groups_to_release_.load() >= kMaxGroupsToRelease) continue;
+    ++groups_to_release_;
     // std::function needs a copyable callable: the lambda shares ownership.
     auto done =
         std::make_shared<std::pair<std::vector<std::unique_ptr<WriteOp>>,
                                    std::unique_ptr<CommitContext>>>(
             std::move(group), std::move(context));
-    releases_.Run([done] {
+    releases_.Run([this, done] {
       done->second.reset();
       done->first.clear();
+      --groups_to_release_;
     });
   }
 }
@@ -345,6 +350,8 @@ std::unique_ptr<CommitContext> Committer::CommitGroup(
     if (!ctx.HasWrites()) {
       token =
           storage::EncodeCommitToken(store_->store_id(), head.last_commit());
+      // Freed now: it may hold a scan that pins the store's files.
+      context.reset();
       break;
     }
     storage::CommitBatch batch(*store_, ctx.commit());

@@ -11,14 +11,17 @@
 // Commit sequences are assigned by the committer and are strictly
 // increasing; a group that writes nothing uses no sequence.
 //
-// Answered operations are destroyed on a thread of the committer's own, after
-// their Done, not on the committer thread: an operation's destructor must not
-// need the call that submitted it to be still open.
+// Operations the committer thread answered are destroyed on a second thread
+// of the committer's, after their Done, so that the next group need not wait
+// (those refused on submission are destroyed by the submitter): an
+// operation's destructor must not need the call that submitted it to be
+// still open.
 //
 // Thread-safe: Submit may be called from any thread.
 #ifndef FACTSTORE_INGEST_SERVICE_COMMITTER_H_
 #define FACTSTORE_INGEST_SERVICE_COMMITTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -122,7 +125,8 @@ class Committer {
             std::unique_ptr<CommitSink> sink);
   void Run();
   // Commits `group` and calls each operation's Done; returns the context the
-  // commit was built in (null if it built none), for the caller to free.
+  // commit was written from, for the caller to free (null if nothing was
+  // written).
   std::unique_ptr<CommitContext> CommitGroup(
       std::vector<std::unique_ptr<WriteOp>>& group);
   // Returns the head to build the next group on (in replicated mode a newer
@@ -176,8 +180,12 @@ class Committer {
   // Frees each committed group's operations and commit context once every
   // Done has run, so that the next group need not wait for it: freeing a
   // stream batch's thousand prepared facts took about a tenth of the
-  // committer thread's time. Its destructor frees what is queued; it is
-  // destroyed after thread_ has been joined.
+  // committer thread's time. At most kMaxGroupsToRelease groups wait for
+  // it; the committer thread frees any group beyond them itself. Its
+  // destructor frees what is queued; it is destroyed after thread_ has
+  // been joined.
+  static constexpr int kMaxGroupsToRelease = 4;
+  std::atomic<int> groups_to_release_{0};
   server::Executor releases_{1};
 
   std::thread thread_;

@@ -307,7 +307,9 @@ class StreamIngestReactor final
   std::deque<v1::StreamIngestFactsResponse> acks_ ABSL_GUARDED_BY(mu_);
   // Batches read (from the moment OnReadDone takes one) whose
   // acknowledgement is not written yet, or dropped after a failed write. The
-  // call finishes only at 0, so no op in the committer outlives the reactor.
+  // call finishes only at 0, so no op is applied or answered after the
+  // reactor is gone (an answered op may be destroyed later: its callback
+  // only holds `this`, committer.h).
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;

@@ -68,13 +68,13 @@ void DocumentCache::Insert(absl::string_view document_id, uint64_t epoch,
   uint64_t latest_revision = 0;
   absl::StatusOr<v1::DocumentMetadata> latest = storage::DocumentAsOf(
       entry->record, std::numeric_limits<uint64_t>::max(), &latest_revision);
+  // The cache adds its own bookkeeping of each entry (its handle and key).
+  size_t charge = sizeof(Entry) + entry->record.capacity();
   if (latest.ok()) {
     entry->latest_from = latest_revision;
     entry->latest = *std::move(latest);
+    charge += entry->latest->SpaceUsedLong();
   }
-  // The cache adds its own bookkeeping of each entry (its handle and key).
-  const size_t charge = sizeof(Entry) + entry->record.capacity() +
-                        entry->latest.SpaceUsedLong() - sizeof(entry->latest);
   // An entry of an older epoch than the one kept only costs a read later;
   // a failed insert (the cache full of entries in use) only the same.
   entries_

@@ -40,11 +40,12 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "factstore/v1/types.pb.h"
 #include "rocksdb/cache.h"
 #include "storage/records.pb.h"
 
@@ -64,9 +65,9 @@ class DocumentCache {
     // storage::DocumentAsOf(record, as_of) for every as_of >= latest_from
     // (the highest commit of the record's revisions), decoded once when the
     // entry is kept, so that reads of the latest commits need not decode
-    // it; latest_from is UINT64_MAX if the record does not decode.
-    uint64_t latest_from = std::numeric_limits<uint64_t>::max();
-    v1::DocumentMetadata latest;
+    // it; none if the record does not decode.
+    std::optional<v1::DocumentMetadata> latest;
+    uint64_t latest_from = 0;
   };
 
   // `capacity_bytes` 0 keeps nothing.

@@ -3,7 +3,6 @@
 #include "query_service/document_cache.h"
 
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <utility>
 
@@ -59,16 +58,17 @@ TEST(DocumentCacheTest, AnEntryHoldsItsDocumentAsOfItsLatestRevision) {
   cache.Insert("doc:a", 5, record.SerializeAsString());
   auto found = cache.Find("doc:a", 5);
   ASSERT_NE(found, nullptr);
+  ASSERT_TRUE(found->latest.has_value());
   EXPECT_EQ(found->latest_from, 7u);
-  EXPECT_EQ(found->latest.url(), "https://a");
-  EXPECT_EQ(found->latest.url(),
+  EXPECT_EQ(found->latest->url(), "https://a");
+  EXPECT_EQ(found->latest->url(),
             storage::DocumentAsOf(found->record, 7)->url());
 
   // A record that does not decode is never answered from `latest`.
   cache.Insert("doc:b", 5, "not a record");
   found = cache.Find("doc:b", 5);
   ASSERT_NE(found, nullptr);
-  EXPECT_EQ(found->latest_from, std::numeric_limits<uint64_t>::max());
+  EXPECT_FALSE(found->latest.has_value());
 }
 
 TEST(DocumentCacheTest, NothingIsKeptOrFoundUncachedOrWithoutRoom) {

@@ -31,8 +31,8 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
         cache_ != nullptr ? cache_->Find(id, epoch_) : nullptr;
     if (cached == nullptr) {
       to_read.push_back(id);
-    } else if (commit_ >= cached->latest_from) {
-      documents_[id] = cached->latest;
+    } else if (cached->latest.has_value() && commit_ >= cached->latest_from) {
+      documents_[id] = *cached->latest;
     } else if (absl::Status decoded = Decode(id, cached->record);
                !decoded.ok()) {
       return forget_unread(decoded);
