@@ -59,22 +59,29 @@ std::shared_ptr<const DocumentCache::Entry> DocumentCache::Find(
   return entry;
 }
 
-void DocumentCache::Insert(absl::string_view document_id, uint64_t epoch,
-                           std::string record) {
-  if (entries_ == nullptr || epoch == kUncached) return;
+std::shared_ptr<const DocumentCache::Entry> DocumentCache::MakeEntry(
+    uint64_t epoch, std::string record) {
   auto entry = std::make_shared<Entry>();
   entry->epoch = epoch;
   entry->record = std::move(record);
   uint64_t latest_revision = 0;
   absl::StatusOr<v1::DocumentMetadata> latest = storage::DocumentAsOf(
       entry->record, std::numeric_limits<uint64_t>::max(), &latest_revision);
-  // The cache adds its own bookkeeping of each entry (its handle and key).
-  size_t charge = sizeof(Entry) + entry->record.capacity();
   if (latest.ok()) {
     entry->latest_from = latest_revision;
     entry->latest = *std::move(latest);
-    charge += entry->latest->SpaceUsedLong();
   }
+  return entry;
+}
+
+void DocumentCache::Insert(absl::string_view document_id,
+                           std::shared_ptr<const Entry> entry) {
+  if (entries_ == nullptr || entry->epoch == kUncached) return;
+  // The cache adds its own bookkeeping of each entry (its handle and key).
+  // The decoded document's strings are about its encoded size.
+  const size_t charge =
+      sizeof(Entry) + entry->record.capacity() +
+      (entry->latest.has_value() ? entry->latest->ByteSizeLong() : 0);
   // An entry of an older epoch than the one kept only costs a read later;
   // a failed insert (the cache full of entries in use) only the same.
   entries_

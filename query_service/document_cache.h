@@ -4,7 +4,7 @@
 //
 //   uint64_t epoch = cache.epoch();          // after choosing the commit
 //   if (auto hit = cache.Find(id, epoch)) ...  // else read; if found:
-//   cache.Insert(id, epoch, record);
+//   cache.Insert(id, DocumentCache::MakeEntry(epoch, record));
 //
 // What keeps it exact: the ingest service moves
 // StoreHead.documents_changed_commit with every commit that changes the
@@ -64,7 +64,7 @@ class DocumentCache {
     std::string record;
     // storage::DocumentAsOf(record, as_of) for every as_of >= latest_from
     // (the highest commit of the record's revisions), decoded once when the
-    // entry is kept, so that reads of the latest commits need not decode
+    // entry is made, so that reads of the latest commits need not decode
     // it; none if the record does not decode.
     std::optional<v1::DocumentMetadata> latest;
     uint64_t latest_from = 0;
@@ -86,9 +86,13 @@ class DocumentCache {
   // otherwise, and always for kUncached.
   std::shared_ptr<const Entry> Find(absl::string_view document_id,
                                     uint64_t epoch) const;
-  // Keeps the record a read of `epoch` found (nothing for kUncached).
-  void Insert(absl::string_view document_id, uint64_t epoch,
-              std::string record);
+  // The entry of `record`, which a read of `epoch` found, its latest
+  // document decoded.
+  static std::shared_ptr<const Entry> MakeEntry(uint64_t epoch,
+                                                std::string record);
+  // Keeps `entry` (nothing if its epoch is kUncached).
+  void Insert(absl::string_view document_id,
+              std::shared_ptr<const Entry> entry);
 
   // Bytes kept; Find calls that found an entry, and that did not (kUncached
   // reads count as neither): for metrics and tests.

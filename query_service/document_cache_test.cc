@@ -24,7 +24,7 @@ storage::StoreHead Head(uint64_t last, uint64_t changed, uint64_t kept) {
 TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
   DocumentCache cache(1 << 20);
   EXPECT_EQ(cache.Find("doc:a", 5), nullptr);
-  cache.Insert("doc:a", 5, "record");
+  cache.Insert("doc:a", DocumentCache::MakeEntry(5, "record"));
 
   auto found = cache.Find("doc:a", 5);
   ASSERT_NE(found, nullptr);
@@ -37,7 +37,7 @@ TEST(DocumentCacheTest, AnEntryServesReadsOfItsEpochOrOlder) {
   EXPECT_EQ(cache.misses(), 2u);
 
   // A read of the later epoch replaces it.
-  cache.Insert("doc:a", 6, "changed");
+  cache.Insert("doc:a", DocumentCache::MakeEntry(6, "changed"));
   found = cache.Find("doc:a", 6);
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->record, "changed");
@@ -55,7 +55,8 @@ TEST(DocumentCacheTest, AnEntryHoldsItsDocumentAsOfItsLatestRevision) {
   // From its highest commit on every revision is in effect, and the one
   // listed last counts, as DocumentAsOf reads a record.
   DocumentCache cache(1 << 20);
-  cache.Insert("doc:a", 5, record.SerializeAsString());
+  cache.Insert("doc:a",
+               DocumentCache::MakeEntry(5, record.SerializeAsString()));
   auto found = cache.Find("doc:a", 5);
   ASSERT_NE(found, nullptr);
   ASSERT_TRUE(found->latest.has_value());
@@ -65,7 +66,7 @@ TEST(DocumentCacheTest, AnEntryHoldsItsDocumentAsOfItsLatestRevision) {
             storage::DocumentAsOf(found->record, 7)->url());
 
   // A record that does not decode is never answered from `latest`.
-  cache.Insert("doc:b", 5, "not a record");
+  cache.Insert("doc:b", DocumentCache::MakeEntry(5, "not a record"));
   found = cache.Find("doc:b", 5);
   ASSERT_NE(found, nullptr);
   EXPECT_FALSE(found->latest.has_value());
@@ -73,15 +74,16 @@ TEST(DocumentCacheTest, AnEntryHoldsItsDocumentAsOfItsLatestRevision) {
 
 TEST(DocumentCacheTest, NothingIsKeptOrFoundUncachedOrWithoutRoom) {
   DocumentCache cache(1 << 20);
-  cache.Insert("doc:a", DocumentCache::kUncached, "record");
+  cache.Insert("doc:a",
+               DocumentCache::MakeEntry(DocumentCache::kUncached, "record"));
   EXPECT_EQ(cache.usage_bytes(), 0u);
-  cache.Insert("doc:a", 3, "record");
+  cache.Insert("doc:a", DocumentCache::MakeEntry(3, "record"));
   EXPECT_GT(cache.usage_bytes(), 0u);
   EXPECT_EQ(cache.Find("doc:a", DocumentCache::kUncached), nullptr);
   EXPECT_EQ(cache.misses(), 0u);
 
   DocumentCache none(0);
-  none.Insert("doc:a", 3, "record");
+  none.Insert("doc:a", DocumentCache::MakeEntry(3, "record"));
   EXPECT_EQ(none.Find("doc:a", 3), nullptr);
   EXPECT_EQ(none.usage_bytes(), 0u);
 }
@@ -90,7 +92,8 @@ TEST(DocumentCacheTest, KeepsWithinItsCapacity) {
   DocumentCache cache(1 << 20);
   const std::string record(10 << 10, 'x');
   for (int i = 0; i < 400; ++i) {
-    cache.Insert("doc:" + std::to_string(i), 1, record);
+    cache.Insert("doc:" + std::to_string(i),
+                 DocumentCache::MakeEntry(1, record));
   }
   EXPECT_LE(cache.usage_bytes(), size_t{1} << 20);
   // The last kept is found, the first long evicted.
@@ -122,7 +125,7 @@ TEST(DocumentCacheTest, AnotherHistoryStartsAboveEveryEpochBefore) {
   DocumentCache cache(1 << 20);
   cache.Follow(1, Head(9, 4, 9));
   const uint64_t first = cache.epoch();
-  cache.Insert("doc:a", first, "of store 1");
+  cache.Insert("doc:a", DocumentCache::MakeEntry(first, "of store 1"));
   // Another store with the same head: what store 1 kept is not served.
   cache.Follow(2, Head(9, 4, 9));
   EXPECT_GT(cache.epoch(), first);

@@ -31,11 +31,8 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
         cache_ != nullptr ? cache_->Find(id, epoch_) : nullptr;
     if (cached == nullptr) {
       to_read.push_back(id);
-    } else if (cached->latest.has_value() && commit_ >= cached->latest_from) {
-      documents_[id] = *cached->latest;
-    } else if (absl::Status decoded = Decode(id, cached->record);
-               !decoded.ok()) {
-      return forget_unread(decoded);
+    } else if (absl::Status taken = Take(id, *cached); !taken.ok()) {
+      return forget_unread(taken);
     }
   }
   if (!to_read.empty()) {
@@ -44,14 +41,20 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
     for (size_t i = 0; i < to_read.size(); ++i) {
       if (absl::IsNotFound(records[i].status())) continue;
       if (!records[i].ok()) return forget_unread(records[i].status());
-      if (absl::Status decoded = Decode(to_read[i], *records[i]);
-          !decoded.ok()) {
-        return forget_unread(decoded);
+      if (cache_ == nullptr) {
+        if (absl::Status decoded = Decode(to_read[i], *records[i]);
+            !decoded.ok()) {
+          return forget_unread(decoded);
+        }
+        continue;
       }
       // Absences are not kept (document_cache.h says why).
-      if (cache_ != nullptr) {
-        cache_->Insert(to_read[i], epoch_, *std::move(records[i]));
+      std::shared_ptr<const DocumentCache::Entry> entry =
+          DocumentCache::MakeEntry(epoch_, *std::move(records[i]));
+      if (absl::Status taken = Take(to_read[i], *entry); !taken.ok()) {
+        return forget_unread(taken);
       }
+      cache_->Insert(to_read[i], std::move(entry));
     }
   }
   for (v1::Fact* fact : facts) {
@@ -70,6 +73,15 @@ absl::Status MentionDocuments::Decode(const std::string& document_id,
   if (!document.ok()) return document.status();
   documents_[document_id] = *std::move(document);
   return absl::OkStatus();
+}
+
+absl::Status MentionDocuments::Take(const std::string& document_id,
+                                    const DocumentCache::Entry& entry) {
+  if (entry.latest.has_value() && commit_ >= entry.latest_from) {
+    documents_[document_id] = *entry.latest;
+    return absl::OkStatus();
+  }
+  return Decode(document_id, entry.record);
 }
 
 absl::Status MentionDocuments::Fill(

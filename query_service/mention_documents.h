@@ -53,6 +53,10 @@ class MentionDocuments {
   // The metadata of `document_id` at commit_, from its serialized record,
   // into documents_.
   absl::Status Decode(const std::string& document_id, absl::string_view record);
+  // The same from a cache entry: its decoded latest document when commit_
+  // is at or after it, else decoded from its record.
+  absl::Status Take(const std::string& document_id,
+                    const DocumentCache::Entry& entry);
 
   const storage::Store* store_;
   const uint64_t commit_;
