@@ -35,6 +35,7 @@
 #include "factstore/v1/ingest_service.pb.h"
 #include "factstore/v1/types.pb.h"
 #include "fuzz/fuzz_check.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "ingest_service/entity_ops.h"
@@ -273,7 +274,7 @@ void CheckNormalizedValue(const v1::Value& value, absl::string_view what) {
 void CheckAccepted(const Fixture& fx, const v1::Fact& input,
                    const ingest::PreparedFact& prepared,
                    absl::string_view path) {
-  const v1::Fact& fact = prepared.fact;
+  const v1::Fact& fact = *prepared.fact;
   const std::string what =
       absl::StrCat(path, " (", fact.ShortDebugString(), ")");
   FUZZ_CHECK(prepared.predicate != nullptr) << what << ": no predicate";
@@ -336,13 +337,15 @@ void CheckAccepted(const Fixture& fx, const v1::Fact& input,
 
   // Normalizing a normalized fact changes nothing that identifies it.
   ingest::NameCache names;
+  google::protobuf::Arena arena;
   ingest::PreparedFact again = fx.preparer->Prepare(
-      fact, path, v1::MISSING_ENTITY_POLICY_REJECT, &names);
+      fact, path, v1::MISSING_ENTITY_POLICY_REJECT, &names, &arena);
   FUZZ_CHECK(!again.error.has_value())
       << what
       << ": the prepared fact is refused: " << again.error->ShortDebugString();
-  FUZZ_CHECK(again.fact.id() == fact.id())
-      << what << ": preparing it again gives " << again.fact.ShortDebugString();
+  FUZZ_CHECK(again.fact->id() == fact.id())
+      << what << ": preparing it again gives "
+      << again.fact->ShortDebugString();
 }
 
 }  // namespace
@@ -366,6 +369,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   ingest::NameCache names;
+  google::protobuf::Arena arena;
   for (int i = 0; i < request.facts_size(); ++i) {
     const v1::Fact& fact = request.facts(i);
     const std::string path = absl::StrCat("facts[", i, "]");
@@ -374,8 +378,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ingest::ValidateFactShape(fact, path, &shape);
     CheckViolations(shape.list(), path, "ValidateFactShape");
 
-    ingest::PreparedFact prepared =
-        fx->preparer->Prepare(fact, path, request.missing_entities(), &names);
+    ingest::PreparedFact prepared = fx->preparer->Prepare(
+        fact, path, request.missing_entities(), &names, &arena);
     if (prepared.error.has_value()) {
       const v1::ItemError& error = *prepared.error;
       FUZZ_CHECK(error.code() ==

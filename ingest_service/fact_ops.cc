@@ -89,14 +89,14 @@ void PrefetchStoredRecords(CommitContext& ctx,
   std::vector<std::string> entity_ids;
   for (const PreparedFact& prepared : facts) {
     if (prepared.error.has_value()) continue;
-    fact_ids.push_back(prepared.fact.id());
+    fact_ids.push_back(prepared.fact->id());
     for (const EntityReference& ref : prepared.references) {
       entity_ids.push_back(ref.id);
     }
     for (const EntityToCreate& create : prepared.creates) {
       entity_ids.push_back(create.id);
     }
-    for (const v1::Mention& m : prepared.fact.mentions()) {
+    for (const v1::Mention& m : prepared.fact->mentions()) {
       entity_ids.push_back(m.document_id());
     }
   }
@@ -106,20 +106,20 @@ void PrefetchStoredRecords(CommitContext& ctx,
 
 }  // namespace
 
-IngestFactsOp::IngestFactsOp(std::vector<PreparedFact> facts, Options options,
+IngestFactsOp::IngestFactsOp(PreparedFacts facts, Options options,
                              Callback callback)
-    : facts_(std::move(facts)),
+    : prepared_(std::move(facts)),
       options_(options),
       callback_(std::move(callback)) {}
 
 absl::Status IngestFactsOp::Apply(CommitContext& ctx) {
   response_.Clear();
-  PrefetchStoredRecords(ctx, facts_);
+  PrefetchStoredRecords(ctx, prepared_.facts);
   int accepted = 0, rejected = 0;
   Violations batch_violations;
-  for (int i = 0; i < static_cast<int>(facts_.size()); ++i) {
+  for (int i = 0; i < static_cast<int>(prepared_.facts.size()); ++i) {
     v1::FactResult* result = response_.add_results();
-    std::optional<v1::ItemError> error = facts_[i].error;
+    std::optional<v1::ItemError> error = prepared_.facts[i].error;
     if (!error.has_value()) {
       ctx.SetSavePoint();
       error = ApplyFact(ctx, i, result);
@@ -146,7 +146,7 @@ absl::Status IngestFactsOp::Apply(CommitContext& ctx) {
   response_.set_rejected_count(rejected);
   if (options_.all_or_nothing && rejected > 0) {
     return batch_violations.ToStatus(absl::StrCat(
-        rejected, " of ", facts_.size(),
+        rejected, " of ", prepared_.facts.size(),
         " facts rejected and all_or_nothing is set, so nothing was written: "));
   }
   return absl::OkStatus();
@@ -192,7 +192,7 @@ bool MentionedByAny(const storage::Store& store, const std::string& fact_id,
 
 std::optional<v1::ItemError> IngestFactsOp::CheckCardinality(
     CommitContext& ctx, const PreparedFact& prepared) {
-  const v1::Fact& fact = prepared.fact;
+  const v1::Fact& fact = *prepared.fact;
   absl::flat_hash_set<std::string> documents;
   for (const v1::Mention& m : fact.mentions())
     documents.insert(m.document_id());
@@ -353,7 +353,7 @@ constexpr DocumentField kDocumentFields[] = {
 std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
                                                   const PreparedFact& prepared,
                                                   const std::string& path) {
-  const v1::Fact& fact = prepared.fact;
+  const v1::Fact& fact = *prepared.fact;
   for (int i = 0; i < fact.mentions_size(); ++i) {
     const v1::Mention& m = fact.mentions(i);
     auto stored = ctx.entities().Get(m.document_id());
@@ -492,7 +492,7 @@ void RaiseMaxValidSpan(const v1::ValidTime& valid_time,
 // stores `*record`. REQUIRES: `*record` is empty; no fact has its id.
 void AssertNewFact(CommitContext& ctx, const PreparedFact& prepared,
                    storage::FactRecord* record) {
-  const v1::Fact& fact = prepared.fact;
+  const v1::Fact& fact = *prepared.fact;
   v1::Fact* content = record->mutable_content();
   *content = fact;
   content->clear_mentions();
@@ -519,8 +519,8 @@ void AssertNewFact(CommitContext& ctx, const PreparedFact& prepared,
 std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
                                                       int index,
                                                       v1::FactResult* result) {
-  const PreparedFact& prepared = facts_[index];
-  const v1::Fact& fact = prepared.fact;
+  const PreparedFact& prepared = prepared_.facts[index];
+  const v1::Fact& fact = *prepared.fact;
   std::string path = absl::StrCat("facts[", index, "]");
   if (auto error = CreateRequestedEntities(ctx, prepared, result);
       error.has_value()) {
@@ -579,7 +579,7 @@ std::optional<v1::ItemError> IngestFactsOp::ApplyFact(CommitContext& ctx,
 std::optional<v1::ItemError> IngestFactsOp::MergeIntoStoredFact(
     CommitContext& ctx, int index, const std::string& path,
     storage::FactRecord* record, v1::Outcome* outcome) {
-  const v1::Fact& fact = facts_[index].fact;
+  const v1::Fact& fact = *prepared_.facts[index].fact;
   storage::SetLegacyMentionWeights(ctx.commit(), record);
   const MentionChanges changes = AddMentions(fact, ctx.commit(), record);
   const int added = changes.added;
@@ -629,10 +629,11 @@ std::optional<v1::ItemError> IngestFactsOp::CheckNotRepeated(
     int index, const std::string& path) const {
   // The same claim with the same sources twice in one request is a
   // caller's mistake; the same claim from another source is not.
-  const v1::Fact& fact = facts_[index].fact;
+  const v1::Fact& fact = *prepared_.facts[index].fact;
   for (int j = 0; j < index; ++j) {
-    if (!facts_[j].error.has_value() && facts_[j].fact.id() == fact.id() &&
-        SameMentions(facts_[j].fact, fact)) {
+    if (!prepared_.facts[j].error.has_value() &&
+        prepared_.facts[j].fact->id() == fact.id() &&
+        SameMentions(*prepared_.facts[j].fact, fact)) {
       return MakeError(
           absl::StatusCode::kInvalidArgument, path,
           absl::StrCat("repeats facts[", j,

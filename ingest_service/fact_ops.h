@@ -52,8 +52,7 @@ class IngestFactsOp : public WriteOp {
     bool compact_results = false;
   };
 
-  IngestFactsOp(std::vector<PreparedFact> facts, Options options,
-                Callback callback);
+  IngestFactsOp(PreparedFacts facts, Options options, Callback callback);
 
   absl::Status Apply(CommitContext& ctx) override;
   absl::Status Replay(const storage::RequestRecord& record,
@@ -61,7 +60,9 @@ class IngestFactsOp : public WriteOp {
   void RecordItems(storage::RequestRecord* record) const override;
   void Done(const absl::Status& status,
             const std::string& commit_token) override;
-  int weight() const override { return static_cast<int>(facts_.size()); }
+  int weight() const override {
+    return static_cast<int>(prepared_.facts.size());
+  }
   const char* method() const override { return "IngestFacts"; }
 
  private:
@@ -70,7 +71,7 @@ class IngestFactsOp : public WriteOp {
                                          v1::FactResult* result);
   std::optional<v1::ItemError> CheckCardinality(CommitContext& ctx,
                                                 const PreparedFact& prepared);
-  // Merges facts_[index] into `*record`, its stored version (new and
+  // Merges prepared_.facts[index] into `*record`, its stored version (new and
   // reweighed mentions; a revision if the derived modality or the rank
   // changed) and sets `*outcome`; returns the
   // error, with `ctx` unchanged, if the fact is rejected.
@@ -79,14 +80,15 @@ class IngestFactsOp : public WriteOp {
                                                    const std::string& path,
                                                    storage::FactRecord* record,
                                                    v1::Outcome* outcome);
-  // Returns an error for `path` if facts_[index] repeats an earlier valid
-  // fact of the batch with the same mentions; REQUIRES: index < facts_.size().
+  // Returns an error for `path` if prepared_.facts[index] repeats an earlier
+  // valid fact of the batch with the same mentions; REQUIRES: index <
+  // prepared_.facts.size().
   std::optional<v1::ItemError> CheckNotRepeated(int index,
                                                 const std::string& path) const;
   void FillResultFact(CommitContext& ctx, const std::string& fact_id,
                       uint64_t as_of, v1::FactResult* result);
 
-  std::vector<PreparedFact> facts_;
+  PreparedFacts prepared_;
   const Options options_;
   Callback callback_;
   v1::IngestFactsResponse response_;

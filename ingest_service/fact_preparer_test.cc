@@ -14,6 +14,7 @@
 #include "factstore/v1/ingest_service.pb.h"
 #include "factstore/v1/types.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "ingest_service/committer.h"
 #include "ingest_service/entity_ops.h"
@@ -161,10 +162,12 @@ class FactPreparerTest : public ::testing::Test {
       const v1::Fact& fact,
       v1::MissingEntityPolicy policy = v1::MISSING_ENTITY_POLICY_REJECT) {
     NameCache names;
-    return preparer_->Prepare(fact, "facts[0]", policy, &names);
+    return preparer_->Prepare(fact, "facts[0]", policy, &names, &arena_);
   }
 
   factstore::testing::TempDir dir_;
+  // Holds the prepared facts of a test.
+  google::protobuf::Arena arena_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<PredicateRegistry> registry_;
   std::unique_ptr<NameResolver> resolver_;
@@ -209,7 +212,7 @@ TEST_P(RawQuantityTest, IsNormalizedInTheFactsLanguage) {
   PreparedFact prepared =
       Prepare(RawFact("place:da-nang", c.predicate, c.raw, c.language));
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  const v1::Value& value = prepared.fact.value();
+  const v1::Value& value = prepared.fact->value();
   ASSERT_EQ(value.kind_case(), v1::Value::kQuantity)
       << value.ShortDebugString();
   EXPECT_EQ(value.quantity().amount(), c.amount);
@@ -220,8 +223,8 @@ TEST_P(RawQuantityTest, IsNormalizedInTheFactsLanguage) {
   EXPECT_EQ(value.quantity().surface_text(), c.raw);
   ASSERT_NE(prepared.predicate, nullptr);
   EXPECT_EQ(prepared.predicate->name(), c.predicate);
-  EXPECT_TRUE(storage::IsDerivedFactId(prepared.fact.id()))
-      << prepared.fact.id();
+  EXPECT_TRUE(storage::IsDerivedFactId(prepared.fact->id()))
+      << prepared.fact->id();
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -252,18 +255,18 @@ TEST_F(FactPreparerTest, LanguageIsTheFirstMentionsWhenTheFactGivesNone) {
   v1::Fact fact = RawFact("place:da-nang", "workforce.size", "1,234");
   PreparedFact english = Prepare(fact);
   ASSERT_FALSE(english.error.has_value()) << english.error->message();
-  EXPECT_EQ(english.fact.value().quantity().amount(), "1234");
+  EXPECT_EQ(english.fact->value().quantity().amount(), "1234");
 
   v1::Mention* mention = fact.add_mentions();
   mention->set_document_id("doc:vnexpress-1");
   mention->set_language("vi");
   PreparedFact vietnamese = Prepare(fact);
   ASSERT_FALSE(vietnamese.error.has_value()) << vietnamese.error->message();
-  EXPECT_EQ(vietnamese.fact.value().quantity().amount(), "1.234");
+  EXPECT_EQ(vietnamese.fact->value().quantity().amount(), "1.234");
 
   // The fact's own language wins over its mention's.
   fact.set_language("en");
-  EXPECT_EQ(Prepare(fact).fact.value().quantity().amount(), "1234");
+  EXPECT_EQ(Prepare(fact).fact->value().quantity().amount(), "1234");
 }
 
 TEST_F(FactPreparerTest, QuotesAreCutIntoWordsWhenAsked) {
@@ -278,7 +281,7 @@ TEST_F(FactPreparerTest, QuotesAreCutIntoWordsWhenAsked) {
   FactPreparer cutting(registry_.get(), resolver_.get(), /*cut_words=*/true);
   NameCache names;
   PreparedFact prepared = cutting.Prepare(
-      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_REJECT, &names);
+      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_REJECT, &names, &arena_);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
   // The quote both mentions share, once, with the words the store indexes.
   ASSERT_EQ(prepared.cut_texts.size(), 1u);
@@ -296,7 +299,7 @@ TEST_F(FactPreparerTest, QuantityWithoutTheUnitsThePredicateTakesIsInvalid) {
   EXPECT_EQ(prepared.error->code(), kInvalidArgument);
   EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value");
   EXPECT_THAT(OnlyViolation(prepared).description(), HasSubstr("MONEY"));
-  EXPECT_EQ(prepared.fact.id(), "");
+  EXPECT_EQ(prepared.fact->id(), "");
 }
 
 TEST_F(FactPreparerTest, PhysicalUnitsMustFitThePredicate) {
@@ -321,7 +324,7 @@ TEST_F(FactPreparerTest, PhysicalUnitsMustFitThePredicate) {
   quantity->set_unit("MW");
   prepared = Prepare(fact);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  EXPECT_EQ(prepared.fact.value().quantity().unit(), "MW");
+  EXPECT_EQ(prepared.fact->value().quantity().unit(), "MW");
   quantity->set_unit("mw");
   prepared = Prepare(fact);
   EXPECT_EQ(OnlyViolation(prepared).field(), "facts[0].value.quantity");
@@ -351,7 +354,7 @@ TEST_P(RawDateTest, GetsItsPrecision) {
   PreparedFact prepared = Prepare(
       RawFact("event:vn-kr-forum-2024", "event.date", c.raw, c.language));
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  const v1::Value& value = prepared.fact.value();
+  const v1::Value& value = prepared.fact->value();
   ASSERT_EQ(value.kind_case(), v1::Value::kTime) << value.ShortDebugString();
   EXPECT_EQ(value.time().date(), c.date);
   EXPECT_EQ(value.time().precision(), c.precision)
@@ -381,9 +384,10 @@ TEST_F(FactPreparerTest, TypedDateGetsThePrecisionOfItsShape) {
   fact.mutable_value()->mutable_time()->set_date("2024-08");
   PreparedFact prepared = Prepare(fact);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  EXPECT_EQ(prepared.fact.value().time().date(), "2024-08");
-  EXPECT_EQ(prepared.fact.value().time().precision(), v1::DATE_PRECISION_MONTH);
-  EXPECT_EQ(prepared.fact.value().time().modifier(), v1::DATE_MODIFIER_EXACT);
+  EXPECT_EQ(prepared.fact->value().time().date(), "2024-08");
+  EXPECT_EQ(prepared.fact->value().time().precision(),
+            v1::DATE_PRECISION_MONTH);
+  EXPECT_EQ(prepared.fact->value().time().modifier(), v1::DATE_MODIFIER_EXACT);
 }
 
 TEST_F(FactPreparerTest, RawValidTimeIsNormalized) {
@@ -391,7 +395,7 @@ TEST_F(FactPreparerTest, RawValidTimeIsNormalized) {
   fact.mutable_valid_time()->set_raw("in 2022");
   PreparedFact prepared = Prepare(fact);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  const v1::ValidTime& valid = prepared.fact.valid_time();
+  const v1::ValidTime& valid = prepared.fact->valid_time();
   EXPECT_EQ(valid.at().date(), "2022");
   EXPECT_EQ(valid.at().precision(), v1::DATE_PRECISION_YEAR);
   EXPECT_EQ(valid.raw(), "");
@@ -417,7 +421,7 @@ TEST_F(FactPreparerTest, RawValidTimeIsReadAgainstEachFactsContext) {
                          const std::string& published) {
     PreparedFact prepared = prepare(raw, language, published);
     return prepared.error.has_value() ? std::string()
-                                      : prepared.fact.valid_time().at().date();
+                                      : prepared.fact->valid_time().at().date();
   };
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE(round == 0 ? "read" : "remembered");
@@ -439,11 +443,11 @@ TEST_F(FactPreparerTest, EntitiesNamedByNameResolveToTheirIds) {
   fact.mutable_value()->set_entity_name("DA NANG");  // without diacritics
   NameCache names;
   PreparedFact prepared = preparer_->Prepare(
-      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_REJECT, &names);
+      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_REJECT, &names, &arena_);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  EXPECT_EQ(prepared.fact.subject(), "org:fpt");
-  EXPECT_EQ(prepared.fact.subject_name(), "");
-  EXPECT_EQ(prepared.fact.value().entity_id(), "place:da-nang");
+  EXPECT_EQ(prepared.fact->subject(), "org:fpt");
+  EXPECT_EQ(prepared.fact->subject_name(), "");
+  EXPECT_EQ(prepared.fact->value().entity_id(), "place:da-nang");
   // The committer checks that both still exist, with these types.
   ASSERT_EQ(prepared.references.size(), 2u);
   EXPECT_EQ(prepared.references[0].id, "org:fpt");
@@ -463,7 +467,7 @@ TEST_F(FactPreparerTest, EntitiesNamedByNameResolveToTheirIds) {
   fact.mutable_value()->set_raw("다낭");
   prepared = Prepare(fact);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  EXPECT_EQ(prepared.fact.value().entity_id(), "place:da-nang");
+  EXPECT_EQ(prepared.fact->value().entity_id(), "place:da-nang");
 }
 
 TEST_F(FactPreparerTest, EntityGivenByIdIsLeftToTheCommitterToFind) {
@@ -472,7 +476,7 @@ TEST_F(FactPreparerTest, EntityGivenByIdIsLeftToTheCommitterToFind) {
       RawFact("org:not-yet-upserted", "organization.headquarters", "Đà Nẵng"),
       v1::MISSING_ENTITY_POLICY_CREATE);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  EXPECT_EQ(prepared.fact.subject(), "org:not-yet-upserted");
+  EXPECT_EQ(prepared.fact->subject(), "org:not-yet-upserted");
   ASSERT_FALSE(prepared.references.empty());
   EXPECT_EQ(prepared.references[0].id, "org:not-yet-upserted");
   EXPECT_EQ(prepared.references[0].field, "facts[0].subject");
@@ -488,7 +492,7 @@ TEST_F(FactPreparerTest, UnregisteredPredicateIsNotFoundAtItsField) {
   EXPECT_THAT(OnlyViolation(prepared).description(),
               HasSubstr("predicate \"market.size\" is not registered"));
   EXPECT_EQ(prepared.predicate, nullptr);
-  EXPECT_EQ(prepared.fact.id(), "");
+  EXPECT_EQ(prepared.fact->id(), "");
 }
 
 TEST_F(FactPreparerTest, ValueOfTheWrongKindIsInvalidAtTheValueField) {
@@ -499,13 +503,13 @@ TEST_F(FactPreparerTest, ValueOfTheWrongKindIsInvalidAtTheValueField) {
   NameCache names;
   // The path given is the one reported.
   PreparedFact prepared = preparer_->Prepare(
-      fact, "facts[2]", v1::MISSING_ENTITY_POLICY_REJECT, &names);
+      fact, "facts[2]", v1::MISSING_ENTITY_POLICY_REJECT, &names, &arena_);
   ASSERT_TRUE(prepared.error.has_value());
   EXPECT_EQ(prepared.error->code(), kInvalidArgument);
   EXPECT_EQ(OnlyViolation(prepared).field(), "facts[2].value");
   EXPECT_EQ(OnlyViolation(prepared).description(),
             "predicate \"event.date\" takes a date, not boolean");
-  EXPECT_EQ(prepared.fact.id(), "");
+  EXPECT_EQ(prepared.fact->id(), "");
 
   fact.set_subject("org:fpt");
   fact.set_predicate("organization.headquarters");
@@ -535,7 +539,7 @@ TEST_P(MissingEntityRejectedTest, UnknownNameIsNotFoundAtItsField) {
   EXPECT_THAT(OnlyViolation(prepared).description(),
               HasSubstr("MISSING_ENTITY_POLICY_CREATE"));
   EXPECT_THAT(prepared.creates, IsEmpty());
-  EXPECT_EQ(prepared.fact.id(), "");
+  EXPECT_EQ(prepared.fact->id(), "");
 }
 
 TEST_P(MissingEntityRejectedTest, NameOfAnEntityOfAnotherTypeIsNotFound) {
@@ -568,10 +572,10 @@ TEST_F(FactPreparerTest, UnknownNameIsCreatedOnceUnderCreate) {
   mention->set_title("A new article");
   NameCache names;
   PreparedFact first = preparer_->Prepare(
-      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_CREATE, &names);
+      fact, "facts[0]", v1::MISSING_ENTITY_POLICY_CREATE, &names, &arena_);
   ASSERT_FALSE(first.error.has_value()) << first.error->message();
   // The subject's type is the one the predicate allows.
-  EXPECT_EQ(first.fact.subject(), "org:unknown-co");
+  EXPECT_EQ(first.fact->subject(), "org:unknown-co");
   ASSERT_EQ(first.creates.size(), 2u);
   EXPECT_EQ(first.creates[0].id, "org:unknown-co");
   EXPECT_EQ(first.creates[0].type, v1::ENTITY_TYPE_ORGANIZATION);
@@ -588,9 +592,9 @@ TEST_F(FactPreparerTest, UnknownNameIsCreatedOnceUnderCreate) {
   fact.set_subject_name("UNKNOWN CO");
   fact.clear_mentions();
   PreparedFact second = preparer_->Prepare(
-      fact, "facts[1]", v1::MISSING_ENTITY_POLICY_CREATE, &names);
+      fact, "facts[1]", v1::MISSING_ENTITY_POLICY_CREATE, &names, &arena_);
   ASSERT_FALSE(second.error.has_value()) << second.error->message();
-  EXPECT_EQ(second.fact.subject(), "org:unknown-co");
+  EXPECT_EQ(second.fact->subject(), "org:unknown-co");
   EXPECT_THAT(second.creates, IsEmpty());
   ASSERT_FALSE(second.references.empty());
   EXPECT_EQ(second.references[0].id, "org:unknown-co");
@@ -603,10 +607,10 @@ TEST_F(FactPreparerTest, FactIdDependsOnlyOnTheNormalizedClaim) {
   english.mutable_valid_time()->set_raw("in 2023");
   PreparedFact prepared = Prepare(english);
   ASSERT_FALSE(prepared.error.has_value()) << prepared.error->message();
-  const std::string id = prepared.fact.id();
+  const std::string id = prepared.fact->id();
   EXPECT_TRUE(storage::IsDerivedFactId(id)) << id;
   // The same input gives the same id.
-  EXPECT_EQ(Prepare(english).fact.id(), id);
+  EXPECT_EQ(Prepare(english).fact->id(), id);
 
   // So does the same claim in other words, with another mention and
   // modality: its subject by name, its amount and date in Vietnamese.
@@ -621,15 +625,15 @@ TEST_F(FactPreparerTest, FactIdDependsOnlyOnTheNormalizedClaim) {
   mention->set_language("vi");
   PreparedFact same = Prepare(vietnamese);
   ASSERT_FALSE(same.error.has_value()) << same.error->message();
-  EXPECT_EQ(same.fact.id(), id);
+  EXPECT_EQ(same.fact->id(), id);
 
   // Another amount or another time is another claim.
   v1::Fact other_amount = english;
   other_amount.mutable_value()->set_raw("US$86 billion");
-  EXPECT_NE(Prepare(other_amount).fact.id(), id);
+  EXPECT_NE(Prepare(other_amount).fact->id(), id);
   v1::Fact other_time = english;
   other_time.mutable_valid_time()->set_raw("in 2024");
-  EXPECT_NE(Prepare(other_time).fact.id(), id);
+  EXPECT_NE(Prepare(other_time).fact->id(), id);
 }
 
 }  // namespace

@@ -218,15 +218,15 @@ class StreamIngestReactor final
       Acknowledge(std::move(ack));
     };
     absl::Status valid = CheckRequestId(batch.request_id());
-    absl::StatusOr<std::vector<PreparedFact>> prepared =
+    absl::StatusOr<PreparedFacts> prepared =
         valid.ok()
             ? service_->PrepareFacts(batch.facts(), batch.missing_entities())
-            : absl::StatusOr<std::vector<PreparedFact>>(valid);
+            : absl::StatusOr<PreparedFacts>(valid);
     if (!prepared.ok()) {
       // The batch is refused as a whole; it still gets its acknowledgement,
       // in order, through the committer.
       auto op = std::make_unique<IngestFactsOp>(
-          std::vector<PreparedFact>(), options,
+          PreparedFacts(), options,
           [callback, status = prepared.status()](
               const absl::Status&, v1::IngestFactsResponse&& response) {
             callback(status, std::move(response));
@@ -343,7 +343,7 @@ grpc::Status IngestServiceImpl::Authorize(grpc::CallbackServerContext* context,
                                 : authorizer_->Check(*context, needed);
 }
 
-absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
+absl::StatusOr<PreparedFacts> IngestServiceImpl::PrepareFacts(
     const google::protobuf::RepeatedPtrField<v1::Fact>& facts,
     v1::MissingEntityPolicy policy) const {
   if (facts.size() > kMaxFactsPerRequest) {
@@ -352,12 +352,13 @@ absl::StatusOr<std::vector<PreparedFact>> IngestServiceImpl::PrepareFacts(
   if (!v1::MissingEntityPolicy_IsValid(policy)) {
     return InvalidField("missing_entities", "unknown policy");
   }
-  std::vector<PreparedFact> prepared;
-  prepared.reserve(facts.size());
+  PreparedFacts prepared;
+  prepared.facts.reserve(facts.size());
   NameCache names;
   for (int i = 0; i < facts.size(); ++i) {
-    prepared.push_back(preparer_.Prepare(
-        facts.Get(i), absl::StrCat("facts[", i, "]"), policy, &names));
+    prepared.facts.push_back(
+        preparer_.Prepare(facts.Get(i), absl::StrCat("facts[", i, "]"), policy,
+                          &names, prepared.arena.get()));
   }
   return prepared;
 }
@@ -417,7 +418,7 @@ grpc::ServerUnaryReactor* IngestServiceImpl::IngestFacts(
   if (absl::Status s = CheckRequestId(request->request_id()); !s.ok()) {
     return FinishNow(context, s);
   }
-  absl::StatusOr<std::vector<PreparedFact>> prepared =
+  absl::StatusOr<PreparedFacts> prepared =
       PrepareFacts(request->facts(), request->missing_entities());
   if (!prepared.ok()) return FinishNow(context, prepared.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

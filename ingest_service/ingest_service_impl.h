@@ -82,7 +82,7 @@ class IngestServiceImpl final : public v1::IngestService::CallbackService {
 
   // Prepares the facts of one request or stream batch. Returns
   // INVALID_ARGUMENT when the batch itself is unacceptable (too many facts).
-  absl::StatusOr<std::vector<PreparedFact>> PrepareFacts(
+  absl::StatusOr<PreparedFacts> PrepareFacts(
       const google::protobuf::RepeatedPtrField<v1::Fact>& facts,
       v1::MissingEntityPolicy policy) const;
 

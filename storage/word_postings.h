@@ -75,9 +75,10 @@ struct PostingRef {
 // into words is the costly part of indexing a fact.
 std::vector<uint64_t> TextWordHashes(absl::string_view text);
 
-// A text whose words were cut ahead of the commit that indexes them.
+// A text whose words were cut ahead of the commit that indexes them. The
+// text is a view; its owner keeps it alive as long as the CutText.
 struct CutText {
-  std::string text;
+  absl::string_view text;
   std::vector<uint64_t> word_hashes;  // TextWordHashes(text)
 };
 
