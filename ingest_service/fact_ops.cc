@@ -1,6 +1,7 @@
 #include "ingest_service/fact_ops.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -366,8 +367,9 @@ std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
     if (*stored == nullptr) continue;
     const v1::DocumentMetadata& kept =
         (*stored)->revisions().rbegin()->entity().document();
-    v1::DocumentMetadata updated = kept;
-    bool changed = false;
+    // Most mentions repeat what their document has: it is copied only when
+    // one gives a field it lacks.
+    std::optional<v1::DocumentMetadata> updated;
     for (const DocumentField& field : kDocumentFields) {
       const std::string& given = (m.*field.in_mention)();
       const std::string& has = (kept.*field.in_document)();
@@ -381,10 +383,10 @@ std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
                          "\"; leave it out, or change the document with "
                          "UpsertEntities"));
       }
-      (updated.*field.set)(given);
-      changed = true;
+      if (!updated.has_value()) updated = kept;
+      ((*updated).*field.set)(given);
     }
-    if (!changed) continue;
+    if (!updated.has_value()) continue;
     storage::EntityRecord* record = ctx.entities().New();
     *record = **stored;
     storage::EntityRevision* newest =
@@ -399,7 +401,7 @@ std::optional<v1::ItemError> RecordDocumentFields(CommitContext& ctx,
       change.set_entity_id(m.document_id());
       ctx.AddChange(std::move(change));
     }
-    *newest->mutable_entity()->mutable_document() = std::move(updated);
+    *newest->mutable_entity()->mutable_document() = *std::move(updated);
     ctx.entities().Put(m.document_id(), record);
   }
   return std::nullopt;

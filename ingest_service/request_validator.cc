@@ -38,14 +38,22 @@ bool CheckCharacters(absl::string_view value, absl::string_view field,
       violations->Add(field, "is not valid UTF-8");
       return false;
     }
+    // Most characters of ids and of English and Vietnamese text are ASCII:
+    // those are classified here as ICU classifies them (C0 controls and DEL
+    // are U_CONTROL_CHAR; tab to carriage return and space are white space),
+    // without a call per character.
+    const bool ascii = c < 0x80;
+    const bool control =
+        ascii ? c < 0x20 || c == 0x7f : u_charType(c) == U_CONTROL_CHAR;
     bool allowed_space =
         kind == TextKind::kMultiline && (c == '\n' || c == '\t' || c == '\r');
-    if (u_charType(c) == U_CONTROL_CHAR && !allowed_space) {
+    if (control && !allowed_space) {
       violations->Add(field, absl::StrCat("contains control character U+",
                                           absl::Hex(c, absl::kZeroPad4)));
       return false;
     }
-    if (kind == TextKind::kId && u_isUWhiteSpace(c)) {
+    if (kind == TextKind::kId &&
+        (ascii ? c == ' ' || (c >= '\t' && c <= '\r') : u_isUWhiteSpace(c))) {
       violations->Add(field,
                       absl::StrCat("contains whitespace: ", Quoted(value)));
       return false;
