@@ -581,23 +581,15 @@ void NormalizeValidTime(Context& ctx, v1::ValidTime* out) {
 
 }  // namespace
 
-namespace {
-
-// A batch's facts take one to two KiB each on the arena: blocks grow from
-// 8 KiB to 256 KiB, the largest size tcmalloc still serves from its
-// per-thread caches, so a batch of a thousand needs about a dozen.
-google::protobuf::ArenaOptions PreparedFactsArenaOptions() {
+PreparedFacts::PreparedFacts() {
+  // Blocks grow from 8 KiB to 256 KiB, the largest size tcmalloc still
+  // serves from its per-thread caches: a one-fact request takes one small
+  // block, a batch of a thousand facts few large ones.
   google::protobuf::ArenaOptions options;
   options.start_block_size = 8 << 10;
   options.max_block_size = 256 << 10;
-  return options;
+  arena = std::make_unique<google::protobuf::Arena>(options);
 }
-
-}  // namespace
-
-PreparedFacts::PreparedFacts()
-    : arena(std::make_unique<google::protobuf::Arena>(
-          PreparedFactsArenaOptions())) {}
 
 PreparedFact FactPreparer::Prepare(const v1::Fact& input,
                                    absl::string_view path,
