@@ -2445,7 +2445,7 @@ BREAKAGES = [
      docker_edit('ENTRYPOINT ["/usr/local/bin/ingest_server"]',
                  "ENTRYPOINT /usr/local/bin/ingest_server")),
     (check_dockerfile, "package Debian does not have",
-     docker_edit("librocksdb7.8", "librocksdb7.99")),
+     docker_edit("libsnappy1v5", "libsnappy1v99")),
     (check_dockerfile, "build package missing",
      docker_edit("prometheus-cpp-dev ", "")),
     (check_dockerfile, "a library the binaries link against is missing",
