@@ -46,6 +46,10 @@ def commit_of(token):
     return int(token.split("-")[1].split(".")[0])
 
 
+# google.rpc.Code / absl::StatusCode UNAVAILABLE, as a batch_error carries it.
+UNAVAILABLE_CODE = 14
+
+
 class Ledger:
     """Batches sent and acknowledged by the writers of one test."""
 
@@ -72,7 +76,9 @@ class StreamWriter(threading.Thread):
     request id of its own. When the stream breaks (a killed server, a
     replica that is not the leader), it reconnects to the next address and
     sends again every batch not acknowledged: the request ids make a batch
-    that was committed before the break answer from its first commit."""
+    that was committed before the break answer from its first commit. A
+    batch acknowledged with UNAVAILABLE (its commit's outcome unknown) is
+    sent again the same way, on a new stream to the same server."""
 
     def __init__(self, stubs, addresses, ledger, first, count, size=100, window=3,
                  deadline=120):
@@ -85,6 +91,7 @@ class StreamWriter(threading.Thread):
         self.window = window
         self.deadline = time.time() + deadline
         self.reconnects = 0
+        self.retried = []            # batches sent again after UNAVAILABLE
         self.first_error_at = None   # when the stream first broke
         self.resumed_at = None       # first acknowledgement after that
         self.done = threading.Event()
@@ -103,11 +110,15 @@ class StreamWriter(threading.Thread):
         attempt = 0
         while self.pending and time.time() < self.deadline:
             address = self.addresses[attempt % len(self.addresses)]
-            attempt += 1
             channel = grpc.insecure_channel(address)
             try:
                 self.stream_once(channel)
+                if self.pending:
+                    # Batches answered UNAVAILABLE: sent again on a new
+                    # stream to the same server, after a pause.
+                    time.sleep(0.2)
             except grpc.RpcError as error:
+                attempt += 1  # the next stream goes to the next address
                 if self.first_error_at is None:
                     self.first_error_at = time.time()
                 self.reconnects += 1
@@ -143,6 +154,20 @@ class StreamWriter(threading.Thread):
         for ack in stub.StreamIngestFacts(requests(), timeout=60):
             number = sent[ack.batch_index]
             ids = [r.fact_id for r in ack.results]
+            if (ack.HasField("batch_error") and
+                    ack.batch_error.code == UNAVAILABLE_CODE):
+                # The commit log did not answer in time (a stream leader
+                # elected slower than the append timeout): the batch may or
+                # may not be in it. As the error asks, it is sent again with
+                # the same request id, on the next stream, so that it is
+                # written once. (A second write could not be told from the
+                # counts: a fact's id is its content, and the same mention
+                # again changes nothing.)
+                self.retried.append(number)
+                with cond:
+                    state["outstanding"] -= 1
+                    cond.notify_all()
+                continue
             if ack.HasField("batch_error") or ack.accepted_count != self.size:
                 with self.ledger.lock:
                     self.ledger.errors.append(
@@ -493,7 +518,8 @@ class ReplicatedTest(ReplicatedBase):
         self.assertEqual(len(ledger.acked), 300)
         print(f"streaming went on {time.time() - killed_at:.1f}s after the NATS "
               f"node leading the stream ({leader}) was killed; "
-              f"{writer.reconnects} reconnects", file=sys.stderr)
+              f"{writer.reconnects} reconnects, batches sent again after an "
+              f"unknown outcome: {writer.retried}", file=sys.stderr)
         readers = [self.query_stub(q) for q in queries]
         scan, stats = self.assert_same_contents(readers, ledger.last_token)
         acked = ledger.acked_ids()
