@@ -52,8 +52,9 @@ struct PreparedFact {
   // The normalized fact: id, subject, predicate, value, valid time,
   // qualifiers, modality, rank and mentions set; input-only fields cleared.
   // Every mention has its modality and rank; the fact's modality is the one
-  // its mentions give it (storage/source_weighing.h). Never null; it lives
-  // on the arena FactPreparer::Prepare was given, not in this struct.
+  // its mentions give it (storage/source_weighing.h). Set by
+  // FactPreparer::Prepare, never null after it; it lives on the arena
+  // Prepare was given, not in this struct.
   v1::Fact* fact = nullptr;
   // The predicate's definition it was checked against.
   std::shared_ptr<const v1::Predicate> predicate;
@@ -72,9 +73,9 @@ struct PreparedFact {
 // are on. A batch of a thousand facts would otherwise make some fifteen
 // thousand small allocations on the thread that prepares it, and free them
 // one by one on another once the batch is answered; on the arena they are
-// carved from a few blocks and freed with them. Movable; `facts` must not
-// outlive `arena` (members are destroyed in reverse order, so the struct's
-// own destruction is safe).
+// carved from a few blocks and freed with them. Movable (a moved-from one
+// has no arena); `facts` must not outlive `arena` (members are destroyed in
+// reverse order, so the struct's own destruction is safe).
 struct PreparedFacts {
   PreparedFacts();
   std::unique_ptr<google::protobuf::Arena> arena;
