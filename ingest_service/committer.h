@@ -180,10 +180,11 @@ class Committer {
   // Frees each committed group's operations and commit context once every
   // Done has run, so that the next group need not wait for it: freeing a
   // stream batch's thousand prepared facts took about a tenth of the
-  // committer thread's time. At most kMaxGroupsToRelease groups wait for
-  // it; the committer thread frees any group beyond them itself. Its
-  // destructor frees what is queued; it is destroyed after thread_ has
-  // been joined.
+  // committer thread's time before they shared an arena, and the arena's
+  // long strings and the context's records still take some. At most
+  // kMaxGroupsToRelease groups wait for it; the committer thread frees any
+  // group beyond them itself. Its destructor frees what is queued; it is
+  // destroyed after thread_ has been joined.
   static constexpr int kMaxGroupsToRelease = 4;
   std::atomic<int> groups_to_release_{0};
   server::Executor releases_{1};
