@@ -60,7 +60,7 @@ const char* KindName(v1::Value::KindCase kind) {
   }
 }
 
-std::string TypeList(const std::vector<v1::EntityType>& types) {
+std::string TypeList(const EntityTypes& types) {
   std::vector<std::string> names;
   for (v1::EntityType t : types) names.push_back(ShortEnumName(t));
   return absl::StrJoin(names, " or ");
@@ -71,10 +71,10 @@ std::string TypeList(const std::vector<v1::EntityType>& types) {
 // INVALID_ARGUMENT otherwise.
 class Problems {
  public:
-  void Invalid(absl::string_view field, absl::string_view description) {
+  void Invalid(const FieldPath& field, absl::string_view description) {
     violations_.Add(field, description);
   }
-  void Missing(absl::string_view field, absl::string_view description) {
+  void Missing(const FieldPath& field, absl::string_view description) {
     violations_.Add(field, description);
     ++missing_;
   }
@@ -182,14 +182,14 @@ const normalizer::DateContext& Dates(Context& ctx) {
   return *ctx.dates;
 }
 
-// Resolves an entity given by id or by name; returns the id, or "" after
-// reporting a problem.
+// Resolves an entity given by id (at `id_field`) or by name (at
+// `name_field`); returns the id, or "" after reporting a problem.
 std::string ResolveEntity(Context& ctx, const std::string& id,
-                          const std::string& name, const std::string& id_field,
-                          const std::string& name_field,
-                          const std::vector<v1::EntityType>& allowed_types) {
+                          const std::string& name, const FieldPath& id_field,
+                          const FieldPath& name_field,
+                          const EntityTypes& allowed_types) {
   if (!id.empty()) {
-    ctx.out->references.push_back({id, id_field, allowed_types});
+    ctx.out->references.push_back({id, id_field.ToString(), allowed_types});
     return id;
   }
   std::string folded = normalizer::FoldName(name);
@@ -199,7 +199,8 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
     return "";
   }
   if (auto cached = ctx.names->find(folded); cached != ctx.names->end()) {
-    ctx.out->references.push_back({cached->second, name_field, allowed_types});
+    ctx.out->references.push_back(
+        {cached->second, name_field.ToString(), allowed_types});
     return cached->second;
   }
   auto found = ctx.resolver->Find(name);
@@ -227,7 +228,8 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
   }
   if (matching.size() == 1) {
     (*ctx.names)[folded] = matching[0].id;
-    ctx.out->references.push_back({matching[0].id, name_field, allowed_types});
+    ctx.out->references.push_back(
+        {matching[0].id, name_field.ToString(), allowed_types});
     return matching[0].id;
   }
   if (ctx.policy != v1::MISSING_ENTITY_POLICY_CREATE) {
@@ -247,14 +249,13 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
       allowed_types.size() == 1 ? allowed_types[0] : v1::ENTITY_TYPE_OTHER;
   std::string new_id = DeriveEntityId(type, name);
   (*ctx.names)[folded] = new_id;
-  ctx.out->creates.push_back({new_id, type, name, name_field});
-  ctx.out->references.push_back({new_id, name_field, allowed_types});
+  ctx.out->creates.push_back({new_id, type, name, name_field.ToString()});
+  ctx.out->references.push_back({new_id, name_field.ToString(), allowed_types});
   return new_id;
 }
 
-std::vector<v1::EntityType> Types(
-    const google::protobuf::RepeatedField<int>& types) {
-  std::vector<v1::EntityType> out;
+EntityTypes Types(const google::protobuf::RepeatedField<int>& types) {
+  EntityTypes out;
   for (int t : types) out.push_back(static_cast<v1::EntityType>(t));
   return out;
 }
@@ -352,7 +353,7 @@ void ReportKindMismatch(Context& ctx, const v1::Predicate& predicate,
 void NormalizeEntityMainValue(Context& ctx, const v1::Predicate& predicate,
                               const std::string& field, v1::Value* out) {
   const v1::Value& in = ctx.input.value();
-  std::vector<v1::EntityType> allowed = Types(predicate.object_types());
+  EntityTypes allowed = Types(predicate.object_types());
   std::string id;
   if (in.kind_case() == v1::Value::kEntityId) {
     CheckId(in.entity_id(), absl::StrCat(field, ".entity_id"), kMaxIdBytes,
@@ -628,10 +629,12 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
   }
   const v1::Predicate& predicate = *out.predicate;
 
+  // Room for the usual references: the subject, an entity value and each
+  // mention's document.
+  out.references.reserve(2 + input.mentions_size());
   std::string subject = ResolveEntity(
-      ctx, input.subject(), input.subject_name(),
-      absl::StrCat(path, ".subject"), absl::StrCat(path, ".subject_name"),
-      Types(predicate.subject_types()));
+      ctx, input.subject(), input.subject_name(), {path, ".subject"},
+      {path, ".subject_name"}, Types(predicate.subject_types()));
   fact.set_subject(subject);
   NormalizeMainValue(ctx, predicate, fact.mutable_value());
   NormalizeValidTime(ctx, fact.mutable_valid_time());
@@ -647,19 +650,20 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
     *mention = in;
     mention->clear_added_commit();
     if (mention->quote_start() == -1) mention->set_quote_end(0);
-    std::string mention_path = absl::StrCat(path, ".mentions[", i, "]");
-    out.references.push_back({in.document_id(),
-                              absl::StrCat(mention_path, ".document_id"),
-                              {v1::ENTITY_TYPE_DOCUMENT}});
+    std::string document_field =
+        absl::StrCat(path, ".mentions[", i, "].document_id");
     if (policy == v1::MISSING_ENTITY_POLICY_CREATE) {
       out.creates.push_back({in.document_id(), v1::ENTITY_TYPE_DOCUMENT,
                              in.title().empty() ? in.document_id() : in.title(),
-                             absl::StrCat(mention_path, ".document_id")});
+                             document_field});
     }
+    out.references.push_back({in.document_id(),
+                              std::move(document_field),
+                              {v1::ENTITY_TYPE_DOCUMENT}});
     if (!in.attributed_to().empty()) {
       out.references.push_back(
           {in.attributed_to(),
-           absl::StrCat(mention_path, ".attributed_to"),
+           absl::StrCat(path, ".mentions[", i, "].attributed_to"),
            {v1::ENTITY_TYPE_PERSON, v1::ENTITY_TYPE_ORGANIZATION}});
     }
   }
@@ -668,7 +672,7 @@ PreparedFact FactPreparer::Prepare(const v1::Fact& input,
   const v1::Modality default_modality =
       input.modality() == v1::MODALITY_UNSPECIFIED ? v1::MODALITY_REPORTED
                                                    : input.modality();
-  std::vector<const v1::Mention*> sources;
+  absl::InlinedVector<const v1::Mention*, 4> sources;
   for (v1::Mention& m : *fact.mutable_mentions()) {
     storage::FillMentionWeights(default_modality, &m);
     sources.push_back(&m);

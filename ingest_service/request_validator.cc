@@ -26,7 +26,7 @@ std::string Quoted(absl::string_view value) {
 enum class TextKind { kId, kLine, kMultiline };
 
 // Checks encoding and characters; returns false after reporting a problem.
-bool CheckCharacters(absl::string_view value, absl::string_view field,
+bool CheckCharacters(absl::string_view value, const FieldPath& field,
                      TextKind kind, Violations* violations) {
   const uint8_t* s = reinterpret_cast<const uint8_t*>(value.data());
   int32_t length = static_cast<int32_t>(value.size());
@@ -76,9 +76,9 @@ bool IsKnownEnum(int value, int max) { return value >= 0 && value <= max; }
 
 }  // namespace
 
-void Violations::Add(absl::string_view field, absl::string_view description) {
+void Violations::Add(const FieldPath& field, absl::string_view description) {
   v1::FieldViolation v;
-  v.set_field(std::string(field));
+  v.set_field(field.ToString());
   v.set_description(std::string(description));
   list_.push_back(std::move(v));
 }
@@ -135,7 +135,7 @@ bool IsValidUtf8(absl::string_view text) {
   return true;
 }
 
-void CheckId(absl::string_view value, absl::string_view field, size_t max_bytes,
+void CheckId(absl::string_view value, const FieldPath& field, size_t max_bytes,
              bool required, Violations* violations) {
   if (value.empty()) {
     if (required) violations->Add(field, "is required");
@@ -149,7 +149,7 @@ void CheckId(absl::string_view value, absl::string_view field, size_t max_bytes,
   CheckCharacters(value, field, TextKind::kId, violations);
 }
 
-void CheckText(absl::string_view value, absl::string_view field,
+void CheckText(absl::string_view value, const FieldPath& field,
                size_t max_bytes, bool required, bool multiline,
                Violations* violations) {
   if (value.empty()) {
@@ -171,7 +171,7 @@ void CheckText(absl::string_view value, absl::string_view field,
   }
 }
 
-void CheckLanguage(absl::string_view value, absl::string_view field,
+void CheckLanguage(absl::string_view value, const FieldPath& field,
                    Violations* violations) {
   if (value.empty() || IsLanguageTag(value)) return;
   violations->Add(field, absl::StrCat("is not a BCP-47 language tag like "
@@ -179,7 +179,7 @@ void CheckLanguage(absl::string_view value, absl::string_view field,
                                       Quoted(value)));
 }
 
-void CheckPredicateName(absl::string_view value, absl::string_view field,
+void CheckPredicateName(absl::string_view value, const FieldPath& field,
                         Violations* violations) {
   if (value.empty()) {
     violations->Add(field, "is required");
@@ -235,19 +235,17 @@ void CheckDocumentFields(absl::string_view url, absl::string_view title,
                          absl::string_view publication_date,
                          absl::string_view language, absl::string_view path,
                          Violations* violations) {
-  CheckText(url, absl::StrCat(path, ".url"), kMaxUrlBytes, false, false,
+  CheckText(url, {path, ".url"}, kMaxUrlBytes, false, false, violations);
+  CheckText(title, {path, ".title"}, kMaxTitleBytes, false, false, violations);
+  CheckText(publisher, {path, ".publisher"}, kMaxShortTextBytes, false, false,
             violations);
-  CheckText(title, absl::StrCat(path, ".title"), kMaxTitleBytes, false, false,
-            violations);
-  CheckText(publisher, absl::StrCat(path, ".publisher"), kMaxShortTextBytes,
-            false, false, violations);
   if (!publication_date.empty() && !ParseIsoDate(publication_date).ok()) {
     violations->Add(absl::StrCat(path, ".publication_date"),
                     absl::StrCat("is not an ISO-8601 date (YYYY, YYYY-MM or "
                                  "YYYY-MM-DD): ",
                                  Quoted(publication_date)));
   }
-  CheckLanguage(language, absl::StrCat(path, ".language"), violations);
+  CheckLanguage(language, {path, ".language"}, violations);
 }
 
 void ValidateEntity(const v1::Entity& entity, absl::string_view path,
@@ -371,13 +369,13 @@ void ValidatePredicate(const v1::Predicate& predicate, absl::string_view path,
 
 void ValidateMention(const v1::Mention& mention, absl::string_view path,
                      Violations* violations) {
-  CheckId(mention.document_id(), absl::StrCat(path, ".document_id"),
-          kMaxIdBytes, true, violations);
+  CheckId(mention.document_id(), {path, ".document_id"}, kMaxIdBytes, true,
+          violations);
   CheckDocumentFields(mention.url(), mention.title(), mention.publisher(),
                       mention.publication_date(), mention.language(), path,
                       violations);
-  CheckText(mention.quote(), absl::StrCat(path, ".quote"), kMaxQuoteBytes,
-            false, true, violations);
+  CheckText(mention.quote(), {path, ".quote"}, kMaxQuoteBytes, false, true,
+            violations);
   if (mention.quote_start() < 0 || mention.quote_end() < 0) {
     if (!(mention.quote_start() == -1 && mention.quote_end() <= 0)) {
       violations->Add(absl::StrCat(path, ".quote_start"),
@@ -389,10 +387,10 @@ void ValidateMention(const v1::Mention& mention, absl::string_view path,
                     absl::StrCat("is before quote_start (", mention.quote_end(),
                                  " < ", mention.quote_start(), ")"));
   }
-  CheckId(mention.attributed_to(), absl::StrCat(path, ".attributed_to"),
-          kMaxIdBytes, false, violations);
-  CheckText(mention.extractor(), absl::StrCat(path, ".extractor"),
-            kMaxShortTextBytes, false, false, violations);
+  CheckId(mention.attributed_to(), {path, ".attributed_to"}, kMaxIdBytes, false,
+          violations);
+  CheckText(mention.extractor(), {path, ".extractor"}, kMaxShortTextBytes,
+            false, false, violations);
   double confidence = mention.confidence();
   if (!std::isfinite(confidence) || confidence < 0 || confidence > 1) {
     violations->Add(
@@ -416,13 +414,11 @@ void ValidateFactShape(const v1::Fact& fact, absl::string_view path,
     violations->Add(absl::StrCat(path, ".subject_name"),
                     "give either subject or subject_name, not both");
   } else {
-    CheckId(fact.subject(), absl::StrCat(path, ".subject"), kMaxIdBytes, false,
-            violations);
-    CheckText(fact.subject_name(), absl::StrCat(path, ".subject_name"),
-              kMaxNameBytes, false, false, violations);
+    CheckId(fact.subject(), {path, ".subject"}, kMaxIdBytes, false, violations);
+    CheckText(fact.subject_name(), {path, ".subject_name"}, kMaxNameBytes,
+              false, false, violations);
   }
-  CheckPredicateName(fact.predicate(), absl::StrCat(path, ".predicate"),
-                     violations);
+  CheckPredicateName(fact.predicate(), {path, ".predicate"}, violations);
   if (fact.value().kind_case() == v1::Value::KIND_NOT_SET) {
     violations->Add(absl::StrCat(path, ".value"), "is required");
   }
@@ -432,7 +428,7 @@ void ValidateFactShape(const v1::Fact& fact, absl::string_view path,
   if (!IsKnownEnum(fact.rank(), v1::Rank_MAX)) {
     violations->Add(absl::StrCat(path, ".rank"), "unknown rank");
   }
-  CheckLanguage(fact.language(), absl::StrCat(path, ".language"), violations);
+  CheckLanguage(fact.language(), {path, ".language"}, violations);
   if (fact.qualifiers_size() > kMaxQualifiers) {
     violations->Add(
         absl::StrCat(path, ".qualifiers"),
