@@ -1,7 +1,6 @@
 #include "ingest_service/fact_ops.h"
 
 #include <algorithm>
-#include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
@@ -491,24 +490,23 @@ void RaiseMaxValidSpan(const v1::ValidTime& valid_time,
 }
 
 // Copies every field of `fact` but its mentions into `*to`. The mentions are
-// set aside while the rest is copied, and given back: swapping a repeated
-// field with another on the same arena moves pointers, where copying the
-// mentions only to clear them cost a copy of every quote.
+// set aside while the rest is copied, and given back: a swap with a repeated
+// field on the same arena (or both on the heap) moves pointers, where
+// copying the mentions only to clear them cost a copy of every quote. `fact`
+// is whole again on return; nothing else may read it meanwhile.
 void CopyAllButMentions(v1::Fact& fact, v1::Fact* to) {
-  using Mentions = google::protobuf::RepeatedPtrField<v1::Mention>;
-  google::protobuf::Arena* arena = fact.GetArena();
-  std::unique_ptr<Mentions> on_heap;
-  Mentions* aside = arena != nullptr
-                        ? google::protobuf::Arena::Create<Mentions>(arena)
-                        : (on_heap = std::make_unique<Mentions>()).get();
-  fact.mutable_mentions()->Swap(aside);
+  google::protobuf::RepeatedPtrField<v1::Mention> aside(fact.GetArena());
+  fact.mutable_mentions()->Swap(&aside);
   *to = fact;
-  fact.mutable_mentions()->Swap(aside);
+  fact.mutable_mentions()->Swap(&aside);
 }
 
 // Builds in `*record` the stored form of the new fact `prepared` and records
 // its assertion in `ctx` (head counts, change, new fact ids); the caller
-// stores `*record`. REQUIRES: `*record` is empty; no fact has its id.
+// stores `*record`. Sets the prepared fact's mentions aside while it copies
+// the fact (CopyAllButMentions): the committer's thread is the only one
+// that touches a prepared fact while it is applied.
+// REQUIRES: `*record` is empty; no fact has its id.
 void AssertNewFact(CommitContext& ctx, const PreparedFact& prepared,
                    storage::FactRecord* record) {
   const v1::Fact& fact = *prepared.fact;
