@@ -26,9 +26,10 @@ std::string ShortId(const std::string& log_id) {
 
 // Reads a write batch from the log before it reaches the store: every
 // record must parse and name a column family of this schema, the batch may
-// not set the replica's own log position, and the head it writes (if any)
-// is kept for the caller to check. RocksDB would otherwise log a damaged
-// batch and then refuse it half-way.
+// not set the replica's own log position nor delete a range in a family
+// that takes none (storage::TakesRangeDeletions), and the head it writes (if
+// any) is kept for the caller to check. RocksDB would otherwise log a
+// damaged batch and then refuse it half-way.
 class BatchInspector : public rocksdb::WriteBatch::Handler {
  public:
   rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
@@ -58,7 +59,15 @@ class BatchInspector : public rocksdb::WriteBatch::Handler {
   }
   rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice&,
                                 const rocksdb::Slice&) override {
-    return CheckFamily(cf);
+    if (rocksdb::Status s = CheckFamily(cf); !s.ok()) return s;
+    const auto family = static_cast<storage::ColumnFamily>(cf);
+    if (!storage::TakesRangeDeletions(family)) {
+      return rocksdb::Status::InvalidArgument(
+          absl::StrCat("the batch deletes a range of column family ",
+                       storage::ColumnFamilyName(family),
+                       ", which takes no range deletions"));
+    }
+    return rocksdb::Status::OK();
   }
   rocksdb::Status MergeCF(uint32_t, const rocksdb::Slice&,
                           const rocksdb::Slice&) override {

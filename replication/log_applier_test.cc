@@ -832,6 +832,31 @@ TEST(LogApplier, WriteBatchForAnUnknownFamilyIsRefusedWithoutTouchingTheStore) {
   EXPECT_EQ(r.applier->last_seen_sequence(), 1u);
 }
 
+// A commit whose batch deletes a range of a family that never takes range
+// deletions (storage::TakesRangeDeletions; the store's memtables of those
+// families insert with a hint that range deletions would corrupt) is refused
+// with FAILED_PRECONDITION and leaves the store as it was.
+TEST(LogApplier, RangeDeletionInAFamilyThatTakesNoneIsRefused) {
+  Replication r;
+  ASSERT_NO_FATAL_FAILURE(r.OpenAndLoad());
+  const Contents before = ReadContents(*r.replica, true);
+  // A write batch holding one range deletion ["a", "b") of the facts family:
+  // the header (sequence, count = 1), then kTypeColumnFamilyRangeDeletion,
+  // the family, and the length-prefixed begin and end keys.
+  std::string range_deletion(12, '\0');
+  range_deletion[8] = 1;
+  range_deletion.append({'\x0e', '\x03', '\x01', 'a', '\x01', 'b'});
+
+  absl::StatusOr<ApplyResult> refused =
+      r.applier->Apply(At(2, CommitEntry(1, range_deletion)));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("column family facts, which takes no range deletions"));
+  EXPECT_EQ(Diff(before, ReadContents(*r.replica, true)), "");
+  EXPECT_EQ(r.applier->last_seen_sequence(), 1u);
+}
+
 // A commit whose batch does not make the commit it claims (it leaves the
 // head where it was) is refused with FAILED_PRECONDITION, never applied.
 TEST(LogApplier, CommitThatDoesNotMoveTheHeadIsRefused) {

@@ -56,6 +56,15 @@ inline constexpr std::array<ColumnFamily, kColumnFamilyCount>
         ColumnFamily::kTombstones,     ColumnFamily::kRequests,
 };
 
+// Whether range deletions (rocksdb::WriteBatch::DeleteRange) are ever
+// written to `cf`: only the names family's, when an upgrade clears the word
+// index or its sort keys. No other family may take one (storage/store.cc
+// FamilyOptions says why); the store and the replicated log's applier refuse
+// a batch that would.
+inline constexpr bool TakesRangeDeletions(ColumnFamily cf) {
+  return cf == ColumnFamily::kNames;
+}
+
 // The on-disk name of a family.
 inline const char* ColumnFamilyName(ColumnFamily cf) {
   switch (cf) {
