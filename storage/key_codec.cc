@@ -1,5 +1,6 @@
 #include "storage/key_codec.h"
 
+#include <cstring>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -46,9 +47,20 @@ bool GetByte(absl::string_view* input, uint8_t* b) {
 }  // namespace
 
 void PutEscapedPrefix(std::string* dst, absl::string_view prefix) {
-  for (char c : prefix) {
-    dst->push_back(c);
-    if (c == kEscape) dst->push_back(kEscapedZero);
+  // Ids, names and words seldom hold a zero byte: the runs between escapes
+  // are appended whole.
+  while (!prefix.empty()) {
+    const void* zero = std::memchr(prefix.data(), kEscape, prefix.size());
+    if (zero == nullptr) {
+      dst->append(prefix.data(), prefix.size());
+      return;
+    }
+    const size_t run =
+        static_cast<size_t>(static_cast<const char*>(zero) - prefix.data());
+    dst->append(prefix.data(), run);
+    dst->push_back(kEscape);
+    dst->push_back(kEscapedZero);
+    prefix.remove_prefix(run + 1);
   }
 }
 
@@ -63,11 +75,12 @@ bool GetEscapedString(absl::string_view* input, std::string* out) {
   const char* p = input->data();
   const char* end = p + input->size();
   while (p < end) {
-    char c = *p++;
-    if (c != kEscape) {
-      out->push_back(c);
-      continue;
-    }
+    // The run up to the next escape byte is copied whole.
+    const char* escape = static_cast<const char*>(
+        std::memchr(p, kEscape, static_cast<size_t>(end - p)));
+    if (escape == nullptr) return false;  // no terminator
+    out->append(p, static_cast<size_t>(escape - p));
+    p = escape + 1;
     if (p == end) return false;
     char next = *p++;
     if (next == kEscapedZero) {
