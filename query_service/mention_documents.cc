@@ -10,7 +10,7 @@ namespace factstore::query {
 
 absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
   // The documents not read before, each once; they get their metadata below
-  // (an absent one keeps the empty metadata it is entered with).
+  // (an absent one keeps the null it is entered with).
   std::vector<std::string> unread;
   for (const v1::Fact* fact : facts) {
     for (const v1::Mention& mention : fact->mentions()) {
@@ -31,7 +31,7 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
         cache_ != nullptr ? cache_->Find(id, epoch_) : nullptr;
     if (cached == nullptr) {
       to_read.push_back(id);
-    } else if (absl::Status taken = Take(id, *cached); !taken.ok()) {
+    } else if (absl::Status taken = Take(id, std::move(cached)); !taken.ok()) {
       return forget_unread(taken);
     }
   }
@@ -51,7 +51,7 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
       // Absences are not kept (document_cache.h says why).
       std::shared_ptr<const DocumentCache::Entry> entry =
           DocumentCache::MakeEntry(epoch_, *std::move(records[i]));
-      if (absl::Status taken = Take(to_read[i], *entry); !taken.ok()) {
+      if (absl::Status taken = Take(to_read[i], entry); !taken.ok()) {
         return forget_unread(taken);
       }
       cache_->Insert(to_read[i], std::move(entry));
@@ -59,8 +59,10 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
   }
   for (v1::Fact* fact : facts) {
     for (v1::Mention& mention : *fact->mutable_mentions()) {
-      storage::FillMentionDocument(documents_.at(mention.document_id()),
-                                   &mention);
+      const v1::DocumentMetadata* document =
+          documents_.at(mention.document_id());
+      if (document != nullptr)
+        storage::FillMentionDocument(*document, &mention);
     }
   }
   return absl::OkStatus();
@@ -71,17 +73,19 @@ absl::Status MentionDocuments::Decode(const std::string& document_id,
   absl::StatusOr<v1::DocumentMetadata> document =
       storage::DocumentAsOf(record, commit_);
   if (!document.ok()) return document.status();
-  documents_[document_id] = *std::move(document);
+  documents_[document_id] = &decoded_.emplace_back(*std::move(document));
   return absl::OkStatus();
 }
 
-absl::Status MentionDocuments::Take(const std::string& document_id,
-                                    const DocumentCache::Entry& entry) {
-  if (entry.latest.has_value() && commit_ >= entry.latest_from) {
-    documents_[document_id] = *entry.latest;
+absl::Status MentionDocuments::Take(
+    const std::string& document_id,
+    std::shared_ptr<const DocumentCache::Entry> entry) {
+  if (entry->latest.has_value() && commit_ >= entry->latest_from) {
+    documents_[document_id] = &*entry->latest;
+    held_.push_back(std::move(entry));
     return absl::OkStatus();
   }
-  return Decode(document_id, entry.record);
+  return Decode(document_id, entry->record);
 }
 
 absl::Status MentionDocuments::Fill(

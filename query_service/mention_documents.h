@@ -16,7 +16,10 @@
 #define FACTSTORE_QUERY_SERVICE_MENTION_DOCUMENTS_H_
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -51,19 +54,26 @@ class MentionDocuments {
 
  private:
   // The metadata of `document_id` at commit_, from its serialized record,
-  // into documents_.
+  // into documents_ (and decoded_).
   absl::Status Decode(const std::string& document_id, absl::string_view record);
   // The same from a cache entry: its decoded latest document when commit_
-  // is at or after it, else decoded from its record.
+  // is at or after it (kept alive in held_, not copied), else decoded from
+  // its record.
   absl::Status Take(const std::string& document_id,
-                    const DocumentCache::Entry& entry);
+                    std::shared_ptr<const DocumentCache::Entry> entry);
 
   const storage::Store* store_;
   const uint64_t commit_;
   DocumentCache* const cache_;
   const uint64_t epoch_;
-  // Document id -> what it had at commit_ (empty if nothing, or absent).
-  absl::flat_hash_map<std::string, v1::DocumentMetadata> documents_;
+  // Document id -> what it had at commit_: an element of decoded_ or the
+  // latest document of an entry in held_; null if nothing, or absent.
+  absl::flat_hash_map<std::string, const v1::DocumentMetadata*> documents_;
+  // The documents this object decoded; a deque, so that they stay where
+  // documents_ points as more are added.
+  std::deque<v1::DocumentMetadata> decoded_;
+  // The cache entries whose latest documents documents_ points at.
+  std::vector<std::shared_ptr<const DocumentCache::Entry>> held_;
 };
 
 }  // namespace factstore::query
