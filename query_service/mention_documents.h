@@ -42,6 +42,9 @@ class MentionDocuments {
         commit_(commit),
         cache_(cache),
         epoch_(cache != nullptr ? cache->epoch() : DocumentCache::kUncached) {}
+  // Not copyable: documents_ points into the object's own decoded_.
+  MentionDocuments(const MentionDocuments&) = delete;
+  MentionDocuments& operator=(const MentionDocuments&) = delete;
 
   // Sets the document fields of each mention of `fact` that its document has
   // at the commit. Returns the error of reading a document; a document that
@@ -66,8 +69,9 @@ class MentionDocuments {
   const uint64_t commit_;
   DocumentCache* const cache_;
   const uint64_t epoch_;
-  // Document id -> what it had at commit_: an element of decoded_ or the
-  // latest document of an entry in held_; null if nothing, or absent.
+  // Document id -> what it had at commit_ (empty metadata if it did not
+  // exist then): an element of decoded_ or the latest document of an entry
+  // in held_; null if the store has no record of it.
   absl::flat_hash_map<std::string, const v1::DocumentMetadata*> documents_;
   // The documents this object decoded; a deque, so that they stay where
   // documents_ points as more are added.

@@ -59,8 +59,9 @@ inline constexpr std::array<ColumnFamily, kColumnFamilyCount>
 // Whether range deletions (rocksdb::WriteBatch::DeleteRange) are ever
 // written to `cf`: only the names family's, when an upgrade clears the word
 // index or its sort keys. No other family may take one (storage/store.cc
-// FamilyOptions says why); the store and the replicated log's applier refuse
-// a batch that would.
+// FamilyOptions says why): the store's own range deletions are checked
+// against this, and the replicated log's applier refuses a logged batch with
+// one elsewhere before it reaches Store::Apply.
 inline constexpr bool TakesRangeDeletions(ColumnFamily cf) {
   return cf == ColumnFamily::kNames;
 }

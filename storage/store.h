@@ -319,6 +319,8 @@ class Store {
   // kFirstCompleteLogSchemaVersion the index entries it left out
   // (CompleteOlderWritersBatch). The batch's column family ids must mean
   // what they mean here: see HasCanonicalColumnFamilyIds.
+  // REQUIRES: the batch deletes ranges only in families that
+  // TakesRangeDeletions (the caller checks; replication's applier does).
   absl::Status Apply(rocksdb::WriteBatch* batch, const LogPosition* position,
                      bool sync, uint32_t writer_schema_version);
 
