@@ -61,8 +61,9 @@ absl::Status MentionDocuments::Fill(absl::Span<v1::Fact* const> facts) {
     for (v1::Mention& mention : *fact->mutable_mentions()) {
       const v1::DocumentMetadata* document =
           documents_.at(mention.document_id());
-      if (document != nullptr)
+      if (document != nullptr) {
         storage::FillMentionDocument(*document, &mention);
+      }
     }
   }
   return absl::OkStatus();
