@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -249,8 +250,9 @@ std::string ResolveEntity(Context& ctx, const std::string& id,
       allowed_types.size() == 1 ? allowed_types[0] : v1::ENTITY_TYPE_OTHER;
   std::string new_id = DeriveEntityId(type, name);
   (*ctx.names)[folded] = new_id;
-  ctx.out->creates.push_back({new_id, type, name, name_field.ToString()});
-  ctx.out->references.push_back({new_id, name_field.ToString(), allowed_types});
+  std::string field = name_field.ToString();
+  ctx.out->creates.push_back({new_id, type, name, field});
+  ctx.out->references.push_back({new_id, std::move(field), allowed_types});
   return new_id;
 }
 
