@@ -3,8 +3,8 @@
 //
 //   storage_baseline --mode=measure --store=DIR
 //       Reads a real store (as a secondary, like the query service) and
-//       reports, per column family, keys and bytes per ingested fact, and
-//       the commit-log bytes per fact: the shape of one fact's writes.
+//       reports what ingesting one fact wrote, as keys and bytes per
+//       column family and commit-log bytes (Measure says what counts).
 //   storage_baseline --mode=write --dir=FRESH_DIR --shape=... [--sync]
 //       Writes batches of --batch_facts facts' worth of keys and values of
 //       that shape (plus a commit-log record and the head per batch, as the
@@ -57,11 +57,12 @@ ABSL_FLAG(std::string, store, "", "measure/read: a factstore data directory.");
 ABSL_FLAG(std::string, dir, "", "write: a fresh directory for the database.");
 ABSL_FLAG(
     std::string, shape,
-    "facts:1:38:560,index_subject:1:70:0,index_predicate_value:1:75:0,"
-    "index_reference:1:56:0,index_valid_time:1:45:0",
+    "facts:1:36:458,index_subject:1:80:0,index_predicate_value:1:77:0,"
+    "index_reference:1:52:0,index_valid_time:1:45:0,names:1.33:17:332,"
+    "entities:0.05:15:136,names:0.2:27:0",
     "write: per-fact writes as family:keys_per_fact:key_bytes:value_bytes "
     "entries (what --mode=measure prints as shape).");
-ABSL_FLAG(double, commit_bytes_per_fact, 85,
+ABSL_FLAG(double, commit_bytes_per_fact, 77,
           "write: commit-log record bytes per fact of the batch.");
 ABSL_FLAG(int, head_bytes, 60, "write: head record bytes.");
 ABSL_FLAG(int, batch_facts, 1000, "write: facts per write batch.");
@@ -146,48 +147,88 @@ std::unique_ptr<storage::Store> OpenSecondary(const std::string& path,
 // ---------------------------------------------------------------------------
 // measure
 
-// The column families one ingested fact writes to.
+// The column families every ingested fact writes one key to.
 constexpr ColumnFamily kFactFamilies[] = {
     ColumnFamily::kFacts, ColumnFamily::kSubjectIndex,
     ColumnFamily::kPredicateIndex, ColumnFamily::kReferenceIndex,
     ColumnFamily::kValidTimeIndex};
 
+struct Totals {
+  int64_t keys = 0, key_bytes = 0, value_bytes = 0;
+  void Add(const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    ++keys;
+    key_bytes += static_cast<int64_t>(key.size());
+    value_bytes += static_cast<int64_t>(value.size());
+  }
+};
+
+// The shape of what `keys_per_fact` keys of `t`'s average size write, as one
+// --shape entry; adds them to the sums.
+std::string ShapeEntry(ColumnFamily cf, const Totals& t, double keys_per_fact,
+                       double* keys_sum, double* bytes_sum) {
+  double kb = t.keys > 0 ? static_cast<double>(t.key_bytes) / t.keys : 0;
+  double vb = t.keys > 0 ? static_cast<double>(t.value_bytes) / t.keys : 0;
+  *keys_sum += keys_per_fact;
+  *bytes_sum += keys_per_fact * (kb + vb);
+  return absl::StrCat(
+      storage::ColumnFamilyName(cf), ":", JsonNumber(keys_per_fact), ":",
+      static_cast<int>(kb + 0.5), ":", static_cast<int>(vb + 0.5));
+}
+
+// What ingesting facts wrote, per fact, from a store's contents:
+//  - one key in each of kFactFamilies;
+//  - the word index's postings (kNames, key_codec.h WordPostingKey): one key
+//    per word and commit, so fewer than one per word and fact;
+//  - the entities the facts' commits created or changed (the entity changes
+//    of commits that hold fact changes), each with as many kNames entries
+//    (names, types, external ids) as the store's entities have on average;
+//  - the commit-log records of those commits (commit_bytes_per_fact).
+// Entities, names and commits written by commits without facts (entity
+// loads, the workload's setup) are not ingest's and are left out.
 int Measure() {
   TempDirectory secondary("factstore-bench-secondary");
   auto store = OpenSecondary(absl::GetFlag(FLAGS_store), secondary.path(), 64);
   rocksdb::DB* db = store->db();
-  struct Totals {
-    int64_t keys = 0, key_bytes = 0, value_bytes = 0;
-  };
   std::map<ColumnFamily, Totals> totals;
-  int64_t fact_commits = 0, fact_changes = 0, commit_value_bytes = 0;
+  Totals postings, entity_names;
+  int64_t fact_commits = 0, fact_changes = 0, entity_changes = 0;
+  int64_t commit_value_bytes = 0;
   for (ColumnFamily cf : storage::kAllColumnFamilies) {
     std::unique_ptr<rocksdb::Iterator> it(
         db->NewIterator(rocksdb::ReadOptions(), store->handle(cf)));
     Totals& t = totals[cf];
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ++t.keys;
-      t.key_bytes += static_cast<int64_t>(it->key().size());
-      t.value_bytes += static_cast<int64_t>(it->value().size());
+      t.Add(it->key(), it->value());
+      if (cf == ColumnFamily::kNames) {
+        // The rest of kNames is entities' entries: names, types and
+        // external ids.
+        uint64_t word_hash, commit;
+        bool posting = storage::DecodeWordPostingKey(
+            absl::string_view(it->key().data(), it->key().size()), &word_hash,
+            &commit);
+        (posting ? postings : entity_names).Add(it->key(), it->value());
+      }
       if (cf == ColumnFamily::kCommitLog) {
         storage::CommitRecord record;
         if (!record.ParseFromArray(it->value().data(),
                                    static_cast<int>(it->value().size()))) {
-          continue;
+          Fail(absl::StrCat("commit record ", it->key().ToString(true),
+                            " does not parse"));
         }
-        bool all_facts = record.changes_size() > 0;
+        int64_t facts_here = 0;
         for (const auto& change : record.changes()) {
-          all_facts = all_facts && IsFactChange(change.kind());
+          if (IsFactChange(change.kind())) ++facts_here;
         }
-        if (!all_facts) continue;
+        if (facts_here == 0) continue;
         ++fact_commits;
-        fact_changes += record.changes_size();
+        fact_changes += facts_here;
+        entity_changes += record.changes_size() - facts_here;
         commit_value_bytes += static_cast<int64_t>(it->value().size());
       }
     }
     if (!it->status().ok()) Fail(it->status().ToString());
   }
-  int64_t facts = totals[ColumnFamily::kFacts].keys;
+  const int64_t facts = totals[ColumnFamily::kFacts].keys;
   if (facts == 0) Fail("the store holds no facts");
   std::string head;
   db->Get(rocksdb::ReadOptions(), store->handle(ColumnFamily::kMeta), "head",
@@ -201,24 +242,32 @@ int Measure() {
         .Add("value_bytes", t.value_bytes);
     families.Add(storage::ColumnFamilyName(cf), j);
   }
-  Json per_fact;
   std::vector<std::string> shape;
   double keys_per_fact = 0, bytes_per_fact = 0;
-  for (ColumnFamily cf : kFactFamilies) {
-    const Totals& t = totals[cf];
-    double k = static_cast<double>(t.keys) / facts;
-    double kb = t.keys > 0 ? static_cast<double>(t.key_bytes) / t.keys : 0;
-    double vb = t.keys > 0 ? static_cast<double>(t.value_bytes) / t.keys : 0;
+  Json per_fact;
+  auto add = [&](const char* what, ColumnFamily cf, const Totals& t,
+                 double keys) {
+    double bytes_before = bytes_per_fact;
+    shape.push_back(ShapeEntry(cf, t, keys, &keys_per_fact, &bytes_per_fact));
     Json j;
-    j.Add("keys", k).Add("key_bytes", kb).Add("value_bytes", vb);
-    per_fact.Add(storage::ColumnFamilyName(cf), j);
-    shape.push_back(absl::StrCat(storage::ColumnFamilyName(cf), ":",
-                                 JsonNumber(k), ":", static_cast<int>(kb + 0.5),
-                                 ":", static_cast<int>(vb + 0.5)));
-    keys_per_fact += k;
-    bytes_per_fact += k * (kb + vb);
+    j.Add("keys", keys).Add("bytes", bytes_per_fact - bytes_before);
+    per_fact.Add(what, j);
+  };
+  for (ColumnFamily cf : kFactFamilies) {
+    add(storage::ColumnFamilyName(cf), cf, totals[cf],
+        static_cast<double>(totals[cf].keys) / facts);
   }
-  double commit_per_fact =
+  add("word_postings", ColumnFamily::kNames, postings,
+      static_cast<double>(postings.keys) / facts);
+  const Totals& entities = totals[ColumnFamily::kEntities];
+  const double entities_per_fact = static_cast<double>(entity_changes) / facts;
+  add("entities", ColumnFamily::kEntities, entities, entities_per_fact);
+  if (entities.keys > 0) {
+    add("entity_names", ColumnFamily::kNames, entity_names,
+        entities_per_fact * static_cast<double>(entity_names.keys) /
+            static_cast<double>(entities.keys));
+  }
+  const double commit_per_fact =
       fact_changes > 0 ? static_cast<double>(commit_value_bytes) / fact_changes
                        : 0;
   Json out;
