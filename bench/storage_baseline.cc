@@ -59,7 +59,7 @@ ABSL_FLAG(
     std::string, shape,
     "facts:1:36:458,index_subject:1:80:0,index_predicate_value:1:77:0,"
     "index_reference:1:52:0,index_valid_time:1:45:0,names:1.33:17:332,"
-    "entities:0.05:15:136,names:0.2:27:0",
+    "entities:0.05:14:609,names:0.42:36:0",
     "write: per-fact writes as family:keys_per_fact:key_bytes:value_bytes "
     "entries (what --mode=measure prints as shape).");
 ABSL_FLAG(double, commit_bytes_per_fact, 77,
@@ -179,7 +179,7 @@ std::string ShapeEntry(ColumnFamily cf, const Totals& t, double keys_per_fact,
 //  - one key in each of kFactFamilies;
 //  - the word index's postings (kNames, key_codec.h WordPostingKey): one key
 //    per word and commit, so fewer than one per word and fact;
-//  - the entities the facts' commits created or changed (the entity changes
+//  - the entities the facts' commits created or changed (the entity upserts
 //    of commits that hold fact changes), each with as many kNames entries
 //    (names, types, external ids) as the store's entities have on average;
 //  - the commit-log records of those commits (commit_bytes_per_fact).
@@ -200,13 +200,23 @@ int Measure() {
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       t.Add(it->key(), it->value());
       if (cf == ColumnFamily::kNames) {
-        // The rest of kNames is entities' entries: names, types and
-        // external ids.
+        // Postings, or an entity's entries (names, types, external ids).
+        // Anything else (schema 4's word keys, an interrupted index build's
+        // sort keys) is neither, and not counted.
+        const absl::string_view key(it->key().data(), it->key().size());
         uint64_t word_hash, commit;
-        bool posting = storage::DecodeWordPostingKey(
-            absl::string_view(it->key().data(), it->key().size()), &word_hash,
-            &commit);
-        (posting ? postings : entity_names).Add(it->key(), it->value());
+        storage::NameKeyParts name;
+        int entity_type;
+        std::string system, value, entity_id;
+        if (storage::DecodeWordPostingKey(key, &word_hash, &commit)) {
+          postings.Add(it->key(), it->value());
+        } else if (storage::DecodeNameKey(key, &name) ||
+                   storage::DecodeEntityTypeKey(key, &entity_type,
+                                                &entity_id) ||
+                   storage::DecodeExternalIdKey(key, &system, &value,
+                                                &entity_id)) {
+          entity_names.Add(it->key(), it->value());
+        }
       }
       if (cf == ColumnFamily::kCommitLog) {
         storage::CommitRecord record;
@@ -215,14 +225,17 @@ int Measure() {
           Fail(absl::StrCat("commit record ", it->key().ToString(true),
                             " does not parse"));
         }
-        int64_t facts_here = 0;
+        int64_t facts_here = 0, entities_here = 0;
         for (const auto& change : record.changes()) {
           if (IsFactChange(change.kind())) ++facts_here;
+          if (change.kind() == storage::CHANGE_KIND_ENTITY_UPSERTED) {
+            ++entities_here;
+          }
         }
         if (facts_here == 0) continue;
         ++fact_commits;
         fact_changes += facts_here;
-        entity_changes += record.changes_size() - facts_here;
+        entity_changes += entities_here;
         commit_value_bytes += static_cast<int64_t>(it->value().size());
       }
     }
@@ -267,9 +280,10 @@ int Measure() {
         entities_per_fact * static_cast<double>(entity_names.keys) /
             static_cast<double>(entities.keys));
   }
+  // Per fact record, like the keys above (a commit's changes also count
+  // mentions added to facts already stored).
   const double commit_per_fact =
-      fact_changes > 0 ? static_cast<double>(commit_value_bytes) / fact_changes
-                       : 0;
+      static_cast<double>(commit_value_bytes) / facts;
   Json out;
   out.Add("mode", "measure")
       .Add("store", absl::GetFlag(FLAGS_store))
