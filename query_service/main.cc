@@ -42,6 +42,10 @@ ABSL_FLAG(int, read_threads, 0,
           "Threads that run scanning reads (lists, searches, resolutions, "
           "batch gets) and reads released by a commit; 0: one per core, at "
           "least 2.");
+ABSL_FLAG(absl::Duration, inline_scan_time, absl::Microseconds(200),
+          "How long a SearchEntities call may run on gRPC's own thread "
+          "before it starts again on a read thread (most take well under "
+          "it, and save the hand-off); 0: always on a read thread.");
 ABSL_FLAG(int64_t, max_keys_per_read, 100000,
           "Index entries one ListFacts, ListEntities or SearchEntities page "
           "examines before it ends early with a page token; ResolveValue "
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
                                         "max_catch_up_age",
                                         "max_pending_reads",
                                         "read_threads",
+                                        "inline_scan_time",
                                         "max_keys_per_read",
                                         "max_commits_behind",
                                         "block_cache_mb",
@@ -111,6 +116,7 @@ int main(int argc, char** argv) {
     config.limits.read_threads = std::clamp(
         static_cast<int>(std::thread::hardware_concurrency()), 2, 256);
   }
+  config.limits.inline_scan_time = absl::GetFlag(FLAGS_inline_scan_time);
   config.limits.max_keys_per_read = absl::GetFlag(FLAGS_max_keys_per_read);
   config.limits.max_watches = absl::GetFlag(FLAGS_max_watches);
   config.max_catch_up_age = absl::GetFlag(FLAGS_max_catch_up_age);

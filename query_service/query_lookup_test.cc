@@ -342,6 +342,64 @@ TEST_F(SearchTest, APageStopsAtTheKeyBudgetAndTheNextGoesOn) {
   EXPECT_GT(expected["s"].size(), 3u);
 }
 
+TEST_F(SearchTest, ASearchOutOfTimeOnGrpcsThreadStartsAgainOnAReadThread) {
+  // No time at all on gRPC's thread: a search that needs a second batch of
+  // index entries stops before it and starts again on a read thread.
+  TestClusterOptions options;
+  options.query_limits.inline_scan_time = absl::Nanoseconds(1);
+  StartCluster(options);
+  // "Zeta 01" to "Zeta 40": persons at 03 and 10, within the first batch
+  // (16 entries for a page of 5), and at 20, 25, 30 and 35; organizations
+  // between them.
+  std::string entities;
+  std::vector<std::string> persons;
+  for (int i = 1; i <= 40; ++i) {
+    const bool person =
+        i == 3 || i == 10 || i == 20 || i == 25 || i == 30 || i == 35;
+    const std::string number = absl::StrCat(i < 10 ? "0" : "", i);
+    const std::string id =
+        absl::StrCat(person ? "person:zeta-" : "org:zeta-", number);
+    absl::StrAppend(&entities, "entities { id: \"", id, "\" type: ",
+                    person ? "ENTITY_TYPE_PERSON" : "ENTITY_TYPE_ORGANIZATION",
+                    " name: \"Zeta ", number, "\" }\n");
+    if (person) persons.push_back(id);
+  }
+  Upsert(entities);
+  ASSERT_EQ(persons.size(), 6u);
+  // Once the query service sees the upsert, reads need not wait for it (a
+  // read that waits runs on a read thread from the start).
+  ASSERT_EQ(Search("zeta 01").matches_size(), 1);
+
+  v1::SearchEntitiesRequest request;
+  request.set_query("zeta");
+  request.add_types(v1::ENTITY_TYPE_PERSON);
+  request.set_page_size(5);
+  const int64_t moved_before = cluster_->query_server()->reads_moved();
+  v1::SearchEntitiesResponse first = Search(request);
+  // Listed once each: what the stopped run had found is not kept.
+  std::vector<std::string> listed;
+  for (const auto& [id, kind] : Matches(first)) listed.push_back(id);
+  EXPECT_THAT(listed, ElementsAre(persons[0], persons[1], persons[2],
+                                  persons[3], persons[4]));
+  EXPECT_EQ(cluster_->query_server()->reads_moved(), moved_before + 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  // A search that one batch answers ends on gRPC's thread, whatever its
+  // time.
+  request.clear_types();
+  request.clear_page_token();
+  request.set_page_size(3);
+  EXPECT_EQ(Search(request).matches_size(), 3);
+  EXPECT_EQ(cluster_->query_server()->reads_moved(), moved_before + 1);
+
+  request.add_types(v1::ENTITY_TYPE_PERSON);
+  request.set_page_size(5);
+  request.set_page_token(first.next_page_token());
+  listed.clear();
+  for (const auto& [id, kind] : Matches(Search(request))) listed.push_back(id);
+  EXPECT_THAT(listed, ElementsAre(persons[5]));
+}
+
 // ListPredicates.
 
 TEST_F(QueryServiceTest, ListsPredicatesByPrefixAndPage) {

@@ -1,5 +1,9 @@
 #include "query_service/query_server.h"
 
+#include <atomic>
+#include <memory>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -10,12 +14,13 @@
 namespace factstore::query {
 namespace {
 
-// How far behind the ingest service the follower is, and how its document
-// cache serves, for Prometheus.
+// How far behind the ingest service the follower is, how its document cache
+// serves, and how many reads moved to a read thread, for Prometheus.
 class FollowerCollector : public prometheus::Collectable {
  public:
-  explicit FollowerCollector(const StoreFollower* follower)
-      : follower_(follower) {}
+  FollowerCollector(const StoreFollower* follower,
+                    std::shared_ptr<const std::atomic<int64_t>> reads_moved)
+      : follower_(follower), reads_moved_(std::move(reads_moved)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     FollowerView view = follower_->view();
@@ -51,11 +56,18 @@ class FollowerCollector : public prometheus::Collectable {
     families.push_back(server::MakeFamily(
         "factstore_document_cache_usage_bytes", "Bytes in the document cache.",
         MetricType::Gauge, static_cast<double>(documents.usage_bytes())));
+    families.push_back(server::MakeFamily(
+        "factstore_reads_moved_to_read_threads_total",
+        "Reads (SearchEntities) that ran past --inline_scan_time on gRPC's "
+        "thread and started again on a read thread.",
+        MetricType::Counter,
+        static_cast<double>(reads_moved_->load(std::memory_order_relaxed))));
     return families;
   }
 
  private:
   const StoreFollower* follower_;
+  const std::shared_ptr<const std::atomic<int64_t>> reads_moved_;
 };
 
 }  // namespace
@@ -117,11 +129,11 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   StoreFollower* follower = server->follower_.get();
   server->metrics_->AddCollectable(std::make_shared<server::StoreCollector>(
       [follower] { return follower->store(); }));
-  server->metrics_->AddCollectable(
-      std::make_shared<FollowerCollector>(follower));
   server->service_ = std::make_unique<QueryServiceImpl>(
       follower, config.limits,
       server->authorizer_->enabled() ? server->authorizer_.get() : nullptr);
+  server->metrics_->AddCollectable(std::make_shared<FollowerCollector>(
+      follower, server->service_->reads_moved()));
   FS_ASSIGN_OR_RETURN(
       server->grpc_, server::GrpcServer::Start(
                          config.grpc, {server->service_.get()},

@@ -66,6 +66,9 @@ class QueryServer {
   bool restart_required() const;
   server::GrpcServer* grpc() { return grpc_.get(); }
   server::Metrics* metrics() { return metrics_.get(); }
+  // Reads that ran past --inline_scan_time on gRPC's thread and started
+  // again on a read thread (QueryServiceImpl::reads_moved).
+  int64_t reads_moved() const { return service_->reads_moved()->load(); }
 
   // Reports NOT_SERVING but keeps serving, so that load balancers and
   // probes see the change before the server goes (Shutdown follows).

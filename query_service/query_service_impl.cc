@@ -61,6 +61,10 @@ absl::Status ReadLimits::Validate() const {
   if (max_pending_reads < 1) {
     return absl::InvalidArgumentError("--max_pending_reads must be at least 1");
   }
+  if (inline_scan_time < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--inline_scan_time must not be negative");
+  }
   if (read_threads < 1 || read_threads > 256) {
     return absl::InvalidArgumentError(
         "--read_threads must be between 1 and 256");
@@ -122,7 +126,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     grpc::CallbackServerContext* context, const v1::ReadOptions& options,
     Cost cost,
     const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
-    Read read) {
+    Read read, std::function<void()> reset) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (grpc::Status denied = Authorize(context); !denied.ok()) {
     reactor->Finish(denied);
@@ -160,8 +164,12 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
   // The server's deadline, or the call's when it is sooner.
   const absl::Time deadline = std::min(absl::FromChrono(context->deadline()),
                                        absl::Now() + limits_.max_read_time);
+  // Runs the read and finishes the call. Returns false, having finished
+  // nothing, if the read stopped at `slice_end` (a short scan's time on the
+  // callback thread) before the call's deadline.
   auto run = [this, reactor, queries, context, deadline, target = *target,
-              read = std::move(read)](const absl::Status& waited) {
+              read = std::move(read)](const absl::Status& waited,
+                                      absl::Time slice_end) {
     absl::Status status = waited;
     // The follower is ready (queries exist), so this is its view's commit,
     // read without copying the view. It reads 0 only once a replica has
@@ -171,13 +179,16 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     if (status.ok()) {
       absl::StatusOr<uint64_t> commit =
           ResolveReadCommit(queries->store(), target, visible);
-      StopCheck stop = [context, deadline] {
-        return context->IsCancelled() || absl::Now() >= deadline;
+      const absl::Time stop_at = std::min(deadline, slice_end);
+      StopCheck stop = [context, stop_at] {
+        return context->IsCancelled() || absl::Now() >= stop_at;
       };
       status = !commit.ok()              ? commit.status()
                : absl::Now() >= deadline ? absl::CancelledError("")
                                          : read(*queries, *commit, stop);
       if (absl::IsCancelled(status) && !context->IsCancelled()) {
+        const absl::Time now = absl::Now();
+        if (now >= slice_end && now < deadline) return false;
         status = absl::DeadlineExceededError(absl::StrCat(
             "the read ran out of time (the call's deadline, at most "
             "--max_wait=",
@@ -189,19 +200,30 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
     // read on receiving it must find the room this one made.
     pending_reads_.fetch_sub(1);
     reactor->Finish(ToGrpcStatus(status));
+    return true;
   };
   if (target->wait_for <= follower_->visible_commit()) {
     if (cost == Cost::kPoint) {
-      run(absl::OkStatus());
-    } else {
-      reads_.Run([run = std::move(run)] { run(absl::OkStatus()); });
+      run(absl::OkStatus(), absl::InfiniteFuture());
+      return reactor;
     }
+    if (cost == Cost::kShortScan &&
+        limits_.inline_scan_time > absl::ZeroDuration()) {
+      if (run(absl::OkStatus(), absl::Now() + limits_.inline_scan_time)) {
+        return reactor;
+      }
+      reset();
+      reads_moved_->fetch_add(1, std::memory_order_relaxed);
+    }
+    reads_.Run([run = std::move(run)] {
+      run(absl::OkStatus(), absl::InfiniteFuture());
+    });
     return reactor;
   }
   follower_->WaitForCommit(
       target->wait_for, deadline,
       [this, run = std::move(run)](const absl::Status& waited) {
-        reads_.Run([run, waited] { run(waited); });
+        reads_.Run([run, waited] { run(waited, absl::InfiniteFuture()); });
       });
   return reactor;
 }
@@ -272,7 +294,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
     v1::SearchEntitiesResponse* response) {
   auto cursor = std::make_shared<std::optional<PageCursor>>();
   return Serve(
-      context, request->read_options(), Cost::kScan,
+      context, request->read_options(), Cost::kShortScan,
       PinToPageToken(cursor,
                      [request](const StoreQueries& q) -> DecodedCursor {
                        return q.SearchEntitiesCursor(*request);
@@ -280,7 +302,8 @@ grpc::ServerUnaryReactor* QueryServiceImpl::SearchEntities(
       [request, response, cursor](const StoreQueries& q, uint64_t commit,
                                   const StopCheck& stop) {
         return q.SearchEntities(*request, commit, *cursor, stop, response);
-      });
+      },
+      [response] { response->Clear(); });
 }
 
 grpc::ServerUnaryReactor* QueryServiceImpl::GetFact(

@@ -43,6 +43,10 @@ struct ReadLimits {
   int max_pending_reads = 10000;
   // Threads that run scanning reads and reads released by a commit.
   int read_threads = 2;
+  // How long a search (SearchEntities) may run on gRPC's callback thread
+  // before it starts again on a read thread; most end well within it, and
+  // save the hand-off. Zero: always on a read thread (--inline_scan_time).
+  absl::Duration inline_scan_time = absl::Microseconds(200);
   // Index entries one page or resolution may examine (StoreQueries).
   int64_t max_keys_per_read = kMaxKeysExaminedPerPage;
   // WatchFacts calls open at once; more get RESOURCE_EXHAUSTED.
@@ -58,6 +62,13 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // the service. REQUIRES: limits.Validate() is OK.
   QueryServiceImpl(StoreFollower* follower, const ReadLimits& limits,
                    server::Authorizer* authorizer);
+
+  // How many reads ran past limits.inline_scan_time on gRPC's thread and
+  // started again on a read thread. Shared, so that a metrics collector may
+  // outlive the service.
+  std::shared_ptr<const std::atomic<int64_t>> reads_moved() const {
+    return reads_moved_;
+  }
 
   grpc::ServerUnaryReactor* GetEntity(grpc::CallbackServerContext* context,
                                       const v1::GetEntityRequest* request,
@@ -120,14 +131,19 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   using Read = std::function<absl::Status(
       const StoreQueries& queries, uint64_t commit, const StopCheck& stop)>;
   // Where a read that needs no wait runs: a point read on the callback
-  // thread, a scan on a read thread.
-  enum class Cost { kPoint, kScan };
+  // thread, a scan on a read thread. A short scan starts on the callback
+  // thread; if it is still running after limits.inline_scan_time (its `stop`
+  // says so, and it returns CANCELLED), its answer is reset and it runs
+  // again, from the start, on a read thread.
+  enum class Cost { kPoint, kShortScan, kScan };
   // Runs `read` once the target's commit is visible, then finishes the call.
+  // `reset` (required for kShortScan) clears what a stopped run of `read`
+  // left in the answer.
   grpc::ServerUnaryReactor* Serve(
       grpc::CallbackServerContext* context, const v1::ReadOptions& options,
       Cost cost,
       const std::function<absl::Status(const StoreQueries&, ReadTarget*)>& pin,
-      Read read);
+      Read read, std::function<void()> reset = nullptr);
   // Counts a read in, unless max_pending_reads are pending.
   bool TryAdmit();
   // OK, or why the caller may not read (every call needs the reader role).
@@ -140,6 +156,9 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   server::Authorizer* const authorizer_;
   // Reads admitted and not finished.
   std::atomic<int> pending_reads_{0};
+  // See reads_moved().
+  const std::shared_ptr<std::atomic<int64_t>> reads_moved_ =
+      std::make_shared<std::atomic<int64_t>>(0);
   // WatchFacts calls, reading on a thread of their own.
   ChangeFeeds feeds_;
   Mutex mu_;

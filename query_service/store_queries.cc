@@ -1010,6 +1010,9 @@ absl::Status StoreQueries::SearchEntities(
   // The last entry examined in this phase: where a next page goes on.
   std::string after = cursor.has_value() ? cursor->after_key() : "";
   int64_t examined = 0;
+  // Whether a batch was read: `stop` is asked before every later one, so
+  // that a search given little time stops after its first batch at most.
+  bool read_a_batch = false;
   std::unique_ptr<storage::KeyScan> scan;
   for (; phase <= last_phase; ++phase, after.clear()) {
     storage::NameKind kind = phase == 2 ? storage::NameKind::kWordSuffix
@@ -1039,6 +1042,10 @@ absl::Status StoreQueries::SearchEntities(
     std::vector<Entry> entries;
     std::vector<std::string> entity_ids;
     while (in_phase()) {
+      if (read_a_batch && stop && stop()) {
+        return absl::CancelledError("the call was cancelled");
+      }
+      read_a_batch = true;
       const int64_t examined_before_batch = examined;
       entries.clear();
       entity_ids.clear();

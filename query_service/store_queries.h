@@ -81,6 +81,8 @@ class StoreQueries {
   absl::Status BatchLookupEntities(
       const v1::BatchLookupEntitiesRequest& request, uint64_t commit,
       const StopCheck& stop, v1::BatchLookupEntitiesResponse* response) const;
+  // Asks `stop` before each batch of index entries after the first (and
+  // every 256 entries), and returns CANCELLED when it says to stop.
   absl::Status SearchEntities(const v1::SearchEntitiesRequest& request,
                               uint64_t commit,
                               const std::optional<PageCursor>& cursor,
