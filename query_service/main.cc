@@ -39,13 +39,14 @@ ABSL_FLAG(int, max_pending_reads, 10000,
           "Most reads admitted and not answered yet (waiting for a commit or "
           "for a read thread); more are refused with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, read_threads, 0,
-          "Threads that run scanning reads (lists, searches, resolutions, "
-          "batch gets) and reads released by a commit; 0: one per core, at "
-          "least 2.");
+          "Threads that run scanning reads (lists, searches past "
+          "--inline_scan_time, resolutions, batch gets) and reads released "
+          "by a commit; 0: one per core, at least 2.");
 ABSL_FLAG(absl::Duration, inline_scan_time, absl::Microseconds(200),
           "How long a SearchEntities call may run on gRPC's own thread "
           "before it starts again on a read thread (most take well under "
-          "it, and save the hand-off); 0: always on a read thread.");
+          "it, and save the hand-off); 0: always on a read thread; at most "
+          "10ms.");
 ABSL_FLAG(int64_t, max_keys_per_read, 100000,
           "Index entries one ListFacts, ListEntities or SearchEntities page "
           "examines before it ends early with a page token; ResolveValue "

@@ -132,8 +132,9 @@ absl::StatusOr<std::unique_ptr<QueryServer>> QueryServer::Start(
   server->service_ = std::make_unique<QueryServiceImpl>(
       follower, config.limits,
       server->authorizer_->enabled() ? server->authorizer_.get() : nullptr);
-  server->metrics_->AddCollectable(std::make_shared<FollowerCollector>(
-      follower, server->service_->reads_moved()));
+  server->reads_moved_ = server->service_->reads_moved();
+  server->metrics_->AddCollectable(
+      std::make_shared<FollowerCollector>(follower, server->reads_moved_));
   FS_ASSIGN_OR_RETURN(
       server->grpc_, server::GrpcServer::Start(
                          config.grpc, {server->service_.get()},

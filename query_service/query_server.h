@@ -68,7 +68,7 @@ class QueryServer {
   server::Metrics* metrics() { return metrics_.get(); }
   // Reads that ran past --inline_scan_time on gRPC's thread and started
   // again on a read thread (QueryServiceImpl::reads_moved).
-  int64_t reads_moved() const { return service_->reads_moved()->load(); }
+  int64_t reads_moved() const { return reads_moved_->load(); }
 
   // Reports NOT_SERVING but keeps serving, so that load balancers and
   // probes see the change before the server goes (Shutdown follows).
@@ -91,6 +91,8 @@ class QueryServer {
   std::unique_ptr<replication::LogReplica> replica_;
   std::unique_ptr<StoreFollower> follower_;
   std::unique_ptr<QueryServiceImpl> service_;
+  // service_->reads_moved(), kept past Shutdown.
+  std::shared_ptr<const std::atomic<int64_t>> reads_moved_;
   std::unique_ptr<server::GrpcServer> grpc_;
   int health_listener_ = -1;
   std::atomic<int> serving_{-1};  // -1 unknown, 0 not serving, 1 serving

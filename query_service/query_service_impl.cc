@@ -61,9 +61,10 @@ absl::Status ReadLimits::Validate() const {
   if (max_pending_reads < 1) {
     return absl::InvalidArgumentError("--max_pending_reads must be at least 1");
   }
-  if (inline_scan_time < absl::ZeroDuration()) {
+  if (inline_scan_time < absl::ZeroDuration() ||
+      inline_scan_time > absl::Milliseconds(10)) {
     return absl::InvalidArgumentError(
-        "--inline_scan_time must not be negative");
+        "--inline_scan_time must be between 0 and 10ms");
   }
   if (read_threads < 1 || read_threads > 256) {
     return absl::InvalidArgumentError(
@@ -207,7 +208,7 @@ grpc::ServerUnaryReactor* QueryServiceImpl::Serve(
       run(absl::OkStatus(), absl::InfiniteFuture());
       return reactor;
     }
-    if (cost == Cost::kShortScan &&
+    if (cost == Cost::kShortScan && reset &&
         limits_.inline_scan_time > absl::ZeroDuration()) {
       if (run(absl::OkStatus(), absl::Now() + limits_.inline_scan_time)) {
         return reactor;

@@ -45,7 +45,8 @@ struct ReadLimits {
   int read_threads = 2;
   // How long a search (SearchEntities) may run on gRPC's callback thread
   // before it starts again on a read thread; most end well within it, and
-  // save the hand-off. Zero: always on a read thread (--inline_scan_time).
+  // save the hand-off. Zero: always on a read thread. At most 10 ms
+  // (--inline_scan_time).
   absl::Duration inline_scan_time = absl::Microseconds(200);
   // Index entries one page or resolution may examine (StoreQueries).
   int64_t max_keys_per_read = kMaxKeysExaminedPerPage;
@@ -137,8 +138,8 @@ class QueryServiceImpl final : public v1::QueryService::CallbackService {
   // again, from the start, on a read thread.
   enum class Cost { kPoint, kShortScan, kScan };
   // Runs `read` once the target's commit is visible, then finishes the call.
-  // `reset` (required for kShortScan) clears what a stopped run of `read`
-  // left in the answer.
+  // `reset` clears what a stopped run of `read` left in the answer; a
+  // kShortScan without one runs as a kScan.
   grpc::ServerUnaryReactor* Serve(
       grpc::CallbackServerContext* context, const v1::ReadOptions& options,
       Cost cost,

@@ -225,6 +225,8 @@ class ConfigurationTest(unittest.TestCase):
              "--catch_up_interval"),
             (testlib.ServerProcess.query(data, "--inline_scan_time=-1ms"),
              "--inline_scan_time"),
+            (testlib.ServerProcess.query(data, "--inline_scan_time=1s"),
+             "--inline_scan_time"),
             (testlib.ServerProcess.query(data, "--metrics_listen=256.1.1.1:99999"),
              "--metrics_listen"),
         ]
